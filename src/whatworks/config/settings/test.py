@@ -1,0 +1,15 @@
+"""The test suite: fast hashing, e-mail kept in memory (Django's locmem outbox)."""
+
+from whatworks.config.settings.base import *  # noqa: F403
+from whatworks.config.settings.base import STORAGES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+AXES_FAILURE_LIMIT = 3

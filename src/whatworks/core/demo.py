@@ -1,0 +1,166 @@
+"""Demo content: organisations and one account per role, then each part's own demo.
+
+Idempotent: every object is looked up by a natural key first, so running it again neither
+duplicates demo content nor touches anything people added since.  Refuses in production.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+
+from whatworks.core.errors import WhatworksError
+from whatworks.core.models import Organisation, User
+from whatworks.core.roles import Role
+from whatworks.core.services import (
+    generate_password,
+    organisation_create,
+    roles_sync,
+    user_create,
+    user_set_password,
+)
+
+
+class DemoError(WhatworksError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    role_label: str
+    roles: frozenset[Role]
+    organisation_slug: str | None = None
+
+
+DEMO_ORGANISATIONS = (
+    ("Northmoor Borough Council (demo)", "northmoor", Organisation.Kind.LOCAL_AUTHORITY, "north-west"),
+    ("Southvale County Council (demo)", "southvale", Organisation.Kind.LOCAL_AUTHORITY, "south-east"),
+    ("What Works Centre (demo)", "centre", Organisation.Kind.CHARITY, ""),
+)
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin@demo.test", "Ada Admin", "administrator", frozenset({Role.ADMIN}), "centre"),
+    DemoAccount("editor@demo.test", "Eden Editor", "editor", frozenset({Role.EDITOR}), "centre"),
+    DemoAccount(
+        "researcher@demo.test", "Rae Researcher", "researcher", frozenset({Role.RESEARCHER}), "centre"
+    ),
+    DemoAccount(
+        "analyst.a@demo.test",
+        "Ari Analyst",
+        "LA analyst, Northmoor",
+        frozenset({Role.LA_ANALYST}),
+        "northmoor",
+    ),
+    DemoAccount(
+        "analyst.b@demo.test",
+        "Bea Analyst",
+        "LA analyst, Southvale",
+        frozenset({Role.LA_ANALYST}),
+        "southvale",
+    ),
+    DemoAccount(
+        "member@demo.test",
+        "Mo Member",
+        "panel member and forum participant",
+        frozenset({Role.PANEL_MEMBER, Role.FORUM_PARTICIPANT}),
+    ),
+)
+
+
+def demo_password() -> tuple[str, bool]:
+    """WHATWORKS_DEMO_PASSWORD, else one generated once and kept in var/ (0600).
+
+    Returns the password and whether it was generated (so the caller prints it).
+    """
+    given = os.environ.get("WHATWORKS_DEMO_PASSWORD", "")
+    if given:
+        return given, False
+    path = Path(settings.VAR_DIR) / "demo_password"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), True
+    password = generate_password()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password)
+    return password, True
+
+
+@transaction.atomic
+def demo_load_core(*, password: str) -> list[tuple[DemoAccount, bool]]:
+    """Create the demo organisations and accounts that are missing; return (account, created)."""
+    roles_sync()
+    organisations = {}
+    for name, slug, kind, region in DEMO_ORGANISATIONS:
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            organisation = organisation_create(
+                actor=None, name=name, slug=slug, kind=kind, region=region
+            )
+        organisations[slug] = organisation
+    results = []
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=account.email).first()
+        if user is None:
+            user_create(
+                actor=None,
+                email=account.email,
+                password=password,
+                full_name=account.full_name,
+                organisation=organisations.get(account.organisation_slug or ""),
+                roles=account.roles,
+            )
+            results.append((account, True))
+        else:
+            if not user.check_password(password):
+                user_set_password(actor=None, user=user, password=password)
+            results.append((account, False))
+    return results
+
+
+def part_demo_loaders() -> list[tuple[str, Callable[..., object]]]:
+    """Each app may offer ``<app>/demo.py`` with ``load(*, stdout)``; they run in app order."""
+    loaders = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("whatworks.") or config.name == "whatworks.core":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{config.name}.demo":
+                continue
+            raise
+        loaders.append((config.label, module.load))
+    return loaders
+
+
+def demo_load(*, stdout: TextIO) -> None:
+    if settings.WHATWORKS_ENV == "production":
+        raise DemoError(
+            "Demo accounts are never created in production (WHATWORKS_ENV=production). "
+            "Use `whatworks createadmin` to make the first account."
+        )
+    password, generated = demo_password()
+    accounts = demo_load_core(password=password)
+    for label, load in part_demo_loaders():
+        stdout.write(f"Loading demo content: {label}\n")
+        load(stdout=stdout)
+    stdout.write("\nDemo accounts (one per role):\n")
+    for account, created in accounts:
+        note = "" if created else " (already there)"
+        stdout.write(f"  {account.email:<24} {account.role_label}{note}\n")
+    if generated:
+        stdout.write(f"\nPassword for every demo account: {password}\n")
+        stdout.write("(set WHATWORKS_DEMO_PASSWORD to choose your own)\n")
+    else:
+        stdout.write("\nPassword for every demo account: the value of WHATWORKS_DEMO_PASSWORD\n")

@@ -1,0 +1,326 @@
+"""Writes of the core: users, organisations, roles, the audit log and task bookkeeping.
+
+Every function here is keyword-only, runs in one transaction and writes an audit entry
+(task progress, which is bookkeeping, is the exception).  Views and commands call these;
+they never save core models themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from whatworks.core.errors import WhatworksError
+from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User, WorkerHeartbeat
+from whatworks.core.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_LABEL = "system"
+
+
+class CoreError(WhatworksError):
+    """A core write was refused; the message says why."""
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+def audit_label(obj: models.Model) -> str:
+    """How an object is named in the audit log: never personal data for people."""
+    label = getattr(obj, "audit_label", None)
+    if callable(label):
+        return str(label())[:200]
+    if isinstance(obj, User):
+        return f"user #{obj.pk}"
+    return str(obj)[:200]
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log.  ``changes`` is a before/after summary."""
+    entry = AuditEntry(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=f"user #{actor.pk}" if actor is not None and actor.pk else SYSTEM_LABEL,
+        action=action,
+        changes=dict(changes or {}),
+    )
+    if target is not None:
+        entry.object_type = target._meta.label_lower
+        entry.object_id = str(target.pk)
+        entry.object_repr = audit_label(target)
+    entry.save()
+    return entry
+
+
+def diff_fields(before: models.Model | None, after: models.Model, fields: list[str]) -> dict:
+    """A before/after summary of the named fields, keeping only those that changed."""
+    summary: dict[str, dict[str, Any]] = {}
+    for name in fields:
+        old = getattr(before, name, None) if before is not None else None
+        new = getattr(after, name, None)
+        if old != new:
+            summary[name] = {"before": _plain(old), "after": _plain(new)}
+    return summary
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+# --- organisations ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: User | None,
+    name: str,
+    slug: str,
+    kind: str,
+    region: str = "",
+) -> Organisation:
+    organisation = Organisation(name=name, slug=slug, kind=kind, region=region)
+    organisation.full_clean()
+    organisation.save()
+    audit_record(
+        actor=actor,
+        action="organisation.created",
+        target=organisation,
+        changes=diff_fields(None, organisation, ["name", "slug", "kind", "region"]),
+    )
+    return organisation
+
+
+# --- roles and users -------------------------------------------------------------------
+
+
+@transaction.atomic
+def roles_sync() -> dict[str, int]:
+    """Make each role's group hold exactly the permissions :data:`ROLE_PERMISSIONS` lists.
+
+    Idempotent; returns the number of permissions per role.  Unknown permission names
+    raise, so a typo in the table cannot silently grant nothing.
+    """
+    counts: dict[str, int] = {}
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted: list[Permission] = []
+        for name in sorted(names):
+            app_label, codename = name.split(".", 1)
+            try:
+                wanted.append(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            except Permission.DoesNotExist:
+                raise CoreError(f"Role {role.value} names an unknown permission {name}.") from None
+        group.permissions.set(wanted)
+        counts[role.value] = len(wanted)
+    return counts
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    organisation: Organisation | None = None,
+    roles: frozenset[Role] = frozenset(),
+) -> User:
+    """Create a user with the given roles.  ``password=None`` makes an unusable password."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise CoreError(f"There is already an account for {email}.")
+    if Role.LA_ANALYST in roles and (
+        organisation is None or organisation.kind != Organisation.Kind.LOCAL_AUTHORITY
+    ):
+        raise CoreError("A local authority analyst must belong to a local authority.")
+    user = User(email=email, full_name=full_name, organisation=organisation)
+    user.set_password(password)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise CoreError("; ".join(exc.messages)) from None
+    user.save()
+    _apply_roles(user, roles)
+    audit_record(
+        actor=actor,
+        action="user.created",
+        target=user,
+        changes={
+            "roles": {"before": [], "after": sorted(r.value for r in roles)},
+            "organisation": {"before": None, "after": _plain(organisation)},
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor: User | None, user: User, roles: frozenset[Role]) -> User:
+    before = sorted(user.groups.values_list("name", flat=True))
+    _apply_roles(user, roles)
+    after = sorted(r.value for r in roles)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="user.roles_changed",
+            target=user,
+            changes={"roles": {"before": before, "after": after}},
+        )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_set", target=user)
+    return user
+
+
+def _apply_roles(user: User, roles: frozenset[Role]) -> None:
+    groups = [Group.objects.get_or_create(name=role.value)[0] for role in sorted(roles)]
+    user.groups.set(groups)
+    user.is_staff = bool(roles & STAFF_ROLES)
+    user.is_superuser = Role.ADMIN in roles
+    user.save(update_fields=["is_staff", "is_superuser"])
+
+
+def user_roles(user: User) -> frozenset[Role]:
+    names = set(user.groups.values_list("name", flat=True))
+    return frozenset(role for role in Role if role.value in names)
+
+
+# --- background tasks ------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_start(
+    *,
+    actor: User | None,
+    kind: str,
+    label: str,
+    enqueue: Callable[[str], str],
+    target: models.Model | None = None,
+) -> TaskRecord:
+    """Record a background task and enqueue it once the transaction commits.
+
+    ``enqueue`` receives the record's id (tasks take ids, never objects) and returns the
+    queue's id for the task.
+    """
+    record = TaskRecord.objects.create(kind=kind, label=label, owner=actor)
+    audit_record(
+        actor=actor,
+        action="task.started",
+        target=target or record,
+        changes={"kind": kind, "task": str(record.pk)},
+    )
+
+    def _enqueue() -> None:
+        queue_id = enqueue(str(record.pk))
+        TaskRecord.objects.filter(pk=record.pk).update(task_id=queue_id)
+
+    transaction.on_commit(_enqueue)
+    return record
+
+
+def task_progress(
+    *, record_id: str, fraction: float, message: str = "", result_url: str | None = None
+) -> None:
+    """Report how far a task has got: ``fraction`` in [0, 1] and a short message."""
+    fields: dict[str, Any] = {
+        "progress": min(max(float(fraction), 0.0), 1.0),
+        "message": message[:300],
+        "updated_at": timezone.now(),
+    }
+    if result_url is not None:
+        fields["result_url"] = result_url
+    TaskRecord.objects.filter(pk=record_id).update(**fields)
+
+
+def worker_heartbeat(*, worker_id: str) -> None:
+    """Say that this worker is alive (called every few seconds by the worker)."""
+    now = timezone.now()
+    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen=now)
+    if not updated:
+        WorkerHeartbeat.objects.create(
+            worker_id=worker_id,
+            hostname=socket.gethostname()[:200],
+            pid=os.getpid(),
+            started_at=now,
+            last_seen=now,
+        )
+
+
+def worker_stopped(*, worker_id: str) -> None:
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+@transaction.atomic
+def tasks_reap_lost(*, lost_after: timedelta, now: Any = None) -> int:
+    """Fail every running task whose worker has stopped beating; return how many.
+
+    A worker killed in the middle of a task (``kill -9``, out of memory, a lost machine)
+    cannot mark the task itself.  Every live worker runs this at start and between tasks,
+    so such a task is shown as failed — with the reason — and can be started again,
+    instead of staying "running" for ever.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    from whatworks.core.tasks_support import WorkerLostError, task_status_running
+
+    now = now or timezone.now()
+    cutoff = now - lost_after
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True)
+    )
+    WorkerHeartbeat.objects.filter(last_seen__lt=cutoff).delete()
+    reaped = 0
+    for result in DBTaskResult.objects.select_for_update().filter(status=task_status_running()):
+        worker_ids = result.worker_ids or []
+        if worker_ids and worker_ids[-1] in alive:
+            continue
+        if result.started_at and result.started_at >= cutoff:
+            continue  # claimed moments ago; its worker may not have beaten yet
+        result.set_failed(
+            WorkerLostError(
+                "The worker running this task stopped without finishing it "
+                f"(worker {worker_ids[-1] if worker_ids else 'unknown'}). Start it again."
+            )
+        )
+        audit_record(
+            actor=None,
+            action="task.worker_lost",
+            changes={"queue_id": str(result.id), "task": result.task_path},
+        )
+        reaped += 1
+    if reaped:
+        logger.warning("Marked %d task(s) of lost workers as failed.", reaped)
+    return reaped
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+

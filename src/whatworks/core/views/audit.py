@@ -1,0 +1,78 @@
+"""The staff audit-log page, its filters, and its CSV export (a background task)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from whatworks.core import tasks
+from whatworks.core.access import require_permission
+from whatworks.core.selectors import (
+    AUDIT_FILTERS,
+    audit_action_names,
+    audit_entries,
+    audit_filter_errors,
+    task_record_get_for_user,
+)
+from whatworks.core.services import audit_record, task_start
+
+PAGE_SIZE = 50
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    source = request.GET if request.method == "GET" else request.POST
+    return {name: source.get(name, "").strip() for name in AUDIT_FILTERS}
+
+
+@require_GET
+@require_permission("core.view_auditentry")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    errors = audit_filter_errors(filters)
+    usable = {k: v for k, v in filters.items() if k not in errors}
+    page = Paginator(audit_entries(filters=usable), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in usable.items() if v)
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "filters": filters,
+            "errors": errors,
+            "actions": audit_action_names(),
+            "query": query,
+        },
+    )
+
+
+@require_POST
+@require_permission("core.view_auditentry")
+def audit_export(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    if audit_filter_errors(filters):
+        return redirect("core:audit_log")
+    record = task_start(
+        actor=request.user,  # type: ignore[arg-type]
+        kind="audit_export",
+        label="Audit log export",
+        enqueue=lambda record_id: tasks.audit_export.enqueue(record_id, filters).id,
+    )
+    return redirect("core:task_detail", record_id=record.pk)
+
+
+@require_GET
+@require_permission("core.view_auditentry")
+def audit_export_download(request: HttpRequest, record_id: str) -> FileResponse:
+    record = task_record_get_for_user(user=request.user, record_id=record_id)  # type: ignore[arg-type]
+    path = tasks.audit_export_path(str(record.pk))
+    if record.kind != "audit_export" or not path.exists():
+        raise Http404("No such export.")
+    audit_record(actor=request.user, action="audit.export_downloaded", target=record)  # type: ignore[arg-type]
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"whatworks-audit-{record.created_at:%Y%m%d-%H%M}.csv",
+        content_type="text/csv; charset=utf-8",
+    )

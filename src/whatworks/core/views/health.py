@@ -1,0 +1,53 @@
+"""GET /healthz: 200 when the database and the task queue answer, 503 otherwise."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from whatworks import __version__
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django_tasks_db.models import DBTaskResult
+
+    from whatworks.core.models import WorkerHeartbeat
+
+    checks: dict[str, str] = {}
+    workers = 0
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    if checks["database"] == "ok":
+        try:
+            DBTaskResult.objects.filter(status="READY").exists()
+            checks["task_queue"] = "ok"
+            alive_since = timezone.now() - timedelta(
+                seconds=settings.WHATWORKS_WORKER_LOST_AFTER_SECONDS
+            )
+            workers = WorkerHeartbeat.objects.filter(last_seen__gte=alive_since).count()
+        except DatabaseError:
+            checks["task_queue"] = "unavailable"
+    else:
+        checks["task_queue"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unavailable",
+            "checks": checks,
+            "workers_alive": workers,
+            "version": __version__,
+        },
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,7 @@
+from django.http import HttpRequest, HttpResponse
+
+from whatworks.core.views.pages import part_landing
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return part_landing(request, key="forum", template="forum/index.html")
