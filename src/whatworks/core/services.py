@@ -114,27 +114,31 @@ def organisation_create(
 # --- roles and users -------------------------------------------------------------------
 
 
-@transaction.atomic
-def roles_sync() -> dict[str, int]:
+def roles_sync(*, using: str = "default") -> dict[str, int]:
     """Make each role's group hold exactly the permissions :data:`ROLE_PERMISSIONS` lists.
 
     Idempotent; returns the number of permissions per role.  Unknown permission names
     raise, so a typo in the table cannot silently grant nothing.
     """
     counts: dict[str, int] = {}
-    for role, names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role.value)
-        wanted: list[Permission] = []
-        for name in sorted(names):
-            app_label, codename = name.split(".", 1)
-            try:
-                wanted.append(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-            except Permission.DoesNotExist:
-                raise CoreError(f"Role {role.value} names an unknown permission {name}.") from None
-        group.permissions.set(wanted)
-        counts[role.value] = len(wanted)
+    with transaction.atomic(using=using):
+        for role, names in ROLE_PERMISSIONS.items():
+            group, _ = Group.objects.using(using).get_or_create(name=role.value)
+            wanted: list[Permission] = []
+            for name in sorted(names):
+                app_label, codename = name.split(".", 1)
+                try:
+                    wanted.append(
+                        Permission.objects.using(using).get(
+                            content_type__app_label=app_label, codename=codename
+                        )
+                    )
+                except Permission.DoesNotExist:
+                    raise CoreError(
+                        f"Role {role.value} names an unknown permission {name}."
+                    ) from None
+            group.permissions.set(wanted)
+            counts[role.value] = len(wanted)
     return counts
 
 

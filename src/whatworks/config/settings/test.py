@@ -13,3 +13,8 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 3
+
+# A file, not memory, so that tests can start real worker processes against the test
+# database (pytest-xdist adds a suffix per test process).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -1,0 +1,189 @@
+"""The ``whatworks`` command, run as a person would: in a fresh process, with its own var/.
+
+Bad configuration must give one line that says what is wrong and what to do, exit 2, no
+traceback, and lose nothing already stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run(args: list[str], var: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "WHATWORKS_ENV"}
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "whatworks.cli", *args],
+        env={**clean, "WHATWORKS_VAR_DIR": str(var), **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def assert_one_line_problem(result: subprocess.CompletedProcess[str], *phrases: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for phrase in phrases:
+        assert phrase in lines[0], lines[0]
+
+
+def test_demo_is_idempotent_and_keeps_what_was_added(tmp_path: Path) -> None:
+    first = run(["demo"], tmp_path, WHATWORKS_DEMO_PASSWORD="demo password 123")
+    assert first.returncode == 0, first.stderr
+    for email in (
+        "admin@demo.test",
+        "editor@demo.test",
+        "researcher@demo.test",
+        "analyst.a@demo.test",
+        "analyst.b@demo.test",
+        "member@demo.test",
+    ):
+        assert email in first.stdout
+    database = tmp_path / "whatworks.sqlite3"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT INTO core_organisation (name, slug, kind, region, created_at)"
+            " VALUES ('Added Later', 'added-later', 'other', '', '2026-01-01')"
+        )
+        users = db.execute("SELECT COUNT(*) FROM core_user").fetchone()[0]
+    second = run(["demo"], tmp_path, WHATWORKS_DEMO_PASSWORD="demo password 123")
+    assert second.returncode == 0, second.stderr
+    assert "(already there)" in second.stdout
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM core_user").fetchone()[0] == users
+        assert db.execute(
+            "SELECT COUNT(*) FROM core_organisation WHERE slug='added-later'"
+        ).fetchone() == (1,)
+
+
+def test_demo_generates_and_prints_a_password_once(tmp_path: Path) -> None:
+    first = run(["demo"], tmp_path)
+    line = next(x for x in first.stdout.splitlines() if x.startswith("Password for every"))
+    password = line.rsplit(" ", 1)[1]
+    assert len(password) >= 12
+    second = run(["demo"], tmp_path)
+    assert f"Password for every demo account: {password}" in second.stdout
+
+
+def test_demo_refuses_in_production(tmp_path: Path) -> None:
+    result = run(
+        ["demo"],
+        tmp_path,
+        WHATWORKS_ENV="production",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="example.org",
+    )
+    assert_one_line_problem(result, "never created in production")
+
+
+def test_malformed_database_url(tmp_path: Path) -> None:
+    result = run(["migrate"], tmp_path, DATABASE_URL="mysq://nowhere")
+    assert_one_line_problem(result, "DATABASE_URL", "postgres://")
+
+
+def test_unreachable_database(tmp_path: Path) -> None:
+    result = run(["migrate"], tmp_path, DATABASE_URL="postgres://nobody:secret@127.0.0.1:1/x")
+    assert_one_line_problem(result, "cannot use the database at 127.0.0.1:1/x", "DATABASE_URL")
+    assert "secret" not in result.stderr
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make ``path`` truly read-only, even for root: a read-only bind mount over itself."""
+    mounted = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True)  # noqa: S603, S607
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot bind-mount here ({mounted.stderr.strip()}); needs root")
+    try:
+        subprocess.run(  # noqa: S603
+            ["mount", "-o", "remount,bind,ro", str(path)], check=True, capture_output=True  # noqa: S607
+        )
+        yield
+    finally:
+        subprocess.run(["umount", str(path)], check=True)  # noqa: S603, S607
+
+
+def test_read_only_var_directory(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    var.mkdir()
+    with read_only(var):
+        result = run(["migrate"], var)
+    assert_one_line_problem(result, "read-only", "writable")
+
+
+def test_read_only_var_with_data_is_reported_and_left_intact(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    assert run(["demo"], var, WHATWORKS_DEMO_PASSWORD="demo password 123").returncode == 0
+    database = var / "whatworks.sqlite3"
+    before = database.read_bytes()
+    with read_only(var):
+        result = run(["demo"], var, WHATWORKS_DEMO_PASSWORD="another password 456")
+    assert_one_line_problem(result, "read-only", "writable")
+    assert database.read_bytes() == before
+
+
+def test_missing_secret_key_in_production(tmp_path: Path) -> None:
+    result = run(["check"], tmp_path, WHATWORKS_ENV="production", ALLOWED_HOSTS="example.org")
+    assert_one_line_problem(result, "SECRET_KEY is not set", "WHATWORKS_ENV=production")
+
+
+def test_port_already_in_use(tmp_path: Path) -> None:
+    assert run(["migrate"], tmp_path).returncode == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run(["serve", "--no-worker", "--port", str(port)], tmp_path)
+    assert_one_line_problem(result, f"port {port}", "already in use", f"PORT={port + 1}")
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = run(["serve", "--no-worker", "--port", "0"], tmp_path)
+    assert_one_line_problem(result, "whatworks migrate")
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
+    result = run(
+        ["check", "--deploy"],
+        tmp_path,
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="whatworks.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_queue_fails_clearly_without_a_worker(tmp_path: Path) -> None:
+    assert run(["migrate"], tmp_path).returncode == 0
+    result = run(["check", "--queue", "--timeout", "1"], tmp_path)
+    assert result.returncode == 1
+    assert "no worker ran the self-check task" in result.stderr
+
+
+def test_manage_py_still_works(tmp_path: Path) -> None:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"],
+        env={**os.environ, "WHATWORKS_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
