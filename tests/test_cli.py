@@ -25,9 +25,16 @@ def run(args: list[str], var: Path, **env: str) -> subprocess.CompletedProcess[s
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY", "WHATWORKS_ENV"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "SECRET_KEY",
+            "WHATWORKS_ENV",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in the same process
+        }
     }
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "whatworks.cli", *args],
         env={**clean, "WHATWORKS_VAR_DIR": str(var), **env},
         capture_output=True,
@@ -108,16 +115,18 @@ def test_unreachable_database(tmp_path: Path) -> None:
 @contextlib.contextmanager
 def read_only(path: Path) -> Iterator[None]:
     """Make ``path`` truly read-only, even for root: a read-only bind mount over itself."""
-    mounted = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True)  # noqa: S603, S607
+    mounted = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot bind-mount here ({mounted.stderr.strip()}); needs root")
     try:
-        subprocess.run(  # noqa: S603
-            ["mount", "-o", "remount,bind,ro", str(path)], check=True, capture_output=True  # noqa: S607
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(path)],
+            check=True,
+            capture_output=True,
         )
         yield
     finally:
-        subprocess.run(["umount", str(path)], check=True)  # noqa: S603, S607
+        subprocess.run(["umount", str(path)], check=True)
 
 
 def test_read_only_var_directory(tmp_path: Path) -> None:
@@ -177,7 +186,7 @@ def test_check_queue_fails_clearly_without_a_worker(tmp_path: Path) -> None:
 
 
 def test_manage_py_still_works(tmp_path: Path) -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         env={**os.environ, "WHATWORKS_VAR_DIR": str(tmp_path)},
         capture_output=True,

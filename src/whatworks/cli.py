@@ -97,10 +97,10 @@ def _pending_migrations() -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
-def _call(name: str, *args: str, **options: Any) -> None:
+def _call(command: str, *args: str, **options: Any) -> None:
     from django.core.management import call_command
 
-    _run_guarded(lambda: call_command(name, *args, **options))
+    _run_guarded(lambda: call_command(command, *args, **options))
 
 
 # --- commands ------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class WorkerSupervisor:
         self._thread.start()
 
     def _spawn(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "whatworks.cli", "worker"], env=os.environ.copy()
         )
 

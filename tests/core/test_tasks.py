@@ -62,8 +62,9 @@ def test_audit_export_runs_in_the_background_and_is_formula_safe(client) -> None
 @pytest.mark.django_db
 def test_task_page_refreshes_itself_with_htmx_while_running(client) -> None:  # type: ignore[no-untyped-def]
     owner = UserFactory()
-    record = TaskRecord.objects.create(kind="x", label="Long job", owner=owner, progress=0.4,
-                                       message="Halfway")
+    record = TaskRecord.objects.create(
+        kind="x", label="Long job", owner=owner, progress=0.4, message="Halfway"
+    )
     client.force_login(owner)
     page = client.get(reverse("core:task_detail", args=[record.pk])).content.decode()
     assert "<html" in page and 'hx-trigger="every 1s"' in page
@@ -113,7 +114,7 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
     )
     record.refresh_from_db()
     command = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
-    worker = subprocess.Popen(command, env=_worker_env())  # noqa: S603
+    worker = subprocess.Popen(command, env=_worker_env())
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -131,7 +132,7 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
     assert DBTaskResult.objects.get(pk=record.task_id).status == "RUNNING"
 
     time.sleep(2)  # longer than WHATWORKS_WORKER_LOST_AFTER
-    subprocess.run([*command[:-2], "--batch"], env=_worker_env(), check=True, timeout=60)  # noqa: S603
+    subprocess.run([*command[:-2], "--batch"], env=_worker_env(), check=True, timeout=60)
 
     result = DBTaskResult.objects.get(pk=record.task_id)
     assert result.status == "FAILED"
@@ -154,6 +155,8 @@ def test_reaping_leaves_tasks_of_live_workers_alone() -> None:
     result = DBTaskResult.objects.get(pk=record.task_id)
     result.claim("live-worker")
     worker_heartbeat(worker_id="live-worker")
-    DBTaskResult.objects.filter(pk=result.pk).update(started_at=result.started_at - timedelta(hours=1))
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        started_at=result.started_at - timedelta(hours=1)
+    )
     assert tasks_reap_lost(lost_after=timedelta(seconds=30)) == 0
     assert DBTaskResult.objects.get(pk=result.pk).status == "RUNNING"

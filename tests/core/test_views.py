@@ -25,7 +25,9 @@ def test_sign_in_with_email_and_password(client) -> None:  # type: ignore[no-unt
 
 def test_a_wrong_password_shows_an_error_summary(client) -> None:  # type: ignore[no-untyped-def]
     UserFactory(email="sam@example.test")
-    response = client.post(reverse("core:login"), {"username": "sam@example.test", "password": "no"})
+    response = client.post(
+        reverse("core:login"), {"username": "sam@example.test", "password": "no"}
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "There is a problem" in page
@@ -122,7 +124,9 @@ def test_audit_log_filters_and_reports_bad_dates(client) -> None:  # type: ignor
     page = client.get(reverse("core:audit_log"), {"since": "31/01/2026"}).content.decode()
     assert "There is a problem" in page
     assert "Enter a date as YYYY-MM-DD" in page
-    assert "<code>other.done</code>" in page  # the other filters still apply; the bad one is ignored
+    assert (
+        "<code>other.done</code>" in page
+    )  # the other filters still apply; the bad one is ignored
 
 
 def test_audit_log_paginates(client) -> None:  # type: ignore[no-untyped-def]

@@ -80,8 +80,8 @@ def secret_key(*, required: bool) -> str:
         return value
     if required:
         raise ConfigError(
-            "SECRET_KEY is not set and WHATWORKS_ENV=production requires it: set SECRET_KEY "
-            "to 50+ random characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+            "SECRET_KEY is not set and WHATWORKS_ENV=production requires it: set SECRET_KEY to "
+            "50+ random characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
         )
     key_file = ensure_writable_dir(var_dir(), purpose="the generated secret key") / "secret_key"
     if key_file.exists():

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 from django.apps import apps
 from django.conf import settings
@@ -33,6 +33,10 @@ class DemoError(WhatworksError):
     pass
 
 
+class Writer(Protocol):
+    def write(self, text: str) -> object: ...
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     email: str
@@ -43,8 +47,18 @@ class DemoAccount:
 
 
 DEMO_ORGANISATIONS = (
-    ("Northmoor Borough Council (demo)", "northmoor", Organisation.Kind.LOCAL_AUTHORITY, "north-west"),
-    ("Southvale County Council (demo)", "southvale", Organisation.Kind.LOCAL_AUTHORITY, "south-east"),
+    (
+        "Northmoor Borough Council (demo)",
+        "northmoor",
+        Organisation.Kind.LOCAL_AUTHORITY,
+        "north-west",
+    ),
+    (
+        "Southvale County Council (demo)",
+        "southvale",
+        Organisation.Kind.LOCAL_AUTHORITY,
+        "south-east",
+    ),
     ("What Works Centre (demo)", "centre", Organisation.Kind.CHARITY, ""),
 )
 
@@ -52,7 +66,11 @@ DEMO_ACCOUNTS = (
     DemoAccount("admin@demo.test", "Ada Admin", "administrator", frozenset({Role.ADMIN}), "centre"),
     DemoAccount("editor@demo.test", "Eden Editor", "editor", frozenset({Role.EDITOR}), "centre"),
     DemoAccount(
-        "researcher@demo.test", "Rae Researcher", "researcher", frozenset({Role.RESEARCHER}), "centre"
+        "researcher@demo.test",
+        "Rae Researcher",
+        "researcher",
+        frozenset({Role.RESEARCHER}),
+        "centre",
     ),
     DemoAccount(
         "analyst.a@demo.test",
@@ -144,7 +162,7 @@ def part_demo_loaders() -> list[tuple[str, Callable[..., object]]]:
     return loaders
 
 
-def demo_load(*, stdout: TextIO) -> None:
+def demo_load(*, stdout: Writer) -> None:
     if settings.WHATWORKS_ENV == "production":
         raise DemoError(
             "Demo accounts are never created in production (WHATWORKS_ENV=production). "

@@ -8,9 +8,9 @@ they never save core models themselves.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import socket
-import os
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -326,5 +326,3 @@ def tasks_reap_lost(*, lost_after: timedelta, now: Any = None) -> int:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
-
-

@@ -12,9 +12,7 @@ urlpatterns = [
     path("account/sign-in/", account.sign_in, name="login"),
     path("account/sign-out/", account.sign_out, name="logout"),
     path("account/password-reset/", account.password_reset, name="password_reset"),
-    path(
-        "account/password-reset/sent/", account.password_reset_done, name="password_reset_done"
-    ),
+    path("account/password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path(
         "account/password-reset/<uidb64>/<token>/",
         account.password_reset_confirm,

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         try:
             validate_password(password)
         except ValidationError as exc:
-            raise CommandError("The password is not strong enough: " + " ".join(exc.messages)) from None
+            raise CommandError(
+                "The password is not strong enough: " + " ".join(exc.messages)
+            ) from None
         roles_sync()
         try:
             user = user_create(

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
         parser.add_argument("--worker-id", default="", help="Unique id (default: random).")
 
-    def handle(self, *args: Any, batch: bool, interval: float, worker_id: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, batch: bool, interval: float, worker_id: str, **options: Any
+    ) -> None:
         level = logging.WARNING if options["verbosity"] == 0 else logging.INFO
         for name in ("django_tasks", "django.tasks", "django_tasks_db", "whatworks"):
             logging.getLogger(name).setLevel(level)
