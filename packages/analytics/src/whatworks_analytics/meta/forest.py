@@ -1,0 +1,368 @@
+"""Forest plots: an inline SVG with a text alternative, and the same content as a table.
+
+:func:`forest_svg` draws each study's estimate (a square whose area is proportional to its
+weight in the pooled result) with its confidence interval, the pooled estimate as a diamond
+and, for random-effects models, the prediction interval as a dashed line through it.  The
+SVG carries a ``<title>`` and a ``<desc>`` (referenced by ``aria-labelledby`` with
+``role="img"``) that state the pooled result in words.  :func:`forest_table` returns the
+same numbers as rows, for a table alternative next to the figure.
+
+Risk and odds ratios are drawn on a log axis labelled with ratios and shown as ratios in the
+table; everything else is shown on its own scale.  Per-study intervals are
+``yi +/- z_crit * sqrt(vi)`` at the confidence level of the pooled result.
+
+Rendering uses matplotlib's object-oriented API with the SVG backend (no pyplot, no files);
+text is kept as ``<text>`` elements so that it stays selectable and readable by assistive
+technology.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+from scipy import stats
+
+from whatworks_analytics.meta.effect_sizes import EffectSizes, Measure
+from whatworks_analytics.meta.pooling import MetaResult, Method
+
+__all__ = ["ForestRow", "ForestTable", "describe_forest", "forest_svg", "forest_table"]
+
+RowKind = Literal["study", "summary", "prediction"]
+
+_ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+_RENDER_LOCK = threading.Lock()
+_INK = "#1b2a3a"
+_ACCENT = "#9a3412"
+_GRID = "#6b7280"
+_MAX_PLOT_LABEL = 40
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One row of a forest plot, on the display scale (ratios for RR and OR).
+
+    ``weight`` (a percentage) is None for the summary rows; ``estimate`` is None for the
+    prediction-interval row.
+    """
+
+    label: str
+    estimate: float | None
+    ci_low: float
+    ci_high: float
+    weight: float | None
+    kind: RowKind
+
+    def cells(self, digits: int = 2) -> tuple[str, str, str, str]:
+        """The row as text: label, estimate, interval and weight."""
+        estimate = "" if self.estimate is None else _number(self.estimate, digits)
+        interval = f"{_number(self.ci_low, digits)} to {_number(self.ci_high, digits)}"
+        weight = "" if self.weight is None else f"{self.weight:.1f}"
+        return (self.label, estimate, interval, weight)
+
+
+@dataclass(frozen=True)
+class ForestTable:
+    """The content of a forest plot as a table: caption, header and rows."""
+
+    caption: str
+    header: tuple[str, str, str, str]
+    rows: tuple[ForestRow, ...]
+    digits: int
+
+    def to_rows(self, *, include_header: bool = True) -> list[tuple[str, str, str, str]]:
+        """Every row as text, the header first unless ``include_header`` is False."""
+        body = [row.cells(self.digits) for row in self.rows]
+        return [self.header, *body] if include_header else body
+
+
+def _number(value: float, digits: int) -> str:
+    text = f"{value:.{digits}f}"
+    return "0." + "0" * digits if text == "-0." + "0" * digits else text
+
+
+def _check(effects: EffectSizes, result: MetaResult, digits: int) -> None:
+    if effects.k != result.k or effects.measure.value != result.measure:
+        raise ValueError("the effect sizes and the pooled result do not belong together")
+    if not 0 <= digits <= 6:
+        raise ValueError("digits must be between 0 and 6")
+
+
+def _scale_label(measure: Measure) -> str:
+    return measure.ratio_label or measure.label
+
+
+def _percent(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+def forest_table(effects: EffectSizes, result: MetaResult, *, digits: int = 2) -> ForestTable:
+    """The forest plot's content as rows: one per study, then the pooled estimate and (for
+    random-effects models) the prediction interval.  Values are ratios for RR and OR."""
+    _check(effects, result, digits)
+    measure = effects.measure
+    level = _percent(result.level)
+    crit = float(stats.norm.ppf(0.5 + result.level / 2.0))
+    half = crit * np.sqrt(effects.vi)
+    transform = np.exp if measure.is_ratio else (lambda values: values)
+    estimates = transform(effects.yi)
+    lows = transform(effects.yi - half)
+    highs = transform(effects.yi + half)
+
+    rows = [
+        ForestRow(
+            label=label,
+            estimate=float(estimates[i]),
+            ci_low=float(lows[i]),
+            ci_high=float(highs[i]),
+            weight=result.weights[i],
+            kind="study",
+        )
+        for i, label in enumerate(effects.study)
+    ]
+    method = Method(result.method)
+    pooled = _pooled_display(result)
+    rows.append(
+        ForestRow(
+            label=f"Pooled estimate, {method.label}",
+            estimate=pooled[0],
+            ci_low=pooled[1],
+            ci_high=pooled[2],
+            weight=None,
+            kind="summary",
+        )
+    )
+    prediction = _prediction_display(result)
+    if prediction is not None:
+        rows.append(
+            ForestRow(
+                label=f"{level} prediction interval",
+                estimate=None,
+                ci_low=prediction[0],
+                ci_high=prediction[1],
+                weight=None,
+                kind="prediction",
+            )
+        )
+    scale = _scale_label(measure)
+    header = ("Study", scale[0].upper() + scale[1:], f"{level} confidence interval", "Weight (%)")
+    caption = f"Forest plot data: {scale} by study with the pooled estimate ({method.label})."
+    return ForestTable(caption=caption, header=header, rows=tuple(rows), digits=digits)
+
+
+def _pooled_display(result: MetaResult) -> tuple[float, float, float]:
+    if result.exp_estimate is not None:
+        assert result.exp_ci_low is not None and result.exp_ci_high is not None
+        return result.exp_estimate, result.exp_ci_low, result.exp_ci_high
+    return result.estimate, result.ci_low, result.ci_high
+
+
+def _prediction_display(result: MetaResult) -> tuple[float, float] | None:
+    if result.pi_low is None or result.pi_high is None:
+        return None
+    if result.exp_pi_low is not None and result.exp_pi_high is not None:
+        return result.exp_pi_low, result.exp_pi_high
+    return result.pi_low, result.pi_high
+
+
+def describe_forest(effects: EffectSizes, result: MetaResult, *, digits: int = 2) -> str:
+    """The text alternative of the forest plot: what it shows and the pooled result."""
+    _check(effects, result, digits)
+    scale = _scale_label(effects.measure)
+    level = _percent(result.level)
+    method = Method(result.method)
+    estimate, low, high = (_number(value, digits) for value in _pooled_display(result))
+    noun = "study" if result.k == 1 else "studies"
+    parts = [
+        f"Forest plot of {result.k} {noun}: each study's {scale} with its {level} confidence "
+        "interval, the marker's size showing the study's weight.",
+        f"Pooled {scale} ({method.label}): {estimate}, {level} confidence interval "
+        f"{low} to {high}.",
+    ]
+    prediction = _prediction_display(result)
+    if prediction is not None:
+        parts.append(
+            f"{level} prediction interval {_number(prediction[0], digits)} "
+            f"to {_number(prediction[1], digits)}."
+        )
+    if result.k > 1:
+        parts.append(
+            f"Heterogeneity: tau-squared {result.tau2:.3g}, I-squared {result.i2:.1f}%, "
+            f"Q {result.q:.2f} on {result.q_df} degrees of freedom (p {_p_value(result.q_p)})."
+        )
+    if effects.corrected_rows:
+        names = ", ".join(effects.study[row - 1] for row in effects.corrected_rows)
+        parts.append(f"0.5 was added to every cell of studies with a zero cell: {names}.")
+    return " ".join(parts)
+
+
+def _p_value(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def forest_svg(
+    effects: EffectSizes,
+    result: MetaResult,
+    *,
+    title: str | None = None,
+    digits: int = 2,
+    id_prefix: str | None = None,
+) -> str:
+    """Render the forest plot as an inline ``<svg>`` element (no XML prolog).
+
+    ``title`` becomes the SVG ``<title>`` (default: "Forest plot: <measure>"); the ``<desc>``
+    is :func:`describe_forest`.  ``id_prefix`` makes the element ids unique on a page and
+    the output deterministic (a random prefix is used when it is None).
+    """
+    _check(effects, result, digits)
+    prefix = id_prefix if id_prefix is not None else f"forest-{uuid.uuid4().hex[:8]}"
+    if not _ID_PATTERN.match(prefix):
+        raise ValueError("id_prefix must start with a letter and contain only [A-Za-z0-9_-]")
+    scale = _scale_label(effects.measure)
+    heading = title if title is not None else f"Forest plot: {scale}"
+    description = describe_forest(effects, result, digits=digits)
+
+    import matplotlib as mpl
+
+    with _RENDER_LOCK, mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
+        raw = _render(effects, result, digits=digits)
+    return _accessible_svg(raw, prefix=prefix, title=heading, description=description)
+
+
+def _render(effects: EffectSizes, result: MetaResult, *, digits: int) -> str:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    table = forest_table(effects, result, digits=digits)
+    measure = effects.measure
+    k = effects.k
+    crit = float(stats.norm.ppf(0.5 + result.level / 2.0))
+    half = crit * np.sqrt(effects.vi)
+    lows, highs = effects.yi - half, effects.yi + half
+    ys = -np.arange(k, dtype=np.float64)
+    summary_y = -(k + 0.6)
+
+    labels = [_shorten(label) for label in effects.study]
+    label_inches = 0.3 + 0.068 * max(len(label) for label in [*labels, "Pooled estimate"])
+    plot_inches, right_inches = 3.6, 2.5
+    width = label_inches + plot_inches + right_inches
+    height = 0.26 * (k + 3.2) + 0.7
+    figure = Figure(figsize=(width, height))
+    FigureCanvasSVG(figure)
+    bottom = 0.6 / height
+    axes = figure.add_axes(
+        (label_inches / width, bottom, plot_inches / width, 1 - bottom - 0.1 / height)
+    )
+
+    extremes = [*lows, *highs, result.ci_low, result.ci_high, 0.0]
+    if result.pi_low is not None and result.pi_high is not None:
+        extremes += [result.pi_low, result.pi_high]
+    x_min, x_max = min(extremes), max(extremes)
+    pad = 0.05 * (x_max - x_min or 1.0)
+    axes.set_xlim(x_min - pad, x_max + pad)
+    axes.set_ylim(summary_y - 0.9, 1.1)
+
+    axes.axvline(0.0, color=_GRID, linewidth=0.8, linestyle=(0, (4, 3)))
+    axes.hlines(ys, lows, highs, color=_INK, linewidth=1.0)
+    weights = np.asarray(result.weights)
+    axes.scatter(
+        effects.yi, ys, s=12 + 110 * weights / weights.max(), marker="s", color=_INK, zorder=3
+    )
+    if result.pi_low is not None and result.pi_high is not None:
+        axes.hlines(
+            [summary_y], [result.pi_low], [result.pi_high], color=_ACCENT, linestyle="--", lw=1
+        )
+    diamond = Polygon(
+        [
+            (result.ci_low, summary_y),
+            (result.estimate, summary_y + 0.35),
+            (result.ci_high, summary_y),
+            (result.estimate, summary_y - 0.35),
+        ],
+        closed=True,
+        facecolor=_ACCENT,
+        edgecolor=_ACCENT,
+        zorder=4,
+    )
+    axes.add_patch(diamond)
+
+    if measure.is_ratio:
+        low_ratio, high_ratio = math.exp(x_min - pad), math.exp(x_max + pad)
+        ticks = [t for t in _RATIO_TICKS if low_ratio <= t <= high_ratio]
+        axes.xaxis.set_major_locator(FixedLocator([math.log(t) for t in ticks]))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{math.exp(x):g}"))
+        axes.set_xlabel(f"{table.header[1]} (log scale)", parse_math=False)
+    else:
+        axes.set_xlabel(table.header[1], parse_math=False)
+    axes.tick_params(axis="x", labelsize=8, colors=_INK)
+    axes.set_yticks([])
+    for side in ("left", "right", "top"):
+        axes.spines[side].set_visible(False)
+
+    text_style: dict[str, Any] = {
+        "fontsize": 8.5,
+        "color": _INK,
+        "va": "center",
+        "parse_math": False,
+    }
+    left = axes.get_yaxis_transform()  # x in axes fraction, y in data
+    estimate_x = 1 + 0.15 / plot_inches
+    weight_x = 1 + (right_inches - 0.1) / plot_inches
+    rows: list[tuple[str, float, ForestRow]] = [
+        *zip(labels, ys.tolist(), table.rows[:k], strict=True)
+    ]
+    summary = table.rows[k]
+    rows.append(("Pooled estimate", summary_y, summary))
+    for label, y, row in rows:
+        weight_text = row.cells(digits)[3]
+        estimate_text = f"{row.cells(digits)[1]} [{_number(row.ci_low, digits)}, "
+        estimate_text += f"{_number(row.ci_high, digits)}]"
+        bold = "bold" if row.kind == "summary" else "normal"
+        axes.text(-0.03, y, label, transform=left, ha="right", fontweight=bold, **text_style)
+        axes.text(estimate_x, y, estimate_text, transform=left, ha="left", **text_style)
+        axes.text(weight_x, y, weight_text, transform=left, ha="right", **text_style)
+    header_style: dict[str, Any] = {**text_style, "fontweight": "bold"}
+    axes.text(-0.03, 0.9, "Study", transform=left, ha="right", **header_style)
+    axes.text(
+        estimate_x,
+        0.9,
+        f"Estimate [{_percent(result.level)} CI]",
+        transform=left,
+        ha="left",
+        **header_style,
+    )
+    axes.text(weight_x, 0.9, "Weight %", transform=left, ha="right", **header_style)
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def _shorten(label: str) -> str:
+    return label if len(label) <= _MAX_PLOT_LABEL else label[: _MAX_PLOT_LABEL - 1] + "…"
+
+
+def _accessible_svg(raw: str, *, prefix: str, title: str, description: str) -> str:
+    """Drop the XML prolog and metadata; add role, aria-labelledby, <title> and <desc>."""
+    svg = raw[raw.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
+    tag_end = svg.index(">")
+    labelled_by = quoteattr(f"{prefix}-title {prefix}-desc")
+    opening = f'{svg[:tag_end]} role="img" aria-labelledby={labelled_by}>'
+    text = (
+        f"\n <title id={quoteattr(prefix + '-title')}>{escape(title)}</title>"
+        f"\n <desc id={quoteattr(prefix + '-desc')}>{escape(description)}</desc>"
+    )
+    return opening + text + svg[tag_end + 1 :]

@@ -1,0 +1,209 @@
+"""``whatworks-analytics meta`` end to end through ``main([...])``.
+
+Expected values: metafor's published results (sources in test_pooling.py's docstring).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE, main
+
+DATA = Path(__file__).parent / "data"
+BCG = str(DATA / "bcg.csv")
+NORMAND = str(DATA / "normand1999.csv")
+SUMMARY_KEYS = {"k", "estimate", "se", "ci_low", "ci_high", "z", "p", "tau2", "i2", "q"}
+RATIO_KEYS = {"exp_estimate", "exp_ci_low", "exp_ci_high"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["meta", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def close(actual: float, expected: float, decimals: int = 4) -> bool:
+    return abs(actual - expected) <= 0.5 * 10**-decimals + 1e-12
+
+
+def test_rr_reml_prints_metafor_results(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, BCG, "--measure", "RR", "--method", "REML")
+    assert (code, err) == (EXIT_OK, "")
+    data = json.loads(out)
+    assert set(data) >= SUMMARY_KEYS | RATIO_KEYS
+    assert data["k"] == 13
+    assert (data["measure"], data["method"]) == ("RR", "REML")
+    # metafor manual page dat.bcg (rma REML and predict(transf=exp)).
+    expected = {
+        "estimate": -0.7145, "se": 0.1798, "z": -3.9744, "ci_low": -1.0669, "ci_high": -0.3622,
+        "tau2": 0.3132, "q": 152.2330, "exp_estimate": 0.4894, "exp_ci_low": 0.3441,
+        "exp_ci_high": 0.6962,
+    }  # fmt: skip
+    for key, value in expected.items():
+        assert close(data[key], value), key
+    assert close(data["i2"], 92.22, decimals=2)
+    assert data["p"] < 1e-4
+
+
+def test_or_dl_and_lowercase_options(capsys: pytest.CaptureFixture[str]) -> None:
+    # wviechtb/metafor tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r (DL, OR).
+    code, out, _ = run(capsys, BCG, "--measure", "or", "--method", "dl")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    assert close(data["estimate"], -0.7474)
+    assert close(data["tau2"], 0.3663)
+    assert close(data["i2"], 92.6455)
+    assert close(data["exp_estimate"], 0.4736)
+    assert close(data["exp_ci_low"], 0.3249)
+    assert close(data["exp_ci_high"], 0.6903)
+
+
+def test_smd_default_method_is_reml(capsys: pytest.CaptureFixture[str]) -> None:
+    # metafor manual page dat.normand1999 (rma(measure="SMD"), REML).
+    code, out, _ = run(capsys, NORMAND, "--measure", "SMD")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    assert data["method"] == "REML"
+    assert close(data["estimate"], -0.5371)
+    assert close(data["ci_low"], -1.1421)
+    assert close(data["ci_high"], 0.0679)
+    assert close(data["tau2"], 0.7908)
+    assert close(data["q"], 123.7293)
+    assert close(data["p"], 0.0818)
+    assert data["exp_estimate"] is None
+
+
+def test_generic_reml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Mean differences of dat.normand1999 as yi and vi = sd1^2/n1 + sd2^2/n2, pooled with REML:
+    # metafor manual page dat.normand1999 (escalc(measure="MD") then rma(yi, vi)).
+    frame = pl.read_csv(NORMAND).select(
+        "study",
+        yi=pl.col("m1") - pl.col("m2"),
+        vi=pl.col("sd1") ** 2 / pl.col("n1") + pl.col("sd2") ** 2 / pl.col("n2"),
+    )
+    path = tmp_path / "md.csv"
+    frame.write_csv(path)
+    code, out, _ = run(capsys, str(path), "--measure", "GENERIC", "--method", "REML")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    assert close(data["estimate"], -15.1060)
+    assert close(data["se"], 8.9466)
+    assert close(data["ci_low"], -32.6409)
+    assert close(data["ci_high"], 2.4289)
+    assert close(data["tau2"], 684.6462)
+    assert close(data["q"], 238.9158)
+    assert data["exp_estimate"] is None
+    code, out, _ = run(capsys, str(path), "--measure", "GENERIC", "--method", "FE")
+    assert json.loads(out)["pi_low"] is None
+
+
+def test_level_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, BCG, "--measure", "RR", "--method", "FE", "--level", "90")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    assert data["level"] == pytest.approx(0.9)
+    assert data["ci_high"] - data["estimate"] == pytest.approx(1.6448536269514722 * data["se"])
+    with pytest.raises(SystemExit) as caught:  # argparse rejects a non-number
+        main(["meta", BCG, "--measure", "RR", "--level", "0.95x"])
+    assert caught.value.code == EXIT_USAGE
+    code, _, err = run(capsys, BCG, "--measure", "RR", "--level", "100")
+    assert code == EXIT_INVALID_INPUT
+    assert "--level must be between 0 and 100" in err
+
+
+def test_bad_rows_are_listed_one_per_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "study,m1,sd1,n1,m2,sd2,n2\nA,10,2,20,8,2,20\nB,ten,2,1,8,-1,20\nC,10,,20,8,2,20\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, str(path), "--measure", "SMD")
+    assert code == EXIT_INVALID_INPUT
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0] == f"error: {path}: 4 problems (rows count from 1 after the header):"
+    assert lines[1:] == [
+        "  row 2, column m1: not a number: 'ten'",
+        "  row 2, column n1: group size must be at least 2 (got 1)",
+        "  row 2, column sd2: standard deviation must be > 0 (got -1)",
+        "  row 3, column sd1: missing value",
+    ]
+
+
+def test_missing_columns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "cols.csv"
+    path.write_text("study,yi\nA,0.1\n", encoding="utf-8")
+    code, _, err = run(capsys, str(path), "--measure", "GENERIC")
+    assert code == EXIT_INVALID_INPUT
+    assert "  column vi: required column is missing" in err.splitlines()
+
+
+def test_negative_variance_and_no_rows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "neg.csv"
+    path.write_text("yi,vi\n0.1,-0.5\n0.2,NA\n", encoding="utf-8")
+    code, _, err = run(capsys, str(path), "--measure", "GENERIC")
+    assert code == EXIT_INVALID_INPUT
+    assert err.splitlines()[1:] == [
+        "  row 1, column vi: sampling variance must be greater than 0 (got -0.5)",
+        "  row 2, column vi: missing value",
+    ]
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("yi,vi\n", encoding="utf-8")
+    code, _, err = run(capsys, str(header_only), "--measure", "GENERIC")
+    assert code == EXIT_INVALID_INPUT
+    assert "no studies" in err
+
+
+def test_unreadable_and_unparseable_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, str(tmp_path / "nope.csv"), "--measure", "RR")
+    assert (code, out) == (EXIT_IO, "")
+    assert err.startswith(f"error: cannot read {tmp_path / 'nope.csv'}:")
+    assert "Traceback" not in err
+    code, _, err = run(capsys, str(tmp_path), "--measure", "RR")  # a directory
+    assert code == EXIT_IO
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = run(capsys, str(empty), "--measure", "RR")
+    assert code == EXIT_INVALID_INPUT
+    assert "is not a readable CSV file: the file is empty" in err
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("yi,vi\n0.1,0.02,9\n", encoding="utf-8")
+    code, _, err = run(capsys, str(ragged), "--measure", "GENERIC")
+    assert code == EXIT_INVALID_INPUT
+    assert "is not a readable CSV file" in err
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("study,yi,vi\nM\u00fcller,0.1,0.02\n".encode("latin-1"))
+    code, _, err = run(capsys, str(latin1), "--measure", "GENERIC")
+    assert code == EXIT_INVALID_INPUT
+    assert "(save the file as UTF-8)" in err
+    assert "Traceback" not in err
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["meta", BCG, "--measure", "MD"])
+    assert caught.value.code == EXIT_USAGE
+    assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["meta", BCG])
+    assert caught.value.code == EXIT_USAGE
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    buffer = io.BytesIO(b"yi,vi\n0,1\n2,1\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(buffer))
+    code, out, _ = run(capsys, "-", "--measure", "GENERIC", "--method", "DL")
+    assert code == EXIT_OK
+    assert json.loads(out)["tau2"] == pytest.approx(1.0)

@@ -1,0 +1,163 @@
+"""Forest plots: accessible inline SVG and the table alternative."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from whatworks_analytics.meta import (
+    EffectSizes,
+    MetaResult,
+    describe_forest,
+    effect_sizes_from_frame,
+    forest_svg,
+    forest_table,
+    generic,
+    log_odds_ratio,
+    pool,
+)
+
+DATA = Path(__file__).parent / "data"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg: str) -> ET.Element:
+    """Parse our own generated SVG (trusted input, so the stdlib parser is fine)."""
+    return ET.fromstring(svg)  # noqa: S314
+
+
+@pytest.fixture(scope="module")
+def bcg_reml() -> tuple[EffectSizes, MetaResult]:
+    effects = effect_sizes_from_frame(pl.read_csv(DATA / "bcg.csv"), measure="RR")
+    return effects, pool(effects, method="REML")
+
+
+@pytest.fixture(scope="module")
+def bcg_svg(bcg_reml: tuple[EffectSizes, MetaResult]) -> str:
+    effects, result = bcg_reml
+    return forest_svg(effects, result, id_prefix="bcg")
+
+
+def test_svg_is_an_inline_svg_element_with_title_and_desc_first(bcg_svg: str) -> None:
+    assert bcg_svg.startswith("<svg")
+    assert "<?xml" not in bcg_svg and "<!DOCTYPE" not in bcg_svg and "<metadata" not in bcg_svg
+    root = parse(bcg_svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "bcg-title bcg-desc"
+    title, desc = list(root)[:2]
+    assert title.tag == f"{SVG}title" and title.get("id") == "bcg-title"
+    assert desc.tag == f"{SVG}desc" and desc.get("id") == "bcg-desc"
+    assert title.text == "Forest plot: risk ratio"
+    assert desc.text is not None
+    assert "13 studies" in desc.text
+    # Pooled RR 0.4894 [0.3441, 0.6962] and prediction interval 0.1546 to 1.5490 (metafor).
+    assert "0.49, 95% confidence interval 0.34 to 0.70" in desc.text
+    assert "95% prediction interval 0.15 to 1.55" in desc.text
+    assert "I-squared 92.2%" in desc.text
+
+
+def test_svg_keeps_text_as_text_and_shows_every_study(
+    bcg_svg: str, bcg_reml: tuple[EffectSizes, MetaResult]
+) -> None:
+    effects, _ = bcg_reml
+    texts = {"".join(node.itertext()) for node in parse(bcg_svg).iter(f"{SVG}text")}
+    for label in effects.study:
+        assert label in texts
+    assert "0.41 [0.13, 1.26]" in texts  # Aronson 1948 on the ratio scale
+    assert "0.49 [0.34, 0.70]" in texts  # pooled
+
+
+def test_svg_is_deterministic_for_a_given_prefix(bcg_reml: tuple[EffectSizes, MetaResult]) -> None:
+    effects, result = bcg_reml
+    first = forest_svg(effects, result, id_prefix="same")
+    assert forest_svg(effects, result, id_prefix="same") == first
+    assert forest_svg(effects, result, id_prefix="other") != first
+    random_ids = forest_svg(effects, result)
+    assert 'aria-labelledby="forest-' in random_ids
+
+
+def test_labels_are_escaped_and_not_read_as_mathtext() -> None:
+    effects = generic(
+        yi=[0.1, 0.3, -0.2], vi=[0.01, 0.02, 0.04], study=["$x$ & <y>", 'Quote "q"', "plain"]
+    )
+    result = pool(effects, method="FE")
+    svg = forest_svg(effects, result, id_prefix="esc", title="Tom & Jerry <trial>")
+    root = parse(svg)
+    texts = {"".join(node.itertext()) for node in root.iter(f"{SVG}text")}
+    assert "$x$ & <y>" in texts
+    assert 'Quote "q"' in texts
+    assert root.find(f"{SVG}title").text == "Tom & Jerry <trial>"  # type: ignore[union-attr]
+
+
+def test_fixed_effect_has_no_prediction_interval(bcg_reml: tuple[EffectSizes, MetaResult]) -> None:
+    effects, _ = bcg_reml
+    result = pool(effects, method="FE")
+    table = forest_table(effects, result)
+    assert [row.kind for row in table.rows][-1] == "summary"
+    assert "prediction" not in describe_forest(effects, result)
+
+
+def test_table_matches_the_pooled_result(bcg_reml: tuple[EffectSizes, MetaResult]) -> None:
+    effects, result = bcg_reml
+    table = forest_table(effects, result, digits=3)
+    assert table.header == ("Study", "Risk ratio", "95% confidence interval", "Weight (%)")
+    assert len(table.rows) == effects.k + 2
+    studies = table.rows[: effects.k]
+    assert [row.label for row in studies] == list(effects.study)
+    assert sum(row.weight or 0.0 for row in studies) == pytest.approx(100.0)
+    first = studies[0]
+    assert first.estimate == pytest.approx(math.exp(effects.yi[0]))
+    half = 1.959963984540054 * math.sqrt(effects.vi[0])
+    assert first.ci_low == pytest.approx(math.exp(effects.yi[0] - half))
+    summary, prediction = table.rows[-2:]
+    assert summary.kind == "summary" and summary.estimate == result.exp_estimate
+    assert (summary.ci_low, summary.ci_high) == (result.exp_ci_low, result.exp_ci_high)
+    assert prediction.kind == "prediction" and prediction.estimate is None
+    assert (prediction.ci_low, prediction.ci_high) == (result.exp_pi_low, result.exp_pi_high)
+    rows = table.to_rows()
+    assert rows[0] == table.header
+    assert rows[1] == ("Aronson 1948", "0.411", "0.134 to 1.257", "5.1")
+    assert rows[-2] == ("Pooled estimate, random effects (REML)", "0.489", "0.344 to 0.696", "")
+    assert rows[-1] == ("95% prediction interval", "", "0.155 to 1.549", "")
+    assert table.to_rows(include_header=False) == rows[1:]
+
+
+def test_smd_table_stays_on_its_own_scale() -> None:
+    effects = generic(yi=[0.5, -0.25], vi=[0.04, 0.09], study=["A", "B"])
+    result = pool(effects, method="DL")
+    table = forest_table(effects, result)
+    assert table.header[1] == "Effect size"
+    assert table.rows[0].cells() == ("A", "0.50", "0.11 to 0.89", table.rows[0].cells()[3])
+
+
+def test_zero_cell_correction_is_disclosed() -> None:
+    effects = log_odds_ratio(ai=[0, 10], bi=[10, 90], ci=[5, 20], di=[5, 80], study=["A", "B"])
+    text = describe_forest(effects, pool(effects, method="FE"))
+    assert "0.5 was added to every cell of studies with a zero cell: A." in text
+
+
+def test_single_study_plot() -> None:
+    effects = generic(yi=[0.2], vi=[0.01], study=["Only"])
+    svg = forest_svg(effects, pool(effects), id_prefix="one")
+    desc = parse(svg).find(f"{SVG}desc")
+    assert desc is not None and desc.text is not None
+    assert desc.text.startswith("Forest plot of 1 study")
+    assert "Heterogeneity" not in desc.text
+
+
+def test_mismatched_inputs_and_bad_options_are_rejected(
+    bcg_reml: tuple[EffectSizes, MetaResult],
+) -> None:
+    effects, result = bcg_reml
+    other = generic(yi=[0.1, 0.2], vi=[0.1, 0.1])
+    with pytest.raises(ValueError, match="do not belong together"):
+        forest_table(other, result)
+    with pytest.raises(ValueError, match="id_prefix"):
+        forest_svg(effects, result, id_prefix="1bad id")
+    with pytest.raises(ValueError, match="digits"):
+        forest_table(effects, result, digits=9)
