@@ -1,0 +1,1 @@
+"""Tests of the fairness audit (whatworks_analytics.fairness)."""
