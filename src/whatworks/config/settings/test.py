@@ -1,5 +1,7 @@
 """The test suite: fast hashing, e-mail kept in memory (Django's locmem outbox)."""
 
+import os
+
 from whatworks.config.settings.base import *  # noqa: F403
 from whatworks.config.settings.base import STORAGES
 
@@ -15,6 +17,8 @@ WHITENOISE_USE_FINDERS = True
 AXES_FAILURE_LIMIT = 3
 
 # A file, not memory, so that tests can start real worker processes against the test
-# database (pytest-xdist adds a suffix per test process).
+# database; named by process so that concurrent test runs never share one.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }
