@@ -9,7 +9,7 @@ they exist.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -33,8 +33,13 @@ def only(roles: set[str], code: int | str, *, others: int | str = 403) -> dict[s
     return {role: code if role in roles else others for role in ROLES} | {"visitor": LOGIN}
 
 
+#: Keyword arguments for ``reverse``: a dict, or a function called inside the test (with the
+#: database available and the requesting user made) that creates the objects the URL needs
+#: and returns the kwargs.  Such functions usually live in each app's factories module.
+Kwargs = dict[str, object] | Callable[[], dict[str, object]]
+
 #: url name -> (kwargs for reverse, expected answer per role)
-MATRIX: dict[str, tuple[dict[str, object], dict[str, int | str]]] = {
+MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "core:home": ({}, everyone(200)),
     "core:accessibility": ({}, everyone(200)),
     "core:privacy": ({}, everyone(200)),
@@ -86,7 +91,8 @@ def test_permission_matrix(client_for, name: str, role: str) -> None:  # type: i
     from django.urls import reverse
 
     kwargs, expected = MATRIX[name]
-    response = client_for(role).get(reverse(name, kwargs=kwargs))
+    client = client_for(role)
+    response = client.get(reverse(name, kwargs=kwargs() if callable(kwargs) else kwargs))
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302, f"{name} as {role}: {response.status_code}"
