@@ -136,3 +136,21 @@ def test_audit_log_paginates(client) -> None:  # type: ignore[no-untyped-def]
     )
     page = client.get(reverse("core:audit_log"), {"action": "bulk", "page": 2}).content.decode()
     assert "Page 2 of 2" in page
+
+
+def test_server_error_page_renders_without_the_database(rf) -> None:  # type: ignore[no-untyped-def]
+    from whatworks.core.views.errors import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Sorry, there is a problem with the service" in page
+    assert 'href="#main-content"' in page
+
+
+def test_sqlite_runs_in_wal_mode() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
