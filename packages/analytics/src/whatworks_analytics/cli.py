@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "synth": "whatworks_analytics.pilots.cli",
     "audit": "whatworks_analytics.fairness.cli",
     "meta": "whatworks_analytics.meta.cli",
+    "deliberation": "whatworks_analytics.deliberation.cli",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 
