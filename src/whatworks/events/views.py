@@ -1,7 +1,227 @@
+"""Event pages, registration, signed-link self-service and the staff's lists."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.core.views.pages import part_landing
+from whatworks.core.access import require_permission
+from whatworks.core.csvutils import write_csv
+from whatworks.core.models import User
+from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.events import ical, selectors, services
+from whatworks.events.emails import calendar_event, event_ics
+from whatworks.events.forms import CheckInSearchForm, RegistrationForm
+from whatworks.events.models import Event, Registration
+from whatworks.events.tokens import registration_token
+
+CALENDAR = "text/calendar; charset=utf-8"
 
 
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _calendar_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=CALENDAR)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return part_landing(request, key="events", template="events/index.html")
+    part = PARTS_BY_KEY["events"]
+    return render(
+        request,
+        "events/index.html",
+        {
+            "part": part,
+            "title": part.title,
+            "lead": part.lead,
+            "events": selectors.events_upcoming(user=_user(request)),
+        },
+    )
+
+
+@require_GET
+def past(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "events/past.html", {"events": selectors.events_past(user=_user(request))}
+    )
+
+
+@require_GET
+def feed(request: HttpRequest) -> HttpResponse:
+    events = Event.objects.filter(published=True).order_by("starts_at")
+    text = ical.calendar((calendar_event(e) for e in events), name="whatworks events")
+    return _calendar_response(text, "whatworks-events.ics")
+
+
+@require_GET
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    return render(
+        request,
+        "events/detail.html",
+        {
+            "event": event,
+            "places_left": selectors.places_left(event),
+            "waiting": selectors.waiting_count(event),
+        },
+    )
+
+
+@require_GET
+def event_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    return _calendar_response(event_ics(event), f"{event.slug}.ics")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    user = _user(request)
+    initial = {"name": user.full_name, "email": user.email} if user.is_authenticated else {}
+    form = RegistrationForm(request.POST or None, event=event, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_create(
+                actor=user,
+                event=event,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                answers=form.answers(),
+            )
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("events:registration", token=registration_token(registration.key))
+    return render(
+        request,
+        "events/register.html",
+        {"event": event, "form": form, "open": event.registration_open()},
+    )
+
+
+@require_GET
+def registration(request: HttpRequest, token: str) -> HttpResponse:
+    found = selectors.registration_get_by_token(token=token)
+    return render(
+        request,
+        "events/registration.html",
+        {
+            "registration": found,
+            "event": found.event,
+            "token": token,
+            "position": selectors.queue_position(found),
+        },
+    )
+
+
+@require_POST
+def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    found = selectors.registration_get_by_token(token=token)
+    try:
+        services.registration_cancel(actor=_user(request), registration=found)
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Your registration is cancelled.")
+    return redirect("events:registration", token=token)
+
+
+@require_POST
+def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
+    found = selectors.registration_get_by_token(token=token)
+    try:
+        services.registration_accept_offer(actor=_user(request), registration=found)
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Your place is confirmed.")
+    return redirect("events:registration", token=token)
+
+
+@require_GET
+@require_permission("events.view_registration")
+def attendees(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    return render(
+        request,
+        "events/attendees.html",
+        {
+            "event": event,
+            "registrations": selectors.attendees(event=event),
+            "questions": list(event.questions.all()),
+        },
+    )
+
+
+@require_GET
+@require_permission("events.view_registration")
+def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    questions = list(event.questions.all())
+    handle = io.StringIO()
+    write_csv(
+        handle,
+        header=[
+            "name",
+            "email",
+            "status",
+            "registered",
+            "checked_in",
+            *(q.label for q in questions),
+        ],
+        rows=(
+            [
+                r.name,
+                r.email,
+                r.status,
+                r.created_at.isoformat(),
+                r.checked_in_at.isoformat() if r.checked_in_at else "",
+                *(r.answers.get(str(q.pk), "") for q in questions),
+            ]
+            for r in selectors.attendees(event=event)
+        ),
+    )
+    response = HttpResponse(handle.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
+    return response
+
+
+@require_GET
+@require_permission("events.checkin_registration")
+def check_in(request: HttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    form = CheckInSearchForm(request.GET)
+    found = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+    if form.is_valid() and (query := form.cleaned_data["q"].strip()):
+        found = found.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    return render(
+        request,
+        "events/check_in.html",
+        {"event": event, "form": form, "registrations": found.order_by("name", "id")},
+    )
+
+
+@require_POST
+@require_permission("events.checkin_registration")
+def check_in_person(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
+    try:
+        services.registration_check_in(actor=_user(request), registration=found)
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{found.name} is checked in.")
+    query = urlencode({"q": request.POST.get("q", "")})
+    return redirect(f"{reverse('events:check_in', args=[event.slug])}?{query}")

@@ -1,0 +1,153 @@
+"""Benchmark: 500 concurrent registrations for 100 places.
+
+Target (issue 9): exactly 100 confirmed and 400 on the waiting list, none lost.
+
+    uv run --frozen python benchmarks/bench_event_registration.py [--people N] [--places P]
+        [--threads T]
+
+Sets up a fresh SQLite database (WAL, ``BEGIN IMMEDIATE``) in a temporary folder, creates
+one event, then lets T threads (each with its own database connection, released together
+by a barrier) register N different people through ``registration_create``, exactly as the
+registration page does.  E-mails use Django's dummy backend.  Prints the counts, the time,
+the throughput and the per-registration latency, and exits 1 if the target is missed.
+With DATABASE_URL=postgres://... it runs against that server instead (not done by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+
+def setup_django(folder: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "whatworks.config.settings.test"
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
+    os.environ.setdefault("WHATWORKS_VAR_DIR", str(folder))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    call_command("migrate", verbosity=0)
+
+
+def run(people: int, places: int, threads: int) -> int:
+    from django.db import connections
+    from django.utils import timezone
+
+    from whatworks.events.models import Event, Registration
+    from whatworks.events.services import event_create, registration_create
+
+    now = timezone.now()
+    event = event_create(
+        actor=None,
+        slug=f"bench-{int(time.time())}",
+        title="Benchmark forum",
+        summary="Benchmark",
+        starts_at=now + timedelta(days=7),
+        ends_at=now + timedelta(days=7, hours=6),
+        mode=Event.Mode.ONLINE,
+        capacity=places,
+        registration_opens_at=now - timedelta(hours=1),
+        registration_closes_at=now + timedelta(days=6),
+    )
+    queue = list(range(people))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    n = queue.pop()
+                started = time.perf_counter()
+                try:
+                    registration_create(
+                        actor=None, event=event, name=f"Person {n}", email=f"p{n}@bench.test"
+                    )
+                except Exception as exc:  # counted: a lost registration fails the target
+                    with lock:
+                        errors.append(f"{type(exc).__name__}: {exc}")
+                else:
+                    with lock:
+                        latencies.append(time.perf_counter() - started)
+        finally:
+            connections.close_all()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+
+    counts = {
+        status: Registration.objects.filter(event=event, status=status).count()
+        for status in Registration.Status
+    }
+    confirmed = counts[Registration.Status.CONFIRMED]
+    waiting = counts[Registration.Status.WAITING]
+    stored = sum(counts.values())
+    order_ok = list(
+        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    ) == list(
+        Registration.objects.filter(event=event)
+        .order_by("id")
+        .values_list("id", flat=True)[:places]
+    )
+    cores = os.cpu_count()
+    print(f"database: {connections['default'].vendor}; {cores} cores; {threads} threads")
+    print(f"registrations: {people} for {places} places")
+    print(f"confirmed {confirmed}, waiting {waiting}, stored {stored}, errors {len(errors)}")
+    print(f"first {places} registrations by id are the confirmed ones: {order_ok}")
+    print(f"wall time {elapsed:.2f} s; {people / elapsed:.0f} registrations/s")
+    if latencies:
+        ordered = sorted(latencies)
+        p95 = ordered[int(len(ordered) * 0.95) - 1]
+        print(
+            f"latency per registration: median {statistics.median(ordered) * 1000:.0f} ms, "
+            f"95th percentile {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms"
+        )
+    for message in errors[:5]:
+        print(f"  error: {message}")
+    ok = (
+        confirmed == min(places, people)
+        and waiting == max(people - places, 0)
+        and stored == people
+        and not errors
+        and order_ok
+    )
+    print("target met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--places", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        setup_django(Path(folder))
+        return run(args.people, args.places, args.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

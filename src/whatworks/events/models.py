@@ -1,0 +1,174 @@
+"""Events: their pages, the questions asked at registration, and the registrations.
+
+A registration is confirmed, waiting, offered a place, cancelled or expired.  Confirmed and
+offered registrations hold places; the rest do not.  Capacity is enforced in
+:func:`whatworks.events.services.registration_create` under a lock on the event's row.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        IUSEEVIDENCE = "iuseevidence", _("#iuseevidence day")
+        FORUM = "forum", _("Deliberative forum")
+        SCHWARTZ = "schwartz", _("Schwartz Round demonstration")
+        OTHER = "other", _("Other event")
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in-person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("In person and online")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    summary = models.TextField(_("summary"))
+    agenda = models.TextField(_("agenda"), blank=True, help_text=_("One item a line."))
+    accessibility = models.TextField(_("accessibility information"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    time_zone = models.CharField(_("time zone"), max_length=60, default="Europe/London")
+    mode = models.CharField(_("format"), max_length=20, choices=Mode.choices)
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    online_url = models.URLField(_("online joining link"), blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"))
+    registration_opens_at = models.DateTimeField(_("registration opens"))
+    registration_closes_at = models.DateTimeField(_("registration closes"))
+    offer_hours = models.PositiveIntegerField(
+        _("hours to accept an offered place"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the site's default (WHATWORKS_EVENTS_OFFER_HOURS)."),
+    )
+    published = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        permissions = [("checkin_registration", "Can check attendees in")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="events_event_ends_after_start",
+                violation_error_message=_("An event must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(registration_closes_at__gt=models.F("registration_opens_at")),
+                name="events_event_registration_window",
+                violation_error_message=_("Registration must close after it opens."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(mode="in-person") | ~models.Q(venue=""),
+                name="events_event_in_person_has_venue",
+                violation_error_message=_("An event in person needs a venue."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.time_zone not in zoneinfo.available_timezones():
+            raise ValidationError({"time_zone": _("Use a time zone name such as Europe/London.")})
+
+    def registration_open(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.registration_opens_at <= now < self.registration_closes_at
+
+    def agenda_items(self) -> list[str]:
+        return [line.strip() for line in self.agenda.splitlines() if line.strip()]
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        CHOICE = "choice", _("Choice")
+        ACCESS = "access", _("Access needs")
+        DIETARY = "dietary", _("Dietary needs")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    label = models.CharField(_("question"), max_length=300)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One choice a line."))
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["event", "position", "id"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        OFFERED = "offered", _("Offered a place")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Offer expired")
+
+    #: Statuses that hold one of the event's places.
+    HOLDING = (Status.CONFIRMED, Status.OFFERED)
+    #: Statuses of a person still taking part (one such registration per address and event).
+    ACTIVE = (Status.CONFIRMED, Status.OFFERED, Status.WAITING)
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    offer_expires_at = models.DateTimeField(_("offer expires"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+
+    class Meta:
+        ordering = ["event", "id"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "email"],
+                condition=models.Q(status__in=["confirmed", "offered", "waiting"])
+                & ~models.Q(email=""),
+                name="events_registration_one_active_per_email",
+                violation_error_message=_("This address is already registered for the event."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
+                name="events_registration_offer_has_expiry",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status", "id"])]
+
+    def __str__(self) -> str:
+        return f"registration #{self.pk}"
+
+    def audit_label(self) -> str:
+        return f"registration #{self.pk} for event #{self.event_id}"

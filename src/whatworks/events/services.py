@@ -1,0 +1,318 @@
+"""Writes of events: events and questions, registrations, the waiting list, retention.
+
+Capacity holds under concurrency: every write that changes who holds a place first locks
+the event's row (``select_for_update`` on PostgreSQL; on SQLite each transaction begins
+``IMMEDIATE``, which serialises writers), then counts.  Offered places count as held.
+E-mails go out after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from whatworks.core.errors import WhatworksError
+from whatworks.core.models import User
+from whatworks.core.services import audit_record, diff_fields
+from whatworks.events.emails import send_registration_email
+from whatworks.events.models import Event, Question, Registration
+
+Status = Registration.Status
+EVENT_FIELDS = [
+    "slug",
+    "title",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "mode",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "published",
+]
+
+
+class EventError(WhatworksError):
+    """A registration or event change was refused; the message says why."""
+
+
+def _clean(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise EventError(" ".join(exc.messages)) from None
+
+
+def _actor(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _email_later(registration: Registration, kind: str) -> None:
+    transaction.on_commit(partial(send_registration_email, registration.pk, kind))
+
+
+def offer_hours(event: Event) -> int:
+    return event.offer_hours or settings.WHATWORKS_EVENTS_OFFER_HOURS
+
+
+# --- events --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_create(*, actor: User | None, **fields: Any) -> Event:
+    """Create an event from its model fields (see :class:`Event`)."""
+    event = Event(**fields)
+    _clean(event)
+    event.save()
+    audit_record(
+        actor=actor,
+        action="event.created",
+        target=event,
+        changes=diff_fields(None, event, EVENT_FIELDS),
+    )
+    return event
+
+
+@transaction.atomic
+def event_update(*, actor: User | None, event: Event, **fields: Any) -> Event:
+    before = Event.objects.select_for_update().get(pk=event.pk)
+    for name, value in fields.items():
+        setattr(event, name, value)
+    _clean(event)
+    event.save()
+    audit_record(
+        actor=actor,
+        action="event.updated",
+        target=event,
+        changes=diff_fields(before, event, EVENT_FIELDS),
+    )
+    if event.capacity > before.capacity:
+        _offer_free_places(event=event, now=timezone.now())
+    return event
+
+
+@transaction.atomic
+def question_create(
+    *,
+    actor: User | None,
+    event: Event,
+    kind: str,
+    label: str,
+    choices: str = "",
+    required: bool = False,
+    position: int = 0,
+) -> Question:
+    question = Question(
+        event=event, kind=kind, label=label, choices=choices, required=required, position=position
+    )
+    _clean(question)
+    if kind == Question.Kind.CHOICE and not question.choice_list():
+        raise EventError("A choice question needs at least one choice.")
+    question.save()
+    audit_record(actor=actor, action="event.question_created", target=event, changes={"kind": kind})
+    return question
+
+
+# --- registrations -------------------------------------------------------------------
+
+
+def _lock(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+def _held(event: Event) -> int:
+    return Registration.objects.filter(event=event, status__in=Registration.HOLDING).count()
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    actor: User | None,
+    event: Event,
+    name: str,
+    email: str,
+    answers: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> Registration:
+    """Register someone: a place if one is free and nobody is waiting, else the waiting list."""
+    now = now or timezone.now()
+    event = _lock(event)
+    if not event.published or not event.registration_open(now):
+        raise EventError("Registration for this event is not open.")
+    email = email.strip().lower()
+    if Registration.objects.filter(
+        event=event, email=email, status__in=Registration.ACTIVE
+    ).exists():
+        raise EventError("This address is already registered for the event.")
+    waiting = Registration.objects.filter(event=event, status=Status.WAITING).exists()
+    free = _held(event) < event.capacity and not waiting
+    registration = Registration(
+        event=event,
+        user=_actor(actor),
+        name=name.strip(),
+        email=email,
+        answers=dict(answers or {}),
+        status=Status.CONFIRMED if free else Status.WAITING,
+        created_at=now,
+    )
+    _clean(registration)
+    registration.save()
+    audit_record(
+        actor=_actor(actor),
+        action="event.registered",
+        target=registration,
+        changes={"status": registration.status},
+    )
+    _email_later(registration, str(registration.status))
+    return registration
+
+
+def _offer_free_places(*, event: Event, now: datetime) -> list[Registration]:
+    """Offer each free place to the next person waiting (the event must be locked)."""
+    free = event.capacity - _held(event)
+    if free <= 0:
+        return []
+    offered = list(
+        Registration.objects.filter(event=event, status=Status.WAITING).order_by("id")[:free]
+    )
+    expires = now + timedelta(hours=offer_hours(event))
+    for registration in offered:
+        registration.status = Status.OFFERED
+        registration.offer_expires_at = expires
+        registration.save(update_fields=["status", "offer_expires_at"])
+        audit_record(
+            actor=None,
+            action="event.place_offered",
+            target=registration,
+            changes={"status": {"before": "waiting", "after": "offered"}},
+        )
+        _email_later(registration, "offered")
+    return offered
+
+
+@transaction.atomic
+def registration_cancel(
+    *, actor: User | None, registration: Registration, now: datetime | None = None
+) -> Registration:
+    """Cancel; a place given up goes, as an offer, to the first person waiting."""
+    now = now or timezone.now()
+    event = _lock(registration.event)
+    registration.refresh_from_db()
+    if registration.status not in Registration.ACTIVE:
+        raise EventError("This registration is already cancelled.")
+    before = registration.status
+    registration.status = Status.CANCELLED
+    registration.offer_expires_at = None
+    registration.save(update_fields=["status", "offer_expires_at"])
+    audit_record(
+        actor=_actor(actor),
+        action="event.registration_cancelled",
+        target=registration,
+        changes={"status": {"before": before, "after": "cancelled"}},
+    )
+    _email_later(registration, "cancelled")
+    if before in Registration.HOLDING:
+        _offer_free_places(event=event, now=now)
+    return registration
+
+
+@transaction.atomic
+def registration_accept_offer(
+    *, actor: User | None, registration: Registration, now: datetime | None = None
+) -> Registration:
+    now = now or timezone.now()
+    _lock(registration.event)
+    registration.refresh_from_db()
+    if registration.status != Status.OFFERED:
+        raise EventError("There is no offer of a place to accept.")
+    if registration.offer_expires_at is not None and registration.offer_expires_at <= now:
+        raise EventError("This offer has expired and the place has gone to the next person.")
+    registration.status = Status.CONFIRMED
+    registration.offer_expires_at = None
+    registration.save(update_fields=["status", "offer_expires_at"])
+    audit_record(
+        actor=_actor(actor),
+        action="event.offer_accepted",
+        target=registration,
+        changes={"status": {"before": "offered", "after": "confirmed"}},
+    )
+    _email_later(registration, "confirmed")
+    return registration
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Expire offers not accepted in time and offer those places on; return how many expired.
+
+    One transaction per event, so a busy event does not hold the others up.
+    """
+    now = now or timezone.now()
+    event_ids = set(
+        Registration.objects.filter(status=Status.OFFERED, offer_expires_at__lte=now).values_list(
+            "event_id", flat=True
+        )
+    )
+    expired = 0
+    for event_id in sorted(event_ids):
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            for registration in Registration.objects.filter(
+                event=event, status=Status.OFFERED, offer_expires_at__lte=now
+            ):
+                registration.status = Status.EXPIRED
+                registration.save(update_fields=["status"])
+                audit_record(
+                    actor=None,
+                    action="event.offer_expired",
+                    target=registration,
+                    changes={"status": {"before": "offered", "after": "expired"}},
+                )
+                expired += 1
+            _offer_free_places(event=event, now=now)
+    return expired
+
+
+@transaction.atomic
+def registration_check_in(
+    *, actor: User | None, registration: Registration, now: datetime | None = None
+) -> Registration:
+    registration.refresh_from_db()
+    if registration.status != Status.CONFIRMED:
+        raise EventError("Only confirmed attendees can be checked in.")
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now or timezone.now()
+        registration.save(update_fields=["checked_in_at"])
+        audit_record(actor=actor, action="event.checked_in", target=registration)
+    return registration
+
+
+@transaction.atomic
+def registrations_anonymise(
+    *, actor: User | None = None, now: datetime | None = None, days: int | None = None
+) -> int:
+    """Erase attendees' personal data ``days`` after their event ended; return how many."""
+    now = now or timezone.now()
+    if days is None:
+        days = settings.WHATWORKS_EVENTS_RETENTION_DAYS
+    due = Registration.objects.filter(
+        event__ends_at__lte=now - timedelta(days=days), anonymised_at__isnull=True
+    )
+    total = 0
+    for event_id in sorted(set(due.values_list("event_id", flat=True))):
+        count = due.filter(event_id=event_id).update(
+            name="", email="", answers={}, user=None, anonymised_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="event.attendees_anonymised",
+            target=Event.objects.get(pk=event_id),
+            changes={"registrations": count, "retention_days": days},
+        )
+        total += count
+    return total

@@ -1,0 +1,21 @@
+"""Scheduled work of events: expire unanswered offers; anonymise past attendees.
+
+Run them from a scheduler with ``manage.py events_expire_offers`` and
+``manage.py events_anonymise`` (or enqueue these tasks), e.g. every 10 minutes and daily.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from whatworks.events.services import offers_expire, registrations_anonymise
+
+
+@task()
+def expire_offers() -> int:
+    return offers_expire()
+
+
+@task()
+def anonymise_attendees() -> int:
+    return registrations_anonymise()

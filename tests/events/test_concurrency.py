@@ -1,0 +1,67 @@
+"""Capacity holds when many people register and cancel at once (real threads)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+
+from tests.events.factories import make_event, register
+from whatworks.events import services
+from whatworks.events.models import Registration
+
+Status = Registration.Status
+
+
+def _run_in_threads(jobs: list[Callable[[], object]]) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(jobs))
+
+    def worker(job: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            job()
+        except BaseException as exc:  # collected and asserted on below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_never_overbook() -> None:
+    event = make_event(capacity=5)
+    errors = _run_in_threads(
+        [lambda n=n: register(event, n) for n in range(20)]  # type: ignore[misc]
+    )
+    assert errors == []
+    counts = {s: Registration.objects.filter(event=event, status=s).count() for s in Status}
+    assert counts[Status.CONFIRMED] == 5
+    assert counts[Status.WAITING] == 15
+    if connection.vendor == "sqlite":
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_cancellations_offer_each_place_once() -> None:
+    event = make_event(capacity=4)
+    people = [register(event, n) for n in range(10)]
+    confirmed = [p for p in people if p.status == Status.CONFIRMED]
+    errors = _run_in_threads(
+        [
+            lambda r=r: services.registration_cancel(actor=None, registration=r)  # type: ignore[misc]
+            for r in confirmed
+        ]
+    )
+    assert errors == []
+    offered = list(Registration.objects.filter(event=event, status=Status.OFFERED).order_by("id"))
+    assert [r.pk for r in offered] == [p.pk for p in people[4:8]]
+    assert Registration.objects.filter(event=event, status=Status.WAITING).count() == 2
