@@ -1,7 +1,237 @@
-from django.http import HttpRequest, HttpResponse
+"""Call pages, the application form, applicants' status and the reviewers' pages."""
 
-from whatworks.core.views.pages import part_landing
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from whatworks.calls import selectors, services
+from whatworks.calls.forms import ApplicationForm, DecisionForm, ReviewForm, field_name
+from whatworks.calls.models import Application
+from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.models import User
+from whatworks.core.parts import PARTS_BY_KEY
 
 
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return part_landing(request, key="calls", template="calls/index.html")
+    part = PARTS_BY_KEY["calls"]
+    user = _user(request)
+    return render(
+        request,
+        "calls/index.html",
+        {
+            "title": part.title,
+            "lead": part.lead,
+            "open_calls": selectors.calls_open(user=user),
+            "upcoming_calls": selectors.calls_upcoming(user=user),
+            "closed_calls": selectors.calls_closed(user=user),
+        },
+    )
+
+
+@require_GET
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    call = selectors.call_get_for_user(user=user, slug=slug)
+    return render(
+        request,
+        "calls/detail.html",
+        {
+            "call": call,
+            "application": selectors.application_for_applicant(user=user, call=call),
+            "is_reviewer": selectors.is_reviewer(user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    call = selectors.call_get_for_user(user=user, slug=slug)
+    existing = selectors.application_for_applicant(user=user, call=call)
+    if existing is not None and existing.status != Application.Status.DRAFT:
+        return redirect(existing.get_absolute_url())
+    initial = existing.answers if existing else {}
+    form = ApplicationForm(
+        request.POST or None,
+        request.FILES or None,
+        call=call,
+        initial={f"q_{k}": v for k, v in initial.items()},
+    )
+    if request.method == "POST" and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        try:
+            application = services.application_save(
+                actor=user,
+                call=call,
+                answers=form.answers(),
+                files=form.files_by_question(),
+                submit=submit,
+            )
+        except services.ApplicationIncompleteError as exc:
+            for question in form.questions:
+                if question.pk in exc.missing:
+                    form.add_error(field_name(question), exc.missing[question.pk])
+        except (services.CallError, PermissionDeniedError) as exc:
+            form.add_error(None, exc.message)
+        else:
+            if submit:
+                messages.success(request, "Your application is submitted.")
+                return redirect(application.get_absolute_url())
+            messages.success(
+                request, "Your draft is saved. You can come back to it until the call closes."
+            )
+            return redirect("calls:apply", slug=call.slug)
+    attachments = {a.question_id: a for a in existing.attachments.all()} if existing else {}
+    return render(
+        request,
+        "calls/apply.html",
+        {
+            "call": call,
+            "form": form,
+            "open": call.is_open(),
+            "application": existing,
+            "attachments": attachments,
+            "has_organisation": user.organisation_id is not None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_applications(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "calls/my_applications.html",
+        {"applications": selectors.applications_of(user=_user(request))},
+    )
+
+
+@login_required
+@require_GET
+def application(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = _user(request)
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    reviewing = found.applicant_id != user.pk
+    criteria = list(found.call.criteria.all())
+    own = selectors.own_review(user=user, application=found) if reviewing else None
+    can_score = (
+        reviewing
+        and own is None
+        and user.has_perm("calls.review_application")
+        and found.status in (Application.Status.RECEIVED, Application.Status.SHORTLISTED)
+    )
+    return render(
+        request,
+        "calls/application.html",
+        {
+            "application": found,
+            "call": found.call,
+            "answers": [(q, found.answers.get(str(q.pk), "")) for q in found.call.questions.all()],
+            "attachments": {a.question_id: a for a in found.attachments.all()},
+            "reviewing": reviewing,
+            "criteria": criteria,
+            "review_form": ReviewForm(criteria=criteria) if can_score else None,
+            "reviews": selectors.reviews_visible_to(user=user, application=found)
+            if reviewing
+            else [],
+            "own_review": own,
+            "can_decide": reviewing and user.has_perm("calls.decide_application"),
+            "next_statuses": sorted(services.TRANSITIONS.get(found.status, ())),
+        },
+    )
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, application_id: int, attachment_id: int) -> HttpResponse:
+    found = selectors.attachment_get_for_user(
+        user=_user(request), application_id=application_id, attachment_id=attachment_id
+    )
+    try:
+        with found.file.open("rb") as handle:
+            content = handle.read()  # attachments are small (WHATWORKS_CALLS_MAX_UPLOAD_MB)
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    response = HttpResponse(content, content_type=found.content_type)
+    response["Content-Disposition"] = (
+        content_disposition_header(True, found.original_name) or "attachment"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@login_required
+def review(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = _user(request)
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    form = ReviewForm(request.POST, criteria=list(found.call.criteria.all()))
+    if not form.is_valid():
+        messages.error(request, "Give every criterion a whole-number score in its range.")
+        return redirect(found.get_absolute_url())
+    try:
+        services.review_submit(
+            actor=user,
+            application=found,
+            scores=form.scores(),
+            comment=form.cleaned_data["comment"],
+        )
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "Your scores are saved. You can now see the other reviewers' scores."
+        )
+    return redirect(found.get_absolute_url())
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = _user(request)
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a decision.")
+        return redirect(found.get_absolute_url())
+    try:
+        services.application_decide(
+            actor=user, application=found, status=form.cleaned_data["status"]
+        )
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The decision is saved and the applicant has been told.")
+    return redirect(found.get_absolute_url())
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    call = selectors.call_get_for_user(user=user, slug=slug)
+    if not selectors.is_reviewer(user):
+        raise PermissionDenied
+    applications = list(selectors.applications_for_review(user=user, call=call))
+    scored = set(call.applications.filter(reviews__reviewer=user).values_list("pk", flat=True))
+    return render(
+        request,
+        "calls/review_list.html",
+        {"call": call, "applications": applications, "scored": scored},
+    )

@@ -1,0 +1,157 @@
+"""Demo calls for partners: two open calls and one closed, with applications.
+
+Idempotent: calls are found by slug, applications by (call, applicant).  Applications use
+the demo accounts of :mod:`whatworks.core.demo`; e-mails to them are kept in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.utils import timezone
+
+from whatworks.calls.models import Application, Call, Question
+from whatworks.calls.services import (
+    application_decide,
+    application_save,
+    call_create,
+    criterion_create,
+    question_create,
+    review_submit,
+)
+from whatworks.core.models import User
+
+
+class Writer(Protocol):
+    def write(self, text: str) -> object: ...
+
+
+CRITERIA = (
+    ("Readiness", "Leadership support, a named lead and time set aside."),
+    ("Data", "Access to the records the study needs, and the skills to prepare them."),
+    ("Ethics and voice", "Plans to involve families and young people."),
+)
+
+
+def _call(slug: str, **fields: object) -> tuple[Call, bool]:
+    call = Call.objects.filter(slug=slug).first()
+    if call is not None:
+        return call, False
+    call = call_create(actor=None, slug=slug, **fields)
+    for label, description in CRITERIA:
+        criterion_create(actor=None, call=call, label=label, description=description)
+    question_create(actor=None, call=call, kind=Question.Kind.TEXT, label="Name of the lead")
+    question_create(
+        actor=None,
+        call=call,
+        kind=Question.Kind.LONG_TEXT,
+        label="Why does your organisation want to take part?",
+    )
+    question_create(
+        actor=None,
+        call=call,
+        kind=Question.Kind.YES_NO,
+        label="Has your director of children's services agreed?",
+    )
+    question_create(
+        actor=None,
+        call=call,
+        kind=Question.Kind.FILE,
+        label="Data protection impact assessment",
+        hint="PDF, Word, OpenDocument or plain text, up to 5 MB.",
+        required=False,
+    )
+    return call, True
+
+
+def _apply(call: Call, user: User, *, when: datetime, text: str) -> Application:
+    found = Application.objects.filter(call=call, applicant=user).first()
+    if found is not None:
+        return found
+    questions = {q.kind: q for q in call.questions.all()}
+    answers = {
+        str(questions[Question.Kind.TEXT].pk): user.full_name,
+        str(questions[Question.Kind.LONG_TEXT].pk): text,
+        str(questions[Question.Kind.YES_NO].pk): "yes",
+    }
+    dpia = SimpleUploadedFile("dpia.txt", b"Data protection impact assessment (demo).\n")
+    return application_save(
+        actor=user,
+        call=call,
+        answers=answers,
+        files={questions[Question.Kind.FILE].pk: dpia},
+        submit=True,
+        now=when,
+    )
+
+
+def load(*, stdout: Writer) -> None:
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        _load(stdout)
+
+
+def _load(stdout: Writer) -> None:
+    now = timezone.now()
+    users = {u.email: u for u in User.objects.filter(email__endswith="@demo.test")}
+    analyst_a, analyst_b = users.get("analyst.a@demo.test"), users.get("analyst.b@demo.test")
+    researcher, editor = users.get("researcher@demo.test"), users.get("editor@demo.test")
+    predictive, new_predictive = _call(
+        "predictive-analytics-pilot-authorities",
+        title="Local authorities to pilot predictive analytics",
+        summary=(
+            "We are looking for four local authorities to pilot a predictive model that flags "
+            "referrals likely to escalate, under a pre-registered protocol with a fairness audit."
+        ),
+        eligibility=(
+            "English local authorities with a children's services data team, at least two "
+            "years of case records, and a director who supports the pilot."
+        ),
+        opens_at=now - timedelta(days=10),
+        closes_at=now + timedelta(days=35),
+        project_ref="predictive-escalation-pilot",
+    )
+    _call(
+        "schwartz-rounds-research-partners",
+        title="Research partners for Schwartz Rounds in children's services",
+        summary=(
+            "Partners to study whether Schwartz Rounds reduce burnout and turnover among "
+            "children's social workers, in a stepped-wedge trial."
+        ),
+        eligibility="Local authorities, trusts and universities in England.",
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=60),
+        project_ref="schwartz-rounds-evaluation",
+    )
+    forums, new_forums = _call(
+        "deliberative-forum-hosts-2026",
+        title="Host authorities for deliberative forums",
+        summary="Local authorities to host the spring series of deliberative forums.",
+        eligibility="English local authorities.",
+        opens_at=now - timedelta(days=90),
+        closes_at=now - timedelta(days=30),
+        project_ref="deliberative-forums-2026",
+    )
+    if analyst_a and new_predictive:
+        _apply(predictive, analyst_a, when=now, text="Our referrals rose 20% in two years.")
+    if analyst_a and analyst_b and new_forums:
+        when = forums.opens_at + timedelta(days=5)
+        first = _apply(forums, analyst_a, when=when, text="We ran a citizens' jury in 2024.")
+        second = _apply(forums, analyst_b, when=when, text="We want to hear from families.")
+        if researcher and editor:
+            for application, score in ((first, 4), (second, 2)):
+                criteria = application.call.criteria.all()
+                review_submit(
+                    actor=researcher,
+                    application=application,
+                    scores={c.pk: score for c in criteria},
+                    comment="Demo review.",
+                )
+            application_decide(actor=editor, application=first, status="shortlisted")
+            application_decide(actor=editor, application=first, status="accepted")
+            application_decide(actor=editor, application=second, status="declined")
+    stdout.write(
+        f"  calls: {Call.objects.count()} calls, {Application.objects.count()} applications\n"
+    )

@@ -1,0 +1,235 @@
+"""Calls for partners, their questions and criteria, applications and reviews.
+
+A call is open only between ``opens_at`` and ``closes_at``; nobody flips a flag.  An
+application is a draft until it is submitted once; then it is received, shortlisted, and
+accepted or declined.  Attachments live under PRIVATE_DATA_ROOT and are served only
+through a view that checks access.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+
+@deconstructible
+class PrivateStorage(FileSystemStorage):
+    """Files under ``PRIVATE_DATA_ROOT/calls``, read from settings when first used."""
+
+    @property
+    def base_location(self) -> str:
+        return str(Path(settings.PRIVATE_DATA_ROOT) / "calls")
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> str:
+        return ""
+
+
+class Call(models.Model):
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"))
+    eligibility = models.TextField(_("who can apply"))
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+    project_ref = models.CharField(
+        _("research project"),
+        max_length=100,
+        blank=True,
+        help_text=_("Identifier of the research project that accepted applicants join."),
+    )
+    published = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["closes_at"]
+        verbose_name = _("call for partners")
+        verbose_name_plural = _("calls for partners")
+        permissions = [
+            ("review_application", "Can score applications"),
+            ("decide_application", "Can shortlist, accept and decline applications"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="calls_call_closes_after_opening",
+                violation_error_message=_("A call must close after it opens."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:detail", args=[self.slug])
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.published and self.opens_at <= now < self.closes_at
+
+    @property
+    def state(self) -> str:
+        now = timezone.now()
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+
+class Criterion(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    label = models.CharField(_("criterion"), max_length=200)
+    description = models.TextField(_("what reviewers look for"), blank=True)
+    max_score = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["call", "position", "id"]
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_score__gte=1), name="calls_criterion_max_score_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Short text")
+        LONG_TEXT = "long-text", _("Long text")
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Choice")
+        YES_NO = "yes-no", _("Yes or no")
+        FILE = "file", _("File (PDF, Word, OpenDocument or plain text)")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    label = models.CharField(_("question"), max_length=300)
+    hint = models.CharField(_("hint"), max_length=500, blank=True)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("One choice a line."))
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["call", "position", "id"]
+        verbose_name = _("application question")
+        verbose_name_plural = _("application questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RECEIVED = "received", _("Received")
+        SHORTLISTED = "shortlisted", _("Shortlisted")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="call_applications"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="call_applications"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["call", "submitted_at", "id"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "applicant"], name="calls_application_one_per_applicant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="calls_application_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"application #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("calls:application", args=[self.pk])
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"{instance.application.call_id}/{instance.application_id}/{filename}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(_("file"), upload_to=attachment_path, storage=PrivateStorage())
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "question", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "question"], name="calls_attachment_one_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Review(models.Model):
+    """One reviewer's scores for one application: ``scores`` maps criterion id to score."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    scores = models.JSONField(_("scores"), default=dict)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("scored"), default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="calls_review_one_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"review #{self.pk}"
+
+    @property
+    def total(self) -> int:
+        return sum(int(v) for v in self.scores.values())

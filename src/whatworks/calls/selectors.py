@@ -1,0 +1,104 @@
+"""Reads of calls for partners, with their access checks."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from whatworks.calls.models import Application, Attachment, Call, Review
+from whatworks.core.models import User
+
+MANAGE = "calls.change_call"
+REVIEW_PERMS = ("calls.view_application", "calls.review_application", "calls.decide_application")
+
+
+def _visible(user: User) -> QuerySet[Call]:
+    calls = Call.objects.all()
+    if not user.has_perm(MANAGE):
+        calls = calls.filter(published=True)
+    return calls
+
+
+def calls_open(*, user: User) -> QuerySet[Call]:
+    now = timezone.now()
+    return _visible(user).filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
+
+
+def calls_upcoming(*, user: User) -> QuerySet[Call]:
+    return _visible(user).filter(opens_at__gt=timezone.now()).order_by("opens_at")
+
+
+def calls_closed(*, user: User) -> QuerySet[Call]:
+    return _visible(user).filter(closes_at__lte=timezone.now()).order_by("-closes_at")
+
+
+def call_get_for_user(*, user: User, slug: str) -> Call:
+    call = _visible(user).filter(slug=slug).first()
+    if call is None:
+        raise Http404("No such call.")
+    return call
+
+
+def is_reviewer(user: User) -> bool:
+    return user.is_authenticated and any(user.has_perm(p) for p in REVIEW_PERMS)
+
+
+def application_get_for_user(*, user: User, application_id: int) -> Application:
+    """The applicant's own application, or a submitted one for reviewers; else 404."""
+    application = (
+        Application.objects.select_related("call", "organisation", "applicant")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not user.is_authenticated:
+        raise Http404("No such application.")
+    if application.applicant_id == user.pk:
+        return application
+    if is_reviewer(user) and application.status != Application.Status.DRAFT:
+        return application
+    raise Http404("No such application.")
+
+
+def application_for_applicant(*, user: User, call: Call) -> Application | None:
+    if not user.is_authenticated:
+        return None
+    return Application.objects.filter(call=call, applicant=user).first()
+
+
+def applications_of(*, user: User) -> QuerySet[Application]:
+    return Application.objects.filter(applicant=user).select_related("call").order_by("-id")
+
+
+def applications_for_review(*, user: User, call: Call) -> QuerySet[Application]:
+    if not is_reviewer(user):
+        raise Http404("No such page.")
+    return (
+        Application.objects.filter(call=call)
+        .exclude(status=Application.Status.DRAFT)
+        .select_related("organisation")
+        .order_by("submitted_at", "id")
+    )
+
+
+def attachment_get_for_user(*, user: User, application_id: int, attachment_id: int) -> Attachment:
+    application = application_get_for_user(user=user, application_id=application_id)
+    attachment = application.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment
+
+
+def reviews_visible_to(*, user: User, application: Application) -> list[Review]:
+    """Others' scores only for those who have scored it themselves, or who decide.
+
+    Reviewers who have not yet scored see no one's scores, so they are not swayed.
+    """
+    reviews = list(application.reviews.select_related("reviewer").order_by("created_at"))
+    if any(r.reviewer_id == user.pk for r in reviews) or user.has_perm("calls.decide_application"):
+        return reviews
+    return []
+
+
+def own_review(*, user: User, application: Application) -> Review | None:
+    return application.reviews.filter(reviewer=user).first()

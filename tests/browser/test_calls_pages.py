@@ -1,0 +1,78 @@
+"""Call pages in a real browser, with axe on every page type."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.axe import assert_accessible
+from tests.calls.factories import OrganisationFactory, make_call, submitted_application
+from tests.factories import PASSWORD, UserFactory
+from whatworks.calls.models import Application
+from whatworks.core.roles import Role
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.PRIVATE_DATA_ROOT = tmp_path / "private"
+
+
+def test_call_pages_and_applying(visit: Any, page: Any, sign_in: Any, tmp_path: Any) -> None:
+    call = make_call(title="Pilot predictive analytics in children's services")
+    closed = make_call(
+        opens_at=timezone.now() - timedelta(days=60), closes_at=timezone.now() - timedelta(days=1)
+    )
+    visit("/calls/")
+    visit(f"/calls/{call.slug}/")
+    visit(f"/calls/{closed.slug}/")
+    UserFactory(email="la@example.test", organisation=OrganisationFactory())
+    sign_in("la@example.test", PASSWORD)
+    visit(f"/calls/{call.slug}/apply/")
+    page.get_by_label("Lead contact").fill("Jo Bloggs")
+    page.get_by_role("button", name="Save as draft").click()
+    page.wait_for_load_state()
+    assert "draft is saved" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Submit application").click()
+    page.wait_for_load_state()
+    assert "Attach a file." in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    plan = tmp_path / "plan.pdf"
+    plan.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page.get_by_label("Data plan").set_input_files(str(plan))
+    page.get_by_role("button", name="Submit application").click()
+    page.wait_for_url("**/calls/applications/*/")
+    assert "Received" in page.locator("main").inner_text()
+    assert_accessible(page)
+    visit("/calls/applications/")
+
+
+def test_review_pages(visit: Any, page: Any, sign_in: Any) -> None:
+    application = submitted_application()
+    UserFactory(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
+    sign_in("rae@example.test", PASSWORD)
+    visit(f"/calls/{application.call.slug}/review/")
+    visit(f"/calls/applications/{application.pk}/")
+    for criterion in application.call.criteria.all():
+        page.get_by_label(criterion.label).fill("4")
+    page.get_by_role("button", name="Save my scores").click()
+    page.wait_for_load_state()
+    assert "Reviewers' scores" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_decision_buttons(visit: Any, page: Any, sign_in: Any) -> None:
+    application = submitted_application()
+    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("ed@example.test", PASSWORD)
+    visit(f"/calls/applications/{application.pk}/")
+    page.get_by_role("button", name="Shortlist").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    application.refresh_from_db()
+    assert application.status == Application.Status.SHORTLISTED

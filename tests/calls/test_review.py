@@ -1,0 +1,136 @@
+"""Scoring, who sees whose scores, decisions, e-mails and the acceptance signal."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.calls.factories import submitted_application
+from whatworks.calls import selectors, services
+from whatworks.calls.models import Application
+from whatworks.calls.signals import application_accepted
+from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+Status = Application.Status
+
+
+def _scores(application: Application, value: int = 3) -> dict[int, int]:
+    return {c.pk: value for c in application.call.criteria.all()}
+
+
+def test_reviewers_see_others_scores_only_after_scoring(make_user, client) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    first, second = make_user(Role.RESEARCHER), make_user(Role.RESEARCHER)
+    services.review_submit(actor=first, application=application, scores=_scores(application, 4))
+    assert selectors.reviews_visible_to(user=second, application=application) == []
+    client.force_login(second)
+    page = client.get(application.get_absolute_url()).content.decode()
+    assert "Reviewers' scores" not in page and "Save my scores" in page
+    client.post(
+        reverse("calls:review", args=[application.pk]),
+        {f"c_{c.pk}": 2 for c in application.call.criteria.all()},
+    )
+    visible = selectors.reviews_visible_to(user=second, application=application)
+    assert {r.reviewer_id for r in visible} == {first.pk, second.pk}
+    page = client.get(application.get_absolute_url()).content.decode()
+    assert "Reviewers' scores" in page and "Save my scores" not in page
+
+
+def test_a_reviewer_scores_once_and_within_range(make_user) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    reviewer = make_user(Role.RESEARCHER)
+    with pytest.raises(services.CallError, match="score from 0 to 5"):
+        services.review_submit(
+            actor=reviewer, application=application, scores=_scores(application, 9)
+        )
+    services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+    with pytest.raises(services.CallError, match="already scored"):
+        services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+
+
+def test_only_reviewers_score_and_only_deciders_decide(make_user) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    with pytest.raises(PermissionDeniedError):
+        services.review_submit(
+            actor=make_user(Role.EDITOR), application=application, scores=_scores(application)
+        )
+    with pytest.raises(PermissionDeniedError):
+        services.application_decide(
+            actor=make_user(Role.RESEARCHER), application=application, status=Status.SHORTLISTED
+        )
+
+
+def test_drafts_are_invisible_to_reviewers(make_user) -> None:  # type: ignore[no-untyped-def]
+    from django.http import Http404
+
+    from tests.calls.factories import applicant, make_call
+
+    draft = services.application_save(actor=applicant(), call=make_call(), answers={})
+    with pytest.raises(Http404):
+        selectors.application_get_for_user(user=make_user(Role.EDITOR), application_id=draft.pk)
+
+
+def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: ignore[no-untyped-def]
+    make_user, django_capture_on_commit_callbacks
+) -> None:
+    application = submitted_application()
+    editor = make_user(Role.EDITOR)
+    with pytest.raises(services.CallError, match="cannot become accepted"):
+        services.application_decide(actor=editor, application=application, status=Status.ACCEPTED)
+    received: list[dict] = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    application_accepted.connect(receiver, dispatch_uid="test-receiver")
+    try:
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.application_decide(
+                actor=editor, application=application, status=Status.SHORTLISTED
+            )
+            services.application_decide(
+                actor=editor, application=application, status=Status.ACCEPTED
+            )
+    finally:
+        application_accepted.disconnect(dispatch_uid="test-receiver")
+    assert len(received) == 1
+    assert received[0]["application"].pk == application.pk
+    assert received[0]["organisation"] == application.organisation
+    assert received[0]["project_ref"] == "PRJ-0001"
+    assert [m.subject.split(" ")[-1] for m in mail.outbox] == ["shortlisted", "accepted"]
+    application.refresh_from_db()
+    assert application.status == Status.ACCEPTED
+    with pytest.raises(services.CallError):
+        services.application_decide(actor=editor, application=application, status=Status.DECLINED)
+
+
+def test_a_failing_receiver_refuses_the_acceptance(make_user) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    editor = make_user(Role.EDITOR)
+    services.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
+
+    def refuse(sender, **kwargs):
+        raise services.CallError("The project is closed to new sites.")
+
+    application_accepted.connect(refuse, dispatch_uid="test-refuse")
+    try:
+        with pytest.raises(services.CallError, match="closed to new sites"):
+            services.application_decide(
+                actor=editor, application=application, status=Status.ACCEPTED
+            )
+    finally:
+        application_accepted.disconnect(dispatch_uid="test-refuse")
+    application.refresh_from_db()
+    assert application.status == Status.SHORTLISTED
+
+
+def test_applicants_see_their_status(client) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    client.force_login(application.applicant)
+    page = client.get(reverse("calls:my_applications")).content.decode()
+    assert application.call.title in page and "Received" in page
