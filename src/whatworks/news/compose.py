@@ -1,0 +1,153 @@
+"""Drafting a newsletter issue from what is new: the section-provider extension point.
+
+Every part may contribute a section to the monthly issue (upcoming events, open calls,
+new evidence and research).  A **section provider** is a callable::
+
+    def provider(*, since: datetime, until: datetime) -> Mapping | None
+
+returning ``None`` (nothing to say) or a mapping with
+
+- ``"heading"`` — the section's heading (str), and
+- ``"items"`` — a list of mappings with ``"title"`` and ``"url"`` (absolute path or URL)
+  and optionally ``"summary"`` (one line) and ``"when"`` (a short date text).
+
+Parts may not import one another (import-linter), so a part registers its provider
+through the news app's config, from its own ``AppConfig.ready``, without importing news::
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        if apps.is_installed("whatworks.news"):
+            apps.get_app_config("news").register_newsletter_section(
+                "events", "whatworks.events.newsletter.upcoming_events", order=20
+            )
+
+The provider may be given as a callable or as a dotted path (imported when drafting).
+Sections appear by ``order`` (news posts are 10), and a provider that raises is logged
+and left out, so one broken part never stops the editor from drafting.  Providers should
+read through their own selectors and list only what a visitor may see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+Provider = Callable[..., Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class SectionItem:
+    title: str
+    url: str
+    summary: str = ""
+    when: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    heading: str
+    items: tuple[SectionItem, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Registration:
+    key: str
+    provider: Provider | str
+    order: int
+
+
+_REGISTRY: dict[str, _Registration] = {}
+
+
+def register_section_provider(key: str, provider: Provider | str, *, order: int = 50) -> None:
+    """Add (or replace) the provider for ``key``; idempotent, so ``ready`` may run twice."""
+    _REGISTRY[key] = _Registration(key=key, provider=provider, order=order)
+
+
+def unregister_section_provider(key: str) -> None:
+    _REGISTRY.pop(key, None)
+
+
+def registered_keys() -> list[str]:
+    return [r.key for r in sorted(_REGISTRY.values(), key=lambda r: (r.order, r.key))]
+
+
+def _resolve(provider: Provider | str) -> Provider:
+    return import_string(provider) if isinstance(provider, str) else provider
+
+
+def _section(key: str, raw: Mapping[str, Any]) -> Section | None:
+    items = tuple(
+        SectionItem(
+            title=str(item["title"]),
+            url=str(item["url"]),
+            summary=str(item.get("summary") or ""),
+            when=str(item.get("when") or ""),
+        )
+        for item in raw.get("items") or []
+    )
+    if not items:
+        return None
+    return Section(key=key, heading=str(raw.get("heading") or key), items=items)
+
+
+def collect_sections(*, since: datetime, until: datetime) -> list[Section]:
+    """Ask every registered provider, in order, for its section of the issue."""
+    sections = []
+    for registration in sorted(_REGISTRY.values(), key=lambda r: (r.order, r.key)):
+        try:
+            raw = _resolve(registration.provider)(since=since, until=until)
+            section = _section(registration.key, raw) if raw else None
+        except Exception:
+            logger.exception("Newsletter section provider %r failed", registration.key)
+            continue
+        if section is not None:
+            sections.append(section)
+    return sections
+
+
+def _escape(text: str) -> str:
+    """Keep provider text from turning into Markdown structure or links."""
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def sections_to_markdown(sections: list[Section], *, base_url: str) -> str:
+    """The draft body: one ``##`` heading per section, one bullet per item."""
+    lines: list[str] = []
+    for section in sections:
+        lines.append(f"## {_escape(section.heading)}")
+        lines.append("")
+        for item in section.items:
+            url = item.url if "://" in item.url else f"{base_url.rstrip('/')}{item.url}"
+            line = f"- [{_escape(item.title)}](<{url}>)"
+            if item.when:
+                line += f" ({_escape(item.when)})"
+            if item.summary:
+                line += f": {_escape(item.summary)}"
+            lines.append(line)
+        lines.append("")
+    return "\n".join(lines).strip() + "\n" if lines else ""
+
+
+def news_posts_section(*, since: datetime, until: datetime) -> Mapping[str, Any] | None:
+    """The news app's own provider: posts published since the last issue."""
+    from whatworks.news.selectors import posts_published_between
+
+    posts = posts_published_between(since=since, until=until)
+    return {
+        "heading": "From the blog",
+        "items": [
+            {"title": p.title, "url": p.get_absolute_url(), "summary": p.summary} for p in posts
+        ],
+    }

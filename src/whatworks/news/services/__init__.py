@@ -1,0 +1,45 @@
+"""Writes of the blog and newsletter: posts here, subscribers and issues in their modules."""
+
+from whatworks.news.services.issues import (
+    issue_draft,
+    issue_resume,
+    issue_send,
+    issue_update,
+)
+from whatworks.news.services.posts import (
+    author_profile_create,
+    post_create,
+    post_image_add,
+    post_update,
+    tag_get_or_create,
+)
+from whatworks.news.services.subscribers import (
+    subscriber_confirm,
+    subscriber_erase,
+    subscriber_export,
+    subscriber_import,
+    subscriber_mark_bounced,
+    subscriber_send_manage_link,
+    subscriber_subscribe,
+    subscriber_unsubscribe,
+)
+
+__all__ = [
+    "author_profile_create",
+    "issue_draft",
+    "issue_resume",
+    "issue_send",
+    "issue_update",
+    "post_create",
+    "post_image_add",
+    "post_update",
+    "subscriber_confirm",
+    "subscriber_erase",
+    "subscriber_export",
+    "subscriber_import",
+    "subscriber_mark_bounced",
+    "subscriber_send_manage_link",
+    "subscriber_subscribe",
+    "subscriber_unsubscribe",
+    "tag_get_or_create",
+]

@@ -1,0 +1,137 @@
+"""Writes of newsletter issues: draft from what is new, edit, send, resume a stalled send."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from whatworks.core.models import User
+from whatworks.core.services import audit_record, diff_fields, task_start
+from whatworks.news import compose
+from whatworks.news.errors import NewsError
+from whatworks.news.mail import base_url
+from whatworks.news.models import Delivery, Issue
+
+#: How far back the first issue looks when there is no earlier one.
+FIRST_ISSUE_LOOKBACK = timedelta(days=31)
+
+
+def _unique_slug(base: str) -> str:
+    slug, n = base, 1
+    while Issue.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def issue_draft(*, actor: User | None, now: datetime | None = None) -> Issue:
+    """Draft this month's issue from everything new since the last sent one."""
+    now = now or timezone.now()
+    last = Issue.objects.filter(status=Issue.Status.SENT).order_by("-covers_until").first()
+    since = last.covers_until if last else now - FIRST_ISSUE_LOOKBACK
+    sections = compose.collect_sections(since=since, until=now)
+    month = date_format(timezone.localtime(now), "F Y")
+    intro = _(
+        "Welcome to the whatworks newsletter for %(month)s: what is new since the last issue."
+    ) % {"month": month}
+    body = f"{intro}\n\n{compose.sections_to_markdown(sections, base_url=base_url())}"
+    if not sections:
+        body += _("Nothing new has been published since the last issue.") + "\n"
+    issue = Issue(
+        title=_("whatworks newsletter: %(month)s") % {"month": month},
+        slug=_unique_slug(timezone.localtime(now).strftime("%Y-%m")),
+        body=body,
+        covers_from=since,
+        covers_until=now,
+        created_by=actor,
+    )
+    issue.full_clean()
+    issue.save()
+    audit_record(
+        actor=actor,
+        action="issue.drafted",
+        target=issue,
+        changes={"sections": [s.key for s in sections], "covers_from": since.isoformat()},
+    )
+    return issue
+
+
+@transaction.atomic
+def issue_update(*, actor: User | None, issue: Issue, title: str, body: str) -> Issue:
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status != Issue.Status.DRAFT:
+        raise NewsError(_("This issue has been sent and can no longer be changed."))
+    before = Issue.objects.get(pk=issue.pk)
+    issue.title, issue.body, issue.updated_at = title, body, timezone.now()
+    issue.full_clean()
+    issue.save()
+    changes = diff_fields(before, issue, ["title"])
+    if before.body != issue.body:
+        changes["body"] = {"before": "…", "after": "…"}
+    audit_record(actor=actor, action="issue.updated", target=issue, changes=changes)
+    return issue
+
+
+def _start_sending(*, actor: User | None, issue: Issue, label: str) -> None:
+    from whatworks.news.tasks import newsletter_send_batch
+
+    issue_id = issue.pk
+    record = task_start(
+        actor=actor,
+        kind="newsletter_send",
+        label=label,
+        enqueue=lambda record_id: str(newsletter_send_batch.enqueue(record_id, issue_id).id),
+        target=issue,
+    )
+    Issue.objects.filter(pk=issue.pk).update(task_record_id=record.pk)
+    issue.task_record_id = record.pk
+
+
+@transaction.atomic
+def issue_send(*, actor: User | None, issue: Issue) -> Issue:
+    """Send a draft to every confirmed subscriber, in batches, through the task queue."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status != Issue.Status.DRAFT:
+        raise NewsError(_("This issue is already being sent or has been sent."))
+    if not issue.body.strip():
+        raise NewsError(_("Write the issue before sending it."), field="body")
+    issue.status = Issue.Status.SENDING
+    issue.send_started_at = timezone.now()
+    issue.save(update_fields=["status", "send_started_at"])
+    audit_record(
+        actor=actor,
+        action="issue.sending_started",
+        target=issue,
+        changes={"status": {"before": "draft", "after": "sending"}},
+    )
+    _start_sending(actor=actor, issue=issue, label=_("Sending %(title)s") % {"title": issue.title})
+    return issue
+
+
+@transaction.atomic
+def issue_resume(
+    *, actor: User | None, issue: Issue, stale_after: timedelta = timedelta(minutes=10)
+) -> Issue:
+    """Carry on a send whose worker stopped: release its stale claims and start a batch.
+
+    Deliveries are marked sent one by one as each message goes, so what was sent is never
+    sent again; claims older than ``stale_after`` belonged to a worker that stopped.
+    """
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status != Issue.Status.SENDING:
+        raise NewsError(_("Only an issue that is being sent can be resumed."))
+    released = Delivery.objects.filter(
+        issue=issue,
+        status=Delivery.Status.CLAIMED,
+        claimed_at__lte=timezone.now() - stale_after,
+    ).update(status=Delivery.Status.PENDING, claim="", claimed_at=None)
+    audit_record(
+        actor=actor, action="issue.sending_resumed", target=issue, changes={"released": released}
+    )
+    _start_sending(actor=actor, issue=issue, label=_("Resuming %(title)s") % {"title": issue.title})
+    return issue

@@ -1,0 +1,190 @@
+"""Writes of the blog: author profiles, tags, posts and their images."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from whatworks.core.models import User
+from whatworks.core.services import audit_record, diff_fields
+from whatworks.news.errors import NewsError
+from whatworks.news.markdown import images_without_alt
+from whatworks.news.models import AuthorProfile, Post, PostImage, Tag
+from whatworks.news.uploads import UploadError, check_image
+
+POST_AUDITED = ["title", "slug", "summary", "author", "publish_at"]
+
+
+def _clean(obj: object, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise NewsError(messages[0], field=None if field == "__all__" else field) from None
+
+
+@transaction.atomic
+def author_profile_create(
+    *,
+    actor: User | None,
+    user: User,
+    slug: str,
+    display_name: str,
+    job_title: str = "",
+    bio: str = "",
+    is_public: bool = True,
+) -> AuthorProfile:
+    profile = AuthorProfile(
+        user=user,
+        slug=slug,
+        display_name=display_name,
+        job_title=job_title,
+        bio=bio,
+        is_public=is_public,
+    )
+    _clean(profile)
+    profile.save()
+    audit_record(
+        actor=actor,
+        action="author_profile.created",
+        target=profile,
+        changes=diff_fields(None, profile, ["slug", "display_name", "job_title", "is_public"]),
+    )
+    return profile
+
+
+@transaction.atomic
+def tag_get_or_create(*, actor: User | None, name: str) -> Tag:
+    name = " ".join(name.split())[:60]
+    slug = slugify(name)[:60]
+    if not slug:
+        raise NewsError(
+            _("A tag needs letters or numbers: %(name)s") % {"name": name}, field="tags"
+        )
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is not None:
+        return tag
+    tag = Tag(name=name, slug=slug)
+    _clean(tag)
+    tag.save()
+    audit_record(actor=actor, action="tag.created", target=tag, changes={"name": name})
+    return tag
+
+
+def _check_body(body: str) -> None:
+    if missing := images_without_alt(body):
+        raise NewsError(
+            _("Give every image alternative text, like ![what it shows](%(src)s).")
+            % {"src": missing[0]},
+            field="body",
+        )
+
+
+def _set_tags(*, actor: User | None, post: Post, tag_names: list[str]) -> None:
+    tags = [tag_get_or_create(actor=actor, name=n) for n in tag_names if n.strip()]
+    post.tags.set(tags)
+
+
+@transaction.atomic
+def post_create(
+    *,
+    actor: User | None,
+    author: AuthorProfile,
+    title: str,
+    slug: str,
+    summary: str,
+    body: str,
+    publish_at: datetime | None = None,
+    tag_names: list[str] | None = None,
+) -> Post:
+    """Create a post; ``publish_at`` None keeps it a draft, a future time schedules it."""
+    _check_body(body)
+    post = Post(
+        author=author,
+        title=title,
+        slug=slug or slugify(title)[:100],
+        summary=summary,
+        body=body,
+        publish_at=publish_at,
+    )
+    _clean(post)
+    post.save()
+    _set_tags(actor=actor, post=post, tag_names=tag_names or [])
+    audit_record(
+        actor=actor,
+        action="post.created",
+        target=post,
+        changes={
+            **diff_fields(None, post, POST_AUDITED),
+            "tags": sorted(post.tags.values_list("slug", flat=True)),
+        },
+    )
+    return post
+
+
+@transaction.atomic
+def post_update(
+    *,
+    actor: User | None,
+    post: Post,
+    title: str,
+    slug: str,
+    summary: str,
+    body: str,
+    publish_at: datetime | None,
+    tag_names: list[str],
+    author: AuthorProfile | None = None,
+) -> Post:
+    _check_body(body)
+    before = Post.objects.get(pk=post.pk)
+    tags_before = sorted(post.tags.values_list("slug", flat=True))
+    post.title, post.slug, post.summary, post.body = title, slug, summary, body
+    post.publish_at = publish_at
+    if author is not None:
+        post.author = author
+    post.updated_at = timezone.now()
+    _clean(post)
+    post.save()
+    _set_tags(actor=actor, post=post, tag_names=tag_names)
+    changes = diff_fields(before, post, [*POST_AUDITED, "body"])
+    if "body" in changes:
+        changes["body"] = {"before": "…", "after": "…"}  # the text itself stays in the post
+    tags_after = sorted(post.tags.values_list("slug", flat=True))
+    if tags_before != tags_after:
+        changes["tags"] = {"before": tags_before, "after": tags_after}
+    audit_record(actor=actor, action="post.updated", target=post, changes=changes)
+    return post
+
+
+@transaction.atomic
+def post_image_add(
+    *, actor: User | None, post: Post, upload: UploadedFile, alt_text: str
+) -> PostImage:
+    """Store an image for a post after checking its size, real type and alt text."""
+    alt_text = " ".join((alt_text or "").split())
+    if not alt_text:
+        raise NewsError(_("Describe the image for people who cannot see it."), field="alt_text")
+    try:
+        checked = check_image(upload)
+    except UploadError as exc:
+        raise NewsError(exc.message, field="file") from None
+    image = PostImage(
+        post=post, alt_text=alt_text, content_type=checked.content_type, size=checked.size
+    )
+    upload.name = f"{image.pk}.{checked.extension}"
+    image.file.save(upload.name, upload, save=False)
+    _clean(image)
+    image.save()
+    audit_record(
+        actor=actor,
+        action="post_image.added",
+        target=image,
+        changes={"post": str(post.pk), "type": checked.content_type, "size": checked.size},
+    )
+    return image

@@ -1,0 +1,237 @@
+"""Writes of newsletter subscriptions: double opt-in, unsubscribe, bounces, export, erasure.
+
+E-mail addresses never go into the audit log: subscribers are named by number.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from whatworks.core.models import User
+from whatworks.core.services import audit_record
+from whatworks.news import mail
+from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION, consent_text_sha256
+from whatworks.news.errors import NewsError
+from whatworks.news.models import ConsentRecord, Delivery, Subscriber
+
+#: A pending subscriber gets another confirmation e-mail only after this long.
+RESEND_AFTER = timedelta(minutes=10)
+
+
+def _consent(subscriber: Subscriber, kind: str, source: str) -> ConsentRecord:
+    return ConsentRecord.objects.create(
+        subscriber=subscriber,
+        kind=kind,
+        text_version=CONSENT_TEXT_VERSION,
+        text_sha256=consent_text_sha256(CONSENT_TEXT),
+        source=source[:100],
+    )
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise NewsError(
+            _("Enter an e-mail address in the correct format, like name@example.com"),
+            field="email",
+        ) from None
+    return email
+
+
+@transaction.atomic
+def subscriber_subscribe(*, actor: User | None, email: str, source: str) -> Subscriber:
+    """Record consent and send a confirmation link; nothing is sent to them before they click.
+
+    Someone already subscribed gets no second e-mail, and the answer looks the same
+    either way, so the form does not tell strangers who is subscribed.
+    """
+    email = normalise_email(email)
+    subscriber = Subscriber.objects.select_for_update().filter(email__iexact=email).first()
+    if subscriber is not None and subscriber.status == Subscriber.Status.CONFIRMED:
+        return subscriber
+    if (
+        subscriber is not None
+        and subscriber.status == Subscriber.Status.PENDING
+        and subscriber.consents.filter(recorded_at__gte=timezone.now() - RESEND_AFTER).exists()
+    ):
+        return subscriber  # a link went out moments ago: the form is no way to flood a mailbox
+    before = subscriber.status if subscriber else None
+    if subscriber is None:
+        subscriber = Subscriber(email=email)
+    subscriber.status = Subscriber.Status.PENDING
+    subscriber.full_clean()
+    subscriber.save()
+    _consent(subscriber, ConsentRecord.Kind.GIVEN, source)
+    audit_record(
+        actor=actor,
+        action="subscriber.subscribed",
+        target=subscriber,
+        changes={"status": {"before": before, "after": subscriber.status}, "source": source},
+    )
+    key = subscriber.key
+    transaction.on_commit(lambda: mail.send_confirmation(email=email, key=key))
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_confirm(*, actor: User | None, subscriber: Subscriber, source: str) -> Subscriber:
+    """Confirm a pending subscription (double opt-in); confirming twice changes nothing."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.status == Subscriber.Status.CONFIRMED:
+        return subscriber
+    if subscriber.status != Subscriber.Status.PENDING:
+        raise NewsError(_("This subscription was ended. Subscribe again to restart it."))
+    subscriber.status = Subscriber.Status.CONFIRMED
+    subscriber.confirmed_at = timezone.now()
+    subscriber.save(update_fields=["status", "confirmed_at"])
+    _consent(subscriber, ConsentRecord.Kind.CONFIRMED, source)
+    audit_record(
+        actor=actor,
+        action="subscriber.confirmed",
+        target=subscriber,
+        changes={"status": {"before": "pending", "after": "confirmed"}},
+    )
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_import(*, actor: User | None, email: str, source: str) -> Subscriber:
+    """Add someone who has already confirmed elsewhere (a list moved here, the demo).
+
+    ``source`` must say where their consent was given; no e-mail is sent.  An address that
+    is already here is left as it is.
+    """
+    email = normalise_email(email)
+    existing = Subscriber.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing
+    subscriber = Subscriber(
+        email=email, status=Subscriber.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    subscriber.full_clean()
+    subscriber.save()
+    _consent(subscriber, ConsentRecord.Kind.GIVEN, source)
+    _consent(subscriber, ConsentRecord.Kind.CONFIRMED, source)
+    audit_record(
+        actor=actor,
+        action="subscriber.imported",
+        target=subscriber,
+        changes={"status": {"before": None, "after": "confirmed"}, "source": source},
+    )
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_unsubscribe(
+    *, actor: User | None, subscriber: Subscriber, source: str
+) -> Subscriber:
+    """Stop all further issues at once; pending deliveries to them are skipped."""
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        return subscriber
+    before = subscriber.status
+    subscriber.status = Subscriber.Status.UNSUBSCRIBED
+    subscriber.unsubscribed_at = timezone.now()
+    subscriber.save(update_fields=["status", "unsubscribed_at"])
+    _consent(subscriber, ConsentRecord.Kind.WITHDRAWN, source)
+    skipped = Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SKIPPED
+    )
+    audit_record(
+        actor=actor,
+        action="subscriber.unsubscribed",
+        target=subscriber,
+        changes={"status": {"before": before, "after": subscriber.status}, "source": source,
+                 "deliveries_skipped": skipped},
+    )  # fmt: skip
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_mark_bounced(*, actor: User | None, email: str) -> Subscriber | None:
+    """Stop sending to an address the mail system reports as undeliverable."""
+    subscriber = (
+        Subscriber.objects.select_for_update().filter(email__iexact=(email or "").strip()).first()
+    )
+    if subscriber is None or subscriber.status == Subscriber.Status.BOUNCED:
+        return subscriber
+    before = subscriber.status
+    subscriber.status = Subscriber.Status.BOUNCED
+    subscriber.bounced_at = timezone.now()
+    subscriber.save(update_fields=["status", "bounced_at"])
+    skipped = Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SKIPPED
+    )
+    audit_record(
+        actor=actor,
+        action="subscriber.bounced",
+        target=subscriber,
+        changes={"status": {"before": before, "after": "bounced"}, "deliveries_skipped": skipped},
+    )
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_send_manage_link(*, actor: User | None, email: str) -> None:
+    """E-mail a link to export or erase their data, if the address is subscribed at all.
+
+    The answer is the same whether or not it is, so strangers learn nothing.
+    """
+    email = normalise_email(email)
+    subscriber = Subscriber.objects.filter(email__iexact=email).first()
+    if subscriber is None:
+        return
+    audit_record(actor=actor, action="subscriber.manage_link_sent", target=subscriber)
+    key, address = subscriber.key, subscriber.email
+    transaction.on_commit(lambda: mail.send_manage_link(email=address, key=key))
+
+
+@transaction.atomic
+def subscriber_export(*, actor: User | None, subscriber: Subscriber) -> dict[str, Any]:
+    """Everything held about a subscriber, as JSON-ready data."""
+    audit_record(actor=actor, action="subscriber.exported", target=subscriber)
+    return {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "created_at": subscriber.created_at.isoformat(),
+        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
+        "unsubscribed_at": (
+            subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else None
+        ),
+        "bounced_at": subscriber.bounced_at.isoformat() if subscriber.bounced_at else None,
+        "consents": [
+            {
+                "kind": c.kind,
+                "text_version": c.text_version,
+                "text_sha256": c.text_sha256,
+                "source": c.source,
+                "recorded_at": c.recorded_at.isoformat(),
+            }
+            for c in subscriber.consents.all()
+        ],
+        "consent_text": {"version": CONSENT_TEXT_VERSION, "text": CONSENT_TEXT},
+        "deliveries": [
+            {
+                "issue": d.issue.title,
+                "status": d.status,
+                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+            }
+            for d in subscriber.deliveries.select_related("issue").order_by("id")
+        ],
+    }
+
+
+@transaction.atomic
+def subscriber_erase(*, actor: User | None, subscriber: Subscriber) -> None:
+    """Delete the subscriber with their consent records and deliveries; links die with them."""
+    audit_record(actor=actor, action="subscriber.erased", target=subscriber)
+    subscriber.delete()

@@ -1,0 +1,153 @@
+"""Public pages of the newsletter: subscribe, confirm, unsubscribe, manage, archive.
+
+Subscribers have no account; signed links in their e-mails say who they are.  The
+unsubscribe URL takes a POST without a CSRF token (RFC 8058 one-click: mail clients POST
+``List-Unsubscribe=One-Click`` with no cookie); the signed token is the authority.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from whatworks.news import selectors, services
+from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
+from whatworks.news.errors import NewsError
+from whatworks.news.forms import ManageRequestForm, SubscribeForm
+
+
+def _message(request: HttpRequest, title: str, *paragraphs: str, status: int = 200) -> HttpResponse:
+    return render(
+        request, "news/message.html", {"title": title, "paragraphs": paragraphs}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscriber_subscribe(
+                actor=None, email=form.cleaned_data["email"], source="web form /news/newsletter/"
+            )
+        except NewsError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            return redirect("news:subscribe_done")
+    return render(
+        request,
+        "news/subscribe.html",
+        {"form": form, "consent_text": CONSENT_TEXT, "consent_version": CONSENT_TEXT_VERSION},
+    )
+
+
+def subscribe_done(request: HttpRequest) -> HttpResponse:
+    return _message(
+        request,
+        _("Check your e-mail"),
+        _("We have sent you a link to confirm your subscription. It works for 7 days."),
+        _("You will get no newsletter until you confirm. If nothing arrives, check your spam "
+          "folder or subscribe again."),
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners follow links); POST confirms."""
+    subscriber = selectors.subscriber_for_token(token=token, purpose="confirm")
+    if request.method == "POST":
+        try:
+            services.subscriber_confirm(
+                actor=None, subscriber=subscriber, source="confirmation link"
+            )
+        except NewsError as exc:
+            return _message(request, _("Subscription not confirmed"), exc.message, status=409)
+        return _message(
+            request,
+            _("Subscription confirmed"),
+            _("Thank you. You will get the whatworks newsletter once a month."),
+            _("Every issue has a link to unsubscribe."),
+        )
+    return render(request, "news/confirm.html", {"subscriber": subscriber})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a page with a button.  POST: unsubscribe (one-click from a mail client, or the
+    button)."""
+    subscriber = selectors.subscriber_for_token(token=token, purpose="unsubscribe")
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        services.subscriber_unsubscribe(
+            actor=None,
+            subscriber=subscriber,
+            source="one-click (RFC 8058)" if one_click else "unsubscribe page",
+        )
+        return _message(
+            request,
+            _("You have unsubscribed"),
+            _("You will get no more issues of the newsletter."),
+        )
+    return render(request, "news/unsubscribe.html", {"subscriber": subscriber, "token": token})
+
+
+@require_http_methods(["GET", "POST"])
+def manage_request(request: HttpRequest) -> HttpResponse:
+    form = ManageRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscriber_send_manage_link(actor=None, email=form.cleaned_data["email"])
+        except NewsError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            return _message(
+                request,
+                _("Check your e-mail"),
+                _("If that address is on our list, we have sent it a link to see, download "
+                  "or erase what we hold about you."),
+            )  # fmt: skip
+    return render(request, "news/manage_request.html", {"form": form})
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
+    return render(
+        request,
+        "news/manage.html",
+        {"subscriber": subscriber, "token": token, "consents": subscriber.consents.all()},
+    )
+
+
+def manage_export(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
+    data = services.subscriber_export(actor=None, subscriber=subscriber)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="whatworks-newsletter-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def manage_erase(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
+    services.subscriber_erase(actor=None, subscriber=subscriber)
+    messages.success(request, _("We have erased your e-mail address and everything about it."))
+    return redirect("news:subscribe")
+
+
+def archive(request: HttpRequest) -> HttpResponse:
+    return render(request, "news/archive.html", {"issues": selectors.issues_archive()})
+
+
+def archive_issue(request: HttpRequest, slug: str) -> HttpResponse:
+    issue = selectors.issue_get_for_user(user=request.user, slug=slug)
+    return render(request, "news/archive_issue.html", {"issue": issue})
