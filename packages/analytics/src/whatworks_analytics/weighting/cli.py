@@ -1,0 +1,111 @@
+"""``whatworks-analytics weight``: rake a sample to target margins and print JSON.
+
+``--sample FILE.csv`` has one row per respondent and a column per weighting variable (other
+columns are ignored).  ``--targets FILE.json`` maps each variable to ``{level: share}``.
+The output has ``weights`` (one per input row, in input order; mean 1, or summing to
+``--population``), ``diagnostics`` (design_effect, effective_sample_size, iterations,
+converged, max_margin_error, margin_of_error_95, ...) and ``margins`` (target, unweighted
+and weighted share per level).
+
+Every problem (a target level with no respondents, a sample level without a target, a
+missing value, shares that do not sum to 1) is printed on its own line to stderr, with exit
+``EXIT_INVALID_INPUT``; a file that cannot be read exits with ``EXIT_IO``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``weight`` sub-command."""
+    parser = subparsers.add_parser(
+        "weight",
+        help="rake survey weights to population margins",
+        description="Rake a sample to target margins and print weights and diagnostics as JSON.",
+        epilog='targets JSON: {"region": {"London": 0.16, ...}, "role": {...}}',
+    )
+    parser.add_argument("--sample", required=True, metavar="FILE.csv", help="respondents")
+    parser.add_argument("--targets", required=True, metavar="FILE.json", help="target shares")
+    parser.add_argument(
+        "--trim",
+        type=float,
+        default=None,
+        metavar="RATIO",
+        help="cap weights at RATIO times the mean weight (RATIO > 1), raking again",
+    )
+    parser.add_argument(
+        "--population",
+        type=float,
+        default=None,
+        metavar="N",
+        help="make the weights sum to N (default: mean 1)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _fail(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _read_targets(path: str) -> dict[str, dict[str, float]]:
+    data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("the targets must be a JSON object of {variable: {level: share}}")
+    targets: dict[str, dict[str, float]] = {}
+    for variable, shares in data.items():
+        if not isinstance(shares, dict):
+            raise ValueError(f"{variable}: expected an object of {{level: share}}")
+        try:
+            targets[str(variable)] = {str(k): float(v) for k, v in shares.items()}
+        except (TypeError, ValueError):
+            raise ValueError(f"{variable}: every share must be a number") from None
+    return targets
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle ``weight``; return an exit code."""
+    import polars as pl
+
+    from whatworks_analytics.weighting.raking import WeightingError, rake
+
+    try:
+        raw = Path(args.sample).read_bytes()
+        targets = _read_targets(args.targets)
+    except OSError as error:
+        return _fail(f"error: cannot read {error.filename}: {error.strerror or error}", EXIT_IO)
+    except (ValueError, UnicodeDecodeError) as error:
+        return _fail(f"error: {args.targets}: {error}", EXIT_INVALID_INPUT)
+    try:
+        frame = pl.read_csv(io.BytesIO(raw), infer_schema=False) if raw.strip() else None
+    except pl.exceptions.PolarsError as error:
+        first = (str(error).strip().splitlines() or ["unknown"])[0]
+        return _fail(
+            f"error: {args.sample} is not a readable CSV file: {first}", EXIT_INVALID_INPUT
+        )
+    if frame is None or frame.height == 0:
+        return _fail(f"error: {args.sample} has no rows", EXIT_INVALID_INPUT)
+    missing = [name for name in targets if name not in frame.columns]
+    if missing:
+        lines = [f"error: {args.sample}: {len(missing)} problem(s):"]
+        lines += [f"  {name}: no such column in the sample" for name in missing]
+        return _fail("\n".join(lines), EXIT_INVALID_INPUT)
+    sample = {name: frame[name].fill_null("").to_numpy() for name in targets}
+    try:
+        result = rake(sample, targets, trim=args.trim, population=args.population)
+    except WeightingError as error:
+        lines = [f"error: {args.sample}: {len(error.problems)} problem(s):"]
+        lines += [f"  {problem}" for problem in error.problems]
+        return _fail("\n".join(lines), EXIT_INVALID_INPUT)
+    print(json.dumps(result.to_dict(), indent=2))
+    return EXIT_OK
