@@ -1,0 +1,130 @@
+"""Benchmark: 200 concurrent poll submissions, each sent twice (a double click).
+
+Target (issue 7): 200 responses, none lost and none duplicated.
+
+    uv run --frozen python benchmarks/bench_panel_submissions.py [--members N] [--threads T]
+
+Sets up a fresh SQLite database (WAL, ``BEGIN IMMEDIATE``) in a temporary folder, invites
+N members to one open poll, then lets T threads (each with its own connection, released
+together by a barrier) submit every invitation twice through ``response_save``, as the
+answer page does.  Exits 1 if any response is lost or duplicated or any call failed.
+With DATABASE_URL=postgres://... it runs against that server instead (not done by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+
+def setup_django(folder: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "whatworks.config.settings.test"
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
+    os.environ.setdefault("WHATWORKS_VAR_DIR", str(folder))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    call_command("migrate", verbosity=0)
+
+
+def run(members: int, threads: int) -> int:
+    from django.db import connections
+
+    from whatworks.panel.models import Answer, Invitation, PanelMember, Question, Response
+    from whatworks.panel.services import poll_create, poll_open, question_add, response_save
+    from whatworks.panel.services.members import new_token
+
+    stamp = int(time.time())
+    poll = poll_create(actor=None, title="Benchmark", slug=f"bench-{stamp}")
+    question = question_add(
+        actor=None, poll=poll, kind=Question.Kind.SINGLE, text="Manageable?", options=["Y", "N"]
+    )
+    poll_open(actor=None, poll=poll)
+    people = PanelMember.objects.bulk_create(
+        PanelMember(
+            email=f"m{stamp}-{i}@bench.test", status="active", role="case-holder",
+            region="london", employer_type="agency", age_band="30-39", sex="female",
+            ethnicity="white", years="2-4",
+        )
+        for i in range(members)
+    )  # fmt: skip
+    invitations = Invitation.objects.bulk_create(
+        Invitation(poll=poll, member=m, token_hash=new_token()[1], region=m.region, role=m.role)
+        for m in people
+    )
+    queue = [inv for inv in invitations for _ in range(2)]
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    invitation = queue.pop()
+                started = time.perf_counter()
+                try:
+                    response_save(
+                        actor=None, invitation=invitation, answers={question.pk: "Y"}, submit=True
+                    )
+                except Exception as exc:  # counted: a failed submission fails the target
+                    with lock:
+                        errors.append(f"{type(exc).__name__}: {exc}")
+                else:
+                    with lock:
+                        latencies.append(time.perf_counter() - started)
+        finally:
+            connections.close_all()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    responses = Response.objects.filter(poll=poll, status="complete").count()
+    answers = Answer.objects.filter(response__poll=poll).count()
+    complete = Invitation.objects.filter(poll=poll, disposition="complete").count()
+    print(f"database: {connections['default'].vendor}; {os.cpu_count()} cores; {threads} threads")
+    print(f"submissions: {2 * members} ({members} invitations, each sent twice)")
+    print(f"responses {responses}, answers {answers}, complete invitations {complete}, "
+          f"errors {len(errors)}")  # fmt: skip
+    print(f"wall time {elapsed:.2f} s; {2 * members / elapsed:.0f} submissions/s")
+    if latencies:
+        ordered = sorted(latencies)
+        print(f"latency median {statistics.median(ordered) * 1000:.0f} ms, "
+              f"95th {ordered[int(0.95 * (len(ordered) - 1))] * 1000:.0f} ms")  # fmt: skip
+    for error in errors[:5]:
+        print("  ", error)
+    ok = responses == answers == complete == members and not errors
+    print("target met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        setup_django(Path(folder))
+        return run(args.members, args.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

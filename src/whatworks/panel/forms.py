@@ -1,0 +1,206 @@
+"""Forms of the panel: they parse and validate input; services do the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from whatworks.core.models import Region
+from whatworks.panel import consent
+from whatworks.panel.models import (
+    AgeBand,
+    EmployerType,
+    Ethnicity,
+    Poll,
+    Question,
+    Scale,
+    Sex,
+    Study,
+    WorkforceRole,
+    YearsInPractice,
+)
+
+
+class ProfileForm(forms.Form):
+    role = forms.ChoiceField(label=_("Your role"), choices=WorkforceRole.choices)
+    region = forms.ChoiceField(label=_("Region you work in"), choices=Region.choices)
+    employer_type = forms.ChoiceField(label=_("Employer type"), choices=EmployerType.choices)
+    age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    ethnicity = forms.ChoiceField(label=_("Ethnic group"), choices=Ethnicity.choices)
+    years = forms.ChoiceField(label=_("Years in practice"), choices=YearsInPractice.choices)
+    site = forms.CharField(
+        label=_("Employer or site (optional)"),
+        required=False,
+        max_length=120,
+        help_text=_("Only used to compare sites in studies you take part in."),
+    )
+
+
+class JoinForm(ProfileForm):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    membership = forms.BooleanField(
+        label=consent.MEMBERSHIP_LABEL,
+        required=True,
+        error_messages={"required": _("You need to agree to the panel's terms to join.")},
+    )
+    recontact = forms.BooleanField(label=consent.RECONTACT_LABEL, required=False)
+    studies = forms.ModelMultipleChoiceField(
+        label=_("Studies you agree to take part in (optional)"),
+        queryset=Study.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    field_order = ["email", *ProfileForm.base_fields, "membership", "recontact", "studies"]
+
+
+class RecontactForm(forms.Form):
+    recontact = forms.BooleanField(label=consent.RECONTACT_LABEL, required=False)
+
+
+class LeaveForm(forms.Form):
+    LEVELS = (
+        ("leave", _("Leave the panel: no more invitations; your answers stay in results")),
+        ("anonymise", _("Remove my identity: delete my details and keep my answers anonymously")),
+        ("erase", _("Remove everything: delete my details and all my answers")),
+    )
+    level = forms.ChoiceField(
+        label=_("What should happen"), choices=LEVELS, widget=forms.RadioSelect
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that this cannot be undone"),
+        error_messages={"required": _("Confirm that you understand this cannot be undone.")},
+    )
+
+
+class PollForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    slug = forms.SlugField(label=_("Short name for the address"), max_length=80)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Poll.Kind.choices)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    study = forms.ModelChoiceField(
+        label=_("Study (for a survey with waves)"), queryset=Study.objects.all(), required=False
+    )
+    wave = forms.IntegerField(label=_("Wave number"), min_value=1, max_value=20, required=False)
+    max_reminders = forms.IntegerField(
+        label=_("Reminders at most"), min_value=0, max_value=5, initial=2
+    )
+    reminder_days = forms.IntegerField(
+        label=_("Days between reminders"), min_value=1, max_value=30, initial=3
+    )
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of question"), choices=Question.Kind.choices)
+    text = forms.CharField(label=_("Question"), max_length=400)
+    hint = forms.CharField(label=_("Hint (optional)"), max_length=400, required=False)
+    required = forms.BooleanField(label=_("An answer is required"), required=False, initial=True)
+    options = forms.CharField(
+        label=_("Options, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    rows = forms.CharField(
+        label=_("Matrix rows, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    scale = forms.ModelChoiceField(
+        label=_("Published scale (optional)"),
+        queryset=Scale.objects.filter(published=True),
+        required=False,
+    )
+    show_if = forms.ModelChoiceField(
+        label=_("Show only if the answer to (optional)"),
+        queryset=Question.objects.none(),
+        required=False,
+    )
+    show_if_value = forms.CharField(label=_("is (or includes)"), max_length=200, required=False)
+    pulse_key = forms.SlugField(
+        label=_("Pulse series key (optional)"), max_length=80, required=False
+    )
+
+    def __init__(self, *args: Any, poll: Poll, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["show_if"].queryset = poll.questions.all()  # type: ignore[attr-defined]
+
+    @staticmethod
+    def lines(value: str) -> list[str]:
+        return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+class ScaleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(label=_("Short name"), max_length=80)
+    source = forms.CharField(label=_("Source or citation"), max_length=300, required=False)
+    options = forms.CharField(
+        label=_("Options, one per line, lowest score first"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    items = forms.CharField(
+        label=_("Items, one per line; start a line with * if it is reverse-scored"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    scoring = forms.ChoiceField(label=_("Scoring"), choices=Scale.Scoring.choices)
+
+    def clean_options(self) -> list[str]:
+        options = QuestionForm.lines(self.cleaned_data["options"])
+        if len(options) < 2:
+            raise forms.ValidationError(_("Give at least two options."))
+        return options
+
+    def clean_items(self) -> list[tuple[str, bool]]:
+        items = [
+            (line.lstrip("*").strip(), line.startswith("*"))
+            for line in QuestionForm.lines(self.cleaned_data["items"])
+        ]
+        if not items:
+            raise forms.ValidationError(_("Give at least one item."))
+        return items
+
+
+class InviteForm(forms.Form):
+    MODES = (
+        ("all", _("All members")),
+        ("filter", _("Members in the chosen regions and roles")),
+        ("sample", _("A random sample, stratified by region and role")),
+    )
+    mode = forms.ChoiceField(
+        label=_("Who to invite"), choices=MODES, widget=forms.RadioSelect, initial="all"
+    )
+    regions = forms.MultipleChoiceField(
+        label=_("Regions (optional)"),
+        choices=Region.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles (optional)"),
+        choices=WorkforceRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sample_size = forms.IntegerField(label=_("Sample size"), min_value=1, required=False)
+    cap_days = forms.IntegerField(
+        label=_("Skip members invited in the last (days)"), min_value=0, max_value=90, initial=7
+    )
+
+
+def parse_answers(poll: Poll, data: QueryDict) -> dict[int, Any]:
+    """Turn the posted answer fields into {question id: value} (checking is the service's)."""
+    answers: dict[int, Any] = {}
+    for question in poll.questions.select_related("scale").prefetch_related("scale__items"):
+        name = f"q{question.pk}"
+        if question.kind == Question.Kind.MULTIPLE:
+            answers[question.pk] = data.getlist(name)
+        elif question.kind == Question.Kind.MATRIX:
+            answers[question.pk] = {
+                row: data.get(f"{name}_{i}", "") for i, row in enumerate(question.matrix_rows())
+            }
+        else:
+            answers[question.pk] = data.get(name, "")
+    return answers

@@ -1,0 +1,201 @@
+"""Inviting members to a poll, reminding them, and counting dispositions (AAPOR RR1).
+
+Each invitation carries its own single-use token; only the token's hash is stored.  A member
+invited to any poll within the contact-frequency cap is skipped.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from whatworks.core.models import User
+from whatworks.core.services import audit_record
+from whatworks.panel.errors import PanelError
+from whatworks.panel.models import ConsentRecord, Invitation, PanelMember, Poll
+from whatworks.panel.services.members import new_token
+from whatworks.panel.tasks import schedule_reminders
+
+#: Default contact-frequency cap: no more than one invitation per member in this many days.
+CONTACT_CAP_DAYS = 7
+
+
+@dataclass(frozen=True)
+class InviteSelection:
+    mode: str  # "all", "filter" or "sample"
+    regions: Sequence[str] = ()
+    roles: Sequence[str] = ()
+    sample_size: int = 0
+    seed: int | None = None
+
+
+def _link(token: str) -> str:
+    return f"{settings.WHATWORKS_BASE_URL}{reverse('panel:answer', kwargs={'token': token})}"
+
+
+def stratified_sample(
+    members: list[PanelMember], size: int, *, rng: random.Random
+) -> list[PanelMember]:
+    """A random sample allocated proportionally to region x role cells (largest remainder)."""
+    if size >= len(members):
+        return members
+    cells: dict[tuple[str, str], list[PanelMember]] = defaultdict(list)
+    for member in members:
+        cells[(member.region, member.role)].append(member)
+    exact = {cell: size * len(group) / len(members) for cell, group in cells.items()}
+    take = {cell: int(value) for cell, value in exact.items()}
+    short = size - sum(take.values())
+    for cell in sorted(exact, key=lambda c: (exact[c] - take[c], rng.random()), reverse=True)[
+        :short
+    ]:
+        take[cell] += 1
+    chosen: list[PanelMember] = []
+    for cell in sorted(cells):
+        chosen.extend(rng.sample(cells[cell], take[cell]))
+    return chosen
+
+
+@transaction.atomic
+def invitations_send(
+    *,
+    actor: User | None,
+    poll: Poll,
+    selection: InviteSelection,
+    cap_days: int = CONTACT_CAP_DAYS,
+    now: datetime | None = None,
+) -> int:
+    """Invite members to an open poll; return how many were invited (e-mails on commit)."""
+    if not poll.is_open:
+        raise PanelError(_("Open the poll before inviting members."))
+    now = now or timezone.now()
+    members = PanelMember.objects.filter(status=PanelMember.Status.ACTIVE).exclude(email="")
+    members = members.exclude(invitations__poll=poll)
+    if cap_days:
+        members = members.exclude(last_invited_at__gte=now - timedelta(days=cap_days))
+    if poll.study_id is not None:  # a study's waves go only to those who consented to it
+        latest = ConsentRecord.objects.filter(
+            member=OuterRef("pk"), purpose=ConsentRecord.Purpose.STUDY, study_id=poll.study_id
+        ).order_by("-recorded_at", "-pk")
+        members = members.annotate(study_ok=Subquery(latest.values("granted")[:1])).filter(
+            study_ok=True
+        )
+    if selection.mode in ("filter", "sample"):
+        if selection.regions:
+            members = members.filter(region__in=selection.regions)
+        if selection.roles:
+            members = members.filter(role__in=selection.roles)
+    chosen = list(members.order_by("pk"))
+    if selection.mode == "sample":
+        if selection.sample_size < 1:
+            raise PanelError(_("Give the size of the sample."))
+        chosen = stratified_sample(chosen, selection.sample_size, rng=random.Random(selection.seed))
+    messages = []
+    invitations = []
+    for member in chosen:
+        token, digest = new_token()
+        invitations.append(
+            Invitation(
+                poll=poll,
+                member=member,
+                token_hash=digest,
+                region=member.region,
+                role=member.role,
+                sent_at=now,
+                last_contact_at=now,
+            )
+        )
+        messages.append(
+            (
+                _("A short poll from the whatworks panel: %(title)s") % {"title": poll.title},
+                _(
+                    "Please answer here (the link is yours alone):\n\n%(link)s\n\n"
+                    "You can leave the panel at any time from your panel page."
+                )
+                % {"link": _link(token)},
+                settings.DEFAULT_FROM_EMAIL,
+                [member.email],
+            )
+        )
+    Invitation.objects.bulk_create(invitations)
+    PanelMember.objects.filter(pk__in=[m.pk for m in chosen]).update(last_invited_at=now)
+    audit_record(
+        actor=actor,
+        action="panel.invitations_sent",
+        target=poll,
+        changes={"mode": selection.mode, "count": len(chosen), "cap_days": cap_days},
+    )
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(
+            lambda: schedule_reminders(
+                poll_id=poll.pk, every_days=poll.reminder_days, count=poll.max_reminders
+            )
+        )
+    return len(chosen)
+
+
+@transaction.atomic
+def reminders_send(
+    *, poll_id: int, now: datetime | None = None, enqueue: Callable[[], None] | None = None
+) -> int:
+    """Remind members who have not finished, at most ``poll.max_reminders`` times each.
+
+    A new token is issued (the old one stops working), since only hashes are stored.
+    """
+    poll = Poll.objects.get(pk=poll_id)
+    if not poll.is_open:
+        return 0
+    now = now or timezone.now()
+    due = Invitation.objects.select_related("member").filter(
+        poll=poll,
+        disposition__in=["invited", "opened", "partial"],
+        reminders_sent__lt=poll.max_reminders,
+        last_contact_at__lte=now - timedelta(days=poll.reminder_days),
+        member__status=PanelMember.Status.ACTIVE,
+    )
+    messages = []
+    count = 0
+    for invitation in due:
+        member = invitation.member
+        if member is None or not member.email:
+            continue
+        token, digest = new_token()
+        invitation.token_hash = digest
+        invitation.reminders_sent += 1
+        invitation.last_contact_at = now
+        invitation.save(update_fields=["token_hash", "reminders_sent", "last_contact_at"])
+        messages.append(
+            (
+                _("Reminder: %(title)s") % {"title": poll.title},
+                _("There is still time to answer (your saved answers are kept):\n\n%(link)s")
+                % {"link": _link(token)},
+                settings.DEFAULT_FROM_EMAIL,
+                [member.email],
+            )
+        )
+        count += 1
+    if count:
+        audit_record(
+            actor=None, action="panel.reminders_sent", target=poll, changes={"count": count}
+        )
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    return count
+
+
+@transaction.atomic
+def invitation_mark_bounced(*, actor: User | None, invitation: Invitation) -> Invitation:
+    invitation.disposition = Invitation.Disposition.BOUNCED
+    invitation.save(update_fields=["disposition"])
+    audit_record(actor=actor, action="panel.invitation_bounced", target=invitation)
+    return invitation

@@ -1,0 +1,165 @@
+"""Joining, confirming, the member's own page, profile, data download and leaving."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from whatworks.core.models import User
+from whatworks.panel import consent, selectors, services
+from whatworks.panel.errors import PanelError
+from whatworks.panel.forms import JoinForm, LeaveForm, ProfileForm, RecontactForm
+from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    form = JoinForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.member_join(
+                actor=request.user if request.user.is_authenticated else None,
+                email=data["email"],
+                profile={name: data[name] for name in (*PROFILE_FIELDS, "site")},
+                membership_consent=data["membership"],
+                recontact=data["recontact"],
+                studies=tuple(data["studies"]),
+            )
+        except PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("panel:join_sent")
+    return render(request, "panel/join.html", {"form": form, "consent": consent.current()})
+
+
+@require_GET
+def join_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "panel/join_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners follow links); POST confirms and signs in."""
+    if request.method == "POST":
+        try:
+            member = services.member_confirm(token=token)
+        except PanelError as error:
+            return render(request, "panel/confirm.html", {"error": error.message}, status=400)
+        assert member.user is not None
+        login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, _("Welcome to the panel. You can set a password from the sign-in page.")
+        )
+        return redirect("panel:me")
+    return render(request, "panel/confirm.html", {"token": token})
+
+
+@require_GET
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = selectors.member_for_user(user=user)
+    context: dict[str, Any] = {"member": member}
+    if member is not None:
+        context |= {
+            "invitations": selectors.member_invitations(member=member),
+            "consents": member.consents.select_related("study").order_by("-recorded_at")[:20],
+            "recontact_form": RecontactForm(initial={"recontact": member.recontact}),
+            "studies": selectors.study_choices(member=member),
+            "study_text": consent.current().study,
+        }
+    return render(request, "panel/me.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = selectors.member_get_for_user(user=user)
+    form = ProfileForm(request.POST or None, initial={**member.profile(), "site": member.site})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update_profile(actor=user, member=member, profile=form.cleaned_data)
+        except PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("panel:me")
+    return render(request, "panel/profile.html", {"form": form})
+
+
+@require_POST
+@login_required
+def recontact(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = selectors.member_get_for_user(user=user)
+    form = RecontactForm(request.POST)
+    form.is_valid()
+    services.member_set_consent(
+        actor=user,
+        member=member,
+        purpose=ConsentRecord.Purpose.RECONTACT,
+        granted=bool(form.cleaned_data.get("recontact")),
+    )
+    messages.success(request, _("Your choice is recorded."))
+    return redirect("panel:me")
+
+
+@require_POST
+@login_required
+def study_consent(request: HttpRequest, slug: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = selectors.member_get_for_user(user=user)
+    study = selectors.study_get_public(slug=slug)
+    services.member_set_consent(
+        actor=user,
+        member=member,
+        purpose=ConsentRecord.Purpose.STUDY,
+        granted=request.POST.get("granted") == "yes",
+        study=study,
+    )
+    messages.success(request, _("Your choice is recorded."))
+    return redirect("panel:me")
+
+
+@require_GET
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = selectors.member_get_for_user(user=user)
+    data = services.member_export(member=member)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="whatworks-panel-my-data.json"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def leave(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    member = selectors.member_get_for_user(user=user)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        level = form.cleaned_data["level"]
+        erase = {
+            "leave": services.member_leave,
+            "anonymise": services.member_anonymise,
+            "erase": services.member_erase,
+        }[level]
+        erase(actor=user, member=member)
+        messages.success(request, _("Done. Thank you for taking part in the panel."))
+        return redirect("panel:index")
+    return render(request, "panel/leave.html", {"form": form})

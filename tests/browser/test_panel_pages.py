@@ -1,0 +1,121 @@
+"""The panel's pages in a real browser, with axe on every page type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.axe import assert_accessible
+from tests.factories import PASSWORD
+from tests.panel.factories import make_invitation, make_member, make_poll, researcher
+from whatworks.core.services import user_set_password
+from whatworks.panel.models import Response
+from whatworks.panel.services import poll_close, response_save, study_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/panel/", "/panel/join/", "/panel/join/sent/", "/panel/pulse/", "/panel/confirm/x/"]
+)
+def test_public_panel_pages(visit: Any, path: str) -> None:
+    visit(path)
+
+
+def test_join_form_errors_are_summarised(visit: Any, page: Any) -> None:
+    visit("/panel/join/")
+    page.get_by_role("button", name="Send me a confirmation e-mail").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
+
+def test_member_pages(visit: Any, page: Any, sign_in: Any) -> None:
+    member = make_member(email="mo@example.test")
+    assert member.user is not None
+    user_set_password(actor=None, user=member.user, password=PASSWORD)
+    make_invitation(member=member)
+    study_create(actor=None, name="Rounds", slug="rounds")
+    sign_in("mo@example.test", PASSWORD)
+    for path in ["/panel/me/", "/panel/me/profile/", "/panel/me/leave/"]:
+        visit(path)
+
+
+def test_answer_with_the_keyboard_save_resume_and_send(visit: Any, page: Any) -> None:
+    invitation, token = make_invitation()
+    visit(f"/panel/answer/{token}/")
+    page.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Save and finish later").click()
+    page.wait_for_load_state()
+    assert "Your answers are saved" in page.get_by_role("status").inner_text()
+    assert_accessible(page)
+    visit(f"/panel/answer/{token}/")
+    assert page.get_by_label("No", exact=True).is_checked()
+    page.get_by_label("How many cases? (optional)").fill("14")
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_load_state()
+    assert "your answers are in" in page.get_by_role("heading", level=1).inner_text()
+    assert_accessible(page)
+    assert Response.objects.filter(invitation=invitation, status="complete").count() == 1
+
+
+def test_answer_errors_and_closed_poll(visit: Any, page: Any) -> None:
+    invitation, token = make_invitation()
+    visit(f"/panel/answer/{token}/")
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    poll_close(actor=None, poll=invitation.poll)
+    visit(f"/panel/answer/{token}/", expect_status=410)
+    assert "closed" in page.get_by_role("heading", level=1).inner_text()
+
+
+def test_results_and_pulse(visit: Any, page: Any) -> None:
+    poll = make_poll()
+    for i in range(24):
+        invitation, _ = make_invitation(
+            poll=poll, member=make_member(region="london" if i % 3 else "north-west")
+        )
+        q = poll.questions.first()
+        assert q is not None
+        response_save(
+            actor=None, invitation=invitation, answers={q.pk: "Yes" if i % 4 else "No"}, submit=True
+        )
+    poll_close(actor=None, poll=poll)
+    visit(f"/panel/polls/{poll.slug}/results/")
+    assert page.locator("svg[role=img]").count() >= 1
+    visit("/panel/pulse/caseload/")
+
+
+def test_researcher_pages(visit: Any, page: Any, sign_in: Any) -> None:
+    user = researcher()
+    sign_in(user.email, PASSWORD)
+    draft = make_poll(status="draft")
+    open_poll = make_poll()
+    study = study_create(actor=None, name="Rounds", slug="rounds")
+    for path in [
+        "/panel/manage/",
+        "/panel/manage/polls/new/",
+        f"/panel/manage/polls/{draft.slug}/",
+        f"/panel/manage/polls/{open_poll.slug}/",
+        "/panel/manage/scales/new/",
+        f"/panel/manage/studies/{study.slug}/",
+        f"/panel/polls/{open_poll.slug}/results/",
+    ]:
+        visit(path)
+    visit(f"/panel/manage/polls/{draft.slug}/")
+    page.get_by_role("button", name="Add the question").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
+
+def test_answer_page_fits_a_phone(phone_page: Any) -> None:
+    _, token = make_invitation()
+    phone_page.goto(f"/panel/answer/{token}/")
+    overflow = phone_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
