@@ -1,9 +1,25 @@
 from django.urls import path
 
-from whatworks.evidence import views
+from whatworks.evidence.views import public, staff
 
 app_name = "evidence"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", public.index, name="index"),
+    path("ratings-explained/", public.ratings_explained, name="ratings_explained"),
+    path("interventions/<slug:slug>/", public.intervention, name="intervention"),
+    path("studies/<slug:slug>/", public.study, name="study"),
+    path("data/interventions/<slug:slug>.json", public.intervention_data, name="intervention_data"),
+    path("staff/", staff.staff_home, name="staff_home"),
+    path("staff/interventions/new/", staff.intervention_create, name="intervention_create"),
+    path(
+        "staff/interventions/<slug:slug>/edit/", staff.intervention_edit, name="intervention_edit"
+    ),
+    path(
+        "staff/interventions/<slug:slug>/outcomes/<slug:domain>/rating/",
+        staff.rating_edit,
+        name="rating_edit",
+    ),
+    path("staff/import/", staff.import_file, name="import"),
+    path("staff/export/<slug:kind>.<slug:fmt>", staff.export, name="export"),
 ]

@@ -1,0 +1,105 @@
+"""Demo content for the Evidence Store: 14 interventions with invented studies and findings.
+
+Idempotent by stable ids: an intervention, study or finding whose id already exists is left
+alone, and a rating is only added where the outcome has none.  Everything is flagged as
+demonstration data (``is_demo``) and says so on every page.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Protocol
+
+from django.db import transaction
+
+from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS
+from whatworks.evidence.demo_studies import FINDINGS, STUDIES
+from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
+from whatworks.evidence.services import rating_set
+from whatworks.evidence.transfer import evidence_import
+
+FIELDS = (
+    "id",
+    "name",
+    "summary",
+    "age_group",
+    "need_level",
+    "setting",
+    "delivery",
+    "workforce",
+    "cost_band",
+    "availability",
+)
+STUDY_FIELDS = (
+    "id",
+    "intervention_id",
+    "citation",
+    "year",
+    "design",
+    "country",
+    "sample_size",
+    "risk_of_bias",
+)
+REVIEWED = date(2026, 10, 1)
+
+
+class Writer(Protocol):
+    def write(self, text: str) -> object: ...
+
+
+def _import(kind: str, rows: list[dict[str, object]]) -> int:
+    if not rows:
+        return 0
+    data = json.dumps(rows, default=str).encode()
+    report = evidence_import(actor=None, kind=kind, fmt="json", data=data)
+    return report.created
+
+
+@transaction.atomic
+def load(*, stdout: Writer) -> None:
+    have = set(Intervention.objects.values_list("slug", flat=True))
+    interventions = [
+        {
+            **dict(zip(FIELDS, row, strict=True)),
+            "status": "published",
+            "last_reviewed": REVIEWED.isoformat(),
+            "is_demo": True,
+        }
+        for row in INTERVENTIONS
+        if row[0] not in have
+    ]
+    made = _import("interventions", interventions)
+    have_studies = set(Study.objects.values_list("slug", flat=True))
+    studies = [
+        {**dict(zip(STUDY_FIELDS, row, strict=True)), "is_demo": True}
+        for row in STUDIES
+        if row[0] not in have_studies
+    ]
+    made_studies = _import("studies", studies)
+    have_findings = set(Finding.objects.values_list("slug", flat=True))
+    made_findings = _import("findings", [f for f in FINDINGS if f["id"] not in have_findings])
+    rated = 0
+    by_slug = {i.slug: i for i in Intervention.objects.filter(slug__in=RATINGS)}
+    for slug, ratings in RATINGS.items():
+        intervention = by_slug.get(slug)
+        if intervention is None:
+            continue
+        for domain, effectiveness, why_big, strength, why_sure in ratings:
+            if OutcomeRating.objects.filter(intervention=intervention, domain=domain).exists():
+                continue
+            rating_set(
+                actor=None,
+                intervention=intervention,
+                domain=domain,
+                effectiveness=effectiveness,
+                effectiveness_reason=why_big,
+                strength=strength,
+                strength_reason=why_sure,
+                note="First rating (demonstration data).",
+            )
+            rated += 1
+    stdout.write(
+        f"  Evidence Store: {made} interventions, {made_studies} studies, "
+        f"{made_findings} findings and {rated} ratings added (demonstration data)\n"
+    )

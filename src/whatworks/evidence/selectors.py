@@ -1,0 +1,185 @@
+"""Reads of the Evidence Store, with their access checks.  Views fetch only through these.
+
+Published interventions (and their studies) are public; drafts exist only for people who
+may edit evidence, and everyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from whatworks.core.models import User
+from whatworks.evidence.analytics import METHODS, display_value
+from whatworks.evidence.models import (
+    EffectMeasure,
+    Finding,
+    Intervention,
+    OutcomeDomain,
+    OutcomeRating,
+    RatingChange,
+    Study,
+    Synthesis,
+)
+
+EDIT_PERMISSION = "evidence.change_intervention"
+AnyUser = User | AnonymousUser
+
+
+def can_edit_evidence(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm(EDIT_PERMISSION))
+
+
+def interventions_visible_to(user: AnyUser) -> QuerySet[Intervention]:
+    queryset = Intervention.objects.all()
+    if not can_edit_evidence(user):
+        queryset = queryset.filter(status=Intervention.Status.PUBLISHED)
+    return queryset
+
+
+def intervention_get_for_user(*, user: AnyUser, slug: str) -> Intervention:
+    """The intervention, if published or the user may edit evidence; otherwise 404."""
+    intervention = interventions_visible_to(user).filter(slug=slug).first()
+    if intervention is None:
+        raise Http404("No such intervention.")
+    return intervention
+
+
+def study_get_for_user(*, user: AnyUser, slug: str) -> Study:
+    """The study, if its intervention is visible to the user; otherwise 404."""
+    study = (
+        Study.objects.select_related("intervention")
+        .filter(slug=slug, intervention__in=interventions_visible_to(user))
+        .first()
+    )
+    if study is None:
+        raise Http404("No such study.")
+    return study
+
+
+# --- the intervention page ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    method: str
+    label: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    pi_low: float | None
+    pi_high: float | None
+    tau2: float
+    i2: float
+    q: float
+    q_df: int
+    q_p: float
+
+
+@dataclass(frozen=True)
+class SynthesisView:
+    synthesis: Synthesis
+    measure_label: str
+    scale_label: str
+    is_ratio: bool
+    higher_is_better: bool
+    headline: MethodRow
+    methods: tuple[MethodRow, ...]
+    table_header: list[str]
+    table_rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    domain: str
+    label: str
+    rating: OutcomeRating | None
+    syntheses: tuple[SynthesisView, ...]
+
+
+@dataclass(frozen=True)
+class InterventionDetail:
+    intervention: Intervention
+    outcomes: tuple[OutcomeView, ...]
+    studies: list[Study]
+    changes: list[RatingChange]
+
+
+_METHOD_LABELS = {
+    "FE": "Fixed effect",
+    "DL": "Random effects (DerSimonian-Laird)",
+    "REML": "Random effects (REML)",
+}
+
+
+def _method_row(measure: str, method: str, data: dict[str, Any]) -> MethodRow:
+    def shown(value: float | None) -> float | None:
+        return None if value is None else display_value(measure, value)
+
+    return MethodRow(
+        method=method,
+        label=_METHOD_LABELS[method],
+        estimate=display_value(measure, data["estimate"]),
+        ci_low=display_value(measure, data["ci_low"]),
+        ci_high=display_value(measure, data["ci_high"]),
+        pi_low=shown(data.get("pi_low")),
+        pi_high=shown(data.get("pi_high")),
+        tau2=data["tau2"],
+        i2=data["i2"],
+        q=data["q"],
+        q_df=data["q_df"],
+        q_p=data["q_p"],
+    )
+
+
+def synthesis_view(synthesis: Synthesis) -> SynthesisView:
+    measure = synthesis.measure_type
+    methods = tuple(
+        _method_row(measure, m, synthesis.results[m]) for m in METHODS if m in synthesis.results
+    )
+    is_ratio = measure in (EffectMeasure.RR, EffectMeasure.OR)
+    scale = {"SMD": "Hedges' g", "RR": "risk ratio", "OR": "odds ratio"}.get(measure, "effect size")
+    return SynthesisView(
+        synthesis=synthesis,
+        measure_label=str(EffectMeasure(measure).label),
+        scale_label=scale,
+        is_ratio=is_ratio,
+        higher_is_better=synthesis.higher_is_better,
+        headline=methods[-1],
+        methods=methods,
+        table_header=synthesis.forest_rows[0] if synthesis.forest_rows else [],
+        table_rows=synthesis.forest_rows[1:],
+    )
+
+
+def intervention_detail(*, intervention: Intervention) -> InterventionDetail:
+    """Everything the intervention page shows, in three queries plus the studies'."""
+    ratings = {r.domain: r for r in intervention.ratings.all()}
+    syntheses: dict[str, list[SynthesisView]] = {}
+    for synthesis in intervention.syntheses.all():
+        syntheses.setdefault(synthesis.domain, []).append(synthesis_view(synthesis))
+    domains = [d for d in OutcomeDomain.values if d in ratings or d in syntheses]
+    outcomes = tuple(
+        OutcomeView(
+            domain=d,
+            label=str(OutcomeDomain(d).label),
+            rating=ratings.get(d),
+            syntheses=tuple(syntheses.get(d, [])),
+        )
+        for d in domains
+    )
+    studies = list(
+        intervention.studies.prefetch_related(
+            Prefetch("findings", queryset=Finding.objects.order_by("domain", "id"))
+        )
+    )
+    changes = list(intervention.rating_changes.all()[:50])
+    return InterventionDetail(intervention, outcomes, studies, changes)
+
+
+def interventions_for_staff(*, user: AnyUser) -> QuerySet[Intervention]:
+    return interventions_visible_to(user).order_by("name")

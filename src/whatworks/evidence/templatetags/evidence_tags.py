@@ -1,0 +1,79 @@
+"""Template helpers for the two rating scales and the cost bands."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django import template
+from django.db import models
+from django.utils.translation import get_language
+
+from whatworks.evidence.models import (
+    AgeGroup,
+    Availability,
+    CostBand,
+    Effectiveness,
+    EffectMeasure,
+    NeedLevel,
+    OutcomeDomain,
+    RiskOfBias,
+    Strength,
+    StudyDesign,
+)
+from whatworks.evidence.scales import (
+    COST_BY_VALUE,
+    EFFECTIVENESS_BY_VALUE,
+    STRENGTH_BY_VALUE,
+    CostStep,
+    ScaleStep,
+)
+
+register = template.Library()
+
+
+@register.filter
+def effectiveness_step(value: str) -> ScaleStep | None:
+    return EFFECTIVENESS_BY_VALUE.get(value)
+
+
+@register.filter
+def strength_step(value: str) -> ScaleStep | None:
+    return STRENGTH_BY_VALUE.get(value)
+
+
+@register.filter
+def cost_step(value: str) -> CostStep | None:
+    return COST_BY_VALUE.get(value)
+
+
+@register.filter
+def meter(level: int, out_of: int = 4) -> list[bool]:
+    """``[True] * level + [False] * (out_of - level)``, for drawing filled and empty marks."""
+    level = max(0, min(int(level), int(out_of)))
+    return [True] * level + [False] * (int(out_of) - level)
+
+
+_CHOICES: dict[str, type[models.TextChoices]] = {
+    "age": AgeGroup,
+    "need": NeedLevel,
+    "cost": CostBand,
+    "availability": Availability,
+    "domain": OutcomeDomain,
+    "effectiveness": Effectiveness,
+    "strength": Strength,
+    "design": StudyDesign,
+    "bias": RiskOfBias,
+    "measure": EffectMeasure,
+}
+
+
+@lru_cache(maxsize=64)
+def _labels(kind: str, language: str | None) -> dict[str, str]:
+    return {value: str(label) for value, label in _CHOICES[kind].choices}
+
+
+@register.filter
+def label(value: str, kind: str) -> str:
+    """The display label of a choice, like ``get_FOO_display`` but cached per language
+    (``get_FOO_display`` rebuilds its lookup on every call, which shows on long pages)."""
+    return _labels(kind, get_language()).get(value, value)

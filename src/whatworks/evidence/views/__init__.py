@@ -1,0 +1,1 @@
+"""Views of the Evidence Store: public pages (``public``) and staff pages (``staff``)."""

@@ -1,0 +1,142 @@
+"""Staff pages for editors: interventions, ratings, import and export.
+
+Studies and findings are edited in the admin (audited, through the services) or imported.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from whatworks.core.access import require_permission
+from whatworks.core.models import User
+from whatworks.evidence import services
+from whatworks.evidence.forms import ImportForm, InterventionForm, RatingForm
+from whatworks.evidence.models import OutcomeDomain, OutcomeRating
+from whatworks.evidence.selectors import (
+    EDIT_PERMISSION,
+    intervention_get_for_user,
+    interventions_for_staff,
+)
+from whatworks.evidence.transfer import FORMATS, KINDS, ImportInvalid, evidence_import, export_file
+
+
+def _actor(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_GET
+@require_permission(EDIT_PERMISSION)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "evidence/staff/home.html",
+        {
+            "interventions": interventions_for_staff(user=request.user),
+            "kinds": KINDS,
+            "formats": FORMATS,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def intervention_create(request: HttpRequest) -> HttpResponse:
+    form = InterventionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.intervention_create(actor=_actor(request), data=form.cleaned_data)
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{created.name} was created.")
+            return redirect(created.get_absolute_url())
+    return render(request, "evidence/staff/intervention_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def intervention_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    found = intervention_get_for_user(user=request.user, slug=slug)
+    form = InterventionForm(request.POST or None, instance=found)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
+        try:
+            services.intervention_update(actor=_actor(request), intervention=found, data=data)
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your changes were saved.")
+            return redirect(found.get_absolute_url())
+    return render(
+        request, "evidence/staff/intervention_form.html", {"form": form, "intervention": found}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
+    found = intervention_get_for_user(user=request.user, slug=slug)
+    if domain not in OutcomeDomain.values:
+        raise Http404("No such outcome.")
+    rating = OutcomeRating.objects.filter(intervention=found, domain=domain).first()
+    form = RatingForm(request.POST or None, rating=rating)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rating_set(
+                actor=_actor(request), intervention=found, domain=domain, **form.cleaned_data
+            )
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "The rating was saved.")
+            return redirect(found.get_absolute_url() + f"#outcome-{domain}")
+    return render(
+        request,
+        "evidence/staff/rating_form.html",
+        {
+            "form": form,
+            "intervention": found,
+            "domain_label": OutcomeDomain(domain).label,
+            "rating": rating,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def import_file(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    problems = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = evidence_import(
+                actor=_actor(request), kind=data["kind"], fmt=data["fmt"], data=data["file"].read()
+            )
+        except ImportInvalid as error:
+            problems = error.problems
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Imported {report.kind}: {report.created} created, {report.updated} updated.",
+            )
+            return redirect("evidence:staff_home")
+    return render(request, "evidence/staff/import.html", {"form": form, "problems": problems})
+
+
+@require_GET
+@require_permission(EDIT_PERMISSION)
+def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    if kind not in KINDS or fmt not in FORMATS:
+        raise Http404("No such export.")
+    content_type = "text/csv" if fmt == "csv" else "application/json"
+    response = HttpResponse(
+        export_file(kind=kind, fmt=fmt), content_type=f"{content_type}; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="whatworks-{kind}.{fmt}"'
+    return response

@@ -1,0 +1,103 @@
+"""The Evidence Store's pages in a real browser, each checked with axe."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from tests.browser.axe import assert_accessible
+from tests.evidence.factories import finding, intervention, rating, study
+from tests.factories import PASSWORD, UserFactory
+from whatworks.core.roles import Role
+from whatworks.evidence import demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def catalogue() -> Any:
+    made = intervention(slug="iy", name="Incredible Years", age_group="0-4", is_demo=True)
+    rating(made, "parenting")
+    for n in range(3):
+        finding(study(made, citation=f"Trial {n}. A trial", is_demo=True), mean_treatment=10 + n)
+    finding(
+        made.studies.first(),
+        domain="entering-care",
+        measure_type="RR",
+        events_treatment=10,
+        events_control=20,
+        higher_is_better=False,
+    )
+    return made
+
+
+def test_search_with_words_and_facets(visit: Any, page: Any, catalogue: Any) -> None:
+    visit("/evidence/")
+    page.get_by_label("Search interventions and approaches").fill("incred")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert "q=incred" in page.url
+    page.get_by_label("Early years (0 to 4) (1)").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    assert "age=0-4" in page.url
+    assert page.get_by_role("link", name="Incredible Years").is_visible()
+    assert_accessible(page)
+
+
+def test_intervention_page_with_forest_plots(visit: Any, page: Any, catalogue: Any) -> None:
+    visit("/evidence/interventions/iy/")
+    assert page.locator("svg[role=img]").count() == 2
+    page.get_by_text("Show the forest plot as a table").first.click()
+    page.get_by_text("Compare pooling methods and heterogeneity").first.click()
+    assert page.get_by_role("rowheader", name="Random effects (REML)").first.is_visible()
+    assert_accessible(page)
+
+
+def test_study_and_ratings_explained_pages(visit: Any, catalogue: Any) -> None:
+    visit(f"/evidence/studies/{catalogue.studies.first().slug}/")
+    visit("/evidence/ratings-explained/")
+
+
+def test_demo_content_pages(visit: Any) -> None:
+    demo.load(stdout=io.StringIO())
+    visit("/evidence/?q=famil")
+    visit("/evidence/interventions/family-drug-and-alcohol-court/")
+    visit("/evidence/interventions/incredible-years-parenting/")
+
+
+def test_staff_pages_and_their_errors(visit: Any, page: Any, sign_in: Any, catalogue: Any) -> None:
+    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("ed@example.test", PASSWORD)
+    visit("/evidence/staff/")
+    visit("/evidence/staff/interventions/new/")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    visit("/evidence/staff/interventions/iy/edit/")
+    visit("/evidence/staff/interventions/iy/outcomes/parenting/rating/")
+    page.get_by_label("Effectiveness: how big the effect is").select_option("large-benefit")
+    page.get_by_role("button", name="Save the rating").click()
+    page.wait_for_load_state()
+    assert "a note is required" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    visit("/evidence/staff/import/")
+    page.get_by_label("File", exact=True).set_input_files(
+        {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"id,name\nBad Id,\n"}
+    )
+    page.get_by_role("button", name="Check and import").click()
+    page.wait_for_load_state()
+    assert "This column is missing." in page.content()
+    assert_accessible(page)
+
+
+def test_evidence_pages_fit_a_phone(phone_page: Any, catalogue: Any) -> None:
+    for path in ["/evidence/", "/evidence/interventions/iy/", "/evidence/ratings-explained/"]:
+        phone_page.goto(path)
+        overflow = phone_page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
