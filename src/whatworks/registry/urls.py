@@ -1,9 +1,40 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from whatworks.registry import views
+from whatworks.registry.views import data, manage, public
+
+
+class ReferenceConverter:
+    regex = r"WWC-[0-9]{4}-[0-9]{4,6}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "wwc")
 
 app_name = "registry"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", public.register, name="index"),
+    path("register.json", data.register_json, name="register_json"),
+    path("register.csv", data.register_csv, name="register_csv"),
+    path("overdue/", public.overdue, name="overdue"),
+    path("workspace/", manage.workspace, name="workspace"),
+    path("new/", manage.project_create, name="project_create"),
+    path("<wwc:reference>/", public.project, name="project"),
+    path("<wwc:reference>/edit/", manage.project_edit, name="project_edit"),
+    path("<wwc:reference>/protocol/draft/", manage.protocol_edit, name="protocol_edit"),
+    path("<wwc:reference>/protocol/register/", manage.protocol_register, name="protocol_register"),
+    path("<wwc:reference>/publish/", manage.project_publish, name="project_publish"),
+    path("<wwc:reference>/withdraw/", manage.project_withdraw, name="project_withdraw"),
+    path("<wwc:reference>/v<int:number>/", public.version, name="version"),
+    path("<wwc:reference>/v<int:number>.json", data.version_json, name="version_json"),
+    path("<wwc:reference>/diff/", public.diff, name="diff"),
+    path("<wwc:reference>/results/", public.results, name="results"),
+    path("<wwc:reference>/results.json", data.results_json, name="results_json"),
+    path("<wwc:reference>/results/import/", manage.results_import, name="results_import"),
+    path("<wwc:reference>/results/publish/", manage.results_publish, name="results_publish"),
 ]

@@ -1,0 +1,151 @@
+"""A field-level diff between two protocol versions' content.  Pure, no database.
+
+Outcomes are matched by their key and success criteria by (outcome, statistic), so that a
+renamed measure or a moved threshold shows as a change to that outcome or criterion, not
+as one list replaced by another.  Changes to outcomes and success criteria are marked
+``highlighted``: that is where outcome switching hides.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from whatworks.registry.protocol import HIGHLIGHTED_SECTIONS, SECTION_LABELS, format_number
+
+OUTCOME_FIELDS = (
+    ("name", "name"),
+    ("kind", "primary or secondary"),
+    ("measure", "measure"),
+    ("time_point", "time point"),
+    ("analysis", "analysis"),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    op: str  # "equal", "insert" or "delete"
+    text: str
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    section: str
+    label: str
+    change: str  # "added", "removed" or "changed"
+    before: str
+    after: str
+    highlighted: bool
+
+    @property
+    def segments(self) -> list[Segment]:
+        return word_diff(self.before, self.after)
+
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> list[Segment]:
+    """Word-level segments from ``before`` to ``after`` for <del>/<ins> rendering."""
+    old, new = _TOKEN.findall(before), _TOKEN.findall(after)
+    segments: list[Segment] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            segments.append(Segment("equal", "".join(old[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            segments.append(Segment("delete", "".join(old[i1:i2])))
+        if op in ("insert", "replace"):
+            segments.append(Segment("insert", "".join(new[j1:j2])))
+    return segments
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return format_number(float(value))
+    if isinstance(value, list | tuple):
+        return "\n".join(f"{i}. {item}" for i, item in enumerate(value, start=1))
+    return str(value)
+
+
+def _row(section: str, label: str, before: str, after: str) -> DiffRow | None:
+    if before == after:
+        return None
+    change = "added" if not before else "removed" if not after else "changed"
+    return DiffRow(section, label, change, before, after, section in HIGHLIGHTED_SECTIONS)
+
+
+def _criterion_key(criterion: dict[str, Any]) -> tuple[str, str]:
+    return (str(criterion.get("outcome", "")), str(criterion.get("statistic", "")))
+
+
+def _criterion_text(criterion: dict[str, Any] | None) -> str:
+    if not criterion:
+        return ""
+    return (
+        f"{criterion.get('statistic')} of {criterion.get('outcome')} "
+        f"{criterion.get('comparison')} {_text(criterion.get('threshold'))}"
+    )
+
+
+def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]:
+    """Every field that differs, in template order."""
+    rows: list[DiffRow | None] = []
+    for section, heading in SECTION_LABELS.items():
+        old, new = before.get(section), after.get(section)
+        if section == "outcomes":
+            rows.extend(_diff_outcomes(old or [], new or []))
+        elif section == "success_criteria":
+            rows.extend(_diff_criteria(old or {}, new or {}))
+        else:
+            rows.append(_row(section, heading, _text(old), _text(new)))
+    return [row for row in rows if row is not None]
+
+
+def _diff_outcomes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[DiffRow | None]:
+    old_by, new_by = {o["key"]: o for o in old}, {o["key"]: o for o in new}
+    rows: list[DiffRow | None] = []
+    for key in [*old_by, *(k for k in new_by if k not in old_by)]:
+        a, b = old_by.get(key), new_by.get(key)
+        if a is None or b is None:
+            present = a or b or {}
+            whole = "; ".join(f"{label}: {present.get(name, '')}" for name, label in OUTCOME_FIELDS)
+            rows.append(
+                _row("outcomes", f"Outcome “{key}”", whole if a else "", whole if b else "")
+            )
+            continue
+        for name, label in OUTCOME_FIELDS:
+            rows.append(
+                _row(
+                    "outcomes", f"Outcome “{key}”: {label}", _text(a.get(name)), _text(b.get(name))
+                )
+            )
+    return rows
+
+
+def _diff_criteria(old: dict[str, Any], new: dict[str, Any]) -> list[DiffRow | None]:
+    rows: list[DiffRow | None] = [
+        _row(
+            "success_criteria",
+            "How the success criteria combine",
+            _text(old.get("combine")),
+            _text(new.get("combine")),
+        )
+    ]
+    old_by = {_criterion_key(c): c for c in old.get("criteria", [])}
+    new_by = {_criterion_key(c): c for c in new.get("criteria", [])}
+    for key in [*old_by, *(k for k in new_by if k not in old_by)]:
+        rows.append(
+            _row(
+                "success_criteria",
+                f"Success criterion on {key[1]} of “{key[0]}”",
+                _criterion_text(old_by.get(key)),
+                _criterion_text(new_by.get(key)),
+            )
+        )
+    return rows

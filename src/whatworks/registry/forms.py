@@ -1,0 +1,265 @@
+"""Forms of the research registry.  They parse input; the services decide."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from whatworks.core.models import Organisation, User
+from whatworks.core.roles import Role
+from whatworks.registry.models import ProjectStatus, StudyType, Topic
+from whatworks.registry.protocol import Combine, Comparison, OutcomeKind
+
+MAX_BUNDLE_BYTES = 1_000_000
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def parse_links(text: str) -> list[dict[str, str]]:
+    links = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        label, _sep, url = line.partition("|")
+        links.append({"label": label.strip(), "url": url.strip()})
+    return links
+
+
+def links_text(links: list[dict[str, str]]) -> str:
+    return "\n".join(f"{link['label']} | {link['url']}" for link in links)
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    summary = forms.CharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Two or three sentences in plain English."),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[c for c in ProjectStatus.choices if c[0] != ProjectStatus.WITHDRAWN],
+        initial=ProjectStatus.SETTING_UP,
+    )
+    study_type = forms.ChoiceField(label=_("Type of study"), choices=StudyType.choices)
+    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
+    partner_sites = forms.ModelMultipleChoiceField(
+        label=_("Partner sites"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
+    )
+    team = forms.ModelMultipleChoiceField(
+        label=_("Team"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Researchers who may edit this project. You are always included."),
+    )
+    links = forms.CharField(
+        label=_("Links"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One a line: a label, a vertical bar, then the address. For example: "
+            "Call for partners | /calls/"
+        ),
+    )
+    data_collection_ends = forms.DateField(
+        label=_("Data collection ends"), required=False, widget=DateInput()
+    )
+    results_due = forms.DateField(
+        label=_("Results due"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty for 12 months after data collection ends."),
+    )
+
+    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["status"]  # a new project is always setting up
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelMultipleChoiceField)
+        team_field.queryset = (
+            User.objects.filter(
+                groups__name__in=[Role.RESEARCHER.value, Role.ADMIN.value], is_active=True
+            )
+            .distinct()
+            .order_by("full_name", "email")
+        )
+
+    def clean_links(self) -> list[dict[str, str]]:
+        return parse_links(self.cleaned_data.get("links") or "")
+
+
+class ProtocolForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    background = forms.CharField(
+        label=_("Background and rationale"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    research_questions = forms.CharField(
+        label=_("Research questions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One question a line."),
+    )
+    design = forms.CharField(
+        label=_("Design"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    participants_and_sites = forms.CharField(
+        label=_("Participants and sites"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    intervention = forms.CharField(
+        label=_("Intervention"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    comparison = forms.CharField(
+        label=_("Comparison"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sample_size = forms.CharField(
+        label=_("Sample size and minimum detectable effect"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    analysis_plan = forms.CharField(
+        label=_("Analysis plan"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    combine = forms.ChoiceField(
+        label=_("How the success criteria combine"),
+        choices=[
+            (Combine.ALL.value, _("Success needs every criterion to be met")),
+            (Combine.ANY.value, _("Success needs at least one criterion to be met")),
+        ],
+    )
+    ethics_and_data_protection = forms.CharField(
+        label=_("Ethics and data protection"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    timeline = forms.CharField(
+        label=_("Timeline"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OutcomeForm(forms.Form):
+    key = forms.SlugField(
+        label=_("Short key"),
+        max_length=60,
+        help_text=_("Lower-case letters, digits and hyphens; criteria refer to it."),
+    )
+    name = forms.CharField(label=_("Outcome"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Primary or secondary"),
+        choices=[
+            (OutcomeKind.PRIMARY.value, _("Primary")),
+            (OutcomeKind.SECONDARY.value, _("Secondary")),
+        ],
+    )
+    measure = forms.CharField(label=_("Measure"), max_length=500)
+    time_point = forms.CharField(label=_("Time point"), max_length=200)
+    analysis = forms.CharField(label=_("Analysis"), max_length=1000)
+
+
+class CriterionForm(forms.Form):
+    outcome = forms.SlugField(label=_("Outcome key"), max_length=60)
+    statistic = forms.CharField(
+        label=_("Statistic"),
+        max_length=100,
+        help_text=_("For example: effect size (Hedges' g), risk ratio, AUC."),
+    )
+    comparison = forms.ChoiceField(
+        label=_("Comparison"),
+        choices=[
+            (Comparison.AT_LEAST.value, _("at least (≥)")),
+            (Comparison.AT_MOST.value, _("at most (≤)")),
+            (Comparison.TWO_SIDED.value, _("differs in either direction (two-sided)")),
+        ],
+    )
+    threshold = forms.FloatField(label=_("Threshold"))
+
+
+OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=1, can_delete=True)
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=1, can_delete=True)
+
+
+def protocol_initial(content: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:
+    """The form, outcome and criterion initial data from a protocol's content."""
+    main = {k: v for k, v in content.items() if k not in ("outcomes", "success_criteria")}
+    main["research_questions"] = "\n".join(content.get("research_questions") or [])
+    criteria = content.get("success_criteria") or {}
+    main["combine"] = criteria.get("combine", Combine.ALL.value)
+    return main, list(content.get("outcomes") or []), list(criteria.get("criteria") or [])
+
+
+def protocol_content(
+    form: ProtocolForm, outcomes: forms.BaseFormSet, criteria: forms.BaseFormSet
+) -> dict[str, Any]:
+    """Content for the service from three valid forms."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "combine"}
+    data["research_questions"] = [
+        line.strip() for line in data["research_questions"].splitlines() if line.strip()
+    ]
+
+    def rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+    data["outcomes"] = rows(outcomes)
+    data["success_criteria"] = {"combine": form.cleaned_data["combine"], "criteria": rows(criteria)}
+    return data
+
+
+class RegisterForm(forms.Form):
+    justification = forms.CharField(
+        label=_("Why is the protocol being amended?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown beside the amendment on the public register."),
+    )
+    embargo_until = forms.DateField(
+        label=_("Keep hidden until (optional)"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Between 2 days and 4 years from today. It becomes public by itself then."),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown on the project's public tombstone."),
+    )
+
+
+class BundleForm(forms.Form):
+    bundle = forms.CharField(
+        label=_("Result bundle (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        help_text=_("The format is described in the results bundle documentation."),
+    )
+
+    def clean_bundle(self) -> Any:
+        text = self.cleaned_data["bundle"]
+        if len(text.encode("utf-8")) > MAX_BUNDLE_BYTES:
+            raise ValidationError(_("A result bundle can be at most 1 MB."))
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                _("This is not valid JSON (line %(line)s, column %(col)s: %(msg)s)."),
+                params={"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
+            ) from None

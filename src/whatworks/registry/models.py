@@ -1,0 +1,212 @@
+"""Research projects, their registered protocol versions and their results reports.
+
+A protocol version is never updated or deleted once written: the model refuses, and so do
+database triggers (``guards.py``, installed by migration 0002) on SQLite and PostgreSQL.
+A results report may change while it is a draft and never once it is published.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from whatworks.core.models import Organisation
+
+
+class ImmutableRecordError(Exception):
+    """Code tried to change or delete a registered record."""
+
+
+class StudyType(models.TextChoices):
+    RANDOMISED_TRIAL = "randomised-trial", _("Randomised trial")
+    QUASI_EXPERIMENT = "quasi-experiment", _("Quasi-experiment")
+    PILOT = "pilot", _("Pilot")
+    SURVEY = "survey", _("Survey study")
+    QUALITATIVE = "qualitative", _("Qualitative")
+
+
+class Topic(models.TextChoices):
+    EARLY_HELP = "early-help", _("Early help and family support")
+    CHILD_PROTECTION = "child-protection", _("Child protection")
+    CHILDREN_IN_CARE = "children-in-care", _("Children in care and care leavers")
+    WORKFORCE = "workforce", _("Social work workforce")
+    DATA = "data", _("Data and predictive analytics")
+    SYSTEMS = "systems", _("Practice systems and change")
+
+
+class ProjectStatus(models.TextChoices):
+    SETTING_UP = "setting-up", _("Setting up")
+    COLLECTING = "collecting-data", _("Collecting data")
+    ANALYSING = "analysing", _("Analysing")
+    REPORTED = "reported", _("Results reported")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def public(self, today: date | None = None) -> ProjectQuerySet:
+        """Published and out of embargo — whether or not the release task has run yet."""
+        today = today or timezone.localdate()
+        return self.filter(published_at__isnull=False).filter(
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=today)
+        )
+
+    def listed(self, today: date | None = None) -> ProjectQuerySet:
+        """What the public register lists: public projects and withdrawn ones' tombstones."""
+        today = today or timezone.localdate()
+        return self.filter(published_at__isnull=False).filter(
+            Q(embargo_until__isnull=True)
+            | Q(embargo_until__lte=today)
+            | Q(withdrawn_at__isnull=False)
+        )
+
+
+class Project(models.Model):
+    reference = models.CharField(_("identifier"), max_length=20, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(editable=False)
+    serial = models.PositiveIntegerField(editable=False)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.SETTING_UP
+    )
+    study_type = models.CharField(_("type of study"), max_length=20, choices=StudyType.choices)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    partner_sites = models.ManyToManyField(
+        Organisation, verbose_name=_("partner sites"), blank=True, related_name="research_projects"
+    )
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team"),
+        blank=True,
+        related_name="research_projects",
+    )
+    links = models.JSONField(_("links"), default=list, blank=True)
+    draft_content = models.JSONField(_("protocol draft"), default=dict, blank=True)
+    data_collection_ends = models.DateField(_("data collection ends"), null=True, blank=True)
+    results_due = models.DateField(_("results due"), null=True, blank=True)
+    embargo_until = models.DateField(_("embargoed until"), null=True, blank=True)
+    embargo_released_at = models.DateTimeField(_("embargo released"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-serial"]
+        verbose_name = _("research project")
+        verbose_name_plural = _("research projects")
+        permissions = [
+            ("publish_project", "Can publish research projects and their results"),
+            ("withdraw_project", "Can withdraw research projects"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "serial"], name="registry_project_year_serial"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="registry_project_withdrawal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:project", kwargs={"reference": self.reference})
+
+    def is_embargoed(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.embargo_until is not None and self.embargo_until > today
+
+    def is_public(self, today: date | None = None) -> bool:
+        return self.published_at is not None and not self.is_embargoed(today)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class ProtocolVersion(models.Model):
+    """A registered protocol: fixed content, its SHA-256 and when it was registered."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="versions", verbose_name=_("project")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    content = models.JSONField(_("content"))
+    sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    registered_at = models.DateTimeField(_("registered"))
+    justification = models.TextField(_("justification for the amendment"), blank=True)
+
+    class Meta:
+        ordering = ["project", "number"]
+        verbose_name = _("protocol version")
+        verbose_name_plural = _("protocol versions")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="registry_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="registry_version_from_one"),
+            models.CheckConstraint(
+                condition=Q(number=1) | ~Q(justification=""),
+                name="registry_amendment_has_justification",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.reference} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("A registered protocol version cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "registry:version", kwargs={"reference": self.project.reference, "number": self.number}
+        )
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableRecordError("A registered protocol version cannot be deleted.")
+
+    @property
+    def label(self) -> str:
+        return f"{self.project.reference} v{self.number}"
+
+
+class ResultsReport(models.Model):
+    """The results of a project against the exact protocol version they answer to."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="results", verbose_name=_("project")
+    )
+    protocol_version = models.ForeignKey(
+        ProtocolVersion,
+        on_delete=models.PROTECT,
+        related_name="results_reports",
+        verbose_name=_("protocol version"),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    results = models.JSONField(_("results per outcome"), default=list, blank=True)
+    data_collection_ended = models.DateField(_("data collection ended"), null=True, blank=True)
+    overall_verdict = models.CharField(_("overall verdict"), max_length=20, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("results report")
+        verbose_name_plural = _("results reports")
+
+    def __str__(self) -> str:
+        return f"Results of {self.project.reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:results", kwargs={"reference": self.project.reference})

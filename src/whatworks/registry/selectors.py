@@ -1,0 +1,208 @@
+"""Reads of the research registry with their access checks.  Views fetch only through these.
+
+Who sees what:
+
+- anyone: published projects out of embargo, their registered versions and published
+  results, and the tombstone (title, team, dates, reason) of a published project that was
+  withdrawn;
+- the project's team: everything about their project, drafts included;
+- editors and administrators (``registry.view_project``): everything.
+
+Everything else is a 404, so nobody learns that an embargoed or draft project exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, F, Max, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from whatworks.core.models import User
+from whatworks.registry.models import (
+    Project,
+    ProjectStatus,
+    ProtocolVersion,
+    ResultsReport,
+    StudyType,
+    Topic,
+)
+from whatworks.registry.protocol import parse_content
+from whatworks.registry.verdicts import Assessment, Verdict, assess, parse_results
+
+AnyUser = User | AnonymousUser
+REGISTER_FILTERS = ("q", "status", "type", "topic", "verdict")
+
+
+def sees_everything(user: AnyUser) -> bool:
+    return user.is_authenticated and user.has_perm("registry.view_project")
+
+
+def is_team_member(user: AnyUser, project: Project) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or project.team.filter(pk=user.pk).exists()
+
+
+def can_edit(user: AnyUser, project: Project) -> bool:
+    return (
+        user.is_authenticated
+        and user.has_perm("registry.change_project")
+        and is_team_member(user, project)
+        and not project.is_withdrawn
+    )
+
+
+def is_insider(user: AnyUser, project: Project) -> bool:
+    return sees_everything(user) or is_team_member(user, project)
+
+
+def project_get_for_user(*, user: AnyUser, reference: str, today: date | None = None) -> Project:
+    """The project, if the user may know it exists (a tombstone counts)."""
+    project = Project.objects.filter(reference=reference).first()
+    if project is None:
+        raise Http404("No such project.")
+    if project.is_public(today) or (project.published_at and project.is_withdrawn):
+        return project
+    if is_insider(user, project):
+        return project
+    raise Http404("No such project.")
+
+
+def versions_visible(user: AnyUser, project: Project, today: date | None = None) -> bool:
+    """Whether the user may read the project's registered protocol versions."""
+    return project.is_public(today) or is_insider(user, project)
+
+
+def version_get_for_user(
+    *, user: AnyUser, reference: str, number: int, today: date | None = None
+) -> ProtocolVersion:
+    project = project_get_for_user(user=user, reference=reference, today=today)
+    if not versions_visible(user, project, today):
+        raise Http404("No such protocol version.")
+    version = project.versions.filter(number=number).first()
+    if version is None:
+        raise Http404("No such protocol version.")
+    version.project = project
+    return version
+
+
+def results_get_for_user(
+    *, user: AnyUser, reference: str, today: date | None = None
+) -> ResultsReport:
+    """Published results of a public project; drafts only for insiders."""
+    project = project_get_for_user(user=user, reference=reference, today=today)
+    report = (
+        ResultsReport.objects.select_related("protocol_version").filter(project=project).first()
+    )
+    if report is None or not versions_visible(user, project, today):
+        raise Http404("No results.")
+    if report.published_at is None and not is_insider(user, project):
+        raise Http404("No results.")
+    report.project = project
+    return report
+
+
+def report_assessment(report: ResultsReport) -> Assessment:
+    content = parse_content(report.protocol_version.content)
+    return assess(content, parse_results(report.results))
+
+
+def public_results(project: Project) -> ResultsReport | None:
+    return (
+        ResultsReport.objects.filter(project=project, published_at__isnull=False)
+        .select_related("protocol_version")
+        .first()
+    )
+
+
+def register_filter_errors(filters: dict[str, str]) -> dict[str, str]:
+    choices = {
+        "status": ProjectStatus.values,
+        "type": StudyType.values,
+        "topic": Topic.values,
+        "verdict": Verdict._value2member_map_.keys(),
+    }
+    return {
+        name: "Choose one of the options in the list."
+        for name, allowed in choices.items()
+        if filters.get(name) and filters[name] not in allowed
+    }
+
+
+def register_projects(*, filters: dict[str, Any], today: date | None = None) -> QuerySet[Project]:
+    """The public register, filtered by status, type, topic and verdict, and searched."""
+    projects = (
+        Project.objects.listed(today)
+        .prefetch_related("partner_sites")
+        .annotate(
+            latest_version=Max("versions__number"),
+            verdict=Case(
+                When(results__published_at__isnull=False, then=F("results__overall_verdict")),
+                default=Value(""),
+            ),
+        )
+    )
+    if status := filters.get("status"):
+        projects = projects.filter(status=status)
+    if study_type := filters.get("type"):
+        projects = projects.filter(study_type=study_type)
+    if topic := filters.get("topic"):
+        projects = projects.filter(topic=topic)
+    if verdict := filters.get("verdict"):
+        projects = projects.filter(
+            results__published_at__isnull=False, results__overall_verdict=verdict
+        )
+    if query := (filters.get("q") or "").strip():
+        for word in query.split()[:8]:
+            projects = projects.filter(
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(reference__iexact=word)
+                | Q(partner_sites__name__icontains=word)
+            )
+        projects = projects.distinct()
+    return projects.order_by("-published_at", "-year", "-serial")
+
+
+def public_projects(today: date | None = None) -> QuerySet[Project]:
+    return Project.objects.listed(today).order_by("year", "serial")
+
+
+def overdue_projects(today: date | None = None) -> QuerySet[Project]:
+    """Public projects whose results are due and not published."""
+    today = today or timezone.localdate()
+    return (
+        Project.objects.public(today)
+        .filter(withdrawn_at__isnull=True, results_due__lt=today)
+        .exclude(results__published_at__isnull=False)
+        .order_by("results_due")
+    )
+
+
+def workspace_projects(*, user: AnyUser) -> QuerySet[Project]:
+    """Projects a signed-in researcher or editor works on: the team's own, or all for editors."""
+    if sees_everything(user):
+        return Project.objects.all()
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(team=user)
+
+
+@dataclass(frozen=True)
+class VersionPair:
+    before: ProtocolVersion
+    after: ProtocolVersion
+
+
+def version_pair_for_user(
+    *, user: AnyUser, reference: str, from_number: int, to_number: int
+) -> VersionPair:
+    return VersionPair(
+        before=version_get_for_user(user=user, reference=reference, number=from_number),
+        after=version_get_for_user(user=user, reference=reference, number=to_number),
+    )

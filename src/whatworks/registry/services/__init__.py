@@ -1,0 +1,34 @@
+"""Writes of the research registry.  Every function is keyword-only, atomic and audited.
+
+Split by process: ``projects`` (create, edit, publish, withdraw, embargo release),
+``protocols`` (draft and register, including amendments) and ``results``.
+"""
+
+from whatworks.registry.services.common import RegistryError
+from whatworks.registry.services.projects import (
+    embargoes_release,
+    project_create,
+    project_publish,
+    project_update,
+    project_withdraw,
+)
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
+from whatworks.registry.services.results import (
+    results_import_bundle,
+    results_publish,
+    results_save,
+)
+
+__all__ = [
+    "RegistryError",
+    "embargoes_release",
+    "project_create",
+    "project_publish",
+    "project_update",
+    "project_withdraw",
+    "protocol_draft_save",
+    "protocol_register",
+    "results_import_bundle",
+    "results_publish",
+    "results_save",
+]

@@ -1,0 +1,42 @@
+"""What the registry's services share: the domain error and the team check."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from whatworks.core.errors import PermissionDeniedError, WhatworksError
+from whatworks.core.models import User
+from whatworks.registry.models import Project
+
+
+class RegistryError(WhatworksError):
+    """A registry write was refused; ``messages`` lists every reason."""
+
+    def __init__(self, message: str | list[str]) -> None:
+        messages = [message] if isinstance(message, str) else list(message)
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def is_team_member(user: User | None, project: Project) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or project.team.filter(pk=user.pk).exists()
+
+
+def require_team(actor: User | None, project: Project) -> None:
+    """Only the project's team (or an administrator) changes its project and protocol."""
+    if not is_team_member(actor, project):
+        raise PermissionDeniedError("Only the project's team can do this.")
+
+
+def require_not_withdrawn(project: Project) -> None:
+    if project.is_withdrawn:
+        raise RegistryError("This project has been withdrawn; it can no longer change.")
+
+
+def clean(obj: object) -> None:
+    try:
+        obj.full_clean()  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise RegistryError(exc.messages) from None

@@ -1,0 +1,236 @@
+"""Projects: create, edit, publish, withdraw; release embargoes that have passed."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from whatworks.core.models import Organisation, User
+from whatworks.core.services import audit_record, diff_fields
+from whatworks.registry.models import Project, ProjectStatus
+from whatworks.registry.protocol import empty_content
+from whatworks.registry.services.common import (
+    RegistryError,
+    clean,
+    require_not_withdrawn,
+    require_team,
+)
+
+PROJECT_FIELDS = [
+    "title",
+    "summary",
+    "status",
+    "study_type",
+    "topic",
+    "links",
+    "data_collection_ends",
+    "results_due",
+]
+RESULTS_DUE_MONTHS = 12
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def default_results_due(data_collection_ends: date | None) -> date | None:
+    """Results are due 12 months after data collection ends."""
+    if data_collection_ends is None:
+        return None
+    return add_months(data_collection_ends, RESULTS_DUE_MONTHS)
+
+
+def _clean_links(links: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    cleaned = []
+    for link in links:
+        label, url = str(link.get("label", "")).strip(), str(link.get("url", "")).strip()
+        if not label and not url:
+            continue
+        parts = urlsplit(url)
+        local = url.startswith("/") and not url.startswith("//")
+        web = parts.scheme in ("http", "https") and bool(parts.netloc)
+        if not label or not (web or local):
+            raise RegistryError(
+                "Each link needs a label and an address starting with https://, http:// or /."
+            )
+        cleaned.append({"label": label[:200], "url": url[:500]})
+    return cleaned
+
+
+def _next_serial(year: int) -> int:
+    current = Project.objects.select_for_update().filter(year=year).aggregate(Max("serial"))
+    return (current["serial__max"] or 0) + 1
+
+
+@transaction.atomic
+def project_create(
+    *,
+    actor: User | None,
+    title: str,
+    summary: str,
+    study_type: str,
+    topic: str,
+    partner_sites: Sequence[Organisation] = (),
+    team: Sequence[User] = (),
+    links: Iterable[dict[str, Any]] = (),
+    data_collection_ends: date | None = None,
+    results_due: date | None = None,
+    year: int | None = None,
+) -> Project:
+    """A new project with an empty protocol draft; its creator joins the team."""
+    year = year or timezone.localdate().year
+    serial = _next_serial(year)
+    project = Project(
+        reference=f"WWC-{year}-{serial:04d}",
+        year=year,
+        serial=serial,
+        title=title.strip(),
+        summary=summary.strip(),
+        study_type=study_type,
+        topic=topic,
+        links=_clean_links(links),
+        data_collection_ends=data_collection_ends,
+        results_due=results_due or default_results_due(data_collection_ends),
+        draft_content=empty_content(title=title.strip() or "Untitled"),
+    )
+    clean(project)
+    project.save()
+    project.partner_sites.set(partner_sites)
+    members = {u.pk: u for u in team}
+    if actor is not None and actor.pk:
+        members.setdefault(actor.pk, actor)
+    project.team.set(members.values())
+    audit_record(
+        actor=actor,
+        action="registry.project_created",
+        target=project,
+        changes=diff_fields(None, project, PROJECT_FIELDS)
+        | {"team": [f"user #{pk}" for pk in sorted(members)]},
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    actor: User | None,
+    project: Project,
+    title: str,
+    summary: str,
+    status: str,
+    study_type: str,
+    topic: str,
+    partner_sites: Sequence[Organisation],
+    team: Sequence[User],
+    links: Iterable[dict[str, Any]] = (),
+    data_collection_ends: date | None = None,
+    results_due: date | None = None,
+) -> Project:
+    require_team(actor, project)
+    require_not_withdrawn(project)
+    if status == ProjectStatus.WITHDRAWN:
+        raise RegistryError("Withdraw a project with its own button, giving a reason.")
+    if not team:
+        raise RegistryError("A project needs at least one person in its team.")
+    before = Project.objects.get(pk=project.pk)
+    project.title = title.strip()
+    project.summary = summary.strip()
+    project.status = status
+    project.study_type = study_type
+    project.topic = topic
+    project.links = _clean_links(links)
+    project.data_collection_ends = data_collection_ends
+    project.results_due = results_due or default_results_due(data_collection_ends)
+    project.updated_at = timezone.now()
+    clean(project)
+    project.save()
+    project.partner_sites.set(partner_sites)
+    project.team.set(team)
+    audit_record(
+        actor=actor,
+        action="registry.project_updated",
+        target=project,
+        changes=diff_fields(before, project, PROJECT_FIELDS),
+    )
+    return project
+
+
+@transaction.atomic
+def project_publish(*, actor: User | None, project: Project) -> Project:
+    """An editor puts a registered project on the public register (after any embargo)."""
+    require_not_withdrawn(project)
+    if project.published_at is not None:
+        raise RegistryError("This project is already published.")
+    if not project.versions.exists():
+        raise RegistryError("Register the protocol before publishing the project.")
+    project.published_at = timezone.now()
+    project.save(update_fields=["published_at"])
+    audit_record(
+        actor=actor,
+        action="registry.project_published",
+        target=project,
+        changes={"embargo_until": str(project.embargo_until or "")},
+    )
+    return project
+
+
+@transaction.atomic
+def project_withdraw(*, actor: User | None, project: Project, reason: str) -> Project:
+    """Withdraw a project: it stays on the register as a tombstone with the reason."""
+    require_not_withdrawn(project)
+    reason = reason.strip()
+    if not reason:
+        raise RegistryError("Give the reason for withdrawing the project.")
+    before_status = project.status
+    project.withdrawn_at = timezone.now()
+    project.withdrawal_reason = reason
+    project.status = ProjectStatus.WITHDRAWN
+    clean(project)
+    project.save(update_fields=["withdrawn_at", "withdrawal_reason", "status"])
+    audit_record(
+        actor=actor,
+        action="registry.project_withdrawn",
+        target=project,
+        changes={"status": {"before": before_status, "after": project.status}},
+    )
+    return project
+
+
+@transaction.atomic
+def embargoes_release(*, actor: User | None = None, today: date | None = None) -> list[Project]:
+    """Record the release of every published project whose embargo date has come.
+
+    Pages already treat a passed embargo date as public, so this only stamps the release
+    and writes its audit entry; running it late or twice changes nothing else.
+    """
+    today = today or timezone.localdate()
+    due = list(
+        Project.objects.select_for_update().filter(
+            published_at__isnull=False,
+            embargo_until__isnull=False,
+            embargo_until__lte=today,
+            embargo_released_at__isnull=True,
+        )
+    )
+    now = timezone.now()
+    for project in due:
+        project.embargo_released_at = now
+        project.save(update_fields=["embargo_released_at"])
+        audit_record(
+            actor=actor,
+            action="registry.embargo_released",
+            target=project,
+            changes={"embargo_until": str(project.embargo_until)},
+        )
+    return due

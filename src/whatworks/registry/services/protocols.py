@@ -1,0 +1,155 @@
+"""Protocols: save the working draft; register it as version 1, or as an amendment."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from whatworks.core.models import User
+from whatworks.core.services import audit_record
+from whatworks.registry.models import Project, ProtocolVersion
+from whatworks.registry.protocol import (
+    OutcomeKind,
+    ProtocolContent,
+    ProtocolContentError,
+    content_sha256,
+    parse_content,
+)
+from whatworks.registry.services.common import (
+    RegistryError,
+    clean,
+    require_not_withdrawn,
+    require_team,
+)
+
+EMBARGO_MIN = timedelta(days=2)
+EMBARGO_MAX_YEARS = 4
+
+
+def embargo_bounds(today: date) -> tuple[date, date]:
+    """An embargo ends between 2 days and 4 years from today."""
+    try:
+        latest = today.replace(year=today.year + EMBARGO_MAX_YEARS)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + EMBARGO_MAX_YEARS, day=28)
+    return today + EMBARGO_MIN, latest
+
+
+def registration_problems(content: ProtocolContent) -> list[str]:
+    """What a draft lacks before it can be registered; every problem at once."""
+    problems = []
+    for field, label in (
+        ("background", "the background"),
+        ("design", "the design"),
+        ("participants_and_sites", "the participants and sites"),
+        ("intervention", "the intervention"),
+        ("analysis_plan", "the analysis plan"),
+    ):
+        if not getattr(content, field):
+            problems.append(f"Describe {label}.")
+    if not content.research_questions:
+        problems.append("Give at least one research question.")
+    if not any(o.kind == OutcomeKind.PRIMARY for o in content.outcomes):
+        problems.append("Name at least one primary outcome.")
+    if not content.success_criteria.criteria:
+        problems.append("Set at least one success criterion.")
+    return problems
+
+
+@transaction.atomic
+def protocol_draft_save(
+    *, actor: User | None, project: Project, content: dict[str, Any]
+) -> Project:
+    """Check the draft against the template (all problems at once) and keep it."""
+    require_team(actor, project)
+    require_not_withdrawn(project)
+    try:
+        parsed = parse_content(content)
+    except ProtocolContentError as exc:
+        raise RegistryError(exc.messages) from None
+    project.draft_content = parsed.as_json()
+    project.updated_at = timezone.now()
+    project.save(update_fields=["draft_content", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="registry.protocol_draft_saved",
+        target=project,
+        changes={"draft_sha256": content_sha256(project.draft_content)},
+    )
+    return project
+
+
+@transaction.atomic
+def protocol_register(
+    *,
+    actor: User | None,
+    project: Project,
+    justification: str = "",
+    embargo_until: date | None = None,
+    today: date | None = None,
+) -> ProtocolVersion:
+    """Freeze the draft as the next version, with its timestamp and SHA-256.
+
+    Version 1 may set an embargo (2 days to 4 years ahead); later versions are amendments
+    and need a justification.
+    """
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require_team(actor, project)
+    require_not_withdrawn(project)
+    today = today or timezone.localdate()
+    try:
+        content = parse_content(project.draft_content)
+    except ProtocolContentError as exc:
+        raise RegistryError(exc.messages) from None
+    problems = registration_problems(content)
+    latest = project.versions.order_by("-number").first()
+    data = content.as_json()
+    justification = justification.strip()
+    if latest is not None:
+        if latest.content == data:
+            problems.append("The draft is the same as the registered version: nothing to amend.")
+        if not justification:
+            problems.append("Say why the protocol is being amended.")
+        if embargo_until is not None:
+            problems.append("An embargo can only be set when the protocol is first registered.")
+    elif embargo_until is not None:
+        earliest, latest_allowed = embargo_bounds(today)
+        if not earliest <= embargo_until <= latest_allowed:
+            problems.append(
+                f"An embargo must end between {earliest:%-d %B %Y} and {latest_allowed:%-d %B %Y}."
+            )
+    if problems:
+        raise RegistryError(problems)
+    version = ProtocolVersion(
+        project=project,
+        number=latest.number + 1 if latest else 1,
+        content=data,
+        sha256=content_sha256(data),
+        registered_at=timezone.now(),
+        justification=justification,
+    )
+    clean(version)
+    version.save()
+    project.title = content.title
+    fields = ["title", "updated_at"]
+    if embargo_until is not None:
+        project.embargo_until = embargo_until
+        fields.append("embargo_until")
+    project.updated_at = timezone.now()
+    project.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="registry.protocol_registered"
+        if version.number == 1
+        else "registry.protocol_amended",
+        target=version,
+        changes={
+            "version": version.number,
+            "sha256": version.sha256,
+            "embargo_until": str(embargo_until or ""),
+        },
+    )
+    return version

@@ -1,0 +1,1 @@
+"""Pages of the research registry: public pages, the team's and editors' pages, open data."""

@@ -1,0 +1,72 @@
+"""What the registry's views share: error mapping, citation and the page context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from whatworks.core.errors import NotFoundError, PermissionDeniedError, WhatworksError
+from whatworks.core.models import User
+from whatworks.registry.models import Project, ProtocolVersion
+from whatworks.registry.selectors import AnyUser, can_edit, project_get_for_user
+from whatworks.registry.services import RegistryError
+
+
+def user_of(request: HttpRequest) -> AnyUser:
+    return request.user
+
+
+def actor_of(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def editable_project(request: HttpRequest, reference: str) -> Project:
+    """The project for a team page: 404 if unknown to the user, 403 if not their team's."""
+    project = project_get_for_user(user=user_of(request), reference=reference)
+    if not can_edit(user_of(request), project):
+        raise PermissionDenied
+    return project
+
+
+def add_errors(form: forms.Form, error: WhatworksError) -> None:
+    """Show a service's refusal in the form's error summary; 403/404 stay HTTP answers."""
+    if isinstance(error, PermissionDeniedError):
+        raise PermissionDenied(error.message)
+    if isinstance(error, NotFoundError):
+        from django.http import Http404
+
+        raise Http404(error.message)
+    messages = error.messages if isinstance(error, RegistryError) else [error.message]
+    for message in messages:
+        form.add_error(None, message)
+
+
+def team_names(project: Project) -> list[str]:
+    return [str(person) for person in project.team.order_by("full_name", "email")]
+
+
+def citation(request: HttpRequest, version: ProtocolVersion) -> str:
+    """The cite-this-version line."""
+    project = version.project
+    names = ", ".join(team_names(project)) or "What Works Centre"
+    url = request.build_absolute_uri(version.get_absolute_url())
+    return (
+        f"{names} ({version.registered_at:%Y}). {version.content.get('title', project.title)}. "
+        f"Research protocol {version.label}, registered {version.registered_at:%-d %B %Y}. "
+        f"What Works Centre research registry. SHA-256 {version.sha256}. {url}"
+    )
+
+
+def context_for_project(request: HttpRequest, project: Project) -> dict[str, Any]:
+    user = user_of(request)
+    return {
+        "project": project,
+        "can_edit": can_edit(user, project),
+        "can_publish": user.is_authenticated and user.has_perm("registry.publish_project"),
+        "can_withdraw": user.is_authenticated
+        and user.has_perm("registry.withdraw_project")
+        and not project.is_withdrawn,
+    }

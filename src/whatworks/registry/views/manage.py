@@ -1,0 +1,278 @@
+"""Pages for the project's team and for editors: create, edit, register, publish, withdraw."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from whatworks.core.access import require_permission
+from whatworks.registry import services
+from whatworks.registry.diffs import diff_content
+from whatworks.registry.forms import (
+    BundleForm,
+    CriterionFormSet,
+    OutcomeFormSet,
+    ProjectForm,
+    ProtocolForm,
+    RegisterForm,
+    WithdrawForm,
+    links_text,
+    protocol_content,
+    protocol_initial,
+)
+from whatworks.registry.models import ResultsReport
+from whatworks.registry.protocol import parse_content
+from whatworks.registry.selectors import (
+    project_get_for_user,
+    sees_everything,
+    workspace_projects,
+)
+from whatworks.registry.services import RegistryError
+from whatworks.registry.services.protocols import registration_problems
+from whatworks.registry.views.common import actor_of, add_errors, editable_project, user_of
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The submitted data of a POST (even an empty one), or None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def workspace(request: HttpRequest) -> HttpResponse:
+    """The projects a researcher works on, or every project for an editor."""
+    user = user_of(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (user.has_perm("registry.add_project") or sees_everything(user)):
+        raise PermissionDenied
+    projects = workspace_projects(user=user).prefetch_related("versions")
+    return render(
+        request,
+        "registry/workspace.html",
+        {
+            "projects": projects.order_by("-updated_at"),
+            "can_create": user.has_perm("registry.add_project"),
+        },
+    )
+
+
+@require_permission("registry.add_project")
+def project_create(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(_posted(request), creating=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.project_create(
+                actor=actor_of(request),
+                title=data["title"],
+                summary=data["summary"],
+                study_type=data["study_type"],
+                topic=data["topic"],
+                partner_sites=list(data["partner_sites"]),
+                team=list(data["team"]),
+                links=data["links"],
+                data_collection_ends=data["data_collection_ends"],
+                results_due=data["results_due"],
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Project %(ref)s created.") % {"ref": created.reference})
+            return redirect("registry:protocol_edit", reference=created.reference)
+    return render(request, "registry/project_form.html", {"form": form, "project": None})
+
+
+@require_permission("registry.change_project")
+def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    project = editable_project(request, reference)
+    initial = {
+        "title": project.title,
+        "summary": project.summary,
+        "status": project.status,
+        "study_type": project.study_type,
+        "topic": project.topic,
+        "partner_sites": list(project.partner_sites.all()),
+        "team": list(project.team.all()),
+        "links": links_text(project.links),
+        "data_collection_ends": project.data_collection_ends,
+        "results_due": project.results_due,
+    }
+    form = ProjectForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        team = list(data["team"])
+        if actor_of(request) not in team and not request.user.is_superuser:
+            team.append(actor_of(request))
+        try:
+            services.project_update(
+                actor=actor_of(request),
+                project=project,
+                title=data["title"],
+                summary=data["summary"],
+                status=data["status"],
+                study_type=data["study_type"],
+                topic=data["topic"],
+                partner_sites=list(data["partner_sites"]),
+                team=team,
+                links=data["links"],
+                data_collection_ends=data["data_collection_ends"],
+                results_due=data["results_due"],
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Project details saved."))
+            return redirect(project)
+    return render(request, "registry/project_form.html", {"form": form, "project": project})
+
+
+@require_permission("registry.change_project")
+def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    project = editable_project(request, reference)
+    main, outcomes, criteria = protocol_initial(project.draft_content)
+    data = request.POST if request.method == "POST" else None
+    form = ProtocolForm(data, initial=main)
+    outcome_set = OutcomeFormSet(data, initial=outcomes, prefix="outcomes")
+    criterion_set = CriterionFormSet(data, initial=criteria, prefix="criteria")
+    if data is not None and all(f.is_valid() for f in (form, outcome_set, criterion_set)):
+        try:
+            services.protocol_draft_save(
+                actor=actor_of(request),
+                project=project,
+                content=protocol_content(form, outcome_set, criterion_set),
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Draft protocol saved."))
+            if "add_row" in request.POST:
+                return redirect("registry:protocol_edit", reference=project.reference)
+            return redirect("registry:protocol_register", reference=project.reference)
+    errors = {}
+    for formset in (outcome_set, criterion_set):
+        for sub in formset.forms:
+            for name, field_errors in sub.errors.items():
+                errors[sub[name].id_for_label.removeprefix("id_")] = field_errors[0]
+    return render(
+        request,
+        "registry/protocol_form.html",
+        {
+            "project": project,
+            "form": form,
+            "outcome_set": outcome_set,
+            "criterion_set": criterion_set,
+            "formset_errors": errors,
+        },
+    )
+
+
+@require_permission("registry.change_project")
+def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
+    project = editable_project(request, reference)
+    latest = project.versions.order_by("-number").first()
+    form = RegisterForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.protocol_register(
+                actor=actor_of(request),
+                project=project,
+                justification=form.cleaned_data["justification"],
+                embargo_until=form.cleaned_data["embargo_until"],
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Registered %(label)s. Its SHA-256 is %(sha)s.")
+                % {"label": version.label, "sha": version.sha256},
+            )
+            return redirect(version)
+    try:
+        problems = registration_problems(parse_content(project.draft_content))
+    except ValueError as exc:
+        problems = [str(exc)]
+    return render(
+        request,
+        "registry/register_confirm.html",
+        {
+            "project": project,
+            "form": form,
+            "latest": latest,
+            "problems": problems,
+            "rows": diff_content(latest.content, project.draft_content) if latest else [],
+        },
+    )
+
+
+@require_POST
+@require_permission("registry.publish_project")
+def project_publish(request: HttpRequest, reference: str) -> HttpResponse:
+    project = project_get_for_user(user=user_of(request), reference=reference)
+    try:
+        services.project_publish(actor=actor_of(request), project=project)
+    except RegistryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Published on the register."))
+    return redirect(project)
+
+
+@require_permission("registry.withdraw_project")
+def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    project = project_get_for_user(user=user_of(request), reference=reference)
+    form = WithdrawForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_withdraw(
+                actor=actor_of(request), project=project, reason=form.cleaned_data["reason"]
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The project is withdrawn; its tombstone stays public."))
+            return redirect(project)
+    return render(request, "registry/withdraw.html", {"project": project, "form": form})
+
+
+@require_permission("registry.change_project")
+def results_import(request: HttpRequest, reference: str) -> HttpResponse:
+    project = editable_project(request, reference)
+    form = BundleForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.results_import_bundle(
+                actor=actor_of(request), project=project, bundle=form.cleaned_data["bundle"]
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Results imported as a draft."))
+            return redirect("registry:results", reference=project.reference)
+    report = ResultsReport.objects.filter(project=project).first()
+    return render(
+        request,
+        "registry/results_import.html",
+        {"project": project, "form": form, "report": report},
+    )
+
+
+@require_POST
+@require_permission("registry.publish_project")
+def results_publish(request: HttpRequest, reference: str) -> HttpResponse:
+    project = project_get_for_user(user=user_of(request), reference=reference)
+    report = ResultsReport.objects.filter(project=project).first()
+    if report is None:
+        messages.error(request, _("There are no results to publish."))
+        return redirect(project)
+    try:
+        services.results_publish(actor=actor_of(request), report=report)
+    except RegistryError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Results published with their verdict."))
+    return redirect("registry:results", reference=project.reference)

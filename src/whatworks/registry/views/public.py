@@ -1,0 +1,169 @@
+"""Public pages: the register, a project, a protocol version, a diff, results, overdue."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.registry.diffs import diff_content
+from whatworks.registry.models import ProjectStatus, StudyType, Topic
+from whatworks.registry.protocol import SECTIONS, parse_content
+from whatworks.registry.selectors import (
+    REGISTER_FILTERS,
+    is_insider,
+    overdue_projects,
+    project_get_for_user,
+    register_filter_errors,
+    register_projects,
+    report_assessment,
+    results_get_for_user,
+    version_get_for_user,
+    version_pair_for_user,
+    versions_visible,
+)
+from whatworks.registry.verdicts import Verdict
+from whatworks.registry.views.common import citation, context_for_project, team_names, user_of
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def register(request: HttpRequest) -> HttpResponse:
+    filters = {name: request.GET.get(name, "").strip() for name in REGISTER_FILTERS}
+    errors = register_filter_errors(filters)
+    usable = {k: v for k, v in filters.items() if k not in errors}
+    page = Paginator(register_projects(filters=usable), PAGE_SIZE).get_page(request.GET.get("page"))
+    part = PARTS_BY_KEY["registry"]
+    return render(
+        request,
+        "registry/register.html",
+        {
+            "title": part.title,
+            "lead": part.lead,
+            "page": page,
+            "filters": filters,
+            "errors": errors,
+            "query": "&".join(f"{k}={v}" for k, v in usable.items() if v),
+            "statuses": ProjectStatus.choices,
+            "types": StudyType.choices,
+            "topics": Topic.choices,
+            "verdicts": [(v.value, v.label) for v in Verdict],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+def project(request: HttpRequest, reference: str) -> HttpResponse:
+    user = user_of(request)
+    found = project_get_for_user(user=user, reference=reference)
+    show_versions = versions_visible(user, found)
+    versions = list(found.versions.order_by("-number")) if show_versions else []
+    report = getattr(found, "results", None) if show_versions else None
+    if report is not None and report.published_at is None and not is_insider(user, found):
+        report = None
+    return render(
+        request,
+        "registry/project.html",
+        {
+            **context_for_project(request, found),
+            "versions": versions,
+            "show_versions": show_versions,
+            "report": report,
+            "assessment": report_assessment(report) if report else None,
+            "team": team_names(found),
+            "insider": is_insider(user, found),
+            "embargoed": found.is_embargoed(),
+        },
+    )
+
+
+@require_GET
+def version(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    found = version_get_for_user(user=user_of(request), reference=reference, number=number)
+    content = parse_content(found.content)
+    latest = found.project.versions.order_by("-number").values_list("number", flat=True).first()
+    return render(
+        request,
+        "registry/version.html",
+        {
+            "project": found.project,
+            "version": found,
+            "content": content,
+            "sections": SECTIONS,
+            "criteria_sentence": content.criteria_sentence(),
+            "citation": citation(request, found),
+            "latest": latest,
+        },
+    )
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise Http404("No such version.") from None
+
+
+@require_GET
+def diff(request: HttpRequest, reference: str) -> HttpResponse:
+    user = user_of(request)
+    found = project_get_for_user(user=user, reference=reference)
+    if not versions_visible(user, found):
+        raise Http404("No such project.")
+    numbers = list(found.versions.order_by("number").values_list("number", flat=True))
+    if not numbers:
+        raise Http404("No registered versions.")
+    to_number = _number(request.GET.get("to")) or numbers[-1]
+    from_number = _number(request.GET.get("from")) or max(to_number - 1, 1)
+    pair = version_pair_for_user(
+        user=user, reference=reference, from_number=from_number, to_number=to_number
+    )
+    rows = diff_content(pair.before.content, pair.after.content)
+    return render(
+        request,
+        "registry/diff.html",
+        {
+            "project": found,
+            "pair": pair,
+            "rows": rows,
+            "numbers": numbers,
+            "highlighted": [row for row in rows if row.highlighted],
+        },
+    )
+
+
+@require_GET
+def results(request: HttpRequest, reference: str) -> HttpResponse:
+    report = results_get_for_user(user=user_of(request), reference=reference)
+    assessment = report_assessment(report)
+    content = parse_content(report.protocol_version.content)
+    rows = [
+        {"outcome": outcome, "result": assessment.results_by_outcome.get(outcome.key)}
+        for outcome in content.outcomes
+    ]
+    return render(
+        request,
+        "registry/results.html",
+        {
+            **context_for_project(request, report.project),
+            "report": report,
+            "assessment": assessment,
+            "rows": rows,
+            "unregistered": [assessment.results_by_outcome[key] for key in assessment.unregistered],
+            "content": content,
+        },
+    )
+
+
+@require_GET
+def overdue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "registry/overdue.html",
+        {"projects": overdue_projects(), "today": timezone.localdate()},
+    )

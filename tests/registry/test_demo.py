@@ -1,0 +1,28 @@
+"""The registry's demo content loads, tells the story it promises, and loads only once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from whatworks.core.demo import demo_load_core
+from whatworks.registry import demo
+from whatworks.registry.models import Project, ResultsReport
+from whatworks.registry.selectors import overdue_projects, register_projects
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_eight_protocols_once() -> None:
+    demo_load_core(password="demo password 123")
+    demo.load(stdout=io.StringIO())
+    demo.load(stdout=io.StringIO())
+    assert Project.objects.count() == 8
+    assert Project.objects.filter(versions__number=2).count() == 1
+    assert Project.objects.filter(embargo_until__isnull=False).count() == 1
+    assert Project.objects.filter(withdrawn_at__isnull=False).count() == 1
+    verdicts = sorted(ResultsReport.objects.values_list("overall_verdict", flat=True))
+    assert verdicts == ["met", "not-met"]
+    assert register_projects(filters={}).count() == 7  # the embargoed one is hidden
+    assert overdue_projects().count() == 1

@@ -1,0 +1,142 @@
+"""Who sees what, embargo release, and the register's filters."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
+from django.http import Http404
+from django.utils import timezone
+
+from tests.factories import user_with_role
+from tests.registry.factories import (
+    draft_project,
+    editor,
+    project_with_results,
+    registered_project,
+    researcher,
+)
+from whatworks.core.models import AuditEntry
+from whatworks.core.roles import Role
+from whatworks.registry import tasks
+from whatworks.registry.models import Project
+from whatworks.registry.selectors import (
+    overdue_projects,
+    project_get_for_user,
+    register_projects,
+    results_get_for_user,
+    version_get_for_user,
+)
+from whatworks.registry.services import embargoes_release, project_withdraw
+
+pytestmark = pytest.mark.django_db
+
+ANON = AnonymousUser()
+
+
+def _sees(user, project: Project, today: date | None = None) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        project_get_for_user(user=user, reference=project.reference, today=today)
+        version_get_for_user(user=user, reference=project.reference, number=1, today=today)
+    except Http404:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (None, False),
+        (Role.RESEARCHER, False),
+        (Role.LA_ANALYST, False),
+        (Role.EDITOR, True),
+        (Role.ADMIN, True),
+    ],
+)
+def test_an_unpublished_project_is_hidden_from_all_but_insiders(role, expected) -> None:  # type: ignore[no-untyped-def]
+    project = registered_project(published=False)
+    user = user_with_role(role) if role else ANON
+    assert _sees(user, project) is expected
+    assert _sees(project.team.get(), project)
+
+
+def test_an_embargoed_project_is_public_from_its_date_even_before_the_task_runs() -> None:
+    today = timezone.localdate()
+    until = today + timedelta(days=10)
+    project = registered_project(embargo_until=until)
+    assert not _sees(ANON, project, today)
+    assert not _sees(ANON, project, until - timedelta(days=1))
+    assert _sees(ANON, project, until)  # no release has run
+    assert project.embargo_released_at is None
+    assert _sees(project.team.get(), project, today)
+    assert list(register_projects(filters={}, today=today)) == []
+    assert list(register_projects(filters={}, today=until)) == [project]
+
+
+def test_the_release_task_and_command_stamp_passed_embargoes_once() -> None:
+    today = timezone.localdate()
+    project = registered_project(embargo_until=today + timedelta(days=3))
+    assert embargoes_release(today=today) == []
+    released = embargoes_release(today=today + timedelta(days=3))
+    assert released == [project]
+    assert embargoes_release(today=today + timedelta(days=4)) == []
+    assert AuditEntry.objects.filter(action="registry.embargo_released").count() == 1
+    # the command and the task run the same service for today
+    Project.objects.filter(pk=project.pk).update(embargo_released_at=None, embargo_until=today)
+    call_command("registry_release_embargoes", stdout=__import__("io").StringIO())
+    assert Project.objects.get(pk=project.pk).embargo_released_at is not None
+    Project.objects.filter(pk=project.pk).update(embargo_released_at=None)
+    assert tasks.release_embargoes.call() == 1
+
+
+def test_a_withdrawn_project_leaves_a_public_tombstone() -> None:
+    project = registered_project()
+    project_withdraw(actor=editor(), project=project, reason="Partner left.")
+    found = project_get_for_user(user=ANON, reference=project.reference)
+    assert found.withdrawal_reason == "Partner left."
+    assert project in register_projects(filters={"status": "withdrawn"})
+
+
+def test_a_withdrawn_embargoed_project_shows_its_tombstone_but_not_its_protocol() -> None:
+    project = registered_project(embargo_until=timezone.localdate() + timedelta(days=30))
+    project_withdraw(actor=editor(), project=project, reason="Stopped.")
+    assert project_get_for_user(user=ANON, reference=project.reference)
+    with pytest.raises(Http404):
+        version_get_for_user(user=ANON, reference=project.reference, number=1)
+
+
+def test_draft_results_are_for_insiders_only() -> None:
+    project = project_with_results(publish_results=False)
+    with pytest.raises(Http404):
+        results_get_for_user(user=ANON, reference=project.reference)
+    assert results_get_for_user(user=editor(), reference=project.reference)
+    assert results_get_for_user(user=project.team.get(), reference=project.reference)
+
+
+def test_register_filters_and_search() -> None:
+    trial = project_with_results()
+    pilot = registered_project(study_type="pilot", topic="data")
+    assert set(register_projects(filters={})) == {trial, pilot}
+    assert list(register_projects(filters={"type": "pilot"})) == [pilot]
+    assert list(register_projects(filters={"topic": "child-protection"})) == [trial]
+    assert list(register_projects(filters={"verdict": "met"})) == [trial]
+    assert list(register_projects(filters={"verdict": "not-met"})) == []
+    assert list(register_projects(filters={"q": trial.reference})) == [trial]
+    assert set(register_projects(filters={"q": "family conferences"})) == {trial, pilot}
+    assert list(register_projects(filters={"q": "nonexistentword"})) == []
+
+
+def test_overdue_lists_public_projects_past_their_due_date_without_results() -> None:
+    past = timezone.localdate() - timedelta(days=500)
+    late = registered_project(data_collection_ends=past)
+    project_with_results(data_collection_ends=past)  # reported: not overdue
+    registered_project(data_collection_ends=past, published=False)  # not public
+    registered_project(data_collection_ends=timezone.localdate())  # not yet due
+    assert list(overdue_projects()) == [late]
+
+
+def test_a_draft_project_is_unknown_to_other_researchers() -> None:
+    project = draft_project()
+    assert not _sees(researcher(), project)

@@ -1,0 +1,205 @@
+"""The registry's services: rules, audit entries, and the team check."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Model
+
+from tests.registry.factories import (
+    bundle,
+    content,
+    draft_project,
+    editor,
+    project_with_results,
+    registered_project,
+    researcher,
+)
+from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.models import AuditEntry
+from whatworks.registry.models import ProjectStatus
+from whatworks.registry.services import (
+    RegistryError,
+    project_create,
+    project_publish,
+    project_withdraw,
+    protocol_draft_save,
+    protocol_register,
+    results_import_bundle,
+    results_publish,
+)
+from whatworks.registry.services.projects import add_months, default_results_due
+
+pytestmark = pytest.mark.django_db
+
+
+def _actions(obj: Model) -> list[str]:
+    entries = AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return list(entries.order_by("id").values_list("action", flat=True))
+
+
+def test_identifiers_run_per_year() -> None:
+    author = researcher()
+    first = project_create(
+        actor=author, title="A", summary="s", study_type="pilot", topic="data", year=2019
+    )
+    second = project_create(
+        actor=author, title="B", summary="s", study_type="pilot", topic="data", year=2019
+    )
+    other = project_create(
+        actor=author, title="C", summary="s", study_type="pilot", topic="data", year=2020
+    )
+    assert (first.reference, second.reference, other.reference) == (
+        "WWC-2019-0001",
+        "WWC-2019-0002",
+        "WWC-2020-0001",
+    )
+    assert list(first.team.all()) == [author]
+    assert _actions(first) == ["registry.project_created"]
+
+
+def test_registering_freezes_the_draft_as_version_one() -> None:
+    project = draft_project()
+    version = protocol_register(actor=project.team.get(), project=project)
+    assert version.number == 1 and version.justification == ""
+    assert version.content["title"] == content()["title"]
+    assert "registry.protocol_registered" in _actions(version)
+
+
+def test_an_unready_draft_lists_every_problem() -> None:
+    project = draft_project(
+        data=content(
+            design="",
+            research_questions=[],
+            outcomes=[],
+            success_criteria={"combine": "all", "criteria": []},
+        )
+    )
+    with pytest.raises(RegistryError) as caught:
+        protocol_register(actor=project.team.get(), project=project)
+    assert len(caught.value.messages) == 4
+
+
+def test_an_amendment_needs_a_justification_and_a_change() -> None:
+    project = registered_project(published=False)
+    author = project.team.get()
+    with pytest.raises(RegistryError, match="nothing to amend"):
+        protocol_register(actor=author, project=project, justification="Because.")
+    protocol_draft_save(actor=author, project=project, content=content(timeline="Four years."))
+    with pytest.raises(RegistryError, match="Say why"):
+        protocol_register(actor=author, project=project)
+    version = protocol_register(actor=author, project=project, justification="Slower recruitment.")
+    assert version.number == 2
+    assert "registry.protocol_amended" in _actions(version)
+
+
+def test_only_the_team_may_draft_and_register() -> None:
+    project = draft_project()
+    with pytest.raises(PermissionDeniedError):
+        protocol_draft_save(actor=researcher(), project=project, content=content())
+    with pytest.raises(PermissionDeniedError):
+        protocol_register(actor=researcher(), project=project)
+
+
+@pytest.mark.parametrize(
+    ("days", "ok"),
+    [(1, False), (2, True), (365 * 4, True), (365 * 4 + 2, False)],
+)
+def test_an_embargo_ends_between_two_days_and_four_years_ahead(days: int, ok: bool) -> None:
+    today = date(2026, 3, 1)
+    project = draft_project()
+    call = lambda: protocol_register(  # noqa: E731
+        actor=project.team.get(),
+        project=project,
+        embargo_until=today + timedelta(days=days),
+        today=today,
+    )
+    if ok:
+        call()
+    else:
+        with pytest.raises(RegistryError, match="embargo must end"):
+            call()
+
+
+def test_publishing_needs_a_registered_version() -> None:
+    project = draft_project()
+    with pytest.raises(RegistryError, match="Register the protocol"):
+        project_publish(actor=editor(), project=project)
+
+
+def test_withdrawal_needs_a_reason_and_freezes_the_project() -> None:
+    project = registered_project()
+    with pytest.raises(RegistryError, match="reason"):
+        project_withdraw(actor=editor(), project=project, reason="  ")
+    project_withdraw(actor=editor(), project=project, reason="Partner left.")
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.WITHDRAWN and project.withdrawn_at
+    with pytest.raises(RegistryError, match="withdrawn"):
+        protocol_draft_save(actor=project.team.get(), project=project, content=content())
+    assert project.versions.count() == 1  # nothing deleted
+
+
+def test_results_publish_fixes_the_verdict() -> None:
+    project = project_with_results()
+    assert project.results.overall_verdict == "met"
+    assert project.status == ProjectStatus.REPORTED
+    entry = AuditEntry.objects.get(action="registry.results_published")
+    assert entry.changes["verdict"] == "met"
+
+
+def test_a_bundle_must_match_the_project_and_a_registered_version() -> None:
+    project = registered_project()
+    author = project.team.get()
+    with pytest.raises(RegistryError, match="no registered version 3"):
+        results_import_bundle(actor=author, project=project, bundle=bundle(version=3))
+    with pytest.raises(RegistryError, match="not " + project.reference):
+        results_import_bundle(actor=author, project=project, bundle=bundle(project="WWC-1999-0001"))
+
+
+def test_results_need_a_published_project() -> None:
+    project = registered_project(published=False)
+    report = results_import_bundle(actor=project.team.get(), project=project, bundle=bundle())
+    with pytest.raises(RegistryError, match="Publish the project"):
+        results_publish(actor=editor(), report=report)
+
+
+@pytest.mark.parametrize(
+    ("ends", "due"),
+    [(date(2026, 3, 31), date(2027, 3, 31)), (date(2024, 2, 29), date(2025, 2, 28)), (None, None)],
+)
+def test_results_are_due_twelve_months_after_data_collection(ends, due) -> None:  # type: ignore[no-untyped-def]
+    assert default_results_due(ends) == due
+
+
+def test_add_months_clamps_to_the_month_end() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.org/report", True),
+        ("/calls/", True),
+        ("javascript:alert(1)", False),
+        ("//evil.example/", False),
+        ("https://", False),
+        ("ftp://example.org/", False),
+    ],
+)
+def test_links_must_be_web_addresses_or_local_paths(url: str, ok: bool) -> None:
+    def create() -> object:
+        return project_create(
+            actor=researcher(),
+            title="Linked",
+            summary="s",
+            study_type="pilot",
+            topic="data",
+            links=[{"label": "A link", "url": url}],
+        )
+
+    if ok:
+        create()
+    else:
+        with pytest.raises(RegistryError, match="Each link"):
+            create()
