@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.db import connection
 
 from tests.factories import user_with_role
 from whatworks.core.roles import Role
@@ -29,3 +32,34 @@ def client_for(client, make_user):  # type: ignore[no-untyped-def]
         return client
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def _registry_guards_allow_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let SQLite empty the registry's guarded tables after a transactional test.
+
+    Registered protocol versions and published results refuse UPDATE and DELETE at the
+    database (triggers).  pytest-django empties the database after a transactional test
+    with DELETE on SQLite (PostgreSQL truncates, which row triggers do not see), so the
+    guard is lifted just for that, then put back.  The transactional database is set up
+    inside this fixture so that this teardown runs before its flush.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    if connection.vendor != "sqlite":
+        return
+    from whatworks.registry import guards
+
+    guards.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_resultsreport")
+        cursor.execute("DELETE FROM registry_protocolversion")
+    guards.install(connection)
