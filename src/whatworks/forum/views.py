@@ -1,7 +1,287 @@
+"""Forum pages: the list, voting (htmx-enhanced, works without script), writing a
+statement, the participant's own view, the public report, the facilitator's dashboard,
+moderation and the Pol.is export."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.core.views.pages import part_landing
+from whatworks.core.access import require_permission
+from whatworks.core.models import User
+from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.forum import polis, selectors, services
+from whatworks.forum.forms import ModerationForm, StatementForm, VoteForm
+from whatworks.forum.models import Conversation, Statement
+from whatworks.forum.report import build_report, legend_marker_svg
+
+ANON_COOKIE = "forum_participant"
+ANON_SALT = "whatworks.forum.participant"
+ANON_MAX_AGE = 365 * 24 * 3600
 
 
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _anon_key(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return ""
+    return request.get_signed_cookie(ANON_COOKIE, default="", salt=ANON_SALT) or ""
+
+
+def _remember_browser(request: HttpRequest, response: HttpResponse, key: str) -> HttpResponse:
+    if key and not request.user.is_authenticated and key != _anon_key(request):
+        response.set_signed_cookie(
+            ANON_COOKIE,
+            key,
+            salt=ANON_SALT,
+            max_age=ANON_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _can_take_part(request: HttpRequest, conversation: Conversation) -> bool:
+    return request.user.is_authenticated or conversation.allow_anonymous
+
+
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return part_landing(request, key="forum", template="forum/index.html")
+    part = PARTS_BY_KEY["forum"]
+    conversations = list(selectors.conversations_for_user(user=_user(request)))
+    return render(
+        request,
+        "forum/index.html",
+        {
+            "part": part,
+            "title": part.title,
+            "lead": part.lead,
+            "open": [c for c in conversations if c.is_open()],
+            "upcoming": [c for c in conversations if not c.has_opened()],
+            "closed": [c for c in conversations if c.has_opened() and not c.is_open()],
+        },
+    )
+
+
+def _card_context(
+    request: HttpRequest, conversation: Conversation, anon_key: str
+) -> dict[str, object]:
+    participant = selectors.participant_find(
+        conversation=conversation, user=_user(request), anon_key=anon_key
+    )
+    return {
+        "conversation": conversation,
+        "statement": selectors.next_statement(conversation=conversation, participant=participant)
+        if conversation.is_open()
+        else None,
+        "progress": selectors.participant_progress(
+            conversation=conversation, participant=participant
+        ),
+        "can_take_part": _can_take_part(request, conversation),
+        "is_open": conversation.is_open(),
+    }
+
+
+@require_GET
+def conversation(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    return render(
+        request, "forum/conversation.html", _card_context(request, conv, _anon_key(request))
+    )
+
+
+@require_POST
+def vote(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    form = VoteForm(request.POST)
+    key = _anon_key(request) or ("" if request.user.is_authenticated else secrets.token_urlsafe(18))
+    error = ""
+    if not form.is_valid():
+        error = _("Choose agree, disagree or pass.")
+    else:
+        statement = selectors.statement_get_for_user(
+            user=_user(request), conversation=conv, number=form.cleaned_data["statement"]
+        )
+        try:
+            services.vote_cast(
+                actor=_user(request) if request.user.is_authenticated else None,
+                conversation=conv,
+                statement=statement,
+                value=form.value(),
+                anon_key=key,
+            )
+        except services.ForumError as exc:
+            error = exc.message
+    if request.htmx:  # type: ignore[attr-defined]
+        context = _card_context(request, conv, key) | {"error": error, "voted": not error}
+        response = render(request, "forum/_vote_card.html", context)
+    else:
+        if error:
+            messages.error(request, error)
+        response = redirect("forum:conversation", slug=conv.slug)
+        response.status_code = 303
+    return _remember_browser(request, response, key)
+
+
+@require_http_methods(["GET", "POST"])
+def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    form = StatementForm(request.POST or None)
+    key = _anon_key(request) or ("" if request.user.is_authenticated else secrets.token_urlsafe(18))
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement = services.statement_add(
+                actor=_user(request) if request.user.is_authenticated else None,
+                conversation=conv,
+                text=form.cleaned_data["text"],
+                anon_key=key,
+            )
+        except services.ForumError as exc:
+            form.add_error("text", exc.message)
+        else:
+            if statement.status in conv.visible_statuses():
+                messages.success(request, _("Thank you: your statement is now open for votes."))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: your statement will be shown once a moderator accepts it."),
+                )
+            response = redirect("forum:conversation", slug=conv.slug)
+            return _remember_browser(request, response, key)
+    return render(
+        request,
+        "forum/statement_add.html",
+        {
+            "conversation": conv,
+            "form": form,
+            "is_open": conv.is_open(),
+            "can_take_part": _can_take_part(request, conv),
+        },
+    )
+
+
+@require_GET
+def me(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    participant = selectors.participant_find(
+        conversation=conv, user=_user(request), anon_key=_anon_key(request)
+    )
+    run = selectors.latest_run(conv)
+    statements = list(conv.statements.filter(status__in=conv.visible_statuses()))
+    report = build_report(
+        run=run, statements=statements, highlight=participant.pk if participant else None
+    )
+    position = None
+    group = None
+    if participant is not None and run is not None:
+        position = run.result.get("positions", {}).get(str(participant.pk))
+        if position and position["group"] >= 0:
+            group = next((g for g in report.groups if g.id == position["group"]), None)
+    latest = selectors.participant_latest_votes(participant=participant) if participant else {}
+    texts = {s.number: s.text for s in statements}
+    return render(
+        request,
+        "forum/me.html",
+        {
+            "conversation": conv,
+            "participant": participant,
+            "report": report,
+            "group": group,
+            "position": position,
+            "my_votes": [(texts[n], v) for n, v in sorted(latest.items()) if n in texts],
+            "legend": [(g, legend_marker_svg(g)) for g in report.groups],
+        },
+    )
+
+
+@require_GET
+def report(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    statements = list(conv.statements.filter(status__in=conv.visible_statuses()))
+    result = build_report(run=selectors.latest_run(conv), statements=statements)
+    return render(
+        request,
+        "forum/report.html",
+        {
+            "conversation": conv,
+            "report": result,
+            "legend": [(g, legend_marker_svg(g)) for g in result.groups],
+        },
+    )
+
+
+@require_GET
+@require_permission(selectors.VIEW_ALL)
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    return render(
+        request,
+        "forum/dashboard.html",
+        {"conversation": conv, **selectors.dashboard(conversation=conv)},
+    )
+
+
+@require_POST
+@require_permission(selectors.MODERATE)
+def moderate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    statement = selectors.statement_get_for_user(
+        user=_user(request), conversation=conv, number=number
+    )
+    form = ModerationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose accept, reject or meta."))
+        return redirect("forum:dashboard", slug=conv.slug)
+    action = form.cleaned_data["action"]
+    status = {"accept": Statement.Status.ACCEPTED, "reject": Statement.Status.REJECTED}.get(action)
+    is_meta = {"meta": True, "not-meta": False}.get(action)
+    try:
+        services.statement_moderate(
+            actor=_user(request), statement=statement, status=status, is_meta=is_meta
+        )
+    except services.ForumError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Statement %(n)d updated.") % {"n": statement.number})
+    return redirect(reverse("forum:dashboard", args=[conv.slug]) + "#queue")
+
+
+@require_POST
+@require_permission("forum.change_conversation")
+def close(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    try:
+        services.conversation_close(actor=_user(request), conversation=conv)
+    except services.ForumError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The conversation is closed: it is now read-only."))
+    return redirect("forum:dashboard", slug=conv.slug)
+
+
+@require_GET
+@require_permission(selectors.EXPORT)
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        polis.conversation_export(actor=_user(request), conversation=conv, directory=folder)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).iterdir()):
+                archive.write(path, arcname=f"{conv.slug}/{path.name}")
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{conv.slug}-polis.zip"'
+    return response

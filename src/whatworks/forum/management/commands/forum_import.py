@@ -1,0 +1,60 @@
+"""``manage.py forum_import DIR --conversation SLUG``: load a Pol.is open-data export.
+
+Creates the conversation (closed, as a record of a past conversation) if no conversation
+has that slug, or loads into an existing one without statements or votes; then stores an
+analysis run.  Exit codes: 0 done, 1 the folder or the conversation could not be used.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from whatworks.forum import analytics, polis, services
+from whatworks.forum.models import Conversation
+from whatworks_analytics.deliberation import PolisFormatError
+
+
+class Command(BaseCommand):
+    help = "Import a Pol.is open-data export folder into a conversation."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("directory", help="Folder with comments.csv and votes.csv.")
+        parser.add_argument("--conversation", required=True, help="The conversation's slug.")
+        parser.add_argument(
+            "--no-analysis", action="store_true", help="Do not compute an analysis run."
+        )
+
+    def handle(self, *args: Any, directory: str, conversation: str, **options: Any) -> None:
+        try:
+            data = analytics.export_read(directory)
+        except (PolisFormatError, OSError) as exc:
+            raise CommandError(f"Cannot read {directory}: {exc}") from None
+        target = Conversation.objects.filter(slug=conversation).first()
+        try:
+            if target is None:
+                stamps = [c[5] for c in data.comments] + [v[3] for v in data.votes]
+                first = polis._from_ms(min(stamps)) if stamps else timezone.now()
+                last = polis._from_ms(max(stamps)) if stamps else timezone.now()
+                target = services.conversation_create(
+                    actor=None,
+                    slug=conversation,
+                    question=(data.summary.get("topic") or conversation)[:300],
+                    background=data.summary.get("conversation-description", ""),
+                    opens_at=first,
+                    closes_at=max(last, first) + timedelta(seconds=1),
+                )
+            counts = polis.conversation_import(actor=None, conversation=target, data=data)
+        except services.ForumError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            f"Imported {counts['statements']} statements, {counts['participants']} "
+            f"participants and {counts['votes']} votes into {target.slug}."
+        )
+        if not options["no_analysis"]:
+            run = services.analysis_run(conversation_id=target.pk)
+            groups = (run.result.get("analysis") or {}).get("groups", [])
+            self.stdout.write(f"Analysis stored: {len(groups)} groups.")

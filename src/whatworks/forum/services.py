@@ -1,0 +1,431 @@
+"""Writes of the forum: conversations, participants, statements, votes, moderation, analysis.
+
+Conventions (see CONTRIBUTING.md) with two deliberate exceptions:
+
+* **Votes write no audit entry.**  The vote log is itself append-only (a vote is never
+  updated or deleted; the latest per participant and statement counts), so it *is* the
+  record; an audit row per vote would double the writes on the hottest path for no new
+  information.  Conversation changes, statements and moderation decisions are audited.
+* **The analysis task is enqueued directly**, not through ``task_start``: it is system
+  bookkeeping nobody watches on a progress page, debounced by :class:`AnalysisState` (one
+  conditional UPDATE sets ``queued``; only the request that flipped it enqueues, on commit,
+  to run ``ANALYSIS_DEBOUNCE_SECONDS`` later).  The task clears the flag before it reads
+  the votes, so votes arriving during a run queue the next one.  A flag left set by a lost
+  task is taken over after ``ANALYSIS_STALE_AFTER``.
+
+Rate limits count the participant's own rows in the database (the vote log and the
+statements), a sliding window that holds across processes, unlike a per-process cache.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from whatworks.core.errors import WhatworksError
+from whatworks.core.models import User
+from whatworks.core.services import audit_record, diff_fields
+from whatworks.forum import analytics
+from whatworks.forum.models import (
+    STATEMENT_MAX_LENGTH,
+    AnalysisRun,
+    AnalysisState,
+    Conversation,
+    Participant,
+    Statement,
+    Vote,
+)
+
+#: Votes allowed per participant in the sliding window (a person reading each statement
+#: manages a few a minute; a script manages hundreds).
+VOTE_LIMIT = 60
+VOTE_WINDOW = timedelta(seconds=60)
+#: Statements allowed per participant in the sliding window.
+STATEMENT_LIMIT = 5
+STATEMENT_WINDOW = timedelta(minutes=10)
+STATEMENT_MIN_LENGTH = 10
+#: Normalised-text similarity (difflib ratio) at or above which a statement is refused.
+NEAR_DUPLICATE_RATIO = 0.9
+ANALYSIS_DEBOUNCE_SECONDS = 10
+ANALYSIS_STALE_AFTER = timedelta(minutes=10)
+
+CONVERSATION_FIELDS = [
+    "slug",
+    "question",
+    "background",
+    "moderation",
+    "opens_at",
+    "closes_at",
+    "allow_anonymous",
+    "allow_statements",
+    "event_slug",
+    "analysis_seed",
+]
+
+
+class ForumError(WhatworksError):
+    """A forum write was refused; the message says why."""
+
+
+class ConversationClosedError(ForumError):
+    pass
+
+
+class RateLimitedError(ForumError):
+    pass
+
+
+class DuplicateStatementError(ForumError):
+    pass
+
+
+# --- conversations ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_create(
+    *,
+    actor: User | None,
+    slug: str,
+    question: str,
+    opens_at: datetime,
+    background: str = "",
+    moderation: str = Conversation.Moderation.BEFORE,
+    closes_at: datetime | None = None,
+    allow_anonymous: bool = True,
+    allow_statements: bool = True,
+    event_slug: str = "",
+    analysis_seed: int = 0,
+    seed_statements: Sequence[str] = (),
+) -> Conversation:
+    """A conversation with its facilitators' opening statements (accepted at once)."""
+    conversation = Conversation(
+        slug=slug,
+        question=question,
+        background=background,
+        moderation=moderation,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        allow_anonymous=allow_anonymous,
+        allow_statements=allow_statements,
+        event_slug=event_slug,
+        analysis_seed=analysis_seed,
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    _clean(conversation)
+    conversation.save()
+    AnalysisState.objects.create(conversation=conversation)
+    Statement.objects.bulk_create(
+        Statement(
+            conversation=conversation,
+            number=number,
+            text=text,
+            status=Statement.Status.ACCEPTED,
+            is_seed=True,
+        )
+        for number, text in enumerate(seed_statements)
+    )
+    audit_record(
+        actor=actor,
+        action="forum.conversation_created",
+        target=conversation,
+        changes={
+            **diff_fields(None, conversation, CONVERSATION_FIELDS),
+            "seed_statements": len(seed_statements),
+        },
+    )
+    return conversation
+
+
+@transaction.atomic
+def conversation_close(*, actor: User | None, conversation: Conversation) -> Conversation:
+    """Close now: the conversation becomes read-only."""
+    before = Conversation.objects.get(pk=conversation.pk)
+    conversation.closes_at = max(timezone.now(), conversation.opens_at + timedelta(seconds=1))
+    _clean(conversation)
+    conversation.save(update_fields=["closes_at"])
+    audit_record(
+        actor=actor,
+        action="forum.conversation_closed",
+        target=conversation,
+        changes=diff_fields(before, conversation, ["closes_at"]),
+    )
+    return conversation
+
+
+def _clean(obj: models.Model) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise ForumError("; ".join(exc.messages)) from None
+
+
+def _require_open(conversation: Conversation) -> None:
+    if not conversation.is_open():
+        raise ConversationClosedError(
+            _("This conversation is closed: you can read the report but not vote or write.")
+            if conversation.has_opened()
+            else _("This conversation has not opened yet.")
+        )
+
+
+# --- participants ----------------------------------------------------------------------
+
+
+def participant_get_or_create(
+    *, conversation: Conversation, user: User | None, anon_key: str = ""
+) -> Participant:
+    """The participant for a signed-in user, or for a browser's random id.
+
+    Taking part writes no audit entry: a participant row holds no personal data.
+    """
+    if user is not None and user.is_authenticated:
+        lookup: dict[str, object] = {"conversation": conversation, "user": user}
+    elif anon_key and conversation.allow_anonymous:
+        lookup = {"conversation": conversation, "anon_key": anon_key, "user": None}
+    else:
+        raise ForumError(_("Sign in to take part in this conversation."))
+    found = Participant.objects.filter(**lookup).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Participant.objects.create(**lookup)
+    except IntegrityError:  # created by a concurrent request of the same browser
+        return Participant.objects.get(**lookup)
+
+
+# --- votes -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vote_cast(
+    *,
+    actor: User | None,
+    conversation: Conversation,
+    statement: Statement,
+    value: int,
+    anon_key: str = "",
+) -> Vote:
+    """Append a vote (agree 1, disagree -1, pass 0) by the signed-in ``actor`` or the
+    browser ``anon_key``; the latest vote per participant and statement counts."""
+    if statement.conversation_id != conversation.pk:
+        raise ForumError(_("That statement belongs to another conversation."))
+    _require_open(conversation)
+    if value not in Vote.Value.values:
+        raise ForumError(_("Choose agree, disagree or pass."))
+    if statement.status not in conversation.visible_statuses():
+        raise ForumError(_("That statement is not open for votes."))
+    participant = participant_get_or_create(
+        conversation=conversation, user=actor, anon_key=anon_key
+    )
+    since = timezone.now() - VOTE_WINDOW
+    if Vote.objects.filter(participant=participant, created_at__gte=since).count() >= VOTE_LIMIT:
+        raise RateLimitedError(
+            _("You are voting faster than we can accept. Wait a minute and try again.")
+        )
+    vote = Vote.objects.create(
+        conversation=conversation, participant=participant, statement=statement, value=value
+    )
+    analysis_request(conversation=conversation)
+    return vote
+
+
+# --- statements ------------------------------------------------------------------------
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+
+def statement_normalise(text: str) -> str:
+    """Lower case, accents and punctuation removed, white space collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACE.sub(" ", _PUNCTUATION.sub(" ", plain.casefold())).strip()
+
+
+def statement_similarity(a: str, b: str) -> float:
+    """difflib's ratio of the normalised texts (1.0: the same words in the same order)."""
+    return difflib.SequenceMatcher(None, statement_normalise(a), statement_normalise(b)).ratio()
+
+
+def statement_find_near_duplicate(*, text: str, existing: Iterable[str]) -> str | None:
+    """The first existing statement at least ``NEAR_DUPLICATE_RATIO`` similar, if any."""
+    wanted = statement_normalise(text)
+    matcher = difflib.SequenceMatcher(None, b=wanted, autojunk=False)
+    for other in existing:
+        matcher.set_seq1(statement_normalise(other))
+        if (
+            matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
+            and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
+            and matcher.ratio() >= NEAR_DUPLICATE_RATIO
+        ):
+            return other
+    return None
+
+
+@transaction.atomic
+def statement_add(
+    *,
+    actor: User | None,
+    conversation: Conversation,
+    text: str,
+    anon_key: str = "",
+    is_meta: bool = False,
+) -> Statement:
+    """A participant's statement: length-limited, rate-limited, near-duplicates refused.
+
+    The conversation row is locked so that statement numbers are handed out one by one.
+    """
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    _require_open(conversation)
+    if not conversation.allow_statements:
+        raise ForumError(_("This conversation does not take new statements."))
+    participant = participant_get_or_create(
+        conversation=conversation, user=actor, anon_key=anon_key
+    )
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) < STATEMENT_MIN_LENGTH:
+        raise ForumError(
+            _("Write a statement of at least %(n)d characters.") % {"n": STATEMENT_MIN_LENGTH}
+        )
+    if len(text) > STATEMENT_MAX_LENGTH:
+        raise ForumError(
+            _("Write a statement of at most %(n)d characters.") % {"n": STATEMENT_MAX_LENGTH}
+        )
+    since = timezone.now() - STATEMENT_WINDOW
+    recent = Statement.objects.filter(author=participant, created_at__gte=since).count()
+    if recent >= STATEMENT_LIMIT:
+        raise RateLimitedError(
+            _("You have written %(n)d statements in the last few minutes. Try again later.")
+            % {"n": STATEMENT_LIMIT}
+        )
+    existing = conversation.statements.exclude(status=Statement.Status.REJECTED).values_list(
+        "text", flat=True
+    )
+    if (duplicate := statement_find_near_duplicate(text=text, existing=existing)) is not None:
+        raise DuplicateStatementError(
+            _("A statement saying nearly the same is already here: “%(text)s”. Vote on it instead.")
+            % {"text": duplicate}
+        )
+    highest = conversation.statements.aggregate(n=Max("number"))["n"]
+    number = 0 if highest is None else highest + 1
+    statement = Statement(
+        conversation=conversation, number=number, author=participant, text=text, is_meta=is_meta
+    )
+    _clean(statement)
+    statement.save()
+    audit_record(
+        actor=actor,
+        action="forum.statement_added",
+        target=statement,
+        changes={"participant": participant.pk, "length": len(text)},
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_moderate(
+    *,
+    actor: User,
+    statement: Statement,
+    status: str | None = None,
+    is_meta: bool | None = None,
+) -> Statement:
+    """Accept or reject a statement, or mark it meta; rejected and meta statements leave
+    the opinion analysis (which is queued again)."""
+    before = Statement.objects.get(pk=statement.pk)
+    if status is not None:
+        if status not in Statement.Status.values:
+            raise ForumError(_("Choose accept or reject."))
+        statement.status = status
+    if is_meta is not None:
+        statement.is_meta = is_meta
+    _clean(statement)
+    statement.save(update_fields=["status", "is_meta"])
+    changes = diff_fields(before, statement, ["status", "is_meta"])
+    if changes:
+        audit_record(
+            actor=actor, action="forum.statement_moderated", target=statement, changes=changes
+        )
+        analysis_request(conversation=statement.conversation)
+    return statement
+
+
+# --- analysis --------------------------------------------------------------------------
+
+
+def analysis_request(*, conversation: Conversation) -> bool:
+    """Queue a recompute unless one is already waiting; True if this call queued it."""
+    now = timezone.now()
+    claim = AnalysisState.objects.filter(
+        Q(queued=False) | Q(queued_at__lt=now - ANALYSIS_STALE_AFTER), conversation=conversation
+    )
+    if not claim.update(queued=True, queued_at=now):
+        return False  # already queued (every conversation gets its row when created)
+    conversation_id = conversation.pk
+    delay = ANALYSIS_DEBOUNCE_SECONDS
+
+    def _enqueue() -> None:
+        from whatworks.forum.tasks import analysis_recompute
+
+        if delay > 0:
+            analysis_recompute.using(run_after=now + timedelta(seconds=delay)).enqueue(
+                conversation_id
+            )
+        else:
+            analysis_recompute.enqueue(conversation_id)
+
+    transaction.on_commit(_enqueue)
+    return True
+
+
+def analysis_inputs(
+    *, conversation: Conversation, last_vote_id: int | None = None
+) -> tuple[analytics.VoteLog, list[int], list[int], list[int], int, int]:
+    """The vote log (the vote id orders it), statement numbers, rejected, meta, the last
+    vote id and the number of vote events, as plain data for the adapter."""
+    votes = Vote.objects.filter(conversation=conversation)
+    if last_vote_id is not None:
+        votes = votes.filter(pk__lte=last_vote_id)
+    rows = list(
+        votes.order_by("pk").values_list("participant_id", "statement__number", "value", "pk")
+    )
+    statements = list(conversation.statements.values_list("number", "status", "is_meta"))
+    numbers = [n for n, _, _ in statements]
+    rejected = [n for n, s, _ in statements if s == Statement.Status.REJECTED]
+    meta = [n for n, s, m in statements if m and s != Statement.Status.REJECTED]
+    last = rows[-1][3] if rows else 0
+    return analytics.VoteLog.from_rows(rows), numbers, rejected, meta, last, len(rows)
+
+
+def analysis_run(*, conversation_id: int, seed: int | None = None) -> AnalysisRun:
+    """Compute and store the analysis of the conversation's votes so far."""
+    conversation = Conversation.objects.get(pk=conversation_id)
+    seed = conversation.analysis_seed if seed is None else seed
+    started = time.perf_counter()
+    log, numbers, rejected, meta, last, n_votes = analysis_inputs(conversation=conversation)
+    result = analytics.run_analysis(
+        votes=log, statements=numbers, rejected=rejected, meta=meta, seed=seed
+    )
+    return AnalysisRun.objects.create(
+        conversation=conversation,
+        seed=seed,
+        n_votes=n_votes,
+        n_participants=result["n_participants"],
+        last_vote_id=last,
+        code_version=analytics.ANALYTICS_VERSION,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        result=result,
+    )

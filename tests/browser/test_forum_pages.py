@@ -1,0 +1,78 @@
+"""Forum pages in a real browser with axe on every page type; voting by keyboard alone
+and on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, UserFactory
+from tests.forum.factories import make_conversation
+from tests.forum.synthetic import fill
+from whatworks.core.roles import Role
+from whatworks.forum.models import Vote
+from whatworks.forum.services import analysis_run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_every_forum_page_type_passes_axe(visit: Any, page: Any, sign_in: Any) -> None:
+    conversation = make_conversation()
+    fill(conversation)
+    analysis_run(conversation_id=conversation.pk)
+    slug = conversation.slug
+    visit("/forum/")
+    visit(f"/forum/{slug}/")
+    page.get_by_role("button", name="Agree", exact=True).click()
+    page.wait_for_load_state()
+    visit(f"/forum/{slug}/me/")
+    visit(f"/forum/{slug}/report/")
+    assert (page.locator("svg.opinion-map title").text_content() or "").startswith(
+        "Opinion map of 40"
+    )
+    visit(f"/forum/{slug}/write/")
+    page.get_by_role("button", name="Add my statement").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    from tests.browser.axe import assert_accessible
+
+    assert_accessible(page)
+    UserFactory(email="moderator@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("moderator@example.test", PASSWORD)
+    visit(f"/forum/{slug}/dashboard/")
+
+
+def test_voting_with_the_keyboard_alone(visit: Any, page: Any) -> None:
+    conversation = make_conversation()
+    visit(f"/forum/{conversation.slug}/")
+    first = page.locator("#statement-text").inner_text()
+    for _ in range(40):  # Tab from the top of the page until the Agree button has focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Agree":
+            break
+    else:
+        pytest.fail("Tab never reached the Agree button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#statement-text")).not_to_have_text(first)
+    expect(page.locator("#vote-status")).to_have_text("Vote recorded.")
+    # focus moves to the new statement (once htmx settles); Tab reaches its buttons next
+    expect(page.locator("#statement-text")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Disagree"
+    page.keyboard.press("Enter")
+    expect(page.locator(".vote-card__progress")).to_contain_text("voted on 2 of 5")
+    assert list(Vote.objects.order_by("pk").values_list("value", flat=True)) == [1, -1]
+
+
+def test_voting_on_a_phone(phone_page: Any) -> None:
+    conversation = make_conversation()
+    phone_page.goto(f"/forum/{conversation.slug}/")
+    button = phone_page.get_by_role("button", name="Pass / unsure")
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 44
+    button.click()
+    expect(phone_page.locator(".vote-card__progress")).to_contain_text("voted on 1 of 5")
+    assert Vote.objects.get().value == 0
