@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -31,6 +32,7 @@ def run(args: list[str], var: Path, **env: str) -> subprocess.CompletedProcess[s
             "DJANGO_SETTINGS_MODULE",
             "SECRET_KEY",
             "WHATWORKS_ENV",
+            "WHATWORKS_PSEUDONYM_KEY",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests in the same process
         }
     }
@@ -43,6 +45,30 @@ def run(args: list[str], var: Path, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
+def production_secrets() -> dict[str, str]:
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "WHATWORKS_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "whatworks.example.org",
+    }
+
+
+@pytest.fixture(scope="session")
+def template_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A var/ with a migrated database, made once per test process and copied per test."""
+    var = tmp_path_factory.mktemp("template-var")
+    result = run(["migrate"], var)
+    assert result.returncode == 0, result.stderr
+    return var
+
+
+@pytest.fixture
+def migrated_var(template_var: Path, tmp_path: Path) -> Path:
+    var = tmp_path / "var"
+    shutil.copytree(template_var, var)
+    return var
+
+
 def assert_one_line_problem(result: subprocess.CompletedProcess[str], *phrases: str) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -52,7 +78,18 @@ def assert_one_line_problem(result: subprocess.CompletedProcess[str], *phrases: 
         assert phrase in lines[0], lines[0]
 
 
-def test_demo_is_idempotent_and_keeps_what_was_added(tmp_path: Path) -> None:
+def _row_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as db:
+        tables = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith(("sqlite_", "django_tasks", "axes_")) and "_fts" not in name
+        ]
+        return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_demo_is_idempotent_and_keeps_what_was_added(migrated_var: Path) -> None:
+    tmp_path = migrated_var
     first = run(["demo"], tmp_path, WHATWORKS_DEMO_PASSWORD="demo password 123")
     assert first.returncode == 0, first.stderr
     for email in (
@@ -70,34 +107,32 @@ def test_demo_is_idempotent_and_keeps_what_was_added(tmp_path: Path) -> None:
             "INSERT INTO core_organisation (name, slug, kind, region, created_at)"
             " VALUES ('Added Later', 'added-later', 'other', '', '2026-01-01')"
         )
-        users = db.execute("SELECT COUNT(*) FROM core_user").fetchone()[0]
+    before = _row_counts(database)
+    assert before["core_user"] >= 6
     second = run(["demo"], tmp_path, WHATWORKS_DEMO_PASSWORD="demo password 123")
     assert second.returncode == 0, second.stderr
     assert "(already there)" in second.stdout
+    after = _row_counts(database)
+    grown = {t: (before[t], after[t]) for t in before if after[t] != before[t]}
+    assert grown == {}, f"a second demo run changed these tables: {grown}"
     with sqlite3.connect(database) as db:
-        assert db.execute("SELECT COUNT(*) FROM core_user").fetchone()[0] == users
         assert db.execute(
             "SELECT COUNT(*) FROM core_organisation WHERE slug='added-later'"
         ).fetchone() == (1,)
 
 
-def test_demo_generates_and_prints_a_password_once(tmp_path: Path) -> None:
-    first = run(["demo"], tmp_path)
+def test_demo_generates_and_prints_a_password_once(migrated_var: Path) -> None:
+    tmp_path = migrated_var
+    first = run(["demo", "--only", ""], tmp_path)
     line = next(x for x in first.stdout.splitlines() if x.startswith("Password for every"))
     password = line.rsplit(" ", 1)[1]
     assert len(password) >= 12
-    second = run(["demo"], tmp_path)
+    second = run(["demo", "--only", ""], tmp_path)
     assert f"Password for every demo account: {password}" in second.stdout
 
 
 def test_demo_refuses_in_production(tmp_path: Path) -> None:
-    result = run(
-        ["demo"],
-        tmp_path,
-        WHATWORKS_ENV="production",
-        SECRET_KEY="x" * 60,
-        ALLOWED_HOSTS="example.org",
-    )
+    result = run(["demo"], tmp_path, WHATWORKS_ENV="production", **production_secrets())
     assert_one_line_problem(result, "never created in production")
 
 
@@ -137,9 +172,10 @@ def test_read_only_var_directory(tmp_path: Path) -> None:
     assert_one_line_problem(result, "read-only", "writable")
 
 
-def test_read_only_var_with_data_is_reported_and_left_intact(tmp_path: Path) -> None:
-    var = tmp_path / "var"
-    assert run(["demo"], var, WHATWORKS_DEMO_PASSWORD="demo password 123").returncode == 0
+def test_read_only_var_with_data_is_reported_and_left_intact(migrated_var: Path) -> None:
+    var = migrated_var
+    result = run(["demo", "--only", ""], var, WHATWORKS_DEMO_PASSWORD="demo password 123")
+    assert result.returncode == 0, result.stderr
     database = var / "whatworks.sqlite3"
     before = database.read_bytes()
     with read_only(var):
@@ -153,8 +189,8 @@ def test_missing_secret_key_in_production(tmp_path: Path) -> None:
     assert_one_line_problem(result, "SECRET_KEY is not set", "WHATWORKS_ENV=production")
 
 
-def test_port_already_in_use(tmp_path: Path) -> None:
-    assert run(["migrate"], tmp_path).returncode == 0
+def test_port_already_in_use(migrated_var: Path) -> None:
+    tmp_path = migrated_var
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -169,17 +205,12 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 
 
 def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
-    result = run(
-        ["check", "--deploy"],
-        tmp_path,
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="whatworks.example.org",
-    )
+    result = run(["check", "--deploy"], tmp_path, **production_secrets())
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_check_queue_fails_clearly_without_a_worker(tmp_path: Path) -> None:
-    assert run(["migrate"], tmp_path).returncode == 0
+def test_check_queue_fails_clearly_without_a_worker(migrated_var: Path) -> None:
+    tmp_path = migrated_var
     result = run(["check", "--queue", "--timeout", "1"], tmp_path)
     assert result.returncode == 1
     assert "no worker ran the self-check task" in result.stderr
@@ -196,3 +227,8 @@ def test_manage_py_still_works(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_demo_only_refuses_an_unknown_part(migrated_var: Path) -> None:
+    result = run(["demo", "--only", "evidence,nonsense"], migrated_var)
+    assert_one_line_problem(result, "No demo content for nonsense", "choose from")

@@ -202,7 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from django.core.management.base import CommandError
 
     try:
-        _call("demo")
+        _call("demo", **({} if args.only is None else {"only": args.only}))
     except CommandError as exc:
         raise CliProblem(str(exc)) from None
     return 0
@@ -308,6 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(handler=cmd_worker)
 
     demo = sub.add_parser("demo", help="Migrate and load demo content and accounts.")
+    demo.add_argument(
+        "--only",
+        default=None,
+        metavar="PARTS",
+        help="Load only these parts' demo content (comma-separated, e.g. evidence,news; "
+        "empty for the accounts alone).",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     migrate = sub.add_parser("migrate", help="Bring the database schema up to date.")

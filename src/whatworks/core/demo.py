@@ -162,7 +162,9 @@ def part_demo_loaders() -> list[tuple[str, Callable[..., object]]]:
     return loaders
 
 
-def demo_load(*, stdout: Writer) -> None:
+def demo_load(*, stdout: Writer, only: frozenset[str] | None = None) -> None:
+    """Load the demo accounts, then every part's demo content (or only the parts in ``only``,
+    by app label: ``frozenset()`` loads the accounts alone)."""
     if settings.WHATWORKS_ENV == "production":
         raise DemoError(
             "Demo accounts are never created in production (WHATWORKS_ENV=production). "
@@ -170,7 +172,16 @@ def demo_load(*, stdout: Writer) -> None:
         )
     password, generated = demo_password()
     accounts = demo_load_core(password=password)
-    for label, load in part_demo_loaders():
+    loaders = part_demo_loaders()
+    unknown = (only or frozenset()) - {label for label, _ in loaders}
+    if unknown:
+        raise DemoError(
+            f"No demo content for {', '.join(sorted(unknown))}: choose from "
+            f"{', '.join(label for label, _ in loaders)}."
+        )
+    for label, load in loaders:
+        if only is not None and label not in only:
+            continue
         stdout.write(f"Loading demo content: {label}\n")
         load(stdout=stdout)
     stdout.write("\nDemo accounts (one per role):\n")
