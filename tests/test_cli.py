@@ -85,7 +85,7 @@ def _row_counts(database: Path) -> dict[str, int]:
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             if not name.startswith(("sqlite_", "django_tasks", "axes_")) and "_fts" not in name
         ]
-        return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+        return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
 
 
 def test_demo_is_idempotent_and_keeps_what_was_added(migrated_var: Path) -> None:
