@@ -55,7 +55,7 @@ def make_call(**overrides: Any) -> Call:
         "eligibility": "English local authorities with a children's services data team.",
         "opens_at": now - timedelta(days=1),
         "closes_at": now + timedelta(days=30),
-        "project_ref": "PRJ-0001",
+        "project_ref": "",
     }
     fields.update(overrides)
     call = call_create(actor=None, **fields)

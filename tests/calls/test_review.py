@@ -101,7 +101,7 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: 
     assert len(received) == 1
     assert received[0]["application"].pk == application.pk
     assert received[0]["organisation"] == application.organisation
-    assert received[0]["project_ref"] == "PRJ-0001"
+    assert received[0]["project_ref"] == ""
     assert [m.subject.split(" ")[-1] for m in mail.outbox] == ["shortlisted", "accepted"]
     application.refresh_from_db()
     assert application.status == Status.ACCEPTED

@@ -36,6 +36,20 @@ CRITERIA = (
 )
 
 
+def _project_ref(title_word: str) -> str:
+    """The registry identifier of the demo project whose title has ``title_word``, if any.
+
+    Looked up by model name, not imported: the parts do not import one another.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("whatworks.registry"):
+        return ""
+    project = apps.get_model("registry", "Project")
+    found = project.objects.filter(title__icontains=title_word).order_by("pk").first()
+    return str(found.reference) if found is not None else ""
+
+
 def _call(slug: str, **fields: object) -> tuple[Call, bool]:
     call = Call.objects.filter(slug=slug).first()
     if call is not None:
@@ -111,7 +125,7 @@ def _load(stdout: Writer) -> None:
         ),
         opens_at=now - timedelta(days=10),
         closes_at=now + timedelta(days=35),
-        project_ref="predictive-escalation-pilot",
+        project_ref=_project_ref("predictive"),
     )
     _call(
         "schwartz-rounds-research-partners",
@@ -123,7 +137,7 @@ def _load(stdout: Writer) -> None:
         eligibility="Local authorities, trusts and universities in England.",
         opens_at=now - timedelta(days=3),
         closes_at=now + timedelta(days=60),
-        project_ref="schwartz-rounds-evaluation",
+        project_ref=_project_ref("Schwartz"),
     )
     forums, new_forums = _call(
         "deliberative-forum-hosts-2026",
@@ -132,7 +146,7 @@ def _load(stdout: Writer) -> None:
         eligibility="English local authorities.",
         opens_at=now - timedelta(days=90),
         closes_at=now - timedelta(days=30),
-        project_ref="deliberative-forums-2026",
+        project_ref="",
     )
     if analyst_a and new_predictive:
         _apply(predictive, analyst_a, when=now, text="Our referrals rose 20% in two years.")

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class RegistryConfig(AppConfig):
     name = "whatworks.registry"
     label = "registry"
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        if apps.is_installed("whatworks.news"):
+            apps.get_app_config("news").register_newsletter_section(  # type: ignore[attr-defined]
+                "registry", "whatworks.registry.newsletter.new_research", order=50
+            )
+
+        from whatworks.calls.signals import application_accepted
+        from whatworks.registry.receivers import partner_site_from_application
+
+        application_accepted.connect(
+            partner_site_from_application, dispatch_uid="registry.partner_site_from_application"
+        )

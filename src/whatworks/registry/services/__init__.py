@@ -7,6 +7,7 @@ Split by process: ``projects`` (create, edit, publish, withdraw, embargo release
 from whatworks.registry.services.common import RegistryError
 from whatworks.registry.services.projects import (
     embargoes_release,
+    project_add_partner_site,
     project_create,
     project_publish,
     project_update,
@@ -22,6 +23,7 @@ from whatworks.registry.services.results import (
 __all__ = [
     "RegistryError",
     "embargoes_release",
+    "project_add_partner_site",
     "project_create",
     "project_publish",
     "project_update",

@@ -234,3 +234,20 @@ def embargoes_release(*, actor: User | None = None, today: date | None = None) -
             changes={"embargo_until": str(project.embargo_until)},
         )
     return due
+
+
+@transaction.atomic
+def project_add_partner_site(
+    *, actor: User | None, project: Project, organisation: Organisation
+) -> Project:
+    """Make ``organisation`` a partner site of ``project`` (idempotent, audited)."""
+    if project.partner_sites.filter(pk=organisation.pk).exists():
+        return project
+    project.partner_sites.add(organisation)
+    audit_record(
+        actor=actor,
+        action="project.partner_site_added",
+        target=project,
+        changes={"partner_sites": {"added": str(organisation.pk)}},
+    )
+    return project

@@ -1,0 +1,34 @@
+"""Receivers of other parts' documented signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whatworks.core.models import Organisation, User
+from whatworks.registry.models import Project
+from whatworks.registry.services.common import RegistryError
+from whatworks.registry.services.projects import project_add_partner_site
+
+
+def partner_site_from_application(
+    sender: Any,
+    *,
+    organisation: Organisation,
+    project_ref: str,
+    actor: User | None,
+    **kwargs: Any,
+) -> None:
+    """``calls.signals.application_accepted``: the accepted organisation joins the project.
+
+    Runs inside the acceptance's transaction; a call that names a project that does not
+    exist refuses the acceptance with a message the editor can act on.
+    """
+    if not project_ref:
+        return
+    project = Project.objects.filter(reference=project_ref.strip()).first()
+    if project is None:
+        raise RegistryError(
+            f"The call names research project {project_ref}, which is not in the registry: "
+            "correct the call's project identifier, then accept again."
+        )
+    project_add_partner_site(actor=actor, project=project, organisation=organisation)
