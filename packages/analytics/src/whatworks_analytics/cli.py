@@ -30,8 +30,11 @@ EXIT_IO = 3
 COMMANDS: dict[str, str] = {
     "validate": "whatworks_analytics.pilots.cli",
     "synth": "whatworks_analytics.pilots.cli",
+    "run": "whatworks_analytics.pilots.cli",
+    "report": "whatworks_analytics.pilots.cli",
     "audit": "whatworks_analytics.fairness.cli",
     "meta": "whatworks_analytics.meta.cli",
+    "weight": "whatworks_analytics.weighting.cli",
     "deliberation": "whatworks_analytics.deliberation.cli",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))

@@ -10,5 +10,11 @@ Import from the submodules (this package imports nothing, so each stays light):
 * :mod:`~whatworks_analytics.pilots.synth` -- ``SynthConfig``, ``generate``,
   ``write_synthetic`` and ``write_dataset``;
 * :mod:`~whatworks_analytics.pilots.calibration` -- the national figures the generator uses;
-* :mod:`~whatworks_analytics.pilots.cli` -- the ``validate`` and ``synth`` sub-commands.
+* :mod:`~whatworks_analytics.pilots.cli` -- the ``validate`` and ``synth`` sub-commands
+  (and, via :mod:`~whatworks_analytics.pilots.cli_run`, ``run`` and ``report``).
+
+The experiment: :mod:`.config` (versioned YAML config and its hash), :mod:`.labels`,
+:mod:`.splits`, :mod:`.features`, :mod:`.models`, :mod:`.metrics`, :mod:`.circumstances`,
+:mod:`.ethics`, :mod:`.verdict`, :mod:`.run` (``run(config, dataset, progress=...)``),
+:mod:`.bundle` (the result bundle schema, ``ResultBundle``), :mod:`.report` and :mod:`.plots`.
 """

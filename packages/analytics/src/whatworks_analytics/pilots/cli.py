@@ -10,6 +10,8 @@ list holds them).  Exit codes (shared by every sub-command, see
 * 2 (``EXIT_USAGE``) -- the command line is wrong;
 * 3 (``EXIT_IO``) -- the folder (or a file in it) cannot be read.
 
+``run`` and ``report`` are defined in :mod:`.cli_run` and registered here.
+
 ``whatworks-analytics synth --referrals N --years Y --seed S --out DIR`` writes a synthetic
 dataset atomically.  Exit codes: 0 written; 2 the options are inconsistent (e.g. a practice
 change outside the window); 3 ``DIR`` exists and is not empty (without ``--overwrite``) or
@@ -212,3 +214,7 @@ def register(subparsers: Any) -> None:
     synth.add_argument("--quiet", action="store_true", help="no progress bar")
     synth.add_argument("--json", action="store_true", help="print a JSON summary")
     synth.set_defaults(handler=run_synth)
+
+    from whatworks_analytics.pilots.cli_run import register_run
+
+    register_run(subparsers)

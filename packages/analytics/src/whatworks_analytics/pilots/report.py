@@ -1,0 +1,536 @@
+"""The self-contained HTML report of a pilot run, rendered from its result bundle alone.
+
+The verdict sentence comes first; then the pre-registered criteria, the metrics of every
+model (with the baseline and each model's lift over it), temporal against random k-fold
+validation, performance over time, the fairness audit, performance by circumstance, the
+ethics answers and the run's provenance.  Plots are inline SVG written here (no external
+assets, no scripts), each with ``<title>`` and ``<desc>`` and followed by a table of the same
+numbers; patterns (dashes, markers) never rely on colour alone.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from whatworks_analytics.pilots.bundle import ModelResult, ResultBundle
+from whatworks_analytics.pilots.plots import disparity_chart, line_chart
+from whatworks_analytics.pilots.verdict import METRIC_NAMES
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  color: #0b0c0c; background: #fff; line-height: 1.5; margin: 0 auto; max-width: 72rem;
+  padding: 1rem 1.5rem 3rem; }
+h1, h2, h3 { line-height: 1.25; }
+.verdict { font-size: 1.25rem; font-weight: 700; border-left: 6px solid #1d4f91;
+  padding: .5rem 1rem; background: #f3f2f1; }
+.status-does_not_support_use { border-color: #942514; }
+.status-supports_use { border-color: #00703c; }
+dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.summary dt { font-weight: 700; } dl.summary dd { margin: 0; word-break: break-all; }
+.table-wrap { overflow-x: auto; margin: 0 0 1.5rem; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 700; padding: .5rem 0; }
+th, td { border: 1px solid #505a5f; padding: .25rem .5rem; vertical-align: top; }
+thead th { background: #f3f2f1; text-align: left; }
+td { text-align: right; } th[scope="row"] { text-align: left; font-weight: 400; }
+.bad { color: #942514; font-weight: 700; }
+figure { margin: 0 0 1rem; } figcaption { font-weight: 700; }
+svg text { font-family: inherit; font-size: 12px; }
+:focus-visible { outline: 3px solid #0b0c0c; background: #ffdd00; }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _est(e: Any, digits: int = 2) -> str:
+    if e.value is None:
+        return "—"
+    if e.low is None or e.high is None:
+        return _num(e.value, digits)
+    return f"{_num(e.value, digits)} ({_num(e.low, digits)} to {_num(e.high, digits)})"
+
+
+def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An accessible table; the first cell of each row is its row header."""
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in header)
+    body = []
+    for row in rows:
+        cells = f'<th scope="row">{_e(row[0])}</th>' + "".join(f"<td>{c}</td>" for c in row[1:])
+        body.append(f"<tr>{cells}</tr>")
+    return (
+        f'<div class="table-wrap"><table><caption>{_e(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _figure(caption: str, svg: str, table: str) -> str:
+    return (
+        f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>"
+        f"<details><summary>Data for: {_e(caption)}</summary>{table}</details>"
+    )
+
+
+def _pooled(bundle: ResultBundle, evaluation: str = "temporal") -> list[ModelResult]:
+    return [r for r in bundle.results if r.evaluation == evaluation and r.split is None]
+
+
+def _verdict_section(bundle: ResultBundle) -> str:
+    v = bundle.verdict
+    rows = [
+        [
+            METRIC_NAMES.get(c.metric, c.metric),
+            _e(f"{c.op} {c.threshold:g}"),
+            _est(c.estimate),
+            _e(c.judgement.replace("_", " ")),
+        ]
+        for c in v.criteria
+    ]
+    fair_rows = [
+        [
+            c.attribute,
+            _e(c.judgement.replace("_", " ")),
+            str(c.judged_groups),
+            _e("; ".join(c.outside) or "—"),
+            _e("; ".join(c.uncertain) or "—"),
+        ]
+        for c in v.fairness_checks
+    ]
+    primary = bundle.result(v.model)
+    m = primary.metrics
+    tens = ""
+    if m.of_10_flagged is not None and m.of_10_escalated is not None:
+        tens = (
+            f"<p>Of every 10 children flagged by {_e(v.model)}, {m.of_10_flagged} went on to "
+            f"escalate; of every 10 who escalated, {m.of_10_escalated} were flagged.</p>"
+        )
+    combine = bundle.config["success"]["combine"]
+    level = f"{100 * bundle.config['bootstrap']['confidence']:g}%"
+    return (
+        f'<p class="verdict status-{_e(v.status)}" id="verdict">{_e(v.sentence)}</p>{tens}'
+        "<h2>Pre-registered criteria</h2>"
+        + _table(
+            f"Success criteria for {v.model} (pooled temporal validation; combined with "
+            f"'{combine}'): {v.success.replace('_', ' ')}",
+            ["Criterion", "Needed", f"Estimate ({level} interval)", "Judgement"],
+            rows,
+        )
+        + _table(
+            f"Fairness criteria (key metrics when a flag triggers a "
+            f"{bundle.config['fairness']['action']} action): {v.fairness.replace('_', ' ')}",
+            ["Attribute", "Judgement", "Groups judged", "Outside the band", "Uncertain"],
+            fair_rows,
+        )
+    )
+
+
+def _metrics_section(bundle: ResultBundle) -> str:
+    header = [
+        "Model",
+        "Precision",
+        "Recall",
+        "Flag rate",
+        "ROC AUC",
+        "Average precision",
+        "Brier",
+        "Flagged / n",
+    ]
+
+    def row(r: ModelResult) -> list[str]:
+        m = r.metrics
+        return [
+            r.model,
+            _est(m.precision),
+            _est(m.recall),
+            _est(m.flag_rate),
+            _est(m.roc_auc),
+            _est(m.average_precision),
+            _est(m.brier, 3),
+            f"{m.flagged:,} / {m.n:,}",
+        ]
+
+    out = ["<h2>How well each model predicts</h2>"]
+    out.append(
+        _table(
+            "Pooled temporal validation (each test period scored by a model trained on "
+            "the past only)",
+            header,
+            [row(r) for r in _pooled(bundle)],
+        )
+    )
+    if bundle.lift:
+        out.append(
+            _table(
+                "Lift over the baseline (prior referrals), pooled temporal validation",
+                ["Model", "Metric", "Model", "Baseline", "Lift"],
+                [
+                    [
+                        x.model,
+                        METRIC_NAMES.get(x.metric, x.metric),
+                        _num(x.value),
+                        _num(x.baseline),
+                        _num(x.lift),
+                    ]
+                    for x in bundle.lift
+                ],
+            )
+        )
+    if bundle.optimism:
+        out.append(
+            _table(
+                "Random k-fold cross-validation beside temporal validation (k-fold mixes "
+                "future and past, so it usually looks better than the model will do)",
+                ["Model", "Metric", "Temporal", "Random k-fold", "Difference"],
+                [
+                    [
+                        x.model,
+                        METRIC_NAMES.get(x.metric, x.metric),
+                        _num(x.temporal),
+                        _num(x.kfold),
+                        _num(x.difference),
+                    ]
+                    for x in bundle.optimism
+                ],
+            )
+        )
+    per_split = [r for r in bundle.results if r.evaluation == "temporal" and r.split is not None]
+    out.append(
+        _table(
+            "Each temporal split (split 0 is the most recent)",
+            ["Model", "Split", *header[1:]],
+            [[r.model, str(r.split), *row(r)[1:]] for r in per_split],
+        )
+    )
+    return "".join(out)
+
+
+def _plots(bundle: ResultBundle) -> str:
+    out = ["<h2>Curves</h2>"]
+    names = [m["name"] for m in bundle.config["models"] if m["name"] in bundle.curves]
+    roc = [(n, bundle.curves[n].roc) for n in names]
+    aucs = {r.model: r.metrics.roc_auc.value for r in _pooled(bundle)}
+    desc = (
+        "ROC curves, pooled temporal validation. "
+        + "; ".join(f"{n}: area {_num(aucs.get(n))}" for n in names)
+        + ". The dashed diagonal is a random ranking."
+    )
+    table = _table(
+        "ROC curve points (every tenth)",
+        ["Model", "False positive rate", "True positive rate"],
+        [[n, _num(x), _num(y)] for n, pts in roc for x, y in pts[::10]],
+    )
+    out.append(
+        _figure(
+            "ROC curves",
+            line_chart(
+                chart_id="roc",
+                title="ROC curves",
+                desc=desc,
+                series=roc,
+                x_label="False positive rate",
+                y_label="True positive rate (recall)",
+                diagonal=True,
+            ),
+            table,
+        )
+    )
+    pr = [(n, bundle.curves[n].pr) for n in names]
+    aps = {r.model: r.metrics.average_precision.value for r in _pooled(bundle)}
+    desc = (
+        "Precision-recall curves, pooled temporal validation. "
+        + "; ".join(f"{n}: average precision {_num(aps.get(n))}" for n in names)
+        + f". The base rate is {_pct(bundle.cohort.base_rate)}."
+    )
+    table = _table(
+        "Precision-recall points (every tenth)",
+        ["Model", "Recall", "Precision"],
+        [[n, _num(x), _num(y)] for n, pts in pr for x, y in pts[::10]],
+    )
+    out.append(
+        _figure(
+            "Precision-recall curves",
+            line_chart(
+                chart_id="pr",
+                title="Precision-recall curves",
+                desc=desc,
+                series=pr,
+                x_label="Recall",
+                y_label="Precision",
+            ),
+            table,
+        )
+    )
+    cal = [
+        (r.model, [(b.mean_predicted, b.observed_rate) for b in r.metrics.calibration])
+        for r in _pooled(bundle)
+    ]
+    top = max([1e-9] + [max(x, y) for _n, pts in cal for x, y in pts])
+    top = min(1.0, math.ceil(top * 10) / 10)
+    desc = (
+        "Calibration by decile of the score: mean predicted probability against the "
+        "observed rate; points on the dashed diagonal are well calibrated."
+    )
+    table = _table(
+        "Calibration by decile",
+        ["Model", "Mean predicted", "Observed rate", "n"],
+        [
+            [r.model, _num(b.mean_predicted, 3), _num(b.observed_rate, 3), f"{b.n:,}"]
+            for r in _pooled(bundle)
+            for b in r.metrics.calibration
+        ],
+    )
+    out.append(
+        _figure(
+            "Calibration",
+            line_chart(
+                chart_id="calibration",
+                title="Calibration",
+                desc=desc,
+                series=cal,
+                x_label="Mean predicted probability",
+                y_label="Observed rate",
+                diagonal=True,
+                markers=True,
+                x_range=(0, top),
+                y_range=(0, top),
+            ),
+            table,
+        )
+    )
+    used = [s for s in bundle.splits if s.used]
+    if used:
+        order = sorted(used, key=lambda s: s.test_start)
+        position = {s.index: i for i, s in enumerate(order)}
+        ticks = [(float(i), s.test_start.isoformat()) for i, s in enumerate(order)]
+        series = []
+        rows = []
+        for n in names:
+            pts = []
+            for r in bundle.results:
+                if r.model == n and r.evaluation == "temporal" and r.split in position:
+                    assert r.split is not None
+                    value = r.metrics.roc_auc.value
+                    if value is not None:
+                        pts.append((float(position[r.split]), value))
+                    rows.append(
+                        [
+                            n,
+                            order[position[r.split]].test_start.isoformat(),
+                            _num(value),
+                            _est(r.metrics.precision),
+                            _est(r.metrics.recall),
+                        ]
+                    )
+            series.append((n, sorted(pts)))
+        desc = (
+            "ROC AUC of each model in each test period, oldest first: "
+            + "; ".join(f"{n}: " + ", ".join(_num(y) for _x, y in pts) for n, pts in series)
+            + "."
+        )
+        out.append(
+            _figure(
+                "Performance over time",
+                line_chart(
+                    chart_id="over-time",
+                    title="ROC AUC over time",
+                    desc=desc,
+                    series=series,
+                    x_label="Start of test period",
+                    y_label="ROC AUC",
+                    x_ticks=ticks,
+                    x_range=(-0.3, max(len(order) - 0.7, 0.7)),
+                    y_range=(0.4, 1.0),
+                    markers=True,
+                ),
+                _table(
+                    "Performance by test period",
+                    ["Model", "Test period from", "ROC AUC", "Precision", "Recall"],
+                    rows,
+                ),
+            )
+        )
+    return "".join(out)
+
+
+def _fairness_section(bundle: ResultBundle) -> str:
+    f = bundle.fairness
+    if f is None:
+        return "<h2>Fairness</h2><p>No fairness audit could be run (see the warnings).</p>"
+    out = [
+        "<h2>Fairness</h2>",
+        f"<p>Audit of {_e(bundle.verdict.model)}'s flags on the pooled test periods: "
+        f"{f['n']:,} decisions, {f['flagged']:,} flagged. The action is "
+        f"{_e(f['action'])}, so the key metrics are {_e(', '.join(f['key_metrics']))}. "
+        "Groups too small to judge are marked and not judged.</p>",
+    ]
+    metrics = ["base_rate", "selection_rate", "fpr", "fnr", "precision", "npv", "fdr", "for"]
+    for attribute in [a["attribute"] for a in f["attributes"]]:
+        rows = []
+        for g in f["groups"]:
+            if g["attribute"] != attribute:
+                continue
+            key_ratios = []
+            for m in f["key_metrics"]:
+                ratio = g.get("disparity", {}).get(m)
+                within = g.get("within_band", {}).get(m)
+                text = f"{m} {_num(ratio)}"
+                key_ratios.append(
+                    f'<span class="bad">{text} outside</span>' if within is False else _e(text)
+                )
+            rows.append(
+                [
+                    g["group"],
+                    f"{g['n']:,}",
+                    *(_pct(g.get(m)) for m in metrics),
+                    "; ".join(key_ratios),
+                    "too small to judge" if g["too_small"] else "—",
+                ]
+            )
+        out.append(
+            _table(
+                f"Fairness by {attribute}",
+                [
+                    "Group",
+                    "n",
+                    "Base rate",
+                    "Selection rate",
+                    "FPR",
+                    "FNR",
+                    "Precision",
+                    "NPV",
+                    "FDR",
+                    "FOR",
+                    "Key ratios",
+                    "Note",
+                ],
+                rows,
+            )
+        )
+    svg = disparity_chart(f)
+    table = _table(
+        "Disparity ratios (key metrics)",
+        ["Group", "Metric", "Ratio", "Within band"],
+        [
+            [
+                f"{g['attribute']}: {g['group']}",
+                m,
+                _num(g["disparity"].get(m)),
+                str(g["within_band"].get(m)),
+            ]
+            for g in f["groups"]
+            if " & " not in g["attribute"]
+            for m in f["key_metrics"]
+        ],
+    )
+    out.append(_figure("Disparity ratios to the reference group", svg, table))
+    return "".join(out)
+
+
+def _circumstances_section(bundle: ResultBundle) -> str:
+    rows = [
+        [
+            f"{c.dimension}: {c.group}",
+            f"{c.n:,}",
+            _pct(c.base_rate),
+            f"{c.flagged:,}",
+            _num(c.precision),
+            _num(c.recall),
+            _num(c.roc_auc),
+            "too small" if c.too_small else "—",
+        ]
+        for c in bundle.circumstances
+    ]
+    return "<h2>In what circumstances</h2>" + _table(
+        f"Performance of {bundle.verdict.model} by circumstance (pooled temporal validation)",
+        ["Group", "n", "Base rate", "Flagged", "Precision", "Recall", "ROC AUC", "Note"],
+        rows,
+    )
+
+
+def _ethics_section(bundle: ResultBundle) -> str:
+    e = bundle.ethics
+    status = (
+        "passed" if e.passed else "not passed: the verdict cannot say the evidence supports use"
+    )
+    rows = [[i.title, _e(i.question), _e(i.answer), _e(i.note or "—")] for i in e.items]
+    return f"<h2>Ethics gate ({_e(status)})</h2>" + _table(
+        "Ethics checklist", ["Question", "Asked", "Answer", "Evidence"], rows
+    )
+
+
+def _provenance(bundle: ResultBundle) -> str:
+    c = bundle.cohort
+    items = [
+        ("Config hash (SHA-256)", bundle.config_hash),
+        ("Data fingerprint (SHA-256)", bundle.data.fingerprint),
+        ("Code version", f"whatworks-analytics {bundle.code_version}"),
+        ("Seed", str(bundle.seed)),
+        ("Label end (exclusive)", bundle.data.label_end.isoformat()),
+        (
+            "Decision points",
+            f"{c.decision_points:,} ({c.observable:,} with a known outcome; "
+            f"base rate {_pct(c.base_rate)})",
+        ),
+    ]
+    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items)
+    splits = _table(
+        "Temporal splits",
+        [
+            "Split",
+            "Split date",
+            "Test period",
+            "Train rows (positives)",
+            "Test rows (positives)",
+            "Used",
+        ],
+        [
+            [
+                str(s.index),
+                s.split_date.isoformat(),
+                f"{s.test_start.isoformat()} to {s.test_end.isoformat()}",
+                f"{s.n_train:,} ({s.train_positives:,})",
+                f"{s.n_test:,} ({s.test_positives:,})",
+                "yes" if s.used else _e(f"no: {s.reason}"),
+            ]
+            for s in bundle.splits
+        ],
+    )
+    warnings = "".join(f"<li>{_e(w)}</li>" for w in bundle.warnings) or "<li>None.</li>"
+    config = _e(json.dumps(bundle.config, indent=2, sort_keys=True, ensure_ascii=False))
+    return (
+        f'<h2>Provenance</h2><dl class="summary">{dl}</dl>{splits}'
+        f"<h3>Warnings</h3><ul>{warnings}</ul>"
+        f"<details><summary>The full config</summary><pre>{config}</pre></details>"
+    )
+
+
+def render_report(bundle: ResultBundle) -> str:
+    """The whole HTML document."""
+    name = bundle.config.get("name", "pilot")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Pilot report: {_e(name)}</title><style>{_CSS}</style></head><body><main>"
+        f"<h1>Pilot report: {_e(name)}</h1>"
+        + _verdict_section(bundle)
+        + _metrics_section(bundle)
+        + _plots(bundle)
+        + _fairness_section(bundle)
+        + _circumstances_section(bundle)
+        + _ethics_section(bundle)
+        + _provenance(bundle)
+        + "</main></body></html>\n"
+    )
