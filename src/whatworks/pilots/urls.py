@@ -6,4 +6,24 @@ app_name = "pilots"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("centre/", views.centre, name="centre"),
+    path("<uuid:pilot_id>/", views.detail, name="detail"),
+    path("<uuid:pilot_id>/config/", views.config, name="config"),
+    path("<uuid:pilot_id>/data/", views.dataset_upload, name="dataset_upload"),
+    path("<uuid:pilot_id>/bundle/", views.bundle_upload, name="bundle_upload"),
+    path("<uuid:pilot_id>/runs/", views.run_start, name="run_start"),
+    path("<uuid:pilot_id>/runs/<uuid:run_id>/", views.run_detail, name="run"),
+    path("<uuid:pilot_id>/runs/<uuid:run_id>/cancel/", views.run_cancel, name="run_cancel"),
+    path("<uuid:pilot_id>/runs/<uuid:run_id>/report/", views.report, name="report"),
+    path(
+        "<uuid:pilot_id>/runs/<uuid:run_id>/report.html",
+        views.report_download,
+        name="report_download",
+    ),
+    path(
+        "<uuid:pilot_id>/runs/<uuid:run_id>/bundle.json",
+        views.bundle_download,
+        name="bundle_download",
+    ),
+    path("<uuid:pilot_id>/runs/<uuid:run_id>/results/", views.results_fill, name="results_fill"),
 ]

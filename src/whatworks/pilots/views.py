@@ -1,7 +1,305 @@
-from django.http import HttpRequest, HttpResponse
+"""Pilot pages.  Each parses input, fetches through a selector, calls one service and maps
+:class:`PilotError` to the error summary.  Pilots that the user may not see are 404."""
 
-from whatworks.core.views.pages import part_landing
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from whatworks.core.access import require_permission
+from whatworks.core.errors import WhatworksError
+from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.pilots import analytics, services
+from whatworks.pilots.errors import PilotError
+from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm
+from whatworks.pilots.models import Pilot, Run
+from whatworks.pilots.selectors import (
+    centre_pilots,
+    dataset_get_for_user,
+    pilot_get_for_user,
+    pilots_for_user,
+    run_get_for_user,
+    run_state,
+)
+from whatworks.pilots.uploads import SizeLimitHandler
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    return part_landing(request, key="pilots", template="pilots/index.html")
+    part = PARTS_BY_KEY["pilots"]
+    return render(
+        request,
+        "pilots/index.html",
+        {
+            "part": part,
+            "title": part.title,
+            "lead": part.lead,
+            "pilots": pilots_for_user(user=request.user),
+            "sees_centre": request.user.has_perm("pilots.view_centre"),
+        },
+    )
+
+
+def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> HttpResponse:
+    runs = [(run, *run_state(run)[:2]) for run in pilot.runs.select_related("task_record")]
+    return render(
+        request,
+        "pilots/detail.html",
+        {
+            "pilot": pilot,
+            "config_form": config_form
+            or ConfigForm(versions=pilot.project.versions.order_by("-number")),
+            "datasets": pilot.datasets.all(),
+            "runs": runs,
+        },
+    )
+
+
+@require_GET
+@login_required
+def detail(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    services.pilot_access_record(actor=request.user, target=pilot, action="pilot.viewed")  # type: ignore[arg-type]
+    return _detail(request, pilot)
+
+
+@require_POST
+@login_required
+def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    form = ConfigForm(request.POST, versions=pilot.project.versions.order_by("-number"))
+    if form.is_valid():
+        try:
+            services.pilot_fix_config(
+                actor=request.user,  # type: ignore[arg-type]
+                pilot=pilot,
+                config_yaml=form.cleaned_data["config_yaml"],
+                protocol_version=form.cleaned_data["protocol_version"],
+            )
+        except PilotError as exc:
+            for message in exc.messages:
+                form.add_error("config_yaml", message)
+        else:
+            messages.success(request, _("The experiment config is fixed."))
+            return redirect(pilot)
+    return _detail(request, pilot, config_form=form)
+
+
+@csrf_exempt
+@login_required
+def dataset_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    """Uploads stream to temporary files on disk, stopped at the size limit.
+
+    The upload handlers must be set before the body is read, so CSRF is checked by the
+    inner view (``csrf_protect``) once they are in place.
+    """
+    pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
+    limiter = SizeLimitHandler(request, limit=limit)
+    if request.method == "POST":
+        request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
+    return _dataset_upload(request, pilot=pilot, limiter=limiter, limit=limit)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _dataset_upload(
+    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
+) -> HttpResponse:
+    form = DatasetForm()
+    if request.method == "POST":
+        form = DatasetForm(request.POST, request.FILES)
+        too_big = _("The upload is larger than the limit of {limit}.").format(limit=_size(limit))
+        if limiter.exceeded or int(request.META.get("CONTENT_LENGTH") or 0) > limit + 65536:
+            form = DatasetForm({}, MultiValueDict())
+            form.full_clean()
+            form.errors.clear()
+            form.add_error("dataset", too_big)
+        elif form.is_valid():
+            try:
+                services.dataset_upload(
+                    actor=request.user,  # type: ignore[arg-type]
+                    pilot=pilot,
+                    files=form.cleaned_data["dataset"],
+                )
+            except PilotError as exc:
+                for message in exc.messages:
+                    form.add_error("dataset", message)
+            else:
+                messages.success(request, _("The dataset passed every check and is stored."))
+                return redirect(pilot)
+    return render(
+        request,
+        "pilots/upload.html",
+        {
+            "pilot": pilot,
+            "form": form,
+            "limit": _size(limit),
+            "retention_months": settings.WHATWORKS_PILOT_RETENTION_MONTHS,
+        },
+    )
+
+
+def _size(n: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    form = BundleForm()
+    if request.method == "POST":
+        form = BundleForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["bundle"]
+            try:
+                run = services.bundle_upload(
+                    actor=request.user,  # type: ignore[arg-type]
+                    pilot=pilot,
+                    text=b"".join(upload.chunks()),
+                )
+            except PilotError as exc:
+                for message in exc.messages:
+                    form.add_error("bundle", message)
+            else:
+                messages.success(request, _("The bundle matches the registered config."))
+                return redirect(services.report_url(run))
+    return render(request, "pilots/bundle_upload.html", {"pilot": pilot, "form": form})
+
+
+@require_POST
+@login_required
+def run_start(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    dataset = dataset_get_for_user(
+        user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset", "")
+    )
+    try:
+        run = services.run_start(actor=request.user, pilot=dataset.pilot, dataset=dataset)  # type: ignore[arg-type]
+    except PilotError as exc:
+        messages.error(request, exc.message)
+        return redirect(dataset.pilot)
+    return redirect(run)
+
+
+@require_GET
+@login_required
+def run_detail(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
+    status, reason, state = run_state(run)
+    if not request.htmx:  # type: ignore[attr-defined]
+        services.pilot_access_record(actor=request.user, target=run, action="pilot.run_viewed")  # type: ignore[arg-type]
+    template = "pilots/_run_status.html" if request.htmx else "pilots/run.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "pilot": run.pilot,
+            "run": run,
+            "status": status,
+            "status_label": Run.Status(status).label,
+            "reason": reason,
+            "state": state,
+            "finished": status not in {Run.Status.QUEUED, Run.Status.RUNNING},
+        },
+    )
+
+
+@require_POST
+@login_required
+def run_cancel(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
+    try:
+        services.run_cancel(actor=request.user, run=run)  # type: ignore[arg-type]
+    except PilotError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The run will stop at its next step."))
+    return redirect(run)
+
+
+def _report_run(request: HttpRequest, pilot_id: str, run_id: str) -> Run:
+    run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
+    if not run.has_report:
+        raise Http404("This run has no report.")
+    return run
+
+
+@require_GET
+@login_required
+def report(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    run = _report_run(request, pilot_id, run_id)
+    services.pilot_access_record(actor=request.user, target=run, action="pilot.report_viewed")  # type: ignore[arg-type]
+    return render(
+        request,
+        "pilots/report.html",
+        {
+            "pilot": run.pilot,
+            "run": run,
+            "verdict": (run.bundle or {}).get("verdict", {}),
+            "sections": analytics.report_sections(run.bundle or {}),
+        },
+    )
+
+
+@require_GET
+@login_required
+def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    run = _report_run(request, pilot_id, run_id)
+    services.pilot_access_record(
+        actor=request.user,  # type: ignore[arg-type]
+        target=run,
+        action="pilot.report_downloaded",
+    )
+    response = HttpResponse(
+        analytics.report_html(run.bundle or {}), content_type="text/html; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="pilot-report-{run.pk}.html"'
+    return response
+
+
+@require_GET
+@login_required
+def bundle_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    run = _report_run(request, pilot_id, run_id)
+    services.pilot_access_record(
+        actor=request.user,  # type: ignore[arg-type]
+        target=run,
+        action="pilot.bundle_downloaded",
+    )
+    body = json.dumps(run.bundle, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pilot-bundle-{run.pk}.json"'
+    return response
+
+
+@require_POST
+@login_required
+def results_fill(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    run = _report_run(request, pilot_id, run_id)
+    try:
+        results = services.results_fill_from_run(actor=request.user, run=run)  # type: ignore[arg-type]
+    except WhatworksError as exc:  # ours, or the registry's (e.g. not on the team)
+        messages.error(request, exc.message)
+        return redirect(services.report_url(run))
+    messages.success(request, _("The project's draft results report was filled from this run."))
+    return redirect(results.get_absolute_url())
+
+
+@require_GET
+@require_permission("pilots.view_centre")
+def centre(request: HttpRequest) -> HttpResponse:
+    return render(request, "pilots/centre.html", {"rows": centre_pilots()})

@@ -1,0 +1,19 @@
+"""Delete pilot datasets past their deletion date.  Run daily from cron.
+
+Reports and result bundles (aggregates) remain.  Exit codes: 0 on success (whether or not
+anything was due).
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from whatworks.pilots.services import datasets_delete_expired
+
+
+class Command(BaseCommand):
+    help = "Delete pilot datasets past their deletion date (run daily from cron)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = datasets_delete_expired(actor=None)
+        self.stdout.write(f"{count} expired pilot dataset(s) deleted.\n")

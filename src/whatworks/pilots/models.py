@@ -1,0 +1,153 @@
+"""Pilots: a registry project's study in one local authority, its datasets and its runs.
+
+The experiment config is fixed on the pilot together with the registered protocol version
+that fixes it; its canonical hash (from the engine) is what every run and uploaded bundle
+is checked against.  Child-level data never lives in the database: a dataset row points
+at pseudonymised Parquet files under ``settings.PRIVATE_DATA_ROOT``.  Runs keep only the
+result bundle (aggregates), which outlives the data.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Pilot(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    project = models.ForeignKey(
+        "registry.Project",
+        on_delete=models.PROTECT,
+        related_name="pilots",
+        verbose_name=_("research project"),
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        related_name="pilots",
+        verbose_name=_("local authority"),
+    )
+    config_yaml = models.TextField(_("experiment config (YAML)"), blank=True)
+    config_hash = models.CharField(_("config hash (SHA-256)"), max_length=64, blank=True)
+    protocol_version = models.ForeignKey(
+        "registry.ProtocolVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pilots",
+        verbose_name=_("registered protocol version"),
+    )
+    config_fixed_at = models.DateTimeField(_("config fixed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("pilot")
+        verbose_name_plural = _("pilots")
+        permissions = [("view_centre", "Can see every pilot's verdict side by side")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(config_fixed_at__isnull=True)
+                | (models.Q(protocol_version__isnull=False) & ~models.Q(config_hash="")),
+                name="pilots_fixed_config_has_version_and_hash",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("pilots:detail", kwargs={"pilot_id": self.pk})
+
+    @property
+    def config_fixed(self) -> bool:
+        return self.config_fixed_at is not None
+
+
+class Dataset(models.Model):
+    """Pseudonymised tables of one upload, as Parquet files outside the web root."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pilot = models.ForeignKey(
+        Pilot, on_delete=models.PROTECT, related_name="datasets", verbose_name=_("pilot")
+    )
+    folder = models.CharField(_("folder under the private data root"), max_length=300, blank=True)
+    row_counts = models.JSONField(_("rows per table"), default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    delete_after = models.DateField(_("deletion date"))
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+
+    def __str__(self) -> str:
+        return f"Dataset {str(self.pk)[:8]} of {self.pilot}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Run(models.Model):
+    class Source(models.TextChoices):
+        PLATFORM = "platform", _("Run on the platform")
+        OFFLINE = "offline", _("Run offline, bundle uploaded")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Finished")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pilot = models.ForeignKey(
+        Pilot, on_delete=models.PROTECT, related_name="runs", verbose_name=_("pilot")
+    )
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    task_record = models.ForeignKey(
+        "core.TaskRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    config_hash = models.CharField(_("config hash"), max_length=64, blank=True)
+    bundle = models.JSONField(_("result bundle"), null=True, blank=True)
+    verdict_status = models.CharField(_("verdict"), max_length=40, blank=True)
+    verdict_sentence = models.TextField(_("verdict sentence"), blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+
+    def __str__(self) -> str:
+        return f"Run {str(self.pk)[:8]} of {self.pilot}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pilots:run", kwargs={"pilot_id": self.pilot_id, "run_id": self.pk})
+
+    @property
+    def has_report(self) -> bool:
+        return self.status == self.Status.SUCCEEDED and self.bundle is not None

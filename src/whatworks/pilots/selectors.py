@@ -1,0 +1,98 @@
+"""Reads of pilots with their access checks: the one place that decides who sees a pilot.
+
+A pilot is visible to its local authority's LA analysts and to the researchers named on
+its project's team.  Nobody else — not other authorities' analysts, not editors, not
+administrators — may know it exists: they get 404, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from whatworks.core.roles import Role
+from whatworks.core.services import user_roles
+from whatworks.core.tasks_support import TaskState, task_state
+from whatworks.pilots.models import Dataset, Pilot, Run
+
+NOT_FOUND = "No such pilot."
+
+
+def pilots_for_user(*, user: Any) -> QuerySet[Pilot]:
+    """Every pilot the user may see (none for visitors and other roles)."""
+    if not getattr(user, "is_authenticated", False):
+        return Pilot.objects.none()
+    roles = user_roles(user)
+    condition = Q(pk__in=[])
+    if Role.LA_ANALYST in roles and user.organisation_id:
+        condition |= Q(organisation_id=user.organisation_id)
+    if Role.RESEARCHER in roles:
+        condition |= Q(project__team=user)
+    return (
+        Pilot.objects.filter(condition)
+        .distinct()
+        .select_related("project", "organisation", "protocol_version")
+    )
+
+
+def pilot_get_for_user(*, user: Any, pilot_id: Any) -> Pilot:
+    """The pilot, if the user may see it; otherwise :class:`Http404`."""
+    try:
+        return pilots_for_user(user=user).get(pk=pilot_id)
+    except (Pilot.DoesNotExist, ValidationError, ValueError):
+        raise Http404(NOT_FOUND) from None
+
+
+def run_get_for_user(*, user: Any, pilot_id: Any, run_id: Any) -> Run:
+    pilot = pilot_get_for_user(user=user, pilot_id=pilot_id)
+    try:
+        return pilot.runs.select_related("pilot", "task_record", "dataset").get(pk=run_id)
+    except (Run.DoesNotExist, ValidationError, ValueError):
+        raise Http404("No such run.") from None
+
+
+def dataset_get_for_user(*, user: Any, pilot_id: Any, dataset_id: Any) -> Dataset:
+    pilot = pilot_get_for_user(user=user, pilot_id=pilot_id)
+    try:
+        return pilot.datasets.get(pk=dataset_id)
+    except (Dataset.DoesNotExist, ValidationError, ValueError):
+        raise Http404("No such dataset.") from None
+
+
+def run_state(run: Run) -> tuple[str, str, TaskState | None]:
+    """A run's effective status and reason: a run whose task failed (its worker died,
+    say) is shown as failed even though the run itself never got to say so."""
+    state = task_state(run.task_record) if run.task_record is not None else None
+    active = run.status in {Run.Status.QUEUED, Run.Status.RUNNING}
+    if active and state is not None and state.status == "FAILED":
+        return Run.Status.FAILED, state.error, state
+    return run.status, run.error, state
+
+
+def run_is_active(run: Run) -> bool:
+    return run_state(run)[0] in {Run.Status.QUEUED, Run.Status.RUNNING}
+
+
+def centre_pilots() -> list[dict[str, Any]]:
+    """Every pilot with its latest report's verdict: aggregates only (the Centre's view)."""
+    from whatworks.pilots.analytics import verdict_summary
+
+    rows = []
+    pilots = Pilot.objects.select_related("project", "organisation", "protocol_version")
+    for pilot in pilots.order_by("organisation__name", "name"):
+        run = (
+            pilot.runs.filter(status=Run.Status.SUCCEEDED, bundle__isnull=False)
+            .order_by("-finished_at")
+            .first()
+        )
+        rows.append(
+            {
+                "pilot": pilot,
+                "run": run,
+                "verdict": verdict_summary(run.bundle) if run and run.bundle else None,
+            }
+        )
+    return rows

@@ -1,0 +1,334 @@
+"""Writes of pilots.  Every function is keyword-only, atomic and audited.
+
+Callers (views, tasks, commands) have already checked that the actor may see the pilot
+through :func:`whatworks.pilots.selectors.pilot_get_for_user`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from whatworks.core.models import Organisation, User
+from whatworks.core.services import audit_record, task_start
+from whatworks.pilots import analytics
+from whatworks.pilots.errors import PilotError
+from whatworks.pilots.models import Dataset, Pilot, Run
+from whatworks.pilots.uploads import place_uploads, pseudonymise, remove_tree
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def data_root() -> Path:
+    return Path(settings.PRIVATE_DATA_ROOT) / "pilots"
+
+
+def _clean(obj: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise PilotError(exc.messages) from None
+
+
+# --- pilots and their config -----------------------------------------------------------
+
+
+@transaction.atomic
+def pilot_create(
+    *, actor: User | None, project: Any, organisation: Organisation, name: str
+) -> Pilot:
+    """A pilot of a registry project in one local authority."""
+    if organisation.kind != Organisation.Kind.LOCAL_AUTHORITY:
+        raise PilotError("A pilot belongs to a local authority.")
+    pilot = Pilot(project=project, organisation=organisation, name=name.strip())
+    _clean(pilot)
+    pilot.save()
+    audit_record(
+        actor=actor,
+        action="pilot.created",
+        target=pilot,
+        changes={"project": project.reference, "organisation": organisation.slug},
+    )
+    return pilot
+
+
+@transaction.atomic
+def pilot_fix_config(
+    *, actor: User | None, pilot: Pilot, config_yaml: str, protocol_version: Any
+) -> Pilot:
+    """Fix the experiment config in a registered protocol version of the pilot's project.
+
+    The engine's canonical hash of the config is kept; every run and uploaded bundle is
+    checked against it.  A fixed config never changes (a new config is a new pilot).
+    """
+    pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
+    if pilot.config_fixed:
+        raise PilotError("This pilot's config is already fixed; it cannot change.")
+    if protocol_version is None or protocol_version.project_id != pilot.project_id:
+        raise PilotError("Choose a registered protocol version of this pilot's project.")
+    try:
+        _, config_hash = analytics.config_parse(config_yaml)
+    except analytics.EngineProblems as exc:
+        raise PilotError(exc.problems) from None
+    pilot.config_yaml = config_yaml
+    pilot.config_hash = config_hash
+    pilot.protocol_version = protocol_version
+    pilot.config_fixed_at = timezone.now()
+    _clean(pilot)
+    pilot.save()
+    audit_record(
+        actor=actor,
+        action="pilot.config_fixed",
+        target=pilot,
+        changes={"config_hash": config_hash, "protocol_version": protocol_version.number},
+    )
+    return pilot
+
+
+@transaction.atomic
+def pilot_access_record(*, actor: User | None, target: Any, action: str) -> None:
+    """Record a view or download of pilot data or reports in the audit log."""
+    audit_record(actor=actor, action=action, target=target)
+
+
+# --- datasets ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dataset_upload(
+    *, actor: User | None, pilot: Pilot, files: Iterable[Any], today: date | None = None
+) -> Dataset:
+    """Validate the uploaded tables and keep them pseudonymised as Parquet; else nothing.
+
+    The files are unpacked into a scratch folder under the private data root, validated
+    against the contract (every problem at once), their identifiers replaced by keyed
+    pseudonyms, and written as Parquet; the scratch folder (the raw files) is removed
+    whatever happens.
+    """
+    if not pilot.config_fixed:
+        raise PilotError("Fix the experiment config in a registered protocol first.")
+    limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
+    dataset_id = uuid.uuid4()
+    scratch = data_root() / "incoming" / str(dataset_id)
+    relative = Path(str(pilot.pk)) / str(dataset_id)
+    folder = data_root() / relative
+    scratch.mkdir(parents=True, exist_ok=False)
+    try:
+        place_uploads(files, scratch, limit=limit)
+        try:
+            frames = analytics.dataset_read(scratch)
+        except analytics.EngineProblems as exc:
+            raise PilotError(exc.problems) from None
+        frames = pseudonymise(
+            frames, analytics.id_columns(), key=str(settings.WHATWORKS_PSEUDONYM_KEY)
+        )
+        row_counts = analytics.dataset_write(frames, folder)
+    except BaseException:
+        remove_tree(folder)
+        raise
+    finally:
+        remove_tree(scratch)
+    today = today or timezone.localdate()
+    dataset = Dataset(
+        id=dataset_id,
+        pilot=pilot,
+        folder=str(relative),
+        row_counts=row_counts,
+        uploaded_by=actor if actor is not None and actor.pk else None,
+        delete_after=add_months(today, int(settings.WHATWORKS_PILOT_RETENTION_MONTHS)),
+    )
+    try:
+        _clean(dataset)
+        dataset.save()
+    except BaseException:
+        remove_tree(folder)
+        raise
+    audit_record(
+        actor=actor,
+        action="pilot.dataset_uploaded",
+        target=dataset,
+        changes={"rows": row_counts, "delete_after": str(dataset.delete_after)},
+    )
+    return dataset
+
+
+@transaction.atomic
+def datasets_delete_expired(*, actor: User | None = None, today: date | None = None) -> int:
+    """Delete the data of every dataset past its deletion date; reports and bundles stay."""
+    today = today or timezone.localdate()
+    expired = Dataset.objects.select_for_update().filter(
+        delete_after__lte=today, deleted_at__isnull=True
+    )
+    count = 0
+    for dataset in expired:
+        if dataset.folder:
+            remove_tree(data_root() / dataset.folder)
+        dataset.folder = ""
+        dataset.row_counts = {}
+        dataset.deleted_at = timezone.now()
+        dataset.save(update_fields=["folder", "row_counts", "deleted_at"])
+        audit_record(
+            actor=actor,
+            action="pilot.dataset_deleted",
+            target=dataset,
+            changes={"delete_after": str(dataset.delete_after), "reason": "retention"},
+        )
+        count += 1
+    return count
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def run_start(*, actor: User | None, pilot: Pilot, dataset: Dataset) -> Run:
+    """Queue a run of the fixed config on a stored dataset (also: start a failed one again)."""
+    from whatworks.pilots import tasks
+    from whatworks.pilots.selectors import run_is_active
+
+    if dataset.pilot_id != pilot.pk:
+        raise PilotError("That dataset belongs to another pilot.")
+    if not pilot.config_fixed:
+        raise PilotError("Fix the experiment config in a registered protocol first.")
+    if dataset.is_deleted:
+        raise PilotError("That dataset has been deleted under the retention rules.")
+    if any(run_is_active(r) for r in dataset.runs.select_related("task_record")):
+        raise PilotError("A run of this dataset is already queued or running.")
+    run = Run.objects.create(
+        pilot=pilot,
+        dataset=dataset,
+        source=Run.Source.PLATFORM,
+        config_hash=pilot.config_hash,
+        started_by=actor if actor is not None and actor.pk else None,
+    )
+    record = task_start(
+        actor=actor,
+        kind="pilot_run",
+        label=f"Run of {pilot.name}",
+        enqueue=lambda record_id: str(tasks.pilot_run.enqueue(str(run.pk), record_id).id),
+        target=run,
+    )
+    run.task_record = record
+    run.save(update_fields=["task_record"])
+    return run
+
+
+@transaction.atomic
+def run_cancel(*, actor: User | None, run: Run) -> Run:
+    """Ask a queued or running run to stop; the task checks the flag between steps."""
+    from whatworks.pilots.selectors import run_is_active
+
+    run = Run.objects.select_for_update().select_related("task_record").get(pk=run.pk)
+    if not run_is_active(run):
+        raise PilotError("Only a queued or running run can be cancelled.")
+    run.cancel_requested = True
+    run.save(update_fields=["cancel_requested"])
+    audit_record(actor=actor, action="pilot.run_cancel_requested", target=run)
+    return run
+
+
+@transaction.atomic
+def run_mark(*, run_id: Any, status: str, error: str = "") -> None:
+    """Bookkeeping by the task: the run's status (and why, when it failed)."""
+    fields: dict[str, Any] = {"status": status, "error": error[:2000]}
+    if status in {Run.Status.FAILED, Run.Status.CANCELLED, Run.Status.SUCCEEDED}:
+        fields["finished_at"] = timezone.now()
+    Run.objects.filter(pk=run_id).update(**fields)
+    if status in {Run.Status.FAILED, Run.Status.CANCELLED}:
+        audit_record(actor=None, action=f"pilot.run_{status}", target=Run.objects.get(pk=run_id))
+
+
+@transaction.atomic
+def run_finish(*, run_id: Any, bundle: dict[str, Any], config_hash: str) -> Run:
+    """Keep a finished run's bundle, after checking it answers to the fixed config."""
+    run = Run.objects.select_for_update().select_related("pilot").get(pk=run_id)
+    if config_hash != run.pilot.config_hash:
+        raise PilotError("The run's config hash does not match the registered config.")
+    run.bundle = bundle
+    run.config_hash = config_hash
+    run.verdict_status = str(bundle["verdict"]["status"])
+    run.verdict_sentence = str(bundle["verdict"]["sentence"])
+    run.status = Run.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+    audit_record(
+        actor=None,
+        action="pilot.run_finished",
+        target=run,
+        changes={"verdict": run.verdict_status, "config_hash": config_hash},
+    )
+    return run
+
+
+@transaction.atomic
+def bundle_upload(*, actor: User | None, pilot: Pilot, text: str | bytes) -> Run:
+    """The offline path: a result bundle made with ``whatworks-analytics run``.
+
+    Its schema is the engine's; its config hash must match the registered one.
+    """
+    if not pilot.config_fixed:
+        raise PilotError("Fix the experiment config in a registered protocol first.")
+    try:
+        checked = analytics.bundle_check(text, expected_hash=pilot.config_hash)
+    except analytics.EngineProblems as exc:
+        raise PilotError(exc.problems) from None
+    run = Run(
+        pilot=pilot,
+        source=Run.Source.OFFLINE,
+        status=Run.Status.SUCCEEDED,
+        config_hash=checked.config_hash,
+        bundle=checked.data,
+        verdict_status=checked.verdict_status,
+        verdict_sentence=checked.verdict_sentence,
+        started_by=actor if actor is not None and actor.pk else None,
+        finished_at=timezone.now(),
+    )
+    _clean(run)
+    run.save()
+    audit_record(
+        actor=actor,
+        action="pilot.bundle_uploaded",
+        target=run,
+        changes={"verdict": run.verdict_status, "config_hash": run.config_hash},
+    )
+    return run
+
+
+@transaction.atomic
+def results_fill_from_run(*, actor: User | None, run: Run) -> Any:
+    """Fill the project's draft results report in the registry from a run's bundle."""
+    pilot = run.pilot
+    if not run.has_report or pilot.protocol_version is None:
+        raise PilotError("Only a finished run's results can fill a results report.")
+    bundle = analytics.registry_bundle(
+        run.bundle or {},
+        project_reference=pilot.project.reference,
+        protocol_number=pilot.protocol_version.number,
+    )
+    try:
+        report = analytics.registry_fill_results(actor=actor, project=pilot.project, bundle=bundle)
+    except analytics.EngineProblems as exc:
+        raise PilotError(exc.problems) from None
+    audit_record(actor=actor, action="pilot.results_filled", target=run)
+    return report
+
+
+def report_url(run: Run) -> str:
+    return reverse("pilots:report", kwargs={"pilot_id": run.pilot_id, "run_id": run.pk})

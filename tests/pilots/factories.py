@@ -1,0 +1,128 @@
+"""Pilot objects for tests, made through the services as the app makes them."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import connection
+
+from tests.factories import OrganisationFactory, user_with_role
+from tests.registry.factories import registered_project
+from whatworks.core.models import Organisation, User
+from whatworks.core.roles import Role
+from whatworks.pilots.models import Pilot
+from whatworks.pilots.services import pilot_create, pilot_fix_config
+from whatworks.registry import guards
+from whatworks_analytics.pilots.config import parse_config
+from whatworks_analytics.pilots.run import run as engine_run
+from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "packages/analytics/examples/escalation.yaml"
+
+
+def config_dict(**changes: Any) -> dict[str, Any]:
+    """The engine's example config, made small and fast for tests."""
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["models"] = [
+        {"name": "baseline", "kind": "baseline"},
+        {"name": "logistic", "kind": "logistic"},
+    ]
+    raw["success"]["model"] = "logistic"
+    raw["splits"]["kfold"] = 0
+    raw["bootstrap"]["replicates"] = 20
+    raw.update(changes)
+    return raw
+
+
+def config_yaml(**changes: Any) -> str:
+    return yaml.safe_dump(config_dict(**changes), sort_keys=False)
+
+
+def make_pilot(
+    *,
+    organisation: Organisation | None = None,
+    researcher: User | None = None,
+    fixed: bool = True,
+    yaml_text: str | None = None,
+) -> Pilot:
+    researcher = researcher or user_with_role(Role.RESEARCHER)
+    project = registered_project(author=researcher)
+    organisation = organisation or OrganisationFactory()
+    pilot = pilot_create(
+        actor=None, project=project, organisation=organisation, name="Escalation pilot"
+    )
+    if fixed:
+        pilot = pilot_fix_config(
+            actor=researcher,
+            pilot=pilot,
+            config_yaml=yaml_text or config_yaml(),
+            protocol_version=project.versions.get(number=1),
+        )
+    return pilot
+
+
+def analyst_of(pilot: Pilot) -> User:
+    return user_with_role(Role.LA_ANALYST, organisation=pilot.organisation)
+
+
+def synthetic_folder(out: Path, *, referrals: int = 1500, seed: int = 3) -> Path:
+    dataset = generate(SynthConfig(referrals=referrals, years=3, seed=seed))
+    write_dataset(dataset, out)
+    return out
+
+
+def zip_of(folder: Path, *, extra: dict[str, bytes] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.glob("*.csv")):
+            zf.write(path, arcname=path.name)
+        for name, data in (extra or {}).items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def offline_bundle(pilot: Pilot, tmp: Path) -> dict[str, Any]:
+    """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot."""
+    from whatworks_analytics.pilots.bundle import bundle_json
+
+    config = parse_config(yaml.safe_load(pilot.config_yaml))
+    dataset = generate(SynthConfig(referrals=1500, years=3, seed=5))
+    data: dict[str, Any] = json.loads(bundle_json(engine_run(config, dataset).bundle))
+    return data
+
+
+def lift_registry_guard() -> None:
+    """Transactional tests flush by DELETE, which the registry's triggers refuse."""
+    guards.remove(connection)
+    with connection.cursor() as cursor:
+        for table in ("pilots_run", "pilots_dataset", "pilots_pilot"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute("DELETE FROM registry_resultsreport")
+        cursor.execute("DELETE FROM registry_protocolversion")
+    guards.install(connection)
+
+
+# --- the permission matrix ---------------------------------------------------------------
+
+
+def pilot_kwargs() -> dict[str, object]:
+    return {"pilot_id": make_pilot().pk}
+
+
+def run_kwargs() -> dict[str, object]:
+    from whatworks.pilots.models import Run
+
+    pilot = make_pilot()
+    run = Run.objects.create(
+        pilot=pilot,
+        source=Run.Source.OFFLINE,
+        status=Run.Status.SUCCEEDED,
+        config_hash=pilot.config_hash,
+        bundle={"verdict": {"status": "inconclusive", "sentence": "x"}},
+    )
+    return {"pilot_id": pilot.pk, "run_id": run.pk}

@@ -1,0 +1,82 @@
+"""Who sees a pilot: its authority's analysts and its project's team; 404 for all others."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+
+from tests.factories import OrganisationFactory, user_with_role
+from tests.pilots.factories import analyst_of, make_pilot
+from whatworks.core.models import AuditEntry
+from whatworks.core.roles import Role
+from whatworks.pilots.selectors import pilot_get_for_user, pilots_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _people(pilot, researcher):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import AnonymousUser
+
+    return {
+        "own LA analyst": (analyst_of(pilot), True),
+        "other LA analyst": (
+            user_with_role(Role.LA_ANALYST, organisation=OrganisationFactory()),
+            False,
+        ),
+        "named researcher": (researcher, True),
+        "other researcher": (user_with_role(Role.RESEARCHER), False),
+        "editor": (user_with_role(Role.EDITOR), False),
+        "admin": (user_with_role(Role.ADMIN), False),
+        "registered": (user_with_role(None), False),
+        "panel member": (user_with_role(Role.PANEL_MEMBER), False),
+        "own org, no analyst role": (user_with_role(None, organisation=pilot.organisation), False),
+        "visitor": (AnonymousUser(), False),
+    }
+
+
+def test_pilot_get_for_user_for_every_role() -> None:
+    researcher = user_with_role(Role.RESEARCHER)
+    pilot = make_pilot(researcher=researcher)
+    for who, (user, sees) in _people(pilot, researcher).items():
+        if sees:
+            assert pilot_get_for_user(user=user, pilot_id=pilot.pk) == pilot, who
+            assert list(pilots_for_user(user=user)) == [pilot], who
+        else:
+            with pytest.raises(Http404):
+                pilot_get_for_user(user=user, pilot_id=pilot.pk)
+            assert not pilots_for_user(user=user).exists(), who
+
+
+def test_unknown_and_malformed_ids_are_404() -> None:
+    user = user_with_role(Role.RESEARCHER)
+    for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
+        with pytest.raises(Http404):
+            pilot_get_for_user(user=user, pilot_id=bad)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pilots:detail", "pilots:dataset_upload", "pilots:bundle_upload"],
+)
+def test_pages_are_404_not_403_for_everyone_but_insiders(client, name: str) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    pilot = make_pilot(researcher=researcher)
+    url = reverse(name, kwargs={"pilot_id": pilot.pk})
+    for who, (user, sees) in _people(pilot, researcher).items():
+        if who == "visitor":
+            client.logout()
+            assert client.get(url).status_code == 302
+            continue
+        client.force_login(user)
+        assert client.get(url).status_code == (200 if sees else 404), who
+
+
+def test_viewing_a_pilot_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    analyst = analyst_of(pilot)
+    client.force_login(analyst)
+    client.get(reverse("pilots:detail", kwargs={"pilot_id": pilot.pk}))
+    assert AuditEntry.objects.filter(
+        action="pilot.viewed", actor=analyst, object_id=str(pilot.pk)
+    ).exists()

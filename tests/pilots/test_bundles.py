@@ -1,0 +1,128 @@
+"""The offline path and the report: bundle checks, report page, downloads, audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.factories import user_with_role
+from tests.pilots.factories import analyst_of, make_pilot, offline_bundle
+from whatworks.core.models import AuditEntry
+from whatworks.core.roles import Role
+from whatworks.pilots.models import Run
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(client, pilot, data: bytes):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("pilots:bundle_upload", kwargs={"pilot_id": pilot.pk}),
+        {"bundle": SimpleUploadedFile("bundle.json", data, "application/json")},
+    )
+
+
+def test_a_matching_bundle_shows_the_report_with_the_verdict_first(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    analyst = analyst_of(pilot)
+    bundle = offline_bundle(pilot, tmp_path)
+    client.force_login(analyst)
+    response = _upload(client, pilot, json.dumps(bundle).encode())
+    run = Run.objects.get(pilot=pilot)
+    assert run.source == Run.Source.OFFLINE and run.config_hash == pilot.config_hash
+    assert response["Location"] == reverse(
+        "pilots:report", kwargs={"pilot_id": pilot.pk, "run_id": run.pk}
+    )
+    page = client.get(response["Location"]).content.decode()
+    sentence = bundle["verdict"]["sentence"]
+    main = page[page.index("<main") :]
+    assert sentence.split(":")[0] in main
+    headings = (
+        "Report:",
+        "<h2>Pre-registered criteria</h2>",
+        "<h2>How well each model predicts</h2>",
+        "<h2>Fairness</h2>",
+        "<h2>In what circumstances</h2>",
+        "<h2>Ethics gate",
+        "<h2>Curves</h2>",
+    )
+    positions = [main.index(s) for s in headings]
+    assert positions == sorted(positions)
+    assert AuditEntry.objects.filter(action="pilot.bundle_uploaded", actor=analyst).exists()
+    assert AuditEntry.objects.filter(action="pilot.report_viewed", actor=analyst).exists()
+
+
+def test_a_bundle_of_another_config_is_refused(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path)
+    bundle["config_hash"] = "0" * 64
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, json.dumps(bundle).encode()).content.decode()
+    assert "There is a problem" in page and "does not match the registered config" in page
+    assert not Run.objects.exists()
+
+
+def test_a_tampered_bundle_is_refused(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path)
+    bundle["config"]["operating_point"] = {"top_percent": 50}  # hash kept, config changed
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, json.dumps(bundle).encode()).content.decode()
+    assert "does not match its own hash" in page
+    assert not Run.objects.exists()
+
+
+def test_a_bundle_that_breaks_the_schema_lists_the_problems(client) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, b'{"bundle_version": 1, "extra": true}').content.decode()
+    assert "There is a problem" in page and "seed" in page
+    assert not Run.objects.exists()
+
+
+def test_downloads_are_audited_and_hidden_from_outsiders(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    analyst = analyst_of(pilot)
+    client.force_login(analyst)
+    _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
+    run = Run.objects.get()
+    kwargs = {"pilot_id": pilot.pk, "run_id": run.pk}
+    html = client.get(reverse("pilots:report_download", kwargs=kwargs))
+    assert html.status_code == 200 and "attachment" in html["Content-Disposition"]
+    assert b"<!DOCTYPE html>" in html.content
+    data = client.get(reverse("pilots:bundle_download", kwargs=kwargs))
+    assert json.loads(data.content)["config_hash"] == pilot.config_hash
+    for action in ("pilot.report_downloaded", "pilot.bundle_downloaded"):
+        assert AuditEntry.objects.filter(action=action, actor=analyst).count() == 1
+    client.force_login(user_with_role(Role.LA_ANALYST))
+    for name in ("pilots:report", "pilots:report_download", "pilots:bundle_download", "pilots:run"):
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 404, name
+
+
+def test_results_report_filled_from_a_run(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    pilot = make_pilot(researcher=researcher)
+    client.force_login(researcher)
+    _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
+    run = Run.objects.get()
+    response = client.post(
+        reverse("pilots:results_fill", kwargs={"pilot_id": pilot.pk, "run_id": run.pk})
+    )
+    assert response.status_code == 302
+    pilot.project.refresh_from_db()
+    assert pilot.project.results.results[0]["outcome"] == "escalation"
+    assert AuditEntry.objects.filter(action="pilot.results_filled").exists()
+
+
+def test_centre_view_shows_verdicts_side_by_side(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
+    client.force_login(user_with_role(Role.RESEARCHER))
+    page = client.get(reverse("pilots:centre")).content.decode()
+    assert pilot.name in page and Run.objects.get().verdict_sentence[:30] in page
+    client.force_login(user_with_role(Role.LA_ANALYST))
+    assert client.get(reverse("pilots:centre")).status_code == 403

@@ -1,0 +1,61 @@
+"""Retention: expired datasets' files and rows go, with an audit entry; reports stay."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.pilots.factories import make_pilot, synthetic_folder, zip_of
+from whatworks.core.models import AuditEntry
+from whatworks.pilots.models import Dataset, Run
+from whatworks.pilots.services import dataset_upload, datasets_delete_expired
+from whatworks.pilots.tasks import delete_expired_datasets
+
+pytestmark = pytest.mark.django_db
+
+
+def _dataset(tmp_path: Path) -> Dataset:
+    pilot = make_pilot()
+    folder = synthetic_folder(tmp_path / "data", referrals=400)
+    upload = SimpleUploadedFile("data.zip", zip_of(folder))
+    return dataset_upload(actor=None, pilot=pilot, files=[upload])
+
+
+def test_expired_data_is_deleted_with_an_audit_entry_and_reports_stay(tmp_path: Path) -> None:
+    dataset = _dataset(tmp_path)
+    run = Run.objects.create(
+        pilot=dataset.pilot,
+        dataset=dataset,
+        source=Run.Source.PLATFORM,
+        status=Run.Status.SUCCEEDED,
+        bundle={"verdict": {"status": "inconclusive", "sentence": "x"}},
+    )
+    folder = Path(settings.PRIVATE_DATA_ROOT) / "pilots" / dataset.folder
+    assert folder.exists()
+    today = timezone.localdate()
+    assert datasets_delete_expired(today=today) == 0, "not yet due"
+    assert datasets_delete_expired(today=dataset.delete_after + timedelta(days=1)) == 1
+    dataset.refresh_from_db()
+    assert dataset.is_deleted and dataset.folder == "" and dataset.row_counts == {}
+    assert not folder.exists()
+    assert AuditEntry.objects.filter(
+        action="pilot.dataset_deleted", object_id=str(dataset.pk)
+    ).exists()
+    run.refresh_from_db()
+    assert run.bundle is not None, "aggregates remain"
+
+
+def test_the_command_and_the_task(tmp_path: Path) -> None:
+    dataset = _dataset(tmp_path)
+    Dataset.objects.filter(pk=dataset.pk).update(delete_after=timezone.localdate())
+    out = io.StringIO()
+    call_command("pilots_delete_expired", stdout=out)
+    assert "1 expired pilot dataset(s) deleted" in out.getvalue()
+    assert delete_expired_datasets.call() == 0
