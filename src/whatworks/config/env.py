@@ -93,6 +93,37 @@ def secret_key(*, required: bool) -> str:
     return key
 
 
+def pseudonym_key(*, required: bool) -> str:
+    """WHATWORKS_PSEUDONYM_KEY: the HMAC key that pseudonymises child ids in pilot data.
+
+    Kept apart from the data (never in the database or beside the files).  In development
+    it is generated once under var/, like the secret key; production must provide it, and
+    must keep it: a new key gives the same child a different pseudonym.
+    """
+    value = os.environ.get("WHATWORKS_PSEUDONYM_KEY", "").strip()
+    if value:
+        if required and len(value) < 32:
+            raise ConfigError(
+                "WHATWORKS_PSEUDONYM_KEY is too short for production: use at least 32 random "
+                "characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        return value
+    if required:
+        raise ConfigError(
+            "WHATWORKS_PSEUDONYM_KEY is not set and WHATWORKS_ENV=production requires it: set "
+            "it to 32+ random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    key_file = ensure_writable_dir(var_dir(), purpose="the pseudonym key") / "pseudonym_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
 def database(*, default_sqlite: Path) -> dict[str, Any]:
     """Parse DATABASE_URL (default: a SQLite file under var/) into Django's DATABASES entry."""
     url = os.environ.get("DATABASE_URL", "").strip()

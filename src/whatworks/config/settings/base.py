@@ -192,3 +192,23 @@ LOGGING = {
 }
 
 WHATWORKS_SITE_NAME = "whatworks"
+
+# Events and calls for partners.
+#: Address of the site as people reach it, for links in e-mails.
+WHATWORKS_BASE_URL = os.environ.get("WHATWORKS_BASE_URL", "http://localhost:8000").rstrip("/")
+#: Hours a person offered a place from the waiting list has to accept it.
+WHATWORKS_EVENTS_OFFER_HOURS = int(os.environ.get("WHATWORKS_EVENTS_OFFER_HOURS", "48"))
+#: Days after an event ends when its attendees' personal data is anonymised.
+WHATWORKS_EVENTS_RETENTION_DAYS = int(os.environ.get("WHATWORKS_EVENTS_RETENTION_DAYS", "90"))
+#: Largest attachment to an application, in megabytes.
+WHATWORKS_CALLS_MAX_UPLOAD_MB = float(os.environ.get("WHATWORKS_CALLS_MAX_UPLOAD_MB", "5"))
+
+# Pilots.
+#: The HMAC-SHA256 key that pseudonymises child ids on upload (a deployment secret).
+WHATWORKS_PSEUDONYM_KEY = env.pseudonym_key(required=False)
+#: Largest pilot dataset upload, in bytes (default 2 GB); uploads stream to disk.
+WHATWORKS_PILOT_MAX_UPLOAD_BYTES = int(
+    os.environ.get("WHATWORKS_PILOT_MAX_UPLOAD_BYTES", str(2 * 1024**3))
+)
+#: Months after upload when a pilot dataset is deleted (aggregates remain).
+WHATWORKS_PILOT_RETENTION_MONTHS = int(os.environ.get("WHATWORKS_PILOT_RETENTION_MONTHS", "12"))

@@ -10,6 +10,7 @@ from whatworks.config.settings.base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env.secret_key(required=True)
+WHATWORKS_PSEUDONYM_KEY = env.pseudonym_key(required=True)
 ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", "")
 if not ALLOWED_HOSTS:
     raise env.ConfigError(
