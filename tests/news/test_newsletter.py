@@ -45,13 +45,14 @@ def test_the_draft_gathers_what_is_new_from_every_registered_part() -> None:
         raise RuntimeError("this part is half built")
 
     config = apps.get_app_config("news")
-    config.register_newsletter_section("events", events, order=20)  # type: ignore[attr-defined]
-    config.register_newsletter_section("calls", broken, order=30)  # type: ignore[attr-defined]
+    # Stand-in parts under their own keys: the real providers stay registered untouched.
+    config.register_newsletter_section("test-events", events, order=20)  # type: ignore[attr-defined]
+    config.register_newsletter_section("test-broken", broken, order=30)  # type: ignore[attr-defined]
     try:
         issue = services.issue_draft(actor=None)
     finally:
-        compose.unregister_section_provider("events")
-        compose.unregister_section_provider("calls")
+        compose.unregister_section_provider("test-events")
+        compose.unregister_section_provider("test-broken")
     body = issue.body
     assert "## From the blog" in body and "## Upcoming events" in body
     assert body.index("From the blog") < body.index("Upcoming events")
