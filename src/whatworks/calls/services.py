@@ -264,7 +264,7 @@ def application_decide(
     if not actor.has_perm("calls.decide_application"):
         raise PermissionDeniedError("You may not decide on applications.")
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "organisation")
         .get(pk=application.pk)
     )

@@ -235,7 +235,7 @@ def run_cancel(*, actor: User | None, run: Run) -> Run:
     """Ask a queued or running run to stop; the task checks the flag between steps."""
     from whatworks.pilots.selectors import run_is_active
 
-    run = Run.objects.select_for_update().select_related("task_record").get(pk=run.pk)
+    run = Run.objects.select_for_update(of=("self",)).select_related("task_record").get(pk=run.pk)
     if not run_is_active(run):
         raise PilotError("Only a queued or running run can be cancelled.")
     run.cancel_requested = True
@@ -258,7 +258,7 @@ def run_mark(*, run_id: Any, status: str, error: str = "") -> None:
 @transaction.atomic
 def run_finish(*, run_id: Any, bundle: dict[str, Any], config_hash: str) -> Run:
     """Keep a finished run's bundle, after checking it answers to the fixed config."""
-    run = Run.objects.select_for_update().select_related("pilot").get(pk=run_id)
+    run = Run.objects.select_for_update(of=("self",)).select_related("pilot").get(pk=run_id)
     if config_hash != run.pilot.config_hash:
         raise PilotError("The run's config hash does not match the registered config.")
     run.bundle = bundle

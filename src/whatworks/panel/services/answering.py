@@ -146,7 +146,7 @@ def _response_save(
     *, actor: User | None, invitation: Invitation, answers: dict[int, Any], submit: bool
 ) -> tuple[Response, bool]:
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("poll", "member")
         .get(pk=invitation.pk)
     )
