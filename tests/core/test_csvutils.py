@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from whatworks.core.csvutils import csv_safe, write_csv
+from whatworks.core.csvutils import csv_safe, csv_unsafe, write_csv
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,8 @@ def test_write_csv_makes_every_cell_safe_and_counts_rows() -> None:
     assert count == 2
     rows = list(csv.reader(io.StringIO(buffer.getvalue())))
     assert rows == [["name", "note"], ["'=1+1", "ok"], ["Sam", "'@me"]]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+44 20", "-2", "@me", "\tx", "plain", "'quoted", ""])
+def test_csv_unsafe_reverses_csv_safe(value: str) -> None:
+    assert csv_unsafe(csv_safe(value)) == value

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from whatworks.calls.models import Application
+from whatworks.core.links import absolute_url
 
 SUBJECTS = {
     "received": "We have received your application to {title}",
@@ -22,7 +22,7 @@ def send_application_email(application_id: int, kind: str) -> None:
         "application": application,
         "call": application.call,
         "kind": kind,
-        "link": f"{settings.WHATWORKS_BASE_URL}{application.get_absolute_url()}",
+        "link": absolute_url(application.get_absolute_url()),
     }
     EmailMessage(
         subject=SUBJECTS[kind].format(title=application.call.title),

@@ -25,6 +25,13 @@ def csv_safe(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def csv_unsafe(text: str) -> str:
+    """Undo :func:`csv_safe` on a cell read back from one of our exports."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 class SafeCsvWriter:
     """``csv.writer`` that makes every cell safe with :func:`csv_safe`."""
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from whatworks.core.links import absolute_url
 from whatworks.events import ical
 from whatworks.events.models import Event, Registration
 from whatworks.events.tokens import registration_token
@@ -17,10 +17,6 @@ SUBJECTS = {
     "offered": "A place at {title} is yours if you accept it",
     "cancelled": "Your registration for {title} is cancelled",
 }
-
-
-def absolute(path: str) -> str:
-    return f"{settings.WHATWORKS_BASE_URL}{path}"
 
 
 def calendar_event(event: Event) -> ical.CalendarEvent:
@@ -34,7 +30,7 @@ def calendar_event(event: Event) -> ical.CalendarEvent:
         summary=event.title,
         description=event.summary,
         location=location,
-        url=absolute(event.get_absolute_url()),
+        url=absolute_url(event.get_absolute_url()),
         stamp=event.created_at,
     )
 
@@ -45,7 +41,7 @@ def event_ics(event: Event) -> str:
 
 def registration_link(registration: Registration) -> str:
     token = registration_token(registration.key)
-    return absolute(reverse("events:registration", args=[token]))
+    return absolute_url(reverse("events:registration", args=[token]))
 
 
 def send_registration_email(registration_id: int, kind: str) -> None:
@@ -59,7 +55,7 @@ def send_registration_email(registration_id: int, kind: str) -> None:
         "event": event,
         "kind": kind,
         "link": registration_link(registration),
-        "event_url": absolute(event.get_absolute_url()),
+        "event_url": absolute_url(event.get_absolute_url()),
     }
     message = EmailMessage(
         subject=SUBJECTS[kind].format(title=event.title),

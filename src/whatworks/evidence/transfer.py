@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import TextChoices
 
-from whatworks.core.csvutils import write_csv
+from whatworks.core.csvutils import csv_unsafe, write_csv
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
@@ -116,7 +116,6 @@ MODELS: dict[str, type[models.Model]] = {
 }
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
-_FORMULA_PREFIXES = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
 @dataclass(frozen=True)
@@ -218,8 +217,7 @@ def _parse(column: Column, raw: str, problems: list[ImportProblem], row: int) ->
     def problem(message: str) -> None:
         problems.append(ImportProblem(row, column.name, message))
 
-    if raw.startswith(_FORMULA_PREFIXES):
-        raw = raw[1:]  # written by our safe CSV export
+    raw = csv_unsafe(raw)  # written by our safe CSV export
     if raw == "":
         if column.required:
             problem("A value is required.")

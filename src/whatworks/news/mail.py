@@ -8,15 +8,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from whatworks.core.links import absolute_url
 from whatworks.news.tokens import CONFIRM_SALT, MANAGE_SALT, UNSUBSCRIBE_SALT, make_token
 
 
 def base_url() -> str:
-    return str(getattr(settings, "WHATWORKS_BASE_URL", "http://localhost:8000")).rstrip("/")
+    return str(settings.WHATWORKS_BASE_URL)
 
 
 def absolute(path: str) -> str:
-    return f"{base_url()}{path}"
+    return absolute_url(path)
 
 
 def confirm_url(key: str) -> str:

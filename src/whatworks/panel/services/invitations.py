@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.links import absolute_url
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError
@@ -41,7 +42,7 @@ class InviteSelection:
 
 
 def _link(token: str) -> str:
-    return f"{settings.WHATWORKS_BASE_URL}{reverse('panel:answer', kwargs={'token': token})}"
+    return absolute_url(reverse("panel:answer", kwargs={"token": token}))
 
 
 def stratified_sample(

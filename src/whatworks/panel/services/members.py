@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.links import absolute_url
 from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, user_create, user_roles, user_set_roles
@@ -33,10 +34,6 @@ def token_hash(token: str) -> str:
 def new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(24)
     return token, token_hash(token)
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.WHATWORKS_BASE_URL}{path}"
 
 
 def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
@@ -117,7 +114,7 @@ def member_join(
         target=member,
         changes={"consent_version": consent.CURRENT, "studies": [s.slug for s in studies]},
     )
-    link = _absolute(reverse("panel:confirm", kwargs={"token": token}))
+    link = absolute_url(reverse("panel:confirm", kwargs={"token": token}))
     _mail_on_commit(
         to=email,
         subject=_("Confirm that you want to join the whatworks panel"),
