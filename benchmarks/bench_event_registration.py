@@ -25,19 +25,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-
-def setup_django(folder: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "whatworks.config.settings.test"
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
-    os.environ.setdefault("WHATWORKS_VAR_DIR", str(folder))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-    call_command("migrate", verbosity=0)
+from _django import setup_django
 
 
 def run(people: int, places: int, threads: int) -> int:

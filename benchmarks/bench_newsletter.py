@@ -19,7 +19,6 @@ by the batch size, not the list size.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import tempfile
@@ -27,19 +26,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-
-def setup_django(folder: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "whatworks.config.settings.test"
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-    os.environ.setdefault("WHATWORKS_VAR_DIR", str(folder))
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-    call_command("migrate", verbosity=0)
+from _django import setup_django
 
 
 def add_subscribers(count: int) -> None:
@@ -84,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        setup_django(Path(folder))
+        setup_django(Path(folder), allow_database_url=False)
         import logging
 
         logging.disable(logging.WARNING)
