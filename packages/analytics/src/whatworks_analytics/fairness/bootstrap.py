@@ -130,10 +130,21 @@ def percentile_interval(
     undefined = np.isnan(values)
     share_undefined = undefined.mean(axis=0)
     enough = (share_undefined <= alpha) & ~undefined.all(axis=0)
-    # Fill all-NaN columns so nanquantile does not warn; they are masked out below.
-    filled = np.where(undefined.all(axis=0, keepdims=True), 0.0, values)
-    low, high = np.nanquantile(filled, [alpha / 2, 1 - alpha / 2], axis=0, method="inverted_cdf")
+    low = _inverted_cdf_quantile(values, alpha / 2)
+    high = _inverted_cdf_quantile(values, 1 - alpha / 2)
     return np.where(enough, low, np.nan), np.where(enough, high, np.nan)
+
+
+def _inverted_cdf_quantile(values: npt.NDArray[np.float64], q: float) -> npt.NDArray[np.float64]:
+    """``np.nanquantile(values, q, axis=0, method="inverted_cdf")`` for 1-D or 2-D ``values``,
+    in one sort instead of a Python loop over the columns: the smallest value ``x`` of each
+    column with at least a share ``q`` of its defined values ``<= x`` (``NaN`` if none)."""
+    ordered = np.sort(values, axis=0)  # NaN sorts last
+    defined = (~np.isnan(values)).sum(axis=0)
+    index = np.clip(np.ceil(q * defined).astype(np.int64) - 1, 0, None)
+    index = np.minimum(index, np.maximum(defined - 1, 0))
+    picked = np.take_along_axis(ordered, np.expand_dims(index, 0), axis=0)[0]
+    return np.where(defined > 0, picked, np.nan)
 
 
 def _bound(value: float) -> float | None:

@@ -46,7 +46,10 @@ METRICS: tuple[str, ...] = (
     "brier",
 )
 
-_CHUNK_CELLS = 4_000_000
+#: Replicates are resampled in chunks of about this many cells: each intermediate array
+#: (float32) is then about 1 MB and stays in the CPU's cache through the dozen passes of
+#: ``_from_cells``.  Measured on 2 cores: 4,000,000 cells took three times as long.
+_CHUNK_CELLS = 2**18
 
 
 @dataclass(frozen=True, kw_only=True)

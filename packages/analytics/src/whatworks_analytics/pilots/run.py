@@ -143,8 +143,7 @@ def _fit_score(
 
     start = time.perf_counter()
     model = make_model(spec.kind, spec.params, feature_names=names, seed=seed)
-    # One BLAS thread: the matrices are small, and spinning threads on a shared machine cost
-    # far more than they save.
+    # One BLAS thread (already so inside ``run``; repeated for callers of this alone).
     with threadpool_limits(limits=1, user_api="blas"):
         model.fit(X, y)
         scores = score(model, X_test)
@@ -159,6 +158,20 @@ def run(
     progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Run the experiment ``config`` on ``dataset`` (see the module docstring)."""
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread throughout: the metrics' matrix products are small, and a second
+    # spinning BLAS thread doubled their CPU time without shortening the run.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(config, dataset, progress=progress)
+
+
+def _run(
+    config: ExperimentConfig,
+    dataset: PilotDataset,
+    *,
+    progress: ProgressCallback | None,
+) -> RunResult:
     warnings: list[str] = []
     n_models = len(config.models)
     kfold = config.splits.kfold
