@@ -28,7 +28,7 @@ Schema outline (``bundle_version`` 1)::
     optimism[]        model, metric, temporal, kfold, difference (kfold - temporal)
     fairness          the fairness audit's JSON (whatworks_analytics.fairness) or null
     circumstances[]   dimension, group, n, positives, base_rate, flagged, precision, recall,
-                      roc_auc, too_small
+                      roc_auc, precision_ci, recall_ci ([low, high] or null), too_small
     ethics            passed, items[] {id, title, question, answer, note}
     verdict           status, sentence, model, success, criteria[], fairness,
                       fairness_checks[], ethics_passed
@@ -161,6 +161,10 @@ class SubgroupModel(_Strict):
     precision: float | None
     recall: float | None
     roc_auc: float | None
+    #: ``[low, high]`` percentile bootstrap interval; ``None`` when not computed or undefined
+    #: (bundles written before intervals were added have neither field).
+    precision_ci: list[float] | None = None
+    recall_ci: list[float] | None = None
     too_small: bool
 
 

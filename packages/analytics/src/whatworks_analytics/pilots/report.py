@@ -64,6 +64,16 @@ def _est(e: Any, digits: int = 2) -> str:
     return f"{_num(e.value, digits)} ({_num(e.low, digits)} to {_num(e.high, digits)})"
 
 
+def _confidence(bundle: ResultBundle) -> str:
+    return f"{100 * bundle.config['bootstrap']['confidence']:g}%"
+
+
+def _with_interval(value: float | None, interval: Sequence[float] | None) -> str:
+    if value is None or interval is None:
+        return _num(value)
+    return f"{_num(value)} ({_num(interval[0])} to {_num(interval[1])})"
+
+
 def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """An accessible table; the first cell of each row is its row header."""
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in header)
@@ -118,7 +128,7 @@ def _verdict_section(bundle: ResultBundle) -> str:
             f"escalate; of every 10 who escalated, {m.of_10_escalated} were flagged.</p>"
         )
     combine = bundle.config["success"]["combine"]
-    level = f"{100 * bundle.config['bootstrap']['confidence']:g}%"
+    level = _confidence(bundle)
     return (
         f'<p class="verdict status-{_e(v.status)}" id="verdict">{_e(v.sentence)}</p>{tens}'
         "<h2>Pre-registered criteria</h2>"
@@ -446,15 +456,16 @@ def _circumstances_section(bundle: ResultBundle) -> str:
             f"{c.n:,}",
             _pct(c.base_rate),
             f"{c.flagged:,}",
-            _num(c.precision),
-            _num(c.recall),
+            _with_interval(c.precision, c.precision_ci),
+            _with_interval(c.recall, c.recall_ci),
             _num(c.roc_auc),
             "too small" if c.too_small else "—",
         ]
         for c in bundle.circumstances
     ]
     return "<h2>In what circumstances</h2>" + _table(
-        f"Performance of {bundle.verdict.model} by circumstance (pooled temporal validation)",
+        f"Performance of {bundle.verdict.model} by circumstance (pooled temporal validation; "
+        f"precision and recall with {_confidence(bundle)} intervals)",
         ["Group", "n", "Base rate", "Flagged", "Precision", "Recall", "ROC AUC", "Note"],
         rows,
     )

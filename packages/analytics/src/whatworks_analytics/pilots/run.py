@@ -346,6 +346,9 @@ def _run(
     circumstances = performance_by(
         audit_rows.with_columns(involvement["prior_involvement"]),
         min_n=config.fairness.min_group_size,
+        replicates=boot.replicates,
+        confidence=boot.confidence,
+        seed=derived_seed(seed, "bootstrap", "circumstances"),
     )
     clock.step("circumstances")
 
