@@ -3,7 +3,7 @@
 Target (issue 8): 300 votes/s sustained from 50 concurrent clients, none lost.
 
     uv run --frozen python benchmarks/bench_forum_votes.py [--clients 50] [--votes 6000]
-        [--statements 60] [--threads 16] [--port 8765]
+        [--statements 60] [--threads 16] [--processes 2] [--port 8765]
 
 Makes a fresh SQLite database (WAL) in a temporary folder (WHATWORKS_VAR_DIR), creates one
 open conversation with anonymous voting, then starts the real platform in a subprocess
@@ -125,7 +125,9 @@ class Client:
         self.token = match.group(1).decode()
 
 
-def run(*, clients: int, votes: int, statements: int, threads: int, port: int) -> int:
+def run(
+    *, clients: int, votes: int, statements: int, threads: int, processes: int, port: int
+) -> int:
     folder = Path(tempfile.mkdtemp(prefix="bench-forum-"))
     setup(folder, statements)
     env = {
@@ -145,6 +147,8 @@ def run(*, clients: int, votes: int, statements: int, threads: int, port: int) -
             str(port),
             "--threads",
             str(threads),
+            "--processes",
+            str(processes),
         ],
         cwd=ROOT,
         env=env,
@@ -219,7 +223,10 @@ def run(*, clients: int, votes: int, statements: int, threads: int, port: int) -
     latencies.sort()
     p50 = statistics.median(latencies) if latencies else 0.0
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0
-    print(f"cores: {os.cpu_count()}, clients: {clients}, waitress threads: {threads}")
+    print(
+        f"cores: {os.cpu_count()}, clients: {clients}, web processes: {processes}, "
+        f"waitress threads each: {threads}"
+    )
     print(f"votes accepted (303): {total} of {clients * per_client} sent in {elapsed:.2f} s")
     print(
         f"throughput: {rate:.0f} votes/s; latency p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
@@ -238,6 +245,7 @@ def main() -> int:
     parser.add_argument("--votes", type=int, default=6000)
     parser.add_argument("--statements", type=int, default=60)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     return run(
@@ -245,6 +253,7 @@ def main() -> int:
         votes=args.votes,
         statements=args.statements,
         threads=args.threads,
+        processes=args.processes,
         port=args.port,
     )
 

@@ -10,6 +10,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -232,3 +233,58 @@ def test_manage_py_still_works(tmp_path: Path) -> None:
 def test_demo_only_refuses_an_unknown_part(migrated_var: Path) -> None:
     result = run(["demo", "--only", "evidence,nonsense"], migrated_var)
     assert_one_line_problem(result, "No demo content for nonsense", "choose from")
+
+
+def _children(pid: int) -> list[str]:
+    """Command lines of the processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_serve_runs_several_web_processes_on_one_port(migrated_var: Path) -> None:
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "whatworks.cli", "serve", "--no-worker"),
+            *("--processes", "2", "--port", str(port)),
+        ],
+        env={**clean, "WHATWORKS_VAR_DIR": str(migrated_var)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.3)
+        helpers = [c for c in _children(server.pid) if "--listen-fd" in c]
+        assert len(helpers) == 1, _children(server.pid)
+        for _ in range(20):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
+                assert r.status == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=60)
+    assert not [c for c in _children(server.pid) if "--listen-fd" in c]

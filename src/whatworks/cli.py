@@ -8,9 +8,11 @@ says what is wrong and what to do, with exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -106,7 +108,28 @@ def _call(command: str, *args: str, **options: Any) -> None:
 # --- commands ------------------------------------------------------------------------
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or one line saying why there can be none."""
+    try:
+        return socket.create_server((host, port), backlog=1024)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliProblem(
+                f"port {port} on {host} is already in use: stop the program using it "
+                f"or choose another port, e.g. PORT={port + 1} make demo."
+            ) from None
+        raise CliProblem(f"cannot listen on {host}:{port} ({exc.strerror}).") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve with waitress in ``--processes`` processes sharing one listening socket.
+
+    One Python process runs one request at a time however many threads it has (the GIL),
+    so to use several cores the first process binds the socket and starts the others with
+    ``--listen-fd``; the kernel hands each new connection to one of them.
+    """
+    if args.listen_fd is not None:
+        return _serve_inherited(args)
     _setup()
     _check_database()
     pending = _run_guarded(_pending_migrations)
@@ -115,26 +138,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"the database needs {len(pending)} migration(s) first: run `whatworks migrate` "
             "(or `make demo` for a demo)."
         )
+    if args.processes < 1:
+        raise CliProblem(f"--processes must be 1 or more, not {args.processes}.")
     _call("collectstatic", interactive=False, verbosity=0)
     from waitress import create_server
 
     from whatworks.config.wsgi import application
 
-    try:
-        server = create_server(application, host=args.host, port=args.port, threads=args.threads)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise CliProblem(
-                f"port {args.port} on {args.host} is already in use: stop the program using it "
-                f"or choose another port, e.g. PORT={args.port + 1} make demo."
-            ) from None
-        raise CliProblem(f"cannot listen on {args.host}:{args.port} ({exc.strerror}).") from None
-    supervisor = None if args.no_worker else WorkerSupervisor()
-    if supervisor:
-        supervisor.start()
+    sock = _listen(args.host, args.port)
+    server = create_server(application, sockets=[sock], threads=args.threads)
+    children = [
+        ChildSupervisor(
+            f"web process {n}",
+            [
+                "serve",
+                "--listen-fd",
+                str(sock.fileno()),
+                "--threads",
+                str(args.threads),
+            ],
+            pass_fds=(sock.fileno(),),
+        )
+        for n in range(2, args.processes + 1)
+    ]
+    if not args.no_worker:
+        children.append(ChildSupervisor("embedded worker", ["worker"]))
+    for child in children:
+        child.start()
+    processes = "" if args.processes == 1 else f", {args.processes} web processes"
     print(
         f"whatworks is running on http://{args.host}:{args.port}/ "
-        f"({'without' if args.no_worker else 'with'} an embedded worker). Press Ctrl+C to stop.",
+        f"({'without' if args.no_worker else 'with'} an embedded worker{processes}). "
+        "Press Ctrl+C to stop.",
         flush=True,
     )
     try:
@@ -143,33 +178,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
-        if supervisor:
-            supervisor.stop()
+        for child in children:
+            child.stop()
     return 0
 
 
-class WorkerSupervisor:
-    """Runs ``whatworks worker`` as a child process and restarts it if it dies."""
+def _serve_inherited(args: argparse.Namespace) -> int:
+    """A further web process: serve on the socket the first process bound and passed."""
+    _setup()
+    from waitress import create_server
 
-    def __init__(self) -> None:
+    from whatworks.config.wsgi import application
+
+    sock = socket.socket(fileno=args.listen_fd)
+    server = create_server(application, sockets=[sock], threads=args.threads)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()  # until the first process stops it with SIGTERM
+    return 0
+
+
+class ChildSupervisor:
+    """Runs a ``whatworks`` subcommand as a child process and restarts it if it dies."""
+
+    def __init__(self, name: str, argv: list[str], pass_fds: Sequence[int] = ()) -> None:
+        self.name = name
+        self.argv = argv
+        self.pass_fds = tuple(pass_fds)
         self.process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+        self._thread = threading.Thread(target=self._watch, name=f"{name} supervisor", daemon=True)
 
     def start(self) -> None:
         self._spawn()
         self._thread.start()
 
     def _spawn(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "whatworks.cli", "worker"], env=os.environ.copy()
+        self.process = subprocess.Popen(  # noqa: S603 (our own subcommands, built above)
+            [sys.executable, "-m", "whatworks.cli", *self.argv],
+            env=os.environ.copy(),
+            pass_fds=self.pass_fds,
         )
 
     def _watch(self) -> None:
         while not self._stopping.wait(2.0):
             if self.process is not None and self.process.poll() is not None:
                 print(
-                    f"whatworks: the embedded worker exited ({self.process.returncode}); "
+                    f"whatworks: the {self.name} exited ({self.process.returncode}); "
                     "starting it again.",
                     file=sys.stderr,
                     flush=True,
@@ -298,7 +352,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "8")))
+    serve.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("WEB_PROCESSES", "1")),
+        help="Web processes sharing the port (one per core uses every core).",
+    )
     serve.add_argument("--no-worker", action="store_true", help="Serve the web app only.")
+    serve.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(handler=cmd_serve)
 
     worker = sub.add_parser("worker", help="Run a background task worker.")
