@@ -76,3 +76,37 @@ def test_voting_on_a_phone(phone_page: Any) -> None:
     button.click()
     expect(phone_page.locator(".vote-card__progress")).to_contain_text("voted on 1 of 5")
     assert Vote.objects.get().value == 0
+
+
+def test_staff_set_up_edit_and_open_conversations(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+
+    voted = make_conversation()
+    fill(voted)
+    UserFactory(email="facilitator@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("facilitator@example.test", PASSWORD)
+    visit("/forum/staff/")
+    visit("/forum/staff/new/")
+    page.get_by_label("Question").fill("Should risk scores be shown to families?")
+    page.get_by_label("Opens at").fill("2099-01-10 09:00")
+    page.get_by_label("Closes at (optional)").fill("2099-01-01 09:00")
+    page.get_by_label("Opening statements").fill("Too short\nFamilies have a right to see it.")
+    page.get_by_role("button", name="Set up the conversation").click()
+    page.wait_for_load_state()
+    summary = page.get_by_role("alert").inner_text()
+    assert "The closing date must be after the opening date." in summary
+    assert "Line 1: write a statement of at least 10 characters." in summary
+    assert_accessible(page)
+    page.get_by_label("Closes at (optional)").fill("2099-02-01 09:00")
+    page.get_by_label("Opening statements").fill(
+        "Families have a right to see it.\nScores shown to families would frighten them."
+    )
+    page.get_by_role("button", name="Set up the conversation").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text("Should risk scores be shown to families?")
+    page.get_by_role("button", name="Open the conversation now").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Close the conversation now")).to_be_visible()
+    visit("/forum/should-risk-scores-be-shown-to-families/edit/")
+    visit(f"/forum/{voted.slug}/edit/")
+    expect(page.get_by_label("Question")).to_be_disabled()

@@ -35,9 +35,13 @@ def _user(request: HttpRequest) -> User:
 
 
 def _anon_key(request: HttpRequest) -> str:
+    """The browser's participant id from its signed cookie (read once per request)."""
     if request.user.is_authenticated:
         return ""
-    return request.get_signed_cookie(ANON_COOKIE, default="", salt=ANON_SALT) or ""
+    if not hasattr(request, "_forum_anon_key"):
+        key = request.get_signed_cookie(ANON_COOKIE, default="", salt=ANON_SALT) or ""
+        request._forum_anon_key = key  # type: ignore[attr-defined]
+    return str(request._forum_anon_key)  # type: ignore[attr-defined]
 
 
 def _remember_browser(request: HttpRequest, response: HttpResponse, key: str) -> HttpResponse:
