@@ -119,3 +119,49 @@ def test_answer_page_fits_a_phone(phone_page: Any) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+
+
+def test_bounces_page_reports_unmatched_addresses(visit: Any, page: Any, sign_in: Any) -> None:
+    user = researcher()
+    sign_in(user.email, PASSWORD)
+    poll = make_poll()
+    invitation, _ = make_invitation(poll=poll, member=make_member(email="gone@example.test"))
+    visit(f"/panel/manage/polls/{poll.slug}/bounces/")
+    page.get_by_label("Bounced e-mail addresses").fill("gone@example.test\nnobody@example.test")
+    page.get_by_role("button", name="Mark bounced").click()
+    page.wait_for_load_state()
+    assert "1 invitation marked bounced" in page.get_by_role("status").inner_text()
+    assert "nobody@example.test" in page.get_by_role("status").inner_text()
+    assert_accessible(page)
+    invitation.refresh_from_db()
+    assert invitation.disposition == "bounced"
+    page.get_by_role("button", name="Mark bounced").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+
+
+def test_study_page_links_a_project_and_offers_the_handover(
+    visit: Any, page: Any, sign_in: Any
+) -> None:
+    from tests.panel.test_handover import rounds_project, two_wave_study
+
+    user = researcher()
+    project = rounds_project(user)
+    study = two_wave_study()
+    sign_in(user.email, PASSWORD)
+    visit(f"/panel/manage/studies/{study.slug}/")
+    page.get_by_label("Research project identifier").fill("WWC-1999-0001")
+    page.get_by_role("button", name="Save the research project").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Research project identifier").fill(project.reference)
+    page.get_by_role("button", name="Save the research project").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_label("Pre-registered outcome this change measures").select_option("wellbeing")
+    page.get_by_role("button", name="Send to the results report").click()
+    page.wait_for_load_state()
+    assert page.url.rstrip("/").endswith(f"/research/{project.reference}/results/1")
+    assert_accessible(page)

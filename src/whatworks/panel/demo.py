@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 from typing import Any, Protocol
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from whatworks.panel.models import (
     Question,
     Response,
     Sex,
+    Study,
     WorkforceRole,
     YearsInPractice,
 )
@@ -288,6 +290,12 @@ def _wellbeing_study(members: list[PanelMember], rng: random.Random, now: Any) -
         slug="demo-schwartz-rounds",
         description="Before and after a year of Schwartz Rounds at four sites.",
     )
+    # the registry's demo has the matching project (loaded first, in app order); link to it
+    project = (
+        apps.get_model("registry", "Project").objects.filter(title=SCHWARTZ_PROJECT_TITLE).first()
+    )
+    if project is not None:
+        Study.objects.filter(pk=study.pk).update(registry_project=project)
     cohort = rng.sample(members, 320)
     text = consent.current()
     ConsentRecord.objects.bulk_create(
@@ -326,6 +334,10 @@ def _wellbeing_study(members: list[PanelMember], rng: random.Random, now: Any) -
         _respond(poll, cohort, answer_for, rng=random.Random(SEED + wave), rate=0.8, when=when)
         poll_close(actor=None, poll=poll)
         Poll.objects.filter(pk=poll.pk).update(opened_at=when, closed_at=when + timedelta(days=14))
+
+
+#: The registry demo's project that the demo wellbeing study reports to.
+SCHWARTZ_PROJECT_TITLE = "Schwartz Rounds and social worker wellbeing"
 
 
 def load(*, stdout: Writer) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -204,3 +209,106 @@ def parse_answers(poll: Poll, data: QueryDict) -> dict[int, Any]:
         else:
             answers[question.pk] = data.get(name, "")
     return answers
+
+
+class StudyLinkForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Research project identifier"),
+        max_length=20,
+        required=False,
+        help_text=_("As in the research registry, e.g. WWC-2026-0003. Leave empty to unlink."),
+    )
+
+
+class StudyExportForm(forms.Form):
+    """Which registered protocol version and which pre-registered outcome the change answers."""
+
+    protocol_version = forms.TypedChoiceField(
+        label=_("Registered protocol version"), coerce=int, choices=()
+    )
+    outcome = forms.ChoiceField(label=_("Pre-registered outcome this change measures"), choices=())
+
+    def __init__(
+        self,
+        *args: Any,
+        versions: tuple[int, ...] = (),
+        outcomes: tuple[tuple[str, str], ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        version_field = self.fields["protocol_version"]
+        outcome_field = self.fields["outcome"]
+        assert isinstance(version_field, forms.TypedChoiceField)
+        assert isinstance(outcome_field, forms.ChoiceField)
+        version_field.choices = [(n, f"Version {n}") for n in versions]
+        outcome_field.choices = list(outcomes)
+
+
+#: Largest CSV of bounced addresses accepted, in bytes.
+BOUNCE_FILE_MAX_BYTES = 1024 * 1024
+
+
+class BounceForm(forms.Form):
+    addresses = forms.CharField(
+        label=_("Bounced e-mail addresses"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("One or more addresses, separated by new lines, commas or spaces."),
+    )
+    file = forms.FileField(
+        label=_("Or a CSV file of bounced addresses (optional)"),
+        required=False,
+        help_text=_("Every cell that is an e-mail address is read; other cells are ignored."),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return ""
+        if upload.size > BOUNCE_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 1 MB."))
+        try:
+            return str(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pasted = data.get("addresses") or ""
+        if not pasted.strip() and not data.get("file") and "file" not in self.errors:
+            raise forms.ValidationError(_("Paste some addresses or choose a CSV file."))
+        emails, not_addresses = parse_addresses(pasted, strict=True)
+        from_file, _ignored = parse_addresses(data.get("file") or "", strict=False)
+        data["emails"] = list(dict.fromkeys([*emails, *from_file]))
+        data["not_addresses"] = not_addresses
+        if not data["emails"] and not self.errors:
+            raise forms.ValidationError(_("No e-mail addresses were found."))
+        return data
+
+
+_ADDRESS_SPLIT = re.compile(r"[\s,;]+")
+
+
+def parse_addresses(text: str, *, strict: bool) -> tuple[list[str], list[str]]:
+    """E-mail addresses in ``text`` (lower-cased, once each, in order) and what is not one.
+
+    The text is read as CSV (a pasted list is a one-column CSV), each cell split on spaces,
+    commas and semicolons.  With ``strict`` every other word is reported as not an address;
+    otherwise only words with an "@" are (CSV headers and other columns are ignored).
+    """
+    found: list[str] = []
+    bad: list[str] = []
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            for word in _ADDRESS_SPLIT.split(cell):
+                word = word.strip().strip("<>\"'()[]").strip()
+                if not word:
+                    continue
+                try:
+                    validate_email(word)
+                except ValidationError:
+                    if strict or "@" in word:
+                        bad.append(word[:200])
+                    continue
+                found.append(word.lower())
+    return list(dict.fromkeys(found)), list(dict.fromkeys(bad))

@@ -76,6 +76,16 @@ class Study(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
+    #: The research registry's project whose results report this study's change fills
+    #: (through ``registry_handover``, the panel's one crossing into the registry).
+    registry_project = models.ForeignKey(
+        "registry.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="panel_studies",
+        verbose_name=_("research project"),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

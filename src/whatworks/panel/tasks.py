@@ -16,6 +16,16 @@ def send_reminders(poll_id: int) -> int:
     return reminders_send(poll_id=poll_id)
 
 
+@task()
+def apply_retention() -> dict[str, int]:
+    """The panel's retention rules, daily (``whatworks manage panel_retention`` from cron)."""
+    from dataclasses import asdict
+
+    from whatworks.panel.services import panel_retention_apply
+
+    return asdict(panel_retention_apply(actor=None))
+
+
 def schedule_reminders(*, poll_id: int, every_days: int, count: int) -> None:
     """Queue ``count`` reminder runs, ``every_days`` apart (call in ``on_commit``)."""
     now = timezone.now()

@@ -27,6 +27,10 @@ urlpatterns = [
     path("manage/polls/<slug:slug>/questions/", manage.question_add, name="question_add"),
     path("manage/polls/<slug:slug>/status/", manage.poll_status, name="poll_status"),
     path("manage/polls/<slug:slug>/invite/", manage.invite, name="invite"),
+    path("manage/polls/<slug:slug>/bounces/", manage.bounces, name="bounces"),
     path("manage/scales/new/", manage.scale_create, name="scale_create"),
     path("manage/studies/<slug:slug>/", manage.study_detail, name="study_detail"),
+    path("manage/studies/<slug:slug>/project/", manage.study_link, name="study_link"),
+    path("manage/studies/<slug:slug>/bundle.json", manage.study_bundle, name="study_bundle"),
+    path("manage/studies/<slug:slug>/export/", manage.study_export, name="study_export"),
 ]

@@ -203,6 +203,12 @@ WHATWORKS_EVENTS_RETENTION_DAYS = int(os.environ.get("WHATWORKS_EVENTS_RETENTION
 #: Largest attachment to an application, in megabytes.
 WHATWORKS_CALLS_MAX_UPLOAD_MB = float(os.environ.get("WHATWORKS_CALLS_MAX_UPLOAD_MB", "5"))
 
+# Panel retention (days): unconfirmed sign-ups are deleted; members who left lose their
+# identity (answers stay, anonymised); invitations to long-closed polls lose their link.
+WHATWORKS_PANEL_UNCONFIRMED_DAYS = int(os.environ.get("WHATWORKS_PANEL_UNCONFIRMED_DAYS", "30"))
+WHATWORKS_PANEL_LEFT_DAYS = int(os.environ.get("WHATWORKS_PANEL_LEFT_DAYS", "90"))
+WHATWORKS_PANEL_CLOSED_POLL_DAYS = int(os.environ.get("WHATWORKS_PANEL_CLOSED_POLL_DAYS", "180"))
+
 # Pilots.
 #: The HMAC-SHA256 key that pseudonymises child ids on upload (a deployment secret).
 WHATWORKS_PSEUDONYM_KEY = env.pseudonym_key(required=False)

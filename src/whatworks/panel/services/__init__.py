@@ -8,8 +8,10 @@ from whatworks.panel.services.answering import (
     response_save,
 )
 from whatworks.panel.services.invitations import (
+    BounceReport,
     InviteSelection,
     invitation_mark_bounced,
+    invitations_mark_bounced,
     invitations_send,
     reminders_send,
 )
@@ -32,14 +34,18 @@ from whatworks.panel.services.polls import (
     scale_score,
     study_create,
 )
+from whatworks.panel.services.retention import RetentionReport, panel_retention_apply
 
 __all__ = [
     "AnswerError",
+    "BounceReport",
     "InviteSelection",
+    "RetentionReport",
     "clean_answers",
     "invitation_mark_bounced",
     "invitation_open",
     "invitation_opt_out",
+    "invitations_mark_bounced",
     "invitations_send",
     "member_anonymise",
     "member_confirm",
@@ -49,6 +55,7 @@ __all__ = [
     "member_leave",
     "member_set_consent",
     "member_update_profile",
+    "panel_retention_apply",
     "poll_close",
     "poll_create",
     "poll_open",

@@ -200,3 +200,50 @@ def invitation_mark_bounced(*, actor: User | None, invitation: Invitation) -> In
     invitation.save(update_fields=["disposition"])
     audit_record(actor=actor, action="panel.invitation_bounced", target=invitation)
     return invitation
+
+
+@dataclass(frozen=True)
+class BounceReport:
+    """What marking bounces did: changed, matched but left as they were, matched nothing."""
+
+    marked: int
+    unchanged: int
+    unmatched: tuple[str, ...]
+
+
+@transaction.atomic
+def invitations_mark_bounced(
+    *, actor: User | None, poll: Poll, emails: Sequence[str]
+) -> BounceReport:
+    """Mark the poll's invitations to these addresses bounced (from a mail server's report).
+
+    Only invitations still at "invited" change: one that was opened, answered or opted out
+    reached its member.  The audit entry keeps counts, never the addresses.
+    """
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    found = list(
+        Invitation.objects.filter(poll=poll, member__email__in=wanted).values_list(
+            "pk", "member__email", "disposition"
+        )
+    )
+    matched = {email for _, email, _ in found}
+    due = [pk for pk, _, disposition in found if disposition == Invitation.Disposition.INVITED]
+    marked = Invitation.objects.filter(pk__in=due).update(
+        disposition=Invitation.Disposition.BOUNCED
+    )
+    report = BounceReport(
+        marked=marked,
+        unchanged=len(found) - marked,
+        unmatched=tuple(e for e in wanted if e not in matched),
+    )
+    audit_record(
+        actor=actor,
+        action="panel.invitations_bounced",
+        target=poll,
+        changes={
+            "marked": report.marked,
+            "unchanged": report.unchanged,
+            "unmatched": len(report.unmatched),
+        },
+    )
+    return report

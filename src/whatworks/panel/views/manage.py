@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.core.models import User
-from whatworks.panel import results, selectors, services, study_results
+from whatworks.panel import registry_handover, results, selectors, services, study_results
 from whatworks.panel.errors import PanelError
-from whatworks.panel.forms import InviteForm, PollForm, QuestionForm, ScaleForm
-from whatworks.panel.models import Study
+from whatworks.panel.forms import (
+    BounceForm,
+    InviteForm,
+    PollForm,
+    QuestionForm,
+    ScaleForm,
+    StudyExportForm,
+    StudyLinkForm,
+)
+from whatworks.panel.models import Poll, Study
 
 PERM = "panel.change_poll"
 
@@ -160,12 +170,183 @@ def scale_create(request: HttpRequest) -> HttpResponse:
     return render(request, "panel/scale_form.html", {"form": form})
 
 
-@require_GET
-@require_permission(PERM)
-def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    study = selectors.study_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+def _export_form(
+    target: registry_handover.RegistryTarget | None, data: QueryDict | None = None
+) -> StudyExportForm:
+    return StudyExportForm(
+        data,
+        versions=target.versions if target else (),
+        outcomes=target.outcomes if target else (),
+    )
+
+
+def _study_page(
+    request: HttpRequest,
+    slug: str,
+    *,
+    link_form: StudyLinkForm | None = None,
+    export_form: StudyExportForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    study = selectors.study_get_for_user(user=user, slug=slug)
+    project = study.registry_project
+    # a project that is not public is named only to those the registry shows it to
+    target = (
+        registry_handover.target_for(study)
+        if registry_handover.may_see_project(user, project)
+        else None
+    )
     return render(
         request,
         "panel/study_detail.html",
-        {"study": study, "change": study_results.wave_change(study)},
+        {
+            "study": study,
+            "change": study_results.wave_change(study),
+            "target": target,
+            "hidden_project": project is not None and target is None,
+            "on_team": registry_handover.on_project_team(user, project),
+            "link_form": link_form
+            or StudyLinkForm(initial={"reference": target.reference if target else ""}),
+            "export_form": export_form or _export_form(target),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@require_permission(PERM)
+def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _study_page(request, slug)
+
+
+@require_POST
+@require_permission(PERM)
+def study_link(request: HttpRequest, slug: str) -> HttpResponse:
+    study = selectors.study_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+    form = StudyLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            registry_handover.study_link_project(
+                actor=request.user,  # type: ignore[arg-type]
+                study=study,
+                reference=form.cleaned_data["reference"],
+            )
+        except PanelError as error:
+            form.add_error("reference", error.message)
+        else:
+            messages.success(request, _("The study's research project is saved."))
+            return redirect("panel:study_detail", slug=study.slug)
+    return _study_page(request, slug, link_form=form, status=400)
+
+
+def _export_target(
+    request: HttpRequest, slug: str
+) -> tuple[Study, registry_handover.RegistryTarget]:
+    study = selectors.study_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+    target = registry_handover.target_for(study)
+    if (
+        target is None
+        or not target.versions
+        or not registry_handover.on_project_team(request.user, study.registry_project)
+    ):
+        raise Http404("This study has no registered research project of yours to report to.")
+    return study, target
+
+
+@require_GET
+@require_permission(PERM)
+def study_bundle(request: HttpRequest, slug: str) -> HttpResponse:
+    """The change as the registry's result bundle (JSON), to keep or paste by hand.
+
+    ``?protocol_version=N&outcome=KEY`` choose what it answers; by default the latest
+    registered version and its first outcome.
+    """
+    study, target = _export_target(request, slug)
+    form = _export_form(target, request.GET or None)
+    if form.is_bound:
+        if not form.is_valid():
+            raise Http404("No such protocol version or outcome.")
+        version, outcome = form.cleaned_data["protocol_version"], form.cleaned_data["outcome"]
+    elif target.outcomes:
+        version, outcome = target.versions[0], target.outcomes[0][0]
+    else:
+        raise Http404("The protocol names no outcomes.")
+    try:
+        bundle = registry_handover.study_bundle(
+            study=study, protocol_version=version, outcome=outcome
+        )
+    except PanelError as error:
+        raise Http404(error.message) from None
+    response = HttpResponse(
+        json.dumps(bundle, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{study.slug}-results-bundle.json"'
+    return response
+
+
+@require_POST
+@require_permission(PERM)
+def study_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """Send the change to the linked project's draft results report in the registry."""
+    study, target = _export_target(request, slug)
+    form = _export_form(target, request.POST)
+    if form.is_valid():
+        try:
+            report = registry_handover.study_results_send(
+                actor=request.user,  # type: ignore[arg-type]
+                study=study,
+                protocol_version=form.cleaned_data["protocol_version"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The change is in the draft results report of %(ref)s.")
+                % {"ref": target.reference},
+            )
+            return redirect(report.get_absolute_url())
+    return _study_page(request, slug, export_form=form, status=400)
+
+
+def _bounce_page(
+    request: HttpRequest,
+    poll: Poll,
+    form: BounceForm,
+    *,
+    report: services.BounceReport | None = None,
+    not_addresses: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "panel/bounces.html",
+        {"poll": poll, "form": form, "report": report, "not_addresses": not_addresses or []},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("panel.add_invitation")
+def bounces(request: HttpRequest, slug: str) -> HttpResponse:
+    """Mark a poll's invitations bounced from a pasted list or a CSV of addresses."""
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    if request.method != "POST":
+        return _bounce_page(request, poll, BounceForm())
+    form = BounceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _bounce_page(request, poll, form, status=400)
+    report = services.invitations_mark_bounced(
+        actor=request.user,  # type: ignore[arg-type]
+        poll=poll,
+        emails=form.cleaned_data["emails"],
+    )
+    return _bounce_page(
+        request,
+        poll,
+        BounceForm(),
+        report=report,
+        not_addresses=form.cleaned_data["not_addresses"],
     )
