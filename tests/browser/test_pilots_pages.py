@@ -100,3 +100,43 @@ def test_outsiders_get_404(visit: Any, sign_in: Any) -> None:
     )
     sign_in(other.email, PASSWORD)
     visit(f"/pilots/{pilot.pk}/", expect_status=404)
+
+
+def test_start_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+    from tests.pilots.factories import config_yaml
+    from tests.registry.factories import draft_project, registered_project
+    from whatworks.pilots.models import Pilot
+
+    researcher = UserFactory(email="s@example.test", roles=frozenset({Role.RESEARCHER}))
+    project = registered_project(author=researcher)
+    draft = draft_project(author=researcher)
+    authority = OrganisationFactory()
+    sign_in(researcher.email, PASSWORD)
+    visit("/pilots/")
+    page.get_by_role("link", name="Start a pilot").click()
+    page.wait_for_load_state()
+    visit("/pilots/new/")
+    assert "The protocol must first be registered" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name=f"Register the protocol of {draft.reference}").is_visible()
+    page.get_by_role("button", name="Start the pilot").click()
+    page.wait_for_load_state()
+    summary = page.get_by_role("alert").inner_text()
+    assert "There is a problem" in summary and "Choose the research project." in summary
+    assert "Enter the experiment config." in summary
+    assert_accessible(page)
+
+    page.get_by_label("Research project").select_option(
+        label=f"{project.reference} {project.title}"
+    )
+    page.get_by_label("Local authority").select_option(label=authority.name)
+    page.get_by_label("Title").fill("Escalation pilot")
+    page.get_by_label("Registered protocol version").select_option(index=1)
+    page.get_by_label("Experiment config (YAML)").fill(config_yaml())
+    page.get_by_role("button", name="Start the pilot").click()
+    page.wait_for_load_state()
+    pilot = Pilot.objects.get()
+    assert page.url.endswith(pilot.get_absolute_url())
+    main = page.locator("main").inner_text()
+    assert "Escalation pilot" in main and "Fixed in" in main
+    assert_accessible(page)

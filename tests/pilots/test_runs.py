@@ -1,13 +1,22 @@
-"""Background runs: end to end, cancel, a dead worker's run shown failed and restartable."""
+"""Background runs: end to end, cancel, and a real worker process killed (SIGKILL) in the
+middle of a run: its run is shown failed with the reason and can be started again."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -19,7 +28,7 @@ from tests.pilots.factories import (
     zip_of,
 )
 from whatworks.core.models import AuditEntry
-from whatworks.core.tasks_support import WorkerLostError, make_worker
+from whatworks.core.tasks_support import make_worker
 from whatworks.pilots.models import Dataset, Run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,11 +44,11 @@ def run_queued_tasks() -> None:
     make_worker(worker_id="test-worker", batch=True, interval=0).run()
 
 
-def _pilot_with_dataset(client, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _pilot_with_dataset(client, tmp_path: Path, referrals: int = 1500):  # type: ignore[no-untyped-def]
     pilot = make_pilot()
     analyst = analyst_of(pilot)
     client.force_login(analyst)
-    folder = synthetic_folder(tmp_path / "data")
+    folder = synthetic_folder(tmp_path / "data", referrals=referrals)
     client.post(
         reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}),
         {"dataset": SimpleUploadedFile("data.zip", zip_of(folder))},
@@ -102,23 +111,121 @@ def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore
     assert "Start it again" in page
 
 
-def test_a_run_whose_worker_died_is_failed_and_can_start_again(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    pilot, dataset = _pilot_with_dataset(client, tmp_path)
+def _worker_env() -> dict[str, str]:
+    """The environment of a real ``whatworks worker`` process on this test database."""
+    from django.conf import settings
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{settings_dict['NAME']}"
+    else:
+        url = (
+            f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
+            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "whatworks.config.settings.test",
+        "PRIVATE_DATA_ROOT": str(settings.PRIVATE_DATA_ROOT),
+        "WHATWORKS_PSEUDONYM_KEY": str(settings.WHATWORKS_PSEUDONYM_KEY),
+        "WHATWORKS_WORKER_HEARTBEAT": "0.3",
+        "WHATWORKS_WORKER_LOST_AFTER": "1.5",
+    }
+
+
+@contextmanager
+def _writes_held() -> Iterator[None]:
+    """Hold the database's writes from another connection, so that a worker in the middle
+    of a run stays there (its next progress write waits) until it is killed."""
+    if connection.vendor == "sqlite":
+        holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=20, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("LOCK TABLE core_taskrecord, pilots_run IN EXCLUSIVE MODE")
+            yield
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def _wait_for(condition, what: str, timeout: float = 300) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+WORKER = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
+
+
+@pytest.mark.slow
+def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
+    client, tmp_path: Path, settings: Any
+) -> None:  # type: ignore[no-untyped-def]
+    # Big enough that the run takes a while; the held writes make "mid-run" certain.
+    pilot, dataset = _pilot_with_dataset(client, tmp_path, referrals=30000)
     _start(client, pilot, dataset)
     run = Run.objects.select_related("task_record").get()
-    # The worker claimed it and died: the reaper marks the queue's task failed.
-    result = DBTaskResult.objects.get(pk=run.task_record.task_id)
-    result.claim("dead-worker")
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
-    result.set_failed(WorkerLostError("The worker running this task stopped without finishing it."))
+    assert run.task_record is not None
+    worker = subprocess.Popen(WORKER, env=_worker_env())
+    try:
+        _wait_for(
+            lambda: Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).exists(),
+            "the worker to start the run",
+        )
+        with _writes_held():
+            assert Run.objects.get(pk=run.pk).status == Run.Status.RUNNING
+            assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "RUNNING"
+            time.sleep(0.3)  # the worker reaches its next write and waits there
+            assert worker.poll() is None, "the worker is still in the run"
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == -signal.SIGKILL
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING and run.bundle is None, "nobody finished it"
+    assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "RUNNING"
     page = client.get(run.get_absolute_url()).content.decode()
-    assert "Failed" in page and "stopped without finishing" in page and "Start it again" in page
-    response = _start(client, pilot, dataset)
-    assert Run.objects.count() == 2
+    assert "Running" in page and "Start it again" not in page
+
+    # The next live worker (here in this process) reaps the task of the one that stopped
+    # beating, at its start.
+    settings.WHATWORKS_WORKER_LOST_AFTER_SECONDS = 1.5
+    time.sleep(2)  # longer than WHATWORKS_WORKER_LOST_AFTER
     run_queued_tasks()
+
+    assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "FAILED"
+    assert AuditEntry.objects.filter(action="task.worker_lost").count() == 1
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "Failed" in page and "stopped without finishing" in page
+    assert "Start it again" in page and 'hx-trigger="every 1s"' not in page
+    detail = client.get(pilot.get_absolute_url()).content.decode()
+    assert "Failed: The worker running this task stopped without finishing it" in detail
+
+    response = _start(client, pilot, dataset)
     newest = Run.objects.order_by("-created_at").first()
-    assert newest is not None and response["Location"] == newest.get_absolute_url()
-    assert newest.status == Run.Status.SUCCEEDED
+    assert newest is not None and newest.pk != run.pk
+    assert response["Location"] == newest.get_absolute_url()
+    run_queued_tasks()
+    newest.refresh_from_db()
+    assert newest.status == Run.Status.SUCCEEDED, newest.error
+    assert newest.config_hash == pilot.config_hash and newest.bundle is not None
 
 
 def test_analyst_of_another_authority_gets_404_on_run_and_task_status(

@@ -2,7 +2,9 @@
 
 A pilot is visible to its local authority's LA analysts and to the researchers named on
 its project's team.  Nobody else — not other authorities' analysts, not editors, not
-administrators — may know it exists: they get 404, never 403.
+administrators — may know it exists: they get 404, never 403.  Researchers (for their own
+projects) and administrators may start a pilot; an administrator who is not also a
+researcher on the project's team cannot open it afterwards.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from whatworks.core.models import Organisation
 from whatworks.core.roles import Role
 from whatworks.core.services import user_roles
 from whatworks.core.tasks_support import TaskState, task_state
@@ -44,6 +47,60 @@ def pilot_get_for_user(*, user: Any, pilot_id: Any) -> Pilot:
         return pilots_for_user(user=user).get(pk=pilot_id)
     except (Pilot.DoesNotExist, ValidationError, ValueError):
         raise Http404(NOT_FOUND) from None
+
+
+# --- starting a pilot ---------------------------------------------------------------------
+#
+# The registry's models are reached through the pilot's foreign keys, so that this part
+# does not import the registry (the layers contract allows only the adapter's crossing).
+
+
+def _project_model() -> Any:
+    return Pilot._meta.get_field("project").related_model
+
+
+def _version_model() -> Any:
+    return Pilot._meta.get_field("protocol_version").related_model
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(user.is_superuser) or Role.ADMIN in user_roles(user)
+
+
+def may_create_pilots(user: Any) -> bool:
+    """Researchers (for their own projects) and administrators may start a pilot."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return _is_admin(user) or Role.RESEARCHER in user_roles(user)
+
+
+def projects_for_new_pilot(*, user: Any) -> QuerySet[Any]:
+    """The projects the user may start a pilot of: their team's (all, for administrators),
+    withdrawn ones left out.  Whether a protocol is registered is checked separately."""
+    if not may_create_pilots(user):
+        return _project_model()._default_manager.none()
+    projects = _project_model()._default_manager.filter(withdrawn_at__isnull=True)
+    if not _is_admin(user):
+        projects = projects.filter(team=user)
+    return projects.distinct().order_by("-year", "-serial")
+
+
+def may_create_pilot_of(user: Any, project: Any) -> bool:
+    return projects_for_new_pilot(user=user).filter(pk=project.pk).exists()
+
+
+def versions_for_new_pilot(*, projects: QuerySet[Any]) -> QuerySet[Any]:
+    """The registered protocol versions of those projects, newest first within each."""
+    return (
+        _version_model()
+        ._default_manager.filter(project__in=projects)
+        .select_related("project")
+        .order_by("-project__year", "-project__serial", "-number")
+    )
+
+
+def local_authorities() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY).order_by("name")
 
 
 def run_get_for_user(*, user: Any, pilot_id: Any, run_id: Any) -> Run:

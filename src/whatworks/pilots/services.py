@@ -52,11 +52,35 @@ def _clean(obj: Any) -> None:
 
 @transaction.atomic
 def pilot_create(
-    *, actor: User | None, project: Any, organisation: Organisation, name: str
+    *,
+    actor: User | None,
+    project: Any,
+    organisation: Organisation,
+    name: str,
+    protocol_version: Any = None,
+    config_yaml: str | None = None,
 ) -> Pilot:
-    """A pilot of a registry project in one local authority."""
+    """A pilot of a registry project in one local authority.
+
+    Given a registered protocol version and the experiment config, the config is fixed in
+    the same transaction (the "new pilot" page does so).  Every problem is reported at
+    once.  A signed-in actor must be on the project's team, or an administrator; the
+    demo and tests create pilots as the system (``actor=None``).
+    """
+    from whatworks.pilots.selectors import may_create_pilot_of
+
+    problems: list[str] = []
+    if actor is not None and not may_create_pilot_of(actor, project):
+        raise PilotError("Choose one of your research projects.")
     if organisation.kind != Organisation.Kind.LOCAL_AUTHORITY:
-        raise PilotError("A pilot belongs to a local authority.")
+        problems.append("A pilot belongs to a local authority.")
+    if not name.strip():
+        problems.append("Enter the pilot's title.")
+    fixing = protocol_version is not None or config_yaml is not None
+    if fixing:
+        problems.extend(_config_problems(project, protocol_version, config_yaml or ""))
+    if problems:
+        raise PilotError(problems)
     pilot = Pilot(project=project, organisation=organisation, name=name.strip())
     _clean(pilot)
     pilot.save()
@@ -66,7 +90,28 @@ def pilot_create(
         target=pilot,
         changes={"project": project.reference, "organisation": organisation.slug},
     )
+    if fixing:
+        pilot = pilot_fix_config(
+            actor=actor,
+            pilot=pilot,
+            config_yaml=config_yaml or "",
+            protocol_version=protocol_version,
+        )
     return pilot
+
+
+def _config_problems(project: Any, protocol_version: Any, config_yaml: str) -> list[str]:
+    problems = []
+    if protocol_version is None or protocol_version.project_id != project.pk:
+        problems.append(f"Choose a registered protocol version of {project.reference}.")
+    if not config_yaml.strip():
+        problems.append("Enter the experiment config.")
+    else:
+        try:
+            analytics.config_parse(config_yaml)
+        except analytics.EngineProblems as exc:
+            problems.extend(exc.problems)
+    return problems
 
 
 @transaction.atomic

@@ -9,9 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,15 +25,19 @@ from whatworks.core.errors import WhatworksError
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics, services
 from whatworks.pilots.errors import PilotError
-from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm
+from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm, PilotForm
 from whatworks.pilots.models import Pilot, Run
 from whatworks.pilots.selectors import (
     centre_pilots,
     dataset_get_for_user,
+    local_authorities,
+    may_create_pilots,
     pilot_get_for_user,
     pilots_for_user,
+    projects_for_new_pilot,
     run_get_for_user,
     run_state,
+    versions_for_new_pilot,
 )
 from whatworks.pilots.uploads import SizeLimitHandler
 
@@ -46,8 +53,76 @@ def index(request: HttpRequest) -> HttpResponse:
             "lead": part.lead,
             "pilots": pilots_for_user(user=request.user),
             "sees_centre": request.user.has_perm("pilots.view_centre"),
+            "may_create": may_create_pilots(request.user),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    """Start a pilot of one of the user's registry projects, its config fixed at once.
+
+    Researchers choose among their teams' projects, administrators among all; others get
+    403 (the page reveals no pilot).  Projects without a registered protocol version are
+    listed apart, with the way to register one: a pilot's config must be fixed in one.
+    """
+    user: Any = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may_create_pilots(user):
+        raise PermissionDenied
+    projects = projects_for_new_pilot(user=user)
+    registered = projects.filter(versions__isnull=False).distinct()
+    unregistered = [
+        (project, _register_url(user, project))
+        for project in projects.filter(versions__isnull=True)
+    ]
+    form = PilotForm(
+        request.POST if request.method == "POST" else None,
+        projects=registered,
+        versions=versions_for_new_pilot(projects=registered),
+        organisations=local_authorities(),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pilot = services.pilot_create(
+                actor=user,
+                project=data["project"],
+                organisation=data["organisation"],
+                name=data["name"],
+                protocol_version=data["protocol_version"],
+                config_yaml=data["config_yaml"],
+            )
+        except PilotError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("The pilot {name} is started and its config fixed.").format(name=pilot.name),
+            )
+            if pilots_for_user(user=user).filter(pk=pilot.pk).exists():
+                return redirect(pilot)
+            messages.info(
+                request,
+                _("Only {authority}'s LA analysts and the team of {project} can open it.").format(
+                    authority=pilot.organisation.name, project=pilot.project.reference
+                ),
+            )
+            return redirect("pilots:index")
+    return render(
+        request,
+        "pilots/create.html",
+        {"form": form, "has_registered": registered.exists(), "unregistered": unregistered},
+    )
+
+
+def _register_url(user: Any, project: Any) -> str:
+    """Where to register a project's protocol: its draft for the team, else its page."""
+    if project.team.filter(pk=user.pk).exists():
+        return reverse("registry:protocol_edit", kwargs={"reference": project.reference})
+    return str(project.get_absolute_url())
 
 
 def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> HttpResponse:

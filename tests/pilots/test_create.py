@@ -1,0 +1,215 @@
+"""Starting a pilot: a researcher on the project's team (or an administrator) picks the
+project, the local authority, a title and the registered protocol version fixing the
+config; every problem is shown at once; nobody else learns of the pilot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import OrganisationFactory, user_with_role
+from tests.pilots.factories import config_yaml
+from tests.registry.factories import draft_project, registered_project
+from whatworks.core.models import AuditEntry, Organisation
+from whatworks.core.roles import Role
+from whatworks.pilots.errors import PilotError
+from whatworks.pilots.models import Pilot
+from whatworks.pilots.selectors import pilot_get_for_user
+from whatworks.pilots.services import pilot_create
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("pilots:create")
+
+
+def _form(project: Any, organisation: Any, **changes: Any) -> dict[str, Any]:
+    data = {
+        "project": project.pk,
+        "organisation": organisation.pk,
+        "name": "  Escalation pilot  ",
+        "protocol_version": project.versions.get(number=1).pk,
+        "config_yaml": config_yaml(),
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_researcher_starts_a_pilot_of_their_project(client) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    project = registered_project(author=researcher)
+    others = registered_project()
+    authority = OrganisationFactory()
+    client.force_login(researcher)
+
+    page = client.get(URL).content.decode()
+    assert project.reference in page and others.reference not in page
+    assert authority.name in page and "Start the pilot" in page
+
+    response = client.post(URL, _form(project, authority))
+    pilot = Pilot.objects.get()
+    assert response.status_code == 302 and response["Location"] == pilot.get_absolute_url()
+    assert pilot.name == "Escalation pilot" and pilot.project == project
+    assert pilot.organisation == authority
+    assert pilot.config_fixed and pilot.protocol_version == project.versions.get(number=1)
+    assert len(pilot.config_hash) == 64
+    for action in ("pilot.created", "pilot.config_fixed"):
+        assert AuditEntry.objects.filter(
+            action=action, actor=researcher, object_id=str(pilot.pk)
+        ).exists(), action
+    detail = client.get(response["Location"]).content.decode()
+    assert "is started and its config fixed" in detail and "Fixed in" in detail
+    # the authority's analysts see it; another authority's do not
+    assert pilot_get_for_user(
+        user=user_with_role(Role.LA_ANALYST, organisation=authority), pilot_id=pilot.pk
+    )
+    client.force_login(user_with_role(Role.LA_ANALYST))
+    assert client.get(pilot.get_absolute_url()).status_code == 404
+
+
+def test_every_problem_is_shown_at_once_and_nothing_is_kept(client) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    registered_project(author=researcher)
+    client.force_login(researcher)
+    page = client.post(URL, {}).content.decode()
+    for message in (
+        "Choose the research project.",
+        "Choose the local authority.",
+        "Enter the pilot&#x27;s title.",
+        "Choose the registered protocol version.",
+        "Enter the experiment config.",
+    ):
+        assert message in page, message
+    assert "There is a problem" in page and "<title>Error:" in page
+    assert not Pilot.objects.exists()
+
+
+def test_a_bad_config_a_wrong_version_and_a_partner_not_an_authority_together(client) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    project = registered_project(author=researcher)
+    second = registered_project(author=researcher)
+    charity = Organisation.objects.create(
+        name="A charity", slug="a-charity", kind=Organisation.Kind.CHARITY
+    )
+    client.force_login(researcher)
+    page = client.post(
+        URL,
+        _form(
+            project,
+            charity,
+            protocol_version=second.versions.get(number=1).pk,
+            config_yaml="name: x\nseed: many\n",
+        ),
+    ).content.decode()
+    assert "Choose a local authority from the list." in page
+    assert f"Choose a registered protocol version of {project.reference}, not of" in page
+    assert page.count('class="error-message"') >= 3, "the engine's problems are listed too"
+    assert not Pilot.objects.exists()
+    broken = client.post(URL, _form(project, OrganisationFactory(), config_yaml="a: [")).content
+    assert b"not valid YAML" in broken
+    assert not Pilot.objects.exists()
+
+
+def test_another_teams_project_cannot_be_chosen(client) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    registered_project(author=researcher)
+    others = registered_project()
+    client.force_login(researcher)
+    page = client.post(URL, _form(others, OrganisationFactory())).content.decode()
+    assert "Choose one of your research projects." in page
+    assert "Choose a registered protocol version from the list." in page
+    assert not Pilot.objects.exists()
+
+
+def test_without_a_registered_protocol_the_page_says_to_register_it_first(client) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    draft = draft_project(author=researcher)
+    client.force_login(researcher)
+    page = client.get(URL).content.decode()
+    assert "The protocol must first be registered" in page
+    assert reverse("registry:protocol_edit", kwargs={"reference": draft.reference}) in page
+    assert "Start the pilot" not in page, "no form until a protocol is registered"
+    # once another project is registered, the form is there and the draft still listed
+    registered_project(author=researcher)
+    page = client.get(URL).content.decode()
+    assert "Start the pilot" in page and draft.reference in page
+    assert f'<option value="{draft.pk}">{draft.reference}' not in page
+
+
+def test_a_researcher_on_no_team_is_told_how_to_begin(client) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(user_with_role(Role.RESEARCHER))
+    page = client.get(URL).content.decode()
+    assert "not on the team of any research project" in page
+    assert reverse("registry:project_create") in page
+
+
+def test_an_administrator_starts_a_pilot_they_then_cannot_open(client) -> None:  # type: ignore[no-untyped-def]
+    admin = user_with_role(Role.ADMIN)
+    project = registered_project()
+    draft = draft_project()
+    authority = OrganisationFactory()
+    client.force_login(admin)
+    page = client.get(URL).content.decode()
+    assert project.reference in page
+    # not on the draft's team: pointed at the project's page, not its protocol draft
+    assert f'href="{draft.get_absolute_url()}"' in page
+    response = client.post(URL, _form(project, authority), follow=True)
+    pilot = Pilot.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("pilots:index")
+    assert "can open it" in response.content.decode()
+    assert AuditEntry.objects.filter(action="pilot.created", actor=admin).exists()
+    assert client.get(pilot.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role", [None, Role.LA_ANALYST, Role.EDITOR, Role.PANEL_MEMBER, Role.FORUM_PARTICIPANT]
+)
+def test_others_may_not_start_a_pilot(client, role: Role | None) -> None:  # type: ignore[no-untyped-def]
+    project = registered_project()
+    client.force_login(user_with_role(role))
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, _form(project, OrganisationFactory())).status_code == 403
+    assert not Pilot.objects.exists()
+
+
+def test_visitors_are_sent_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(URL)
+    assert response.status_code == 302 and reverse("core:login") in response["Location"]
+
+
+def test_the_service_refuses_an_actor_off_the_team() -> None:
+    project = registered_project()
+    with pytest.raises(PilotError, match="one of your research projects"):
+        pilot_create(
+            actor=user_with_role(Role.RESEARCHER),
+            project=project,
+            organisation=OrganisationFactory(),
+            name="x",
+            protocol_version=project.versions.get(number=1),
+            config_yaml=config_yaml(),
+        )
+    assert not Pilot.objects.exists()
+
+
+def test_the_service_lists_every_problem() -> None:
+    researcher = user_with_role(Role.RESEARCHER)
+    project = registered_project(author=researcher)
+    other = registered_project(author=researcher)
+    charity = Organisation.objects.create(name="C", slug="c", kind=Organisation.Kind.CHARITY)
+    with pytest.raises(PilotError) as caught:
+        pilot_create(
+            actor=researcher,
+            project=project,
+            organisation=charity,
+            name=" ",
+            protocol_version=other.versions.get(number=1),
+            config_yaml="",
+        )
+    assert caught.value.messages == [
+        "A pilot belongs to a local authority.",
+        "Enter the pilot's title.",
+        f"Choose a registered protocol version of {project.reference}.",
+        "Enter the experiment config.",
+    ]
+    assert not Pilot.objects.exists()
