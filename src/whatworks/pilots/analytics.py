@@ -174,14 +174,15 @@ def report_sections(data: dict[str, Any]) -> dict[str, str]:
 
     The engine escapes every value it writes; its SVG plots carry no inline styles.
     """
-    bundle = _bundle(data)
+    sections = engine_report.report_sections(_bundle(data))
     return {
-        "verdict": engine_report._verdict_section(bundle),
-        "metrics": engine_report._metrics_section(bundle),
-        "fairness": engine_report._fairness_section(bundle),
-        "subgroups": engine_report._circumstances_section(bundle),
-        "ethics": engine_report._ethics_section(bundle),
-        "plots": engine_report._plots(bundle),
+        "verdict": sections.verdict,
+        "metrics": sections.metrics,
+        "fairness": sections.fairness,
+        "subgroups": sections.circumstances,
+        "ethics": sections.ethics,
+        "plots": sections.plots,
+        "provenance": sections.provenance,
     }
 
 

@@ -140,3 +140,14 @@ def test_line_chart_has_title_desc_and_legend() -> None:
     assert '<desc id="c-desc">D &amp; more</desc>' in svg
     assert 'aria-labelledby="c-title c-desc"' in svg
     assert ">a</text>" in svg and ">b</text>" in svg
+
+
+def test_the_public_sections_make_up_the_report_in_order() -> None:
+    from whatworks_analytics.pilots.report import report_sections
+
+    sections = report_sections(bundle())
+    html = render_report(bundle())
+    assert sections.html() in html
+    assert html.index(sections.verdict) < html.index(sections.circumstances)
+    assert "<h2>Provenance</h2>" in sections.provenance
+    assert "<script" not in sections.html() and "style=" not in sections.html()

@@ -14,6 +14,7 @@ import html
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from whatworks_analytics.pilots.bundle import ModelResult, ResultBundle
@@ -528,6 +529,37 @@ def _provenance(bundle: ResultBundle) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ReportSections:
+    """The report's sections as HTML fragments, in reading order, for embedding in
+    another page: every value is escaped and the SVG plots carry no inline style or
+    script (so a strict Content-Security-Policy holds)."""
+
+    verdict: str
+    metrics: str
+    plots: str
+    fairness: str
+    circumstances: str
+    ethics: str
+    provenance: str
+
+    def html(self) -> str:
+        return "".join(getattr(self, f.name) for f in fields(self))
+
+
+def report_sections(bundle: ResultBundle) -> ReportSections:
+    """Each section of the report on ``bundle`` (see :class:`ReportSections`)."""
+    return ReportSections(
+        verdict=_verdict_section(bundle),
+        metrics=_metrics_section(bundle),
+        plots=_plots(bundle),
+        fairness=_fairness_section(bundle),
+        circumstances=_circumstances_section(bundle),
+        ethics=_ethics_section(bundle),
+        provenance=_provenance(bundle),
+    )
+
+
 def render_report(bundle: ResultBundle) -> str:
     """The whole HTML document."""
     name = bundle.config.get("name", "pilot")
@@ -536,12 +568,6 @@ def render_report(bundle: ResultBundle) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Pilot report: {_e(name)}</title><style>{_CSS}</style></head><body><main>"
         f"<h1>Pilot report: {_e(name)}</h1>"
-        + _verdict_section(bundle)
-        + _metrics_section(bundle)
-        + _plots(bundle)
-        + _fairness_section(bundle)
-        + _circumstances_section(bundle)
-        + _ethics_section(bundle)
-        + _provenance(bundle)
+        + report_sections(bundle).html()
         + "</main></body></html>\n"
     )
