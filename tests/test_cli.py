@@ -235,21 +235,29 @@ def test_demo_only_refuses_an_unknown_part(migrated_var: Path) -> None:
     assert_one_line_problem(result, "No demo content for nonsense", "choose from")
 
 
-def _children(pid: int) -> list[str]:
-    """Command lines of the processes whose parent is ``pid`` (Linux /proc)."""
-    found = []
+def _children(pid: int) -> dict[int, str]:
+    """Command lines of the processes whose parent is ``pid`` (Linux /proc), by pid."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             if int(fields[1]) == pid:
-                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found[int(entry.name)] = cmdline
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-def test_serve_runs_several_web_processes_on_one_port(migrated_var: Path) -> None:
+def _running(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    return False
+
+
+def _serve_two_processes(var: Path) -> tuple[subprocess.Popen[str], int, int]:
+    """Start ``serve --processes 2``; wait until it answers; (server, port, helper pid)."""
     import time
     import urllib.request
 
@@ -263,28 +271,53 @@ def test_serve_runs_several_web_processes_on_one_port(migrated_var: Path) -> Non
             *(sys.executable, "-m", "whatworks.cli", "serve", "--no-worker"),
             *("--processes", "2", "--port", str(port)),
         ],
-        env={**clean, "WHATWORKS_VAR_DIR": str(migrated_var)},
+        env={**clean, "WHATWORKS_VAR_DIR": str(var)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    deadline = time.monotonic() + 120
+    while True:
+        assert server.poll() is None, server.communicate()[0]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                assert r.status == 200
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the server did not answer"
+            time.sleep(0.3)
+    helpers = [pid for pid, cmd in _children(server.pid).items() if "--listen-fd" in cmd]
+    assert len(helpers) == 1, _children(server.pid)
+    return server, port, helpers[0]
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + within
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return not _running(pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_serve_runs_several_web_processes_on_one_port_and_stops_them(migrated_var: Path) -> None:
+    import urllib.request
+
+    server, port, helper = _serve_two_processes(migrated_var)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
-                    assert r.status == 200
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.3)
-        helpers = [c for c in _children(server.pid) if "--listen-fd" in c]
-        assert len(helpers) == 1, _children(server.pid)
         for _ in range(20):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
                 assert r.status == 200
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)  # as a service manager stops it
         server.communicate(timeout=60)
-    assert not [c for c in _children(server.pid) if "--listen-fd" in c]
+    assert _gone(helper), "the second web process outlived the first"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_web_process_exits_when_the_first_is_killed(migrated_var: Path) -> None:
+    server, _port, helper = _serve_two_processes(migrated_var)
+    server.kill()
+    server.communicate(timeout=60)
+    assert _gone(helper), "an orphaned web process kept the port"

@@ -163,6 +163,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ]
     if not args.no_worker:
         children.append(ChildSupervisor("embedded worker", ["worker"]))
+    # SIGTERM (from a service manager) stops the children too, through the finally below.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     for child in children:
         child.start()
     processes = "" if args.processes == 1 else f", {args.processes} web processes"
@@ -183,8 +185,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _exit_with_parent() -> None:
+    """Exit as soon as the process that started this one is gone (however it ended)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _serve_inherited(args: argparse.Namespace) -> int:
     """A further web process: serve on the socket the first process bound and passed."""
+    threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
     _setup()
     from waitress import create_server
 
