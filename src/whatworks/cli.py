@@ -108,10 +108,23 @@ def _call(command: str, *args: str, **options: Any) -> None:
 # --- commands ------------------------------------------------------------------------
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, or one line saying why there can be none."""
+def _listen(host: str, port: int, count: int = 1) -> list[socket.socket]:
+    """``count`` listening sockets on one port, or one line saying why there can be none.
+
+    With several processes each gets a socket of its own (``SO_REUSEPORT``), so that the
+    kernel spreads new connections evenly across them from the first; one shared socket
+    would let whichever process is ready first take every keep-alive connection.  A plain
+    bind first makes sure nothing else holds the port.
+    """
     try:
-        return socket.create_server((host, port), backlog=1024)
+        first = socket.create_server((host, port), backlog=1024)
+        if count == 1 or not hasattr(socket, "SO_REUSEPORT"):
+            return [first] * count
+        port = first.getsockname()[1]
+        first.close()
+        return [
+            socket.create_server((host, port), backlog=1024, reuse_port=True) for _ in range(count)
+        ]
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise CliProblem(
@@ -122,11 +135,11 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve with waitress in ``--processes`` processes sharing one listening socket.
+    """Serve with waitress in ``--processes`` processes on one port.
 
     One Python process runs one request at a time however many threads it has (the GIL),
-    so to use several cores the first process binds the socket and starts the others with
-    ``--listen-fd``; the kernel hands each new connection to one of them.
+    so to use several cores the first process binds the sockets (see :func:`_listen`) and
+    starts the others with ``--listen-fd``; the kernel hands each new connection to one.
     """
     if args.listen_fd is not None:
         return _serve_inherited(args)
@@ -145,21 +158,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from whatworks.config.wsgi import application
 
-    sock = _listen(args.host, args.port)
-    server = create_server(application, sockets=[sock], threads=args.threads)
+    sockets = _listen(args.host, args.port, args.processes)
+    server = create_server(application, sockets=[sockets[0]], threads=args.threads)
     children = [
         ChildSupervisor(
             f"web process {n}",
-            [
-                "serve",
-                "--listen-fd",
-                str(sock.fileno()),
-                "--threads",
-                str(args.threads),
-            ],
+            ["serve", "--listen-fd", str(sock.fileno()), "--threads", str(args.threads)],
             pass_fds=(sock.fileno(),),
         )
-        for n in range(2, args.processes + 1)
+        for n, sock in enumerate(sockets[1:], start=2)
     ]
     if not args.no_worker:
         children.append(ChildSupervisor("embedded worker", ["worker"]))
