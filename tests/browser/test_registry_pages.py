@@ -91,3 +91,79 @@ def test_an_editor_sees_drafts_and_the_withdraw_form(visit: Any, page: Any, sign
     visit(f"/research/{project.reference}/results/")
     assert "Draft" in page.locator("main").inner_text()
     visit(f"/research/{project.reference}/withdraw/")
+
+
+def test_a_researcher_enters_corrects_and_manages_the_team(
+    visit: Any, page: Any, sign_in: Any
+) -> None:
+    from tests.browser.axe import assert_accessible
+    from tests.calls.factories import make_call
+    from tests.registry.factories import editor
+    from whatworks.registry.models import ResultsReport
+    from whatworks.registry.services import results_publish
+
+    author = UserFactory(email="ren@example.test", roles=frozenset({Role.RESEARCHER}))
+    UserFactory(email="newcomer@example.test", roles=frozenset({Role.RESEARCHER}))
+    project = registered_project(author=author)
+    ref = project.reference
+    make_call(project_ref=ref, title="Partners for the conference trial")
+    sign_in("ren@example.test", PASSWORD)
+    visit(f"/research/{ref}/")
+    assert "Partners for the conference trial" in page.locator("main").inner_text()
+
+    visit(f"/research/{ref}/results/enter/")
+    page.get_by_label("Estimate").first.fill("0.1")
+    page.get_by_label("Interval: lower end").first.fill("0.2")
+    page.get_by_label("Interval: upper end").first.fill("0.3")
+    page.get_by_role("button", name="Save as draft results").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert").inner_text()
+    assert "is above the estimate" in alert and "Proceedings issued: give the estimate" in alert
+    assert_accessible(page)
+    page.get_by_label("Estimate").first.fill("-0.06")
+    page.get_by_label("Interval: lower end").first.fill("-0.1")
+    page.get_by_label("Interval: upper end").first.fill("-0.02")
+    page.get_by_label("Not reported").nth(1).check()
+    page.get_by_role("button", name="Save as draft results").click()
+    page.wait_for_url(f"**/research/{ref}/results/1/")
+    assert "left unreported" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    results_publish(actor=editor(), report=ResultsReport.objects.get(project=project))
+    visit(f"/research/{ref}/results/correct/")
+    page.get_by_label("Why do the results need correcting?").fill("Proceedings were found.")
+    page.get_by_role("button", name="Start the correction").click()
+    page.wait_for_url(f"**/research/{ref}/results/2/")
+    assert "Correction r2" in page.locator("main").inner_text()
+    assert_accessible(page)
+    visit(f"/research/{ref}/results/enter/")
+    results_publish(actor=editor(), report=ResultsReport.objects.get(project=project, number=2))
+    visit(f"/research/{ref}/results/")
+    assert "History of these results" in page.locator("main").inner_text()
+    visit(f"/research/{ref}/results/1/")
+    assert "Superseded" in page.locator("main").inner_text()
+
+    visit(f"/research/{ref}/team/")
+    page.get_by_label("E-mail address of the researcher to add").fill("nobody@example.test")
+    page.get_by_role("button", name="Add to the team").click()
+    page.wait_for_load_state()
+    assert "researcher role" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("E-mail address of the researcher to add").fill("newcomer@example.test")
+    page.get_by_role("button", name="Add to the team").click()
+    page.wait_for_load_state()
+    assert "newcomer@example.test" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_an_editor_corrects_published_results(visit: Any, page: Any, sign_in: Any) -> None:
+    UserFactory(email="edie@example.test", roles=frozenset({Role.EDITOR}))
+    project = project_with_results()
+    sign_in("edie@example.test", PASSWORD)
+    visit(f"/research/{project.reference}/results/")
+    page.get_by_role("link", name="Correct these results").click()
+    page.wait_for_load_state()
+    visit(f"/research/{project.reference}/results/correct/")
+    page.get_by_role("button", name="Start the correction").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()

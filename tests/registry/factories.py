@@ -160,3 +160,8 @@ def project_kwargs() -> dict[str, object]:
 
 def version_kwargs() -> dict[str, object]:
     return {**project_kwargs(), "number": 1}
+
+
+def results_report_kwargs() -> dict[str, object]:
+    """For the permission matrix: the first (published) results report of such a project."""
+    return {**project_kwargs(), "number": 1}

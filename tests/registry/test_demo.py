@@ -23,6 +23,9 @@ def test_demo_loads_eight_protocols_once() -> None:
     assert Project.objects.filter(embargo_until__isnull=False).count() == 1
     assert Project.objects.filter(withdrawn_at__isnull=False).count() == 1
     verdicts = sorted(ResultsReport.objects.values_list("overall_verdict", flat=True))
-    assert verdicts == ["met", "not-met"]
+    assert verdicts == ["met", "met", "not-met"]  # Schwartz Rounds: r1 and its correction r2
+    correction = ResultsReport.objects.get(corrects__isnull=False)
+    assert correction.published_at is not None and correction.corrects.number == 1
+    assert correction.project.results == correction
     assert register_projects(filters={}).count() == 7  # the embargoed one is hidden
     assert overdue_projects().count() == 1

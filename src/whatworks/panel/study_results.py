@@ -147,6 +147,7 @@ def change_bundle(
                 "lower": float(main.ci_low),
                 "upper": float(main.ci_high),
                 "interval": INTERVAL,
+                "n": main.n,
                 "note": change_note(change),
             }
         ],

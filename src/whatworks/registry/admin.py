@@ -29,4 +29,12 @@ class ProtocolVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(ResultsReport)
 class ResultsReportAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "protocol_version", "overall_verdict", "published_at")
+    list_display = (
+        "__str__",
+        "number",
+        "protocol_version",
+        "corrects",
+        "overall_verdict",
+        "published_at",
+    )
+    list_select_related = ("project", "protocol_version", "corrects__project")

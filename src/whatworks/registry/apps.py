@@ -1,4 +1,8 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+
+from whatworks.registry import links
 
 
 class RegistryConfig(AppConfig):
@@ -19,3 +23,9 @@ class RegistryConfig(AppConfig):
         application_accepted.connect(
             partner_site_from_application, dispatch_uid="registry.partner_site_from_application"
         )
+
+    def register_link_provider(
+        self, key: str, provider: links.Provider | str, *, heading: str, order: int = 50
+    ) -> None:
+        """The extension point for other parts' links; see :mod:`whatworks.registry.links`."""
+        links.register_link_provider(key, provider, heading=heading, order=order)

@@ -2,7 +2,8 @@
 
 One is amended (the family group conference trial), one embargoed (the Southvale pilot),
 one withdrawn (the care leavers study), two have published results (Schwartz Rounds met
-its criteria; the Northmoor pilot did not) and one is overdue.  Idempotent: a project is
+its criteria; the Northmoor pilot did not) and one is overdue.  The Schwartz Rounds results
+carry a correction: results r2 supersede r1, which stay public.  Idempotent: a project is
 found by its title; nothing that exists is touched.
 """
 
@@ -26,12 +27,14 @@ from whatworks.registry.demo_content import (
     NORTHMOOR,
     NORTHMOOR_RESULTS,
     SCHWARTZ,
+    SCHWARTZ_CORRECTED,
+    SCHWARTZ_CORRECTION_JUSTIFICATION,
     SCHWARTZ_RESULTS,
     SOUTHVALE,
     SURVEY,
     WORKLOAD,
 )
-from whatworks.registry.models import Project, ProjectStatus, StudyType, Topic
+from whatworks.registry.models import Project, ProjectStatus, ResultsReport, StudyType, Topic
 from whatworks.registry.services import (
     project_create,
     project_publish,
@@ -39,6 +42,7 @@ from whatworks.registry.services import (
     project_withdraw,
     protocol_draft_save,
     protocol_register,
+    results_correct,
     results_import_bundle,
     results_publish,
 )
@@ -131,8 +135,8 @@ def load(*, stdout: Writer) -> None:
     ):
         protocol_register(actor=researcher, project=p)
         project_publish(actor=editor, project=p)
-        results_import_bundle(actor=researcher, project=p, bundle=NORTHMOOR_RESULTS)
-        results_publish(actor=editor, report=p.results)
+        report = results_import_bundle(actor=researcher, project=p, bundle=NORTHMOOR_RESULTS)
+        results_publish(actor=editor, report=report)
     if p := make(
         SOUTHVALE,
         summary="The same question as the Northmoor pilot, in a second "
@@ -157,8 +161,8 @@ def load(*, stdout: Writer) -> None:
     ):
         protocol_register(actor=researcher, project=p)
         project_publish(actor=editor, project=p)
-        results_import_bundle(actor=researcher, project=p, bundle=SCHWARTZ_RESULTS)
-        results_publish(actor=editor, report=p.results)
+        report = results_import_bundle(actor=researcher, project=p, bundle=SCHWARTZ_RESULTS)
+        results_publish(actor=editor, report=report)
     if p := make(
         FGC_V1,
         summary="Does offering a family group conference when a council "
@@ -222,4 +226,27 @@ def load(*, stdout: Writer) -> None:
         protocol_register(actor=researcher, project=p)
         project_publish(actor=editor, project=p)
         _set_status(researcher, p, ProjectStatus.ANALYSING)
-    stdout.write(f"  registry: {created} project(s) created\n")
+    corrected = _correct_schwartz(researcher=researcher, editor=editor)
+    stdout.write(
+        f"  registry: {created} project(s) created"
+        + (", the Schwartz Rounds results corrected" if corrected else "")
+        + "\n"
+    )
+
+
+def _correct_schwartz(*, researcher: User, editor: User | None) -> bool:
+    """Correct the Schwartz Rounds results once (found by title; skipped if corrected)."""
+    project = Project.objects.filter(title=SCHWARTZ["title"]).first()
+    if project is None or ResultsReport.objects.filter(project=project, number__gt=1).exists():
+        return False
+    original = ResultsReport.objects.filter(
+        project=project, number=1, published_at__isnull=False
+    ).first()
+    if original is None or not project.team.filter(pk=researcher.pk).exists():
+        return False
+    correction = results_correct(
+        actor=researcher, report=original, justification=SCHWARTZ_CORRECTION_JUSTIFICATION
+    )
+    results_import_bundle(actor=researcher, project=project, bundle=SCHWARTZ_CORRECTED)
+    results_publish(actor=editor, report=correction)
+    return True

@@ -263,3 +263,96 @@ class BundleForm(forms.Form):
                 _("This is not valid JSON (line %(line)s, column %(col)s: %(msg)s)."),
                 params={"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
             ) from None
+
+
+class ResultsEntryForm(forms.Form):
+    """The report as a whole; each outcome has its own row form below."""
+
+    summary = forms.CharField(
+        label=_("Summary of the findings"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was found, in two or three sentences of plain English."),
+    )
+    data_collection_ended = forms.DateField(
+        label=_("Data collection ended (optional)"), required=False, widget=DateInput()
+    )
+
+
+class ResultRowForm(forms.Form):
+    """One outcome's result.  ``label`` names the row in messages (set by the view)."""
+
+    statistic = forms.CharField(
+        label=_("Statistic"),
+        required=False,
+        max_length=100,
+        help_text=_("What the estimate is, for example “risk difference” or “Hedges' g”."),
+    )
+    estimate = forms.FloatField(label=_("Estimate"), required=False)
+    lower = forms.FloatField(label=_("Interval: lower end"), required=False)
+    upper = forms.FloatField(label=_("Interval: upper end"), required=False)
+    n = forms.IntegerField(
+        label=_("n (optional)"),
+        required=False,
+        min_value=1,
+        help_text=_("How many the estimate rests on."),
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    not_reported = forms.BooleanField(label=_("Not reported"), required=False)
+
+    def __init__(self, *args: Any, label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label = label
+        #: The row's problems as a whole (set by the view), shown beside the row.
+        self.problems: list[str] = []
+        for field in self.fields.values():
+            if isinstance(field, forms.FloatField):
+                field.error_messages["invalid"] = _(
+                    "%(label)s: enter a number, such as -0.12 or 3.5."
+                ) % {"label": label}
+                field.widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        n_field = self.fields["n"]
+        n_field.error_messages["invalid"] = _(
+            "%(label)s: n must be a whole number, such as 120."
+        ) % {"label": label}
+        # Django formats this message with the limit: keep a "%" in the label literal.
+        n_field.error_messages["min_value"] = _("%(label)s: n must be at least 1.") % {
+            "label": label.replace("%", "%%")
+        }
+
+
+class ExtraRowForm(ResultRowForm):
+    """A result for an outcome the protocol did not name (flagged as not pre-registered)."""
+
+    outcome = forms.CharField(
+        label=_("Outcome key"),
+        required=False,
+        max_length=60,
+        help_text=_("Lower-case letters, digits and hyphens, for example “time-to-plan”."),
+    )
+    field_order = ["outcome"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["not_reported"]
+
+
+class CorrectionForm(forms.Form):
+    justification = forms.CharField(
+        label=_("Why do the results need correcting?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown beside the correction and the results it supersedes."),
+    )
+
+
+class TeamAddForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address of the researcher to add"),
+        help_text=_("They need an account with the researcher role."),
+    )

@@ -134,6 +134,16 @@ class Project(models.Model):
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+    @property
+    def results(self) -> ResultsReport | None:
+        """The results the project's pages lead with: the latest published report (the
+        current one, after any corrections), or else the draft."""
+        reports = self.results_reports.select_related("protocol_version")
+        return (
+            reports.filter(published_at__isnull=False).order_by("-number").first()
+            or reports.filter(published_at__isnull=True).first()
+        )
+
 
 class ProtocolVersion(models.Model):
     """A registered protocol: fixed content, its SHA-256 and when it was registered."""
@@ -182,17 +192,32 @@ class ProtocolVersion(models.Model):
 
 
 class ResultsReport(models.Model):
-    """The results of a project against the exact protocol version they answer to."""
+    """The results of a project against the exact protocol version they answer to.
 
-    project = models.OneToOneField(
-        Project, on_delete=models.PROTECT, related_name="results", verbose_name=_("project")
+    Published results never change (``guards.py``).  A correction is a new report that
+    ``corrects`` the published one, with a justification; once it is published it is the
+    project's current results and the old one stays public, marked as superseded.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="results_reports", verbose_name=_("project")
     )
+    number = models.PositiveIntegerField(_("number"), default=1)
     protocol_version = models.ForeignKey(
         ProtocolVersion,
         on_delete=models.PROTECT,
         related_name="results_reports",
         verbose_name=_("protocol version"),
     )
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
+    justification = models.TextField(_("justification for the correction"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
     results = models.JSONField(_("results per outcome"), default=list, blank=True)
     data_collection_ended = models.DateField(_("data collection ended"), null=True, blank=True)
@@ -202,11 +227,52 @@ class ResultsReport(models.Model):
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
+        ordering = ["project", "number"]
         verbose_name = _("results report")
         verbose_name_plural = _("results reports")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="registry_results_number"),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(corrects__isnull=True),
+                name="registry_results_one_original",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(published_at__isnull=True),
+                name="registry_results_one_draft",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(justification=""),
+                name="registry_correction_has_justification",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.corrects_id:
+            return f"Results of {self.project.reference} (correction r{self.number})"
         return f"Results of {self.project.reference}"
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:results", kwargs={"reference": self.project.reference})
+        return reverse(
+            "registry:results_report",
+            kwargs={"reference": self.project.reference, "number": self.number},
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.project.reference} results r{self.number}"
+
+    def json_url(self) -> str:
+        return reverse(
+            "registry:results_report_json",
+            kwargs={"reference": self.project.reference, "number": self.number},
+        )
+
+    def superseding(self) -> ResultsReport | None:
+        """The published correction of this report, if there is one."""
+        try:
+            correction = self.corrected_by
+        except ResultsReport.DoesNotExist:
+            return None
+        return correction if correction.published_at is not None else None

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, F, Max, Q, QuerySet, Value, When
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -91,17 +91,33 @@ def version_get_for_user(
     return version
 
 
-def results_get_for_user(
-    *, user: AnyUser, reference: str, today: date | None = None
-) -> ResultsReport:
-    """Published results of a public project; drafts only for insiders."""
-    project = project_get_for_user(user=user, reference=reference, today=today)
-    report = (
-        ResultsReport.objects.select_related("protocol_version").filter(project=project).first()
+def results_reports_visible(user: AnyUser, project: Project) -> QuerySet[ResultsReport]:
+    """The project's results reports the user may read: published ones, drafts for insiders."""
+    reports = ResultsReport.objects.filter(project=project).select_related(
+        "protocol_version", "corrects", "corrected_by"
     )
-    if report is None or not versions_visible(user, project, today):
+    if not is_insider(user, project):
+        reports = reports.filter(published_at__isnull=False)
+    return reports.order_by("number")
+
+
+def results_get_for_user(
+    *, user: AnyUser, reference: str, number: int | None = None, today: date | None = None
+) -> ResultsReport:
+    """A results report: by number, or else the current one (the latest published report;
+    for insiders, the draft when nothing is published yet).  Drafts only for insiders."""
+    project = project_get_for_user(user=user, reference=reference, today=today)
+    if not versions_visible(user, project, today):
         raise Http404("No results.")
-    if report.published_at is None and not is_insider(user, project):
+    reports = results_reports_visible(user, project)
+    if number is not None:
+        report = reports.filter(number=number).first()
+    else:
+        report = (
+            reports.filter(published_at__isnull=False).order_by("-number").first()
+            or reports.filter(published_at__isnull=True).first()
+        )
+    if report is None:
         raise Http404("No results.")
     report.project = project
     return report
@@ -113,10 +129,29 @@ def report_assessment(report: ResultsReport) -> Assessment:
 
 
 def public_results(project: Project) -> ResultsReport | None:
+    """The project's current published results (after any corrections)."""
     return (
         ResultsReport.objects.filter(project=project, published_at__isnull=False)
         .select_related("protocol_version")
+        .order_by("-number")
         .first()
+    )
+
+
+def draft_results(project: Project) -> ResultsReport | None:
+    """The project's draft report (the original or a correction), if any."""
+    return (
+        ResultsReport.objects.filter(project=project, published_at__isnull=True)
+        .select_related("protocol_version", "corrects")
+        .first()
+    )
+
+
+def _current_verdict() -> Subquery:
+    return Subquery(
+        ResultsReport.objects.filter(project=OuterRef("pk"), published_at__isnull=False)
+        .order_by("-number")
+        .values("overall_verdict")[:1]
     )
 
 
@@ -139,13 +174,7 @@ def register_projects(*, filters: dict[str, Any], today: date | None = None) -> 
     projects = (
         Project.objects.listed(today)
         .prefetch_related("partner_sites")
-        .annotate(
-            latest_version=Max("versions__number"),
-            verdict=Case(
-                When(results__published_at__isnull=False, then=F("results__overall_verdict")),
-                default=Value(""),
-            ),
-        )
+        .annotate(latest_version=Max("versions__number"), verdict=_current_verdict())
     )
     if status := filters.get("status"):
         projects = projects.filter(status=status)
@@ -154,9 +183,7 @@ def register_projects(*, filters: dict[str, Any], today: date | None = None) -> 
     if topic := filters.get("topic"):
         projects = projects.filter(topic=topic)
     if verdict := filters.get("verdict"):
-        projects = projects.filter(
-            results__published_at__isnull=False, results__overall_verdict=verdict
-        )
+        projects = projects.filter(verdict=verdict)
     if query := (filters.get("q") or "").strip():
         for word in query.split()[:8]:
             projects = projects.filter(
@@ -179,7 +206,7 @@ def overdue_projects(today: date | None = None) -> QuerySet[Project]:
     return (
         Project.objects.public(today)
         .filter(withdrawn_at__isnull=True, results_due__lt=today)
-        .exclude(results__published_at__isnull=False)
+        .exclude(results_reports__published_at__isnull=False)
         .order_by("results_due")
     )
 

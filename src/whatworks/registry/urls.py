@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from whatworks.registry.views import data, manage, public
+from whatworks.registry.views import data, manage, public, results, team
 
 
 class ReferenceConverter:
@@ -30,11 +30,21 @@ urlpatterns = [
     path("<wwc:reference>/protocol/register/", manage.protocol_register, name="protocol_register"),
     path("<wwc:reference>/publish/", manage.project_publish, name="project_publish"),
     path("<wwc:reference>/withdraw/", manage.project_withdraw, name="project_withdraw"),
+    path("<wwc:reference>/team/", team.team, name="team"),
+    path("<wwc:reference>/team/remove/", team.team_remove, name="team_remove"),
     path("<wwc:reference>/v<int:number>/", public.version, name="version"),
     path("<wwc:reference>/v<int:number>.json", data.version_json, name="version_json"),
     path("<wwc:reference>/diff/", public.diff, name="diff"),
     path("<wwc:reference>/results/", public.results, name="results"),
     path("<wwc:reference>/results.json", data.results_json, name="results_json"),
+    path("<wwc:reference>/results/<int:number>/", public.results, name="results_report"),
+    path(
+        "<wwc:reference>/results/<int:number>.json",
+        data.results_json,
+        name="results_report_json",
+    ),
     path("<wwc:reference>/results/import/", manage.results_import, name="results_import"),
+    path("<wwc:reference>/results/enter/", results.results_enter, name="results_enter"),
+    path("<wwc:reference>/results/correct/", results.results_correct, name="results_correct"),
     path("<wwc:reference>/results/publish/", manage.results_publish, name="results_publish"),
 ]

@@ -61,6 +61,7 @@ class OutcomeResult(BaseModel):
     lower: float | None = None
     upper: float | None = None
     interval: str = Field(default="95% confidence interval", max_length=100)
+    n: int | None = Field(default=None, ge=1)
     metrics: dict[str, float] = Field(default_factory=dict)
     note: str = Field(default="", max_length=2000)
 
@@ -94,6 +95,8 @@ class OutcomeResult(BaseModel):
                 )
             parts.append(text)
         parts.extend(f"{name} {format_number(value)}" for name, value in self.metrics.items())
+        if self.n is not None:
+            parts.append(f"n = {self.n}")
         return "; ".join(parts)
 
 

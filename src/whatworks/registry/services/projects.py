@@ -13,7 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from whatworks.core.models import Organisation, User
-from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.roles import Role
+from whatworks.core.services import audit_record, diff_fields, user_roles
 from whatworks.registry.models import Project, ProjectStatus
 from whatworks.registry.protocol import empty_content
 from whatworks.registry.services.common import (
@@ -144,6 +145,7 @@ def project_update(
     if not team:
         raise RegistryError("A project needs at least one person in its team.")
     before = Project.objects.get(pk=project.pk)
+    team_before = set(project.team.values_list("pk", flat=True))
     project.title = title.strip()
     project.summary = summary.strip()
     project.status = status
@@ -157,12 +159,14 @@ def project_update(
     project.save()
     project.partner_sites.set(partner_sites)
     project.team.set(team)
-    audit_record(
-        actor=actor,
-        action="registry.project_updated",
-        target=project,
-        changes=diff_fields(before, project, PROJECT_FIELDS),
-    )
+    changes = diff_fields(before, project, PROJECT_FIELDS)
+    team_after = {u.pk for u in team}
+    if team_after != team_before:
+        changes["team"] = {
+            "added": [f"user #{pk}" for pk in sorted(team_after - team_before)],
+            "removed": [f"user #{pk}" for pk in sorted(team_before - team_after)],
+        }
+    audit_record(actor=actor, action="registry.project_updated", target=project, changes=changes)
     return project
 
 
@@ -251,3 +255,66 @@ def project_add_partner_site(
         changes={"partner_sites": {"added": str(organisation.pk)}},
     )
     return project
+
+
+def _lock_team(project: Project) -> None:
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+
+
+@transaction.atomic
+def project_team_add(*, actor: User | None, project: Project, email: str) -> User:
+    """Add the researcher with this e-mail address to the project's team (audited).
+
+    Only people with the researcher role can join: they may then edit the project and, in
+    the pilots part, see the project's pilots.  An unknown address and a person without
+    the role get the same answer, so the page does not reveal who has an account.
+    """
+    require_team(actor, project)
+    require_not_withdrawn(project)
+    _lock_team(project)
+    email = email.strip()
+    if not email:
+        raise RegistryError("Enter the e-mail address of the researcher to add.")
+    person = User.objects.filter(email__iexact=email, is_active=True).first()
+    if person is None or Role.RESEARCHER not in user_roles(person):
+        raise RegistryError(
+            f"There is no researcher with the e-mail address {email}. Only people with the "
+            "researcher role can join a project's team: check the address, or ask an "
+            "administrator to give them the role first."
+        )
+    if project.team.filter(pk=person.pk).exists():
+        raise RegistryError(f"{person} is already on the team.")
+    project.team.add(person)
+    project.updated_at = timezone.now()
+    project.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action="registry.team_member_added",
+        target=project,
+        changes={"team": {"added": f"user #{person.pk}"}},
+    )
+    return person
+
+
+@transaction.atomic
+def project_team_remove(*, actor: User | None, project: Project, member: User) -> None:
+    """Take someone off the project's team (audited); the last member cannot leave."""
+    require_team(actor, project)
+    require_not_withdrawn(project)
+    _lock_team(project)
+    if not project.team.filter(pk=member.pk).exists():
+        raise RegistryError("That person is not on the team.")
+    if project.team.count() <= 1:
+        raise RegistryError(
+            "A project needs at least one person in its team: add someone else before "
+            "removing the last member."
+        )
+    project.team.remove(member)
+    project.updated_at = timezone.now()
+    project.save(update_fields=["updated_at"])
+    audit_record(
+        actor=actor,
+        action="registry.team_member_removed",
+        target=project,
+        changes={"team": {"removed": f"user #{member.pk}"}},
+    )

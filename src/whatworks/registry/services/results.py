@@ -1,4 +1,10 @@
-"""Results reports: save a draft (from the form or a result bundle), then publish it."""
+"""Results reports: save a draft (typed in, or from a result bundle), publish it, correct it.
+
+A project has at most one draft report at a time.  The first report is the original; a
+correction is a new report that ``corrects`` the current published one (with a
+justification) and answers to the same protocol version.  Published reports are never
+updated — the correction is a new row — so the database triggers keep holding.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
+from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.entry import ResultRow, rows_problems, rows_results
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
 from whatworks.registry.services.common import (
     RegistryError,
     clean,
+    is_team_member,
     require_not_withdrawn,
     require_team,
 )
@@ -41,6 +50,11 @@ def _check_results(data: Any) -> list[dict[str, Any]]:
     return results
 
 
+def _next_number(project: Project) -> int:
+    latest = ResultsReport.objects.filter(project=project).order_by("-number").first()
+    return latest.number + 1 if latest else 1
+
+
 @transaction.atomic
 def results_save(
     *,
@@ -51,16 +65,33 @@ def results_save(
     results: list[dict[str, Any]],
     data_collection_ended: date | None = None,
 ) -> ResultsReport:
-    """Create or change the project's draft results report."""
+    """Create or change the project's draft results report (the original, or a correction)."""
     require_team(actor, project)
     require_not_withdrawn(project)
     if protocol_version.project_id != project.pk:
         raise RegistryError("Results must answer to a version of this project's protocol.")
-    report = ResultsReport.objects.select_for_update().filter(project=project).first()
-    if report is not None and report.published_at is not None:
-        raise RegistryError("Published results cannot be changed.")
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    report = (
+        ResultsReport.objects.select_for_update()
+        .filter(project=project, published_at__isnull=True)
+        .first()
+    )
+    if report is None and ResultsReport.objects.filter(project=project).exists():
+        raise RegistryError(
+            "Published results cannot be changed. Issue a correction instead: it makes a new "
+            "report that supersedes the published one."
+        )
+    if (
+        report is not None
+        and report.corrects_id is not None
+        and report.protocol_version_id != protocol_version.pk
+    ):
+        raise RegistryError(
+            f"A correction answers to the same protocol version as the results it corrects "
+            f"(v{report.protocol_version.number})."
+        )
     created = report is None
-    report = report or ResultsReport(project=project)
+    report = report or ResultsReport(project=project, number=_next_number(project))
     report.protocol_version = protocol_version
     report.summary = summary.strip()
     report.results = _check_results(results)
@@ -75,6 +106,111 @@ def results_save(
         changes={"protocol_version": protocol_version.number, "outcomes": len(report.results)},
     )
     return report
+
+
+@transaction.atomic
+def results_enter(
+    *,
+    actor: User | None,
+    project: Project,
+    protocol_version: ProtocolVersion,
+    summary: str,
+    rows: list[ResultRow],
+    data_collection_ended: date | None = None,
+) -> ResultsReport:
+    """Fill the draft results report from rows typed in, one per outcome (no JSON file).
+
+    Every problem of every row is listed at once and nothing is saved unless all rows are
+    right.  The rows become the same result items as a bundle's, saved by
+    :func:`results_save`, so the verdicts are computed by the same code.
+    """
+    require_team(actor, project)
+    if protocol_version.project_id != project.pk:
+        raise RegistryError("Results must answer to a version of this project's protocol.")
+    registered = list(parse_content(protocol_version.content).outcome_names())
+    problems = rows_problems(rows, registered)
+    if problems:
+        raise RegistryError(problems)
+    report = results_save(
+        actor=actor,
+        project=project,
+        protocol_version=protocol_version,
+        summary=summary,
+        results=rows_results(rows),
+        data_collection_ended=data_collection_ended,
+    )
+    audit_record(
+        actor=actor,
+        action="registry.results_entered",
+        target=report,
+        changes={
+            "not_reported": [r.outcome for r in rows if r.pre_registered and r.not_reported],
+            "not_pre_registered": [
+                r.outcome for r in rows if not r.pre_registered and not r.is_blank
+            ],
+        },
+    )
+    return report
+
+
+def can_correct(user: Any, report: ResultsReport) -> bool:
+    """The project's team, and editors (who publish results), may issue a correction."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_team_member(user, report.project) or user.has_perm("registry.publish_project")
+
+
+@transaction.atomic
+def results_correct(
+    *, actor: User | None, report: ResultsReport, justification: str
+) -> ResultsReport:
+    """Start a correction of published results: a new draft report that will supersede them.
+
+    The draft starts as a copy of the published report and answers to the same protocol
+    version; the team changes it (typed in or imported) and an editor publishes it.  The
+    published report is not touched.
+    """
+    report = (
+        ResultsReport.objects.select_for_update()
+        .select_related("project", "protocol_version")
+        .get(pk=report.pk)
+    )
+    project = report.project
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    if not can_correct(actor, report):
+        raise PermissionDeniedError("Only the project's team or an editor can correct results.")
+    require_not_withdrawn(project)
+    justification = justification.strip()
+    problems = []
+    if not justification:
+        problems.append("Say why the results need correcting; it is shown beside the correction.")
+    if report.published_at is None:
+        problems.append("These results are still a draft: change them instead of correcting them.")
+    elif ResultsReport.objects.filter(project=project, published_at__isnull=True).exists():
+        problems.append("A correction is already in draft; finish and publish that one first.")
+    elif ResultsReport.objects.filter(corrects=report).exists():
+        problems.append("These results have already been corrected; correct the current ones.")
+    if problems:
+        raise RegistryError(problems)
+    correction = ResultsReport(
+        project=project,
+        number=_next_number(project),
+        protocol_version=report.protocol_version,
+        corrects=report,
+        justification=justification,
+        summary=report.summary,
+        results=report.results,
+        data_collection_ended=report.data_collection_ended,
+    )
+    clean(correction)
+    correction.save()
+    audit_record(
+        actor=actor,
+        action="registry.results_correction_started",
+        target=correction,
+        changes={"corrects": report.number, "justification": justification},
+    )
+    return correction
 
 
 @transaction.atomic
@@ -108,7 +244,7 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
     """An editor publishes the results; the verdict is computed and fixed with them."""
     report = (
         ResultsReport.objects.select_for_update()
-        .select_related("project", "protocol_version")
+        .select_related("project", "protocol_version", "corrects")
         .get(pk=report.pk)
     )
     if report.published_at is not None:
@@ -131,6 +267,8 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         action="registry.results_published",
         target=report,
         changes={
+            "number": report.number,
+            "corrects": report.corrects.number if report.corrects else None,
             "verdict": assessment.overall.value,
             "unreported": list(assessment.unreported),
             "unregistered": list(assessment.unregistered),

@@ -17,6 +17,7 @@ from whatworks.core.csvutils import write_csv
 from whatworks.registry.models import Project, ProtocolVersion, ResultsReport
 from whatworks.registry.selectors import (
     public_projects,
+    public_results,
     report_assessment,
     results_get_for_user,
     version_get_for_user,
@@ -43,11 +44,48 @@ def version_data(version: ProtocolVersion) -> dict[str, Any]:
     }
 
 
+def _report_ref(request: HttpRequest, report: ResultsReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {
+        "number": report.number,
+        "published_at": report.published_at.isoformat() if report.published_at else None,
+        "url": request.build_absolute_uri(report.json_url()),
+    }
+
+
+def results_history(request: HttpRequest, project: Project) -> list[dict[str, Any]]:
+    """Every published results report of the project, oldest first, with its corrections."""
+    reports = (
+        ResultsReport.objects.filter(project=project, published_at__isnull=False)
+        .select_related("corrects")
+        .order_by("number")
+    )
+    return [
+        {
+            "number": r.number,
+            "published_at": r.published_at.isoformat() if r.published_at else None,
+            "verdict": r.overall_verdict,
+            "corrects": r.corrects.number if r.corrects else None,
+            "justification": r.justification or None,
+            "url": request.build_absolute_uri(r.json_url()),
+        }
+        for r in reports
+    ]
+
+
 def results_data(request: HttpRequest, report: ResultsReport) -> dict[str, Any]:
     assessment = report_assessment(report)
     version = report.protocol_version
+    superseded_by = report.superseding()
     return {
         "id": report.project.reference,
+        "number": report.number,
+        "url": request.build_absolute_uri(report.json_url()),
+        "current": report.published_at is not None and superseded_by is None,
+        "corrects": _report_ref(request, report.corrects),
+        "correction_justification": report.justification or None,
+        "superseded_by": _report_ref(request, superseded_by),
         "protocol_version": version.number,
         "protocol_sha256": version.sha256,
         "protocol_url": request.build_absolute_uri(
@@ -67,14 +105,14 @@ def results_data(request: HttpRequest, report: ResultsReport) -> dict[str, Any]:
         "overall": assessment.sentence,
         "unreported_outcomes": list(assessment.unreported),
         "outcomes_not_pre_registered": list(assessment.unregistered),
+        "history": results_history(request, report.project),
     }
 
 
 def _project_row(request: HttpRequest, project: Project, today: Any) -> dict[str, Any]:
     public = project.is_public(today)
     versions = list(project.versions.order_by("number")) if public else []
-    report = getattr(project, "results", None) if public else None
-    published_report = report if report is not None and report.published_at else None
+    published_report = public_results(project) if public else None
     base = project.get_absolute_url()
     return {
         "id": project.reference,
@@ -101,6 +139,7 @@ def _project_row(request: HttpRequest, project: Project, today: Any) -> dict[str
         ],
         "results": request.build_absolute_uri(f"{base}results.json") if published_report else None,
         "verdict": published_report.overall_verdict if published_report else None,
+        "results_history": results_history(request, project) if published_report else [],
     }
 
 
@@ -171,6 +210,6 @@ def version_json(request: HttpRequest, reference: str, number: int) -> JsonRespo
 
 
 @require_GET
-def results_json(request: HttpRequest, reference: str) -> JsonResponse:
-    report = results_get_for_user(user=user_of(request), reference=reference)
+def results_json(request: HttpRequest, reference: str, number: int | None = None) -> JsonResponse:
+    report = results_get_for_user(user=user_of(request), reference=reference, number=number)
     return _json(results_data(request, report))

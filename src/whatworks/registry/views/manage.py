@@ -25,10 +25,11 @@ from whatworks.registry.forms import (
     protocol_content,
     protocol_initial,
 )
-from whatworks.registry.models import ResultsReport
 from whatworks.registry.protocol import parse_content
 from whatworks.registry.selectors import (
+    draft_results,
     project_get_for_user,
+    public_results,
     sees_everything,
     workspace_projects,
 )
@@ -245,19 +246,23 @@ def results_import(request: HttpRequest, reference: str) -> HttpResponse:
     form = BundleForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.results_import_bundle(
+            report = services.results_import_bundle(
                 actor=actor_of(request), project=project, bundle=form.cleaned_data["bundle"]
             )
         except RegistryError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Results imported as a draft."))
-            return redirect("registry:results", reference=project.reference)
-    report = ResultsReport.objects.filter(project=project).first()
+            return redirect(report)
     return render(
         request,
         "registry/results_import.html",
-        {"project": project, "form": form, "report": report},
+        {
+            "project": project,
+            "form": form,
+            "draft": draft_results(project),
+            "published": public_results(project),
+        },
     )
 
 
@@ -265,9 +270,9 @@ def results_import(request: HttpRequest, reference: str) -> HttpResponse:
 @require_permission("registry.publish_project")
 def results_publish(request: HttpRequest, reference: str) -> HttpResponse:
     project = project_get_for_user(user=user_of(request), reference=reference)
-    report = ResultsReport.objects.filter(project=project).first()
+    report = draft_results(project)
     if report is None:
-        messages.error(request, _("There are no results to publish."))
+        messages.error(request, _("There are no draft results to publish."))
         return redirect(project)
     try:
         services.results_publish(actor=actor_of(request), report=report)
@@ -275,4 +280,4 @@ def results_publish(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Results published with their verdict."))
-    return redirect("registry:results", reference=project.reference)
+    return redirect(report)

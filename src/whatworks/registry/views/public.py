@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.links import project_links
 from whatworks.registry.models import ProjectStatus, StudyType, Topic
 from whatworks.registry.protocol import SECTIONS, parse_content
 from whatworks.registry.selectors import (
@@ -21,10 +22,12 @@ from whatworks.registry.selectors import (
     register_projects,
     report_assessment,
     results_get_for_user,
+    results_reports_visible,
     version_get_for_user,
     version_pair_for_user,
     versions_visible,
 )
+from whatworks.registry.services.results import can_correct
 from whatworks.registry.verdicts import Verdict
 from whatworks.registry.views.common import citation, context_for_project, team_names, user_of
 
@@ -63,9 +66,10 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
     found = project_get_for_user(user=user, reference=reference)
     show_versions = versions_visible(user, found)
     versions = list(found.versions.order_by("-number")) if show_versions else []
-    report = getattr(found, "results", None) if show_versions else None
-    if report is not None and report.published_at is None and not is_insider(user, found):
-        report = None
+    reports = list(results_reports_visible(user, found)) if show_versions else []
+    published = [r for r in reports if r.published_at is not None]
+    report = published[-1] if published else next(iter(reports), None)
+    pending = next((r for r in reports if r.published_at is None and r.corrects_id), None)
     return render(
         request,
         "registry/project.html",
@@ -74,7 +78,12 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "versions": versions,
             "show_versions": show_versions,
             "report": report,
+            "pending_correction": pending,
+            "corrections": len(published) - 1 if published else 0,
             "assessment": report_assessment(report) if report else None,
+            "link_groups": project_links(project=found, user=user)
+            if not found.is_withdrawn or show_versions
+            else [],
             "team": team_names(found),
             "insider": is_insider(user, found),
             "embargoed": found.is_embargoed(),
@@ -138,14 +147,19 @@ def diff(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-def results(request: HttpRequest, reference: str) -> HttpResponse:
-    report = results_get_for_user(user=user_of(request), reference=reference)
+def results(request: HttpRequest, reference: str, number: int | None = None) -> HttpResponse:
+    """The current results (``/results/``), or one report of the history by its number."""
+    user = user_of(request)
+    report = results_get_for_user(user=user, reference=reference, number=number)
     assessment = report_assessment(report)
     content = parse_content(report.protocol_version.content)
     rows = [
         {"outcome": outcome, "result": assessment.results_by_outcome.get(outcome.key)}
         for outcome in content.outcomes
     ]
+    history = list(results_reports_visible(user, report.project))
+    superseded_by = report.superseding()
+    draft = next((r for r in history if r.published_at is None), None)
     return render(
         request,
         "registry/results.html",
@@ -156,6 +170,13 @@ def results(request: HttpRequest, reference: str) -> HttpResponse:
             "rows": rows,
             "unregistered": [assessment.results_by_outcome[key] for key in assessment.unregistered],
             "content": content,
+            "history": history if len(history) > 1 else [],
+            "superseded_by": superseded_by,
+            "can_correct": report.published_at is not None
+            and superseded_by is None
+            and draft is None
+            and not report.project.is_withdrawn
+            and can_correct(user, report),
         },
     )
 
