@@ -188,6 +188,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Waitress warns for every request that waits for a free thread: one line per
+        # request under load, which says nothing the latency figures do not.
+        "waitress.queue": {"level": "ERROR"},
     },
 }
 

@@ -22,3 +22,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
     }
+    # A connection per request, as before persistent connections: tests swap the database
+    # file and lift triggers around flushes, which a kept connection would not see.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
