@@ -212,6 +212,9 @@ def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
 
     assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "FAILED"
     assert AuditEntry.objects.filter(action="task.worker_lost").count() == 1
+    run.refresh_from_db()  # the run's own row agrees with the queue (core's task_lost)
+    assert run.status == Run.Status.FAILED and "stopped without finishing" in run.error
+    assert AuditEntry.objects.filter(action="pilot.run_failed").count() == 1
     page = client.get(run.get_absolute_url()).content.decode()
     assert "Failed" in page and "stopped without finishing" in page
     assert "Start it again" in page and 'hx-trigger="every 1s"' not in page

@@ -23,6 +23,7 @@ from django.utils import timezone
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User, WorkerHeartbeat
 from whatworks.core.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
+from whatworks.core.signals import task_lost
 
 logger = logging.getLogger(__name__)
 
@@ -307,11 +308,15 @@ def tasks_reap_lost(*, lost_after: timedelta, now: Any = None) -> int:
             continue
         if result.started_at and result.started_at >= cutoff:
             continue  # claimed moments ago; its worker may not have beaten yet
-        result.set_failed(
-            WorkerLostError(
-                "The worker running this task stopped without finishing it "
-                f"(worker {worker_ids[-1] if worker_ids else 'unknown'}). Start it again."
-            )
+        reason = (
+            "The worker running this task stopped without finishing it "
+            f"(worker {worker_ids[-1] if worker_ids else 'unknown'}). Start it again."
+        )
+        result.set_failed(WorkerLostError(reason))
+        task_lost.send(
+            sender=TaskRecord,
+            record=TaskRecord.objects.filter(task_id=str(result.id)).first(),
+            reason=reason,
         )
         audit_record(
             actor=None,

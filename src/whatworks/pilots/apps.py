@@ -8,6 +8,12 @@ class PilotsConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        from whatworks.core.signals import task_lost
+        from whatworks.pilots.services import run_mark_lost
+
+        # A run whose worker died is failed in its own row too, not only in the queue.
+        task_lost.connect(run_mark_lost, dispatch_uid="pilots.run_mark_lost")
+
         if apps.is_installed("whatworks.registry"):
             from whatworks.pilots.selectors import pilots_for_user
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from whatworks.core.models import Organisation, User
+from whatworks.core.models import Organisation, TaskRecord, User
 from whatworks.core.services import audit_record, task_start
 from whatworks.pilots import analytics
 from whatworks.pilots.errors import PilotError
@@ -298,6 +298,17 @@ def run_mark(*, run_id: Any, status: str, error: str = "") -> None:
     Run.objects.filter(pk=run_id).update(**fields)
     if status in {Run.Status.FAILED, Run.Status.CANCELLED}:
         audit_record(actor=None, action=f"pilot.run_{status}", target=Run.objects.get(pk=run_id))
+
+
+def run_mark_lost(*, record: TaskRecord | None, reason: str, **_: Any) -> None:
+    """Receiver of ``core.signals.task_lost``: the run whose worker died is failed, with
+    the reason, so that its own status agrees with the queue's."""
+    if record is None:
+        return
+    for run in Run.objects.filter(
+        task_record=record, status__in=(Run.Status.QUEUED, Run.Status.RUNNING)
+    ):
+        run_mark(run_id=run.pk, status=Run.Status.FAILED, error=reason)
 
 
 @transaction.atomic
