@@ -180,9 +180,14 @@ MUTATIONS: dict[str, tuple[dict[str, str], Located]] = {
         replace("assessments", "2019-02-20", "2019-01-01"),
         {("assessments", 1, "end_date", K.DATE_ORDER)},
     ),
-    "referral before birth month": (
-        replace("referrals", "2019-02-01", "2014-12-31"),
+    "referral more than a pregnancy before birth": (
+        # C2 is born in January 2015: 2014-03-26 is 281 days before 2015-01-01.
+        replace("referrals", "2019-02-01", "2014-03-26"),
         {("referrals", 2, "referral_date", K.DATE_ORDER)},
+    ),
+    "care before birth": (
+        replace("looked_after_episodes", "E1,C3,2019-04-01", "E1,C3,2008-10-31"),
+        {("looked_after_episodes", 1, "start_date", K.DATE_ORDER)},
     ),
     "assessment before referral": (
         replace("assessments", "2019-01-11", "2019-01-09"),
@@ -477,3 +482,22 @@ def test_any_source_text_is_accepted_exactly_when_it_is_a_code(text: str) -> Non
     else:
         kind = K.UNKNOWN_CODE if value else K.MISSING_VALUE
         assert found(report) == {("referrals", 1, "source", kind)}
+
+
+def test_work_with_unborn_children_up_to_a_pregnancy_before_birth_is_valid(
+    tmp_path: Path,
+) -> None:
+    """Pre-birth referrals and plans (category "unborn") are real council work: up to 280
+    days before the birth month is accepted; the referral's age band is then "unborn"."""
+    from whatworks_analytics.pilots.features import age_band
+
+    tables = tables_with(
+        # C2 is born in January 2015: 280 days before 2015-01-01 is 2014-03-27.
+        **replace("referrals", "2019-02-01", "2014-03-27"),
+        # C1 is born in May 2010.
+        **replace("child_protection_plans", "2019-01-28", "2009-08-01"),
+    )
+    report = validate_dataset(write(tmp_path, tables))
+    assert report.is_valid, report.render()
+    bands = pl.select(age_band(pl.lit(-0.5)).alias("a"), age_band(pl.lit(0.0)).alias("b"))
+    assert bands.row(0) == ("unborn", "under_1")

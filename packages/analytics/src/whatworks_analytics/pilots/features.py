@@ -220,9 +220,12 @@ def build_features(points: pl.DataFrame, dataset: PilotDataset, spec: Features) 
 
 
 def age_band(age_years: pl.Expr) -> pl.Expr:
-    """DfE age bands at the decision point: under 1, 1-4, 5-9, 10-15, 16 and over."""
+    """DfE age bands at the decision point: unborn, under 1, 1-4, 5-9, 10-15, 16 and over
+    (as in the children in need census; a negative age is a pre-birth referral)."""
     return (
-        pl.when(age_years < 1)
+        pl.when(age_years < 0)
+        .then(pl.lit("unborn"))
+        .when(age_years < 1)
         .then(pl.lit("under_1"))
         .when(age_years < 5)
         .then(pl.lit("1_to_4"))

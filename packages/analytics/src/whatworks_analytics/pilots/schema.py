@@ -28,6 +28,12 @@ CODES_SEPARATOR = ";"
 BEGIN_MARKER = "<!-- BEGIN GENERATED FROM whatworks_analytics.pilots.schema -->"
 END_MARKER = "<!-- END GENERATED FROM whatworks_analytics.pilots.schema -->"
 
+#: How long before the birth month a referral or a child protection plan may start: the
+#: length of a pregnancy (40 weeks).  Councils work with unborn children (pre-birth
+#: referrals and assessments, plans under the category "unborn"); a child cannot be looked
+#: after before birth.
+PRE_BIRTH_DAYS = 280
+
 
 class ColumnKind(enum.StrEnum):
     """The value type of a column, as written in a CSV cell."""
@@ -147,7 +153,8 @@ class DateOrder:
 
     With ``via`` empty the two dates are in the same row; otherwise ``via`` is the column of
     ``table`` that refers to ``earlier_table``.  Rows where either date is empty are not
-    checked.  A month compares as its first day.
+    checked.  A month compares as its first day.  ``allowance_days`` lets the later date
+    fall up to that many days before the earlier one (work with unborn children).
     """
 
     table: str
@@ -155,14 +162,20 @@ class DateOrder:
     earlier_table: str
     earlier_column: str
     via: str | None = None
+    allowance_days: int = 0
 
     @property
     def describe(self) -> str:
         """The rule in words."""
+        bound = (
+            "is not before"
+            if not self.allowance_days
+            else f"is not more than {self.allowance_days} days before"
+        )
         if self.via is None:
-            return f"`{self.column}` is not before `{self.earlier_column}`"
+            return f"`{self.column}` {bound} `{self.earlier_column}`"
         return (
-            f"`{self.column}` is not before `{self.earlier_table}.{self.earlier_column}` "
+            f"`{self.column}` {bound} `{self.earlier_table}.{self.earlier_column}` "
             f"of the row `{self.via}` refers to"
         )
 
@@ -442,6 +455,7 @@ CONTRACT = Contract(
             earlier_table="children",
             earlier_column="birth_month",
             via="child_id",
+            allowance_days=PRE_BIRTH_DAYS,
         ),
         DateOrder(
             table="assessments",
@@ -487,6 +501,7 @@ CONTRACT = Contract(
             earlier_table="children",
             earlier_column="birth_month",
             via="child_id",
+            allowance_days=PRE_BIRTH_DAYS,
         ),
         DateOrder(
             table="looked_after_episodes",

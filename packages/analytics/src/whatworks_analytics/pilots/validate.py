@@ -827,11 +827,16 @@ def _check_date_order(rule: DateOrder, typed: dict[str, _Typed], out: _Collector
             right_on=earlier.table.key,
             how="inner",
         )
-    rows = rows.filter(pl.col("later") < pl.col("earlier"))
+    rows = rows.filter(pl.col("later") < pl.col("earlier") - pl.duration(days=rule.allowance_days))
+    before = (
+        "is before"
+        if not rule.allowance_days
+        else (f"is more than {rule.allowance_days} days before")
+    )
 
     def message(r: dict[str, Any]) -> str:
         text = (
-            f"{rule.column} {_format_date(r['later'], ColumnKind.DATE)} is before "
+            f"{rule.column} {_format_date(r['later'], ColumnKind.DATE)} {before} "
             f"{rule.earlier_column} {_format_date(r['earlier'], earlier_kind)}"
         )
         if rule.via is not None:
