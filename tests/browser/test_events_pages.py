@@ -24,6 +24,7 @@ def test_public_event_pages_and_registration(visit: Any, page: Any) -> None:
         ends_at=timezone.now() - timedelta(days=30) + timedelta(hours=3),
         registration_opens_at=timezone.now() - timedelta(days=60),
         registration_closes_at=timezone.now() - timedelta(days=31),
+        project_ref="WWC-2019-0007",  # so axe checks the project link too
     )
     visit("/events/")
     page.get_by_role("link", name=event.title).click()

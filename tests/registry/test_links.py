@@ -34,10 +34,8 @@ def _group(groups: list[LinkGroup], key: str) -> LinkGroup | None:
 
 def test_the_parts_that_relate_to_projects_register_providers() -> None:
     keys = links.registered_keys()
-    assert {"calls", "pilots"} <= set(keys)
-    # Events and the Evidence Store have no relation to projects yet: no provider.
-    assert not {"events", "evidence"} & set(keys)
-    assert keys.index("calls") < keys.index("pilots")
+    assert {"calls", "pilots", "events", "evidence"} <= set(keys)
+    assert keys.index("calls") < keys.index("pilots") < keys.index("events")
 
 
 def test_a_provider_registers_through_the_app_config(stand_in: str) -> None:

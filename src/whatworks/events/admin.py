@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from whatworks.core.admin import AuditedAdmin
 from whatworks.events.models import Event, Question, Registration
@@ -11,12 +13,16 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(AuditedAdmin):
-    list_display = ("title", "kind", "starts_at", "capacity", "published")
+    list_display = ("title", "kind", "starts_at", "capacity", "project_ref", "published")
     list_filter = ("kind", "published")
     prepopulated_fields = {"slug": ("title",)}
-    search_fields = ("title",)
+    search_fields = ("title", "project_ref")
     inlines = (QuestionInline,)
-    audited_fields = ("title", "starts_at", "ends_at", "capacity", "published")
+    audited_fields = ("title", "starts_at", "ends_at", "capacity", "project_ref", "published")
+    # Joining links are https (and Django 6 assumes it): no deprecation warning on the form.
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"},
+    }
 
 
 @admin.register(Registration)

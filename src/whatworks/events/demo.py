@@ -2,7 +2,9 @@
 with a waiting list, and an online Schwartz Round demonstration.
 
 Idempotent: events are found by slug and registrations by (event, e-mail address).  The
-demo people are fictional, so their e-mails are kept in memory, not sent.
+demo people are fictional, so their e-mails are kept in memory, not sent.  The forum and
+the Schwartz Round are linked to the registry demo's projects (loaded earlier, in app
+order) by title; an event already linked, or a project that is not there, is left alone.
 """
 
 from __future__ import annotations
@@ -16,11 +18,20 @@ from django.utils import timezone
 from whatworks.events.models import Event, Registration
 from whatworks.events.services import (
     event_create,
+    event_update,
     question_create,
     registration_cancel,
     registration_check_in,
     registration_create,
 )
+
+#: The registry demo's projects (by title) that demo events are part of, by event slug.
+PROJECT_TITLES = {
+    "deliberative-forum-machine-learning-london": (
+        "Predicting escalation in children's social care referrals: a Northmoor pilot"
+    ),
+    "schwartz-round-demonstration-online": "Schwartz Rounds and social worker wellbeing",
+}
 
 
 class Writer(Protocol):
@@ -57,6 +68,27 @@ def _event(slug: str, **fields: Any) -> tuple[Event, bool]:
         actor=None, event=event, kind="dietary", label="Do you have any dietary needs?", position=2
     )
     return event, True
+
+
+def _project_ref(title: str) -> str:
+    """The identifier of the registry's project with this title, or "" if there is none.
+
+    Looked up by model name, not imported: the parts do not import one another.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("whatworks.registry"):
+        return ""
+    project = apps.get_model("registry", "Project")
+    found = project.objects.filter(title=title).order_by("pk").first()
+    return str(found.reference) if found is not None else ""
+
+
+def _link_projects() -> None:
+    for event in Event.objects.filter(slug__in=PROJECT_TITLES, project_ref=""):
+        reference = _project_ref(PROJECT_TITLES[event.slug])
+        if reference:
+            event_update(actor=None, event=event, project_ref=reference)
 
 
 def _register(event: Event, people: list[tuple[str, str]], *, at: datetime) -> list[Registration]:
@@ -155,6 +187,7 @@ def _load(stdout: Writer) -> None:
     )
     if new:
         _register(schwartz, _people(12, "schwartz.example"), at=timezone.now())
+    _link_projects()
     stdout.write(
         f"  events: {Event.objects.count()} events, {Registration.objects.count()} registrations\n"
     )

@@ -12,10 +12,19 @@ import zoneinfo
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+#: A research project's identifier in the registry, as the registry makes them (WWC-YYYY-NNNN).
+#: Checked here by format only: the parts do not import one another.
+PROJECT_REF_VALIDATOR = RegexValidator(
+    r"\AWWC-[0-9]{4}-[0-9]{4,6}\Z",
+    _("Enter the research project's identifier as the registry shows it, e.g. WWC-2019-0007."),
+    code="project_ref",
+)
 
 
 class Event(models.Model):
@@ -51,6 +60,16 @@ class Event(models.Model):
         blank=True,
         help_text=_("Empty: the site's default (WHATWORKS_EVENTS_OFFER_HOURS)."),
     )
+    project_ref = models.CharField(
+        _("research project"),
+        max_length=20,
+        blank=True,
+        validators=[PROJECT_REF_VALIDATOR],
+        help_text=_(
+            "Identifier of the research project this event is part of, as in the registry, "
+            "e.g. WWC-2019-0007. Leave empty if none."
+        ),
+    )
     published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
@@ -82,6 +101,15 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.slug])
+
+    def project_url(self) -> str:
+        """The registry page of the research project, or "" (no project, or no registry)."""
+        if not self.project_ref:
+            return ""
+        try:
+            return reverse("registry:project", kwargs={"reference": self.project_ref})
+        except NoReverseMatch:
+            return ""
 
     def clean(self) -> None:
         if self.time_zone not in zoneinfo.available_timezones():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -13,7 +14,7 @@ from whatworks.events.tokens import registration_key
 MANAGE = "events.change_event"
 
 
-def _visible(user: User) -> QuerySet[Event]:
+def _visible(user: User | AnonymousUser) -> QuerySet[Event]:
     events = Event.objects.all()
     if not user.has_perm(MANAGE):
         events = events.filter(published=True)
@@ -26,6 +27,14 @@ def events_upcoming(*, user: User) -> QuerySet[Event]:
 
 def events_past(*, user: User) -> QuerySet[Event]:
     return _visible(user).filter(ends_at__lt=timezone.now()).order_by("-starts_at")
+
+
+def events_for_project(*, user: User | AnonymousUser, reference: str) -> QuerySet[Event]:
+    """The events that are part of the research project ``reference``, as ``user`` may see
+    them (published ones for everyone; unpublished ones too for those who manage events)."""
+    if not reference:
+        return Event.objects.none()
+    return _visible(user).filter(project_ref=reference).order_by("starts_at")
 
 
 def event_get_for_user(*, user: User, slug: str) -> Event:

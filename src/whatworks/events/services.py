@@ -35,6 +35,7 @@ EVENT_FIELDS = [
     "capacity",
     "registration_opens_at",
     "registration_closes_at",
+    "project_ref",
     "published",
 ]
 

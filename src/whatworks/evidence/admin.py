@@ -56,9 +56,17 @@ class InterventionAdmin(RefreshingAdmin):
 @admin.register(Study)
 class StudyAdmin(RefreshingAdmin):
     audited_fields = services.STUDY_FIELDS
-    list_display = ("citation", "slug", "intervention", "year", "design", "risk_of_bias")
+    list_display = (
+        "citation",
+        "slug",
+        "intervention",
+        "year",
+        "design",
+        "risk_of_bias",
+        "registry_ref",
+    )
     list_filter = ("design", "risk_of_bias", "is_demo")
-    search_fields = ("citation", "slug")
+    search_fields = ("citation", "slug", "registry_ref")
     autocomplete_fields = ("intervention",)
 
 

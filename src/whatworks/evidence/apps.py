@@ -12,3 +12,12 @@ class EvidenceConfig(AppConfig):
             apps.get_app_config("news").register_newsletter_section(  # type: ignore[attr-defined]
                 "evidence", "whatworks.evidence.newsletter.new_evidence", order=40
             )
+
+        if apps.is_installed("whatworks.registry"):
+            # Interventions (as this user may see them) with a study registered as the project.
+            apps.get_app_config("registry").register_link_provider(  # type: ignore[attr-defined]
+                "evidence",
+                "whatworks.evidence.links.project_evidence",
+                heading="Evidence Store",
+                order=40,
+            )

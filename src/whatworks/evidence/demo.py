@@ -2,7 +2,10 @@
 
 Idempotent by stable ids: an intervention, study or finding whose id already exists is left
 alone, and a rating is only added where the outcome has none.  Everything is flagged as
-demonstration data (``is_demo``) and says so on every page.
+demonstration data (``is_demo``) and says so on every page.  Two studies are linked to the
+registry demo's projects by title when those are there (the registry's demo loads after
+this one in app order, so a first ``whatworks demo`` links them only when run again); a
+study already linked, or a project that is not there, is left alone.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.db import transaction
 from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS
 from whatworks.evidence.demo_studies import FINDINGS, STUDIES
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
-from whatworks.evidence.services import rating_set
+from whatworks.evidence.services import rating_set, study_update
 from whatworks.evidence.transfer import evidence_import
 
 FIELDS = (
@@ -42,10 +45,39 @@ STUDY_FIELDS = (
     "risk_of_bias",
 )
 REVIEWED = date(2026, 10, 1)
+#: The registry demo's projects (by title) that demo studies were registered as, by study id.
+REGISTERED_AS = {
+    "demo-fgc-ashdown-2019": "Family group conferences at pre-proceedings: a randomised trial",
+    "demo-sr-field-2019": "Schwartz Rounds and social worker wellbeing",
+}
 
 
 class Writer(Protocol):
     def write(self, text: str) -> object: ...
+
+
+def _registry_ref(title: str) -> str:
+    """The identifier of the registry's project with this title, or "" if there is none.
+
+    Looked up by model name, not imported: the parts do not import one another.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("whatworks.registry"):
+        return ""
+    project = apps.get_model("registry", "Project")
+    found = project.objects.filter(title=title).order_by("pk").first()
+    return str(found.reference) if found is not None else ""
+
+
+def _link_registered_studies() -> int:
+    linked = 0
+    for study in Study.objects.filter(slug__in=REGISTERED_AS, registry_ref=""):
+        reference = _registry_ref(REGISTERED_AS[study.slug])
+        if reference:
+            study_update(actor=None, study=study, data={"registry_ref": reference})
+            linked += 1
+    return linked
 
 
 def _import(kind: str, rows: list[dict[str, object]]) -> int:
@@ -99,6 +131,7 @@ def load(*, stdout: Writer) -> None:
                 note="First rating (demonstration data).",
             )
             rated += 1
+    _link_registered_studies()
     stdout.write(
         f"  Evidence Store: {made} interventions, {made_studies} studies, "
         f"{made_findings} findings and {rated} ratings added (demonstration data)\n"

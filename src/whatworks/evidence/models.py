@@ -9,14 +9,21 @@ derived data that the services keep up to date.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 #: Stable ids in imports, exports and URLs: lower-case letters, digits and hyphens.
 STABLE_ID_HELP = _("Lower-case letters, digits and hyphens; never changes once published.")
+
+#: A research project's identifier in our registry, as the registry makes them
+#: (WWC-YYYY-NNNN).  Checked by format only: the parts do not import one another.
+REGISTRY_REF_PATTERN = r"\AWWC-[0-9]{4}-[0-9]{4,6}\Z"
+REGISTRY_REF_MESSAGE = _(
+    "Enter the research project's identifier as the registry shows it, e.g. WWC-2019-0007."
+)
 
 
 class AgeGroup(models.TextChoices):
@@ -229,6 +236,18 @@ class Study(models.Model):
     country = models.CharField(_("country"), max_length=80)
     sample_size = models.PositiveIntegerField(_("sample size"))
     risk_of_bias = models.CharField(_("risk of bias"), max_length=20, choices=RiskOfBias.choices)
+    registry_ref = models.CharField(
+        _("registered as"),
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(REGISTRY_REF_PATTERN, REGISTRY_REF_MESSAGE, code="registry_ref")
+        ],
+        help_text=_(
+            "If the study was registered in our research registry: its identifier, "
+            "e.g. WWC-2019-0007. Leave empty if not."
+        ),
+    )
     is_demo = models.BooleanField(_("demonstration data"), default=False)
 
     class Meta:
@@ -241,6 +260,15 @@ class Study(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evidence:study", kwargs={"slug": self.slug})
+
+    def registry_url(self) -> str:
+        """The registry page of the project the study was registered as, or ""."""
+        if not self.registry_ref:
+            return ""
+        try:
+            return reverse("registry:project", kwargs={"reference": self.registry_ref})
+        except NoReverseMatch:
+            return ""
 
 
 class Finding(models.Model):

@@ -61,6 +61,18 @@ def study_get_for_user(*, user: AnyUser, slug: str) -> Study:
     return study
 
 
+def studies_for_registry_project(*, user: AnyUser, reference: str) -> QuerySet[Study]:
+    """The studies registered in our registry as ``reference``, with their interventions,
+    if the user may see the intervention (published, or the user may edit evidence)."""
+    if not reference:
+        return Study.objects.none()
+    return (
+        Study.objects.select_related("intervention")
+        .filter(registry_ref=reference, intervention__in=interventions_visible_to(user))
+        .order_by("intervention__name", "-year", "citation")
+    )
+
+
 # --- the intervention page ----------------------------------------------------------------
 
 

@@ -61,6 +61,7 @@ STUDY_FIELDS = (
     "country",
     "sample_size",
     "risk_of_bias",
+    "registry_ref",
     "is_demo",
 )
 FINDING_FIELDS = (

@@ -2,6 +2,9 @@
 
 Rows are keyed by stable ids (``id``; studies name their ``intervention_id``, findings
 their ``study_id``): importing a row whose id exists updates it, otherwise creates it.
+Optional columns may be left out (a file made before a column was added stays valid): a
+new object gets the default, an existing one keeps its value.  Studies' optional
+``registry_ref`` is the identifier of the project in our research registry (WWC-YYYY-NNNN).
 An import first validates every row and reports every problem with its row (CSV: the
 spreadsheet row, the header being row 1; JSON: the item's position from 1) and column; only
 a file without problems is written, in one transaction, with an audit entry per object.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +30,8 @@ from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
 from whatworks.evidence.models import (
+    REGISTRY_REF_MESSAGE,
+    REGISTRY_REF_PATTERN,
     AgeGroup,
     Availability,
     CostBand,
@@ -48,7 +54,7 @@ MAX_ROWS = 20_000
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, choice, int, float, bool, date, id, ref
+    kind: str  # text, choice, int, float, bool, date, id, ref, registry
     required: bool = True
     choices: type[TextChoices] | None = None
     max_length: int | None = None
@@ -84,6 +90,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _text("country", 80),
         Column("sample_size", "int"),
         Column("risk_of_bias", "choice", choices=RiskOfBias),
+        Column("registry_ref", "registry", False),
         Column("is_demo", "bool", False),
     ),
     "findings": (
@@ -221,7 +228,7 @@ def _parse(column: Column, raw: str, problems: list[ImportProblem], row: int) ->
     if raw == "":
         if column.required:
             problem("A value is required.")
-        return {"bool": None, "text": ""}.get(column.kind)
+        return {"bool": None, "text": "", "registry": ""}.get(column.kind)
     if column.kind == "text":
         if column.max_length and len(raw) > column.max_length:
             problem(f"At most {column.max_length} characters (this has {len(raw)}).")
@@ -262,6 +269,10 @@ def _parse(column: Column, raw: str, problems: list[ImportProblem], row: int) ->
         except ValueError:
             problem(f"{raw!r} is not a date as YYYY-MM-DD.")
             return None
+    if column.kind == "registry":
+        if not re.match(REGISTRY_REF_PATTERN, raw):
+            problem(f"{raw!r}: {REGISTRY_REF_MESSAGE}")
+        return raw
     # id and ref: stable ids
     if not all(c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in raw):
         problem("Use only lower-case letters, digits and hyphens.")

@@ -19,9 +19,11 @@ SECRET_KEY = env.secret_key(required=False)
 ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env.csv_list("CSRF_TRUSTED_ORIGINS", "")
 
+# The registry first: the other parts' demo content refers to its projects, and demos load
+# in this order.
 PART_APPS = [
-    "whatworks.evidence",
     "whatworks.registry",
+    "whatworks.evidence",
     "whatworks.pilots",
     "whatworks.panel",
     "whatworks.forum",
