@@ -243,7 +243,9 @@ def results_import_bundle(*, actor: User | None, project: Project, bundle: Any) 
 def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsReport:
     """An editor publishes the results; the verdict is computed and fixed with them."""
     report = (
-        ResultsReport.objects.select_for_update()
+        # Lock the report's row only: ``corrects`` is an outer join, which PostgreSQL
+        # refuses to lock.
+        ResultsReport.objects.select_for_update(of=("self",))
         .select_related("project", "protocol_version", "corrects")
         .get(pk=report.pk)
     )
