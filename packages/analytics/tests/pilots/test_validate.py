@@ -185,6 +185,18 @@ MUTATIONS: dict[str, tuple[dict[str, str], Located]] = {
         replace("referrals", "2019-02-01", "2014-03-26"),
         {("referrals", 2, "referral_date", K.DATE_ORDER)},
     ),
+    "assessment of a referral closed with no further action": (
+        # R2 is closed with no further action; give the second assessment to it.
+        replace("assessments", "A2,C1,R3", "A2,C2,R2"),
+        {("assessments", 2, "referral_id", K.AFTER_NFA)},
+    ),
+    "two plans at once": (
+        {
+            "child_protection_plans": VALID["child_protection_plans"]
+            + "P2,C1,2019-03-01,2019-06-01,neglect\n"
+        },
+        {("child_protection_plans", 2, "start_date", K.OVERLAP)},
+    ),
     "care before birth": (
         replace("looked_after_episodes", "E1,C3,2019-04-01", "E1,C3,2008-10-31"),
         {("looked_after_episodes", 1, "start_date", K.DATE_ORDER)},

@@ -181,6 +181,41 @@ class DateOrder:
 
 
 @dataclass(frozen=True, kw_only=True)
+class NotAfterFlag:
+    """No row of ``table`` may refer (via ``via``) to a ``target`` row whose boolean
+    ``flag`` is true: e.g. no assessment of a referral closed with no further action."""
+
+    table: str
+    via: str
+    target: str
+    flag: str
+    meaning: str
+
+    @property
+    def describe(self) -> str:
+        return (
+            f"no `{self.table}` row refers through `{self.via}` to a `{self.target}` row "
+            f"with `{self.flag}` true ({self.meaning})"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoOverlap:
+    """A child's periods in ``table`` do not overlap: each starts on or after the end of
+    the one before (an empty ``end_date`` is still open)."""
+
+    table: str
+    meaning: str
+
+    @property
+    def describe(self) -> str:
+        return (
+            f"a child's rows do not overlap: each `start_date` is on or after the "
+            f"`end_date` of the child's row before it, which must not be open ({self.meaning})"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Contract:
     """The whole data contract."""
 
@@ -189,6 +224,8 @@ class Contract:
     references: tuple[Reference, ...]
     same_child: tuple[SameChild, ...]
     date_orders: tuple[DateOrder, ...]
+    not_after_flags: tuple[NotAfterFlag, ...] = ()
+    no_overlaps: tuple[NoOverlap, ...] = ()
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -516,6 +553,24 @@ CONTRACT = Contract(
             earlier_column="birth_month",
             via="child_id",
         ),
+    ),    not_after_flags=(
+        NotAfterFlag(
+            table="assessments",
+            via="referral_id",
+            target="referrals",
+            flag="nfa",
+            meaning="a referral closed with no further action was not assessed",
+        ),
+    ),
+    no_overlaps=(
+        NoOverlap(
+            table="child_protection_plans",
+            meaning="a child has at most one child protection plan at a time",
+        ),
+        NoOverlap(
+            table="looked_after_episodes",
+            meaning="a child is in at most one episode of care at a time",
+        ),
     ),
 )
 
@@ -569,6 +624,10 @@ def render_markdown(contract: Contract = CONTRACT) -> str:
     lines += ["", "## Order of dates", "", "Checked only where both dates are present.", ""]
     lines += ["| table | rule |", "|---|---|"]
     lines += [f"| `{rule.table}` | {rule.describe} |" for rule in contract.date_orders]
+    if contract.not_after_flags or contract.no_overlaps:
+        lines += ["", "## Consistency", "", "| table | rule |", "|---|---|"]
+        lines += [f"| `{r.table}` | {r.describe} |" for r in contract.not_after_flags]
+        lines += [f"| `{r.table}` | {r.describe} |" for r in contract.no_overlaps]
     lines += ["", END_MARKER]
     return "\n".join(lines) + "\n"
 

@@ -33,6 +33,8 @@ from whatworks_analytics.pilots.schema import (
     ColumnKind,
     Contract,
     DateOrder,
+    NoOverlap,
+    NotAfterFlag,
     Reference,
     SameChild,
     Table,
@@ -71,6 +73,8 @@ class ProblemKind(enum.StrEnum):
     MISSING_REFERENCE = "missing_reference"
     OTHER_CHILD = "other_child"
     DATE_ORDER = "date_order"
+    AFTER_NFA = "after_nfa"
+    OVERLAP = "overlap"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -799,6 +803,69 @@ def _check_same_child(rule: SameChild, typed: dict[str, _Typed], out: _Collector
     )
 
 
+def _check_not_after_flag(rule: NotAfterFlag, typed: dict[str, _Typed], out: _Collector) -> None:
+    child, parent = typed.get(rule.table), typed.get(rule.target)
+    if child is None or parent is None:
+        return
+    if not (child.has(rule.via) and parent.has(parent.table.key) and parent.has(rule.flag)):
+        return
+    rows = (
+        child.frame.select(ROW, rule.via)
+        .join(
+            _parent_keys(parent, rule.flag),
+            left_on=rule.via,
+            right_on=parent.table.key,
+            how="inner",
+        )
+        .filter(pl.col(f"parent_{rule.flag}").fill_null(False))
+    )
+
+    def message(r: dict[str, Any]) -> str:
+        return (
+            f"{rule.target} {r[rule.via]!r} has {rule.flag} true ({rule.meaning}): set "
+            f"{rule.flag} to false there, or leave this row out"
+        )
+
+    out.add_rows(
+        table=rule.table, column=rule.via, kind=ProblemKind.AFTER_NFA, rows=rows, message=message
+    )
+
+
+def _check_no_overlap(rule: NoOverlap, typed: dict[str, _Typed], out: _Collector) -> None:
+    table = typed.get(rule.table)
+    if table is None or not all(table.has(c) for c in ("child_id", "start_date", "end_date")):
+        return
+    rows = (
+        table.frame.select(ROW, "child_id", "start_date", "end_date")
+        .filter(pl.col("child_id").is_not_null() & pl.col("start_date").is_not_null())
+        .sort("child_id", "start_date", ROW)
+        .with_columns(
+            pl.col("start_date").shift(1).over("child_id").alias("previous_start"),
+            pl.col("end_date").shift(1).over("child_id").alias("previous_end"),
+            pl.col(ROW).shift(1).over("child_id").alias("previous_row"),
+        )
+        .filter(
+            pl.col("previous_start").is_not_null()
+            & (pl.col("previous_end").is_null() | (pl.col("start_date") < pl.col("previous_end")))
+        )
+    )
+
+    def message(r: dict[str, Any]) -> str:
+        ends = (
+            "is still open"
+            if r["previous_end"] is None
+            else f"ends {_format_date(r['previous_end'], ColumnKind.DATE)}"
+        )
+        return (
+            f"starts {_format_date(r['start_date'], ColumnKind.DATE)} while row "
+            f"{r['previous_row']} of child {r['child_id']!r} {ends} ({rule.meaning})"
+        )
+
+    out.add_rows(
+        table=rule.table, column="start_date", kind=ProblemKind.OVERLAP, rows=rows, message=message
+    )
+
+
 def _format_date(value: Any, kind: ColumnKind) -> str:
     if kind is ColumnKind.MONTH:
         return f"{value:%Y-%m}"
@@ -913,6 +980,10 @@ def _typed_tables(
         _check_same_child(same, typed, out)
     for order in contract.date_orders:
         _check_date_order(order, typed, out)
+    for flag in contract.not_after_flags:
+        _check_not_after_flag(flag, typed, out)
+    for overlap in contract.no_overlaps:
+        _check_no_overlap(overlap, typed, out)
     return out.report(folder, contract), typed
 
 
