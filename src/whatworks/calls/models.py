@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.validators import registry_reference_validator
+
 
 @deconstructible
 class PrivateStorage(FileSystemStorage):
@@ -49,7 +51,11 @@ class Call(models.Model):
         _("research project"),
         max_length=100,
         blank=True,
-        help_text=_("Identifier of the research project that accepted applicants join."),
+        validators=[registry_reference_validator("project_ref")],
+        help_text=_(
+            "Identifier of the research project that accepted applicants join, as in the "
+            "registry, e.g. WWC-2019-0007."
+        ),
     )
     published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)

@@ -12,19 +12,15 @@ import zoneinfo
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-#: A research project's identifier in the registry, as the registry makes them (WWC-YYYY-NNNN).
-#: Checked here by format only: the parts do not import one another.
-PROJECT_REF_VALIDATOR = RegexValidator(
-    r"\AWWC-[0-9]{4}-[0-9]{4,6}\Z",
-    _("Enter the research project's identifier as the registry shows it, e.g. WWC-2019-0007."),
-    code="project_ref",
-)
+from whatworks.core.validators import registry_reference_validator
+
+#: A research project's identifier in the registry (see ``core.validators``).
+PROJECT_REF_VALIDATOR = registry_reference_validator("project_ref")
 
 
 class Event(models.Model):

@@ -9,21 +9,24 @@ derived data that the services keep up to date.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.validators import (
+    REGISTRY_REFERENCE_MESSAGE,
+    REGISTRY_REFERENCE_PATTERN,
+    registry_reference_validator,
+)
+
 #: Stable ids in imports, exports and URLs: lower-case letters, digits and hyphens.
 STABLE_ID_HELP = _("Lower-case letters, digits and hyphens; never changes once published.")
 
-#: A research project's identifier in our registry, as the registry makes them
-#: (WWC-YYYY-NNNN).  Checked by format only: the parts do not import one another.
-REGISTRY_REF_PATTERN = r"\AWWC-[0-9]{4}-[0-9]{4,6}\Z"
-REGISTRY_REF_MESSAGE = _(
-    "Enter the research project's identifier as the registry shows it, e.g. WWC-2019-0007."
-)
+#: A research project's identifier in our registry (see ``core.validators``).
+REGISTRY_REF_PATTERN = REGISTRY_REFERENCE_PATTERN
+REGISTRY_REF_MESSAGE = REGISTRY_REFERENCE_MESSAGE
 
 
 class AgeGroup(models.TextChoices):
@@ -240,9 +243,7 @@ class Study(models.Model):
         _("registered as"),
         max_length=20,
         blank=True,
-        validators=[
-            RegexValidator(REGISTRY_REF_PATTERN, REGISTRY_REF_MESSAGE, code="registry_ref")
-        ],
+        validators=[registry_reference_validator("registry_ref")],
         help_text=_(
             "If the study was registered in our research registry: its identifier, "
             "e.g. WWC-2019-0007. Leave empty if not."
