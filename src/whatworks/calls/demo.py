@@ -22,6 +22,7 @@ from whatworks.calls.services import (
     question_create,
     review_submit,
 )
+from whatworks.core.demo import demo_project_reference
 from whatworks.core.models import User
 
 
@@ -34,20 +35,6 @@ CRITERIA = (
     ("Data", "Access to the records the study needs, and the skills to prepare them."),
     ("Ethics and voice", "Plans to involve families and young people."),
 )
-
-
-def _project_ref(title_word: str) -> str:
-    """The registry identifier of the demo project whose title has ``title_word``, if any.
-
-    Looked up by model name, not imported: the parts do not import one another.
-    """
-    from django.apps import apps
-
-    if not apps.is_installed("whatworks.registry"):
-        return ""
-    project = apps.get_model("registry", "Project")
-    found = project.objects.filter(title__icontains=title_word).order_by("pk").first()
-    return str(found.reference) if found is not None else ""
 
 
 def _call(slug: str, **fields: object) -> tuple[Call, bool]:
@@ -125,7 +112,7 @@ def _load(stdout: Writer) -> None:
         ),
         opens_at=now - timedelta(days=10),
         closes_at=now + timedelta(days=35),
-        project_ref=_project_ref("predictive"),
+        project_ref=demo_project_reference(title_contains="predictive"),
     )
     _call(
         "schwartz-rounds-research-partners",
@@ -137,7 +124,7 @@ def _load(stdout: Writer) -> None:
         eligibility="Local authorities, trusts and universities in England.",
         opens_at=now - timedelta(days=3),
         closes_at=now + timedelta(days=60),
-        project_ref=_project_ref("Schwartz"),
+        project_ref=demo_project_reference(title_contains="Schwartz"),
     )
     forums, new_forums = _call(
         "deliberative-forum-hosts-2026",

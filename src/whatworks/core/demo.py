@@ -146,6 +146,24 @@ def demo_load_core(*, password: str) -> list[tuple[DemoAccount, bool]]:
     return results
 
 
+def demo_project_reference(*, title: str = "", title_contains: str = "") -> str:
+    """The identifier of the registry's demo project with this title (or a title that
+    contains ``title_contains``), or "" when the registry or the project is absent.
+
+    For the parts' demos, which link their content to registry projects: looked up by model
+    name, since the parts do not import one another (the registry's demo loads first).
+    """
+    if not apps.is_installed("whatworks.registry"):
+        return ""
+    projects = apps.get_model("registry", "Project").objects.order_by("pk")
+    if title:
+        projects = projects.filter(title=title)
+    if title_contains:
+        projects = projects.filter(title__icontains=title_contains)
+    found = projects.first()
+    return str(found.reference) if found is not None else ""
+
+
 def part_demo_loaders() -> list[tuple[str, Callable[..., object]]]:
     """Each app may offer ``<app>/demo.py`` with ``load(*, stdout)``; they run in app order."""
     loaders = []

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from django.test import override_settings
 from django.utils import timezone
 
+from whatworks.core.demo import demo_project_reference
 from whatworks.events.models import Event, Registration
 from whatworks.events.services import (
     event_create,
@@ -70,23 +71,9 @@ def _event(slug: str, **fields: Any) -> tuple[Event, bool]:
     return event, True
 
 
-def _project_ref(title: str) -> str:
-    """The identifier of the registry's project with this title, or "" if there is none.
-
-    Looked up by model name, not imported: the parts do not import one another.
-    """
-    from django.apps import apps
-
-    if not apps.is_installed("whatworks.registry"):
-        return ""
-    project = apps.get_model("registry", "Project")
-    found = project.objects.filter(title=title).order_by("pk").first()
-    return str(found.reference) if found is not None else ""
-
-
 def _link_projects() -> None:
     for event in Event.objects.filter(slug__in=PROJECT_TITLES, project_ref=""):
-        reference = _project_ref(PROJECT_TITLES[event.slug])
+        reference = demo_project_reference(title=PROJECT_TITLES[event.slug])
         if reference:
             event_update(actor=None, event=event, project_ref=reference)
 

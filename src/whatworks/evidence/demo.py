@@ -16,6 +16,7 @@ from typing import Protocol
 
 from django.db import transaction
 
+from whatworks.core.demo import demo_project_reference
 from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS
 from whatworks.evidence.demo_studies import FINDINGS, STUDIES
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
@@ -56,24 +57,10 @@ class Writer(Protocol):
     def write(self, text: str) -> object: ...
 
 
-def _registry_ref(title: str) -> str:
-    """The identifier of the registry's project with this title, or "" if there is none.
-
-    Looked up by model name, not imported: the parts do not import one another.
-    """
-    from django.apps import apps
-
-    if not apps.is_installed("whatworks.registry"):
-        return ""
-    project = apps.get_model("registry", "Project")
-    found = project.objects.filter(title=title).order_by("pk").first()
-    return str(found.reference) if found is not None else ""
-
-
 def _link_registered_studies() -> int:
     linked = 0
     for study in Study.objects.filter(slug__in=REGISTERED_AS, registry_ref=""):
-        reference = _registry_ref(REGISTERED_AS[study.slug])
+        reference = demo_project_reference(title=REGISTERED_AS[study.slug])
         if reference:
             study_update(actor=None, study=study, data={"registry_ref": reference})
             linked += 1

@@ -169,17 +169,7 @@ def conversation_close(*, actor: User | None, conversation: Conversation) -> Con
 #: Slugs that would be hidden behind the forum's own pages (``/forum/staff/``).
 RESERVED_SLUGS = frozenset({"staff"})
 #: The fields the staff pages edit (the analysis seed stays as created).
-CONVERSATION_EDITABLE = (
-    "slug",
-    "question",
-    "background",
-    "moderation",
-    "opens_at",
-    "closes_at",
-    "allow_anonymous",
-    "allow_statements",
-    "event_slug",
-)
+CONVERSATION_EDITABLE = tuple(f for f in CONVERSATION_FIELDS if f != "analysis_seed")
 #: Most seed statements one set-up takes (more are written by participants, or imported).
 SEED_LIMIT = 100
 
