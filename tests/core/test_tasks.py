@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -12,11 +11,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import UserFactory
+from tests.workers import worker_env
 from whatworks.core import tasks
 from whatworks.core.models import AuditEntry, TaskRecord
 from whatworks.core.roles import Role
@@ -84,25 +83,6 @@ def test_only_the_owner_or_an_admin_sees_a_task(client) -> None:  # type: ignore
     assert client.get(reverse("core:task_detail", args=[record.pk])).status_code == 200
 
 
-def _worker_env(**extra: str) -> dict[str, str]:
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{settings_dict['NAME']}"
-    else:
-        url = (
-            f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-        )
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "whatworks.config.settings.test",
-        "WHATWORKS_WORKER_HEARTBEAT": "0.3",
-        "WHATWORKS_WORKER_LOST_AFTER": "1.5",
-        **extra,
-    }
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
@@ -114,7 +94,7 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
     )
     record.refresh_from_db()
     command = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
-    worker = subprocess.Popen(command, env=_worker_env())
+    worker = subprocess.Popen(command, env=worker_env())
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -132,7 +112,7 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
     assert DBTaskResult.objects.get(pk=record.task_id).status == "RUNNING"
 
     time.sleep(2)  # longer than WHATWORKS_WORKER_LOST_AFTER
-    subprocess.run([*command[:-2], "--batch"], env=_worker_env(), check=True, timeout=60)
+    subprocess.run([*command[:-2], "--batch"], env=worker_env(), check=True, timeout=60)
 
     result = DBTaskResult.objects.get(pk=record.task_id)
     assert result.status == "FAILED"

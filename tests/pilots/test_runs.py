@@ -3,7 +3,6 @@ middle of a run: its run is shown failed with the reason and can be started agai
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -27,6 +26,7 @@ from tests.pilots.factories import (
     synthetic_folder,
     zip_of,
 )
+from tests.workers import worker_env
 from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
 from whatworks.pilots.models import Dataset, Run
@@ -111,29 +111,6 @@ def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore
     assert "Start it again" in page
 
 
-def _worker_env() -> dict[str, str]:
-    """The environment of a real ``whatworks worker`` process on this test database."""
-    from django.conf import settings
-
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        url = f"sqlite:///{settings_dict['NAME']}"
-    else:
-        url = (
-            f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-        )
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "whatworks.config.settings.test",
-        "PRIVATE_DATA_ROOT": str(settings.PRIVATE_DATA_ROOT),
-        "WHATWORKS_PSEUDONYM_KEY": str(settings.WHATWORKS_PSEUDONYM_KEY),
-        "WHATWORKS_WORKER_HEARTBEAT": "0.3",
-        "WHATWORKS_WORKER_LOST_AFTER": "1.5",
-    }
-
-
 @contextmanager
 def _writes_held() -> Iterator[None]:
     """Hold the database's writes from another connection, so that a worker in the middle
@@ -181,7 +158,7 @@ def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
     _start(client, pilot, dataset)
     run = Run.objects.select_related("task_record").get()
     assert run.task_record is not None
-    worker = subprocess.Popen(WORKER, env=_worker_env())
+    worker = subprocess.Popen(WORKER, env=worker_env())
     try:
         _wait_for(
             lambda: Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).exists(),
