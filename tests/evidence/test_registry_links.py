@@ -91,6 +91,15 @@ def test_the_study_page_links_to_the_registry(client: Any) -> None:
     assert "<dt>Registered</dt>" not in plain
 
 
+def test_the_open_data_carries_the_registry_ref(client: Any) -> None:
+    project = registered_project()
+    item = intervention()
+    study(item, registry_ref=project.reference)
+    study(item)
+    data = json.loads(client.get(f"/evidence/data/interventions/{item.slug}.json").content)
+    assert sorted((s["registry_ref"] or "") for s in data["studies"]) == ["", project.reference]
+
+
 @pytest.mark.parametrize("bad", ["WWC-19-7", "wwc-2019-0007", "2019-0007", "WWC-2019-0007 "])
 def test_a_badly_formed_registry_ref_is_refused_with_a_clear_message(bad: str) -> None:
     with pytest.raises(EvidenceError) as caught:

@@ -48,6 +48,8 @@ def _study(study: Study) -> dict[str, Any]:
         "country": study.country,
         "sample_size": study.sample_size,
         "risk_of_bias": study.risk_of_bias,
+        # Its protocol in our research registry (WWC-YYYY-NNNN), or null.
+        "registry_ref": study.registry_ref or None,
         "demonstration_data": study.is_demo,
         "findings": [_finding(f) for f in study.findings.all()],
     }
