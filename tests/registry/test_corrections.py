@@ -24,6 +24,7 @@ from whatworks.registry.services import (
     RegistryError,
     project_withdraw,
     results_correct,
+    results_correction_discard,
     results_import_bundle,
     results_publish,
     results_save,
@@ -208,3 +209,26 @@ def test_the_correction_page(client: Any) -> None:
     assert "already in draft" in client.get(url).content.decode()
     client.force_login(researcher())
     assert client.get(url).status_code == 403
+
+
+def test_a_draft_correction_can_be_discarded_and_the_published_results_stand(
+    client: Any,
+) -> None:
+    author = researcher()
+    project = project_with_results(author=author)
+    old = _published(project)
+    correction = results_correct(actor=author, report=old, justification=REASON)
+    with pytest.raises(PermissionDeniedError):
+        results_correction_discard(actor=researcher(), report=correction)
+    with pytest.raises(RegistryError, match="still in draft"):
+        results_correction_discard(actor=author, report=old)
+    url = reverse("registry:results_correct", kwargs={"reference": project.reference})
+    client.force_login(author)
+    response = client.post(url, {"action": "discard"})
+    assert response["Location"] == old.get_absolute_url()
+    assert list(ResultsReport.objects.filter(project=project)) == [old]
+    entry = AuditEntry.objects.get(action="registry.results_correction_discarded")
+    assert entry.changes == {"number": 2, "corrects": 1}
+    # Nothing left to discard; a new correction can be started.
+    assert client.post(url, {"action": "discard"}).status_code == 404
+    assert results_correct(actor=author, report=old, justification=REASON).number == 2

@@ -18,6 +18,7 @@ from whatworks.registry.services.projects import (
 from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
 from whatworks.registry.services.results import (
     results_correct,
+    results_correction_discard,
     results_enter,
     results_import_bundle,
     results_publish,
@@ -37,6 +38,7 @@ __all__ = [
     "protocol_draft_save",
     "protocol_register",
     "results_correct",
+    "results_correction_discard",
     "results_enter",
     "results_import_bundle",
     "results_publish",

@@ -214,6 +214,31 @@ def results_correct(
 
 
 @transaction.atomic
+def results_correction_discard(*, actor: User | None, report: ResultsReport) -> None:
+    """Drop a draft correction that will not be published (nothing public changes: the
+    corrected results stay current).  Only drafts that correct published results may go;
+    published reports are never deleted (``guards.py``)."""
+    report = (
+        ResultsReport.objects.select_for_update(of=("self",))
+        .select_related("project", "corrects")
+        .get(pk=report.pk)
+    )
+    if not can_correct(actor, report):
+        raise PermissionDeniedError("Only the project's team or an editor can discard it.")
+    if report.published_at is not None or report.corrects_id is None:
+        raise RegistryError("Only a correction still in draft can be discarded.")
+    number, corrects = report.number, report.corrects.number if report.corrects else None
+    project = report.project
+    report.delete()
+    audit_record(
+        actor=actor,
+        action="registry.results_correction_discarded",
+        target=project,
+        changes={"number": number, "corrects": corrects},
+    )
+
+
+@transaction.atomic
 def results_import_bundle(*, actor: User | None, project: Project, bundle: Any) -> ResultsReport:
     """Fill the draft results report from a result bundle (``docs/results-bundle.md``)."""
     try:

@@ -217,6 +217,19 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
     if not can_correct(user, current):
         raise PermissionDenied
     draft = draft_results(project)
+    if request.method == "POST" and request.POST.get("action") == "discard":
+        if draft is None or draft.corrects_id is None:
+            raise Http404("No draft correction.")
+        try:
+            services.results_correction_discard(actor=actor_of(request), report=draft)
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from None
+        messages.success(
+            request,
+            _("The draft correction r%(number)s is discarded; results r%(current)s stand.")
+            % {"number": draft.number, "current": current.number},
+        )
+        return redirect(current)
     form = CorrectionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
