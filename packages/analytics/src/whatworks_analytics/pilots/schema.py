@@ -553,7 +553,8 @@ CONTRACT = Contract(
             earlier_column="birth_month",
             via="child_id",
         ),
-    ),    not_after_flags=(
+    ),
+    not_after_flags=(
         NotAfterFlag(
             table="assessments",
             via="referral_id",
