@@ -142,7 +142,7 @@ def test_rate_intervals_cover_the_point_estimate(
 def test_percentile_bounds_equal_numpys_inverted_cdf_quantiles_column_by_column() -> None:
     """The vectorised quantile agrees with ``np.nanquantile(method="inverted_cdf")``, ties,
     undefined replicates and ``q * m`` landing exactly on an order statistic included."""
-    from whatworks_analytics.fairness.bootstrap import _inverted_cdf_quantile
+    from whatworks_analytics.fairness.bootstrap import _inverted_cdf_quantiles
 
     rng = np.random.default_rng(7)
     for _ in range(500):
@@ -151,7 +151,7 @@ def test_percentile_bounds_equal_numpys_inverted_cdf_quantiles_column_by_column(
         values[rng.random((b, g)) < rng.random() * 0.5] = np.nan
         defined = ~np.isnan(values).all(axis=0)
         for q in (0.025, 0.5, 1 / 3, 0.975, float(rng.random())):
-            got = _inverted_cdf_quantile(values, q)
+            (got,) = _inverted_cdf_quantiles(values, [q])
             assert np.isnan(got[~defined]).all()
             if defined.any():
                 expected = np.nanquantile(values[:, defined], q, axis=0, method="inverted_cdf")

@@ -130,21 +130,31 @@ def percentile_interval(
     undefined = np.isnan(values)
     share_undefined = undefined.mean(axis=0)
     enough = (share_undefined <= alpha) & ~undefined.all(axis=0)
-    low = _inverted_cdf_quantile(values, alpha / 2)
-    high = _inverted_cdf_quantile(values, 1 - alpha / 2)
+    low, high = _inverted_cdf_quantiles(values, (alpha / 2, 1 - alpha / 2), undefined=undefined)
     return np.where(enough, low, np.nan), np.where(enough, high, np.nan)
 
 
-def _inverted_cdf_quantile(values: npt.NDArray[np.float64], q: float) -> npt.NDArray[np.float64]:
-    """``np.nanquantile(values, q, axis=0, method="inverted_cdf")`` for 1-D or 2-D ``values``,
-    in one sort instead of a Python loop over the columns: the smallest value ``x`` of each
-    column with at least a share ``q`` of its defined values ``<= x`` (``NaN`` if none)."""
+def _inverted_cdf_quantiles(
+    values: npt.NDArray[np.float64],
+    qs: Sequence[float],
+    *,
+    undefined: npt.NDArray[np.bool_] | None = None,
+) -> list[npt.NDArray[np.float64]]:
+    """``np.nanquantile(values, q, axis=0, method="inverted_cdf")`` for each ``q`` (in
+    [0, 1]) of 1-D or 2-D ``values``, from one sort instead of a Python loop over the
+    columns: the smallest value ``x`` of each column with at least a share ``q`` of its
+    defined values ``<= x`` (``NaN`` if none).  ``undefined`` is ``np.isnan(values)`` if
+    the caller has it."""
     ordered = np.sort(values, axis=0)  # NaN sorts last
-    defined = (~np.isnan(values)).sum(axis=0)
-    index = np.clip(np.ceil(q * defined).astype(np.int64) - 1, 0, None)
-    index = np.minimum(index, np.maximum(defined - 1, 0))
-    picked = np.take_along_axis(ordered, np.expand_dims(index, 0), axis=0)[0]
-    return np.where(defined > 0, picked, np.nan)
+    missing = np.isnan(values) if undefined is None else undefined
+    defined = (~missing).sum(axis=0)
+    out = []
+    for q in qs:
+        # ceil(q * d) - 1 <= d - 1 for q <= 1: always a defined value when d > 0.
+        index = np.clip(np.ceil(q * defined).astype(np.int64) - 1, 0, None)
+        picked = np.take_along_axis(ordered, np.expand_dims(index, 0), axis=0)[0]
+        out.append(np.where(defined > 0, picked, np.nan))
+    return out
 
 
 def _bound(value: float) -> float | None:

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from whatworks_analytics.fairness.bootstrap import percentile_interval, resample_counts
-from whatworks_analytics.pilots.metrics import weighted_metrics
+from whatworks_analytics.pilots.metrics import _ratio, confusion, weighted_metrics
 
 DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("source", "referral source"),
@@ -101,10 +101,7 @@ def performance_by(
                 for metric in ("precision", "recall", "roc_auc"):
                     value = float(values[metric][0])
                     row[metric] = value if np.isfinite(value) else None
-                tp = int((f & (y == 1)).sum())
-                fp = int(f.sum()) - tp
-                fn = positives - tp
-                cells.append((tp, fp, n - tp - fp - fn, fn))
+                cells.append(confusion(y, f))
                 judged.append(row)
             out.append(row)
         if replicates > 0 and cells:
@@ -125,8 +122,7 @@ def _intervals(
         np.array(cells), replicates=replicates, rng=np.random.default_rng(seed)
     ).astype(np.float64)
     tp, fp, fn = draws[..., 0], draws[..., 1], draws[..., 3]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rates = {"precision": tp / (tp + fp), "recall": tp / (tp + fn)}
+    rates = {"precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn)}
     for metric, values in rates.items():
         low, high = percentile_interval(values, confidence=confidence)
         for i, row in enumerate(rows):

@@ -33,7 +33,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from whatworks_analytics.fairness.audit import FlagRule
-from whatworks_analytics.fairness.bootstrap import percentile_interval
+from whatworks_analytics.fairness.bootstrap import _bound, percentile_interval
 
 Floats = NDArray[np.float64]
 
@@ -104,6 +104,15 @@ def operating_flags(
     flags = FlagRule(top_percent=top_percent, threshold=threshold).apply(pl.Series(scores))
     cut = flags.threshold if math.isfinite(flags.threshold) else None
     return flags.flags.to_numpy().astype(np.bool_), cut
+
+
+def confusion(y: NDArray[Any], f: NDArray[np.bool_]) -> tuple[int, int, int, int]:
+    """``(tp, fp, tn, fn)`` of labels ``y`` (0/1) and flags ``f``."""
+    positive = np.asarray(y) == 1
+    tp = int((f & positive).sum())
+    fp = int(f.sum()) - tp
+    fn = int(positive.sum()) - tp
+    return tp, fp, len(positive) - tp - fp - fn, fn
 
 
 def _ratio(num: Floats, den: Floats) -> Floats:
@@ -212,10 +221,6 @@ def _bootstrap(
     return {name: np.concatenate(values) for name, values in parts.items()}
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
 def calibration_bins(y: NDArray[Any], s: Floats, *, bins: int = 10) -> tuple[CalibrationBin, ...]:
     """Equal-count bins of the scores (deciles by default), lowest first."""
     if len(s) == 0:
@@ -266,14 +271,11 @@ def evaluate(
                 lo, hi = percentile_interval(samples[name], confidence=confidence)
                 lows[name], highs[name] = np.atleast_1d(lo), np.atleast_1d(hi)
     for name in METRICS:
-        value = _finite(float(point[name][0])) if n else None
-        low = _finite(float(lows[name][0])) if name in lows else None
-        high = _finite(float(highs[name][0])) if name in highs else None
+        value = _bound(float(point[name][0])) if n else None
+        low = _bound(float(lows[name][0])) if name in lows else None
+        high = _bound(float(highs[name][0])) if name in highs else None
         estimates[name] = Estimate(value=value, low=low, high=high)
-    tp = int((f & (y_i == 1)).sum())
-    fp = int((f & (y_i == 0)).sum())
-    fn = int((~f & (y_i == 1)).sum())
-    tn = n - tp - fp - fn
+    tp, fp, tn, fn = confusion(y_i, f)
     precision = estimates["precision"].value
     recall = estimates["recall"].value
     return Metrics(

@@ -10,15 +10,15 @@ numbers; patterns (dashes, markers) never rely on colour alone.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from whatworks_analytics.fairness.metrics import RATE_METRICS
 from whatworks_analytics.pilots.bundle import ModelResult, ResultBundle
-from whatworks_analytics.pilots.plots import disparity_chart, line_chart
+from whatworks_analytics.pilots.plots import _e, disparity_chart, line_chart
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
 _CSS = """
@@ -43,10 +43,6 @@ figure { margin: 0 0 1rem; } figcaption { font-weight: 700; }
 svg text { font-family: inherit; font-size: 12px; }
 :focus-visible { outline: 3px solid #0b0c0c; background: #ffdd00; }
 """
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -387,7 +383,7 @@ def _fairness_section(bundle: ResultBundle) -> str:
         f"{_e(f['action'])}, so the key metrics are {_e(', '.join(f['key_metrics']))}. "
         "Groups too small to judge are marked and not judged.</p>",
     ]
-    metrics = ["base_rate", "selection_rate", "fpr", "fnr", "precision", "npv", "fdr", "for"]
+    metrics = RATE_METRICS
     for attribute in [a["attribute"] for a in f["attributes"]]:
         rows = []
         for g in f["groups"]:
