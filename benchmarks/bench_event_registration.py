@@ -20,12 +20,11 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from _django import setup_django
+from _django import hammer, setup_django
 
 
 def run(people: int, places: int, threads: int) -> int:
@@ -48,41 +47,14 @@ def run(people: int, places: int, threads: int) -> int:
         registration_opens_at=now - timedelta(hours=1),
         registration_closes_at=now + timedelta(days=6),
     )
-    queue = list(range(people))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors: list[str] = []
-    barrier = threading.Barrier(threads)
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    n = queue.pop()
-                started = time.perf_counter()
-                try:
-                    registration_create(
-                        actor=None, event=event, name=f"Person {n}", email=f"p{n}@bench.test"
-                    )
-                except Exception as exc:  # counted: a lost registration fails the target
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {exc}")
-                else:
-                    with lock:
-                        latencies.append(time.perf_counter() - started)
-        finally:
-            connections.close_all()
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    run = hammer(
+        list(range(people)),
+        lambda n: registration_create(
+            actor=None, event=event, name=f"Person {n}", email=f"p{n}@bench.test"
+        ),
+        threads=threads,
+    )
+    elapsed, latencies, errors = run.elapsed, run.latencies, run.errors
 
     counts = {
         status: Registration.objects.filter(event=event, status=status).count()

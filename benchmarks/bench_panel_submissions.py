@@ -18,11 +18,10 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from _django import setup_django
+from _django import hammer, setup_django
 
 
 def run(members: int, threads: int) -> int:
@@ -50,41 +49,15 @@ def run(members: int, threads: int) -> int:
         Invitation(poll=poll, member=m, token_hash=new_token()[1], region=m.region, role=m.role)
         for m in people
     )
-    queue = [inv for inv in invitations for _ in range(2)]
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors: list[str] = []
-    barrier = threading.Barrier(threads)
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    invitation = queue.pop()
-                started = time.perf_counter()
-                try:
-                    response_save(
-                        actor=None, invitation=invitation, answers={question.pk: "Y"}, submit=True
-                    )
-                except Exception as exc:  # counted: a failed submission fails the target
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {exc}")
-                else:
-                    with lock:
-                        latencies.append(time.perf_counter() - started)
-        finally:
-            connections.close_all()
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    # Each invitation submitted twice at once: the second must change nothing.
+    run = hammer(
+        [inv for inv in invitations for _ in range(2)],
+        lambda invitation: response_save(
+            actor=None, invitation=invitation, answers={question.pk: "Y"}, submit=True
+        ),
+        threads=threads,
+    )
+    elapsed, latencies, errors = run.elapsed, run.latencies, run.errors
     responses = Response.objects.filter(poll=poll, status="complete").count()
     answers = Answer.objects.filter(response__poll=poll).count()
     complete = Invitation.objects.filter(poll=poll, disposition="complete").count()

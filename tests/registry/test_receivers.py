@@ -40,4 +40,4 @@ def test_a_call_naming_an_unknown_project_cannot_accept() -> None:
     with pytest.raises(WhatworksError, match="not in the registry"):
         accept(application)
     application.refresh_from_db()
-    assert application.status != Status.ACCEPTED
+    assert application.status == Status.SHORTLISTED  # the refused decision left no trace

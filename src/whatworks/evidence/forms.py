@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.evidence.models import Effectiveness, Intervention, OutcomeRating, Strength
+from whatworks.evidence.services import INTERVENTION_FIELDS
 from whatworks.evidence.transfer import FORMATS, KINDS
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -16,20 +17,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 class InterventionForm(forms.ModelForm):
     class Meta:
         model = Intervention
-        fields = (
-            "slug",
-            "name",
-            "summary",
-            "age_group",
-            "need_level",
-            "setting",
-            "delivery",
-            "workforce",
-            "cost_band",
-            "availability",
-            "status",
-            "last_reviewed",
-        )
+        # What the service writes, except the demonstration flag (set by the demo only).
+        fields = tuple(f for f in INTERVENTION_FIELDS if f != "is_demo")
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 5}),
             "delivery": forms.Textarea(attrs={"rows": 3}),

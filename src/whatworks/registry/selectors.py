@@ -42,8 +42,9 @@ def sees_everything(user: AnyUser) -> bool:
     return user.is_authenticated and user.has_perm("registry.view_project")
 
 
-def is_team_member(user: AnyUser, project: Project) -> bool:
-    if not user.is_authenticated:
+def is_team_member(user: AnyUser | None, project: Project) -> bool:
+    """On the project's team (administrators count as on every team)."""
+    if user is None or not user.is_authenticated:
         return False
     return user.is_superuser or project.team.filter(pk=user.pk).exists()
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from whatworks.core.errors import PermissionDeniedError, WhatworksError
 from whatworks.core.models import User
 from whatworks.registry.models import Project
+from whatworks.registry.selectors import is_team_member
 
 
 class RegistryError(WhatworksError):
@@ -16,12 +17,6 @@ class RegistryError(WhatworksError):
         messages = [message] if isinstance(message, str) else list(message)
         super().__init__(" ".join(messages))
         self.messages = messages
-
-
-def is_team_member(user: User | None, project: Project) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return user.is_superuser or project.team.filter(pk=user.pk).exists()
 
 
 def require_team(actor: User | None, project: Project) -> None:

@@ -6,13 +6,18 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from whatworks.core.errors import NotFoundError, PermissionDeniedError, WhatworksError
 from whatworks.core.models import User
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.selectors import AnyUser, can_edit, project_get_for_user
 from whatworks.registry.services import RegistryError
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The submitted data of a POST, or None (an unbound form) for any other method."""
+    return request.POST if request.method == "POST" else None
 
 
 def user_of(request: HttpRequest) -> AnyUser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,12 +35,7 @@ from whatworks.registry.selectors import (
 )
 from whatworks.registry.services import RegistryError
 from whatworks.registry.services.protocols import registration_problems
-from whatworks.registry.views.common import actor_of, add_errors, editable_project, user_of
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    """The submitted data of a POST (even an empty one), or None for a GET."""
-    return request.POST if request.method == "POST" else None
+from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
 
 def workspace(request: HttpRequest) -> HttpResponse:
@@ -63,7 +58,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
 
 @require_permission("registry.add_project")
 def project_create(request: HttpRequest) -> HttpResponse:
-    form = ProjectForm(_posted(request), creating=True)
+    form = ProjectForm(posted(request), creating=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -102,7 +97,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
         "data_collection_ends": project.data_collection_ends,
         "results_due": project.results_due,
     }
-    form = ProjectForm(_posted(request), initial=initial)
+    form = ProjectForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = list(data["team"])
@@ -135,7 +130,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
 def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     main, outcomes, criteria = protocol_initial(project.draft_content)
-    data = request.POST if request.method == "POST" else None
+    data = posted(request)
     form = ProtocolForm(data, initial=main)
     outcome_set = OutcomeFormSet(data, initial=outcomes, prefix="outcomes")
     criterion_set = CriterionFormSet(data, initial=criteria, prefix="criteria")
@@ -175,7 +170,7 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
 def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     latest = project.versions.order_by("-number").first()
-    form = RegisterForm(_posted(request))
+    form = RegisterForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = services.protocol_register(
@@ -226,7 +221,7 @@ def project_publish(request: HttpRequest, reference: str) -> HttpResponse:
 @require_permission("registry.withdraw_project")
 def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     project = project_get_for_user(user=user_of(request), reference=reference)
-    form = WithdrawForm(_posted(request))
+    form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.project_withdraw(
@@ -243,7 +238,7 @@ def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 @require_permission("registry.change_project")
 def results_import(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
-    form = BundleForm(_posted(request))
+    form = BundleForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             report = services.results_import_bundle(

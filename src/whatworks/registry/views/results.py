@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -26,14 +26,16 @@ from whatworks.registry.selectors import (
 )
 from whatworks.registry.services import RegistryError
 from whatworks.registry.services.results import can_correct
-from whatworks.registry.views.common import actor_of, editable_project, user_of
+from whatworks.registry.views.common import (
+    actor_of,
+    add_errors,
+    editable_project,
+    posted,
+    user_of,
+)
 
 #: At most this many additional (not pre-registered) rows are read from a form.
 MAX_EXTRA_ROWS = 20
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
 
 
 def _version(project: Project, draft: ResultsReport | None, asked: str | None) -> ProtocolVersion:
@@ -103,7 +105,7 @@ def results_enter(request: HttpRequest, reference: str) -> HttpResponse:
             "registry/results_enter.html",
             {"project": project, "published": published, "closed": True},
         )
-    data = _posted(request)
+    data = posted(request)
     version = _version(project, draft, (data or request.GET).get("version"))
     content = parse_content(version.content)
     same = draft is not None and draft.protocol_version_id == version.pk
@@ -230,7 +232,7 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
             % {"number": draft.number, "current": current.number},
         )
         return redirect(current)
-    form = CorrectionForm(_posted(request))
+    form = CorrectionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             correction = services.results_correct(
@@ -238,11 +240,8 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
                 report=current,
                 justification=form.cleaned_data["justification"],
             )
-        except PermissionDeniedError as exc:
-            raise PermissionDenied(exc.message) from None
-        except RegistryError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+        except (PermissionDeniedError, RegistryError) as exc:
+            add_errors(form, exc)
         else:
             messages.success(
                 request,

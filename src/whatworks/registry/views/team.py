@@ -12,13 +12,13 @@ from whatworks.core.access import require_permission
 from whatworks.registry import services
 from whatworks.registry.forms import TeamAddForm
 from whatworks.registry.services import RegistryError
-from whatworks.registry.views.common import actor_of, add_errors, editable_project
+from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 
 @require_permission("registry.change_project")
 def team(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
-    form = TeamAddForm(request.POST if request.method == "POST" else None)
+    form = TeamAddForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             person = services.project_team_add(
