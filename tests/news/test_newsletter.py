@@ -177,10 +177,17 @@ def test_bounces_and_unsubscribes_stop_sends_already_queued(
     assert issue.deliveries.count() == 4
     services.subscriber_mark_bounced(actor=None, email=readers[0].email)
     services.subscriber_unsubscribe(actor=None, subscriber=readers[1], source="test")
-    # A claimed delivery whose subscriber bounces after the claim is skipped at send time.
-    Delivery.objects.filter(subscriber=readers[2]).update(status=Delivery.Status.CLAIMED)
-    Subscriber.objects.filter(pk=readers[2].pk).update(status=Subscriber.Status.BOUNCED)
-    Delivery.objects.filter(subscriber=readers[2]).update(status=Delivery.Status.PENDING)
+    # A delivery already claimed when its subscriber bounces is skipped at send time: the
+    # bounce lands (behind the service's back) between the claim and the sending.
+    claim = sending._claim
+
+    def claim_then_bounce(**kwargs: Any) -> str:
+        claimed = claim(**kwargs)
+        assert Delivery.objects.get(subscriber=readers[2]).status == Delivery.Status.CLAIMED
+        Subscriber.objects.filter(pk=readers[2].pk).update(status=Subscriber.Status.BOUNCED)
+        return claimed
+
+    monkeypatch.setattr(sending, "_claim", claim_then_bounce)
     mail.outbox.clear()
     sending.send_batch(issue_id=issue.pk)
     assert [m.to for m in mail.outbox] == [[readers[3].email]]

@@ -7,7 +7,6 @@ the demo accounts of :mod:`whatworks.core.demo`; e-mails to them are kept in mem
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -22,13 +21,8 @@ from whatworks.calls.services import (
     question_create,
     review_submit,
 )
-from whatworks.core.demo import demo_project_reference
+from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.core.models import User
-
-
-class Writer(Protocol):
-    def write(self, text: str) -> object: ...
-
 
 CRITERIA = (
     ("Readiness", "Leadership support, a named lead and time set aside."),

@@ -10,12 +10,12 @@ order) by title; an event already linked, or a project that is not there, is lef
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from django.test import override_settings
 from django.utils import timezone
 
-from whatworks.core.demo import demo_project_reference
+from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.events.models import Event, Registration
 from whatworks.events.services import (
     event_create,
@@ -33,10 +33,6 @@ PROJECT_TITLES = {
     ),
     "schwartz-round-demonstration-online": "Schwartz Rounds and social worker wellbeing",
 }
-
-
-class Writer(Protocol):
-    def write(self, text: str) -> object: ...
 
 
 FIRST_NAMES = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hassan", "Isla", "Jack"]

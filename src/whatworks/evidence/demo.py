@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Protocol
 
 from django.db import transaction
 
-from whatworks.core.demo import demo_project_reference
+from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS
 from whatworks.evidence.demo_studies import FINDINGS, STUDIES
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
@@ -51,10 +50,6 @@ REGISTERED_AS = {
     "demo-fgc-ashdown-2019": "Family group conferences at pre-proceedings: a randomised trial",
     "demo-sr-field-2019": "Schwartz Rounds and social worker wellbeing",
 }
-
-
-class Writer(Protocol):
-    def write(self, text: str) -> object: ...
 
 
 def _link_registered_studies() -> int:

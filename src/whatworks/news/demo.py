@@ -9,21 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from whatworks.core.demo import Writer
 from whatworks.core.models import User
 from whatworks.core.services import user_create
 from whatworks.news import services
 from whatworks.news.models import AuthorProfile, Issue, Post
 from whatworks.news.sending import send_batch
-
-
-class Writer(Protocol):
-    def write(self, text: str) -> object: ...
 
 
 @dataclass(frozen=True)

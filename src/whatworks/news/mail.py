@@ -12,20 +12,12 @@ from whatworks.core.links import absolute_url
 from whatworks.news.tokens import CONFIRM_SALT, MANAGE_SALT, UNSUBSCRIBE_SALT, make_token
 
 
-def base_url() -> str:
-    return str(settings.WHATWORKS_BASE_URL)
-
-
-def absolute(path: str) -> str:
-    return absolute_url(path)
-
-
 def confirm_url(key: str) -> str:
-    return absolute(reverse("news:confirm", args=[make_token(key, salt=CONFIRM_SALT)]))
+    return absolute_url(reverse("news:confirm", args=[make_token(key, salt=CONFIRM_SALT)]))
 
 
 def manage_url(key: str) -> str:
-    return absolute(reverse("news:manage", args=[make_token(key, salt=MANAGE_SALT)]))
+    return absolute_url(reverse("news:manage", args=[make_token(key, salt=MANAGE_SALT)]))
 
 
 def send_confirmation(*, email: str, key: str) -> None:
@@ -59,8 +51,8 @@ class IssueMailer:
 
     def __init__(self, *, subject: str, text: str, html: str) -> None:
         self.subject, self.text, self.html = subject, text, html
-        self._unsubscribe = absolute(reverse("news:unsubscribe", args=[self._SLOT]))
-        self._manage = absolute(reverse("news:manage", args=[self._SLOT]))
+        self._unsubscribe = absolute_url(reverse("news:unsubscribe", args=[self._SLOT]))
+        self._manage = absolute_url(reverse("news:manage", args=[self._SLOT]))
 
     def message(self, *, email: str, key: str) -> EmailMultiAlternatives:
         unsubscribe = self._unsubscribe.replace(self._SLOT, make_token(key, salt=UNSUBSCRIBE_SALT))

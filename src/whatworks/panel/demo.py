@@ -12,12 +12,13 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from whatworks.core.demo import Writer
 from whatworks.core.models import Region, User
 from whatworks.panel import consent
 from whatworks.panel.models import (
@@ -45,11 +46,6 @@ from whatworks.panel.services import (
     study_create,
 )
 from whatworks.panel.services.answering import pseudonym_for
-
-
-class Writer(Protocol):
-    def write(self, text: str, /) -> Any: ...
-
 
 MEMBERS = 2000
 SEED = 2019

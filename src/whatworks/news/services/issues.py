@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +14,6 @@ from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields, task_start
 from whatworks.news import compose
 from whatworks.news.errors import NewsError
-from whatworks.news.mail import base_url
 from whatworks.news.models import Delivery, Issue
 
 #: How far back the first issue looks when there is no earlier one.
@@ -39,7 +39,9 @@ def issue_draft(*, actor: User | None, now: datetime | None = None) -> Issue:
     intro = _(
         "Welcome to the whatworks newsletter for %(month)s: what is new since the last issue."
     ) % {"month": month}
-    body = f"{intro}\n\n{compose.sections_to_markdown(sections, base_url=base_url())}"
+    body = (
+        f"{intro}\n\n{compose.sections_to_markdown(sections, base_url=settings.WHATWORKS_BASE_URL)}"
+    )
     if not sections:
         body += _("Nothing new has been published since the last issue.") + "\n"
     issue = Issue(
