@@ -3,6 +3,7 @@ middle of a run: its run is shown failed with the reason and can be started agai
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.pilots.factories import (
     analyst_of,
+    config_yaml,
     lift_registry_guard,
     make_pilot,
     synthetic_folder,
@@ -223,3 +225,73 @@ def test_analyst_of_another_authority_gets_404_on_run_and_task_status(
     assert _start(client, pilot, dataset).status_code == 404
     cancel = reverse("pilots:run_cancel", kwargs={"pilot_id": pilot.pk, "run_id": run.pk})
     assert client.post(cancel).status_code == 404
+
+
+def test_offline_and_platform_runs_of_the_same_files_give_the_same_numbers(
+    client, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue #13, item 5: ``whatworks-analytics run`` on the raw files and the platform's
+    upload -> pseudonymise -> run give identical bundles, fingerprint included.  LightGBM
+    is in the config because its binning follows row order, which used to follow the
+    (pseudonymised) referral ids."""
+    from whatworks_analytics.cli import main as analytics_main
+
+    yaml_text = config_yaml(
+        models=[
+            {"name": "baseline", "kind": "baseline"},
+            {
+                "name": "lightgbm",
+                "kind": "lightgbm",
+                "params": {"n_estimators": 60, "num_leaves": 15, "n_jobs": 1},
+            },
+        ],
+        success={
+            "model": "lightgbm",
+            "combine": "all",
+            "criteria": [{"metric": "precision", "op": ">=", "value": 0.65}],
+        },
+    )
+    pilot = make_pilot(yaml_text=yaml_text)
+    config_file = tmp_path / "experiment.yaml"
+    config_file.write_text(pilot.config_yaml, encoding="utf-8")
+    folder = synthetic_folder(tmp_path / "data", referrals=3000, seed=11)
+    assert (
+        analytics_main(
+            [
+                "run",
+                str(config_file),
+                "--data",
+                str(folder),
+                "--out",
+                str(tmp_path / "out"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    offline = json.loads((tmp_path / "out" / "bundle.json").read_text(encoding="utf-8"))
+
+    client.force_login(analyst_of(pilot))
+    client.post(
+        reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}),
+        {"dataset": SimpleUploadedFile("data.zip", zip_of(folder))},
+    )
+    dataset = Dataset.objects.get(pilot=pilot)
+    _start(client, pilot, dataset)
+    run_queued_tasks()
+    run = Run.objects.get()
+    assert run.status == Run.Status.SUCCEEDED, run.error
+    platform = run.bundle
+    assert platform is not None
+
+    def pooled(bundle: dict[str, Any]) -> dict[str, Any]:
+        return next(
+            r["metrics"]
+            for r in bundle["results"]
+            if r["model"] == "lightgbm" and r["split"] is None and r["evaluation"] == "temporal"
+        )
+
+    assert pooled(platform) == pooled(offline)
+    assert dataset.fingerprint == offline["data"]["fingerprint"]
+    assert platform["data"]["fingerprint"] == offline["data"]["fingerprint"]
+    assert platform == offline

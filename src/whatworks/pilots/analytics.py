@@ -19,7 +19,12 @@ import yaml
 from pydantic import ValidationError
 
 import whatworks_analytics.pilots.report as engine_report
-from whatworks_analytics.pilots.bundle import ResultBundle, bundle_json, load_bundle
+from whatworks_analytics.pilots.bundle import (
+    ResultBundle,
+    bundle_json,
+    data_fingerprint,
+    load_bundle,
+)
 from whatworks_analytics.pilots.config import ConfigError, config_hash, parse_config
 from whatworks_analytics.pilots.run import run as engine_run
 from whatworks_analytics.pilots.schema import CONTRACT, ColumnKind
@@ -96,6 +101,11 @@ def dataset_write(frames: dict[str, pl.DataFrame], folder: Path) -> dict[str, in
     return {name: frame.height for name, frame in frames.items()}
 
 
+def dataset_fingerprint(frames: dict[str, pl.DataFrame]) -> str:
+    """The engine's data fingerprint of validated frames (take it before pseudonymising)."""
+    return data_fingerprint(PilotDataset.from_frames(frames, source=None))
+
+
 def dataset_load(folder: Path) -> PilotDataset:
     frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLE_NAMES}
     return PilotDataset.from_frames(frames, source=folder)
@@ -105,11 +115,22 @@ def dataset_load(folder: Path) -> PilotDataset:
 
 
 def run_pilot(
-    *, config: dict[str, Any], folder: Path, progress: Callable[[str, float], None]
+    *,
+    config: dict[str, Any],
+    folder: Path,
+    progress: Callable[[str, float], None],
+    fingerprint: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Run the engine on a stored dataset; the bundle as JSON-ready data and its hash."""
+    """Run the engine on a stored dataset; the bundle as JSON-ready data and its hash.
+
+    ``fingerprint`` is the dataset's fingerprint taken on the upload before its identifiers
+    were pseudonymised, so that the bundle shows the one an offline run of the same files
+    shows.
+    """
     parsed = parse_config(config)
-    result = engine_run(parsed, dataset_load(folder), progress=progress)
+    result = engine_run(
+        parsed, dataset_load(folder), progress=progress, fingerprint=fingerprint or None
+    )
     return json.loads(bundle_json(result.bundle)), result.bundle.config_hash
 
 

@@ -79,6 +79,9 @@ class Dataset(models.Model):
     )
     folder = models.CharField(_("folder under the private data root"), max_length=300, blank=True)
     row_counts = models.JSONField(_("rows per table"), default=dict, blank=True)
+    #: The engine's data fingerprint of the upload *before* pseudonymisation: the one an
+    #: offline run of the same files records (``docs/results-bundle.md``).
+    fingerprint = models.CharField(_("data fingerprint (SHA-256)"), max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

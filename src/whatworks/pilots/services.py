@@ -181,6 +181,7 @@ def dataset_upload(
             frames = analytics.dataset_read(scratch)
         except analytics.EngineProblems as exc:
             raise PilotError(exc.problems) from None
+        fingerprint = analytics.dataset_fingerprint(frames)
         frames = pseudonymise(
             frames, analytics.id_columns(), key=str(settings.WHATWORKS_PSEUDONYM_KEY)
         )
@@ -196,6 +197,7 @@ def dataset_upload(
         pilot=pilot,
         folder=str(relative),
         row_counts=row_counts,
+        fingerprint=fingerprint,
         uploaded_by=actor if actor is not None and actor.pk else None,
         delete_after=add_months(today, int(settings.WHATWORKS_PILOT_RETENTION_MONTHS)),
     )
@@ -209,7 +211,11 @@ def dataset_upload(
         actor=actor,
         action="pilot.dataset_uploaded",
         target=dataset,
-        changes={"rows": row_counts, "delete_after": str(dataset.delete_after)},
+        changes={
+            "rows": row_counts,
+            "fingerprint": fingerprint,
+            "delete_after": str(dataset.delete_after),
+        },
     )
     return dataset
 

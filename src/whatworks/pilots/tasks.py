@@ -51,7 +51,10 @@ def pilot_run(run_id: str, record_id: str) -> str:
             raise PilotError("The dataset of this run has been deleted.")
         config, _ = analytics.config_parse(run.pilot.config_yaml)
         bundle, config_hash = analytics.run_pilot(
-            config=config, folder=Path(data_root() / dataset.folder), progress=progress
+            config=config,
+            folder=Path(data_root() / dataset.folder),
+            progress=progress,
+            fingerprint=dataset.fingerprint,
         )
         run_finish(run_id=run_id, bundle=bundle, config_hash=config_hash)
     except RunCancelled:

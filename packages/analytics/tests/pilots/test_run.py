@@ -58,6 +58,32 @@ def test_same_data_config_and_seed_give_identical_bundles() -> None:
     assert first == second
 
 
+def test_renaming_every_identifier_changes_no_number() -> None:
+    """Issue #13, item 5: the platform pseudonymises ids, offline runs keep the authority's;
+    both must see the same rows in the same order, so every number agrees (LightGBM's
+    binning and the k-fold folds follow row order)."""
+    import hashlib
+
+    import polars as pl
+
+    from whatworks_analytics.pilots.schema import CONTRACT, ColumnKind
+
+    def renamed(value: str) -> str:
+        return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+    original = dataset()
+    frames = {}
+    for table in CONTRACT.tables:
+        ids = [c.name for c in table.columns if c.kind == ColumnKind.ID]
+        frames[table.name] = original.table(table.name).with_columns(
+            pl.col(c).map_elements(renamed, return_dtype=pl.String) for c in ids
+        )
+    other = run(make_config(), PilotDataset.from_frames(frames)).bundle.model_dump(mode="json")
+    first = default_run().bundle.model_dump(mode="json")
+    assert other["data"].pop("fingerprint") != first["data"].pop("fingerprint")
+    assert other == first
+
+
 def test_bundle_matches_its_schema_and_round_trips() -> None:
     result = default_run()
     text = result.to_json()

@@ -71,6 +71,36 @@ def derived_seed(seed: int, *parts: object) -> int:
     return zlib.crc32("/".join(map(str, (seed, *parts))).encode("utf-8"))
 
 
+#: Columns that are identifiers: their values change under pseudonymisation, so row order
+#: must never depend on them (:func:`canonical_order`).
+IDENTIFIER_COLUMNS = frozenset({"referral_id", "child_id"})
+
+
+def canonical_order(labelled: pl.DataFrame, X: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The row order every later step sees: by content, never by identifier.
+
+    Decision points come sorted by ``(decision_date, referral_id)``; referral ids are
+    pseudonyms on the platform and the authority's own ids offline, so ties within a day
+    would fall in a different order on each path, and LightGBM's binning, k-fold folds and
+    top-k ties follow row order.  Rows are therefore sorted by the decision date, then by
+    every other non-identifier column of ``labelled`` and every feature.  Rows still tied
+    agree on everything any step reads, so exchanging them changes no number: the same
+    data give the same metrics whatever their identifiers (``docs/results-bundle.md``).
+    """
+    content = labelled.select(
+        # Categories compare by their text, not by the order they were first seen in.
+        pl.col(c).cast(pl.String) if isinstance(dtype, pl.Categorical | pl.Enum) else pl.col(c)
+        for c, dtype in labelled.schema.items()
+        if c not in IDENTIFIER_COLUMNS
+    )
+    keyed = content.with_columns(
+        pl.Series(f"__x{i}", X[:, i]) for i in range(X.shape[1])
+    ).with_row_index("__row")
+    columns = [c for c in keyed.columns if c != "__row"]
+    ordered = keyed.sort(columns, nulls_last=True, maintain_order=True)
+    return ordered["__row"].to_numpy().astype(np.int64)
+
+
 def _metrics_dict(m: Metrics) -> dict[str, Any]:
     return {
         "n": m.n,
@@ -156,14 +186,20 @@ def run(
     dataset: PilotDataset,
     *,
     progress: ProgressCallback | None = None,
+    fingerprint: str | None = None,
 ) -> RunResult:
-    """Run the experiment ``config`` on ``dataset`` (see the module docstring)."""
+    """Run the experiment ``config`` on ``dataset`` (see the module docstring).
+
+    ``fingerprint`` is the data fingerprint to record when the caller computed it on the
+    data as the authority holds them, before replacing identifiers (the platform does, on
+    the upload); by default it is :func:`~.bundle.data_fingerprint` of ``dataset``.
+    """
     from threadpoolctl import threadpool_limits
 
     # One BLAS thread throughout: the metrics' matrix products are small, and a second
     # spinning BLAS thread doubled their CPU time without shortening the run.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _run(config, dataset, progress=progress)
+        return _run(config, dataset, progress=progress, fingerprint=fingerprint)
 
 
 def _run(
@@ -171,6 +207,7 @@ def _run(
     dataset: PilotDataset,
     *,
     progress: ProgressCallback | None,
+    fingerprint: str | None,
 ) -> RunResult:
     warnings: list[str] = []
     n_models = len(config.models)
@@ -183,13 +220,15 @@ def _run(
     seed = config.seed
     boot = config.bootstrap
 
-    fingerprint = data_fingerprint(dataset)
+    fingerprint = fingerprint or data_fingerprint(dataset)
     label_end = config.outcome.label_end or data_end(dataset)
     points = decision_points(dataset, config.cohort)
     labelled = label_points(points, dataset, config.outcome, label_end=label_end)
     clock.step("labels")
     features = build_features(points, dataset, config.features)
-    X = features.values
+    order = canonical_order(labelled, features.values)
+    labelled = labelled[order]
+    X = features.values[order]
     y = labelled["label"].to_numpy().astype(np.int8)
     observable = labelled["observable"].to_numpy()
     dates = labelled["decision_date"]
