@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -126,3 +127,78 @@ def test_centre_view_shows_verdicts_side_by_side(client, tmp_path: Path) -> None
     assert pilot.name in page and Run.objects.get().verdict_sentence[:30] in page
     client.force_login(user_with_role(Role.LA_ANALYST))
     assert client.get(reverse("pilots:centre")).status_code == 403
+
+
+def _forged(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The forgery of issue #13: the verdict set to "supports use", every judgement to
+    "met", the ethics answers left as they were, the config untouched."""
+    bundle["verdict"].update(
+        status="supports_use",
+        sentence="The evidence supports use of logistic as one input to social workers' decisions.",
+        success="met",
+        fairness="met",
+        ethics_passed=True,
+    )
+    for criterion in bundle["verdict"]["criteria"]:
+        criterion["judgement"] = "met"
+    for check in bundle["verdict"]["fairness_checks"]:
+        check["judgement"] = "met"
+    return bundle
+
+
+def test_a_bundle_with_a_forged_verdict_is_refused_with_every_problem(
+    client, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    genuine = offline_bundle(pilot, tmp_path)
+    assert genuine["verdict"]["status"] != "supports_use" and not genuine["ethics"]["passed"]
+    bundle = _forged(json.loads(json.dumps(genuine)))
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, json.dumps(bundle).encode()).content.decode()
+    assert "There is a problem" in page
+    assert "the config&#x27;s answers do not pass it" in page
+    assert "supports_use" in page and genuine["verdict"]["status"] in page
+    for criterion in genuine["verdict"]["criteria"]:
+        if criterion["judgement"] != "met":
+            assert f"criterion {criterion['metric']}" in page
+    assert not Run.objects.exists()
+
+
+def test_a_bundle_whose_metrics_disagree_with_their_counts_is_refused(
+    client, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path)
+    pooled = next(
+        r["metrics"] for r in bundle["results"] if r["model"] == "logistic" and r["split"] is None
+    )
+    pooled["precision"]["value"] = 0.7
+    pooled["precision"]["low"] = 0.68
+    pooled["precision"]["high"] = 0.72
+    bundle["verdict"]["criteria"][0]["estimate"] = pooled["precision"]
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, json.dumps(bundle).encode()).content.decode()
+    assert "precision is 0.7 but its counts give" in page
+    assert not Run.objects.exists()
+
+
+def test_an_offline_run_keeps_the_derived_verdict_and_says_who_computed_it(
+    client, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path)
+    bundle["verdict"]["sentence"] = "Edited wording that no code wrote."
+    client.force_login(analyst_of(pilot))
+    response = _upload(client, pilot, json.dumps(bundle).encode())
+    run = Run.objects.get()
+    assert run.bundle is not None
+    assert run.verdict_sentence != "Edited wording that no code wrote."
+    assert run.bundle["verdict"]["sentence"] == run.verdict_sentence
+    page = client.get(response["Location"]).content.decode()
+    assert "Computed by the authority, not reproduced by the Centre." in page
+    for value in (bundle["code_version"], bundle["config_hash"], bundle["data"]["fingerprint"]):
+        assert value in page
+    client.force_login(user_with_role(Role.RESEARCHER))
+    centre = client.get(reverse("pilots:centre")).content.decode()
+    assert "Computed by the authority, not reproduced by the Centre." in centre
+    assert bundle["data"]["fingerprint"] in centre

@@ -118,3 +118,51 @@ def test_a_bundle_reports_every_problem_at_once() -> None:
 def test_a_good_bundle_parses() -> None:
     parsed = parse_bundle(bundle())
     assert parsed.protocol_version == 1 and len(parsed.results) == 2
+
+
+def test_an_uploaded_verdict_or_judgement_is_refused_never_taken() -> None:
+    """Issue #13, item 1: the verdict is derived from the estimates and the registered
+    criteria; a bundle cannot carry one, at the top or per result."""
+    forged = bundle(verdict="met", overall_verdict="met")
+    forged["results"][0]["judgement"] = "met"
+    forged["results"][1]["verdict"] = "met"
+    with pytest.raises(BundleError) as caught:
+        parse_bundle(forged)
+    text = " | ".join(caught.value.messages)
+    for where in ("verdict", "overall_verdict", "results.0.judgement", "results.1.verdict"):
+        assert f"{where}: Extra inputs are not permitted" in text
+
+
+@pytest.mark.django_db
+def test_the_published_verdict_is_computed_from_the_estimates_and_criteria() -> None:
+    from tests.registry.factories import editor, registered_project, researcher
+    from whatworks.registry.models import ResultsReport
+    from whatworks.registry.services import (
+        RegistryError,
+        results_import_bundle,
+        results_publish,
+        results_save,
+    )
+
+    author = researcher()
+    project = registered_project(author=author)
+    with pytest.raises(RegistryError):
+        results_import_bundle(actor=author, project=project, bundle=bundle(verdict="met"))
+    version = project.versions.get(number=1)
+    with pytest.raises(RegistryError) as caught:
+        results_save(
+            actor=author,
+            project=project,
+            protocol_version=version,
+            summary="",
+            results=[{"outcome": "care-entry", "estimate": 0.2, "judgement": "met"}],
+        )
+    assert any("judgement" in m for m in caught.value.messages)
+    assert not ResultsReport.objects.exists()
+    # A risk difference of 0.04 (-0.01 to 0.09) against "<= 0" straddles it: inconclusive,
+    # whatever the summary claims.
+    claimed = bundle(summary="It worked: met.")
+    claimed["results"][0].update(estimate=0.04, lower=-0.01, upper=0.09)
+    report = results_import_bundle(actor=author, project=project, bundle=claimed)
+    report = results_publish(actor=editor(), report=report)
+    assert report.overall_verdict == "inconclusive"

@@ -20,7 +20,9 @@ from pydantic import ValidationError
 
 import whatworks_analytics.pilots.report as engine_report
 from whatworks_analytics.pilots.bundle import (
+    EthicsModel,
     ResultBundle,
+    VerdictModel,
     bundle_json,
     data_fingerprint,
     load_bundle,
@@ -33,6 +35,7 @@ from whatworks_analytics.pilots.validate import (
     PilotDataset,
     read_dataset,
 )
+from whatworks_analytics.pilots.verify import check_bundle
 
 #: File names a dataset may hold: each contract table as CSV or Parquet.
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT.table_names)
@@ -143,10 +146,14 @@ class CheckedBundle:
 
 
 def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
-    """Validate bundle JSON against the engine's schema and the registered config hash.
+    """Validate bundle JSON against the engine's schema and the registered config hash,
+    then take nothing derivable on trust (``whatworks_analytics.pilots.verify``).
 
     The hash is checked twice: the one the bundle states, and one recomputed from the
     config the bundle carries, so that editing the config inside a bundle is caught.
+    Every figure that follows from the bundle's counts is computed again and must agree;
+    the ethics gate and every judgement and the verdict are derived again with the
+    engine's own code, and the derived ones are what is kept.  Every problem is listed.
     """
     try:
         bundle = load_bundle(text.decode("utf-8") if isinstance(text, bytes) else text)
@@ -171,13 +178,24 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
     else:
         if recomputed != bundle.config_hash:
             problems.append("The bundle's config does not match its own hash: it was altered.")
-    if problems:
-        raise EngineProblems(problems)
+    check = check_bundle(bundle)
+    problems.extend(p for p in check.problems if p not in problems)
+    if problems or check.verdict is None or check.ethics is None:
+        raise EngineProblems(problems or ["The bundle's verdict could not be derived."])
+    # Store what the Centre derived, never what was uploaded (they agree in substance, or
+    # the bundle was refused above; the wording is this code version's).
+    derived = bundle.model_copy(
+        update={
+            "verdict": VerdictModel.model_validate(check.verdict.to_dict()),
+            "ethics": EthicsModel.model_validate(check.ethics.to_dict()),
+        }
+    )
+    data = json.loads(bundle_json(derived))
     return CheckedBundle(
-        data=json.loads(bundle_json(bundle)),
+        data=data,
         config_hash=bundle.config_hash,
-        verdict_status=bundle.verdict.status,
-        verdict_sentence=bundle.verdict.sentence,
+        verdict_status=data["verdict"]["status"],
+        verdict_sentence=data["verdict"]["sentence"],
     )
 
 
@@ -207,10 +225,20 @@ def report_sections(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def provenance(data: dict[str, Any]) -> dict[str, str]:
+    """Where a bundle's numbers come from: code version, config hash, data fingerprint."""
+    return {
+        "code_version": str(data.get("code_version", "")),
+        "config_hash": str(data.get("config_hash", "")),
+        "fingerprint": str((data.get("data") or {}).get("fingerprint", "")),
+    }
+
+
 def verdict_summary(data: dict[str, Any]) -> dict[str, Any]:
     """Aggregates for the Centre's view: the verdict against each criterion."""
     verdict = data.get("verdict") or {}
     return {
+        "provenance": provenance(data),
         "status": verdict.get("status", ""),
         "sentence": verdict.get("sentence", ""),
         "model": verdict.get("model", ""),

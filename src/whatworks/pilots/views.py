@@ -326,6 +326,7 @@ def report(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
             "run": run,
             "verdict": (run.bundle or {}).get("verdict", {}),
             "sections": analytics.report_sections(run.bundle or {}),
+            "provenance": analytics.provenance(run.bundle or {}),
         },
     )
 
