@@ -217,6 +217,37 @@ def test_too_small_group_in_the_report() -> None:
     assert other["disparity"]["fpr"] is not None
 
 
+def test_key_findings_say_which_way_each_disparity_goes() -> None:
+    """The hand-computed audit: B's FPR is (2/6) / (1/5) = 1.67 times A's, so B's people
+    without the outcome are wrongly flagged more often; B's FOR is (1/5) / (2/6) = 0.60 of
+    A's, so fewer of B's unflagged people are missed."""
+    report = audit_frame(
+        hand_frame(),
+        config(groups=("g",), flag_rule=FlagRule(threshold=0.5), size_rule=LENIENT),
+    )
+    page = report.to_html()
+    findings = page[page.index('id="findings"') : page.index("</ul>", page.index('id="findings"'))]
+    assert (
+        "people in the B group who do not have the outcome are wrongly flagged more often than "
+        "in the A group (ratio 1.67)" in findings
+    )
+    assert (
+        "people in the B group who are not flagged have the outcome less often than in the A "
+        "group: fewer of them are missed (ratio 0.60)" in findings
+    )
+
+
+def test_a_group_too_small_to_judge_is_never_in_the_findings() -> None:
+    """ "Other" has too few rows; even where its ratio is far off, it is not judged."""
+    sizes = SizeRule(min_group_size=150, min_denominator=20)
+    report = audit_frame(population(), config(action="assistive", size_rule=sizes))
+    other = next(g for g in report.to_dict()["groups"] if g["group"] == "Other")
+    assert other["too_small"] and all(v is None for v in other["within_band"].values())
+    page = report.to_html()
+    findings = page[page.index('id="findings"') : page.index("<section")]
+    assert "Other group" not in findings
+
+
 def test_intersections_omit_small_cells() -> None:
     report = audit_frame(population(), config(intersections=True))
     data = report.to_dict()

@@ -147,8 +147,12 @@ def test_too_small_groups_are_not_judged() -> None:
     assert n.within_band()["fpr"] is None
     assert n.disparity("fpr").note == "group too small to judge"
     assert any("negatives = 15" in reason for reason in n.too_small_reasons)
-    # FNR's denominator (positives = 60) is large enough, so FNR is still judged.
-    assert n.within_band()["fnr"] is not None
+    # FNR's denominator (positives = 60) is large enough, but the table calls the group too
+    # small to judge, so no metric of it is judged (issue #13: a group called too small
+    # must not drive a verdict); its ratio is still reported.
+    assert all(v is None for v in n.within_band().values())
+    assert n.disparity("fnr").note == "group too small to judge"
+    assert n.ratios()["fnr"] is not None
     assert not result.group("A").too_small
 
 

@@ -128,7 +128,10 @@ def test_unfair_errors_do_not_support_use() -> None:
         FairnessCheck(
             attribute="ethnicity",
             judgement="not_met",
-            outside=("black: fnr ratio 1.60",),
+            outside=(
+                "children in the black group who escalate are missed more often than in the "
+                "white group (ratio 1.60)",
+            ),
             uncertain=(),
             judged_groups=5,
         ),
@@ -142,11 +145,20 @@ def test_unfair_errors_do_not_support_use() -> None:
         ethics_passed=True,
     )
     assert v.status == "does_not_support_use"
-    assert "ethnicity black: fnr ratio 1.60" in v.sentence
+    assert (
+        "for some groups: ethnicity: children in the black group who escalate are missed more "
+        "often than in the white group (ratio 1.60)." in v.sentence
+    )
 
 
 def _audit(groups: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"key_metrics": ["fnr", "for"], "groups": groups}
+    return {
+        "key_metrics": ["fnr", "for"],
+        "attributes": [
+            {"attribute": "ethnicity", "reference_groups": {"fnr": "white", "for": "white"}}
+        ],
+        "groups": groups,
+    }
 
 
 def _group(
@@ -154,13 +166,17 @@ def _group(
     within: dict[str, bool | None],
     ci: dict[str, list[float]] | None = None,
     ratio: float = 1.0,
+    *,
+    too_small: bool = False,
+    ratios: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     return {
         "attribute": "ethnicity",
         "group": name,
         "within_band": within,
-        "disparity": {"fnr": ratio, "for": ratio},
+        "disparity": ratios or {"fnr": ratio, "for": ratio},
         "disparity_ci": ci or {},
+        "too_small": too_small,
     }
 
 
@@ -176,12 +192,87 @@ def test_fairness_checks() -> None:
         _audit([inside, outside, straddle]), attributes=["ethnicity"], band=band
     )
     assert bad.judgement == "not_met"
-    assert bad.outside == ("black: fnr ratio 1.60",)
-    assert bad.uncertain == ("mixed: fnr ratio 1.30",)
+    assert bad.outside == (
+        "children in the black group who escalate are missed more often than in the white "
+        "group (ratio 1.60)",
+    )
+    assert bad.uncertain == (
+        "children in the mixed group who escalate are missed more often than in the white "
+        "group (ratio 1.30)",
+    )
     [unsure] = fairness_checks(_audit([inside, straddle]), attributes=["ethnicity"], band=band)
     assert unsure.judgement == "inconclusive"
     [none] = fairness_checks(_audit([small]), attributes=["ethnicity"], band=band)
     assert none.judgement == "inconclusive"
+
+
+def test_a_group_the_table_calls_too_small_never_makes_the_criterion_inconclusive() -> None:
+    """Issue #13: a hand-built audit in which "other" is too small to judge (its FOR
+    denominator is short) but, as bundles written before the fix did, still carries a
+    judged FNR outside the band with an interval reaching into it.  The table says "too
+    small to judge", so the summary must not call the criterion inconclusive because of it."""
+    inside = _group("white", {"fnr": True, "for": True})
+    asian = _group("asian", {"fnr": True, "for": True}, ratio=1.1)
+    small = _group(
+        "other", {"fnr": False, "for": None}, {"fnr": [0.9, 2.4]}, ratio=1.5, too_small=True
+    )
+    [check] = fairness_checks(
+        _audit([inside, asian, small]), attributes=["ethnicity"], band=(0.8, 1.25)
+    )
+    assert check.judgement == "met"
+    assert check.uncertain == () and check.outside == ()
+    assert check.judged_groups == 2
+    v = decide(
+        model="m",
+        criteria=CRITERIA,
+        estimates=GOOD,
+        combine_how="all",
+        fairness=(check,),
+        ethics_passed=True,
+    )
+    assert v.status == "supports_use" and "inconclusive" not in v.sentence
+
+
+def test_each_disparity_says_which_way_it_goes() -> None:
+    """A false omission ratio below the band means the group is missed less often; a false
+    negative ratio above it, more often (hand-built audit; ratios are group / reference)."""
+    inside = _group("white", {"fnr": True, "for": True})
+    fewer_missed = _group(
+        "asian", {"fnr": True, "for": False}, {"for": [0.4, 0.7]}, ratios={"fnr": 1.0, "for": 0.55}
+    )
+    more_missed = _group(
+        "black", {"fnr": False, "for": True}, {"fnr": [1.4, 1.9]}, ratios={"fnr": 1.6, "for": 1.1}
+    )
+    [check] = fairness_checks(
+        _audit([inside, fewer_missed, more_missed]), attributes=["ethnicity"], band=(0.8, 1.25)
+    )
+    assert check.outside == (
+        "children in the asian group who are not flagged escalate less often than in the white "
+        "group: fewer of them are missed (ratio 0.55)",
+        "children in the black group who escalate are missed more often than in the white "
+        "group (ratio 1.60)",
+    )
+
+
+def test_an_unsettled_fairness_criterion_says_which_group_and_why() -> None:
+    inside = _group("white", {"fnr": True, "for": True})
+    straddle = _group("mixed", {"fnr": False, "for": True}, {"fnr": [1.1, 1.6]}, ratio=1.3)
+    [check] = fairness_checks(
+        _audit([inside, straddle]), attributes=["ethnicity"], band=(0.8, 1.25)
+    )
+    v = decide(
+        model="m",
+        criteria=CRITERIA,
+        estimates=GOOD,
+        combine_how="all",
+        fairness=(check,),
+        ethics_passed=True,
+    )
+    assert v.status == "inconclusive"
+    assert (
+        "ethnicity: children in the mixed group who escalate are missed more often than in the "
+        "white group (ratio 1.30), but its interval reaches into the band" in v.sentence
+    )
 
 
 def test_ethics_gate() -> None:

@@ -64,6 +64,7 @@ from whatworks_analytics.fairness.metrics import (
     group_counts,
     intersection_name,
 )
+from whatworks_analytics.fairness.wording import describe
 
 __all__ = [
     "ACTIONS",
@@ -1012,17 +1013,21 @@ def _render_html(report: AuditReport, *, title: str) -> str:
         parts.extend(f"<li>{_e(w)}</li>" for w in report.warnings)
         parts.append("</ul>")
     outside = [
-        (g.counts.attribute, g.counts.group, m, g.disparity(m).ratio)
+        (g.counts.attribute, g.counts.group, m, g.disparity(m))
         for g in report.groups()
         for m in report.key_metrics
         if g.disparity(m).within_band is False
     ]
     parts.append('<h2 id="findings">Key findings</h2>')
     if outside:
-        parts.append("<p>Key-metric ratios outside the tolerance band:</p><ul>")
+        parts.append(
+            "<p>Key-metric ratios outside the tolerance band (groups too small to judge are "
+            "never judged):</p><ul>"
+        )
         parts.extend(
-            f"<li>{_e(a)}: {_e(grp)}, {_e(METRIC_LABELS[m])} ratio {_num(r)}</li>"
-            for a, grp, m, r in outside
+            f"<li>{_e(a)}, {_e(METRIC_LABELS[m])}: "
+            f"{_e(describe(m, d.ratio, group=grp, reference=d.reference_group))}</li>"
+            for a, grp, m, d in outside
         )
         parts.append("</ul>")
     else:

@@ -15,7 +15,9 @@ A judgement is only made where the numbers can bear it.  With ``min_group_size``
 group or the reference has ``n < N``, when either's denominator for the metric (positives for
 FNR, negatives for FPR, flagged for precision/FDR, unflagged for NPV/FOR) is below ``D``, or
 when the ratio is undefined.  A group is *too small* when ``n < N`` or when the denominator of
-any of the audit's key metrics is below ``D``.
+any of the audit's key metrics is below ``D``; a group that is too small is judged on no
+metric (``within_band`` is ``None`` for all), so that nothing the table calls "too small to
+judge" can decide, or unsettle, a verdict.
 
 The reference of an attribute is chosen by a :class:`ReferenceRule`: the largest group (the
 default; ties broken by name), a named group, or, metric by metric, the eligible group with the
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from whatworks_analytics.fairness.metrics import DENOMINATORS, GroupCounts
@@ -382,28 +384,34 @@ def compare_groups(
             notes.append(
                 f"{metric}: the reference group {name!r} has a rate of 0, so ratios are undefined"
             )
-    compared = tuple(
-        GroupDisparities(
-            counts=g,
-            disparities=tuple(
-                _judge(
-                    g,
-                    by_name[name] if (name := references[m]) is not None else None,
-                    m,
-                    band=band,
-                    size_rule=size_rule,
-                )
-                for m in metrics
-            ),
-            too_small=bool(reasons := size_rule.reasons(g, key_metrics)),
-            too_small_reasons=reasons,
+    compared = []
+    for g in groups:
+        reasons = size_rule.reasons(g, key_metrics)
+        judged = tuple(
+            _judge(
+                g,
+                by_name[name] if (name := references[m]) is not None else None,
+                m,
+                band=band,
+                size_rule=size_rule,
+            )
+            for m in metrics
         )
-        for g in groups
-    )
+        if reasons:
+            # A group the table calls too small is judged on no metric at all, so that no
+            # verdict rests on it (a ratio is still shown, marked not judged).
+            judged = tuple(
+                replace(d, within_band=None, note="group too small to judge") for d in judged
+            )
+        compared.append(
+            GroupDisparities(
+                counts=g, disparities=judged, too_small=bool(reasons), too_small_reasons=reasons
+            )
+        )
     return AttributeDisparities(
         attribute=attribute,
         rule=rule,
         references=references,
-        groups=compared,
+        groups=tuple(compared),
         notes=tuple(notes),
     )

@@ -13,9 +13,12 @@ is met, not met if all are not met, otherwise inconclusive).
 
 Fairness: for each audited attribute and each key metric of the action (punitive: FPR, FDR;
 assistive: FNR, FOR), every group judged by the audit must be within the band.  A group
-outside the band whose bootstrap interval of the ratio still reaches into the band is
-inconclusive; an attribute with no judgeable group is inconclusive.  Attributes combine
-with ``all``.
+the audit calls too small to judge is never judged, so it can neither fail nor unsettle
+the criterion.  A group outside the band whose bootstrap interval of the ratio still
+reaches into the band is inconclusive; an attribute with no judgeable group is
+inconclusive.  Attributes combine with ``all``.  Each disparity outside the band is said in
+plain words, with its direction (``fairness.wording.describe``: "children in the asian
+group who escalate are missed less often than in the white group (ratio 0.62)").
 
 Overall: the evidence *supports use* only when the success criteria are met, the fairness
 criteria are met **and** the ethics gate passed; it *does not support use* when either set of
@@ -29,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from whatworks_analytics.fairness.wording import describe
 from whatworks_analytics.pilots.metrics import Estimate
 
 Judgement = Literal["met", "not_met", "inconclusive"]
@@ -118,7 +122,9 @@ class FairnessCheck:
 
     attribute: str
     judgement: Judgement
-    outside: tuple[str, ...]  # "group: metric ratio" outside the band
+    #: Each disparity outside the band, in plain words (which way it goes, and the ratio).
+    outside: tuple[str, ...]
+    #: Outside the band, but the bootstrap interval of the ratio reaches into it.
     uncertain: tuple[str, ...]
     judged_groups: int
 
@@ -147,13 +153,17 @@ def fairness_checks(
     """Judge the fairness criterion per attribute from an audit report's ``to_dict()``."""
     low, high = band
     key = list(audit.get("key_metrics", []))
+    references = {
+        a.get("attribute"): a.get("reference_groups") or {} for a in audit.get("attributes", [])
+    }
     out = []
     for attribute in attributes:
         outside: list[str] = []
         uncertain: list[str] = []
         judged = 0
         for group in audit.get("groups", []):
-            if group.get("attribute") != attribute:
+            # A group the audit calls too small to judge is never judged here either.
+            if group.get("attribute") != attribute or group.get("too_small"):
                 continue
             within = group.get("within_band", {})
             if any(within.get(m) is not None for m in key):
@@ -164,7 +174,14 @@ def fairness_checks(
                 ratio = group.get("disparity", {}).get(metric)
                 ci = group.get("disparity_ci", {}).get(metric)
                 lo, hi = _bounds(ci)
-                label = f"{group.get('group')}: {metric} ratio {_fmt(ratio)}"
+                label = describe(
+                    metric,
+                    ratio,
+                    group=str(group.get("group")),
+                    reference=references.get(attribute, {}).get(metric),
+                    who="children",
+                    outcome="escalate",
+                )
                 if lo is not None and hi is not None and lo <= high and hi >= low:
                     uncertain.append(label)
                 else:
@@ -237,7 +254,17 @@ def decide(
     fair = combine([c.judgement for c in fairness], "all") if fairness else "inconclusive"
     failed = [r.text for r in results if r.judgement == "not_met"]
     unsure = [r.text for r in results if r.judgement == "inconclusive"]
-    unfair = [a for c in fairness for a in (f"{c.attribute} {x}" for x in c.outside)]
+    unfair = [f"{c.attribute}: {x}" for c in fairness for x in c.outside]
+    unsettled = [
+        f"{c.attribute}: {x}, but its interval reaches into the band"
+        for c in fairness
+        for x in c.uncertain
+    ]
+    unsettled += [
+        f"no group of {c.attribute} is large enough to judge"
+        for c in fairness
+        if c.judged_groups == 0
+    ]
     status: Status
     if success == "not_met" or fair == "not_met":
         status = "does_not_support_use"
@@ -248,7 +275,7 @@ def decide(
             )
         if fair == "not_met":
             shown = "; ".join(unfair[:3]) + ("; ..." if len(unfair) > 3 else "")
-            reasons.append(f"its errors fall outside the fairness band for some groups ({shown})")
+            reasons.append(f"its errors fall outside the fairness band for some groups: {shown}")
         sentence = "The evidence does not support use: " + ", and ".join(reasons) + "."
     elif success == "met" and fair == "met" and ethics_passed:
         status = "supports_use"
@@ -271,7 +298,11 @@ def decide(
         if success == "inconclusive":
             parts.append(f"the success criteria are inconclusive ({'; '.join(unsure)})")
         if fair == "inconclusive":
-            parts.append("the fairness criteria could not be settled for every attribute")
+            shown = "; ".join(unsettled[:3]) + ("; ..." if len(unsettled) > 3 else "")
+            parts.append(
+                "the fairness criteria could not be settled for every attribute"
+                + (f" ({shown})" if shown else "")
+            )
         if not ethics_passed:
             parts.append("the ethics gate has not been passed")
         sentence = "The evidence is inconclusive: " + ", and ".join(parts) + "."
