@@ -83,10 +83,27 @@ class ProjectForm(forms.Form):
         help_text=_("Leave empty for 12 months after data collection ends."),
     )
 
-    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, creating: bool = False, has_results: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if creating:
             del self.fields["status"]  # a new project is always setting up
+        else:
+            # "Results reported" follows from published results, and only from them.
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = [
+                (value, label)
+                for value, label in ProjectStatus.choices
+                if value != ProjectStatus.WITHDRAWN
+                and (value == ProjectStatus.REPORTED) == has_results
+            ]
+            status.help_text = (
+                _("The results are published, so the status stays “Results reported”.")
+                if has_results
+                else _("It becomes “Results reported” when an editor publishes the results.")
+            )
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelMultipleChoiceField)
         team_field.queryset = (
@@ -243,6 +260,20 @@ class WithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown on the project's public tombstone."),
     )
+    keep_results = forms.BooleanField(
+        label=_("I understand that the published results stay public on the tombstone"),
+        required=True,
+        error_messages={
+            "required": _(
+                "Confirm that you understand the published results stay public on the tombstone."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, has_results: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_results:
+            del self.fields["keep_results"]
 
 
 class BundleForm(forms.Form):

@@ -34,6 +34,7 @@ from whatworks.registry.selectors import (
     workspace_projects,
 )
 from whatworks.registry.services import RegistryError
+from whatworks.registry.services.projects import has_published_results
 from whatworks.registry.services.protocols import registration_problems
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
@@ -97,7 +98,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
         "data_collection_ends": project.data_collection_ends,
         "results_due": project.results_due,
     }
-    form = ProjectForm(posted(request), initial=initial)
+    form = ProjectForm(posted(request), initial=initial, has_results=has_published_results(project))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = list(data["team"])
@@ -221,18 +222,24 @@ def project_publish(request: HttpRequest, reference: str) -> HttpResponse:
 @require_permission("registry.withdraw_project")
 def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     project = project_get_for_user(user=user_of(request), reference=reference)
-    form = WithdrawForm(posted(request))
+    results = public_results(project)
+    form = WithdrawForm(posted(request), has_results=results is not None)
     if request.method == "POST" and form.is_valid():
         try:
             services.project_withdraw(
-                actor=actor_of(request), project=project, reason=form.cleaned_data["reason"]
+                actor=actor_of(request),
+                project=project,
+                reason=form.cleaned_data["reason"],
+                keep_results=bool(form.cleaned_data.get("keep_results")),
             )
         except RegistryError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("The project is withdrawn; its tombstone stays public."))
             return redirect(project)
-    return render(request, "registry/withdraw.html", {"project": project, "form": form})
+    return render(
+        request, "registry/withdraw.html", {"project": project, "form": form, "results": results}
+    )
 
 
 @require_permission("registry.change_project")
