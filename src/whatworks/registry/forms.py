@@ -168,7 +168,24 @@ class ProtocolForm(forms.Form):
     )
 
 
-class OutcomeForm(forms.Form):
+class _RowForm(forms.Form):
+    """One row of a protocol's outcomes or criteria.
+
+    A row left blank is ignored: only what a person types counts as filling it in, not the
+    value a select shows by itself nor the remove box.  ``legend`` names the row in
+    messages ("Outcome 2"), set by :func:`label_rows`.
+    """
+
+    #: Fields that carry no content of their own (a select always shows some option).
+    not_content: tuple[str, ...] = ("DELETE",)
+    legend = ""
+
+    def has_changed(self) -> bool:
+        return any(name not in self.not_content for name in self.changed_data)
+
+
+class OutcomeForm(_RowForm):
+    not_content = ("kind", "DELETE")
     key = forms.SlugField(
         label=_("Short key"),
         max_length=60,
@@ -187,7 +204,8 @@ class OutcomeForm(forms.Form):
     analysis = forms.CharField(label=_("Analysis"), max_length=1000)
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(_RowForm):
+    not_content = ("comparison", "DELETE")
     outcome = forms.SlugField(label=_("Outcome key"), max_length=60)
     statistic = forms.CharField(
         label=_("Statistic"),
@@ -207,6 +225,29 @@ class CriterionForm(forms.Form):
 
 OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=1, can_delete=True)
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=1, can_delete=True)
+
+
+def label_rows(formset: forms.BaseFormSet, noun: str) -> None:
+    """Name each row ("Outcome 2", "Outcome 3 (new)") for its legend and its messages."""
+    for number, row in enumerate(formset.forms, start=1):
+        row.legend = f"{noun} {number}" + ("" if row.initial else " (new)")
+
+
+def row_errors(*formsets: forms.BaseFormSet) -> dict[str, str]:
+    """Every field error of the rows, by field id, each naming its row and field:
+    "Outcome 2, Short key: Enter a valid “slug” ..."."""
+    errors = {}
+    for formset in formsets:
+        for row in formset.forms:
+            if not row.is_bound or not row.errors:
+                continue
+            if formset.can_delete and row.cleaned_data.get("DELETE"):
+                continue  # a row being removed is not checked
+            for name, field_errors in row.errors.items():
+                bound = row[name]
+                key = bound.id_for_label.removeprefix("id_")
+                errors[key] = f"{getattr(row, 'legend', '')}, {bound.label}: {field_errors[0]}"
+    return errors
 
 
 def protocol_initial(content: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:

@@ -21,9 +21,11 @@ from whatworks.registry.forms import (
     ProtocolForm,
     RegisterForm,
     WithdrawForm,
+    label_rows,
     links_text,
     protocol_content,
     protocol_initial,
+    row_errors,
 )
 from whatworks.registry.protocol import parse_content
 from whatworks.registry.selectors import (
@@ -135,6 +137,8 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     form = ProtocolForm(data, initial=main)
     outcome_set = OutcomeFormSet(data, initial=outcomes, prefix="outcomes")
     criterion_set = CriterionFormSet(data, initial=criteria, prefix="criteria")
+    label_rows(outcome_set, _("Outcome"))
+    label_rows(criterion_set, _("Criterion"))
     if data is not None and all(f.is_valid() for f in (form, outcome_set, criterion_set)):
         try:
             services.protocol_draft_save(
@@ -149,11 +153,6 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
             if "add_row" in request.POST:
                 return redirect("registry:protocol_edit", reference=project.reference)
             return redirect("registry:protocol_register", reference=project.reference)
-    errors = {}
-    for formset in (outcome_set, criterion_set):
-        for sub in formset.forms:
-            for name, field_errors in sub.errors.items():
-                errors[sub[name].id_for_label.removeprefix("id_")] = field_errors[0]
     return render(
         request,
         "registry/protocol_form.html",
@@ -162,7 +161,7 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "outcome_set": outcome_set,
             "criterion_set": criterion_set,
-            "formset_errors": errors,
+            "formset_errors": row_errors(outcome_set, criterion_set),
         },
     )
 
