@@ -179,6 +179,8 @@ class _RowForm(forms.Form):
     #: Fields that carry no content of their own (a select always shows some option).
     not_content: tuple[str, ...] = ("DELETE",)
     legend = ""
+    #: For a saved criterion: how it will be judged, in words (set by the view).
+    criterion_explained = ""
 
     def has_changed(self) -> bool:
         return any(name not in self.not_content for name in self.changed_data)

@@ -37,6 +37,38 @@ PROJECT_FIELDS = [
 RESULTS_DUE_MONTHS = 12
 
 
+#: How far from today a project's dates may be: further is a typing mistake (a wrong year).
+DATES_PAST_YEARS = 10
+DATES_FUTURE_YEARS = 20
+
+
+def date_problems(
+    *, data_collection_ends: date | None, results_due: date | None, today: date | None = None
+) -> list[str]:
+    """Dates that cannot be: results due before data collection ends, or dates decades
+    away from today; every problem at once."""
+    today = today or timezone.localdate()
+    earliest = add_months(today, -12 * DATES_PAST_YEARS)
+    latest = add_months(today, 12 * DATES_FUTURE_YEARS)
+    problems = []
+    for label, value in (
+        ("Data collection ends", data_collection_ends),
+        ("Results due", results_due),
+    ):
+        if value is not None and not earliest <= value <= latest:
+            problems.append(
+                f"{label}: {value:%-d %B %Y} is not a date this project can have. Give a date "
+                f"between {earliest:%-d %B %Y} and {latest:%-d %B %Y} (check the year)."
+            )
+    if data_collection_ends and results_due and results_due < data_collection_ends:
+        problems.append(
+            f"Results due: {results_due:%-d %B %Y} is before data collection ends "
+            f"({data_collection_ends:%-d %B %Y}). Results can only be due after that, "
+            "usually 12 months after."
+        )
+    return problems
+
+
 def has_published_results(project: Project) -> bool:
     return project.results_reports.filter(published_at__isnull=False).exists()
 
@@ -108,6 +140,11 @@ def project_create(
     year: int | None = None,
 ) -> Project:
     """A new project with an empty protocol draft; its creator joins the team."""
+    results_due = results_due or default_results_due(data_collection_ends)
+    if problems := date_problems(
+        data_collection_ends=data_collection_ends, results_due=results_due
+    ):
+        raise RegistryError(problems)
     year = year or timezone.localdate().year
     serial = _next_serial(year)
     project = Project(
@@ -120,7 +157,7 @@ def project_create(
         topic=topic,
         links=_clean_links(links),
         data_collection_ends=data_collection_ends,
-        results_due=results_due or default_results_due(data_collection_ends),
+        results_due=results_due,
         draft_content=empty_content(title=title.strip() or "Untitled"),
     )
     clean(project)
@@ -165,6 +202,10 @@ def project_update(
         problems.extend(status_problems(project, status))
     if not team:
         problems.append("A project needs at least one person in its team.")
+    results_due = results_due or default_results_due(data_collection_ends)
+    problems.extend(
+        date_problems(data_collection_ends=data_collection_ends, results_due=results_due)
+    )
     if problems:
         raise RegistryError(problems)
     before = Project.objects.get(pk=project.pk)
@@ -176,7 +217,7 @@ def project_update(
     project.topic = topic
     project.links = _clean_links(links)
     project.data_collection_ends = data_collection_ends
-    project.results_due = results_due or default_results_due(data_collection_ends)
+    project.results_due = results_due
     project.updated_at = timezone.now()
     clean(project)
     project.save()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.registry import services
+from whatworks.registry.criteria import explain
 from whatworks.registry.diffs import diff_content
 from whatworks.registry.forms import (
     BundleForm,
@@ -27,7 +30,7 @@ from whatworks.registry.forms import (
     protocol_initial,
     row_errors,
 )
-from whatworks.registry.protocol import parse_content
+from whatworks.registry.protocol import ProtocolContent, ProtocolContentError, parse_content
 from whatworks.registry.selectors import (
     draft_results,
     project_get_for_user,
@@ -129,6 +132,13 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "registry/project_form.html", {"form": form, "project": project})
 
 
+def _parsed_or_none(content: dict[str, Any]) -> ProtocolContent | None:
+    try:
+        return parse_content(content)
+    except ProtocolContentError:
+        return None
+
+
 @require_permission("registry.change_project")
 def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
@@ -139,6 +149,12 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     criterion_set = CriterionFormSet(data, initial=criteria, prefix="criteria")
     label_rows(outcome_set, _("Outcome"))
     label_rows(criterion_set, _("Criterion"))
+    saved = _parsed_or_none(project.draft_content)
+    if saved is not None:
+        # Each saved criterion, as it will be judged.
+        names, criteria_saved = saved.outcome_names(), saved.success_criteria.criteria
+        for row, criterion in zip(criterion_set.forms, criteria_saved, strict=False):
+            row.criterion_explained = explain(criterion, names.get(criterion.outcome))
     if data is not None and all(f.is_valid() for f in (form, outcome_set, criterion_set)):
         try:
             services.protocol_draft_save(
@@ -162,6 +178,7 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
             "outcome_set": outcome_set,
             "criterion_set": criterion_set,
             "formset_errors": row_errors(outcome_set, criterion_set),
+            "criteria_sentence": saved.criteria_sentence() if saved else "",
         },
     )
 
