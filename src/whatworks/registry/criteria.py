@@ -118,3 +118,9 @@ def criteria_problems(content: ProtocolContent) -> list[str]:
                 "threshold that a result could fail."
             )
     return problems
+
+
+def explained(content: ProtocolContent) -> list[tuple[Criterion, str]]:
+    """Each criterion of the protocol with how it will be judged."""
+    names = content.outcome_names()
+    return [(c, explain(c, names.get(c.outcome))) for c in content.success_criteria.criteria]

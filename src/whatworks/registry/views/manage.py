@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.registry import services
-from whatworks.registry.criteria import explain
+from whatworks.registry.criteria import explain, explained
 from whatworks.registry.diffs import diff_content
 from whatworks.registry.forms import (
     BundleForm,
@@ -30,7 +30,12 @@ from whatworks.registry.forms import (
     protocol_initial,
     row_errors,
 )
-from whatworks.registry.protocol import ProtocolContent, ProtocolContentError, parse_content
+from whatworks.registry.protocol import (
+    ProtocolContent,
+    ProtocolContentError,
+    content_sha256,
+    parse_content,
+)
 from whatworks.registry.selectors import (
     draft_results,
     project_get_for_user,
@@ -205,10 +210,13 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
                 % {"label": version.label, "sha": version.sha256},
             )
             return redirect(version)
-    try:
-        problems = registration_problems(parse_content(project.draft_content))
-    except ValueError as exc:
-        problems = [str(exc)]
+    content = _parsed_or_none(project.draft_content)
+    if content is None:
+        problems = ["The draft does not fit the protocol template: edit and save it again."]
+    else:
+        problems = registration_problems(content)
+        if latest is not None and latest.content == content.as_json():
+            problems.append("The draft is the same as the registered version: nothing to amend.")
     return render(
         request,
         "registry/register_confirm.html",
@@ -218,6 +226,11 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
             "latest": latest,
             "problems": problems,
             "rows": diff_content(latest.content, project.draft_content) if latest else [],
+            # The whole protocol as it will be frozen, with the fingerprint it will have.
+            "content": content,
+            "sha256": content_sha256(content.as_json()) if content else "",
+            "criteria_sentence": content.criteria_sentence() if content else "",
+            "criteria_explained": explained(content) if content else [],
         },
     )
 
