@@ -93,6 +93,25 @@ def test_an_editor_sees_drafts_and_the_withdraw_form(visit: Any, page: Any, sign
     visit(f"/research/{project.reference}/withdraw/")
 
 
+def test_withdrawing_a_project_with_results_warns(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+
+    UserFactory(email="ewan@example.test", roles=frozenset({Role.EDITOR}))
+    project = project_with_results()
+    sign_in("ewan@example.test", PASSWORD)
+    visit(f"/research/{project.reference}/withdraw/")
+    page.get_by_label("Reason for withdrawal").fill("The partner left.")
+    page.get_by_role("button", name="Withdraw the project").click()
+    page.wait_for_load_state()
+    assert "stay public on the tombstone" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("I understand that the published results stay public").check()
+    page.get_by_role("button", name="Withdraw the project").click()
+    page.wait_for_url(f"**/research/{project.reference}/")
+    assert "Withdrawn on" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="The results against protocol v1").is_visible()
+
+
 def test_a_researcher_enters_corrects_and_manages_the_team(
     visit: Any, page: Any, sign_in: Any
 ) -> None:

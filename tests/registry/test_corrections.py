@@ -117,7 +117,7 @@ def test_who_may_correct() -> None:
 
 def test_a_withdrawn_project_is_not_corrected() -> None:
     project = project_with_results()
-    project_withdraw(actor=editor(), project=project, reason="Stopped.")
+    project_withdraw(actor=editor(), project=project, reason="Stopped.", keep_results=True)
     with pytest.raises(RegistryError, match="withdrawn"):
         results_correct(actor=editor(), report=_published(project), justification=REASON)
 

@@ -16,6 +16,7 @@ from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.core.projects import project_for_user
 
 
 def _user(request: HttpRequest) -> User:
@@ -50,6 +51,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "application": selectors.application_for_applicant(user=user, call=call),
             "is_reviewer": selectors.is_reviewer(user),
+            # The research project, only as far as the registry lets this user see it.
+            "project": project_for_user(user=user, reference=call.project_ref),
         },
     )
 

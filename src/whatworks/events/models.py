@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,15 +97,6 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.slug])
-
-    def project_url(self) -> str:
-        """The registry page of the research project, or "" (no project, or no registry)."""
-        if not self.project_ref:
-            return ""
-        try:
-            return reverse("registry:project", kwargs={"reference": self.project_ref})
-        except NoReverseMatch:
-            return ""
 
     def clean(self) -> None:
         if self.time_zone not in zoneinfo.available_timezones():

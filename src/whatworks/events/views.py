@@ -16,6 +16,7 @@ from whatworks.core.access import require_permission
 from whatworks.core.csvutils import write_csv
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.core.projects import project_for_user
 from whatworks.events import ical, selectors, services
 from whatworks.events.emails import calendar_event, event_ics
 from whatworks.events.forms import CheckInSearchForm, RegistrationForm
@@ -72,6 +73,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "events/detail.html",
         {
             "event": event,
+            # The research project, only as far as the registry lets this user see it.
+            "project": project_for_user(user=_user(request), reference=event.project_ref),
             "places_left": selectors.places_left(event),
             "waiting": selectors.waiting_count(event),
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -261,15 +261,6 @@ class Study(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evidence:study", kwargs={"slug": self.slug})
-
-    def registry_url(self) -> str:
-        """The registry page of the project the study was registered as, or ""."""
-        if not self.registry_ref:
-            return ""
-        try:
-            return reverse("registry:project", kwargs={"reference": self.registry_ref})
-        except NoReverseMatch:
-            return ""
 
 
 class Finding(models.Model):

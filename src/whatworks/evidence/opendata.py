@@ -5,8 +5,10 @@ Built from the same selector as the page, so the two never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from whatworks.core.projects import projects_for_user
 from whatworks.evidence.models import Finding, Intervention, Study
 from whatworks.evidence.scales import COST_BY_VALUE, RULES_VERSION
 from whatworks.evidence.selectors import intervention_detail
@@ -39,7 +41,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _study(study: Study) -> dict[str, Any]:
+def _study(study: Study, public_projects: Collection[str]) -> dict[str, Any]:
     return {
         "id": study.slug,
         "citation": study.citation,
@@ -49,7 +51,8 @@ def _study(study: Study) -> dict[str, Any]:
         "sample_size": study.sample_size,
         "risk_of_bias": study.risk_of_bias,
         # Its protocol in our research registry (WWC-YYYY-NNNN), or null.
-        "registry_ref": study.registry_ref or None,
+        # Left out (null) while the registry shows the project to nobody outside its team.
+        "registry_ref": study.registry_ref if study.registry_ref in public_projects else None,
         "demonstration_data": study.is_demo,
         "findings": [_finding(f) for f in study.findings.all()],
     }
@@ -58,6 +61,10 @@ def _study(study: Study) -> dict[str, Any]:
 def intervention_open_data(*, intervention: Intervention, url: str) -> dict[str, Any]:
     """A JSON-ready dict: the intervention, its ratings, pooled results and studies."""
     detail = intervention_detail(intervention=intervention)
+    # Open data is for everyone: only projects the registry shows to a visitor are named.
+    public_projects = set(
+        projects_for_user(user=None, references=[s.registry_ref for s in detail.studies])
+    )
     cost = COST_BY_VALUE[intervention.cost_band]
     outcomes = []
     for outcome in detail.outcomes:
@@ -134,5 +141,5 @@ def intervention_open_data(*, intervention: Intervention, url: str) -> dict[str,
             }
             for c in detail.changes
         ],
-        "studies": [_study(s) for s in detail.studies],
+        "studies": [_study(s, public_projects) for s in detail.studies],
     }

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from whatworks.core.models import Organisation
+from whatworks.core.projects import projects_for_user
 from whatworks.core.roles import Role
 from whatworks.core.services import user_roles
 from whatworks.core.tasks_support import TaskState, task_state
@@ -133,13 +134,25 @@ def run_is_active(run: Run) -> bool:
     return run_state(run)[0] in {Run.Status.QUEUED, Run.Status.RUNNING}
 
 
-def centre_pilots() -> list[dict[str, Any]]:
-    """Every pilot with its latest report's verdict: aggregates only (the Centre's view)."""
+def centre_pilots(*, user: Any) -> list[dict[str, Any]]:
+    """Every pilot with its latest report's verdict: aggregates only (the Centre's view).
+
+    Only pilots of projects whose results ``user`` may see, as the registry decides it
+    (``whatworks.core.projects``): an embargoed project's verdict stays with its team.
+    """
     from whatworks.pilots.analytics import verdict_summary
 
     rows = []
-    pilots = Pilot.objects.select_related("project", "organisation", "protocol_version")
-    for pilot in pilots.order_by("organisation__name", "name"):
+    pilots = list(
+        Pilot.objects.select_related("project", "organisation", "protocol_version").order_by(
+            "organisation__name", "name"
+        )
+    )
+    projects = projects_for_user(user=user, references={p.project.reference for p in pilots})
+    for pilot in pilots:
+        project = projects.get(pilot.project.reference)
+        if project is None or not project.shows_results:
+            continue
         run = (
             pilot.runs.filter(status=Run.Status.SUCCEEDED, bundle__isnull=False)
             .order_by("-finished_at")

@@ -378,4 +378,4 @@ def results_fill(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRespon
 @require_GET
 @require_permission("pilots.view_centre")
 def centre(request: HttpRequest) -> HttpResponse:
-    return render(request, "pilots/centre.html", {"rows": centre_pilots()})
+    return render(request, "pilots/centre.html", {"rows": centre_pilots(user=request.user)})

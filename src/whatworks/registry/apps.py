@@ -12,6 +12,12 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
+        from whatworks.core.projects import register_visibility_provider
+        from whatworks.registry.selectors import project_views
+
+        # Other parts ask the registry's one visibility decision through the core.
+        register_visibility_provider(project_views)
+
         if apps.is_installed("whatworks.news"):
             apps.get_app_config("news").register_newsletter_section(  # type: ignore[attr-defined]
                 "registry", "whatworks.registry.newsletter.new_research", order=50

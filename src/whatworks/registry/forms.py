@@ -83,10 +83,27 @@ class ProjectForm(forms.Form):
         help_text=_("Leave empty for 12 months after data collection ends."),
     )
 
-    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, creating: bool = False, has_results: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if creating:
             del self.fields["status"]  # a new project is always setting up
+        else:
+            # "Results reported" follows from published results, and only from them.
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = [
+                (value, label)
+                for value, label in ProjectStatus.choices
+                if value != ProjectStatus.WITHDRAWN
+                and (value == ProjectStatus.REPORTED) == has_results
+            ]
+            status.help_text = (
+                _("The results are published, so the status stays “Results reported”.")
+                if has_results
+                else _("It becomes “Results reported” when an editor publishes the results.")
+            )
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelMultipleChoiceField)
         team_field.queryset = (
@@ -151,7 +168,26 @@ class ProtocolForm(forms.Form):
     )
 
 
-class OutcomeForm(forms.Form):
+class _RowForm(forms.Form):
+    """One row of a protocol's outcomes or criteria.
+
+    A row left blank is ignored: only what a person types counts as filling it in, not the
+    value a select shows by itself nor the remove box.  ``legend`` names the row in
+    messages ("Outcome 2"), set by :func:`label_rows`.
+    """
+
+    #: Fields that carry no content of their own (a select always shows some option).
+    not_content: tuple[str, ...] = ("DELETE",)
+    legend = ""
+    #: For a saved criterion: how it will be judged, in words (set by the view).
+    criterion_explained = ""
+
+    def has_changed(self) -> bool:
+        return any(name not in self.not_content for name in self.changed_data)
+
+
+class OutcomeForm(_RowForm):
+    not_content = ("kind", "DELETE")
     key = forms.SlugField(
         label=_("Short key"),
         max_length=60,
@@ -170,7 +206,8 @@ class OutcomeForm(forms.Form):
     analysis = forms.CharField(label=_("Analysis"), max_length=1000)
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(_RowForm):
+    not_content = ("comparison", "DELETE")
     outcome = forms.SlugField(label=_("Outcome key"), max_length=60)
     statistic = forms.CharField(
         label=_("Statistic"),
@@ -190,6 +227,29 @@ class CriterionForm(forms.Form):
 
 OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=1, can_delete=True)
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=1, can_delete=True)
+
+
+def label_rows(formset: forms.BaseFormSet, noun: str) -> None:
+    """Name each row ("Outcome 2", "Outcome 3 (new)") for its legend and its messages."""
+    for number, row in enumerate(formset.forms, start=1):
+        row.legend = f"{noun} {number}" + ("" if row.initial else " (new)")
+
+
+def row_errors(*formsets: forms.BaseFormSet) -> dict[str, str]:
+    """Every field error of the rows, by field id, each naming its row and field:
+    "Outcome 2, Short key: Enter a valid “slug” ..."."""
+    errors = {}
+    for formset in formsets:
+        for row in formset.forms:
+            if not row.is_bound or not row.errors:
+                continue
+            if formset.can_delete and row.cleaned_data.get("DELETE"):
+                continue  # a row being removed is not checked
+            for name, field_errors in row.errors.items():
+                bound = row[name]
+                key = bound.id_for_label.removeprefix("id_")
+                errors[key] = f"{getattr(row, 'legend', '')}, {bound.label}: {field_errors[0]}"
+    return errors
 
 
 def protocol_initial(content: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:
@@ -243,6 +303,20 @@ class WithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown on the project's public tombstone."),
     )
+    keep_results = forms.BooleanField(
+        label=_("I understand that the published results stay public on the tombstone"),
+        required=True,
+        error_messages={
+            "required": _(
+                "Confirm that you understand the published results stay public on the tombstone."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, has_results: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_results:
+            del self.fields["keep_results"]
 
 
 class BundleForm(forms.Form):

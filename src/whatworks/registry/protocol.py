@@ -130,7 +130,9 @@ class ProtocolContent(_Strict):
             if criterion.outcome not in keys:
                 raise ValueError(
                     f"The success criterion on “{criterion.outcome}” names no outcome of this "
-                    "protocol."
+                    "protocol. Use the short key of one of its outcomes: "
+                    + (", ".join(keys) or "name an outcome first")
+                    + "."
                 )
         return self
 

@@ -1,10 +1,11 @@
 """Reads of the research registry with their access checks.  Views fetch only through these.
 
-Who sees what:
+Who sees what (:func:`project_visibility`, the one decision; other parts ask it through
+``whatworks.core.projects``, which this app fills from its ``AppConfig.ready``):
 
 - anyone: published projects out of embargo, their registered versions and published
-  results, and the tombstone (title, team, dates, reason) of a published project that was
-  withdrawn;
+  results (also after a withdrawal), and the tombstone (title, team, dates, reason) of a
+  published project that was withdrawn while embargoed;
 - the project's team: everything about their project, drafts included;
 - editors and administrators (``registry.view_project``): everything.
 
@@ -13,6 +14,7 @@ Everything else is a 404, so nobody learns that an embargoed or draft project ex
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from whatworks.core.models import User
+from whatworks.core.projects import ProjectView, Visibility
 from whatworks.registry.models import (
     Project,
     ProjectStatus,
@@ -62,21 +65,76 @@ def is_insider(user: AnyUser, project: Project) -> bool:
     return sees_everything(user) or is_team_member(user, project)
 
 
+def _public_visibility(project: Project, today: date | None) -> Visibility:
+    """What everyone may see of the project, whoever they are."""
+    if project.is_public(today):
+        return Visibility.FULL
+    if project.published_at is not None and project.is_withdrawn:
+        return Visibility.STUB
+    return Visibility.HIDDEN
+
+
+def project_visibility(
+    *, user: AnyUser | None, project: Project, today: date | None = None
+) -> Visibility:
+    """How much of the project the user may see: the one place that decides it.
+
+    Its page, protocol versions and results here, and every other part (pilots' Centre,
+    calls, events, evidence, the newsletter) through ``whatworks.core.projects``.
+    """
+    public = _public_visibility(project, today)
+    if public == Visibility.FULL:
+        return public
+    if user is not None and is_insider(user, project):
+        return Visibility.FULL
+    return public
+
+
+def project_views(
+    *, user: AnyUser | None, references: Collection[str], today: date | None = None
+) -> dict[str, ProjectView]:
+    """The visibility provider for ``whatworks.core.projects``: the projects among
+    ``references`` the user may know exist, with how much of each they may see."""
+    projects = list(Project.objects.filter(reference__in=list(references)))
+    on_team: set[int] = set()
+    everything = user is not None and sees_everything(user)
+    if user is not None and user.is_authenticated and not everything:
+        if user.is_superuser:
+            on_team = {p.pk for p in projects}
+        else:
+            on_team = set(
+                Project.team.through.objects.filter(
+                    user_id=user.pk, project__in=projects
+                ).values_list("project_id", flat=True)
+            )
+    views = {}
+    for project in projects:
+        visibility = _public_visibility(project, today)
+        if everything or project.pk in on_team:
+            visibility = Visibility.FULL
+        if visibility > Visibility.HIDDEN:
+            views[project.reference] = ProjectView(
+                reference=project.reference,
+                title=project.title,
+                url=project.get_absolute_url(),
+                visibility=visibility,
+            )
+    return views
+
+
 def project_get_for_user(*, user: AnyUser, reference: str, today: date | None = None) -> Project:
     """The project, if the user may know it exists (a tombstone counts)."""
     project = Project.objects.filter(reference=reference).first()
     if project is None:
         raise Http404("No such project.")
-    if project.is_public(today) or (project.published_at and project.is_withdrawn):
-        return project
-    if is_insider(user, project):
-        return project
-    raise Http404("No such project.")
+    if project_visibility(user=user, project=project, today=today) == Visibility.HIDDEN:
+        raise Http404("No such project.")
+    return project
 
 
 def versions_visible(user: AnyUser, project: Project, today: date | None = None) -> bool:
     """Whether the user may read the project's registered protocol versions."""
-    return project.is_public(today) or is_insider(user, project)
+    return project_visibility(user=user, project=project, today=today) == Visibility.FULL
 
 
 def version_get_for_user(

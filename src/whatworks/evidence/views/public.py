@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.core.projects import project_for_user
 from whatworks.evidence.models import OutcomeDomain
 from whatworks.evidence.opendata import intervention_open_data
 from whatworks.evidence.scales import COST_BANDS, EFFECTIVENESS_SCALE, RULES_VERSION, STRENGTH_SCALE
@@ -69,7 +70,12 @@ def study(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "evidence/study.html",
-        {"study": found, "findings": found.findings.order_by("domain", "id")},
+        {
+            "study": found,
+            "findings": found.findings.order_by("domain", "id"),
+            # The registered project, only as far as the registry lets this user see it.
+            "registered_as": project_for_user(user=request.user, reference=found.registry_ref),
+        },
     )
 
 

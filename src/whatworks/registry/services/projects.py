@@ -37,6 +37,56 @@ PROJECT_FIELDS = [
 RESULTS_DUE_MONTHS = 12
 
 
+#: How far from today a project's dates may be: further is a typing mistake (a wrong year).
+DATES_PAST_YEARS = 10
+DATES_FUTURE_YEARS = 20
+
+
+def date_problems(
+    *, data_collection_ends: date | None, results_due: date | None, today: date | None = None
+) -> list[str]:
+    """Dates that cannot be: results due before data collection ends, or dates decades
+    away from today; every problem at once."""
+    today = today or timezone.localdate()
+    earliest = add_months(today, -12 * DATES_PAST_YEARS)
+    latest = add_months(today, 12 * DATES_FUTURE_YEARS)
+    problems = []
+    for label, value in (
+        ("Data collection ends", data_collection_ends),
+        ("Results due", results_due),
+    ):
+        if value is not None and not earliest <= value <= latest:
+            problems.append(
+                f"{label}: {value:%-d %B %Y} is not a date this project can have. Give a date "
+                f"between {earliest:%-d %B %Y} and {latest:%-d %B %Y} (check the year)."
+            )
+    if data_collection_ends and results_due and results_due < data_collection_ends:
+        problems.append(
+            f"Results due: {results_due:%-d %B %Y} is before data collection ends "
+            f"({data_collection_ends:%-d %B %Y}). Results can only be due after that, "
+            "usually 12 months after."
+        )
+    return problems
+
+
+def has_published_results(project: Project) -> bool:
+    return project.results_reports.filter(published_at__isnull=False).exists()
+
+
+def status_problems(project: Project, status: str) -> list[str]:
+    """Whether ``status`` follows from the facts: "results reported" is the status of a
+    project with published results, and only of one."""
+    published = has_published_results(project)
+    if status == ProjectStatus.REPORTED and not published:
+        return [
+            "A project is “Results reported” once an editor publishes its results: until "
+            "then choose setting up, collecting data or analysing."
+        ]
+    if published and status != ProjectStatus.REPORTED:
+        return ["This project's results are published, so its status stays “Results reported”."]
+    return []
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -90,6 +140,11 @@ def project_create(
     year: int | None = None,
 ) -> Project:
     """A new project with an empty protocol draft; its creator joins the team."""
+    results_due = results_due or default_results_due(data_collection_ends)
+    if problems := date_problems(
+        data_collection_ends=data_collection_ends, results_due=results_due
+    ):
+        raise RegistryError(problems)
     year = year or timezone.localdate().year
     serial = _next_serial(year)
     project = Project(
@@ -102,7 +157,7 @@ def project_create(
         topic=topic,
         links=_clean_links(links),
         data_collection_ends=data_collection_ends,
-        results_due=results_due or default_results_due(data_collection_ends),
+        results_due=results_due,
         draft_content=empty_content(title=title.strip() or "Untitled"),
     )
     clean(project)
@@ -140,10 +195,19 @@ def project_update(
 ) -> Project:
     require_team(actor, project)
     require_not_withdrawn(project)
+    problems = []
     if status == ProjectStatus.WITHDRAWN:
-        raise RegistryError("Withdraw a project with its own button, giving a reason.")
+        problems.append("Withdraw a project with its own button, giving a reason.")
+    else:
+        problems.extend(status_problems(project, status))
     if not team:
-        raise RegistryError("A project needs at least one person in its team.")
+        problems.append("A project needs at least one person in its team.")
+    results_due = results_due or default_results_due(data_collection_ends)
+    problems.extend(
+        date_problems(data_collection_ends=data_collection_ends, results_due=results_due)
+    )
+    if problems:
+        raise RegistryError(problems)
     before = Project.objects.get(pk=project.pk)
     team_before = set(project.team.values_list("pk", flat=True))
     project.title = title.strip()
@@ -153,7 +217,7 @@ def project_update(
     project.topic = topic
     project.links = _clean_links(links)
     project.data_collection_ends = data_collection_ends
-    project.results_due = results_due or default_results_due(data_collection_ends)
+    project.results_due = results_due
     project.updated_at = timezone.now()
     clean(project)
     project.save()
@@ -190,12 +254,28 @@ def project_publish(*, actor: User | None, project: Project) -> Project:
 
 
 @transaction.atomic
-def project_withdraw(*, actor: User | None, project: Project, reason: str) -> Project:
-    """Withdraw a project: it stays on the register as a tombstone with the reason."""
+def project_withdraw(
+    *, actor: User | None, project: Project, reason: str, keep_results: bool = False
+) -> Project:
+    """Withdraw a project: it stays on the register as a tombstone with the reason.
+
+    Published results are never taken down: they stay public on the tombstone, marked as
+    the results of a withdrawn project.  Withdrawing a project that has them needs
+    ``keep_results=True``, the editor's acknowledgement that this is what happens.
+    """
     require_not_withdrawn(project)
     reason = reason.strip()
+    problems = []
     if not reason:
-        raise RegistryError("Give the reason for withdrawing the project.")
+        problems.append("Give the reason for withdrawing the project.")
+    results = has_published_results(project)
+    if results and not keep_results:
+        problems.append(
+            "This project has published results. They stay public on the tombstone, "
+            "beside your reason: confirm that you understand this to withdraw it."
+        )
+    if problems:
+        raise RegistryError(problems)
     before_status = project.status
     project.withdrawn_at = timezone.now()
     project.withdrawal_reason = reason
@@ -206,7 +286,10 @@ def project_withdraw(*, actor: User | None, project: Project, reason: str) -> Pr
         actor=actor,
         action="registry.project_withdrawn",
         target=project,
-        changes={"status": {"before": before_status, "after": project.status}},
+        changes={
+            "status": {"before": before_status, "after": project.status},
+            "published_results_kept": results,
+        },
     )
     return project
 

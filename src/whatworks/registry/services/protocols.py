@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.criteria import criteria_problems
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.protocol import (
     OutcomeKind,
@@ -56,6 +57,7 @@ def registration_problems(content: ProtocolContent) -> list[str]:
         problems.append("Name at least one primary outcome.")
     if not content.success_criteria.criteria:
         problems.append("Set at least one success criterion.")
+    problems.extend(criteria_problems(content))
     return problems
 
 
@@ -70,6 +72,8 @@ def protocol_draft_save(
         parsed = parse_content(content)
     except ProtocolContentError as exc:
         raise RegistryError(exc.messages) from None
+    if problems := criteria_problems(parsed):
+        raise RegistryError(problems)
     project.draft_content = parsed.as_json()
     project.updated_at = timezone.now()
     project.save(update_fields=["draft_content", "updated_at"])

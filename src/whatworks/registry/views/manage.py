@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.registry import services
+from whatworks.registry.criteria import explain, explained
 from whatworks.registry.diffs import diff_content
 from whatworks.registry.forms import (
     BundleForm,
@@ -21,11 +24,18 @@ from whatworks.registry.forms import (
     ProtocolForm,
     RegisterForm,
     WithdrawForm,
+    label_rows,
     links_text,
     protocol_content,
     protocol_initial,
+    row_errors,
 )
-from whatworks.registry.protocol import parse_content
+from whatworks.registry.protocol import (
+    ProtocolContent,
+    ProtocolContentError,
+    content_sha256,
+    parse_content,
+)
 from whatworks.registry.selectors import (
     draft_results,
     project_get_for_user,
@@ -34,6 +44,7 @@ from whatworks.registry.selectors import (
     workspace_projects,
 )
 from whatworks.registry.services import RegistryError
+from whatworks.registry.services.projects import has_published_results
 from whatworks.registry.services.protocols import registration_problems
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
@@ -97,7 +108,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
         "data_collection_ends": project.data_collection_ends,
         "results_due": project.results_due,
     }
-    form = ProjectForm(posted(request), initial=initial)
+    form = ProjectForm(posted(request), initial=initial, has_results=has_published_results(project))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = list(data["team"])
@@ -126,6 +137,13 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "registry/project_form.html", {"form": form, "project": project})
 
 
+def _parsed_or_none(content: dict[str, Any]) -> ProtocolContent | None:
+    try:
+        return parse_content(content)
+    except ProtocolContentError:
+        return None
+
+
 @require_permission("registry.change_project")
 def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
@@ -134,6 +152,14 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     form = ProtocolForm(data, initial=main)
     outcome_set = OutcomeFormSet(data, initial=outcomes, prefix="outcomes")
     criterion_set = CriterionFormSet(data, initial=criteria, prefix="criteria")
+    label_rows(outcome_set, _("Outcome"))
+    label_rows(criterion_set, _("Criterion"))
+    saved = _parsed_or_none(project.draft_content)
+    if saved is not None:
+        # Each saved criterion, as it will be judged.
+        names, criteria_saved = saved.outcome_names(), saved.success_criteria.criteria
+        for row, criterion in zip(criterion_set.forms, criteria_saved, strict=False):
+            row.criterion_explained = explain(criterion, names.get(criterion.outcome))
     if data is not None and all(f.is_valid() for f in (form, outcome_set, criterion_set)):
         try:
             services.protocol_draft_save(
@@ -148,11 +174,6 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
             if "add_row" in request.POST:
                 return redirect("registry:protocol_edit", reference=project.reference)
             return redirect("registry:protocol_register", reference=project.reference)
-    errors = {}
-    for formset in (outcome_set, criterion_set):
-        for sub in formset.forms:
-            for name, field_errors in sub.errors.items():
-                errors[sub[name].id_for_label.removeprefix("id_")] = field_errors[0]
     return render(
         request,
         "registry/protocol_form.html",
@@ -161,7 +182,8 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "outcome_set": outcome_set,
             "criterion_set": criterion_set,
-            "formset_errors": errors,
+            "formset_errors": row_errors(outcome_set, criterion_set),
+            "criteria_sentence": saved.criteria_sentence() if saved else "",
         },
     )
 
@@ -188,10 +210,13 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
                 % {"label": version.label, "sha": version.sha256},
             )
             return redirect(version)
-    try:
-        problems = registration_problems(parse_content(project.draft_content))
-    except ValueError as exc:
-        problems = [str(exc)]
+    content = _parsed_or_none(project.draft_content)
+    if content is None:
+        problems = ["The draft does not fit the protocol template: edit and save it again."]
+    else:
+        problems = registration_problems(content)
+        if latest is not None and latest.content == content.as_json():
+            problems.append("The draft is the same as the registered version: nothing to amend.")
     return render(
         request,
         "registry/register_confirm.html",
@@ -201,6 +226,11 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
             "latest": latest,
             "problems": problems,
             "rows": diff_content(latest.content, project.draft_content) if latest else [],
+            # The whole protocol as it will be frozen, with the fingerprint it will have.
+            "content": content,
+            "sha256": content_sha256(content.as_json()) if content else "",
+            "criteria_sentence": content.criteria_sentence() if content else "",
+            "criteria_explained": explained(content) if content else [],
         },
     )
 
@@ -221,18 +251,24 @@ def project_publish(request: HttpRequest, reference: str) -> HttpResponse:
 @require_permission("registry.withdraw_project")
 def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     project = project_get_for_user(user=user_of(request), reference=reference)
-    form = WithdrawForm(posted(request))
+    results = public_results(project)
+    form = WithdrawForm(posted(request), has_results=results is not None)
     if request.method == "POST" and form.is_valid():
         try:
             services.project_withdraw(
-                actor=actor_of(request), project=project, reason=form.cleaned_data["reason"]
+                actor=actor_of(request),
+                project=project,
+                reason=form.cleaned_data["reason"],
+                keep_results=bool(form.cleaned_data.get("keep_results")),
             )
         except RegistryError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("The project is withdrawn; its tombstone stays public."))
             return redirect(project)
-    return render(request, "registry/withdraw.html", {"project": project, "form": form})
+    return render(
+        request, "registry/withdraw.html", {"project": project, "form": form, "results": results}
+    )
 
 
 @require_permission("registry.change_project")

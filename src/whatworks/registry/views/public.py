@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.registry.criteria import explained
 from whatworks.registry.diffs import diff_content
 from whatworks.registry.links import project_links
 from whatworks.registry.models import ProjectStatus, StudyType, Topic
@@ -105,6 +106,7 @@ def version(request: HttpRequest, reference: str, number: int) -> HttpResponse:
             "content": content,
             "sections": SECTIONS,
             "criteria_sentence": content.criteria_sentence(),
+            "criteria_explained": explained(content),
             "citation": citation(request, found),
             "latest": latest,
         },

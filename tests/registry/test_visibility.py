@@ -1,0 +1,220 @@
+"""Visibility in one place: the registry's selector decides, and every part asks it.
+
+An embargoed project must not show anywhere — not its verdict in the pilots' Centre, not
+its link on a call, an event or a study, not in open data or the newsletter — to anyone
+the registry would answer 404, and must show to its team and the registry's editors.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.calls.factories import make_call
+from tests.conftest import ROLES
+from tests.events.factories import make_event
+from tests.evidence import factories as evidence_factories
+from tests.factories import OrganisationFactory, user_with_role
+from tests.pilots.factories import config_yaml, offline_bundle
+from tests.registry.factories import draft_project, registered_project, researcher
+from whatworks.core import projects as core_projects
+from whatworks.core.projects import Visibility, project_for_user
+from whatworks.core.roles import Role
+from whatworks.news.compose import collect_sections
+from whatworks.pilots.services import bundle_upload, pilot_create, pilot_fix_config
+from whatworks.registry.models import Project
+from whatworks.registry.selectors import project_views, project_visibility
+from whatworks.registry.services import project_withdraw
+
+pytestmark = pytest.mark.django_db
+
+#: Roles that see an embargoed project they are not on the team of: the registry's editors.
+INSIDER_ROLES = {"editor", "admin"}
+
+
+def _embargoed(author=None) -> Project:  # type: ignore[no-untyped-def]
+    return registered_project(
+        author=author, embargo_until=timezone.localdate() + timedelta(days=30)
+    )
+
+
+def _user(role: str):  # type: ignore[no-untyped-def]
+    if role == "visitor":
+        return None
+    return user_with_role(None if role == "registered" else Role(role))
+
+
+def _page(client, role: str, url: str) -> str:  # type: ignore[no-untyped-def]
+    user = _user(role)
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, (role, url, response.status_code)
+    return response.content.decode()
+
+
+# --- the one decision ---------------------------------------------------------------------
+
+
+def _states() -> dict[str, Project]:
+    withdrawn_public = registered_project()
+    project_withdraw(actor=None, project=withdrawn_public, reason="Funding ended.")
+    withdrawn_embargoed = _embargoed()
+    project_withdraw(actor=None, project=withdrawn_embargoed, reason="Funding ended.")
+    return {
+        "draft": draft_project(),
+        "registered, not published": registered_project(published=False),
+        "embargoed": _embargoed(),
+        "published": registered_project(),
+        "withdrawn after publication": withdrawn_public,
+        "withdrawn under embargo": withdrawn_embargoed,
+    }
+
+
+OUTSIDER = {
+    "draft": Visibility.HIDDEN,
+    "registered, not published": Visibility.HIDDEN,
+    "embargoed": Visibility.HIDDEN,
+    "published": Visibility.FULL,
+    "withdrawn after publication": Visibility.FULL,
+    "withdrawn under embargo": Visibility.STUB,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_selector_decides_for_every_state_and_role(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    user = _user(role)
+    for state, project in _states().items():
+        expected = Visibility.FULL if role in INSIDER_ROLES else OUTSIDER[state]
+        assert project_visibility(user=user, project=project) == expected, state
+        # The core's answer, which the other parts use, is the same one.
+        view = project_for_user(user=user, reference=project.reference)
+        assert (view.visibility if view else Visibility.HIDDEN) == expected, state
+        # And the registry's own page agrees: 404 exactly when hidden.
+        if user is not None:
+            client.force_login(user)
+        status = client.get(project.get_absolute_url()).status_code
+        assert status == (404 if expected == Visibility.HIDDEN else 200), state
+        client.logout()
+
+
+def test_the_team_sees_its_own_projects_in_every_state() -> None:
+    author = researcher()
+    for state, project in _states().items():
+        project.team.add(author)
+        assert project_visibility(user=author, project=project) == Visibility.FULL, state
+        assert project_views(user=author, references=[project.reference])[
+            project.reference
+        ].shows_results
+
+
+def test_without_a_provider_nothing_is_visible() -> None:
+    project = registered_project()
+    assert project_for_user(user=None, reference=project.reference) is not None
+    core_projects.unregister_visibility_provider()
+    try:
+        assert project_for_user(user=None, reference=project.reference) is None
+    finally:
+        core_projects.register_visibility_provider(project_views)
+
+
+def test_a_failing_provider_hides_everything(caplog) -> None:  # type: ignore[no-untyped-def]
+    project = registered_project()
+
+    def broken(**_: object) -> dict[str, core_projects.ProjectView]:
+        raise RuntimeError("down")
+
+    core_projects.register_visibility_provider(broken)
+    try:
+        assert project_for_user(user=None, reference=project.reference) is None
+    finally:
+        core_projects.register_visibility_provider(project_views)
+    assert "treating projects as hidden" in caplog.text
+
+
+# --- each part, an embargoed project, every role ------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_event_links_an_embargoed_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    project = _embargoed()
+    event = make_event(project_ref=project.reference)
+    page = _page(client, role, event.get_absolute_url())
+    assert (project.reference in page) == (role in INSIDER_ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_call_links_an_embargoed_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    project = _embargoed()
+    call = make_call(project_ref=project.reference)
+    page = _page(client, role, reverse("calls:detail", kwargs={"slug": call.slug}))
+    assert (project.reference in page) == (role in INSIDER_ROLES)
+
+
+def test_a_call_links_a_public_project_for_everyone(client) -> None:  # type: ignore[no-untyped-def]
+    project = registered_project()
+    call = make_call(project_ref=project.reference)
+    page = _page(client, "visitor", reverse("calls:detail", kwargs={"slug": call.slug}))
+    assert f'href="{project.get_absolute_url()}"' in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_study_links_an_embargoed_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    project = _embargoed()
+    intervention = evidence_factories.intervention()
+    study = evidence_factories.study(intervention, registry_ref=project.reference)
+    page = _page(client, role, study.get_absolute_url())
+    assert (project.reference in page) == (role in INSIDER_ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_open_data_never_names_an_embargoed_project(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    hidden, public = _embargoed(), registered_project()
+    intervention = evidence_factories.intervention()
+    evidence_factories.study(intervention, registry_ref=hidden.reference)
+    evidence_factories.study(intervention, registry_ref=public.reference)
+    url = reverse("evidence:intervention_data", kwargs={"slug": intervention.slug})
+    data = json.loads(_page(client, role, url))
+    refs = {study["registry_ref"] for study in data["studies"]}
+    # Open data is for everyone, so editors' own access does not leak into it.
+    assert refs == {None, public.reference}
+
+
+def test_the_newsletter_leaves_out_an_embargoed_project() -> None:
+    hidden, public = _embargoed(), registered_project()
+    now = timezone.now()
+    sections = collect_sections(since=now - timedelta(days=1), until=now + timedelta(days=1))
+    titles = " ".join(item.title for s in sections for item in s.items)
+    assert public.reference in titles
+    assert hidden.reference not in titles
+
+
+@pytest.mark.parametrize("role", ["researcher", "admin"])
+def test_the_pilots_centre_shows_an_embargoed_verdict_only_to_insiders(  # type: ignore[no-untyped-def]
+    role: str, client, tmp_path: Path
+) -> None:
+    author = researcher()
+    project = _embargoed(author=author)
+    pilot = pilot_create(
+        actor=None, project=project, organisation=OrganisationFactory(), name="Hidden pilot"
+    )
+    pilot = pilot_fix_config(
+        actor=author,
+        pilot=pilot,
+        config_yaml=config_yaml(),
+        protocol_version=project.versions.get(number=1),
+    )
+    bundle_upload(actor=author, pilot=pilot, text=json.dumps(offline_bundle(pilot, tmp_path)))
+    url = reverse("pilots:centre")
+    page = _page(client, role, url)
+    # Only these roles may open the Centre view; the admin sees everything in the registry.
+    assert (pilot.name in page) == (role in INSIDER_ROLES)
+    assert (project.reference in page) == (role in INSIDER_ROLES)
+    client.force_login(author)
+    page = client.get(url).content.decode()
+    assert pilot.name in page and project.reference in page
