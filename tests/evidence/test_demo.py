@@ -29,3 +29,21 @@ def test_demo_content_loads_once_and_is_labelled() -> None:
     assert Synthesis.objects.filter(k__gte=3).exists()
     demo.load(stdout=io.StringIO())
     assert (Intervention.objects.count(), Study.objects.count(), Finding.objects.count()) == counts
+
+
+def test_demo_ratings_follow_the_rules_or_say_why() -> None:
+    from whatworks.evidence.models import OutcomeRating
+    from whatworks.evidence.search import SearchQuery, evidence_search
+    from whatworks.evidence.selectors import rating_departures
+
+    demo.load(stdout=io.StringIO())
+    departures = rating_departures()
+    assert departures and all(d.rating.departure_reason for d in departures)
+    assert not any(d.needs_review for d in departures)
+    fnp = OutcomeRating.objects.get(intervention__slug="family-nurse-partnership")
+    assert fnp.strength == "3-moderate"  # one trial is never strong
+    safe = OutcomeRating.objects.get(intervention__slug="safe-and-together")
+    assert safe.effectiveness == "moderate-benefit"  # a pooled risk ratio of 0.68
+    query = SearchQuery(filters={"domain": ("entering-care",), "effectiveness": ("small-benefit",)})
+    names = [i.name for i in evidence_search(query=query).interventions]
+    assert "Multisystemic therapy" not in names and "Family group conferences" in names

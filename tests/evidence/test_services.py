@@ -41,6 +41,7 @@ def test_first_rating_records_version_rater_and_changelog(make_user) -> None:  #
         effectiveness_reason="A little better.",
         strength="3-moderate",
         strength_reason="One good trial.",
+        departure_reason="no findings are entered yet.",
     )
     assert saved.rules_version == RULES_VERSION and saved.rated_by_label == "Eve Editor"
     change = RatingChange.objects.get()

@@ -111,6 +111,7 @@ def test_rating_form_needs_a_note_to_change_a_rating(client_for, iy) -> None:  #
         "effectiveness_reason": "Big.",
         "strength": "2-limited",
         "strength_reason": "Two small trials.",
+        "departure_reason": "the trials are small.",
         "note": "",
     }
     response = client.post(url, data)
@@ -208,5 +209,6 @@ def test_admin_saves_are_audited_and_refresh_derived_data(client_for, iy) -> Non
         "note": "",
     }
     assert client.post(rating_url, change).status_code == 200  # a note is required
+    change["departure_reason"] = "the outcome was re-analysed."
     assert client.post(rating_url, {**change, "note": "Re-analysed."}).status_code == 302
     assert RatingChange.objects.filter(note="Re-analysed.").exists()

@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from whatworks.core.admin import AuditedAdmin
 from whatworks.evidence import services
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
+from whatworks.evidence.rules import departure
+from whatworks.evidence.selectors import outcome_rules
 from whatworks.evidence.services import EvidenceError
 
 
@@ -123,11 +125,25 @@ class RatingAdminForm(forms.ModelForm):
             "effectiveness_reason",
             "strength",
             "strength_reason",
+            "departure_reason",
         )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         before = OutcomeRating.objects.filter(pk=self.instance.pk).first()
+        intervention = data.get("intervention") or (before.intervention if before else None)
+        domain = data.get("domain") or (before.domain if before else None)
+        if intervention and domain and data.get("effectiveness") and data.get("strength"):
+            given = outcome_rules(intervention=intervention, domain=domain)
+            away = departure(
+                effectiveness=data["effectiveness"], strength=data["strength"], rules=given
+            )
+            if away and not (data.get("departure_reason") or "").strip():
+                self.add_error(
+                    "departure_reason",
+                    "This rating departs from what the rating rules give "
+                    f"({given.effectiveness or 'no size'}, {given.strength}): say why.",
+                )
         changed = before is not None and (
             data.get("effectiveness") != before.effectiveness
             or data.get("strength") != before.strength
@@ -163,6 +179,7 @@ class OutcomeRatingAdmin(admin.ModelAdmin):
                 strength=data["strength"],
                 strength_reason=data["strength_reason"],
                 note=data.get("note", ""),
+                departure_reason=data.get("departure_reason", ""),
             )
         except EvidenceError as error:
             raise forms.ValidationError(error.message) from None

@@ -99,7 +99,7 @@ def load(*, stdout: Writer) -> None:
         intervention = by_slug.get(slug)
         if intervention is None:
             continue
-        for domain, effectiveness, why_big, strength, why_sure in ratings:
+        for domain, effectiveness, why_big, strength, why_sure, *departing in ratings:
             if OutcomeRating.objects.filter(intervention=intervention, domain=domain).exists():
                 continue
             rating_set(
@@ -111,6 +111,7 @@ def load(*, stdout: Writer) -> None:
                 strength=strength,
                 strength_reason=why_sure,
                 note="First rating (demonstration data).",
+                departure_reason=departing[0] if departing else "",
             )
             rated += 1
     _link_registered_studies()

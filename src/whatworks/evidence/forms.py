@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.evidence.models import Effectiveness, Intervention, OutcomeRating, Strength
+from whatworks.evidence.rules import RulesRating, departure
 from whatworks.evidence.services import INTERVENTION_FIELDS
 from whatworks.evidence.transfer import FORMATS, KINDS
 
@@ -55,6 +56,16 @@ class RatingForm(forms.Form):
         max_length=300,
         widget=forms.TextInput,
     )
+    departure_reason = forms.CharField(
+        label=_("Why the rating departs from the rules"),
+        help_text=_(
+            "Needed only when your rating differs from what the rules give (shown above). It "
+            "is published beside the rating, for example “rated above the rules because ...”."
+        ),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     note = forms.CharField(
         label=_("Note for the changelog"),
         help_text=_("Required when a rating changes: say what changed and why."),
@@ -63,16 +74,32 @@ class RatingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, rating: OutcomeRating | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        rating: OutcomeRating | None = None,
+        rules: RulesRating | None = None,
+        **kwargs: Any,
+    ) -> None:
         if rating is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "effectiveness": rating.effectiveness,
                 "effectiveness_reason": rating.effectiveness_reason,
                 "strength": rating.strength,
                 "strength_reason": rating.strength_reason,
+                "departure_reason": rating.departure_reason,
+            }
+        elif rules is not None and "initial" not in kwargs:
+            # A first rating starts from what the rules give, with their reasons.
+            kwargs["initial"] = {
+                "effectiveness": rules.effectiveness,
+                "effectiveness_reason": rules.effectiveness_why if rules.effectiveness else "",
+                "strength": rules.strength,
+                "strength_reason": rules.strength_why,
             }
         super().__init__(*args, **kwargs)
         self.rating = rating
+        self.rules = rules
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -86,6 +113,17 @@ class RatingForm(forms.Form):
             )
         ):
             self.add_error("note", _("Say why the rating changed: a note is required."))
+        effectiveness, strength = data.get("effectiveness"), data.get("strength")
+        if self.rules is not None and effectiveness and strength:
+            away = departure(effectiveness=effectiveness, strength=strength, rules=self.rules)
+            if away and not (data.get("departure_reason") or "").strip():
+                self.add_error(
+                    "departure_reason",
+                    _(
+                        "Your rating differs from what the rules give: say why, or choose "
+                        "what the rules give."
+                    ),
+                )
         return data
 
 

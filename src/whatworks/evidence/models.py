@@ -176,6 +176,16 @@ class OutcomeRating(models.Model):
     )
     strength_reason = models.CharField(_("why this strength-of-evidence rating"), max_length=300)
     rules_version = models.CharField(_("rating rules version"), max_length=20)
+    #: What the rules gave when the rating was made ("" = the rules could not judge).
+    rules_effectiveness = models.CharField(
+        _("effectiveness the rules gave"), max_length=20, choices=Effectiveness.choices, blank=True
+    )
+    rules_strength = models.CharField(
+        _("strength the rules gave"), max_length=20, choices=Strength.choices, blank=True
+    )
+    departure_reason = models.CharField(
+        _("why the rating departs from the rules"), max_length=500, blank=True
+    )
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("rated by"),

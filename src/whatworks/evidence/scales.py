@@ -1,7 +1,7 @@
 """The published scales: effectiveness (how big), strength of evidence (how sure), cost bands.
 
-"Our ratings explained" shows these definitions; every rating records the
-:data:`RULES_VERSION` it was made under.  Change the version when the rules change.
+"Our ratings explained" shows these definitions, which come from the rating rules in
+:mod:`whatworks.evidence.rules` (with :data:`RULES_VERSION`, re-exported here).
 """
 
 from __future__ import annotations
@@ -12,8 +12,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.evidence.models import CostBand, Effectiveness, Strength
+from whatworks.evidence.rules import (
+    EFFECTIVENESS_ORDER,
+    RULES_VERSION,
+    STRENGTH_ORDER,
+    effectiveness_definitions,
+    strength_definitions,
+)
 
-RULES_VERSION = "2026.1"
+__all__ = ["COST_BANDS", "EFFECTIVENESS_SCALE", "RULES_VERSION", "STRENGTH_SCALE"]
 
 
 @dataclass(frozen=True)
@@ -24,85 +31,18 @@ class ScaleStep:
     level: int  # for the visual marker: number of filled blocks / dots
 
 
-EFFECTIVENESS_SCALE: tuple[ScaleStep, ...] = (
-    ScaleStep(
-        Effectiveness.LARGE,
-        Effectiveness.LARGE.label,
-        _(
-            "The best estimate is a large improvement: a standardised mean difference of 0.5 "
-            "or more, or a risk ratio of 0.6 or less (or 1.67 or more) in the better direction."
-        ),
-        4,
-    ),
-    ScaleStep(
-        Effectiveness.MODERATE,
-        Effectiveness.MODERATE.label,
-        _(
-            "The best estimate is a moderate improvement: a standardised mean difference from "
-            "0.2 to 0.5, or a risk ratio from 0.6 to 0.85 (or 1.18 to 1.67)."
-        ),
-        3,
-    ),
-    ScaleStep(
-        Effectiveness.SMALL,
-        Effectiveness.SMALL.label,
-        _(
-            "The best estimate is a small improvement: a standardised mean difference from "
-            "0.05 to 0.2, or a risk ratio from 0.85 to 0.95 (or 1.05 to 1.18)."
-        ),
-        2,
-    ),
-    ScaleStep(
-        Effectiveness.NONE,
-        Effectiveness.NONE.label,
-        _("The best estimate is close to no difference, in either direction."),
-        1,
-    ),
-    ScaleStep(
-        Effectiveness.HARM,
-        Effectiveness.HARM.label,
-        _("The best estimate is that children or families did worse than without it."),
-        0,
-    ),
+_EFFECTIVENESS_DEFINITIONS = effectiveness_definitions()
+_STRENGTH_DEFINITIONS = strength_definitions()
+
+#: Each step's definition is the rule in :mod:`.rules`, so that page and code agree.
+EFFECTIVENESS_SCALE: tuple[ScaleStep, ...] = tuple(
+    ScaleStep(value, Effectiveness(value).label, _EFFECTIVENESS_DEFINITIONS[value], level)
+    for level, value in reversed(list(enumerate(EFFECTIVENESS_ORDER)))
 )
 
-STRENGTH_SCALE: tuple[ScaleStep, ...] = (
-    ScaleStep(
-        Strength.STRONG,
-        Strength.STRONG.label,
-        _(
-            "Two or more randomised trials at low risk of bias, including one in the UK, "
-            "with consistent results and enough children to rule out chance."
-        ),
-        4,
-    ),
-    ScaleStep(
-        Strength.MODERATE,
-        Strength.MODERATE.label,
-        _(
-            "At least one well-conducted randomised trial, or several good comparison "
-            "studies, with mostly consistent results."
-        ),
-        3,
-    ),
-    ScaleStep(
-        Strength.LIMITED,
-        Strength.LIMITED.label,
-        _(
-            "Comparison studies with some concerns about bias, small samples or "
-            "inconsistent results; the true effect could be quite different."
-        ),
-        2,
-    ),
-    ScaleStep(
-        Strength.VERY_LIMITED,
-        Strength.VERY_LIMITED.label,
-        _(
-            "Only before-and-after studies, or studies at high risk of bias: we cannot tell "
-            "whether it works."
-        ),
-        1,
-    ),
+STRENGTH_SCALE: tuple[ScaleStep, ...] = tuple(
+    ScaleStep(value, Strength(value).label, _STRENGTH_DEFINITIONS[value], level + 1)
+    for level, value in reversed(list(enumerate(STRENGTH_ORDER)))
 )
 
 

@@ -43,6 +43,9 @@ FACETS: dict[str, tuple[Any, type[TextChoices]]] = {
     "cost": (_("Cost band"), CostBand),
     "design": (_("Study design"), StudyDesign),
 }
+#: The facets that describe one outcome, in the order of the ``outcome=`` index tokens.
+OUTCOME = ("domain", "effectiveness", "strength")
+OUTCOME_TOKENS = frozenset({*OUTCOME, "outcome"})
 PAGE_SIZE = 20
 MAX_TERMS = 8
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -156,6 +159,46 @@ def _candidates(
         return cursor.fetchall()
 
 
+class FacetMatcher:
+    """Decides whether an entry passes the chosen facets, and counts its facet values.
+
+    Values of one facet are OR-ed, different facets AND-ed.  The outcome facets (outcome,
+    effectiveness, strength) match within one outcome: "entering care" with "small benefit"
+    needs one outcome that is both, not a small benefit for some other outcome.  A facet's
+    counts apply every other facet's filters but not its own.
+    """
+
+    def __init__(self, filters: Mapping[str, tuple[str, ...]]) -> None:
+        self.entry = {k: {f"{k}={v}" for v in vs} for k, vs in filters.items() if k not in OUTCOME}
+        self.outcome = {OUTCOME.index(k): set(vs) for k, vs in filters.items() if k in OUTCOME}
+
+    def _passes(self, outcome: list[str], skip: int | None = None) -> bool:
+        return all(outcome[i] in wanted for i, wanted in self.outcome.items() if i != skip)
+
+    def count(self, facet_text: str, counts: Counter[str]) -> bool:
+        """Add the entry's facet values to ``counts``; True if it passes every filter."""
+        tokens = facet_text.split()
+        failed = [k for k, wanted in self.entry.items() if wanted.isdisjoint(tokens)]
+        if len(failed) > 1:
+            return False
+        outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
+        outcome_ok = not self.outcome or any(self._passes(o) for o in outcomes)
+        if failed:
+            if outcome_ok:
+                prefix = failed[0] + "="
+                counts.update(t for t in tokens if t.startswith(prefix))
+            return False
+        self._count_outcomes(outcomes, counts)
+        if not outcome_ok:
+            return False
+        counts.update(t for t in tokens if t.split("=", 1)[0] not in OUTCOME_TOKENS)
+        return True
+
+    def _count_outcomes(self, outcomes: list[list[str]], counts: Counter[str]) -> None:
+        for index, key in enumerate(OUTCOME):
+            counts.update({f"{key}={o[index]}" for o in outcomes if self._passes(o, skip=index)})
+
+
 def evidence_search(*, query: SearchQuery, page_size: int = PAGE_SIZE) -> SearchResults:
     """Published interventions matching the query, best first, with facet counts.
 
@@ -164,17 +207,12 @@ def evidence_search(*, query: SearchQuery, page_size: int = PAGE_SIZE) -> Search
     The text match is one query; filtering, counting and ordering happen here, in one pass
     over the matches' facet tokens.
     """
-    wanted = {key: [f" {key}={v} " for v in values] for key, values in query.filters.items()}
     counts: Counter[str] = Counter()
     hits: list[tuple[float, str, int]] = []
+    matcher = FacetMatcher(query.filters)
     for intervention_id, rank, sort_name, facet_text in _candidates(query.terms, query.filters):
-        failed = [key for key, tokens in wanted.items() if not any(t in facet_text for t in tokens)]
-        if not failed:
+        if matcher.count(facet_text, counts):
             hits.append((rank, sort_name, intervention_id))
-            counts.update(facet_text.split())
-        elif len(failed) == 1:
-            prefix = failed[0] + "="
-            counts.update(t for t in facet_text.split() if t.startswith(prefix))
     hits.sort()
     total = len(hits)
     page_count = max(1, math.ceil(total / page_size))

@@ -25,6 +25,14 @@ from whatworks.evidence.models import (
     Study,
     Synthesis,
 )
+from whatworks.evidence.rules import (
+    Departure,
+    PooledEstimate,
+    RulesRating,
+    StudyFacts,
+    departure,
+    rules_rating,
+)
 
 EDIT_PERMISSION = "evidence.change_intervention"
 AnyUser = User | AnonymousUser
@@ -111,6 +119,22 @@ class OutcomeView:
     label: str
     rating: OutcomeRating | None
     syntheses: tuple[SynthesisView, ...]
+    rules: RulesRating
+    departure: Departure | None
+
+    @property
+    def rules_changed(self) -> bool:
+        """The rating departs from the rules, which now give something other than what the
+        rater saw (the evidence changed since): the reason, if any, may no longer hold."""
+        rating = self.rating
+        return bool(
+            rating is not None
+            and self.departure
+            and (
+                rating.rules_effectiveness != self.rules.effectiveness
+                or rating.rules_strength != self.rules.strength
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -168,29 +192,126 @@ def synthesis_view(synthesis: Synthesis) -> SynthesisView:
     )
 
 
-def intervention_detail(*, intervention: Intervention) -> InterventionDetail:
-    """Everything the intervention page shows, in three queries plus the studies'."""
-    ratings = {r.domain: r for r in intervention.ratings.all()}
-    syntheses: dict[str, list[SynthesisView]] = {}
-    for synthesis in intervention.syntheses.all():
-        syntheses.setdefault(synthesis.domain, []).append(synthesis_view(synthesis))
-    domains = [d for d in OutcomeDomain.values if d in ratings or d in syntheses]
-    outcomes = tuple(
-        OutcomeView(
-            domain=d,
-            label=str(OutcomeDomain(d).label),
-            rating=ratings.get(d),
-            syntheses=tuple(syntheses.get(d, [])),
+# --- the rating rules, applied ------------------------------------------------------------
+
+
+def pooled_estimates(syntheses: list[Synthesis]) -> list[PooledEstimate]:
+    return [
+        PooledEstimate(
+            measure=s.measure_type,
+            estimate=s.results["REML"]["estimate"],
+            higher_is_better=s.higher_is_better,
+            k=s.k,
+            i2=s.results["REML"]["i2"],
         )
-        for d in domains
-    )
-    studies = list(
+        for s in syntheses
+        if "REML" in s.results
+    ]
+
+
+def study_facts(studies: list[Study], domain: str) -> list[StudyFacts]:
+    """The studies with a pre-specified finding for ``domain`` (findings prefetched)."""
+    return [
+        StudyFacts(s.design, s.risk_of_bias, s.country, s.sample_size)
+        for s in studies
+        if any(f.domain == domain and f.prespecified for f in s.findings.all())
+    ]
+
+
+def _with_findings(intervention: Intervention) -> list[Study]:
+    return list(
         intervention.studies.prefetch_related(
             Prefetch("findings", queryset=Finding.objects.order_by("domain", "id"))
         )
     )
+
+
+def outcome_rules(*, intervention: Intervention, domain: str) -> RulesRating:
+    """What the rating rules give for one outcome of the intervention, from its data now."""
+    syntheses = list(intervention.syntheses.filter(domain=domain))
+    return rules_rating(
+        pooled=pooled_estimates(syntheses),
+        studies=study_facts(_with_findings(intervention), domain),
+    )
+
+
+def outcome_pooled_views(*, intervention: Intervention, domain: str) -> list[SynthesisView]:
+    return [synthesis_view(s) for s in intervention.syntheses.filter(domain=domain)]
+
+
+def _departure(rating: OutcomeRating | None, given: RulesRating) -> Departure | None:
+    if rating is None:
+        return None
+    return departure(effectiveness=rating.effectiveness, strength=rating.strength, rules=given)
+
+
+def intervention_detail(*, intervention: Intervention) -> InterventionDetail:
+    """Everything the intervention page shows, in four queries plus the studies'."""
+    ratings = {r.domain: r for r in intervention.ratings.all()}
+    synthesis_rows = list(intervention.syntheses.all())
+    syntheses: dict[str, list[SynthesisView]] = {}
+    for synthesis in synthesis_rows:
+        syntheses.setdefault(synthesis.domain, []).append(synthesis_view(synthesis))
+    studies = _with_findings(intervention)
+    domains = [d for d in OutcomeDomain.values if d in ratings or d in syntheses]
+    outcomes = []
+    for d in domains:
+        given = rules_rating(
+            pooled=pooled_estimates([s for s in synthesis_rows if s.domain == d]),
+            studies=study_facts(studies, d),
+        )
+        outcomes.append(
+            OutcomeView(
+                domain=d,
+                label=str(OutcomeDomain(d).label),
+                rating=ratings.get(d),
+                syntheses=tuple(syntheses.get(d, [])),
+                rules=given,
+                departure=_departure(ratings.get(d), given),
+            )
+        )
     changes = list(intervention.rating_changes.all()[:50])
-    return InterventionDetail(intervention, outcomes, studies, changes)
+    return InterventionDetail(intervention, tuple(outcomes), studies, changes)
+
+
+@dataclass(frozen=True)
+class RatingDeparture:
+    """A current rating that departs from what the rules give now."""
+
+    rating: OutcomeRating
+    rules: RulesRating
+    departure: Departure
+    #: The rules gave something else when the reason was written (or there is no reason).
+    needs_review: bool
+
+
+def rating_departures() -> list[RatingDeparture]:
+    """Every current rating, published or draft, that departs from the rules, by
+    intervention and outcome."""
+    found = []
+    interventions = Intervention.objects.prefetch_related(
+        "ratings",
+        "syntheses",
+        Prefetch("studies", queryset=Study.objects.prefetch_related("findings")),
+    ).order_by("slug")
+    for intervention in interventions:
+        studies = list(intervention.studies.all())
+        synthesis_rows = list(intervention.syntheses.all())
+        for rating in sorted(intervention.ratings.all(), key=lambda r: r.domain):
+            given = rules_rating(
+                pooled=pooled_estimates([s for s in synthesis_rows if s.domain == rating.domain]),
+                studies=study_facts(studies, rating.domain),
+            )
+            away = _departure(rating, given)
+            if away:
+                stale = (
+                    rating.rules_effectiveness != given.effectiveness
+                    or rating.rules_strength != given.strength
+                )
+                found.append(
+                    RatingDeparture(rating, given, away, stale or not rating.departure_reason)
+                )
+    return found
 
 
 def interventions_for_staff(*, user: AnyUser) -> QuerySet[Intervention]:

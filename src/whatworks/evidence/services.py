@@ -20,6 +20,7 @@ from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
 from whatworks.evidence.models import (
+    Effectiveness,
     EffectMeasure,
     Finding,
     Intervention,
@@ -27,10 +28,12 @@ from whatworks.evidence.models import (
     OutcomeRating,
     RatingChange,
     SearchEntry,
+    Strength,
     Study,
     Synthesis,
 )
-from whatworks.evidence.scales import RULES_VERSION
+from whatworks.evidence.rules import RULES_VERSION, departure
+from whatworks.evidence.selectors import outcome_rules
 
 
 class EvidenceError(WhatworksError):
@@ -84,7 +87,15 @@ FINDING_FIELDS = (
     "effect_size",
     "se",
 )
-RATING_FIELDS = ("effectiveness", "effectiveness_reason", "strength", "strength_reason")
+RATING_FIELDS = (
+    "effectiveness",
+    "effectiveness_reason",
+    "strength",
+    "strength_reason",
+    "departure_reason",
+    "rules_effectiveness",
+    "rules_strength",
+)
 
 
 def _clean(obj: models.Model) -> None:
@@ -164,13 +175,23 @@ def rating_set(
     strength: str,
     strength_reason: str,
     note: str = "",
+    departure_reason: str = "",
 ) -> OutcomeRating:
     """Rate an intervention for one outcome domain, or change its rating.
 
     A change of either rating needs a ``note``, which goes into the public changelog with
-    the ratings before and after; a first rating's note defaults to "First rating".
+    the ratings before and after; a first rating's note defaults to "First rating".  A rating
+    that departs from what the rating rules give (:mod:`.rules`) needs a
+    ``departure_reason``, shown beside the rating; what the rules gave is stored with it.
     """
     note = note.strip()
+    departure_reason = departure_reason.strip()
+    given = outcome_rules(intervention=intervention, domain=domain)
+    away = departure(effectiveness=effectiveness, strength=strength, rules=given)
+    if away and not departure_reason:
+        raise EvidenceError(_departure_message(away, given))
+    if not away:
+        departure_reason = ""
     existing = OutcomeRating.objects.filter(intervention=intervention, domain=domain).first()
     rating = existing or OutcomeRating(intervention=intervention, domain=domain)
     before = (
@@ -188,6 +209,9 @@ def rating_set(
     rating.strength = strength
     rating.strength_reason = strength_reason.strip()
     rating.rules_version = RULES_VERSION
+    rating.rules_effectiveness = given.effectiveness
+    rating.rules_strength = given.strength
+    rating.departure_reason = departure_reason
     rating.rated_by = actor if actor is not None and actor.pk else None
     rating.rated_by_label = _actor_label(actor)
     rating.rated_at = timezone.now()
@@ -225,6 +249,23 @@ def rating_set(
     )
     search_index_refresh(intervention=intervention)
     return rating
+
+
+def _departure_message(away: Any, given: Any) -> str:
+    parts = []
+    if away.effectiveness == "without":
+        parts.append(f"the rules cannot judge how big the effect is ({given.effectiveness_why})")
+    elif away.effectiveness:
+        label = Effectiveness(given.effectiveness).label
+        parts.append(f"how big is rated {away.effectiveness} what the rules give ({label})")
+    if away.strength:
+        label = Strength(given.strength).label
+        parts.append(f"how sure is rated {away.strength} what the rules give ({label})")
+    return (
+        "This rating departs from the rating rules: "
+        + "; ".join(parts)
+        + ". Say why in the reason for departing from the rules, or choose what the rules give."
+    )
 
 
 # --- studies and findings -----------------------------------------------------------------
@@ -419,6 +460,18 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
         *(("strength", r.strength) for r in ratings),
         *(("design", s.design) for s in studies),
     }
+    # One token per outcome, so that outcome facets match within one outcome: the domain,
+    # then its effectiveness and strength ("-" when the outcome has findings but no rating).
+    rated = {r.domain: r for r in ratings}
+    outcomes = {
+        (
+            "outcome",
+            "/".join(
+                (d, rated[d].effectiveness, rated[d].strength) if d in rated else (d, "-", "-")
+            ),
+        )
+        for d in domains
+    }
     entry, _ = SearchEntry.objects.update_or_create(
         intervention=intervention,
         defaults={
@@ -426,7 +479,7 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
             "body": body,
             "published": intervention.is_published,
             "sort_name": intervention.name.lower(),
-            "facets": " " + " ".join(f"{k}={v}" for k, v in sorted(facets)) + " ",
+            "facets": " " + " ".join(f"{k}={v}" for k, v in sorted(facets | outcomes)) + " ",
         },
     )
     return entry

@@ -12,6 +12,7 @@ from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
 from whatworks.evidence.models import OutcomeDomain
 from whatworks.evidence.opendata import intervention_open_data
+from whatworks.evidence.rules import RULES_NOTES
 from whatworks.evidence.scales import COST_BANDS, EFFECTIVENESS_SCALE, RULES_VERSION, STRENGTH_SCALE
 from whatworks.evidence.search import SearchQuery, evidence_search
 from whatworks.evidence.selectors import (
@@ -89,6 +90,7 @@ def ratings_explained(request: HttpRequest) -> HttpResponse:
             "strength_scale": STRENGTH_SCALE,
             "cost_bands": COST_BANDS,
             "rules_version": RULES_VERSION,
+            "rules_notes": RULES_NOTES,
         },
     )
 

@@ -15,10 +15,13 @@ from whatworks.core.models import User
 from whatworks.evidence import services
 from whatworks.evidence.forms import ImportForm, InterventionForm, RatingForm
 from whatworks.evidence.models import OutcomeDomain, OutcomeRating
+from whatworks.evidence.rules import RULES_VERSION
 from whatworks.evidence.selectors import (
     EDIT_PERMISSION,
     intervention_get_for_user,
     interventions_for_staff,
+    outcome_pooled_views,
+    outcome_rules,
 )
 from whatworks.evidence.transfer import FORMATS, KINDS, ImportInvalid, evidence_import, export_file
 
@@ -83,7 +86,8 @@ def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
     if domain not in OutcomeDomain.values:
         raise Http404("No such outcome.")
     rating = OutcomeRating.objects.filter(intervention=found, domain=domain).first()
-    form = RatingForm(request.POST or None, rating=rating)
+    given = outcome_rules(intervention=found, domain=domain)
+    form = RatingForm(request.POST or None, rating=rating, rules=given)
     if request.method == "POST" and form.is_valid():
         try:
             services.rating_set(
@@ -102,6 +106,9 @@ def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
             "intervention": found,
             "domain_label": OutcomeDomain(domain).label,
             "rating": rating,
+            "rules": given,
+            "rules_version": RULES_VERSION,
+            "pooled": outcome_pooled_views(intervention=found, domain=domain),
         },
     )
 
