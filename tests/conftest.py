@@ -63,3 +63,26 @@ def _registry_guards_allow_flush(request: pytest.FixtureRequest) -> Iterator[Non
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")
     guards.install(connection)
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Freeze the rate limits' clock (``core.throttle.clock``) at a fixed instant, the
+    middle of an hour, so that no test depends on when it runs; ``.advance(seconds)`` moves
+    it on."""
+    from datetime import UTC, datetime, timedelta
+
+    from whatworks.core import throttle
+
+    class Clock:
+        now = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+
+        def __call__(self) -> datetime:
+            return self.now
+
+        def advance(self, seconds: float) -> None:
+            self.now += timedelta(seconds=seconds)
+
+    clock = Clock()
+    monkeypatch.setattr(throttle, "clock", clock)
+    return clock

@@ -155,6 +155,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "forum:vote": (forum_factories.conversation_kwargs, everyone(405)),
     "forum:statement_add": (forum_factories.conversation_kwargs, everyone(200)),
     "forum:me": (forum_factories.conversation_kwargs, everyone(200)),
+    "forum:verify": (forum_factories.conversation_kwargs, everyone(200)),
+    "forum:verify_confirm": (forum_factories.verify_kwargs, everyone(200)),
     "forum:report": (forum_factories.conversation_kwargs, everyone(200)),
     "forum:dashboard": (forum_factories.conversation_kwargs, only(REVIEWERS, 200)),
     "forum:moderate": (forum_factories.moderate_kwargs, everyone(405)),

@@ -44,6 +44,31 @@ def test_every_forum_page_type_passes_axe(visit: Any, page: Any, sign_in: Any) -
     visit(f"/forum/{slug}/dashboard/")
 
 
+def test_confirming_an_email_address_passes_axe(visit: Any, page: Any) -> None:
+    from django.core import mail
+
+    conversation = make_conversation(anonymous_must_verify=True)
+    slug = conversation.slug
+    visit(f"/forum/{slug}/")
+    page.get_by_role("link", name="Confirm my e-mail address").click()
+    page.wait_for_load_state()
+    visit(f"/forum/{slug}/confirm-email/")
+    page.get_by_role("button", name="Send me the link").click()
+    page.wait_for_load_state()
+    from tests.browser.axe import assert_accessible
+
+    assert_accessible(page)  # the error summary
+    page.get_by_label("Your e-mail address").fill("someone@example.org")
+    page.get_by_role("button", name="Send me the link").click()
+    page.wait_for_load_state()
+    assert "We have sent a link" in page.content()
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/confirm-email/" in line)
+    visit(link.strip().split("localhost:8000", 1)[1])
+    page.get_by_role("button", name="Confirm and take part").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Agree", exact=True)).to_be_visible()
+
+
 def test_voting_with_the_keyboard_alone(visit: Any, page: Any) -> None:
     conversation = make_conversation()
     visit(f"/forum/{conversation.slug}/")

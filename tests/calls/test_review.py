@@ -40,6 +40,40 @@ def test_reviewers_see_others_scores_only_after_scoring(make_user, client) -> No
     assert "Reviewers' scores" in page and "Save my scores" not in page
 
 
+def test_blind_review_holds_for_a_reviewer_who_also_decides(make_user, client) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    first = make_user(Role.RESEARCHER)
+    services.review_submit(actor=first, application=application, scores=_scores(application, 4))
+    admin = make_user(Role.ADMIN)  # may both score and decide
+    assert admin.has_perm("calls.review_application")
+    assert admin.has_perm("calls.decide_application")
+    assert selectors.reviews_visible_to(user=admin, application=application) == []
+    client.force_login(admin)
+    page = client.get(application.get_absolute_url()).content.decode()
+    assert "Reviewers' scores" not in page and first.get_full_name() not in page
+    assert "Save my scores" in page and "Decision" in page
+    services.review_submit(actor=admin, application=application, scores=_scores(application, 1))
+    visible = selectors.reviews_visible_to(user=admin, application=application)
+    assert {r.reviewer_id for r in visible} == {first.pk, admin.pk}
+
+
+def test_deciders_who_do_not_score_see_every_score(make_user) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
+    assert not editor.has_perm("calls.review_application")
+    services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+    assert [
+        r.reviewer_id for r in selectors.reviews_visible_to(user=editor, application=application)
+    ] == [reviewer.pk]
+    # once decided, scoring is closed: a decider who reviews sees the scores they can no
+    # longer be swayed by; a reviewer who never scored and does not decide still sees none
+    services.application_decide(actor=editor, application=application, status=Status.DECLINED)
+    application.refresh_from_db()
+    admin, other = make_user(Role.ADMIN), make_user(Role.RESEARCHER)
+    assert len(selectors.reviews_visible_to(user=admin, application=application)) == 1
+    assert selectors.reviews_visible_to(user=other, application=application) == []
+
+
 def test_a_reviewer_scores_once_and_within_range(make_user) -> None:  # type: ignore[no-untyped-def]
     application = submitted_application()
     reviewer = make_user(Role.RESEARCHER)

@@ -41,6 +41,10 @@ def conversation_kwargs() -> dict[str, object]:
     return {"slug": make_conversation().slug}
 
 
+def verify_kwargs() -> dict[str, object]:
+    return {"slug": make_conversation(anonymous_must_verify=True).slug, "token": "not-a-token"}
+
+
 def moderate_kwargs() -> dict[str, object]:
     return {"slug": make_conversation().slug, "number": 0}
 

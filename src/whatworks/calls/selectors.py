@@ -89,13 +89,36 @@ def attachment_get_for_user(*, user: User, application_id: int, attachment_id: i
     return attachment
 
 
-def reviews_visible_to(*, user: User, application: Application) -> list[Review]:
-    """Others' scores only for those who have scored it themselves, or who decide.
+#: Applications in these states can still be scored.
+SCORABLE = (Application.Status.RECEIVED, Application.Status.SHORTLISTED)
 
-    Reviewers who have not yet scored see no one's scores, so they are not swayed.
+
+def may_score(*, user: User, application: Application) -> bool:
+    """Whether ``user`` may score ``application`` now (whether or not they already have)."""
+    return (
+        user.is_authenticated
+        and user.has_perm("calls.review_application")
+        and application.applicant_id != user.pk
+        and application.status in SCORABLE
+    )
+
+
+def reviews_visible_to(*, user: User, application: Application) -> list[Review]:
+    """Blind review: others' scores only for those who have scored it themselves.
+
+    Anyone who may still score the application and has not sees no one's scores, whatever
+    else they may do (an administrator who both reviews and decides scores blind first).
+    Deciders who cannot score it (they do not review, or scoring has closed) see them all,
+    so that a decision can rest on them; applicants and everyone else see none.
     """
+    if application.applicant_id == user.pk:
+        return []
     reviews = list(application.reviews.select_related("reviewer").order_by("created_at"))
-    if any(r.reviewer_id == user.pk for r in reviews) or user.has_perm("calls.decide_application"):
+    if any(r.reviewer_id == user.pk for r in reviews):
+        return reviews
+    if may_score(user=user, application=application):
+        return []
+    if user.has_perm("calls.decide_application"):
         return reviews
     return []
 

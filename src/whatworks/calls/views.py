@@ -129,12 +129,7 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
     reviewing = found.applicant_id != user.pk
     criteria = list(found.call.criteria.all())
     own = selectors.own_review(user=user, application=found) if reviewing else None
-    can_score = (
-        reviewing
-        and own is None
-        and user.has_perm("calls.review_application")
-        and found.status in (Application.Status.RECEIVED, Application.Status.SHORTLISTED)
-    )
+    can_score = reviewing and own is None and selectors.may_score(user=user, application=found)
     return render(
         request,
         "calls/application.html",

@@ -182,6 +182,31 @@ def email(*, default: str) -> dict[str, Any]:
     return config
 
 
+def throttle_rates() -> dict[str, str]:
+    """``WHATWORKS_THROTTLE_RATES`` as ``{scope: "limit/seconds"}``, every problem at once."""
+    rates: dict[str, str] = {}
+    problems = []
+    for item in csv_list("WHATWORKS_THROTTLE_RATES", ""):
+        scope, _, rate = item.partition("=")
+        limit, _, per = rate.partition("/")
+        if (
+            not scope.strip()
+            or not limit.isdigit()
+            or not per.isdigit()
+            or int(limit) < 1
+            or not 1 <= int(per) <= 86400
+        ):
+            problems.append(repr(item))
+        else:
+            rates[scope.strip()] = f"{int(limit)}/{int(per)}"
+    if problems:
+        raise ConfigError(
+            f"WHATWORKS_THROTTLE_RATES has {', '.join(problems)}: write each rate as "
+            "scope=limit/seconds (a limit of 1 or more, 1 to 86400 seconds), comma-separated."
+        )
+    return rates
+
+
 def csv_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 

@@ -200,3 +200,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.hostname} (pid {self.pid})"
+
+
+class ThrottleCounter(models.Model):
+    """How many times one key (a client address, an e-mail address) did one thing in one
+    window; ``core.throttle`` counts and checks.  ``key`` is an HMAC of the key under the
+    site's secret, so the table holds no address in clear; rows are purged once old."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    #: Set once an over-the-limit attempt in this window has been audited (once per window).
+    refusal_logged = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="core_throttle_one_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="core_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

@@ -43,6 +43,24 @@ class StatementForm(forms.Form):
         self.fields["text"].widget.attrs["aria-describedby"] = "id_text-hint"
 
 
+class VerifyForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        help_text=_("We send a link to it. We keep no copy of the address."),
+        error_messages={
+            "required": _("Enter your e-mail address"),
+            "invalid": _("Enter an e-mail address like name@example.org"),
+        },
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["email"].widget.attrs.update(
+            {"aria-describedby": "id_email-hint", "autocomplete": "email"}
+        )
+
+
 class VoteForm(forms.Form):
     statement = forms.IntegerField(min_value=0)
     vote = forms.ChoiceField(choices=[(k, k) for k in VOTE_VALUES])
@@ -142,6 +160,16 @@ class ConversationForm(forms.Form):
         help_text=_(
             "They vote and write with a random per-browser id. Fixed once people have voted: "
             "changing it would change whom the results speak for."
+        ),
+    )
+    anonymous_must_verify = forms.BooleanField(
+        label=_("People who are not signed in must confirm an e-mail address"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "They get a link by e-mail before they vote or write; one address is one "
+            "participant, so clearing cookies gives nobody a second vote. Once people have "
+            "voted it can be switched on but not off."
         ),
     )
     allow_statements = forms.BooleanField(

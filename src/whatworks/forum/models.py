@@ -42,6 +42,16 @@ class Conversation(models.Model):
         default=True,
         help_text=_("People who are not signed in may vote and write, with a per-browser id."),
     )
+    #: Anonymous participants must first confirm an e-mail address (one participant per
+    #: address): a browser that drops its cookie is no longer a new voter.
+    anonymous_must_verify = models.BooleanField(
+        _("people who are not signed in must confirm an e-mail address"),
+        default=False,
+        help_text=_(
+            "They get a link by e-mail; one address is one participant. Votes of people who "
+            "neither signed in nor confirmed an address are counted apart in the report."
+        ),
+    )
     allow_statements = models.BooleanField(_("participants may write statements"), default=True)
     #: A plain reference to an event of the events part (its slug), so the forum does not
     #: depend on that app.
@@ -104,6 +114,11 @@ class Participant(models.Model):
     )
     #: Random id from the browser's signed cookie (anonymous), or ``polis-<pid>`` (imported).
     anon_key = models.CharField(max_length=64, blank=True)
+    #: HMAC-SHA256 of the e-mail address an anonymous participant confirmed (never the
+    #: address itself): one participant per address and conversation.
+    email_digest = models.CharField(max_length=64, blank=True)
+    #: When an anonymous participant confirmed their e-mail address.
+    verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -118,6 +133,11 @@ class Participant(models.Model):
                 condition=~Q(anon_key=""),
                 name="forum_one_participant_per_browser",
             ),
+            models.UniqueConstraint(
+                fields=("conversation", "email_digest"),
+                condition=~Q(email_digest=""),
+                name="forum_one_participant_per_email",
+            ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(anon_key=""),
                 name="forum_participant_has_identity",
@@ -126,6 +146,11 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"participant #{self.pk}"
+
+    @property
+    def is_verified(self) -> bool:
+        """Signed in, or an anonymous participant who confirmed an e-mail address."""
+        return self.user_id is not None or self.verified_at is not None
 
 
 class Statement(models.Model):

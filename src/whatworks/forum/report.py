@@ -64,11 +64,38 @@ class GroupView:
     representative: list[dict[str, Any]] = field(default_factory=list)
 
 
+#: How many statements of group-informed consensus the report lists (as for consensus).
+MAX_GROUP_CONSENSUS = 5
+
+
+@dataclass
+class GroupShare:
+    label: str
+    n_agree: int
+    n_seen: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.n_agree / self.n_seen) if self.n_seen else 0
+
+
+@dataclass
+class CommonGround:
+    """A statement of group-informed consensus: ``consensus`` is the product over groups of
+    the pseudo-counted chance ``(A + 1) / (S + 2)`` that a member of the group agrees."""
+
+    number: int
+    text: str
+    consensus: float
+    groups: list[GroupShare]
+
+
 @dataclass
 class Report:
     run: AnalysisRun | None
     statements: list[StatementRow]
     groups: list[GroupView]
+    common_ground: list[CommonGround]
     consensus_agree: list[dict[str, Any]]
     consensus_disagree: list[dict[str, Any]]
     n_placed: int
@@ -76,16 +103,26 @@ class Report:
     svg: SafeString | None
 
 
-def _with_text(items: list[dict[str, Any]], texts: dict[int, str]) -> list[dict[str, Any]]:
+def _with_text(
+    items: list[dict[str, Any]], texts: dict[int, str], *, side: str | None = None
+) -> list[dict[str, Any]]:
+    """Items with their statement's text and the share that matches their side: a
+    representative item says its side (``repful_for``, ``n_success``); a consensus item's side
+    is the list it is in (``side``), so a majority that disagrees shows its disagree share."""
     out = []
     for item in items:
         tid = int(item["tid"])
         if tid in texts:
+            repful_for = side or item.get("repful_for", "agree")
             n_seen = int(item.get("n_seen", 0))
-            n_success = int(item.get("n_success", item.get("n_agree", 0)))
+            if side is None and "n_success" in item:
+                n_success = int(item["n_success"])
+            else:
+                n_success = int(item.get(f"n_{repful_for}", 0))
             out.append(
                 {
                     **item,
+                    "repful_for": repful_for,
                     "text": texts[tid],
                     "percent": round(100 * n_success / n_seen) if n_seen else 0,
                 }
@@ -93,10 +130,45 @@ def _with_text(items: list[dict[str, Any]], texts: dict[int, str]) -> list[dict[
     return out
 
 
+def _common_ground(
+    items: list[dict[str, Any]], texts: dict[int, str], labels: dict[int, str]
+) -> list[CommonGround]:
+    """Group-informed consensus, best first, keeping the statements that a majority of every
+    group is likely to agree with (each group's ``p_agree`` above one half): the product alone
+    ranks, but a low product is no common ground, and the report says so rather than list it."""
+    out = []
+    for item in items:
+        tid = int(item["tid"])
+        shares = item.get("groups", [])
+        if tid not in texts or not shares or len(shares) < len(labels):
+            continue
+        if not all(float(g["p_agree"]) > 0.5 for g in shares):
+            continue
+        out.append(
+            CommonGround(
+                number=tid,
+                text=texts[tid],
+                consensus=float(item["consensus"]),
+                groups=[
+                    GroupShare(
+                        label=labels.get(int(g["group"]), group_label(int(g["group"]))),
+                        n_agree=int(g["n_agree"]),
+                        n_seen=int(g["n_seen"]),
+                    )
+                    for g in shares
+                ],
+            )
+        )
+        if len(out) == MAX_GROUP_CONSENSUS:
+            break
+    return out
+
+
 def build_report(
     *, run: AnalysisRun | None, statements: list[Statement], highlight: int | None = None
 ) -> Report:
-    """Groups with sizes and representative statements, consensus, the statement table."""
+    """Groups with sizes and representative statements, group-informed consensus (common
+    ground), majority views over all participants, the statement table."""
     texts = {s.number: s.text for s in statements}
     result = run.result if run else {}
     counts = result.get("counts", {})
@@ -141,8 +213,13 @@ def build_report(
         run=run,
         statements=rows,
         groups=groups,
-        consensus_agree=_with_text(consensus.get("agree", []), texts),
-        consensus_disagree=_with_text(consensus.get("disagree", []), texts),
+        common_ground=_common_ground(
+            analysis.get("group_informed_consensus", []) if groups else [],
+            texts,
+            {g.id: g.label for g in groups},
+        ),
+        consensus_agree=_with_text(consensus.get("agree", []), texts, side="agree"),
+        consensus_disagree=_with_text(consensus.get("disagree", []), texts, side="disagree"),
         n_placed=placed,
         n_participants=int(result.get("n_participants", 0)),
         svg=svg,

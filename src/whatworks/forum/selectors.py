@@ -158,6 +158,18 @@ def participant_latest_votes(*, participant: Participant) -> dict[int, int]:
     return latest
 
 
+def vote_provenance(*, conversation: Conversation) -> dict[str, int]:
+    """How many vote events came from unverified participants: neither signed in nor with a
+    confirmed e-mail address (a browser that clears its cookie is a new one of these)."""
+    votes = Vote.objects.filter(conversation=conversation)
+    unverified = votes.filter(participant__user__isnull=True, participant__verified_at__isnull=True)
+    return {
+        "n_votes": votes.count(),
+        "n_unverified_votes": unverified.count(),
+        "n_unverified_voters": unverified.values("participant").distinct().count(),
+    }
+
+
 def dashboard(*, conversation: Conversation) -> dict[str, Any]:
     """What a facilitator watches: the moderation queue, participation, the last analysis."""
     statements = conversation.statements.all()
@@ -178,4 +190,5 @@ def dashboard(*, conversation: Conversation) -> dict[str, Any]:
         "n_meta": statements.filter(is_meta=True).count(),
         "run": latest_run(conversation),
         "queued": bool(state and state.queued),
+        "provenance": vote_provenance(conversation=conversation),
     }

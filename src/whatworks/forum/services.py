@@ -15,18 +15,28 @@ Conventions (see CONTRIBUTING.md) with two deliberate exceptions:
 
 Rate limits count the participant's own rows in the database (the vote log and the
 statements), a sliding window that holds across processes, unlike a per-process cache.
+A browser that drops its cookie is a new participant, so the views also limit anonymous
+votes, statements and new participants per client address (``core.throttle``), and a
+conversation can require anonymous participants to confirm an e-mail address
+(``participant_verify_request`` / ``participant_verify``: one participant per address,
+kept as an HMAC, never in clear).
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import hmac
 import re
+import secrets
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
@@ -37,6 +47,7 @@ from whatworks.core.errors import WhatworksError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.forum import analytics
+from whatworks.forum import emails as forum_emails
 from whatworks.forum.models import (
     STATEMENT_MAX_LENGTH,
     AnalysisRun,
@@ -68,6 +79,7 @@ CONVERSATION_FIELDS = [
     "opens_at",
     "closes_at",
     "allow_anonymous",
+    "anonymous_must_verify",
     "allow_statements",
     "event_slug",
     "analysis_seed",
@@ -84,6 +96,14 @@ class ConversationClosedError(ForumError):
 
 class RateLimitedError(ForumError):
     pass
+
+
+class VerificationRequiredError(ForumError):
+    """An anonymous participant must confirm an e-mail address before taking part."""
+
+
+class VerificationLinkError(ForumError):
+    """The e-mail confirmation link is not valid (any more)."""
 
 
 class DuplicateStatementError(ForumError):
@@ -104,6 +124,7 @@ def conversation_create(
     moderation: str = Conversation.Moderation.BEFORE,
     closes_at: datetime | None = None,
     allow_anonymous: bool = True,
+    anonymous_must_verify: bool = False,
     allow_statements: bool = True,
     event_slug: str = "",
     analysis_seed: int = 0,
@@ -118,6 +139,7 @@ def conversation_create(
         opens_at=opens_at,
         closes_at=closes_at,
         allow_anonymous=allow_anonymous,
+        anonymous_must_verify=anonymous_must_verify,
         allow_statements=allow_statements,
         event_slug=event_slug,
         analysis_seed=analysis_seed,
@@ -297,6 +319,14 @@ def conversation_problems(
                     "results would speak for a different group of people."
                 ),
             )
+        if "anonymous_must_verify" in changed and not conversation.anonymous_must_verify:
+            problem(
+                "anonymous_must_verify",
+                _(
+                    "People have voted believing anonymous voters confirm an e-mail address: "
+                    "this can no longer be relaxed."
+                ),
+            )
         if "moderation" in changed:
             if conversation.moderation == Conversation.Moderation.AFTER:
                 problem(
@@ -429,15 +459,117 @@ def _participant_lookup(
     raise ForumError(_("Sign in to take part in this conversation."))
 
 
+#: How long an e-mail confirmation link works.
+VERIFY_MAX_AGE = timedelta(days=2)
+VERIFY_SALT = "whatworks.forum.verify"
+
+
+def _verify_first() -> str:
+    return _(
+        "Confirm your e-mail address to take part: we send you a link, and one address is one "
+        "participant."
+    )
+
+
+def _must_verify(conversation: Conversation, user: User | None) -> bool:
+    return conversation.anonymous_must_verify and not (user is not None and user.is_authenticated)
+
+
+def email_digest(email: str) -> str:
+    """The HMAC-SHA256 of a normalised e-mail address under the site's secret: the forum
+    keeps this, never the address."""
+    normalised = email.strip().lower().encode()
+    secret = f"{settings.SECRET_KEY}\x00forum-email".encode()
+    return hmac.new(secret, normalised, hashlib.sha256).hexdigest()
+
+
+def participant_verify_request(*, conversation: Conversation, anon_key: str, email: str) -> None:
+    """E-mail a confirmation link for ``email`` to the browser ``anon_key`` (after commit).
+
+    Nothing is stored until the link is used; the answer is the same whether or not the
+    address already took part, so it tells nobody who did.
+    """
+    _require_open(conversation)
+    if not conversation.allow_anonymous:
+        raise ForumError(_("Sign in to take part in this conversation."))
+    if not anon_key:
+        raise ForumError(_("Your browser sent no participant id; allow cookies and try again."))
+    token = signing.dumps(
+        {"c": conversation.pk, "d": email_digest(email), "k": anon_key}, salt=VERIFY_SALT
+    )
+    address = email.strip()
+    transaction.on_commit(
+        lambda: forum_emails.send_verification(
+            conversation_id=conversation.pk, email=address, token=token
+        )
+    )
+
+
+@transaction.atomic
+def participant_verify(*, conversation: Conversation, token: str) -> Participant:
+    """Use a confirmation link: the participant of that address in this conversation
+    (made, or found if the address confirmed before, on any browser).  The view then
+    gives the browser that participant's id."""
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise VerificationLinkError(
+            _("This link has expired. Ask for a new one on the conversation's page.")
+        ) from None
+    except signing.BadSignature:
+        raise VerificationLinkError(
+            _("This link is not valid. Copy the whole link from the e-mail, or ask for a new one.")
+        ) from None
+    if not isinstance(data, dict) or data.get("c") != conversation.pk:
+        raise VerificationLinkError(_("This link belongs to another conversation."))
+    _require_open(conversation)
+    digest, key = str(data["d"]), str(data["k"])
+    found = Participant.objects.filter(conversation=conversation, email_digest=digest).first()
+    if found is not None:
+        return found
+    now = timezone.now()
+    mine = (
+        Participant.objects.select_for_update()
+        .filter(conversation=conversation, anon_key=key, user=None)
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            if mine is not None and not mine.email_digest:
+                mine.email_digest, mine.verified_at = digest, now
+                mine.save(update_fields=["email_digest", "verified_at"])
+                participant = mine
+            else:
+                participant = Participant.objects.create(
+                    conversation=conversation,
+                    anon_key=key if mine is None else secrets.token_urlsafe(18),
+                    email_digest=digest,
+                    verified_at=now,
+                )
+    except IntegrityError:  # the same link used twice at once
+        return Participant.objects.get(conversation=conversation, email_digest=digest)
+    audit_record(
+        actor=None,
+        action="forum.participant_verified",
+        target=participant,
+        changes={"conversation": conversation.pk},
+    )
+    return participant
+
+
 def participant_get_or_create(
     *, conversation: Conversation, user: User | None, anon_key: str = ""
 ) -> Participant:
     """The participant for a signed-in user, or for a browser's random id.
 
-    Taking part writes no audit entry: a participant row holds no personal data.
+    Taking part writes no audit entry: a participant row holds no personal data.  Where
+    anonymous participants must confirm an e-mail address, only a confirmed one is found,
+    and none is created (``participant_verify`` does that).
     """
     lookup = _participant_lookup(conversation, user, anon_key)
     found = Participant.objects.filter(**lookup).first()
+    if _must_verify(conversation, user) and (found is None or found.verified_at is None):
+        raise VerificationRequiredError(_verify_first())
     if found is not None:
         return found
     try:
@@ -468,6 +600,8 @@ def _participant_id(conversation: Conversation, user: User | None, anon_key: str
             f"SELECT id FROM {table} "  # noqa: S608
             "WHERE conversation_id = %s AND anon_key = %s AND user_id IS NULL"
         )
+        if conversation.anonymous_must_verify:
+            sql += " AND verified_at IS NOT NULL"
         params = [conversation.pk, anon_key]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

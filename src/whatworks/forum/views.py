@@ -20,14 +20,38 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from whatworks.core.access import require_permission
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
+from whatworks.core.throttle import (
+    Rate,
+    Throttled,
+    email_key,
+    throttle_hit,
+    throttle_request,
+    throttled_response,
+)
 from whatworks.forum import polis, selectors, services
-from whatworks.forum.forms import ModerationForm, StatementForm, VoteForm
-from whatworks.forum.models import Conversation, Statement
+from whatworks.forum.forms import ModerationForm, StatementForm, VerifyForm, VoteForm
+from whatworks.forum.models import Conversation, Participant, Statement
 from whatworks.forum.report import build_report, legend_marker_svg
 
 ANON_COOKIE = "forum_participant"
 ANON_SALT = "whatworks.forum.participant"
 ANON_MAX_AGE = 365 * 24 * 3600
+
+# Per client address, for people who are not signed in (a browser that drops its cookie
+# is a new participant, so the per-participant limits alone do not hold).  Signed-in
+# people are limited per participant by the services.  Scopes for WHATWORKS_THROTTLE_RATES.
+#: New anonymous participants from one address (an office behind one address counts once
+#: per person; a conversation for a room full of people can require confirmed addresses).
+JOIN_RATE = Rate(limit=20, per=3600)
+#: Anonymous votes from one address, as many as one participant may cast.
+VOTE_RATE = Rate(limit=services.VOTE_LIMIT, per=int(services.VOTE_WINDOW.total_seconds()))
+#: Anonymous statements from one address, as many as one participant may write.
+STATEMENT_RATE = Rate(
+    limit=services.STATEMENT_LIMIT, per=int(services.STATEMENT_WINDOW.total_seconds())
+)
+#: Confirmation e-mails asked for, per client address and per e-mail address.
+VERIFY_RATE = Rate(limit=10, per=3600)
+VERIFY_EMAIL_RATE = Rate(limit=3, per=3600)
 
 
 def _user(request: HttpRequest) -> User:
@@ -60,6 +84,16 @@ def _remember_browser(request: HttpRequest, response: HttpResponse, key: str) ->
 
 def _can_take_part(request: HttpRequest, conversation: Conversation) -> bool:
     return request.user.is_authenticated or conversation.allow_anonymous
+
+
+def _throttle_anonymous(request: HttpRequest, *, scope: str, rate: Rate) -> None:
+    """Count an anonymous write against the client's address (and a new participant, when
+    the browser brings no id); signed-in people are counted per participant instead."""
+    if request.user.is_authenticated:
+        return
+    if not _anon_key(request):
+        throttle_request(request, scope="forum.join.address", rate=JOIN_RATE)
+    throttle_request(request, scope=scope, rate=rate)
 
 
 @require_GET
@@ -95,8 +129,21 @@ def _card_context(
             conversation=conversation, participant=participant
         ),
         "can_take_part": _can_take_part(request, conversation),
+        "must_verify": _must_verify(request, conversation, participant),
         "is_open": conversation.is_open(),
     }
+
+
+def _must_verify(
+    request: HttpRequest, conversation: Conversation, participant: Participant | None
+) -> bool:
+    """An anonymous browser that must confirm an e-mail address before taking part."""
+    return (
+        not request.user.is_authenticated
+        and conversation.allow_anonymous
+        and conversation.anonymous_must_verify
+        and (participant is None or participant.verified_at is None)
+    )
 
 
 @require_GET
@@ -113,6 +160,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     form = VoteForm(request.POST)
     key = _anon_key(request) or ("" if request.user.is_authenticated else secrets.token_urlsafe(18))
     error = ""
+    status = 200
+    throttled: Throttled | None = None
     if not form.is_valid():
         error = _("Choose agree, disagree or pass.")
     else:
@@ -120,6 +169,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
             user=_user(request), conversation=conv, number=form.cleaned_data["statement"]
         )
         try:
+            _throttle_anonymous(request, scope="forum.vote.address", rate=VOTE_RATE)
             services.vote_cast(
                 actor=_user(request) if request.user.is_authenticated else None,
                 conversation=conv,
@@ -127,11 +177,18 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                 value=form.value(),
                 anon_key=key,
             )
+        except Throttled as exc:
+            throttled, error, status = exc, exc.message, 429
         except services.ForumError as exc:
             error = exc.message
     if request.htmx:  # type: ignore[attr-defined]
         context = _card_context(request, conv, key) | {"error": error, "voted": not error}
-        response = render(request, "forum/_vote_card.html", context)
+        response = render(request, "forum/_vote_card.html", context, status=status)
+        if throttled is not None:
+            response["Retry-After"] = str(throttled.retry_after)
+            return response
+    elif throttled is not None:
+        return throttled_response(request, throttled)
     else:
         if error:
             messages.error(request, error)
@@ -147,12 +204,15 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
     key = _anon_key(request) or ("" if request.user.is_authenticated else secrets.token_urlsafe(18))
     if request.method == "POST" and form.is_valid():
         try:
+            _throttle_anonymous(request, scope="forum.statement.address", rate=STATEMENT_RATE)
             statement = services.statement_add(
                 actor=_user(request) if request.user.is_authenticated else None,
                 conversation=conv,
                 text=form.cleaned_data["text"],
                 anon_key=key,
             )
+        except Throttled as exc:
+            return throttled_response(request, exc)
         except services.ForumError as exc:
             form.add_error("text", exc.message)
         else:
@@ -173,7 +233,80 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "is_open": conv.is_open(),
             "can_take_part": _can_take_part(request, conv),
+            "must_verify": _must_verify(
+                request,
+                conv,
+                selectors.participant_find(conversation=conv, user=_user(request), anon_key=key),
+            ),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask for a link that confirms an e-mail address (anonymous participants)."""
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    form = VerifyForm(request.POST or None)
+    key = _anon_key(request) or secrets.token_urlsafe(18)
+    if request.method == "POST" and not request.user.is_authenticated and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            throttle_request(request, scope="forum.verify.address", rate=VERIFY_RATE)
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        try:
+            # per address: over the limit, the same answer and no e-mail, so that the
+            # answer tells nobody whether someone else asked for this address
+            throttle_hit(scope="forum.verify.email", key=email_key(email), rate=VERIFY_EMAIL_RATE)
+        except Throttled:
+            sent = True
+        else:
+            try:
+                services.participant_verify_request(conversation=conv, anon_key=key, email=email)
+            except services.ForumError as exc:
+                form.add_error(None, exc.message)
+                sent = False
+            else:
+                sent = True
+        if sent:
+            messages.success(
+                request,
+                _(
+                    "We have sent a link to %(email)s. Open it within two days to take part; "
+                    "if nothing arrives, check the address and ask again."
+                )
+                % {"email": email},
+            )
+            response = redirect("forum:conversation", slug=conv.slug)
+            response.status_code = 303
+            return _remember_browser(request, response, key)
+    return render(
+        request,
+        "forum/verify.html",
+        {"conversation": conv, "form": form, "is_open": conv.is_open()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The link from the e-mail: a button (so that mail scanners opening links confirm
+    nothing), then this browser becomes that address's participant."""
+    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    error = ""
+    if request.method == "POST" and not request.user.is_authenticated:
+        try:
+            participant = services.participant_verify(conversation=conv, token=token)
+        except services.ForumError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Your e-mail address is confirmed: you can take part."))
+            response = redirect("forum:conversation", slug=conv.slug)
+            response.status_code = 303
+            return _remember_browser(request, response, participant.anon_key)
+    return render(
+        request,
+        "forum/verify_confirm.html",
+        {"conversation": conv, "error": error, "is_open": conv.is_open()},
     )
 
 
@@ -222,6 +355,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "conversation": conv,
             "report": result,
+            "provenance": selectors.vote_provenance(conversation=conv),
             "legend": [(g, legend_marker_svg(g)) for g in result.groups],
         },
     )

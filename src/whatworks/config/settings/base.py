@@ -198,6 +198,14 @@ LOGGING = {
 
 WHATWORKS_SITE_NAME = "whatworks"
 
+# Rate limits (``core/throttle.py``).
+#: How many proxies of our own (load balancers) sit in front of the web processes and
+#: append to X-Forwarded-For; 0 (the default) uses the connection's address only.
+WHATWORKS_TRUSTED_PROXY_COUNT = int(os.environ.get("WHATWORKS_TRUSTED_PROXY_COUNT", "0"))
+#: Overrides of the rates the parts set: "scope=limit/seconds", comma-separated, e.g.
+#: "forum.vote.address=600/3600,events.register.address=20/3600".
+WHATWORKS_THROTTLE_RATES = env.throttle_rates()
+
 # Events and calls for partners.
 #: Address of the site as people reach it, for links in e-mails.
 WHATWORKS_BASE_URL = os.environ.get("WHATWORKS_BASE_URL", "http://localhost:8000").rstrip("/")

@@ -8,3 +8,11 @@ document.addEventListener("htmx:afterSettle", function () {
   var target = card.querySelector("[data-focus]");
   if (target) { target.focus(); }
 });
+
+// A vote refused for coming too fast (429) still swaps in the card, which says so.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr.status === 429) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
