@@ -169,6 +169,9 @@ class EffectSizes:
     corrected_rows: tuple[int, ...] = field(default=())
     #: Studies left out of the input because of missing values (not counted in ``k``).
     omitted: tuple[OmittedStudy, ...] = field(default=())
+    #: For RR and OR, the 2x2 counts as given (before any 0.5 was added), which
+    #: Mantel-Haenszel and Peto pooling use; None otherwise.
+    counts: Mapping[str, FloatArray] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         yi = np.array(self.yi, dtype=np.float64)
@@ -406,17 +409,25 @@ def _finish(
         study = tuple(label for label, kept in zip(study, keep, strict=True) if kept)
         _warn(omitted)
     corrected: tuple[int, ...] = ()
+    counts: dict[str, FloatArray] | None = None
     if measure is Measure.GENERIC:
         yi, vi = values["yi"], values["vi"]
     elif measure is Measure.SMD:
         yi, vi = _smd_formula(*(values[name] for name in columns))
     else:
+        counts = {name: np.array(values[name], dtype=np.float64) for name in columns}
         ai, bi, ci, di, has_zero = _zero_cell_correction(*(values[name] for name in columns))
         formula = _rr_formula if measure is Measure.RR else _or_formula
         yi, vi = formula(ai, bi, ci, di)
         corrected = tuple(int(index) + 1 for index in np.flatnonzero(has_zero))
     return EffectSizes(
-        measure=measure, study=study, yi=yi, vi=vi, corrected_rows=corrected, omitted=omitted
+        measure=measure,
+        study=study,
+        yi=yi,
+        vi=vi,
+        corrected_rows=corrected,
+        omitted=omitted,
+        counts=counts,
     )
 
 
