@@ -72,7 +72,9 @@ def test_bcg_risk_ratio_fixed_and_dersimonian_laird_and_reml() -> None:
     assert near(dl.estimate, -0.7141) and near(dl.tau2, 0.3088) and near(dl.i2, 92.1173)
     assert near(reml.estimate, -0.7145) and near(reml.se, 0.1798) and near(reml.tau2, 0.3132)
     assert near(reml.i2, 92.22, 2) and near(reml.exp_estimate, 0.4894)
-    assert near(reml.exp_pi_low, 0.1546) and near(reml.exp_pi_high, 1.5490)
+    # Prediction interval with t on k - 2 = 11 df: metafor's predict(pi.type="riley"),
+    # 0.1342 to 1.7848 (its default z-based interval is 0.1546 to 1.5490).
+    assert near(reml.exp_pi_low, 0.1342) and near(reml.exp_pi_high, 1.7848)
 
 
 def test_bcg_odds_ratio_fixed_and_dersimonian_laird() -> None:
@@ -138,7 +140,8 @@ def test_services_pool_imported_bcg_findings_like_metafor() -> None:
     reml = synthesis.results["REML"]
     assert near(reml["estimate"], -0.7145) and near(reml["tau2"], 0.3132)
     assert near(reml["i2"], 92.22, 2) and near(reml["q"], 152.2330)
-    assert near(math.exp(reml["pi_low"]), 0.1546)
+    # Prediction interval: t with k - 2 = 11 df (metafor predict(pi.type="riley")).
+    assert near(math.exp(reml["pi_low"]), 0.1342) and reml["pi_df"] == 11
     assert near(synthesis.results["DL"]["estimate"], -0.7141)
     assert near(synthesis.results["FE"]["estimate"], -0.4303)
     assert "<svg" in synthesis.forest_svg and len(synthesis.forest_rows) == 1 + 13 + 2

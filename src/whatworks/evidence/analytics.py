@@ -111,6 +111,7 @@ def _effects_for(measure: Measure, rows: list[RawStats]) -> EffectSizes:
             m2=_array([r.mean_control for r in rows]),
             sd2=_array([r.sd_control for r in rows]),
             n2=_array([r.n_control for r in rows]),
+            missing="error",
         )
     if measure in (Measure.RR, Measure.OR):
         ai = _array([r.events_treatment for r in rows])
@@ -118,9 +119,9 @@ def _effects_for(measure: Measure, rows: list[RawStats]) -> EffectSizes:
         bi = _array([r.n_treatment for r in rows]) - ai
         di = _array([r.n_control for r in rows]) - ci
         function = log_risk_ratio if measure is Measure.RR else log_odds_ratio
-        return function(ai=ai, bi=bi, ci=ci, di=di)
+        return function(ai=ai, bi=bi, ci=ci, di=di, missing="error")
     se = _array([r.se for r in rows])
-    return generic(yi=_array([r.effect_size for r in rows]), vi=se**2)
+    return generic(yi=_array([r.effect_size for r in rows]), vi=se**2, missing="error")
 
 
 def compute_effects(stats: Sequence[RawStats]) -> list[ComputedEffect]:

@@ -14,6 +14,7 @@ import pytest
 from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE, main
 
 DATA = Path(__file__).parent / "data"
+REFERENCE = Path(__file__).parents[1] / "reference"
 BCG = str(DATA / "bcg.csv")
 NORMAND = str(DATA / "normand1999.csv")
 SUMMARY_KEYS = {"k", "estimate", "se", "ci_low", "ci_high", "z", "p", "tau2", "i2", "q"}
@@ -128,13 +129,15 @@ def test_bad_rows_are_listed_one_per_line(
     assert out == ""
     assert "Traceback" not in err
     lines = err.strip().splitlines()
-    assert lines[0] == f"error: {path}: 4 problems (rows count from 1 after the header):"
+    assert lines[0] == f"error: {path}: 3 problems (rows count from 1 after the header):"
     assert lines[1:] == [
         "  row 2, column m1: not a number: 'ten'",
         "  row 2, column n1: group size must be at least 2 (got 1)",
         "  row 2, column sd2: standard deviation must be > 0 (got -1)",
-        "  row 3, column sd1: missing value",
     ]
+    code, out, err = run(capsys, str(path), "--measure", "SMD", "--missing", "error")
+    assert code == EXIT_INVALID_INPUT
+    assert err.strip().splitlines()[-1] == "  row 3, column sd1: missing value"
 
 
 def test_missing_columns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -148,7 +151,7 @@ def test_missing_columns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
 def test_negative_variance_and_no_rows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "neg.csv"
     path.write_text("yi,vi\n0.1,-0.5\n0.2,NA\n", encoding="utf-8")
-    code, _, err = run(capsys, str(path), "--measure", "GENERIC")
+    code, _, err = run(capsys, str(path), "--measure", "GENERIC", "--missing", "error")
     assert code == EXIT_INVALID_INPUT
     assert err.splitlines()[1:] == [
         "  row 1, column vi: sampling variance must be greater than 0 (got -0.5)",
@@ -207,3 +210,42 @@ def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPat
     code, out, _ = run(capsys, "-", "--measure", "GENERIC", "--method", "DL")
     assert code == EXIT_OK
     assert json.loads(out)["tau2"] == pytest.approx(1.0)
+
+
+def test_yusuf1985_table_6_drops_the_study_with_missing_counts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # metafor: rma(measure="OR", ai, n1i, ci, n2i, data=dat.yusuf1985, subset=table=="6",
+    # method="FE") fits k = 21 of 22 trials, omitting "Snow 1" with a warning
+    # (tests/reference/metafor.json, yusuf6.or_fe).
+    reference = json.loads((REFERENCE / "metafor.json").read_text())["yusuf6"]
+    path = REFERENCE / "metafor-data" / "yusuf1985_table6.csv"
+    code, out, err = run(capsys, str(path), "--measure", "OR", "--method", "FE")
+    assert code == EXIT_OK
+    assert err.splitlines() == [
+        f"warning: {path}: 1 study with missing values left out: "
+        "Snow 1 (row 8; missing ai, bi, ci, di)"
+    ]
+    data = json.loads(out)
+    assert data["k"] == reference["or_fe"]["k"] == 21
+    assert data["omitted"] == reference["omitted"] == ["Snow 1"]
+    assert data["estimate"] == pytest.approx(reference["or_fe"]["beta"][0], rel=1e-10)
+    assert data["se"] == pytest.approx(reference["or_fe"]["se"][0], rel=1e-10)
+    assert data["q"] == pytest.approx(reference["or_fe"]["QE"], rel=1e-10)
+
+
+def test_knapp_hartung_flips_the_normand1999_conclusion(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # metafor on dat.normand1999 (SMD, DL): p = 0.0406 with the z test, 0.1238 with
+    # test="knha" (tests/reference/metafor.json, normand_smd.pooled.DL).
+    reference = json.loads((REFERENCE / "metafor.json").read_text())["normand_smd"]["pooled"]
+    code, out, _ = run(capsys, NORMAND, "--measure", "SMD", "--method", "DL")
+    z = json.loads(out)
+    code, out, _ = run(capsys, NORMAND, "--measure", "SMD", "--method", "DL", "--test", "KNHA")
+    assert code == EXIT_OK
+    knha = json.loads(out)
+    assert z["p"] == pytest.approx(reference["DL"]["z"]["pval"][0], rel=1e-9)
+    assert knha["p"] == pytest.approx(reference["DL"]["knha"]["pval"][0], rel=1e-9)
+    assert round(z["p"], 3) == 0.041 and round(knha["p"], 3) == 0.124
+    assert (knha["test"], knha["df"]) == ("knha", 8)

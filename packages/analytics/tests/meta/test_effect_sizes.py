@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from whatworks_analytics.meta import (
     Measure,
     MetaInputError,
+    StudiesOmittedWarning,
     effect_sizes_from_frame,
     generic,
     hedges_correction,
@@ -207,6 +208,7 @@ def test_every_problem_is_reported_at_once_with_row_and_column() -> None:
             m2=[0.0, 0.0, 0.0],
             sd2=[0.0, 1.0, 1.0],
             n2=[10, 10, np.inf],
+            missing="error",
         )
     found = {(p.row, p.column) for p in caught.value.problems}
     assert found == {(1, "sd2"), (2, "m1"), (2, "n1"), (3, "sd1"), (3, "n2")}
@@ -257,7 +259,7 @@ def test_frame_with_text_cells_reports_every_bad_cell() -> None:
         }
     )
     with pytest.raises(MetaInputError) as caught:
-        effect_sizes_from_frame(frame, measure="generic")
+        effect_sizes_from_frame(frame, measure="generic", missing="error")
     assert [str(p) for p in caught.value.problems] == [
         "row 2, column yi: not a number: 'abc'",
         "row 2, column vi: missing value",
@@ -296,11 +298,42 @@ def test_frame_missing_columns_unknown_measure_and_non_numeric_types() -> None:
 def test_frame_numeric_nan_and_null_are_missing() -> None:
     frame = pl.DataFrame({"yi": [0.1, None, float("nan")], "vi": [0.1, 0.1, 0.1]})
     with pytest.raises(MetaInputError) as caught:
-        effect_sizes_from_frame(frame, measure="GENERIC")
+        effect_sizes_from_frame(frame, measure="GENERIC", missing="error")
     assert [str(p) for p in caught.value.problems] == [
         "row 2, column yi: missing value",
         "row 3, column yi: missing value",
     ]
+
+
+def test_studies_with_missing_values_are_left_out_with_a_warning_naming_them() -> None:
+    # As metafor's default na.action="na.omit": the row is dropped and the fit goes on.
+    frame = pl.DataFrame(
+        {
+            "study": ["a", "b", "c", "d"],
+            "yi": ["0.1", "NA", "0.3", "abc"],
+            "vi": ["0.01", "0.02", "", "0.04"],
+        }
+    )
+    with pytest.raises(MetaInputError) as caught:
+        effect_sizes_from_frame(frame, measure="GENERIC")
+    # The row that is not a number is still an error: it is not missing, it is wrong.
+    assert [str(p) for p in caught.value.problems] == ["row 4, column yi: not a number: 'abc'"]
+    with pytest.warns(StudiesOmittedWarning, match=r"b \(row 2; missing yi\); c \(row 3") as record:
+        effects = effect_sizes_from_frame(frame.head(3), measure="GENERIC")
+    assert record[0].message.studies == ("b", "c")  # type: ignore[union-attr]
+    assert effects.study == ("a",)
+    assert [(o.row, o.label, o.columns) for o in effects.omitted] == [
+        (2, "b", ("yi",)),
+        (3, "c", ("vi",)),
+    ]
+
+
+def test_a_frame_whose_every_row_is_missing_is_refused() -> None:
+    frame = pl.DataFrame(
+        {"yi": [None, None], "vi": [0.1, 0.1]}, schema={"yi": pl.Float64, "vi": pl.Float64}
+    )
+    with pytest.raises(MetaInputError, match="no studies left"):
+        effect_sizes_from_frame(frame, measure="GENERIC")
 
 
 def test_empty_frame_is_k_below_one() -> None:

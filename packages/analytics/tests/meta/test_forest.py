@@ -55,9 +55,11 @@ def test_svg_is_an_inline_svg_element_with_title_and_desc_first(bcg_svg: str) ->
     assert title.text == "Forest plot: risk ratio"
     assert desc.text is not None
     assert "13 studies" in desc.text
-    # Pooled RR 0.4894 [0.3441, 0.6962] and prediction interval 0.1546 to 1.5490 (metafor).
+    # Pooled RR 0.4894 [0.3441, 0.6962] (metafor) and prediction interval 0.1342 to 1.7848
+    # (metafor predict(res, pi.type="riley", transf=exp): t with k - 2 = 11 df; values in
+    # tests/reference/metafor.json, bcg_rr.pooled.REML.predict_riley).
     assert "0.49, 95% confidence interval 0.34 to 0.70" in desc.text
-    assert "95% prediction interval 0.15 to 1.55" in desc.text
+    assert "95% prediction interval 0.13 to 1.78 (t distribution with k - 2 = 11" in desc.text
     assert "I-squared 92.2%" in desc.text
 
 
@@ -123,7 +125,10 @@ def test_table_matches_the_pooled_result(bcg_reml: tuple[EffectSizes, MetaResult
     assert rows[0] == table.header
     assert rows[1] == ("Aronson 1948", "0.411", "0.134 to 1.257", "5.1")
     assert rows[-2] == ("Pooled estimate, random effects (REML)", "0.489", "0.344 to 0.696", "")
-    assert rows[-1] == ("95% prediction interval", "", "0.155 to 1.549", "")
+    assert rows[-1] == ("95% prediction interval (t, 11 df)", "", "0.134 to 1.785", "")
+    assert "Prediction interval: t distribution with k - 2 = 11 degrees of freedom" in (
+        table.caption
+    )
     assert table.to_rows(include_header=False) == rows[1:]
 
 
@@ -161,3 +166,29 @@ def test_mismatched_inputs_and_bad_options_are_rejected(
         forest_svg(effects, result, id_prefix="1bad id")
     with pytest.raises(ValueError, match="digits"):
         forest_table(effects, result, digits=9)
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_fewer_than_three_studies_show_no_prediction_interval_and_say_so(k: int) -> None:
+    effects = generic(yi=[0.5, -0.25][:k], vi=[0.04, 0.09][:k], study=["A", "B"][:k])
+    result = pool(effects, method="REML")
+    table = forest_table(effects, result)
+    assert [row.kind for row in table.rows][-1] == "summary"
+    assert "No prediction interval: a prediction interval needs at least three studies." in (
+        describe_forest(effects, result)
+    )
+    assert "a prediction interval needs at least three studies" in table.caption
+    svg = forest_svg(effects, result, id_prefix=f"few{k}")
+    assert svg.count("stroke-dasharray") == 1  # the line of no effect, no prediction line
+
+
+def test_three_studies_show_the_prediction_interval_with_its_method() -> None:
+    effects = generic(yi=[0.5, -0.25, 0.1], vi=[0.04, 0.09, 0.05], study=["A", "B", "C"])
+    result = pool(effects, method="DL")
+    assert result.tau2 > 0
+    table = forest_table(effects, result)
+    assert table.rows[-1].kind == "prediction"
+    assert table.rows[-1].label == "95% prediction interval (t, 1 df)"
+    assert "(t distribution with k - 2 = 1 degrees of freedom" in describe_forest(effects, result)
+    svg = forest_svg(effects, result, id_prefix="three")
+    assert svg.count("stroke-dasharray") == 2  # the line of no effect and the prediction line

@@ -94,7 +94,9 @@ def test_bcg_rr_dersimonian_laird() -> None:
 def test_bcg_rr_reml() -> None:
     # BCG_MANUAL: tau^2 0.3132, tau 0.5597, I^2 92.22%, H^2 12.86, Q(df = 12) = 152.2330,
     # estimate -0.7145, se 0.1798, zval -3.9744, pval < .0001, ci -1.0669 to -0.3622;
-    # predict(transf=exp): 0.4894 [0.3441, 0.6962], prediction interval 0.1546 to 1.5490.
+    # predict(transf=exp): 0.4894 [0.3441, 0.6962].  The prediction interval is
+    # predict(res, pi.type="riley", transf=exp), t with k - 2 df: 0.1342 to 1.7848
+    # (tests/reference/metafor.json; metafor's default z-based interval is 0.1546 to 1.5490).
     result = pool(bcg("RR"), method="REML")
     assert result.method == "REML" and result.measure == "RR"
     assert_dp(result.tau2, 0.3132)
@@ -113,14 +115,16 @@ def test_bcg_rr_reml() -> None:
     assert_dp(result.exp_estimate, 0.4894)
     assert_dp(result.exp_ci_low, 0.3441)
     assert_dp(result.exp_ci_high, 0.6962)
-    assert_dp(result.exp_pi_low, 0.1546)
-    assert_dp(result.exp_pi_high, 1.5490)
+    assert_dp(result.exp_pi_low, 0.1342)
+    assert_dp(result.exp_pi_high, 1.7848)
     assert result.iterations is not None and result.iterations <= 100
 
 
 def test_bcg_prediction_interval_formula() -> None:
+    # Higgins, Thompson & Spiegelhalter (2009): t with k - 2 = 11 degrees of freedom.
     result = pool(bcg("RR"), method="REML")
-    half = stats.norm.ppf(0.975) * math.sqrt(result.se**2 + result.tau2)
+    assert result.pi_df == 11
+    half = stats.t.ppf(0.975, 11) * math.sqrt(result.se**2 + result.tau2)
     assert result.pi_low == pytest.approx(result.estimate - half, rel=1e-12)
     assert result.pi_high == pytest.approx(result.estimate + half, rel=1e-12)
 
@@ -223,8 +227,9 @@ def test_two_studies_by_hand() -> None:
     # s2 = (k-1) sum(w) / (sum(w)^2 - sum(w^2)) = 2 / 2 = 1, I2 = 100 * 1 / (1 + 1).
     assert dl.i2 == pytest.approx(50.0)
     assert dl.h2 == pytest.approx(2.0)
-    crit = stats.norm.ppf(0.975)
-    assert dl.pi_low == pytest.approx(1.0 - crit * math.sqrt(2.0))
+    # Two studies: no prediction interval (t with k - 2 = 0 degrees of freedom), and why.
+    assert dl.pi_low is None and dl.pi_high is None and dl.pi_df is None
+    assert dl.pi_note == "a prediction interval needs at least three studies"
     assert dl.z == pytest.approx(1.0)
     assert dl.p == pytest.approx(2 * stats.norm.sf(1.0))
     # With equal variances the REML estimate is var(yi) - v = 2 - 1 = 1.
@@ -393,7 +398,7 @@ def test_reml_fallback_when_fisher_scoring_oscillates() -> None:
 
 def test_invalid_inputs_list_every_problem() -> None:
     with pytest.raises(MetaInputError) as caught:
-        meta_analyse([0.1, np.nan, 0.3, np.inf], [0.1, -0.2, 0.0, 0.1])
+        meta_analyse([0.1, np.nan, 0.3, np.inf], [0.1, -0.2, 0.0, 0.1], missing="error")
     assert [str(p) for p in caught.value.problems] == [
         "row 2, column yi: missing value",
         "row 2, column vi: sampling variance must be greater than 0 (got -0.2)",
@@ -408,9 +413,11 @@ def test_invalid_shapes_methods_and_levels() -> None:
     with pytest.raises(MetaInputError, match="yi has 2 values but vi has 1"):
         meta_analyse([0.1, 0.2], [0.1])
     with pytest.raises(MetaInputError) as caught:
-        meta_analyse([0.1], [0.1], method="PM", measure="MD")
+        meta_analyse([0.1], [0.1], method="XX", measure="MD")
     assert len(caught.value.problems) == 2
-    assert "unknown method 'PM' (expected one of FE, DL, REML)" in str(caught.value)
+    assert "unknown method 'XX' (expected one of FE, DL, REML, ML, PM, HS, SJ, EB, HE)" in str(
+        caught.value
+    )
     for level in (0.0, 1.0, 95):
         with pytest.raises(MetaInputError, match="level must be strictly between 0 and 1"):
             meta_analyse([0.1], [0.1], level=level)

@@ -19,6 +19,8 @@ from whatworks_analytics.meta.effect_sizes import (
     InputProblem,
     Measure,
     MetaInputError,
+    OmittedStudy,
+    StudiesOmittedWarning,
     effect_sizes_from_frame,
     generic,
     hedges_correction,
@@ -26,6 +28,7 @@ from whatworks_analytics.meta.effect_sizes import (
     log_odds_ratio,
     log_risk_ratio,
 )
+from whatworks_analytics.meta.estimators import Estimator, Tau2Fit, fit_tau2
 from whatworks_analytics.meta.forest import (
     ForestRow,
     ForestTable,
@@ -34,19 +37,25 @@ from whatworks_analytics.meta.forest import (
     forest_table,
 )
 from whatworks_analytics.meta.pooling import (
+    PI_MIN_STUDIES,
     MetaConvergenceError,
     MetaResult,
     Method,
     RemlFit,
+    Test,
     meta_analyse,
     pool,
+    prediction_interval_method,
+    q_profile_tau2,
     tau2_dersimonian_laird,
     tau2_reml,
 )
 
 __all__ = [
+    "PI_MIN_STUDIES",
     "REQUIRED_COLUMNS",
     "EffectSizes",
+    "Estimator",
     "ForestRow",
     "ForestTable",
     "InputProblem",
@@ -55,9 +64,14 @@ __all__ = [
     "MetaInputError",
     "MetaResult",
     "Method",
+    "OmittedStudy",
     "RemlFit",
+    "StudiesOmittedWarning",
+    "Tau2Fit",
+    "Test",
     "describe_forest",
     "effect_sizes_from_frame",
+    "fit_tau2",
     "forest_svg",
     "forest_table",
     "generic",
@@ -67,6 +81,8 @@ __all__ = [
     "log_risk_ratio",
     "meta_analyse",
     "pool",
+    "prediction_interval_method",
+    "q_profile_tau2",
     "tau2_dersimonian_laird",
     "tau2_reml",
 ]

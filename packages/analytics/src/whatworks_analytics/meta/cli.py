@@ -6,6 +6,8 @@ Columns by measure (a ``study`` label column is optional, other columns are igno
 * ``RR`` and ``OR``: ai, bi, ci, di (events and non-events, treatment then control)
 * ``SMD``: m1, sd1, n1, m2, sd2, n2
 
+A study with a missing value in a column it needs is left out, as metafor does, and named on
+stderr in a line starting ``warning:`` (``--missing error`` refuses the file instead).
 Invalid input prints every problem on its own line (with row number, counting data rows from
 1 under the header, and column name) to stderr and exits with ``EXIT_INVALID_INPUT``; a file
 that cannot be read exits with ``EXIT_IO``.
@@ -17,12 +19,18 @@ import argparse
 import io
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
-from whatworks_analytics.meta.effect_sizes import Measure, MetaInputError, effect_sizes_from_frame
-from whatworks_analytics.meta.pooling import MetaConvergenceError, Method, pool
+from whatworks_analytics.meta.effect_sizes import (
+    Measure,
+    MetaInputError,
+    StudiesOmittedWarning,
+    effect_sizes_from_frame,
+)
+from whatworks_analytics.meta.pooling import MetaConvergenceError, Method, Test, pool
 
 if TYPE_CHECKING:
     import polars as pl
@@ -56,7 +64,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=Method.REML.value,
         type=str.upper,
         choices=[member.value for member in Method],
-        help="pooling method (default: REML)",
+        help="fixed effect (FE) or the estimator of tau² for random effects (default: REML)",
+    )
+    parser.add_argument(
+        "--test",
+        default=Test.Z.value,
+        type=str.lower,
+        choices=[member.value for member in Test],
+        help="z (default) or knha: the Knapp-Hartung adjustment, t with k-1 df",
+    )
+    parser.add_argument(
+        "--missing",
+        default="drop",
+        choices=["drop", "error"],
+        help="a study with a missing value: drop it with a warning (default, as metafor) "
+        "or refuse the file",
     )
     parser.add_argument(
         "--level",
@@ -105,8 +127,18 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"error: {name} is not a readable CSV file: {first_line}", EXIT_INVALID_INPUT)
 
     try:
-        effects = effect_sizes_from_frame(frame, measure=args.measure)
-        result = pool(effects, method=args.method, level=args.level / 100.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", StudiesOmittedWarning)
+            effects = effect_sizes_from_frame(frame, measure=args.measure, missing=args.missing)
+        for warning in caught:
+            print(f"warning: {name}: {warning.message}", file=sys.stderr)
+        result = pool(
+            effects,
+            method=args.method,
+            level=args.level / 100.0,
+            test=args.test,
+            heterogeneity_ci=True,
+        )
     except MetaInputError as error:
         count = len(error.problems)
         noun = "problem" if count == 1 else "problems"

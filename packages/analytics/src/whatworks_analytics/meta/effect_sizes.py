@@ -19,7 +19,10 @@ Counts and group sizes need not be whole numbers: design-effect adjusted ("effec
 numbers from cluster-randomised trials are fractional, and metafor accepts them too.
 
 Bad input raises :class:`MetaInputError`, which lists every problem at once with its row
-(rows are numbered from 1, in input order) and column.
+(rows are numbered from 1, in input order) and column.  A study with a missing value in a
+column it needs is left out, with a :class:`StudiesOmittedWarning` naming it, as metafor does
+(``na.action="na.omit"``); ``missing="error"`` makes a missing value a problem instead.
+:attr:`EffectSizes.omitted` keeps the studies left out.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +47,8 @@ __all__ = [
     "InputProblem",
     "Measure",
     "MetaInputError",
+    "OmittedStudy",
+    "StudiesOmittedWarning",
     "effect_sizes_from_frame",
     "generic",
     "hedges_correction",
@@ -127,6 +132,30 @@ class MetaInputError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class StudiesOmittedWarning(UserWarning):
+    """Studies with missing values were left out; :attr:`studies` names them."""
+
+    def __init__(self, message: str, studies: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.studies = studies
+
+
+@dataclass(frozen=True)
+class OmittedStudy:
+    """A study left out because of missing values: its row (from 1), label and the columns
+    that had no value."""
+
+    row: int
+    label: str
+    columns: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.label} (row {self.row}; missing {', '.join(self.columns)})"
+
+
+Missing = Literal["drop", "error"]
+
+
 @dataclass(frozen=True)
 class EffectSizes:
     """Per-study effect sizes ``yi`` and sampling variances ``vi`` on the pooling scale
@@ -138,6 +167,11 @@ class EffectSizes:
     vi: FloatArray
     #: Rows (counting from 1) that had 0.5 added to every cell because of a zero cell.
     corrected_rows: tuple[int, ...] = field(default=())
+    #: Studies left out of the input because of missing values (not counted in ``k``).
+    omitted: tuple[OmittedStudy, ...] = field(default=())
+    #: For RR and OR, the 2x2 counts as given (before any 0.5 was added), which
+    #: Mantel-Haenszel and Peto pooling use; None otherwise.
+    counts: Mapping[str, FloatArray] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         yi = np.array(self.yi, dtype=np.float64)
@@ -324,6 +358,7 @@ def _build(
     measure: Measure,
     raw: Mapping[str, npt.ArrayLike],
     study: Sequence[str | None] | None,
+    missing: Missing = "drop",
 ) -> EffectSizes:
     """Validate array-like columns for ``measure`` and compute the effect sizes."""
     columns = REQUIRED_COLUMNS[measure]
@@ -341,7 +376,8 @@ def _build(
         problems.append(InputProblem(message="all columns must have the same number of rows"))
     if len(values) < len(columns) or len(lengths) > 1:
         raise MetaInputError(_sort_problems(problems, columns))
-    return _finish(measure, values, ok, _study_labels(study, len(values[columns[0]])), problems)
+    labels = _study_labels(study, len(values[columns[0]]))
+    return _finish(measure, values, ok, labels, problems, missing=missing)
 
 
 def _finish(
@@ -350,6 +386,8 @@ def _finish(
     ok: Mapping[str, npt.NDArray[np.bool_]],
     study: tuple[str, ...],
     problems: list[InputProblem],
+    *,
+    missing: Missing = "drop",
 ) -> EffectSizes:
     columns = REQUIRED_COLUMNS[measure]
     if len(study) == 0:
@@ -357,19 +395,71 @@ def _finish(
             InputProblem(message="no studies: the input has no rows (k must be at least 1)")
         )
     problems.extend(_domain_problems(measure, values, ok))
+    omitted: tuple[OmittedStudy, ...] = ()
+    if missing == "drop":
+        problems, omitted = _omit_missing(problems, study)
+        if omitted and len(omitted) == len(study):
+            problems.append(InputProblem(message="no studies left: every row has a missing value"))
     if problems:
         raise MetaInputError(_sort_problems(problems, columns))
+    if omitted:
+        keep = np.ones(len(study), dtype=bool)
+        keep[[entry.row - 1 for entry in omitted]] = False
+        values = {name: array[keep] for name, array in values.items()}
+        study = tuple(label for label, kept in zip(study, keep, strict=True) if kept)
+        _warn(omitted)
     corrected: tuple[int, ...] = ()
+    counts: dict[str, FloatArray] | None = None
     if measure is Measure.GENERIC:
         yi, vi = values["yi"], values["vi"]
     elif measure is Measure.SMD:
         yi, vi = _smd_formula(*(values[name] for name in columns))
     else:
+        counts = {name: np.array(values[name], dtype=np.float64) for name in columns}
         ai, bi, ci, di, has_zero = _zero_cell_correction(*(values[name] for name in columns))
         formula = _rr_formula if measure is Measure.RR else _or_formula
         yi, vi = formula(ai, bi, ci, di)
         corrected = tuple(int(index) + 1 for index in np.flatnonzero(has_zero))
-    return EffectSizes(measure=measure, study=study, yi=yi, vi=vi, corrected_rows=corrected)
+    return EffectSizes(
+        measure=measure,
+        study=study,
+        yi=yi,
+        vi=vi,
+        corrected_rows=corrected,
+        omitted=omitted,
+        counts=counts,
+    )
+
+
+def _omit_missing(
+    problems: list[InputProblem], study: tuple[str, ...]
+) -> tuple[list[InputProblem], tuple[OmittedStudy, ...]]:
+    """Split off the rows with a missing value: they are left out, so their other problems
+    do not matter."""
+    missing_columns: dict[int, list[str]] = {}
+    for problem in problems:
+        if problem.message == "missing value" and problem.row is not None:
+            missing_columns.setdefault(problem.row, []).append(problem.column or "")
+    kept = [problem for problem in problems if problem.row not in missing_columns]
+    omitted = tuple(
+        OmittedStudy(row=row, label=study[row - 1], columns=tuple(columns))
+        for row, columns in sorted(missing_columns.items())
+    )
+    return kept, omitted
+
+
+def _warn(omitted: tuple[OmittedStudy, ...]) -> None:
+    import warnings
+
+    noun = "study" if len(omitted) == 1 else "studies"
+    names = "; ".join(str(entry) for entry in omitted)
+    warnings.warn(
+        StudiesOmittedWarning(
+            f"{len(omitted)} {noun} with missing values left out: {names}",
+            tuple(entry.label for entry in omitted),
+        ),
+        stacklevel=4,
+    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -384,6 +474,7 @@ def hedges_g(
     sd2: npt.ArrayLike,
     n2: npt.ArrayLike,
     study: Sequence[str | None] | None = None,
+    missing: Missing = "drop",
 ) -> EffectSizes:
     """Hedges' *g* (treatment minus control) and its large-sample variance.
 
@@ -396,10 +487,11 @@ def hedges_g(
     as metafor's ``escalc(measure="SMD")`` with its default ``vtype="LS"`` (metafor manual,
     ``escalc``, "Measures for Quantitative Variables"; Hedges & Olkin, 1985).
 
-    Raises :class:`MetaInputError` for missing or non-finite values, ``sd <= 0`` or ``n < 2``.
+    Raises :class:`MetaInputError` for non-finite values, ``sd <= 0`` or ``n < 2`` (and for
+    missing values with ``missing="error"``; otherwise those studies are left out).
     """
     raw = {"m1": m1, "sd1": sd1, "n1": n1, "m2": m2, "sd2": sd2, "n2": n2}
-    return _build(Measure.SMD, raw, study)
+    return _build(Measure.SMD, raw, study, missing)
 
 
 def log_risk_ratio(
@@ -409,6 +501,7 @@ def log_risk_ratio(
     ci: npt.ArrayLike,
     di: npt.ArrayLike,
     study: Sequence[str | None] | None = None,
+    missing: Missing = "drop",
 ) -> EffectSizes:
     """Log risk ratio of treatment versus control from 2x2 counts.
 
@@ -420,7 +513,7 @@ def log_risk_ratio(
 
     as metafor's ``escalc(measure="RR")`` with its defaults ``add=1/2, to="only0"``.
     """
-    return _build(Measure.RR, {"ai": ai, "bi": bi, "ci": ci, "di": di}, study)
+    return _build(Measure.RR, {"ai": ai, "bi": bi, "ci": ci, "di": di}, study, missing)
 
 
 def log_odds_ratio(
@@ -430,6 +523,7 @@ def log_odds_ratio(
     ci: npt.ArrayLike,
     di: npt.ArrayLike,
     study: Sequence[str | None] | None = None,
+    missing: Missing = "drop",
 ) -> EffectSizes:
     """Log odds ratio of treatment versus control from 2x2 counts (Woolf's variance).
 
@@ -440,7 +534,7 @@ def log_odds_ratio(
 
     as metafor's ``escalc(measure="OR")`` with its defaults ``add=1/2, to="only0"``.
     """
-    return _build(Measure.OR, {"ai": ai, "bi": bi, "ci": ci, "di": di}, study)
+    return _build(Measure.OR, {"ai": ai, "bi": bi, "ci": ci, "di": di}, study, missing)
 
 
 def generic(
@@ -448,12 +542,15 @@ def generic(
     yi: npt.ArrayLike,
     vi: npt.ArrayLike,
     study: Sequence[str | None] | None = None,
+    missing: Missing = "drop",
 ) -> EffectSizes:
     """Effect sizes computed elsewhere: ``yi`` with sampling variances ``vi > 0``."""
-    return _build(Measure.GENERIC, {"yi": yi, "vi": vi}, study)
+    return _build(Measure.GENERIC, {"yi": yi, "vi": vi}, study, missing)
 
 
-def effect_sizes_from_frame(frame: pl.DataFrame, *, measure: Measure | str) -> EffectSizes:
+def effect_sizes_from_frame(
+    frame: pl.DataFrame, *, measure: Measure | str, missing: Missing = "drop"
+) -> EffectSizes:
     """Compute effect sizes from a polars frame with the columns of :data:`REQUIRED_COLUMNS`.
 
     Columns may be numeric or text (as read from a CSV file without schema inference); text
@@ -462,8 +559,11 @@ def effect_sizes_from_frame(frame: pl.DataFrame, *, measure: Measure | str) -> E
     missing label becomes ``"Study <row>"``); other columns are ignored.  Column names are
     matched after trimming surrounding spaces.
 
+    A row with a missing cell in a column it needs is left out with a warning (see the module
+    docstring), unless ``missing="error"``.
+
     Raises :class:`MetaInputError` listing every problem (unknown measure, missing columns,
-    missing / non-numeric / non-finite cells and out-of-range values) with row and column.
+    non-numeric / non-finite cells and out-of-range values) with row and column.
     """
     import polars as pl
 
@@ -494,7 +594,8 @@ def effect_sizes_from_frame(frame: pl.DataFrame, *, measure: Measure | str) -> E
     study: Sequence[Any] | None = None
     if "study" in frame.columns:
         study = frame.get_column("study").cast(pl.String).to_list()
-    return _finish(chosen, values, ok, _study_labels(study, frame.height), problems)
+    labels = _study_labels(study, frame.height)
+    return _finish(chosen, values, ok, labels, problems, missing=missing)
 
 
 def _parse_series(

@@ -2,7 +2,9 @@
 
 :func:`forest_svg` draws each study's estimate (a square whose area is proportional to its
 weight in the pooled result) with its confidence interval, the pooled estimate as a diamond
-and, for random-effects models, the prediction interval as a dashed line through it.  The
+and, for random-effects models of three studies or more, the prediction interval as a dashed
+line through it; the table and the text alternative say how that interval was computed
+(t with ``k - 2`` degrees of freedom) or why there is none.  The
 SVG carries a ``<title>`` and a ``<desc>`` (referenced by ``aria-labelledby`` with
 ``role="img"``) that state the pooled result in words.  :func:`forest_table` returns the
 same numbers as rows, for a table alternative next to the figure.
@@ -143,7 +145,7 @@ def forest_table(effects: EffectSizes, result: MetaResult, *, digits: int = 2) -
     if prediction is not None:
         rows.append(
             ForestRow(
-                label=f"{level} prediction interval",
+                label=f"{level} prediction interval (t, {result.pi_df} df)",
                 estimate=None,
                 ci_low=prediction[0],
                 ci_high=prediction[1],
@@ -153,7 +155,12 @@ def forest_table(effects: EffectSizes, result: MetaResult, *, digits: int = 2) -
         )
     scale = _scale_label(measure)
     header = ("Study", scale[0].upper() + scale[1:], f"{level} confidence interval", "Weight (%)")
-    caption = f"Forest plot data: {scale} by study with the pooled estimate ({method.label})."
+    caption = f"Forest plot data: {scale} by study with the pooled estimate ({method.label}"
+    caption += ", Knapp-Hartung)." if result.test == "knha" else ")."
+    if result.pi_method is not None:
+        caption += f" Prediction interval: {result.pi_method}."
+    elif method.is_random and result.pi_note is not None:
+        caption += f" No prediction interval: {result.pi_note}."
     return ForestTable(caption=caption, header=header, rows=tuple(rows), digits=digits)
 
 
@@ -190,8 +197,17 @@ def describe_forest(effects: EffectSizes, result: MetaResult, *, digits: int = 2
     if prediction is not None:
         parts.append(
             f"{level} prediction interval {_number(prediction[0], digits)} "
-            f"to {_number(prediction[1], digits)}."
+            f"to {_number(prediction[1], digits)} ({result.pi_method})."
         )
+    elif method.is_random and result.pi_note is not None:
+        parts.append(f"No prediction interval: {result.pi_note}.")
+    if result.test == "knha":
+        parts.append(
+            f"The confidence interval uses the Knapp-Hartung adjustment (t with {result.df} "
+            "degrees of freedom)."
+        )
+    if result.omitted:
+        parts.append(f"Left out for missing values: {', '.join(result.omitted)}.")
     if result.k > 1:
         parts.append(
             f"Heterogeneity: tau-squared {result.tau2:.3g}, I-squared {result.i2:.1f}%, "

@@ -1,40 +1,61 @@
-"""Pooling effect sizes: fixed effect, DerSimonian-Laird and REML random effects.
+"""Pooling effect sizes: fixed effect and random effects with nine estimators of ``tau2``.
 
-The model is ``yi ~ N(mu, vi + tau2)`` with known sampling variances ``vi``.  With weights
-``wi = 1 / (vi + tau2)`` (``tau2 = 0`` for the fixed-effect model) every method gives
+The model is ``yi ~ N(mu, vi + tau2)`` with known sampling variances ``vi``.  ``tau2`` is
+estimated by one of the methods of :mod:`whatworks_analytics.meta.estimators` (``DL``,
+``REML``, ``ML``, ``PM``, ``HS``, ``SJ``, ``EB``, ``HE``; ``FE`` takes it to be 0).  With
+weights ``wi = 1 / (vi + tau2)``:
 
-* ``estimate = sum(wi yi) / sum(wi)``, ``se = 1 / sqrt(sum(wi))``, ``z = estimate / se``,
-  two-sided ``p`` from the standard normal and ``ci = estimate +/- z_crit * se``;
+* ``estimate = sum(wi yi) / sum(wi)`` and ``se = 1 / sqrt(sum(wi))``;
+* with ``test="z"`` (the default, as metafor) ``z = estimate / se``, ``p`` from the standard
+  normal and ``ci = estimate +/- z_crit * se``;
+* with ``test="knha"`` (Knapp & Hartung, 2003; Hartung & Knapp, 2001) the variance is
+  multiplied by ``s2 = sum(wi (yi - estimate)^2) / (k - 1)`` and the statistic, ``p`` and
+  interval use the t distribution with ``k - 1`` degrees of freedom (metafor's
+  ``rma(..., test="knha")``, which does not truncate ``s2`` at 1);
 * Cochran's ``Q = sum((yi - mu_FE)^2 / vi)`` on ``k - 1`` degrees of freedom (always with the
-  fixed-effect weights and estimate ``mu_FE``);
-* for random-effects models, the prediction interval
-  ``estimate +/- z_crit * sqrt(se^2 + tau2)`` (metafor's ``predict()`` with ``test="z"``).
+  fixed-effect weights and estimate ``mu_FE``).
+
+**Prediction interval.**  For random-effects models with at least three studies,
+``estimate +/- t(k - 2) * sqrt(se^2 + tau2)``: the t distribution with ``k - 2`` degrees of
+freedom proposed by Higgins, Thompson & Spiegelhalter (2009, *J. R. Stat. Soc. A* 172,
+137-159), with the ``se`` of the chosen test (Knapp-Hartung's when ``test="knha"``).  This is
+metafor's ``predict(res, pi.type="Riley")``.  metafor's *default* differs: it uses the
+standard normal quantile (``test="z"``) or the t distribution with ``k - 1`` degrees of
+freedom (``test="knha"``), which is narrower.  With fewer than three studies no prediction
+interval is given (``k - 2`` would leave no degree of freedom; metafor then quietly uses
+one): :attr:`MetaResult.pi_note` says so, and it says why for the fixed-effect model too.
 
 ``I2`` and ``H2`` follow metafor (manual page ``print.rma``): for random-effects models
 ``I2 = 100 tau2 / (tau2 + s2)`` and ``H2 = (tau2 + s2) / s2`` with the "typical" sampling
 variance ``s2 = (k - 1) sum(1/vi) / ((sum(1/vi))^2 - sum(1/vi^2))`` (Higgins & Thompson,
 2002, eq. 9); for the fixed-effect model the conventional ``I2 = 100 max(0, (Q - (k-1)) / Q)``
 and ``H2 = Q / (k - 1)``.  The two coincide for DerSimonian-Laird.  ``I2`` is in percent.
+With ``heterogeneity_ci=True`` the Q-profile confidence interval of ``tau2`` (Viechtbauer,
+2007, *Stat. Med.* 26, 37-52; metafor's ``confint()``) and the ``I2`` and ``H2`` intervals
+that follow from it are added.
 
 The fixed-effect and DerSimonian-Laird computations are a few vectorised numpy lines; the
 tests check them against ``statsmodels.stats.meta_analysis.combine_effects`` as well as
-against metafor's published results.  ``combine_effects`` is not called directly because
-it divides zero by zero (with a warning) when ``Q = 0`` or ``k = 1``, and because its
-DerSimonian-Laird path does not truncate a negative ``tau2`` at zero (it uses the negative
-value in the weights), unlike DerSimonian & Laird (1986) and metafor.  REML uses the Fisher
-scoring implemented in :func:`tau2_reml`.
+against metafor.  ``combine_effects`` is not called directly because it divides zero by zero
+(with a warning) when ``Q = 0`` or ``k = 1``, and because its DerSimonian-Laird path does not
+truncate a negative ``tau2`` at zero (it uses the negative value in the weights), unlike
+DerSimonian & Laird (1986) and metafor.
 
 With a single study (``k = 1``) heterogeneity cannot be estimated: ``tau2 = 0`` for every
 method, ``Q = 0`` with ``p = 1``, ``I2 = 0`` and ``H2 = 1`` (as metafor, which fits an
 equal-effects model when ``k = 1``).
+
+A study with a missing ``yi`` or ``vi`` is left out with a :class:`StudiesOmittedWarning`
+naming it (metafor's default ``na.action="na.omit"``), unless ``missing="error"``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+import warnings
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -46,34 +67,56 @@ from whatworks_analytics.meta.effect_sizes import (
     InputProblem,
     Measure,
     MetaInputError,
+    StudiesOmittedWarning,
+)
+from whatworks_analytics.meta.estimators import (
+    REML_MAX_ITER,
+    REML_TOL,
+    Estimator,
+    MetaConvergenceError,
+    Tau2Fit,
+    fit_tau2,
+    generalised_q,
 )
 
 __all__ = [
+    "PI_MIN_STUDIES",
     "REML_MAX_ITER",
     "REML_TOL",
     "MetaConvergenceError",
     "MetaResult",
     "Method",
     "RemlFit",
+    "Test",
     "meta_analyse",
     "pool",
+    "prediction_interval_method",
+    "q_profile_tau2",
     "tau2_dersimonian_laird",
     "tau2_reml",
 ]
 
 _E = TypeVar("_E", bound=StrEnum)
 
-#: metafor's defaults for the Fisher scoring algorithm (``control=list(threshold, maxiter)``).
-REML_TOL = 1e-5
-REML_MAX_ITER = 100
+#: The fewest studies from which a prediction interval is given (t with k - 2 df).
+PI_MIN_STUDIES = 3
+PI_TOO_FEW = "a prediction interval needs at least three studies"
+PI_FIXED = "no prediction interval: the fixed-effect model assumes one true effect"
 
 
 class Method(StrEnum):
-    """How the studies are pooled."""
+    """How the studies are pooled: fixed effect, or random effects with an estimator of
+    ``tau2`` (see :mod:`whatworks_analytics.meta.estimators`)."""
 
     FE = "FE"
     DL = "DL"
     REML = "REML"
+    ML = "ML"
+    PM = "PM"
+    HS = "HS"
+    SJ = "SJ"
+    EB = "EB"
+    HE = "HE"
 
     @property
     def label(self) -> str:
@@ -88,21 +131,39 @@ _METHOD_LABELS = {
     Method.FE: "fixed effect (inverse variance)",
     Method.DL: "random effects (DerSimonian-Laird)",
     Method.REML: "random effects (REML)",
+    Method.ML: "random effects (maximum likelihood)",
+    Method.PM: "random effects (Paule-Mandel)",
+    Method.HS: "random effects (Hunter-Schmidt)",
+    Method.SJ: "random effects (Sidik-Jonkman)",
+    Method.EB: "random effects (empirical Bayes)",
+    Method.HE: "random effects (Hedges)",
 }
 
 
-class MetaConvergenceError(ArithmeticError):
-    """The REML Fisher scoring algorithm did not converge."""
+class Test(StrEnum):
+    """How the pooled estimate is tested: the normal distribution, or Knapp and Hartung's
+    adjusted variance with the t distribution on ``k - 1`` degrees of freedom."""
+
+    Z = "z"
+    KNHA = "knha"
+
+    @property
+    def label(self) -> str:
+        return "z test" if self is Test.Z else "Knapp-Hartung adjustment (t test)"
 
 
-@dataclass(frozen=True)
-class RemlFit:
-    """The REML estimate of ``tau2`` and how many iterations it took in all;
-    ``used_fallback`` says whether Fisher scoring failed and the score equation was solved."""
+#: Kept for callers of :func:`tau2_reml`: the REML fit is a :class:`Tau2Fit`.
+RemlFit = Tau2Fit
 
-    tau2: float
-    iterations: int
-    used_fallback: bool = False
+
+def prediction_interval_method(k: int) -> str:
+    """How the prediction interval of a random-effects pool of ``k`` studies is computed,
+    in words (for pages, plots and open data)."""
+    return (
+        f"t distribution with k - 2 = {k - 2} degrees of freedom "
+        "(Higgins, Thompson and Spiegelhalter, 2009): "
+        "estimate ± t * sqrt(se² + tau²)"
+    )
 
 
 @dataclass(frozen=True)
@@ -111,8 +172,13 @@ class MetaResult:
 
     All estimates are on the pooling scale (log scale for RR and OR); the ``exp_*`` fields
     give the back-transformed ratio for RR and OR and are None otherwise.  ``i2`` is a
-    percentage.  ``pi_low``/``pi_high`` (the prediction interval) are None for the
-    fixed-effect model.  ``weights`` are the studies' percentage weights, in input order.
+    percentage.  ``z`` is the test statistic: a t statistic on ``df`` degrees of freedom when
+    ``test`` is ``"knha"`` (``df`` is None for the z test).  ``pi_low``/``pi_high`` (the
+    prediction interval) are None for the fixed-effect model and for fewer than three
+    studies; ``pi_method`` then is None and ``pi_note`` says why.  ``tau2_ci_*``,
+    ``i2_ci_*`` and ``h2_ci_*`` are the Q-profile intervals when they were asked for.
+    ``weights`` are the studies' percentage weights, in input order; ``omitted`` names the
+    studies left out for missing values.
     """
 
     measure: str
@@ -141,10 +207,23 @@ class MetaResult:
     exp_pi_high: float | None
     iterations: int | None
     weights: tuple[float, ...]
+    test: str = Test.Z.value
+    df: int | None = None
+    pi_df: int | None = None
+    pi_method: str | None = None
+    pi_note: str | None = None
+    tau2_ci_low: float | None = None
+    tau2_ci_high: float | None = None
+    i2_ci_low: float | None = None
+    i2_ci_high: float | None = None
+    h2_ci_low: float | None = None
+    h2_ci_high: float | None = None
+    omitted: tuple[str, ...] = ()
 
     def to_dict(self, *, include_weights: bool = False) -> dict[str, Any]:
         """A JSON-ready dict of the results (weights only when asked for)."""
         data = asdict(self)
+        data["omitted"] = list(self.omitted)
         if include_weights:
             data["weights"] = list(self.weights)
         else:
@@ -155,9 +234,19 @@ class MetaResult:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_inputs(yi: npt.ArrayLike, vi: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Return ``yi``, ``vi`` as float arrays or raise :class:`MetaInputError` with every
-    problem: unequal lengths, ``k < 1``, missing or non-finite values, ``vi <= 0``."""
+Missing = Literal["drop", "error"]
+
+
+def _check_inputs(
+    yi: npt.ArrayLike,
+    vi: npt.ArrayLike,
+    *,
+    missing: Missing = "error",
+    labels: tuple[str, ...] | None = None,
+) -> tuple[FloatArray, FloatArray, tuple[int, ...]]:
+    """Return ``yi``, ``vi`` as float arrays and the indices left out for missing values
+    (only with ``missing="drop"``), or raise :class:`MetaInputError` with every problem:
+    unequal lengths, ``k < 1``, missing or non-finite values, ``vi <= 0``."""
     problems: list[InputProblem] = []
     arrays: dict[str, FloatArray] = {}
     for name, raw in (("yi", yi), ("vi", vi)):
@@ -179,20 +268,24 @@ def _check_inputs(yi: npt.ArrayLike, vi: npt.ArrayLike) -> tuple[FloatArray, Flo
         raise MetaInputError(
             [InputProblem(message="no studies: the input has no rows (k must be at least 1)")]
         )
+    absent = (np.isnan(y) | np.isnan(v)) if missing == "drop" else np.zeros(y.size, dtype=bool)
+    dropped = tuple(int(i) for i in np.flatnonzero(absent))
+    if len(dropped) == y.size:
+        raise MetaInputError(
+            [InputProblem(message="no studies left: every row has a missing value")]
+        )
     for name, array in (("yi", y), ("vi", v)):
-        missing = np.isnan(array)
-        infinite = np.isinf(array)
         problems += [
             InputProblem(row=int(i) + 1, column=name, message="missing value")
-            for i in np.flatnonzero(missing)
+            for i in np.flatnonzero(np.isnan(array) & ~absent)
         ]
         problems += [
             InputProblem(
                 row=int(i) + 1, column=name, message=f"must be a finite number (got {array[i]:g})"
             )
-            for i in np.flatnonzero(infinite)
+            for i in np.flatnonzero(np.isinf(array))
         ]
-    not_positive = np.isfinite(v) & (v <= 0)
+    not_positive = np.isfinite(v) & (v <= 0) & ~absent
     problems += [
         InputProblem(
             row=int(i) + 1,
@@ -204,7 +297,22 @@ def _check_inputs(yi: npt.ArrayLike, vi: npt.ArrayLike) -> tuple[FloatArray, Flo
     if problems:
         problems.sort(key=lambda problem: (problem.row or 0, problem.column != "yi"))
         raise MetaInputError(problems)
-    return y, v
+    if dropped:
+        _warn_omitted(dropped, labels)
+        y, v = y[~absent], v[~absent]
+    return y, v, dropped
+
+
+def _warn_omitted(indices: tuple[int, ...], labels: tuple[str, ...] | None) -> None:
+    names = [labels[i] if labels else f"row {i + 1}" for i in indices]
+    warnings.warn(
+        StudiesOmittedWarning(
+            f"{len(names)} {'study' if len(names) == 1 else 'studies'} with missing values "
+            f"left out: {', '.join(names)}",
+            tuple(names),
+        ),
+        stacklevel=4,
+    )
 
 
 def _check_level(level: float) -> None:
@@ -223,18 +331,8 @@ def tau2_dersimonian_laird(yi: npt.ArrayLike, vi: npt.ArrayLike) -> float:
     ``tau2 = max(0, (Q - (k - 1)) / (sum(w) - sum(w^2) / sum(w)))`` with ``w = 1/vi`` and
     Cochran's ``Q``.  Returns 0 for a single study.
     """
-    y, v = _check_inputs(yi, vi)
-    return _tau2_dl(y, v)
-
-
-def _tau2_dl(y: FloatArray, v: FloatArray) -> float:
-    if y.size == 1:
-        return 0.0
-    w = 1.0 / v
-    sw = w.sum()
-    q = _cochran_q(y, w)
-    c = sw - (w * w).sum() / sw
-    return max(0.0, float((q - (y.size - 1)) / c))
+    y, v, _ = _check_inputs(yi, vi)
+    return fit_tau2(y, v, method=Estimator.DL).tau2
 
 
 def _cochran_q(y: FloatArray, w: FloatArray) -> float:
@@ -250,7 +348,7 @@ def tau2_reml(
     max_iter: int = REML_MAX_ITER,
     step_adjust: float = 1.0,
     fallback: bool = True,
-) -> RemlFit:
+) -> Tau2Fit:
     """Restricted maximum-likelihood estimate of ``tau2`` by Fisher scoring.
 
     This mirrors the algorithm that metafor's ``rma.uni(method="REML")`` documents (manual
@@ -278,76 +376,51 @@ def tau2_reml(
 
     Returns ``tau2 = 0`` without iterating for a single study.
     """
-    y, v = _check_inputs(yi, vi)
+    y, v, _ = _check_inputs(yi, vi)
     if not (tol > 0 and max_iter >= 1 and step_adjust > 0):
         raise ValueError("tol and step_adjust must be positive and max_iter at least 1")
-    return _tau2_reml(y, v, tol=tol, max_iter=max_iter, step_adjust=step_adjust, fallback=fallback)
-
-
-def _score_terms(y: FloatArray, v: FloatArray, tau2: float) -> tuple[float, float]:
-    """``2 U(tau2) = y'PPy - tr(P)`` and ``2 I(tau2) = tr(PP)`` (see :func:`tau2_reml`)."""
-    w = 1.0 / (v + tau2)
-    sw = w.sum()
-    sw2 = (w * w).sum()
-    py = w * (y - (w * y).sum() / sw)
-    trace_p = sw - sw2 / sw
-    trace_pp = sw2 - 2.0 * (w**3).sum() / sw + (sw2 / sw) ** 2
-    return float(py @ py - trace_p), float(trace_pp)
-
-
-def _tau2_reml(
-    y: FloatArray,
-    v: FloatArray,
-    *,
-    tol: float,
-    max_iter: int,
-    step_adjust: float,
-    fallback: bool,
-) -> RemlFit:
-    if y.size == 1:
-        return RemlFit(tau2=0.0, iterations=0)
-    tau2 = max(0.0, float(np.var(y, ddof=1) - v.mean()))
-    for iteration in range(1, max_iter + 1):
-        score, information = _score_terms(y, v, tau2)
-        step = step_adjust * score / information
-        # Step halving; terminates because a small enough |step| no longer moves tau2 below 0
-        # (at worst step underflows to -0.0).
-        while tau2 + step < 0.0:
-            step /= 2.0
-        tau2 += step
-        if abs(step) < tol:
-            return RemlFit(tau2=max(0.0, tau2), iterations=iteration)
-    if fallback:
-        solved = _solve_score_equation(y, v, tol=tol)
-        if solved is not None:
-            return RemlFit(tau2=solved[0], iterations=max_iter + solved[1], used_fallback=True)
-    raise MetaConvergenceError(
-        f"REML (Fisher scoring) did not converge in {max_iter} iterations"
-        + (" and the score equation could not be solved" if fallback else "")
-        + "; try another method"
+    return fit_tau2(
+        y,
+        v,
+        method=Estimator.REML,
+        tol=tol,
+        max_iter=max_iter,
+        step_adjust=step_adjust,
+        fallback=fallback,
     )
 
 
-def _solve_score_equation(y: FloatArray, v: FloatArray, *, tol: float) -> tuple[float, int] | None:
-    """Root of the REML score on ``[0, b]`` by Brent's method, with the iterations used."""
+def q_profile_tau2(
+    y: FloatArray, v: FloatArray, x: FloatArray | None = None, *, level: float = 0.95
+) -> tuple[float, float]:
+    """The Q-profile confidence interval of ``tau2`` (Viechtbauer, 2007).
+
+    The bounds are the values of ``tau2`` at which the generalised Q statistic
+    ``y'P(tau2)y`` equals the upper and lower ``(1 - level) / 2`` quantiles of the chi-squared
+    distribution on ``k - p`` degrees of freedom, found with Brent's method.  A bound whose
+    equation has no root above 0 is 0 (metafor's ``confint()``, ``type="QP"``).  Requires
+    ``k > p``.
+    """
     from scipy.optimize import brentq
 
-    def score(tau2: float) -> float:
-        return _score_terms(y, v, tau2)[0]
+    design = np.ones((y.size, 1)) if x is None else x
+    k, p = design.shape
+    alpha = 1.0 - level
+    crit_upper = float(stats.chi2.isf(alpha / 2.0, k - p))
+    crit_lower = float(stats.chi2.ppf(alpha / 2.0, k - p))
 
-    if score(0.0) <= 0.0:
-        return 0.0, 1
-    upper = max(1.0, float(np.var(y, ddof=1)))
-    for _ in range(200):
-        if score(upper) < 0.0:
-            break
-        upper *= 2.0
-    else:
-        return None
-    root, report = brentq(score, 0.0, upper, xtol=tol * 1e-3, full_output=True, disp=False)
-    if not report.converged:
-        return None
-    return float(root), int(report.iterations)
+    def bound(target: float) -> float:
+        def excess(tau2: float) -> float:
+            return generalised_q(y, v, design, tau2) - target
+
+        if excess(0.0) < 0.0:
+            return 0.0
+        upper = max(100.0, float(np.var(y, ddof=1)) * 10.0)
+        while excess(upper) > 0.0:
+            upper *= 10.0
+        return float(brentq(excess, 0.0, upper, xtol=1e-14, rtol=8.9e-16, maxiter=500))
+
+    return bound(crit_upper), bound(crit_lower)
 
 
 # --------------------------------------------------------------------------- pooling
@@ -360,23 +433,56 @@ def meta_analyse(
     method: Method | str = Method.REML,
     measure: Measure | str = Measure.GENERIC,
     level: float = 0.95,
+    test: Test | str = Test.Z,
+    heterogeneity_ci: bool = False,
+    missing: Missing = "drop",
+    labels: tuple[str, ...] | None = None,
 ) -> MetaResult:
     """Pool effect sizes ``yi`` with sampling variances ``vi`` (see the module docstring
     for every formula).  ``measure`` only decides whether ``exp_*`` fields are filled in
     (RR and OR are pooled on the log scale).  ``level`` is the confidence level, e.g. 0.95.
+    ``test="knha"`` applies the Knapp-Hartung adjustment (random effects, two studies or
+    more).  ``heterogeneity_ci`` adds the Q-profile intervals of ``tau2``, ``I2`` and ``H2``.
+    Rows with a missing value are left out with a warning (``missing="error"`` refuses
+    them); ``labels`` name the rows in that warning.
 
     Raises :class:`MetaInputError` listing every problem with the input, and
-    :class:`MetaConvergenceError` if REML does not converge.
+    :class:`MetaConvergenceError` if an iterative estimator does not converge.
     """
     problems: list[InputProblem] = []
     chosen_method = _parse_enum(Method, method, "method", problems)
     chosen_measure = _parse_enum(Measure, measure, "measure", problems)
+    chosen_test = _parse_enum(Test, test, "test", problems, upper=False)
     if problems:
         raise MetaInputError(problems)
-    assert chosen_method is not None and chosen_measure is not None
+    assert chosen_method is not None and chosen_measure is not None and chosen_test is not None
     _check_level(level)
-    y, v = _check_inputs(yi, vi)
-    return _pool(y, v, method=chosen_method, measure=chosen_measure, level=float(level))
+    y, v, dropped = _check_inputs(yi, vi, missing=missing, labels=labels)
+    if chosen_test is Test.KNHA:
+        if not chosen_method.is_random:
+            problems.append(
+                InputProblem(
+                    message="the Knapp-Hartung adjustment is for random-effects models "
+                    "(choose a method other than FE, or test z)"
+                )
+            )
+        if y.size < 2:
+            problems.append(
+                InputProblem(message="the Knapp-Hartung adjustment needs at least two studies")
+            )
+        if problems:
+            raise MetaInputError(problems)
+    names = [labels[i] if labels else f"row {i + 1}" for i in dropped]
+    return _pool(
+        y,
+        v,
+        method=chosen_method,
+        measure=chosen_measure,
+        level=float(level),
+        test=chosen_test,
+        heterogeneity_ci=heterogeneity_ci,
+        omitted=tuple(names),
+    )
 
 
 def pool(
@@ -384,16 +490,37 @@ def pool(
     *,
     method: Method | str = Method.REML,
     level: float = 0.95,
+    test: Test | str = Test.Z,
+    heterogeneity_ci: bool = False,
 ) -> MetaResult:
-    """Pool computed :class:`EffectSizes` (see :func:`meta_analyse`)."""
-    return meta_analyse(effects.yi, effects.vi, method=method, measure=effects.measure, level=level)
+    """Pool computed :class:`EffectSizes` (see :func:`meta_analyse`).  The studies that
+    were left out when the effect sizes were computed are named in ``omitted``."""
+    result = meta_analyse(
+        effects.yi,
+        effects.vi,
+        method=method,
+        measure=effects.measure,
+        level=level,
+        test=test,
+        heterogeneity_ci=heterogeneity_ci,
+        labels=effects.study,
+    )
+    if effects.omitted:
+        result = replace(result, omitted=tuple(study.label for study in effects.omitted))
+    return result
 
 
 def _parse_enum(
-    kind: type[_E], value: _E | str, name: str, problems: list[InputProblem]
+    kind: type[_E],
+    value: _E | str,
+    name: str,
+    problems: list[InputProblem],
+    *,
+    upper: bool = True,
 ) -> _E | None:
+    text = str(value).strip()
     try:
-        return kind(str(value).strip().upper())
+        return kind(text.upper() if upper else text.lower())
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         problems.append(
@@ -403,7 +530,15 @@ def _parse_enum(
 
 
 def _pool(
-    y: FloatArray, v: FloatArray, *, method: Method, measure: Measure, level: float
+    y: FloatArray,
+    v: FloatArray,
+    *,
+    method: Method,
+    measure: Measure,
+    level: float,
+    test: Test = Test.Z,
+    heterogeneity_ci: bool = False,
+    omitted: tuple[str, ...] = (),
 ) -> MetaResult:
     k = int(y.size)
     w_fixed = 1.0 / v
@@ -411,39 +546,63 @@ def _pool(
     q_df = k - 1
     q_p = float(stats.chi2.sf(q, q_df)) if k > 1 else 1.0
 
-    iterations: int | None = None
-    if method is Method.FE or k == 1:
-        tau2 = 0.0
-    elif method is Method.DL:
-        tau2 = _tau2_dl(y, v)
-    else:
-        fit = _tau2_reml(y, v, tol=REML_TOL, max_iter=REML_MAX_ITER, step_adjust=1.0, fallback=True)
-        tau2, iterations = fit.tau2, fit.iterations
+    fit = fit_tau2(y, v, method=Estimator(method.value))
+    tau2, iterations = fit.tau2, fit.iterations
 
     w = 1.0 / (v + tau2)
     sw = float(w.sum())
     estimate = float((w * y).sum() / sw)
     se = math.sqrt(1.0 / sw)
-    z = estimate / se
-    p = float(2.0 * stats.norm.sf(abs(z)))
-    crit = float(stats.norm.ppf(0.5 + level / 2.0))
+    df: int | None = None
+    if test is Test.KNHA:
+        df = k - 1
+        rss = float((w * (y - estimate) ** 2).sum())
+        se *= math.sqrt(rss / df) if rss > np.finfo(np.float64).eps else 0.0
+        statistic = estimate / se if se > 0 else math.copysign(math.inf, estimate)
+        p = float(2.0 * stats.t.sf(abs(statistic), df))
+        crit = float(stats.t.ppf(0.5 + level / 2.0, df))
+    else:
+        statistic = estimate / se
+        p = float(2.0 * stats.norm.sf(abs(statistic)))
+        crit = float(stats.norm.ppf(0.5 + level / 2.0))
     ci_low, ci_high = estimate - crit * se, estimate + crit * se
 
+    s2 = q_df * w_fixed.sum() / (w_fixed.sum() ** 2 - (w_fixed**2).sum()) if k > 1 else 0.0
     if k == 1:
         i2, h2 = 0.0, 1.0
     elif method is Method.FE:
         i2 = 100.0 * max(0.0, (q - q_df) / q) if q > 0 else 0.0
         h2 = q / q_df
     else:
-        s2 = q_df * w_fixed.sum() / (w_fixed.sum() ** 2 - (w_fixed**2).sum())
         i2 = 100.0 * tau2 / (tau2 + s2)
         h2 = (tau2 + s2) / s2
 
     pi_low: float | None = None
     pi_high: float | None = None
-    if method.is_random:
-        half_width = crit * math.sqrt(se**2 + tau2)
+    pi_df: int | None = None
+    pi_method: str | None = None
+    pi_note: str | None = None
+    if not method.is_random:
+        pi_note = PI_FIXED
+    elif k < PI_MIN_STUDIES:
+        pi_note = PI_TOO_FEW
+    else:
+        pi_df = k - 2
+        half_width = float(stats.t.ppf(0.5 + level / 2.0, pi_df)) * math.sqrt(se**2 + tau2)
         pi_low, pi_high = estimate - half_width, estimate + half_width
+        pi_method = prediction_interval_method(k)
+
+    intervals: dict[str, float | None] = {}
+    if heterogeneity_ci and method.is_random and k > 1:
+        low, high = q_profile_tau2(y, v, level=level)
+        intervals = {
+            "tau2_ci_low": low,
+            "tau2_ci_high": high,
+            "i2_ci_low": 100.0 * low / (s2 + low),
+            "i2_ci_high": 100.0 * high / (s2 + high),
+            "h2_ci_low": low / s2 + 1.0,
+            "h2_ci_high": high / s2 + 1.0,
+        }
 
     def back(value: float | None) -> float | None:
         return math.exp(value) if measure.is_ratio and value is not None else None
@@ -456,7 +615,7 @@ def _pool(
         level=level,
         estimate=estimate,
         se=se,
-        z=z,
+        z=statistic,
         p=p,
         ci_low=ci_low,
         ci_high=ci_high,
@@ -476,4 +635,11 @@ def _pool(
         exp_pi_high=back(pi_high),
         iterations=iterations,
         weights=weights,
+        test=test.value,
+        df=df,
+        pi_df=pi_df,
+        pi_method=pi_method,
+        pi_note=pi_note,
+        omitted=omitted,
+        **intervals,
     )
