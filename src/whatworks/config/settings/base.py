@@ -199,8 +199,15 @@ LOGGING = {
 WHATWORKS_SITE_NAME = "whatworks"
 
 # Events and calls for partners.
-#: Address of the site as people reach it, for links in e-mails.
-WHATWORKS_BASE_URL = os.environ.get("WHATWORKS_BASE_URL", "http://localhost:8000").rstrip("/")
+#: Address of the site as people reach it, for links in e-mails and calendar files.  Outside
+#: production it defaults to this machine on the port being served (``whatworks serve
+#: --port`` sets WHATWORKS_SERVE_PORT; ``PORT`` otherwise), so that ``PORT=8102 make demo``
+#: links to port 8102.  Production requires it (prod.py).
+WHATWORKS_BASE_URL = (
+    os.environ.get("WHATWORKS_BASE_URL", "").strip()
+    or "http://localhost:"
+    + (os.environ.get("WHATWORKS_SERVE_PORT") or os.environ.get("PORT") or "8000").strip()
+).rstrip("/")
 #: Hours a person offered a place from the waiting list has to accept it.
 WHATWORKS_EVENTS_OFFER_HOURS = int(os.environ.get("WHATWORKS_EVENTS_OFFER_HOURS", "48"))
 #: Days after an event ends when its attendees' personal data is anonymised.
