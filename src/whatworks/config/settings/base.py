@@ -66,6 +66,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "whatworks.config.urls"
 WSGI_APPLICATION = "whatworks.config.wsgi.application"
 
+#: Every form renders with the core BoundField (hint and error ids; core/forms.py).
+FORM_RENDERER = "whatworks.core.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -79,6 +82,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "whatworks.core.context_processors.site",
             ],
+            "builtins": ["whatworks.core.templatetags.core_ui"],
         },
     },
 ]
