@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django import forms
 from django.template import Context, Template
+from django.test import Client
 
 from whatworks.core import labels
 from whatworks.core.forms import show_as_required
@@ -94,3 +96,28 @@ def test_codes_have_labels() -> None:
     assert labels.label("test.other", "plan_or_care") == "Plan or care"
     assert labels.label("test.other", "caseload-manageable") == "Caseload manageable"
     assert labels.label("test.other", "Already words") == "Already words"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "step"),
+    [
+        ("/events/registration/not-a-real-token/", "/events/"),
+        ("/news/newsletter/your-data/tampered.token/", "/news/newsletter/your-data/"),
+        ("/news/newsletter/confirm/tampered.token/", "/news/newsletter/"),
+        ("/panel/answer/tampered-token/", "/panel/me/"),
+    ],
+)
+def test_a_tampered_link_says_so_and_what_to_do(client: Client, url: str, step: str) -> None:
+    response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "This link is not valid or has expired" in page
+    assert "Page not found" not in page
+    assert f'href="{step}"' in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_page_is_still_page_not_found(client: Client) -> None:
+    page = client.get("/events/no-such-page/").content.decode()
+    assert "Page not found" in page and "not valid or has expired" not in page
