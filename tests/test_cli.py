@@ -51,6 +51,7 @@ def production_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "WHATWORKS_PSEUDONYM_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "whatworks.example.org",
+        "WHATWORKS_BASE_URL": "https://whatworks.example.org",
     }
 
 
@@ -188,6 +189,49 @@ def test_read_only_var_with_data_is_reported_and_left_intact(migrated_var: Path)
 def test_missing_secret_key_in_production(tmp_path: Path) -> None:
     result = run(["check"], tmp_path, WHATWORKS_ENV="production", ALLOWED_HOSTS="example.org")
     assert_one_line_problem(result, "SECRET_KEY is not set", "WHATWORKS_ENV=production")
+
+
+def test_production_refuses_to_start_without_a_base_url(tmp_path: Path) -> None:
+    env = {k: v for k, v in production_secrets().items() if k != "WHATWORKS_BASE_URL"}
+    result = run(["check", "--deploy"], tmp_path, **env)
+    assert_one_line_problem(result, "WHATWORKS_BASE_URL is not set", "WHATWORKS_ENV=production")
+
+
+def _base_url(tmp_path: Path, **env: str) -> str:
+    code = "from django.conf import settings; print(settings.WHATWORKS_BASE_URL)"
+    result = run(["manage", "shell", "-c", code], tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_demo_base_url_follows_the_port(tmp_path: Path) -> None:
+    # `PORT=8102 make demo` runs `whatworks demo` and `whatworks serve --port 8102`
+    assert _base_url(tmp_path, PORT="8102") == "http://localhost:8102"
+    assert _base_url(tmp_path, WHATWORKS_SERVE_PORT="8103", PORT="8102") == (
+        "http://localhost:8103"
+    )
+    assert _base_url(tmp_path, PORT="8102", WHATWORKS_BASE_URL="https://a.example/") == (
+        "https://a.example"
+    )
+
+
+def test_serve_passes_its_port_to_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from whatworks import cli
+
+    class Stop(Exception):
+        pass
+
+    def stop(**_: object) -> None:
+        raise Stop
+
+    monkeypatch.delenv("WHATWORKS_SERVE_PORT", raising=False)
+    monkeypatch.setattr(cli, "_setup", stop)
+    args = cli.build_parser().parse_args(["serve", "--port", "8102"])
+    with pytest.raises(Stop):
+        cli.cmd_serve(args)
+    assert os.environ["WHATWORKS_SERVE_PORT"] == "8102"
 
 
 def test_port_already_in_use(migrated_var: Path) -> None:

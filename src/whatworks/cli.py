@@ -143,6 +143,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """
     if args.listen_fd is not None:
         return _serve_inherited(args)
+    # Links in e-mails and .ics files follow the port served on (unless WHATWORKS_BASE_URL
+    # says otherwise; production requires it); the web processes inherit this.
+    os.environ["WHATWORKS_SERVE_PORT"] = str(args.port)
     _setup()
     _check_database()
     pending = _run_guarded(_pending_migrations)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
 from whatworks.events import selectors, services
 from whatworks.events.models import Registration
@@ -158,7 +159,7 @@ def test_signed_link_shows_position_and_cancels(client) -> None:  # type: ignore
     token = registration_token(waiting.key)
     page = client.get(reverse("events:registration", args=[token])).content.decode()
     assert "number <strong>1</strong> on the waiting list" in page
-    client.post(reverse("events:cancel", args=[token]))
+    post_confirmed(client, reverse("events:cancel", args=[token]))
     waiting.refresh_from_db()
     assert waiting.status == Status.CANCELLED
 

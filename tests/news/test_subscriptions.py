@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.confirm import post_confirmed
 from tests.news import factories as f
 from whatworks.core.models import AuditEntry
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
@@ -148,7 +149,7 @@ def test_export_and_erase(client, django_capture_on_commit_callbacks) -> None:  
     assert data["consents"][0]["text_sha256"] == hashlib.sha256(CONSENT_TEXT.encode()).hexdigest()
 
     assert client.get(manage + "erase/").status_code == 405
-    response = client.post(manage + "erase/")
+    response = post_confirmed(client, manage + "erase/")
     assert response.status_code == 302
     assert not Subscriber.objects.filter(pk=subscriber.pk).exists()
     assert not ConsentRecord.objects.exists()

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.confirm import post_confirmed
 from tests.panel.factories import PROFILE, make_invitation, make_member, make_poll
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -191,7 +192,7 @@ def test_leave_page_runs_each_level(client, level: str) -> None:  # type: ignore
     assert member.user is not None
     client.force_login(member.user)
     assert client.post(reverse("panel:leave"), {"level": level}).status_code == 200  # needs confirm
-    response = client.post(reverse("panel:leave"), {"level": level, "confirm": "on"})
+    response = post_confirmed(client, reverse("panel:leave"), {"level": level, "confirm": "on"})
     assert response.status_code == 302
     exists = PanelMember.objects.filter(pk=member.pk).exists()
     assert exists is (level == "leave")

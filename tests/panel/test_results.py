@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.confirm import post_confirmed
 from tests.panel.factories import invite_all, make_invitation, make_member, make_poll, researcher
 from whatworks.panel import analytics
 from whatworks.panel.models import Invitation, PanelMember, Question
@@ -233,8 +234,10 @@ def test_researcher_builds_and_opens_a_poll(client) -> None:  # type: ignore[no-
         == 302
     )
     make_member()
-    invite = client.post(
-        reverse("panel:invite", kwargs={"slug": "supervision"}), {"mode": "all", "cap_days": 0}
+    invite = post_confirmed(
+        client,
+        reverse("panel:invite", kwargs={"slug": "supervision"}),
+        {"mode": "all", "cap_days": 0},
     )
     assert invite.status_code == 302
     assert PanelMember.objects.get().invitations.count() == 1

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.calls.models import Application, Call, Criterion, Question
+from whatworks.core.forms import show_as_required
 
 
 def field_name(question: Question) -> str:
@@ -16,13 +17,11 @@ def field_name(question: Question) -> str:
 
 
 def _style(form: forms.Form) -> None:
-    for name, field in form.fields.items():
+    for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.FileInput):
             continue
         widget.attrs.setdefault("class", "input")
-        if field.help_text:
-            widget.attrs["aria-describedby"] = f"id_{name}-hint"
 
 
 class ApplicationForm(forms.Form):
@@ -50,6 +49,7 @@ class ApplicationForm(forms.Form):
             field.label = question.label + ("" if question.required else " (optional)")
             field.help_text = question.hint
             field.required = False
+            show_as_required(field, question.required)
             self.fields[field_name(question)] = field
         _style(self)
 

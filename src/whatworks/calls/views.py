@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from whatworks.calls import selectors, services
 from whatworks.calls.forms import ApplicationForm, DecisionForm, ReviewForm, field_name
 from whatworks.calls.models import Application
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
@@ -197,6 +198,33 @@ def review(request: HttpRequest, application_id: int) -> HttpResponse:
     return redirect(found.get_absolute_url())
 
 
+_DECISION_WORDS = {
+    Application.Status.SHORTLISTED: ("Shortlist", "shortlisted"),
+    Application.Status.ACCEPTED: ("Accept", "accepted"),
+    Application.Status.DECLINED: ("Decline", "declined"),
+}
+
+
+def _decision_confirmation(application: Application, status: str) -> Confirmation:
+    verb, done = _DECISION_WORDS[Application.Status(status)]
+    who = application.organisation.name
+    consequences = [
+        f"This e-mails 1 person, {application.applicant.email}, at once to say that the "
+        f"application from {who} is {done}."
+    ]
+    if status == Application.Status.ACCEPTED and application.call.project_ref:
+        consequences.append(
+            f"{who} becomes a partner site of research project {application.call.project_ref}."
+        )
+    return Confirmation(
+        title=f"{verb} the application from {who}?",
+        consequences=consequences,
+        button=f"{verb} and e-mail the applicant",
+        cancel_url=application.get_absolute_url(),
+        warning=status != Application.Status.SHORTLISTED,
+    )
+
+
 @require_POST
 @login_required
 def decide(request: HttpRequest, application_id: int) -> HttpResponse:
@@ -206,6 +234,9 @@ def decide(request: HttpRequest, application_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a decision.")
         return redirect(found.get_absolute_url())
+    page = confirmation_page(request, _decision_confirmation(found, form.cleaned_data["status"]))
+    if page is not None:
+        return page
     try:
         services.application_decide(
             actor=user, application=found, status=form.cleaned_data["status"]

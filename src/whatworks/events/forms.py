@@ -39,11 +39,9 @@ class RegistrationForm(forms.Form):
             elif question.kind == Question.Kind.DIETARY:
                 field.help_text = _("For example vegetarian, halal, or a food allergy.")
             self.fields[question_field_name(question)] = field
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             css = "input" if not isinstance(field.widget, forms.Select) else "select"
             field.widget.attrs.setdefault("class", css)
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 

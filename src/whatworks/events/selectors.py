@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from whatworks.core.errors import LinkInvalidError
 from whatworks.core.models import User
 from whatworks.events.models import Event, Registration
 from whatworks.events.tokens import registration_key
@@ -52,7 +53,14 @@ def registration_get_by_token(*, token: str) -> Registration:
         Registration.objects.select_related("event").filter(key=key).first() if key else None
     )
     if registration is None or registration.anonymised_at is not None:
-        raise Http404("No such registration.")
+        raise LinkInvalidError(
+            advice=(
+                "The link to your registration may have been cut short, or the event was "
+                "long enough ago that we have deleted the registrations. If you still need "
+                "to change a registration, reply to the e-mail that confirmed it."
+            ),
+            steps=(("events:index", "See the events you can register for"),),
+        )
     return registration
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.csvutils import write_csv
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
@@ -131,6 +132,29 @@ def registration(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
+    if found.status in Registration.HOLDING:
+        waiting = found.event.registrations.filter(status=Registration.Status.WAITING).count()
+        given = (
+            f"Your place goes to the first of the {waiting:,} people on the waiting list."
+            if waiting
+            else "Your place becomes free for someone else to book."
+        )
+    else:
+        given = "You leave the waiting list and will not be offered a place."
+    page = confirmation_page(
+        request,
+        None
+        if found.status not in Registration.ACTIVE  # already cancelled: the service says so
+        else Confirmation(
+            title=f"Cancel your registration for {found.event.title}?",
+            consequences=[given, "We will e-mail you to confirm the cancellation."],
+            button="Cancel my registration",
+            cancel_url=reverse("events:registration", kwargs={"token": token}),
+            cancel_text="No, keep my registration",
+        ),
+    )
+    if page is not None:
+        return page
     try:
         services.registration_cancel(actor=_user(request), registration=found)
     except services.EventError as exc:

@@ -38,10 +38,6 @@ class StatementForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["text"].widget.attrs["aria-describedby"] = "id_text-hint"
-
 
 class VerifyForm(forms.Form):
     email = forms.EmailField(
@@ -227,9 +223,6 @@ class ConversationForm(forms.Form):
                 fixed += ["question", "allow_anonymous"]
             for name in fixed:
                 self.fields[name].disabled = True
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data.get("slug", "")

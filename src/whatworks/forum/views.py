@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.throttle import (
@@ -401,6 +402,28 @@ def moderate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_permission("forum.change_conversation")
 def close(request: HttpRequest, slug: str) -> HttpResponse:
     conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Close “%(question)s”?") % {"question": conv.question},
+            consequences=[
+                _(
+                    "This closes the conversation for good: its %(p)s participants can no "
+                    "longer vote or add statements, and its %(s)s statements and %(v)s votes "
+                    "become final."
+                )
+                % {
+                    "p": f"{conv.participants.count():,}",
+                    "s": f"{conv.statements.count():,}",
+                    "v": f"{conv.votes.count():,}",
+                }
+            ],
+            button=_("Close the conversation"),
+            cancel_url=reverse("forum:dashboard", kwargs={"slug": conv.slug}),
+        ),
+    )
+    if page is not None:
+        return page
     try:
         services.conversation_close(actor=_user(request), conversation=conv)
     except services.ForumError as exc:

@@ -7,7 +7,8 @@ cannot be used as another, and erasing the subscriber makes every link to them d
 from __future__ import annotations
 
 from django.core import signing
-from django.http import Http404
+
+from whatworks.core.errors import LinkInvalidError
 
 CONFIRM_SALT = "whatworks.news.confirm"
 UNSUBSCRIBE_SALT = "whatworks.news.unsubscribe"
@@ -18,8 +19,18 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 MANAGE_MAX_AGE = 60 * 24 * 3600
 
 
-class BadTokenError(Http404):
+class BadTokenError(LinkInvalidError):
     """The link was tampered with, has expired, or names nobody."""
+
+    advice = (
+        "Newsletter links stop working after a while: a link to confirm a subscription "
+        "after 7 days, a link to your data after 60 days. Links for an address that has "
+        "been erased stop at once."
+    )
+    steps = (
+        ("news:subscribe", "Subscribe again (we send a new confirmation link)"),
+        ("news:manage_request", "Ask for a new link to see or erase your data"),
+    )
 
 
 def make_token(key: str, *, salt: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from whatworks.core.errors import LinkInvalidError
 from whatworks.core.models import User
 from whatworks.panel.models import Invitation, PanelMember, Poll, Response, Scale, Study
 from whatworks.panel.services.members import token_hash
@@ -38,7 +39,17 @@ def invitation_get_by_token(*, token: str) -> Invitation:
         .first()
     )
     if invitation is None or not token:
-        raise Http404("No such invitation.")
+        raise LinkInvalidError(
+            advice=(
+                "The link in your invitation may have been cut short, or the invitation was "
+                "removed after its poll closed. Members can see the polls open to them on "
+                "their panel page."
+            ),
+            steps=(
+                ("panel:me", "Go to your panel page (sign in first)"),
+                ("panel:index", "About the panel"),
+            ),
+        )
     return invitation
 
 

@@ -66,6 +66,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "whatworks.config.urls"
 WSGI_APPLICATION = "whatworks.config.wsgi.application"
 
+#: Every form renders with the core BoundField (hint and error ids; core/forms.py).
+FORM_RENDERER = "whatworks.core.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -79,6 +82,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "whatworks.core.context_processors.site",
             ],
+            "builtins": ["whatworks.core.templatetags.core_ui"],
         },
     },
 ]
@@ -207,8 +211,15 @@ WHATWORKS_TRUSTED_PROXY_COUNT = int(os.environ.get("WHATWORKS_TRUSTED_PROXY_COUN
 WHATWORKS_THROTTLE_RATES = env.throttle_rates()
 
 # Events and calls for partners.
-#: Address of the site as people reach it, for links in e-mails.
-WHATWORKS_BASE_URL = os.environ.get("WHATWORKS_BASE_URL", "http://localhost:8000").rstrip("/")
+#: Address of the site as people reach it, for links in e-mails and calendar files.  Outside
+#: production it defaults to this machine on the port being served (``whatworks serve
+#: --port`` sets WHATWORKS_SERVE_PORT; ``PORT`` otherwise), so that ``PORT=8102 make demo``
+#: links to port 8102.  Production requires it (prod.py).
+WHATWORKS_BASE_URL = (
+    os.environ.get("WHATWORKS_BASE_URL", "").strip()
+    or "http://localhost:"
+    + (os.environ.get("WHATWORKS_SERVE_PORT") or os.environ.get("PORT") or "8000").strip()
+).rstrip("/")
 #: Hours a person offered a place from the waiting list has to accept it.
 WHATWORKS_EVENTS_OFFER_HOURS = int(os.environ.get("WHATWORKS_EVENTS_OFFER_HOURS", "48"))
 #: Days after an event ends when its attendees' personal data is anonymised.

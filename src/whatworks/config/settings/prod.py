@@ -17,6 +17,12 @@ if not ALLOWED_HOSTS:
         "ALLOWED_HOSTS is empty and WHATWORKS_ENV=production requires it: "
         "set ALLOWED_HOSTS to the site's host names, comma-separated."
     )
+if not os.environ.get("WHATWORKS_BASE_URL", "").strip():
+    raise env.ConfigError(
+        "WHATWORKS_BASE_URL is not set and WHATWORKS_ENV=production requires it: set it to the "
+        "address people reach the site at, e.g. https://whatworks.example.org (links in "
+        "e-mails and calendar files use it)."
+    )
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() != "false"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.urls import NoReverseMatch, reverse
+
+from whatworks.core.errors import LinkInvalidError
 
 
 def _render(template: str, status: int, request: HttpRequest) -> HttpResponse:
@@ -20,6 +23,17 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, LinkInvalidError):
+        steps = []
+        for name, text in exception.steps:
+            try:
+                steps.append((reverse(name), text))
+            except NoReverseMatch:
+                continue
+        body = loader.get_template("core/errors/link_invalid.html").render(
+            {"advice": exception.advice, "steps": steps}, request
+        )
+        return HttpResponse(body, status=404)
     return _render("core/errors/404.html", 404, request)
 
 

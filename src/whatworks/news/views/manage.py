@@ -7,15 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.news import selectors, services
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import ImageForm, IssueForm, PostForm
 from whatworks.news.markdown import render_markdown
-from whatworks.news.models import Issue, Post
+from whatworks.news.models import Issue, Post, Subscriber
 from whatworks.news.sending import render_issue
 
 
@@ -167,6 +169,22 @@ def issue_preview(request: HttpRequest, issue_id: int) -> HttpResponse:
 @require_POST
 def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
+    recipients = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).count()
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Send “%(title)s”?") % {"title": issue.title},
+            consequences=[
+                _("This will e-mail %(n)s subscribers, in batches, starting now.")
+                % {"n": f"{recipients:,}"},
+                _("The issue then appears in the public archive."),
+            ],
+            button=_("E-mail %(n)s subscribers") % {"n": f"{recipients:,}"},
+            cancel_url=reverse("news:issue_edit", kwargs={"issue_id": issue.pk}),
+        ),
+    )
+    if page is not None:
+        return page
     try:
         services.issue_send(actor=request.user, issue=issue)  # type: ignore[arg-type]
     except NewsError as exc:

@@ -12,10 +12,12 @@ import json
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.news import selectors, services
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from whatworks.news.errors import NewsError
@@ -139,6 +141,27 @@ def manage_export(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def manage_erase(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Erase your newsletter data?"),
+            consequences=[
+                _(
+                    "This erases your e-mail address, your %(c)s consent records and the "
+                    "record of the %(d)s newsletters sent to you. You will get no more "
+                    "newsletters."
+                )
+                % {
+                    "c": f"{subscriber.consents.count():,}",
+                    "d": f"{subscriber.deliveries.count():,}",
+                },
+            ],
+            button=_("Yes, erase my data"),
+            cancel_url=reverse("news:manage", kwargs={"token": token}),
+        ),
+    )
+    if page is not None:
+        return page
     services.subscriber_erase(actor=None, subscriber=subscriber)
     messages.success(request, _("We have erased your e-mail address and everything about it."))
     return redirect("news:subscribe")

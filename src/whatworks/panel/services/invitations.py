@@ -67,19 +67,12 @@ def stratified_sample(
     return chosen
 
 
-@transaction.atomic
-def invitations_send(
-    *,
-    actor: User | None,
-    poll: Poll,
-    selection: InviteSelection,
-    cap_days: int = CONTACT_CAP_DAYS,
-    now: datetime | None = None,
-) -> int:
-    """Invite members to an open poll; return how many were invited (e-mails on commit)."""
+def _eligible(
+    *, poll: Poll, selection: InviteSelection, cap_days: int, now: datetime
+) -> list[PanelMember]:
+    """The members this selection may invite (before sampling); refuses what cannot be."""
     if not poll.is_open:
         raise PanelError(_("Open the poll before inviting members."))
-    now = now or timezone.now()
     members = PanelMember.objects.filter(status=PanelMember.Status.ACTIVE).exclude(email="")
     members = members.exclude(invitations__poll=poll)
     if cap_days:
@@ -96,10 +89,48 @@ def invitations_send(
             members = members.filter(region__in=selection.regions)
         if selection.roles:
             members = members.filter(role__in=selection.roles)
-    chosen = list(members.order_by("pk"))
+    eligible = list(members.order_by("pk"))
     if selection.mode == "sample":
         if selection.sample_size < 1:
             raise PanelError(_("Give the size of the sample."))
+        if selection.sample_size > len(eligible):
+            raise PanelError(
+                _(
+                    "The sample of %(asked)s is larger than the %(n)s members who can be "
+                    "invited: give a sample size of at most %(n)s, or invite them all."
+                )
+                % {"asked": f"{selection.sample_size:,}", "n": f"{len(eligible):,}"}
+            )
+    return eligible
+
+
+def invitations_count(
+    *,
+    poll: Poll,
+    selection: InviteSelection,
+    cap_days: int = CONTACT_CAP_DAYS,
+    now: datetime | None = None,
+) -> int:
+    """How many members :func:`invitations_send` would e-mail (for its confirmation)."""
+    eligible = _eligible(
+        poll=poll, selection=selection, cap_days=cap_days, now=now or timezone.now()
+    )
+    return selection.sample_size if selection.mode == "sample" else len(eligible)
+
+
+@transaction.atomic
+def invitations_send(
+    *,
+    actor: User | None,
+    poll: Poll,
+    selection: InviteSelection,
+    cap_days: int = CONTACT_CAP_DAYS,
+    now: datetime | None = None,
+) -> int:
+    """Invite members to an open poll; return how many were invited (e-mails on commit)."""
+    now = now or timezone.now()
+    chosen = _eligible(poll=poll, selection=selection, cap_days=cap_days, now=now)
+    if selection.mode == "sample":
         chosen = stratified_sample(chosen, selection.sample_size, rng=random.Random(selection.seed))
     messages = []
     invitations = []

@@ -7,10 +7,12 @@ import json
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.models import User
 from whatworks.panel import registry_handover, results, selectors, services, study_results
 from whatworks.panel.errors import PanelError
@@ -23,7 +25,7 @@ from whatworks.panel.forms import (
     StudyExportForm,
     StudyLinkForm,
 )
-from whatworks.panel.models import Poll, Study
+from whatworks.panel.models import Poll, Response, Study
 
 PERM = "panel.change_poll"
 
@@ -120,7 +122,11 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
 @require_permission(PERM)
 def poll_status(request: HttpRequest, slug: str) -> HttpResponse:
     poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
-    change = services.poll_open if request.POST.get("action") == "open" else services.poll_close
+    opening = request.POST.get("action") == "open"
+    change = services.poll_open if opening else services.poll_close
+    page = confirmation_page(request, None if opening else _close_confirmation(poll))
+    if page is not None:
+        return page
     try:
         change(actor=request.user, poll=poll)  # type: ignore[arg-type]
     except PanelError as error:
@@ -135,16 +141,23 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        selection = services.InviteSelection(
+            mode=data["mode"],
+            regions=data["regions"],
+            roles=data["roles"],
+            sample_size=data["sample_size"] or 0,
+        )
         try:
+            planned = services.invitations_count(
+                poll=poll, selection=selection, cap_days=data["cap_days"]
+            )
+            page = confirmation_page(request, _invite_confirmation(poll, planned))
+            if page is not None:
+                return page
             count = services.invitations_send(
                 actor=request.user,  # type: ignore[arg-type]
                 poll=poll,
-                selection=services.InviteSelection(
-                    mode=data["mode"],
-                    regions=data["regions"],
-                    roles=data["roles"],
-                    sample_size=data["sample_size"] or 0,
-                ),
+                selection=selection,
                 cap_days=data["cap_days"],
             )
         except PanelError as error:
@@ -153,6 +166,45 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("%(n)d members invited.") % {"n": count})
             return redirect("panel:poll_detail", slug=poll.slug)
     return _poll_page(request, slug, invite_form=form, status=400)
+
+
+def _close_confirmation(poll: Poll) -> Confirmation:
+    answered = poll.responses.filter(status=Response.Status.COMPLETE).count()
+    invited = poll.invitations.count()
+    return Confirmation(
+        title=_("Close “%(title)s” and publish its results?") % {"title": poll.title},
+        consequences=[
+            _("This stops answers at once and publishes the results of %(n)s responses")
+            % {"n": f"{answered:,}"}
+            + (_(" from %(m)s members invited.") % {"m": f"{invited:,}"} if invited else "."),
+            _("Anyone can then see them on the results page."),
+        ],
+        button=_("Close the poll and publish the results"),
+        cancel_url=reverse("panel:poll_detail", kwargs={"slug": poll.slug}),
+    )
+
+
+def _invite_confirmation(poll: Poll, count: int) -> Confirmation:
+    return Confirmation(
+        title=_("Send invitations to “%(title)s”?") % {"title": poll.title},
+        consequences=[
+            _("This will e-mail %(n)s members at once, each with their own link.")
+            % {"n": f"{count:,}"},
+            *(
+                [
+                    _(
+                        "Reminders follow every %(d)s days, up to %(r)s times, to those who do not "
+                        "answer."
+                    )
+                    % {"d": poll.reminder_days, "r": poll.max_reminders}
+                ]
+                if poll.max_reminders
+                else []
+            ),
+        ],
+        button=_("E-mail %(n)s members") % {"n": f"{count:,}"},
+        cancel_url=reverse("panel:poll_detail", kwargs={"slug": poll.slug}),
+    )
 
 
 @require_http_methods(["GET", "POST"])

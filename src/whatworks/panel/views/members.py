@@ -10,14 +10,34 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.models import User
 from whatworks.panel import consent, selectors, services
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import JoinForm, LeaveForm, ProfileForm, RecontactForm
-from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord
+from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord, PanelMember
+
+
+def _leave_confirmation(member: PanelMember, level: str) -> Confirmation:
+    answers = member.responses.count()
+    consequence = {
+        "leave": _("You will get no more invitations. Your %(n)s responses stay in the results."),
+        "anonymise": _(
+            "This deletes your name, e-mail address and profile. Your %(n)s responses stay in "
+            "the results with nothing that links them to you."
+        ),
+        "erase": _("This deletes your name, e-mail address, profile and all %(n)s responses."),
+    }[level]
+    return Confirmation(
+        title=_("Leave the panel?") if level == "leave" else _("Erase your data?"),
+        consequences=[consequence % {"n": f"{answers:,}"}],
+        button=_("Yes, leave the panel") if level == "leave" else _("Yes, erase my data"),
+        cancel_url=reverse("panel:me"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,6 +174,9 @@ def leave(request: HttpRequest) -> HttpResponse:
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         level = form.cleaned_data["level"]
+        page = confirmation_page(request, _leave_confirmation(member, level))
+        if page is not None:
+            return page
         erase = {
             "leave": services.member_leave,
             "anonymise": services.member_anonymise,

@@ -1,0 +1,39 @@
+"""The form rendering every part shares: hint and error ids that the inputs point at.
+
+``FORM_RENDERER`` names :class:`FormRenderer`, so every form on the site uses
+:class:`BoundField`.  Its ``aria-describedby`` names ``<id>-hint`` and ``<id>-error``, the
+ids that ``core/includes/field.html`` gives the hint and the error message, so a screen
+reader announces both when the input takes focus.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
+
+class BoundField(forms.BoundField):
+    @property
+    def aria_describedby(self) -> str | None:
+        if self.field.widget.attrs.get("aria-describedby"):
+            return None  # set by the form itself: kept as it is
+        ids = []
+        if self.auto_id and not self.is_hidden:
+            if self.help_text:
+                ids.append(f"{self.auto_id}-hint")
+            if self.errors:
+                ids.append(f"{self.auto_id}-error")
+        return " ".join(ids)
+
+
+class FormRenderer(DjangoTemplates):
+    bound_field_class = BoundField
+
+
+def show_as_required(field: forms.Field, required: bool) -> None:
+    """Mark ``field`` required or optional on the page whatever ``field.required`` says.
+
+    For forms that accept a partial draft (every field optional) but ask for some answers
+    before the draft is submitted.
+    """
+    field.show_required = required  # type: ignore[attr-defined]

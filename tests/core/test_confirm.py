@@ -1,0 +1,217 @@
+"""Every irreversible action listed in ``CONFIRMED_ACTIONS`` works only through its
+confirmation page, and that page names the consequence in numbers.
+
+A new entry in the list needs a case here: ``test_every_listed_action_has_a_case`` fails
+until it has one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import resolve, reverse
+
+from tests.calls import factories as calls_factories
+from tests.confirm import post_confirmed
+from tests.events import factories as events_factories
+from tests.factories import user_with_role
+from tests.forum import factories as forum_factories
+from tests.news import factories as news_factories
+from tests.panel import factories as panel_factories
+from whatworks.core.confirm import CONFIRM_FIELD, CONFIRMED_ACTIONS
+from whatworks.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Case:
+    url: str
+    data: dict[str, object]
+    done: Callable[[], bool]
+    numbers: tuple[str, ...]  # what the confirmation page must say
+    user: object = None
+
+
+def poll_close() -> Case:
+    poll = panel_factories.make_poll()
+    for _ in range(3):
+        panel_factories.make_member()
+    panel_factories.invite_all(poll)
+    return Case(
+        url=reverse("panel:poll_status", kwargs={"slug": poll.slug}),
+        data={"action": "close"},
+        done=lambda: type(poll).objects.get(pk=poll.pk).status == "closed",
+        numbers=("0 responses", "3 members invited", "publishes the results"),
+        user=user_with_role(Role.RESEARCHER),
+    )
+
+
+def invite() -> Case:
+    poll = panel_factories.make_poll()
+    for _ in range(4):
+        panel_factories.make_member()
+    return Case(
+        url=reverse("panel:invite", kwargs={"slug": poll.slug}),
+        data={"mode": "sample", "sample_size": "3", "cap_days": "0"},
+        done=lambda: poll.invitations.count() == 3,
+        numbers=("This will e-mail 3 members",),
+        user=user_with_role(Role.RESEARCHER),
+    )
+
+
+def leave() -> Case:
+    member = panel_factories.make_member()
+    model = type(member)
+    return Case(
+        url=reverse("panel:leave"),
+        data={"level": "erase", "confirm": "on"},
+        done=lambda: not model.objects.filter(pk=member.pk).exists(),
+        numbers=("all 0 responses",),
+        user=member.user,
+    )
+
+
+def forum_close() -> Case:
+    conversation = forum_factories.make_conversation()
+    model = type(conversation)
+    return Case(
+        url=reverse("forum:close", kwargs={"slug": conversation.slug}),
+        data={},
+        done=lambda: not model.objects.get(pk=conversation.pk).is_open(),
+        numbers=("its 0 participants", f"{conversation.statements.count()} statements"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def decide() -> Case:
+    application = calls_factories.submitted_application()
+    model = type(application)
+    return Case(
+        url=reverse("calls:decide", kwargs={"application_id": application.pk}),
+        data={"status": "declined"},
+        done=lambda: model.objects.get(pk=application.pk).status == "declined",
+        numbers=(f"e-mails 1 person, {application.applicant.email}", "is declined"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def issue_send() -> Case:
+    for _ in range(2):
+        news_factories.subscriber()
+    news_factories.subscriber(confirmed=False)
+    issue = news_factories.draft_issue()
+    model = type(issue)
+    return Case(
+        url=reverse("news:issue_send", kwargs={"issue_id": issue.pk}),
+        data={},
+        done=lambda: model.objects.get(pk=issue.pk).status != "draft",
+        numbers=("This will e-mail 2 subscribers",),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def manage_erase() -> Case:
+    sub = news_factories.subscriber()
+    model = type(sub)
+    token = news_factories.manage_token(sub)
+    return Case(
+        url=reverse("news:manage_erase", kwargs={"token": token}),
+        data={},
+        done=lambda: not model.objects.filter(pk=sub.pk).exists(),
+        numbers=("your 2 consent records",),
+    )
+
+
+def cancel() -> Case:
+    from whatworks.events.tokens import registration_token
+
+    event = events_factories.make_event(capacity=1)
+    held = events_factories.register(event, 1)
+    for n in (2, 3):
+        events_factories.register(event, n)
+    model = type(held)
+    return Case(
+        url=reverse("events:cancel", args=[registration_token(held.key)]),
+        data={},
+        done=lambda: model.objects.get(pk=held.pk).status == "cancelled",
+        numbers=("the first of the 2 people on the waiting list",),
+    )
+
+
+CASES: dict[str, Callable[[], Case]] = {
+    "panel:poll_status": poll_close,
+    "panel:invite": invite,
+    "panel:leave": leave,
+    "forum:close": forum_close,
+    "calls:decide": decide,
+    "news:issue_send": issue_send,
+    "news:manage_erase": manage_erase,
+    "events:cancel": cancel,
+}
+
+
+def test_every_listed_action_has_a_case() -> None:
+    assert set(CASES) == set(CONFIRMED_ACTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIRMED_ACTIONS))
+def test_the_action_happens_only_through_its_confirmation_page(
+    name: str, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    case = CASES[name]()
+    assert resolve(case.url).view_name == name
+    client = Client()
+    if case.user is not None:
+        client.force_login(case.user)  # type: ignore[arg-type]
+    mail.outbox.clear()
+
+    first = client.post(case.url, case.data)
+    page = first.content.decode()
+    assert first.status_code == 200 and "data-confirm-page" in page
+    assert not case.done(), "the first POST must only ask"
+    assert mail.outbox == []
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    for words in case.numbers:
+        assert words in text, f"{name}: the confirmation should say {words!r}"
+
+    forged = client.post(case.url, {**case.data, CONFIRM_FIELD: "yes"})
+    assert forged.status_code == 200 and not case.done(), "a made-up confirmation is refused"
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        confirmed = post_confirmed(client, case.url, case.data)
+    assert confirmed.status_code == 302
+    assert case.done()
+
+
+def test_a_sample_larger_than_the_panel_is_refused(client: Client) -> None:
+    poll = panel_factories.make_poll()
+    for _ in range(3):
+        panel_factories.make_member()
+    client.force_login(user_with_role(Role.RESEARCHER))
+    url = reverse("panel:invite", kwargs={"slug": poll.slug})
+    response = client.post(url, {"mode": "sample", "sample_size": "99999", "cap_days": "0"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The sample of 99,999 is larger than the 3 members who can be invited" in page
+    assert "data-confirm-page" not in page
+    assert poll.invitations.count() == 0
+
+
+def test_a_confirmation_is_for_one_address_only(client: Client) -> None:
+    first, second = (forum_factories.make_conversation() for _ in range(2))
+    client.force_login(user_with_role(Role.EDITOR))
+    url = reverse("forum:close", kwargs={"slug": first.slug})
+    page = client.post(url).content.decode()
+    token = re.search(rf'name="{CONFIRM_FIELD}" value="([^"]+)"', page)
+    assert token
+    other = reverse("forum:close", kwargs={"slug": second.slug})
+    response = client.post(other, {CONFIRM_FIELD: token.group(1)})
+    assert response.status_code == 200 and "data-confirm-page" in response.content.decode()
+    second.refresh_from_db()
+    assert second.is_open()
