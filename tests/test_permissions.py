@@ -90,6 +90,11 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "registry:protocol_register": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:project_publish": (registry_factories.project_kwargs, everyone(405)),
     "registry:project_withdraw": (registry_factories.project_kwargs, only(STAFF_ROLES, 200)),
+    # Deleting a draft: the team's (the admin is on every team); others may not know it.
+    "registry:project_delete": (
+        registry_factories.draft_kwargs,
+        {**only(ADMIN_ROLES, 200), "researcher": 404},
+    ),
     "registry:version": (registry_factories.version_kwargs, everyone(200)),
     "registry:version_json": (registry_factories.version_kwargs, everyone(200)),
     "registry:diff": (registry_factories.project_kwargs, everyone(200)),

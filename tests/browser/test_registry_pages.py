@@ -68,7 +68,11 @@ def test_a_researcher_drafts_and_registers_in_the_browser(
     visit(f"/research/{ref}/edit/")
     visit(f"/research/{ref}/protocol/draft/")
     visit(f"/research/{ref}/protocol/register/")
+    assert "The protocol as it will be registered" in page.locator("main").inner_text()
     page.get_by_role("button", name="Register").click()
+    project.refresh_from_db()
+    assert ref.startswith("DRAFT-") and project.reference.startswith("WWC-")
+    ref = project.reference  # the identifier comes with the registration
     page.wait_for_url(f"**/research/{ref}/v1/")
     assert_accessible(page)
     visit(f"/research/{ref}/")
@@ -78,6 +82,22 @@ def test_a_researcher_drafts_and_registers_in_the_browser(
     page.wait_for_load_state()
     assert "not valid JSON" in page.get_by_role("alert").inner_text()
     assert_accessible(page)
+
+
+def test_a_researcher_deletes_a_draft(visit: Any, page: Any, sign_in: Any) -> None:
+    author = UserFactory(email="dee@example.test", roles=frozenset({Role.RESEARCHER}))
+    project = draft_project(author=author)
+    sign_in("dee@example.test", PASSWORD)
+    visit(f"/research/{project.reference}/")
+    page.get_by_role("link", name="Delete this draft").click()
+    page.wait_for_load_state()
+    visit(f"/research/{project.reference}/delete/")
+    page.get_by_role("button", name="Delete the draft for good").click()
+    page.wait_for_url("**/research/workspace/")
+    assert "is deleted" in page.locator("body").inner_text()
+    registered = registered_project(author=author)
+    visit(f"/research/{registered.reference}/delete/")
+    assert "cannot be deleted" in page.locator("main").inner_text()
 
 
 def test_an_editor_sees_drafts_and_the_withdraw_form(visit: Any, page: Any, sign_in: Any) -> None:

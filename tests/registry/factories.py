@@ -158,6 +158,11 @@ def project_kwargs() -> dict[str, object]:
     return {"reference": project_with_results(amended=True).reference}
 
 
+def draft_kwargs() -> dict[str, object]:
+    """For the permission matrix: a draft never registered (hidden from all but insiders)."""
+    return {"reference": draft_project().reference}
+
+
 def version_kwargs() -> dict[str, object]:
     return {**project_kwargs(), "number": 1}
 

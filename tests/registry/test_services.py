@@ -39,24 +39,30 @@ def _actions(obj: Model) -> list[str]:
     return list(entries.order_by("id").values_list("action", flat=True))
 
 
-def test_identifiers_run_per_year() -> None:
+def test_identifiers_are_assigned_at_first_registration_and_run_per_year() -> None:
     author = researcher()
-    first = project_create(
-        actor=author, title="A", summary="s", study_type="pilot", topic="data", year=2019
-    )
-    second = project_create(
-        actor=author, title="B", summary="s", study_type="pilot", topic="data", year=2019
-    )
-    other = project_create(
-        actor=author, title="C", summary="s", study_type="pilot", topic="data", year=2020
-    )
+    first, junk, second, other = (draft_project(author=author) for _ in range(4))
+    assert not first.has_identifier and first.reference.startswith("DRAFT-")
+    assert (first.year, first.serial) == (None, None)
+    assert list(first.team.all()) == [author]
+    assert _actions(first) == ["registry.project_created", "registry.protocol_draft_saved"]
+    protocol_register(actor=author, project=first, today=date(2019, 5, 1))
+    protocol_register(actor=author, project=second, today=date(2019, 6, 1))
+    protocol_register(actor=author, project=other, today=date(2020, 1, 2))
+    # The draft never registered used no number up.
     assert (first.reference, second.reference, other.reference) == (
         "WWC-2019-0001",
         "WWC-2019-0002",
         "WWC-2020-0001",
     )
-    assert list(first.team.all()) == [author]
-    assert _actions(first) == ["registry.project_created"]
+    junk.refresh_from_db()
+    assert not junk.has_identifier
+    # An amendment keeps the identifier.
+    changed = content(sample_size="540 children.")
+    protocol_draft_save(actor=author, project=first, content=changed)
+    protocol_register(actor=author, project=first, justification="Slower recruitment.")
+    first.refresh_from_db()
+    assert first.reference == "WWC-2019-0001"
 
 
 def test_registering_freezes_the_draft_as_version_one() -> None:

@@ -78,6 +78,13 @@ def test_a_researcher_creates_drafts_registers_and_amends(client) -> None:  # ty
     assert response.status_code == 302, response.content.decode()[:4000]
     version = ProtocolVersion.objects.get()
     assert response["Location"] == version.get_absolute_url()
+    # The identifier came with the registration; the draft's handle is gone.
+    draft_handle = project.reference
+    project.refresh_from_db()
+    assert project.reference.startswith("WWC-") and draft_handle.startswith("DRAFT-")
+    assert client.get(reverse("registry:project", args=[draft_handle])).status_code == 404
+    edit = reverse("registry:protocol_edit", args=[project.reference])
+    register = reverse("registry:protocol_register", args=[project.reference])
 
     changed = content()
     changed["outcomes"][0]["time_point"] = "18 months"

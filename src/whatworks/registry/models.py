@@ -67,10 +67,17 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         )
 
 
+#: A draft's handle until its protocol is first registered: DRAFT- and 12 hex digits.
+DRAFT_PREFIX = "DRAFT-"
+
+
 class Project(models.Model):
+    #: WWC-YYYY-NNNN, assigned when the protocol is first registered (year of registration,
+    #: serial within it), so that drafts never registered use no number up.  Until then
+    #: a random ``DRAFT-`` handle that only the team sees, and year and serial are empty.
     reference = models.CharField(_("identifier"), max_length=20, unique=True, editable=False)
-    year = models.PositiveSmallIntegerField(editable=False)
-    serial = models.PositiveIntegerField(editable=False)
+    year = models.PositiveSmallIntegerField(editable=False, null=True)
+    serial = models.PositiveIntegerField(editable=False, null=True)
     title = models.CharField(_("title"), max_length=300)
     summary = models.TextField(_("summary"))
     status = models.CharField(
@@ -122,6 +129,15 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:project", kwargs={"reference": self.reference})
+
+    @property
+    def has_identifier(self) -> bool:
+        """Whether the project has its WWC identifier (its protocol was registered)."""
+        return not self.reference.startswith(DRAFT_PREFIX)
+
+    @property
+    def identifier_label(self) -> str:
+        return self.reference if self.has_identifier else str(_("Draft (no identifier yet)"))
 
     def is_embargoed(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()

@@ -4,7 +4,8 @@ from whatworks.registry.views import data, manage, public, results, team
 
 
 class ReferenceConverter:
-    regex = r"WWC-[0-9]{4}-[0-9]{4,6}"
+    # A registered project's identifier, or a never-registered draft's handle.
+    regex = r"WWC-[0-9]{4}-[0-9]{4,6}|DRAFT-[0-9a-f]{12}"
 
     def to_python(self, value: str) -> str:
         return value
@@ -30,6 +31,7 @@ urlpatterns = [
     path("<wwc:reference>/protocol/register/", manage.protocol_register, name="protocol_register"),
     path("<wwc:reference>/publish/", manage.project_publish, name="project_publish"),
     path("<wwc:reference>/withdraw/", manage.project_withdraw, name="project_withdraw"),
+    path("<wwc:reference>/delete/", manage.project_delete, name="project_delete"),
     path("<wwc:reference>/team/", team.team, name="team"),
     path("<wwc:reference>/team/remove/", team.team_remove, name="team_remove"),
     path("<wwc:reference>/v<int:number>/", public.version, name="version"),

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import calendar
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, diff_fields, user_roles
-from whatworks.registry.models import Project, ProjectStatus
-from whatworks.registry.protocol import empty_content
+from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
+from whatworks.registry.protocol import content_sha256, empty_content
 from whatworks.registry.services.common import (
     RegistryError,
     clean,
@@ -124,6 +125,23 @@ def _next_serial(year: int) -> int:
     return (current["serial__max"] or 0) + 1
 
 
+def draft_reference() -> str:
+    return f"{DRAFT_PREFIX}{secrets.token_hex(6)}"
+
+
+def project_assign_identifier(*, project: Project, today: date | None = None) -> str:
+    """Give a draft its WWC-YYYY-NNNN (for the protocol service, at first registration,
+    inside its transaction and audit entry); an identifier once given never changes."""
+    if project.has_identifier:
+        return project.reference
+    year = (today or timezone.localdate()).year
+    serial = _next_serial(year)
+    project.year, project.serial = year, serial
+    project.reference = f"WWC-{year}-{serial:04d}"
+    project.save(update_fields=["year", "serial", "reference"])
+    return project.reference
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -137,20 +155,18 @@ def project_create(
     links: Iterable[dict[str, Any]] = (),
     data_collection_ends: date | None = None,
     results_due: date | None = None,
-    year: int | None = None,
 ) -> Project:
-    """A new project with an empty protocol draft; its creator joins the team."""
+    """A new project with an empty protocol draft; its creator joins the team.
+
+    It gets its identifier when its protocol is first registered; until then a draft
+    handle (see :class:`~whatworks.registry.models.Project`)."""
     results_due = results_due or default_results_due(data_collection_ends)
     if problems := date_problems(
         data_collection_ends=data_collection_ends, results_due=results_due
     ):
         raise RegistryError(problems)
-    year = year or timezone.localdate().year
-    serial = _next_serial(year)
     project = Project(
-        reference=f"WWC-{year}-{serial:04d}",
-        year=year,
-        serial=serial,
+        reference=draft_reference(),
         title=title.strip(),
         summary=summary.strip(),
         study_type=study_type,
@@ -292,6 +308,39 @@ def project_withdraw(
         },
     )
     return project
+
+
+def deletion_problems(project: Project) -> list[str]:
+    """Why the project cannot be deleted: only a draft never registered can be."""
+    if project.versions.exists() or project.has_identifier:
+        return [
+            "A project whose protocol was registered cannot be deleted: the register keeps "
+            "it for good. Ask an editor to withdraw it instead."
+        ]
+    return []
+
+
+@transaction.atomic
+def project_delete(*, actor: User | None, project: Project) -> None:
+    """Delete a draft that was never registered (its team only); nothing public goes."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require_team(actor, project)
+    if problems := deletion_problems(project):
+        raise RegistryError(problems)
+    audit_record(
+        actor=actor,
+        action="registry.draft_deleted",
+        target=project,
+        changes={"title": project.title, "draft_sha256": content_sha256(project.draft_content)},
+    )
+    try:
+        project.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
+        raise RegistryError(
+            f"Other parts of the platform refer to this draft ({', '.join(kinds)}): "
+            "remove those links first."
+        ) from None
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
 )
+from whatworks.registry.services.projects import project_assign_identifier
 
 EMBARGO_MIN = timedelta(days=2)
 EMBARGO_MAX_YEARS = 4
@@ -100,7 +101,7 @@ def protocol_register(
     Version 1 may set an embargo (2 days to 4 years ahead); later versions are amendments
     and need a justification.
     """
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    caller, project = project, Project.objects.select_for_update().get(pk=project.pk)
     require_team(actor, project)
     require_not_withdrawn(project)
     today = today or timezone.localdate()
@@ -127,6 +128,8 @@ def protocol_register(
             )
     if problems:
         raise RegistryError(problems)
+    if latest is None:
+        project_assign_identifier(project=project, today=today)
     version = ProtocolVersion(
         project=project,
         number=latest.number + 1 if latest else 1,
@@ -144,6 +147,8 @@ def protocol_register(
         fields.append("embargo_until")
     project.updated_at = timezone.now()
     project.save(update_fields=fields)
+    # The caller's copy learns the identifier too.
+    caller.reference, caller.year, caller.serial = project.reference, project.year, project.serial
     audit_record(
         actor=actor,
         action="registry.protocol_registered"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -44,7 +45,7 @@ from whatworks.registry.selectors import (
     workspace_projects,
 )
 from whatworks.registry.services import RegistryError
-from whatworks.registry.services.projects import has_published_results
+from whatworks.registry.services.projects import deletion_problems, has_published_results
 from whatworks.registry.services.protocols import registration_problems
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
@@ -268,6 +269,29 @@ def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect(project)
     return render(
         request, "registry/withdraw.html", {"project": project, "form": form, "results": results}
+    )
+
+
+@require_permission("registry.change_project")
+def project_delete(request: HttpRequest, reference: str) -> HttpResponse:
+    """The team deletes a draft that was never registered (after confirming)."""
+    project = editable_project(request, reference)
+    problems = deletion_problems(project)
+    form = forms.Form(posted(request))
+    if request.method == "POST" and not problems:
+        try:
+            services.project_delete(actor=actor_of(request), project=project)
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The draft “%(title)s” is deleted.") % {"title": project.title}
+            )
+            return redirect("registry:workspace")
+    return render(
+        request,
+        "registry/project_delete.html",
+        {"project": project, "form": form, "problems": problems},
     )
 
 
