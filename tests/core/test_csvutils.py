@@ -40,3 +40,46 @@ def test_write_csv_makes_every_cell_safe_and_counts_rows() -> None:
 @pytest.mark.parametrize("value", ["=1+1", "+44 20", "-2", "@me", "\tx", "plain", "'quoted", ""])
 def test_csv_unsafe_reverses_csv_safe(value: str) -> None:
     assert csv_unsafe(csv_safe(value)) == value
+
+
+#: Modules that serve CSV another module wrote, and that module.
+SERVES_CSV_WRITTEN_BY = {
+    "core/views/audit.py": "core/tasks.py",
+    "evidence/views/staff.py": "evidence/transfer.py",
+}
+
+
+def test_every_csv_the_platform_writes_goes_through_csvutils() -> None:
+    """No module of the platform writes CSV but through ``core.csvutils``: no
+    ``csv.writer``/``DictWriter`` elsewhere, no data-frame ``write_csv``/``to_csv``/
+    ``sink_csv`` (polars and pandas write cells as they are), and every module that serves
+    CSV (``text/csv``) imports ``core.csvutils`` or serves what a module that does wrote.
+    Reading CSV (``csv.reader``, ``csv.DictReader``) is fine."""
+    import re
+    from pathlib import Path
+
+    import whatworks
+
+    root = Path(whatworks.__file__).parent
+    writers = re.compile(
+        r"\bcsv\.(writer|DictWriter)\b|\.(write_csv|to_csv|sink_csv)\(|\bDictWriter\("
+    )
+    uses = "whatworks.core.csvutils"
+    offenders, unsafe = [], []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative == "core/csvutils.py" or "/migrations/" in relative:
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [
+            f"{relative}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+            for m in writers.finditer(text)
+        ]
+        if "text/csv" in text and uses not in text:
+            writer = SERVES_CSV_WRITTEN_BY.get(relative)
+            if writer is None or uses not in (root / writer).read_text(encoding="utf-8"):
+                unsafe.append(relative)
+    assert offenders == [], "CSV written around core.csvutils"
+    assert unsafe == [], "modules that serve CSV not written through core.csvutils"
+    # the scan finds what it looks for (so it cannot pass by finding nothing)
+    assert writers.search("csv.writer(handle)") and writers.search("frame.write_csv(path)")

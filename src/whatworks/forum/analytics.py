@@ -8,7 +8,9 @@ by their number in the conversation (the Pol.is ``tid``), participants by their 
 
 from __future__ import annotations
 
+import csv
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from whatworks.core.csvutils import SafeCsvWriter, csv_unsafe
 from whatworks_analytics import __version__ as ANALYTICS_VERSION
 from whatworks_analytics.deliberation import (
     analyse,
@@ -162,7 +165,7 @@ def export_read(directory: str | Path) -> ImportedConversation:
         (
             int(row["tid"]),
             None if row["author"] is None else int(row["author"]),
-            str(row["body"] or ""),
+            csv_unsafe(str(row["body"] or "")),
             int(row["moderated"]),
             bool(row["is_meta"]),
             int(row["timestamp"] or 0),
@@ -173,7 +176,8 @@ def export_read(directory: str | Path) -> ImportedConversation:
         (int(row["pid"]), int(row["tid"]), int(row["vote"]), int(row["timestamp"] or 0))
         for row in export.votes.iter_rows(named=True)
     ]
-    return ImportedConversation(comments=comments, votes=votes, summary=dict(export.summary))
+    summary = {key: csv_unsafe(value) for key, value in export.summary.items()}
+    return ImportedConversation(comments=comments, votes=votes, summary=summary)
 
 
 def export_write(
@@ -227,8 +231,31 @@ def export_write(
     )
     export = PolisExport(comments=comment_frame, votes=vote_frame, summary=dict(summary))
     write_export(directory, export=export, groups=dict(groups))
-    path = Path(directory) / "comments.csv"
-    written = pl.read_csv(path, infer_schema=False)
-    written.with_columns(
-        pl.Series("is-meta", ["true" if c[4] else "false" for c in comments])
-    ).write_csv(path)
+    folder = Path(directory)
+    is_meta = ["true" if c[4] else "false" for c in comments]
+    for path in sorted(folder.glob("*.csv")):
+        rows = _read_rows(path)
+        if path.name == "comments.csv" and rows:
+            rows = [[*rows[0], "is-meta"]] + [
+                [*row, meta] for row, meta in zip(rows[1:], is_meta, strict=True)
+            ]
+        _write_safe(path, rows)
+
+
+#: A cell that is a plain integer (vote values, ids, counts, timestamps): kept a number,
+#: not quoted as text, although ``-1`` starts like a formula.
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def _write_safe(path: Path, rows: list[list[str]]) -> None:
+    """Rewrite a file the analytics package wrote, every cell through ``core.csvutils`` so
+    that participants' text cannot reach a spreadsheet as a formula."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = SafeCsvWriter(handle)
+        for row in rows:
+            writer.writerow(int(cell) if _INTEGER.fullmatch(cell) else cell for cell in row)
