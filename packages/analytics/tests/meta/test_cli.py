@@ -249,3 +249,80 @@ def test_knapp_hartung_flips_the_normand1999_conclusion(
     assert knha["p"] == pytest.approx(reference["DL"]["knha"]["pval"][0], rel=1e-9)
     assert round(z["p"], 3) == 0.041 and round(knha["p"], 3) == 0.124
     assert (knha["test"], knha["df"]) == ("knha", 8)
+
+
+def test_analysis_options_add_their_sections(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Values: tests/reference/metafor.json (hackshaw.bias, hackshaw.sensitivity), metafor's
+    # regtest(), trimfill() and leave1out() on dat.hackshaw1998.
+    reference = json.loads((REFERENCE / "metafor.json").read_text())["hackshaw"]
+    path = REFERENCE / "metafor-data" / "hackshaw1998.csv"
+    funnel = tmp_path / "funnel.svg"
+    code, out, err = run(
+        capsys,
+        str(path),
+        "--measure",
+        "GENERIC",
+        "--bias",
+        "--leave-one-out",
+        "--cumulative",
+        "--funnel",
+        str(funnel),
+    )
+    assert (code, err) == (EXIT_OK, "")
+    data = json.loads(out)
+    bias = data["publication_bias"]
+    assert bias["egger"]["p"] == pytest.approx(reference["bias"]["regtest"]["pval"], rel=1e-6)
+    assert bias["rank_correlation"]["tau"] == pytest.approx(reference["bias"]["ranktest"]["tau"])
+    assert bias["trim_and_fill"]["k0"] == reference["bias"]["trimfill"]["k0"] == 7
+    assert len(data["leave_one_out"]) == len(data["cumulative"]) == 37
+    assert data["leave_one_out"][0]["estimate"] == pytest.approx(
+        reference["sensitivity"]["leave1out"]["estimate"][0], rel=1e-6
+    )
+    assert data["tau2_ci_high"] is not None and data["pi_df"] == 35
+    svg = funnel.read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and '<title id="funnel-title">Funnel plot' in svg
+
+
+def test_subgroups_moderators_and_mantel_haenszel(capsys: pytest.CaptureFixture[str]) -> None:
+    reference = json.loads((REFERENCE / "metafor.json").read_text())
+    path = REFERENCE / "metafor-data" / "raudenbush1985.csv"
+    code, out, _ = run(
+        capsys,
+        str(path),
+        "--measure",
+        "GENERIC",
+        "--subgroup",
+        "tester",
+        "--moderator",
+        "weeks",
+        "--moderator",
+        "tester",
+    )
+    assert code == EXIT_OK
+    data = json.loads(out)
+    expected = reference["raudenbush"]
+    assert data["subgroups"]["q_between"] == pytest.approx(expected["subgroups"]["QM"], rel=1e-6)
+    names = [c["name"] for c in data["meta_regression"]["coefficients"]]
+    assert names == ["intercept", "weeks", "tester=blind"]
+    assert data["meta_regression"]["qm"] == pytest.approx(
+        expected["metareg"]["weeks_tester_reml"]["QM"], rel=1e-6
+    )
+    code, out, _ = run(capsys, BCG, "--measure", "RR", "--pooling", "mh")
+    assert code == EXIT_OK
+    mh = json.loads(out)
+    assert mh["method"] == "MH"
+    assert mh["estimate"] == pytest.approx(reference["bcg_rr"]["mh_rr"]["beta"][0], rel=1e-9)
+
+
+def test_analysis_options_report_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, BCG, "--measure", "RR", "--subgroup", "nope")
+    assert code == EXIT_INVALID_INPUT
+    assert "column nope: column not found in the file" in err
+    code, _, err = run(capsys, NORMAND, "--measure", "SMD", "--pooling", "mh")
+    assert code == EXIT_INVALID_INPUT
+    assert "need 2x2 counts" in err
+    with pytest.raises(SystemExit) as caught:
+        main(["meta", BCG, "--measure", "RR", "--pooling", "xx"])
+    assert caught.value.code == EXIT_USAGE

@@ -6,6 +6,14 @@ Columns by measure (a ``study`` label column is optional, other columns are igno
 * ``RR`` and ``OR``: ai, bi, ci, di (events and non-events, treatment then control)
 * ``SMD``: m1, sd1, n1, m2, sd2, n2
 
+Options add analyses to the JSON (each under its own key): ``--pooling mh`` or ``peto``
+(Mantel-Haenszel or Peto pooling of 2x2 counts instead of inverse variance),
+``--subgroup COLUMN`` (``subgroups``: each subgroup pooled, and the test of differences),
+``--moderator COLUMN`` (repeatable; ``meta_regression``), ``--leave-one-out``,
+``--cumulative`` (in file order), ``--bias`` (``publication_bias``: Egger's test, the rank
+correlation test, trim-and-fill) and ``--funnel FILE.svg`` (writes the funnel plot, with its
+text alternative).  Every analysis uses ``--method``, ``--test`` and ``--level``.
+
 A study with a missing value in a column it needs is left out, as metafor does, and named on
 stderr in a line starting ``warning:`` (``--missing error`` refuses the file instead).
 Invalid input prints every problem on its own line (with row number, counting data rows from
@@ -20,11 +28,14 @@ import io
 import json
 import sys
 import warnings
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
 from whatworks_analytics.meta.effect_sizes import (
+    EffectSizes,
+    InputProblem,
     Measure,
     MetaInputError,
     StudiesOmittedWarning,
@@ -72,6 +83,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=str.lower,
         choices=[member.value for member in Test],
         help="z (default) or knha: the Knapp-Hartung adjustment, t with k-1 df",
+    )
+    parser.add_argument(
+        "--pooling",
+        default="inverse-variance",
+        choices=["inverse-variance", "mh", "peto"],
+        help="inverse-variance (default), mh (Mantel-Haenszel, RR or OR) or peto (OR)",
+    )
+    parser.add_argument(
+        "--subgroup", metavar="COLUMN", help="pool each subgroup and test their differences"
+    )
+    parser.add_argument(
+        "--moderator",
+        metavar="COLUMN",
+        action="append",
+        default=[],
+        help="meta-regression on this column (repeat for several; text columns are factors)",
+    )
+    parser.add_argument(
+        "--leave-one-out", action="store_true", help="pool without each study in turn"
+    )
+    parser.add_argument(
+        "--cumulative", action="store_true", help="pool the first 1, 2, ... k studies"
+    )
+    parser.add_argument(
+        "--bias",
+        action="store_true",
+        help="Egger's test, the rank correlation test and trim-and-fill",
+    )
+    parser.add_argument(
+        "--funnel", metavar="FILE.svg", help="write the funnel plot (SVG) to this file"
     )
     parser.add_argument(
         "--missing",
@@ -132,13 +173,7 @@ def run(args: argparse.Namespace) -> int:
             effects = effect_sizes_from_frame(frame, measure=args.measure, missing=args.missing)
         for warning in caught:
             print(f"warning: {name}: {warning.message}", file=sys.stderr)
-        result = pool(
-            effects,
-            method=args.method,
-            level=args.level / 100.0,
-            test=args.test,
-            heterogeneity_ci=True,
-        )
+        output = _analyse(args, frame, effects)
     except MetaInputError as error:
         count = len(error.problems)
         noun = "problem" if count == 1 else "problems"
@@ -148,5 +183,90 @@ def run(args: argparse.Namespace) -> int:
     except MetaConvergenceError as error:
         return _fail(f"error: {name}: {error}", EXIT_INVALID_INPUT)
 
-    print(json.dumps(result.to_dict(), indent=2))
+    funnel = output.pop("_funnel_svg", None)
+    if args.funnel and isinstance(funnel, str):
+        try:
+            Path(args.funnel).write_text(funnel, encoding="utf-8")
+        except OSError as error:
+            return _fail(f"error: cannot write {args.funnel}: {error.strerror or error}", EXIT_IO)
+    print(json.dumps(output, indent=2))
     return EXIT_OK
+
+
+def _kept_column(frame: pl.DataFrame, effects: EffectSizes, column: str) -> list[str]:
+    """``column``'s cells for the studies that were kept, or :class:`MetaInputError`."""
+    names = {name.strip(): name for name in frame.columns}
+    if column not in names:
+        raise MetaInputError([InputProblem(column=column, message="column not found in the file")])
+    dropped = {study.row - 1 for study in effects.omitted}
+    cells = frame.get_column(names[column]).to_list()
+    kept = [(row, cell) for row, cell in enumerate(cells) if row not in dropped]
+    problems = [
+        InputProblem(row=row + 1, column=column, message="missing value")
+        for row, cell in kept
+        if cell is None or not str(cell).strip()
+    ]
+    if problems:
+        raise MetaInputError(problems)
+    return [str(cell).strip() for _, cell in kept]
+
+
+def _moderator(cells: list[str]) -> list[float] | list[str]:
+    try:
+        return [float(cell) for cell in cells]
+    except ValueError:
+        return cells
+
+
+def _analyse(args: argparse.Namespace, frame: pl.DataFrame, effects: EffectSizes) -> dict[str, Any]:
+    from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
+    from whatworks_analytics.meta.binary import mantel_haenszel, peto
+    from whatworks_analytics.meta.regression import meta_regression, subgroup_analysis
+    from whatworks_analytics.meta.sensitivity import cumulative, leave_one_out
+
+    level = args.level / 100.0
+    options = {"method": args.method, "test": args.test, "level": level}
+    if args.pooling == "mh":
+        result = mantel_haenszel(effects, level=level)
+    elif args.pooling == "peto":
+        result = peto(effects, level=level)
+    else:
+        result = pool(effects, heterogeneity_ci=True, **options)
+    output: dict[str, Any] = result.to_dict()
+    if args.subgroup:
+        groups = _kept_column(frame, effects, args.subgroup)
+        output["subgroups"] = subgroup_analysis(effects, groups, **options).to_dict()
+    if args.moderator:
+        moderators = {
+            column: _moderator(_kept_column(frame, effects, column)) for column in args.moderator
+        }
+        output["meta_regression"] = meta_regression(effects, moderators, **options).to_dict()
+    if args.leave_one_out:
+        output["leave_one_out"] = [row.to_dict() for row in leave_one_out(effects, **options)]
+    if args.cumulative:
+        output["cumulative"] = [row.to_dict() for row in cumulative(effects, **options)]
+    if args.bias or args.funnel:
+        pooled = result if args.pooling == "inverse-variance" else pool(effects, **options)
+        egger = egger_test(effects, method=args.method, test=args.test, level=level)
+        rank = rank_correlation_test(effects)
+        filled = trim_and_fill(effects, method=args.method, level=level)
+        output["publication_bias"] = {
+            "egger": asdict(egger),
+            "rank_correlation": asdict(rank),
+            "trim_and_fill": {
+                "k0": filled.k0,
+                "se_k0": filled.se_k0,
+                "side": filled.side,
+                "estimator": filled.estimator,
+                "filled_yi": list(filled.filled_yi),
+                "filled_vi": list(filled.filled_vi),
+                "result": filled.result.to_dict(),
+            },
+        }
+        if args.funnel:
+            from whatworks_analytics.meta.funnel import funnel_svg
+
+            output["_funnel_svg"] = funnel_svg(
+                effects, pooled, egger=egger, rank=rank, filled=filled, id_prefix="funnel"
+            )
+    return output
