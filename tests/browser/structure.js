@@ -35,7 +35,9 @@
     }
   }
   const walker = document.createTreeWalker(document.querySelector("main") || document.body, NodeFilter.SHOW_TEXT);
-  const skip = "CODE, PRE, KBD, SAMP, TEXTAREA, SCRIPT, STYLE, TITLE, DESC, .visually-hidden, [aria-hidden='true']";
+  // Error messages and hints may quote what is to be uploaded or typed (a CSV's columns).
+  const skip = "CODE, PRE, KBD, SAMP, TEXTAREA, SCRIPT, STYLE, TITLE, DESC, .visually-hidden, "
+    + "[aria-hidden='true'], .error-summary, .error-message, .hint";
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const found = node.textContent.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/);

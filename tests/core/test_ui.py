@@ -58,7 +58,9 @@ def test_required_and_optional_fields_are_marked() -> None:
     field = forms.CharField(label="Budget", required=False)
     show_as_required(field, True)
     form.fields["budget"] = field
-    assert "(required)" in render('{% include "core/includes/field.html" %}', field=form["budget"])
+    budget = render('{% include "core/includes/field.html" %}', field=form["budget"])
+    assert "(required)" in budget and 'aria-required="true"' in budget
+    assert 'aria-hidden="true">(required)' in name, "the input says required; the label stays"
 
 
 def test_error_summary_names_each_field_and_links_to_it() -> None:

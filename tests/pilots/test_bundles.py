@@ -125,6 +125,7 @@ def test_centre_view_shows_verdicts_side_by_side(client, tmp_path: Path) -> None
     client.force_login(user_with_role(Role.RESEARCHER))
     page = client.get(reverse("pilots:centre")).content.decode()
     assert pilot.name in page and Run.objects.get().verdict_sentence[:30] in page
+    assert "notmet" not in page and "not_met" not in page, "judgements in words"
     client.force_login(user_with_role(Role.LA_ANALYST))
     assert client.get(reverse("pilots:centre")).status_code == 403
 

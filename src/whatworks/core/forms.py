@@ -8,6 +8,8 @@ reader announces both when the input takes focus.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
@@ -24,6 +26,14 @@ class BoundField(forms.BoundField):
             if self.errors:
                 ids.append(f"{self.auto_id}-error")
         return " ".join(ids)
+
+    def build_widget_attrs(
+        self, attrs: dict[str, Any], widget: forms.Widget | None = None
+    ) -> dict[str, Any]:
+        attrs = super().build_widget_attrs(attrs, widget)
+        if getattr(self.field, "show_required", False) and not self.is_hidden:
+            attrs["aria-required"] = "true"  # asked for on submission, though a draft may lack it
+        return attrs
 
 
 class FormRenderer(DjangoTemplates):

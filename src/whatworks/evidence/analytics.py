@@ -181,11 +181,19 @@ def pool_all(measure: str, rows: Sequence[PoolRow]) -> dict[str, MetaResult]:
 
 
 def forest(
-    measure: str, rows: Sequence[PoolRow], result: MetaResult, *, title: str, id_prefix: str
+    measure: str,
+    rows: Sequence[PoolRow],
+    result: MetaResult,
+    *,
+    title: str,
+    id_prefix: str,
+    higher_is_better: bool | None = None,
 ) -> tuple[str, ForestTable]:
-    """The forest plot as inline SVG and its table alternative."""
+    """The forest plot as inline SVG (its sides saying what they favour) and its table."""
     effects = effect_sizes(measure, rows)
-    svg = forest_svg(effects, result, title=title, id_prefix=id_prefix)
+    svg = forest_svg(
+        effects, result, title=title, id_prefix=id_prefix, higher_is_better=higher_is_better
+    )
     return csp_safe_svg(svg), forest_table(effects, result)
 
 

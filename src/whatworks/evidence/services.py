@@ -407,6 +407,7 @@ def synthesis_refresh(*, intervention: Intervention) -> list[Synthesis]:
             headline,
             title=f"Forest plot: {intervention.name}, {domain_label}",
             id_prefix=f"forest-{domain}-{measure.lower()}-{int(higher_is_better)}",
+            higher_is_better=higher_is_better,
         )
         synthesis = Synthesis(
             intervention=intervention,

@@ -307,7 +307,7 @@ def opinion_map_svg(
         anchor = "end" if x > WIDTH - 60 else "start"
         dx = -12 if anchor == "end" else 12
         parts.append(
-            f'<text x="{x + dx:.1f}" y="{y + 5:.1f}" text-anchor="{anchor}" font-size="16" '
+            f'<text x="{x + dx:.1f}" y="{y + 5:.1f}" text-anchor="{anchor}" font-size="17" '
             f'font-weight="700" fill="#0b0c0c">{escape(_("You"))}</text>'
         )
     parts.append("</svg>")

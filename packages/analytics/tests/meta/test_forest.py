@@ -11,6 +11,7 @@ import pytest
 
 from whatworks_analytics.meta import (
     EffectSizes,
+    Measure,
     MetaResult,
     describe_forest,
     effect_sizes_from_frame,
@@ -192,3 +193,74 @@ def test_three_studies_show_the_prediction_interval_with_its_method() -> None:
     assert "(t distribution with k - 2 = 1 degrees of freedom" in describe_forest(effects, result)
     svg = forest_svg(effects, result, id_prefix="three")
     assert svg.count("stroke-dasharray") == 2  # the line of no effect and the prediction line
+
+
+def _texts(svg: str) -> list[str]:
+    return [t.text or "" for t in parse(svg).iter(f"{SVG}text")]
+
+
+def _font_sizes_pt(svg: str) -> list[float]:
+    """Each <text>'s font size in SVG user units (pt: the root's width is in pt)."""
+    import re
+
+    sizes = []
+    for element in parse(svg).iter(f"{SVG}text"):
+        style = element.get("style", "") + " " + element.get("font-size", "")
+        found = re.search(r"(\d+(?:\.\d+)?)px", style) or re.search(r"(\d+(?:\.\d+)?)", style)
+        assert found, style
+        sizes.append(float(found.group(1)))
+    return sizes
+
+
+def test_text_is_at_least_12_css_px_at_its_own_size(bcg_svg: str) -> None:
+    # the root is sized in pt and 1 pt = 4/3 CSS px, so 9 pt is 12 CSS px
+    assert parse(bcg_svg).get("width", "").endswith("pt")
+    assert min(_font_sizes_pt(bcg_svg)) * 4 / 3 >= 12
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (0.7, 1.4, [0.7, 0.8, 0.9, 1.0, 1.1, 1.25]),  # drew only "1" before
+        (0.66, 1.58, [0.7, 1.0, 1.5]),
+        (0.3, 3.0, [0.5, 1.0, 2.0]),
+        (0.95, 1.08, [0.95, 1.0, 1.05]),
+        (0.05, 20.0, [0.05, 0.2, 1.0, 5.0, 20.0]),  # at most seven
+    ],
+)
+def test_ratio_axes_get_at_least_three_ticks(
+    low: float, high: float, expected: list[float]
+) -> None:
+    from whatworks_analytics.meta.forest import ratio_ticks
+
+    assert ratio_ticks(low, high) == expected
+
+
+def test_a_narrow_ratio_range_is_labelled_with_several_ticks() -> None:
+    import numpy as np
+
+    effects = EffectSizes(
+        measure=Measure.OR,
+        study=("A", "B", "C"),
+        yi=np.log(np.array([0.8, 1.2, 0.9])),
+        vi=np.array([0.01, 0.02, 0.015]),
+    )
+    svg = forest_svg(effects, pool(effects, method="REML"), id_prefix="narrow")
+    ticks = [t for t in _texts(svg) if t.replace(".", "", 1).isdigit()]
+    assert len(ticks) >= 3, ticks
+
+
+@pytest.mark.parametrize(
+    ("higher_is_better", "left", "right"),
+    [
+        (True, "\u2190 Favours control", "Favours intervention \u2192"),
+        (False, "\u2190 Favours intervention", "Favours control \u2192"),
+    ],
+)
+def test_the_sides_of_the_axis_say_what_they_favour(
+    bcg_reml: tuple[EffectSizes, MetaResult], higher_is_better: bool, left: str, right: str
+) -> None:
+    effects, result = bcg_reml
+    texts = _texts(forest_svg(effects, result, id_prefix="f", higher_is_better=higher_is_better))
+    assert left in texts and right in texts
+    assert not any("Favours" in t for t in _texts(forest_svg(effects, result, id_prefix="g")))

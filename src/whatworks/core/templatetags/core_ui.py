@@ -3,6 +3,7 @@
 - ``{% error_summary form [formset ...] errors=... labels=... %}``: the GOV.UK error summary
   whose every entry names its field in words and links to it;
 - ``field|requirement``: "required", "optional" or "" for a field's label;
+- ``filters|chosen:"a,b"``: how many filters are set (the "Filter" disclosure's summary);
 - ``code|label_for:"kind"``: a person's words for a stored code (``core.labels``).
 """
 
@@ -118,6 +119,15 @@ def requirement(bound: forms.BoundField) -> str:
         return ""
     required = getattr(bound.field, "show_required", bound.field.required)
     return "required" if required else "optional"
+
+
+@register.filter
+def chosen(filters: Any, names: str) -> int:
+    """How many of the named filters have a value: ``{{ filters|chosen:"status,topic" }}``."""
+    get = getattr(filters, "get", None)
+    if get is None:
+        return 0
+    return sum(1 for name in names.split(",") if get(name.strip()) not in (None, "", [], ()))
 
 
 @register.filter

@@ -230,12 +230,19 @@ def forest_svg(
     title: str | None = None,
     digits: int = 2,
     id_prefix: str | None = None,
+    higher_is_better: bool | None = None,
 ) -> str:
     """Render the forest plot as an inline ``<svg>`` element (no XML prolog).
 
     ``title`` becomes the SVG ``<title>`` (default: "Forest plot: <measure>"); the ``<desc>``
     is :func:`describe_forest`.  ``id_prefix`` makes the element ids unique on a page and
     the output deterministic (a random prefix is used when it is None).
+    ``higher_is_better`` (of the outcome) labels the two sides of the axis "Favours
+    intervention" and "Favours control"; effects are intervention minus (or over) control.
+
+    The SVG is drawn to be shown at its own size (1 pt = 4/3 CSS px): its smallest text is
+    9.5 pt, 12.7 CSS px; a page that must fit it in less room scrolls it sideways rather
+    than shrinking the text.
     """
     _check(effects, result, digits)
     prefix = id_prefix if id_prefix is not None else f"forest-{uuid.uuid4().hex[:8]}"
@@ -248,15 +255,17 @@ def forest_svg(
     import matplotlib as mpl
 
     with _RENDER_LOCK, mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
-        raw = _render(effects, result, digits=digits)
+        raw = _render(effects, result, digits=digits, higher_is_better=higher_is_better)
     return _accessible_svg(raw, prefix=prefix, title=heading, description=description)
 
 
-def _render(effects: EffectSizes, result: MetaResult, *, digits: int) -> str:
+def _render(
+    effects: EffectSizes, result: MetaResult, *, digits: int, higher_is_better: bool | None
+) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
     from matplotlib.patches import Polygon
-    from matplotlib.ticker import FixedLocator, FuncFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
     table = forest_table(effects, result, digits=digits)
     measure = effects.measure
@@ -268,13 +277,15 @@ def _render(effects: EffectSizes, result: MetaResult, *, digits: int) -> str:
     summary_y = -(k + 0.6)
 
     labels = [_shorten(label) for label in effects.study]
-    label_inches = 0.3 + 0.068 * max(len(label) for label in [*labels, "Pooled estimate"])
-    plot_inches, right_inches = 3.6, 2.5
+    label_inches = 0.3 + 0.076 * max(len(label) for label in [*labels, "Pooled estimate"])
+    plot_inches, right_inches = 3.6, 2.7
     width = label_inches + plot_inches + right_inches
-    height = 0.26 * (k + 3.2) + 0.7
+    favours = higher_is_better is not None
+    below = 0.95 if favours else 0.7
+    height = 0.28 * (k + 3.2) + below
     figure = Figure(figsize=(width, height))
     FigureCanvasSVG(figure)
-    bottom = 0.6 / height
+    bottom = (below - 0.1) / height
     axes = figure.add_axes(
         (label_inches / width, bottom, plot_inches / width, 1 - bottom - 0.1 / height)
     )
@@ -312,20 +323,29 @@ def _render(effects: EffectSizes, result: MetaResult, *, digits: int) -> str:
     axes.add_patch(diamond)
 
     if measure.is_ratio:
-        low_ratio, high_ratio = math.exp(x_min - pad), math.exp(x_max + pad)
-        ticks = [t for t in _RATIO_TICKS if low_ratio <= t <= high_ratio]
+        ticks = ratio_ticks(math.exp(x_min - pad), math.exp(x_max + pad))
         axes.xaxis.set_major_locator(FixedLocator([math.log(t) for t in ticks]))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{math.exp(x):g}"))
-        axes.set_xlabel(f"{table.header[1]} (log scale)", parse_math=False)
+        axes.set_xlabel(f"{table.header[1]} (log scale)", parse_math=False, fontsize=10)
     else:
-        axes.set_xlabel(table.header[1], parse_math=False)
-    axes.tick_params(axis="x", labelsize=8, colors=_INK)
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        axes.set_xlabel(table.header[1], parse_math=False, fontsize=10)
+    axes.tick_params(axis="x", labelsize=9.5, colors=_INK)
+    if favours:
+        right_is_intervention = bool(higher_is_better)
+        sides = ("Favours control", "Favours intervention")
+        left_text, right_text = sides if right_is_intervention else sides[::-1]
+        below_axis = -(below - 0.12) / (height * axes.get_position().height)
+        axes.text(0.0, below_axis, f"\u2190 {left_text}", transform=axes.transAxes,
+                  ha="left", va="bottom", fontsize=9.5, color=_INK, parse_math=False)  # fmt: skip
+        axes.text(1.0, below_axis, f"{right_text} \u2192", transform=axes.transAxes,
+                  ha="right", va="bottom", fontsize=9.5, color=_INK, parse_math=False)  # fmt: skip
     axes.set_yticks([])
     for side in ("left", "right", "top"):
         axes.spines[side].set_visible(False)
 
     text_style: dict[str, Any] = {
-        "fontsize": 8.5,
+        "fontsize": 9.5,
         "color": _INK,
         "va": "center",
         "parse_math": False,
@@ -363,7 +383,29 @@ def _render(effects: EffectSizes, result: MetaResult, *, digits: int) -> str:
     return buffer.getvalue()
 
 
-_RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+#: Candidate ticks of a ratio axis, coarse to fine; the first with three or more in range wins.
+_RATIO_TICK_SETS = (
+    (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0),
+    (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0),
+    (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0),
+    (0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25),
+    (0.9, 0.92, 0.94, 0.96, 0.98, 1.0, 1.02, 1.04, 1.06, 1.08, 1.1),
+)
+
+
+def ratio_ticks(low: float, high: float) -> list[float]:
+    """Ticks for a log-scale ratio axis from ``low`` to ``high``: at least three when the
+    range allows, and never more than seven (so that the labels do not overlap)."""
+    best: list[float] = []
+    for candidates in _RATIO_TICK_SETS:
+        ticks = [t for t in candidates if low <= t <= high]
+        if len(ticks) > 7:
+            ticks = ticks[:: math.ceil(len(ticks) / 7)]
+        if len(ticks) > len(best):
+            best = ticks
+        if len(ticks) >= 3:
+            return ticks
+    return best
 
 
 def _shorten(label: str) -> str:

@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from whatworks_analytics.pilots.group_labels import labelled
+
 _COLOURS = ("#1d4f91", "#d4351c", "#00703c", "#6f3b8f", "#b58840", "#505a5f")
 _DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 _MARKS = ("circle", "square", "triangle", "diamond", "circle", "square")
@@ -125,7 +127,7 @@ def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") 
     key = fairness.get("key_metrics", [])
     band = fairness.get("band", {"low": 0.8, "high": 1.25})
     rows = [
-        (f"{g['attribute']}: {g['group']}", m, g["disparity"].get(m))
+        (labelled(g["attribute"], g["group"]), m, g["disparity"].get(m))
         for g in fairness.get("groups", [])
         if " & " not in g["attribute"] and not g.get("too_small")
         for m in key

@@ -18,6 +18,7 @@ from typing import Any
 
 from whatworks_analytics.fairness.metrics import RATE_METRICS
 from whatworks_analytics.pilots.bundle import ModelResult, ResultBundle
+from whatworks_analytics.pilots.group_labels import dimension_label, group_label, labelled
 from whatworks_analytics.pilots.plots import _e, disparity_chart, line_chart
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
@@ -108,7 +109,7 @@ def _verdict_section(bundle: ResultBundle) -> str:
     ]
     fair_rows = [
         [
-            c.attribute,
+            dimension_label(c.attribute),
             _e(c.judgement.replace("_", " ")),
             str(c.judged_groups),
             _e("; ".join(c.outside) or "—"),
@@ -399,7 +400,7 @@ def _fairness_section(bundle: ResultBundle) -> str:
                 )
             rows.append(
                 [
-                    g["group"],
+                    group_label(attribute, g["group"]),
                     f"{g['n']:,}",
                     *(_pct(g.get(m)) for m in metrics),
                     "; ".join(key_ratios),
@@ -408,7 +409,7 @@ def _fairness_section(bundle: ResultBundle) -> str:
             )
         out.append(
             _table(
-                f"Fairness by {attribute}",
+                f"Fairness by {dimension_label(attribute)}",
                 [
                     "Group",
                     "n",
@@ -432,7 +433,7 @@ def _fairness_section(bundle: ResultBundle) -> str:
         ["Group", "Metric", "Ratio", "Within band"],
         [
             [
-                f"{g['attribute']}: {g['group']}",
+                labelled(g["attribute"], g["group"]),
                 m,
                 _num(g["disparity"].get(m)),
                 str(g["within_band"].get(m)),
@@ -449,7 +450,7 @@ def _fairness_section(bundle: ResultBundle) -> str:
 def _circumstances_section(bundle: ResultBundle) -> str:
     rows = [
         [
-            f"{c.dimension}: {c.group}",
+            labelled(c.dimension, c.group),
             f"{c.n:,}",
             _pct(c.base_rate),
             f"{c.flagged:,}",
