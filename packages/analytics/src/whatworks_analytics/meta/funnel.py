@@ -27,12 +27,12 @@ from whatworks_analytics.meta.forest import (
     _GRID,
     _ID_PATTERN,
     _INK,
-    _RATIO_TICKS,
     _RENDER_LOCK,
     _accessible_svg,
     _number,
     _p_value,
     _scale_label,
+    ratio_ticks,
 )
 from whatworks_analytics.meta.pooling import MetaResult, Method
 
@@ -148,14 +148,14 @@ def _render(effects: EffectSizes, result: MetaResult, filled: TrimAndFill | None
     axes.set_ylim(se_max, 0.0)
     scale = _scale_label(effects.measure)
     if effects.measure.is_ratio:
-        ticks = [t for t in _RATIO_TICKS if math.exp(low - pad) <= t <= math.exp(high + pad)]
+        ticks = ratio_ticks(math.exp(low - pad), math.exp(high + pad))
         axes.xaxis.set_major_locator(FixedLocator([math.log(t) for t in ticks]))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{math.exp(x):g}"))
         axes.set_xlabel(f"{scale[0].upper()}{scale[1:]} (log scale)", parse_math=False)
     else:
         axes.set_xlabel(f"{scale[0].upper()}{scale[1:]}", parse_math=False)
     axes.set_ylabel("Standard error", parse_math=False)
-    axes.tick_params(labelsize=8, colors=_INK)
+    axes.tick_params(labelsize=9.5, colors=_INK)
     for side in ("right", "top"):
         axes.spines[side].set_visible(False)
     buffer = io.StringIO()
