@@ -46,6 +46,18 @@ def test_repeated_failures_lock_the_account_out(client) -> None:  # type: ignore
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize("variant", ["SAM@example.test", "  sam@example.test ", "Sam@Example.Test"])
+def test_the_lock_out_ignores_case_and_spaces_as_sign_in_does(client, variant: str) -> None:  # type: ignore[no-untyped-def]
+    """Retyping the address in capitals or with spaces gives no fresh attempts."""
+    UserFactory(email="sam@example.test")
+    for _ in range(2):
+        client.post(reverse("core:login"), {"username": "sam@example.test", "password": "bad"})
+    client.post(reverse("core:login"), {"username": variant, "password": "bad"})
+    response = client.post(reverse("core:login"), {"username": variant, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_sign_out_needs_post(client) -> None:  # type: ignore[no-untyped-def]
     client.force_login(UserFactory())
     assert client.get(reverse("core:logout")).status_code == 405

@@ -68,8 +68,10 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def get_by_natural_key(self, username: str | None) -> User:
-        """Sign-in ignores the case of the e-mail address."""
-        return self.get(email__iexact=(username or "").strip())
+        """Sign-in ignores the case of the e-mail address (and the lock-out does too)."""
+        from whatworks.core.auth import normalise_login
+
+        return self.get(email__iexact=normalise_login(username))
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
