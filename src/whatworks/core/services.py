@@ -197,10 +197,13 @@ def user_set_roles(*, actor: User | None, user: User, roles: frozenset[Role]) ->
 
 
 @transaction.atomic
-def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+def user_set_password(*, actor: User | None, user: User, password: str, via: str = "") -> User:
+    """Set a password (``via`` says how, e.g. "reset link"); the audit keeps no value."""
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_set", target=user)
+    audit_record(
+        actor=actor, action="user.password_set", target=user, changes={"via": via} if via else {}
+    )
     return user
 
 
