@@ -36,7 +36,7 @@ def client_for(client, make_user):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _registry_guards_allow_flush(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Let SQLite empty the registry's guarded tables after a transactional test.
+    """Let SQLite empty the guarded tables (registry, audit log) after a transactional test.
 
     Registered protocol versions and published results refuse UPDATE and DELETE at the
     database (triggers).  pytest-django empties the database after a transactional test
@@ -56,13 +56,17 @@ def _registry_guards_allow_flush(request: pytest.FixtureRequest) -> Iterator[Non
     yield
     if connection.vendor != "sqlite":
         return
+    from whatworks.core import auditlog
     from whatworks.registry import guards
 
     guards.remove(connection)
+    auditlog.guards_remove(connection)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")
+        cursor.execute("DELETE FROM core_auditentry")
     guards.install(connection)
+    auditlog.guards_install(connection)
 
 
 @pytest.fixture

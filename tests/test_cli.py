@@ -51,6 +51,7 @@ def production_secrets() -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "WHATWORKS_PSEUDONYM_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "whatworks.example.org",
+        "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
         "WHATWORKS_BASE_URL": "https://whatworks.example.org",
     }
 
@@ -232,6 +233,22 @@ def test_serve_passes_its_port_to_the_settings(
     with pytest.raises(Stop):
         cli.cmd_serve(args)
     assert os.environ["WHATWORKS_SERVE_PORT"] == "8102"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "phrases"),
+    [
+        ("EMAIL_URL", "consolemail://", ("EMAIL_URL", "console", "smtp+tls://")),
+        ("WHATWORKS_BASE_URL", "http://localhost:8000", ("WHATWORKS_BASE_URL", "local address")),
+        ("WHATWORKS_BASE_URL", "https://127.0.0.1", ("WHATWORKS_BASE_URL", "public address")),
+        ("WHATWORKS_BASE_URL", "http://whatworks.example.org", ("not HTTPS", "https://")),
+    ],
+)
+def test_check_deploy_refuses_what_cannot_reach_people(
+    tmp_path: Path, setting: str, value: str, phrases: tuple[str, ...]
+) -> None:
+    result = run(["check", "--deploy"], tmp_path, **{**production_secrets(), setting: value})
+    assert_one_line_problem(result, *phrases)
 
 
 def test_port_already_in_use(migrated_var: Path) -> None:

@@ -320,9 +320,33 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     _check_database()
     print("The database answers.")
+    if args.audit:
+        status = _run_guarded(_check_audit)
+        if status:
+            return int(status)
     if args.queue:
         return _check_queue(timeout=args.timeout)
     return 0
+
+
+def _check_audit() -> int:
+    """Verify the audit log's hash chain; name the first entry that does not add up."""
+    from whatworks.core.selectors import audit_chain_verify
+
+    report = audit_chain_verify()
+    if report.intact:
+        print(
+            f"The audit log's {report.entries} entries chain up; head {report.head or '(empty)'} "
+            "(keep this hash elsewhere to notice if newer entries are cut off)."
+        )
+        return 0
+    print(
+        f"whatworks: audit entry #{report.broken_id} breaks the chain ({report.reason}); "
+        f"the {report.entries - 1} entries before it are intact. Restore the log from a "
+        "backup and investigate who had write access to the database.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _check_queue(*, timeout: float) -> int:
@@ -414,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="Check the configuration and the database.")
     check.add_argument("--deploy", action="store_true", help="Use production settings.")
     check.add_argument("--queue", action="store_true", help="Also wait for a worker to run a task.")
+    check.add_argument(
+        "--audit", action="store_true", help="Also verify the audit log's hash chain."
+    )
     check.add_argument("--timeout", type=float, default=30.0)
     check.set_defaults(handler=cmd_check)
 

@@ -6,7 +6,6 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
-from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record
 
@@ -43,6 +42,18 @@ def test_repeated_failures_lock_the_account_out(client) -> None:  # type: ignore
     )
     assert response.status_code == 429
     assert "Sign-in paused" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("variant", ["SAM@example.test", "  sam@example.test ", "Sam@Example.Test"])
+def test_the_lock_out_ignores_case_and_spaces_as_sign_in_does(client, variant: str) -> None:  # type: ignore[no-untyped-def]
+    """Retyping the address in capitals or with spaces gives no fresh attempts."""
+    UserFactory(email="sam@example.test")
+    for _ in range(2):
+        client.post(reverse("core:login"), {"username": "sam@example.test", "password": "bad"})
+    client.post(reverse("core:login"), {"username": variant, "password": "bad"})
+    response = client.post(reverse("core:login"), {"username": variant, "password": PASSWORD})
+    assert response.status_code == 429
     assert "_auth_user_id" not in client.session
 
 
@@ -131,9 +142,8 @@ def test_audit_log_filters_and_reports_bad_dates(client) -> None:  # type: ignor
 
 def test_audit_log_paginates(client) -> None:  # type: ignore[no-untyped-def]
     client.force_login(UserFactory(roles=frozenset({Role.ADMIN})))
-    AuditEntry.objects.bulk_create(
-        [AuditEntry(actor_label="system", action=f"bulk.{i}") for i in range(60)]
-    )
+    for i in range(60):
+        audit_record(actor=None, action=f"bulk.{i}")
     page = client.get(reverse("core:audit_log"), {"action": "bulk", "page": 2}).content.decode()
     assert "Page 2 of 2" in page
 

@@ -20,11 +20,11 @@ class CallAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     search_fields = ("title",)
     inlines = (CriterionInline, QuestionInline)
-    audited_fields = ("title", "opens_at", "closes_at", "project_ref", "published")
 
 
 @admin.register(Application)
 class ApplicationAdmin(AuditedAdmin):
+    personal_fields = ("answers",)
     list_display = ("__str__", "call", "organisation", "status", "submitted_at")
     list_filter = ("status", "call")
     readonly_fields = (

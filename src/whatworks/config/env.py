@@ -207,6 +207,46 @@ def throttle_rates() -> dict[str, str]:
     return rates
 
 
+#: E-mail backends that deliver nothing to anyone: refused in production.
+UNDELIVERING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend": "prints e-mail to the console",
+    "django.core.mail.backends.dummy.EmailBackend": "discards e-mail",
+    "django.core.mail.backends.locmem.EmailBackend": "keeps e-mail in memory",
+    "django.core.mail.backends.filebased.EmailBackend": "writes e-mail to files",
+}
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "[::1]"}  # noqa: S104
+
+
+def require_delivering_email(backend: str) -> None:
+    """Production sends sign-in, confirmation and reset links: e-mail must reach people."""
+    if backend in UNDELIVERING_EMAIL_BACKENDS:
+        raise ConfigError(
+            f"EMAIL_URL sets a backend that {UNDELIVERING_EMAIL_BACKENDS[backend]} and "
+            "WHATWORKS_ENV=production needs real delivery: set EMAIL_URL to your mail "
+            "server, e.g. smtp+tls://user:password@smtp.example.org:587."
+        )
+
+
+def require_public_base_url(url: str) -> None:
+    """Links in e-mails must point at the site as people reach it, over HTTPS."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127."):
+        raise ConfigError(
+            f"WHATWORKS_BASE_URL is {url!r}, a local address, and WHATWORKS_ENV=production "
+            "puts it in every e-mailed link: set WHATWORKS_BASE_URL to the site's public "
+            "address, e.g. https://whatworks.example.org."
+        )
+    if parts.scheme != "https":
+        raise ConfigError(
+            f"WHATWORKS_BASE_URL is {url!r}, not HTTPS, and WHATWORKS_ENV=production serves "
+            "HTTPS only: set WHATWORKS_BASE_URL to https://" + host + "."
+        )
+
+
 def csv_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 

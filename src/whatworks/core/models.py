@@ -68,8 +68,10 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def get_by_natural_key(self, username: str | None) -> User:
-        """Sign-in ignores the case of the e-mail address."""
-        return self.get(email__iexact=(username or "").strip())
+        """Sign-in ignores the case of the e-mail address (and the lock-out does too)."""
+        from whatworks.core.auth import normalise_login
+
+        return self.get(email__iexact=normalise_login(username))
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
@@ -123,7 +125,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 class AuditEntry(models.Model):
     """One state change or sensitive access, written by the service that did it.
 
-    Rows are only ever inserted.  ``actor_label`` keeps a readable name when the actor is
+    Rows are only ever inserted, chained by hash (``core/auditlog.py``); the database
+    refuses UPDATE and DELETE.  ``actor_label`` keeps the actor's number when the actor is
     later erased; personal data never goes into ``changes``.
     """
 
@@ -142,15 +145,32 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     changes = models.JSONField(_("before/after summary"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous entry's hash"), max_length=64, blank=True)
+    entry_hash = models.CharField(_("hash"), max_length=64, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(entry_hash=""),
+                name="core_auditentry_hashed",
+                violation_error_message=_("An audit entry is written by audit_record only."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Audit entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Audit entries are never deleted.")
 
 
 class TaskRecord(models.Model):

@@ -67,14 +67,14 @@ EVENTS_CALLS_EDITOR = frozenset(
 CALLS_RESEARCHER = frozenset({"calls.view_application", "calls.review_application"})
 
 #: News: editors write posts (and authors, tags, images) and draft, finish and send the
-#: newsletter; they see subscribers by number and may mark addresses bounced.
+#: newsletter; they see how many subscribers there are in each state, never an address
+#: (the admin shows them counts only; administrators see the list by number).
 NEWS_EDITOR = frozenset(
     {
         *(f"news.{a}_{m}" for a in ("view", "add", "change") for m in ("post", "postimage")),
         *(f"news.{a}_{m}" for a in ("view", "add", "change") for m in ("tag", "authorprofile")),
         *(f"news.{a}_issue" for a in ("view", "add", "change")),
         "news.view_subscriber",
-        "news.change_subscriber",
     }
 )
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from whatworks.core import auditlog
 from whatworks.core.models import AuditEntry, TaskRecord, User
 
 AUDIT_FILTERS = ("action", "object_type", "object_id", "actor", "since", "until")
@@ -66,3 +67,8 @@ def task_record_get_for_user(*, user: User, record_id: str) -> TaskRecord:
     if record.owner_id == user.pk or user.has_perm("core.view_taskrecord"):
         return record
     raise Http404("No such task.")
+
+
+def audit_chain_verify() -> auditlog.ChainReport:
+    """Check every audit entry against its hash and its link to the one before."""
+    return auditlog.chain_verify(AuditEntry.objects.all())

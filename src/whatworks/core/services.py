@@ -7,6 +7,7 @@ they never save core models themselves.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -20,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from whatworks.core import auditlog
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User, WorkerHeartbeat
 from whatworks.core.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
@@ -54,7 +56,11 @@ def audit_record(
     target: models.Model | None = None,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit log.  ``changes`` is a before/after summary."""
+    """Append one entry to the audit log.  ``changes`` is a before/after summary.
+
+    The entry is chained to the one before (``core/auditlog.py``) under a lock, so that
+    concurrent writers append one after another and the chain never forks.
+    """
     entry = AuditEntry(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=f"user #{actor.pk}" if actor is not None and actor.pk else SYSTEM_LABEL,
@@ -65,7 +71,15 @@ def audit_record(
         entry.object_type = target._meta.label_lower
         entry.object_id = str(target.pk)
         entry.object_repr = audit_label(target)
-    entry.save()
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        auditlog.lock_chain_head(connection)
+        head = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        entry.prev_hash = head or ""
+        # The hash covers the changes as the database gives them back (plain JSON).
+        entry.changes = json.loads(json.dumps(entry.changes))
+        entry.entry_hash = auditlog.entry_hash(auditlog.fields_of(entry), entry.prev_hash)
+        entry.save()
     return entry
 
 
@@ -197,10 +211,13 @@ def user_set_roles(*, actor: User | None, user: User, roles: frozenset[Role]) ->
 
 
 @transaction.atomic
-def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+def user_set_password(*, actor: User | None, user: User, password: str, via: str = "") -> User:
+    """Set a password (``via`` says how, e.g. "reset link"); the audit keeps no value."""
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_set", target=user)
+    audit_record(
+        actor=actor, action="user.password_set", target=user, changes={"via": via} if via else {}
+    )
     return user
 
 

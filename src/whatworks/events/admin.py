@@ -18,7 +18,6 @@ class EventAdmin(AuditedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     search_fields = ("title", "project_ref")
     inlines = (QuestionInline,)
-    audited_fields = ("title", "starts_at", "ends_at", "capacity", "project_ref", "published")
     # Joining links are https (and Django 6 assumes it): no deprecation warning on the form.
     formfield_overrides = {
         models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"},
@@ -27,6 +26,7 @@ class EventAdmin(AuditedAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(AuditedAdmin):
+    personal_fields = ("name", "answers")
     list_display = ("__str__", "event", "status", "created_at")
     list_filter = ("status",)
     readonly_fields = ("key", "status", "offer_expires_at", "anonymised_at")

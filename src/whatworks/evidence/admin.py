@@ -48,7 +48,6 @@ class RefreshingAdmin(AuditedAdmin):
 
 @admin.register(Intervention)
 class InterventionAdmin(RefreshingAdmin):
-    audited_fields = services.INTERVENTION_FIELDS
     list_display = ("name", "slug", "status", "cost_band", "last_reviewed")
     list_filter = ("status", "age_group", "need_level", "cost_band", "is_demo")
     search_fields = ("name", "slug", "summary")
@@ -57,7 +56,6 @@ class InterventionAdmin(RefreshingAdmin):
 
 @admin.register(Study)
 class StudyAdmin(RefreshingAdmin):
-    audited_fields = services.STUDY_FIELDS
     list_display = (
         "citation",
         "slug",
@@ -102,7 +100,6 @@ class FindingAdminForm(forms.ModelForm):
 @admin.register(Finding)
 class FindingAdmin(RefreshingAdmin):
     form = FindingAdminForm
-    audited_fields = services.FINDING_FIELDS
     list_display = ("slug", "study", "domain", "measure_type", "effect_size", "prespecified")
     list_filter = ("domain", "measure_type", "prespecified")
     search_fields = ("slug", "outcome_measure", "study__citation")
@@ -154,8 +151,9 @@ class RatingAdminForm(forms.ModelForm):
 
 
 @admin.register(OutcomeRating)
-class OutcomeRatingAdmin(admin.ModelAdmin):
+class OutcomeRatingAdmin(AuditedAdmin):
     form = RatingAdminForm
+    audit_saves = False  # rating_set writes the audit entry
     list_display = (
         "intervention",
         "domain",

@@ -9,12 +9,10 @@ from django.http import HttpRequest
 
 from whatworks.core.admin import AuditedAdmin
 from whatworks.forum.models import AnalysisState, Conversation
-from whatworks.forum.services import CONVERSATION_FIELDS
 
 
 @admin.register(Conversation)
 class ConversationAdmin(AuditedAdmin):
-    audited_fields = tuple(CONVERSATION_FIELDS)
     list_display = ("question", "slug", "opens_at", "closes_at", "moderation")
     search_fields = ("question", "slug")
     prepopulated_fields = {"slug": ("question",)}

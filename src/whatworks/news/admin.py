@@ -1,11 +1,18 @@
 """Admin for the news part.  Posts and issues are written on the editors' pages; here,
-mostly lookups, and the bounce action, which goes through the service."""
+mostly lookups, deletions (audited) and the bounce action, which goes through the service.
+
+Subscribers: editors see how many there are in each state, never an address (the roles
+table says "by number"); administrators see the list, by number, and mark bounces.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
@@ -15,7 +22,6 @@ from whatworks.news.services import subscriber_mark_bounced
 
 @admin.register(AuthorProfile)
 class AuthorProfileAdmin(AuditedAdmin):
-    audited_fields = ("slug", "display_name", "job_title", "is_public")
     list_display = ("display_name", "job_title", "is_public")
     prepopulated_fields = {"slug": ("display_name",)}
     raw_id_fields = ("user",)
@@ -23,12 +29,11 @@ class AuthorProfileAdmin(AuditedAdmin):
 
 @admin.register(Tag)
 class TagAdmin(AuditedAdmin):
-    audited_fields = ("name", "slug")
     list_display = ("name", "slug")
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(AuditedAdmin):
     list_display = ("title", "author", "publish_at")
     search_fields = ("title",)
 
@@ -40,7 +45,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(AuditedAdmin):
     list_display = ("title", "status", "sent_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -50,18 +55,52 @@ class IssueAdmin(admin.ModelAdmin):
         return False
 
 
+def sees_subscriber_rows(request: HttpRequest) -> bool:
+    """Only administrators see subscribers one by one (still by number, never by address)."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(AuditedAdmin):
     list_display = ("__str__", "status", "created_at", "confirmed_at")
     list_filter = ("status",)
-    search_fields = ("email",)
+    exclude = ("email",)
+    readonly_fields = ("status", "created_at", "confirmed_at", "unsubscribed_at", "bounced_at")
     actions = ("mark_bounced",)
+    counts_template = "admin/news/subscriber/counts.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if obj is not None and not sees_subscriber_rows(request):
+            return False
+        return super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return sees_subscriber_rows(request) and super().has_delete_permission(request, obj)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if sees_subscriber_rows(request):
+            return super().changelist_view(request, extra_context)
+        if not self.has_view_permission(request):
+            return super().changelist_view(request, extra_context)  # Django refuses
+        counts = dict(Subscriber.objects.values_list("status").annotate(n=Count("id")).order_by())
+        rows = [(label, counts.get(value, 0)) for value, label in Subscriber.Status.choices]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Newsletter subscribers"),
+            "rows": rows,
+            "total": sum(counts.values()),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.counts_template, context)
 
     @admin.action(description=_("Mark the selected addresses as bounced"))
     def mark_bounced(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:

@@ -113,6 +113,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("WHATWORKS_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("WHATWORKS_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+#: Failures count under the address as sign-in reads it (case and spaces ignored).
+AXES_USERNAME_CALLABLE = "whatworks.core.auth.axes_username"
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -23,6 +23,8 @@ if not os.environ.get("WHATWORKS_BASE_URL", "").strip():
         "address people reach the site at, e.g. https://whatworks.example.org (links in "
         "e-mails and calendar files use it)."
     )
+env.require_delivering_email(EMAIL_BACKEND)  # noqa: F405
+env.require_public_base_url(WHATWORKS_BASE_URL)  # noqa: F405
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() != "false"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

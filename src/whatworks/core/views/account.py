@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
+
+from whatworks.core.services import user_set_password
+
+
+class ResetSetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's form; the new password is stored by the audited service."""
+
+    def save(self, commit: bool = True) -> Any:
+        return user_set_password(
+            actor=self.user,
+            user=self.user,
+            password=self.cleaned_data["new_password1"],
+            via="reset link",
+        )
+
 
 sign_in = auth_views.LoginView.as_view(
     template_name="registration/sign_in.html", redirect_authenticated_user=True
@@ -20,6 +38,7 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="registration/password_reset_confirm.html",
+    form_class=ResetSetPasswordForm,
     success_url=reverse_lazy("core:password_reset_complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
