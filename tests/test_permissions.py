@@ -95,6 +95,12 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
         registry_factories.draft_kwargs,
         {**only(ADMIN_ROLES, 200), "researcher": 404},
     ),
+    "registry:requests": ({}, only(STAFF_ROLES, 200)),
+    "registry:request_decide": (registry_factories.request_kwargs, only(STAFF_ROLES, 200)),
+    "registry:request_create": (
+        registry_factories.request_create_kwargs,
+        only(ADMIN_ROLES, 200),
+    ),
     "registry:version": (registry_factories.version_kwargs, everyone(200)),
     "registry:version_json": (registry_factories.version_kwargs, everyone(200)),
     "registry:diff": (registry_factories.project_kwargs, everyone(200)),

@@ -100,6 +100,53 @@ def test_a_researcher_deletes_a_draft(visit: Any, page: Any, sign_in: Any) -> No
     assert "cannot be deleted" in page.locator("main").inner_text()
 
 
+def test_a_request_is_asked_queued_and_decided(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+
+    author = UserFactory(email="ria@example.test", roles=frozenset({Role.RESEARCHER}))
+    UserFactory(email="eli@example.test", roles=frozenset({Role.EDITOR}))
+    project = registered_project(author=author, published=False)
+    ref = project.reference
+    sign_in("ria@example.test", PASSWORD)
+    visit(f"/research/{ref}/")
+    assert "Who can do what" in page.locator("main").inner_text()
+    visit(f"/research/{ref}/ask/publish/")
+    page.get_by_role("button", name="Send the request to the editors").click()
+    page.wait_for_url(f"**/research/{ref}/")
+    visit(f"/research/{ref}/ask/withdraw/")
+    page.get_by_role("button", name="Send the request to the editors").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.context.clear_cookies()
+    sign_in("eli@example.test", PASSWORD)
+    from whatworks.registry.models import ProjectRequest
+
+    visit("/research/requests/")
+    assert ref in page.locator("main").inner_text()
+    visit(ProjectRequest.objects.get(project=project).get_absolute_url())
+    page.get_by_label("Decline").check()
+    page.get_by_label("Reason for your decision").fill("Add the analysis plan first.")
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_url("**/research/requests/")
+    assert "Add the analysis plan first." in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_the_review_page_and_the_draft_form_explain(visit: Any, page: Any, sign_in: Any) -> None:
+    author = UserFactory(email="rev@example.test", roles=frozenset({Role.RESEARCHER}))
+    project = draft_project(author=author)
+    sign_in("rev@example.test", PASSWORD)
+    visit(f"/research/{project.reference}/protocol/draft/")
+    assert "Met when the whole interval" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Save and review for registration").click()
+    page.wait_for_url(f"**/research/{project.reference}/protocol/register/")
+    from tests.browser.axe import assert_accessible
+
+    assert_accessible(page)
+    assert "Review for registration" in page.locator("h1").inner_text()
+
+
 def test_an_editor_sees_drafts_and_the_withdraw_form(visit: Any, page: Any, sign_in: Any) -> None:
     UserFactory(email="eden@example.test", roles=frozenset({Role.EDITOR}))
     project = project_with_results(publish_results=False, published=False)

@@ -163,6 +163,19 @@ def draft_kwargs() -> dict[str, object]:
     return {"reference": draft_project().reference}
 
 
+def request_create_kwargs() -> dict[str, object]:
+    return {**project_kwargs(), "kind": "publish"}
+
+
+def request_kwargs() -> dict[str, object]:
+    """For the permission matrix: a pending request to publish a registered project."""
+    from whatworks.registry.services import project_request_create
+
+    project = registered_project(published=False)
+    made = project_request_create(actor=project.team.get(), project=project, kind="publish")
+    return {"request_id": made.pk}
+
+
 def version_kwargs() -> dict[str, object]:
     return {**project_kwargs(), "number": 1}
 

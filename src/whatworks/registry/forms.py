@@ -430,3 +430,47 @@ class TeamAddForm(forms.Form):
         label=_("E-mail address of the researcher to add"),
         help_text=_("They need an account with the researcher role."),
     )
+
+
+class RequestForm(forms.Form):
+    """The team asks editors to publish or withdraw the project."""
+
+    reason = forms.CharField(
+        label=_("Why?"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        if kind == "withdraw":
+            reason.label = _("Reason for withdrawal")
+            reason.required = True
+            reason.help_text = _("Shown on the project's public tombstone if an editor agrees.")
+        else:
+            reason.label = _("Anything the editors should know (optional)")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Your decision"),
+        choices=[("accept", _("Accept")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason for your decision"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The team reads it by e-mail and on the project's page."),
+    )
+    keep_results = forms.BooleanField(
+        label=_("I understand that the published results stay public on the tombstone"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, has_results: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_results:
+            del self.fields["keep_results"]

@@ -292,3 +292,74 @@ class ResultsReport(models.Model):
         except ResultsReport.DoesNotExist:
             return None
         return correction if correction.published_at is not None else None
+
+
+class ProjectRequest(models.Model):
+    """A team's request that editors publish or withdraw its project, and their decision.
+
+    Researchers cannot publish or withdraw; they ask, editors decide with a reason, and
+    the team is told by e-mail and on the project's page.  One pending request of each
+    kind per project.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", _("Publish on the register")
+        WITHDRAW = "withdraw", _("Withdraw the project")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an editor")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="requests", verbose_name=_("project")
+    )
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("publication or withdrawal request")
+        verbose_name_plural = _("publication and withdrawal requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind"],
+                condition=Q(status="pending"),
+                name="registry_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="withdraw") | ~Q(reason=""),
+                name="registry_withdraw_request_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | ~Q(decision_reason=""),
+                name="registry_decision_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.project.reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:request_decide", kwargs={"request_id": self.pk})

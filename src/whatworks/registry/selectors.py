@@ -28,6 +28,7 @@ from whatworks.core.models import User
 from whatworks.core.projects import ProjectView, Visibility
 from whatworks.registry.models import (
     Project,
+    ProjectRequest,
     ProjectStatus,
     ProtocolVersion,
     ResultsReport,
@@ -292,3 +293,53 @@ def version_pair_for_user(
         before=version_get_for_user(user=user, reference=reference, number=from_number),
         after=version_get_for_user(user=user, reference=reference, number=to_number),
     )
+
+
+# --- requests to publish or withdraw -----------------------------------------------------
+
+
+def decides_requests(user: AnyUser) -> bool:
+    """Editors decide the team's requests (either permission lets them see the queue)."""
+    return user.is_authenticated and (
+        user.has_perm("registry.publish_project") or user.has_perm("registry.withdraw_project")
+    )
+
+
+def request_queue(*, user: AnyUser) -> QuerySet[ProjectRequest]:
+    """Pending requests, oldest first, for an editor; nothing for anyone else."""
+    if not decides_requests(user):
+        return ProjectRequest.objects.none()
+    return (
+        ProjectRequest.objects.filter(status=ProjectRequest.Status.PENDING)
+        .select_related("project", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def recent_decisions(*, user: AnyUser, limit: int = 20) -> list[ProjectRequest]:
+    if not decides_requests(user):
+        return []
+    return list(
+        ProjectRequest.objects.exclude(status=ProjectRequest.Status.PENDING)
+        .select_related("project", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def request_get_for_user(*, user: AnyUser, request_id: int) -> ProjectRequest:
+    """A request, for the editors who decide it; 404 for everyone else."""
+    found = (
+        ProjectRequest.objects.select_related("project", "requested_by", "decided_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None or not decides_requests(user):
+        raise Http404("No such request.")
+    return found
+
+
+def project_requests(*, user: AnyUser, project: Project) -> list[ProjectRequest]:
+    """The project's requests and their decisions, newest first, for its team and editors."""
+    if not (is_team_member(user, project) or decides_requests(user)):
+        return []
+    return list(project.requests.select_related("decided_by").order_by("-requested_at", "-pk"))

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from whatworks.registry.views import data, manage, public, results, team
+from whatworks.registry.views import data, manage, public, requests, results, team
 
 
 class ReferenceConverter:
@@ -23,6 +23,8 @@ urlpatterns = [
     path("register.json", data.register_json, name="register_json"),
     path("register.csv", data.register_csv, name="register_csv"),
     path("overdue/", public.overdue, name="overdue"),
+    path("requests/", requests.queue, name="requests"),
+    path("requests/<int:request_id>/", requests.decide, name="request_decide"),
     path("workspace/", manage.workspace, name="workspace"),
     path("new/", manage.project_create, name="project_create"),
     path("<wwc:reference>/", public.project, name="project"),
@@ -32,6 +34,7 @@ urlpatterns = [
     path("<wwc:reference>/publish/", manage.project_publish, name="project_publish"),
     path("<wwc:reference>/withdraw/", manage.project_withdraw, name="project_withdraw"),
     path("<wwc:reference>/delete/", manage.project_delete, name="project_delete"),
+    path("<wwc:reference>/ask/<str:kind>/", requests.ask, name="request_create"),
     path("<wwc:reference>/team/", team.team, name="team"),
     path("<wwc:reference>/team/remove/", team.team_remove, name="team_remove"),
     path("<wwc:reference>/v<int:number>/", public.version, name="version"),

@@ -1,7 +1,8 @@
 """Writes of the research registry.  Every function is keyword-only, atomic and audited.
 
 Split by process: ``projects`` (create, edit, publish, withdraw, embargo release),
-``protocols`` (draft and register, including amendments) and ``results``.
+``protocols`` (draft and register, including amendments), ``requests`` (the team asks
+editors to publish or withdraw) and ``results``.
 """
 
 from whatworks.registry.services.common import RegistryError
@@ -17,6 +18,7 @@ from whatworks.registry.services.projects import (
     project_withdraw,
 )
 from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
+from whatworks.registry.services.requests import project_request_create, project_request_decide
 from whatworks.registry.services.results import (
     results_correct,
     results_correction_discard,
@@ -33,6 +35,8 @@ __all__ = [
     "project_create",
     "project_delete",
     "project_publish",
+    "project_request_create",
+    "project_request_decide",
     "project_team_add",
     "project_team_remove",
     "project_update",

@@ -41,6 +41,7 @@ from whatworks.registry.selectors import (
     draft_results,
     project_get_for_user,
     public_results,
+    request_queue,
     sees_everything,
     workspace_projects,
 )
@@ -64,6 +65,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
         {
             "projects": projects.order_by("-updated_at"),
             "can_create": user.has_perm("registry.add_project"),
+            "pending_requests": request_queue(user=user).count(),
         },
     )
 

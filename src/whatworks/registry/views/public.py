@@ -19,6 +19,7 @@ from whatworks.registry.selectors import (
     is_insider,
     overdue_projects,
     project_get_for_user,
+    project_requests,
     register_filter_errors,
     register_projects,
     report_assessment,
@@ -71,6 +72,7 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
     published = [r for r in reports if r.published_at is not None]
     report = published[-1] if published else next(iter(reports), None)
     pending = next((r for r in reports if r.published_at is None and r.corrects_id), None)
+    requests = project_requests(user=user, project=found)
     return render(
         request,
         "registry/project.html",
@@ -88,6 +90,9 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "team": team_names(found),
             "insider": is_insider(user, found),
             "embargoed": found.is_embargoed(),
+            # Requests to publish or withdraw and their decisions (team and editors only).
+            "requests": requests,
+            "pending_kinds": {r.kind for r in requests if r.status == "pending"},
         },
     )
 
