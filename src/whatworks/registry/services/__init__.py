@@ -5,6 +5,12 @@ Split by process: ``projects`` (create, edit, publish, withdraw, embargo release
 """
 
 from whatworks.registry.services.common import RegistryError
+from whatworks.registry.services.pilot_experiments import (
+    PILOT_ETHICS_STATISTIC,
+    PILOT_FAIRNESS_STATISTIC,
+    protocol_draft_add_pilot_experiment,
+    version_pilot_experiment,
+)
 from whatworks.registry.services.projects import (
     embargoes_release,
     project_add_partner_site,
@@ -26,6 +32,8 @@ from whatworks.registry.services.results import (
 )
 
 __all__ = [
+    "PILOT_ETHICS_STATISTIC",
+    "PILOT_FAIRNESS_STATISTIC",
     "RegistryError",
     "embargoes_release",
     "project_add_partner_site",
@@ -35,6 +43,7 @@ __all__ = [
     "project_team_remove",
     "project_update",
     "project_withdraw",
+    "protocol_draft_add_pilot_experiment",
     "protocol_draft_save",
     "protocol_register",
     "results_correct",
@@ -43,4 +52,5 @@ __all__ = [
     "results_import_bundle",
     "results_publish",
     "results_save",
+    "version_pilot_experiment",
 ]
