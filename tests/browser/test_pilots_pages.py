@@ -104,12 +104,12 @@ def test_outsiders_get_404(visit: Any, sign_in: Any) -> None:
 
 def test_start_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.browser.axe import assert_accessible
-    from tests.pilots.factories import config_yaml
-    from tests.registry.factories import draft_project, registered_project
+    from tests.pilots.factories import config_yaml, pilot_project
+    from tests.registry.factories import draft_project
     from whatworks.pilots.models import Pilot
 
     researcher = UserFactory(email="s@example.test", roles=frozenset({Role.RESEARCHER}))
-    project = registered_project(author=researcher)
+    project = pilot_project(researcher, config_yaml())
     draft = draft_project(author=researcher)
     authority = OrganisationFactory()
     sign_in(researcher.email, PASSWORD)
@@ -124,6 +124,7 @@ def test_start_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
     summary = page.get_by_role("alert").inner_text()
     assert "There is a problem" in summary and "Choose the research project." in summary
     assert "Enter the experiment config." in summary
+    assert page.get_by_role("button", name="Add this config to the protocol draft").is_visible()
     assert_accessible(page)
 
     page.get_by_label("Research project").select_option(

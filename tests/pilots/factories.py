@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -12,12 +13,18 @@ import yaml
 from django.db import connection
 
 from tests.factories import OrganisationFactory, user_with_role
-from tests.registry.factories import registered_project
+from tests.registry.factories import content, draft_project
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.pilots.models import Pilot
 from whatworks.pilots.services import pilot_create, pilot_fix_config
 from whatworks.registry import guards
+from whatworks.registry.models import Project, StudyType
+from whatworks.registry.services import (
+    project_publish,
+    protocol_draft_add_pilot_experiment,
+    protocol_register,
+)
 from whatworks_analytics.pilots.config import parse_config
 from whatworks_analytics.pilots.run import run as engine_run
 from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
@@ -51,7 +58,8 @@ def make_pilot(
     yaml_text: str | None = None,
 ) -> Pilot:
     researcher = researcher or user_with_role(Role.RESEARCHER)
-    project = registered_project(author=researcher)
+    yaml_text = yaml_text or config_yaml()
+    project = pilot_project(researcher, yaml_text)
     organisation = organisation or OrganisationFactory()
     pilot = pilot_create(
         actor=None, project=project, organisation=organisation, name="Escalation pilot"
@@ -60,10 +68,28 @@ def make_pilot(
         pilot = pilot_fix_config(
             actor=researcher,
             pilot=pilot,
-            config_yaml=yaml_text or config_yaml(),
+            config_yaml=yaml_text,
             protocol_version=project.versions.get(number=1),
         )
     return pilot
+
+
+def pilot_project(researcher: User, yaml_text: str, *, published: bool = True) -> Project:
+    """A registry project whose version 1 registers the experiment ``yaml_text`` (issue #13:
+    a pilot's config is fixed only in a version that contains it)."""
+    project = draft_project(
+        author=researcher,
+        data=content(outcomes=[], success_criteria={"combine": "all", "criteria": []}),
+        study_type=StudyType.PILOT,
+    )
+    protocol_draft_add_pilot_experiment(
+        actor=researcher, project=project, config=yaml.safe_load(yaml_text)
+    )
+    protocol_register(actor=researcher, project=project)
+    if published:
+        project_publish(actor=user_with_role(Role.EDITOR), project=project)
+    project.refresh_from_db()
+    return project
 
 
 def analyst_of(pilot: Pilot) -> User:
@@ -87,13 +113,19 @@ def zip_of(folder: Path, *, extra: dict[str, bytes] | None = None) -> bytes:
 
 
 def offline_bundle(pilot: Pilot, tmp: Path) -> dict[str, Any]:
-    """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot."""
+    """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot
+    (five years of referrals, so that every temporal split is used; a fresh copy)."""
+    data: dict[str, Any] = json.loads(_offline_bundle_text(pilot.config_yaml))
+    return data
+
+
+@functools.lru_cache(maxsize=4)
+def _offline_bundle_text(config_text: str) -> str:
     from whatworks_analytics.pilots.bundle import bundle_json
 
-    config = parse_config(yaml.safe_load(pilot.config_yaml))
-    dataset = generate(SynthConfig(referrals=1500, years=3, seed=5))
-    data: dict[str, Any] = json.loads(bundle_json(engine_run(config, dataset).bundle))
-    return data
+    config = parse_config(yaml.safe_load(config_text))
+    dataset = generate(SynthConfig(referrals=2000, years=5, seed=5))
+    return bundle_json(engine_run(config, dataset).bundle)
 
 
 def lift_registry_guard() -> None:

@@ -15,6 +15,7 @@ from tests.pilots.factories import analyst_of, make_pilot, offline_bundle
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.pilots.models import Run
+from whatworks.registry.models import ResultsReport
 
 pytestmark = pytest.mark.django_db
 
@@ -113,9 +114,91 @@ def test_results_report_filled_from_a_run(client, tmp_path: Path) -> None:  # ty
         reverse("pilots:results_fill", kwargs={"pilot_id": pilot.pk, "run_id": run.pk})
     )
     assert response.status_code == 302
-    pilot.project.refresh_from_db()
-    assert pilot.project.results.results[0]["outcome"] == "escalation"
     assert AuditEntry.objects.filter(action="pilot.results_filled").exists()
+    _assert_same_verdict(pilot, run)
+
+
+#: The registry's verdict on the pilot's criteria for each of the pilot's statuses.
+REGISTRY_VERDICT = {
+    "supports_use": "met",
+    "ethics_gate_not_passed": "met",
+    "does_not_support_use": "not-met",
+    "inconclusive": "inconclusive",
+}
+
+
+def _assert_same_verdict(pilot: Any, run: Run) -> None:
+    """One row per pre-registered outcome, rounded as the report rounds (two decimals), with
+    intervals, judged by the registry to the pilot's own verdict (issue #13, item 2)."""
+    from whatworks.registry.protocol import parse_content
+    from whatworks.registry.verdicts import assess, parse_results
+
+    report = ResultsReport.objects.get(project=pilot.project)
+    content = parse_content(report.protocol_version.content)
+    assert [r["outcome"] for r in report.results] == [o.key for o in content.outcomes]
+    bundle = run.bundle or {}
+    assert all(c["estimate"]["value"] is not None for c in bundle["verdict"]["criteria"])
+    for row, criterion in zip(report.results, bundle["verdict"]["criteria"], strict=False):
+        estimate = criterion["estimate"]
+        assert row["estimate"] == round(estimate["value"], 2)
+        assert (row["lower"], row["upper"]) == (
+            round(estimate["low"], 2),
+            round(estimate["high"], 2),
+        )
+    assessment = assess(content, parse_results(report.results))
+    assert assessment.unreported == () and assessment.unregistered == ()
+    assert assessment.overall.value == REGISTRY_VERDICT[bundle["verdict"]["status"]]
+    assert [c.verdict.value for c in assessment.criteria][: len(bundle["verdict"]["criteria"])] == [
+        c["judgement"].replace("_", "-") for c in bundle["verdict"]["criteria"]
+    ]
+
+
+def test_a_forged_fairness_or_success_outcome_gives_the_pilots_verdict_too(tmp_path: Path) -> None:
+    """The same check on hand-made verdicts: inconclusive fairness and success met."""
+    from whatworks.pilots import analytics
+    from whatworks.registry.protocol import parse_content
+    from whatworks.registry.verdicts import assess, parse_results
+
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path)
+    verdict = bundle["verdict"]
+    for criterion in verdict["criteria"]:
+        criterion["estimate"] = {"value": 0.9, "low": 0.85, "high": 0.95}
+        criterion["judgement"] = "met"
+    for check in verdict["fairness_checks"]:
+        check.update(judgement="met", outside=[], uncertain=[])
+    verdict["fairness_checks"][0].update(judgement="inconclusive", uncertain=["x"])
+    verdict.update(success="met", fairness="inconclusive", status="inconclusive")
+    version = pilot.protocol_version
+    content = parse_content(version.content)
+    made = analytics.registry_bundle(
+        bundle, project_reference=pilot.project.reference, protocol_version=version
+    )
+    assert assess(content, parse_results(made["results"])).overall.value == "inconclusive"
+    verdict.update(fairness="met", status="ethics_gate_not_passed")
+    verdict["fairness_checks"][0].update(judgement="met", uncertain=[])
+    made = analytics.registry_bundle(
+        bundle, project_reference=pilot.project.reference, protocol_version=version
+    )
+    assert assess(content, parse_results(made["results"])).overall.value == "met"
+
+
+def test_rounding_as_the_report_rounds_never_changes_a_judgement() -> None:
+    """0.66 (0.6496 to 0.70) against >= 0.65 is inconclusive; two decimals would show the
+    lower end as 0.65 and make it met, so more digits are kept for that estimate."""
+    from whatworks.pilots.analytics import _rounded
+
+    estimate = {"value": 0.66, "low": 0.6496, "high": 0.7}
+    assert _rounded(estimate, ">=", 0.65, "inconclusive") == {
+        "estimate": 0.66,
+        "lower": 0.6496,
+        "upper": 0.7,
+    }
+    assert _rounded({"value": 0.3267, "low": 0.2912, "high": 0.3651}, ">=", 0.65, "not_met") == {
+        "estimate": 0.33,
+        "lower": 0.29,
+        "upper": 0.37,
+    }
 
 
 def test_centre_view_shows_verdicts_side_by_side(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

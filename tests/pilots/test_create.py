@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, user_with_role
-from tests.pilots.factories import config_yaml
+from tests.pilots.factories import config_yaml, pilot_project
 from tests.registry.factories import draft_project, registered_project
 from whatworks.core.models import AuditEntry, Organisation
 from whatworks.core.roles import Role
@@ -38,7 +38,7 @@ def _form(project: Any, organisation: Any, **changes: Any) -> dict[str, Any]:
 
 def test_a_researcher_starts_a_pilot_of_their_project(client) -> None:  # type: ignore[no-untyped-def]
     researcher = user_with_role(Role.RESEARCHER)
-    project = registered_project(author=researcher)
+    project = pilot_project(researcher, config_yaml())
     others = registered_project()
     authority = OrganisationFactory()
     client.force_login(researcher)
@@ -146,7 +146,7 @@ def test_a_researcher_on_no_team_is_told_how_to_begin(client) -> None:  # type: 
 
 def test_an_administrator_starts_a_pilot_they_then_cannot_open(client) -> None:  # type: ignore[no-untyped-def]
     admin = user_with_role(Role.ADMIN)
-    project = registered_project()
+    project = pilot_project(user_with_role(Role.RESEARCHER), config_yaml())
     draft = draft_project()
     authority = OrganisationFactory()
     client.force_login(admin)
@@ -213,3 +213,56 @@ def test_the_service_lists_every_problem() -> None:
         "Enter the experiment config.",
     ]
     assert not Pilot.objects.exists()
+
+
+def test_a_config_is_fixed_only_in_a_version_that_contains_it(client) -> None:  # type: ignore[no-untyped-def]
+    """Issue #13, item 2: v1 never mentions the experiment, so it cannot fix it; the page
+    says which versions exist and what to do; adding the config to the draft and
+    registering v2 puts its criteria in the protocol, and v2 then fixes it."""
+    from whatworks.registry.protocol import parse_content
+    from whatworks.registry.services import protocol_register
+
+    researcher = user_with_role(Role.RESEARCHER)
+    project = registered_project(author=researcher)
+    authority = OrganisationFactory()
+    client.force_login(researcher)
+    page = client.post(URL, _form(project, authority)).content.decode()
+    assert f"v1 of {project.reference} does not contain this experiment config" in page
+    assert "No registered version does (registered: v1)" in page
+    assert "Add this config to the protocol draft" in page
+    assert not Pilot.objects.exists()
+
+    response = client.post(
+        URL,
+        {"project": project.pk, "config_yaml": config_yaml(), "add_to_draft": "1"},
+        follow=True,
+    )
+    assert "are in the protocol draft of" in response.content.decode()
+    assert not Pilot.objects.exists()
+    project.refresh_from_db()
+    draft = parse_content(project.draft_content)
+    [experiment] = draft.pilot_experiments
+    assert set(experiment.criteria()) <= set(draft.success_criteria.criteria)
+    assert AuditEntry.objects.filter(
+        action="registry.protocol_pilot_experiment_added", actor=researcher
+    ).exists()
+    protocol_register(actor=researcher, project=project, justification="Add the pilot.")
+    v2 = project.versions.get(number=2)
+    assert v2.content["pilot_experiments"][0]["config_hash"] == experiment.config_hash
+    page = client.post(URL, _form(project, authority)).content.decode()
+    assert "Choose v2, which contains it." in page
+    response = client.post(URL, _form(project, authority, protocol_version=v2.pk))
+    assert response.status_code == 302
+    assert Pilot.objects.get().protocol_version == v2
+
+
+def test_only_the_team_can_add_a_config_to_the_protocol_draft() -> None:
+    from whatworks.pilots.services import pilot_experiment_register
+
+    project = registered_project()
+    with pytest.raises(PilotError):
+        pilot_experiment_register(
+            actor=user_with_role(Role.RESEARCHER), project=project, config_yaml=config_yaml()
+        )
+    project.refresh_from_db()
+    assert "pilot_experiments" not in project.draft_content

@@ -26,6 +26,12 @@ def test_demo_loads_and_is_idempotent() -> None:
     assert north.datasets.count() == 1
     assert north.runs.get().status == Run.Status.SUCCEEDED
     assert south.runs.get().source == Run.Source.OFFLINE
+    # issue #13: each demo pilot is fixed in a version that registers its config
+    from whatworks.pilots.analytics import version_experiment
+
+    for pilot in (north, south):
+        assert pilot.protocol_version is not None
+        assert version_experiment(pilot.protocol_version, pilot.config_hash) is not None
     from whatworks.core.models import User
 
     analyst_a = User.objects.get(email="analyst.a@demo.test")

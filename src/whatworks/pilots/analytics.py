@@ -254,34 +254,136 @@ def verdict_summary(data: dict[str, Any]) -> dict[str, Any]:
 
 # --- the registry ----------------------------------------------------------------------
 
+#: The report's rounding (``whatworks_analytics.pilots.report``: two decimals).
+REPORT_DIGITS = 2
+
+
+def _rounded(estimate: dict[str, Any], op: str, threshold: float, judgement: str) -> dict[str, Any]:
+    """The estimate and interval rounded as the report rounds them, unless that rounding
+    would change the judgement against the criterion: then with the fewest more digits
+    that keep it (so the registry's verdict is the pilot's)."""
+    from whatworks_analytics.pilots.metrics import Estimate
+    from whatworks_analytics.pilots.verdict import judge
+
+    value, low, high = estimate.get("value"), estimate.get("low"), estimate.get("high")
+    for digits in range(REPORT_DIGITS, 11):
+        shown = [None if v is None else round(float(v), digits) for v in (value, low, high)]
+        if judge(op, threshold, Estimate(value=shown[0], low=shown[1], high=shown[2])) == judgement:
+            break
+    out: dict[str, Any] = {"estimate": shown[0]}
+    if shown[1] is not None and shown[2] is not None:
+        out.update(lower=shown[1], upper=shown[2])
+    return out
+
+
+def version_experiment(version: Any, config_hash: str) -> Any:
+    """The pilot experiment of a registered protocol version with this config hash, or None."""
+    from whatworks.registry.services import version_pilot_experiment
+
+    return version_pilot_experiment(version, config_hash)
+
 
 def registry_bundle(
-    data: dict[str, Any], *, project_reference: str, protocol_number: int
+    data: dict[str, Any], *, project_reference: str, protocol_version: Any
 ) -> dict[str, Any]:
     """The registry's result bundle (``docs/results-bundle.md``) from a pilot's bundle.
 
-    Each pre-registered criterion's metric becomes a named metric of the success model's
-    pooled temporal result, under the outcome key ``escalation``.
+    One result per outcome the protocol version registers for this pilot's experiment:
+    the success model's pooled temporal estimates of each pre-registered metric, with
+    their intervals, rounded as the report rounds them; the number of groups outside the
+    fairness band (left out when the fairness criteria could not be settled, so that the
+    registry calls it inconclusive as the pilot does); and the ethics questions not
+    answered yes.  The registry then judges its criteria, which are the pilot's.
     """
+    from whatworks.registry.services import PILOT_ETHICS_STATISTIC, PILOT_FAIRNESS_STATISTIC
+
+    experiment = version_experiment(protocol_version, str(data.get("config_hash", "")))
+    if experiment is None:
+        raise EngineProblems(
+            [f"{protocol_version.label} does not contain this run's experiment config."]
+        )
     verdict = data.get("verdict") or {}
-    metrics: dict[str, float] = {}
-    for criterion in verdict.get("criteria", []):
-        value = (criterion.get("estimate") or {}).get("value")
-        if value is not None:
-            metrics[str(criterion["metric"])] = float(value)
+    *success_keys, fairness_key, ethics_key = experiment.outcome_keys
+    model = verdict.get("model", experiment.model)
+    pooled: dict[str, Any] = next(
+        (
+            r["metrics"]
+            for r in data.get("results", [])
+            if r["model"] == model and r["evaluation"] == "temporal" and r["split"] is None
+        ),
+        {},
+    )
+    results: list[dict[str, Any]] = []
+    registered = experiment.criteria()
+    for key, registered_criterion, criterion in zip(
+        success_keys, registered, verdict.get("criteria", []), strict=False
+    ):
+        estimate = criterion.get("estimate") or {}
+        result: dict[str, Any] = {
+            "outcome": key,
+            "statistic": registered_criterion.statistic,
+            "interval": "95% percentile bootstrap interval",
+            "note": f"Model {model}; pooled temporal test periods.",
+        }
+        if estimate.get("value") is None:
+            result.pop("interval")
+            result["metrics"] = {"n": float(pooled.get("n") or 0)}
+            result["note"] += f" The {registered_criterion.statistic} is undefined."
+        else:
+            result.update(
+                _rounded(
+                    estimate, criterion["op"], float(criterion["threshold"]), criterion["judgement"]
+                )
+            )
+            if pooled.get("n"):
+                result["n"] = int(pooled["n"])
+        results.append(result)
+    outside = sum(len(c.get("outside", [])) for c in verdict.get("fairness_checks", []))
+    judged = sum(int(c.get("judged_groups", 0)) for c in verdict.get("fairness_checks", []))
+    fairness_result: dict[str, Any] = {
+        "outcome": fairness_key,
+        "metrics": {"groups judged": float(judged)},
+        "note": "",
+    }
+    if verdict.get("fairness") == "inconclusive":
+        fairness_result["note"] = (
+            "The fairness criteria could not be settled: a disparity outside the band has an "
+            "interval reaching into it, or no group is large enough to judge."
+        )
+    else:
+        fairness_result["metrics"][PILOT_FAIRNESS_STATISTIC] = float(outside)
+    items = (data.get("ethics") or {}).get("items", [])
     return {
         "schema": "whatworks.results/1",
         "project": project_reference,
-        "protocol_version": protocol_number,
+        "protocol_version": protocol_version.number,
         "summary": str(verdict.get("sentence", ""))[:5000],
         "results": [
+            *results,
+            fairness_result,
             {
-                "outcome": "escalation",
-                "metrics": metrics or {"n": float(data.get("cohort", {}).get("observable", 0))},
-                "note": f"Model {verdict.get('model', '')}; pooled temporal test periods.",
-            }
+                "outcome": ethics_key,
+                "metrics": {
+                    PILOT_ETHICS_STATISTIC: float(sum(i.get("answer") != "yes" for i in items))
+                },
+            },
         ],
     }
+
+
+def registry_add_experiment(*, actor: Any, project: Any, config: dict[str, Any]) -> Any:
+    """Put the experiment in the project's protocol draft through the registry's service."""
+    from whatworks.core.errors import PermissionDeniedError
+    from whatworks.registry.services import RegistryError, protocol_draft_add_pilot_experiment
+
+    try:
+        return protocol_draft_add_pilot_experiment(actor=actor, project=project, config=config)
+    except RegistryError as exc:
+        raise EngineProblems(exc.messages) from None
+    except PermissionDeniedError:
+        raise EngineProblems(
+            [f"Only the team of {project.reference} can change its protocol draft."]
+        ) from None
 
 
 def registry_fill_results(*, actor: Any, project: Any, bundle: dict[str, Any]) -> Any:

@@ -1,5 +1,6 @@
 """Demo pilots: Northmoor's with a synthetic dataset and a finished run; Southvale's
-through the offline path (an uploaded result bundle).
+through the offline path (an uploaded result bundle).  Each fixes the experiment config
+that its project's registered protocol contains.
 
 Each sits on the registry's demo project of its authority (found by title, through the
 pilot's foreign key, so this module does not import the registry).  Idempotent: a pilot is
@@ -30,43 +31,6 @@ from whatworks.pilots.services import (
 )
 from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
 
-CONFIG: dict[str, Any] = {
-    "config_version": 1,
-    "name": "escalation-within-a-year",
-    "description": "Each referral is a decision point: could a model flagging the 10% a team "
-    "can look at again pick out the children who go on to a plan or care?",
-    "seed": 20240401,
-    "outcome": {"events": ["cp_plan", "looked_after"], "window_days": 365},
-    "models": [
-        {"name": "baseline", "kind": "baseline"},
-        {"name": "logistic", "kind": "logistic", "params": {"C": 1.0}},
-    ],
-    "splits": {"n_splits": 3, "test_days": 182, "kfold": 0},
-    "operating_point": {"top_percent": 10},
-    "success": {
-        "model": "logistic",
-        "combine": "all",
-        "criteria": [
-            {"metric": "precision", "op": ">=", "value": 0.65},
-            {"metric": "recall", "op": ">=", "value": 0.5},
-        ],
-    },
-    "fairness": {
-        "attributes": ["ethnicity", "sex", "age_band", "disability"],
-        "reference": {"ethnicity": "white"},
-        "band": {"low": 0.8, "high": 1.25},
-        "action": "assistive",
-        "min_group_size": 50,
-        "min_denominator": 20,
-    },
-    "ethics": {
-        "purpose_proportionality": {"answer": "yes", "note": "Offer of early help only."},
-        "data_quality": {"answer": "partly", "note": "Ethnicity not known for 6% of children."},
-        "dpia": {"answer": "partly", "note": "Draft DPIA with the DPO."},
-    },
-    "bootstrap": {"replicates": 50},
-}
-
 PILOTS = (
     ("Northmoor escalation pilot", "northmoor", "Northmoor pilot", "platform", 11),
     ("Southvale escalation pilot", "southvale", "Southvale pilot", "offline", 12),
@@ -88,12 +52,18 @@ def load(*, stdout: Writer) -> None:
         if organisation is None or project is None:
             stdout.write(f"  pilots: no {slug} authority or registered project; skipped\n")
             continue
+        version = project.versions.order_by("-number").first()
+        experiments = version.content.get("pilot_experiments") or []
+        if not experiments:
+            stdout.write(f"  pilots: {project.reference} registers no experiment; skipped\n")
+            continue
         pilot = pilot_create(actor=None, project=project, organisation=organisation, name=name)
         pilot = pilot_fix_config(
             actor=researcher,
             pilot=pilot,
-            config_yaml=yaml.safe_dump(CONFIG, sort_keys=False),
-            protocol_version=project.versions.order_by("-number").first(),
+            # The config registered in the protocol (issue #13: one set of criteria).
+            config_yaml=yaml.safe_dump(experiments[0]["config"], sort_keys=False),
+            protocol_version=version,
         )
         analyst = User.objects.filter(
             organisation=organisation, email__startswith="analyst"

@@ -102,16 +102,55 @@ def pilot_create(
 
 def _config_problems(project: Any, protocol_version: Any, config_yaml: str) -> list[str]:
     problems = []
-    if protocol_version is None or protocol_version.project_id != project.pk:
+    right_version = protocol_version is not None and protocol_version.project_id == project.pk
+    if not right_version:
         problems.append(f"Choose a registered protocol version of {project.reference}.")
     if not config_yaml.strip():
         problems.append("Enter the experiment config.")
     else:
         try:
-            analytics.config_parse(config_yaml)
+            _, config_hash = analytics.config_parse(config_yaml)
         except analytics.EngineProblems as exc:
             problems.extend(exc.problems)
+        else:
+            if right_version:
+                problems.extend(_version_problems(project, protocol_version, config_hash))
     return problems
+
+
+def _version_problems(project: Any, protocol_version: Any, config_hash: str) -> list[str]:
+    """A config can only be fixed in a version whose content registers it (issue #13)."""
+    if analytics.version_experiment(protocol_version, config_hash) is not None:
+        return []
+    versions = analytics.protocol_versions(project)
+    holding = [f"v{v.number}" for v in versions if analytics.version_experiment(v, config_hash)]
+    message = (
+        f"v{protocol_version.number} of {project.reference} does not contain this experiment "
+        f"config (SHA-256 {config_hash[:12]}…), so it cannot fix it."
+    )
+    if holding:
+        return [f"{message} Choose {' or '.join(holding)}, which contains it."]
+    registered = ", ".join(f"v{v.number}" for v in versions)
+    return [
+        f"{message} No registered version does (registered: {registered}). Add the config to "
+        f"the protocol draft of {project.reference} (“Add this config to the protocol draft”), "
+        "register the amended protocol in the registry, then fix the config in the new version."
+    ]
+
+
+@transaction.atomic
+def pilot_experiment_register(*, actor: User | None, project: Any, config_yaml: str) -> Any:
+    """Put an experiment config, with its criteria, in the project's protocol draft.
+
+    The registry's service checks that the actor is on the project's team and writes the
+    audit entry; the team then registers the draft as a new version, in which the config
+    can be fixed.
+    """
+    try:
+        config, _ = analytics.config_parse(config_yaml)
+        return analytics.registry_add_experiment(actor=actor, project=project, config=config)
+    except analytics.EngineProblems as exc:
+        raise PilotError(exc.problems) from None
 
 
 @transaction.atomic
@@ -120,8 +159,10 @@ def pilot_fix_config(
 ) -> Pilot:
     """Fix the experiment config in a registered protocol version of the pilot's project.
 
-    The engine's canonical hash of the config is kept; every run and uploaded bundle is
-    checked against it.  A fixed config never changes (a new config is a new pilot).
+    The version must contain the config (its hash and criteria, in its pilot experiments):
+    the criteria the pilot is judged on are the registered ones.  The engine's canonical
+    hash of the config is kept; every run and uploaded bundle is checked against it.  A
+    fixed config never changes (a new config is a new pilot).
     """
     pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
     if pilot.config_fixed:
@@ -132,6 +173,9 @@ def pilot_fix_config(
         _, config_hash = analytics.config_parse(config_yaml)
     except analytics.EngineProblems as exc:
         raise PilotError(exc.problems) from None
+    problems = _version_problems(pilot.project, protocol_version, config_hash)
+    if problems:
+        raise PilotError(problems)
     pilot.config_yaml = config_yaml
     pilot.config_hash = config_hash
     pilot.protocol_version = protocol_version
@@ -379,12 +423,12 @@ def results_fill_from_run(*, actor: User | None, run: Run) -> Any:
     pilot = run.pilot
     if not run.has_report or pilot.protocol_version is None:
         raise PilotError("Only a finished run's results can fill a results report.")
-    bundle = analytics.registry_bundle(
-        run.bundle or {},
-        project_reference=pilot.project.reference,
-        protocol_number=pilot.protocol_version.number,
-    )
     try:
+        bundle = analytics.registry_bundle(
+            run.bundle or {},
+            project_reference=pilot.project.reference,
+            protocol_version=pilot.protocol_version,
+        )
         report = analytics.registry_fill_results(actor=actor, project=pilot.project, bundle=bundle)
     except analytics.EngineProblems as exc:
         raise PilotError(exc.problems) from None

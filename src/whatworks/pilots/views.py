@@ -83,7 +83,13 @@ def create(request: HttpRequest) -> HttpResponse:
         versions=versions_for_new_pilot(projects=registered),
         organisations=local_authorities(),
     )
-    if request.method == "POST" and form.is_valid():
+    drafting = request.method == "POST" and "add_to_draft" in request.POST
+    if drafting:
+        for name in ("organisation", "name", "protocol_version"):
+            form.fields[name].required = False
+    if drafting and form.is_valid():
+        _add_to_draft(request, form, form.cleaned_data["project"])
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             pilot = services.pilot_create(
@@ -116,6 +122,31 @@ def create(request: HttpRequest) -> HttpResponse:
         "pilots/create.html",
         {"form": form, "has_registered": registered.exists(), "unregistered": unregistered},
     )
+
+
+def _add_to_draft(request: HttpRequest, form: Any, project: Any) -> bool:
+    """Put the form's config in the project's protocol draft (issue #13), or say why not."""
+    try:
+        services.pilot_experiment_register(
+            actor=request.user,  # type: ignore[arg-type]
+            project=project,
+            config_yaml=form.cleaned_data["config_yaml"],
+        )
+    except PilotError as exc:
+        for message in exc.messages:
+            form.add_error("config_yaml", message)
+        return False
+    messages.success(
+        request,
+        _(
+            "The config and its criteria are in the protocol draft of {project}. Register the "
+            "amended protocol ({url}), then fix the config in the new version."
+        ).format(
+            project=project.reference,
+            url=reverse("registry:protocol_register", kwargs={"reference": project.reference}),
+        ),
+    )
+    return True
 
 
 def _register_url(user: Any, project: Any) -> str:
@@ -153,7 +184,11 @@ def detail(request: HttpRequest, pilot_id: str) -> HttpResponse:
 def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
     form = ConfigForm(request.POST, versions=pilot.project.versions.order_by("-number"))
-    if form.is_valid():
+    if "add_to_draft" in request.POST:
+        form.fields["protocol_version"].required = False
+        if form.is_valid() and _add_to_draft(request, form, pilot.project):
+            return redirect(pilot)
+    elif form.is_valid():
         try:
             services.pilot_fix_config(
                 actor=request.user,  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from whatworks.registry.demo_content import (
     FGC_V2,
     NORTHMOOR,
     NORTHMOOR_RESULTS,
+    PILOT_CONFIG,
     SCHWARTZ,
     SCHWARTZ_CORRECTED,
     SCHWARTZ_CORRECTION_JUSTIFICATION,
@@ -40,6 +41,7 @@ from whatworks.registry.services import (
     project_publish,
     project_update,
     project_withdraw,
+    protocol_draft_add_pilot_experiment,
     protocol_draft_save,
     protocol_register,
     results_correct,
@@ -133,6 +135,7 @@ def load(*, stdout: Writer) -> None:
         sites=[s for s in [northmoor] if s],
         data_collection_ends_days=-30,
     ):
+        protocol_draft_add_pilot_experiment(actor=researcher, project=p, config=PILOT_CONFIG)
         protocol_register(actor=researcher, project=p)
         project_publish(actor=editor, project=p)
         report = results_import_bundle(actor=researcher, project=p, bundle=NORTHMOOR_RESULTS)
@@ -146,6 +149,7 @@ def load(*, stdout: Writer) -> None:
         sites=[s for s in [southvale] if s],
         data_collection_ends_days=240,
     ):
+        protocol_draft_add_pilot_experiment(actor=researcher, project=p, config=PILOT_CONFIG)
         protocol_register(
             actor=researcher, project=p, embargo_until=timezone.localdate() + timedelta(days=180)
         )

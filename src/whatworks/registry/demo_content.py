@@ -32,6 +32,46 @@ ETHICS = (
     "assessment is published with this protocol."
 )
 
+#: The experiment config of the Northmoor and Southvale pilots, registered in their
+#: protocols (the pilots' demo fixes it from there).
+PILOT_CONFIG: dict[str, Any] = {
+    "config_version": 1,
+    "name": "escalation-within-a-year",
+    "description": "Each referral is a decision point: could a model flagging the 10% a team "
+    "can look at again pick out the children who go on to a plan or care?",
+    "seed": 20240401,
+    "outcome": {"events": ["cp_plan", "looked_after"], "window_days": 365},
+    "models": [
+        {"name": "baseline", "kind": "baseline"},
+        {"name": "logistic", "kind": "logistic", "params": {"C": 1.0}},
+    ],
+    "splits": {"n_splits": 3, "test_days": 182, "kfold": 0},
+    "operating_point": {"top_percent": 10},
+    "success": {
+        "model": "logistic",
+        "combine": "all",
+        "criteria": [
+            {"metric": "precision", "op": ">=", "value": 0.65},
+            {"metric": "recall", "op": ">=", "value": 0.5},
+        ],
+    },
+    "fairness": {
+        "attributes": ["ethnicity", "sex", "age_band", "disability"],
+        "reference": {"ethnicity": "white"},
+        "band": {"low": 0.8, "high": 1.25},
+        "action": "assistive",
+        "min_group_size": 50,
+        "min_denominator": 20,
+    },
+    "ethics": {
+        "purpose_proportionality": {"answer": "yes", "note": "Offer of early help only."},
+        "data_quality": {"answer": "partly", "note": "Ethnicity not known for 6% of children."},
+        "dpia": {"answer": "partly", "note": "Draft DPIA with the DPO."},
+    },
+    "bootstrap": {"replicates": 50},
+}
+PILOT_KEY = "escalation-within-a-year"
+
 NORTHMOOR = {
     "title": "Predicting escalation in children's social care referrals: a Northmoor pilot",
     "background": (
@@ -55,41 +95,15 @@ NORTHMOOR = {
     ),
     "intervention": "A gradient-boosted model using case-history features available at referral.",
     "comparison": "The decisions practitioners actually made, and a simple rules baseline.",
-    "outcomes": [
-        _o(
-            "auc",
-            "Discrimination",
-            "primary",
-            "Area under the ROC curve (AUC)",
-            "Escalation within 12 months of referral",
-            "AUC on the 2023 test year, 95% bootstrap interval",
-        ),
-        _o(
-            "fairness-gap",
-            "Fairness",
-            "primary",
-            "Largest gap in false negative rate between groups",
-            "Escalation within 12 months",
-            "Group metrics with bootstrap intervals",
-        ),
-        _o(
-            "calibration",
-            "Calibration",
-            "secondary",
-            "Calibration slope",
-            "Escalation within 12 months",
-            "Logistic recalibration on the test year",
-        ),
-    ],
+    # The outcomes and success criteria are the pilot experiment's, added from
+    # PILOT_CONFIG by the demo (``protocol_draft_add_pilot_experiment``): one set of criteria.
+    "outcomes": [],
     "sample_size": "All eligible referrals; the 2023 test year holds about 8,000 referrals.",
     "analysis_plan": (
-        "Metrics are computed once on the held-out test year. No tuning after the test data "
-        "are opened. Intervals by 2,000 bootstrap resamples of children."
+        "Metrics are computed once on the held-out test periods. No tuning after the test "
+        "data are opened. Intervals by bootstrap resamples of referrals."
     ),
-    "success_criteria": {
-        "combine": "all",
-        "criteria": [_c("auc", "AUC", ">=", 0.75), _c("fairness-gap", "FNR gap", "<=", 0.05)],
-    },
+    "success_criteria": {"combine": "all", "criteria": []},
     "ethics_and_data_protection": ETHICS,
     "timeline": "Data extract in month 1; analysis months 2 to 4; report month 6.",
 }
@@ -390,31 +404,34 @@ def _bundle(version: int, summary: str, results: list[dict[str, Any]]) -> dict[s
 
 NORTHMOOR_RESULTS = _bundle(
     1,
-    "The model ranked referrals better than chance but below the bar set in advance, and "
+    "The model flagged the right children less often than the bar set in advance, and "
     "missed escalations more often for some groups. Northmoor will not use it.",
     [
         {
-            "outcome": "auc",
-            "statistic": "AUC",
-            "estimate": 0.68,
-            "lower": 0.65,
-            "upper": 0.71,
-            "interval": "95% bootstrap interval",
+            "outcome": f"{PILOT_KEY}-precision",
+            "statistic": "precision",
+            "estimate": 0.41,
+            "lower": 0.37,
+            "upper": 0.45,
+            "interval": "95% percentile bootstrap interval",
         },
         {
-            "outcome": "fairness-gap",
-            "statistic": "FNR gap",
-            "estimate": 0.09,
-            "lower": 0.04,
-            "upper": 0.14,
-            "interval": "95% bootstrap interval",
+            "outcome": f"{PILOT_KEY}-recall",
+            "statistic": "recall",
+            "estimate": 0.28,
+            "lower": 0.25,
+            "upper": 0.31,
+            "interval": "95% percentile bootstrap interval",
         },
         {
-            "outcome": "calibration",
-            "statistic": "calibration slope",
-            "estimate": 0.82,
-            "lower": 0.74,
-            "upper": 0.9,
+            "outcome": f"{PILOT_KEY}-fairness",
+            "metrics": {"groups outside the fairness band": 2, "groups judged": 11},
+            "note": "Children in the black and mixed groups who escalate are missed more often "
+            "than in the white group.",
+        },
+        {
+            "outcome": f"{PILOT_KEY}-ethics",
+            "metrics": {"ethics questions not answered yes": 6},
         },
     ],
 )

@@ -104,7 +104,45 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]
             rows.extend(_diff_criteria(old or {}, new or {}))
         else:
             rows.append(_row(section, heading, _text(old), _text(new)))
+    rows.extend(
+        _diff_experiments(
+            before.get("pilot_experiments") or [], after.get("pilot_experiments") or []
+        )
+    )
     return [row for row in rows if row is not None]
+
+
+def _experiment_text(experiment: dict[str, Any] | None) -> str:
+    if not experiment:
+        return ""
+    criteria = "; ".join(
+        f"{c.get('metric')} {c.get('op')} {_text(c.get('threshold'))}"
+        for c in experiment.get("success", [])
+    )
+    return (
+        f"config SHA-256 {experiment.get('config_hash')}; model {experiment.get('model')}; "
+        f"success criteria: {criteria}"
+    )
+
+
+def _diff_experiments(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[DiffRow | None]:
+    """Pilot experiments by key: a new config (even with the same criteria) shows here."""
+    old_by, new_by = {e.get("key"): e for e in old}, {e.get("key"): e for e in new}
+    return [
+        DiffRow(
+            "pilot_experiments",
+            f"Pilot experiment “{key}”",
+            change,
+            _experiment_text(old_by.get(key)),
+            _experiment_text(new_by.get(key)),
+            True,
+        )
+        for key in [*old_by, *(k for k in new_by if k not in old_by)]
+        if old_by.get(key) != new_by.get(key)
+        for change in [
+            "added" if key not in old_by else "removed" if key not in new_by else "changed"
+        ]
+    ]
 
 
 def _diff_outcomes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[DiffRow | None]:

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
 #: The sections of the template in the order pages show them, with their headings.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -99,6 +102,181 @@ class SuccessCriteria(_Strict):
     criteria: tuple[Criterion, ...] = ()
 
 
+# --- pilot experiments (issue #13: one set of criteria) ---------------------------------
+#
+# A predictive-analytics pilot's experiment config is part of the registered version: the
+# normalised config, its canonical hash (``whatworks_analytics.pilots.config``) and its
+# success and fairness criteria.  Each experiment also stands in the ordinary outcomes and
+# success criteria (derived from the config, checked below), so that the registry's
+# results report judges the very criteria the pilot's verdict judges.
+
+PILOT_FAIRNESS_STATISTIC = "groups outside the fairness band"
+PILOT_ETHICS_STATISTIC = "ethics questions not answered yes"
+#: The engine's names of its metrics (the statistics of the derived criteria).
+PILOT_METRIC_LABELS = METRIC_NAMES
+
+
+class PilotCriterion(_Strict):
+    metric: str
+    op: Comparison
+    threshold: float
+
+
+class PilotFairness(_Strict):
+    attributes: tuple[str, ...]
+    band_low: float
+    band_high: float
+    action: str
+    min_group_size: int
+    min_denominator: int
+
+
+class PilotExperiment(_Strict):
+    """A pilot's experiment as a registered version fixes it (see above)."""
+
+    key: str = Field(min_length=1, max_length=36, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=300)
+    config_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    config: dict[str, Any]
+    model: str
+    combine: Combine
+    success: tuple[PilotCriterion, ...]
+    fairness: PilotFairness
+
+    @model_validator(mode="after")
+    def _follows_from_its_config(self) -> PilotExperiment:
+        derived = pilot_experiment(self.config, key=self.key)
+        if derived != self:
+            raise ValueError(
+                f"The pilot experiment “{self.key}” does not match its own config (its hash "
+                "or criteria were changed): add it again from the pilot's page."
+            )
+        return self
+
+    def success_keys(self) -> tuple[str, ...]:
+        """One outcome per success criterion (``<key>-<metric>``), so that each is judged
+        on its own estimate and interval."""
+        keys: list[str] = []
+        for c in self.success:
+            key = f"{self.key}-{c.metric.replace('_', '-')}"
+            keys.append(key if key not in keys else f"{key}-{len(keys) + 1}")
+        return tuple(keys)
+
+    @property
+    def outcome_keys(self) -> tuple[str, ...]:
+        return (*self.success_keys(), f"{self.key}-fairness", f"{self.key}-ethics")
+
+    def outcomes(self) -> tuple[Outcome, ...]:
+        from whatworks_analytics.pilots.config import parse_config
+
+        config = parse_config(self.config)
+        point = config.operating_point
+        flags = (
+            f"the top {point.top_percent:g}% of scores flagged"
+            if point.top_percent is not None
+            else f"scores of at least {point.threshold:g} flagged"
+        )
+        when = f"Escalation within {config.outcome.window_days} days of the referral"
+        how = (
+            f"Pooled temporal validation over {config.splits.n_splits} test periods; "
+            f"{100 * config.bootstrap.confidence:g}% percentile bootstrap intervals "
+            f"({config.bootstrap.replicates} replicates)"
+        )
+        key_metrics = "FNR and FOR" if self.fairness.action == "assistive" else "FPR and FDR"
+        *_, fairness, ethics = self.outcome_keys
+        return (
+            *(
+                Outcome(
+                    key=key,
+                    name=f"{PILOT_METRIC_LABELS.get(c.metric, c.metric).capitalize()} of "
+                    f"{self.model}'s flags",
+                    kind=OutcomeKind.PRIMARY,
+                    measure=f"{PILOT_METRIC_LABELS.get(c.metric, c.metric).capitalize()} of "
+                    f"{self.model} predicting escalation ({flags})",
+                    time_point=when,
+                    analysis=how,
+                )
+                for key, c in zip(self.success_keys(), self.success, strict=True)
+            ),
+            Outcome(
+                key=fairness,
+                name=f"Fairness of {self.model}'s errors",
+                kind=OutcomeKind.PRIMARY,
+                measure=f"Groups whose {key_metrics} ratio to the reference group lies outside "
+                f"{self.fairness.band_low:g} to {self.fairness.band_high:g}",
+                time_point=when,
+                analysis=f"Fairness audit by {', '.join(self.fairness.attributes)}; a group is "
+                f"not judged when it has fewer than {self.fairness.min_group_size} children or "
+                f"fewer than {self.fairness.min_denominator} in a rate's denominator",
+            ),
+            Outcome(
+                key=ethics,
+                name="Ethics gate",
+                kind=OutcomeKind.SECONDARY,
+                measure="Questions of the ethics checklist (Leslie et al., 2020) not answered yes",
+                time_point="When the run is made",
+                analysis="The answers fixed in the experiment config",
+            ),
+        )
+
+    def criteria(self) -> tuple[Criterion, ...]:
+        *_, fairness, _ethics = self.outcome_keys
+        return (
+            *(
+                Criterion(
+                    outcome=key,
+                    statistic=PILOT_METRIC_LABELS.get(c.metric, c.metric),
+                    comparison=c.op,
+                    threshold=c.threshold,
+                )
+                for key, c in zip(self.success_keys(), self.success, strict=True)
+            ),
+            Criterion(
+                outcome=fairness,
+                statistic=PILOT_FAIRNESS_STATISTIC,
+                comparison=Comparison.AT_MOST,
+                threshold=0.0,
+            ),
+        )
+
+
+def pilot_experiment(config: Any, *, key: str | None = None) -> PilotExperiment:
+    """The registered form of a pilot's experiment config (engine-normalised, hashed)."""
+    from whatworks_analytics.pilots.config import ConfigError, config_hash, parse_config
+
+    try:
+        parsed = parse_config(config)
+    except ConfigError as exc:
+        raise ValueError("; ".join(str(p) for p in exc.problems)) from None
+    if parsed.success.combine == "any" and len(parsed.success.criteria) > 1:
+        raise ValueError(
+            "A registered pilot's success criteria must all hold (combine: all); the registry "
+            "judges them together with the fairness criterion."
+        )
+    slug = re.sub(r"[^a-z0-9]+", "-", parsed.name.lower()).strip("-")[:36].strip("-")
+    fairness = parsed.fairness
+    return PilotExperiment.model_construct(
+        key=key or slug or "pilot",
+        name=parsed.name,
+        config_hash=config_hash(parsed),
+        config=parsed.to_dict(),
+        model=parsed.success.model,
+        combine=Combine(parsed.success.combine),
+        success=tuple(
+            PilotCriterion(metric=c.metric, op=Comparison(c.op), threshold=c.value)
+            for c in parsed.success.criteria
+        ),
+        fairness=PilotFairness(
+            attributes=tuple(fairness.attributes),
+            band_low=fairness.band.low,
+            band_high=fairness.band.high,
+            action=fairness.action,
+            min_group_size=fairness.min_group_size,
+            min_denominator=fairness.min_denominator,
+        ),
+    )
+
+
 class ProtocolContent(_Strict):
     """Everything a registered version fixes.  Every field is part of the hash."""
 
@@ -115,6 +293,9 @@ class ProtocolContent(_Strict):
     success_criteria: SuccessCriteria = SuccessCriteria()
     ethics_and_data_protection: str = ""
     timeline: str = ""
+    #: Pilots' experiments fixed by this version (empty for other studies; left out of the
+    #: JSON when empty, so that earlier versions' content and hashes are unchanged).
+    pilot_experiments: tuple[PilotExperiment, ...] = ()
 
     @field_validator("research_questions")
     @classmethod
@@ -136,8 +317,38 @@ class ProtocolContent(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _pilot_criteria_stand(self) -> ProtocolContent:
+        outcomes = {o.key for o in self.outcomes}
+        criteria = set(self.success_criteria.criteria)
+        for experiment in self.pilot_experiments:
+            missing = [k for k in experiment.outcome_keys if k not in outcomes]
+            dropped = [c for c in experiment.criteria() if c not in criteria]
+            if missing or dropped:
+                raise ValueError(
+                    f"The outcomes and success criteria of the pilot experiment "
+                    f"“{experiment.key}” come from its config and must stay as they are"
+                    + (f" (missing outcomes: {', '.join(missing)})" if missing else "")
+                    + (
+                        f" (changed or removed: {'; '.join(c.plain_english() for c in dropped)})"
+                        if dropped
+                        else ""
+                    )
+                    + ": restore them, or add the experiment again from the pilot's page."
+                )
+        if self.pilot_experiments and self.success_criteria.combine != Combine.ALL:
+            raise ValueError(
+                "A protocol with pilot experiments combines its success criteria with “all”."
+            )
+        return self
+
     def as_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        exclude = None if self.pilot_experiments else {"pilot_experiments"}
+        return self.model_dump(mode="json", exclude=exclude)
+
+    def pilot_experiment(self, config_hash: str) -> PilotExperiment | None:
+        """The experiment of this version whose config has ``config_hash``, if any."""
+        return next((e for e in self.pilot_experiments if e.config_hash == config_hash), None)
 
     def outcome_names(self) -> dict[str, str]:
         return {o.key: o.name for o in self.outcomes}

@@ -6,6 +6,12 @@ editors to publish or withdraw) and ``results``.
 """
 
 from whatworks.registry.services.common import RegistryError
+from whatworks.registry.services.pilot_experiments import (
+    PILOT_ETHICS_STATISTIC,
+    PILOT_FAIRNESS_STATISTIC,
+    protocol_draft_add_pilot_experiment,
+    version_pilot_experiment,
+)
 from whatworks.registry.services.projects import (
     embargoes_release,
     project_add_partner_site,
@@ -29,6 +35,8 @@ from whatworks.registry.services.results import (
 )
 
 __all__ = [
+    "PILOT_ETHICS_STATISTIC",
+    "PILOT_FAIRNESS_STATISTIC",
     "RegistryError",
     "embargoes_release",
     "project_add_partner_site",
@@ -41,6 +49,7 @@ __all__ = [
     "project_team_remove",
     "project_update",
     "project_withdraw",
+    "protocol_draft_add_pilot_experiment",
     "protocol_draft_save",
     "protocol_register",
     "results_correct",
@@ -49,4 +58,5 @@ __all__ = [
     "results_import_bundle",
     "results_publish",
     "results_save",
+    "version_pilot_experiment",
 ]

@@ -69,6 +69,11 @@ def protocol_draft_save(
     """Check the draft against the template (all problems at once) and keep it."""
     require_team(actor, project)
     require_not_withdrawn(project)
+    if "pilot_experiments" not in content and (project.draft_content or {}).get(
+        "pilot_experiments"
+    ):
+        # The draft form does not show pilot experiments: keep the ones the draft holds.
+        content = {**content, "pilot_experiments": project.draft_content["pilot_experiments"]}
     try:
         parsed = parse_content(content)
     except ProtocolContentError as exc:
