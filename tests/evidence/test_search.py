@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.http import QueryDict
 
@@ -63,10 +65,22 @@ def test_partly_typed_words_match_by_prefix() -> None:
 
 
 @pytest.mark.usefixtures("catalogue")
-def test_every_word_must_match_and_punctuation_is_harmless() -> None:
-    assert names(text='family "plan" (wider) zebra*') == []
-    assert names(text="family plan") == ["Family group conferences"]
+def test_some_words_matching_is_enough_and_more_matches_rank_first() -> None:
+    assert names(text='family "plan" (wider) zebra*') == [
+        "Family group conferences",
+        "Incredible Years",
+    ]
+    assert names(text="parenting plan") == ["Family group conferences", "Incredible Years"]
+    assert names(text="wider family plan")[0] == "Family group conferences"
     assert names(text="   ") == names()
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize("text", ["'", "%", "'%'", "%%", "the of and"])
+def test_text_without_a_word_to_search_for_finds_nothing_and_says_why(text: str) -> None:
+    results = evidence_search(query=SearchQuery(text=text))
+    assert results.total == 0 and results.interventions == []
+    assert results.problem
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -123,3 +137,74 @@ def test_pages_of_results() -> None:
     last = evidence_search(query=SearchQuery(text="programme", page=9))
     assert first.total == 25 and first.page_count == 2 and len(first.interventions) == 20
     assert last.page == 2 and len(last.interventions) == 5
+
+
+#: Practitioner phrasings from issue 16 (word forms, typos, synonyms, questions) and the
+#: demo intervention that must come first; the correction shown, if any.
+PHRASINGS = [
+    ("family group conferencing", "Family group conferences", ""),
+    ("conferencing", "Family group conferences", ""),
+    ("conferences", "Family group conferences", ""),
+    ("domestic violence", "Safe and Together model for domestic abuse", ""),
+    ("DV", "Safe and Together model for domestic abuse", ""),
+    ("FGC", "Family group conferences", ""),
+    ("domestc abuse", "Safe and Together model for domestic abuse", "domestic abuse"),
+    ("sign of safty", "Signs of Safety", "sign of safety"),
+    ("reduce care entry", "Family group conferences", ""),
+    (
+        "what helps families where there is domestic abuse",
+        "Safe and Together model for domestic abuse",
+        "",
+    ),
+    ("MST", "Multisystemic therapy", ""),
+    ("parenting program", "Incredible Years parenting programme", ""),
+    ("behavior", "Incredible Years parenting programme", ""),
+    ("looked after children", "Volunteer mentoring for children in care", ""),
+    ("LAC", "Volunteer mentoring for children in care", ""),
+    ("care leavers", "Staying Put", ""),
+    ("schwarz", "Schwartz Rounds", "schwartz"),
+    ("mum", "Family drug and alcohol courts", ""),
+    ("FDAC", "Family drug and alcohol courts", ""),
+]
+
+
+def test_practitioner_phrasings_find_the_expected_first_result() -> None:
+    from whatworks.evidence import demo
+
+    demo.load(stdout=io.StringIO())
+    wrong = []
+    for text, first, corrected in PHRASINGS:
+        results = evidence_search(query=SearchQuery(text=text))
+        got = results.interventions[0].name if results.interventions else None
+        if (got, results.corrected) != (first, corrected):
+            wrong.append((text, got, results.corrected))
+    assert wrong == []
+
+
+def test_an_editor_added_synonym_works_at_once() -> None:
+    from whatworks.core.models import SearchSynonym
+
+    intervention(name="Kinship care support", summary="Help for family and friends carers.")
+    assert names(text="SGO") == []
+    SearchSynonym.objects.create(terms="SGO, special guardianship, kinship care")
+    assert names(text="SGO") == ["Kinship care support"]
+
+
+def test_a_correction_that_finds_nothing_is_not_offered() -> None:
+    intervention(name="Mentoring", status="draft")
+    results = evidence_search(query=SearchQuery(text="mentorng"))
+    assert results.corrected == "" and results.total == 0
+
+
+def test_spell_off_searches_for_what_was_typed() -> None:
+    intervention(name="Schwartz Rounds")
+    assert names(text="schwarz") == ["Schwartz Rounds"]
+    assert names(text="schwarz", spell=False) == []
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_sort_orders() -> None:
+    assert names(sort="cost")[:2] == ["Incredible Years", "Safe and Together"]
+    assert names(sort="effect")[0] == "Incredible Years"  # moderate before small
+    assert names(sort="strength")[0] == "Incredible Years"  # strong first
+    assert names(text="family", sort="name") == ["Family group conferences", "Incredible Years"]

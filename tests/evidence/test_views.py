@@ -212,3 +212,15 @@ def test_admin_saves_are_audited_and_refresh_derived_data(client_for, iy) -> Non
     change["departure_reason"] = "the outcome was re-analysed."
     assert client.post(rating_url, {**change, "note": "Re-analysed."}).status_code == 302
     assert RatingChange.objects.filter(note="Re-analysed.").exists()
+
+
+def test_search_page_offers_a_correction_sorts_and_hides_filters_on_a_phone(client, iy) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/evidence/?q=incredble").content.decode()
+    assert "Did you mean <strong>incredible</strong>?" in page
+    assert "1 intervention matching “incredible”" in page and "spell=off" in page
+    assert '<details class="evidence-layout__facets filter-disclosure">' in page
+    assert '<option value="relevance" selected>' in page
+    page = client.get("/evidence/?q=%27").content.decode()
+    assert "0 interventions" in page and "Type a word to search for." in page
+    page = client.get("/evidence/?sort=cost&age=all").content.decode()
+    assert '<option value="cost" selected>' in page and 'filter-disclosure" open' in page

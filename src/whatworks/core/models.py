@@ -244,3 +244,27 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class SearchSynonym(models.Model):
+    """A group of words or phrases that mean the same to the platform's search (see
+    ``core.search``): abbreviations and synonyms of the field, kept by editors."""
+
+    terms = models.TextField(
+        _("words and phrases"),
+        max_length=2000,
+        help_text=_(
+            "Two or more words or phrases that mean the same, separated by commas, e.g. "
+            "“DV, domestic violence, domestic abuse”."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = _("search synonym group")
+        verbose_name_plural = _("search synonym groups")
+
+    def __str__(self) -> str:
+        return self.terms[:80]

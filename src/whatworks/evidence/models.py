@@ -350,8 +350,8 @@ class Synthesis(models.Model):
 class SearchEntry(models.Model):
     """The search index row of one intervention, written only by the services.
 
-    On SQLite an FTS5 table mirrors it through triggers; on PostgreSQL a generated
-    ``tsvector`` column with a GIN index does (both made by migration 0002).  ``facets``
+    On SQLite an FTS5 table mirrors its ``*_terms`` through triggers; on PostgreSQL a
+    generated ``tsvector`` column with a GIN index does (both made by migration 0005).  ``facets``
     holds the values the search page filters and counts by.
     """
 
@@ -360,6 +360,11 @@ class SearchEntry(models.Model):
     )
     title = models.CharField(max_length=200)
     body = models.TextField()
+    #: The stems (``core.search.index_text``) of the title, of the outcomes (names of the
+    #: outcome domains and measures) and of the rest, which the full-text index holds.
+    title_terms = models.TextField(blank=True)
+    outcome_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
     published = models.BooleanField(default=False)
     sort_name = models.CharField(max_length=200, db_index=True)
     #: Facet values as ``key=value`` tokens with a space before and after each, e.g.
@@ -371,3 +376,18 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchWord(models.Model):
+    """A word of published search entries, for correcting typos ("did you mean ...?").
+
+    Written by the services as entries are indexed; never removed (a word no longer in any
+    entry only offers a correction that finds nothing, which search then does not show).
+    """
+
+    word = models.CharField(max_length=40, unique=True)
+    stem = models.CharField(max_length=40, db_index=True)
+    length = models.PositiveSmallIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.word

@@ -1,11 +1,15 @@
 """Full-text search with facets: one selector over SQLite FTS5 and PostgreSQL full text.
 
-The services keep :class:`~whatworks.evidence.models.SearchEntry` (one row per intervention,
-with its facet values as tokens) up to date; migration 0002 indexes the entry's text per
-vendor.  :func:`evidence_search` turns what was typed into a
-prefix query (so ``famil`` finds "family"), ranks matches (title before body: FTS5's
-``bm25`` or PostgreSQL's ``ts_rank``), filters by facets (values of one facet are OR-ed,
-different facets AND-ed) and counts each facet's values with the other facets applied.
+The services keep :class:`~whatworks.evidence.models.SearchEntry` (one row per intervention:
+the stems of its name, outcomes and other text, and its facet values as tokens) up to date;
+migration 0005 indexes the stems per vendor.  :func:`evidence_search` asks
+:func:`whatworks.core.search.parse_query` what was meant (stems, spellings, synonyms of the
+field, typos, questions), then finds the entries that match **any** concept in one query,
+which also says, per concept, whether it matched anywhere and whether it matched in the name
+or the outcomes.  Results rank by how many concepts match, then how many match in the name
+or outcomes, then FTS5's ``bm25`` or PostgreSQL's ``ts_rank``.  Facets filter (values of one
+facet OR-ed, different facets AND-ed; outcome facets within one outcome) and are counted in
+one pass over the matches' facet tokens.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.search import Concept, ParsedQuery, load_synonyms, parse_query
 from whatworks.evidence.models import (
     AgeGroup,
     CostBand,
@@ -29,9 +34,12 @@ from whatworks.evidence.models import (
     NeedLevel,
     OutcomeDomain,
     OutcomeRating,
+    SearchEntry,
+    SearchWord,
     Strength,
     StudyDesign,
 )
+from whatworks.evidence.rules import EFFECTIVENESS_ORDER, STRENGTH_ORDER
 
 #: Facet key in the URL and the index -> (label, the choices it takes).
 FACETS: dict[str, tuple[Any, type[TextChoices]]] = {
@@ -46,22 +54,34 @@ FACETS: dict[str, tuple[Any, type[TextChoices]]] = {
 #: The facets that describe one outcome, in the order of the ``outcome=`` index tokens.
 OUTCOME = ("domain", "effectiveness", "strength")
 OUTCOME_TOKENS = frozenset({*OUTCOME, "outcome"})
+#: Sort orders: URL value -> label.  "relevance" needs words; without them "name" is used.
+SORTS: dict[str, Any] = {
+    "relevance": _("Best match"),
+    "effect": _("Effect: biggest first"),
+    "strength": _("Strength of evidence: strongest first"),
+    "cost": _("Cost: lowest first"),
+    "reviewed": _("Last reviewed: most recent first"),
+    "name": _("Name (A to Z)"),
+}
 PAGE_SIZE = 20
-MAX_TERMS = 8
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_STEM = re.compile(r"^[^\W_]+$")
 
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What was asked: the words, the chosen facet values and the page (from the URL)."""
+    """What was asked: the words, the chosen facet values, the order and the page (from the
+    URL).  ``spell=False`` searches for exactly what was typed, without correcting typos."""
 
     text: str = ""
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     page: int = 1
+    sort: str = ""
+    spell: bool = True
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> SearchQuery:
-        """Parse request.GET: ``q``, one list per facet key, ``page``; unknown values drop."""
+        """Parse request.GET: ``q``, one list per facet key, ``sort``, ``spell``, ``page``;
+        unknown values drop."""
         getlist = getattr(params, "getlist", None)
         filters = {}
         for key, (_label, choices) in FACETS.items():
@@ -73,15 +93,31 @@ class SearchQuery:
             page = max(1, int(params.get("page") or 1))
         except (TypeError, ValueError):
             page = 1
-        return cls(text=str(params.get("q") or "").strip()[:200], filters=filters, page=page)
+        sort = str(params.get("sort") or "")
+        return cls(
+            text=str(params.get("q") or "").strip()[:200],
+            filters=filters,
+            page=page,
+            sort=sort if sort in SORTS else "",
+            spell=params.get("spell") != "off",
+        )
 
     @property
-    def terms(self) -> list[str]:
-        return [t.lower()[:40] for t in _TOKEN.findall(self.text)][:MAX_TERMS]
+    def effective_sort(self) -> str:
+        if self.sort and (self.sort != "relevance" or self.text):
+            return self.sort
+        return "relevance" if self.text else "name"
 
-    def url_params(self, *, page: int | None = None) -> list[tuple[str, str]]:
-        params = [("q", self.text)] if self.text else []
+    def url_params(
+        self, *, page: int | None = None, text: str | None = None, spell: bool | None = None
+    ) -> list[tuple[str, str]]:
+        shown = self.text if text is None else text
+        params = [("q", shown)] if shown else []
         params += [(key, value) for key, values in self.filters.items() for value in values]
+        if self.sort:
+            params.append(("sort", self.sort))
+        if not (self.spell if spell is None else spell):
+            params.append(("spell", "off"))
         if page and page > 1:
             params.append(("page", str(page)))
         return params
@@ -110,46 +146,126 @@ class SearchResults:
     page_count: int
     interventions: list[Intervention]
     facets: tuple[Facet, ...]
+    parsed: ParsedQuery = field(default_factory=lambda: ParsedQuery(typed=""))
+    #: The corrected query the results are for ("did you mean ...?"), or "".
+    corrected: str = ""
+
+    @property
+    def problem(self) -> str:
+        return self.parsed.problem
+
+
+# --- the vocabulary typos are corrected against --------------------------------------------
+
+
+class EvidenceVocabulary:
+    """The words of published entries (:class:`SearchWord`), read only when needed."""
+
+    def known(self, stems: set[str]) -> set[str]:
+        if not stems:
+            return set()
+        return set(SearchWord.objects.filter(stem__in=stems).values_list("stem", flat=True))
+
+    def has_prefix(self, stem_prefix: str) -> bool:
+        return SearchWord.objects.filter(
+            stem__gte=stem_prefix, stem__lt=stem_prefix + "\U0010ffff"
+        ).exists()
+
+    def words_near(self, length: int, spread: int) -> Sequence[str]:
+        return list(
+            SearchWord.objects.filter(
+                length__gte=length - spread, length__lte=length + spread
+            ).values_list("word", flat=True)
+        )
+
+
+# --- the full-text query, per vendor --------------------------------------------------------
+
+
+def _fts5(concept: Concept, *, head: bool = False) -> str:
+    parts = []
+    for index, phrase in enumerate(concept.alternatives):
+        quoted = '"' + " ".join(phrase) + '"'
+        parts.append(quoted + ("*" if index == 0 and concept.prefix else ""))
+    expression = "(" + " OR ".join(parts) + ")"
+    return "{title_terms outcome_terms} : " + expression if head else expression
+
+
+def _tsquery(concept: Concept, *, head: bool = False) -> str:
+    weight = "AB" if head else ""
+    parts = []
+    for index, phrase in enumerate(concept.alternatives):
+        star = "*" if index == 0 and concept.prefix else ""
+        marks = f":{star}{weight}" if star or weight else ""
+        parts.append("(" + " <-> ".join(f"{s}{marks}" for s in phrase) + ")")
+    return "(" + " | ".join(parts) + ")"
+
+
+def _facet_prefilter(filters: Mapping[str, tuple[str, ...]], params: list[Any]) -> str:
+    """SQL that keeps entries failing at most one facet (the rest are needed for no count)."""
+    if len(filters) <= 1:
+        return ""
+    passes = []
+    for key, values in sorted(filters.items()):
+        alternatives = " OR ".join(["e.facets LIKE %s"] * len(values))
+        passes.append(f"(CASE WHEN {alternatives} THEN 1 ELSE 0 END)")
+        params += [f"% {key}={value} %" for value in values]
+    params.append(len(filters) - 1)
+    return f" AND {' + '.join(passes)} >= %s"
+
+
+Candidate = tuple[int, str, str, float, int, int]
 
 
 def _candidates(
-    terms: list[str], filters: Mapping[str, tuple[str, ...]]
-) -> list[tuple[int, float, str, str]]:
-    """(intervention id, rank, sort name, facet tokens) of the published text matches that
-    pass all the facet filters but at most one (the rest are needed for no count); lower
-    rank is better.  One query, on either vendor."""
-    from whatworks.evidence.models import SearchEntry
-
+    concepts: Sequence[Concept], filters: Mapping[str, tuple[str, ...]]
+) -> list[Candidate]:
+    """(intervention id, sort name, facet tokens, rank, concepts matched, concepts matched in
+    the name or outcomes) of the published entries that match any concept; lower rank is
+    better.  One query, on either vendor."""
+    for concept in concepts:  # stems are letters and digits only: safe in both syntaxes
+        assert all(_STEM.match(s) for phrase in concept.alternatives for s in phrase)
     table = SearchEntry._meta.db_table
-    columns = "e.intervention_id, {rank}, e.sort_name, e.facets"
     params: list[Any] = []
-    if terms and connection.vendor == "sqlite":
+    if not concepts:
+        sql = f"SELECT e.intervention_id, e.sort_name, e.facets, 0, 0, 0 FROM {table} e "  # noqa: S608
+        sql += "WHERE e.published" + _facet_prefilter(filters, params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    several = len(concepts) > 1
+    if connection.vendor == "sqlite":
+        fts = "evidence_search_fts"
+        member = f"(e.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s))"  # noqa: S608 (constant names)
+        matched = [member for _ in concepts] if several else ["1"]
+        in_head = [member for _ in concepts]
+        params += [_fts5(c) for c in concepts] if several else []
+        params += [_fts5(c, head=True) for c in concepts]
         sql = (
-            f"SELECT {columns.format(rank='bm25(evidence_search_fts, 10.0, 1.0)')} "  # noqa: S608
-            f"FROM evidence_search_fts JOIN {table} e ON e.id = evidence_search_fts.rowid "
-            "WHERE evidence_search_fts MATCH %s AND e.published"
+            f"SELECT e.intervention_id, e.sort_name, e.facets, bm25({fts}, 10.0, 5.0, 1.0), "  # noqa: S608
+            f"{' + '.join(matched)}, {' + '.join(in_head)} "
+            f"FROM {fts} JOIN {table} e ON e.id = {fts}.rowid "
+            f"WHERE {fts} MATCH %s AND e.published"
         )
-        params.append(" ".join(f'"{term}"*' for term in terms))
-    elif terms:
+        params.append(" OR ".join(_fts5(c) for c in concepts))
+    else:
+        member = "(e.document @@ to_tsquery('simple', %s))::int"
+        matched = [member for _ in concepts] if several else ["1"]
+        in_head = [member for _ in concepts]
+        params += [_tsquery(c) for c in concepts] if several else []
+        params += [_tsquery(c, head=True) for c in concepts]
         sql = (
-            f"SELECT {columns.format(rank='-ts_rank(e.document, q.query)')} "  # noqa: S608
-            f"FROM {table} e, to_tsquery('english', %s) AS q(query) "
+            "SELECT e.intervention_id, e.sort_name, e.facets, -ts_rank(e.document, q.query), "  # noqa: S608
+            f"{' + '.join(matched)}, {' + '.join(in_head)} "
+            f"FROM {table} e, to_tsquery('simple', %s) AS q(query) "
             "WHERE e.document @@ q.query AND e.published"
         )
-        params.append(" & ".join(f"{term}:*" for term in terms))
-    else:
-        sql = f"SELECT {columns.format(rank='0')} FROM {table} e WHERE e.published"  # noqa: S608
-    if len(filters) > 1:
-        passes = []
-        for key, values in sorted(filters.items()):
-            alternatives = " OR ".join(["e.facets LIKE %s"] * len(values))
-            passes.append(f"(CASE WHEN {alternatives} THEN 1 ELSE 0 END)")
-            params += [f"% {key}={value} %" for value in values]
-        sql += f" AND {' + '.join(passes)} >= %s"
-        params.append(len(filters) - 1)
-    if terms and connection.vendor == "postgresql":
+        params.append(" | ".join(_tsquery(c) for c in concepts))
+    sql += _facet_prefilter(filters, params)
+    if connection.vendor == "postgresql":
         # The planner prices ``@@`` on a sequential scan as if it were free, but it must
-        # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows).
+        # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
+        # see docs/adr/0007-evidence-search-planner-hint.md.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(sql, params)
@@ -157,6 +273,9 @@ def _candidates(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# --- facets ---------------------------------------------------------------------------------
 
 
 class FacetMatcher:
@@ -175,49 +294,72 @@ class FacetMatcher:
     def _passes(self, outcome: list[str], skip: int | None = None) -> bool:
         return all(outcome[i] in wanted for i, wanted in self.outcome.items() if i != skip)
 
-    def count(self, facet_text: str, counts: Counter[str]) -> bool:
-        """Add the entry's facet values to ``counts``; True if it passes every filter."""
+    def count(self, facet_text: str, counts: Counter[str]) -> list[list[str]] | None:
+        """Add the entry's facet values to ``counts``.  If it passes every filter, return
+        its outcomes that pass the outcome filters (domain, effectiveness, strength)."""
         tokens = facet_text.split()
         failed = [k for k, wanted in self.entry.items() if wanted.isdisjoint(tokens)]
         if len(failed) > 1:
-            return False
+            return None
         outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
-        outcome_ok = not self.outcome or any(self._passes(o) for o in outcomes)
+        passing = [o for o in outcomes if self._passes(o)]
+        outcome_ok = not self.outcome or bool(passing)
         if failed:
             if outcome_ok:
                 prefix = failed[0] + "="
                 counts.update(t for t in tokens if t.startswith(prefix))
-            return False
-        self._count_outcomes(outcomes, counts)
-        if not outcome_ok:
-            return False
-        counts.update(t for t in tokens if t.split("=", 1)[0] not in OUTCOME_TOKENS)
-        return True
-
-    def _count_outcomes(self, outcomes: list[list[str]], counts: Counter[str]) -> None:
+            return None
         for index, key in enumerate(OUTCOME):
             counts.update({f"{key}={o[index]}" for o in outcomes if self._passes(o, skip=index)})
+        if not outcome_ok:
+            return None
+        counts.update(t for t in tokens if t.split("=", 1)[0] not in OUTCOME_TOKENS)
+        return passing
 
 
-def evidence_search(*, query: SearchQuery, page_size: int = PAGE_SIZE) -> SearchResults:
-    """Published interventions matching the query, best first, with facet counts.
+def _level(order: tuple[str, ...], value: str) -> int:
+    return order.index(value) if value in order else -1
 
-    Without words, results are in alphabetical order.  Facet counts for a facet apply every
-    other facet's filters but not its own, so that choosing more values widens the results.
-    The text match is one query; filtering, counting and ordering happen here, in one pass
-    over the matches' facet tokens.
-    """
+
+def _sort_key(sort: str, hit: tuple[Any, ...]) -> tuple[Any, ...]:
+    rank, matched, in_head, sort_name, facet_text, outcomes = hit
+    if sort == "relevance":
+        return (-matched, -in_head, rank, sort_name)
+    if sort in ("effect", "strength"):
+        pairs = [
+            (_level(EFFECTIVENESS_ORDER, o[1]), _level(STRENGTH_ORDER, o[2])) for o in outcomes
+        ]
+        best = max(pairs if sort == "effect" else [(b, a) for a, b in pairs], default=(-1, -1))
+        return (-best[0], -best[1], sort_name)
+    if sort == "cost":
+        found = re.search(r" cost=(\S+) ", facet_text)
+        return (found.group(1) if found else "9", sort_name)
+    if sort == "reviewed":
+        found = re.search(r" reviewed=(\d{4})-(\d{2})-(\d{2}) ", facet_text)
+        day = -int("".join(found.groups())) if found else 0
+        return (day, sort_name)
+    return (sort_name,)
+
+
+# --- the selector ---------------------------------------------------------------------------
+
+
+def _search(query: SearchQuery, parsed: ParsedQuery, page_size: int) -> SearchResults:
     counts: Counter[str] = Counter()
-    hits: list[tuple[float, str, int]] = []
+    hits: list[tuple[Any, ...]] = []
     matcher = FacetMatcher(query.filters)
-    for intervention_id, rank, sort_name, facet_text in _candidates(query.terms, query.filters):
-        if matcher.count(facet_text, counts):
-            hits.append((rank, sort_name, intervention_id))
-    hits.sort()
+    for entry_id, sort_name, facet_text, rank, matched, in_head in _candidates(
+        parsed.concepts, query.filters
+    ):
+        outcomes = matcher.count(facet_text, counts)
+        if outcomes is not None:
+            hits.append((rank, matched, in_head, sort_name, facet_text, outcomes, entry_id))
+    sort = query.effective_sort
+    hits.sort(key=lambda hit: _sort_key(sort, hit[:6]))
     total = len(hits)
     page_count = max(1, math.ceil(total / page_size))
     page = min(query.page, page_count)
-    ids = [hit[2] for hit in hits[(page - 1) * page_size : page * page_size]]
+    ids = [hit[6] for hit in hits[(page - 1) * page_size : page * page_size]]
 
     facets = []
     for key, (label, choices) in FACETS.items():
@@ -242,4 +384,43 @@ def evidence_search(*, query: SearchQuery, page_size: int = PAGE_SIZE) -> Search
         page_count=page_count,
         interventions=[by_id[i] for i in ids if i in by_id],
         facets=tuple(facets),
+        parsed=parsed,
+    )
+
+
+def evidence_search(*, query: SearchQuery, page_size: int = PAGE_SIZE) -> SearchResults:
+    """Published interventions matching the query, best first, with facet counts.
+
+    Without words, everything published is listed (alphabetically unless another order is
+    chosen); text without a word to search for (``'``, ``%``, only stop words) finds nothing
+    and says why.  A query with typos searches for the correction ("did you mean ...?"),
+    unless the correction finds nothing.
+    """
+    synonyms = load_synonyms()
+    if query.text and not query.spell:
+        return _search(query, parse_query(query.text, synonyms=synonyms), page_size)
+    parsed = parse_query(query.text, synonyms=synonyms, vocabulary=EvidenceVocabulary())
+    if parsed.problem:
+        return SearchResults(query, 0, 1, 1, [], _no_facets(query), parsed=parsed)
+    results = _search(query, parsed, page_size)
+    if parsed.corrected and not results.total:
+        exact = parse_query(query.text, synonyms=synonyms)
+        return _search(query, exact, page_size)
+    if parsed.corrected:
+        return SearchResults(**{**results.__dict__, "corrected": parsed.corrected})
+    return results
+
+
+def _no_facets(query: SearchQuery) -> tuple[Facet, ...]:
+    return tuple(
+        Facet(
+            key,
+            str(label),
+            tuple(
+                FacetValue(v, str(t), 0, True)
+                for v, t in choices.choices
+                if v in query.filters.get(key, ())
+            ),
+        )
+        for key, (label, choices) in FACETS.items()
     )

@@ -17,17 +17,21 @@ from django.utils import timezone
 
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import User
+from whatworks.core.search import MAX_WORD, index_text, stem, words
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
 from whatworks.evidence.models import (
+    AgeGroup,
     Effectiveness,
     EffectMeasure,
     Finding,
     Intervention,
+    NeedLevel,
     OutcomeDomain,
     OutcomeRating,
     RatingChange,
     SearchEntry,
+    SearchWord,
     Strength,
     Study,
     Synthesis,
@@ -434,20 +438,34 @@ def _study_label(study: Study) -> str:
 
 
 def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
-    """Rewrite one intervention's search entry (derived data: not audited)."""
+    """Rewrite one intervention's search entry (derived data: not audited).
+
+    The index holds the stems of three texts, which rank in this order: the name; the
+    outcomes (domain names and the studies' outcome measures); everything else.  The words
+    of a published entry join the vocabulary that typos are corrected against.
+    """
     ratings = list(intervention.ratings.all())
     studies = list(intervention.studies.all())
-    finding_domains = set(
-        Finding.objects.filter(study__intervention=intervention).values_list("domain", flat=True)
+    findings = list(
+        Finding.objects.filter(study__intervention=intervention).values_list(
+            "domain", "outcome_measure"
+        )
     )
-    domains = {r.domain for r in ratings} | finding_domains
+    domains = {r.domain for r in ratings} | {d for d, _ in findings}
+    outcome_text = " ".join(
+        [
+            *(str(OutcomeDomain(d).label) for d in sorted(domains)),
+            *sorted({measure for _, measure in findings}),
+        ]
+    )
     body = " ".join(
         [
             intervention.summary,
             intervention.setting,
             intervention.delivery,
             intervention.workforce,
-            *(str(OutcomeDomain(d).label) for d in sorted(domains)),
+            str(AgeGroup(intervention.age_group).label),
+            str(NeedLevel(intervention.need_level).label),
             *(f"{r.effectiveness_reason} {r.strength_reason}" for r in ratings),
             *(s.citation for s in studies),
         ]
@@ -461,10 +479,12 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
         *(("strength", r.strength) for r in ratings),
         *(("design", s.design) for s in studies),
     }
+    if intervention.last_reviewed:
+        facets.add(("reviewed", intervention.last_reviewed.isoformat()))
     # One token per outcome, so that outcome facets match within one outcome: the domain,
     # then its effectiveness and strength ("-" when the outcome has findings but no rating).
     rated = {r.domain: r for r in ratings}
-    outcomes = {
+    facets |= {
         (
             "outcome",
             "/".join(
@@ -477,10 +497,25 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
         intervention=intervention,
         defaults={
             "title": intervention.name,
-            "body": body,
+            "body": f"{outcome_text} {body}",
+            "title_terms": index_text(intervention.name),
+            "outcome_terms": index_text(outcome_text),
+            "body_terms": index_text(body),
             "published": intervention.is_published,
             "sort_name": intervention.name.lower(),
-            "facets": " " + " ".join(f"{k}={v}" for k, v in sorted(facets | outcomes)) + " ",
+            "facets": " " + " ".join(f"{k}={v}" for k, v in sorted(facets)) + " ",
         },
     )
+    if entry.published:
+        search_words_add(f"{intervention.name} {outcome_text} {body}")
     return entry
+
+
+def search_words_add(text: str) -> None:
+    """Add the text's words to the vocabulary of typo correction (derived data)."""
+    new = {w for w in words(text) if not w.isdigit() and len(w) <= MAX_WORD}
+    if new:
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=w, stem=stem(w), length=len(w)) for w in sorted(new)],
+            ignore_conflicts=True,
+        )

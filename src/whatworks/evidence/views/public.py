@@ -14,7 +14,7 @@ from whatworks.evidence.models import OutcomeDomain
 from whatworks.evidence.opendata import intervention_open_data
 from whatworks.evidence.rules import RULES_NOTES
 from whatworks.evidence.scales import COST_BANDS, EFFECTIVENESS_SCALE, RULES_VERSION, STRENGTH_SCALE
-from whatworks.evidence.search import SearchQuery, evidence_search
+from whatworks.evidence.search import SORTS, SearchQuery, evidence_search
 from whatworks.evidence.selectors import (
     can_edit_evidence,
     intervention_detail,
@@ -46,6 +46,11 @@ def index(request: HttpRequest) -> HttpResponse:
             if results.page < results.page_count
             else "",
             "can_edit": can_edit_evidence(request.user),
+            "sorts": [(k, str(v)) for k, v in SORTS.items() if k != "relevance" or query.text],
+            "current_sort": query.effective_sort,
+            "exact_url": "?" + urlencode(query.url_params(spell=False))
+            if results.corrected
+            else "",
         },
     )
 
