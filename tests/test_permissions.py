@@ -191,6 +191,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "events:calendar": (events_factories.event_kwargs, everyone(200)),
     "events:register": (events_factories.event_kwargs, everyone(200)),
     "events:registration": (events_factories.registration_kwargs, everyone(200)),
+    "events:confirm": (events_factories.registration_kwargs, everyone(405)),
+    "events:registration_calendar": (events_factories.registration_kwargs, everyone(200)),
     "events:cancel": (events_factories.registration_kwargs, everyone(405)),
     "events:accept": (events_factories.registration_kwargs, everyone(405)),
     "events:attendees": (events_factories.event_kwargs, only(STAFF_ROLES, 200)),

@@ -43,6 +43,15 @@ def test_public_event_pages_and_registration(visit: Any, page: Any) -> None:
     page.get_by_label("E-mail address").fill("sam@example.test")
     page.get_by_label("Workshop").select_option("B")
     page.get_by_role("button", name="Register").click()
+    page.wait_for_load_state()
+    assert "Check your e-mail" in page.get_by_role("heading", level=1).inner_text()
+    assert_accessible(page)
+    # the link in the e-mail: a button confirms the address and the place
+    from django.core import mail
+
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/registration/" in line)
+    visit(link.strip().split("localhost:8000", 1)[1])
+    page.get_by_role("button", name="Confirm my registration").click()
     page.wait_for_url("**/events/registration/**")
     assert "Confirmed" in page.get_by_role("heading", level=1).locator("..").inner_text()
     assert_accessible(page)

@@ -44,6 +44,9 @@ def add_questions(event: Event) -> None:
 
 
 def register(event: Event, n: int | str, **kwargs: Any) -> Registration:
+    """A registration whose address is confirmed (``address_confirmed=False`` for one that
+    still waits for the link)."""
+    kwargs.setdefault("address_confirmed", True)
     return registration_create(
         actor=None, event=event, name=f"Person {n}", email=f"p{n}@example.test", **kwargs
     )

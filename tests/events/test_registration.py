@@ -126,7 +126,7 @@ def test_raising_capacity_offers_the_new_places() -> None:
     assert waiting.status == Status.OFFERED
 
 
-def test_register_page_records_answers_and_redirects_to_the_signed_page(client) -> None:  # type: ignore[no-untyped-def]
+def test_register_page_records_answers_and_asks_to_confirm_the_address(client) -> None:  # type: ignore[no-untyped-def]
     event = make_event()
     add_questions(event)
     diet, workshop = event.questions.all()
@@ -144,10 +144,9 @@ def test_register_page_records_answers_and_redirects_to_the_signed_page(client) 
         },
     )
     registration = Registration.objects.get(event=event)
-    assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "events:registration", args=[registration_token(registration.key)]
-    )
+    assert response.status_code == 200 and "Check your e-mail" in response.content.decode()
+    assert registration_token(registration.key) not in response.content.decode()
+    assert registration.status == Status.HELD and not registration.address_confirmed
     assert registration.email == "sam@example.test"
     assert registration.answers == {str(diet.pk): "Vegan", str(workshop.pk): "B"}
 

@@ -1,7 +1,14 @@
-"""E-mails to attendees, each with the event's calendar file.  Sent after commit."""
+"""E-mails to attendees, each with the event's calendar file.  Sent after commit.
+
+Nothing a visitor typed appears in them (not even the name they gave): the first e-mail
+goes to an address nobody has confirmed yet, so whoever typed it must not be able to put
+words of their own in the platform's mouth.  The event's title, times and venue are the
+Centre's.  The online joining link goes only to people with a confirmed place.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +19,8 @@ from whatworks.events.models import Event, Registration
 from whatworks.events.tokens import registration_token
 
 SUBJECTS = {
+    "confirm": "Confirm your e-mail address to register for {title}",
+    "reminder": "Your registration for {title}",
     "confirmed": "Your place at {title} is confirmed",
     "waiting": "You are on the waiting list for {title}",
     "offered": "A place at {title} is yours if you accept it",
@@ -19,10 +28,14 @@ SUBJECTS = {
 }
 
 
-def calendar_event(event: Event) -> ical.CalendarEvent:
+def calendar_event(event: Event, *, joining_link: bool = False) -> ical.CalendarEvent:
+    """The event for a calendar file; ``joining_link`` only for a confirmed attendee's own
+    file (public calendar files never carry it)."""
     location = event.venue or ""
-    if event.online_url:
+    if joining_link and event.online_url:
         location = f"{location} / {event.online_url}" if location else event.online_url
+    elif not location and event.online_url:
+        location = "Online (the joining link is sent to people with a place)"
     return ical.CalendarEvent(
         uid=f"event-{event.pk}@whatworks",
         starts_at=event.starts_at,
@@ -35,8 +48,14 @@ def calendar_event(event: Event) -> ical.CalendarEvent:
     )
 
 
-def event_ics(event: Event) -> str:
-    return ical.calendar([calendar_event(event)], name=event.title)
+def event_ics(event: Event, *, joining_link: bool = False) -> str:
+    return ical.calendar([calendar_event(event, joining_link=joining_link)], name=event.title)
+
+
+def registration_ics(registration: Registration) -> str:
+    """The attendee's own calendar file: with the joining link once their place is confirmed."""
+    confirmed = registration.status == Registration.Status.CONFIRMED
+    return event_ics(registration.event, joining_link=confirmed)
 
 
 def registration_link(registration: Registration) -> str:
@@ -50,12 +69,15 @@ def send_registration_email(registration_id: int, kind: str) -> None:
     if not registration.email:
         return
     event = registration.event
+    confirmed = kind == "confirmed"
     context = {
         "registration": registration,
         "event": event,
         "kind": kind,
         "link": registration_link(registration),
         "event_url": absolute_url(event.get_absolute_url()),
+        "joining_link": event.online_url if confirmed else "",
+        "confirm_minutes": settings.WHATWORKS_EVENTS_CONFIRM_MINUTES,
     }
     message = EmailMessage(
         subject=SUBJECTS[kind].format(title=event.title),
@@ -63,5 +85,6 @@ def send_registration_email(registration_id: int, kind: str) -> None:
         to=[registration.email],
     )
     if kind in {"confirmed", "offered"}:
-        message.attach(f"{event.slug}.ics", event_ics(event), "text/calendar")
+        calendar = event_ics(event, joining_link=confirmed)
+        message.attach(f"{event.slug}.ics", calendar, "text/calendar")
     message.send()

@@ -1,7 +1,10 @@
 """Events: their pages, the questions asked at registration, and the registrations.
 
-A registration is confirmed, waiting, offered a place, cancelled or expired.  Confirmed and
-offered registrations hold places; the rest do not.  Capacity is enforced in
+A registration is held (a place kept for a short time until the address is confirmed),
+confirmed, waiting, offered a place, cancelled or expired.  Held, confirmed and offered
+registrations hold places; the rest do not.  Until its address is confirmed (the link in
+the first e-mail, or a signed-in person's own address) a registration holds a place only
+until ``hold_expires_at``, and a waiting one is offered nothing.  Capacity is enforced in
 :func:`whatworks.events.services.registration_create` under a lock on the event's row.
 """
 
@@ -138,16 +141,17 @@ class Question(models.Model):
 
 class Registration(models.Model):
     class Status(models.TextChoices):
+        HELD = "held", _("Place held until you confirm your address")
         CONFIRMED = "confirmed", _("Confirmed")
         WAITING = "waiting", _("On the waiting list")
         OFFERED = "offered", _("Offered a place")
         CANCELLED = "cancelled", _("Cancelled")
-        EXPIRED = "expired", _("Offer expired")
+        EXPIRED = "expired", _("Lapsed (not confirmed or accepted in time)")
 
     #: Statuses that hold one of the event's places.
-    HOLDING = (Status.CONFIRMED, Status.OFFERED)
+    HOLDING = (Status.HELD, Status.CONFIRMED, Status.OFFERED)
     #: Statuses of a person still taking part (one such registration per address and event).
-    ACTIVE = (Status.CONFIRMED, Status.OFFERED, Status.WAITING)
+    ACTIVE = (Status.HELD, Status.CONFIRMED, Status.OFFERED, Status.WAITING)
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
@@ -159,6 +163,11 @@ class Registration(models.Model):
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     offer_expires_at = models.DateTimeField(_("offer expires"), null=True, blank=True)
+    #: When the person confirmed the address (the link in the first e-mail), or when a
+    #: signed-in person registered their own account's address.
+    address_confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    #: Until then an unconfirmed registration keeps its held place or its waiting entry.
+    hold_expires_at = models.DateTimeField(_("unconfirmed until"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
@@ -170,7 +179,7 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "email"],
-                condition=models.Q(status__in=["confirmed", "offered", "waiting"])
+                condition=models.Q(status__in=["held", "confirmed", "offered", "waiting"])
                 & ~models.Q(email=""),
                 name="events_registration_one_active_per_email",
                 violation_error_message=_("This address is already registered for the event."),
@@ -178,6 +187,10 @@ class Registration(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="offered") | models.Q(offer_expires_at__isnull=False),
                 name="events_registration_offer_has_expiry",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(hold_expires_at__isnull=False),
+                name="events_registration_hold_has_expiry",
             ),
         ]
         indexes = [models.Index(fields=["event", "status", "id"])]
@@ -187,3 +200,7 @@ class Registration(models.Model):
 
     def audit_label(self) -> str:
         return f"registration #{self.pk} for event #{self.event_id}"
+
+    @property
+    def address_confirmed(self) -> bool:
+        return self.address_confirmed_at is not None

@@ -73,10 +73,13 @@ def registration_get_for_staff(*, event: Event, registration_id: int) -> Registr
 
 def queue_position(registration: Registration) -> int | None:
     """1 for the first person waiting; None for anyone not waiting."""
-    if registration.status != Registration.Status.WAITING:
+    if registration.status != Registration.Status.WAITING or not registration.address_confirmed:
         return None
     ahead = Registration.objects.filter(
-        event_id=registration.event_id, status=Registration.Status.WAITING, id__lt=registration.pk
+        event_id=registration.event_id,
+        status=Registration.Status.WAITING,
+        address_confirmed_at__isnull=False,
+        id__lt=registration.pk,
     ).count()
     return ahead + 1
 
@@ -87,7 +90,10 @@ def places_left(event: Event) -> int:
 
 
 def waiting_count(event: Event) -> int:
-    return Registration.objects.filter(event=event, status=Registration.Status.WAITING).count()
+    """People on the waiting list (whose address is confirmed)."""
+    return Registration.objects.filter(
+        event=event, status=Registration.Status.WAITING, address_confirmed_at__isnull=False
+    ).count()
 
 
 def attendees(*, event: Event) -> QuerySet[Registration]:

@@ -44,6 +44,16 @@ class EventError(WhatworksError):
     """A registration or event change was refused; the message says why."""
 
 
+class AlreadyRegisteredError(EventError):
+    """The address already has an active registration for the event.  Pages must not show
+    this to whoever typed the address (anyone could test addresses): they answer as for a
+    new registration and e-mail the address its link (``registration_remind``)."""
+
+    def __init__(self, registration_id: int) -> None:
+        super().__init__("This address is already registered for the event.")
+        self.registration_id = registration_id
+
+
 def _clean(obj: Any) -> None:
     try:
         obj.full_clean()
@@ -61,6 +71,11 @@ def _email_later(registration: Registration, kind: str) -> None:
 
 def offer_hours(event: Event) -> int:
     return event.offer_hours or settings.WHATWORKS_EVENTS_OFFER_HOURS
+
+
+def confirm_minutes() -> int:
+    """How long an unconfirmed registration keeps its place (or waiting entry)."""
+    return int(settings.WHATWORKS_EVENTS_CONFIRM_MINUTES)
 
 
 # --- events --------------------------------------------------------------------------
@@ -132,6 +147,12 @@ def _held(event: Event) -> int:
     return Registration.objects.filter(event=event, status__in=Registration.HOLDING).count()
 
 
+def _confirmed_waiting(event: Event) -> Any:
+    return Registration.objects.filter(
+        event=event, status=Status.WAITING, address_confirmed_at__isnull=False
+    )
+
+
 @transaction.atomic
 def registration_create(
     *,
@@ -141,26 +162,45 @@ def registration_create(
     email: str,
     answers: dict[str, str] | None = None,
     now: datetime | None = None,
+    address_confirmed: bool | None = None,
 ) -> Registration:
-    """Register someone: a place if one is free and nobody is waiting, else the waiting list."""
+    """Register someone: a place if one is free and nobody is waiting, else the waiting list.
+
+    The address must be confirmed before the place is the person's: a signed-in person's
+    own account address counts as confirmed (``address_confirmed`` None decides so;
+    True is for callers that confirmed it otherwise); any other address gets a link, and
+    until it is used the place is only held (``HELD``) and a waiting entry is offered
+    nothing, both for ``WHATWORKS_EVENTS_CONFIRM_MINUTES``.  Raises
+    ``AlreadyRegisteredError`` for an address already taking part.
+    """
     now = now or timezone.now()
     event = _lock(event)
     if not event.published or not event.registration_open(now):
         raise EventError("Registration for this event is not open.")
+    _expire_holds(event=event, now=now)
     email = email.strip().lower()
-    if Registration.objects.filter(
+    existing = Registration.objects.filter(
         event=event, email=email, status__in=Registration.ACTIVE
-    ).exists():
-        raise EventError("This address is already registered for the event.")
-    waiting = Registration.objects.filter(event=event, status=Status.WAITING).exists()
-    free = _held(event) < event.capacity and not waiting
+    ).first()
+    if existing is not None:
+        raise AlreadyRegisteredError(existing.pk)
+    if address_confirmed is None:
+        account = _actor(actor)
+        address_confirmed = account is not None and account.email.strip().lower() == email
+    free = _held(event) < event.capacity and not _confirmed_waiting(event).exists()
+    if address_confirmed:
+        status = Status.CONFIRMED if free else Status.WAITING
+    else:
+        status = Status.HELD if free else Status.WAITING
     registration = Registration(
         event=event,
         user=_actor(actor),
         name=name.strip(),
         email=email,
         answers=dict(answers or {}),
-        status=Status.CONFIRMED if free else Status.WAITING,
+        status=status,
+        address_confirmed_at=now if address_confirmed else None,
+        hold_expires_at=None if address_confirmed else now + timedelta(minutes=confirm_minutes()),
         created_at=now,
     )
     _clean(registration)
@@ -169,9 +209,49 @@ def registration_create(
         actor=_actor(actor),
         action="event.registered",
         target=registration,
-        changes={"status": registration.status},
+        changes={"status": registration.status, "address_confirmed": bool(address_confirmed)},
+    )
+    _email_later(registration, str(registration.status) if address_confirmed else "confirm")
+    return registration
+
+
+def registration_remind(*, registration_id: int) -> None:
+    """E-mail an address that is already registered its own link (after commit); the
+    person who typed the address learns nothing.  Writes nothing, so no audit entry."""
+    transaction.on_commit(partial(send_registration_email, registration_id, "reminder"))
+
+
+@transaction.atomic
+def registration_confirm_address(
+    *, actor: User | None, registration: Registration, now: datetime | None = None
+) -> Registration:
+    """The person used the link sent to the address: a held place becomes theirs, a waiting
+    entry joins the queue.  A registration whose time to confirm has passed lapses instead
+    (its status says so).  Using the link again changes nothing."""
+    now = now or timezone.now()
+    event = _lock(registration.event)
+    _expire_holds(event=event, now=now)
+    registration.refresh_from_db()
+    if registration.address_confirmed_at is not None or registration.status not in (
+        Status.HELD,
+        Status.WAITING,
+    ):
+        return registration
+    before = registration.status
+    registration.address_confirmed_at = now
+    registration.hold_expires_at = None
+    if before == Status.HELD:
+        registration.status = Status.CONFIRMED
+    registration.save(update_fields=["status", "address_confirmed_at", "hold_expires_at"])
+    audit_record(
+        actor=_actor(actor),
+        action="event.address_confirmed",
+        target=registration,
+        changes={"status": {"before": before, "after": registration.status}},
     )
     _email_later(registration, str(registration.status))
+    if registration.status == Status.WAITING:
+        _offer_free_places(event=event, now=now)
     return registration
 
 
@@ -180,9 +260,7 @@ def _offer_free_places(*, event: Event, now: datetime) -> list[Registration]:
     free = event.capacity - _held(event)
     if free <= 0:
         return []
-    offered = list(
-        Registration.objects.filter(event=event, status=Status.WAITING).order_by("id")[:free]
-    )
+    offered = list(_confirmed_waiting(event).order_by("id")[:free])
     expires = now + timedelta(hours=offer_hours(event))
     for registration in offered:
         registration.status = Status.OFFERED
@@ -277,6 +355,51 @@ def offers_expire(*, now: datetime | None = None) -> int:
                 expired += 1
             _offer_free_places(event=event, now=now)
     return expired
+
+
+def _expire_holds(*, event: Event, now: datetime) -> int:
+    """Lapse the event's unconfirmed registrations whose time is up and offer the places
+    they held (the event must be locked); how many lapsed."""
+    due = list(
+        Registration.objects.filter(
+            event=event,
+            status__in=(Status.HELD, Status.WAITING),
+            address_confirmed_at__isnull=True,
+            hold_expires_at__lte=now,
+        )
+    )
+    for registration in due:
+        before = registration.status
+        registration.status = Status.EXPIRED
+        registration.save(update_fields=["status"])
+        audit_record(
+            actor=None,
+            action="event.hold_lapsed",
+            target=registration,
+            changes={"status": {"before": before, "after": "expired"}},
+        )
+    if any(r.status == Status.EXPIRED for r in due):
+        _offer_free_places(event=event, now=now)
+    return len(due)
+
+
+def holds_expire(*, now: datetime | None = None) -> int:
+    """Lapse unconfirmed registrations past their time (their places are offered on);
+    return how many.  One transaction per event."""
+    now = now or timezone.now()
+    event_ids = set(
+        Registration.objects.filter(
+            status__in=(Status.HELD, Status.WAITING),
+            address_confirmed_at__isnull=True,
+            hold_expires_at__lte=now,
+        ).values_list("event_id", flat=True)
+    )
+    lapsed = 0
+    for event_id in sorted(event_ids):
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            lapsed += _expire_holds(event=event, now=now)
+    return lapsed
 
 
 @transaction.atomic

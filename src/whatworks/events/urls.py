@@ -9,6 +9,12 @@ urlpatterns = [
     path("past/", views.past, name="past"),
     path("calendar.ics", views.feed, name="feed"),
     path("registration/<str:token>/", views.registration, name="registration"),
+    path("registration/<str:token>/confirm/", views.registration_confirm, name="confirm"),
+    path(
+        "registration/<str:token>/event.ics",
+        views.registration_calendar,
+        name="registration_calendar",
+    ),
     path("registration/<str:token>/cancel/", views.registration_cancel, name="cancel"),
     path("registration/<str:token>/accept/", views.registration_accept, name="accept"),
     path("<slug:slug>/", views.detail, name="detail"),

@@ -18,13 +18,26 @@ from whatworks.core.csvutils import write_csv
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
+from whatworks.core.throttle import (
+    Rate,
+    Throttled,
+    email_key,
+    throttle_hit,
+    throttle_request,
+    throttled_response,
+)
 from whatworks.events import ical, selectors, services
-from whatworks.events.emails import calendar_event, event_ics
+from whatworks.events.emails import calendar_event, event_ics, registration_ics
 from whatworks.events.forms import CheckInSearchForm, RegistrationForm
 from whatworks.events.models import Event, Registration
 from whatworks.events.tokens import registration_token
 
 CALENDAR = "text/calendar; charset=utf-8"
+
+#: Registrations per client address (scope "events.register.address"), and e-mails per
+#: registered address ("events.register.email"; over it: the same answer and no e-mail).
+REGISTER_RATE = Rate(limit=10, per=3600)
+REGISTER_EMAIL_RATE = Rate(limit=3, per=3600)
 
 
 def _user(request: HttpRequest) -> User:
@@ -95,18 +108,48 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     initial = {"name": user.full_name, "email": user.email} if user.is_authenticated else {}
     form = RegistrationForm(request.POST or None, event=event, initial=initial)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        own = user.is_authenticated and email_key(email) == email_key(user.email)
         try:
+            throttle_request(request, scope="events.register.address", rate=REGISTER_RATE)
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        try:
+            if not own:
+                throttle_hit(
+                    scope="events.register.email", key=email_key(email), rate=REGISTER_EMAIL_RATE
+                )
             registration = services.registration_create(
                 actor=user,
                 event=event,
                 name=form.cleaned_data["name"],
-                email=form.cleaned_data["email"],
+                email=email,
                 answers=form.answers(),
             )
+        except Throttled:
+            pass  # the same answer as for a new registration, and no e-mail
+        except services.AlreadyRegisteredError as exc:
+            if own:  # their own account's address: show them their registration
+                found = Registration.objects.get(pk=exc.registration_id)
+                return redirect("events:registration", token=registration_token(found.key))
+            services.registration_remind(registration_id=exc.registration_id)
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            return redirect("events:registration", token=registration_token(registration.key))
+            if registration.address_confirmed:
+                return redirect("events:registration", token=registration_token(registration.key))
+        if not form.errors:
+            # The same answer whether the address was new, already registered or over its
+            # limit: what happened is told to the address, not to whoever typed it.
+            return render(
+                request,
+                "events/register_sent.html",
+                {
+                    "event": event,
+                    "email": email,
+                    "minutes": services.confirm_minutes(),
+                },
+            )
     return render(
         request,
         "events/register.html",
@@ -127,6 +170,30 @@ def registration(request: HttpRequest, token: str) -> HttpResponse:
             "position": selectors.queue_position(found),
         },
     )
+
+
+@require_POST
+def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    found = selectors.registration_get_by_token(token=token)
+    found = services.registration_confirm_address(actor=_user(request), registration=found)
+    if found.status == Registration.Status.EXPIRED:
+        messages.error(
+            request,
+            "The time to confirm this registration has passed. Register again if you still "
+            "want to come.",
+        )
+    elif found.status == Registration.Status.CONFIRMED:
+        messages.success(request, "Your address is confirmed and your place is yours.")
+    elif found.address_confirmed:
+        messages.success(request, "Your address is confirmed.")
+    return redirect("events:registration", token=token)
+
+
+@require_GET
+def registration_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """The attendee's own calendar file, with the joining link once their place is theirs."""
+    found = selectors.registration_get_by_token(token=token)
+    return _calendar_response(registration_ics(found), f"{found.event.slug}.ics")
 
 
 @require_POST

@@ -239,6 +239,8 @@ WHATWORKS_BASE_URL = (
 ).rstrip("/")
 #: Hours a person offered a place from the waiting list has to accept it.
 WHATWORKS_EVENTS_OFFER_HOURS = int(os.environ.get("WHATWORKS_EVENTS_OFFER_HOURS", "48"))
+#: Minutes an unconfirmed registration keeps its place until the address is confirmed.
+WHATWORKS_EVENTS_CONFIRM_MINUTES = int(os.environ.get("WHATWORKS_EVENTS_CONFIRM_MINUTES", "30"))
 #: Days after an event ends when its attendees' personal data is anonymised.
 WHATWORKS_EVENTS_RETENTION_DAYS = int(os.environ.get("WHATWORKS_EVENTS_RETENTION_DAYS", "90"))
 #: Largest attachment to an application, in megabytes.
