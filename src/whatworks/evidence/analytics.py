@@ -18,23 +18,39 @@ from dataclasses import dataclass
 import numpy as np
 
 from whatworks_analytics.meta import (
+    FUNNEL_MIN_STUDIES,
     EffectSizes,
     ForestTable,
     Measure,
     MetaInputError,
     MetaResult,
     Method,
+    Test,
+    dominant_study,
+    egger_test,
     forest_svg,
     forest_table,
+    funnel_svg,
     generic,
     hedges_g,
+    leave_one_out,
     log_odds_ratio,
     log_risk_ratio,
     pool,
+    rank_correlation_test,
+    trim_and_fill,
 )
+
+# Re-exported for the selectors: the fewest studies for a prediction interval, and why not.
+from whatworks_analytics.meta.pooling import PI_MIN_STUDIES as PI_MIN_STUDIES
+from whatworks_analytics.meta.pooling import PI_TOO_FEW as PI_TOO_FEW
 
 Z95 = 1.959963984540054
 METHODS: tuple[str, ...] = (Method.FE.value, Method.DL.value, Method.REML.value)
+#: Random-effects pools of fewer studies than this use the Knapp-Hartung adjustment: with
+#: few studies the z test's interval is too narrow (IntHout et al., 2014, BMC Med Res
+#: Methodol 14:25); from this many on the z test is used, as metafor's default.
+KNAPP_HARTUNG_BELOW = 10
 
 
 @dataclass(frozen=True)
@@ -174,10 +190,53 @@ def effect_sizes(measure: str, rows: Sequence[PoolRow]) -> EffectSizes:
     )
 
 
+def choose_test(method: str, k: int) -> Test:
+    """Knapp-Hartung for random-effects pools of 2 to ``KNAPP_HARTUNG_BELOW - 1`` studies."""
+    random = Method(method).is_random
+    return Test.KNHA if random and 2 <= k < KNAPP_HARTUNG_BELOW else Test.Z
+
+
 def pool_all(measure: str, rows: Sequence[PoolRow]) -> dict[str, MetaResult]:
-    """Fixed-effect, DerSimonian-Laird and REML results for the rows."""
+    """Fixed-effect, DerSimonian-Laird and REML results for the rows (random effects with
+    the Knapp-Hartung adjustment when there are few studies, see :func:`choose_test`)."""
     effects = effect_sizes(measure, rows)
-    return {method: pool(effects, method=method) for method in METHODS}
+    return {
+        method: pool(effects, method=method, test=choose_test(method, effects.k))
+        for method in METHODS
+    }
+
+
+def sensitivity(
+    measure: str, rows: Sequence[PoolRow], result: MetaResult, *, title: str, id_prefix: str
+) -> dict[str, object]:
+    """What pages show beside the forest plot when it matters: a funnel plot with Egger's
+    test, the rank correlation test and trim-and-fill from ``FUNNEL_MIN_STUDIES`` studies
+    up, and a leave-one-out table when one study carries most of the weight."""
+    effects = effect_sizes(measure, rows)
+    extra: dict[str, object] = {}
+    method, test = result.method, result.test
+    if effects.k >= FUNNEL_MIN_STUDIES:
+        egger = egger_test(effects, method=method, test=test)
+        rank = rank_correlation_test(effects)
+        filled = trim_and_fill(effects, method=method)
+        svg = funnel_svg(
+            effects, result, egger=egger, rank=rank, filled=filled, title=title, id_prefix=id_prefix
+        )
+        extra["funnel"] = {
+            "svg": csp_safe_svg(svg),
+            "egger_p": egger.p,
+            "rank_p": rank.p,
+            "trim_and_fill_k0": filled.k0,
+            "trim_and_fill_side": filled.side,
+            "trim_and_fill_estimate": filled.result.estimate,
+        }
+    dominant = dominant_study(effects, result)
+    if dominant is not None:
+        extra["leave_one_out"] = {
+            "dominant_study": dominant,
+            "rows": [row.to_dict() for row in leave_one_out(effects, method=method, test=test)],
+        }
+    return extra
 
 
 def forest(

@@ -11,7 +11,7 @@ from typing import Any
 from whatworks.core.projects import projects_for_user
 from whatworks.evidence.models import Finding, Intervention, Study
 from whatworks.evidence.scales import COST_BY_VALUE, RULES_VERSION
-from whatworks.evidence.selectors import intervention_detail
+from whatworks.evidence.selectors import SynthesisView, intervention_detail
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +58,26 @@ def _study(study: Study, public_projects: Collection[str]) -> dict[str, Any]:
     }
 
 
+def _methods(view: SynthesisView) -> dict[str, Any]:
+    """Each method's pooled result; the prediction interval only from three studies, with
+    how it was computed (``pi_method``) or why there is none (``pi_note``)."""
+    methods = {}
+    for row in view.methods:
+        data = dict(view.synthesis.results[row.method])
+        if row.pi_low is None:
+            data.update(pi_low=None, pi_high=None, exp_pi_low=None, exp_pi_high=None, pi_df=None)
+        data.update(pi_method=row.pi_method, pi_note=row.pi_note, test=row.test)
+        methods[row.method] = data
+    return methods
+
+
+def _funnel(view: SynthesisView) -> dict[str, Any] | None:
+    """Egger's test, the rank correlation test and trim-and-fill (ten studies or more)."""
+    if not view.funnel:
+        return None
+    return {key: value for key, value in view.funnel.items() if key != "svg"}
+
+
 def intervention_open_data(*, intervention: Intervention, url: str) -> dict[str, Any]:
     """A JSON-ready dict: the intervention, its ratings, pooled results and studies."""
     detail = intervention_detail(intervention=intervention)
@@ -97,7 +117,9 @@ def intervention_open_data(*, intervention: Intervention, url: str) -> dict[str,
                         "k": view.synthesis.k,
                         "studies": [s["slug"] for s in view.synthesis.studies],
                         "scale": "log" if view.is_ratio else "identity",
-                        "methods": view.synthesis.results,
+                        "methods": _methods(view),
+                        "publication_bias": _funnel(view),
+                        "leave_one_out": view.leave_one_out,
                     }
                     for view in outcome.syntheses
                 ],

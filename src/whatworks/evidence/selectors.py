@@ -14,7 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from whatworks.core.models import User
-from whatworks.evidence.analytics import METHODS, display_value
+from whatworks.evidence.analytics import METHODS, PI_MIN_STUDIES, PI_TOO_FEW, display_value
 from whatworks.evidence.models import (
     EffectMeasure,
     Finding,
@@ -93,6 +93,11 @@ class MethodRow:
     ci_high: float
     pi_low: float | None
     pi_high: float | None
+    #: How the prediction interval was computed, or why there is none.
+    pi_method: str | None
+    pi_note: str | None
+    #: "knha" when the Knapp-Hartung adjustment was used, else "z".
+    test: str
     tau2: float
     i2: float
     q: float
@@ -111,6 +116,10 @@ class SynthesisView:
     methods: tuple[MethodRow, ...]
     table_header: list[str]
     table_rows: list[list[str]]
+    #: The funnel plot (from ten studies up) and its tests, or None.
+    funnel: dict[str, Any] | None
+    #: Leave-one-out results when one study dominates the pool, or None.
+    leave_one_out: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -152,18 +161,23 @@ _METHOD_LABELS = {
 }
 
 
-def _method_row(measure: str, method: str, data: dict[str, Any]) -> MethodRow:
+def _method_row(measure: str, method: str, data: dict[str, Any], k: int) -> MethodRow:
     def shown(value: float | None) -> float | None:
         return None if value is None else display_value(measure, value)
 
+    # Results stored before prediction intervals needed three studies may still carry one.
+    few = k < PI_MIN_STUDIES
     return MethodRow(
         method=method,
         label=_METHOD_LABELS[method],
         estimate=display_value(measure, data["estimate"]),
         ci_low=display_value(measure, data["ci_low"]),
         ci_high=display_value(measure, data["ci_high"]),
-        pi_low=shown(data.get("pi_low")),
-        pi_high=shown(data.get("pi_high")),
+        pi_low=None if few else shown(data.get("pi_low")),
+        pi_high=None if few else shown(data.get("pi_high")),
+        pi_method=None if few else data.get("pi_method"),
+        pi_note=PI_TOO_FEW if few and method != "FE" else data.get("pi_note"),
+        test=data.get("test", "z"),
         tau2=data["tau2"],
         i2=data["i2"],
         q=data["q"],
@@ -175,7 +189,9 @@ def _method_row(measure: str, method: str, data: dict[str, Any]) -> MethodRow:
 def synthesis_view(synthesis: Synthesis) -> SynthesisView:
     measure = synthesis.measure_type
     methods = tuple(
-        _method_row(measure, m, synthesis.results[m]) for m in METHODS if m in synthesis.results
+        _method_row(measure, m, synthesis.results[m], synthesis.k)
+        for m in METHODS
+        if m in synthesis.results
     )
     is_ratio = measure in (EffectMeasure.RR, EffectMeasure.OR)
     scale = {"SMD": "Hedges' g", "RR": "risk ratio", "OR": "odds ratio"}.get(measure, "effect size")
@@ -189,7 +205,26 @@ def synthesis_view(synthesis: Synthesis) -> SynthesisView:
         methods=methods,
         table_header=synthesis.forest_rows[0] if synthesis.forest_rows else [],
         table_rows=synthesis.forest_rows[1:],
+        funnel=synthesis.results.get("funnel"),
+        leave_one_out=_leave_one_out(measure, synthesis.results.get("leave_one_out")),
     )
+
+
+def _leave_one_out(measure: str, data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The leave-one-out rows on the display scale (ratios for RR and OR)."""
+    if not data:
+        return None
+    rows = [
+        {
+            "study": row["study"],
+            "estimate": display_value(measure, row["estimate"]),
+            "ci_low": display_value(measure, row["ci_low"]),
+            "ci_high": display_value(measure, row["ci_high"]),
+            "i2": row["i2"],
+        }
+        for row in data["rows"]
+    ]
+    return {"dominant_study": data["dominant_study"], "rows": rows}
 
 
 # --- the rating rules, applied ------------------------------------------------------------

@@ -413,13 +413,21 @@ def synthesis_refresh(*, intervention: Intervention) -> list[Synthesis]:
             id_prefix=f"forest-{domain}-{measure.lower()}-{int(higher_is_better)}",
             higher_is_better=higher_is_better,
         )
+        extra = analytics.sensitivity(
+            measure,
+            pool_rows,
+            headline,
+            title=f"Funnel plot: {intervention.name}, {domain_label}",
+            id_prefix=f"funnel-{domain}-{measure.lower()}-{int(higher_is_better)}",
+        )
         synthesis = Synthesis(
             intervention=intervention,
             domain=domain,
             measure_type=measure,
             higher_is_better=higher_is_better,
             k=len(rows),
-            results={m: r.to_dict(include_weights=True) for m, r in results.items()},
+            # The methods' results, plus "funnel" and "leave_one_out" when they apply.
+            results={m: r.to_dict(include_weights=True) for m, r in results.items()} | extra,
             forest_svg=svg,
             forest_rows=[
                 list(table.header),

@@ -221,14 +221,22 @@ class MetaResult:
     omitted: tuple[str, ...] = ()
 
     def to_dict(self, *, include_weights: bool = False) -> dict[str, Any]:
-        """A JSON-ready dict of the results (weights only when asked for)."""
-        data = asdict(self)
+        """A JSON-ready dict of the results (weights only when asked for); a value that is
+        not finite (the infinite statistic of a zero standard error) becomes None."""
+        data = {key: json_ready(value) for key, value in asdict(self).items()}
         data["omitted"] = list(self.omitted)
         if include_weights:
             data["weights"] = list(self.weights)
         else:
             del data["weights"]
         return data
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with non-finite floats replaced by None (JSON has no infinity or NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 # --------------------------------------------------------------------------- validation

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from whatworks_analytics.meta.effect_sizes import EffectSizes, InputProblem, MetaInputError
-from whatworks_analytics.meta.pooling import MetaResult, Method, Test, pool
+from whatworks_analytics.meta.pooling import MetaResult, Method, Test, json_ready, pool
 
 __all__ = [
     "DOMINANT_WEIGHT",
@@ -75,7 +75,7 @@ class SensitivityRow:
         )
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {key: json_ready(value) for key, value in asdict(self).items()}
 
 
 def _subset(effects: EffectSizes, index: list[int]) -> EffectSizes:
