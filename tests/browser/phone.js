@@ -14,6 +14,11 @@
       }
       if (!clipped && !wide.some((w) => w.contains(el))) wide.push(el);
     }
+    if (wide.length === 0) {  // everything wide is inside a box: name the widest boxes
+      const all = [...document.body.querySelectorAll("*")].filter((el) => el.getBoundingClientRect().right > width + 1);
+      all.sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right);
+      wide.push(...all.filter((el, i) => i < 3 || el.parentElement === document.body).slice(0, 5));
+    }
     const names = wide.slice(0, 5).map((el) => {
       const cls = typeof el.className === "string" && el.className ? "." + el.className.split(/\s+/).join(".") : "";
       return `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${cls} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`;

@@ -73,6 +73,9 @@ def test_decision_buttons(visit: Any, page: Any, sign_in: Any) -> None:
     visit(f"/calls/applications/{application.pk}/")
     page.get_by_role("button", name="Shortlist").click()
     page.wait_for_load_state()
+    assert_accessible(page)  # the confirmation page names whom it e-mails
+    page.get_by_role("button", name="Shortlist and e-mail the applicant").click()
+    page.wait_for_load_state()
     assert_accessible(page)
     application.refresh_from_db()
     assert application.status == Application.Status.SHORTLISTED

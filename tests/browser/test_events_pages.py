@@ -63,6 +63,9 @@ def test_public_event_pages_and_registration(visit: Any, page: Any) -> None:
     assert "number 1 on the waiting list" in page.locator("main").inner_text()
     page.get_by_role("button", name="Cancel my registration").click()
     page.wait_for_load_state()
+    assert_accessible(page)  # the confirmation page
+    page.get_by_role("button", name="Cancel my registration").click()
+    page.wait_for_load_state()
     assert_accessible(page)
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.CANCELLED

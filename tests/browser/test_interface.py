@@ -44,8 +44,11 @@ def test_filters_wait_behind_a_disclosure_on_a_phone(visit: Any, page: Any, sign
         page.set_viewport_size({"width": 390, "height": 844})
         assert not field.is_visible(), f"{path}: filters hidden on a phone"
         assert page.locator(".filter-disclosure__toggle").is_visible()
-        top = page.locator(f"main {results}").last.bounding_box()
-        assert top and top["y"] < 844, f"{path}: the results start on the first screen"
+        closed = page.locator(f"main {results}").last.bounding_box()
         page.locator(".filter-disclosure__toggle").click()
         assert field.is_visible()
+        opened = page.locator(f"main {results}").last.bounding_box()
+        assert closed and opened and opened["y"] - closed["y"] > 200, (
+            f"{path}: the results come before the filters on a phone"
+        )
         page.set_viewport_size({"width": 1280, "height": 720})

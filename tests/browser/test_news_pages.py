@@ -100,6 +100,9 @@ def test_your_data_pages(visit: Any, page: Any) -> None:
     visit(f"/news/newsletter/your-data/{f.manage_token(subscriber)}/")
     page.get_by_role("button", name="Erase my data").click()
     page.wait_for_load_state()
+    assert_accessible(page)  # the confirmation page
+    page.get_by_role("button", name="Yes, erase my data").click()
+    page.wait_for_load_state()
     assert "We have erased" in page.get_by_role("status").inner_text()
     assert_accessible(page)
 

@@ -199,15 +199,19 @@ def registration_calendar(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
+    waiting = found.event.registrations.filter(status=Registration.Status.WAITING).count()
     if found.status in Registration.HOLDING:
-        waiting = found.event.registrations.filter(status=Registration.Status.WAITING).count()
         given = (
             f"Your place goes to the first of the {waiting:,} people on the waiting list."
             if waiting
-            else "Your place becomes free for someone else to book."
+            else f"Your place becomes free: 1 of the {found.event.capacity:,} places opens "
+            "for someone else to book."
         )
     else:
-        given = "You leave the waiting list and will not be offered a place."
+        given = (
+            f"You leave the waiting list ({waiting:,} people on it now) and will not be "
+            "offered a place."
+        )
     page = confirmation_page(
         request,
         None
