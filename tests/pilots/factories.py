@@ -6,6 +6,7 @@ import functools
 import io
 import json
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,13 @@ def make_pilot(
     return pilot
 
 
-def pilot_project(researcher: User, yaml_text: str, *, published: bool = True) -> Project:
+def pilot_project(
+    researcher: User,
+    yaml_text: str,
+    *,
+    published: bool = True,
+    embargo_until: date | None = None,
+) -> Project:
     """A registry project whose version 1 registers the experiment ``yaml_text`` (issue #13:
     a pilot's config is fixed only in a version that contains it)."""
     project = draft_project(
@@ -85,7 +92,7 @@ def pilot_project(researcher: User, yaml_text: str, *, published: bool = True) -
     protocol_draft_add_pilot_experiment(
         actor=researcher, project=project, config=yaml.safe_load(yaml_text)
     )
-    protocol_register(actor=researcher, project=project)
+    protocol_register(actor=researcher, project=project, embargo_until=embargo_until)
     if published:
         project_publish(actor=user_with_role(Role.EDITOR), project=project)
     project.refresh_from_db()

@@ -146,8 +146,8 @@ def test_the_error_summary_names_the_row_and_the_field(client: Any) -> None:
     data["outcomes-1-measure"] = ""
     data["outcomes-2-name"] = "Half a new row"
     page = client.post(url, data).content.decode()
-    assert "Outcome 2, Measure: This field is required." in page
-    assert "Outcome 3 (new), Short key: This field is required." in page
+    assert "Outcome 2, measure: This field is required." in page
+    assert "Outcome 3, short key: This field is required." in page
     assert 'href="#id_outcomes-1-measure"' in page
     # The blank criterion row is not complained about.
     assert "Criterion 2 (new)," not in page.split("error-summary__list")[1].split("</ul>")[0]

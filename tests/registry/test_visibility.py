@@ -20,7 +20,7 @@ from tests.conftest import ROLES
 from tests.events.factories import make_event
 from tests.evidence import factories as evidence_factories
 from tests.factories import OrganisationFactory, user_with_role
-from tests.pilots.factories import config_yaml, offline_bundle
+from tests.pilots.factories import config_yaml, offline_bundle, pilot_project
 from tests.registry.factories import draft_project, registered_project, researcher
 from whatworks.core import projects as core_projects
 from whatworks.core.projects import Visibility, project_for_user
@@ -199,7 +199,9 @@ def test_the_pilots_centre_shows_an_embargoed_verdict_only_to_insiders(  # type:
     role: str, client, tmp_path: Path
 ) -> None:
     author = researcher()
-    project = _embargoed(author=author)
+    project = pilot_project(
+        author, config_yaml(), embargo_until=timezone.localdate() + timedelta(days=30)
+    )
     pilot = pilot_create(
         actor=None, project=project, organisation=OrganisationFactory(), name="Hidden pilot"
     )
