@@ -48,6 +48,13 @@ def test_tombstone_and_overdue_list(visit: Any, page: Any) -> None:
     visit(f"/research/{project.reference}/")
     assert "The partner left." in page.locator("main").inner_text()
     visit("/research/?status=withdrawn")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stub = registered_project(embargo_until=timezone.localdate() + timedelta(days=30))
+    visit(f"/research/{stub.reference}/")
+    assert "Under embargo" in page.locator("main").inner_text()
 
 
 def test_a_researcher_drafts_and_registers_in_the_browser(

@@ -79,7 +79,7 @@ def _states() -> dict[str, Project]:
 OUTSIDER = {
     "draft": Visibility.HIDDEN,
     "registered, not published": Visibility.HIDDEN,
-    "embargoed": Visibility.HIDDEN,
+    "embargoed": Visibility.STUB,  # the public stub
     "published": Visibility.FULL,
     "withdrawn after publication": Visibility.FULL,
     "withdrawn under embargo": Visibility.STUB,
@@ -140,20 +140,29 @@ def test_a_failing_provider_hides_everything(caplog) -> None:  # type: ignore[no
 # --- each part, an embargoed project, every role ------------------------------------------
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_an_event_links_an_embargoed_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
-    project = _embargoed()
-    event = make_event(project_ref=project.reference)
-    page = _page(client, role, event.get_absolute_url())
-    assert (project.reference in page) == (role in INSIDER_ROLES)
+# An embargoed project has a public stub, so the parts may link it (identifier and title,
+# as its stub shows them); a project not published yet is linked only for insiders.
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_a_call_links_an_embargoed_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
-    project = _embargoed()
-    call = make_call(project_ref=project.reference)
-    page = _page(client, role, reverse("calls:detail", kwargs={"slug": call.slug}))
-    assert (project.reference in page) == (role in INSIDER_ROLES)
+def test_an_event_links_a_project_as_far_as_the_registry_shows_it(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    stub, hidden = _embargoed(), registered_project(published=False)
+    first = make_event(project_ref=stub.reference)
+    second = make_event(project_ref=hidden.reference)
+    assert f'href="{stub.get_absolute_url()}"' in _page(client, role, first.get_absolute_url())
+    page = _page(client, role, second.get_absolute_url())
+    assert (hidden.reference in page) == (role in INSIDER_ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_call_links_a_project_as_far_as_the_registry_shows_it(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    stub, hidden = _embargoed(), registered_project(published=False)
+    first = make_call(project_ref=stub.reference)
+    second = make_call(project_ref=hidden.reference)
+    url = reverse("calls:detail", kwargs={"slug": first.slug})
+    assert f'href="{stub.get_absolute_url()}"' in _page(client, role, url)
+    page = _page(client, role, reverse("calls:detail", kwargs={"slug": second.slug}))
+    assert (hidden.reference in page) == (role in INSIDER_ROLES)
 
 
 def test_a_call_links_a_public_project_for_everyone(client) -> None:  # type: ignore[no-untyped-def]
@@ -164,8 +173,8 @@ def test_a_call_links_a_public_project_for_everyone(client) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_a_study_links_an_embargoed_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
-    project = _embargoed()
+def test_a_study_links_an_unpublished_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    project = registered_project(published=False)
     intervention = evidence_factories.intervention()
     study = evidence_factories.study(intervention, registry_ref=project.reference)
     page = _page(client, role, study.get_absolute_url())
@@ -173,16 +182,16 @@ def test_a_study_links_an_embargoed_project_only_for_insiders(role: str, client)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_open_data_never_names_an_embargoed_project(role: str, client) -> None:  # type: ignore[no-untyped-def]
-    hidden, public = _embargoed(), registered_project()
+def test_open_data_names_only_what_a_visitor_may_see(role: str, client) -> None:  # type: ignore[no-untyped-def]
+    hidden, stub, public = registered_project(published=False), _embargoed(), registered_project()
     intervention = evidence_factories.intervention()
-    evidence_factories.study(intervention, registry_ref=hidden.reference)
-    evidence_factories.study(intervention, registry_ref=public.reference)
+    for project in (hidden, stub, public):
+        evidence_factories.study(intervention, registry_ref=project.reference)
     url = reverse("evidence:intervention_data", kwargs={"slug": intervention.slug})
     data = json.loads(_page(client, role, url))
     refs = {study["registry_ref"] for study in data["studies"]}
     # Open data is for everyone, so editors' own access does not leak into it.
-    assert refs == {None, public.reference}
+    assert refs == {None, stub.reference, public.reference}
 
 
 def test_the_newsletter_leaves_out_an_embargoed_project() -> None:
@@ -220,3 +229,18 @@ def test_the_pilots_centre_shows_an_embargoed_verdict_only_to_insiders(  # type:
     client.force_login(author)
     page = client.get(url).content.decode()
     assert pilot.name in page and project.reference in page
+
+
+# --- the public stub of an embargoed project ------------------------------------------------
+
+
+def test_an_embargoed_project_shows_a_public_stub_and_nothing_more(client) -> None:  # type: ignore[no-untyped-def]
+    project = _embargoed()
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert project.title in page and project.reference in page and "Under embargo" in page
+    assert "A summary." not in page and "Protocol versions" not in page
+    assert client.get(reverse("registry:version", args=[project.reference, 1])).status_code == 404
+    assert client.get(reverse("registry:results", args=[project.reference])).status_code == 404
+    assert (
+        client.get(reverse("registry:version_json", args=[project.reference, 1])).status_code == 404
+    )

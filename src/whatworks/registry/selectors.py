@@ -4,8 +4,9 @@ Who sees what (:func:`project_visibility`, the one decision; other parts ask it 
 ``whatworks.core.projects``, which this app fills from its ``AppConfig.ready``):
 
 - anyone: published projects out of embargo, their registered versions and published
-  results (also after a withdrawal), and the tombstone (title, team, dates, reason) of a
-  published project that was withdrawn while embargoed;
+  results (also after a withdrawal); the stub (identifier, title, team, dates) of a
+  published project under embargo, and the tombstone (the stub and the reason) of one
+  withdrawn while embargoed;
 - the project's team: everything about their project, drafts included;
 - editors and administrators (``registry.view_project``): everything.
 
@@ -67,10 +68,15 @@ def is_insider(user: AnyUser, project: Project) -> bool:
 
 
 def _public_visibility(project: Project, today: date | None) -> Visibility:
-    """What everyone may see of the project, whoever they are."""
+    """What everyone may see of the project, whoever they are.
+
+    A published project under embargo shows a public stub (identifier, title, team, dates)
+    as the AEA registry does, and so does the tombstone of one withdrawn under embargo;
+    its summary, protocol and results wait for the embargo to end.
+    """
     if project.is_public(today):
         return Visibility.FULL
-    if project.published_at is not None and project.is_withdrawn:
+    if project.published_at is not None:
         return Visibility.STUB
     return Visibility.HIDDEN
 

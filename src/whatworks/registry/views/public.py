@@ -84,9 +84,8 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "pending_correction": pending,
             "corrections": len(published) - 1 if published else 0,
             "assessment": report_assessment(report) if report else None,
-            "link_groups": project_links(project=found, user=user)
-            if not found.is_withdrawn or show_versions
-            else [],
+            # A stub or tombstone under embargo shows nothing beyond its own facts.
+            "link_groups": project_links(project=found, user=user) if show_versions else [],
             "team": team_names(found),
             "insider": is_insider(user, found),
             "embargoed": found.is_embargoed(),
