@@ -44,11 +44,12 @@ def test_filters_wait_behind_a_disclosure_on_a_phone(visit: Any, page: Any, sign
         page.set_viewport_size({"width": 390, "height": 844})
         assert not field.is_visible(), f"{path}: filters hidden on a phone"
         assert page.locator(".filter-disclosure__toggle").is_visible()
-        closed = page.locator(f"main {results}").last.bounding_box()
+        where = f"document.querySelector('main').querySelectorAll('{results}')"
+        top = f"(() => {{ const all = {where}; const last = all[all.length - 1]; "
+        top += "return last.getBoundingClientRect().top + window.scrollY; })()"
+        closed = page.evaluate(top)
         page.locator(".filter-disclosure__toggle").click()
         assert field.is_visible()
-        opened = page.locator(f"main {results}").last.bounding_box()
-        assert closed and opened and opened["y"] - closed["y"] > 200, (
-            f"{path}: the results come before the filters on a phone"
-        )
+        opened = page.evaluate(top)
+        assert opened - closed > 200, f"{path}: the filters wait behind the disclosure"
         page.set_viewport_size({"width": 1280, "height": 720})

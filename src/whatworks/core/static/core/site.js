@@ -8,6 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
 });
 
 // Charts and wide tables on narrow screens (docs/interface.md, "Charts" and "Tables").
+// A table that its template did not put in a .table-wrap gets one here.
 // Without this script a chart shrinks to the screen.  With it, a chart keeps the size it
 // was drawn at, so that its text stays readable, inside a box that scrolls sideways; a
 // box (chart or .table-wrap) that does scroll gets keyboard focus, a name and a visible
@@ -54,6 +55,13 @@ document.addEventListener("DOMContentLoaded", function () {
       box.className = "chart-scroll";
       svg.parentNode.insertBefore(box, svg);
       box.appendChild(svg);
+    });
+    main.querySelectorAll("table").forEach(function (table) {
+      if (table.closest(".table-wrap, .chart-scroll")) { return; }
+      var box = document.createElement("div");
+      box.className = "table-wrap";
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
     });
     return main.querySelectorAll(".chart-scroll, .table-wrap");
   }
