@@ -501,12 +501,10 @@ def server_times(cases: list[tuple[str, dict[str, tuple[str, ...]]]]) -> str:
     times = []
     for q, f in cases:
         captured.clear()
+        parsed = parse_query(q, synonyms=load_synonyms(), vocabulary=search.EvidenceVocabulary())
         original = connection.cursor
         connection.cursor = lambda: Capture()  # type: ignore[method-assign]
         try:
-            parsed = parse_query(
-                q, synonyms=load_synonyms(), vocabulary=search.EvidenceVocabulary()
-            )
             search._candidates(parsed.concepts, f)
         finally:
             connection.cursor = original  # type: ignore[method-assign]
