@@ -52,7 +52,14 @@ EVIDENCE_DRAFT = {**everyone(404), **dict.fromkeys(STAFF_ROLES, 200)}
 #: and returns the kwargs.  Such functions usually live in each app's factories module.
 Kwargs = dict[str, object] | Callable[[], dict[str, object]]
 
+
 #: url name -> (kwargs for reverse, expected answer per role)
+def _synonym_kwargs() -> dict[str, object]:
+    from whatworks.core.models import SearchSynonym
+
+    return {"pk": SearchSynonym.objects.create(terms="SGO, special guardianship").pk}
+
+
 MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "core:home": ({}, everyone(200)),
     "core:accessibility": ({}, everyone(200)),
@@ -74,6 +81,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "core:audit_export": ({}, everyone(405)),
     "core:audit_export_download": ({"record_id": uuid.uuid4()}, only(ADMIN_ROLES, 404)),
     "core:task_detail": ({"record_id": uuid.uuid4()}, signed_in(404)),
+    "core:synonym_list": ({}, only(STAFF_ROLES, 200)),
+    "core:synonym_edit": (_synonym_kwargs, only(STAFF_ROLES, 200)),
     "evidence:index": ({}, everyone(200)),
     "evidence:ratings_explained": ({}, everyone(200)),
     "evidence:intervention": (evidence_factories.draft_kwargs, EVIDENCE_DRAFT),

@@ -105,3 +105,38 @@ def test_evidence_pages_fit_a_phone(phone_page: Any, catalogue: Any) -> None:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+
+
+def test_on_a_phone_results_come_first_and_filters_open_from_a_control(
+    phone_page: Any, catalogue: Any
+) -> None:
+    phone_page.goto("/evidence/?q=incredble")
+    assert phone_page.get_by_text("Did you mean").is_visible()
+    control = phone_page.locator("summary", has_text="Filter")
+    assert control.is_visible()
+    assert not phone_page.get_by_text("Early years (0 to 4) (1)").is_visible()
+    result = phone_page.get_by_role("link", name="Incredible Years")
+    assert result.is_visible()
+    control.click()
+    assert phone_page.get_by_text("Early years (0 to 4) (1)").is_visible()
+    assert_accessible(phone_page)
+
+
+def test_rating_form_shows_the_rules_and_asks_why_a_rating_departs(
+    visit: Any, page: Any, sign_in: Any, catalogue: Any
+) -> None:
+    UserFactory(email="ed2@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("ed2@example.test", PASSWORD)
+    visit("/evidence/staff/interventions/iy/outcomes/entering-care/rating/")
+    assert page.get_by_text("How big, by the rules").is_visible()
+    page.get_by_label("Effectiveness: how big the effect is").select_option("harm")
+    page.get_by_role("button", name="Save the rating").click()
+    page.wait_for_load_state()
+    assert "differs from what the rules give" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    visit("/staff/search-synonyms/")
+    page.get_by_label("Words and phrases that mean the same").fill("SGO")
+    page.get_by_role("button", name="Add the group").click()
+    page.wait_for_load_state()
+    assert "Give two or more" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)

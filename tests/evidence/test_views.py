@@ -224,3 +224,22 @@ def test_search_page_offers_a_correction_sorts_and_hides_filters_on_a_phone(clie
     assert "0 interventions" in page and "Type a word to search for." in page
     page = client.get("/evidence/?sort=cost&age=all").content.decode()
     assert '<option value="cost" selected>' in page and 'filter-disclosure" open' in page
+
+
+def test_study_page_shows_ratios_on_their_natural_scale(client) -> None:  # type: ignore[no-untyped-def]
+    made = intervention()
+    trial = study(made)
+    finding(
+        trial,
+        domain="entering-care",
+        measure_type="RR",
+        n_treatment=100,
+        n_control=100,
+        events_treatment=20,
+        events_control=25,
+        higher_is_better=False,
+    )
+    page = client.get(trial.get_absolute_url()).content.decode()
+    # 20/100 against 25/100: risk ratio 0.80, log -0.223 (hand-computed).
+    assert "Risk ratio, from event counts: <strong>0.80</strong>" in page
+    assert "log scale -0.223" in page

@@ -140,3 +140,24 @@ def test_overdue_lists_public_projects_past_their_due_date_without_results() -> 
 def test_a_draft_project_is_unknown_to_other_researchers() -> None:
     project = draft_project()
     assert not _sees(researcher(), project)
+
+
+def test_the_register_search_is_the_platforms_one_search() -> None:
+    from tests.registry.factories import content
+    from whatworks.registry.selectors import register_search
+
+    def titled(title: str) -> Project:
+        return registered_project(data={**content(), "title": title})
+
+    schwartz = titled("Schwartz Rounds and social worker wellbeing")
+    fgc = titled("Family group conferences at pre-proceedings: a randomised trial")
+    dv = titled("Domestic abuse and children's services")
+    found = register_search(filters={"q": "schwarz"})
+    assert list(found.projects) == [schwartz] and found.corrected == "schwartz"
+    assert list(register_projects(filters={"q": "FGC"})) == [fgc]
+    assert register_projects(filters={"q": "family group conferencing"}).first() == fgc
+    assert list(register_projects(filters={"q": "DV"})) == [dv]
+    assert list(register_projects(filters={"q": "what helps with domestic violence"})) == [dv]
+    for text in ("'", "%"):
+        found = register_search(filters={"q": text})
+        assert list(found.projects) == [] and found.problem

@@ -105,6 +105,11 @@ FORUM_EDITOR = FORUM_MODERATOR | {"forum.add_conversation", "forum.change_conver
 #: administrators see every pilot's verdict side by side (aggregates only).
 PILOTS_CENTRE = frozenset({"pilots.view_centre"})
 
+#: Search: editors keep the synonyms and abbreviations every part's search understands.
+SEARCH_EDITOR = frozenset(
+    f"core.{action}_searchsynonym" for action in ("view", "add", "change", "delete")
+)
+
 #: Permissions per role, as "app_label.codename".  Deny by default: a role has exactly these.
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.PANEL_MEMBER: frozenset(),
@@ -121,7 +126,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     | EVIDENCE_EDITOR
     | EVENTS_CALLS_EDITOR
     | NEWS_EDITOR
-    | FORUM_EDITOR,
+    | FORUM_EDITOR
+    | SEARCH_EDITOR,
     Role.ADMIN: frozenset(
         {
             "core.view_auditentry",
@@ -141,6 +147,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     | NEWS_EDITOR
     | PANEL_RESEARCHER
     | FORUM_EDITOR
+    | SEARCH_EDITOR
     | PILOTS_CENTRE,
 }
 

@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from whatworks.core import auditlog
 from whatworks.core.errors import WhatworksError
-from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User, WorkerHeartbeat
+from whatworks.core.models import (
+    AuditEntry,
+    Organisation,
+    SearchSynonym,
+    TaskRecord,
+    User,
+    WorkerHeartbeat,
+)
 from whatworks.core.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
 from whatworks.core.signals import task_lost
 
@@ -350,3 +357,50 @@ def tasks_reap_lost(*, lost_after: timedelta, now: Any = None) -> int:
 
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+# --- search synonyms ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def search_synonym_save(
+    *, actor: User | None, terms: str, note: str = "", synonym: SearchSynonym | None = None
+) -> SearchSynonym:
+    """Create a synonym group, or change one.  The terms are normalised to "a, b, c"; a group
+    needs two or more different words or phrases."""
+    from whatworks.core.search import parse_synonym_terms
+
+    phrases = parse_synonym_terms(terms)
+    if len(phrases) < 2:
+        raise CoreError(
+            "Give two or more different words or phrases that mean the same, separated by "
+            "commas, for example “DV, domestic abuse”."
+        )
+    before = {"terms": synonym.terms, "note": synonym.note} if synonym else {}
+    target = synonym or SearchSynonym()
+    target.terms = ", ".join(phrases)
+    target.note = note.strip()
+    target.updated_at = timezone.now()
+    target.full_clean()
+    target.save()
+    after = {"terms": target.terms, "note": target.note}
+    audit_record(
+        actor=actor,
+        action="core.search_synonym_changed" if synonym else "core.search_synonym_created",
+        target=target,
+        changes={
+            k: {"before": before.get(k), "after": v} for k, v in after.items() if before.get(k) != v
+        },
+    )
+    return target
+
+
+@transaction.atomic
+def search_synonym_delete(*, actor: User | None, synonym: SearchSynonym) -> None:
+    audit_record(
+        actor=actor,
+        action="core.search_synonym_deleted",
+        target=synonym,
+        changes={"terms": {"before": synonym.terms, "after": None}},
+    )
+    synonym.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from whatworks.core.views import account, audit, health, mfa, pages, tasks
+from whatworks.core.views import account, audit, health, mfa, pages, synonyms, tasks
 
 app_name = "core"
 
@@ -35,5 +35,7 @@ urlpatterns = [
         audit.audit_export_download,
         name="audit_export_download",
     ),
+    path("staff/search-synonyms/", synonyms.synonym_list, name="synonym_list"),
+    path("staff/search-synonyms/<int:pk>/", synonyms.synonym_edit, name="synonym_edit"),
     path("tasks/<uuid:record_id>/", tasks.task_detail, name="task_detail"),
 ]

@@ -15,18 +15,26 @@ Everything else is a 404, so nobody learns that an embargoed or draft project ex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Max, OuterRef, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
 
 from whatworks.core.models import User
 from whatworks.core.projects import ProjectView, Visibility
+from whatworks.core.search import (
+    Document,
+    MemoryVocabulary,
+    load_synonyms,
+    parse_query,
+    rank_documents,
+)
 from whatworks.registry.models import (
     Project,
     ProjectRequest,
@@ -41,6 +49,7 @@ from whatworks.registry.verdicts import Assessment, Verdict, assess, parse_resul
 
 AnyUser = User | AnonymousUser
 REGISTER_FILTERS = ("q", "status", "type", "topic", "verdict")
+REFERENCE_RE = re.compile(r"WWC-\d{4}-\d{4}")
 
 
 def sees_everything(user: AnyUser) -> bool:
@@ -235,8 +244,22 @@ def register_filter_errors(filters: dict[str, str]) -> dict[str, str]:
     }
 
 
-def register_projects(*, filters: dict[str, Any], today: date | None = None) -> QuerySet[Project]:
-    """The public register, filtered by status, type, topic and verdict, and searched."""
+@dataclass(frozen=True)
+class RegisterSearch:
+    """The register, filtered and searched: best matches first when words were typed."""
+
+    projects: QuerySet[Project]
+    #: The query with typos corrected that the results are for ("did you mean ...?"), or "".
+    corrected: str = ""
+    #: Why nothing was searched for (``'`` or only stop words), or "".
+    problem: str = ""
+
+
+def register_search(*, filters: dict[str, Any], today: date | None = None) -> RegisterSearch:
+    """The public register, filtered by status, type, topic and verdict, and searched with
+    the platform's one search (``core.search``: stems, spellings, synonyms, typos,
+    questions) over each listed project's title (first), summary, identifier and partner
+    sites, in memory: the register holds hundreds of projects, not tens of thousands."""
     projects = (
         Project.objects.listed(today)
         .prefetch_related("partner_sites")
@@ -250,16 +273,44 @@ def register_projects(*, filters: dict[str, Any], today: date | None = None) -> 
         projects = projects.filter(topic=topic)
     if verdict := filters.get("verdict"):
         projects = projects.filter(verdict=verdict)
-    if query := (filters.get("q") or "").strip():
-        for word in query.split()[:8]:
-            projects = projects.filter(
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(reference__iexact=word)
-                | Q(partner_sites__name__icontains=word)
-            )
-        projects = projects.distinct()
-    return projects.order_by("-published_at", "-year", "-serial")
+    newest_first = projects.order_by("-published_at", "-year", "-serial")
+    query = (filters.get("q") or "").strip()
+    if not query:
+        return RegisterSearch(newest_first)
+    if REFERENCE_RE.fullmatch(query.upper()):
+        return RegisterSearch(newest_first.filter(reference=query.upper()))
+    documents = _register_documents(newest_first)
+    vocabulary = MemoryVocabulary.from_texts(f"{d.head} {d.body}" for d in documents)
+    synonyms = load_synonyms()
+    parsed = parse_query(query, synonyms=synonyms, vocabulary=vocabulary)
+    if parsed.problem:
+        return RegisterSearch(projects.none(), problem=parsed.problem)
+    keys = rank_documents(documents, parsed)
+    corrected = parsed.corrected
+    if corrected and not keys:
+        keys = rank_documents(documents, parse_query(query, synonyms=synonyms))
+        corrected = ""
+    order = Case(*(When(pk=key, then=position) for position, key in enumerate(keys)))
+    ranked = projects.filter(pk__in=keys).order_by(order) if keys else projects.none()
+    return RegisterSearch(ranked, corrected=corrected)
+
+
+def _register_documents(projects: QuerySet[Project]) -> list[Document]:
+    partners: dict[int, list[str]] = {}
+    through = Project.partner_sites.through.objects.filter(project__in=projects.values("pk"))
+    for project_id, name in through.values_list("project_id", "organisation__name"):
+        partners.setdefault(project_id, []).append(name)
+    return [
+        Document(pk, title, " ".join([summary, reference, *partners.get(pk, [])]))
+        for pk, title, summary, reference in projects.values_list(
+            "pk", "title", "summary", "reference"
+        )
+    ]
+
+
+def register_projects(*, filters: dict[str, Any], today: date | None = None) -> QuerySet[Project]:
+    """The public register, filtered and searched (see :func:`register_search`)."""
+    return register_search(filters=filters, today=today).projects
 
 
 def public_projects(today: date | None = None) -> QuerySet[Project]:

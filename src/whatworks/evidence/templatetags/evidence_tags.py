@@ -77,3 +77,11 @@ def label(value: str, kind: str) -> str:
     """The display label of a choice, like ``get_FOO_display`` but cached per language
     (``get_FOO_display`` rebuilds its lookup on every call, which shows on long pages)."""
     return _labels(kind, get_language()).get(value, value)
+
+
+@register.filter
+def natural(value: float, measure: str) -> float:
+    """A value on the pooling scale as people read it: a ratio for risk and odds ratios."""
+    from whatworks.evidence.analytics import display_value
+
+    return display_value(measure, value)

@@ -21,7 +21,7 @@ from whatworks.registry.selectors import (
     project_get_for_user,
     project_requests,
     register_filter_errors,
-    register_projects,
+    register_search,
     report_assessment,
     results_get_for_user,
     results_reports_visible,
@@ -41,7 +41,8 @@ def register(request: HttpRequest) -> HttpResponse:
     filters = {name: request.GET.get(name, "").strip() for name in REGISTER_FILTERS}
     errors = register_filter_errors(filters)
     usable = {k: v for k, v in filters.items() if k not in errors}
-    page = Paginator(register_projects(filters=usable), PAGE_SIZE).get_page(request.GET.get("page"))
+    found = register_search(filters=usable)
+    page = Paginator(found.projects, PAGE_SIZE).get_page(request.GET.get("page"))
     part = PARTS_BY_KEY["registry"]
     return render(
         request,
@@ -50,6 +51,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "title": part.title,
             "lead": part.lead,
             "page": page,
+            "search": found,
             "filters": filters,
             "errors": errors,
             "query": "&".join(f"{k}={v}" for k, v in usable.items() if v),
