@@ -7,12 +7,32 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
-from tests.factories import user_with_role
+from tests.factories import user_with_role, verify_second_factor
 from whatworks.core.roles import Role
 
 #: Every role a request can come with: None is a visitor, "registered" a signed-in person
 #: with no role.
 ROLES: tuple[str, ...] = ("visitor", "registered", *(role.value for role in Role))
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` also verifies the second factor through the verify page.
+
+    Administrators, editors and LA analysts must give a code after their password
+    (core/mfa.py); tests that sign such a person in with ``force_login`` get a session as
+    they would after typing the code (``tests.factories.verify_second_factor``).  Tests of
+    the second factor itself sign in through the sign-in page instead.
+    """
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self: Client, user, backend=None) -> None:  # type: ignore[no-untyped-def]
+        original(self, user, backend)
+        verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

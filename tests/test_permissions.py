@@ -29,6 +29,7 @@ ADMIN_ROLES = {"admin"}
 STAFF_ROLES = {"admin", "editor"}
 PANEL_ROLES = {"researcher", "admin"}
 REVIEWERS = {"admin", "editor", "researcher"}
+MFA_ROLES = {"admin", "editor", "la-analyst"}
 
 
 def everyone(code: int | str) -> dict[str, int | str]:
@@ -63,6 +64,12 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "core:password_reset_done": ({}, everyone(200)),
     "core:password_reset_confirm": ({"uidb64": "MQ", "token": "set-password"}, everyone(200)),
     "core:password_reset_complete": ({}, everyone(200)),
+    "core:mfa": ({}, signed_in(200)),
+    "core:mfa_setup": ({}, signed_in(200)),
+    # with an app (every role that must verify), the form; without, on to set-up
+    "core:mfa_verify": ({}, {**signed_in(302), **dict.fromkeys(MFA_ROLES, 200)}),
+    "core:mfa_recovery_codes": ({}, signed_in(405)),
+    "core:mfa_turn_off": ({}, signed_in(405)),
     "core:audit_log": ({}, only(ADMIN_ROLES, 200)),
     "core:audit_export": ({}, everyone(405)),
     "core:audit_export_download": ({"record_id": uuid.uuid4()}, only(ADMIN_ROLES, 404)),
@@ -242,13 +249,42 @@ def test_permission_matrix(client_for, name: str, role: str) -> None:  # type: i
 
     kwargs, expected = MATRIX[name]
     client = client_for(role)
-    response = client.get(reverse(name, kwargs=kwargs() if callable(kwargs) else kwargs))
+    made = kwargs() if callable(kwargs) else kwargs
+    response = client.get(reverse(name, kwargs=made))
     want = expected[role]
     if want == LOGIN:
         assert response.status_code == 302, f"{name} as {role}: {response.status_code}"
         assert response["Location"].startswith(reverse("core:login"))
     else:
         assert response.status_code == want, f"{name} as {role}: {response.status_code}"
+    assert_response_headers(name, role, made, response)
+
+
+#: Public pages for visitors that must stay cacheable (the middleware adds nothing).
+CACHEABLE_FOR_VISITORS = {"core:home", "evidence:index", "registry:index", "news:index"}
+
+
+def assert_response_headers(name: str, role: str, kwargs: dict[str, object], response) -> None:  # type: ignore[no-untyped-def]
+    """Private answers are never stored by a cache; downloads carry a CSP without script.
+
+    Every answer for a signed-in person, and every page reached through a secret link
+    (a token in the URL), says ``Cache-Control: no-store``; a visitor's public pages are
+    left cacheable.  Anything served as a download is covered by the Content-Security-Policy
+    too, which allows no inline script.
+    """
+    from whatworks.core.middleware import TOKEN_URL_KWARGS
+
+    cache = response.headers.get("Cache-Control", "")
+    private = role != "visitor" or bool(TOKEN_URL_KWARGS & kwargs.keys())
+    declared_public = "public" in cache and response.status_code == 200
+    if private and not declared_public:
+        assert "no-store" in cache, f"{name} as {role}: Cache-Control {cache!r}"
+    if role == "visitor" and name in CACHEABLE_FOR_VISITORS:
+        assert "no-store" not in cache, f"{name} as a visitor should stay cacheable"
+    if "attachment" in response.headers.get("Content-Disposition", ""):
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert "default-src" in policy, f"{name} as {role}: download without a CSP"
+        assert "unsafe-inline" not in policy, f"{name} as {role}: CSP allows inline script"
 
 
 @pytest.mark.django_db

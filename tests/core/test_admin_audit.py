@@ -193,3 +193,29 @@ def test_administrators_see_subscribers_by_number(client_for: Any) -> None:
     assert f"subscriber #{sub.pk}" in page.content.decode()
     detail = client_for("admin").get(reverse("admin:news_subscriber_change", args=[sub.pk]))
     assert "reader.one@example.test" not in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_at__year=9999",
+        "created_at__year=9999&created_at__month=12",
+        "created_at__year=9999&created_at__month=12&created_at__day=31",
+        "created_at__year=2026&created_at__month=13",
+    ],
+)
+def test_a_date_filter_outside_the_calendar_is_a_bad_filter_not_a_500(
+    admin_client: Any, query: str
+) -> None:
+    response = admin_client.get(f"{reverse('admin:core_auditentry_changelist')}?{query}")
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_every_admin_with_a_date_hierarchy_bounds_its_dates() -> None:
+    from whatworks.core.admin import BoundedDateChangeList
+
+    request = RequestFactory().get("/admin/")
+    for model_admin in admin.site._registry.values():
+        if model_admin.date_hierarchy:
+            assert model_admin.get_changelist(request) is BoundedDateChangeList

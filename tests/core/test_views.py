@@ -90,15 +90,26 @@ def test_password_reset_for_an_unknown_address_sends_nothing(client) -> None:  #
     assert mail.outbox == []
 
 
-def test_healthz_reports_the_database_and_the_queue(client) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_tells_visitors_only_ok(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("role", ["registered", "researcher", "editor"])
+def test_healthz_gives_no_details_to_other_roles(client_for, role: str) -> None:  # type: ignore[no-untyped-def]
+    assert client_for(role).get("/healthz").json() == {"status": "ok"}
+
+
+def test_healthz_reports_the_database_and_the_queue_to_admins(client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for("admin").get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["checks"] == {"database": "ok", "task_queue": "ok"}
     assert body["workers_alive"] == 0
 
 
-def test_healthz_answers_503_when_the_queue_is_unusable(client) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_answers_503_when_the_queue_is_unusable(client, client_for) -> None:  # type: ignore[no-untyped-def]
     from django_tasks_db.models import DBTaskResult
 
     table = connection.ops.quote_name(DBTaskResult._meta.db_table)
@@ -106,6 +117,8 @@ def test_healthz_answers_503_when_the_queue_is_unusable(client) -> None:  # type
         cursor.execute(f"ALTER TABLE {table} RENAME TO whatworks_hidden_queue")
     response = client.get("/healthz")
     assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+    response = client_for("admin").get("/healthz")
     assert response.json()["checks"]["task_queue"] == "unavailable"
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
@@ -26,6 +28,10 @@ from django.core.files import File
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_static import admin as otp_static_admin  # noqa: F401 - registers
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as otp_totp_admin  # noqa: F401 - registers
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User
 from whatworks.core.services import audit_label, audit_record
@@ -53,7 +59,27 @@ def audit_value(value: Any) -> Any:
     return str(value)
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class BoundedDateChangeList(ChangeList):
+    """Django's change list, answering a date outside the calendar as a bad filter.
+
+    Django turns ``?created_at__year=9999`` (or 31 December 9999) into the date after it,
+    which does not exist: an OverflowError, a server error.  Here it is a bad filter, which
+    the admin answers by showing the list unfiltered with its "?e=1" notice.
+    """
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class SafeChangeListMixin:
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedDateChangeList
+
+
+class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
     """Writes an audit entry for every add, change and delete made through the admin."""
 
     #: Fields whose values are personal data: recorded as changed, never their values.
@@ -176,7 +202,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 self.delete_model(request, obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SafeChangeListMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -248,6 +274,29 @@ def _audited_axes(model: type[models.Model], base: type[admin.ModelAdmin]) -> No
 _audited_axes(AccessAttempt, axes_admin.AccessAttemptAdmin)
 _audited_axes(AccessLog, axes_admin.AccessLogAdmin)
 _audited_axes(AccessFailureLog, axes_admin.AccessFailureLogAdmin)
+
+
+class SecondFactorAdmin(AuditedAdmin):
+    """Someone who lost their phone: an administrator removes the app (audited); nobody
+    reads or sets a secret here (the person sets up a new app on their own page)."""
+
+    list_display = ("user", "name", "confirmed", "last_used_at")
+    list_filter = ("confirmed",)
+    fields = ("user", "name", "confirmed", "last_used_at", "created_at")
+    readonly_fields = fields
+    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
+    admin.site.register(_device, SecondFactorAdmin)
 
 
 @admin.register(Organisation)

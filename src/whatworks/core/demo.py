@@ -17,6 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
+from whatworks.core import mfa
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
@@ -95,6 +96,13 @@ DEMO_ACCOUNTS = (
 )
 
 
+#: The authenticator-app secret of every demo account whose role needs a second factor
+#: (administrator, editors, LA analysts).  Known on purpose: demo content never reaches
+#: production (``demo_load`` refuses there).  ``whatworks manage demo_code`` prints the
+#: current code for reviewers without an app.
+DEMO_TOTP_SECRET = "DEMO WHAT WORK SAPP 2345 6723 4567 ABCD"  # noqa: S105 - demo only
+
+
 def demo_password() -> tuple[str, bool]:
     """WHATWORKS_DEMO_PASSWORD, else one generated once and kept in var/ (0600).
 
@@ -130,7 +138,7 @@ def demo_load_core(*, password: str) -> list[tuple[DemoAccount, bool]]:
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first()
         if user is None:
-            user_create(
+            user = user_create(
                 actor=None,
                 email=account.email,
                 password=password,
@@ -143,6 +151,8 @@ def demo_load_core(*, password: str) -> list[tuple[DemoAccount, bool]]:
             if not user.check_password(password):
                 user_set_password(actor=None, user=user, password=password)
             results.append((account, False))
+        if account.roles & mfa.MFA_ROLES:
+            mfa.app_seed(actor=None, user=user, secret_base32=DEMO_TOTP_SECRET)
     return results
 
 
@@ -205,9 +215,16 @@ def demo_load(*, stdout: Writer, only: frozenset[str] | None = None) -> None:
     stdout.write("\nDemo accounts (one per role):\n")
     for account, created in accounts:
         note = "" if created else " (already there)"
-        stdout.write(f"  {account.email:<24} {account.role_label}{note}\n")
+        code = " [asks for a code]" if account.roles & mfa.MFA_ROLES else ""
+        stdout.write(f"  {account.email:<24} {account.role_label}{code}{note}\n")
     if generated:
         stdout.write(f"\nPassword for every demo account: {password}\n")
         stdout.write("(set WHATWORKS_DEMO_PASSWORD to choose your own)\n")
     else:
         stdout.write("\nPassword for every demo account: the value of WHATWORKS_DEMO_PASSWORD\n")
+    stdout.write(
+        "\nAccounts marked [asks for a code] sign in with a second step: add the key\n"
+        f"  {DEMO_TOTP_SECRET}\n"
+        "to an authenticator app (time-based, 6 digits), or print the current code with\n"
+        "  whatworks manage demo_code\n"
+    )

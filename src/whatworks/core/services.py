@@ -46,6 +46,8 @@ def audit_label(obj: models.Model) -> str:
         return str(label())[:200]
     if isinstance(obj, User):
         return f"user #{obj.pk}"
+    if obj._meta.app_label.startswith("otp_"):  # django-otp's devices name their user
+        return f"{obj._meta.model_name} #{obj.pk} of user #{getattr(obj, 'user_id', '?')}"
     return str(obj)[:200]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from whatworks.core.views import account, audit, health, pages, tasks
+from whatworks.core.views import account, audit, health, mfa, pages, tasks
 
 app_name = "core"
 
@@ -23,6 +23,11 @@ urlpatterns = [
         account.password_reset_complete,
         name="password_reset_complete",
     ),
+    path("account/security/", mfa.overview, name="mfa"),
+    path("account/security/set-up/", mfa.setup, name="mfa_setup"),
+    path("account/security/verify/", mfa.verify, name="mfa_verify"),
+    path("account/security/recovery-codes/", mfa.recovery_codes, name="mfa_recovery_codes"),
+    path("account/security/turn-off/", mfa.turn_off, name="mfa_turn_off"),
     path("staff/audit/", audit.audit_log, name="audit_log"),
     path("staff/audit/export/", audit.audit_export, name="audit_export"),
     path(

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -56,10 +59,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "whatworks.core.middleware.PermissionsPolicyMiddleware",
+    "whatworks.core.middleware.PrivateCacheMiddleware",
+    "whatworks.core.middleware.SessionIdleTimeoutMiddleware",
+    "whatworks.core.middleware.MfaRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -115,6 +122,11 @@ AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Multi-factor sign-in (django-otp): required for administrators, editors and LA analysts
+# (core/mfa.py); the app shows the site's name; the admin never shows a device's secret.
+OTP_TOTP_ISSUER = "whatworks"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -157,7 +169,10 @@ WHATWORKS_WORKER_LOST_AFTER_SECONDS = float(os.environ.get("WHATWORKS_WORKER_LOS
 # Security headers and cookies.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+#: Absolute lifetime of a session (seconds); the idle timeout below ends it sooner.
 SESSION_COOKIE_AGE = 60 * 60 * 8
+#: Minutes without a request after which a signed-in person is signed out.
+WHATWORKS_SESSION_IDLE_MINUTES = float(os.environ.get("WHATWORKS_SESSION_IDLE_MINUTES", "30"))
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

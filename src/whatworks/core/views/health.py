@@ -1,4 +1,9 @@
-"""GET /healthz: 200 when the database and the task queue answer, 503 otherwise."""
+"""GET /healthz: 200 when the database and the task queue answer, 503 otherwise.
+
+Anyone (a load balancer, a monitor) learns only ok / unavailable; what failed, how many
+workers are alive and the version are for signed-in administrators who gave their
+second factor.
+"""
 
 from __future__ import annotations
 
@@ -42,12 +47,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     else:
         checks["task_queue"] = "unavailable"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {
-            "status": "ok" if healthy else "unavailable",
-            "checks": checks,
-            "workers_alive": workers,
-            "version": __version__,
-        },
-        status=200 if healthy else 503,
-    )
+    answer: dict[str, object] = {"status": "ok" if healthy else "unavailable"}
+    if _sees_details(request):
+        answer.update(checks=checks, workers_alive=workers, version=__version__)
+    return JsonResponse(answer, status=200 if healthy else 503)
+
+
+def _sees_details(request: HttpRequest) -> bool:
+    from whatworks.core.mfa import is_verified
+
+    user = request.user
+    return bool(user.is_authenticated and user.is_superuser and is_verified(request))

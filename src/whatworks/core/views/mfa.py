@@ -1,0 +1,133 @@
+"""Second-factor pages: set up an app, verify at sign-in, recovery codes, turn it off."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from whatworks.core import mfa
+from whatworks.core.mfa import MfaError
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label="Code",
+        max_length=32,
+        strip=True,
+        error_messages={"required": "Enter the code: 6 digits from your app."},
+        widget=forms.TextInput(
+            attrs={
+                "class": "input",
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
+        ),
+    )
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@login_required
+@require_http_methods(["GET"])
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/mfa/overview.html",
+        {
+            "has_app": mfa.has_app(request.user),  # type: ignore[arg-type]
+            "required": mfa.mfa_required_by_role(request.user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def setup(request: HttpRequest) -> HttpResponse:
+    device = mfa.app_setup_start(actor=request.user)  # type: ignore[arg-type]
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = mfa.app_setup_confirm(
+                actor=request.user,  # type: ignore[arg-type]
+                device=device,
+                token=form.cleaned_data["token"],
+                request=request,
+            )
+        except MfaError as error:
+            form.add_error("token", error.message)
+        else:
+            return render(
+                request,
+                "core/mfa/recovery_codes.html",
+                {"codes": codes, "next": _next(request), "first_time": True},
+            )
+    return render(
+        request,
+        "core/mfa/setup.html",
+        {
+            "form": form,
+            "qr": mfa.qr_svg(device),
+            "secret": mfa.secret_text(device),
+            "next": _next(request),
+            "required": mfa.mfa_required_by_role(request.user),  # type: ignore[arg-type]
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    if not mfa.has_app(request.user):  # type: ignore[arg-type]
+        return redirect("core:mfa_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mfa.mfa_verify(
+                actor=request.user,  # type: ignore[arg-type]
+                token=form.cleaned_data["token"],
+                request=request,
+            )
+        except MfaError as error:
+            form.add_error("token", error.message)
+        else:
+            return redirect(_next(request))
+    return render(request, "core/mfa/verify.html", {"form": form, "next": _next(request)})
+
+
+@login_required
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = mfa.recovery_codes_replace(actor=request.user)  # type: ignore[arg-type]
+    except MfaError as error:
+        messages.error(request, error.message)
+        return redirect("core:mfa")
+    return render(
+        request, "core/mfa/recovery_codes.html", {"codes": codes, "next": "", "first_time": False}
+    )
+
+
+@login_required
+@require_POST
+def turn_off(request: HttpRequest) -> HttpResponse:
+    try:
+        mfa.mfa_turn_off(actor=request.user)  # type: ignore[arg-type]
+    except MfaError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Sign-in now asks for your password only.")
+    return redirect("core:mfa")
