@@ -124,7 +124,7 @@ def test_setting_up_the_second_factor(visit: Any, page: Any, sign_in: Any) -> No
     page.get_by_role("link", name="Set up an authenticator app").click()
     page.wait_for_load_state()
     assert_accessible(page)
-    assert page.locator("svg title").inner_text() == "QR code for your authenticator app"
+    assert page.locator("svg title").text_content() == "QR code for your authenticator app"
     key = base64.b32decode(page.locator("#totp-secret").inner_text().replace(" ", ""))
     page.get_by_label("Code").fill(f"{totp(key):06d}")
     page.get_by_role("button", name="Confirm and continue").click()
