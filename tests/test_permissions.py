@@ -311,6 +311,86 @@ def assert_response_headers(name: str, role: str, kwargs: dict[str, object], res
         assert "unsafe-inline" not in policy, f"{name} as {role}: CSP allows inline script"
 
 
+#: URLs that answer GET with 405 (they only take POST): the roles allowed to act.  Token
+#: links act for whoever holds the token (everyone here); objects nobody in the matrix owns
+#: (pilots, panel membership) have no one.
+SIGNED_IN = set(ROLES) - {"visitor"}
+POST_ONLY: dict[str, set[str]] = {
+    "core:logout": set(ROLES),
+    "core:audit_export": ADMIN_ROLES,
+    "core:mfa_recovery_codes": SIGNED_IN,
+    "core:mfa_turn_off": SIGNED_IN,
+    "registry:project_publish": STAFF_ROLES,
+    "registry:results_publish": STAFF_ROLES,
+    "registry:team_remove": ADMIN_ROLES,
+    "pilots:config": set(),
+    "pilots:run_start": set(),
+    "pilots:run_cancel": set(),
+    "pilots:results_fill": set(),
+    "panel:recontact": set(),
+    "panel:study_consent": set(),
+    "panel:question_add": PANEL_ROLES,
+    "panel:poll_status": PANEL_ROLES,
+    "panel:invite": PANEL_ROLES,
+    "panel:study_link": PANEL_ROLES,
+    "panel:study_export": PANEL_ROLES,
+    "forum:vote": set(ROLES),
+    "forum:moderate": REVIEWERS,
+    "forum:close": STAFF_ROLES,
+    "forum:open": STAFF_ROLES,
+    "events:cancel": set(ROLES),
+    "events:accept": set(ROLES),
+    "events:check_in_person": STAFF_ROLES,
+    "calls:review": REVIEWERS,
+    "calls:decide": STAFF_ROLES,
+    "news:manage_erase": set(ROLES),
+    "news:issue_new": STAFF_ROLES,
+    "news:issue_send": STAFF_ROLES,
+    "news:issue_resume": STAFF_ROLES,
+}
+
+
+#: Data posted where an empty form would be turned away before the permission check (the
+#: refusal must come from the permission, not from the missing field).
+POST_DATA: dict[str, dict[str, str]] = {"calls:decide": {"status": "accepted"}}
+
+
+def test_every_post_only_url_says_who_may_act() -> None:
+    post_only = {name for name, (_, expected) in MATRIX.items() if 405 in expected.values()}
+    assert post_only == POST_ONLY.keys()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_state_changing_requests(client_for, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    """POST, with no data, to every URL as every role.
+
+    Whoever may not act is sent to sign in or refused (403/404; 405 from a page that only
+    reads) and nothing is written (no audit entry); nobody gets a server error.
+    """
+    from django.urls import reverse
+
+    from whatworks.core.models import AuditEntry
+
+    kwargs, expected = MATRIX[name]
+    client = client_for(role)
+    made = kwargs() if callable(kwargs) else kwargs
+    before = AuditEntry.objects.count()
+    response = client.post(reverse(name, kwargs=made), POST_DATA.get(name, {}))
+    code = response.status_code
+    assert code < 500, f"POST {name} as {role}: {code}"
+    answer = expected[role]
+    allowed = role in POST_ONLY[name] if answer == 405 else answer in {200, 302}
+    if allowed:
+        return
+    if code == 302:
+        assert response["Location"].startswith(reverse("core:login")), f"POST {name} as {role}"
+    else:
+        assert code in {403, 404, 405}, f"POST {name} as {role}: {code}"
+    assert AuditEntry.objects.count() == before, f"POST {name} as {role} wrote something"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_admin_is_for_staff_only(client_for, role: str) -> None:  # type: ignore[no-untyped-def]
@@ -320,3 +400,103 @@ def test_admin_is_for_staff_only(client_for, role: str) -> None:  # type: ignore
     else:
         assert response.status_code == 302
         assert "/admin/login/" in response["Location"]
+
+
+# --- insiders: people with the right role but not the right object ----------------------
+
+
+@pytest.mark.django_db
+def test_an_analyst_of_the_other_authority_cannot_reach_or_run_a_pilot(client) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from tests.factories import OrganisationFactory, user_with_role
+    from whatworks.core.models import AuditEntry
+    from whatworks.core.roles import Role
+
+    pilot = pilots_factories.make_pilot()
+    other = user_with_role(Role.LA_ANALYST, organisation=OrganisationFactory())
+    own = pilots_factories.analyst_of(pilot)
+    client.force_login(other)
+    before = AuditEntry.objects.count()
+    for name in ("pilots:detail", "pilots:dataset_upload", "pilots:bundle_upload"):
+        url = reverse(name, kwargs={"pilot_id": pilot.pk})
+        assert client.get(url).status_code == 404, name
+        assert client.post(url, {}).status_code in {404, 405}, name
+    for name in ("pilots:config", "pilots:run_start"):
+        assert client.post(reverse(name, kwargs={"pilot_id": pilot.pk}), {}).status_code == 404
+    assert AuditEntry.objects.count() == before
+    client.force_login(own)
+    assert client.get(reverse("pilots:detail", kwargs={"pilot_id": pilot.pk})).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_researcher_on_another_team_cannot_change_a_project(client) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from tests.factories import user_with_role
+    from whatworks.core.roles import Role
+
+    author = user_with_role(Role.RESEARCHER)
+    project = registry_factories.draft_project(author=author)
+    outsider = user_with_role(Role.RESEARCHER)
+    client.force_login(outsider)
+    kwargs = {"reference": project.reference}
+    for name in ("registry:project_edit", "registry:protocol_edit", "registry:team"):
+        url = reverse(name, kwargs=kwargs)
+        assert client.get(url).status_code in {403, 404}, name
+        response = client.post(url, {"title": "Taken over", "email": outsider.email})
+        assert response.status_code in {403, 404}, name
+    assert client.post(reverse("registry:protocol_register", kwargs=kwargs)).status_code in {
+        403,
+        404,
+    }
+    project.refresh_from_db()
+    assert project.title != "Taken over"
+    assert not project.versions.exists()
+    client.force_login(author)
+    assert client.get(reverse("registry:project_edit", kwargs=kwargs)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_reviewer_who_has_not_scored_sees_no_scores(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import user_with_role
+    from whatworks.calls import services as calls_services
+    from whatworks.core.roles import Role
+
+    application = calls_factories.submitted_application()
+    scorer, waiting = user_with_role(Role.RESEARCHER), user_with_role(Role.RESEARCHER)
+    scores = {c.pk: 5 for c in application.call.criteria.all()}
+    calls_services.review_submit(actor=scorer, application=application, scores=scores)
+    client.force_login(waiting)
+    page = client.get(application.get_absolute_url()).content.decode()
+    assert "Reviewers' scores" not in page
+    assert f"user #{scorer.pk}" not in page and scorer.full_name not in page
+
+
+def _admin_models() -> list[str]:
+    from django.contrib import admin
+
+    return sorted(model._meta.label_lower for model in admin.site._registry)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", _admin_models())
+def test_an_editor_in_the_admin_gets_exactly_the_role_s_permissions(client_for, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Per admin model: the change list and the add page answer as the roles table says."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    from whatworks.core.roles import ROLE_PERMISSIONS, Role
+
+    model = apps.get_model(label)
+    app_label, name = model._meta.app_label, model._meta.model_name
+    granted = ROLE_PERMISSIONS[Role.EDITOR]
+    may_view = {f"{app_label}.view_{name}", f"{app_label}.change_{name}"} & granted
+    client = client_for("editor")
+    listing = client.get(reverse(f"admin:{app_label}_{name}_changelist"))
+    assert listing.status_code == (200 if may_view else 403), label
+    add = client.post(reverse(f"admin:{app_label}_{name}_add"), {})
+    if f"{app_label}.add_{name}" not in granted:
+        assert add.status_code == 403, label
+    else:  # the role may add; some admins still leave adding to the part's own pages
+        assert add.status_code in {200, 302, 403}, label

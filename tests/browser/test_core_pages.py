@@ -110,3 +110,25 @@ def test_pages_fit_a_phone_screen(phone_page: Any) -> None:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+
+
+def test_setting_up_the_second_factor(visit: Any, page: Any, sign_in: Any) -> None:
+    """A person who opts in: QR code and the key as text, then recovery codes."""
+    import base64
+
+    from django_otp.oath import totp
+
+    UserFactory(email="kim@example.test")
+    sign_in("kim@example.test", PASSWORD)
+    visit("/account/security/")
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    assert page.locator("svg title").text_content() == "QR code for your authenticator app"
+    key = base64.b32decode(page.locator("#totp-secret").inner_text().replace(" ", ""))
+    page.get_by_label("Code").fill(f"{totp(key):06d}")
+    page.get_by_role("button", name="Confirm and continue").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Your recovery codes").is_visible()
+    assert page.locator(".recovery-codes li").count() == 10
+    assert_accessible(page)
