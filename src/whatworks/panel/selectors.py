@@ -60,7 +60,7 @@ def poll_get_for_user(*, user: User, slug: str, manage: bool = False) -> Poll:
 
 
 #: Panel managers may use every poll's invitation tools (the bounces page); no role holds
-#: it by default, an administrator grants it to a person.
+#: it by default (superusers have it); an administrator grants it to a person.
 INVITATIONS_PERMISSION = "panel.change_invitation"
 
 
