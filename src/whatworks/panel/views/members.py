@@ -14,10 +14,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.models import User
+from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 from whatworks.panel import consent, selectors, services
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import JoinForm, LeaveForm, ProfileForm, RecontactForm
 from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord
+
+#: Sign-ups per client address and per typed address (scopes "panel.join.address" and
+#: "panel.join.email"); over the address limit: the same answer and no e-mail.
+JOIN_CLIENT_RATE = Rate(limit=10, per=3600)
+JOIN_EMAIL_RATE = Rate(limit=3, per=3600)
 
 
 @require_http_methods(["GET", "POST"])
@@ -26,6 +32,18 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            send = throttle_mail(
+                request,
+                scope="panel.join",
+                email=data["email"],
+                client_rate=JOIN_CLIENT_RATE,
+                email_rate=JOIN_EMAIL_RATE,
+            )
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        if not send:
+            return redirect("panel:join_sent")
         try:
             services.member_join(
                 actor=request.user if request.user.is_authenticated else None,
