@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.models import User
+from whatworks.core.services import audit_record
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 from whatworks.panel import consent, selectors, services
 from whatworks.panel.errors import PanelError
@@ -156,6 +157,12 @@ def export(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     member = selectors.member_get_for_user(user=user)
     data = services.member_export(member=member)
+    audit_record(
+        actor=user,
+        action="panel.member_data_exported",
+        target=member,
+        changes={"sections": len(data)},
+    )
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
