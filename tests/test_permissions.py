@@ -170,7 +170,11 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "panel:question_add": (panel_factories.matrix_draft_poll, everyone(405)),
     "panel:poll_status": (panel_factories.matrix_draft_poll, everyone(405)),
     "panel:invite": (panel_factories.matrix_open_poll, everyone(405)),
-    "panel:bounces": (panel_factories.matrix_open_poll, only(PANEL_ROLES, 200)),
+    # only the poll's owner or a panel manager (tests/panel/test_bounces.py)
+    "panel:bounces": (
+        panel_factories.matrix_open_poll,
+        {**only(PANEL_ROLES, 403), "admin": 200},  # the superuser is a panel manager
+    ),
     "panel:scale_create": ({}, only(PANEL_ROLES, 200)),
     "panel:study_detail": (panel_factories.matrix_study, only(PANEL_ROLES, 200)),
     "panel:study_link": (panel_factories.matrix_study, everyone(405)),

@@ -49,10 +49,11 @@ def test_the_service_marks_only_unopened_invitations_and_reports_the_rest() -> N
 
 
 def test_the_page_takes_a_paste_or_a_csv(client) -> None:  # type: ignore[no-untyped-def]
-    poll = make_poll()
+    owner = researcher()
+    poll = make_poll(actor=owner)
     first, _ = make_invitation(poll=poll, member=make_member(email="one@example.test"))
     second, _ = make_invitation(poll=poll, member=make_member(email="two@example.test"))
-    client.force_login(researcher())
+    client.force_login(owner)
     url = reverse("panel:bounces", kwargs={"slug": poll.slug})
     assert client.get(url).status_code == 200
 
@@ -60,7 +61,8 @@ def test_the_page_takes_a_paste_or_a_csv(client) -> None:  # type: ignore[no-unt
     assert response.status_code == 200
     text = response.content.decode()
     assert "1 invitation marked bounced" in text
-    assert "nobody@example.test" in text and "hello" in text
+    assert "1 address matched no invitation" in text and "hello" in text
+    assert "nobody@example.test" not in text, "counts only: no address is named"
     first.refresh_from_db()
     assert first.disposition == "bounced"
 
@@ -84,3 +86,21 @@ def test_the_page_is_for_researchers_only(client) -> None:  # type: ignore[no-un
     client.force_login(member.user)
     url = reverse("panel:bounces", kwargs={"slug": poll.slug})
     assert client.post(url, {"addresses": "a@example.test"}).status_code == 403
+
+
+def test_only_the_owner_or_a_panel_manager_may_mark_bounces(client) -> None:  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Permission
+
+    poll = make_poll(actor=researcher())
+    member_invitation, _ = make_invitation(poll=poll, member=make_member(email="x@example.test"))
+    url = reverse("panel:bounces", kwargs={"slug": poll.slug})
+    other = researcher()
+    client.force_login(other)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"addresses": "x@example.test"}).status_code == 403
+    member_invitation.refresh_from_db()
+    assert member_invitation.disposition == "invited"
+    manager = researcher()
+    manager.user_permissions.add(Permission.objects.get(codename="change_invitation"))
+    client.force_login(manager)
+    assert client.get(url).status_code == 200

@@ -18,6 +18,7 @@ from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
+from whatworks.core.services import audit_record
 
 
 def _user(request: HttpRequest) -> User:
@@ -163,6 +164,13 @@ def attachment(request: HttpRequest, application_id: int, attachment_id: int) ->
             content = handle.read()  # attachments are small (WHATWORKS_CALLS_MAX_UPLOAD_MB)
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
+    # a read of an applicant's personal data: audited (by number, never by name)
+    audit_record(
+        actor=_user(request),
+        action="call.attachment_read",
+        target=found.application,
+        changes={"attachment": found.pk, "bytes": len(content)},
+    )
     response = HttpResponse(content, content_type=found.content_type)
     response["Content-Disposition"] = (
         content_disposition_header(True, found.original_name) or "attachment"

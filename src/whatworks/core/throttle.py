@@ -54,6 +54,7 @@ __all__ = [
     "clock",
     "email_key",
     "throttle_hit",
+    "throttle_mail",
     "throttle_purge",
     "throttle_request",
     "throttled_response",
@@ -184,6 +185,21 @@ def throttle_hit(*, scope: str, key: str, rate: Rate, now: datetime | None = Non
 def throttle_request(request: HttpRequest, *, scope: str, rate: Rate) -> None:
     """``throttle_hit`` keyed on the request's client address."""
     throttle_hit(scope=scope, key=client_address(request), rate=rate)
+
+
+def throttle_mail(
+    request: HttpRequest, *, scope: str, email: str, client_rate: Rate, email_rate: Rate
+) -> bool:
+    """For a form that e-mails an address someone typed: count the client (``Throttled``,
+    a 429, once over ``client_rate``) and the address (``scope.email``).  False when the
+    address is over ``email_rate``: the caller then sends nothing but answers exactly as
+    if it had, so the answer tells nobody anything about the address."""
+    throttle_request(request, scope=f"{scope}.address", rate=client_rate)
+    try:
+        throttle_hit(scope=f"{scope}.email", key=email_key(email), rate=email_rate)
+    except Throttled:
+        return False
+    return True
 
 
 def throttled_response(request: HttpRequest, error: Throttled) -> HttpResponse:

@@ -18,6 +18,7 @@ from whatworks.core.csvutils import write_csv
 from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
+from whatworks.core.services import audit_record
 from whatworks.core.throttle import (
     Rate,
     Throttled,
@@ -251,12 +252,19 @@ def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
 @require_permission("events.view_registration")
 def attendees(request: HttpRequest, slug: str) -> HttpResponse:
     event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    registrations = list(selectors.attendees(event=event))
+    audit_record(
+        actor=_user(request),
+        action="event.attendees_viewed",
+        target=event,
+        changes={"registrations": len(registrations)},
+    )
     return render(
         request,
         "events/attendees.html",
         {
             "event": event,
-            "registrations": selectors.attendees(event=event),
+            "registrations": registrations,
             "questions": list(event.questions.all()),
         },
     )
@@ -268,7 +276,7 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
     event = selectors.event_get_for_user(user=_user(request), slug=slug)
     questions = list(event.questions.all())
     handle = io.StringIO()
-    write_csv(
+    rows = write_csv(
         handle,
         header=[
             "name",
@@ -289,6 +297,12 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
             ]
             for r in selectors.attendees(event=event)
         ),
+    )
+    audit_record(
+        actor=_user(request),
+        action="event.attendees_exported",
+        target=event,
+        changes={"rows": rows},
     )
     response = HttpResponse(handle.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
+from whatworks.core.services import audit_record
 from whatworks.news.models import AuthorProfile, Issue, Post, Subscriber, Tag
 from whatworks.news.services import subscriber_mark_bounced
 
@@ -87,7 +88,19 @@ class SubscriberAdmin(AuditedAdmin):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         if sees_subscriber_rows(request):
-            return super().changelist_view(request, extra_context)
+            # The subscriber list is a read of personal data: audited, with the count shown.
+            response = super().changelist_view(request, extra_context)
+            changelist = getattr(response, "context_data", {}).get("cl")
+            if changelist is not None:
+                audit_record(
+                    actor=request.user,  # type: ignore[arg-type]
+                    action="news.subscribers_listed",
+                    changes={
+                        "shown": len(changelist.result_list),
+                        "matching": changelist.result_count,
+                    },
+                )
+            return response
         if not self.has_view_permission(request):
             return super().changelist_view(request, extra_context)  # Django refuses
         counts = dict(Subscriber.objects.values_list("status").annotate(n=Count("id")).order_by())
@@ -101,6 +114,18 @@ class SubscriberAdmin(AuditedAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, self.counts_template, context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if getattr(response, "status_code", 200) == 200:
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]
+                action="news.subscriber_viewed",
+                changes={"subscriber": int(object_id) if object_id.isdigit() else object_id},
+            )
+        return response
 
     @admin.action(description=_("Mark the selected addresses as bounced"))
     def mark_bounced(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -67,6 +68,20 @@ def poll_get_for_user(*, user: User, slug: str, manage: bool = False) -> Poll:
     if not manage and poll.status == Poll.Status.CLOSED:
         return poll
     raise Http404("No such poll.")
+
+
+#: Panel managers may use every poll's invitation tools (the bounces page); no role holds
+#: it by default (superusers have it); an administrator grants it to a person.
+INVITATIONS_PERMISSION = "panel.change_invitation"
+
+
+def poll_get_for_owner(*, user: User, slug: str) -> Poll:
+    """A poll whose invitations ``user`` may act on: its owner (who set it up) or a panel
+    manager.  Other researchers may know the poll exists (403); everyone else gets 404."""
+    poll = poll_get_for_user(user=user, slug=slug, manage=True)
+    if poll.created_by_id == user.pk or user.has_perm(INVITATIONS_PERMISSION):
+        return poll
+    raise PermissionDenied("Only the poll's owner or a panel manager may do this.")
 
 
 def polls_closed() -> QuerySet[Poll]:

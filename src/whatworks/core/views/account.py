@@ -6,9 +6,12 @@ from typing import Any
 
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
 
 from whatworks.core.services import user_set_password
+from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 
 
 class ResetSetPasswordForm(auth_forms.SetPasswordForm):
@@ -23,11 +26,38 @@ class ResetSetPasswordForm(auth_forms.SetPasswordForm):
         )
 
 
+#: Password-reset e-mails per client address and per typed address (scopes
+#: "password_reset.address" and "password_reset.email").
+RESET_CLIENT_RATE = Rate(limit=10, per=3600)
+RESET_EMAIL_RATE = Rate(limit=3, per=3600)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, limited per client (429) and per address (over it: the same "sent"
+    page and no e-mail, so the answer says nothing about the address)."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        request: HttpRequest = self.request
+        try:
+            send = throttle_mail(
+                request,
+                scope="password_reset",
+                email=form.cleaned_data["email"],
+                client_rate=RESET_CLIENT_RATE,
+                email_rate=RESET_EMAIL_RATE,
+            )
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        if not send:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
 sign_in = auth_views.LoginView.as_view(
     template_name="registration/sign_in.html", redirect_authenticated_user=True
 )
 sign_out = auth_views.LogoutView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
+password_reset = ThrottledPasswordResetView.as_view(
     template_name="registration/password_reset_form.html",
     email_template_name="registration/password_reset_email.txt",
     subject_template_name="registration/password_reset_subject.txt",

@@ -18,10 +18,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 from whatworks.news import selectors, services
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import ManageRequestForm, SubscribeForm
+
+#: Subscriptions (and requests for a manage link) per client address and per typed address
+#: (scopes "news.subscribe.*", "news.manage.*"); over the address limit: the same answer
+#: and no e-mail.
+SUBSCRIBE_CLIENT_RATE = Rate(limit=10, per=3600)
+SUBSCRIBE_EMAIL_RATE = Rate(limit=3, per=3600)
 
 
 def _message(request: HttpRequest, title: str, *paragraphs: str, status: int = 200) -> HttpResponse:
@@ -34,6 +41,18 @@ def _message(request: HttpRequest, title: str, *paragraphs: str, status: int = 2
 def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            send = throttle_mail(
+                request,
+                scope="news.subscribe",
+                email=form.cleaned_data["email"],
+                client_rate=SUBSCRIBE_CLIENT_RATE,
+                email_rate=SUBSCRIBE_EMAIL_RATE,
+            )
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        if not send:  # the same answer, no e-mail
+            return redirect("news:subscribe_done")
         try:
             services.subscriber_subscribe(
                 actor=None, email=form.cleaned_data["email"], source="web form /news/newsletter/"
@@ -105,7 +124,17 @@ def manage_request(request: HttpRequest) -> HttpResponse:
     form = ManageRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.subscriber_send_manage_link(actor=None, email=form.cleaned_data["email"])
+            send = throttle_mail(
+                request,
+                scope="news.manage",
+                email=form.cleaned_data["email"],
+                client_rate=SUBSCRIBE_CLIENT_RATE,
+                email_rate=SUBSCRIBE_EMAIL_RATE,
+            )
+            if send:
+                services.subscriber_send_manage_link(actor=None, email=form.cleaned_data["email"])
+        except Throttled as exc:
+            return throttled_response(request, exc)
         except NewsError as exc:
             form.add_error(exc.field, exc.message)
         else:

@@ -383,8 +383,10 @@ def _bounce_page(
 @require_http_methods(["GET", "POST"])
 @require_permission("panel.add_invitation")
 def bounces(request: HttpRequest, slug: str) -> HttpResponse:
-    """Mark a poll's invitations bounced from a pasted list or a CSV of addresses."""
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    """Mark a poll's invitations bounced from a pasted list or a CSV of addresses: for the
+    poll's owner or a panel manager only, and the answer gives counts, never which address
+    matched (it would tell who is on the panel and who engaged with the poll)."""
+    poll = selectors.poll_get_for_owner(user=request.user, slug=slug)  # type: ignore[arg-type]
     if request.method != "POST":
         return _bounce_page(request, poll, BounceForm())
     form = BounceForm(request.POST, request.FILES)

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.models import User
+from whatworks.core.services import audit_record
+from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 from whatworks.panel import consent, selectors, services
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import JoinForm, LeaveForm, ProfileForm, RecontactForm
@@ -39,6 +41,11 @@ def _leave_confirmation(member: PanelMember, level: str) -> Confirmation:
         cancel_url=reverse("panel:me"),
     )
 
+#: Sign-ups per client address and per typed address (scopes "panel.join.address" and
+#: "panel.join.email"); over the address limit: the same answer and no e-mail.
+JOIN_CLIENT_RATE = Rate(limit=10, per=3600)
+JOIN_EMAIL_RATE = Rate(limit=3, per=3600)
+
 
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
@@ -46,6 +53,18 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            send = throttle_mail(
+                request,
+                scope="panel.join",
+                email=data["email"],
+                client_rate=JOIN_CLIENT_RATE,
+                email_rate=JOIN_EMAIL_RATE,
+            )
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        if not send:
+            return redirect("panel:join_sent")
         try:
             services.member_join(
                 actor=request.user if request.user.is_authenticated else None,
@@ -158,6 +177,12 @@ def export(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     member = selectors.member_get_for_user(user=user)
     data = services.member_export(member=member)
+    audit_record(
+        actor=user,
+        action="panel.member_data_exported",
+        target=member,
+        changes={"sections": len(data)},
+    )
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
