@@ -267,3 +267,16 @@ def test_margins_show_the_skew_and_suppress_small_groups() -> None:
     rows = {m.label: m for m in poll_results(poll).margins}
     assert rows["London"].count == 12 and not rows["London"].suppressed
     assert rows["Case holder"].suppressed and rows["Case holder"].count == 1
+
+
+def test_weighting_that_cannot_meet_the_cap_says_it_did_not_converge() -> None:
+    import polars as pl
+
+    # Nine in ten respondents from London: no cap of 1.05 times the mean can bring London
+    # down to its workforce share, so raking cannot converge.
+    regions = ["london"] * 18 + ["north-east", "south-west"]
+    roles = ["case-holder", "senior-manager"] * 10
+    frame = pl.DataFrame({"id": list(range(20)), "region": regions, "role": roles})
+    weighting = analytics.weigh(frame, trim=1.05)
+    assert weighting.result is not None and not weighting.result.converged
+    assert any(p.startswith("weighting did not converge") for p in weighting.problems)

@@ -5,7 +5,8 @@ Each sub-command lives beside the code it drives, in a module that exposes
 sub-command and documented here:
 
 * 0 -- success;
-* 1 -- the input was read but is invalid (validation problems are printed, all at once);
+* 1 -- the input was read but is invalid (validation problems are printed, all at once), or
+  (``weight``) the weighting did not converge: its JSON is printed and a warning says so;
 * 2 -- the command line itself is wrong (argparse's own convention);
 * 3 -- a file or folder could not be read or written.
 """

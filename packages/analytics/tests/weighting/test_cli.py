@@ -118,3 +118,42 @@ def test_unreadable_files(
     assert code == EXIT_INVALID_INPUT
     code, _, err = run(capsys, "--sample", sample, "--targets", targets, "--trim", "0.5")
     assert code == EXIT_INVALID_INPUT and "trim ratio" in err
+
+
+REFERENCE = Path(__file__).parents[1] / "reference"
+APISTRAT = str(REFERENCE / "survey-data" / "apistrat.csv")
+API_TARGETS = str(REFERENCE / "survey-data" / "apistrat-targets.json")
+
+
+def test_a_cap_that_cannot_be_met_says_so_and_exits_non_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # 71% of the population but 50% of the sample are elementary schools: their weights
+    # must average about 1.43, so a cap of 1.2 times the mean cannot be met.
+    code, out, err = run(capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--trim", "1.2")
+    assert code == EXIT_INVALID_INPUT
+    assert json.loads(out)["diagnostics"]["converged"] is False
+    assert err.startswith(f"warning: {APISTRAT}: weighting did not converge with weights capped")
+    code, out, err = run(capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--trim", "1.5")
+    assert (code, err) == (EXIT_OK, "")
+
+
+def test_calibration_methods_and_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    # survey::calibrate(calfun="logit", bounds=c(0.487, 1.5)) (tests/reference/survey.json).
+    expected = json.loads((REFERENCE / "survey.json").read_text())["logit_bounded"]
+    code, out, err = run(
+        capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--method", "logit",
+        "--bounds", "0.487,1.5",
+    )  # fmt: skip
+    assert (code, err) == (EXIT_OK, "")
+    assert json.loads(out)["weights"] == pytest.approx(expected, rel=1e-6)
+    code, _, err = run(
+        capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--bounds", "0.49,1.42",
+        "--method", "linear",
+    )  # fmt: skip
+    assert code == EXIT_INVALID_INPUT and "weighting did not converge" in err
+    code, _, err = run(capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--bounds", "1,2")
+    assert code == 2 and "--bounds applies to calibration" in err
+    with pytest.raises(SystemExit) as caught:
+        main(["weight", "--sample", APISTRAT, "--targets", API_TARGETS, "--bounds", "x"])
+    assert caught.value.code == 2

@@ -90,7 +90,19 @@ class _Weighted:
     rss: float  # y'Py
 
     @classmethod
-    def of(cls, y: FloatArray, w: FloatArray, x: FloatArray) -> _Weighted:
+    def of(cls, y: FloatArray, w: FloatArray, x: FloatArray | None) -> _Weighted:
+        if x is None:  # intercept only: the same quantities from sums, in fewer passes
+            sw = float(w.sum())
+            mean = float(w @ y) / sw
+            residual = y - mean
+            py = w * residual
+            return cls(
+                w=w,
+                beta=np.array([mean]),
+                inverse=np.array([[1.0 / sw]]),
+                py=py,
+                rss=float(py @ residual),
+            )
         xtw = x.T * w
         inverse: FloatArray = np.asarray(np.linalg.inv(xtw @ x), dtype=np.float64)
         beta = inverse @ (xtw @ y)
@@ -98,13 +110,20 @@ class _Weighted:
         py = w * residual
         return cls(w=w, beta=beta, inverse=inverse, py=py, rss=float(py @ residual))
 
-    def trace_p(self, x: FloatArray) -> float:
+    def trace_p(self, x: FloatArray | None) -> float:
         """``tr(P) = sum(w) - tr((X'WX)^-1 X'W^2X)``."""
+        if x is None:
+            w2 = self.w * self.w
+            return float(self.w.sum() - w2.sum() / self.w.sum())
         xw2x = (x.T * self.w**2) @ x
         return float(self.w.sum() - np.trace(self.inverse @ xw2x))
 
-    def trace_pp(self, x: FloatArray) -> float:
+    def trace_pp(self, x: FloatArray | None) -> float:
         """``tr(PP) = sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X)``, ``A = (X'WX)^-1``."""
+        if x is None:
+            w2 = self.w * self.w
+            sw, sw2 = float(self.w.sum()), float(w2.sum())
+            return sw2 - 2.0 * float(w2 @ self.w) / sw + (sw2 / sw) ** 2
         xw2x = (x.T * self.w**2) @ x
         xw3x = (x.T * self.w**3) @ x
         a_xw2x = self.inverse @ xw2x
@@ -113,7 +132,7 @@ class _Weighted:
         )
 
 
-def generalised_q(y: FloatArray, v: FloatArray, x: FloatArray, tau2: float) -> float:
+def generalised_q(y: FloatArray, v: FloatArray, x: FloatArray | None, tau2: float) -> float:
     """``y'P(tau2)y``, the generalised Q statistic with weights ``1/(vi + tau2)``."""
     return _Weighted.of(y, 1.0 / (v + tau2), x).rss
 
@@ -131,8 +150,8 @@ def fit_tau2(
 ) -> Tau2Fit:
     """Estimate ``tau2`` by ``method`` (see the module docstring); ``x`` defaults to an
     intercept.  Raises :class:`MetaConvergenceError` when an iterative method fails."""
-    design = np.ones((y.size, 1)) if x is None else x
-    k, p = design.shape
+    design = x  # None: intercept only
+    k, p = (y.size, 1) if design is None else design.shape
     if method is Estimator.FE or k == 1:
         return Tau2Fit(0.0, 0 if method in ITERATIVE else None)
     if method is Estimator.DL:
@@ -161,7 +180,9 @@ def fit_tau2(
     )
 
 
-def _hedges(y: FloatArray, v: FloatArray, x: FloatArray) -> float:
+def _hedges(y: FloatArray, v: FloatArray, x: FloatArray | None) -> float:
+    if x is None:
+        return max(0.0, float(np.var(y, ddof=1) - v.mean()))
     k, p = x.shape
     inverse = np.linalg.inv(x.T @ x)
     residual = y - x @ (inverse @ (x.T @ y))
@@ -169,10 +190,10 @@ def _hedges(y: FloatArray, v: FloatArray, x: FloatArray) -> float:
     return max(0.0, (float(residual @ residual) - trace_pv) / (k - p))
 
 
-def _paule_mandel(y: FloatArray, v: FloatArray, x: FloatArray) -> float:
+def _paule_mandel(y: FloatArray, v: FloatArray, x: FloatArray | None) -> float:
     from scipy.optimize import brentq
 
-    target = float(x.shape[0] - x.shape[1])
+    target = float(y.size - (1 if x is None else x.shape[1]))
 
     def excess(tau2: float) -> float:
         return generalised_q(y, v, x, tau2) - target
@@ -186,10 +207,10 @@ def _paule_mandel(y: FloatArray, v: FloatArray, x: FloatArray) -> float:
 
 
 def _step_terms(
-    y: FloatArray, v: FloatArray, x: FloatArray, tau2: float, method: Estimator
+    y: FloatArray, v: FloatArray, x: FloatArray | None, tau2: float, method: Estimator
 ) -> tuple[float, float]:
     """The numerator (the score, up to a positive factor) and denominator of a step."""
-    k, p = x.shape
+    k, p = (y.size, 1) if x is None else x.shape
     fit = _Weighted.of(y, 1.0 / (v + tau2), x)
     if method is Estimator.ML:
         return float(fit.py @ fit.py - fit.w.sum()), float((fit.w**2).sum())
@@ -198,12 +219,15 @@ def _step_terms(
     return fit.rss * k / (k - p) - k, float(fit.w.sum())
 
 
-def _log_likelihood(y: FloatArray, v: FloatArray, x: FloatArray, tau2: float, reml: bool) -> float:
-    k, p = x.shape
+def _log_likelihood(
+    y: FloatArray, v: FloatArray, x: FloatArray | None, tau2: float, reml: bool
+) -> float:
+    k, p = (y.size, 1) if x is None else x.shape
     fit = _Weighted.of(y, 1.0 / (v + tau2), x)
     value = -0.5 * float(np.log(v + tau2).sum()) - 0.5 * fit.rss
     if reml:
-        _sign, log_det = np.linalg.slogdet((x.T * fit.w) @ x)
+        information = np.array([[fit.w.sum()]]) if x is None else (x.T * fit.w) @ x
+        _sign, log_det = np.linalg.slogdet(information)
         return value - 0.5 * (k - p) * math.log(2 * math.pi) - 0.5 * float(log_det)
     return value - 0.5 * k * math.log(2 * math.pi)
 
@@ -211,7 +235,7 @@ def _log_likelihood(y: FloatArray, v: FloatArray, x: FloatArray, tau2: float, re
 def _fisher_scoring(
     y: FloatArray,
     v: FloatArray,
-    x: FloatArray,
+    x: FloatArray | None,
     *,
     method: Estimator,
     tol: float,
@@ -250,7 +274,7 @@ def _fisher_scoring(
 
 
 def _solve_score_equation(
-    y: FloatArray, v: FloatArray, x: FloatArray, method: Estimator, *, tol: float
+    y: FloatArray, v: FloatArray, x: FloatArray | None, method: Estimator, *, tol: float
 ) -> tuple[float, int] | None:
     """Root of the score on ``[0, b]`` by Brent's method, with the iterations used."""
     from scipy.optimize import brentq

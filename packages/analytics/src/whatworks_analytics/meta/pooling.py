@@ -411,8 +411,8 @@ def q_profile_tau2(
     """
     from scipy.optimize import brentq
 
-    design = np.ones((y.size, 1)) if x is None else x
-    k, p = design.shape
+    design = x  # None: intercept only
+    k, p = (y.size, 1) if design is None else design.shape
     alpha = 1.0 - level
     crit_upper = float(stats.chi2.isf(alpha / 2.0, k - p))
     crit_lower = float(stats.chi2.ppf(alpha / 2.0, k - p))

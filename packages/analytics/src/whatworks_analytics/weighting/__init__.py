@@ -10,6 +10,7 @@
 Tested against published worked examples and hand-computed cases (see the tests).
 """
 
+from whatworks_analytics.weighting.calibration import CalibrationMethod, calibrate
 from whatworks_analytics.weighting.change import SiteChange, paired_change
 from whatworks_analytics.weighting.raking import (
     MarginFit,
@@ -23,10 +24,12 @@ from whatworks_analytics.weighting.raking import (
 )
 
 __all__ = [
+    "CalibrationMethod",
     "MarginFit",
     "RakeResult",
     "SiteChange",
     "WeightingError",
+    "calibrate",
     "design_effect",
     "effective_sample_size",
     "margin_of_error",

@@ -7,9 +7,16 @@ The output has ``weights`` (one per input row, in input order; mean 1, or summin
 converged, max_margin_error, margin_of_error_95, ...) and ``margins`` (target, unweighted
 and weighted share per level).
 
+``--method`` chooses raking (default; ``--trim`` caps weights relative to their mean) or
+calibration as R's ``survey::calibrate()``: ``linear``, ``logit`` or ``raking`` with
+``--bounds LOWER,UPPER`` on the ratio of final to starting weights (``logit`` needs them).
+
 Every problem (a target level with no respondents, a sample level without a target, a
 missing value, shares that do not sum to 1) is printed on its own line to stderr, with exit
-``EXIT_INVALID_INPUT``; a file that cannot be read exits with ``EXIT_IO``.
+``EXIT_INVALID_INPUT``; a file that cannot be read exits with ``EXIT_IO``.  Weighting that
+does not converge (the margins cannot be met within the cap or the bounds) still prints its
+JSON, with ``"converged": false``, but says "warning: weighting did not converge ..." on
+stderr and exits with ``EXIT_INVALID_INPUT``, so that a script cannot miss it.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
 
 __all__ = ["register", "run"]
 
@@ -44,6 +52,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="cap weights at RATIO times the mean weight (RATIO > 1), raking again",
     )
     parser.add_argument(
+        "--method",
+        default="rake",
+        choices=["rake", "linear", "logit", "raking"],
+        help="rake (default, iterative proportional fitting) or calibration with the linear, "
+        "logit or raking distance (survey::calibrate)",
+    )
+    parser.add_argument(
+        "--bounds",
+        type=_bounds,
+        default=None,
+        metavar="LOWER,UPPER",
+        help="calibration only: keep final / starting weight within these (e.g. 0.5,3)",
+    )
+    parser.add_argument(
         "--population",
         type=float,
         default=None,
@@ -51,6 +73,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="make the weights sum to N (default: mean 1)",
     )
     parser.set_defaults(handler=run)
+
+
+def _bounds(text: str) -> tuple[float, float]:
+    try:
+        lower, upper = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LOWER,UPPER such as 0.5,3 (got {text!r})"
+        ) from None
+    return lower, upper
 
 
 def _fail(message: str, code: int) -> int:
@@ -77,7 +109,17 @@ def run(args: argparse.Namespace) -> int:
     """Handle ``weight``; return an exit code."""
     import polars as pl
 
+    from whatworks_analytics.weighting.calibration import calibrate
     from whatworks_analytics.weighting.raking import WeightingError, rake
+
+    if args.method == "rake" and args.bounds is not None:
+        return _fail(
+            "error: --bounds applies to calibration (--method linear, logit or raking)", EXIT_USAGE
+        )
+    if args.method != "rake" and args.trim is not None:
+        return _fail(
+            "error: --trim applies to --method rake; calibration uses --bounds", EXIT_USAGE
+        )
 
     try:
         raw = Path(args.sample).read_bytes()
@@ -102,10 +144,21 @@ def run(args: argparse.Namespace) -> int:
         return _fail("\n".join(lines), EXIT_INVALID_INPUT)
     sample = {name: frame[name].fill_null("").to_numpy() for name in targets}
     try:
-        result = rake(sample, targets, trim=args.trim, population=args.population)
+        if args.method == "rake":
+            result = rake(sample, targets, trim=args.trim, population=args.population)
+        else:
+            bounds = args.bounds if args.bounds is not None else (-math.inf, math.inf)
+            result = calibrate(
+                sample, targets, method=args.method, bounds=bounds, population=args.population
+            )
     except WeightingError as error:
         lines = [f"error: {args.sample}: {len(error.problems)} problem(s):"]
         lines += [f"  {problem}" for problem in error.problems]
         return _fail("\n".join(lines), EXIT_INVALID_INPUT)
     print(json.dumps(result.to_dict(), indent=2))
+    if not result.converged:
+        for problem in result.problems:
+            if problem.startswith("weighting did not converge"):
+                print(f"warning: {args.sample}: {problem}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     return EXIT_OK

@@ -294,7 +294,15 @@ def rake(
 
     Weights come back in input order, with mean 1, or summing to ``population`` if given.
     ``converged`` is true when every weighted margin is within ``tolerance`` of its target
-    (and, with ``trim``, no weight above ``trim`` times the mean).
+    (and, with ``trim``, no weight above ``trim`` times the mean); when it is false,
+    ``problems`` says "weighting did not converge" and by how much a margin is still missed.
+
+    Trimming here caps weights relative to their *mean* and rakes again ("rake, trim,
+    rake"); with unequal starting weights it is not the same problem as bounded calibration,
+    and it can fail to converge where that succeeds.  For the solution of
+    ``survey::calibrate(calfun="raking", bounds=...)`` -- raking with bounds on the ratio of
+    final to starting weights -- use :func:`whatworks_analytics.weighting.calibrate` with
+    ``method="raking"`` (tests/weighting/test_reference.py shows the two side by side).
     """
     if trim is not None and not trim > 1.0:
         raise WeightingError([f"trim ratio must be greater than 1 (got {trim:g})"])
@@ -329,7 +337,39 @@ def rake(
                 converged = True
                 break
 
-    w *= (population if population is not None else n) / w.sum()
+    if not converged:
+        cap = f" with weights capped at {trim:g} times the mean" if trim is not None else ""
+        reported.append(
+            f"weighting did not converge{cap}: after {iterations} iterations a margin is still "
+            f"{100 * error:.2g} percentage points from its target"
+            + ("; the cap may be too tight for these targets" if trim is not None else "")
+        )
+    return _result(
+        w,
+        encoded,
+        n=n,
+        iterations=iterations,
+        converged=converged,
+        population=population,
+        trim=trim,
+        reported=reported,
+    )
+
+
+def _result(
+    w: npt.NDArray[np.float64],
+    encoded: list[tuple[str, list[str], npt.NDArray[np.intp], npt.NDArray[np.float64]]],
+    *,
+    n: int,
+    iterations: int,
+    converged: bool,
+    population: float | None,
+    trim: float | None,
+    reported: list[str],
+) -> RakeResult:
+    """Scale the weights and describe how every margin came out (raking and calibration)."""
+    w = w * ((population if population is not None else n) / w.sum())
+    error = _fits(encoded, w)
     deff = design_effect(w)
     ess = effective_sample_size(w)
     total = float(w.sum())
