@@ -41,6 +41,7 @@ def _leave_confirmation(member: PanelMember, level: str) -> Confirmation:
         cancel_url=reverse("panel:me"),
     )
 
+
 #: Sign-ups per client address and per typed address (scopes "panel.join.address" and
 #: "panel.join.email"); over the address limit: the same answer and no e-mail.
 JOIN_CLIENT_RATE = Rate(limit=10, per=3600)
