@@ -86,6 +86,26 @@ def zip_of(folder: Path, *, extra: dict[str, bytes] | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def check_upload(upload: Any) -> Any:
+    """Run an upload's check here, as a worker would (the queue's copy then finds it done)."""
+    from whatworks.pilots import tasks
+
+    tasks.dataset_check.call(str(upload.pk), str(upload.task_record_id))
+    upload.refresh_from_db()
+    return upload
+
+
+def stored_dataset(pilot: Pilot, folder: Path, *, actor: User | None = None) -> Any:
+    """A dataset of ``folder``'s tables, uploaded and checked through the services."""
+    from whatworks.pilots.services import dataset_upload_start, incoming_root
+    from whatworks.pilots.uploads import receiving_folder, stage_files
+
+    received = stage_files(sorted(folder.glob("*.csv")), receiving_folder(incoming_root()))
+    upload = check_upload(dataset_upload_start(actor=actor, pilot=pilot, received=received))
+    assert upload.dataset is not None, upload.problems
+    return upload.dataset
+
+
 def offline_bundle(pilot: Pilot, tmp: Path) -> dict[str, Any]:
     """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot."""
     from whatworks_analytics.pilots.bundle import bundle_json
@@ -100,7 +120,7 @@ def lift_registry_guard() -> None:
     """Transactional tests flush by DELETE, which the registry's triggers refuse."""
     guards.remove(connection)
     with connection.cursor() as cursor:
-        for table in ("pilots_run", "pilots_dataset", "pilots_pilot"):
+        for table in ("pilots_run", "pilots_datasetupload", "pilots_dataset", "pilots_pilot"):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")
@@ -126,3 +146,11 @@ def run_kwargs() -> dict[str, object]:
         bundle={"verdict": {"status": "inconclusive", "sentence": "x"}},
     )
     return {"pilot_id": pilot.pk, "run_id": run.pk}
+
+
+def upload_kwargs() -> dict[str, object]:
+    from whatworks.pilots.models import DatasetUpload
+
+    pilot = make_pilot()
+    upload = DatasetUpload.objects.create(pilot=pilot, status=DatasetUpload.Status.REFUSED)
+    return {"pilot_id": pilot.pk, "upload_id": upload.pk}

@@ -4,18 +4,14 @@ middle of a run: its run is shown failed with the reason and can be started agai
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -26,7 +22,7 @@ from tests.pilots.factories import (
     synthetic_folder,
     zip_of,
 )
-from tests.workers import worker_env
+from tests.workers import WORKER, wait_for, worker_env, writes_held
 from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
 from whatworks.pilots.models import Dataset, Run
@@ -53,6 +49,7 @@ def _pilot_with_dataset(client, tmp_path: Path, referrals: int = 1500):  # type:
         reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}),
         {"dataset": SimpleUploadedFile("data.zip", zip_of(folder))},
     )
+    run_queued_tasks()  # the upload's check
     return pilot, Dataset.objects.get(pilot=pilot)
 
 
@@ -111,44 +108,6 @@ def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore
     assert "Start it again" in page
 
 
-@contextmanager
-def _writes_held() -> Iterator[None]:
-    """Hold the database's writes from another connection, so that a worker in the middle
-    of a run stays there (its next progress write waits) until it is killed."""
-    if connection.vendor == "sqlite":
-        holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=20, isolation_level=None)
-        try:
-            holder.execute("BEGIN IMMEDIATE")
-            yield
-        finally:
-            holder.rollback()
-            holder.close()
-        return
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute("LOCK TABLE core_taskrecord, pilots_run IN EXCLUSIVE MODE")
-            yield
-            cursor.execute("ROLLBACK")
-    finally:
-        other.close()
-
-
-def _wait_for(condition, what: str, timeout: float = 300) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-WORKER = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
-
-
 @pytest.mark.slow
 def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
     client, tmp_path: Path, settings: Any
@@ -160,11 +119,11 @@ def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
     assert run.task_record is not None
     worker = subprocess.Popen(WORKER, env=worker_env())
     try:
-        _wait_for(
+        wait_for(
             lambda: Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).exists(),
             "the worker to start the run",
         )
-        with _writes_held():
+        with writes_held("core_taskrecord", "pilots_run"):
             assert Run.objects.get(pk=run.pk).status == Run.Status.RUNNING
             assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "RUNNING"
             time.sleep(0.3)  # the worker reaches its next write and waits there

@@ -9,6 +9,7 @@ APIs is fixed here only.  Data crosses as polars frames, plain dicts and strings
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from whatworks_analytics.pilots.schema import CONTRACT, ColumnKind
 from whatworks_analytics.pilots.validate import (
     DatasetReadError,
     PilotDataset,
+    Problem,
+    ProblemKind,
     read_dataset,
 )
 
@@ -82,11 +85,37 @@ def dataset_read(folder: Path) -> dict[str, pl.DataFrame]:
     except DatasetReadError as exc:
         raise EngineProblems([str(exc)]) from None
     if dataset is None:
-        problems = [p.render() for p in report.problems]
+        problems = [_withheld(p) for p in report.problems]
         if report.omitted:
             problems.append(f"… and {report.omitted:,} more problems of the same kinds.")
         raise EngineProblems(problems or ["The dataset is not valid."])
     return dict(dataset.tables())
+
+
+#: Problems whose quoted values are identifiers (or may quote a raw line of a file).
+_ID_KINDS = frozenset(
+    {
+        ProblemKind.DUPLICATE_ID,
+        ProblemKind.MISSING_REFERENCE,
+        ProblemKind.OTHER_CHILD,
+        ProblemKind.AFTER_NFA,
+        ProblemKind.OVERLAP,
+        ProblemKind.DATE_ORDER,
+        ProblemKind.UNREADABLE,
+        ProblemKind.RAGGED_LINE,
+    }
+)
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _withheld(problem: Problem) -> str:
+    """A problem's line with identifier values withheld: the file, row and column say
+    where it is, and the message can be stored and shown without a raw child id."""
+    text = problem.render()
+    columns = {c for cols in id_columns().values() for c in cols}
+    if problem.kind in _ID_KINDS or problem.column in columns:
+        text = _QUOTED.sub("(value withheld)", text)
+    return text
 
 
 def dataset_write(frames: dict[str, pl.DataFrame], folder: Path) -> dict[str, int]:

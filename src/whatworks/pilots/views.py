@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from whatworks.core.access import require_permission
 from whatworks.core.errors import WhatworksError
@@ -26,10 +26,11 @@ from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics, services
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm, PilotForm
-from whatworks.pilots.models import Pilot, Run
+from whatworks.pilots.models import DatasetUpload, Pilot, Run
 from whatworks.pilots.selectors import (
     centre_pilots,
     dataset_get_for_user,
+    dataset_upload_get_for_user,
     local_authorities,
     may_create_pilots,
     pilot_get_for_user,
@@ -37,9 +38,16 @@ from whatworks.pilots.selectors import (
     projects_for_new_pilot,
     run_get_for_user,
     run_state,
+    upload_state,
     versions_for_new_pilot,
 )
-from whatworks.pilots.uploads import SizeLimitHandler
+from whatworks.pilots.uploads import (
+    ScratchUploadHandler,
+    SizeLimitHandler,
+    received_from,
+    receiving_folder,
+    remove_path,
+)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -173,23 +181,29 @@ def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
 @csrf_exempt
 @login_required
 def dataset_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
-    """Uploads stream to temporary files on disk, stopped at the size limit.
+    """Uploads stream to private files on disk, stopped at the size limit; a worker checks
+    them (this process never reads their content).
 
     The upload handlers must be set before the body is read, so CSRF is checked by the
-    inner view (``csrf_protect``) once they are in place.
+    inner view (``csrf_protect``) once they are in place.  Whatever the service did not
+    take (a refused or too large upload) is removed before the response.
     """
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
     limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
     limiter = SizeLimitHandler(request, limit=limit)
+    folder = receiving_folder(services.incoming_root())
     if request.method == "POST":
-        request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
-    return _dataset_upload(request, pilot=pilot, limiter=limiter, limit=limit)
+        request.upload_handlers = [limiter, ScratchUploadHandler(request, folder=folder)]
+    try:
+        return _dataset_upload(request, pilot=pilot, limiter=limiter, limit=limit, folder=folder)
+    finally:
+        remove_path(folder)
 
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _dataset_upload(
-    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
+    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int, folder: Any
 ) -> HttpResponse:
     form = DatasetForm()
     if request.method == "POST":
@@ -202,17 +216,22 @@ def _dataset_upload(
             form.add_error("dataset", too_big)
         elif form.is_valid():
             try:
-                services.dataset_upload(
+                upload = services.dataset_upload_start(
                     actor=request.user,  # type: ignore[arg-type]
                     pilot=pilot,
-                    files=form.cleaned_data["dataset"],
+                    received=received_from(folder, form.cleaned_data["dataset"]),
                 )
             except PilotError as exc:
                 for message in exc.messages:
                     form.add_error("dataset", message)
             else:
-                messages.success(request, _("The dataset passed every check and is stored."))
-                return redirect(pilot)
+                return redirect(upload)
+    return _upload_page(request, pilot=pilot, form=form, limit=limit)
+
+
+def _upload_page(
+    request: HttpRequest, *, pilot: Pilot, form: Any, limit: int, upload: Any = None
+) -> HttpResponse:
     return render(
         request,
         "pilots/upload.html",
@@ -221,8 +240,41 @@ def _dataset_upload(
             "form": form,
             "limit": _size(limit),
             "retention_months": settings.WHATWORKS_PILOT_RETENTION_MONTHS,
+            "upload": upload,
         },
     )
+
+
+@require_GET
+@login_required
+def dataset_check(request: HttpRequest, pilot_id: str, upload_id: str) -> HttpResponse:
+    """The check of an upload: progress while a worker checks it (htmx polls this page),
+    then the outcome.  A refused upload lists every problem, with the form to try again."""
+    upload = dataset_upload_get_for_user(user=request.user, pilot_id=pilot_id, upload_id=upload_id)
+    status, reason, state = upload_state(upload)
+    finished = status not in {DatasetUpload.Status.QUEUED, DatasetUpload.Status.CHECKING}
+    if request.htmx and finished:  # type: ignore[attr-defined]
+        return HttpResponseClientRefresh()  # the whole page: its error summary takes focus
+    context = {
+        "pilot": upload.pilot,
+        "upload": upload,
+        "status": status,
+        "status_label": DatasetUpload.Status(status).label,
+        "reason": reason,
+        "state": state,
+        "finished": finished,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "pilots/_upload_status.html", context)
+    if status == DatasetUpload.Status.REFUSED:
+        form = DatasetForm({}, MultiValueDict())
+        form.full_clean()
+        form.errors.clear()
+        for problem in upload.problems:
+            form.add_error("dataset", str(problem))
+        limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
+        return _upload_page(request, pilot=upload.pilot, form=form, limit=limit, upload=upload)
+    return render(request, "pilots/upload_check.html", context)
 
 
 def _size(n: int) -> str:
