@@ -106,12 +106,13 @@ def stored_dataset(pilot: Pilot, folder: Path, *, actor: User | None = None) -> 
     return upload.dataset
 
 
-def offline_bundle(pilot: Pilot, tmp: Path) -> dict[str, Any]:
-    """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot."""
+def offline_bundle(pilot: Pilot, tmp: Path, *, years: int = 3) -> dict[str, Any]:
+    """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot
+    (with ``years=5`` long enough for temporal splits and so a fairness audit)."""
     from whatworks_analytics.pilots.bundle import bundle_json
 
     config = parse_config(yaml.safe_load(pilot.config_yaml))
-    dataset = generate(SynthConfig(referrals=1500, years=3, seed=5))
+    dataset = generate(SynthConfig(referrals=1500 * (2 if years > 3 else 1), years=years, seed=5))
     data: dict[str, Any] = json.loads(bundle_json(engine_run(config, dataset).bundle))
     return data
 

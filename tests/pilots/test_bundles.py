@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -126,3 +127,74 @@ def test_centre_view_shows_verdicts_side_by_side(client, tmp_path: Path) -> None
     assert pilot.name in page and Run.objects.get().verdict_sentence[:30] in page
     client.force_login(user_with_role(Role.LA_ANALYST))
     assert client.get(reverse("pilots:centre")).status_code == 403
+
+
+SCRIPT = '<script>alert("bundle")</script>'
+
+
+def _free_text(data: dict[str, object], payload: str) -> None:
+    """The payload in every free-text field of a bundle (not its config: that is hashed)."""
+    verdict: Any = data["verdict"]
+    verdict["sentence"] += payload
+    for criterion in verdict["criteria"]:
+        criterion["text"] += payload
+    data["warnings"] = [*data["warnings"], payload]  # type: ignore[list-item]
+    for split in data["splits"]:  # type: ignore[attr-defined]
+        split["reason"] = payload
+    fairness: Any = data["fairness"]
+    fairness["warnings"] = [payload]
+    for group in fairness["groups"]:
+        group["too_small_reasons"] = [payload]
+
+
+def test_a_bundle_with_markup_in_its_names_is_refused_with_every_problem(  # type: ignore[no-untyped-def]
+    client, tmp_path: Path
+) -> None:
+    pilot = make_pilot()
+    bundle: Any = offline_bundle(pilot, tmp_path, years=5)
+    bundle["lift"][0]["metric"] = SCRIPT
+    bundle["fairness"]["key_metrics"] = [SCRIPT]
+    bundle["fairness"]["groups"][0]["disparity"] = {SCRIPT: 1.0}
+    bundle["fairness"]["groups"][0]["group"] = SCRIPT
+    bundle["circumstances"][0]["group"] = SCRIPT
+    bundle["verdict"]["model"] = SCRIPT
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, json.dumps(bundle).encode()).content.decode()
+    assert "There is a problem" in page and "<script>alert" not in page
+    for where in (
+        "lift[0].metric",
+        "fairness.key_metrics[0]",
+        "fairness.groups[0].disparity",
+        "fairness.groups[0].group",
+        "circumstances[0].group",
+        "verdict.model",
+    ):
+        assert where in page, where
+    assert not Run.objects.exists()
+
+
+def test_free_text_is_escaped_in_the_report_and_its_download(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path, years=5)
+    _free_text(bundle, SCRIPT)
+    client.force_login(analyst_of(pilot))
+    response = _upload(client, pilot, json.dumps(bundle).encode())
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    run = Run.objects.get()
+    kwargs = {"pilot_id": pilot.pk, "run_id": run.pk}
+    report = client.get(reverse("pilots:report", kwargs=kwargs)).content.decode()
+    assert "<script>alert" not in report and "&lt;script&gt;alert" in report
+    detail = client.get(pilot.get_absolute_url()).content.decode()
+    assert "<script>alert" not in detail
+    client.force_login(user_with_role(Role.RESEARCHER))
+    assert "<script>alert" not in client.get(reverse("pilots:centre")).content.decode()
+    client.force_login(analyst_of(pilot))
+    download = client.get(reverse("pilots:report_download", kwargs=kwargs))
+    body = download.content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+    policy = download["Content-Security-Policy"]
+    assert "script-src 'none'" in policy and "default-src 'none'" in policy
+    assert "sandbox" in policy
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'none'" in body, "the file forbids script when opened from disk too"

@@ -31,6 +31,7 @@ from whatworks_analytics.pilots.validate import (
     ProblemKind,
     read_dataset,
 )
+from whatworks_analytics.pilots.vocabulary import vocabulary_problems
 
 #: File names a dataset may hold: each contract table as CSV or Parquet.
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT.table_names)
@@ -166,7 +167,8 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
             where = ".".join(str(p) for p in error["loc"]) or "bundle"
             problems.append(f"{where}: {error['msg']}")
         raise EngineProblems(problems) from None
-    problems = []
+    # Names with a closed vocabulary (models, metrics, attributes, groups...) must be in it.
+    problems = vocabulary_problems(bundle)
     if bundle.config_hash != expected_hash:
         problems.append(
             "The bundle's config hash does not match the registered config: it was run with "

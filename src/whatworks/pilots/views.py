@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -382,9 +383,25 @@ def report(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     )
 
 
+#: The downloaded report may run no script at all, whatever it contains.
+REPORT_DOWNLOAD_CSP = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["data:"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "sandbox": True,
+}
+
+
 @require_GET
 @login_required
+@csp(REPORT_DOWNLOAD_CSP)  # type: ignore[arg-type]
 def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    """The report as a self-contained HTML file, served as an attachment under a policy
+    that forbids script (and sandboxed), so that nothing in a bundle can run."""
     run = _report_run(request, pilot_id, run_id)
     services.pilot_access_record(
         actor=request.user,  # type: ignore[arg-type]
@@ -395,6 +412,7 @@ def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRes
         analytics.report_html(run.bundle or {}), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="pilot-report-{run.pk}.html"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
