@@ -198,3 +198,38 @@ def test_free_text_is_escaped_in_the_report_and_its_download(client, tmp_path: P
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'none'" in body, "the file forbids script when opened from disk too"
+
+
+def test_a_bundle_over_the_size_limit_is_refused_clearly(client, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    data = json.dumps(offline_bundle(pilot, tmp_path)).encode()
+    settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES = len(data) // 4
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, data).content.decode()
+    assert "There is a problem" in page and "larger than the limit of" in page
+    assert "choose the bundle.json" in page
+    assert not Run.objects.exists()
+    settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES = len(data) + 1
+    assert _upload(client, pilot, data).status_code == 302, "at the limit it is accepted"
+
+
+def test_the_bundle_streams_through_the_limiter_to_a_file(  # type: ignore[no-untyped-def]
+    client, tmp_path: Path, monkeypatch
+) -> None:
+    """The body is never read whole by the view: the limiter sees it chunk by chunk and
+    a temporary file holds it."""
+    from whatworks.pilots.uploads import SizeLimitHandler
+
+    seen: list[int] = []
+    real = SizeLimitHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):  # type: ignore[no-untyped-def]
+        seen.append(len(raw_data))
+        return real(self, raw_data, start)
+
+    monkeypatch.setattr(SizeLimitHandler, "receive_data_chunk", spy)
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    data = json.dumps(offline_bundle(pilot, tmp_path)).encode()
+    assert _upload(client, pilot, data).status_code == 302
+    assert sum(seen) == len(data)

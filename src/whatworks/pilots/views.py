@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -285,20 +286,49 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-@require_http_methods(["GET", "POST"])
+@csrf_exempt
 @login_required
 def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    """The offline path's upload: the bundle streams to a temporary file, stopped at
+    ``WHATWORKS_PILOT_MAX_BUNDLE_BYTES`` (CSRF is checked by the inner view once the
+    handlers are in place, as for datasets)."""
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    limit = int(settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES)
+    limiter = SizeLimitHandler(request, limit=limit)
+    if request.method == "POST":
+        request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
+    return _bundle_upload(request, pilot=pilot, limiter=limiter, limit=limit)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _bundle_upload(
+    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
+) -> HttpResponse:
     form = BundleForm()
     if request.method == "POST":
         form = BundleForm(request.POST, request.FILES)
-        if form.is_valid():
+        if limiter.exceeded or int(request.META.get("CONTENT_LENGTH") or 0) > limit + 65536:
+            form = BundleForm({}, MultiValueDict())
+            form.full_clean()
+            form.errors.clear()
+            form.add_error(
+                "bundle",
+                _(
+                    "The file is larger than the limit of {limit} for a result bundle (one "
+                    "is usually well under 1 MB): choose the bundle.json that "
+                    "whatworks-analytics run wrote."
+                ).format(limit=_size(limit)),
+            )
+        elif form.is_valid():
             upload = form.cleaned_data["bundle"]
             try:
+                with upload.open("rb") as handle:
+                    text = handle.read(limit + 1)  # at most the limit: the handler stopped there
                 run = services.bundle_upload(
                     actor=request.user,  # type: ignore[arg-type]
                     pilot=pilot,
-                    text=b"".join(upload.chunks()),
+                    text=text,
                 )
             except PilotError as exc:
                 for message in exc.messages:
@@ -306,7 +336,13 @@ def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
             else:
                 messages.success(request, _("The bundle matches the registered config."))
                 return redirect(services.report_url(run))
-    return render(request, "pilots/bundle_upload.html", {"pilot": pilot, "form": form})
+            finally:
+                upload.close()
+    return render(
+        request,
+        "pilots/bundle_upload.html",
+        {"pilot": pilot, "form": form, "limit": _size(limit)},
+    )
 
 
 @require_POST
