@@ -201,6 +201,8 @@ def test_every_problem_of_the_check_is_shown_at_once_and_nothing_is_stored(  # t
     assert not Dataset.objects.exists()
     assert _stored_files() == []
     assert AuditEntry.objects.filter(action="pilot.dataset_upload_refused").exists()
+    detail = client.get(pilot.get_absolute_url()).content.decode()
+    assert upload.get_absolute_url() in detail and "Refused" in detail
     # When the check has finished, a poll reloads the whole page (its summary takes focus).
     poll = client.get(upload.get_absolute_url(), HTTP_HX_REQUEST="true")
     assert poll["HX-Refresh"] == "true"

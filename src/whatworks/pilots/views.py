@@ -145,6 +145,7 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
             "config_form": config_form
             or ConfigForm(versions=pilot.project.versions.order_by("-number")),
             "datasets": pilot.datasets.all(),
+            "uploads": pilot.uploads.exclude(status=DatasetUpload.Status.STORED)[:5],
             "runs": runs,
         },
     )
