@@ -63,3 +63,13 @@ def _registry_guards_allow_flush(request: pytest.FixtureRequest) -> Iterator[Non
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")
     guards.install(connection)
+
+
+@pytest.fixture(autouse=True)
+def _private_data_root(request: pytest.FixtureRequest) -> None:
+    """Child-level pilot data of every test under a temporary folder, never ./var/private:
+    a worker started by any test sweeps the scratch area there at its start."""
+    if "settings" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PRIVATE_DATA_ROOT = request.getfixturevalue("tmp_path_factory").mktemp("private")
