@@ -209,7 +209,15 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
     else:
         if recomputed != bundle.config_hash:
             problems.append("The bundle's config does not match its own hash: it was altered.")
-    check = check_bundle(bundle)
+    try:
+        check = check_bundle(bundle)
+    except (AttributeError, KeyError, LookupError, TypeError, ValueError):
+        # A name outside the closed vocabularies (a metric that is no field, a model not
+        # in the config) can stop the figures being derived at all: the vocabulary
+        # problems already say what to fix, with every other problem found so far.
+        if not problems:
+            raise
+        raise EngineProblems(problems) from None
     problems.extend(p for p in check.problems if p not in problems)
     if problems or check.verdict is None or check.ethics is None:
         raise EngineProblems(problems or ["The bundle's verdict could not be derived."])

@@ -41,9 +41,9 @@ _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
 _FEATURE = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
 _RATES = frozenset({*RATE_METRICS, "base_rate"})
 _ANSWERS = frozenset({"yes", "partly", "no", "unknown", "unanswered"})
-_CHECK_LABEL = re.compile(
-    rf"(?P<group>{_CODE}(?: & {_CODE})*): (?P<metric>{_CODE}) ratio -?\d+(?:\.\d+)?"
-)
+#: A fairness check's label in words (``fairness.describe``): letters, digits, group codes
+#: and plain punctuation only, never markup or quotes.
+_CHECK_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _&,;:.()%+-]{0,299}")
 
 
 def _listing(values: Iterable[str]) -> str:
@@ -106,9 +106,11 @@ def vocabulary_problems(bundle: ResultBundle) -> list[str]:
         out.one_of(f"{where}.attribute", check.attribute, attributes, "a fairness attribute")
         for key in ("outside", "uncertain"):
             for j, label in enumerate(getattr(check, key)):
-                match = _CHECK_LABEL.fullmatch(label) if isinstance(label, str) else None
-                if match is None or match["metric"] not in _RATES:
-                    out.add(f"{where}.{key}[{j}]", f"{label!r} is not 'group: metric ratio n'")
+                if not (isinstance(label, str) and _CHECK_WORDS.fullmatch(label)):
+                    out.add(
+                        f"{where}.{key}[{j}]",
+                        f"{label!r} is not a description of a disparity in plain words",
+                    )
     if bundle.fairness is not None:
         _fairness(out, bundle.fairness, attributes, fairness_config)
     dimensions = [label for _key, label in DIMENSIONS]
