@@ -110,3 +110,13 @@ def throttle_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-
     clock = Clock()
     monkeypatch.setattr(throttle, "clock", clock)
     return clock
+
+
+@pytest.fixture(autouse=True)
+def _private_data_root(request: pytest.FixtureRequest) -> None:
+    """Child-level pilot data of every test under a temporary folder, never ./var/private:
+    a worker started by any test sweeps the scratch area there at its start."""
+    if "settings" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PRIVATE_DATA_ROOT = request.getfixturevalue("tmp_path_factory").mktemp("private")

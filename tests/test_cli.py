@@ -382,3 +382,60 @@ def test_a_web_process_exits_when_the_first_is_killed(migrated_var: Path) -> Non
     server.kill()
     server.communicate(timeout=60)
     assert _gone(helper), "an orphaned web process kept the port"
+
+
+def test_migrate_makes_the_database_and_var_private(template_var: Path) -> None:
+    """The SQLite file (and its -wal/-shm) and var/ are the platform user's only."""
+    import stat
+
+    database = template_var / "whatworks.sqlite3"
+    assert database.exists()
+    for path in (database, template_var / f"{database.name}-wal", template_var / "secret_key"):
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(template_var.stat().st_mode) & 0o077 == 0
+
+
+def _leftovers(var: Path) -> list[Path]:
+    """Raw files as a killed web process and a killed worker would leave them."""
+    incoming = var / "private" / "pilots" / "incoming"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    paths = [
+        incoming / "0d6f3c5e-0000-4000-8000-000000000001" / "tables" / "children.csv",
+        incoming / "receiving" / f"{socket.gethostname()}-{dead.pid}-ab12" / "000",
+    ]
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("child_id\nC424242\n")
+    return paths
+
+
+def test_a_worker_start_sweeps_the_scratch_area(migrated_var: Path) -> None:
+    paths = _leftovers(migrated_var)
+    result = run(["worker", "--batch"], migrated_var)
+    assert result.returncode == 0, result.stderr
+    assert not any(p.exists() for p in paths)
+    assert oct((migrated_var / "private").stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_serve_sweeps_the_scratch_area_before_it_answers(migrated_var: Path) -> None:
+    paths = _leftovers(migrated_var)
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "whatworks.cli", "serve", "--no-worker", "--port", "0"],
+        env={**clean, "WHATWORKS_VAR_DIR": str(migrated_var)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:  # until it says it is running (the sweep came first)
+            if "whatworks is running" in line:
+                break
+        assert not any(p.exists() for p in paths)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)

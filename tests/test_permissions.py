@@ -140,6 +140,7 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "pilots:detail": (pilots_factories.pilot_kwargs, signed_in(404)),
     "pilots:config": (pilots_factories.pilot_kwargs, everyone(405)),
     "pilots:dataset_upload": (pilots_factories.pilot_kwargs, signed_in(404)),
+    "pilots:dataset_check": (pilots_factories.upload_kwargs, signed_in(404)),
     "pilots:bundle_upload": (pilots_factories.pilot_kwargs, signed_in(404)),
     "pilots:run_start": (pilots_factories.pilot_kwargs, everyone(405)),
     "pilots:run": (pilots_factories.run_kwargs, signed_in(404)),

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
+
+#: A real worker process, polling often.
+WORKER = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
 
 
 def worker_env(**extra: str) -> dict[str, str]:
@@ -29,3 +37,40 @@ def worker_env(**extra: str) -> dict[str, str]:
         "WHATWORKS_WORKER_LOST_AFTER": "1.5",
         **extra,
     }
+
+
+@contextmanager
+def writes_held(*tables: str) -> Iterator[None]:
+    """Hold the database's writes from another connection, so that a worker in the middle
+    of a task stays there (its next write waits) until it is killed.  On PostgreSQL the
+    named tables are locked."""
+    if connection.vendor == "sqlite":
+        holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=20, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+            yield
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 300) -> None:
+    """Poll ``condition`` until it holds (the timeout only stops a hung test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -69,6 +69,23 @@ def _check_database() -> None:
             hint = "check DATABASE_URL and that the server is running and reachable"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CliProblem(f"cannot use the database at {where} ({reason}): {hint}.") from None
+    if connection.vendor == "sqlite":
+        _restrict_sqlite(str(connection.settings_dict["NAME"]))
+
+
+#: Files and folders the platform creates are its own user's only (0600 and 0700): the
+#: SQLite database, its -wal and -shm files, and the private data root's child-level data.
+UMASK = 0o077
+
+
+def _restrict_sqlite(name: str) -> None:
+    """Make the SQLite database and its -wal/-shm files readable by this user only
+    (files made before the umask rule are tightened too)."""
+    if name.startswith("file:") or name == ":memory:":
+        return
+    for path in (name, f"{name}-wal", f"{name}-shm", f"{name}-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path, 0o600)
 
 
 def _database_problem(exc: Exception) -> CliProblem:
@@ -157,6 +174,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.processes < 1:
         raise CliProblem(f"--processes must be 1 or more, not {args.processes}.")
     _call("collectstatic", interactive=False, verbosity=0)
+    from whatworks.core.tasks_support import process_started_send
+
+    # Raw upload files that a killed web process or worker left behind go before the
+    # first request (the embedded worker sweeps again when it starts).
+    _run_guarded(lambda: process_started_send(role="web"))
     from waitress import create_server
 
     from whatworks.config.wsgi import application
@@ -451,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(UMASK)  # before anything is created; children inherit it
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))

@@ -59,6 +59,11 @@ def test_upload_run_and_report(visit: Any, page: Any, sign_in: Any, tmp_path: Pa
     page.get_by_label("Dataset files").set_input_files([str(broken)])
     page.get_by_role("button", name="Check and upload").click()
     page.wait_for_load_state()
+    assert "Waiting to be checked" in page.locator("main").inner_text()
+    assert_accessible(page)
+    make_worker(worker_id="browser-worker", batch=True, interval=0).run()
+    # The page polls; once the check has finished it reloads itself with the outcome.
+    page.get_by_role("alert").wait_for()
     assert "There is a problem" in page.get_by_role("alert").inner_text()
     assert_accessible(page)
     archive = tmp_path / "data.zip"
@@ -66,8 +71,11 @@ def test_upload_run_and_report(visit: Any, page: Any, sign_in: Any, tmp_path: Pa
     page.get_by_label("Dataset files").set_input_files([str(archive)])
     page.get_by_role("button", name="Check and upload").click()
     page.wait_for_load_state()
-    assert "passed every check" in page.locator("main").inner_text()
+    make_worker(worker_id="browser-worker", batch=True, interval=0).run()
+    page.get_by_text("The dataset passed every check").wait_for()
     assert_accessible(page)
+    page.get_by_role("link", name="Back to the pilot to run the analysis").click()
+    page.wait_for_load_state()
 
     page.get_by_role("button", name="Run the analysis").click()
     page.wait_for_load_state()

@@ -119,19 +119,41 @@ def zip_of(folder: Path, *, extra: dict[str, bytes] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def offline_bundle(pilot: Pilot, tmp: Path) -> dict[str, Any]:
+def check_upload(upload: Any) -> Any:
+    """Run an upload's check here, as a worker would (the queue's copy then finds it done)."""
+    from whatworks.pilots import tasks
+
+    tasks.dataset_check.call(str(upload.pk), str(upload.task_record_id))
+    upload.refresh_from_db()
+    return upload
+
+
+def stored_dataset(pilot: Pilot, folder: Path, *, actor: User | None = None) -> Any:
+    """A dataset of ``folder``'s tables, uploaded and checked through the services."""
+    from whatworks.pilots.services import dataset_upload_start, incoming_root
+    from whatworks.pilots.uploads import receiving_folder, stage_files
+
+    received = stage_files(sorted(folder.glob("*.csv")), receiving_folder(incoming_root()))
+    upload = check_upload(dataset_upload_start(actor=actor, pilot=pilot, received=received))
+    assert upload.dataset is not None, upload.problems
+    return upload.dataset
+
+
+def offline_bundle(pilot: Pilot, tmp: Path, *, years: int = 5) -> dict[str, Any]:
     """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot
-    (five years of referrals, so that every temporal split is used; a fresh copy)."""
-    data: dict[str, Any] = json.loads(_offline_bundle_text(pilot.config_yaml))
+    (by default five years of referrals, so that every temporal split is used and the
+    fairness audit has groups; a fresh copy)."""
+    data: dict[str, Any] = json.loads(_offline_bundle_text(pilot.config_yaml, years))
     return data
 
 
 @functools.lru_cache(maxsize=4)
-def _offline_bundle_text(config_text: str) -> str:
+def _offline_bundle_text(config_text: str, years: int) -> str:
     from whatworks_analytics.pilots.bundle import bundle_json
 
     config = parse_config(yaml.safe_load(config_text))
-    dataset = generate(SynthConfig(referrals=2000, years=5, seed=5))
+    referrals = 2000 if years > 3 else 1500
+    dataset = generate(SynthConfig(referrals=referrals, years=years, seed=5))
     return bundle_json(engine_run(config, dataset).bundle)
 
 
@@ -139,7 +161,7 @@ def lift_registry_guard() -> None:
     """Transactional tests flush by DELETE, which the registry's triggers refuse."""
     guards.remove(connection)
     with connection.cursor() as cursor:
-        for table in ("pilots_run", "pilots_dataset", "pilots_pilot"):
+        for table in ("pilots_run", "pilots_datasetupload", "pilots_dataset", "pilots_pilot"):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")
@@ -165,3 +187,11 @@ def run_kwargs() -> dict[str, object]:
         bundle={"verdict": {"status": "inconclusive", "sentence": "x"}},
     )
     return {"pilot_id": pilot.pk, "run_id": run.pk}
+
+
+def upload_kwargs() -> dict[str, object]:
+    from whatworks.pilots.models import DatasetUpload
+
+    pilot = make_pilot()
+    upload = DatasetUpload.objects.create(pilot=pilot, status=DatasetUpload.Status.REFUSED)
+    return {"pilot_id": pilot.pk, "upload_id": upload.pk}

@@ -286,3 +286,109 @@ def test_an_offline_run_keeps_the_derived_verdict_and_says_who_computed_it(
     centre = client.get(reverse("pilots:centre")).content.decode()
     assert "Computed by the authority, not reproduced by the Centre." in centre
     assert bundle["data"]["fingerprint"] in centre
+
+
+SCRIPT = '<script>alert("bundle")</script>'
+
+
+def _free_text(data: dict[str, object], payload: str) -> None:
+    """The payload in every free-text field of a bundle (not its config: that is hashed)."""
+    verdict: Any = data["verdict"]
+    verdict["sentence"] += payload
+    for criterion in verdict["criteria"]:
+        criterion["text"] += payload
+    data["warnings"] = [*data["warnings"], payload]  # type: ignore[list-item]
+    for split in data["splits"]:  # type: ignore[attr-defined]
+        split["reason"] = payload
+    fairness: Any = data["fairness"]
+    fairness["warnings"] = [payload]
+    for group in fairness["groups"]:
+        group["too_small_reasons"] = [payload]
+
+
+def test_a_bundle_with_markup_in_its_names_is_refused_with_every_problem(  # type: ignore[no-untyped-def]
+    client, tmp_path: Path
+) -> None:
+    pilot = make_pilot()
+    bundle: Any = offline_bundle(pilot, tmp_path, years=5)
+    bundle["lift"][0]["metric"] = SCRIPT
+    bundle["fairness"]["key_metrics"] = [SCRIPT]
+    bundle["fairness"]["groups"][0]["disparity"] = {SCRIPT: 1.0}
+    bundle["fairness"]["groups"][0]["group"] = SCRIPT
+    bundle["circumstances"][0]["group"] = SCRIPT
+    bundle["verdict"]["model"] = SCRIPT
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, json.dumps(bundle).encode()).content.decode()
+    assert "There is a problem" in page and "<script>alert" not in page
+    for where in (
+        "lift[0].metric",
+        "fairness.key_metrics[0]",
+        "fairness.groups[0].disparity",
+        "fairness.groups[0].group",
+        "circumstances[0].group",
+        "verdict.model",
+    ):
+        assert where in page, where
+    assert not Run.objects.exists()
+
+
+def test_free_text_is_escaped_in_the_report_and_its_download(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    bundle = offline_bundle(pilot, tmp_path, years=5)
+    _free_text(bundle, SCRIPT)
+    client.force_login(analyst_of(pilot))
+    response = _upload(client, pilot, json.dumps(bundle).encode())
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    run = Run.objects.get()
+    kwargs = {"pilot_id": pilot.pk, "run_id": run.pk}
+    report = client.get(reverse("pilots:report", kwargs=kwargs)).content.decode()
+    assert "<script>alert" not in report and "&lt;script&gt;alert" in report
+    detail = client.get(pilot.get_absolute_url()).content.decode()
+    assert "<script>alert" not in detail
+    client.force_login(user_with_role(Role.RESEARCHER))
+    assert "<script>alert" not in client.get(reverse("pilots:centre")).content.decode()
+    client.force_login(analyst_of(pilot))
+    download = client.get(reverse("pilots:report_download", kwargs=kwargs))
+    body = download.content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert" in body
+    policy = download["Content-Security-Policy"]
+    assert "script-src 'none'" in policy and "default-src 'none'" in policy
+    assert "sandbox" in policy
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'none'" in body, "the file forbids script when opened from disk too"
+
+
+def test_a_bundle_over_the_size_limit_is_refused_clearly(client, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pilot = make_pilot()
+    data = json.dumps(offline_bundle(pilot, tmp_path)).encode()
+    settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES = len(data) // 4
+    client.force_login(analyst_of(pilot))
+    page = _upload(client, pilot, data).content.decode()
+    assert "There is a problem" in page and "larger than the limit of" in page
+    assert "choose the bundle.json" in page
+    assert not Run.objects.exists()
+    settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES = len(data) + 1
+    assert _upload(client, pilot, data).status_code == 302, "at the limit it is accepted"
+
+
+def test_the_bundle_streams_through_the_limiter_to_a_file(  # type: ignore[no-untyped-def]
+    client, tmp_path: Path, monkeypatch
+) -> None:
+    """The body is never read whole by the view: the limiter sees it chunk by chunk and
+    a temporary file holds it."""
+    from whatworks.pilots.uploads import SizeLimitHandler
+
+    seen: list[int] = []
+    real = SizeLimitHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):  # type: ignore[no-untyped-def]
+        seen.append(len(raw_data))
+        return real(self, raw_data, start)
+
+    monkeypatch.setattr(SizeLimitHandler, "receive_data_chunk", spy)
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    data = json.dumps(offline_bundle(pilot, tmp_path)).encode()
+    assert _upload(client, pilot, data).status_code == 302
+    assert sum(seen) == len(data)

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.pilots.factories import make_pilot, synthetic_folder, zip_of
+from tests.pilots.factories import make_pilot, stored_dataset, synthetic_folder
 from whatworks.core.models import AuditEntry
 from whatworks.pilots.models import Dataset, Run
-from whatworks.pilots.services import dataset_upload, datasets_delete_expired
+from whatworks.pilots.services import datasets_delete_expired
 from whatworks.pilots.tasks import delete_expired_datasets
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +22,8 @@ pytestmark = pytest.mark.django_db
 
 def _dataset(tmp_path: Path) -> Dataset:
     pilot = make_pilot()
-    folder = synthetic_folder(tmp_path / "data", referrals=400)
-    upload = SimpleUploadedFile("data.zip", zip_of(folder))
-    return dataset_upload(actor=None, pilot=pilot, files=[upload])
+    dataset: Dataset = stored_dataset(pilot, synthetic_folder(tmp_path / "data", referrals=400))
+    return dataset
 
 
 def test_expired_data_is_deleted_with_an_audit_entry_and_reports_stay(tmp_path: Path) -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -28,10 +25,12 @@ from tests.pilots.factories import (
     synthetic_folder,
     zip_of,
 )
-from tests.workers import worker_env
+from tests.workers import WORKER, wait_for, worker_env, writes_held
 from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
-from whatworks.pilots.models import Dataset, Run
+from whatworks.pilots import analytics
+from whatworks.pilots.models import Dataset, DatasetUpload, Run
+from whatworks.pilots.services import data_root
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,6 +54,7 @@ def _pilot_with_dataset(client, tmp_path: Path, referrals: int = 1500):  # type:
         reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}),
         {"dataset": SimpleUploadedFile("data.zip", zip_of(folder))},
     )
+    run_queued_tasks()  # the upload's check
     return pilot, Dataset.objects.get(pilot=pilot)
 
 
@@ -113,44 +113,6 @@ def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore
     assert "Start it again" in page
 
 
-@contextmanager
-def _writes_held() -> Iterator[None]:
-    """Hold the database's writes from another connection, so that a worker in the middle
-    of a run stays there (its next progress write waits) until it is killed."""
-    if connection.vendor == "sqlite":
-        holder = sqlite3.connect(connection.settings_dict["NAME"], timeout=20, isolation_level=None)
-        try:
-            holder.execute("BEGIN IMMEDIATE")
-            yield
-        finally:
-            holder.rollback()
-            holder.close()
-        return
-    from django.db import connections
-
-    other = connections.create_connection("default")
-    try:
-        with other.cursor() as cursor:
-            cursor.execute("BEGIN")
-            cursor.execute("LOCK TABLE core_taskrecord, pilots_run IN EXCLUSIVE MODE")
-            yield
-            cursor.execute("ROLLBACK")
-    finally:
-        other.close()
-
-
-def _wait_for(condition, what: str, timeout: float = 300) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-WORKER = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
-
-
 @pytest.mark.slow
 def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
     client, tmp_path: Path, settings: Any
@@ -162,11 +124,11 @@ def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
     assert run.task_record is not None
     worker = subprocess.Popen(WORKER, env=worker_env())
     try:
-        _wait_for(
+        wait_for(
             lambda: Run.objects.filter(pk=run.pk, status=Run.Status.RUNNING).exists(),
             "the worker to start the run",
         )
-        with _writes_held():
+        with writes_held("core_taskrecord", "pilots_run"):
             assert Run.objects.get(pk=run.pk).status == Run.Status.RUNNING
             assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "RUNNING"
             time.sleep(0.3)  # the worker reaches its next write and waits there
@@ -276,7 +238,12 @@ def test_offline_and_platform_runs_of_the_same_files_give_the_same_numbers(
         reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}),
         {"dataset": SimpleUploadedFile("data.zip", zip_of(folder))},
     )
+    assert not Dataset.objects.exists(), "the web process only queues the check"
+    run_queued_tasks()  # the upload's check, in the worker: fingerprint, then pseudonymise
+    upload = DatasetUpload.objects.get(pilot=pilot)
+    assert upload.status == DatasetUpload.Status.STORED, upload.problems
     dataset = Dataset.objects.get(pilot=pilot)
+    assert upload.dataset == dataset
     _start(client, pilot, dataset)
     run_queued_tasks()
     run = Run.objects.get()
@@ -295,3 +262,28 @@ def test_offline_and_platform_runs_of_the_same_files_give_the_same_numbers(
     assert dataset.fingerprint == offline["data"]["fingerprint"]
     assert platform["data"]["fingerprint"] == offline["data"]["fingerprint"]
     assert platform == offline
+
+    # The same files in another authority: other pseudonyms (issue #14's per-authority
+    # key), the same numbers (the engine orders rows by content, not by id).
+    other = make_pilot(yaml_text=yaml_text)
+    assert other.organisation_id != pilot.organisation_id
+    client.force_login(analyst_of(other))
+    client.post(
+        reverse("pilots:dataset_upload", kwargs={"pilot_id": other.pk}),
+        {"dataset": SimpleUploadedFile("data.zip", zip_of(folder))},
+    )
+    run_queued_tasks()
+    other_dataset = Dataset.objects.get(pilot=other)
+    _start(client, other, other_dataset)
+    run_queued_tasks()
+    other_run = Run.objects.get(pilot=other)
+    assert other_run.status == Run.Status.SUCCEEDED, other_run.error
+
+    def ids(stored: Dataset) -> set[str]:
+        table, columns = next((t, c) for t, c in analytics.id_columns().items() if c)
+        frame = pl.read_parquet(data_root() / stored.folder / f"{table}.parquet")
+        return {str(v) for v in frame[columns[0]].to_list()}
+
+    assert ids(dataset).isdisjoint(ids(other_dataset))
+    assert other_dataset.fingerprint == dataset.fingerprint
+    assert other_run.bundle == offline

@@ -102,6 +102,7 @@ class HeartbeatWorker(Worker):
 
         worker_heartbeat(worker_id=self.worker_id)
         tasks_reap_lost(lost_after=self.lost_after)
+        process_started_send(role="worker")
         beat = threading.Thread(target=self._beat, name="whatworks-heartbeat", daemon=True)
         beat.start()
         try:
@@ -127,6 +128,17 @@ class HeartbeatWorker(Worker):
                     logger.exception("Heartbeat of worker %s failed", self.worker_id)
         finally:
             connection.close()
+
+
+def process_started_send(*, role: str) -> None:
+    """Send ``core.signals.process_started``; log (never raise) a receiver's failure."""
+    from whatworks.core.signals import process_started
+
+    for receiver, result in process_started.send_robust(sender=None, role=role):
+        if isinstance(result, Exception):
+            logger.error(
+                "A start-up task (%s) failed: %s", getattr(receiver, "__name__", receiver), result
+            )
 
 
 def make_worker(*, worker_id: str, batch: bool = False, interval: float = 1.0) -> HeartbeatWorker:

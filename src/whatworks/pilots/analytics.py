@@ -9,6 +9,7 @@ APIs is fixed here only.  Data crosses as polars frames, plain dicts and strings
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +34,12 @@ from whatworks_analytics.pilots.schema import CONTRACT, ColumnKind
 from whatworks_analytics.pilots.validate import (
     DatasetReadError,
     PilotDataset,
+    Problem,
+    ProblemKind,
     read_dataset,
 )
 from whatworks_analytics.pilots.verify import check_bundle
+from whatworks_analytics.pilots.vocabulary import vocabulary_problems
 
 #: File names a dataset may hold: each contract table as CSV or Parquet.
 TABLE_NAMES: tuple[str, ...] = tuple(CONTRACT.table_names)
@@ -90,11 +94,37 @@ def dataset_read(folder: Path) -> dict[str, pl.DataFrame]:
     except DatasetReadError as exc:
         raise EngineProblems([str(exc)]) from None
     if dataset is None:
-        problems = [p.render() for p in report.problems]
+        problems = [_withheld(p) for p in report.problems]
         if report.omitted:
             problems.append(f"… and {report.omitted:,} more problems of the same kinds.")
         raise EngineProblems(problems or ["The dataset is not valid."])
     return dict(dataset.tables())
+
+
+#: Problems whose quoted values are identifiers (or may quote a raw line of a file).
+_ID_KINDS = frozenset(
+    {
+        ProblemKind.DUPLICATE_ID,
+        ProblemKind.MISSING_REFERENCE,
+        ProblemKind.OTHER_CHILD,
+        ProblemKind.AFTER_NFA,
+        ProblemKind.OVERLAP,
+        ProblemKind.DATE_ORDER,
+        ProblemKind.UNREADABLE,
+        ProblemKind.RAGGED_LINE,
+    }
+)
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _withheld(problem: Problem) -> str:
+    """A problem's line with identifier values withheld: the file, row and column say
+    where it is, and the message can be stored and shown without a raw child id."""
+    text = problem.render()
+    columns = {c for cols in id_columns().values() for c in cols}
+    if problem.kind in _ID_KINDS or problem.column in columns:
+        text = _QUOTED.sub("(value withheld)", text)
+    return text
 
 
 def dataset_write(frames: dict[str, pl.DataFrame], folder: Path) -> dict[str, int]:
@@ -165,7 +195,8 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
             where = ".".join(str(p) for p in error["loc"]) or "bundle"
             problems.append(f"{where}: {error['msg']}")
         raise EngineProblems(problems) from None
-    problems = []
+    # Names with a closed vocabulary (models, metrics, attributes, groups...) must be in it.
+    problems = vocabulary_problems(bundle)
     if bundle.config_hash != expected_hash:
         problems.append(
             "The bundle's config hash does not match the registered config: it was run with "
@@ -178,7 +209,15 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
     else:
         if recomputed != bundle.config_hash:
             problems.append("The bundle's config does not match its own hash: it was altered.")
-    check = check_bundle(bundle)
+    try:
+        check = check_bundle(bundle)
+    except (AttributeError, KeyError, LookupError, TypeError, ValueError):
+        # A name outside the closed vocabularies (a metric that is no field, a model not
+        # in the config) can stop the figures being derived at all: the vocabulary
+        # problems already say what to fix, with every other problem found so far.
+        if not problems:
+            raise
+        raise EngineProblems(problems) from None
     problems.extend(p for p in check.problems if p not in problems)
     if problems or check.verdict is None or check.ethics is None:
         raise EngineProblems(problems or ["The bundle's verdict could not be derived."])

@@ -8,11 +8,19 @@ class PilotsConfig(AppConfig):
     def ready(self) -> None:
         from django.apps import apps
 
-        from whatworks.core.signals import task_lost
-        from whatworks.pilots.services import run_mark_lost
+        from whatworks.core.signals import process_started, task_lost
+        from whatworks.pilots.services import (
+            dataset_upload_mark_lost,
+            incoming_sweep,
+            run_mark_lost,
+        )
 
-        # A run whose worker died is failed in its own row too, not only in the queue.
+        # A run whose worker died is failed in its own row too, not only in the queue;
+        # an upload's check likewise, and its raw files are removed.
         task_lost.connect(run_mark_lost, dispatch_uid="pilots.run_mark_lost")
+        task_lost.connect(dataset_upload_mark_lost, dispatch_uid="pilots.upload_mark_lost")
+        # Raw files a killed web process or worker left in the scratch area go at start.
+        process_started.connect(incoming_sweep, dispatch_uid="pilots.incoming_sweep")
 
         if apps.is_installed("whatworks.registry"):
             from whatworks.pilots.selectors import pilots_for_user

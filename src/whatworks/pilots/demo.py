@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.files import File
 
 from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
@@ -24,11 +23,13 @@ from whatworks.pilots import analytics, tasks
 from whatworks.pilots.models import Pilot
 from whatworks.pilots.services import (
     bundle_upload,
-    dataset_upload,
+    dataset_upload_start,
+    incoming_root,
     pilot_create,
     pilot_fix_config,
     run_start,
 )
+from whatworks.pilots.uploads import receiving_folder, stage_files
 from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
 
 PILOTS = (
@@ -72,14 +73,16 @@ def load(*, stdout: Writer) -> None:
         if path == "platform":
             with tempfile.TemporaryDirectory() as tmp:
                 folder = write_dataset(synthetic, Path(tmp) / "data")
-                handles = [p.open("rb") for p in sorted(folder.glob("*.csv"))]
-                try:
-                    files = [File(h, name=Path(h.name).name) for h in handles]
-                    dataset = dataset_upload(actor=analyst, pilot=pilot, files=files)
-                finally:
-                    for handle in handles:
-                        handle.close()
-            run = run_start(actor=analyst, pilot=pilot, dataset=dataset)
+                received = stage_files(
+                    sorted(folder.glob("*.csv")), receiving_folder(incoming_root())
+                )
+            upload = dataset_upload_start(actor=analyst, pilot=pilot, received=received)
+            tasks.dataset_check.call(str(upload.pk), str(upload.task_record_id))
+            upload.refresh_from_db()
+            if upload.dataset is None:
+                stdout.write(f"  pilots: the demo dataset was refused: {upload.problems}\n")
+                continue
+            run = run_start(actor=analyst, pilot=pilot, dataset=upload.dataset)
             tasks.pilot_run.call(str(run.pk), str(run.task_record_id))
         else:
             with tempfile.TemporaryDirectory() as tmp:

@@ -102,6 +102,68 @@ class Dataset(models.Model):
         return self.deleted_at is not None
 
 
+class DatasetUpload(models.Model):
+    """One upload's check: queued, then checked by a worker; stored as a dataset or refused.
+
+    The raw files wait under ``PRIVATE_DATA_ROOT/pilots/incoming/<id>/`` only until the
+    worker has checked them.  ``problems`` holds every reason a check refused the files,
+    with identifier values withheld (rows and columns say where), so that no raw id
+    reaches the database.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Being checked")
+        STORED = "stored", _("Passed every check and stored")
+        REFUSED = "refused", _("Refused")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pilot = models.ForeignKey(
+        Pilot, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("pilot")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    #: ``[stored name, uploaded name]`` of each file, in the order received.
+    files = models.JSONField(_("uploaded files"), default=list, blank=True)
+    size = models.BigIntegerField(_("bytes uploaded"), default=0)
+    problems = models.JSONField(_("why the check refused the files"), default=list, blank=True)
+    error = models.TextField(_("why the check failed"), blank=True)
+    dataset = models.OneToOneField(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"
+    )
+    task_record = models.ForeignKey(
+        "core.TaskRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(_("checked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dataset upload")
+        verbose_name_plural = _("dataset uploads")
+
+    def __str__(self) -> str:
+        return f"Upload {str(self.pk)[:8]} of {self.pilot}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "pilots:dataset_check", kwargs={"pilot_id": self.pilot_id, "upload_id": self.pk}
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.CHECKING}
+
+    @property
+    def file_names(self) -> list[str]:
+        return [str(name) for _stored, name in self.files]
+
+
 class Run(models.Model):
     class Source(models.TextChoices):
         PLATFORM = "platform", _("Run on the platform")

@@ -20,7 +20,7 @@ from whatworks.core.projects import projects_for_user
 from whatworks.core.roles import Role
 from whatworks.core.services import user_roles
 from whatworks.core.tasks_support import TaskState, task_state
-from whatworks.pilots.models import Dataset, Pilot, Run
+from whatworks.pilots.models import Dataset, DatasetUpload, Pilot, Run
 
 NOT_FOUND = "No such pilot."
 
@@ -118,6 +118,22 @@ def dataset_get_for_user(*, user: Any, pilot_id: Any, dataset_id: Any) -> Datase
         return pilot.datasets.get(pk=dataset_id)
     except (Dataset.DoesNotExist, ValidationError, ValueError):
         raise Http404("No such dataset.") from None
+
+
+def dataset_upload_get_for_user(*, user: Any, pilot_id: Any, upload_id: Any) -> DatasetUpload:
+    pilot = pilot_get_for_user(user=user, pilot_id=pilot_id)
+    try:
+        return pilot.uploads.select_related("pilot", "task_record", "dataset").get(pk=upload_id)
+    except (DatasetUpload.DoesNotExist, ValidationError, ValueError):
+        raise Http404("No such upload.") from None
+
+
+def upload_state(upload: DatasetUpload) -> tuple[str, str, TaskState | None]:
+    """An upload's effective status and reason (as :func:`run_state` for runs)."""
+    state = task_state(upload.task_record) if upload.task_record is not None else None
+    if upload.is_active and state is not None and state.status == "FAILED":
+        return DatasetUpload.Status.FAILED, state.error, state
+    return upload.status, upload.error, state
 
 
 def run_state(run: Run) -> tuple[str, str, TaskState | None]:

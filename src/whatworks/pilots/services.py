@@ -7,13 +7,14 @@ through :func:`whatworks.pilots.selectors.pilot_get_for_user`.
 from __future__ import annotations
 
 import calendar
-import uuid
-from collections.abc import Iterable
+import logging
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +23,18 @@ from whatworks.core.models import Organisation, TaskRecord, User
 from whatworks.core.services import audit_record, task_start
 from whatworks.pilots import analytics
 from whatworks.pilots.errors import PilotError
-from whatworks.pilots.models import Dataset, Pilot, Run
-from whatworks.pilots.uploads import place_uploads, pseudonymise, remove_tree
+from whatworks.pilots.models import Dataset, DatasetUpload, Pilot, Run
+from whatworks.pilots.uploads import (
+    Received,
+    names_problems,
+    private_mkdir,
+    remove_path,
+    remove_tree,
+    restrict_tree,
+    sweep_incoming,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def add_months(day: date, months: int) -> date:
@@ -38,12 +49,15 @@ def data_root() -> Path:
     return Path(settings.PRIVATE_DATA_ROOT) / "pilots"
 
 
-def _clean(obj: Any) -> None:
-    from django.core.exceptions import ValidationError
+def incoming_root() -> Path:
+    """The scratch area: raw files of uploads waiting for or in their check."""
+    return data_root() / "incoming"
 
+
+def _clean(obj: Any) -> None:
     try:
         obj.full_clean()
-    except ValidationError as exc:
+    except DjangoValidationError as exc:
         raise PilotError(exc.messages) from None
 
 
@@ -201,58 +215,120 @@ def pilot_access_record(*, actor: User | None, target: Any, action: str) -> None
 
 
 @transaction.atomic
-def dataset_upload(
-    *, actor: User | None, pilot: Pilot, files: Iterable[Any], today: date | None = None
-) -> Dataset:
-    """Validate the uploaded tables and keep them pseudonymised as Parquet; else nothing.
+def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received) -> DatasetUpload:
+    """Queue the check of an upload whose files are already on disk, or refuse it.
 
-    The files are unpacked into a scratch folder under the private data root, validated
-    against the contract (every problem at once), their identifiers replaced by keyed
-    pseudonyms, and written as Parquet; the scratch folder (the raw files) is removed
-    whatever happens.
+    Here only the files' names and total size are checked (every problem at once): the
+    content is read by a worker (:func:`whatworks.pilots.tasks.dataset_check`), never by
+    the web process.  The received folder becomes ``incoming/<upload id>/received``; when
+    the upload is refused it is removed.
     """
-    if not pilot.config_fixed:
-        raise PilotError("Fix the experiment config in a registered protocol first.")
-    limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
-    dataset_id = uuid.uuid4()
-    scratch = data_root() / "incoming" / str(dataset_id)
-    relative = Path(str(pilot.pk)) / str(dataset_id)
-    folder = data_root() / relative
-    scratch.mkdir(parents=True, exist_ok=False)
     try:
-        place_uploads(files, scratch, limit=limit)
-        try:
-            frames = analytics.dataset_read(scratch)
-        except analytics.EngineProblems as exc:
-            raise PilotError(exc.problems) from None
-        fingerprint = analytics.dataset_fingerprint(frames)
-        frames = pseudonymise(
-            frames, analytics.id_columns(), key=str(settings.WHATWORKS_PSEUDONYM_KEY)
+        if not pilot.config_fixed:
+            raise PilotError("Fix the experiment config in a registered protocol first.")
+        problems = names_problems(received.names)
+        limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
+        size = received.size()
+        if size > limit:
+            problems.append(f"The upload is larger than the limit of {limit:,} bytes.")
+        if problems:
+            raise PilotError(problems)
+        upload = DatasetUpload.objects.create(
+            pilot=pilot,
+            files=[list(pair) for pair in received.files],
+            size=size,
+            uploaded_by=actor if actor is not None and actor.pk else None,
         )
-        row_counts = analytics.dataset_write(frames, folder)
+        scratch = private_mkdir(incoming_root() / str(upload.pk))
+        os.replace(received.folder, scratch / "received")
     except BaseException:
-        remove_tree(folder)
+        remove_path(received.folder)
         raise
-    finally:
-        remove_tree(scratch)
+    from whatworks.pilots import tasks
+
+    record = task_start(
+        actor=actor,
+        kind="pilot_dataset_check",
+        label=f"Check of a dataset for {pilot.name}",
+        enqueue=lambda record_id: str(tasks.dataset_check.enqueue(str(upload.pk), record_id).id),
+        target=upload,
+    )
+    upload.task_record = record
+    upload.save(update_fields=["task_record"])
+    audit_record(
+        actor=actor,
+        action="pilot.dataset_upload_started",
+        target=upload,
+        changes={"files": upload.file_names, "bytes": size},
+    )
+    return upload
+
+
+@transaction.atomic
+def dataset_upload_mark(
+    *, upload_id: Any, status: str, problems: list[str] | None = None, error: str = ""
+) -> bool:
+    """Bookkeeping by the check: the upload's status (and why, when refused or failed).
+
+    Only an upload still queued or being checked changes; returns whether it did.
+    """
+    fields: dict[str, Any] = {"status": status}
+    if problems is not None:
+        fields["problems"] = problems
+    if error:
+        fields["error"] = error[:2000]
+    if status in {DatasetUpload.Status.REFUSED, DatasetUpload.Status.FAILED}:
+        fields["finished_at"] = timezone.now()
+    active = (DatasetUpload.Status.QUEUED, DatasetUpload.Status.CHECKING)
+    changed = DatasetUpload.objects.filter(pk=upload_id, status__in=active).update(**fields)
+    if changed and status in {DatasetUpload.Status.REFUSED, DatasetUpload.Status.FAILED}:
+        audit_record(
+            actor=None,
+            action=f"pilot.dataset_upload_{status}",
+            target=DatasetUpload.objects.get(pk=upload_id),
+            changes={"problems": len(problems or [])},
+        )
+    return bool(changed)
+
+
+@transaction.atomic
+def dataset_store(
+    *,
+    upload_id: Any,
+    dataset_id: Any,
+    folder: Path,
+    row_counts: dict[str, int],
+    fingerprint: str,
+    today: date | None = None,
+) -> Dataset:
+    """Keep the pseudonymised tables that a check wrote to ``folder`` as a dataset.
+
+    ``fingerprint`` is the engine's data fingerprint, which the check took on the
+    validated tables before pseudonymising them (so that an offline run of the same files
+    states the same one).
+    """
+    upload = DatasetUpload.objects.select_for_update().select_related("pilot").get(pk=upload_id)
+    if upload.status != DatasetUpload.Status.CHECKING:
+        raise PilotError("This upload is no longer being checked.")
     today = today or timezone.localdate()
     dataset = Dataset(
         id=dataset_id,
-        pilot=pilot,
-        folder=str(relative),
+        pilot=upload.pilot,
+        folder=str(folder.relative_to(data_root())),
         row_counts=row_counts,
         fingerprint=fingerprint,
-        uploaded_by=actor if actor is not None and actor.pk else None,
+        uploaded_by=upload.uploaded_by,
+        uploaded_at=upload.created_at,
         delete_after=add_months(today, int(settings.WHATWORKS_PILOT_RETENTION_MONTHS)),
     )
-    try:
-        _clean(dataset)
-        dataset.save()
-    except BaseException:
-        remove_tree(folder)
-        raise
+    _clean(dataset)
+    dataset.save()
+    upload.status = DatasetUpload.Status.STORED
+    upload.dataset = dataset
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "dataset", "finished_at"])
     audit_record(
-        actor=actor,
+        actor=upload.uploaded_by,
         action="pilot.dataset_uploaded",
         target=dataset,
         changes={
@@ -262,6 +338,57 @@ def dataset_upload(
         },
     )
     return dataset
+
+
+LOST_CHECK = "The check stopped without finishing (its worker stopped). Upload the files again."
+
+
+def dataset_upload_mark_lost(*, record: TaskRecord | None, reason: str, **_: Any) -> None:
+    """Receiver of ``core.signals.task_lost``: the upload whose check died is failed and
+    its raw files are removed at once (the sweep at the next start would, too)."""
+    if record is None:
+        return
+    for upload in DatasetUpload.objects.filter(
+        task_record=record, status__in=(DatasetUpload.Status.QUEUED, DatasetUpload.Status.CHECKING)
+    ):
+        dataset_upload_mark(
+            upload_id=upload.pk, status=DatasetUpload.Status.FAILED, error=LOST_CHECK
+        )
+        remove_path(incoming_root() / str(upload.pk))
+
+
+def incoming_sweep(**_: Any) -> list[str]:
+    """Remove raw files that no live check is using, and tighten every mode under the
+    private data root (folders 0700, files 0600).
+
+    Receiver of ``core.signals.process_started``: every worker (after failing the tasks
+    of lost workers) and ``whatworks serve`` run it when they start, so that a process
+    killed in the middle of an upload or a check leaves no raw data behind.
+    """
+    from whatworks.core.tasks_support import task_state
+
+    private_mkdir(incoming_root())
+    restrict_tree(Path(settings.PRIVATE_DATA_ROOT))
+
+    def keep(name: str) -> bool:
+        try:
+            upload = DatasetUpload.objects.select_related("task_record").filter(pk=name).first()
+        except (ValueError, DjangoValidationError):
+            return False
+        if upload is None or not upload.is_active:
+            return False
+        if upload.task_record is not None and task_state(upload.task_record).status == "FAILED":
+            dataset_upload_mark(
+                upload_id=upload.pk, status=DatasetUpload.Status.FAILED, error=LOST_CHECK
+            )
+            return False
+        return True
+
+    removed = sweep_incoming(incoming_root(), keep=keep)
+    if removed:
+        audit_record(actor=None, action="pilot.incoming_swept", changes={"removed": len(removed)})
+        logger.warning("Removed %d leftover upload(s) from the scratch area.", len(removed))
+    return removed
 
 
 @transaction.atomic

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django_tasks import task
 
 from whatworks.core.services import task_progress
 from whatworks.pilots import analytics
 from whatworks.pilots.errors import PilotError
-from whatworks.pilots.models import Run
+from whatworks.pilots.models import DatasetUpload, Run
+from whatworks.pilots.uploads import (
+    Received,
+    place_received,
+    private_mkdir,
+    pseudonym_key,
+    pseudonymise,
+    remove_path,
+    restrict_tree,
+)
+
+logger = logging.getLogger(__name__)
+
+CHECK_FAILED = (
+    "The check failed unexpectedly; nothing was kept. The error has been logged for the "
+    "administrators (without the data)."
+)
 
 
 class RunCancelled(Exception):
@@ -86,3 +105,95 @@ def delete_expired_datasets() -> int:
     from whatworks.pilots.services import datasets_delete_expired
 
     return datasets_delete_expired(actor=None)
+
+
+@task()
+def dataset_check(upload_id: str, record_id: str) -> str:
+    """Check an upload's raw files, pseudonymise them and keep them as a dataset; else
+    record every problem.  Whatever happens the raw files are removed.
+
+    Runs in a worker, never in the web process: a worker killed here leaves its raw files
+    in ``incoming/<upload id>/``, which the next worker removes when it starts (after the
+    lost task is failed).  Problems are stored with identifier values withheld; an
+    unexpected error is logged by its type only and re-raised without its message, so
+    that no raw value reaches the queue's table or the logs.
+    """
+    from whatworks.pilots.services import (
+        data_root,
+        dataset_store,
+        dataset_upload_mark,
+        incoming_root,
+    )
+
+    upload = DatasetUpload.objects.select_related("pilot").get(pk=upload_id)
+    if upload.status != DatasetUpload.Status.QUEUED:
+        return str(upload.status)  # already checked (e.g. directly by the demo)
+    pilot = upload.pilot
+    scratch = incoming_root() / str(upload.pk)
+    dataset_id = uuid.uuid4()
+    folder = data_root() / str(pilot.pk) / str(dataset_id)
+    outcome = DatasetUpload.Status.STORED
+    try:
+        task_progress(record_id=record_id, fraction=0.05, message="Unpacking the files.")
+        # The last write before the raw files are unpacked (tests hold writes after it).
+        dataset_upload_mark(upload_id=upload.pk, status=DatasetUpload.Status.CHECKING)
+        received = Received(
+            folder=scratch / "received",
+            files=tuple((str(stored), str(name)) for stored, name in upload.files),
+        )
+        tables = scratch / "tables"
+        place_received(received, tables, limit=int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES))
+        task_progress(
+            record_id=record_id,
+            fraction=0.2,
+            message="Checking every table against the data contract.",
+        )
+        frames = analytics.dataset_read(tables)
+        # Taken on the validated raw tables, before pseudonymising: the fingerprint an
+        # offline run of the same files states (the pseudonyms differ per authority).
+        fingerprint = analytics.dataset_fingerprint(frames)
+        task_progress(
+            record_id=record_id, fraction=0.6, message="Replacing every identifier by a pseudonym."
+        )
+        key = pseudonym_key(organisation_id=pilot.organisation_id)
+        frames = pseudonymise(frames, analytics.id_columns(), key=key)
+        remove_path(tables)
+        task_progress(
+            record_id=record_id, fraction=0.8, message="Storing the pseudonymised tables."
+        )
+        private_mkdir(folder.parent)
+        row_counts = analytics.dataset_write(frames, folder)
+        restrict_tree(folder)
+        dataset_store(
+            upload_id=upload.pk,
+            dataset_id=dataset_id,
+            folder=folder,
+            row_counts=row_counts,
+            fingerprint=fingerprint,
+        )
+    except (PilotError, analytics.EngineProblems) as exc:
+        remove_path(folder)
+        problems = exc.messages if isinstance(exc, PilotError) else exc.problems
+        dataset_upload_mark(
+            upload_id=upload.pk, status=DatasetUpload.Status.REFUSED, problems=list(problems)
+        )
+        outcome = DatasetUpload.Status.REFUSED
+    except BaseException as exc:
+        remove_path(folder)
+        remove_path(scratch)
+        logger.error("The check of upload %s failed: %s", upload.pk, type(exc).__name__)
+        dataset_upload_mark(
+            upload_id=upload.pk, status=DatasetUpload.Status.FAILED, error=CHECK_FAILED
+        )
+        if not isinstance(exc, Exception):
+            raise
+        raise PilotError(CHECK_FAILED) from None
+    finally:
+        remove_path(scratch)
+    task_progress(
+        record_id=record_id,
+        fraction=1.0,
+        message="Stored." if outcome == DatasetUpload.Status.STORED else "Refused.",
+        result_url=upload.get_absolute_url(),
+    )
+    return str(outcome)

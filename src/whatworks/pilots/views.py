@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from whatworks.core.access import require_permission
 from whatworks.core.errors import WhatworksError
@@ -26,10 +28,11 @@ from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics, services
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm, PilotForm
-from whatworks.pilots.models import Pilot, Run
+from whatworks.pilots.models import DatasetUpload, Pilot, Run
 from whatworks.pilots.selectors import (
     centre_pilots,
     dataset_get_for_user,
+    dataset_upload_get_for_user,
     local_authorities,
     may_create_pilots,
     pilot_get_for_user,
@@ -37,9 +40,16 @@ from whatworks.pilots.selectors import (
     projects_for_new_pilot,
     run_get_for_user,
     run_state,
+    upload_state,
     versions_for_new_pilot,
 )
-from whatworks.pilots.uploads import SizeLimitHandler
+from whatworks.pilots.uploads import (
+    ScratchUploadHandler,
+    SizeLimitHandler,
+    received_from,
+    receiving_folder,
+    remove_path,
+)
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -166,6 +176,7 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
             "config_form": config_form
             or ConfigForm(versions=pilot.project.versions.order_by("-number")),
             "datasets": pilot.datasets.all(),
+            "uploads": pilot.uploads.exclude(status=DatasetUpload.Status.STORED)[:5],
             "runs": runs,
         },
     )
@@ -208,23 +219,29 @@ def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
 @csrf_exempt
 @login_required
 def dataset_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
-    """Uploads stream to temporary files on disk, stopped at the size limit.
+    """Uploads stream to private files on disk, stopped at the size limit; a worker checks
+    them (this process never reads their content).
 
     The upload handlers must be set before the body is read, so CSRF is checked by the
-    inner view (``csrf_protect``) once they are in place.
+    inner view (``csrf_protect``) once they are in place.  Whatever the service did not
+    take (a refused or too large upload) is removed before the response.
     """
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
     limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
     limiter = SizeLimitHandler(request, limit=limit)
+    folder = receiving_folder(services.incoming_root())
     if request.method == "POST":
-        request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
-    return _dataset_upload(request, pilot=pilot, limiter=limiter, limit=limit)
+        request.upload_handlers = [limiter, ScratchUploadHandler(request, folder=folder)]
+    try:
+        return _dataset_upload(request, pilot=pilot, limiter=limiter, limit=limit, folder=folder)
+    finally:
+        remove_path(folder)
 
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _dataset_upload(
-    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
+    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int, folder: Any
 ) -> HttpResponse:
     form = DatasetForm()
     if request.method == "POST":
@@ -237,17 +254,22 @@ def _dataset_upload(
             form.add_error("dataset", too_big)
         elif form.is_valid():
             try:
-                services.dataset_upload(
+                upload = services.dataset_upload_start(
                     actor=request.user,  # type: ignore[arg-type]
                     pilot=pilot,
-                    files=form.cleaned_data["dataset"],
+                    received=received_from(folder, form.cleaned_data["dataset"]),
                 )
             except PilotError as exc:
                 for message in exc.messages:
                     form.add_error("dataset", message)
             else:
-                messages.success(request, _("The dataset passed every check and is stored."))
-                return redirect(pilot)
+                return redirect(upload)
+    return _upload_page(request, pilot=pilot, form=form, limit=limit)
+
+
+def _upload_page(
+    request: HttpRequest, *, pilot: Pilot, form: Any, limit: int, upload: Any = None
+) -> HttpResponse:
     return render(
         request,
         "pilots/upload.html",
@@ -256,8 +278,41 @@ def _dataset_upload(
             "form": form,
             "limit": _size(limit),
             "retention_months": settings.WHATWORKS_PILOT_RETENTION_MONTHS,
+            "upload": upload,
         },
     )
+
+
+@require_GET
+@login_required
+def dataset_check(request: HttpRequest, pilot_id: str, upload_id: str) -> HttpResponse:
+    """The check of an upload: progress while a worker checks it (htmx polls this page),
+    then the outcome.  A refused upload lists every problem, with the form to try again."""
+    upload = dataset_upload_get_for_user(user=request.user, pilot_id=pilot_id, upload_id=upload_id)
+    status, reason, state = upload_state(upload)
+    finished = status not in {DatasetUpload.Status.QUEUED, DatasetUpload.Status.CHECKING}
+    if request.htmx and finished:  # type: ignore[attr-defined]
+        return HttpResponseClientRefresh()  # the whole page: its error summary takes focus
+    context = {
+        "pilot": upload.pilot,
+        "upload": upload,
+        "status": status,
+        "status_label": DatasetUpload.Status(status).label,
+        "reason": reason,
+        "state": state,
+        "finished": finished,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "pilots/_upload_status.html", context)
+    if status == DatasetUpload.Status.REFUSED:
+        form = DatasetForm({}, MultiValueDict())
+        form.full_clean()
+        form.errors.clear()
+        for problem in upload.problems:
+            form.add_error("dataset", str(problem))
+        limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
+        return _upload_page(request, pilot=upload.pilot, form=form, limit=limit, upload=upload)
+    return render(request, "pilots/upload_check.html", context)
 
 
 def _size(n: int) -> str:
@@ -267,20 +322,49 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-@require_http_methods(["GET", "POST"])
+@csrf_exempt
 @login_required
 def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    """The offline path's upload: the bundle streams to a temporary file, stopped at
+    ``WHATWORKS_PILOT_MAX_BUNDLE_BYTES`` (CSRF is checked by the inner view once the
+    handlers are in place, as for datasets)."""
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    limit = int(settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES)
+    limiter = SizeLimitHandler(request, limit=limit)
+    if request.method == "POST":
+        request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
+    return _bundle_upload(request, pilot=pilot, limiter=limiter, limit=limit)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _bundle_upload(
+    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
+) -> HttpResponse:
     form = BundleForm()
     if request.method == "POST":
         form = BundleForm(request.POST, request.FILES)
-        if form.is_valid():
+        if limiter.exceeded or int(request.META.get("CONTENT_LENGTH") or 0) > limit + 65536:
+            form = BundleForm({}, MultiValueDict())
+            form.full_clean()
+            form.errors.clear()
+            form.add_error(
+                "bundle",
+                _(
+                    "The file is larger than the limit of {limit} for a result bundle (one "
+                    "is usually well under 1 MB): choose the bundle.json that "
+                    "whatworks-analytics run wrote."
+                ).format(limit=_size(limit)),
+            )
+        elif form.is_valid():
             upload = form.cleaned_data["bundle"]
             try:
+                with upload.open("rb") as handle:
+                    text = handle.read(limit + 1)  # at most the limit: the handler stopped there
                 run = services.bundle_upload(
                     actor=request.user,  # type: ignore[arg-type]
                     pilot=pilot,
-                    text=b"".join(upload.chunks()),
+                    text=text,
                 )
             except PilotError as exc:
                 for message in exc.messages:
@@ -288,7 +372,13 @@ def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
             else:
                 messages.success(request, _("The bundle matches the registered config."))
                 return redirect(services.report_url(run))
-    return render(request, "pilots/bundle_upload.html", {"pilot": pilot, "form": form})
+            finally:
+                upload.close()
+    return render(
+        request,
+        "pilots/bundle_upload.html",
+        {"pilot": pilot, "form": form, "limit": _size(limit)},
+    )
 
 
 @require_POST
@@ -366,9 +456,25 @@ def report(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     )
 
 
+#: The downloaded report may run no script at all, whatever it contains.
+REPORT_DOWNLOAD_CSP = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["data:"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "sandbox": True,
+}
+
+
 @require_GET
 @login_required
+@csp(REPORT_DOWNLOAD_CSP)  # type: ignore[arg-type]
 def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+    """The report as a self-contained HTML file, served as an attachment under a policy
+    that forbids script (and sandboxed), so that nothing in a bundle can run."""
     run = _report_run(request, pilot_id, run_id)
     services.pilot_access_record(
         actor=request.user,  # type: ignore[arg-type]
@@ -379,6 +485,7 @@ def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRes
         analytics.report_html(run.bundle or {}), content_type="text/html; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="pilot-report-{run.pk}.html"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
-from whatworks_analytics.pilots.bundle import ResultBundle
+from pydantic import ValidationError
+
+from whatworks_analytics.pilots.bundle import ResultBundle, bundle_json
 from whatworks_analytics.pilots.config import parse_config
 from whatworks_analytics.pilots.plots import line_chart
-from whatworks_analytics.pilots.report import render_report
+from whatworks_analytics.pilots.report import render_report, report_sections
 from whatworks_analytics.pilots.run import run
 from whatworks_analytics.pilots.synth import SynthConfig, generate
+from whatworks_analytics.pilots.vocabulary import vocabulary_problems
 
 
 @lru_cache(maxsize=1)
@@ -151,3 +156,144 @@ def test_the_public_sections_make_up_the_report_in_order() -> None:
     assert html.index(sections.verdict) < html.index(sections.circumstances)
     assert "<h2>Provenance</h2>" in sections.provenance
     assert "<script" not in sections.html() and "style=" not in sections.html()
+
+
+# --- escaping: a bundle whose every free-text string carries markup renders as text, in
+# the whole document and in the sections the platform embeds; the document forbids script
+# by its own Content-Security-Policy.
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _inject(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """Every (path, string) of a JSON value, dict keys of ``curves`` included."""
+    found: list[tuple[tuple[Any, ...], Any]] = []
+    if isinstance(value, str):
+        found.append((path, value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found.extend(_inject(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found.extend(_inject(v, (*path, i)))
+    return found
+
+
+def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
+    for key in path[:-1]:
+        data = data[key]
+    data[path[-1]] = value
+
+
+def poisoned() -> ResultBundle:
+    """The test bundle with the payload appended to every string the schema accepts as
+    free text (fields whose type is a date or a fixed literal are left as they are)."""
+    data = json.loads(bundle_json(bundle()))
+    for path, text in _inject(data):
+        _set(data, path, text + PAYLOAD)
+    # Curves are keyed by model name: keep them reachable under the poisoned names.
+    data["curves"] = {name + PAYLOAD: curve for name, curve in data["curves"].items()}
+    for _ in range(200):
+        try:
+            return ResultBundle.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                path = tuple(error["loc"])
+                value = error.get("input")
+                if isinstance(value, str) and value.endswith(PAYLOAD):
+                    _set(data, path, value[: -len(PAYLOAD)])
+    raise AssertionError("could not build the poisoned bundle")
+
+
+def test_every_free_text_value_is_escaped_in_the_document() -> None:
+    poison = poisoned()
+    assert poison.verdict.sentence.endswith(PAYLOAD) and poison.lift[0].metric.endswith(PAYLOAD)
+    html = render_report(poison)
+    assert (
+        "<script" not in html
+        and "<img" not in html
+        and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+    )
+    assert html.count("&lt;script&gt;") > 50, "the payload is shown as text, everywhere"
+    assert "script-src 'none'" in html and 'http-equiv="Content-Security-Policy"' in html
+
+
+def test_every_free_text_value_is_escaped_in_the_embedded_sections() -> None:
+    sections = report_sections(poisoned()).html()
+    assert "<script" not in sections and "<img" not in sections
+    assert "&lt;script&gt;" in sections
+
+
+# --- closed vocabularies of a bundle: what the engine writes passes; a name outside its
+# vocabulary (markup, a metric or group that does not exist) is refused, every one at once.
+
+BAD = "<script>alert(1)</script>"
+
+
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(bundle_json(bundle()))
+    return data
+
+
+def test_the_engines_own_bundle_has_no_problem() -> None:
+    assert vocabulary_problems(bundle()) == []
+
+
+def test_every_name_outside_its_vocabulary_is_listed_at_once() -> None:
+    data = _data()
+    data["lift"][0]["metric"] = BAD
+    data["optimism"][0]["model"] = BAD
+    data["results"][0]["model"] = BAD
+    data["verdict"]["criteria"][0]["metric"] = BAD
+    data["verdict"]["fairness_checks"][0]["attribute"] = BAD
+    data["verdict"]["fairness_checks"][0]["outside"] = [BAD]
+    fairness = data["fairness"]
+    fairness["key_metrics"] = [BAD]
+    fairness["groups"][0]["group"] = BAD
+    fairness["groups"][0]["attribute"] = BAD
+    fairness["groups"][0]["disparity"] = {BAD: 1.0}
+    fairness["groups"][1]["n"] = BAD
+    fairness["band"]["low"] = BAD
+    data["circumstances"][0]["dimension"] = BAD
+    data["ethics"]["items"][0]["note"] = BAD
+    data["ethics"]["items"][1]["title"] = BAD
+    data["features"][0] = BAD
+    data["code_version"] = BAD
+    problems = vocabulary_problems(ResultBundle.model_validate(data))
+    where = [p.split(":", 1)[0] for p in problems]
+    for expected in (
+        "lift[0].metric",
+        "optimism[0].model",
+        "results[0].model",
+        "verdict.criteria[0].metric",
+        "verdict.fairness_checks[0].attribute",
+        "verdict.fairness_checks[0].outside[0]",
+        "fairness.key_metrics[0]",
+        "fairness.groups[0].group",
+        "fairness.groups[0].attribute",
+        "fairness.groups[0].disparity",
+        "fairness.groups[1].n",
+        "fairness.band.low",
+        "circumstances[0].dimension",
+        "ethics.items[0].note",
+        "ethics.items[1]",
+        "features[0]",
+        "code_version",
+    ):
+        assert expected in where, (expected, problems)
+    lift = problems[where.index("lift[0].metric")]
+    assert "is not a metric (average_precision, brier, flag_rate" in lift
+
+
+def test_the_list_is_capped_and_counted() -> None:
+    data = _data()
+    for row in data["circumstances"]:
+        row["group"] = BAD
+    many = len(data["circumstances"])
+    assert many > 10
+    for row in data["fairness"]["groups"]:
+        row["group"] = BAD
+    problems = vocabulary_problems(ResultBundle.model_validate(data))
+    assert len(problems) <= 51
+    if len(problems) == 51:
+        assert problems[-1].startswith("… and ")

@@ -259,5 +259,10 @@ WHATWORKS_PSEUDONYM_KEY = env.pseudonym_key(required=False)
 WHATWORKS_PILOT_MAX_UPLOAD_BYTES = int(
     os.environ.get("WHATWORKS_PILOT_MAX_UPLOAD_BYTES", str(2 * 1024**3))
 )
+#: Largest result bundle upload (the offline path), in bytes (default 10 MB; one is
+#: usually well under 1 MB); it streams to a temporary file and stops at the limit.
+WHATWORKS_PILOT_MAX_BUNDLE_BYTES = int(
+    os.environ.get("WHATWORKS_PILOT_MAX_BUNDLE_BYTES", str(10 * 1024**2))
+)
 #: Months after upload when a pilot dataset is deleted (aggregates remain).
 WHATWORKS_PILOT_RETENTION_MONTHS = int(os.environ.get("WHATWORKS_PILOT_RETENTION_MONTHS", "12"))

@@ -72,12 +72,26 @@ def _with_interval(value: float | None, interval: Sequence[float] | None) -> str
     return f"{_num(value)} ({_num(interval[0])} to {_num(interval[1])})"
 
 
-def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An accessible table; the first cell of each row is its row header."""
+class _Html(str):
+    """A fragment of HTML this module wrote itself, its values already escaped.
+
+    Every other value a table is given is escaped when it is written: the bundle is an
+    upload, so any of its strings may carry markup."""
+
+
+def _cell(value: object) -> str:
+    return value if isinstance(value, _Html) else _e(value)
+
+
+def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An accessible table; the first cell of each row is its row header.  Cells are
+    escaped unless they are :class:`_Html`."""
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in header)
     body = []
     for row in rows:
-        cells = f'<th scope="row">{_e(row[0])}</th>' + "".join(f"<td>{c}</td>" for c in row[1:])
+        cells = f'<th scope="row">{_cell(row[0])}</th>' + "".join(
+            f"<td>{_cell(c)}</td>" for c in row[1:]
+        )
         body.append(f"<tr>{cells}</tr>")
     return (
         f'<div class="table-wrap"><table><caption>{_e(caption)}</caption>'
@@ -101,19 +115,19 @@ def _verdict_section(bundle: ResultBundle) -> str:
     rows = [
         [
             METRIC_NAMES.get(c.metric, c.metric),
-            _e(f"{c.op} {c.threshold:g}"),
+            f"{c.op} {c.threshold:g}",
             _est(c.estimate),
-            _e(c.judgement.replace("_", " ")),
+            c.judgement.replace("_", " "),
         ]
         for c in v.criteria
     ]
     fair_rows = [
         [
             dimension_label(c.attribute),
-            _e(c.judgement.replace("_", " ")),
+            c.judgement.replace("_", " "),
             str(c.judged_groups),
-            _e("; ".join(c.outside) or "—"),
-            _e("; ".join(c.uncertain) or "—"),
+            "; ".join(c.outside) or "—",
+            "; ".join(c.uncertain) or "—",
         ]
         for c in v.fairness_checks
     ]
@@ -122,8 +136,9 @@ def _verdict_section(bundle: ResultBundle) -> str:
     tens = ""
     if m.of_10_flagged is not None and m.of_10_escalated is not None:
         tens = (
-            f"<p>Of every 10 children flagged by {_e(v.model)}, {m.of_10_flagged} went on to "
-            f"escalate; of every 10 who escalated, {m.of_10_escalated} were flagged.</p>"
+            f"<p>Of every 10 children flagged by {_e(v.model)}, {_e(m.of_10_flagged)} went "
+            f"on to escalate; of every 10 who escalated, {_e(m.of_10_escalated)} were "
+            "flagged.</p>"
         )
     combine = bundle.config["success"]["combine"]
     level = _confidence(bundle)
@@ -380,7 +395,8 @@ def _fairness_section(bundle: ResultBundle) -> str:
     out = [
         "<h2>Fairness</h2>",
         f"<p>Audit of {_e(bundle.verdict.model)}'s flags on the pooled test periods: "
-        f"{f['n']:,} decisions, {f['flagged']:,} flagged. The action is "
+        f"{_e(format(f['n'], ','))} decisions, {_e(format(f['flagged'], ','))} flagged. "
+        "The action is "
         f"{_e(f['action'])}, so the key metrics are {_e(', '.join(f['key_metrics']))}. "
         "Groups too small to judge are marked and not judged.</p>",
     ]
@@ -396,14 +412,14 @@ def _fairness_section(bundle: ResultBundle) -> str:
                 within = g.get("within_band", {}).get(m)
                 text = f"{m} {_num(ratio)}"
                 key_ratios.append(
-                    f'<span class="bad">{text} outside</span>' if within is False else _e(text)
+                    f'<span class="bad">{_e(text)} outside</span>' if within is False else _e(text)
                 )
             rows.append(
                 [
                     group_label(attribute, g["group"]),
                     f"{g['n']:,}",
                     *(_pct(g.get(m)) for m in metrics),
-                    "; ".join(key_ratios),
+                    _Html("; ".join(key_ratios)),
                     "too small to judge" if g["too_small"] else "—",
                 ]
             )
@@ -474,7 +490,7 @@ def _ethics_section(bundle: ResultBundle) -> str:
     status = (
         "passed" if e.passed else "not passed: the verdict cannot say the evidence supports use"
     )
-    rows = [[i.title, _e(i.question), _e(i.answer), _e(i.note or "—")] for i in e.items]
+    rows = [[i.title, i.question, i.answer, i.note or "—"] for i in e.items]
     return f"<h2>Ethics gate ({_e(status)})</h2>" + _table(
         "Ethics checklist", ["Question", "Asked", "Answer", "Evidence"], rows
     )
@@ -512,7 +528,7 @@ def _provenance(bundle: ResultBundle) -> str:
                 f"{s.test_start.isoformat()} to {s.test_end.isoformat()}",
                 f"{s.n_train:,} ({s.train_positives:,})",
                 f"{s.n_test:,} ({s.test_positives:,})",
-                "yes" if s.used else _e(f"no: {s.reason}"),
+                "yes" if s.used else f"no: {s.reason}",
             ]
             for s in bundle.splits
         ],
@@ -557,11 +573,20 @@ def report_sections(bundle: ResultBundle) -> ReportSections:
     )
 
 
+#: The downloaded report's own policy (it holds even when opened from disk, where no
+#: server sends a header): no script of any kind, no requests, only its inline style.
+REPORT_CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
 def render_report(bundle: ResultBundle) -> str:
-    """The whole HTML document."""
+    """The whole HTML document (every value escaped; scripts forbidden by its CSP)."""
     name = bundle.config.get("name", "pilot")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Pilot report: {_e(name)}</title><style>{_CSS}</style></head><body><main>"
         f"<h1>Pilot report: {_e(name)}</h1>"
