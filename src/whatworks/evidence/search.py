@@ -14,6 +14,7 @@ one pass over the matches' facet tokens.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -22,10 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, TextChoices
+from django.db.models import Count, Max, Prefetch, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from whatworks.core.search import Concept, ParsedQuery, load_synonyms, parse_query
+from whatworks.core.search import (
+    Concept,
+    ParsedQuery,
+    StampedCache,
+    load_synonyms,
+    parse_query,
+)
 from whatworks.evidence.models import (
     AgeGroup,
     CostBand,
@@ -158,25 +165,59 @@ class SearchResults:
 # --- the vocabulary typos are corrected against --------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Words:
+    """The typo vocabulary in memory: its stems (also sorted, for prefixes) and its words by
+    length."""
+
+    stems: frozenset[str]
+    sorted_stems: tuple[str, ...]
+    by_length: dict[int, tuple[str, ...]]
+
+
+def _words_stamp() -> object:
+    # Words are only ever added (see SearchWord), so the count and the highest id change
+    # with every addition.
+    return tuple(SearchWord.objects.aggregate(n=Count("id"), top=Max("id")).values())
+
+
+def _words_build() -> _Words:
+    by_length: dict[int, list[str]] = {}
+    stems = set()
+    for word, word_stem, length in SearchWord.objects.values_list("word", "stem", "length"):
+        by_length.setdefault(length, []).append(word)
+        stems.add(word_stem)
+    return _Words(
+        frozenset(stems),
+        tuple(sorted(stems)),
+        {length: tuple(found) for length, found in by_length.items()},
+    )
+
+
+#: The typo vocabulary, per process; :func:`~whatworks.evidence.services.search_words_add`
+#: clears it, and other processes see the new words by the stamp.
+words_cache: StampedCache[_Words] = StampedCache(_words_stamp, _words_build)
+
+
 class EvidenceVocabulary:
-    """The words of published entries (:class:`SearchWord`), read only when needed."""
+    """The words of published entries (:class:`SearchWord`), held per process by
+    :data:`words_cache` and read again when words are added."""
+
+    def __init__(self) -> None:
+        self._words = words_cache.get()
 
     def known(self, stems: set[str]) -> set[str]:
-        if not stems:
-            return set()
-        return set(SearchWord.objects.filter(stem__in=stems).values_list("stem", flat=True))
+        return stems & self._words.stems
 
     def has_prefix(self, stem_prefix: str) -> bool:
-        return SearchWord.objects.filter(
-            stem__gte=stem_prefix, stem__lt=stem_prefix + "\U0010ffff"
-        ).exists()
+        stems = self._words.sorted_stems
+        at = bisect.bisect_left(stems, stem_prefix)
+        return at < len(stems) and stems[at].startswith(stem_prefix)
 
     def words_near(self, length: int, spread: int) -> Sequence[str]:
-        return list(
-            SearchWord.objects.filter(
-                length__gte=length - spread, length__lte=length + spread
-            ).values_list("word", flat=True)
-        )
+        by_length = self._words.by_length
+        sizes = range(length - spread, length + spread + 1)
+        return [w for size in sizes for w in by_length.get(size, ())]
 
 
 # --- the full-text query, per vendor --------------------------------------------------------
