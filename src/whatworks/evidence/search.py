@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -332,30 +333,49 @@ class FacetMatcher:
         self.entry = {k: {f"{k}={v}" for v in vs} for k, vs in filters.items() if k not in OUTCOME}
         self.outcome = {OUTCOME.index(k): set(vs) for k, vs in filters.items() if k in OUTCOME}
 
-    def _passes(self, outcome: list[str], skip: int | None = None) -> bool:
-        return all(outcome[i] in wanted for i, wanted in self.outcome.items() if i != skip)
+    def _misses(self, outcomes: list[list[str]]) -> list[tuple[int, ...]]:
+        """For each outcome, the positions of the outcome filters it fails."""
+        chosen = self.outcome.items()
+        return [tuple(i for i, wanted in chosen if o[i] not in wanted) for o in outcomes]
 
     def count(self, facet_text: str, counts: Counter[str]) -> list[list[str]] | None:
         """Add the entry's facet values to ``counts``.  If it passes every filter, return
         its outcomes that pass the outcome filters (domain, effectiveness, strength)."""
-        tokens = facet_text.split()
+        tokens, outcomes, others = _facet_tokens(facet_text)
         failed = [k for k, wanted in self.entry.items() if wanted.isdisjoint(tokens)]
         if len(failed) > 1:
             return None
-        outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
-        passing = [o for o in outcomes if self._passes(o)]
+        misses = self._misses(outcomes) if self.outcome else [()] * len(outcomes)
+        passing = [o for o, missed in zip(outcomes, misses, strict=True) if not missed]
         outcome_ok = not self.outcome or bool(passing)
         if failed:
             if outcome_ok:
                 prefix = failed[0] + "="
-                counts.update(t for t in tokens if t.startswith(prefix))
+                counts.update(t for t in others if t.startswith(prefix))
             return None
         for index, key in enumerate(OUTCOME):
-            counts.update({f"{key}={o[index]}" for o in outcomes if self._passes(o, skip=index)})
+            # An outcome counts for a facet when it passes the other outcome filters.
+            values = {
+                o[index]
+                for o, missed in zip(outcomes, misses, strict=True)
+                if not missed or missed == (index,)
+            }
+            counts.update(f"{key}={value}" for value in values)
         if not outcome_ok:
             return None
-        counts.update(t for t in tokens if t.split("=", 1)[0] not in OUTCOME_TOKENS)
+        counts.update(others)
         return passing
+
+
+@lru_cache(maxsize=50_000)
+def _facet_tokens(facet_text: str) -> tuple[frozenset[str], list[list[str]], tuple[str, ...]]:
+    """An entry's facet tokens, its outcomes (domain, effectiveness, strength) and the tokens
+    of the facets that describe the whole entry; kept per process, as entries rarely change
+    and each search reads thousands."""
+    tokens = facet_text.split()
+    outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
+    others = tuple(t for t in tokens if t.partition("=")[0] not in OUTCOME_TOKENS)
+    return frozenset(tokens), outcomes, others
 
 
 def _level(order: tuple[str, ...], value: str) -> int:
