@@ -6,7 +6,7 @@ import pytest
 from django.http import QueryDict
 
 from whatworks.evidence import services
-from whatworks.evidence.search import SearchQuery, evidence_search
+from whatworks.evidence.search import EvidenceVocabulary, SearchQuery, evidence_search
 
 from .factories import intervention, rating, study
 
@@ -208,3 +208,36 @@ def test_sort_orders() -> None:
     assert names(sort="effect")[0] == "Incredible Years"  # moderate before small
     assert names(sort="strength")[0] == "Incredible Years"  # strong first
     assert names(text="family", sort="name") == ["Family group conferences", "Incredible Years"]
+
+
+def test_synonyms_and_words_are_read_once_per_process_until_they_change() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from whatworks.core.models import SearchSynonym
+    from whatworks.evidence.models import SearchWord
+
+    intervention(name="Kinship care support", summary="Help for family and friends carers.")
+    assert names(text="kinshp") == ["Kinship care support"]  # fills both caches
+    # Now only the two stamps (one aggregate each) read the synonyms and the words.
+    with CaptureQueriesContext(connection) as done:
+        assert names(text="kinshp") == ["Kinship care support"]
+    reads = [
+        q["sql"]
+        for q in done.captured_queries
+        if "core_searchsynonym" in q["sql"] or "evidence_searchword" in q["sql"]
+    ]
+    assert len(reads) == 2 and all("COUNT(" in sql for sql in reads)
+    # Another process changes a synonym group or adds words (no cache of ours is cleared):
+    # the stamps show it at the next search.
+    group = SearchSynonym.objects.get(terms__startswith="DV,")
+    SearchSynonym.objects.filter(pk=group.pk).update(
+        terms="DV, domestic violence, domestic abuse, kinship", updated_at=timezone.now()
+    )
+    assert names(text="DV") == ["Kinship care support"]
+    SearchWord.objects.create(word="guardianship", stem="guardianship", length=12)
+    assert EvidenceVocabulary().known({"guardianship"}) == {"guardianship"}
+    assert "guardianship" in EvidenceVocabulary().words_near(11, 1)
+    SearchSynonym.objects.filter(pk=group.pk).delete()
+    assert names(text="DV") == []

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Protocol
+from functools import cached_property, lru_cache
+from typing import Generic, Protocol, TypeVar
 
 import Stemmer
 from rapidfuzz import process
@@ -299,7 +299,7 @@ class Synonyms:
             stemmed.append(phrases)
         return cls(tuple(stemmed), {k: tuple(v) for k, v in by_phrase.items()})
 
-    @property
+    @cached_property
     def words(self) -> set[str]:
         """Every stem that appears in a synonym phrase."""
         return {s for group in self.groups for phrase in group for s in phrase}
@@ -311,13 +311,63 @@ class Synonyms:
         return tuple(found)
 
 
-def load_synonyms() -> Synonyms:
-    """The synonym groups editors keep (one small query)."""
+T = TypeVar("T")
+
+
+class StampedCache(Generic[T]):
+    """A value built from database rows, kept per process while a cheap *stamp* of those rows
+    (one small aggregate query) stays the same.
+
+    Every web process checks the stamp on each use, so a change committed by any process is
+    seen by all at their next request.  The process that writes also calls :meth:`clear`
+    (ids and counts of rows inserted in a transaction that was rolled back may be reused).
+    """
+
+    def __init__(self, stamp: Callable[[], object], build: Callable[[], T]) -> None:
+        self._stamp = stamp
+        self._build = build
+        self._kept: tuple[object, T] | None = None
+
+    def get(self) -> T:
+        from django.db import connection
+
+        stamp = (connection.vendor, connection.settings_dict["NAME"], self._stamp())
+        kept = self._kept
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        value = self._build()
+        self._kept = (stamp, value)
+        return value
+
+    def clear(self) -> None:
+        self._kept = None
+
+
+def _synonyms_stamp() -> object:
+    from django.db.models import Count, Max
+
+    from whatworks.core.models import SearchSynonym
+
+    stamp = SearchSynonym.objects.aggregate(n=Count("id"), top=Max("id"), at=Max("updated_at"))
+    return tuple(stamp.values())
+
+
+def _synonyms_build() -> Synonyms:
     from whatworks.core.models import SearchSynonym
 
     return Synonyms.from_terms(
         parse_synonym_terms(t) for t in SearchSynonym.objects.values_list("terms", flat=True)
     )
+
+
+#: The synonym groups, per process; the services clear it when they change a group.
+synonyms_cache: StampedCache[Synonyms] = StampedCache(_synonyms_stamp, _synonyms_build)
+
+
+def load_synonyms() -> Synonyms:
+    """The synonym groups editors keep: built once per process, re-read when a group is
+    added, changed or removed (checked with one aggregate query)."""
+    return synonyms_cache.get()
 
 
 # --- vocabulary and typo correction -------------------------------------------------------

@@ -368,7 +368,7 @@ def search_synonym_save(
 ) -> SearchSynonym:
     """Create a synonym group, or change one.  The terms are normalised to "a, b, c"; a group
     needs two or more different words or phrases."""
-    from whatworks.core.search import parse_synonym_terms
+    from whatworks.core.search import parse_synonym_terms, synonyms_cache
 
     phrases = parse_synonym_terms(terms)
     if len(phrases) < 2:
@@ -383,6 +383,7 @@ def search_synonym_save(
     target.updated_at = timezone.now()
     target.full_clean()
     target.save()
+    synonyms_cache.clear()
     after = {"terms": target.terms, "note": target.note}
     audit_record(
         actor=actor,
@@ -397,6 +398,8 @@ def search_synonym_save(
 
 @transaction.atomic
 def search_synonym_delete(*, actor: User | None, synonym: SearchSynonym) -> None:
+    from whatworks.core.search import synonyms_cache
+
     audit_record(
         actor=actor,
         action="core.search_synonym_deleted",
@@ -404,3 +407,4 @@ def search_synonym_delete(*, actor: User | None, synonym: SearchSynonym) -> None
         changes={"terms": {"before": synonym.terms, "after": None}},
     )
     synonym.delete()
+    synonyms_cache.clear()

@@ -14,18 +14,26 @@ one pass over the matches' facet tokens.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, TextChoices
+from django.db.models import Count, Max, Prefetch, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from whatworks.core.search import Concept, ParsedQuery, load_synonyms, parse_query
+from whatworks.core.search import (
+    Concept,
+    ParsedQuery,
+    StampedCache,
+    load_synonyms,
+    parse_query,
+)
 from whatworks.evidence.models import (
     AgeGroup,
     CostBand,
@@ -158,25 +166,59 @@ class SearchResults:
 # --- the vocabulary typos are corrected against --------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Words:
+    """The typo vocabulary in memory: its stems (also sorted, for prefixes) and its words by
+    length."""
+
+    stems: frozenset[str]
+    sorted_stems: tuple[str, ...]
+    by_length: dict[int, tuple[str, ...]]
+
+
+def _words_stamp() -> object:
+    # Words are only ever added (see SearchWord), so the count and the highest id change
+    # with every addition.
+    return tuple(SearchWord.objects.aggregate(n=Count("id"), top=Max("id")).values())
+
+
+def _words_build() -> _Words:
+    by_length: dict[int, list[str]] = {}
+    stems = set()
+    for word, word_stem, length in SearchWord.objects.values_list("word", "stem", "length"):
+        by_length.setdefault(length, []).append(word)
+        stems.add(word_stem)
+    return _Words(
+        frozenset(stems),
+        tuple(sorted(stems)),
+        {length: tuple(found) for length, found in by_length.items()},
+    )
+
+
+#: The typo vocabulary, per process; :func:`~whatworks.evidence.services.search_words_add`
+#: clears it, and other processes see the new words by the stamp.
+words_cache: StampedCache[_Words] = StampedCache(_words_stamp, _words_build)
+
+
 class EvidenceVocabulary:
-    """The words of published entries (:class:`SearchWord`), read only when needed."""
+    """The words of published entries (:class:`SearchWord`), held per process by
+    :data:`words_cache` and read again when words are added."""
+
+    def __init__(self) -> None:
+        self._words = words_cache.get()
 
     def known(self, stems: set[str]) -> set[str]:
-        if not stems:
-            return set()
-        return set(SearchWord.objects.filter(stem__in=stems).values_list("stem", flat=True))
+        return stems & self._words.stems
 
     def has_prefix(self, stem_prefix: str) -> bool:
-        return SearchWord.objects.filter(
-            stem__gte=stem_prefix, stem__lt=stem_prefix + "\U0010ffff"
-        ).exists()
+        stems = self._words.sorted_stems
+        at = bisect.bisect_left(stems, stem_prefix)
+        return at < len(stems) and stems[at].startswith(stem_prefix)
 
     def words_near(self, length: int, spread: int) -> Sequence[str]:
-        return list(
-            SearchWord.objects.filter(
-                length__gte=length - spread, length__lte=length + spread
-            ).values_list("word", flat=True)
-        )
+        by_length = self._words.by_length
+        sizes = range(length - spread, length + spread + 1)
+        return [w for size in sizes for w in by_length.get(size, ())]
 
 
 # --- the full-text query, per vendor --------------------------------------------------------
@@ -291,30 +333,49 @@ class FacetMatcher:
         self.entry = {k: {f"{k}={v}" for v in vs} for k, vs in filters.items() if k not in OUTCOME}
         self.outcome = {OUTCOME.index(k): set(vs) for k, vs in filters.items() if k in OUTCOME}
 
-    def _passes(self, outcome: list[str], skip: int | None = None) -> bool:
-        return all(outcome[i] in wanted for i, wanted in self.outcome.items() if i != skip)
+    def _misses(self, outcomes: list[list[str]]) -> list[tuple[int, ...]]:
+        """For each outcome, the positions of the outcome filters it fails."""
+        chosen = self.outcome.items()
+        return [tuple(i for i, wanted in chosen if o[i] not in wanted) for o in outcomes]
 
     def count(self, facet_text: str, counts: Counter[str]) -> list[list[str]] | None:
         """Add the entry's facet values to ``counts``.  If it passes every filter, return
         its outcomes that pass the outcome filters (domain, effectiveness, strength)."""
-        tokens = facet_text.split()
+        tokens, outcomes, others = _facet_tokens(facet_text)
         failed = [k for k, wanted in self.entry.items() if wanted.isdisjoint(tokens)]
         if len(failed) > 1:
             return None
-        outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
-        passing = [o for o in outcomes if self._passes(o)]
+        misses = self._misses(outcomes) if self.outcome else [()] * len(outcomes)
+        passing = [o for o, missed in zip(outcomes, misses, strict=True) if not missed]
         outcome_ok = not self.outcome or bool(passing)
         if failed:
             if outcome_ok:
                 prefix = failed[0] + "="
-                counts.update(t for t in tokens if t.startswith(prefix))
+                counts.update(t for t in others if t.startswith(prefix))
             return None
         for index, key in enumerate(OUTCOME):
-            counts.update({f"{key}={o[index]}" for o in outcomes if self._passes(o, skip=index)})
+            # An outcome counts for a facet when it passes the other outcome filters.
+            values = {
+                o[index]
+                for o, missed in zip(outcomes, misses, strict=True)
+                if not missed or missed == (index,)
+            }
+            counts.update(f"{key}={value}" for value in values)
         if not outcome_ok:
             return None
-        counts.update(t for t in tokens if t.split("=", 1)[0] not in OUTCOME_TOKENS)
+        counts.update(others)
         return passing
+
+
+@lru_cache(maxsize=50_000)
+def _facet_tokens(facet_text: str) -> tuple[frozenset[str], list[list[str]], tuple[str, ...]]:
+    """An entry's facet tokens, its outcomes (domain, effectiveness, strength) and the tokens
+    of the facets that describe the whole entry; kept per process, as entries rarely change
+    and each search reads thousands."""
+    tokens = facet_text.split()
+    outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
+    others = tuple(t for t in tokens if t.partition("=")[0] not in OUTCOME_TOKENS)
+    return frozenset(tokens), outcomes, others
 
 
 def _level(order: tuple[str, ...], value: str) -> int:

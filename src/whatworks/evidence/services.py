@@ -37,6 +37,7 @@ from whatworks.evidence.models import (
     Synthesis,
 )
 from whatworks.evidence.rules import RULES_VERSION, departure
+from whatworks.evidence.search import words_cache
 from whatworks.evidence.selectors import outcome_rules
 
 
@@ -527,3 +528,4 @@ def search_words_add(text: str) -> None:
             [SearchWord(word=w, stem=stem(w), length=len(w)) for w in sorted(new)],
             ignore_conflicts=True,
         )
+        words_cache.clear()
