@@ -307,7 +307,7 @@ def _candidates(
     if connection.vendor == "postgresql":
         # The planner prices ``@@`` on a sequential scan as if it were free, but it must
         # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
-        # see docs/adr/0007-evidence-search-planner-hint.md.
+        # see docs/adr/0007-evidence-one-search-and-rating-rules.md.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(sql, params)
