@@ -343,6 +343,7 @@ POST_ONLY: dict[str, set[str]] = {
     "forum:moderate": REVIEWERS,
     "forum:close": STAFF_ROLES,
     "forum:open": STAFF_ROLES,
+    "events:confirm": set(ROLES),
     "events:cancel": set(ROLES),
     "events:accept": set(ROLES),
     "events:check_in_person": STAFF_ROLES,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.browser.conftest import type_second_factor
 from tests.events.factories import add_questions, make_event, register
 from tests.factories import PASSWORD, UserFactory
 from whatworks.core.roles import Role
@@ -100,6 +101,7 @@ def test_staff_attendees_and_check_in_on_a_phone(
     phone_page.get_by_label("Password").fill(PASSWORD)
     phone_page.get_by_role("button", name="Sign in").click()
     phone_page.wait_for_load_state()
+    type_second_factor(phone_page, "ed@example.test")  # editors sign in with a second factor
     phone_page.goto(f"/events/{event.slug}/check-in/")
     phone_page.get_by_label("Find by name or e-mail").fill("Person 1")
     phone_page.get_by_role("button", name="Find").click()

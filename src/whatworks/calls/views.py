@@ -238,6 +238,9 @@ def _decision_confirmation(application: Application, status: str) -> Confirmatio
 def decide(request: HttpRequest, application_id: int) -> HttpResponse:
     user = _user(request)
     found = selectors.application_get_for_user(user=user, application_id=application_id)
+    if not user.has_perm("calls.decide_application"):
+        # Refused before the form is read or a confirmation is offered.
+        raise PermissionDenied
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a decision.")
