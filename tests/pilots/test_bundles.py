@@ -282,6 +282,11 @@ def test_an_offline_run_keeps_the_derived_verdict_and_says_who_computed_it(
     assert "Computed by the authority, not reproduced by the Centre." in page
     for value in (bundle["code_version"], bundle["config_hash"], bundle["data"]["fingerprint"]):
         assert value in page
+    # the downloaded report says it too, with the same provenance
+    kwargs = {"pilot_id": pilot.pk, "run_id": run.pk}
+    download = client.get(reverse("pilots:report_download", kwargs=kwargs)).content.decode()
+    assert "Computed by the authority, not reproduced by the Centre." in download
+    assert bundle["data"]["fingerprint"] in download
     client.force_login(user_with_role(Role.RESEARCHER))
     centre = client.get(reverse("pilots:centre")).content.decode()
     assert "Computed by the authority, not reproduced by the Centre." in centre

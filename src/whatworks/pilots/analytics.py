@@ -242,9 +242,10 @@ def _bundle(data: dict[str, Any]) -> ResultBundle:
     return ResultBundle.model_validate(data)
 
 
-def report_html(data: dict[str, Any]) -> str:
-    """The engine's self-contained HTML report (for download)."""
-    return engine_report.render_report(_bundle(data))
+def report_html(data: dict[str, Any], *, preface_html: str = "") -> str:
+    """The engine's self-contained HTML report (for download), with ``preface_html`` (made
+    and escaped by a template) under its title."""
+    return engine_report.render_report(_bundle(data), preface_html=preface_html)
 
 
 def report_sections(data: dict[str, Any]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -481,8 +482,14 @@ def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRes
         target=run,
         action="pilot.report_downloaded",
     )
+    # Who computed the numbers (the authority offline, or the Centre), as on the page.
+    preface = render_to_string(
+        "pilots/_provenance.html",
+        {"run": run, "provenance": analytics.provenance(run.bundle or {})},
+    )
     response = HttpResponse(
-        analytics.report_html(run.bundle or {}), content_type="text/html; charset=utf-8"
+        analytics.report_html(run.bundle or {}, preface_html=preface),
+        content_type="text/html; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="pilot-report-{run.pk}.html"'
     response["X-Content-Type-Options"] = "nosniff"

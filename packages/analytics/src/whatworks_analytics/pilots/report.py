@@ -581,8 +581,12 @@ REPORT_CSP = (
 )
 
 
-def render_report(bundle: ResultBundle) -> str:
-    """The whole HTML document (every value escaped; scripts forbidden by its CSP)."""
+def render_report(bundle: ResultBundle, *, preface_html: str = "") -> str:
+    """The whole HTML document (every value escaped; scripts forbidden by its CSP).
+
+    ``preface_html`` goes under the title: HTML the caller made and escaped itself, such as
+    the platform's statement of who computed the run.
+    """
     name = bundle.config.get("name", "pilot")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -590,6 +594,7 @@ def render_report(bundle: ResultBundle) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Pilot report: {_e(name)}</title><style>{_CSS}</style></head><body><main>"
         f"<h1>Pilot report: {_e(name)}</h1>"
+        + preface_html
         + report_sections(bundle).html()
         + "</main></body></html>\n"
     )
