@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -36,12 +36,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "unavailable"
     if checks["database"] == "ok":
         try:
-            DBTaskResult.objects.filter(status="READY").exists()
-            checks["task_queue"] = "ok"
-            alive_since = timezone.now() - timedelta(
-                seconds=settings.WHATWORKS_WORKER_LOST_AFTER_SECONDS
-            )
-            workers = WorkerHeartbeat.objects.filter(last_seen__gte=alive_since).count()
+            # A savepoint: on PostgreSQL a failed query would otherwise abort the request's
+            # transaction, and every later query (the session, the second factor) with it.
+            with transaction.atomic():
+                DBTaskResult.objects.filter(status="READY").exists()
+                checks["task_queue"] = "ok"
+                alive_since = timezone.now() - timedelta(
+                    seconds=settings.WHATWORKS_WORKER_LOST_AFTER_SECONDS
+                )
+                workers = WorkerHeartbeat.objects.filter(last_seen__gte=alive_since).count()
         except DatabaseError:
             checks["task_queue"] = "unavailable"
     else:
