@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from whatworks.core.triggers import TriggerSet
+
 #: Key of the PostgreSQL advisory lock that serialises appends to the chain.
 ADVISORY_LOCK_KEY = 0x57_57_41_55_44_49_54  # "WWAUDIT"
 
@@ -166,21 +168,10 @@ POSTGRESQL_REMOVE = [
 ]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
-    if vendor == "postgresql":
-        return POSTGRESQL_INSTALL if install else POSTGRESQL_REMOVE
-    raise NotImplementedError(f"No audit log triggers for the {vendor} database.")
-
-
-def guards_install(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=True):
-            cursor.execute(sql)
-
-
-def guards_remove(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=False):
-            cursor.execute(sql)
+TRIGGERS = TriggerSet(
+    "the audit log",
+    install_sql={"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL},
+    remove_sql={"sqlite": SQLITE_REMOVE, "postgresql": POSTGRESQL_REMOVE},
+)
+guards_install = TRIGGERS.install
+guards_remove = TRIGGERS.remove

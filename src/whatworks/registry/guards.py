@@ -17,7 +17,7 @@ first (see ``tests/browser/test_registry_pages.py``).
 
 from __future__ import annotations
 
-from typing import Any
+from whatworks.core.triggers import TriggerSet
 
 MESSAGE = "registered records are never changed or deleted"
 
@@ -65,21 +65,10 @@ POSTGRESQL_REMOVE = [
 ]
 
 
-def _statements(vendor: str, *, install: bool) -> list[str]:
-    if vendor == "sqlite":
-        return SQLITE_INSTALL if install else SQLITE_REMOVE
-    if vendor == "postgresql":
-        return POSTGRESQL_INSTALL if install else POSTGRESQL_REMOVE
-    raise NotImplementedError(f"No immutability triggers for the {vendor} database.")
-
-
-def install(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=True):
-            cursor.execute(sql)
-
-
-def remove(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, install=False):
-            cursor.execute(sql)
+TRIGGERS = TriggerSet(
+    "registered records",
+    install_sql={"sqlite": SQLITE_INSTALL, "postgresql": POSTGRESQL_INSTALL},
+    remove_sql={"sqlite": SQLITE_REMOVE, "postgresql": POSTGRESQL_REMOVE},
+)
+install = TRIGGERS.install
+remove = TRIGGERS.remove
