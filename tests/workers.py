@@ -74,3 +74,21 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 300) -
             return
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def as_if_silent_for_an_hour() -> None:
+    """Move every worker's last heartbeat, and every running task's start, an hour back.
+
+    A test of the lost-worker reaper uses this instead of sleeping past
+    ``WHATWORKS_WORKER_LOST_AFTER``: the next reap sees the killed worker as lost however
+    slowly the machine runs, and no live worker is affected (none is running then)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from whatworks.core.models import WorkerHeartbeat
+
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    WorkerHeartbeat.objects.update(last_seen=an_hour_ago)
+    DBTaskResult.objects.filter(started_at__isnull=False).update(started_at=an_hour_ago)

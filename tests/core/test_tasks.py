@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import UserFactory
-from tests.workers import worker_env
+from tests.workers import as_if_silent_for_an_hour, worker_env
 from whatworks.core import tasks
 from whatworks.core.models import AuditEntry, TaskRecord
 from whatworks.core.roles import Role
@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
             worker.kill()
     assert DBTaskResult.objects.get(pk=record.task_id).status == "RUNNING"
 
-    time.sleep(2)  # longer than WHATWORKS_WORKER_LOST_AFTER
+    as_if_silent_for_an_hour()
     subprocess.run([*command[:-2], "--batch"], env=worker_env(), check=True, timeout=600)
 
     result = DBTaskResult.objects.get(pk=record.task_id)

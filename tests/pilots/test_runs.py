@@ -25,7 +25,7 @@ from tests.pilots.factories import (
     synthetic_folder,
     zip_of,
 )
-from tests.workers import WORKER, wait_for, worker_env, writes_held
+from tests.workers import WORKER, as_if_silent_for_an_hour, wait_for, worker_env, writes_held
 from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
 from whatworks.pilots import analytics
@@ -115,7 +115,7 @@ def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore
 
 @pytest.mark.slow
 def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
-    client, tmp_path: Path, settings: Any
+    client, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     # Big enough that the run takes a while; the held writes make "mid-run" certain.
     pilot, dataset = _pilot_with_dataset(client, tmp_path, referrals=30000)
@@ -147,8 +147,7 @@ def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
 
     # The next live worker (here in this process) reaps the task of the one that stopped
     # beating, at its start.
-    settings.WHATWORKS_WORKER_LOST_AFTER_SECONDS = 1.5
-    time.sleep(2)  # longer than WHATWORKS_WORKER_LOST_AFTER
+    as_if_silent_for_an_hour()
     run_queued_tasks()
 
     assert DBTaskResult.objects.get(pk=run.task_record.task_id).status == "FAILED"
