@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tests.factories import UserFactory
+from tests.threads import run_at_once
 from whatworks.core import auditlog
 from whatworks.core.models import AuditEntry
 from whatworks.core.selectors import audit_chain_verify
@@ -135,25 +135,13 @@ def test_numbers_hash_by_value_whatever_json_the_database_returns() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_never_fork_the_chain() -> None:
     """Eight threads, each on its own connection, append at once; one chain results."""
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def write(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(10):
-                with transaction.atomic():
-                    audit_record(actor=None, action=f"test.thread{n}.{i}")
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for i in range(10):
+            with transaction.atomic():
+                audit_record(actor=None, action=f"test.thread{n}.{i}")
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once([lambda n=n: write(n) for n in range(8)])  # type: ignore[misc]
     assert errors == []
     assert AuditEntry.objects.filter(action__startswith="test.thread").count() == 80
     hashes = list(AuditEntry.objects.values_list("prev_hash", flat=True))

@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from tests.events.factories import make_event, register
+from tests.threads import run_at_once
 from whatworks.events import services
 from whatworks.events.models import Registration
 
 Status = Registration.Status
 
 
-def _run_in_threads(jobs: list[Callable[[], object]]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(jobs))
-
-    def worker(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_never_overbook() -> None:
     event = make_event(capacity=5)
-    errors = _run_in_threads(
+    errors = run_at_once(
         [lambda n=n: register(event, n) for n in range(20)]  # type: ignore[misc]
     )
     assert errors == []
@@ -55,7 +32,7 @@ def test_concurrent_cancellations_offer_each_place_once() -> None:
     event = make_event(capacity=4)
     people = [register(event, n) for n in range(10)]
     confirmed = [p for p in people if p.status == Status.CONFIRMED]
-    errors = _run_in_threads(
+    errors = run_at_once(
         [
             lambda r=r: services.registration_cancel(actor=None, registration=r)  # type: ignore[misc]
             for r in confirmed

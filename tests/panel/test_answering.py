@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_member, make_poll
+from tests.threads import run_at_once
 from whatworks.panel.errors import PollClosedError
 from whatworks.panel.models import Answer, Invitation, Question, Response
 from whatworks.panel.services import AnswerError, poll_close, question_add, response_save
@@ -162,27 +160,15 @@ def test_concurrent_submissions_make_one_response() -> None:
     invitation, _ = make_invitation()
     q = invitation.poll.questions.first()
     assert q is not None
-    barrier = threading.Barrier(8)
     results: list[int] = []
-    errors: list[BaseException] = []
 
     def submit() -> None:
-        try:
-            barrier.wait()
-            response, _ = response_save(
-                actor=None, invitation=invitation, answers={q.pk: "Yes"}, submit=True
-            )
-            results.append(response.pk)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        response, _ = response_save(
+            actor=None, invitation=invitation, answers={q.pk: "Yes"}, submit=True
+        )
+        results.append(response.pk)
 
-    threads = [threading.Thread(target=submit) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once([submit] * 8)
     assert errors == []
     assert len(set(results)) == 1 and len(results) == 8
     assert Response.objects.filter(invitation=invitation).count() == 1
@@ -196,23 +182,13 @@ def test_many_members_submitting_at_once_lose_nothing() -> None:
     invitations = [make_invitation(poll=poll)[0] for _ in range(40)]
     q = poll.questions.first()
     assert q is not None
-    errors: list[BaseException] = []
 
     def submit(invitation: Invitation) -> None:
-        try:
-            response_save(actor=None, invitation=invitation, answers={q.pk: "No"}, submit=True)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        response_save(actor=None, invitation=invitation, answers={q.pk: "No"}, submit=True)
 
-    threads = [
-        threading.Thread(target=submit, args=(inv,)) for inv in invitations for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once(
+        [lambda inv=inv: submit(inv) for inv in invitations for _ in range(2)]  # type: ignore[misc]
+    )
     assert errors == []
     assert Response.objects.filter(poll=poll, status="complete").count() == 40
     assert Invitation.objects.filter(poll=poll, disposition="complete").count() == 40
