@@ -192,7 +192,7 @@ def run(
                 started = time.perf_counter()
                 try:
                     status, _ = browser.request("POST", f"/forum/{SLUG}/vote/", body)
-                except Exception as exc:  # counted and reported
+                except Exception as exc:  # noqa: BLE001 — counted and reported
                     with lock:
                         errors.append(repr(exc))
                     continue

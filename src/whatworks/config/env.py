@@ -138,7 +138,7 @@ def database(*, default_sqlite: Path) -> dict[str, Any]:
         )
     try:
         config: dict[str, Any] = environ.Env.db_url_config(url)
-    except Exception as exc:  # django-environ raises several kinds for malformed URLs
+    except Exception as exc:  # noqa: BLE001 — django-environ raises several kinds for malformed URLs
         raise ConfigError(
             f"DATABASE_URL {_redact(url)!r} cannot be read ({exc}): "
             "use postgres://user:password@host:5432/name or sqlite:////abs/path.db."
@@ -174,7 +174,7 @@ def email(*, default: str) -> dict[str, Any]:
     url = os.environ.get("EMAIL_URL", "").strip() or default
     try:
         config: dict[str, Any] = environ.Env.email_url_config(url)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 — as for DATABASE_URL: several kinds
         raise ConfigError(
             f"EMAIL_URL {_redact(url)!r} cannot be read ({exc}): use console://, "
             "smtp://user:password@host:587 or submission://user:password@host:587."

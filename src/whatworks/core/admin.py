@@ -24,6 +24,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import FieldDoesNotExist
 from django.core.files import File
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
@@ -92,7 +93,7 @@ class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
             return True
         try:
             field = model._meta.get_field(name)
-        except Exception:  # a form-only field
+        except FieldDoesNotExist:  # a form-only field
             return False
         return isinstance(field, models.EmailField)
 

@@ -1002,7 +1002,7 @@ def _render_html(report: AuditReport, *, title: str) -> str:
         "<body>",
         "<main>",
         f"<h1>{_e(title)}</h1>",
-        f"<p>Generated {dt.date.today().isoformat()} by whatworks-analytics.</p>",
+        f"<p>Generated {dt.datetime.now(dt.UTC).date().isoformat()} by whatworks-analytics.</p>",
         '<h2 id="summary">Summary</h2>',
         '<dl class="summary">',
         *(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in summary),
