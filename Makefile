@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/whatworks_ci
 
-.PHONY: help install demo serve worker test lint typecheck importlint test-analytics test-platform test-postgres bench clean
+.PHONY: help install hooks demo serve worker check test lint typecheck importlint test-analytics test-platform test-postgres bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ $(UV):
 
 install: $(UV) ## Create .venv from the committed uv.lock (installs uv through pip if missing)
 	@$(UV) sync --frozen --quiet
+
+hooks: install ## Install the git pre-commit hook (ruff on the files of each commit)
+	$(RUN) pre-commit install
 
 demo: install ## Migrate a SQLite database under ./var/, load demo content, serve on PORT with a worker
 	@$(RUN) whatworks demo
@@ -42,6 +45,10 @@ test-analytics: install ## The analytics package's tests, without Django
 
 test-platform: install ## The platform's tests (browser tests skip when Chromium is absent, except in CI)
 	$(RUN) pytest tests -q -n 2
+
+check: lint typecheck importlint ## The edit-test loop: lint, types, contracts, and the tests not marked slow or browser
+	$(RUN) pytest packages/analytics/tests -q -n 2 -m "not slow"
+	$(RUN) pytest tests -q -n 2 -m "not slow and not browser"
 
 test: lint typecheck importlint test-analytics test-platform ## Everything CI checks, on SQLite
 
