@@ -5,6 +5,8 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/whatworks_ci
+# `$(call timed,COMMAND)` runs COMMAND and says how long the target took (CI reads these).
+timed = @start=$$(date +%s); $(1); rc=$$?; echo "== $@ took $$(( $$(date +%s) - start )) s"; exit $$rc
 
 .PHONY: help install hooks demo serve worker check test lint typecheck importlint test-analytics test-platform test-postgres bench clean
 
@@ -31,20 +33,19 @@ worker: install ## Run a background task worker
 	@$(RUN) whatworks worker
 
 lint: install ## ruff lint and format check
-	$(RUN) ruff check .
-	$(RUN) ruff format --check .
+	$(call timed,$(RUN) ruff check . && $(RUN) ruff format --check .)
 
 typecheck: install ## mypy with django-stubs
-	$(RUN) mypy src packages/analytics/src
+	$(call timed,$(RUN) mypy src packages/analytics/src)
 
 importlint: install ## import-linter contracts (the architecture's invariants)
-	$(RUN) lint-imports
+	$(call timed,$(RUN) lint-imports)
 
 test-analytics: install ## The analytics package's tests, without Django
-	$(RUN) pytest packages/analytics/tests -q -n 2
+	$(call timed,$(RUN) pytest packages/analytics/tests -q -n 2)
 
 test-platform: install ## The platform's tests (browser tests skip when Chromium is absent, except in CI)
-	$(RUN) pytest tests -q -n 2
+	$(call timed,$(RUN) pytest tests -q -n 2)
 
 check: lint typecheck importlint ## The edit-test loop: lint, types, contracts, and the tests not marked slow or browser
 	$(RUN) pytest packages/analytics/tests -q -n 2 -m "not slow"
@@ -53,7 +54,7 @@ check: lint typecheck importlint ## The edit-test loop: lint, types, contracts, 
 test: lint typecheck importlint test-analytics test-platform ## Everything CI checks, on SQLite
 
 test-postgres: install ## The platform's tests against PostgreSQL (POSTGRES_URL)
-	DATABASE_URL=$(POSTGRES_URL) $(RUN) pytest tests -q -n 2
+	$(call timed,DATABASE_URL=$(POSTGRES_URL) $(RUN) pytest tests -q -n 2)
 
 bench: install ## Run the benchmarks and print their figures
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(RUN) python $$script || exit 1; done
