@@ -91,6 +91,47 @@ def _row_counts(database: Path) -> dict[str, int]:
         return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
 
 
+#: Columns holding people's names and addresses, by table (docs/ARCHITECTURE.md: the audit
+#: log names people by number, never by name or e-mail).
+PERSONAL_COLUMNS = {
+    "core_user": ("email", "first_name", "last_name", "username"),
+    "news_authorprofile": ("display_name", "slug"),
+    "news_subscriber": ("email",),
+    "events_registration": ("name", "email"),
+    "panel_member": ("email", "name"),
+    "calls_application": ("contact_name", "contact_email"),
+}
+
+
+def _assert_audit_log_names_nobody(database: Path) -> None:
+    """No name or address stored anywhere in the demo appears in its audit log."""
+    with sqlite3.connect(database) as db:
+        values: set[str] = set()
+        for table, wanted in PERSONAL_COLUMNS.items():
+            columns = {row[1] for row in db.execute(f'PRAGMA table_info("{table}")')}
+            for column in set(wanted) & columns:
+                query = f'SELECT DISTINCT "{column}" FROM "{table}"'  # noqa: S608
+                values |= {v for (v,) in db.execute(query) if isinstance(v, str) and len(v) >= 4}
+        assert len(values) > 10, "the demo's people were not found: has a table been renamed?"
+        # A name that a published post prints (an appointment announced in the news) is
+        # the post's public content, audited as such.
+        published = " ".join(
+            " ".join(row) for row in db.execute("SELECT title, summary, body FROM news_post")
+        ).casefold()
+        values = {v for v in values if v.casefold() not in published}
+        entries = db.execute(
+            "SELECT id, action, actor_label, object_repr, changes FROM core_auditentry"
+        ).fetchall()
+    assert entries, "the demo writes audit entries"
+    leaks = [
+        (entry[0], entry[1], value)
+        for entry in entries
+        for value in values
+        if value.casefold() in " ".join(str(f) for f in entry[2:]).casefold()
+    ]
+    assert leaks == [], f"audit entries name people: {leaks[:10]}"
+
+
 def test_demo_is_idempotent_and_keeps_what_was_added(migrated_var: Path) -> None:
     tmp_path = migrated_var
     first = run(["demo"], tmp_path, WHATWORKS_DEMO_PASSWORD="demo password 123")
@@ -105,6 +146,7 @@ def test_demo_is_idempotent_and_keeps_what_was_added(migrated_var: Path) -> None
     ):
         assert email in first.stdout
     database = tmp_path / "whatworks.sqlite3"
+    _assert_audit_log_names_nobody(database)
     with sqlite3.connect(database) as db:
         db.execute(
             "INSERT INTO core_organisation (name, slug, kind, region, created_at)"

@@ -35,10 +35,9 @@ from django_otp.plugins.otp_totp import admin as otp_totp_admin  # noqa: F401 - 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User
-from whatworks.core.services import audit_label, audit_record
+from whatworks.core.services import NOT_RECORDED, audit_label, audit_record
 
 #: What the audit log says instead of a personal value.
-NOT_RECORDED = "(personal data, not recorded)"
 
 
 def audit_value(value: Any) -> Any:

@@ -37,6 +37,8 @@ from whatworks.core.signals import task_lost
 logger = logging.getLogger(__name__)
 
 SYSTEM_LABEL = "system"
+#: What the audit log stores instead of a personal value that changed.
+NOT_RECORDED = "(personal data, not recorded)"
 
 
 class CoreError(WhatworksError):

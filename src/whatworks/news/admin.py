@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
 from whatworks.core.services import audit_record
-from whatworks.news.models import AuthorProfile, Issue, Post, Subscriber, Tag
+from whatworks.news.models import PROFILE_PERSONAL, AuthorProfile, Issue, Post, Subscriber, Tag
 from whatworks.news.services import subscriber_mark_bounced
 
 
 @admin.register(AuthorProfile)
 class AuthorProfileAdmin(AuditedAdmin):
+    personal_fields = PROFILE_PERSONAL
     list_display = ("display_name", "job_title", "is_public")
     prepopulated_fields = {"slug": ("display_name",)}
     raw_id_fields = ("user",)

@@ -22,6 +22,10 @@ def _new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+#: An author profile's fields that are personal data (never written to the audit log).
+PROFILE_PERSONAL = ("slug", "display_name", "job_title", "bio")
+
+
 class AuthorProfile(models.Model):
     """The public face of a user who writes posts: their name, title and biography."""
 
@@ -47,6 +51,10 @@ class AuthorProfile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("news:author", args=[self.slug])
+
+    def audit_label(self) -> str:
+        """The audit log names the profile by number: its name is personal data."""
+        return f"author profile #{self.pk} of user #{self.user_id}"
 
 
 class Tag(models.Model):

@@ -12,10 +12,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
-from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.services import NOT_RECORDED, audit_record, diff_fields
 from whatworks.news.errors import NewsError
 from whatworks.news.markdown import images_without_alt
-from whatworks.news.models import AuthorProfile, Post, PostImage, Tag
+from whatworks.news.models import PROFILE_PERSONAL, AuthorProfile, Post, PostImage, Tag
 from whatworks.news.uploads import UploadError, check_image
 
 POST_AUDITED = ["title", "slug", "summary", "author", "publish_at"]
@@ -54,7 +54,12 @@ def author_profile_create(
         actor=actor,
         action="author_profile.created",
         target=profile,
-        changes=diff_fields(None, profile, ["slug", "display_name", "job_title", "is_public"]),
+        # The name (and the slug made from it), title and biography are personal data:
+        # the log says they were set, not what to.
+        changes={
+            **{name: {"before": None, "after": NOT_RECORDED} for name in PROFILE_PERSONAL},
+            **diff_fields(None, profile, ["is_public"]),
+        },
     )
     return profile
 
