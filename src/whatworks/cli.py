@@ -373,10 +373,9 @@ def _check_audit() -> int:
 
 def _check_queue(*, timeout: float) -> int:
     """Enqueue a self-check task and wait for a worker to finish it."""
-    from django_tasks_db.models import DBTaskResult
-
     from whatworks.core import tasks
     from whatworks.core.services import task_start
+    from whatworks.core.tasks_support import task_state
 
     record = task_start(
         actor=None,
@@ -387,11 +386,11 @@ def _check_queue(*, timeout: float) -> int:
     record.refresh_from_db()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = DBTaskResult.objects.filter(pk=record.task_id).values_list("status", flat=True)
-        if status and status[0] == "SUCCESSFUL":
+        status = task_state(record).status
+        if status == "SUCCESSFUL":
             print("A worker ran the self-check task.")
             return 0
-        if status and status[0] == "FAILED":
+        if status == "FAILED":
             print("whatworks: the self-check task failed; see the worker's log.", file=sys.stderr)
             return 1
         time.sleep(0.2)

@@ -108,7 +108,7 @@ def demo_password() -> tuple[str, bool]:
 
     Returns the password and whether it was generated (so the caller prints it).
     """
-    given = os.environ.get("WHATWORKS_DEMO_PASSWORD", "")
+    given = settings.WHATWORKS_DEMO_PASSWORD
     if given:
         return given, False
     path = Path(settings.VAR_DIR) / "demo_password"

@@ -32,6 +32,12 @@ def task_status_running() -> str:
     return str(TaskResultStatus.RUNNING)
 
 
+def queue_probe() -> None:
+    """Read the task queue's table once; raises ``DatabaseError`` if it cannot be read
+    (the health check)."""
+    DBTaskResult.objects.filter(status=str(TaskResultStatus.READY)).exists()
+
+
 @dataclasses.dataclass(frozen=True)
 class TaskState:
     """What a task page shows: status, progress and, when it failed, why."""

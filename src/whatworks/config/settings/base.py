@@ -177,6 +177,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 #: Minutes without a request after which a signed-in person is signed out.
 WHATWORKS_SESSION_IDLE_MINUTES = float(os.environ.get("WHATWORKS_SESSION_IDLE_MINUTES", "30"))
+# The demo accounts' password (`whatworks demo`; else one is generated once, in var/) and the
+# password `whatworks manage createadmin` gives (else it asks).  Read here like every other
+# setting: only config/ reads the environment.
+WHATWORKS_DEMO_PASSWORD = os.environ.get("WHATWORKS_DEMO_PASSWORD", "")
+WHATWORKS_ADMIN_PASSWORD = os.environ.get("WHATWORKS_ADMIN_PASSWORD", "")
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,9 +22,8 @@ from whatworks import __version__
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    from django_tasks_db.models import DBTaskResult
-
     from whatworks.core.models import WorkerHeartbeat
+    from whatworks.core.tasks_support import queue_probe
 
     checks: dict[str, str] = {}
     workers = 0
@@ -39,7 +38,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             # A savepoint: on PostgreSQL a failed query would otherwise abort the request's
             # transaction, and every later query (the session, the second factor) with it.
             with transaction.atomic():
-                DBTaskResult.objects.filter(status="READY").exists()
+                queue_probe()
                 checks["task_queue"] = "ok"
                 alive_since = timezone.now() - timedelta(
                     seconds=settings.WHATWORKS_WORKER_LOST_AFTER_SECONDS

@@ -1,7 +1,7 @@
 import getpass
-import os
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="Their full name.")
 
     def handle(self, *args: Any, email: str, name: str, **options: Any) -> None:
-        password = os.environ.get("WHATWORKS_ADMIN_PASSWORD") or self._ask()
+        password = settings.WHATWORKS_ADMIN_PASSWORD or self._ask()
         try:
             validate_password(password)
         except ValidationError as exc:
