@@ -261,3 +261,29 @@ def test_moderation_needs_the_permission_and_is_audited(client_for) -> None:  # 
     assert AuditEntry.objects.filter(action="forum.statement_moderated").count() == 2
     dashboard = client.get(reverse("forum:dashboard", args=[conversation.slug]))
     assert b"Moderation queue" in dashboard.content
+
+
+def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
+    """docs/ARCHITECTURE.md: a vote by a known participant is three parameterised SQL
+    statements (find the participant, count their recent votes, request the analysis) and
+    one ORM insert, inside the request's transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = make_conversation()
+    user = UserFactory()
+    first, second = _statement(conversation), _statement(conversation, 1)
+    vote_cast(actor=user, conversation=conversation, statement=first, value=1)
+    with CaptureQueriesContext(connection) as done:
+        vote_cast(actor=user, conversation=conversation, statement=second, value=-1)
+    statements = [
+        " ".join(q["sql"].replace('"', "").split()[:4])
+        for q in done.captured_queries
+        if q["sql"].split()[0].upper() not in {"SAVEPOINT", "RELEASE"}
+    ]
+    assert statements == [
+        "SELECT id FROM forum_participant",
+        "SELECT COUNT(*) FROM forum_vote",
+        "INSERT INTO forum_vote (conversation_id,",
+        "UPDATE forum_analysisstate SET queued",
+    ], statements

@@ -1,0 +1,82 @@
+"""The claims of docs/ARCHITECTURE.md that a tool can check, checked.
+
+Each test names the claim it keeps true.  The import contracts (pyproject's
+``[tool.importlinter]``) check the layers; these check what import-linter cannot see.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from django.contrib import admin
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "whatworks"
+
+
+def _modules() -> list[tuple[str, ast.Module]]:
+    return [
+        (path.relative_to(SOURCE).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted(SOURCE.rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+ENVIRONMENT = {"environ", "getenv", "environb"}
+
+
+def _reads_environment(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ENVIRONMENT
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ):
+            return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {alias.name for alias in node.names} & ENVIRONMENT
+        ):
+            return True
+    return False
+
+
+def _imports(tree: ast.Module, package: str) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+            a.name == package or a.name.startswith(package + ".") for a in node.names
+        ):
+            return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and (node.module == package or node.module.startswith(package + "."))
+        ):
+            return True
+    return False
+
+
+def test_only_config_and_the_entry_point_read_the_environment() -> None:
+    """Environment → settings: only ``config/`` reads ``os.environ``, and ``cli.py``, the
+    entry point, which chooses the settings module and serve's defaults before Django starts."""
+    readers = {name for name, tree in _modules() if _reads_environment(tree)} - {"cli.py"}
+    assert readers, "the check found no reader at all: it is broken"
+    assert {r for r in readers if not r.startswith("config/")} == set()
+
+
+def test_only_the_cores_task_modules_touch_the_queues_tables() -> None:
+    """Platform → queue: only ``core/tasks_support.py`` and ``core/services.py`` import
+    django-tasks-db (its models are the queue's tables)."""
+    importers = {name for name, tree in _modules() if _imports(tree, "django_tasks_db")}
+    assert importers == {"core/tasks_support.py", "core/services.py"}
+
+
+def test_every_part_has_an_admin_except_the_pilots() -> None:
+    """Each part registers its models in the admin, every one an ``AuditedAdmin`` (tested
+    in tests/core/test_admin_audit.py); the pilots have none: their records hold or point
+    at child-level data and are seen only through the pilots' own, audited pages."""
+    parts = {"evidence", "registry", "pilots", "panel", "forum", "events", "calls", "news"}
+    with_admin = {model._meta.app_label for model in admin.site._registry} & parts
+    assert with_admin == parts - {"pilots"}
