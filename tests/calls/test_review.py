@@ -9,9 +9,9 @@ from django.urls import reverse
 from tests.calls.factories import submitted_application
 from whatworks.calls import selectors, services
 from whatworks.calls.models import Application
-from whatworks.calls.signals import application_accepted
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.roles import Role
+from whatworks.core.signals import application_accepted
 
 pytestmark = pytest.mark.django_db
 

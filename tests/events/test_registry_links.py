@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.events.factories import make_event
 from tests.factories import user_with_role
 from tests.registry.factories import registered_project
+from whatworks.core import extensions
 from whatworks.core.demo import demo_load_core
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -19,7 +20,6 @@ from whatworks.events import demo as events_demo
 from whatworks.events.models import Event
 from whatworks.events.services import EventError, event_update
 from whatworks.registry import demo as registry_demo
-from whatworks.registry import links
 from whatworks.registry.links import LinkGroup, project_links
 from whatworks.registry.models import Project
 
@@ -36,7 +36,7 @@ def _events(groups: list[LinkGroup]) -> list[str]:
 
 
 def test_events_register_a_link_provider() -> None:
-    assert "events" in links.registered_keys()
+    assert "events" in extensions.project_links.registered()
 
 
 def test_the_provider_returns_only_the_events_the_user_may_see() -> None:

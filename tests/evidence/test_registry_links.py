@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from tests.factories import user_with_role
 from tests.registry.factories import registered_project
+from whatworks.core import extensions
 from whatworks.core.demo import demo_load_core
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -20,7 +21,6 @@ from whatworks.evidence.models import Study
 from whatworks.evidence.services import EvidenceError, study_update
 from whatworks.evidence.transfer import ImportInvalid, evidence_import, export_file
 from whatworks.registry import demo as registry_demo
-from whatworks.registry import links
 from whatworks.registry.links import LinkGroup, LinkItem, project_links
 from whatworks.registry.models import Project
 
@@ -46,7 +46,7 @@ def problems(data: str, *, fmt: str = "csv") -> list[str]:
 
 
 def test_evidence_registers_a_link_provider() -> None:
-    assert "evidence" in links.registered_keys()
+    assert "evidence" in extensions.project_links.registered()
 
 
 def test_the_provider_lists_visible_interventions_with_the_study() -> None:

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.core.mail import get_connection
 from django.urls import reverse
@@ -16,9 +15,10 @@ from django.utils import timezone
 
 from tests.factories import user_with_role
 from tests.news import factories as f
+from whatworks.core.extensions import newsletter_sections
 from whatworks.core.roles import Role
 from whatworks.core.tasks_support import make_worker
-from whatworks.news import compose, sending, services
+from whatworks.news import sending, services
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Subscriber
 
@@ -44,15 +44,14 @@ def test_the_draft_gathers_what_is_new_from_every_registered_part() -> None:
     def broken(*, since: Any, until: Any) -> None:
         raise RuntimeError("this part is half built")
 
-    config = apps.get_app_config("news")
     # Stand-in parts under their own keys: the real providers stay registered untouched.
-    config.register_newsletter_section("test-events", events, order=20)  # type: ignore[attr-defined]
-    config.register_newsletter_section("test-broken", broken, order=30)  # type: ignore[attr-defined]
+    newsletter_sections.register("test-events", events, order=20)
+    newsletter_sections.register("test-broken", broken, order=30)
     try:
         issue = services.issue_draft(actor=None)
     finally:
-        compose.unregister_section_provider("test-events")
-        compose.unregister_section_provider("test-broken")
+        newsletter_sections.unregister("test-events")
+        newsletter_sections.unregister("test-broken")
     body = issue.body
     assert "## From the blog" in body and "## Upcoming events" in body
     assert body.index("From the blog") < body.index("Upcoming events")

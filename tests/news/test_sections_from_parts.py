@@ -7,14 +7,14 @@ import pytest
 from tests.calls.factories import make_call
 from tests.events.factories import make_event
 from tests.registry.factories import registered_project
-from whatworks.news.compose import registered_keys
+from whatworks.core.extensions import newsletter_sections
 from whatworks.news.services.issues import issue_draft
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_part_with_news_registers_a_section() -> None:
-    assert {"events", "calls", "evidence", "registry"} <= set(registered_keys())
+    assert {"events", "calls", "evidence", "registry"} <= set(newsletter_sections.registered())
 
 
 def test_a_draft_lists_upcoming_events_open_calls_and_new_research() -> None:

@@ -6,15 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
 from tests.calls.factories import make_call
 from tests.factories import OrganisationFactory, user_with_role
 from tests.pilots.factories import analyst_of, make_pilot
 from tests.registry.factories import editor, registered_project, researcher
+from whatworks.core import extensions
 from whatworks.core.roles import Role
-from whatworks.registry import links
 from whatworks.registry.links import LinkGroup, LinkItem, project_links
 from whatworks.registry.services import project_team_add
 
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def stand_in() -> Iterator[str]:
     key = "test-stand-in"
     yield key
-    links.unregister_link_provider(key)
+    extensions.project_links.unregister(key)
 
 
 def _group(groups: list[LinkGroup], key: str) -> LinkGroup | None:
@@ -33,14 +32,14 @@ def _group(groups: list[LinkGroup], key: str) -> LinkGroup | None:
 
 
 def test_the_parts_that_relate_to_projects_register_providers() -> None:
-    keys = links.registered_keys()
+    keys = extensions.project_links.registered()
     assert {"calls", "pilots", "events", "evidence"} <= set(keys)
     assert keys.index("calls") < keys.index("pilots") < keys.index("events")
 
 
-def test_a_provider_registers_through_the_app_config(stand_in: str) -> None:
+def test_a_provider_registers_through_the_cores_extension_point(stand_in: str) -> None:
     project = registered_project()
-    apps.get_app_config("registry").register_link_provider(  # type: ignore[attr-defined]
+    extensions.project_links.register(
         stand_in,
         lambda *, project, user: [{"title": f"About {project.reference}", "url": "/x/"}],
         heading="Stand-in",
@@ -58,7 +57,7 @@ def test_a_broken_provider_is_left_out(stand_in: str, caplog: Any) -> None:
     def broken(*, project: Any, user: Any) -> list[Any]:
         raise RuntimeError("boom")
 
-    links.register_link_provider(stand_in, broken, heading="Broken")
+    extensions.project_links.register(stand_in, broken, heading="Broken")
     project = registered_project()
     with caplog.at_level("ERROR"):
         groups = project_links(project=project, user=user_with_role(None))

@@ -2,7 +2,7 @@
 reviews and decisions.
 
 A call is open only between its dates; drafts and submissions outside them are refused.
-Accepting an application sends :data:`whatworks.calls.signals.application_accepted`
+Accepting an application sends :data:`whatworks.core.signals.application_accepted`
 inside the transaction.  E-mails go out after commit.
 """
 
@@ -21,10 +21,10 @@ from django.utils import timezone
 from whatworks.calls import filetypes
 from whatworks.calls.emails import send_application_email
 from whatworks.calls.models import Application, Attachment, Call, Criterion, Question, Review
-from whatworks.calls.signals import application_accepted
 from whatworks.core.errors import PermissionDeniedError, WhatworksError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.signals import application_accepted
 
 Status = Application.Status
 

@@ -14,6 +14,17 @@
     ``"web"``).  A part that keeps scratch files (the pilots' raw uploads) removes what
     a killed process left behind.  Sent with ``send_robust``: a receiver's failure is
     logged and does not stop the process.
+
+``application_accepted``
+    Sent by calls for partners when an application is accepted, *inside* the accepting
+    transaction, so that a receiver's writes commit or roll back with the acceptance, and
+    an exception raised by a receiver refuses the acceptance (the applicant sees its
+    message if it is a :class:`whatworks.core.errors.WhatworksError`).  Arguments:
+    ``sender`` (the ``calls.Call`` class), ``application`` (the accepted application),
+    ``organisation`` (the applicant's :class:`~whatworks.core.models.Organisation`, which
+    becomes a partner site), ``project_ref`` (the identifier of the research project the
+    call names, or ""), and ``actor`` (the user who accepted it).  The research registry
+    connects to it in its ``AppConfig.ready`` (the organisation joins the project).
 """
 
 from __future__ import annotations
@@ -22,3 +33,4 @@ from django.dispatch import Signal
 
 task_lost = Signal()
 process_started = Signal()
+application_accepted = Signal()

@@ -6,15 +6,10 @@ class EventsConfig(AppConfig):
     label = "events"
 
     def ready(self) -> None:
-        from django.apps import apps
+        from whatworks.core.extensions import newsletter_sections, project_links
+        from whatworks.events.links import project_events
+        from whatworks.events.newsletter import upcoming_events
 
-        if apps.is_installed("whatworks.news"):
-            apps.get_app_config("news").register_newsletter_section(  # type: ignore[attr-defined]
-                "events", "whatworks.events.newsletter.upcoming_events", order=20
-            )
-
-        if apps.is_installed("whatworks.registry"):
-            # The events (as this user may see them) whose project_ref names the project.
-            apps.get_app_config("registry").register_link_provider(  # type: ignore[attr-defined]
-                "events", "whatworks.events.links.project_events", heading="Events", order=30
-            )
+        newsletter_sections.register("events", upcoming_events, order=20)
+        # The events (as this user may see them) whose project_ref names the project.
+        project_links.register("events", project_events, heading="Events", order=30)

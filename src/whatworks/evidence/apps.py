@@ -6,18 +6,10 @@ class EvidenceConfig(AppConfig):
     label = "evidence"
 
     def ready(self) -> None:
-        from django.apps import apps
+        from whatworks.core.extensions import newsletter_sections, project_links
+        from whatworks.evidence.links import project_evidence
+        from whatworks.evidence.newsletter import new_evidence
 
-        if apps.is_installed("whatworks.news"):
-            apps.get_app_config("news").register_newsletter_section(  # type: ignore[attr-defined]
-                "evidence", "whatworks.evidence.newsletter.new_evidence", order=40
-            )
-
-        if apps.is_installed("whatworks.registry"):
-            # Interventions (as this user may see them) with a study registered as the project.
-            apps.get_app_config("registry").register_link_provider(  # type: ignore[attr-defined]
-                "evidence",
-                "whatworks.evidence.links.project_evidence",
-                heading="Evidence Store",
-                order=40,
-            )
+        newsletter_sections.register("evidence", new_evidence, order=40)
+        # Interventions (as this user may see them) with a study registered as the project.
+        project_links.register("evidence", project_evidence, heading="Evidence Store", order=40)

@@ -12,12 +12,6 @@ class NewsConfig(AppConfig):
     verbose_name = _("News: blog and newsletter")
 
     def ready(self) -> None:
-        self.register_newsletter_section(
-            "news", "whatworks.news.compose.news_posts_section", order=10
-        )
+        from whatworks.core.extensions import newsletter_sections
 
-    def register_newsletter_section(
-        self, key: str, provider: compose.Provider | str, *, order: int = 50
-    ) -> None:
-        """The extension point for other parts; see :mod:`whatworks.news.compose`."""
-        compose.register_section_provider(key, provider, order=order)
+        newsletter_sections.register("news", compose.news_posts_section, order=10)

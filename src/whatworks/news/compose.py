@@ -11,18 +11,15 @@ returning ``None`` (nothing to say) or a mapping with
 - ``"items"`` — a list of mappings with ``"title"`` and ``"url"`` (absolute path or URL)
   and optionally ``"summary"`` (one line) and ``"when"`` (a short date text).
 
-Parts may not import one another (import-linter), so a part registers its provider
-through the news app's config, from its own ``AppConfig.ready``, without importing news::
+Parts may not import one another (import-linter), so a part registers its provider with
+the core's extension point, from its own ``AppConfig.ready``, without importing news::
 
     def ready(self) -> None:
-        from django.apps import apps
+        from whatworks.core.extensions import newsletter_sections
+        from whatworks.events.newsletter import upcoming_events
 
-        if apps.is_installed("whatworks.news"):
-            apps.get_app_config("news").register_newsletter_section(
-                "events", "whatworks.events.newsletter.upcoming_events", order=20
-            )
+        newsletter_sections.register("events", upcoming_events, order=20)
 
-The provider may be given as a callable or as a dotted path (imported when drafting).
 Sections appear by ``order`` (news posts are 10), and a provider that raises is logged
 and left out, so one broken part never stops the editor from drafting.  Providers should
 read through their own selectors and list only what a visitor may see.
@@ -31,16 +28,14 @@ read through their own selectors and list only what a visitor may see.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.utils.module_loading import import_string
+from whatworks.core.extensions import Registration, SectionProvider, newsletter_sections
 
 logger = logging.getLogger(__name__)
-
-Provider = Callable[..., Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -58,34 +53,10 @@ class Section:
     items: tuple[SectionItem, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class _Registration:
-    key: str
-    provider: Provider | str
-    order: int
-
-
-_REGISTRY: dict[str, _Registration] = {}
-
-
-def register_section_provider(key: str, provider: Provider | str, *, order: int = 50) -> None:
-    """Add (or replace) the provider for ``key``; idempotent, so ``ready`` may run twice."""
-    _REGISTRY[key] = _Registration(key=key, provider=provider, order=order)
-
-
-def unregister_section_provider(key: str) -> None:
-    _REGISTRY.pop(key, None)
-
-
-def registered_keys() -> list[str]:
-    return [r.key for r in sorted(_REGISTRY.values(), key=lambda r: (r.order, r.key))]
-
-
-def _resolve(provider: Provider | str) -> Provider:
-    return import_string(provider) if isinstance(provider, str) else provider
-
-
-def _section(key: str, raw: Mapping[str, Any]) -> Section | None:
+def _section(registration: Registration[SectionProvider], raw: Any) -> Section | None:
+    if not raw:
+        return None
+    key = registration.key
     items = tuple(
         SectionItem(
             title=str(item["title"]),
@@ -102,17 +73,7 @@ def _section(key: str, raw: Mapping[str, Any]) -> Section | None:
 
 def collect_sections(*, since: datetime, until: datetime) -> list[Section]:
     """Ask every registered provider, in order, for its section of the issue."""
-    sections = []
-    for registration in sorted(_REGISTRY.values(), key=lambda r: (r.order, r.key)):
-        try:
-            raw = _resolve(registration.provider)(since=since, until=until)
-            section = _section(registration.key, raw) if raw else None
-        except Exception:
-            logger.exception("Newsletter section provider %r failed", registration.key)
-            continue
-        if section is not None:
-            sections.append(section)
-    return sections
+    return newsletter_sections.collect(_section, since=since, until=until)
 
 
 def _escape(text: str) -> str:

@@ -6,9 +6,9 @@ class PilotsConfig(AppConfig):
     label = "pilots"
 
     def ready(self) -> None:
-        from django.apps import apps
-
+        from whatworks.core.extensions import project_links
         from whatworks.core.signals import process_started, task_lost
+        from whatworks.pilots.selectors import pilots_for_user
         from whatworks.pilots.services import (
             dataset_upload_mark_lost,
             incoming_sweep,
@@ -22,13 +22,10 @@ class PilotsConfig(AppConfig):
         # Raw files a killed web process or worker left in the scratch area go at start.
         process_started.connect(incoming_sweep, dispatch_uid="pilots.incoming_sweep")
 
-        if apps.is_installed("whatworks.registry"):
-            from whatworks.pilots.selectors import pilots_for_user
-
-            # Only the pilots this user may see: the authority's analysts, the project's team.
-            apps.get_app_config("registry").register_link_provider(  # type: ignore[attr-defined]
-                "pilots",
-                lambda *, project, user: pilots_for_user(user=user).filter(project=project),
-                heading="Pilots",
-                order=20,
-            )
+        # Only the pilots this user may see: the authority's analysts, the project's team.
+        project_links.register(
+            "pilots",
+            lambda *, project, user: pilots_for_user(user=user).filter(project=project),
+            heading="Pilots",
+            order=20,
+        )

@@ -2,21 +2,21 @@
 
 A project page lists, grouped by kind, the calls, pilots, events or evidence that point at
 the project.  The registry may not import the other parts (import-linter), so each part
-that relates to projects registers a **link provider** from its own ``AppConfig.ready``,
-through the registry's config, without importing the registry::
+that relates to projects registers a **link provider** with the core's extension point,
+from its own ``AppConfig.ready``, without importing the registry::
 
     def ready(self) -> None:
-        from django.apps import apps
+        from whatworks.core.extensions import project_links
+        from whatworks.pilots.selectors import pilots_for_user
 
-        if apps.is_installed("whatworks.registry"):
-            apps.get_app_config("registry").register_link_provider(
-                "pilots",
-                lambda *, project, user: pilots_for_user(user=user).filter(project=project),
-                heading="Pilots",
-                order=20,
-            )
+        project_links.register(
+            "pilots",
+            lambda *, project, user: pilots_for_user(user=user).filter(project=project),
+            heading="Pilots",
+            order=20,
+        )
 
-A provider is a callable (or a dotted path to one) taking keyword arguments::
+A provider is a callable taking keyword arguments::
 
     provider(*, project: Project, user: User | AnonymousUser) -> Iterable[item]
 
@@ -31,15 +31,14 @@ the project page.  The free-form label/URL links of a project stay as they are.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.module_loading import import_string
+from whatworks.core import extensions
+from whatworks.core.extensions import LinkProvider, Registration
 
 logger = logging.getLogger(__name__)
-
-Provider = Callable[..., Iterable[Any]]
 
 
 @dataclass(frozen=True)
@@ -56,32 +55,6 @@ class LinkGroup:
     items: tuple[LinkItem, ...]
 
 
-@dataclass(frozen=True)
-class _Registration:
-    key: str
-    provider: Provider | str
-    heading: str
-    order: int
-
-
-_REGISTRY: dict[str, _Registration] = {}
-
-
-def register_link_provider(
-    key: str, provider: Provider | str, *, heading: str, order: int = 50
-) -> None:
-    """Add (or replace) the provider for ``key``; idempotent, so ``ready`` may run twice."""
-    _REGISTRY[key] = _Registration(key=key, provider=provider, heading=heading, order=order)
-
-
-def unregister_link_provider(key: str) -> None:
-    _REGISTRY.pop(key, None)
-
-
-def registered_keys() -> list[str]:
-    return [r.key for r in sorted(_REGISTRY.values(), key=lambda r: (r.order, r.key))]
-
-
 def _item(raw: Any) -> LinkItem:
     if isinstance(raw, Mapping):
         return LinkItem(
@@ -90,20 +63,13 @@ def _item(raw: Any) -> LinkItem:
     return LinkItem(title=str(raw), url=raw.get_absolute_url())
 
 
+def _group(registration: Registration[LinkProvider], raw: Iterable[Any]) -> LinkGroup | None:
+    items = tuple(_item(item) for item in raw)
+    if not items:
+        return None
+    return LinkGroup(key=registration.key, heading=registration.heading, items=items)
+
+
 def project_links(*, project: Any, user: Any) -> list[LinkGroup]:
     """The typed links of ``project`` that ``user`` may see, grouped by kind."""
-    groups = []
-    for registration in sorted(_REGISTRY.values(), key=lambda r: (r.order, r.key)):
-        provider = registration.provider
-        try:
-            if isinstance(provider, str):
-                provider = import_string(provider)
-            items = tuple(_item(raw) for raw in provider(project=project, user=user))
-        except Exception:
-            logger.exception("Link provider %r failed; left out", registration.key)
-            continue
-        if items:
-            groups.append(
-                LinkGroup(key=registration.key, heading=registration.heading, items=items)
-            )
-    return groups
+    return extensions.project_links.collect(_group, project=project, user=user)

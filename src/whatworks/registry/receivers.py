@@ -18,7 +18,7 @@ def partner_site_from_application(
     actor: User | None,
     **kwargs: Any,
 ) -> None:
-    """``calls.signals.application_accepted``: the accepted organisation joins the project.
+    """``core.signals.application_accepted``: the accepted organisation joins the project.
 
     Runs inside the acceptance's transaction; a call that names a project that does not
     exist refuses the acceptance with a message the editor can act on.

@@ -1,0 +1,97 @@
+"""The core's extension points: providers that parts register, for another part to ask.
+
+Parts may not import one another (import-linter).  Where one part shows what the others
+contribute — the newsletter's sections (``news/compose.py``), a project page's links to
+calls, pilots, events and evidence (``registry/links.py``) — the core holds a
+:class:`Providers` registry.  Each contributing part registers a real callable from its own
+``AppConfig.ready``; the consuming part asks the registry, and neither imports the other::
+
+    from whatworks.core.extensions import newsletter_sections
+    from whatworks.events.newsletter import upcoming_events
+
+    newsletter_sections.register("events", upcoming_events, order=20)
+
+Providers are asked in ``order`` (then by key).  A provider that raises — or whose answer
+the consumer cannot read — is logged and left out, so that one broken part never stops the
+page or the draft.  Registering a key again replaces it (``ready`` may run twice).
+
+The two extension points and what their providers take and return:
+
+``newsletter_sections``
+    ``provider(*, since: datetime, until: datetime) -> Mapping | None``: ``None`` when the
+    part has nothing to say, else ``{"heading": str, "items": [{"title", "url",
+    "summary"?, "when"?}]}`` of what a visitor may see (see ``news/compose.py``).
+
+``project_links``
+    ``provider(*, project: Project, user: User | AnonymousUser) -> Iterable[item]``: only the
+    items **this user may see**, each a model instance with ``get_absolute_url()`` or a
+    mapping with ``"title"``, ``"url"`` and optionally ``"summary"``; registered with the
+    group's ``heading`` (see ``registry/links.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+logger = logging.getLogger(__name__)
+
+P = TypeVar("P", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Registration(Generic[P]):
+    key: str
+    provider: P
+    order: int
+    heading: str = ""
+
+
+class Providers(Generic[P]):
+    """The providers of one extension point, by key."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._by_key: dict[str, Registration[P]] = {}
+
+    def register(self, key: str, provider: P, *, order: int = 50, heading: str = "") -> None:
+        """Add (or replace) the provider for ``key``."""
+        self._by_key[key] = Registration(key=key, provider=provider, order=order, heading=heading)
+
+    def unregister(self, key: str) -> None:
+        self._by_key.pop(key, None)
+
+    def registrations(self) -> list[Registration[P]]:
+        return sorted(self._by_key.values(), key=lambda r: (r.order, r.key))
+
+    def registered(self) -> list[str]:
+        """The keys, in the order the providers are asked."""
+        return [r.key for r in self.registrations()]
+
+    def collect(
+        self, read: Callable[[Registration[P], Any], T | None], /, **arguments: Any
+    ) -> list[T]:
+        """Ask every provider in order with ``arguments``; ``read`` turns each answer into
+        what the consumer shows (``None``: nothing).  Failures are logged and left out."""
+        collected = []
+        for registration in self.registrations():
+            try:
+                answer = read(registration, registration.provider(**arguments))
+            except Exception:
+                logger.exception("%s provider %r failed; left out", self.what, registration.key)
+                continue
+            if answer is not None:
+                collected.append(answer)
+        return collected
+
+
+SectionProvider = Callable[..., Mapping[str, Any] | None]
+LinkProvider = Callable[..., Iterable[Any]]
+
+#: Sections of the monthly newsletter, drafted by ``news/compose.py``.
+newsletter_sections: Providers[SectionProvider] = Providers("Newsletter section")
+#: Links from a research project's page to other parts' items (``registry/links.py``).
+project_links: Providers[LinkProvider] = Providers("Project link")
