@@ -413,7 +413,7 @@ def test_serve_runs_several_web_processes_on_one_port_and_stops_them(migrated_va
     server, port, helper = _serve_two_processes(migrated_var)
     try:
         for _ in range(20):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=60) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=300) as r:
                 assert r.status == 200
     finally:
         server.send_signal(signal.SIGTERM)  # as a service manager stops it
