@@ -370,6 +370,9 @@ class SearchEntry(models.Model):
     #: Facet values as ``key=value`` tokens with a space before and after each, e.g.
     #: `` age=0-4 domain=parenting ``, so that ``LIKE '% age=0-4 %'`` matches one token.
     facets = models.TextField(blank=True)
+    #: When the services last wrote the entry: with the count and the highest id, the stamp
+    #: that tells each process its in-memory facet index is out of date.
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["sort_name"]

@@ -37,7 +37,7 @@ from whatworks.evidence.models import (
     Synthesis,
 )
 from whatworks.evidence.rules import RULES_VERSION, departure
-from whatworks.evidence.search import words_cache
+from whatworks.evidence.search import index_cache, words_cache
 from whatworks.evidence.selectors import outcome_rules
 
 
@@ -513,8 +513,10 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
             "published": intervention.is_published,
             "sort_name": intervention.name.lower(),
             "facets": " " + " ".join(f"{k}={v}" for k, v in sorted(facets)) + " ",
+            "changed_at": timezone.now(),
         },
     )
+    index_cache.clear()
     if entry.published:
         search_words_add(f"{intervention.name} {outcome_text} {body}")
     return entry
