@@ -502,10 +502,11 @@ def server_times(cases: list[tuple[str, dict[str, tuple[str, ...]]]]) -> str:
     for q, _filters in cases:  # facets are applied in memory, not in the query
         captured.clear()
         parsed = parse_query(q, synonyms=load_synonyms(), vocabulary=search.EvidenceVocabulary())
+        index = search.index_cache.get()
         original = connection.cursor
         connection.cursor = lambda: Capture()  # type: ignore[method-assign]
         try:
-            search._match(search.index_cache.get(), parsed.concepts)
+            search._match(index, parsed.concepts)
         finally:
             connection.cursor = original  # type: ignore[method-assign]
         sql, params = captured[-1]

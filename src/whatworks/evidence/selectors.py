@@ -70,6 +70,18 @@ def study_get_for_user(*, user: AnyUser, slug: str) -> Study:
     return study
 
 
+def finding_get_for_user(*, user: AnyUser, slug: str) -> Finding:
+    """The finding, if its study's intervention is visible to the user; otherwise 404."""
+    finding = (
+        Finding.objects.select_related("study__intervention")
+        .filter(slug=slug, study__intervention__in=interventions_visible_to(user))
+        .first()
+    )
+    if finding is None:
+        raise Http404("No such finding.")
+    return finding
+
+
 def studies_for_registry_project(*, user: AnyUser, reference: str) -> QuerySet[Study]:
     """The studies registered in our registry as ``reference``, with their interventions,
     if the user may see the intervention (published, or the user may edit evidence)."""
