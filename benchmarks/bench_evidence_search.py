@@ -499,13 +499,14 @@ def server_times(cases: list[tuple[str, dict[str, tuple[str, ...]]]]) -> str:
             return None
 
     times = []
-    for q, f in cases:
+    for q, _filters in cases:  # facets are applied in memory, not in the query
         captured.clear()
         parsed = parse_query(q, synonyms=load_synonyms(), vocabulary=search.EvidenceVocabulary())
+        index = search.index_cache.get()
         original = connection.cursor
         connection.cursor = lambda: Capture()  # type: ignore[method-assign]
         try:
-            search._candidates(parsed.concepts, f)
+            search._match(index, parsed.concepts)
         finally:
             connection.cursor = original  # type: ignore[method-assign]
         sql, params = captured[-1]

@@ -140,3 +140,43 @@ def test_rating_form_shows_the_rules_and_asks_why_a_rating_departs(
     page.wait_for_load_state()
     assert "Give two or more" in page.get_by_role("alert").inner_text()
     assert_accessible(page)
+
+
+RIS_FILE = (
+    "TY  - JOUR\nAU  - Trial, A\nTI  - A trial\nPY  - 2020\nDO  - 10.1000/trial.0\nER  -\n\n"
+    "TY  - JOUR\nAU  - Someone, B\nTI  - A study we do not hold\nPY  - 2022\nER  -\n\n"
+    "TY  - JOUR\nPY  - soon\nER  -\n"
+)
+
+
+def test_study_finding_and_ris_pages(visit: Any, page: Any, sign_in: Any, catalogue: Any) -> None:
+    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("ed@example.test", PASSWORD)
+    study_slug = catalogue.studies.first().slug
+    visit("/evidence/staff/interventions/iy/studies/new/")
+    page.get_by_role("button", name="Save the study").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    visit(f"/evidence/staff/studies/{study_slug}/edit/")
+    visit(f"/evidence/staff/studies/{study_slug}/findings/new/")
+    page.get_by_role("button", name="Save the finding").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    visit(f"/evidence/staff/findings/{catalogue.studies.first().findings.first().slug}/edit/")
+    visit("/evidence/staff/import/ris/")
+    page.get_by_label("Intervention for new studies").select_option(label="Incredible Years")
+    page.get_by_label("RIS file").set_input_files(
+        {
+            "name": "refs.ris",
+            "mimeType": "application/x-research-info-systems",
+            "buffer": RIS_FILE.encode(),
+        }
+    )
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_load_state()
+    body = page.content()
+    assert "Nothing has been saved yet" in body and "It has no title" in body
+    assert "Add this study" in body
+    assert_accessible(page)

@@ -95,5 +95,9 @@ def draft_study_kwargs() -> dict[str, object]:
     return {"slug": study(intervention(status="draft")).slug}
 
 
+def draft_finding_kwargs() -> dict[str, object]:
+    return {"slug": finding(study(intervention(status="draft"))).slug}
+
+
 def rating_kwargs() -> dict[str, object]:
     return {**draft_kwargs(), "domain": "parenting"}

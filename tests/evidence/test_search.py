@@ -241,3 +241,34 @@ def test_synonyms_and_words_are_read_once_per_process_until_they_change() -> Non
     assert "guardianship" in EvidenceVocabulary().words_near(11, 1)
     SearchSynonym.objects.filter(pk=group.pk).delete()
     assert names(text="DV") == []
+
+
+def test_outcome_facets_match_within_one_outcome_and_count_so() -> None:
+    both = intervention(name="Both outcomes", cost_band="1-low")
+    rating(both, "entering-care", effectiveness="small-benefit", strength="2-limited")
+    rating(both, "parenting", effectiveness="moderate-benefit", strength="4-strong")
+    one = intervention(name="Entering care only", cost_band="3-medium")
+    rating(one, "entering-care", effectiveness="moderate-benefit", strength="4-strong")
+    # "Entering care" rated strong: only the second has one outcome that is both.
+    query = SearchQuery(filters={"domain": ("entering-care",), "strength": ("4-strong",)})
+    results = evidence_search(query=query)
+    assert [i.name for i in results.interventions] == ["Entering care only"]
+    facets = {f.key: {v.value: v.count for v in f.values} for f in results.facets}
+    # Strength counts apply the outcome filter only: both have an entering-care outcome,
+    # rated limited in one and strong in the other.
+    assert facets["strength"] == {"4-strong": 1, "2-limited": 1}
+    # Outcome counts apply the strength filter: entering care (strong) in one, parenting
+    # (strong) in the other.
+    assert facets["domain"] == {"entering-care": 1, "parenting": 1}
+    assert facets["cost"] == {"3-medium": 1}
+    # A facet of the entry's own (cost) with an outcome filter that no outcome passes.
+    query = SearchQuery(filters={"cost": ("1-low",), "effectiveness": ("harm",)})
+    results = evidence_search(query=query)
+    facets = {f.key: {v.value: v.count for v in f.values} for f in results.facets}
+    assert results.total == 0
+    assert facets["cost"] == {"1-low": 0} and facets["effectiveness"] == {
+        "harm": 0,
+        "small-benefit": 1,
+        "moderate-benefit": 1,
+    }
+    assert facets["strength"] == {}

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from whatworks.core.admin import AuditedAdmin
@@ -30,6 +30,11 @@ def _intervention_of(obj: Any) -> Intervention:
 
 
 class RefreshingAdmin(AuditedAdmin):
+    # Web addresses are https (and Django 6 assumes it): no deprecation warning on the form.
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"},
+    }
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)

@@ -5,25 +5,51 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from whatworks.evidence.models import Effectiveness, Intervention, OutcomeRating, Strength
+from whatworks.evidence.models import (
+    Effectiveness,
+    Finding,
+    Intervention,
+    OutcomeRating,
+    Strength,
+    Study,
+)
 from whatworks.evidence.rules import RulesRating, departure
-from whatworks.evidence.services import INTERVENTION_FIELDS
+from whatworks.evidence.services import (
+    FINDING_FIELDS,
+    INTERVENTION_FIELDS,
+    STUDY_FIELDS,
+    EvidenceError,
+    finding_compute,
+)
 from whatworks.evidence.transfer import FORMATS, KINDS
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
+def _https_urls(field: Any, **kwargs: Any) -> Any:
+    """Model form fields, with web addresses typed without a scheme taken as https."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class InterventionForm(forms.ModelForm):
     class Meta:
         model = Intervention
+        formfield_callback = _https_urls
         # What the service writes, except the demonstration flag (set by the demo only).
         fields = tuple(f for f in INTERVENTION_FIELDS if f != "is_demo")
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 5}),
             "delivery": forms.Textarea(attrs={"rows": 3}),
             "workforce": forms.Textarea(attrs={"rows": 3}),
+            "training": forms.Textarea(attrs={"rows": 3}),
+            "fidelity": forms.Textarea(attrs={"rows": 3}),
+            "licensing": forms.Textarea(attrs={"rows": 3}),
+            "availability_england": forms.Textarea(attrs={"rows": 3}),
             "last_reviewed": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
@@ -146,3 +172,99 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
+
+
+class StudyForm(forms.ModelForm):
+    class Meta:
+        model = Study
+        formfield_callback = _https_urls
+        fields = tuple(f for f in STUDY_FIELDS if f != "is_demo")
+        widgets = {"citation": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "citation": _("Authors, year, title and where it was published, as in a reference."),
+            "sample_size": _("Children or families in the analysis, both groups together."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice = self.fields["intervention"]
+        assert isinstance(choice, forms.ModelChoiceField)
+        choice.queryset = Intervention.objects.order_by("name")
+        if self.instance.pk and self.instance.intervention.is_published:
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = _("Published studies keep their stable id.")
+
+
+class FindingForm(forms.ModelForm):
+    """A finding's raw statistics; the effect size and its interval are computed from them
+    (for "as reported", the effect size and standard error are what is typed)."""
+
+    class Meta:
+        model = Finding
+        fields = tuple(f for f in FINDING_FIELDS if f != "study")
+        help_texts = {
+            "measure_type": _(
+                "Standardised mean difference: fill in the means and SDs. Risk or odds "
+                "ratio: fill in the events. As reported: the effect size and standard error."
+            ),
+            "effect_size": _("Only for “as reported”; otherwise computed from the statistics."),
+            "se": _("Only for “as reported”; otherwise computed from the statistics."),
+        }
+
+    def __init__(self, *args: Any, study: Study, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.study = study
+        self.fields["effect_size"].required = False
+        self.fields["se"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        trial = Finding(study=self.study, **{k: v for k, v in data.items() if k != "slug"})
+        try:
+            finding_compute(trial)
+        except EvidenceError as error:
+            for part in error.message.split("; "):
+                name, sep, text = part.partition(": ")
+                if sep and name in self.fields:
+                    self.add_error(name, text)
+                else:
+                    self.add_error(None, part)
+            return data
+        data.update(effect_size=trial.effect_size, se=trial.se)
+        return data
+
+
+class RisImportForm(forms.Form):
+    """A RIS file on the first step; its text again (hidden) when the preview is saved."""
+
+    intervention = forms.ModelChoiceField(
+        label=_("Intervention for new studies"),
+        help_text=_("Records that match no study get a link to add them to this intervention."),
+        queryset=Intervention.objects.order_by("name"),
+        empty_label=_("Choose an intervention"),
+    )
+    file = forms.FileField(
+        label=_("RIS file"),
+        help_text=_("Exported from your reference manager (EndNote, Zotero, Mendeley) as .ris."),
+        required=False,
+    )
+    text = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > MAX_UPLOAD_BYTES:
+                self.add_error("file", _("The file is larger than 5 MB: split it."))
+                return data
+            raw = upload.read()
+            try:
+                data["text"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", _("The file is not UTF-8 text: export it again as RIS."))
+                return data
+        elif not data.get("text"):
+            self.add_error("file", _("Choose a RIS file."))
+        return data

@@ -9,7 +9,7 @@ derived data that the services keep up to date.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,9 @@ from whatworks.core.validators import (
 
 #: Stable ids in imports, exports and URLs: lower-case letters, digits and hyphens.
 STABLE_ID_HELP = _("Lower-case letters, digits and hyphens; never changes once published.")
+
+#: A DOI as people write it without the resolver: "10." + registrant code + "/" + suffix.
+DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 
 #: A research project's identifier in our registry (see ``core.validators``).
 REGISTRY_REF_PATTERN = REGISTRY_REFERENCE_PATTERN
@@ -129,8 +132,20 @@ class Intervention(models.Model):
     age_group = models.CharField(_("age group"), max_length=10, choices=AgeGroup.choices)
     need_level = models.CharField(_("level of need"), max_length=20, choices=NeedLevel.choices)
     setting = models.CharField(_("setting"), max_length=300)
-    delivery = models.TextField(_("how it is delivered"), max_length=1000)
+    delivery = models.TextField(_("delivery model: how it is delivered"), max_length=1000)
     workforce = models.TextField(_("workforce needs"), max_length=1000)
+    # Implementation: what a service needs to know before it commissions or runs it.
+    training = models.TextField(_("training and qualifications"), max_length=1000, blank=True)
+    fidelity = models.TextField(_("fidelity requirements"), max_length=1000, blank=True)
+    provider = models.CharField(_("provider or developer"), max_length=300, blank=True)
+    licensing = models.TextField(_("licensing and contact"), max_length=1000, blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    availability_england = models.TextField(
+        _("availability in England"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Where in England it is offered now, and how a local authority can get it."),
+    )
     cost_band = models.CharField(_("cost band"), max_length=20, choices=CostBand.choices)
     availability = models.CharField(
         _("availability in the UK"), max_length=10, choices=Availability.choices
@@ -259,6 +274,24 @@ class Study(models.Model):
             "e.g. WWC-2019-0007. Leave empty if not."
         ),
     )
+    doi = models.CharField(
+        _("DOI"),
+        max_length=200,
+        blank=True,
+        validators=[
+            RegexValidator(
+                DOI_PATTERN,
+                _("Enter a DOI as 10.<digits>/<suffix>, e.g. 10.1186/1471-2288-14-25."),
+            )
+        ],
+        help_text=_("The study's Digital Object Identifier, e.g. 10.1186/1471-2288-14-25."),
+    )
+    url = models.URLField(
+        _("web address"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where to read the study, if it has no DOI (or another copy)."),
+    )
     is_demo = models.BooleanField(_("demonstration data"), default=False)
 
     class Meta:
@@ -271,6 +304,10 @@ class Study(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evidence:study", kwargs={"slug": self.slug})
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
 
 
 class Finding(models.Model):
@@ -370,6 +407,9 @@ class SearchEntry(models.Model):
     #: Facet values as ``key=value`` tokens with a space before and after each, e.g.
     #: `` age=0-4 domain=parenting ``, so that ``LIKE '% age=0-4 %'`` matches one token.
     facets = models.TextField(blank=True)
+    #: When the services last wrote the entry: with the count and the highest id, the stamp
+    #: that tells each process its in-memory facet index is out of date.
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["sort_name"]

@@ -53,6 +53,8 @@ def _study(study: Study, public_projects: Collection[str]) -> dict[str, Any]:
         # Its protocol in our research registry (WWC-YYYY-NNNN), or null.
         # Left out (null) while the registry shows the project to nobody outside its team.
         "registry_ref": study.registry_ref if study.registry_ref in public_projects else None,
+        "doi": study.doi or None,
+        "url": study.url or None,
         "demonstration_data": study.is_demo,
         "findings": [_finding(f) for f in study.findings.all()],
     }
@@ -138,6 +140,14 @@ def intervention_open_data(*, intervention: Intervention, url: str) -> dict[str,
         "setting": intervention.setting,
         "delivery": intervention.delivery,
         "workforce": intervention.workforce,
+        "implementation": {
+            "training": intervention.training,
+            "fidelity": intervention.fidelity,
+            "provider": intervention.provider,
+            "licensing_and_contact": intervention.licensing,
+            "website": intervention.website or None,
+            "availability_england": intervention.availability_england,
+        },
         "cost_band": {
             "value": intervention.cost_band,
             "label": str(cost.label),

@@ -17,12 +17,12 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from django.db import connection, transaction
 from django.db.models import Count, Max, Prefetch, TextChoices
 from django.utils.translation import gettext_lazy as _
@@ -243,192 +243,331 @@ def _tsquery(concept: Concept, *, head: bool = False) -> str:
     return "(" + " | ".join(parts) + ")"
 
 
-def _facet_prefilter(filters: Mapping[str, tuple[str, ...]], params: list[Any]) -> str:
-    """SQL that keeps entries failing at most one facet (the rest are needed for no count)."""
-    if len(filters) <= 1:
-        return ""
-    passes = []
-    for key, values in sorted(filters.items()):
-        alternatives = " OR ".join(["e.facets LIKE %s"] * len(values))
-        passes.append(f"(CASE WHEN {alternatives} THEN 1 ELSE 0 END)")
-        params += [f"% {key}={value} %" for value in values]
-    params.append(len(filters) - 1)
-    return f" AND {' + '.join(passes)} >= %s"
+# --- the published entries' facets, in memory -------------------------------------------
+
+#: The facets that describe the whole entry (the others describe one outcome).
+ENTRY_FACETS = tuple(key for key in FACETS if key not in OUTCOME)
+#: Codes of the outcome facets' values; -1 is a value no choice has ("-": not rated).
+_OUTCOME_CODES = (
+    {value: code for code, value in enumerate(OutcomeDomain.values)},
+    {value: code for code, value in enumerate(EFFECTIVENESS_ORDER)},
+    {value: code for code, value in enumerate(STRENGTH_ORDER)},
+)
+_OUTCOME_VALUES = (
+    tuple(OutcomeDomain.values),
+    EFFECTIVENESS_ORDER,
+    STRENGTH_ORDER,
+)
+#: Column of each entry-facet value in :attr:`_Index.tokens`.
+_COLUMNS = {
+    key: {value: column for column, value in enumerate(FACETS[key][1].values)}
+    for key in ENTRY_FACETS
+}
+_OFFSETS = dict(
+    zip(ENTRY_FACETS, np.cumsum([0, *(len(_COLUMNS[k]) for k in ENTRY_FACETS)]), strict=False)
+)
+_WIDTH = sum(len(columns) for columns in _COLUMNS.values())
+_COSTS = {value: code for code, value in enumerate(sorted(CostBand.values))}
 
 
-Candidate = tuple[int, str, str, float, int, int]
+@dataclass(frozen=True)
+class _Index:
+    """The published entries (rows in id order) and what search filters, counts and sorts by,
+    as arrays: one row per entry, one record per outcome."""
+
+    ids: npt.NDArray[np.int64]  # search entry ids, ascending (the FTS5 rowids)
+    intervention_ids: npt.NDArray[np.int64]
+    name_order: npt.NDArray[np.int64]  # position of the entry in name order
+    cost: npt.NDArray[np.int64]  # cost band code; missing last
+    reviewed: npt.NDArray[np.int64]  # -yyyymmdd, 0 when not reviewed
+    tokens: npt.NDArray[np.bool_]  # rows x entry-facet values (see _OFFSETS)
+    outcome_row: npt.NDArray[np.int64]  # the row of each outcome record
+    outcome_values: npt.NDArray[np.int64]  # records x (domain, effectiveness, strength)
+
+    def rows_of(
+        self, entry_ids: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """The rows of the entry ids that are in the index, and which ids those are (the
+        others are drafts)."""
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.int64), np.zeros(len(entry_ids), dtype=bool)
+        at = np.searchsorted(self.ids, entry_ids)
+        at[at >= len(self.ids)] = 0
+        keep = self.ids[at] == entry_ids
+        return at[keep], keep
 
 
-def _candidates(
-    concepts: Sequence[Concept], filters: Mapping[str, tuple[str, ...]]
-) -> list[Candidate]:
-    """(intervention id, sort name, facet tokens, rank, concepts matched, concepts matched in
-    the name or outcomes) of the published entries that match any concept; lower rank is
-    better.  One query, on either vendor."""
+def _index_stamp() -> object:
+    table = SearchEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(changed_at) FROM {table}")  # noqa: S608
+        return tuple(cursor.fetchone())
+
+
+def _index_build() -> _Index:
+    rows = list(
+        SearchEntry.objects.filter(published=True)
+        .order_by("id")
+        .values_list("id", "intervention_id", "sort_name", "facets")
+    )
+    n = len(rows)
+    tokens = np.zeros((n, _WIDTH), dtype=bool)
+    cost = np.full(n, len(_COSTS), dtype=np.int64)
+    reviewed = np.zeros(n, dtype=np.int64)
+    outcome_row: list[int] = []
+    outcome_values: list[tuple[int, int, int]] = []
+    for row, (_id, _intervention, _name, facet_text) in enumerate(rows):
+        for token in facet_text.split():
+            key, _eq, value = token.partition("=")
+            if key == "outcome":
+                parts = value.split("/")
+                if len(parts) == 3:
+                    domain, effectiveness, strength = parts
+                    outcome_row.append(row)
+                    outcome_values.append(
+                        (
+                            _OUTCOME_CODES[0].get(domain, -1),
+                            _OUTCOME_CODES[1].get(effectiveness, -1),
+                            _OUTCOME_CODES[2].get(strength, -1),
+                        )
+                    )
+            elif key in _COLUMNS:
+                column = _COLUMNS[key].get(value)
+                if column is not None:
+                    tokens[row, _OFFSETS[key] + column] = True
+                if key == "cost" and value in _COSTS:
+                    cost[row] = _COSTS[value]
+            elif key == "reviewed" and len(value) == 10:
+                reviewed[row] = -int(value.replace("-", ""))
+    names = [name for _i, _p, name, _f in rows]
+    name_order = np.empty(n, dtype=np.int64)
+    name_order[sorted(range(n), key=names.__getitem__)] = np.arange(n)
+    return _Index(
+        ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        intervention_ids=np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+        name_order=name_order,
+        cost=cost,
+        reviewed=reviewed,
+        tokens=tokens,
+        outcome_row=np.asarray(outcome_row, dtype=np.int64),
+        outcome_values=np.asarray(outcome_values, dtype=np.int64).reshape(-1, 3),
+    )
+
+
+#: The published entries' facets, per process; the services clear it when they write an
+#: entry, and other processes see the change by the stamp (count, highest id, latest change).
+index_cache: StampedCache[_Index] = StampedCache(_index_stamp, _index_build)
+
+
+# --- the full-text match ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """The entries that match any concept: their rows, rank (lower is better), how many
+    concepts each matches, and how many in the name or outcomes."""
+
+    rows: npt.NDArray[np.int64]
+    rank: npt.NDArray[np.float64]
+    matched: npt.NDArray[np.int64]
+    in_head: npt.NDArray[np.int64]
+
+
+def _rowids(sql: str, params: list[Any]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _match(index: _Index, concepts: Sequence[Concept]) -> _Matches:
+    """One query for the entries matching any concept (with their rank), then, on SQLite,
+    one id-only query per concept for the name and outcomes and, with several concepts, one
+    for anywhere; PostgreSQL tests each concept on the rows the first query finds."""
     for concept in concepts:  # stems are letters and digits only: safe in both syntaxes
         assert all(_STEM.match(s) for phrase in concept.alternatives for s in phrase)
-    table = SearchEntry._meta.db_table
-    params: list[Any] = []
-    if not concepts:
-        sql = f"SELECT e.intervention_id, e.sort_name, e.facets, 0, 0, 0 FROM {table} e "  # noqa: S608
-        sql += "WHERE e.published" + _facet_prefilter(filters, params)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    several = len(concepts) > 1
     if connection.vendor == "sqlite":
         fts = "evidence_search_fts"
-        member = f"(e.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s))"  # noqa: S608 (constant names)
-        matched = [member for _ in concepts] if several else ["1"]
-        in_head = [member for _ in concepts]
-        params += [_fts5(c) for c in concepts] if several else []
-        params += [_fts5(c, head=True) for c in concepts]
-        sql = (
-            f"SELECT e.intervention_id, e.sort_name, e.facets, bm25({fts}, 10.0, 5.0, 1.0), "  # noqa: S608
-            f"{' + '.join(matched)}, {' + '.join(in_head)} "
-            f"FROM {fts} JOIN {table} e ON e.id = {fts}.rowid "
-            f"WHERE {fts} MATCH %s AND e.published"
-        )
-        params.append(" OR ".join(_fts5(c) for c in concepts))
+        sql = f"SELECT rowid, bm25({fts}, 10.0, 5.0, 1.0) FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (constant names)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [" OR ".join(_fts5(c) for c in concepts)])
+            found = cursor.fetchall()
+        ids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
+        rank = np.fromiter((r[1] for r in found), dtype=np.float64, count=len(found))
+        only = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
+
+        def count(expressions: list[str]) -> npt.NDArray[np.int64]:
+            total = np.zeros(len(ids), dtype=np.int64)
+            for expression in expressions:
+                hit = np.asarray(_rowids(only, [expression]), dtype=np.int64)
+                total += np.isin(ids, hit, assume_unique=True)
+            return total
+
+        several = len(concepts) > 1
+        matched = count([_fts5(c) for c in concepts]) if several else np.ones(len(ids), np.int64)
+        in_head = count([_fts5(c, head=True) for c in concepts])
     else:
         member = "(e.document @@ to_tsquery('simple', %s))::int"
-        matched = [member for _ in concepts] if several else ["1"]
-        in_head = [member for _ in concepts]
-        params += [_tsquery(c) for c in concepts] if several else []
-        params += [_tsquery(c, head=True) for c in concepts]
+        params: list[Any] = [_tsquery(c) for c in concepts] + [
+            _tsquery(c, head=True) for c in concepts
+        ]
+        table = SearchEntry._meta.db_table
         sql = (
-            "SELECT e.intervention_id, e.sort_name, e.facets, -ts_rank(e.document, q.query), "  # noqa: S608
-            f"{' + '.join(matched)}, {' + '.join(in_head)} "
+            f"SELECT e.id, -ts_rank(e.document, q.query), "  # noqa: S608 (constant names)
+            f"{' + '.join([member] * len(concepts))}, {' + '.join([member] * len(concepts))} "
             f"FROM {table} e, to_tsquery('simple', %s) AS q(query) "
             "WHERE e.document @@ q.query AND e.published"
         )
         params.append(" | ".join(_tsquery(c) for c in concepts))
-    sql += _facet_prefilter(filters, params)
-    if connection.vendor == "postgresql":
         # The planner prices ``@@`` on a sequential scan as if it were free, but it must
         # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
         # see docs/adr/0007-evidence-one-search-and-rating-rules.md.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(sql, params)
-            return cursor.fetchall()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+            found = cursor.fetchall()
+        columns = list(zip(*found, strict=True)) if found else [(), (), (), ()]
+        ids = np.asarray(columns[0], dtype=np.int64)
+        rank = np.asarray(columns[1], dtype=np.float64)
+        matched = np.asarray(columns[2], dtype=np.int64)
+        in_head = np.asarray(columns[3], dtype=np.int64)
+    rows, keep = index.rows_of(ids)  # drafts drop out here
+    return _Matches(rows, rank[keep], matched[keep], in_head[keep])
 
 
-# --- facets ---------------------------------------------------------------------------------
+# --- facets and order -------------------------------------------------------------------
 
 
-class FacetMatcher:
-    """Decides whether an entry passes the chosen facets, and counts its facet values.
+@dataclass(frozen=True)
+class _Filtered:
+    """The matches that pass every facet, as positions into the matches, with the facet
+    counts and the outcomes that pass the outcome facets (their match, and their domain,
+    effectiveness and strength codes)."""
+
+    hits: npt.NDArray[np.int64]
+    counts: dict[str, dict[str, int]]
+    passing_owner: npt.NDArray[np.int64]
+    passing_values: npt.NDArray[np.int64]
+
+    def best(self, n: int, first: int, second: int) -> npt.NDArray[np.int64]:
+        """Per match, the best passing outcome by one of its codes, then another, as
+        ``(first + 1) * 8 + second + 1`` (0 when it has none)."""
+        values = self.passing_values
+        key = (values[:, first] + 1) * 8 + values[:, second] + 1
+        best = np.zeros(n, dtype=np.int64)
+        order = np.lexsort((key, self.passing_owner))  # by match, then key
+        owner, key = self.passing_owner[order], key[order]
+        last = np.flatnonzero(np.append(owner[1:] != owner[:-1], True)) if len(owner) else owner
+        best[owner[last]] = key[last]  # the largest key of each match
+        return best
+
+
+def _filter(
+    index: _Index, rows: npt.NDArray[np.int64], filters: Mapping[str, tuple[str, ...]]
+) -> _Filtered:
+    """Apply the facets and count them, for every match at once.
 
     Values of one facet are OR-ed, different facets AND-ed.  The outcome facets (outcome,
     effectiveness, strength) match within one outcome: "entering care" with "small benefit"
     needs one outcome that is both, not a small benefit for some other outcome.  A facet's
     counts apply every other facet's filters but not its own.
     """
+    n = len(rows)
+    sub = index.tokens[rows]
+    fails = np.zeros(n, dtype=np.int64)
+    passes: dict[str, npt.NDArray[np.bool_]] = {}
+    for key in ENTRY_FACETS:
+        if key in filters:
+            columns = [_OFFSETS[key] + _COLUMNS[key][v] for v in filters[key]]
+            passes[key] = np.asarray(sub[:, columns].any(axis=1), dtype=bool)
+            fails += ~passes[key]
+    # The outcome records of the matches, as positions into the matches.
+    position = np.full(len(index.ids), -1, dtype=np.int64)
+    position[rows] = np.arange(n)
+    record_at = position[index.outcome_row]
+    chosen = record_at >= 0
+    owner = record_at[chosen]
+    values = index.outcome_values[chosen]
+    miss = np.zeros(values.shape, dtype=bool)
+    for j, key in enumerate(OUTCOME):
+        if key in filters:
+            wanted = [_OUTCOME_CODES[j][v] for v in filters[key]]
+            miss[:, j] = ~np.isin(values[:, j], wanted)
+    misses = miss.sum(axis=1)
+    passing = misses == 0
+    if any(key in filters for key in OUTCOME):
+        outcome_ok = np.zeros(n, dtype=bool)
+        outcome_ok[owner[passing]] = True
+    else:
+        outcome_ok = np.ones(n, dtype=bool)
 
-    def __init__(self, filters: Mapping[str, tuple[str, ...]]) -> None:
-        self.entry = {k: {f"{k}={v}" for v in vs} for k, vs in filters.items() if k not in OUTCOME}
-        self.outcome = {OUTCOME.index(k): set(vs) for k, vs in filters.items() if k in OUTCOME}
+    counts: dict[str, dict[str, int]] = {}
+    for key in ENTRY_FACETS:
+        others_fail = fails - (~passes[key] if key in passes else 0)
+        keep = outcome_ok & (others_fail == 0)
+        start = _OFFSETS[key]
+        totals = sub[keep][:, start : start + len(_COLUMNS[key])].sum(axis=0)
+        counts[key] = {v: int(totals[c]) for v, c in _COLUMNS[key].items()}
+    entry_ok = fails[owner] == 0
+    for j, key in enumerate(OUTCOME):
+        keep = entry_ok & (passing | ((misses == 1) & miss[:, j])) & (values[:, j] >= 0)
+        size = len(_OUTCOME_VALUES[j])
+        seen = np.zeros((n, size), dtype=bool)  # an entry counts once per value
+        seen[owner[keep], values[keep, j]] = True
+        totals = seen.sum(axis=0)
+        counts[key] = {v: int(totals[c]) for c, v in enumerate(_OUTCOME_VALUES[j])}
 
-    def _misses(self, outcomes: list[list[str]]) -> list[tuple[int, ...]]:
-        """For each outcome, the positions of the outcome filters it fails."""
-        chosen = self.outcome.items()
-        return [tuple(i for i, wanted in chosen if o[i] not in wanted) for o in outcomes]
-
-    def count(self, facet_text: str, counts: Counter[str]) -> list[list[str]] | None:
-        """Add the entry's facet values to ``counts``.  If it passes every filter, return
-        its outcomes that pass the outcome filters (domain, effectiveness, strength)."""
-        tokens, outcomes, others = _facet_tokens(facet_text)
-        failed = [k for k, wanted in self.entry.items() if wanted.isdisjoint(tokens)]
-        if len(failed) > 1:
-            return None
-        misses = self._misses(outcomes) if self.outcome else [()] * len(outcomes)
-        passing = [o for o, missed in zip(outcomes, misses, strict=True) if not missed]
-        outcome_ok = not self.outcome or bool(passing)
-        if failed:
-            if outcome_ok:
-                prefix = failed[0] + "="
-                counts.update(t for t in others if t.startswith(prefix))
-            return None
-        for index, key in enumerate(OUTCOME):
-            # An outcome counts for a facet when it passes the other outcome filters.
-            values = {
-                o[index]
-                for o, missed in zip(outcomes, misses, strict=True)
-                if not missed or missed == (index,)
-            }
-            counts.update(f"{key}={value}" for value in values)
-        if not outcome_ok:
-            return None
-        counts.update(others)
-        return passing
-
-
-@lru_cache(maxsize=50_000)
-def _facet_tokens(facet_text: str) -> tuple[frozenset[str], list[list[str]], tuple[str, ...]]:
-    """An entry's facet tokens, its outcomes (domain, effectiveness, strength) and the tokens
-    of the facets that describe the whole entry; kept per process, as entries rarely change
-    and each search reads thousands."""
-    tokens = facet_text.split()
-    outcomes = [t[8:].split("/") for t in tokens if t.startswith("outcome=")]
-    others = tuple(t for t in tokens if t.partition("=")[0] not in OUTCOME_TOKENS)
-    return frozenset(tokens), outcomes, others
-
-
-def _level(order: tuple[str, ...], value: str) -> int:
-    return order.index(value) if value in order else -1
+    hits = np.flatnonzero((fails == 0) & outcome_ok)
+    return _Filtered(hits, counts, owner[passing], values[passing])
 
 
-def _sort_key(sort: str, hit: tuple[Any, ...]) -> tuple[Any, ...]:
-    rank, matched, in_head, sort_name, facet_text, outcomes = hit
+def _order(sort: str, index: _Index, matches: _Matches, found: _Filtered) -> npt.NDArray[Any]:
+    """The hits (positions into the matches), best first."""
+    hits = found.hits
+    rows = matches.rows[hits]
+    name = index.name_order[rows]
+    keys: tuple[npt.NDArray[Any], ...]
     if sort == "relevance":
-        return (-matched, -in_head, rank, sort_name)
-    if sort in ("effect", "strength"):
-        pairs = [
-            (_level(EFFECTIVENESS_ORDER, o[1]), _level(STRENGTH_ORDER, o[2])) for o in outcomes
-        ]
-        best = max(pairs if sort == "effect" else [(b, a) for a, b in pairs], default=(-1, -1))
-        return (-best[0], -best[1], sort_name)
-    if sort == "cost":
-        found = re.search(r" cost=(\S+) ", facet_text)
-        return (found.group(1) if found else "9", sort_name)
-    if sort == "reviewed":
-        found = re.search(r" reviewed=(\d{4})-(\d{2})-(\d{2}) ", facet_text)
-        day = -int("".join(found.groups())) if found else 0
-        return (day, sort_name)
-    return (sort_name,)
+        keys = (name, matches.rank[hits], -matches.in_head[hits], -matches.matched[hits])
+    elif sort == "effect":
+        keys = (name, -found.best(len(matches.rows), 1, 2)[hits])
+    elif sort == "strength":
+        keys = (name, -found.best(len(matches.rows), 2, 1)[hits])
+    elif sort == "cost":
+        keys = (name, index.cost[rows])
+    elif sort == "reviewed":
+        keys = (name, index.reviewed[rows])
+    else:
+        keys = (name,)
+    return hits[np.lexsort(keys)]
 
 
 # --- the selector ---------------------------------------------------------------------------
 
 
 def _search(query: SearchQuery, parsed: ParsedQuery, page_size: int) -> SearchResults:
-    counts: Counter[str] = Counter()
-    hits: list[tuple[Any, ...]] = []
-    matcher = FacetMatcher(query.filters)
-    for entry_id, sort_name, facet_text, rank, matched, in_head in _candidates(
-        parsed.concepts, query.filters
-    ):
-        outcomes = matcher.count(facet_text, counts)
-        if outcomes is not None:
-            hits.append((rank, matched, in_head, sort_name, facet_text, outcomes, entry_id))
-    sort = query.effective_sort
-    hits.sort(key=lambda hit: _sort_key(sort, hit[:6]))
-    total = len(hits)
+    index = index_cache.get()
+    if parsed.concepts:
+        matches = _match(index, parsed.concepts)
+    else:
+        everything = np.arange(len(index.ids), dtype=np.int64)
+        zeros = np.zeros(len(everything), dtype=np.int64)
+        matches = _Matches(everything, zeros.astype(np.float64), zeros, zeros)
+    found = _filter(index, matches.rows, query.filters)
+    ordered = _order(query.effective_sort, index, matches, found)
+    total = len(ordered)
     page_count = max(1, math.ceil(total / page_size))
     page = min(query.page, page_count)
-    ids = [hit[6] for hit in hits[(page - 1) * page_size : page * page_size]]
+    shown = ordered[(page - 1) * page_size : page * page_size]
+    ids = [int(i) for i in index.intervention_ids[matches.rows[shown]]]
 
     facets = []
     for key, (label, choices) in FACETS.items():
         chosen = query.filters.get(key, ())
+        counts = found.counts[key]
         values = tuple(
-            FacetValue(value, str(text), counts[f"{key}={value}"], value in chosen)
+            FacetValue(value, str(text), counts.get(value, 0), value in chosen)
             for value, text in choices.choices
-            if counts[f"{key}={value}"] or value in chosen
+            if counts.get(value, 0) or value in chosen
         )
         facets.append(Facet(key, str(label), values))
 

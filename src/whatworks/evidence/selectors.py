@@ -6,7 +6,7 @@ may edit evidence, and everyone else gets 404.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -15,6 +15,7 @@ from django.http import Http404
 
 from whatworks.core.models import User
 from whatworks.evidence.analytics import METHODS, PI_MIN_STUDIES, PI_TOO_FEW, display_value
+from whatworks.evidence.headline import Headline, headline
 from whatworks.evidence.models import (
     EffectMeasure,
     Finding,
@@ -69,6 +70,18 @@ def study_get_for_user(*, user: AnyUser, slug: str) -> Study:
     return study
 
 
+def finding_get_for_user(*, user: AnyUser, slug: str) -> Finding:
+    """The finding, if its study's intervention is visible to the user; otherwise 404."""
+    finding = (
+        Finding.objects.select_related("study__intervention")
+        .filter(slug=slug, study__intervention__in=interventions_visible_to(user))
+        .first()
+    )
+    if finding is None:
+        raise Http404("No such finding.")
+    return finding
+
+
 def studies_for_registry_project(*, user: AnyUser, reference: str) -> QuerySet[Study]:
     """The studies registered in our registry as ``reference``, with their interventions,
     if the user may see the intervention (published, or the user may edit evidence)."""
@@ -120,6 +133,8 @@ class SynthesisView:
     funnel: dict[str, Any] | None
     #: Leave-one-out results when one study dominates the pool, or None.
     leave_one_out: dict[str, Any] | None
+    #: The plain headline ("about 22 in 100 ..."), when the pooled findings were at hand.
+    plain: Headline | None = None
 
 
 @dataclass(frozen=True)
@@ -270,8 +285,50 @@ def outcome_rules(*, intervention: Intervention, domain: str) -> RulesRating:
     )
 
 
+def pooled_findings(synthesis: Synthesis, studies: list[Study]) -> list[Finding]:
+    """The findings a pooled result was made from, one per study, as ``synthesis_refresh``
+    chose them (studies with their findings prefetched in id order)."""
+    by_slug = {s.slug: s for s in studies}
+    found = []
+    for item in synthesis.studies:
+        study = by_slug.get(item["slug"])
+        first = next(
+            (
+                f
+                for f in (study.findings.all() if study else ())
+                if f.prespecified
+                and f.domain == synthesis.domain
+                and f.measure_type == synthesis.measure_type
+                and f.higher_is_better == synthesis.higher_is_better
+            ),
+            None,
+        )
+        if first is not None:
+            found.append(first)
+    return found
+
+
+def with_headline(view: SynthesisView, studies: list[Study]) -> SynthesisView:
+    """The view with its plain headline (see :mod:`.headline`)."""
+    synthesis = view.synthesis
+    plain = headline(
+        measure=synthesis.measure_type,
+        domain=synthesis.domain,
+        higher_is_better=synthesis.higher_is_better,
+        estimate=view.headline.estimate,
+        ci_low=view.headline.ci_low,
+        ci_high=view.headline.ci_high,
+        findings=pooled_findings(synthesis, studies),
+    )
+    return replace(view, plain=plain)
+
+
 def outcome_pooled_views(*, intervention: Intervention, domain: str) -> list[SynthesisView]:
-    return [synthesis_view(s) for s in intervention.syntheses.filter(domain=domain)]
+    studies = _with_findings(intervention)
+    return [
+        with_headline(synthesis_view(s), studies)
+        for s in intervention.syntheses.filter(domain=domain)
+    ]
 
 
 def _departure(rating: OutcomeRating | None, given: RulesRating) -> Departure | None:
@@ -284,10 +341,11 @@ def intervention_detail(*, intervention: Intervention) -> InterventionDetail:
     """Everything the intervention page shows, in four queries plus the studies'."""
     ratings = {r.domain: r for r in intervention.ratings.all()}
     synthesis_rows = list(intervention.syntheses.all())
+    studies = _with_findings(intervention)
     syntheses: dict[str, list[SynthesisView]] = {}
     for synthesis in synthesis_rows:
-        syntheses.setdefault(synthesis.domain, []).append(synthesis_view(synthesis))
-    studies = _with_findings(intervention)
+        view = with_headline(synthesis_view(synthesis), studies)
+        syntheses.setdefault(synthesis.domain, []).append(view)
     domains = [d for d in OutcomeDomain.values if d in ratings or d in syntheses]
     outcomes = []
     for d in domains:

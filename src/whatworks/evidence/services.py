@@ -37,7 +37,7 @@ from whatworks.evidence.models import (
     Synthesis,
 )
 from whatworks.evidence.rules import RULES_VERSION, departure
-from whatworks.evidence.search import words_cache
+from whatworks.evidence.search import index_cache, words_cache
 from whatworks.evidence.selectors import outcome_rules
 
 
@@ -54,6 +54,12 @@ INTERVENTION_FIELDS = (
     "setting",
     "delivery",
     "workforce",
+    "training",
+    "fidelity",
+    "provider",
+    "licensing",
+    "website",
+    "availability_england",
     "cost_band",
     "availability",
     "status",
@@ -70,6 +76,8 @@ STUDY_FIELDS = (
     "sample_size",
     "risk_of_bias",
     "registry_ref",
+    "doi",
+    "url",
     "is_demo",
 )
 FINDING_FIELDS = (
@@ -473,6 +481,10 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
             intervention.setting,
             intervention.delivery,
             intervention.workforce,
+            intervention.training,
+            intervention.fidelity,
+            intervention.provider,
+            intervention.availability_england,
             str(AgeGroup(intervention.age_group).label),
             str(NeedLevel(intervention.need_level).label),
             *(f"{r.effectiveness_reason} {r.strength_reason}" for r in ratings),
@@ -513,8 +525,10 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
             "published": intervention.is_published,
             "sort_name": intervention.name.lower(),
             "facets": " " + " ".join(f"{k}={v}" for k, v in sorted(facets)) + " ",
+            "changed_at": timezone.now(),
         },
     )
+    index_cache.clear()
     if entry.published:
         search_words_add(f"{intervention.name} {outcome_text} {body}")
     return entry

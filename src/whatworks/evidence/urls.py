@@ -1,6 +1,6 @@
 from django.urls import path
 
-from whatworks.evidence.views import public, staff
+from whatworks.evidence.views import public, ris, staff
 
 app_name = "evidence"
 
@@ -20,6 +20,11 @@ urlpatterns = [
         staff.rating_edit,
         name="rating_edit",
     ),
+    path("staff/interventions/<slug:slug>/studies/new/", staff.study_create, name="study_create"),
+    path("staff/studies/<slug:slug>/edit/", staff.study_edit, name="study_edit"),
+    path("staff/studies/<slug:slug>/findings/new/", staff.finding_create, name="finding_create"),
+    path("staff/findings/<slug:slug>/edit/", staff.finding_edit, name="finding_edit"),
+    path("staff/import/ris/", ris.ris_import, name="ris_import"),
     path("staff/import/", staff.import_file, name="import"),
     path("staff/export/<slug:kind>.<slug:fmt>", staff.export, name="export"),
 ]

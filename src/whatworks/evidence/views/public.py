@@ -81,6 +81,7 @@ def study(request: HttpRequest, slug: str) -> HttpResponse:
             "findings": found.findings.order_by("domain", "id"),
             # The registered project, only as far as the registry lets this user see it.
             "registered_as": project_for_user(user=request.user, reference=found.registry_ref),
+            "can_edit": can_edit_evidence(request.user),
         },
     )
 

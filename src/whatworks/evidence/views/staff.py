@@ -1,9 +1,11 @@
-"""Staff pages for editors: interventions, ratings, import and export.
+"""Staff pages for editors: interventions, studies, findings, ratings, import and export.
 
-Studies and findings are edited in the admin (audited, through the services) or imported.
+Every write goes through the services (audited); the admin offers the same.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,15 +15,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 from whatworks.core.access import require_permission
 from whatworks.core.models import User
 from whatworks.evidence import services
-from whatworks.evidence.forms import ImportForm, InterventionForm, RatingForm
+from whatworks.evidence.forms import (
+    FindingForm,
+    ImportForm,
+    InterventionForm,
+    RatingForm,
+    StudyForm,
+)
 from whatworks.evidence.models import OutcomeDomain, OutcomeRating
 from whatworks.evidence.rules import RULES_VERSION
 from whatworks.evidence.selectors import (
     EDIT_PERMISSION,
+    finding_get_for_user,
     intervention_get_for_user,
     interventions_for_staff,
     outcome_pooled_views,
     outcome_rules,
+    study_get_for_user,
 )
 from whatworks.evidence.transfer import FORMATS, KINDS, ImportInvalid, evidence_import, export_file
 
@@ -147,3 +157,92 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="whatworks-{kind}.{fmt}"'
     return response
+
+
+# --- studies and findings -------------------------------------------------------------------
+
+
+def _changed(form: Any) -> dict[str, Any]:
+    return {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def study_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a study to an intervention; GET parameters (from the RIS import) prefill it."""
+    found = intervention_get_for_user(user=request.user, slug=slug)
+    prefill = {k: request.GET[k] for k in ("citation", "year", "doi", "url") if k in request.GET}
+    form = StudyForm(request.POST or None, initial={"intervention": found, **prefill})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.study_create(actor=_actor(request), data=form.cleaned_data)
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "The study was added. Now add its findings.")
+            return redirect(made.get_absolute_url())
+    return render(
+        request,
+        "evidence/staff/study_form.html",
+        {"form": form, "intervention": found, "study": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    found = study_get_for_user(user=request.user, slug=slug)
+    form = StudyForm(request.POST or None, instance=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.study_update(actor=_actor(request), study=found, data=_changed(form))
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your changes were saved.")
+            return redirect(found.get_absolute_url())
+    return render(
+        request,
+        "evidence/staff/study_form.html",
+        {"form": form, "intervention": found.intervention, "study": found},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def finding_create(request: HttpRequest, slug: str) -> HttpResponse:
+    found = study_get_for_user(user=request.user, slug=slug)
+    form = FindingForm(request.POST or None, study=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_create(
+                actor=_actor(request), data={**form.cleaned_data, "study": found}
+            )
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "The finding was added and the pooled results updated.")
+            return redirect(found.get_absolute_url())
+    return render(
+        request, "evidence/staff/finding_form.html", {"form": form, "study": found, "finding": None}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(EDIT_PERMISSION)
+def finding_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    found = finding_get_for_user(user=request.user, slug=slug)
+    form = FindingForm(request.POST or None, instance=found, study=found.study)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_update(actor=_actor(request), finding=found, data=_changed(form))
+        except services.EvidenceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Your changes were saved and the pooled results updated.")
+            return redirect(found.study.get_absolute_url())
+    return render(
+        request,
+        "evidence/staff/finding_form.html",
+        {"form": form, "study": found.study, "finding": found},
+    )
