@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from whatworks.registry.analysis_plan import diff_trial_analysis
 from whatworks.registry.protocol import HIGHLIGHTED_SECTIONS, SECTION_LABELS, format_number
 
 OUTCOME_FIELDS = (
@@ -107,6 +108,12 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]
     rows.extend(
         _diff_experiments(
             before.get("pilot_experiments") or [], after.get("pilot_experiments") or []
+        )
+    )
+    rows.extend(
+        DiffRow("trial_analysis", label, change, old_text, new_text, True)
+        for label, change, old_text, new_text in diff_trial_analysis(
+            before.get("trial_analysis"), after.get("trial_analysis")
         )
     )
     return [row for row in rows if row is not None]
