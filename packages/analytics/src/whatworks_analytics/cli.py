@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
     "deliberation": "whatworks_analytics.deliberation.cli",
     "power": "whatworks_analytics.trials.cli",
     "trial": "whatworks_analytics.trials.cli",
+    "trial-plan": "whatworks_analytics.trials.cli",
+    "trial-check": "whatworks_analytics.trials.cli",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -25,10 +25,10 @@ from whatworks.registry.forms_trials import (
     plan_from_forms,
     plan_initial,
 )
-from whatworks.registry.power import PowerInputError, power_answer
 from whatworks.registry.protocol import validation_messages
 from whatworks.registry.services import RegistryError
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
+from whatworks.registry.trial_analytics import PowerInputError, power_answer
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 

@@ -18,6 +18,11 @@ baseline, icc, mdes_at_randomisation and security (the padlock rating and its re
 ``--mdes`` gives the registered MDES instead of the one computed from the randomised
 sample, ``--threat TEXT`` names a threat to validity).
 
+``trial-plan VERSION.json DATA.csv [--out BUNDLE.json]`` runs the trial analysis plan of a
+registered protocol version (its JSON from the registry) and writes the bundle
+(``whatworks_analytics.trials.bundle``) that the platform's results import checks;
+``trial-check BUNDLE.json`` makes the platform's check (exit 1 listing every problem).
+
 Invalid input prints every problem on its own line to stderr and exits with
 ``EXIT_INVALID_INPUT``; a file that cannot be read exits with ``EXIT_IO``.
 """
@@ -33,7 +38,7 @@ from typing import Any
 
 from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
 
-__all__ = ["register", "run_power", "run_trial"]
+__all__ = ["register", "run_power", "run_trial", "run_trial_check", "run_trial_plan"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,6 +101,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--threat", action="append", default=[], metavar="TEXT", help="a threat to validity"
     )
     trial.set_defaults(handler=run_trial)
+
+    planned = subparsers.add_parser(
+        "trial-plan",
+        help="run a registered trial analysis plan and write its bundle",
+        description="Run the trial analysis plan of a registered protocol version on the "
+        "trial's data, where the data live, and write the bundle the platform checks.",
+    )
+    planned.add_argument(
+        "version", metavar="VERSION.json", help="the protocol version (/research/<id>/v<n>.json)"
+    )
+    planned.add_argument("file", metavar="DATA.csv", help="one row per randomised participant")
+    planned.add_argument("--out", metavar="BUNDLE.json", help="write here (default: stdout)")
+    planned.set_defaults(handler=run_trial_plan)
+
+    check = subparsers.add_parser(
+        "trial-check",
+        help="check that a trial bundle's figures follow from its own numbers",
+        description="Check a trial bundle as the platform does; exit 1 listing any problem.",
+    )
+    check.add_argument("bundle", metavar="BUNDLE.json")
+    check.set_defaults(handler=run_trial_check)
 
 
 def _fail(problems: list[str], code: int) -> int:
@@ -228,4 +254,56 @@ def run_trial(args: argparse.Namespace) -> int:
         threats=args.threat,
     )
     _print({**result.to_dict(), "security": asdict(rating)})
+    return EXIT_OK
+
+
+def _read_json(path: str) -> Any:
+    from pathlib import Path
+
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def run_trial_plan(args: argparse.Namespace) -> int:
+    """Handle ``trial-plan``; return an exit code."""
+    import polars as pl
+
+    from whatworks_analytics.trials.bundle import plan_from_version, run_plan
+    from whatworks_analytics.trials.errors import TrialInputError
+
+    try:
+        version = _read_json(args.version)
+        frame = pl.read_csv(args.file, infer_schema_length=None, null_values=["", "NA"])
+    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+        return _fail([f"cannot read the input: {error}"], EXIT_IO)
+    try:
+        plan, identity = plan_from_version(version)
+        bundle = run_plan(plan, frame, **identity)
+    except TrialInputError as error:
+        return _fail(list(error.problems), EXIT_INVALID_INPUT)
+    text = json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+        except OSError as error:
+            return _fail([f"cannot write {args.out}: {error}"], EXIT_IO)
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def run_trial_check(args: argparse.Namespace) -> int:
+    """Handle ``trial-check``; return an exit code."""
+    from whatworks_analytics.trials.bundle import check_bundle
+
+    try:
+        bundle = _read_json(args.bundle)
+    except (OSError, ValueError) as error:
+        return _fail([f"cannot read {args.bundle}: {error}"], EXIT_IO)
+    if not isinstance(bundle, dict):
+        return _fail(["the bundle must be a JSON object"], EXIT_INVALID_INPUT)
+    problems = check_bundle(bundle)
+    if problems:
+        return _fail(problems, EXIT_INVALID_INPUT)
+    print("the bundle's figures follow from its numbers")
     return EXIT_OK

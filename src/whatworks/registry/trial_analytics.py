@@ -1,5 +1,5 @@
-"""The power calculation on a protocol draft: the registry's one adapter to
-``whatworks_analytics.trials.power`` (issue #18)."""
+"""The registry's one adapter to ``whatworks_analytics.trials`` (issue #18): the power
+calculation on a protocol draft, and the check of a trial bundle made where the data live."""
 
 from __future__ import annotations
 
@@ -12,8 +12,24 @@ from whatworks_analytics.trials import (
     n_per_arm,
     power_individual,
 )
+from whatworks_analytics.trials.bundle import (
+    BUNDLE_SCHEMA as TRIAL_BUNDLE_SCHEMA,
+)
+from whatworks_analytics.trials.bundle import (
+    check_bundle,
+    plan_sha256,
+    registry_results,
+)
 
-__all__ = ["PowerAnswer", "PowerInputError", "power_answer"]
+__all__ = [
+    "TRIAL_BUNDLE_SCHEMA",
+    "PowerAnswer",
+    "PowerInputError",
+    "check_bundle",
+    "plan_sha256",
+    "power_answer",
+    "registry_results",
+]
 
 
 @dataclass(frozen=True)
