@@ -226,3 +226,11 @@ def test_the_power_page_answers_each_question(client) -> None:  # type: ignore[n
     assert "Minimum detectable effect 0.438 SD" in page
     page = client.get(url, {"question": "mdes", "alpha": "0.05", "sides": "2"}).content.decode()
     assert "Error:" in page and "this question needs it" in page
+
+
+def test_a_plan_registered_for_the_first_time_is_not_flagged() -> None:
+    before = parse_content(content()).as_json()
+    after = parse_content(content(trial_analysis=plan())).as_json()
+    rows = [row for row in diff_content(before, after) if row.section == "trial_analysis"]
+    assert [row.change for row in rows] == ["added", "added"]
+    assert not any(row.highlighted for row in rows)

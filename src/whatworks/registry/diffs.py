@@ -111,7 +111,9 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]
         )
     )
     rows.extend(
-        DiffRow("trial_analysis", label, change, old_text, new_text, True)
+        # A registered analysis that changes is flagged as outcome switching is; a plan
+        # registered for the first time is not.
+        DiffRow("trial_analysis", label, change, old_text, new_text, change != "added")
         for label, change, old_text, new_text in diff_trial_analysis(
             before.get("trial_analysis"), after.get("trial_analysis")
         )
