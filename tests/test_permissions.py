@@ -109,6 +109,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "registry:project_edit": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:protocol_edit": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:protocol_register": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
+    "registry:analysis_plan": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
+    "registry:power": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:project_publish": (registry_factories.project_kwargs, everyone(405)),
     "registry:project_withdraw": (registry_factories.project_kwargs, only(STAFF_ROLES, 200)),
     # Deleting a draft: the team's (the admin is on every team); others may not know it.

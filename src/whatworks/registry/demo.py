@@ -18,6 +18,7 @@ from django.utils import timezone
 from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
 from whatworks.core.services import organisation_create
+from whatworks.registry import demo_trials
 from whatworks.registry.demo_content import (
     CARE_LEAVERS,
     CHANGE,
@@ -231,6 +232,7 @@ def load(*, stdout: Writer) -> None:
         project_publish(actor=editor, project=p)
         _set_status(researcher, p, ProjectStatus.ANALYSING)
     corrected = _correct_schwartz(researcher=researcher, editor=editor)
+    demo_trials.load(stdout=stdout, researcher=researcher)
     stdout.write(
         f"  registry: {created} project(s) created"
         + (", the Schwartz Rounds results corrected" if corrected else "")

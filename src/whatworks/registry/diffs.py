@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from whatworks.registry.analysis_plan import diff_trial_analysis
 from whatworks.registry.protocol import HIGHLIGHTED_SECTIONS, SECTION_LABELS, format_number
 
 OUTCOME_FIELDS = (
@@ -107,6 +108,14 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]
     rows.extend(
         _diff_experiments(
             before.get("pilot_experiments") or [], after.get("pilot_experiments") or []
+        )
+    )
+    rows.extend(
+        # A registered analysis that changes is flagged as outcome switching is; a plan
+        # registered for the first time is not.
+        DiffRow("trial_analysis", label, change, old_text, new_text, change != "added")
+        for label, change, old_text, new_text in diff_trial_analysis(
+            before.get("trial_analysis"), after.get("trial_analysis")
         )
     )
     return [row for row in rows if row is not None]

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from whatworks.registry.analysis_plan import TrialAnalysisPlan
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
 #: The sections of the template in the order pages show them, with their headings.
@@ -296,6 +297,8 @@ class ProtocolContent(_Strict):
     #: Pilots' experiments fixed by this version (empty for other studies; left out of the
     #: JSON when empty, so that earlier versions' content and hashes are unchanged).
     pilot_experiments: tuple[PilotExperiment, ...] = ()
+    #: A trial's analysis plan as data (``analysis_plan.py``; left out when there is none).
+    trial_analysis: TrialAnalysisPlan | None = None
 
     @field_validator("research_questions")
     @classmethod
@@ -342,9 +345,28 @@ class ProtocolContent(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _plan_names_outcomes(self) -> ProtocolContent:
+        if self.trial_analysis is None:
+            return self
+        keys = [o.key for o in self.outcomes]
+        unknown = [p.outcome for p in self.trial_analysis.outcomes if p.outcome not in keys]
+        if unknown:
+            raise ValueError(
+                "The trial analysis plan analyses "
+                + ", ".join(f"“{k}”" for k in unknown)
+                + ", which is not an outcome of this protocol: use one of "
+                + (", ".join(keys) or "the outcomes (name one first)")
+                + "."
+            )
+        return self
+
     def as_json(self) -> dict[str, Any]:
-        exclude = None if self.pilot_experiments else {"pilot_experiments"}
-        return self.model_dump(mode="json", exclude=exclude)
+        # Optional sections are left out when empty, so earlier versions' hashes stand.
+        exclude = {"pilot_experiments"} if not self.pilot_experiments else set()
+        if self.trial_analysis is None:
+            exclude.add("trial_analysis")
+        return self.model_dump(mode="json", exclude=exclude or None)
 
     def pilot_experiment(self, config_hash: str) -> PilotExperiment | None:
         """The experiment of this version whose config has ``config_hash``, if any."""

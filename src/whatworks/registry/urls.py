@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from whatworks.registry.views import data, manage, public, requests, results, team
+from whatworks.registry.views import data, manage, public, requests, results, team, trials
 
 
 class ReferenceConverter:
@@ -31,6 +31,10 @@ urlpatterns = [
     path("<wwc:reference>/edit/", manage.project_edit, name="project_edit"),
     path("<wwc:reference>/protocol/draft/", manage.protocol_edit, name="protocol_edit"),
     path("<wwc:reference>/protocol/register/", manage.protocol_register, name="protocol_register"),
+    path(
+        "<wwc:reference>/protocol/analysis-plan/", trials.analysis_plan_edit, name="analysis_plan"
+    ),
+    path("<wwc:reference>/protocol/power/", trials.power, name="power"),
     path("<wwc:reference>/publish/", manage.project_publish, name="project_publish"),
     path("<wwc:reference>/withdraw/", manage.project_withdraw, name="project_withdraw"),
     path("<wwc:reference>/delete/", manage.project_delete, name="project_delete"),

@@ -37,6 +37,10 @@ COMMANDS: dict[str, str] = {
     "meta": "whatworks_analytics.meta.cli",
     "weight": "whatworks_analytics.weighting.cli",
     "deliberation": "whatworks_analytics.deliberation.cli",
+    "power": "whatworks_analytics.trials.cli",
+    "trial": "whatworks_analytics.trials.cli",
+    "trial-plan": "whatworks_analytics.trials.cli",
+    "trial-check": "whatworks_analytics.trials.cli",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 

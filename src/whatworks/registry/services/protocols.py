@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.analysis_plan import plan_registration_problems
 from whatworks.registry.criteria import criteria_problems
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.protocol import (
@@ -59,6 +60,7 @@ def registration_problems(content: ProtocolContent) -> list[str]:
     if not content.success_criteria.criteria:
         problems.append("Set at least one success criterion.")
     problems.extend(criteria_problems(content))
+    problems.extend(plan_registration_problems(content))
     return problems
 
 
@@ -69,11 +71,11 @@ def protocol_draft_save(
     """Check the draft against the template (all problems at once) and keep it."""
     require_team(actor, project)
     require_not_withdrawn(project)
-    if "pilot_experiments" not in content and (project.draft_content or {}).get(
-        "pilot_experiments"
-    ):
-        # The draft form does not show pilot experiments: keep the ones the draft holds.
-        content = {**content, "pilot_experiments": project.draft_content["pilot_experiments"]}
+    for kept in ("pilot_experiments", "trial_analysis"):
+        # The draft form shows neither pilot experiments nor the trial analysis plan (each
+        # has its own page): keep the ones the draft holds.
+        if kept not in content and (project.draft_content or {}).get(kept):
+            content = {**content, kept: project.draft_content[kept]}
     try:
         parsed = parse_content(content)
     except ProtocolContentError as exc:

@@ -48,6 +48,10 @@ from whatworks.registry.selectors import (
 from whatworks.registry.services import RegistryError
 from whatworks.registry.services.projects import deletion_problems, has_published_results
 from whatworks.registry.services.protocols import registration_problems
+from whatworks.registry.services.trial_results import (
+    is_trial_bundle,
+    results_import_trial_bundle,
+)
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
 
@@ -302,10 +306,16 @@ def results_import(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     form = BundleForm(posted(request))
     if request.method == "POST" and form.is_valid():
+        bundle = form.cleaned_data["bundle"]
         try:
-            report = services.results_import_bundle(
-                actor=actor_of(request), project=project, bundle=form.cleaned_data["bundle"]
-            )
+            if is_trial_bundle(bundle):  # a registered trial plan run where the data live
+                report = results_import_trial_bundle(
+                    actor=actor_of(request), project=project, bundle=bundle
+                )
+            else:
+                report = services.results_import_bundle(
+                    actor=actor_of(request), project=project, bundle=bundle
+                )
         except RegistryError as exc:
             add_errors(form, exc)
         else:

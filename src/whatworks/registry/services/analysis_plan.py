@@ -1,0 +1,50 @@
+"""The trial analysis plan in a protocol draft (issue #18).
+
+The team sets (or clears) the plan on its own page; it is saved into the draft through
+:func:`protocol_draft_save`, so the whole draft is checked again (a plan that names an
+outcome the protocol lacks is refused), and registered with the rest of the draft.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from whatworks.core.models import User
+from whatworks.core.services import audit_record
+from whatworks.registry.models import Project
+from whatworks.registry.protocol import content_sha256
+from whatworks.registry.services.common import require_not_withdrawn, require_team
+from whatworks.registry.services.protocols import protocol_draft_save
+
+__all__ = ["protocol_draft_set_trial_analysis"]
+
+
+@transaction.atomic
+def protocol_draft_set_trial_analysis(
+    *, actor: User | None, project: Project, plan: Mapping[str, Any] | None
+) -> Project:
+    """Put ``plan`` in the draft (``None`` removes it); every problem is raised at once."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require_team(actor, project)
+    require_not_withdrawn(project)
+    draft = copy.deepcopy(project.draft_content or {})
+    draft.pop("trial_analysis", None)
+    if plan is not None:
+        draft["trial_analysis"] = dict(plan)
+    else:
+        # protocol_draft_save keeps a plan the content leaves out; an explicit None clears it.
+        draft["trial_analysis"] = None
+    project = protocol_draft_save(actor=actor, project=project, content=draft)
+    audit_record(
+        actor=actor,
+        action="registry.protocol_trial_analysis_set"
+        if plan is not None
+        else "registry.protocol_trial_analysis_removed",
+        target=project,
+        changes={"draft_sha256": content_sha256(project.draft_content)},
+    )
+    return project

@@ -1,0 +1,114 @@
+"""The team's pages for a trial's analysis plan and its power calculation (issue #18)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from whatworks.core.access import require_permission
+from whatworks.registry.analysis_plan import (
+    LABELS,
+    PlannedOutcome,
+    design_problems,
+    planned_outcome_text,
+)
+from whatworks.registry.forms import label_rows, row_errors
+from whatworks.registry.forms_trials import (
+    PlannedOutcomeFormSet,
+    PowerForm,
+    TrialPlanForm,
+    plan_from_forms,
+    plan_initial,
+)
+from whatworks.registry.protocol import validation_messages
+from whatworks.registry.services import RegistryError
+from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
+from whatworks.registry.trial_analytics import PowerInputError, power_answer
+from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
+
+
+@require_permission("registry.change_project")
+def analysis_plan_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    """Set, change or remove the draft's trial analysis plan."""
+    project = editable_project(request, reference)
+    draft = project.draft_content or {}
+    outcomes = [(o["key"], f"{o['name']} ({o['key']})") for o in draft.get("outcomes") or []]
+    stored = draft.get("trial_analysis")
+    main, rows = plan_initial(stored)
+    data = posted(request)
+    form = TrialPlanForm(data, initial=main)
+    row_set = PlannedOutcomeFormSet(
+        data, initial=rows, prefix="planned", form_kwargs={"outcomes": outcomes}
+    )
+    label_rows(row_set, _("Outcome analysis"))
+    if data is not None and "remove" in request.POST:
+        try:
+            protocol_draft_set_trial_analysis(actor=actor_of(request), project=project, plan=None)
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The trial analysis plan was removed from the draft."))
+            return redirect("registry:protocol_edit", reference=project.reference)
+    elif data is not None and form.is_valid() and row_set.is_valid():
+        plan = plan_from_forms(form, row_set)
+        problems: list[str] = []
+        for row in plan["outcomes"]:
+            try:
+                PlannedOutcome.model_validate(row)
+            except ValidationError as exc:
+                problems.extend(m.split(": ", 1)[-1] for m in validation_messages(exc))
+        problems.extend(
+            f"The trial analysis plan: {problem}."
+            for problem in design_problems(plan["design"], plan["outcomes"])
+        )
+        for problem in problems:
+            form.add_error(None, problem)
+        if not problems:
+            try:
+                protocol_draft_set_trial_analysis(
+                    actor=actor_of(request), project=project, plan=plan
+                )
+            except RegistryError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Trial analysis plan saved in the draft."))
+                if "add_row" in request.POST:
+                    return redirect("registry:analysis_plan", reference=project.reference)
+                return redirect("registry:protocol_register", reference=project.reference)
+    return render(
+        request,
+        "registry/analysis_plan.html",
+        {
+            "project": project,
+            "form": form,
+            "row_set": row_set,
+            "formset_errors": row_errors(row_set),
+            "has_outcomes": bool(outcomes),
+            "stored": stored,
+            "stored_rows": [planned_outcome_text(o) for o in (stored or {}).get("outcomes", [])],
+            "design_label": LABELS.get((stored or {}).get("design", ""), ""),
+        },
+    )
+
+
+@require_permission("registry.change_project")
+def power(request: HttpRequest, reference: str) -> HttpResponse:
+    """Work out the sample, the power or the minimum detectable effect (nothing is saved)."""
+    project = editable_project(request, reference)
+    asked = "question" in request.GET
+    form = PowerForm(request.GET if asked else None)
+    answer: Any = None
+    if asked and form.is_valid():
+        try:
+            answer = power_answer(form.cleaned_data)
+        except PowerInputError as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+    return render(
+        request, "registry/power.html", {"project": project, "form": form, "answer": answer}
+    )
