@@ -117,7 +117,7 @@ def conversation_import_upload(
             for name, upload in (("comments.csv", comments), ("votes.csv", votes)):
                 assert upload is not None
                 with (folder / name).open("wb") as target:
-                    for chunk in iter(lambda upload=upload: upload.read(1024 * 1024), b""):
+                    while chunk := upload.read(1024 * 1024):
                         target.write(chunk)
         if problems:
             raise ImportProblems(problems)

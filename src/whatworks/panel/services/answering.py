@@ -117,16 +117,16 @@ def _check_value(question: Question, value: Any, *, final: bool) -> tuple[Any, s
             number = math.nan
         if number != number or abs(number) > 1e9:
             return None, _("Enter a number, like 12 or 3.5: %(q)s") % q
-        low, high = question.min_value, question.max_value
-        if (low is not None and number < low) or (high is not None and number > high):
-            if low is not None and high is not None:
+        lowest, highest = question.min_value, question.max_value
+        if (lowest is not None and number < lowest) or (highest is not None and number > highest):
+            if lowest is not None and highest is not None:
                 message = _("Enter a number from %(a)s to %(b)s: %(q)s")
-            elif low is not None:
+            elif lowest is not None:
                 message = _("Enter a number of %(a)s or more: %(q)s")
             else:
                 message = _("Enter a number of %(b)s or less: %(q)s")
             return None, message % {
-                **q, "a": _fmt(low or 0), "b": _fmt(high or 0),
+                **q, "a": _fmt(lowest or 0), "b": _fmt(highest or 0),
             }  # fmt: skip
         return number, None
     if kind == Question.Kind.DATE:

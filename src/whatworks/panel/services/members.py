@@ -246,7 +246,7 @@ def member_leave(*, actor: User | None, member: PanelMember) -> PanelMember:
 
 
 @transaction.atomic
-def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, int]:
+def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, int | str]:
     """Erasure level 2: remove identity, keep the anonymised answers.
 
     Responses keep their profile snapshot and their per-study pseudonym (a one-way hash of
@@ -269,7 +269,7 @@ def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, in
 
 
 @transaction.atomic
-def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int]:
+def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int | str]:
     """Erasure level 3: remove everything — member, consents, invitations, answers, and
     the identity on the site account joining made (see :func:`_close_account`)."""
     account = _close_account(member, actor=actor)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -84,7 +85,7 @@ def poll_schedule(
     )
     for when in (opens_at, closes_at):
         if when is not None:
-            transaction.on_commit(lambda when=when: _enqueue_check(when))
+            transaction.on_commit(partial(_enqueue_check, when))
     return poll
 
 
