@@ -14,7 +14,7 @@ from datetime import datetime
 from whatworks.panel.results import PulsePoint
 
 WIDTH, HEIGHT = 360, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 44, 40, 14, 40
 
 
 @dataclass(frozen=True)
