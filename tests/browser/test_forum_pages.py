@@ -135,3 +135,37 @@ def test_staff_set_up_edit_and_open_conversations(visit: Any, page: Any, sign_in
     visit("/forum/should-risk-scores-be-shown-to-families/edit/")
     visit(f"/forum/{voted.slug}/edit/")
     expect(page.get_by_label("Question")).to_be_disabled()
+
+
+def test_staff_import_and_embedding_pages_pass_axe(visit: Any, page: Any, sign_in: Any) -> None:
+    conversation = make_conversation()
+    UserFactory(email="importer@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("importer@example.test", PASSWORD)
+    visit("/forum/staff/import/")
+    page.get_by_role("button", name="Import the conversation").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    from tests.browser.axe import assert_accessible
+
+    assert_accessible(page)
+    visit(f"/forum/{conversation.slug}/embed/")
+    page.get_by_label("Sites that may embed the conversation (optional)").fill("http://x.org")
+    page.get_by_role("button", name="Save the list").click()
+    page.wait_for_load_state()
+    assert "not a secure web address" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Sites that may embed the conversation (optional)").fill(
+        "https://partner.org.uk"
+    )
+    page.get_by_role("button", name="Save the list").click()
+    page.wait_for_load_state()
+    assert "<iframe" in page.locator("pre").inner_text()
+    assert_accessible(page)
+
+
+def test_report_group_bars_fit_a_phone(visit: Any, page: Any) -> None:
+    conversation = make_conversation()
+    fill(conversation)
+    analysis_run(conversation_id=conversation.pk)
+    visit(f"/forum/{conversation.slug}/report/")
+    assert page.locator(".group-votes__group").count() > 0

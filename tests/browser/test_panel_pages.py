@@ -167,3 +167,80 @@ def test_study_page_links_a_project_and_offers_the_handover(
     page.wait_for_load_state()
     assert page.url.rstrip("/").endswith(f"/research/{project.reference}/results/1")
     assert_accessible(page)
+
+
+def test_authoring_pages_and_skip_logic_as_the_member_answers(
+    visit: Any, page: Any, sign_in: Any
+) -> None:
+    from whatworks.panel.services import QuestionSpec, poll_open, question_create
+
+    user = researcher()
+    sign_in(user.email, PASSWORD)
+    poll = make_poll(status="draft")
+    first = poll.questions.get(kind="single")
+    question_create(
+        actor=None,
+        poll=poll,
+        spec=QuestionSpec(
+            kind="text", text="Why not?", required=False, conditions=((first, "No"),)
+        ),
+    )
+    question_create(
+        actor=None, poll=poll, spec=QuestionSpec(kind="scale", text="How tired are you?", page=2)
+    )
+    visit(f"/panel/manage/polls/{poll.slug}/")
+    page.get_by_role("link", name="Change “How many cases?”").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_label("Lowest allowed (optional)").fill("9")
+    page.get_by_label("Highest allowed (optional)").fill("3")
+    page.get_by_role("button", name="Save the question").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    visit(f"/panel/manage/polls/{poll.slug}/preview/")
+    assert "Page 1 of 2" in page.locator(".progress").inner_text()
+    why = page.get_by_label("Why not? (optional)")
+    assert not why.is_visible()  # skip.js: hidden until the condition holds
+    page.get_by_label("No", exact=True).check()
+    assert why.is_visible()
+    page.get_by_label("Yes", exact=True).check()
+    assert not why.is_visible()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert "Page 2 of 2" in page.locator(".progress").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Send (preview: nothing is saved)").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("7", exact=True).check()
+    page.get_by_role("button", name="Send (preview: nothing is saved)").click()
+    page.wait_for_load_state()
+    assert "Preview finished" in page.get_by_role("heading", level=1).inner_text()
+    poll_open(actor=None, poll=poll)
+    _, token = make_invitation(poll=poll)
+    visit(f"/panel/answer/{token}/")
+
+
+def test_every_question_type_on_a_phone(visit: Any, phone_page: Any) -> None:
+    from whatworks.panel.services import QuestionSpec, poll_open, question_create
+
+    poll = make_poll(status="draft")
+    for spec in (
+        QuestionSpec(kind="dropdown", text="Region?", options=("North", "South")),
+        QuestionSpec(kind="date", text="When did you qualify?"),
+        QuestionSpec(kind="ranking", text="Rank these", options=("Pay", "Time", "Support")),
+        QuestionSpec(kind="scale", text="How likely?", low_label="Not", high_label="Very"),
+        QuestionSpec(kind="text", text="Why?", max_length=200),
+        QuestionSpec(kind="likert", text="I feel supported", likert_preset="agreement"),
+    ):
+        question_create(actor=None, poll=poll, spec=spec)
+    poll_open(actor=None, poll=poll)
+    _, token = make_invitation(poll=poll)
+    visit(f"/panel/answer/{token}/")
+    phone_page.goto(f"/panel/answer/{token}/")
+    overflow = phone_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0

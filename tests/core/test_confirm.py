@@ -77,6 +77,45 @@ def leave() -> Case:
     )
 
 
+def leave_link() -> Case:
+    from whatworks.panel.services import leave_token
+
+    member = panel_factories.make_member()
+    model = type(member)
+    return Case(
+        url=reverse("panel:leave_link", kwargs={"token": leave_token(member)}),
+        data={},
+        done=lambda: model.objects.get(pk=member.pk).status == "left",
+        numbers=("Your 0 responses stay",),
+    )
+
+
+def remind() -> Case:
+    poll = panel_factories.make_poll()
+    for _ in range(2):
+        panel_factories.make_member()
+    panel_factories.invite_all(poll)
+    return Case(
+        url=reverse("panel:remind", kwargs={"slug": poll.slug}),
+        data={},
+        done=lambda: poll.invitations.filter(reminders_sent=1).count() == 2,
+        numbers=("This will e-mail 2 members",),
+        user=user_with_role(Role.RESEARCHER),
+    )
+
+
+def results_publish() -> Case:
+    poll = panel_factories.held_poll()
+    model = type(poll)
+    return Case(
+        url=reverse("panel:results_publish", kwargs={"slug": poll.slug}),
+        data={},
+        done=lambda: model.objects.get(pk=poll.pk).results_published_at is not None,
+        numbers=("did not converge", "from 24 responses"),
+        user=user_with_role(Role.RESEARCHER),
+    )
+
+
 def forum_close() -> Case:
     conversation = forum_factories.make_conversation()
     model = type(conversation)
@@ -148,6 +187,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "panel:poll_status": poll_close,
     "panel:invite": invite,
     "panel:leave": leave,
+    "panel:leave_link": leave_link,
+    "panel:remind": remind,
+    "panel:results_publish": results_publish,
     "forum:close": forum_close,
     "calls:decide": decide,
     "news:issue_send": issue_send,

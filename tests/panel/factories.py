@@ -134,3 +134,41 @@ def matrix_study() -> dict[str, object]:
 
     n = next(_counter)
     return {"slug": study_create(actor=None, name=f"Study {n}", slug=f"study-{n}").slug}
+
+
+def matrix_draft_question() -> dict[str, object]:
+    poll = make_poll(status="draft")
+    question = poll.questions.first()
+    assert question is not None
+    return {"slug": poll.slug, "pk": question.pk}
+
+
+def held_poll() -> Poll:
+    """A closed poll whose weighting did not converge, so its results are held back: 24
+    answers from two regions and, bar one, one role (the weight cap cannot reach the role
+    margins)."""
+    from whatworks.panel.services import response_save
+
+    poll = make_poll()
+    question = poll.questions.get(kind="single")
+    for i in range(24):
+        member = make_member(
+            region="london" if i % 2 else "north-west",
+            role="first-line-manager" if i == 0 else "case-holder",
+        )
+        invitation, _ = make_invitation(poll=poll, member=member)
+        response_save(
+            actor=None,
+            invitation=invitation,
+            answers={question.pk: "Yes" if i % 3 else "No"},
+            submit=True,
+        )
+    poll = poll_close(actor=None, poll=poll)
+    assert poll.results_published_at is None
+    return poll
+
+
+def matrix_leave_token() -> dict[str, object]:
+    from whatworks.panel.services import leave_token
+
+    return {"token": leave_token(make_member())}

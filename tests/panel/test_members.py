@@ -164,7 +164,11 @@ def test_level_2_anonymise_removes_identity_keeps_answers() -> None:
     assert Answer.objects.filter(response=response).count() == 1
     assert Invitation.objects.filter(member__isnull=True).count() == 1
     entry = AuditEntry.objects.get(action="panel.member_anonymised")
-    assert entry.object_id == str(member_pk) and entry.changes == {"level": 2, "responses_kept": 1}
+    assert entry.object_id == str(member_pk) and entry.changes == {
+        "level": 2,
+        "responses_kept": 1,
+        "account": "anonymised",
+    }
     _no_personal_data_in_audit(email)
 
 
@@ -182,7 +186,7 @@ def test_level_3_erase_removes_everything() -> None:
     assert not ConsentRecord.objects.filter(member_id=member_pk).exists()
     assert Response.objects.filter(pk=other.pk).exists()
     entry = AuditEntry.objects.get(action="panel.member_erased")
-    assert entry.changes == {"level": 3, "responses_deleted": 1}
+    assert entry.changes == {"level": 3, "responses_deleted": 1, "account": "anonymised"}
     _no_personal_data_in_audit(email)
 
 

@@ -232,6 +232,30 @@ def user_set_password(*, actor: User | None, user: User, password: str, via: str
     return user
 
 
+@transaction.atomic
+def user_anonymise(*, actor: User | None, user: User) -> User:
+    """Remove a person's identity from their account, for good: the e-mail address becomes
+    ``erased-<id>@erased.invalid``, the name and organisation go, the password and second
+    factors are removed, the roles are cleared and the account is switched off (so every
+    session it had stops working: the session hash follows the password).  The row stays,
+    so that what other parts keep against it (audit entries name people by number) holds.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _apply_roles(user, frozenset())
+    user.email = f"erased-{user.pk}@erased.invalid"
+    user.full_name = ""
+    user.organisation = None
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["email", "full_name", "organisation", "is_active", "password"])
+    audit_record(actor=actor, action="user.anonymised", target=user)
+    return user
+
+
 def _apply_roles(user: User, roles: frozenset[Role]) -> None:
     groups = [Group.objects.get_or_create(name=role.value)[0] for role in sorted(roles)]
     user.groups.set(groups)

@@ -24,6 +24,7 @@ from whatworks_analytics import __version__ as ANALYTICS_VERSION
 from whatworks_analytics.deliberation import (
     analyse,
     build_matrix,
+    group_vote_counts,
     read_export,
     statement_extremity,
     statement_priorities,
@@ -101,6 +102,8 @@ def run_analysis(
     analysis = analyse(matrix, seed=seed)
     result["analysis"] = analysis.to_dict()
     groups = analysis.groups
+    if groups.groups:
+        result["group_counts"] = group_tallies(matrix, groups)
     if groups.projection is not None:
         for row, pid in enumerate(matrix.participant_ids.tolist()):
             x, y = groups.projection[row]
@@ -118,6 +121,31 @@ def run_analysis(
             for tid, e in zip(matrix.statement_ids.tolist(), extremity, strict=True)
         }
     return result
+
+
+def group_tallies(matrix: Any, groups: Any) -> dict[str, list[dict[str, int]]]:
+    """Per statement, each group's latest-vote agrees, disagrees, passes and votes (the
+    report's per-group bars): ``{tid: [{"group", "n_agree", "n_disagree", "n_pass",
+    "n_seen"}]}`` with string keys (JSON)."""
+    tally = group_vote_counts(matrix, groups)
+    out: dict[str, list[dict[str, int]]] = {}
+    for column, tid in enumerate(tally.statement_ids.tolist()):
+        rows = []
+        for row, gid in enumerate(tally.group_ids.tolist()):
+            agree = int(tally.n_agree[row, column])
+            disagree = int(tally.n_disagree[row, column])
+            seen = int(tally.n_seen[row, column])
+            rows.append(
+                {
+                    "group": int(gid),
+                    "n_agree": agree,
+                    "n_disagree": disagree,
+                    "n_pass": seen - agree - disagree,
+                    "n_seen": seen,
+                }
+            )
+        out[str(tid)] = rows
+    return out
 
 
 def statement_order(

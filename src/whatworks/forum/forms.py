@@ -281,3 +281,47 @@ class ConversationForm(forms.Form):
         for field, messages in problems.items():
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+class PolisImportForm(forms.Form):
+    """A Pol.is open-data export to import: its ZIP, or its comments.csv and votes.csv."""
+
+    slug = forms.SlugField(
+        label=_("Short name for the address"),
+        max_length=80,
+        help_text=_("Letters, numbers and hyphens, as in /forum/short-name/."),
+    )
+    archive = forms.FileField(
+        label=_("The export's ZIP (optional)"),
+        required=False,
+        help_text=_("The folder Pol.is exports, zipped: comments.csv and votes.csv, and "
+                    "summary.csv and participants-votes.csv if it has them."),
+    )  # fmt: skip
+    comments = forms.FileField(label=_("Or its comments.csv (optional)"), required=False)
+    votes = forms.FileField(label=_("And its votes.csv (optional)"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_zip = bool(data.get("archive"))
+        has_csv = bool(data.get("comments")) or bool(data.get("votes"))
+        if has_zip and has_csv:
+            raise forms.ValidationError(_("Choose the ZIP or the two CSV files, not both."))
+        if not has_zip and not (data.get("comments") and data.get("votes")):
+            if has_csv:
+                missing = "votes" if data.get("comments") else "comments"
+                self.add_error(missing, _("Choose this file too, or the export's ZIP instead."))
+            else:
+                raise forms.ValidationError(
+                    _("Choose the export's ZIP, or both its comments.csv and votes.csv.")
+                )
+        return data
+
+
+class EmbedForm(forms.Form):
+    origins = forms.CharField(
+        label=_("Sites that may embed the conversation (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "textarea"}),
+        help_text=_("One per line, like https://partner.org.uk. Leave empty so that no other "
+                    "site can show it in a frame."),
+    )  # fmt: skip

@@ -57,6 +57,9 @@ class Conversation(models.Model):
     #: depend on that app.
     event_slug = models.SlugField(_("event"), max_length=80, blank=True)
     analysis_seed = models.PositiveIntegerField(_("analysis seed"), default=0)
+    #: Partners' sites that may show the conversation in a frame: origins, one per line
+    #: (``https://host``).  Empty, the default, allows none (``frame-ancestors 'none'``).
+    embed_origins = models.TextField(_("sites that may embed it"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -27,6 +27,62 @@ def group_label(group_id: int) -> str:
     return _("Group %(letter)s") % {"letter": chr(ord("A") + group_id % 26)}
 
 
+#: The per-group bars' width (SVG units) and the colours of agree, disagree and pass
+#: (Okabe-Ito; every bar also says its counts in words).
+BAR_WIDTH = 200
+VOTE_COLOURS = {"agree": "#009E73", "disagree": "#D55E00", "pass": "#B1B4B6"}
+
+
+@dataclass
+class GroupVotes:
+    """One group's latest votes on one statement, and the bar that shows them."""
+
+    label: str
+    colour: str
+    n_agree: int
+    n_disagree: int
+    n_pass: int
+    n_seen: int
+
+    def _width(self, n: int) -> float:
+        return round(BAR_WIDTH * n / self.n_seen, 1) if self.n_seen else 0.0
+
+    @property
+    def agree_width(self) -> float:
+        return self._width(self.n_agree)
+
+    @property
+    def disagree_width(self) -> float:
+        return self._width(self.n_disagree)
+
+    @property
+    def pass_width(self) -> float:
+        return max(round(BAR_WIDTH - self.agree_width - self.disagree_width, 1), 0.0)
+
+    @property
+    def disagree_x(self) -> float:
+        return self.agree_width
+
+    @property
+    def pass_x(self) -> float:
+        return round(self.agree_width + self.disagree_width, 1)
+
+    def percent(self, n: int) -> int:
+        return round(100 * n / self.n_seen) if self.n_seen else 0
+
+    @property
+    def agree_percent(self) -> int:
+        return self.percent(self.n_agree)
+
+    @property
+    def disagree_percent(self) -> int:
+        return self.percent(self.n_disagree)
+
+    @property
+    def pass_percent(self) -> int:
+        return self.percent(self.n_pass)
+
+
 @dataclass
 class StatementRow:
     number: int
@@ -37,6 +93,7 @@ class StatementRow:
     n_disagree: int = 0
     n_pass: int = 0
     n_seen: int = 0
+    groups: list[GroupVotes] = field(default_factory=list)
 
     def percent(self, n: int) -> int:
         return round(100 * n / self.n_seen) if self.n_seen else 0
@@ -203,6 +260,21 @@ def build_report(
                 ),
             )
         )
+    by_group = result.get("group_counts", {})
+    style = {g.id: g for g in groups}
+    for row in rows:
+        row.groups = [
+            GroupVotes(
+                label=style[int(g["group"])].label,
+                colour=style[int(g["group"])].colour,
+                n_agree=int(g["n_agree"]),
+                n_disagree=int(g["n_disagree"]),
+                n_pass=int(g["n_pass"]),
+                n_seen=int(g["n_seen"]),
+            )
+            for g in by_group.get(str(row.number), [])
+            if int(g["group"]) in style
+        ]
     consensus = analysis.get("consensus", {})
     positions = result.get("positions", {})
     placed = sum(1 for p in positions.values() if p["group"] >= 0)

@@ -9,6 +9,7 @@ urlpatterns = [
     # before "<slug>/": "staff" is a reserved slug (services.RESERVED_SLUGS)
     path("staff/", views_staff.staff_list, name="staff_list"),
     path("staff/new/", views_staff.conversation_create, name="conversation_create"),
+    path("staff/import/", views_staff.conversation_import, name="conversation_import"),
     path("<slug:slug>/", views.conversation, name="conversation"),
     path("<slug:slug>/vote/", views.vote, name="vote"),
     path("<slug:slug>/write/", views.statement_add, name="statement_add"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("<slug:slug>/statements/<int:number>/moderate/", views.moderate, name="moderate"),
     path("<slug:slug>/edit/", views_staff.conversation_edit, name="conversation_edit"),
     path("<slug:slug>/open/", views_staff.conversation_open, name="open"),
+    path("<slug:slug>/embed/", views_staff.conversation_embed, name="conversation_embed"),
     path("<slug:slug>/close/", views.close, name="close"),
     path("<slug:slug>/export.zip", views.export, name="export"),
 ]

@@ -29,10 +29,10 @@ from whatworks.core.throttle import (
     throttle_request,
     throttled_response,
 )
-from whatworks.forum import polis, selectors, services
+from whatworks.forum import embed, polis, selectors, services
 from whatworks.forum.forms import ModerationForm, StatementForm, VerifyForm, VoteForm
 from whatworks.forum.models import Conversation, Participant, Statement
-from whatworks.forum.report import build_report, legend_marker_svg
+from whatworks.forum.report import BAR_WIDTH, VOTE_COLOURS, build_report, legend_marker_svg
 
 ANON_COOKIE = "forum_participant"
 ANON_SALT = "whatworks.forum.participant"
@@ -148,8 +148,12 @@ def _must_verify(
 
 
 @require_GET
+@embed.embeddable
 def conversation(request: HttpRequest, slug: str) -> HttpResponse:
     conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    if embed.framed_by_another_site(request) and embed.allowed_origins(conv):
+        # the platform's cookies are not sent in another site's frame: vote in a new tab
+        return render(request, "forum/embedded.html", {"conversation": conv})
     return render(
         request, "forum/conversation.html", _card_context(request, conv, _anon_key(request))
     )
@@ -346,6 +350,7 @@ def me(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@embed.embeddable
 def report(request: HttpRequest, slug: str) -> HttpResponse:
     conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
     statements = list(conv.statements.filter(status__in=conv.visible_statuses()))
@@ -356,6 +361,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "conversation": conv,
             "report": result,
+            "bar_width": BAR_WIDTH,
+            "vote_colours": VOTE_COLOURS,
             "provenance": selectors.vote_provenance(conversation=conv),
             "legend": [(g, legend_marker_svg(g)) for g in result.groups],
         },

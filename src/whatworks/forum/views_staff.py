@@ -15,14 +15,15 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.core.models import User
-from whatworks.forum import selectors, services
-from whatworks.forum.forms import ConversationForm
+from whatworks.forum import embed, importing, selectors, services
+from whatworks.forum.forms import ConversationForm, EmbedForm, PolisImportForm
 from whatworks.forum.models import Participant, Statement, Vote
 
 ADD = "forum.add_conversation"
@@ -133,3 +134,78 @@ def conversation_open(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("The conversation is open: people can vote and write."))
     return redirect("forum:dashboard", slug=conversation.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(ADD)
+def conversation_import(request: HttpRequest) -> HttpResponse:
+    """Import a Pol.is open-data export as a closed conversation (its analysis is queued)."""
+    form = PolisImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        files = [f for f in (data["archive"], data["comments"], data["votes"]) if f]
+        try:
+            imported = importing.conversation_import_upload(
+                actor=_actor(request),
+                slug=data["slug"],
+                archive=data["archive"] or None,
+                comments=data["comments"] or None,
+                votes=data["votes"] or None,
+                size=sum(f.size for f in files),
+            )
+        except importing.ImportProblems as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(
+                request,
+                _("Imported %(s)d statements, %(p)d participants and %(v)d votes. The analysis "
+                  "runs in the background; the report shows it when it is done.")
+                % {"s": imported.statements, "p": imported.participants, "v": imported.votes},
+            )  # fmt: skip
+            return redirect("forum:dashboard", slug=imported.conversation.slug)
+    return render(
+        request,
+        "forum/staff/import.html",
+        {"form": form, "max_mb": importing.MAX_UPLOAD_BYTES // (1024 * 1024)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(CHANGE)
+def conversation_embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """Which partners' sites may show the conversation in a frame (none by default)."""
+    conversation = selectors.conversation_get_for_user(user=_actor(request), slug=slug)
+    form = EmbedForm(request.POST or None, initial={"origins": conversation.embed_origins})
+    if request.method == "POST" and form.is_valid():
+        try:
+            embed.conversation_embed_set(
+                actor=_actor(request),
+                conversation=conversation,
+                origins_text=form.cleaned_data["origins"],
+            )
+        except embed.EmbedError as exc:
+            for problem in exc.problems:
+                form.add_error("origins", problem)
+        else:
+            messages.success(
+                request,
+                _("The sites that may embed the conversation are saved.")
+                if conversation.embed_origins
+                else _("No site may embed the conversation."),
+            )
+            return redirect("forum:conversation_embed", slug=conversation.slug)
+    return render(
+        request,
+        "forum/staff/embed.html",
+        {
+            "conversation": conversation,
+            "form": form,
+            "origins": embed.allowed_origins(conversation),
+            "embed_url": request.build_absolute_uri(
+                reverse("forum:conversation", kwargs={"slug": conversation.slug})
+            ),
+        },
+        status=400 if form.errors else 200,
+    )

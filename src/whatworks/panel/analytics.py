@@ -19,13 +19,16 @@ import numpy.typing as npt
 import polars as pl
 
 from whatworks_analytics.weighting import (
+    MeanInterval,
     RakeResult,
     SiteChange,
     WeightingError,
     paired_change,
     rake,
+    weighted_mean_ci,
     weighted_share,
 )
+from whatworks_analytics.weighting import margin_of_error as _margin_of_error
 
 TARGETS_PATH = Path(__file__).with_name("targets.json")
 WEIGHTING_VARIABLES = ("region", "role")
@@ -121,3 +124,15 @@ def site_changes(pairs: list[dict[str, Any]]) -> list[SiteChange]:
     if not pairs:
         return []
     return paired_change(pl.DataFrame(pairs))
+
+
+def margin_of_error(*, effective_n: float, share: float = 0.5) -> float:
+    """The 95% margin of error of a share from an effective sample size."""
+    return _margin_of_error(share, effective_n=effective_n)
+
+
+def mean_interval(
+    values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64] | None = None
+) -> MeanInterval:
+    """The (weighted) mean and its 95% interval (rows with NaN left out)."""
+    return weighted_mean_ci(values, weights)

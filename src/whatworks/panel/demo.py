@@ -38,10 +38,13 @@ from whatworks.panel.models import (
     YearsInPractice,
 )
 from whatworks.panel.services import (
+    QuestionSpec,
     poll_close,
     poll_create,
     poll_open,
+    poll_schedule,
     question_add,
+    question_create,
     scale_create,
     study_create,
 )
@@ -269,6 +272,47 @@ def _caseload_poll(
     return poll
 
 
+def _draft_survey() -> Poll:
+    """A draft survey on three pages with each kind of question and skip logic, to preview."""
+    poll = poll_create(
+        actor=None,
+        title="Supervision and workload (draft)",
+        slug="demo-supervision-draft",
+        kind=Poll.Kind.SURVEY,
+        description="A three-page survey: preview it from the poll's page.",
+    )
+    specs = [
+        QuestionSpec(kind="single", text="Do you get regular supervision?",
+                     options=("Yes", "No", "Sometimes")),
+        QuestionSpec(kind="dropdown", text="How often is it?",
+                     options=("Weekly", "Fortnightly", "Monthly", "Less often")),
+        QuestionSpec(kind="likert", text="My supervision helps me make decisions.",
+                     likert_preset="agreement"),
+        QuestionSpec(kind="scale", text="How stretched do you feel this month?",
+                     low_label="Not at all", high_label="Completely", page=2),
+        QuestionSpec(kind="number", text="How many children are on your caseload?",
+                     min_value=0, max_value=80, required=False, page=2),
+        QuestionSpec(kind="ranking", text="Rank what would help most.",
+                     options=("Fewer cases", "More supervision", "Less recording"), page=3),
+        QuestionSpec(kind="date", text="When did you last have a case review?",
+                     required=False, page=3),
+    ]  # fmt: skip
+    made = [question_create(actor=None, poll=poll, spec=spec) for spec in specs]
+    question_create(
+        actor=None,
+        poll=poll,
+        spec=QuestionSpec(
+            kind="text",
+            text="What gets in the way of supervision?",
+            required=False,
+            max_length=500,
+            conditions=((made[0], "No"), (made[0], "Sometimes")),
+            match="any",
+        ),
+    )
+    return poll
+
+
 def _wellbeing_study(members: list[PanelMember], rng: random.Random, now: Any) -> None:
     scale = scale_create(
         actor=None,
@@ -367,6 +411,16 @@ def load(*, stdout: Writer) -> None:
                      text="Why is it not manageable?", required=False, show_if=first,
                      show_if_value="No")  # fmt: skip
         poll_open(actor=None, poll=poll)
+        poll_schedule(
+            actor=None,
+            poll=poll,
+            opens_at=None,
+            closes_at=now + timedelta(days=12),
+            minutes=2,
+            invitation_text="How do you use practice guidance? Two questions, and a third if "
+            "your caseload is not manageable.",
+        )
+        _draft_survey()
         invited = rng.sample(members, 300) + ([demo] if demo else [])
         _respond(poll, invited, lambda m: [(first, rng.choice(MANAGEABLE))], rng=rng, rate=0.2,
                  when=now - timedelta(days=2))  # fmt: skip

@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.models import Region
-from whatworks.panel import consent
+from whatworks.panel import consent, likert
 from whatworks.panel.models import (
     AgeBand,
     EmployerType,
@@ -27,16 +27,27 @@ from whatworks.panel.models import (
     WorkforceRole,
     YearsInPractice,
 )
+from whatworks.panel.services.questions import CHOICE_KINDS, QuestionSpec
+
+
+def _unchosen(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Choices that start with an empty "Choose…": nothing is pre-selected, so an answer
+    that feeds the weighting is always one the member gave."""
+    return [("", _("Choose…")), *choices]
 
 
 class ProfileForm(forms.Form):
-    role = forms.ChoiceField(label=_("Your role"), choices=WorkforceRole.choices)
-    region = forms.ChoiceField(label=_("Region you work in"), choices=Region.choices)
-    employer_type = forms.ChoiceField(label=_("Employer type"), choices=EmployerType.choices)
-    age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
-    ethnicity = forms.ChoiceField(label=_("Ethnic group"), choices=Ethnicity.choices)
-    years = forms.ChoiceField(label=_("Years in practice"), choices=YearsInPractice.choices)
+    role = forms.ChoiceField(label=_("Your role"), choices=_unchosen(WorkforceRole.choices))
+    region = forms.ChoiceField(label=_("Region you work in"), choices=_unchosen(Region.choices))
+    employer_type = forms.ChoiceField(
+        label=_("Employer type"), choices=_unchosen(EmployerType.choices)
+    )
+    age_band = forms.ChoiceField(label=_("Age"), choices=_unchosen(AgeBand.choices))
+    sex = forms.ChoiceField(label=_("Sex"), choices=_unchosen(Sex.choices))
+    ethnicity = forms.ChoiceField(label=_("Ethnic group"), choices=_unchosen(Ethnicity.choices))
+    years = forms.ChoiceField(
+        label=_("Years in practice"), choices=_unchosen(YearsInPractice.choices)
+    )
     site = forms.CharField(
         label=_("Employer or site (optional)"),
         required=False,
@@ -101,13 +112,66 @@ class PollForm(forms.Form):
     )
 
 
+class ScheduleForm(forms.Form):
+    """When a poll opens and closes, and what its invitation e-mail says."""
+
+    opens_at = forms.DateTimeField(
+        label=_("Open at (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("UK time. Leave empty to open it yourself."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Close at (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text=_("UK time. Closing publishes the results; the invitation says this date."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    minutes = forms.IntegerField(
+        label=_("Minutes it takes (optional)"),
+        min_value=1,
+        max_value=120,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "input input--short"}),
+    )
+    invitation_text = forms.CharField(
+        label=_("Invitation text (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A few sentences at the top of the invitation e-mail, in plain text."),
+    )
+
+
 class QuestionForm(forms.Form):
+    """A question as its author types it; :meth:`spec` hands it to the service."""
+
     kind = forms.ChoiceField(label=_("Kind of question"), choices=Question.Kind.choices)
     text = forms.CharField(label=_("Question"), max_length=400)
     hint = forms.CharField(label=_("Hint (optional)"), max_length=400, required=False)
     required = forms.BooleanField(label=_("An answer is required"), required=False, initial=True)
+    page = forms.IntegerField(
+        label=_("Page"),
+        min_value=1,
+        max_value=20,
+        initial=1,
+        required=False,
+        help_text=_("For a survey on several pages; a short poll keeps every question on page 1."),
+        widget=forms.NumberInput(attrs={"class": "input input--short"}),
+    )
     options = forms.CharField(
-        label=_("Options, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Options, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For single and multiple choice, dropdown, Likert, ranking and matrix."),
+    )
+    likert_preset = forms.ChoiceField(
+        label=_("Or a ready-made Likert scale"),
+        choices=likert.choices,
+        required=False,
+        help_text=_("Five points, lowest first; leave the options empty to use one."),
     )
     rows = forms.CharField(
         label=_("Matrix rows, one per line"),
@@ -115,27 +179,134 @@ class QuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     scale = forms.ModelChoiceField(
-        label=_("Published scale (optional)"),
+        label=_("Published scale (optional, for a matrix)"),
         queryset=Scale.objects.filter(published=True),
         required=False,
     )
-    show_if = forms.ModelChoiceField(
-        label=_("Show only if the answer to (optional)"),
-        queryset=Question.objects.none(),
+    min_value = forms.FloatField(
+        label=_("Lowest allowed (optional)"),
+        required=False,
+        help_text=_("For a number, or the lowest point of a scale (0 unless set)."),
+        widget=forms.NumberInput(attrs={"class": "input input--short", "step": "any"}),
+    )
+    max_value = forms.FloatField(
+        label=_("Highest allowed (optional)"),
+        required=False,
+        help_text=_("For a number, or the highest point of a scale (10 unless set)."),
+        widget=forms.NumberInput(attrs={"class": "input input--short", "step": "any"}),
+    )
+    low_label = forms.CharField(
+        label=_("What the lowest point means (optional, for a scale)"),
+        max_length=80,
         required=False,
     )
-    show_if_value = forms.CharField(label=_("is (or includes)"), max_length=200, required=False)
+    high_label = forms.CharField(
+        label=_("What the highest point means (optional, for a scale)"),
+        max_length=80,
+        required=False,
+    )
+    max_length = forms.IntegerField(
+        label=_("Longest answer in characters (optional, for free text)"),
+        min_value=1,
+        max_value=4000,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "input input--short"}),
+    )
+    conditions = forms.MultipleChoiceField(
+        label=_("Show only if the answer is (optional)"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick one or more answers to earlier questions; leave all unticked to ask "
+                    "everyone."),
+    )  # fmt: skip
+    match = forms.ChoiceField(
+        label=_("With several ticked, show the question when"),
+        choices=Question.Match.choices,
+        initial=Question.Match.ALL,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     pulse_key = forms.SlugField(
         label=_("Pulse series key (optional)"), max_length=80, required=False
     )
 
-    def __init__(self, *args: Any, poll: Poll, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, poll: Poll, question: Question | None = None, **kwargs: Any
+    ) -> None:
+        if question is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = question_initial(question)
         super().__init__(*args, **kwargs)
-        self.fields["show_if"].queryset = poll.questions.all()  # type: ignore[attr-defined]
+        self.poll = poll
+        sources = [
+            q
+            for q in poll.questions.prefetch_related("scale").order_by("page", "order", "pk")
+            if q.kind in CHOICE_KINDS and (question is None or q.pk != question.pk)
+        ]
+        self.sources = {str(q.pk): q for q in sources}
+        field = self.fields["conditions"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (f"{q.pk}:{option}", f"“{q.text}” is “{option}”")
+            for q in sources
+            for option in q.choice_options()
+        ]
 
     @staticmethod
     def lines(value: str) -> list[str]:
         return [line.strip() for line in value.splitlines() if line.strip()]
+
+    def spec(self) -> QuestionSpec:
+        data = self.cleaned_data
+        conditions = []
+        for value in data["conditions"]:
+            pk, _sep, option = value.partition(":")
+            conditions.append((self.sources[pk], option))
+        return QuestionSpec(
+            kind=data["kind"],
+            text=data["text"],
+            hint=data["hint"],
+            required=data["required"],
+            options=tuple(self.lines(data["options"])),
+            rows=tuple(self.lines(data["rows"])),
+            scale=data["scale"],
+            likert_preset=data["likert_preset"],
+            conditions=tuple(conditions),
+            match=data["match"] or Question.Match.ALL,
+            min_value=data["min_value"],
+            max_value=data["max_value"],
+            max_length=data["max_length"],
+            low_label=data["low_label"],
+            high_label=data["high_label"],
+            page=data["page"] or 1,
+            pulse_key=data["pulse_key"],
+        )
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        for name, messages in problems.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+def question_initial(question: Question) -> dict[str, Any]:
+    return {
+        "kind": question.kind,
+        "text": question.text,
+        "hint": question.hint,
+        "required": question.required,
+        "page": question.page,
+        "options": "\n".join(str(o) for o in question.options),
+        "rows": "\n".join(str(r) for r in question.rows),
+        "scale": question.scale_id,
+        "min_value": question.min_value,
+        "max_value": question.max_value,
+        "low_label": question.low_label,
+        "high_label": question.high_label,
+        "max_length": question.max_length,
+        "conditions": [f"{c.depends_on_id}:{c.value}" for c in question.conditions.all()],
+        "match": question.match,
+        "pulse_key": question.pulse_key,
+    }
 
 
 class ScaleForm(forms.Form):
@@ -195,16 +366,27 @@ class InviteForm(forms.Form):
     )
 
 
-def parse_answers(poll: Poll, data: QueryDict) -> dict[int, Any]:
-    """Turn the posted answer fields into {question id: value} (checking is the service's)."""
+def parse_answers(poll: Poll, data: QueryDict, *, page: int | None = None) -> dict[int, Any]:
+    """Turn the posted answer fields into {question id: value} (checking is the service's).
+
+    With ``page``, only that page's questions are read.
+    """
     answers: dict[int, Any] = {}
-    for question in poll.questions.select_related("scale").prefetch_related("scale__items"):
+    questions = poll.questions.select_related("scale").prefetch_related("scale__items")
+    if page is not None:
+        questions = questions.filter(page=page)
+    for question in questions:
         name = f"q{question.pk}"
         if question.kind == Question.Kind.MULTIPLE:
             answers[question.pk] = data.getlist(name)
         elif question.kind == Question.Kind.MATRIX:
             answers[question.pk] = {
                 row: data.get(f"{name}_{i}", "") for i, row in enumerate(question.matrix_rows())
+            }
+        elif question.kind == Question.Kind.RANKING:
+            answers[question.pk] = {
+                option: data.get(f"{name}_{i}", "")
+                for i, option in enumerate(question.choice_options())
             }
         else:
             answers[question.pk] = data.get(name, "")

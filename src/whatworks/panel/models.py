@@ -255,6 +255,24 @@ class Poll(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    #: When the periodic check (``panel_schedule``) opens a draft and closes an open poll.
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    #: Set when the results become public: at closing, unless the weighting did not
+    #: converge; then only when staff confirm (``poll_results_publish``).
+    results_published_at = models.DateTimeField(null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes it takes"),
+        null=True,
+        blank=True,
+        help_text=_("Said in the invitation, e.g. 5."),
+    )
+    invitation_text = models.TextField(
+        _("invitation text"),
+        blank=True,
+        max_length=2000,
+        help_text=_("A few sentences at the top of the invitation e-mail (plain text)."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -271,15 +289,31 @@ class Poll(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    @property
+    def results_published(self) -> bool:
+        return self.status == self.Status.CLOSED and self.results_published_at is not None
+
+    def page_count(self) -> int:
+        last = self.questions.aggregate(m=models.Max("page"))["m"]
+        return int(last or 1)
+
 
 class Question(models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", _("Single choice")
         MULTIPLE = "multiple", _("Multiple choice")
+        DROPDOWN = "dropdown", _("Dropdown (one of a long list)")
         LIKERT = "likert", _("Likert")
+        SCALE = "scale", _("Scale from 0 to 10 (or another range)")
         NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        RANKING = "ranking", _("Ranking")
         TEXT = "text", _("Free text")
         MATRIX = "matrix", _("Matrix (a published scale or rows)")
+
+    class Match(models.TextChoices):
+        ALL = "all", _("all of the conditions hold")
+        ANY = "any", _("any of the conditions holds")
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="questions")
     order = models.PositiveIntegerField(default=0)
@@ -290,15 +324,20 @@ class Question(models.Model):
     options = models.JSONField(_("options"), default=list, blank=True)
     rows = models.JSONField(_("matrix rows"), default=list, blank=True)
     scale = models.ForeignKey(Scale, on_delete=models.PROTECT, null=True, blank=True)
-    show_if = models.ForeignKey(
-        "self",
-        verbose_name=_("show only if the answer to"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
+    #: The page of a multi-page survey the question is on (1 for a one-page poll).
+    page = models.PositiveSmallIntegerField(_("page"), default=1)
+    #: How the question's :class:`Condition` rows combine (skip logic).
+    match = models.CharField(_("show when"), max_length=3, choices=Match.choices, default=Match.ALL)
+    #: Number: the allowed range; scale: its ends (0 and 10 unless set).
+    min_value = models.FloatField(_("lowest allowed"), null=True, blank=True)
+    max_value = models.FloatField(_("highest allowed"), null=True, blank=True)
+    #: Free text: the longest answer, in characters.
+    max_length = models.PositiveIntegerField(
+        _("longest answer (characters)"), null=True, blank=True
     )
-    show_if_value = models.CharField(_("is (or includes)"), max_length=200, blank=True)
+    #: Scale: what its two ends mean, e.g. "Not at all likely" and "Extremely likely".
+    low_label = models.CharField(_("label of the lowest point"), max_length=80, blank=True)
+    high_label = models.CharField(_("label of the highest point"), max_length=80, blank=True)
     pulse_key = models.SlugField(
         _("pulse series"),
         max_length=80,
@@ -307,7 +346,7 @@ class Question(models.Model):
     )
 
     class Meta:
-        ordering = ["order", "pk"]
+        ordering = ["page", "order", "pk"]
 
     def __str__(self) -> str:
         return self.text
@@ -321,6 +360,35 @@ class Question(models.Model):
         if self.scale_id is not None:
             return [item.text for item in self.scale.items.all()]  # type: ignore[union-attr]
         return [str(r) for r in self.rows]
+
+    def scale_range(self) -> tuple[int, int]:
+        """A scale question's points, lowest and highest (0 to 10 unless set)."""
+        low = 0 if self.min_value is None else int(self.min_value)
+        high = 10 if self.max_value is None else int(self.max_value)
+        return low, high
+
+
+class Condition(models.Model):
+    """One rule of a question's skip logic: shown if the answer to ``depends_on`` is (or, for
+    a multiple choice, includes) ``value``, which is one of its options.  A question's
+    conditions combine as its ``match`` says; ``depends_on`` comes earlier in the poll."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="conditions")
+    depends_on = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="dependants", verbose_name=_("question")
+    )
+    value = models.CharField(_("answer"), max_length=200)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "depends_on", "value"], name="panel_condition_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"condition #{self.pk}"
 
 
 class Invitation(models.Model):
@@ -361,16 +429,35 @@ class Invitation(models.Model):
         return f"invitation #{self.pk}"
 
 
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def current(self) -> ResponseQuerySet:
+        """Sent responses not replaced by a later sent one: those that count in results."""
+        return self.filter(status=Response.Status.COMPLETE).exclude(
+            successor__status=Response.Status.COMPLETE
+        )
+
+
 class Response(models.Model):
-    """One response per invitation (a database constraint); complete ones never change."""
+    """A member's answers to a poll.  A sent response is never changed: while the poll is
+    open the member may change their answers, which makes a new response that
+    ``supersedes`` it (the record stays append-only; results count the latest sent one).
+    One first response per invitation (a database constraint)."""
 
     class Status(models.TextChoices):
         PARTIAL = "partial", _("Saved, not sent")
         COMPLETE = "complete", _("Sent")
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="responses")
-    invitation = models.OneToOneField(
-        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="response"
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="successor",
+        help_text=_("The sent response whose answers this one changes."),
     )
     member = models.ForeignKey(
         PanelMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
@@ -389,8 +476,17 @@ class Response(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ResponseQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["poll", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation"],
+                condition=Q(supersedes__isnull=True),
+                name="panel_first_response_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"response #{self.pk}"

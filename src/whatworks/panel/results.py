@@ -17,7 +17,16 @@ from django.db.models import TextChoices
 
 from whatworks.core.models import Region
 from whatworks.panel import analytics
-from whatworks.panel.models import Answer, Invitation, Poll, Question, Response, WorkforceRole
+from whatworks.panel.models import (
+    PROFILE_FIELDS,
+    Answer,
+    Invitation,
+    Poll,
+    Question,
+    Response,
+    WorkforceRole,
+)
+from whatworks.panel.services.answering import is_shown, poll_questions
 
 #: Fewer respondents than this in a cell (or answering a question) are not shown.
 MIN_CELL = 10
@@ -45,6 +54,26 @@ class OptionRow:
         return round(self.weighted_share * CHART_WIDTH)
 
 
+#: Kinds whose results are a mean (with its interval) rather than shares of options.
+NUMERIC_KINDS = frozenset({Question.Kind.NUMBER, Question.Kind.MATRIX, Question.Kind.SCALE})
+#: Kinds whose answers are not published (only how many answered).
+UNPUBLISHED_KINDS = frozenset({Question.Kind.TEXT, Question.Kind.DATE})
+
+
+@dataclass
+class Base:
+    """Who a question was asked of: everyone, or those its conditions selected."""
+
+    asked: int
+    answered: int
+    conditions: list[tuple[str, str]]  # (question text, answer)
+    match: str = "all"
+
+    @property
+    def everyone(self) -> bool:
+        return not self.conditions
+
+
 @dataclass
 class QuestionResult:
     question: Question
@@ -53,10 +82,17 @@ class QuestionResult:
     mean: float = math.nan
     weighted_mean: float = math.nan
     suppressed: bool = False
+    interval: analytics.MeanInterval | None = None
+    weighted_interval: analytics.MeanInterval | None = None
+    base: Base | None = None
 
     @property
     def is_numeric(self) -> bool:
-        return self.question.kind in (Question.Kind.NUMBER, Question.Kind.MATRIX)
+        return self.question.kind in NUMERIC_KINDS
+
+    @property
+    def is_ranking(self) -> bool:
+        return self.question.kind == Question.Kind.RANKING
 
 
 @dataclass
@@ -75,6 +111,10 @@ class PollResults:
     weighting: analytics.Weighting
     rates: Rates
     margins: list[MarginRow] = field(default_factory=list)
+    #: The respondents' profile snapshots, in the weights' order (for cross-tabs).
+    respondents: list[dict[str, Any]] = field(default_factory=list)
+    #: question id -> (positions among the respondents, answers), for cross-tabs.
+    answers: dict[int, tuple[np.ndarray, list[Any]]] = field(default_factory=dict)
 
 
 def _label(choices: type[TextChoices], value: str) -> str:
@@ -136,15 +176,21 @@ def response_rates(poll: Poll) -> Rates:
     )
 
 
+def chose(question: Question, values: list[Any], option: str) -> np.ndarray:
+    """Per answer, whether it chose ``option`` (for a ranking: ranked it first)."""
+    if question.kind == Question.Kind.MULTIPLE:
+        return np.array([option in (v or []) for v in values], dtype=bool)
+    if question.kind == Question.Kind.RANKING:
+        return np.array([bool(v) and v[0] == option for v in values], dtype=bool)
+    return np.array([v == option for v in values], dtype=bool)
+
+
 def _choice_rows(
     question: Question, values: list[Any], index: np.ndarray, weighting: analytics.Weighting
 ) -> list[OptionRow]:
     rows = []
     for option in question.choice_options():
-        if question.kind == Question.Kind.MULTIPLE:
-            chosen = np.array([option in (v or []) for v in values], dtype=bool)
-        else:
-            chosen = np.array([v == option for v in values], dtype=bool)
+        chosen = chose(question, values, option)
         row = OptionRow(label=option, count=int(chosen.sum()))
         if row.count < MIN_CELL:
             row.suppressed = True
@@ -166,7 +212,7 @@ def _subset(weighting: analytics.Weighting, index: np.ndarray) -> analytics.Weig
 
 
 def _score(question: Question, value: Any) -> float:
-    if question.kind == Question.Kind.NUMBER:
+    if question.kind in (Question.Kind.NUMBER, Question.Kind.SCALE):
         return float(value)
     if question.scale_id is not None:
         from whatworks.panel.services import scale_score
@@ -178,34 +224,64 @@ def _score(question: Question, value: Any) -> float:
     return float(np.mean(scores)) if scores else math.nan
 
 
+def _asked(questions: list[Question], answers: list[dict[int, Any]]) -> dict[int, int]:
+    """How many respondents each question was shown to, by its skip logic."""
+    counts = dict.fromkeys((q.pk for q in questions), 0)
+    for given in answers:
+        shown: dict[int, Any] = {}
+        for q in questions:
+            if is_shown(q, shown):
+                counts[q.pk] += 1
+                if q.pk in given:
+                    shown[q.pk] = given[q.pk]
+    return counts
+
+
 def poll_results(poll: Poll) -> PollResults:
     responses = list(
-        Response.objects.filter(poll=poll, status=Response.Status.COMPLETE)
-        .order_by("pk")
-        .values("id", "region", "role")
+        Response.objects.filter(poll=poll).current().order_by("pk").values("id", *PROFILE_FIELDS)
     )
     position = {row["id"]: i for i, row in enumerate(responses)}
-    weighting = analytics.weigh(analytics.respondents_frame(responses))
+    weighting = analytics.weigh(
+        analytics.respondents_frame(
+            [{"id": r["id"], "region": r["region"], "role": r["role"]} for r in responses]
+        )
+    )
+    answers_by_question: dict[int, tuple[np.ndarray, list[Any]]] = {}
     by_question: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    by_response: dict[int, dict[int, Any]] = defaultdict(dict)
     for response_id, question_id, value in Answer.objects.filter(
         response__poll=poll, response__status=Response.Status.COMPLETE
     ).values_list("response_id", "question_id", "value"):
+        if response_id not in position:  # superseded by a later sent response
+            continue
         by_question[question_id].append((position[response_id], value))
+        by_response[response_id][question_id] = value
     results = []
-    questions = poll.questions.select_related("scale").prefetch_related("scale__items")
+    questions = list(poll_questions(poll))
+    asked = _asked(questions, [by_response.get(row["id"], {}) for row in responses])
     for question in questions:
         given = by_question.get(question.pk, [])
         index = np.array([i for i, _ in given], dtype=np.intp)
         values = [v for _, v in given]
+        answers_by_question[question.pk] = (index, values)
         result = QuestionResult(question=question, n=len(given))
-        if result.n < MIN_CELL or question.kind == Question.Kind.TEXT:
+        conditions = list(question.conditions.all())
+        result.base = Base(
+            asked=asked[question.pk],
+            answered=len(given),
+            conditions=[(c.depends_on.text, c.value) for c in conditions],
+            match=question.match,
+        )
+        if result.n < MIN_CELL or question.kind in UNPUBLISHED_KINDS:
             result.suppressed = result.n < MIN_CELL
-        elif question.kind in (Question.Kind.NUMBER, Question.Kind.MATRIX):
+        elif question.kind in NUMERIC_KINDS:
             scores = np.array([_score(question, v) for v in values], dtype=float)
-            keep = ~np.isnan(scores)
-            result.mean = float(scores[keep].mean()) if keep.any() else math.nan
+            result.interval = analytics.mean_interval(scores)
+            result.mean = result.interval.mean
             if weighting.available:
-                result.weighted_mean = analytics.weighted_mean(scores, weighting.weights[index])
+                result.weighted_interval = analytics.mean_interval(scores, weighting.weights[index])
+                result.weighted_mean = result.weighted_interval.mean
         else:
             result.rows = _choice_rows(question, values, index, weighting)
         results.append(result)
@@ -216,6 +292,8 @@ def poll_results(poll: Poll) -> PollResults:
         weighting=weighting,
         rates=response_rates(poll),
         margins=margin_rows(weighting),
+        respondents=responses,
+        answers=answers_by_question,
     )
 
 
@@ -263,12 +341,20 @@ class PulsePoint:
     poll: Poll
     n: int
     shares: list[float]
+    #: The 95% margin of error of each share (NaN where the share is not shown).
+    moes: list[float] = field(default_factory=list)
+    weighted: bool = True
 
 
 def pulse_series(key: str) -> tuple[Question | None, list[PulsePoint]]:
-    """The same question across closed polls, oldest first: weighted share per option."""
+    """The same question across published polls, oldest first: weighted share per option
+    (unweighted where weighting was not available) and its margin of error."""
     questions = list(
-        Question.objects.filter(pulse_key=key, poll__status=Poll.Status.CLOSED)
+        Question.objects.filter(
+            pulse_key=key,
+            poll__status=Poll.Status.CLOSED,
+            poll__results_published_at__isnull=False,
+        )
         .select_related("poll")
         .order_by("poll__closed_at", "poll__pk")
     )
@@ -276,19 +362,30 @@ def pulse_series(key: str) -> tuple[Question | None, list[PulsePoint]]:
     for question in questions:
         results = poll_results(question.poll)
         qr = next(r for r in results.questions if r.question.pk == question.pk)
-        shares = [
-            math.nan if row.suppressed else row.weighted_share
-            if not math.isnan(row.weighted_share) else row.share
-            for row in qr.rows
-        ]  # fmt: skip
-        points.append(PulsePoint(poll=question.poll, n=qr.n, shares=shares))
+        weighted = results.weighting.available
+        shares, moes = [], []
+        for row in qr.rows:
+            if row.suppressed:
+                shares.append(math.nan)
+                moes.append(math.nan)
+            elif weighted and not math.isnan(row.weighted_share):
+                shares.append(row.weighted_share)
+                moes.append(row.weighted_moe)
+            else:
+                shares.append(row.share)
+                moes.append(row.moe)
+        points.append(
+            PulsePoint(poll=question.poll, n=qr.n, shares=shares, moes=moes, weighted=weighted)
+        )
     return (questions[-1] if questions else None), points
 
 
 def pulse_keys() -> list[str]:
     return sorted(
         set(
-            Question.objects.filter(poll__status=Poll.Status.CLOSED)
+            Question.objects.filter(
+                poll__status=Poll.Status.CLOSED, poll__results_published_at__isnull=False
+            )
             .exclude(pulse_key="")
             .values_list("pulse_key", flat=True)
         )

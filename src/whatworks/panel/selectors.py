@@ -8,7 +8,15 @@ from django.http import Http404
 
 from whatworks.core.errors import LinkInvalidError
 from whatworks.core.models import User
-from whatworks.panel.models import Invitation, PanelMember, Poll, Response, Scale, Study
+from whatworks.panel.models import (
+    Invitation,
+    PanelMember,
+    Poll,
+    Question,
+    Response,
+    Scale,
+    Study,
+)
 from whatworks.panel.services.members import token_hash
 
 MANAGE_PERMISSION = "panel.change_poll"
@@ -55,19 +63,34 @@ def invitation_get_by_token(*, token: str) -> Invitation:
 
 
 def response_for_invitation(*, invitation: Invitation) -> Response | None:
-    return Response.objects.filter(invitation=invitation).first()
+    """The invitation's newest response (a change being made, or the one that counts)."""
+    return Response.objects.filter(invitation=invitation).order_by("-pk").first()
 
 
 def poll_get_for_user(*, user: User, slug: str, manage: bool = False) -> Poll:
-    """Researchers see every poll; others see only closed polls' results; else 404."""
+    """Researchers see every poll; others see only published results; else 404."""
     poll = Poll.objects.select_related("study").filter(slug=slug).first()
     if poll is None:
         raise Http404("No such poll.")
     if can_manage(user):
         return poll
-    if not manage and poll.status == Poll.Status.CLOSED:
+    if not manage and poll.results_published:
         return poll
     raise Http404("No such poll.")
+
+
+def question_get_for_user(*, user: User, slug: str, pk: int) -> Question:
+    """A question of a poll that ``user`` manages; 404 for anyone else or a wrong pair."""
+    poll = poll_get_for_user(user=user, slug=slug, manage=True)
+    question = (
+        poll.questions.select_related("poll", "scale")
+        .prefetch_related("conditions__depends_on", "dependants")
+        .filter(pk=pk)
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question.")
+    return question
 
 
 #: Panel managers may use every poll's invitation tools (the bounces page); no role holds
@@ -85,7 +108,10 @@ def poll_get_for_owner(*, user: User, slug: str) -> Poll:
 
 
 def polls_closed() -> QuerySet[Poll]:
-    return Poll.objects.filter(status=Poll.Status.CLOSED).order_by("-closed_at")
+    """Closed polls whose results are published, latest first."""
+    return Poll.objects.filter(
+        status=Poll.Status.CLOSED, results_published_at__isnull=False
+    ).order_by("-closed_at")
 
 
 def polls_for_manager(*, user: User) -> QuerySet[Poll]:

@@ -23,9 +23,11 @@ class WaveChange:
 def _scores(poll: Poll, question: Question) -> dict[str, tuple[str, float]]:
     """pseudonym -> (site, score) for complete responses."""
     out = {}
-    for pseudonym, site, value in Answer.objects.filter(
-        question=question, response__status=Response.Status.COMPLETE
-    ).values_list("response__pseudonym", "response__site", "value"):
+    for pseudonym, site, value in (
+        Answer.objects.filter(question=question, response__status=Response.Status.COMPLETE)
+        .exclude(response__successor__status=Response.Status.COMPLETE)
+        .values_list("response__pseudonym", "response__site", "value")
+    ):
         score = _score(question, value)
         if not math.isnan(score):
             out[pseudonym] = (site or "not given", score)

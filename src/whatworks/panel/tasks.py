@@ -17,6 +17,16 @@ def send_reminders(poll_id: int) -> int:
 
 
 @task()
+def apply_schedule() -> dict[str, list[str]]:
+    """Open and close the polls whose scheduled time has come (queued for each time)."""
+    from dataclasses import asdict
+
+    from whatworks.panel.services import panel_schedule_apply
+
+    return asdict(panel_schedule_apply())
+
+
+@task()
 def apply_retention() -> dict[str, int]:
     """The panel's retention rules, daily (``whatworks manage panel_retention`` from cron)."""
     from dataclasses import asdict

@@ -5,6 +5,7 @@ from whatworks.panel.services.answering import (
     clean_answers,
     invitation_open,
     invitation_opt_out,
+    response_revise,
     response_save,
 )
 from whatworks.panel.services.invitations import (
@@ -14,9 +15,13 @@ from whatworks.panel.services.invitations import (
     invitations_count,
     invitations_mark_bounced,
     invitations_send,
+    leave_token,
+    member_for_leave_token,
+    reminders_count,
     reminders_send,
 )
 from whatworks.panel.services.members import (
+    account_fate,
     member_anonymise,
     member_confirm,
     member_erase,
@@ -27,7 +32,6 @@ from whatworks.panel.services.members import (
     member_update_profile,
 )
 from whatworks.panel.services.polls import (
-    poll_close,
     poll_create,
     poll_open,
     question_add,
@@ -35,13 +39,33 @@ from whatworks.panel.services.polls import (
     scale_score,
     study_create,
 )
+from whatworks.panel.services.questions import (
+    QuestionError,
+    QuestionSpec,
+    question_create,
+    question_delete,
+    question_move,
+    question_update,
+)
 from whatworks.panel.services.retention import RetentionReport, panel_retention_apply
+from whatworks.panel.services.schedule import (
+    ScheduleReport,
+    panel_schedule_apply,
+    poll_close,
+    poll_results_publish,
+    poll_schedule,
+    weighting_converged,
+)
 
 __all__ = [
     "AnswerError",
     "BounceReport",
     "InviteSelection",
+    "QuestionError",
+    "QuestionSpec",
     "RetentionReport",
+    "ScheduleReport",
+    "account_fate",
     "clean_answers",
     "invitation_mark_bounced",
     "invitation_open",
@@ -49,22 +73,34 @@ __all__ = [
     "invitations_count",
     "invitations_mark_bounced",
     "invitations_send",
+    "leave_token",
     "member_anonymise",
     "member_confirm",
     "member_erase",
     "member_export",
+    "member_for_leave_token",
     "member_join",
     "member_leave",
     "member_set_consent",
     "member_update_profile",
     "panel_retention_apply",
+    "panel_schedule_apply",
     "poll_close",
     "poll_create",
     "poll_open",
+    "poll_results_publish",
+    "poll_schedule",
     "question_add",
+    "question_create",
+    "question_delete",
+    "question_move",
+    "question_update",
+    "reminders_count",
     "reminders_send",
+    "response_revise",
     "response_save",
     "scale_create",
     "scale_score",
     "study_create",
+    "weighting_converged",
 ]

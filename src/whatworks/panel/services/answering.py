@@ -1,24 +1,39 @@
-"""Answering a poll: save and resume, one response per invitation, idempotent submission.
+"""Answering a poll: save and resume, one first response per invitation, idempotent
+submission, and changing sent answers while the poll is open.
 
-The database holds the guarantee: ``Response.invitation`` is unique, so two requests racing
-to create the response (a double click, a retry, two tabs) cannot both succeed; the loser
-catches the ``IntegrityError`` and carries on with the winner's row.  A complete response
-is never changed: submitting again returns it as it is.
+The database holds the guarantee: an invitation has one first response (a partial unique
+constraint), so two requests racing to create it (a double click, a retry, two tabs) cannot
+both succeed; the loser catches the ``IntegrityError`` and carries on with the winner's
+row.  A complete response is never changed: submitting again returns it as it is, and a
+change of answers is a new response that ``supersedes`` it (one-to-one, so a chain, never
+a fork); results count the latest complete one (``Response.objects.current()``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError, PollClosedError
-from whatworks.panel.models import PROFILE_FIELDS, Answer, Invitation, Poll, Question, Response
+from whatworks.panel.models import (
+    PROFILE_FIELDS,
+    Answer,
+    Condition,
+    Invitation,
+    Poll,
+    Question,
+    Response,
+)
+from whatworks.panel.services.questions import TEXT_LIMIT
 
 
 class AnswerError(PanelError):
@@ -39,67 +54,161 @@ def field_name(question: Question) -> str:
     return f"q{question.pk}"
 
 
-def is_shown(question: Question, answers: dict[int, Any]) -> bool:
-    """Simple skip logic: shown unless it depends on an answer that was not given."""
-    if question.show_if_id is None:
-        return True
-    given = answers.get(question.show_if_id)
+def condition_holds(condition: Condition, answers: dict[int, Any]) -> bool:
+    given = answers.get(condition.depends_on_id)
     if isinstance(given, list):
-        return question.show_if_value in given
-    return given is not None and str(given) == question.show_if_value
+        return condition.value in given
+    return given is not None and str(given) == condition.value
+
+
+def is_shown(question: Question, answers: dict[int, Any]) -> bool:
+    """Skip logic: shown when its conditions hold (all, or any, as the question says).
+
+    ``answers`` holds only the answers of questions that were themselves shown, so a chain
+    of conditions follows through.  ``question.conditions`` is best prefetched.
+    """
+    conditions = list(question.conditions.all())
+    if not conditions:
+        return True
+    held = (condition_holds(c, answers) for c in conditions)
+    return all(held) if question.match == Question.Match.ALL else any(held)
+
+
+def poll_questions(poll: Poll) -> QuerySet[Question]:
+    """The poll's questions in order, with what answering them needs prefetched."""
+    return (
+        poll.questions.select_related("scale")
+        .prefetch_related("scale__items", "conditions__depends_on")
+        .order_by("page", "order", "pk")
+    )
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _check_value(question: Question, value: Any, *, final: bool) -> tuple[Any, str | None]:
+    """The stored form of one non-empty answer, or a message saying what to fix."""
+    kind, q = question.kind, {"q": question.text}
+    if kind in (Question.Kind.SINGLE, Question.Kind.LIKERT, Question.Kind.DROPDOWN):
+        if value not in question.choice_options():
+            return None, _("Choose one of the options: %(q)s") % q
+        return value, None
+    if kind == Question.Kind.MULTIPLE:
+        values = [value] if isinstance(value, str) else list(value or [])
+        if not set(values) <= set(question.choice_options()):
+            return None, _("Choose from the options: %(q)s") % q
+        return values, None
+    if kind == Question.Kind.SCALE:
+        low, high = question.scale_range()
+        try:
+            point = int(str(value).strip())
+        except ValueError:
+            point = None
+        if point is None or not low <= point <= high:
+            return None, _("Choose a point from %(a)s to %(b)s: %(q)s") % {
+                **q, "a": low, "b": high,
+            }  # fmt: skip
+        return point, None
+    if kind == Question.Kind.NUMBER:
+        try:
+            number = float(str(value).strip().replace(",", ""))
+        except ValueError:
+            number = math.nan
+        if number != number or abs(number) > 1e9:
+            return None, _("Enter a number, like 12 or 3.5: %(q)s") % q
+        lowest, highest = question.min_value, question.max_value
+        if (lowest is not None and number < lowest) or (highest is not None and number > highest):
+            if lowest is not None and highest is not None:
+                message = _("Enter a number from %(a)s to %(b)s: %(q)s")
+            elif lowest is not None:
+                message = _("Enter a number of %(a)s or more: %(q)s")
+            else:
+                message = _("Enter a number of %(b)s or less: %(q)s")
+            return None, message % {
+                **q, "a": _fmt(lowest or 0), "b": _fmt(highest or 0),
+            }  # fmt: skip
+        return number, None
+    if kind == Question.Kind.DATE:
+        text = str(value).strip()
+        parsed = None
+        for layout in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"):
+            try:
+                parsed = datetime.strptime(text, layout).date()
+                break
+            except ValueError:
+                continue
+        if parsed is None or not 1900 <= parsed.year <= 2100:
+            return None, _("Enter a real date, like 27/03/2026: %(q)s") % q
+        return parsed.isoformat(), None
+    if kind == Question.Kind.RANKING:
+        options = question.choice_options()
+        ranks = {str(k): v for k, v in dict(value or {}).items() if str(v).strip()}
+        try:
+            numbers = {k: int(v) for k, v in ranks.items()}
+        except ValueError:
+            return None, _("Give each option a rank from 1 to %(n)s: %(q)s") % {
+                **q, "n": len(options),
+            }  # fmt: skip
+        if not set(numbers) <= set(options) or not all(
+            1 <= n <= len(options) for n in numbers.values()
+        ):
+            return None, _("Give each option a rank from 1 to %(n)s: %(q)s") % {
+                **q, "n": len(options),
+            }  # fmt: skip
+        if len(set(numbers.values())) != len(numbers):
+            return None, _("Give each option a different rank (each number once): %(q)s") % q
+        if final and question.required and len(numbers) != len(options):
+            return None, _("Rank every option, from 1 (first) to %(n)s: %(q)s") % {
+                **q, "n": len(options),
+            }  # fmt: skip
+        return sorted(numbers, key=numbers.__getitem__), None
+    if kind == Question.Kind.TEXT:
+        text = str(value).strip()
+        limit = question.max_length or TEXT_LIMIT
+        if len(text) > limit:
+            return None, _(
+                "Your answer is %(n)s characters long; shorten it to %(m)s or fewer: %(q)s"
+            ) % {**q, "n": f"{len(text):,}", "m": f"{limit:,}"}
+        return text, None
+    if kind == Question.Kind.MATRIX:
+        rows, options = question.matrix_rows(), question.choice_options()
+        given = {str(k): str(v) for k, v in dict(value or {}).items() if v}
+        if not set(given) <= set(rows) or not set(given.values()) <= set(options):
+            return None, _("Choose from the options: %(q)s") % q
+        if final and question.required and set(given) != set(rows):
+            return None, _("Answer every row: %(q)s") % q
+        return given, None
+    return None, _("This question cannot be answered: %(q)s") % q
 
 
 def clean_answers(
-    poll: Poll, raw: dict[int, Any], *, final: bool
+    poll: Poll, raw: dict[int, Any], *, final: bool, page: int | None = None
 ) -> tuple[dict[int, Any], dict[str, str]]:
     """Check answers against the questions; drop those that skip logic hides.
 
-    ``final`` makes required questions required (saving to resume later does not).
+    ``final`` makes required questions required (saving to resume later does not); with
+    ``page`` only that page's required questions are (moving on in a multi-page survey).
     """
     cleaned: dict[int, Any] = {}
     errors: dict[str, str] = {}
-    for question in poll.questions.select_related("scale").prefetch_related("scale__items"):
+    for question in poll_questions(poll):
         if not is_shown(question, cleaned):
             continue
         value = raw.get(question.pk)
         name = field_name(question)
-        empty = value in (None, "", [], {}) or (isinstance(value, dict) and not any(value.values()))
+        must = question.required and (final or (page is not None and question.page == page))
+        empty = value in (None, "", [], {}) or (
+            isinstance(value, dict) and not any(str(v).strip() for v in value.values())
+        )
         if empty:
-            if final and question.required:
+            if must:
                 errors[name] = _("Answer this question: %(q)s") % {"q": question.text}
             continue
-        kind = question.kind
-        if kind in (Question.Kind.SINGLE, Question.Kind.LIKERT):
-            if value not in question.choice_options():
-                errors[name] = _("Choose one of the options: %(q)s") % {"q": question.text}
-                continue
-        elif kind == Question.Kind.MULTIPLE:
-            values = [value] if isinstance(value, str) else list(value or [])
-            if not set(values) <= set(question.choice_options()):
-                errors[name] = _("Choose from the options: %(q)s") % {"q": question.text}
-                continue
-            value = values
-        elif kind == Question.Kind.NUMBER:
-            try:
-                value = float(str(value).strip())
-            except ValueError:
-                errors[name] = _("Enter a number: %(q)s") % {"q": question.text}
-                continue
-            if value != value or abs(value) > 1e9:
-                errors[name] = _("Enter a number: %(q)s") % {"q": question.text}
-                continue
-        elif kind == Question.Kind.TEXT:
-            value = str(value).strip()[:4000]
-        elif kind == Question.Kind.MATRIX:
-            rows, options = question.matrix_rows(), question.choice_options()
-            given = {str(k): str(v) for k, v in dict(value or {}).items() if v}
-            if not set(given) <= set(rows) or not set(given.values()) <= set(options):
-                errors[name] = _("Choose from the options: %(q)s") % {"q": question.text}
-                continue
-            if final and question.required and set(given) != set(rows):
-                errors[name] = _("Answer every row: %(q)s") % {"q": question.text}
-                continue
-            value = given
+        value, error = _check_value(question, value, final=must)
+        if error is not None:
+            errors[name] = error
+            continue
         cleaned[question.pk] = value
     return cleaned, errors
 
@@ -126,24 +235,36 @@ def invitation_opt_out(*, actor: User | None, invitation: Invitation) -> Invitat
 
 
 def response_save(
-    *, actor: User | None, invitation: Invitation, answers: dict[int, Any], submit: bool
+    *,
+    actor: User | None,
+    invitation: Invitation,
+    answers: dict[int, Any],
+    submit: bool,
+    page: int | None = None,
 ) -> tuple[Response, bool]:
     """Save (``submit=False``) or send the answers; return (response, changed).
 
     Sending twice, or racing another request, returns the one complete response with
-    ``changed=False``; nothing is ever duplicated or overwritten.
+    ``changed=False``; nothing is ever duplicated or overwritten.  ``page`` (when saving,
+    not sending) makes that page's required questions required: moving on in a survey.
     """
+    kwargs = {"actor": actor, "invitation": invitation, "answers": answers, "submit": submit}
     try:
-        return _response_save(actor=actor, invitation=invitation, answers=answers, submit=submit)
+        return _response_save(**kwargs, page=page)  # type: ignore[arg-type]
     except IntegrityError:
         # Another request created the response between our check and our insert; its
         # transaction has committed (ours was rolled back), so try once more on top of it.
-        return _response_save(actor=actor, invitation=invitation, answers=answers, submit=submit)
+        return _response_save(**kwargs, page=page)  # type: ignore[arg-type]
 
 
 @transaction.atomic
 def _response_save(
-    *, actor: User | None, invitation: Invitation, answers: dict[int, Any], submit: bool
+    *,
+    actor: User | None,
+    invitation: Invitation,
+    answers: dict[int, Any],
+    submit: bool,
+    page: int | None,
 ) -> tuple[Response, bool]:
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
@@ -151,14 +272,14 @@ def _response_save(
         .get(pk=invitation.pk)
     )
     poll = invitation.poll
-    response = Response.objects.filter(invitation=invitation).first()
+    response = latest_response(invitation)
     if response is not None and response.status == Response.Status.COMPLETE:
         return response, False
     if not poll.is_open:
         raise PollClosedError(_("This poll is closed, so it no longer takes answers."))
     if invitation.disposition == Invitation.Disposition.OPTED_OUT:
         raise PanelError(_("You opted out of this poll."))
-    cleaned, errors = clean_answers(poll, answers, final=submit)
+    cleaned, errors = clean_answers(poll, answers, final=submit, page=None if submit else page)
     if errors:
         raise AnswerError(errors)
     member = invitation.member
@@ -183,16 +304,73 @@ def _response_save(
         response.submitted_at = timezone.now()
         response.save(update_fields=["status", "submitted_at"])
         invitation.disposition = Invitation.Disposition.COMPLETE
-    else:
+    elif response.supersedes_id is None:
         invitation.disposition = Invitation.Disposition.PARTIAL
     invitation.save(update_fields=["disposition"])
     audit_record(
         actor=actor,
         action="panel.response_submitted" if submit else "panel.response_saved",
         target=response,
-        changes={"poll": poll.pk, "answers": len(cleaned)},
+        changes={
+            "poll": poll.pk,
+            "answers": len(cleaned),
+            **({"supersedes": response.supersedes_id} if response.supersedes_id else {}),
+        },
     )
     return response, True
+
+
+def latest_response(invitation: Invitation) -> Response | None:
+    """The invitation's newest response: a change being made, or the one that counts."""
+    return Response.objects.filter(invitation=invitation).order_by("-pk").first()
+
+
+def response_revise(*, actor: User | None, invitation: Invitation) -> Response:
+    """Start changing sent answers while the poll is open: a new, unsent response that
+    supersedes the sent one, holding its answers to edit.  The sent one is never changed
+    and counts until the new one is sent.  Idempotent: a change already started is returned.
+    """
+    try:
+        return _response_revise(actor=actor, invitation=invitation)
+    except IntegrityError:  # a racing request started the same change: use it
+        return _response_revise(actor=actor, invitation=invitation)
+
+
+@transaction.atomic
+def _response_revise(*, actor: User | None, invitation: Invitation) -> Response:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("poll")
+        .get(pk=invitation.pk)
+    )
+    latest = latest_response(invitation)
+    if latest is None or latest.status != Response.Status.COMPLETE:
+        if latest is not None:
+            return latest  # not sent yet (or a change already started): edit that
+        raise PanelError(_("There are no sent answers to change yet."))
+    if not invitation.poll.is_open:
+        raise PollClosedError(_("This poll is closed, so its answers can no longer change."))
+    revision = Response(
+        poll=latest.poll,
+        invitation=invitation,
+        supersedes=latest,
+        member=latest.member,
+        pseudonym=latest.pseudonym,
+        site=latest.site,
+        **{name: getattr(latest, name) for name in PROFILE_FIELDS},
+    )
+    revision.save()  # supersedes is one-to-one: a racing duplicate raises IntegrityError
+    Answer.objects.bulk_create(
+        Answer(response=revision, question_id=a.question_id, value=a.value)
+        for a in latest.answers.all()
+    )
+    audit_record(
+        actor=actor,
+        action="panel.response_revision_started",
+        target=revision,
+        changes={"poll": latest.poll_id, "supersedes": latest.pk},
+    )
+    return revision
 
 
 def saved_answers(response: Response | None) -> dict[int, Any]:

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from whatworks.core.links import absolute_url
 from whatworks.core.models import User
@@ -43,6 +45,66 @@ class InviteSelection:
 
 def _link(token: str) -> str:
     return absolute_url(reverse("panel:answer", kwargs={"token": token}))
+
+
+_LEAVE_SALT = "whatworks.panel.leave"
+
+
+def leave_token(member: PanelMember) -> str:
+    """A signed token naming the member, for the one-click "leave the panel" link.
+
+    It lets whoever holds it take the member off the panel (nothing else), which they can
+    undo by joining again; it stops working once the member's identity is removed.
+    """
+    return signing.dumps({"m": member.pk, "k": str(member.pseudonym_key)[:8]}, salt=_LEAVE_SALT)
+
+
+def member_for_leave_token(token: str) -> PanelMember | None:
+    try:
+        data = signing.loads(token, salt=_LEAVE_SALT)
+    except signing.BadSignature:
+        return None
+    member = PanelMember.objects.filter(pk=data.get("m")).first()
+    if member is None or str(member.pseudonym_key)[:8] != data.get("k"):
+        return None
+    return member
+
+
+def _leave_link(member: PanelMember) -> str:
+    return absolute_url(reverse("panel:leave_link", kwargs={"token": leave_token(member)}))
+
+
+def _when(value: datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def invitation_body(poll: Poll, *, link: str, leave: str, reminder: bool = False) -> str:
+    """The invitation (or reminder) e-mail: the researcher's text, how long it takes, when
+    it closes, the member's own link and the link to leave the panel."""
+    parts = []
+    if reminder:
+        parts.append(_("There is still time to answer “%(t)s” (your saved answers are kept).")
+                     % {"t": poll.title})  # fmt: skip
+    elif poll.invitation_text:
+        parts.append(poll.invitation_text)
+    else:
+        parts.append(_("The whatworks panel asks for your view: “%(t)s”.") % {"t": poll.title})
+    facts = []
+    if poll.minutes:
+        facts.append(
+            ngettext("It takes about %(n)d minute.", "It takes about %(n)d minutes.", poll.minutes)
+            % {"n": poll.minutes}
+        )
+    if poll.closes_at:
+        facts.append(_("It closes on %(when)s.") % {"when": _when(poll.closes_at)})
+    if facts:
+        parts.append(" ".join(facts))
+    parts.append(_("Please answer here (the link is yours alone):\n\n%(link)s") % {"link": link})
+    parts.append(
+        _("To stop getting polls, leave the panel with this link:\n%(leave)s") % {"leave": leave}
+    )
+    return "\n\n".join(parts)
 
 
 def stratified_sample(
@@ -126,12 +188,23 @@ def invitations_send(
     selection: InviteSelection,
     cap_days: int = CONTACT_CAP_DAYS,
     now: datetime | None = None,
+    at_most: int | None = None,
 ) -> int:
-    """Invite members to an open poll; return how many were invited (e-mails on commit)."""
+    """Invite members to an open poll; return how many were invited (e-mails on commit).
+
+    Never more than the sample asked for, nor than ``at_most`` (the number the sender
+    confirmed): if more members became eligible since, nobody is e-mailed.
+    """
     now = now or timezone.now()
     chosen = _eligible(poll=poll, selection=selection, cap_days=cap_days, now=now)
     if selection.mode == "sample":
         chosen = stratified_sample(chosen, selection.sample_size, rng=random.Random(selection.seed))
+        assert len(chosen) <= selection.sample_size
+    if at_most is not None and len(chosen) > at_most:
+        raise PanelError(
+            _("%(n)s members can now be invited, more than the %(m)s you confirmed: check the "
+              "number and send again.") % {"n": f"{len(chosen):,}", "m": f"{at_most:,}"}
+        )  # fmt: skip
     messages = []
     invitations = []
     for member in chosen:
@@ -150,11 +223,7 @@ def invitations_send(
         messages.append(
             (
                 _("A short poll from the whatworks panel: %(title)s") % {"title": poll.title},
-                _(
-                    "Please answer here (the link is yours alone):\n\n%(link)s\n\n"
-                    "You can leave the panel at any time from your panel page."
-                )
-                % {"link": _link(token)},
+                invitation_body(poll, link=_link(token), leave=_leave_link(member)),
                 settings.DEFAULT_FROM_EMAIL,
                 [member.email],
             )
@@ -177,11 +246,42 @@ def invitations_send(
     return len(chosen)
 
 
+def _due_reminders(poll: Poll, *, now: datetime, at_once: bool) -> QuerySet[Invitation]:
+    due = (
+        Invitation.objects.select_related("member")
+        .filter(
+            poll=poll,
+            disposition__in=["invited", "opened", "partial"],
+            reminders_sent__lt=max(poll.max_reminders, 1 if at_once else 0),
+            member__status=PanelMember.Status.ACTIVE,
+        )
+        .exclude(member__email="")
+    )
+    if not at_once:
+        due = due.filter(last_contact_at__lte=now - timedelta(days=poll.reminder_days))
+    return due
+
+
+def reminders_count(*, poll: Poll, now_only: bool = True, now: datetime | None = None) -> int:
+    """How many members "remind now" (``now_only``) or the next automatic run would e-mail."""
+    if not poll.is_open:
+        return 0
+    return _due_reminders(poll, now=now or timezone.now(), at_once=now_only).count()
+
+
 @transaction.atomic
 def reminders_send(
-    *, poll_id: int, now: datetime | None = None, enqueue: Callable[[], None] | None = None
+    *,
+    poll_id: int,
+    now: datetime | None = None,
+    enqueue: Callable[[], None] | None = None,
+    actor: User | None = None,
+    at_once: bool = False,
+    at_most: int | None = None,
 ) -> int:
-    """Remind members who have not finished, at most ``poll.max_reminders`` times each.
+    """Remind members who have not finished, at most ``poll.max_reminders`` times each
+    (a "remind now", ``at_once``, may send one even when the poll allows none and does
+    not wait ``reminder_days`` since the last contact).
 
     A new token is issued (the old one stops working), since only hashes are stored.
     """
@@ -189,13 +289,12 @@ def reminders_send(
     if not poll.is_open:
         return 0
     now = now or timezone.now()
-    due = Invitation.objects.select_related("member").filter(
-        poll=poll,
-        disposition__in=["invited", "opened", "partial"],
-        reminders_sent__lt=poll.max_reminders,
-        last_contact_at__lte=now - timedelta(days=poll.reminder_days),
-        member__status=PanelMember.Status.ACTIVE,
-    )
+    due = list(_due_reminders(poll, now=now, at_once=at_once))
+    if at_most is not None and len(due) > at_most:
+        raise PanelError(
+            _("%(n)s members are now due a reminder, more than the %(m)s you confirmed: check "
+              "the number and send again.") % {"n": f"{len(due):,}", "m": f"{at_most:,}"}
+        )  # fmt: skip
     messages = []
     count = 0
     for invitation in due:
@@ -210,8 +309,7 @@ def reminders_send(
         messages.append(
             (
                 _("Reminder: %(title)s") % {"title": poll.title},
-                _("There is still time to answer (your saved answers are kept):\n\n%(link)s")
-                % {"link": _link(token)},
+                invitation_body(poll, link=_link(token), leave=_leave_link(member), reminder=True),
                 settings.DEFAULT_FROM_EMAIL,
                 [member.email],
             )
@@ -219,7 +317,10 @@ def reminders_send(
         count += 1
     if count:
         audit_record(
-            actor=None, action="panel.reminders_sent", target=poll, changes={"count": count}
+            actor=actor,
+            action="panel.reminders_sent",
+            target=poll,
+            changes={"count": count, "at_once": at_once},
         )
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return count

@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from whatworks.core.links import absolute_url
 from whatworks.core.models import User
 from whatworks.core.roles import Role
-from whatworks.core.services import audit_record, user_create, user_roles, user_set_roles
+from whatworks.core.services import (
+    audit_record,
+    user_anonymise,
+    user_create,
+    user_roles,
+    user_set_roles,
+)
 from whatworks.panel import consent
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord, PanelMember, Study
@@ -197,6 +203,30 @@ def _drop_role(member: PanelMember) -> None:
         user_set_roles(actor=user, user=user, roles=user_roles(user) - {Role.PANEL_MEMBER})
 
 
+def _close_account(member: PanelMember, *, actor: User | None) -> str:
+    """After removing a member's identity: anonymise the site account that joining made,
+    unless it is also a work account (any other role, or staff) — then only the panel's
+    role goes.  Returns "anonymised", "kept" or "none"."""
+    user = member.user
+    if user is None:
+        return "none"
+    if user_roles(user) - {Role.PANEL_MEMBER} or user.is_staff or user.is_superuser:
+        _drop_role(member)
+        return "kept"
+    user_anonymise(actor=actor, user=user)
+    return "anonymised"
+
+
+def account_fate(member: PanelMember) -> str:
+    """What removing the member's identity would do to their account (for the page)."""
+    user = member.user
+    if user is None:
+        return "none"
+    if user_roles(user) - {Role.PANEL_MEMBER} or user.is_staff or user.is_superuser:
+        return "kept"
+    return "anonymised"
+
+
 @transaction.atomic
 def member_leave(*, actor: User | None, member: PanelMember) -> PanelMember:
     """Erasure level 1: stop being a member; no more invitations; answers are kept."""
@@ -216,14 +246,15 @@ def member_leave(*, actor: User | None, member: PanelMember) -> PanelMember:
 
 
 @transaction.atomic
-def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, int]:
+def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, int | str]:
     """Erasure level 2: remove identity, keep the anonymised answers.
 
     Responses keep their profile snapshot and their per-study pseudonym (a one-way hash of
     a key that is deleted here), lose the link to the member and the site; the member, their
-    consents and contact details are deleted.
+    consents and contact details are deleted, and so is the identity on the site account
+    joining made (see :func:`_close_account`).
     """
-    _drop_role(member)
+    account = _close_account(member, actor=actor)
     kept = member.responses.update(member=None, site="")
     member.invitations.update(member=None)
     pk = member.pk
@@ -231,16 +262,17 @@ def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, in
         actor=actor,
         action="panel.member_anonymised",
         target=member,
-        changes={"level": 2, "responses_kept": kept},
+        changes={"level": 2, "responses_kept": kept, "account": account},
     )
     member.delete()
-    return {"member": pk, "responses_kept": kept}
+    return {"member": pk, "responses_kept": kept, "account": account}
 
 
 @transaction.atomic
-def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int]:
-    """Erasure level 3: remove everything — member, consents, invitations, answers."""
-    _drop_role(member)
+def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int | str]:
+    """Erasure level 3: remove everything — member, consents, invitations, answers, and
+    the identity on the site account joining made (see :func:`_close_account`)."""
+    account = _close_account(member, actor=actor)
     deleted = member.responses.count()
     member.responses.all().delete()
     member.invitations.all().delete()
@@ -249,15 +281,15 @@ def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int]:
         actor=actor,
         action="panel.member_erased",
         target=member,
-        changes={"level": 3, "responses_deleted": deleted},
+        changes={"level": 3, "responses_deleted": deleted, "account": account},
     )
     member.delete()
-    return {"member": pk, "responses_deleted": deleted}
+    return {"member": pk, "responses_deleted": deleted, "account": account}
 
 
 def member_export(*, member: PanelMember) -> dict[str, Any]:
     """Everything the panel holds about a member, as plain data (the JSON download)."""
-    from whatworks.panel.models import Answer
+    from whatworks.panel.models import Answer, Response
 
     answers: dict[int, list[dict[str, Any]]] = {}
     for answer in Answer.objects.filter(response__member=member).select_related("question"):
@@ -290,6 +322,9 @@ def member_export(*, member: PanelMember) -> dict[str, Any]:
                 "poll": r.poll.title,
                 "status": r.status,
                 "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+                "replaced_by_changed_answers": Response.objects.filter(
+                    supersedes=r, status=Response.Status.COMPLETE
+                ).exists(),
                 "answers": answers.get(r.pk, []),
             }
             for r in member.responses.select_related("poll")

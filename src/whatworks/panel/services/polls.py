@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -122,80 +123,40 @@ def poll_create(
     return poll
 
 
-@transaction.atomic
 def question_add(
     *,
     actor: User | None,
     poll: Poll,
     kind: str,
     text: str,
-    hint: str = "",
-    required: bool = True,
-    options: Sequence[str] = (),
-    rows: Sequence[str] = (),
-    scale: Scale | None = None,
     show_if: Question | None = None,
     show_if_value: str = "",
-    pulse_key: str = "",
+    **spec: Any,
 ) -> Question:
-    if poll.status != Poll.Status.DRAFT:
-        raise PanelError(_("Questions can only be added while the poll is a draft."))
-    choice_kinds = {Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.LIKERT}
-    if kind in choice_kinds and scale is None and len(options) < 2:
-        raise PanelError(_("A choice question needs at least two options, one per line."))
-    if kind == Question.Kind.MATRIX and scale is None and (not rows or len(options) < 2):
-        raise PanelError(_("A matrix needs rows and at least two options, or a scale."))
-    if scale is not None and not scale.published:
-        raise PanelError(_("Only a published scale can be used."))
+    """Add a question (a shorthand of :func:`question_create` for one condition)."""
+    from whatworks.panel.services.questions import QuestionSpec, question_create
+
+    conditions = list(spec.pop("conditions", ()))
     if show_if is not None:
-        if show_if.poll_id != poll.pk:
-            raise PanelError(_("Skip logic can only refer to a question in the same poll."))
-        if not show_if_value:
-            raise PanelError(_("Say which answer shows this question."))
-    order = (poll.questions.aggregate(m=models.Max("order"))["m"] or 0) + 1
-    question = Question(
-        poll=poll,
-        order=order,
-        kind=kind,
-        text=text,
-        hint=hint,
-        required=required,
-        options=list(options),
-        rows=list(rows),
-        scale=scale,
-        show_if=show_if,
-        show_if_value=show_if_value,
-        pulse_key=pulse_key,
-    )
-    _save(question)
-    audit_record(
+        conditions.append((show_if, show_if_value))
+    for name in ("options", "rows"):
+        if name in spec:
+            spec[name] = tuple(spec[name])
+    return question_create(
         actor=actor,
-        action="panel.question_added",
-        target=poll,
-        changes={"question": question.pk, "kind": kind},
+        poll=poll,
+        spec=QuestionSpec(kind=kind, text=text, conditions=tuple(conditions), **spec),
     )
-    return question
 
 
 @transaction.atomic
-def poll_open(*, actor: User | None, poll: Poll) -> Poll:
-    if poll.status != Poll.Status.DRAFT:
+def poll_open(*, actor: User | None, poll: Poll, now: datetime | None = None) -> Poll:
+    if Poll.objects.select_for_update().get(pk=poll.pk).status != Poll.Status.DRAFT:
         raise PanelError(_("Only a draft poll can be opened."))
     if not poll.questions.exists():
         raise PanelError(_("Add at least one question before opening the poll."))
     poll.status = Poll.Status.OPEN
-    poll.opened_at = timezone.now()
+    poll.opened_at = now or timezone.now()
     poll.save(update_fields=["status", "opened_at"])
     audit_record(actor=actor, action="panel.poll_opened", target=poll)
-    return poll
-
-
-@transaction.atomic
-def poll_close(*, actor: User | None, poll: Poll) -> Poll:
-    if poll.status != Poll.Status.OPEN:
-        raise PanelError(_("Only an open poll can be closed."))
-    poll.status = Poll.Status.CLOSED
-    poll.closed_at = timezone.now()
-    poll.save(update_fields=["status", "closed_at"])
-    audit_record(actor=actor, action="panel.poll_closed", target=poll)
     return poll

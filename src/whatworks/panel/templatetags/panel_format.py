@@ -39,3 +39,30 @@ def mul(value: Any, factor: Any) -> int:
 @register.filter
 def chart_height(count: Any) -> int:
     return max(int(count), 1) * 44
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (None when it is missing)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def index(sequence: Any, position: Any) -> Any:
+    """``sequence[position]`` in a template (NaN when out of range)."""
+    try:
+        return sequence[int(position)]
+    except (IndexError, TypeError, ValueError):
+        return math.nan
+
+
+@register.filter
+def pulse_y(share: Any) -> float:
+    """The pulse chart's y coordinate of a share (see ``panel.pulse_chart``)."""
+    from whatworks.panel.pulse_chart import _y
+
+    number = _number(share)
+    return _y(number if number is not None else 0.0)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,10 +23,11 @@ from whatworks.panel.forms import (
     PollForm,
     QuestionForm,
     ScaleForm,
+    ScheduleForm,
     StudyExportForm,
     StudyLinkForm,
 )
-from whatworks.panel.models import Poll, Response, Study
+from whatworks.panel.models import Poll, Study
 
 PERM = "panel.change_poll"
 
@@ -65,18 +67,30 @@ def _poll_page(
     *,
     question_form: QuestionForm | None = None,
     invite_form: InviteForm | None = None,
+    schedule_form: ScheduleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    schedule_initial = {
+        "opens_at": poll.opens_at and timezone.localtime(poll.opens_at),
+        "closes_at": poll.closes_at and timezone.localtime(poll.closes_at),
+        "minutes": poll.minutes,
+        "invitation_text": poll.invitation_text,
+    }
     return render(
         request,
         "panel/poll_detail.html",
         {
             "poll": poll,
-            "questions": poll.questions.select_related("scale", "show_if"),
+            "questions": poll.questions.select_related("scale").prefetch_related(
+                "conditions__depends_on"
+            ),
             "question_form": question_form or QuestionForm(poll=poll),
             "invite_form": invite_form or InviteForm(),
+            "schedule_form": schedule_form or ScheduleForm(initial=schedule_initial),
+            "reminders_due": services.reminders_count(poll=poll, now_only=True),
             "rates": results.response_rates(poll),
+            "multi_page": poll.page_count() > 1,
         },
         status=status,
     )
@@ -94,22 +108,10 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
     poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
     form = QuestionForm(request.POST, poll=poll)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.question_add(
-                actor=request.user,  # type: ignore[arg-type]
-                poll=poll,
-                kind=data["kind"],
-                text=data["text"],
-                hint=data["hint"],
-                required=data["required"],
-                options=form.lines(data["options"]),
-                rows=form.lines(data["rows"]),
-                scale=data["scale"],
-                show_if=data["show_if"],
-                show_if_value=data["show_if_value"],
-                pulse_key=data["pulse_key"],
-            )
+            services.question_create(actor=request.user, poll=poll, spec=form.spec())  # type: ignore[arg-type]
+        except services.QuestionError as error:
+            form.add_problems(error.problems)
         except PanelError as error:
             form.add_error(None, error.message)
         else:
@@ -131,6 +133,103 @@ def poll_status(request: HttpRequest, slug: str) -> HttpResponse:
         change(actor=request.user, poll=poll)  # type: ignore[arg-type]
     except PanelError as error:
         messages.error(request, error.message)
+    return redirect("panel:poll_detail", slug=poll.slug)
+
+
+@require_POST
+@require_permission(PERM)
+def poll_schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.poll_schedule(
+                actor=request.user,  # type: ignore[arg-type]
+                poll=poll,
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                minutes=data["minutes"],
+                invitation_text=data["invitation_text"],
+            )
+        except PanelError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The schedule and invitation are saved."))
+            return redirect("panel:poll_detail", slug=poll.slug)
+    return _poll_page(request, slug, schedule_form=form, status=400)
+
+
+@require_POST
+@require_permission(PERM)
+def results_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    """Publish results held back because the weighting did not converge (confirmed)."""
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    data = results.poll_results(poll)
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Publish the results of “%(title)s” anyway?") % {"title": poll.title},
+            consequences=[
+                _("The weighting did not converge: the weighted figures do not match every "
+                  "workforce margin, and their margins of error are wide (±%(moe)s points at "
+                  "50%%, from %(n)s responses).")
+                % {
+                    "moe": f"{100 * data.weighting.diagnostics().get('margin_of_error_95', 0):.1f}",
+                    "n": f"{data.n:,}",
+                },
+                _("Anyone can then see them on the results page, with that warning."),
+            ],
+            button=_("Publish the results"),
+            cancel_url=reverse("panel:results", kwargs={"slug": poll.slug}),
+        ),
+    )  # fmt: skip
+    if page is not None:
+        return page
+    try:
+        services.poll_results_publish(actor=request.user, poll=poll)  # type: ignore[arg-type]
+    except PanelError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The results are published."))
+    return redirect("panel:results", slug=poll.slug)
+
+
+@require_POST
+@require_permission("panel.add_invitation")
+def remind(request: HttpRequest, slug: str) -> HttpResponse:
+    """Remind now the members who have not finished (after a confirmation with the count)."""
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    due = services.reminders_count(poll=poll, now_only=True)
+    if not due:
+        messages.error(request, _("Nobody is due a reminder: everyone invited has answered, "
+                                  "opted out or had every reminder."))  # fmt: skip
+        return redirect("panel:poll_detail", slug=poll.slug)
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Remind members about “%(title)s” now?") % {"title": poll.title},
+            consequences=[
+                _("This will e-mail %(n)s members who have not finished, each with a new link "
+                  "(their saved answers are kept).") % {"n": f"{due:,}"}
+            ],
+            button=_("E-mail %(n)s members") % {"n": f"{due:,}"},
+            cancel_url=reverse("panel:poll_detail", kwargs={"slug": poll.slug}),
+        ),
+    )  # fmt: skip
+    if page is not None:
+        return page
+    try:
+        sent = services.reminders_send(
+            poll_id=poll.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            at_once=True,
+            at_most=due,
+        )
+    except PanelError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(n)d members reminded.") % {"n": sent})
     return redirect("panel:poll_detail", slug=poll.slug)
 
 
@@ -159,6 +258,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
                 poll=poll,
                 selection=selection,
                 cap_days=data["cap_days"],
+                at_most=planned,
             )
         except PanelError as error:
             form.add_error(None, error.message)
@@ -169,14 +269,30 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _close_confirmation(poll: Poll) -> Confirmation:
-    answered = poll.responses.filter(status=Response.Status.COMPLETE).count()
+    answered = poll.responses.current().count()
     invited = poll.invitations.count()
+    converged = services.weighting_converged(poll)
+    stops = _("This stops answers at once")
+    counts = _(" from %(m)s members invited.") % {"m": f"{invited:,}"} if invited else "."
+    if converged is False:
+        return Confirmation(
+            title=_("Close “%(title)s”? Its results will not be published yet")
+            % {"title": poll.title},
+            consequences=[
+                stops + _(" (%(n)s responses") % {"n": f"{answered:,}"} + counts.rstrip(".") + ").",
+                _("The weighting did not converge, so the results are held back: they are "
+                  "published only when you confirm on the results page, which says why the "
+                  "margins of error are wide."),
+            ],
+            button=_("Close the poll"),
+            cancel_url=reverse("panel:poll_detail", kwargs={"slug": poll.slug}),
+        )  # fmt: skip
     return Confirmation(
         title=_("Close “%(title)s” and publish its results?") % {"title": poll.title},
         consequences=[
-            _("This stops answers at once and publishes the results of %(n)s responses")
-            % {"n": f"{answered:,}"}
-            + (_(" from %(m)s members invited.") % {"m": f"{invited:,}"} if invited else "."),
+            stops
+            + _(" and publishes the results of %(n)s responses") % {"n": f"{answered:,}"}
+            + counts,
             _("Anyone can then see them on the results page."),
         ],
         button=_("Close the poll and publish the results"),

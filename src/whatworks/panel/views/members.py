@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import LinkInvalidError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
@@ -34,9 +35,22 @@ def _leave_confirmation(member: PanelMember, level: str) -> Confirmation:
         ),
         "erase": _("This deletes your name, e-mail address, profile and all %(n)s responses."),
     }[level]
+    consequences = [consequence % {"n": f"{answers:,}"}]
+    if level != "leave":
+        fate = services.account_fate(member)
+        if fate == "anonymised":
+            consequences.append(
+                _("Your site account goes too: its e-mail address and name are removed, you "
+                  "are signed out, and you cannot sign in with it again.")
+            )  # fmt: skip
+        elif fate == "kept":
+            consequences.append(
+                _("Your site account stays, because you also use it for other work on the "
+                  "site; only its panel membership goes. You will be signed out.")
+            )  # fmt: skip
     return Confirmation(
         title=_("Leave the panel?") if level == "leave" else _("Erase your data?"),
-        consequences=[consequence % {"n": f"{answers:,}"}],
+        consequences=consequences,
         button=_("Yes, leave the panel") if level == "leave" else _("Yes, erase my data"),
         cancel_url=reverse("panel:me"),
     )
@@ -209,6 +223,41 @@ def leave(request: HttpRequest) -> HttpResponse:
             "erase": services.member_erase,
         }[level]
         erase(actor=user, member=member)
+        if level != "leave":
+            logout(request)  # the account's identity is gone: end this session too
         messages.success(request, _("Done. Thank you for taking part in the panel."))
         return redirect("panel:index")
     return render(request, "panel/leave.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def leave_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The "leave the panel" link of every invitation: no sign-in needed, one step (and
+    its confirmation); it only leaves (answers stay; erasure is on the member's page)."""
+    member = services.member_for_leave_token(token)
+    if member is None:
+        raise LinkInvalidError(
+            advice=_("The link may have been cut short. Members can leave from their panel page."),
+            steps=(("panel:me", "Go to your panel page (sign in first)"),),
+        )
+    if member.status == PanelMember.Status.LEFT:
+        return render(request, "panel/leave_link.html", {"left": True})
+    if request.method == "POST":
+        page = confirmation_page(
+            request,
+            Confirmation(
+                title=_("Leave the panel?"),
+                consequences=[
+                    _("You will get no more invitations. Your %(n)s responses stay in the "
+                      "results; to remove them too, sign in and use your panel page.")
+                    % {"n": f"{member.responses.count():,}"}
+                ],
+                button=_("Yes, leave the panel"),
+                cancel_url=reverse("panel:index"),
+            ),
+        )  # fmt: skip
+        if page is not None:
+            return page
+        services.member_leave(actor=None, member=member)
+        return redirect(request.path)
+    return render(request, "panel/leave_link.html", {"left": False})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from whatworks.core.csvutils import write_csv
 from whatworks.core.parts import PARTS_BY_KEY
-from whatworks.panel import results, selectors
+from whatworks.panel import crosstabs, margins, pulse_chart, results, selectors
 from whatworks.panel.analytics import load_targets
 
 PULSE_WIDTH, PULSE_HEIGHT = 480, 200
@@ -45,13 +44,6 @@ def pulse_detail(request: HttpRequest, key: str) -> HttpResponse:
     question, points = results.pulse_series(key)
     if question is None:
         raise Http404("No such pulse series.")
-    first = [p.shares[0] if p.shares else math.nan for p in points]
-    step = PULSE_WIDTH / max(len(points) - 1, 1)
-    coords = [
-        (round(40 + i * step * 0.85), round(PULSE_HEIGHT - 20 - v * (PULSE_HEIGHT - 40)))
-        for i, v in enumerate(first)
-        if not math.isnan(v)
-    ]
     return render(
         request,
         "panel/pulse_detail.html",
@@ -60,10 +52,7 @@ def pulse_detail(request: HttpRequest, key: str) -> HttpResponse:
             "question": question,
             "options": question.choice_options(),
             "points": points,
-            "polyline": " ".join(f"{x},{y}" for x, y in coords),
-            "coords": coords,
-            "width": PULSE_WIDTH,
-            "height": PULSE_HEIGHT,
+            "chart": pulse_chart.pulse_chart(points),
         },
     )
 
@@ -72,6 +61,13 @@ def pulse_detail(request: HttpRequest, key: str) -> HttpResponse:
 def poll_results(request: HttpRequest, slug: str) -> HttpResponse:
     poll = selectors.poll_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
     data = results.poll_results(poll)
+    by = request.GET.get("by", "")
+    by_error = ""
+    tables = []
+    if by in crosstabs.ATTRIBUTES:
+        tables = crosstabs.crosstabs(data, by)
+    elif by:
+        by_error = "Choose what to compare answers by from the list."
     return render(
         request,
         "panel/results.html",
@@ -82,6 +78,12 @@ def poll_results(request: HttpRequest, slug: str) -> HttpResponse:
             "min_cell": results.MIN_CELL,
             "chart_width": results.CHART_WIDTH,
             "can_manage": selectors.can_manage(request.user),  # type: ignore[arg-type]
+            "wide_margins": margins.wide_margin_reasons(data),
+            "by": by if by in crosstabs.ATTRIBUTES else "",
+            "by_label": crosstabs.ATTRIBUTES[by][0] if by in crosstabs.ATTRIBUTES else "",
+            "by_choices": [(key, label) for key, (label, _c) in crosstabs.ATTRIBUTES.items()],
+            "by_error": by_error,
+            "crosstabs": tables,
         },
     )
 

@@ -14,18 +14,21 @@ from whatworks_analytics.weighting.calibration import CalibrationMethod, calibra
 from whatworks_analytics.weighting.change import SiteChange, paired_change
 from whatworks_analytics.weighting.raking import (
     MarginFit,
+    MeanInterval,
     RakeResult,
     WeightingError,
     design_effect,
     effective_sample_size,
     margin_of_error,
     rake,
+    weighted_mean_ci,
     weighted_share,
 )
 
 __all__ = [
     "CalibrationMethod",
     "MarginFit",
+    "MeanInterval",
     "RakeResult",
     "SiteChange",
     "WeightingError",
@@ -35,5 +38,6 @@ __all__ = [
     "margin_of_error",
     "paired_change",
     "rake",
+    "weighted_mean_ci",
     "weighted_share",
 ]

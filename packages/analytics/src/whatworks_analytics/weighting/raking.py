@@ -400,3 +400,44 @@ def _result(
         margins=tuple(margins),
         problems=tuple(reported),
     )
+
+
+@dataclass(frozen=True)
+class MeanInterval:
+    """A (weighted) mean, its standard error and 95% normal interval."""
+
+    mean: float
+    se: float
+    lower: float
+    upper: float
+    n: int
+
+
+def weighted_mean_ci(
+    values: npt.ArrayLike, weights: npt.ArrayLike | None = None, *, z: float = Z_95
+) -> MeanInterval:
+    """The mean of ``values`` (weighted by ``weights``) with its 95% confidence interval.
+
+    The standard error is the with-replacement linearisation estimator that R's survey
+    package uses for ``svymean`` on a design with weights only (``svydesign(id = ~1,
+    weights = ~w)``)::
+
+        se² = n / (n - 1) · Σ wᵢ² (xᵢ - m)² / (Σ w)²
+
+    which with equal weights is the usual ``s / √n``.  Rows whose value or weight is NaN
+    are left out.  Fewer than two rows give a NaN interval.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    keep = ~np.isnan(x) & ~np.isnan(w)
+    x, w = x[keep], w[keep]
+    n = int(x.size)
+    total = float(w.sum())
+    if n == 0 or total <= 0:
+        return MeanInterval(math.nan, math.nan, math.nan, math.nan, n)
+    mean = float(np.dot(w, x) / total)
+    if n < 2:
+        return MeanInterval(mean, math.nan, math.nan, math.nan, n)
+    variance = n / (n - 1) * float(np.dot(w * w, (x - mean) ** 2)) / (total * total)
+    se = math.sqrt(variance)
+    return MeanInterval(mean, se, mean - z * se, mean + z * se, n)

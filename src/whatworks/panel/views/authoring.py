@@ -1,0 +1,76 @@
+"""Researchers' pages to change, delete and reorder a draft poll's questions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from whatworks.core.access import require_permission
+from whatworks.panel import selectors, services
+from whatworks.panel.errors import PanelError
+from whatworks.panel.forms import QuestionForm
+
+PERM = selectors.MANAGE_PERMISSION
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(PERM)
+def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)  # type: ignore[arg-type]
+    poll = question.poll
+    if request.method == "POST":
+        form = QuestionForm(request.POST, poll=poll, question=question)
+        if form.is_valid():
+            try:
+                services.question_update(
+                    actor=request.user,  # type: ignore[arg-type]
+                    question=question,
+                    spec=form.spec(),
+                )
+            except services.QuestionError as error:
+                form.add_problems(error.problems)
+            except PanelError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Question saved."))
+                return redirect("panel:poll_detail", slug=poll.slug)
+    else:
+        form = QuestionForm(poll=poll, question=question)
+    return render(
+        request,
+        "panel/question_edit.html",
+        {"poll": poll, "question": question, "form": form, "draft": poll.status == "draft"},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@require_permission(PERM)
+def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)  # type: ignore[arg-type]
+    try:
+        services.question_delete(actor=request.user, question=question)  # type: ignore[arg-type]
+    except PanelError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Question deleted: “%(q)s”.") % {"q": question.text})
+    return redirect("panel:poll_detail", slug=slug)
+
+
+@require_POST
+@require_permission(PERM)
+def question_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)  # type: ignore[arg-type]
+    try:
+        services.question_move(
+            actor=request.user,  # type: ignore[arg-type]
+            question=question,
+            up=request.POST.get("direction") != "down",
+        )
+    except PanelError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("panel:poll_detail", kwargs={"slug": slug}) + f"#q{pk}")
