@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from whatworks.registry.views import data, manage, public, requests, results, team
+from whatworks.registry.views import attachments, data, manage, public, requests, results, team
 
 
 class ReferenceConverter:
@@ -31,6 +31,17 @@ urlpatterns = [
     path("<wwc:reference>/edit/", manage.project_edit, name="project_edit"),
     path("<wwc:reference>/protocol/draft/", manage.protocol_edit, name="protocol_edit"),
     path("<wwc:reference>/protocol/register/", manage.protocol_register, name="protocol_register"),
+    path("<wwc:reference>/protocol/attachments/", attachments.attachments, name="attachments"),
+    path(
+        "<wwc:reference>/protocol/attachments/remove/",
+        attachments.attachment_remove_view,
+        name="attachment_remove",
+    ),
+    path(
+        "<wwc:reference>/protocol/attachments/<slug:kind>/",
+        attachments.draft_attachment,
+        name="draft_attachment",
+    ),
     path("<wwc:reference>/publish/", manage.project_publish, name="project_publish"),
     path("<wwc:reference>/withdraw/", manage.project_withdraw, name="project_withdraw"),
     path("<wwc:reference>/delete/", manage.project_delete, name="project_delete"),
@@ -39,6 +50,11 @@ urlpatterns = [
     path("<wwc:reference>/team/remove/", team.team_remove, name="team_remove"),
     path("<wwc:reference>/v<int:number>/", public.version, name="version"),
     path("<wwc:reference>/v<int:number>.json", data.version_json, name="version_json"),
+    path(
+        "<wwc:reference>/v<int:number>/files/<slug:kind>/",
+        attachments.version_attachment,
+        name="version_attachment",
+    ),
     path("<wwc:reference>/diff/", public.diff, name="diff"),
     path("<wwc:reference>/results/", public.results, name="results"),
     path("<wwc:reference>/results.json", data.results_json, name="results_json"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.criteria import criteria_problems
+from whatworks.registry.design import design_registration_problems
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.protocol import (
     OutcomeKind,
@@ -40,8 +41,9 @@ def embargo_bounds(today: date) -> tuple[date, date]:
     return today + EMBARGO_MIN, latest
 
 
-def registration_problems(content: ProtocolContent) -> list[str]:
-    """What a draft lacks before it can be registered; every problem at once."""
+def registration_problems(content: ProtocolContent, *, study_type: str = "") -> list[str]:
+    """What a draft lacks before it can be registered; every problem at once.  A
+    randomised trial also states its design in fields (``design.py``)."""
     problems = []
     for field, label in (
         ("background", "the background"),
@@ -59,6 +61,7 @@ def registration_problems(content: ProtocolContent) -> list[str]:
     if not content.success_criteria.criteria:
         problems.append("Set at least one success criterion.")
     problems.extend(criteria_problems(content))
+    problems.extend(design_registration_problems(content.study_design, study_type=study_type))
     return problems
 
 
@@ -74,6 +77,9 @@ def protocol_draft_save(
     ):
         # The draft form does not show pilot experiments: keep the ones the draft holds.
         content = {**content, "pilot_experiments": project.draft_content["pilot_experiments"]}
+    if "attachments" not in content and (project.draft_content or {}).get("attachments"):
+        # Nor its attachments, which only the attachment services change.
+        content = {**content, "attachments": project.draft_content["attachments"]}
     try:
         parsed = parse_content(content)
     except ProtocolContentError as exc:
@@ -114,7 +120,7 @@ def protocol_register(
         content = parse_content(project.draft_content)
     except ProtocolContentError as exc:
         raise RegistryError(exc.messages) from None
-    problems = registration_problems(content)
+    problems = registration_problems(content, study_type=project.study_type)
     latest = project.versions.order_by("-number").first()
     data = content.as_json()
     justification = justification.strip()
