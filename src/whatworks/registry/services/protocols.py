@@ -12,7 +12,7 @@ from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.criteria import criteria_problems
 from whatworks.registry.design import design_registration_problems
-from whatworks.registry.models import Project, ProtocolVersion
+from whatworks.registry.models import Project, ProtocolAttachment, ProtocolVersion
 from whatworks.registry.protocol import (
     OutcomeKind,
     ProtocolContent,
@@ -65,6 +65,26 @@ def registration_problems(content: ProtocolContent, *, study_type: str = "") -> 
     return problems
 
 
+def _unstored_attachments(project: Project, content: ProtocolContent) -> list[str]:
+    """Every attachment the content lists must be a file stored for this project, exactly
+    as listed (``attachments.py`` writes the list; nobody else may forge it)."""
+    problems = []
+    for item in content.attachments:
+        stored = ProtocolAttachment.objects.filter(
+            project=project,
+            kind=item.kind,
+            sha256=item.sha256,
+            size=item.size,
+            content_type=item.content_type,
+        ).exists()
+        if not stored:
+            problems.append(
+                f"The {item.label.lower()} listed is not a file uploaded to this project: "
+                "upload it on the documents page."
+            )
+    return problems
+
+
 @transaction.atomic
 def protocol_draft_save(
     *, actor: User | None, project: Project, content: dict[str, Any]
@@ -84,7 +104,7 @@ def protocol_draft_save(
         parsed = parse_content(content)
     except ProtocolContentError as exc:
         raise RegistryError(exc.messages) from None
-    if problems := criteria_problems(parsed):
+    if problems := criteria_problems(parsed) + _unstored_attachments(project, parsed):
         raise RegistryError(problems)
     project.draft_content = parsed.as_json()
     project.updated_at = timezone.now()
