@@ -131,6 +131,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "registry:results_correct": (registry_factories.project_kwargs, only(STAFF_ROLES, 200)),
     "registry:team": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:team_remove": (registry_factories.project_kwargs, everyone(405)),
+    "registry:orcid": ({}, only({"researcher", "admin"}, 200)),
+    "registry:identifiers": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:attachments": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:attachment_remove": (registry_factories.project_kwargs, everyone(405)),
     # A draft's documents: the team and editors; for others they do not exist.

@@ -1,6 +1,15 @@
 from django.urls import path, register_converter
 
-from whatworks.registry.views import attachments, data, manage, public, requests, results, team
+from whatworks.registry.views import (
+    attachments,
+    data,
+    identifiers,
+    manage,
+    public,
+    requests,
+    results,
+    team,
+)
 
 
 class ReferenceConverter:
@@ -27,6 +36,7 @@ urlpatterns = [
     path("requests/<int:request_id>/", requests.decide, name="request_decide"),
     path("workspace/", manage.workspace, name="workspace"),
     path("new/", manage.project_create, name="project_create"),
+    path("orcid/", identifiers.orcid, name="orcid"),
     path("<wwc:reference>/", public.project, name="project"),
     path("<wwc:reference>/edit/", manage.project_edit, name="project_edit"),
     path("<wwc:reference>/protocol/draft/", manage.protocol_edit, name="protocol_edit"),
@@ -47,6 +57,7 @@ urlpatterns = [
     path("<wwc:reference>/delete/", manage.project_delete, name="project_delete"),
     path("<wwc:reference>/ask/<str:kind>/", requests.ask, name="request_create"),
     path("<wwc:reference>/team/", team.team, name="team"),
+    path("<wwc:reference>/identifiers/", identifiers.identifiers, name="identifiers"),
     path("<wwc:reference>/team/remove/", team.team_remove, name="team_remove"),
     path("<wwc:reference>/v<int:number>/", public.version, name="version"),
     path("<wwc:reference>/v<int:number>.json", data.version_json, name="version_json"),
