@@ -119,6 +119,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     ),
     "registry:version": (registry_factories.version_kwargs, everyone(200)),
     "registry:version_json": (registry_factories.version_kwargs, everyone(200)),
+    "registry:version_datacite_json": (registry_factories.version_kwargs, everyone(200)),
+    "registry:version_datacite_xml": (registry_factories.version_kwargs, everyone(200)),
     "registry:diff": (registry_factories.project_kwargs, everyone(200)),
     "registry:results": (registry_factories.project_kwargs, everyone(200)),
     "registry:results_json": (registry_factories.project_kwargs, everyone(200)),

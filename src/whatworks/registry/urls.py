@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from whatworks.registry.views import (
     attachments,
     data,
+    datacite,
     identifiers,
     manage,
     public,
@@ -61,6 +62,16 @@ urlpatterns = [
     path("<wwc:reference>/team/remove/", team.team_remove, name="team_remove"),
     path("<wwc:reference>/v<int:number>/", public.version, name="version"),
     path("<wwc:reference>/v<int:number>.json", data.version_json, name="version_json"),
+    path(
+        "<wwc:reference>/v<int:number>/datacite.json",
+        datacite.datacite_json,
+        name="version_datacite_json",
+    ),
+    path(
+        "<wwc:reference>/v<int:number>/datacite.xml",
+        datacite.datacite_xml,
+        name="version_datacite_xml",
+    ),
     path(
         "<wwc:reference>/v<int:number>/files/<slug:kind>/",
         attachments.version_attachment,
