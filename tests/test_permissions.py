@@ -130,6 +130,7 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "registry:results_report_json": (registry_factories.results_report_kwargs, everyone(200)),
     "registry:results_enter": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     # The team or an editor (who publishes results) may correct published results.
+    "registry:results_flow": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:results_correct": (registry_factories.project_kwargs, only(STAFF_ROLES, 200)),
     "registry:team": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:team_remove": (registry_factories.project_kwargs, everyone(405)),

@@ -4,6 +4,7 @@ from whatworks.registry.views import (
     attachments,
     data,
     datacite,
+    flow,
     identifiers,
     manage,
     public,
@@ -89,5 +90,6 @@ urlpatterns = [
     path("<wwc:reference>/results/import/", manage.results_import, name="results_import"),
     path("<wwc:reference>/results/enter/", results.results_enter, name="results_enter"),
     path("<wwc:reference>/results/correct/", results.results_correct, name="results_correct"),
+    path("<wwc:reference>/results/flow/", flow.results_flow, name="results_flow"),
     path("<wwc:reference>/results/publish/", manage.results_publish, name="results_publish"),
 ]

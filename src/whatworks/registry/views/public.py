@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.registry.criteria import explained
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.flow import STAGES, report_arms
 from whatworks.registry.identifiers import secondary_links
 from whatworks.registry.links import project_links
 from whatworks.registry.models import ProjectStatus, StudyType, Topic
@@ -190,6 +191,8 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
             "rows": rows,
             "unregistered": [assessment.results_by_outcome[key] for key in assessment.unregistered],
             "content": content,
+            "arms": report_arms(report),
+            "stages": STAGES,
             "history": history if len(history) > 1 else [],
             "superseded_by": superseded_by,
             "can_correct": report.published_at is not None
