@@ -126,6 +126,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     ),
     "registry:version": (registry_factories.version_kwargs, everyone(200)),
     "registry:version_json": (registry_factories.version_kwargs, everyone(200)),
+    "registry:version_datacite_json": (registry_factories.version_kwargs, everyone(200)),
+    "registry:version_datacite_xml": (registry_factories.version_kwargs, everyone(200)),
     "registry:diff": (registry_factories.project_kwargs, everyone(200)),
     "registry:results": (registry_factories.project_kwargs, everyone(200)),
     "registry:results_json": (registry_factories.project_kwargs, everyone(200)),
@@ -135,9 +137,20 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "registry:results_report_json": (registry_factories.results_report_kwargs, everyone(200)),
     "registry:results_enter": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     # The team or an editor (who publishes results) may correct published results.
+    "registry:results_flow": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:results_correct": (registry_factories.project_kwargs, only(STAFF_ROLES, 200)),
     "registry:team": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:team_remove": (registry_factories.project_kwargs, everyone(405)),
+    "registry:orcid": ({}, only({"researcher", "admin"}, 200)),
+    "registry:identifiers": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
+    "registry:attachments": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
+    "registry:attachment_remove": (registry_factories.project_kwargs, everyone(405)),
+    # A draft's documents: the team and editors; for others they do not exist.
+    "registry:draft_attachment": (
+        registry_factories.draft_attachment_kwargs,
+        {**everyone(404), **dict.fromkeys(STAFF_ROLES, 200)},
+    ),
+    "registry:version_attachment": (registry_factories.attachment_kwargs, everyone(200)),
     "pilots:index": ({}, everyone(200)),
     # A pilot is seen only by its authority's analysts and its project's team; the matrix's
     # users are neither, so everything is 404 (tests/pilots/test_access.py covers insiders).
@@ -345,6 +358,7 @@ POST_ONLY: dict[str, set[str]] = {
     "registry:project_publish": STAFF_ROLES,
     "registry:results_publish": STAFF_ROLES,
     "registry:team_remove": ADMIN_ROLES,
+    "registry:attachment_remove": ADMIN_ROLES,
     "pilots:config": set(),
     "pilots:run_start": set(),
     "pilots:run_cancel": set(),

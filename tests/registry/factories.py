@@ -60,6 +60,16 @@ CONTENT: dict[str, Any] = {
     },
     "ethics_and_data_protection": "Approved.",
     "timeline": "Three years.",
+    "study_design": {
+        "arms": [
+            {"name": "Family group conference", "planned_n": 310},
+            {"name": "Usual practice", "planned_n": 310},
+        ],
+        "randomisation_unit": "family",
+        "randomisation_method": "Computer-generated, blocks of four, by the trials unit.",
+        "allocation_ratio": "1:1",
+        "planned_sample_size": 620,
+    },
 }
 
 
@@ -67,6 +77,30 @@ def content(**changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(CONTENT)
     data.update(changes)
     return data
+
+
+def design_post(design: dict[str, Any]) -> dict[str, Any]:
+    """The draft form's design fields and arms rows, as a browser posts them."""
+    post: dict[str, Any] = {
+        f"design-{key}": "\n".join(value) if key == "sites" else value
+        for key, value in design.items()
+        if key not in ("arms", "blinded")
+    }
+    if design.get("blinded"):
+        post["design-blinded"] = list(design["blinded"])
+    arms = design.get("arms") or []
+    post.update(
+        {
+            "arms-TOTAL_FORMS": len(arms) + 1,
+            "arms-INITIAL_FORMS": len(arms),
+            "arms-MIN_NUM_FORMS": 0,
+            "arms-MAX_NUM_FORMS": 1000,
+        }
+    )
+    for i, arm in enumerate(arms):
+        for key, value in arm.items():
+            post[f"arms-{i}-{key}"] = "" if value is None else value
+    return post
 
 
 def researcher() -> User:
@@ -183,3 +217,54 @@ def version_kwargs() -> dict[str, object]:
 def results_report_kwargs() -> dict[str, object]:
     """For the permission matrix: the first (published) results report of such a project."""
     return {**project_kwargs(), "number": 1}
+
+
+#: A small PDF (its content, not its name, makes it one) for attachment tests.
+PDF_BYTES = b"%PDF-1.4\n% a statistical analysis plan\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def attach(
+    project: Project,
+    *,
+    author: User | None = None,
+    kind: str = "statistical-analysis-plan",
+    data: bytes = PDF_BYTES,
+    name: str = "analysis-plan.pdf",
+) -> Any:
+    """Attach a document to the project's draft through the service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from whatworks.registry.attachments import attachment_add
+
+    return attachment_add(
+        actor=author or project.team.first(),
+        project=project,
+        kind=kind,
+        upload=SimpleUploadedFile(name, data, content_type="application/octet-stream"),
+    )
+
+
+def attached_project(**kwargs: Any) -> Project:
+    """A public project whose v1 froze an analysis plan and whose draft holds it too."""
+    author = kwargs.pop("author", None) or researcher()
+    project = draft_project(author=author)
+    attach(project, author=author)
+    protocol_register(actor=author, project=project)
+    if kwargs.get("published", True):
+        project_publish(actor=editor(), project=project)
+    project.refresh_from_db()
+    return project
+
+
+def attachment_kwargs() -> dict[str, object]:
+    """For the permission matrix: a public project's frozen analysis plan."""
+    return {
+        "reference": attached_project().reference,
+        "number": 1,
+        "kind": "statistical-analysis-plan",
+    }
+
+
+def draft_attachment_kwargs() -> dict[str, object]:
+    """For the permission matrix: the analysis plan in a public project's draft."""
+    return {"reference": attached_project().reference, "kind": "statistical-analysis-plan"}

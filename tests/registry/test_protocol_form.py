@@ -21,7 +21,7 @@ class _FormReader(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.fields: dict[str, str] = {}
+        self.fields: dict[str, Any] = {}
         self._in_form = False
         self._textarea: str | None = None
         self._select: str | None = None
@@ -38,7 +38,12 @@ class _FormReader(HTMLParser):
             kind = a.get("type", "text")
             if kind in ("checkbox", "radio"):
                 if "checked" in a:
-                    self.fields[name] = a.get("value", "on")
+                    value = a.get("value", "on")
+                    if kind == "checkbox" and name in self.fields:
+                        # Several ticked boxes of one name: a browser sends them all.
+                        previous = self.fields[name]
+                        value = [*(previous if isinstance(previous, list) else [previous]), value]
+                    self.fields[name] = value
             elif kind != "submit":
                 self.fields[name] = a.get("value", "")
         elif tag == "textarea" and name:
@@ -67,11 +72,11 @@ class _FormReader(HTMLParser):
             self.fields[self._textarea] += data
 
 
-def _as_submitted(page: str) -> dict[str, str]:
+def _as_submitted(page: str) -> dict[str, Any]:
     reader = _FormReader()
     reader.feed(page)
     # Django's textarea rendering starts with a newline that browsers drop.
-    return {k: v.removeprefix("\n") if k else v for k, v in reader.fields.items()}
+    return {k: v.removeprefix("\n") if isinstance(v, str) else v for k, v in reader.fields.items()}
 
 
 def _edit_url(project: Project) -> str:

@@ -15,6 +15,7 @@ from tests.factories import user_with_role
 from tests.registry.factories import (
     bundle,
     content,
+    design_post,
     draft_project,
     project_with_results,
     registered_project,
@@ -31,8 +32,9 @@ def _protocol_post(data: dict[str, Any]) -> dict[str, Any]:
     post: dict[str, Any] = {
         k: v
         for k, v in data.items()
-        if k not in ("outcomes", "success_criteria", "research_questions")
+        if k not in ("outcomes", "success_criteria", "research_questions", "study_design")
     }
+    post.update(design_post(data.get("study_design") or {}))
     post["research_questions"] = "\n".join(data["research_questions"])
     post["combine"] = data["success_criteria"]["combine"]
     for prefix, rows in (

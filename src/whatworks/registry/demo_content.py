@@ -206,6 +206,32 @@ FGC_V1 = {
     },
     "ethics_and_data_protection": ETHICS,
     "timeline": "Recruitment 18 months; follow-up 12 months; report 6 months later.",
+    "study_design": {
+        "arms": [
+            {
+                "name": "Family group conference",
+                "description": "A conference convened by an independent coordinator within 10 "
+                "working days of the pre-proceedings meeting, then usual practice.",
+                "planned_n": 310,
+            },
+            {
+                "name": "Usual practice",
+                "description": "The local authority's usual pre-proceedings process.",
+                "planned_n": 310,
+            },
+        ],
+        "randomisation_unit": "family",
+        "randomisation_method": "Computer-generated sequence held by the trials unit, in "
+        "permuted blocks of four and six, stratified by local authority; the social worker "
+        "learns the allocation by telephone after the family is enrolled.",
+        "allocation_ratio": "1:1",
+        "planned_sample_size": 620,
+        "blinded": ["outcome-assessors", "analysts"],
+        "blinding_details": "Outcomes come from administrative records; the analysts see arms "
+        "as A and B until the analysis is signed off.",
+        "setting": "Pre-proceedings in local authority children's services.",
+        "sites": ["Brackley", "Dunmere", "Eastwick"],
+    },
 }
 
 FGC_V2 = {
@@ -242,6 +268,14 @@ FGC_V2 = {
         "criteria": [_c("care-entry", "risk difference", "<=", -0.05)],
     },
     "timeline": "Recruitment 24 months; follow-up 18 months; report 6 months later.",
+    "study_design": {
+        **FGC_V1["study_design"],  # type: ignore[dict-item]
+        "arms": [
+            {**arm, "planned_n": 270}
+            for arm in FGC_V1["study_design"]["arms"]  # type: ignore[index]
+        ],
+        "planned_sample_size": 540,
+    },
 }
 
 FGC_JUSTIFICATION = (

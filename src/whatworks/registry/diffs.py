@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from whatworks.registry.analysis_plan import diff_trial_analysis
-from whatworks.registry.protocol import HIGHLIGHTED_SECTIONS, SECTION_LABELS, format_number
+from whatworks.registry.design import DESIGN_FIELDS, arm_text, design_field_text
+from whatworks.registry.protocol import (
+    ATTACHMENT_LABELS,
+    HIGHLIGHTED_SECTIONS,
+    SECTION_LABELS,
+    format_number,
+)
 
 OUTCOME_FIELDS = (
     ("name", "name"),
@@ -39,6 +45,15 @@ class DiffRow:
     before: str
     after: str
     highlighted: bool
+
+    @property
+    def flag(self) -> str:
+        """What a highlighted row's tag says."""
+        if self.section == "arms":
+            return "Arms changed"
+        if self.section == "attachments":
+            return "Attached document changed"
+        return "Outcome or criterion changed"
 
     @property
     def segments(self) -> list[Segment]:
@@ -105,6 +120,8 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]
             rows.extend(_diff_criteria(old or {}, new or {}))
         else:
             rows.append(_row(section, heading, _text(old), _text(new)))
+    rows.extend(_diff_design(before.get("study_design") or {}, after.get("study_design") or {}))
+    rows.extend(_diff_attachments(before.get("attachments") or [], after.get("attachments") or []))
     rows.extend(
         _diff_experiments(
             before.get("pilot_experiments") or [], after.get("pilot_experiments") or []
@@ -119,6 +136,53 @@ def diff_content(before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]
         )
     )
     return [row for row in rows if row is not None]
+
+
+def _diff_design(old: dict[str, Any], new: dict[str, Any]) -> list[DiffRow | None]:
+    """The structured design: arms by name (highlighted), then each field."""
+    old_arms = {a.get("name"): a for a in old.get("arms") or []}
+    new_arms = {a.get("name"): a for a in new.get("arms") or []}
+    rows: list[DiffRow | None] = []
+    for name in [*old_arms, *(n for n in new_arms if n not in old_arms)]:
+        a, b = old_arms.get(name), new_arms.get(name)
+        rows.append(
+            _row(
+                "arms",
+                f"Arm “{name}”",
+                arm_text(a) if a is not None else "",
+                arm_text(b) if b is not None else "",
+            )
+        )
+    for field, label in DESIGN_FIELDS:
+        rows.append(
+            _row(
+                "study_design",
+                f"Design: {label}",
+                design_field_text(field, old.get(field)),
+                design_field_text(field, new.get(field)),
+            )
+        )
+    return rows
+
+
+def _attachment_text(item: dict[str, Any] | None) -> str:
+    if not item:
+        return ""
+    return f"{item.get('name')} ({item.get('size')} bytes), SHA-256 {item.get('sha256')}"
+
+
+def _diff_attachments(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[DiffRow | None]:
+    """Attached documents by kind: a new file of a kind shows as its fingerprint changing."""
+    old_by, new_by = {a.get("kind"): a for a in old}, {a.get("kind"): a for a in new}
+    return [
+        _row(
+            "attachments",
+            ATTACHMENT_LABELS.get(str(kind), str(kind)),
+            _attachment_text(old_by.get(kind)),
+            _attachment_text(new_by.get(kind)),
+        )
+        for kind in [*old_by, *(k for k in new_by if k not in old_by)]
+    ]
 
 
 def _experiment_text(experiment: dict[str, Any] | None) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.models import Organisation
+from whatworks.registry.storage import storages_private
 
 
 class ImmutableRecordError(Exception):
@@ -103,6 +104,14 @@ class Project(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    #: Identifiers of the same study in other registers (``identifiers.py``), by scheme:
+    #: {"isrctn": "ISRCTN12345678", "nct": "NCT01234567", "osf": "abcde"}.
+    secondary_ids = models.JSONField(_("identifiers in other registers"), default=dict, blank=True)
+    #: The last results reminder the team was sent ("due-soon" or "overdue", ``reminders.py``)
+    #: and for which due date, so that each state is told once.
+    results_notice = models.CharField(_("results reminder sent"), max_length=10, blank=True)
+    results_notice_due = models.DateField(_("results reminder for due date"), null=True, blank=True)
+    results_notice_at = models.DateTimeField(_("results reminder sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -238,6 +247,12 @@ class ResultsReport(models.Model):
     results = models.JSONField(_("results per outcome"), default=list, blank=True)
     data_collection_ended = models.DateField(_("data collection ended"), null=True, blank=True)
     overall_verdict = models.CharField(_("overall verdict"), max_length=20, blank=True)
+    #: CONSORT participant flow per arm, the baseline table, harms and a plain-language
+    #: summary (``flow.py``); empty for reports made before they existed.
+    flow = models.JSONField(_("participant flow"), default=list, blank=True)
+    baseline = models.JSONField(_("baseline characteristics"), default=list, blank=True)
+    harms = models.TextField(_("harms and unintended effects"), blank=True)
+    plain_summary = models.TextField(_("plain-language summary"), blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -363,3 +378,97 @@ class ProjectRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registry:request_decide", kwargs={"request_id": self.pk})
+
+
+class AttachmentKind(models.TextChoices):
+    ANALYSIS_PLAN = "statistical-analysis-plan", _("Statistical analysis plan")
+    ANALYSIS_CODE = "analysis-code", _("Analysis code")
+    DATA_MANAGEMENT = "data-management-plan", _("Data-management plan")
+    ETHICS = "ethics-approval", _("Ethics approval")
+
+
+def _attachment_path(instance: ProtocolAttachment, filename: str) -> str:
+    return f"{instance.project_id}/{instance.kind}-{instance.sha256}{_suffix(filename)}"
+
+
+def _suffix(filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f".{suffix}" if suffix.isalnum() and len(suffix) <= 5 else ""
+
+
+class ProtocolAttachment(models.Model):
+    """A document of a protocol (``attachments.py``): kept in private storage, named in the
+    protocol's content by its SHA-256, and never changed.  Once a registered version lists
+    it, it can no longer be deleted either; a draft's replaced file is."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=AttachmentKind.choices)
+    file = models.FileField(
+        _("file"), upload_to=_attachment_path, storage=storages_private, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "kind", "uploaded_at"]
+        verbose_name = _("protocol attachment")
+        verbose_name_plural = _("protocol attachments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind", "sha256"], name="registry_attachment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.reference} {self.get_kind_display()} ({self.sha256[:12]})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRecordError("An attachment is never changed: upload a new file.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.is_frozen():
+            raise ImmutableRecordError("A registered version lists this file; it stays.")
+        return super().delete(*args, **kwargs)
+
+    def is_frozen(self) -> bool:
+        """Whether a registered version of the project lists this very file."""
+        return any(
+            item.get("kind") == self.kind and item.get("sha256") == self.sha256
+            for content in self.project.versions.values_list("content", flat=True)
+            for item in (content or {}).get("attachments") or []
+        )
+
+
+class ResearcherIdentity(models.Model):
+    """A researcher's ORCID iD (``identifiers.py``), shown beside their name on the
+    projects they work on and in the DataCite metadata."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="research_identity",
+        verbose_name=_("person"),
+    )
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("researcher's ORCID iD")
+        verbose_name_plural = _("researchers' ORCID iDs")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.orcid}"

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from whatworks.registry.analysis_plan import TrialAnalysisPlan
+from whatworks.registry.design import StudyDesign
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
 #: The sections of the template in the order pages show them, with their headings.
@@ -40,8 +41,18 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("timeline", "Timeline"),
 )
 SECTION_LABELS = dict(SECTIONS)
-#: Sections whose changes an amendment diff highlights: where outcome switching hides.
-HIGHLIGHTED_SECTIONS = frozenset({"outcomes", "success_criteria"})
+#: Sections whose changes an amendment diff highlights: where outcome switching hides
+#: (the arms and the analysis plan and code attached are where it hides too).
+HIGHLIGHTED_SECTIONS = frozenset({"outcomes", "success_criteria", "arms", "attachments"})
+
+#: The documents a version may attach (``attachments.py``), in the order pages list them.
+ATTACHMENT_KINDS: tuple[tuple[str, str], ...] = (
+    ("statistical-analysis-plan", "Statistical analysis plan"),
+    ("analysis-code", "Analysis code"),
+    ("data-management-plan", "Data-management plan"),
+    ("ethics-approval", "Ethics approval"),
+)
+ATTACHMENT_LABELS = dict(ATTACHMENT_KINDS)
 
 
 class OutcomeKind(StrEnum):
@@ -278,6 +289,31 @@ def pilot_experiment(config: Any, *, key: str | None = None) -> PilotExperiment:
     )
 
 
+class AttachmentRef(_Strict):
+    """A document frozen into a version: named by its SHA-256, which the hash covers."""
+
+    kind: str
+    name: str = Field(min_length=1, max_length=200)
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(ge=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in ATTACHMENT_LABELS:
+            raise ValueError(
+                f"“{value}” is not a kind of attachment: use one of "
+                + ", ".join(ATTACHMENT_LABELS)
+                + "."
+            )
+        return value
+
+    @property
+    def label(self) -> str:
+        return ATTACHMENT_LABELS[self.kind]
+
+
 class ProtocolContent(_Strict):
     """Everything a registered version fixes.  Every field is part of the hash."""
 
@@ -299,6 +335,21 @@ class ProtocolContent(_Strict):
     pilot_experiments: tuple[PilotExperiment, ...] = ()
     #: A trial's analysis plan as data (``analysis_plan.py``; left out when there is none).
     trial_analysis: TrialAnalysisPlan | None = None
+    #: The structured design (``design.py``) and the attached documents: like the pilot
+    #: experiments, left out of the JSON when empty, so earlier hashes are unchanged.
+    study_design: StudyDesign | None = None
+    attachments: tuple[AttachmentRef, ...] = ()
+
+    @field_validator("attachments")
+    @classmethod
+    def _one_attachment_of_each_kind(
+        cls, value: tuple[AttachmentRef, ...]
+    ) -> tuple[AttachmentRef, ...]:
+        kinds = [a.kind for a in value]
+        if len(kinds) != len(set(kinds)):
+            raise ValueError("A protocol attaches at most one document of each kind.")
+        order = list(ATTACHMENT_LABELS)
+        return tuple(sorted(value, key=lambda a: order.index(a.kind)))
 
     @field_validator("research_questions")
     @classmethod
@@ -362,11 +413,23 @@ class ProtocolContent(_Strict):
         return self
 
     def as_json(self) -> dict[str, Any]:
-        # Optional sections are left out when empty, so earlier versions' hashes stand.
-        exclude = {"pilot_experiments"} if not self.pilot_experiments else set()
+        """The canonical content: sections added after versions were first registered are
+        left out when empty, and the design's fields when at their defaults, so that every
+        registered version reads back to the very JSON (and hash) it was registered with."""
+        exclude = {"study_design"}
+        if not self.pilot_experiments:
+            exclude.add("pilot_experiments")
+        if not self.attachments:
+            exclude.add("attachments")
         if self.trial_analysis is None:
             exclude.add("trial_analysis")
-        return self.model_dump(mode="json", exclude=exclude or None)
+        data = self.model_dump(mode="json", exclude=exclude)
+        if self.study_design is not None and not self.study_design.is_empty():
+            data["study_design"] = self.study_design.as_json()
+        return data
+
+    def attachment(self, kind: str) -> AttachmentRef | None:
+        return next((a for a in self.attachments if a.kind == kind), None)
 
     def pilot_experiment(self, config_hash: str) -> PilotExperiment | None:
         """The experiment of this version whose config has ``config_hash``, if any."""

@@ -39,6 +39,7 @@ from whatworks.registry.models import (
     Project,
     ProjectRequest,
     ProjectStatus,
+    ProtocolAttachment,
     ProtocolVersion,
     ResultsReport,
     StudyType,
@@ -400,3 +401,40 @@ def project_requests(*, user: AnyUser, project: Project) -> list[ProjectRequest]
     if not (is_team_member(user, project) or decides_requests(user)):
         return []
     return list(project.requests.select_related("decided_by").order_by("-requested_at", "-pk"))
+
+
+# --- protocol attachments (``attachments.py``) ------------------------------------------
+
+
+def _attachment_row(project: Project, item: dict[str, Any] | None) -> ProtocolAttachment:
+    if item is None:
+        raise Http404("No such document.")
+    row = ProtocolAttachment.objects.filter(
+        project=project, kind=item.get("kind"), sha256=item.get("sha256")
+    ).first()
+    if row is None:
+        raise Http404("No such document.")
+    row.project = project
+    return row
+
+
+def version_attachment_get_for_user(
+    *, user: AnyUser, reference: str, number: int, kind: str
+) -> tuple[ProtocolVersion, ProtocolAttachment]:
+    """A document a registered version lists: for whoever may read the version."""
+    version = version_get_for_user(user=user, reference=reference, number=number)
+    items = (version.content or {}).get("attachments") or []
+    return version, _attachment_row(
+        version.project, next((a for a in items if a.get("kind") == kind), None)
+    )
+
+
+def draft_attachment_get_for_user(
+    *, user: AnyUser, reference: str, kind: str
+) -> ProtocolAttachment:
+    """A document of the draft protocol: for the team and editors only."""
+    project = project_get_for_user(user=user, reference=reference)
+    if not is_insider(user, project):
+        raise Http404("No such document.")
+    items = (project.draft_content or {}).get("attachments") or []
+    return _attachment_row(project, next((a for a in items if a.get("kind") == kind), None))

@@ -250,6 +250,14 @@ WHATWORKS_EVENTS_CONFIRM_MINUTES = int(os.environ.get("WHATWORKS_EVENTS_CONFIRM_
 WHATWORKS_EVENTS_RETENTION_DAYS = int(os.environ.get("WHATWORKS_EVENTS_RETENTION_DAYS", "90"))
 #: Largest attachment to an application, in megabytes.
 WHATWORKS_CALLS_MAX_UPLOAD_MB = float(os.environ.get("WHATWORKS_CALLS_MAX_UPLOAD_MB", "5"))
+#: The DOI prefix of the Centre's DataCite account: each registered protocol version's
+#: metadata export names its DOI as <prefix>/<identifier>.v<n>.  10.5072 is DataCite's old
+#: test prefix, good for trying the export only; set the Centre's own before minting.
+WHATWORKS_DATACITE_PREFIX = os.environ.get("WHATWORKS_DATACITE_PREFIX", "").strip() or "10.5072"
+#: Largest document attached to a research protocol (analysis plan, code...), in megabytes.
+WHATWORKS_REGISTRY_MAX_ATTACHMENT_MB = float(
+    os.environ.get("WHATWORKS_REGISTRY_MAX_ATTACHMENT_MB", "20")
+)
 
 # Panel retention (days): unconfirmed sign-ups are deleted; members who left lose their
 # identity (answers stay, anonymised); invitations to long-closed polls lose their link.

@@ -12,7 +12,8 @@ from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.analysis_plan import plan_registration_problems
 from whatworks.registry.criteria import criteria_problems
-from whatworks.registry.models import Project, ProtocolVersion
+from whatworks.registry.design import design_registration_problems
+from whatworks.registry.models import Project, ProtocolAttachment, ProtocolVersion
 from whatworks.registry.protocol import (
     OutcomeKind,
     ProtocolContent,
@@ -41,8 +42,9 @@ def embargo_bounds(today: date) -> tuple[date, date]:
     return today + EMBARGO_MIN, latest
 
 
-def registration_problems(content: ProtocolContent) -> list[str]:
-    """What a draft lacks before it can be registered; every problem at once."""
+def registration_problems(content: ProtocolContent, *, study_type: str = "") -> list[str]:
+    """What a draft lacks before it can be registered; every problem at once.  A
+    randomised trial also states its design in fields (``design.py``)."""
     problems = []
     for field, label in (
         ("background", "the background"),
@@ -61,6 +63,27 @@ def registration_problems(content: ProtocolContent) -> list[str]:
         problems.append("Set at least one success criterion.")
     problems.extend(criteria_problems(content))
     problems.extend(plan_registration_problems(content))
+    problems.extend(design_registration_problems(content.study_design, study_type=study_type))
+    return problems
+
+
+def _unstored_attachments(project: Project, content: ProtocolContent) -> list[str]:
+    """Every attachment the content lists must be a file stored for this project, exactly
+    as listed (``attachments.py`` writes the list; nobody else may forge it)."""
+    problems = []
+    for item in content.attachments:
+        stored = ProtocolAttachment.objects.filter(
+            project=project,
+            kind=item.kind,
+            sha256=item.sha256,
+            size=item.size,
+            content_type=item.content_type,
+        ).exists()
+        if not stored:
+            problems.append(
+                f"The {item.label.lower()} listed is not a file uploaded to this project: "
+                "upload it on the documents page."
+            )
     return problems
 
 
@@ -71,16 +94,17 @@ def protocol_draft_save(
     """Check the draft against the template (all problems at once) and keep it."""
     require_team(actor, project)
     require_not_withdrawn(project)
-    for kept in ("pilot_experiments", "trial_analysis"):
+    for kept in ("pilot_experiments", "trial_analysis", "attachments"):
         # The draft form shows neither pilot experiments nor the trial analysis plan (each
-        # has its own page): keep the ones the draft holds.
+        # has its own page) nor the attachments (only the attachment services change
+        # them): keep the ones the draft holds.
         if kept not in content and (project.draft_content or {}).get(kept):
             content = {**content, kept: project.draft_content[kept]}
     try:
         parsed = parse_content(content)
     except ProtocolContentError as exc:
         raise RegistryError(exc.messages) from None
-    if problems := criteria_problems(parsed):
+    if problems := criteria_problems(parsed) + _unstored_attachments(project, parsed):
         raise RegistryError(problems)
     project.draft_content = parsed.as_json()
     project.updated_at = timezone.now()
@@ -116,7 +140,7 @@ def protocol_register(
         content = parse_content(project.draft_content)
     except ProtocolContentError as exc:
         raise RegistryError(exc.messages) from None
-    problems = registration_problems(content)
+    problems = registration_problems(content, study_type=project.study_type)
     latest = project.versions.order_by("-number").first()
     data = content.as_json()
     justification = justification.strip()

@@ -201,6 +201,10 @@ def results_correct(
         summary=report.summary,
         results=report.results,
         data_collection_ended=report.data_collection_ended,
+        flow=report.flow,
+        baseline=report.baseline,
+        harms=report.harms,
+        plain_summary=report.plain_summary,
     )
     clean(correction)
     correction.save()

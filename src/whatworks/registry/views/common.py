@@ -53,6 +53,15 @@ def team_names(project: Project) -> list[str]:
     return [str(person) for person in project.team.order_by("full_name", "email")]
 
 
+def team_orcids(project: Project) -> list[tuple[str, str]]:
+    """The team's names with their ORCID iDs ("" when not given), in name order."""
+    from whatworks.registry.identifiers import orcids_of
+
+    people = list(project.team.order_by("full_name", "email"))
+    orcids = orcids_of(people)
+    return [(str(person), orcids.get(person.pk, "")) for person in people]
+
+
 def citation(request: HttpRequest, version: ProtocolVersion) -> str:
     """The cite-this-version line."""
     project = version.project

@@ -97,6 +97,10 @@ def results_data(request: HttpRequest, report: ResultsReport) -> dict[str, Any]:
         else None,
         "summary": report.summary,
         "results": report.results,
+        "participant_flow": report.flow,
+        "baseline": report.baseline,
+        "harms": report.harms,
+        "plain_summary": report.plain_summary,
         "criteria": [
             {**c.criterion.model_dump(mode="json"), "verdict": c.verdict.value, "reason": c.reason}
             for c in assessment.criteria

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from whatworks.core.access import require_permission
 from whatworks.registry import services
 from whatworks.registry.criteria import explain, explained
+from whatworks.registry.design import ArmFormSet, StudyDesignForm, design_content, design_initial
 from whatworks.registry.diffs import diff_content
 from whatworks.registry.forms import (
     BundleForm,
@@ -161,19 +162,26 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
     criterion_set = CriterionFormSet(data, initial=criteria, prefix="criteria")
     label_rows(outcome_set, _("Outcome"))
     label_rows(criterion_set, _("Criterion"))
+    design_main, arms = design_initial(project.draft_content)
+    design_form = StudyDesignForm(data, initial=design_main, prefix="design")
+    arm_set = ArmFormSet(data, initial=arms, prefix="arms")
+    label_rows(arm_set, _("Arm"))
     saved = _parsed_or_none(project.draft_content)
     if saved is not None:
         # Each saved criterion, as it will be judged.
         names, criteria_saved = saved.outcome_names(), saved.success_criteria.criteria
         for row, criterion in zip(criterion_set.forms, criteria_saved, strict=False):
             row.criterion_explained = explain(criterion, names.get(criterion.outcome))
-    if data is not None and all(f.is_valid() for f in (form, outcome_set, criterion_set)):
+    forms_valid = data is not None and all(
+        f.is_valid() for f in (form, outcome_set, criterion_set, design_form, arm_set)
+    )
+    design = design_content(design_form, arm_set) if forms_valid else {}
+    if forms_valid and not design_form.add_design_problems(design, arm_set):
+        content = protocol_content(form, outcome_set, criterion_set)
+        if design:
+            content["study_design"] = design
         try:
-            services.protocol_draft_save(
-                actor=actor_of(request),
-                project=project,
-                content=protocol_content(form, outcome_set, criterion_set),
-            )
+            services.protocol_draft_save(actor=actor_of(request), project=project, content=content)
         except RegistryError as exc:
             add_errors(form, exc)
         else:
@@ -189,7 +197,9 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "outcome_set": outcome_set,
             "criterion_set": criterion_set,
-            "formset_errors": row_errors(outcome_set, criterion_set),
+            "design_form": design_form,
+            "arm_set": arm_set,
+            "formset_errors": row_errors(outcome_set, criterion_set, arm_set),
             "criteria_sentence": saved.criteria_sentence() if saved else "",
         },
     )
@@ -221,7 +231,7 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
     if content is None:
         problems = ["The draft does not fit the protocol template: edit and save it again."]
     else:
-        problems = registration_problems(content)
+        problems = registration_problems(content, study_type=project.study_type)
         if latest is not None and latest.content == content.as_json():
             problems.append("The draft is the same as the registered version: nothing to amend.")
     return render(

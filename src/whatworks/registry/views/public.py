@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.registry.criteria import explained
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.flow import STAGES, report_arms
+from whatworks.registry.identifiers import secondary_links
 from whatworks.registry.links import project_links
 from whatworks.registry.models import ProjectStatus, StudyType, Topic
 from whatworks.registry.protocol import SECTIONS, parse_content
@@ -31,7 +33,13 @@ from whatworks.registry.selectors import (
 )
 from whatworks.registry.services.results import can_correct
 from whatworks.registry.verdicts import Verdict
-from whatworks.registry.views.common import citation, context_for_project, team_names, user_of
+from whatworks.registry.views.common import (
+    citation,
+    context_for_project,
+    team_names,
+    team_orcids,
+    user_of,
+)
 
 PAGE_SIZE = 25
 
@@ -89,6 +97,11 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             # A stub or tombstone under embargo shows nothing beyond its own facts.
             "link_groups": project_links(project=found, user=user) if show_versions else [],
             "team": team_names(found),
+            "team_orcids": team_orcids(found),
+            "secondary_ids": secondary_links(found),
+            "first_registered": found.versions.order_by("number")
+            .values_list("registered_at", flat=True)
+            .first(),
             "insider": is_insider(user, found),
             "embargoed": found.is_embargoed(),
             # Requests to publish or withdraw and their decisions (team and editors only).
@@ -178,6 +191,8 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
             "rows": rows,
             "unregistered": [assessment.results_by_outcome[key] for key in assessment.unregistered],
             "content": content,
+            "arms": report_arms(report),
+            "stages": STAGES,
             "history": history if len(history) > 1 else [],
             "superseded_by": superseded_by,
             "can_correct": report.published_at is not None
