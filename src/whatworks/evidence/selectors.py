@@ -120,6 +120,8 @@ class SynthesisView:
     funnel: dict[str, Any] | None
     #: Leave-one-out results when one study dominates the pool, or None.
     leave_one_out: dict[str, Any] | None
+    #: The forest plot drawn for a phone ("" for a synthesis computed before there was one).
+    forest_narrow_svg: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ def synthesis_view(synthesis: Synthesis) -> SynthesisView:
         table_rows=synthesis.forest_rows[1:],
         funnel=synthesis.results.get("funnel"),
         leave_one_out=_leave_one_out(measure, synthesis.results.get("leave_one_out")),
+        forest_narrow_svg=str(synthesis.results.get("forest_narrow_svg", "")),
     )
 
 

@@ -14,7 +14,8 @@ from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.panel import results, selectors
 from whatworks.panel.analytics import load_targets
 
-PULSE_WIDTH, PULSE_HEIGHT = 480, 200
+#: The pulse chart is drawn for a phone (text 13 px in 310 px) and kept at that size.
+PULSE_WIDTH, PULSE_HEIGHT = 310, 220
 
 
 @require_GET
@@ -46,11 +47,22 @@ def pulse_detail(request: HttpRequest, key: str) -> HttpResponse:
     if question is None:
         raise Http404("No such pulse series.")
     first = [p.shares[0] if p.shares else math.nan for p in points]
-    step = PULSE_WIDTH / max(len(points) - 1, 1)
+    left, right, top, bottom = 46, 24, 12, 40
+    step = (PULSE_WIDTH - left - right) / max(len(points) - 1, 1)
+    plot_height = PULSE_HEIGHT - top - bottom
     coords = [
-        (round(40 + i * step * 0.85), round(PULSE_HEIGHT - 20 - v * (PULSE_HEIGHT - 40)))
+        (round(left + i * step), round(top + plot_height - v * plot_height))
         for i, v in enumerate(first)
         if not math.isnan(v)
+    ]
+    # three labelled ticks a side: 0, 50 and 100%; the first, middle and last poll's month
+    y_ticks = [
+        (round(top + plot_height - f * plot_height), f"{round(f * 100)}%") for f in (0, 0.5, 1)
+    ]
+    x_ticks = [
+        (round(left + i * step), points[i].poll.closed_at)
+        for i in sorted({0, len(points) // 2, len(points) - 1})
+        if points and points[i].poll.closed_at
     ]
     return render(
         request,
@@ -64,6 +76,14 @@ def pulse_detail(request: HttpRequest, key: str) -> HttpResponse:
             "coords": coords,
             "width": PULSE_WIDTH,
             "height": PULSE_HEIGHT,
+            "plot": {
+                "left": left,
+                "right": PULSE_WIDTH - right,
+                "top": top,
+                "bottom": top + plot_height,
+            },
+            "y_ticks": y_ticks,
+            "x_ticks": x_ticks,
         },
     )
 
