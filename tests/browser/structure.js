@@ -48,7 +48,7 @@
     const text = node.textContent.trim();
     const found = node.textContent.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/);
     let code = found ? found[0] : null;
-    if (!code && /^[a-z0-9]+(?:-[a-z0-9]+)+$/.test(text) && !words.has(text)) code = text;  // a slug
+    if (!code && /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/.test(text) && !words.has(text)) code = text;  // a slug (not a date)
     if (!code && known.has(text)) code = text;  // a stored code, e.g. "notmet"
     if (code) {
       problems.push(`a raw code "${code}" is shown as text: give it a label (core.labels), or put it in <code>`);

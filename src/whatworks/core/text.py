@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 ELLIPSIS = "\u2026"
+
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);")
+
+
+def markup_in(text: str) -> str | None:
+    """The first HTML tag or character reference in ``text`` ("<i>", "&amp;"), or None.
+
+    Titles and tags are plain text: markup in them would be shown as typed on one page,
+    interpreted on another and turned into letters in a slug ("<i>family</i>" -> "ifamilyi").
+    """
+    found = _MARKUP.search(text or "")
+    return found.group(0) if found else None
 
 
 def shorten(text: str, limit: int) -> str:

@@ -9,7 +9,8 @@ returning ``None`` (nothing to say) or a mapping with
 
 - ``"heading"`` — the section's heading (str), and
 - ``"items"`` — a list of mappings with ``"title"`` and ``"url"`` (absolute path or URL)
-  and optionally ``"summary"`` (one line) and ``"when"`` (a short date text).
+  and optionally ``"summary"`` (one line) and ``"when"`` (a short date text).  The
+  composer shortens a long title or summary at a word, with an ellipsis (pass them whole).
 
 Parts may not import one another (import-linter), so a part registers its provider
 through the news app's config, from its own ``AppConfig.ready``, without importing news::
@@ -37,6 +38,8 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.module_loading import import_string
+
+from whatworks.core.text import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +88,17 @@ def _resolve(provider: Provider | str) -> Provider:
     return import_string(provider) if isinstance(provider, str) else provider
 
 
+#: An item's summary in the draft is one line: longer ones are cut at a word, with "…".
+SUMMARY_LIMIT = 160
+TITLE_LIMIT = 120
+
+
 def _section(key: str, raw: Mapping[str, Any]) -> Section | None:
     items = tuple(
         SectionItem(
-            title=str(item["title"]),
+            title=shorten(str(item["title"]), TITLE_LIMIT),
             url=str(item["url"]),
-            summary=str(item.get("summary") or ""),
+            summary=shorten(str(item.get("summary") or ""), SUMMARY_LIMIT),
             when=str(item.get("when") or ""),
         )
         for item in raw.get("items") or []
