@@ -278,6 +278,12 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "news:issue_preview": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 200)),
     "news:issue_send": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
     "news:issue_resume": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
+    "news:issue_test": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
+    "news:issue_schedule": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
+    "news:issue_unschedule": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
+    "news:post_revisions": (news_factories.post_id_kwargs, only(STAFF_ROLES, 200)),
+    "news:manage_topics": (news_factories.manage_kwargs, everyone(405)),
+    "news:bounce_webhook": ({}, everyone(405)),
 }
 
 
@@ -389,6 +395,11 @@ POST_ONLY: dict[str, set[str]] = {
     "news:issue_new": STAFF_ROLES,
     "news:issue_send": STAFF_ROLES,
     "news:issue_resume": STAFF_ROLES,
+    "news:issue_test": STAFF_ROLES,
+    "news:issue_schedule": STAFF_ROLES,
+    "news:issue_unschedule": STAFF_ROLES,
+    "news:manage_topics": set(ROLES),
+    "news:bounce_webhook": set(),  # off without its secret; then only a signed report acts
 }
 
 

@@ -8,14 +8,21 @@ runs, at the desktop width the test uses and again on a 390-px phone:
 - every error-summary entry links to an element that exists and names its label;
 - a form that performs an irreversible action (``core.confirm.CONFIRMED_ACTIONS``) is only
   ever the confirmation page's form, which names the consequence in numbers;
-- no stored code (``snake_case``) shown as text outside ``<code>``;
+- no stored code shown as text outside ``<code>``: a ``snake_case`` word, a text that is a
+  bare slug (``caseload-manageable``), or a text that is a choices value with a label of its
+  own (``notmet``, see :func:`stored_codes`);
+- a chart's legend (``data-legend``) names exactly the series it draws (``data-series``);
 
-and at 390 px only: the page does not scroll sideways, and every ``<text>`` of an inline
-SVG renders at 12 CSS px or more.
+and at 390 px only: the page does not scroll sideways; no chart is wider than the screen or
+scrolls sideways in its box (a chart draws a narrow variant instead); and every ``<text>`` of
+an inline SVG renders at 12 CSS px or more, measured on the screen (font size times the
+element's scale), not read from its attribute.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +30,7 @@ from urllib.parse import urlparse
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import Resolver404, resolve
 
+from whatworks.core import labels
 from whatworks.core.confirm import CONFIRM_FIELD, CONFIRMED_ACTIONS
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -64,8 +72,26 @@ def _view_name(action: str) -> str:
         return ""
 
 
+@functools.cache
+def stored_codes() -> list[str]:
+    """Every value of a choices field whose label is different from it ("notmet" is shown
+    as "Not met"): none may be the whole of a text on a page.  Values that are everyday
+    words shown as themselves elsewhere are left out when they are capitalised labels."""
+    from django.apps import apps
+
+    codes: set[str] = set()
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            for value, label in getattr(field, "flatchoices", None) or ():
+                code = str(value)
+                if re.fullmatch(r"[a-z][a-z0-9_-]*", code) and code != str(label):
+                    codes.add(code)
+    codes.update(labels.registered_codes())
+    return sorted(codes)
+
+
 def _structure(page: Any) -> list[str]:
-    found = page.evaluate(_STRUCTURE_JS)
+    found = page.evaluate(_STRUCTURE_JS, stored_codes())
     problems = [f"- {p}" for p in found["problems"]]
     for form in found["forms"]:
         name = _view_name(form["action"])

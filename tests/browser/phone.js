@@ -25,6 +25,24 @@
     });
     problems.push(`the page is ${document.documentElement.scrollWidth} px wide on a ${width}-px screen: ${names.join(", ")}`);
   }
+  // A chart is drawn for the room it has (a narrow variant on a phone): it never scrolls
+  // sideways inside a box, nor sticks out of the screen.
+  for (const svg of document.querySelectorAll('svg[role="img"]')) {
+    if (svg.getClientRects().length === 0) continue;  // not drawn (the other variant)
+    const box = svg.getBoundingClientRect();
+    if (box.width <= 48) continue;  // an icon
+    const name = ((svg.querySelector("title") || {}).textContent || svg.getAttribute("aria-label") || "").trim().slice(0, 50);
+    let scroller = null;
+    for (let up = svg.parentElement; up && up !== document.body; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      if ((overflow === "auto" || overflow === "scroll") && up.scrollWidth > up.clientWidth + 1) { scroller = up; break; }
+    }
+    if (scroller) {
+      problems.push(`chart "${name}" is ${Math.round(box.width)} px wide and scrolls sideways in a ${scroller.clientWidth}-px box on a phone (draw a narrow variant)`);
+    } else if (box.right > width + 1 || box.left < -1) {
+      problems.push(`chart "${name}" sticks out of the ${width}-px screen (${Math.round(box.left)} to ${Math.round(box.right)} px)`);
+    }
+  }
   for (const text of document.querySelectorAll("svg text")) {
     if (text.getClientRects().length === 0) continue;  // not drawn (hidden, or a closed disclosure)
     const m = text.getScreenCTM();

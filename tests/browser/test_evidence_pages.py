@@ -53,7 +53,8 @@ def test_search_with_words_and_facets(visit: Any, page: Any, catalogue: Any) -> 
 
 def test_intervention_page_with_forest_plots(visit: Any, page: Any, catalogue: Any) -> None:
     visit("/evidence/interventions/iy/")
-    assert page.locator("svg[role=img]").count() == 2
+    assert page.locator("svg[role=img]").count() == 4  # two forest plots, each drawn twice
+    assert page.locator(".chart-narrow svg[role=img]").count() == 2
     page.get_by_text("Show the forest plot as a table").first.click()
     page.get_by_text("Compare pooling methods and heterogeneity").first.click()
     assert page.get_by_role("rowheader", name="Random effects (REML)").first.is_visible()

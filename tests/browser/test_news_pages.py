@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, UserFactory
 from tests.news import factories as f
 from whatworks.core.roles import Role
 from whatworks.news import services
-from whatworks.news.models import Issue, Subscriber
+from whatworks.news.models import Issue, Subscriber, Topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,9 +95,16 @@ def test_subscribe_confirm_and_unsubscribe_in_the_browser(visit: Any, page: Any)
 
 
 def test_your_data_pages(visit: Any, page: Any) -> None:
+    Topic.objects.create(name="Research", slug="research")
     subscriber = f.subscriber()
     visit("/news/newsletter/your-data/")
+    visit("/news/newsletter/")  # with topics to choose
     visit(f"/news/newsletter/your-data/{f.manage_token(subscriber)}/")
+    page.get_by_label("Research").check()
+    page.get_by_role("button", name="Save your topics").click()
+    page.wait_for_load_state()
+    assert "Your topics are saved" in page.get_by_role("status").inner_text()
+    assert_accessible(page)
     page.get_by_role("button", name="Erase my data").click()
     page.wait_for_load_state()
     assert_accessible(page)  # the confirmation page
@@ -119,13 +126,36 @@ def test_editor_pages(visit: Any, page: Any, sign_in: Any, blog: dict[str, Any])
     assert_accessible(page)
     post = blog["post"]
     visit(f"/news/manage/posts/{post.pk}/")
+    page.get_by_label("Title").fill("Monthly blog: December")
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_load_state()
+    assert "Preview (not saved yet)" in page.content()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
     visit(f"/news/manage/posts/{post.pk}/images/")
+    visit(f"/news/manage/posts/{post.pk}/revisions/")
+    assert "Revision 2" in page.content()
 
     visit("/news/manage/")
     page.get_by_role("button", name="Draft this month's issue").click()
     page.wait_for_load_state()
     issue = Issue.objects.get(status=Issue.Status.DRAFT)
     assert page.get_by_label("Body").input_value().startswith("Welcome")
+    assert_accessible(page)
+    page.get_by_label("Send at").fill("2001-01-01 09:00")
+    page.get_by_role("button", name="Schedule the send").click()
+    page.wait_for_load_state()
+    assert "Choose a time in the future" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    later = timezone.localtime(timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+    page.get_by_label("Send at").fill(later)
+    page.get_by_role("button", name="Schedule the send").click()
+    page.wait_for_load_state()
+    assert_accessible(page)  # the confirmation page, naming the number of subscribers
+    page.get_by_role("button", name="Schedule the e-mail").click()
+    page.wait_for_load_state()
+    assert "Scheduled: it will be sent by itself" in page.content()
     assert_accessible(page)
     visit(f"/news/manage/issues/{issue.pk}/preview/")
 

@@ -167,6 +167,25 @@ def manage_erase() -> Case:
     )
 
 
+def issue_schedule() -> Case:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for _ in range(3):
+        news_factories.subscriber()
+    issue = news_factories.draft_issue()
+    model = type(issue)
+    when = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    return Case(
+        url=reverse("news:issue_schedule", kwargs={"issue_id": issue.pk}),
+        data={"scheduled_for": when},
+        done=lambda: model.objects.get(pk=issue.pk).scheduled_for is not None,
+        numbers=("e-mail the 3 subscribers",),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
 def cancel() -> Case:
     from whatworks.events.tokens import registration_token
 
@@ -194,6 +213,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "calls:decide": decide,
     "news:issue_send": issue_send,
     "news:manage_erase": manage_erase,
+    "news:issue_schedule": issue_schedule,
     "events:cancel": cancel,
 }
 

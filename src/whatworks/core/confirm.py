@@ -47,6 +47,7 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "calls:decide": "shortlists, accepts or declines an application, e-mailing the applicant",
     "news:issue_send": "sends the newsletter to every subscriber",
     "news:manage_erase": "erases a subscriber's e-mail address and everything about it",
+    "news:issue_schedule": "schedules the newsletter to e-mail its subscribers by itself",
     "events:cancel": "cancels a registration, giving the place away",
 }
 

@@ -28,6 +28,11 @@ def label(kind: str, code: Any) -> str:
     return humanise(text)
 
 
+def registered_codes() -> set[str]:
+    """Every code that has a registered label different from itself."""
+    return {code for mapping in _LABELS.values() for code, text in mapping.items() if code != text}
+
+
 def humanise(code: str) -> str:
     """ "plan_or_care" -> "Plan or care"; "10_to_15" -> "10 to 15"; other text unchanged."""
     if not re.fullmatch(r"[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*", code) or not re.search(r"[_-]", code):

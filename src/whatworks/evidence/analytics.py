@@ -219,11 +219,23 @@ def sensitivity(
         egger = egger_test(effects, method=method, test=test)
         rank = rank_correlation_test(effects)
         filled = trim_and_fill(effects, method=method)
-        svg = funnel_svg(
-            effects, result, egger=egger, rank=rank, filled=filled, title=title, id_prefix=id_prefix
-        )
+        drawn = {
+            narrow: funnel_svg(
+                effects,
+                result,
+                egger=egger,
+                rank=rank,
+                filled=filled,
+                title=title,
+                id_prefix=f"{id_prefix}-n" if narrow else id_prefix,
+                narrow=narrow,
+            )
+            for narrow in (False, True)
+        }
         extra["funnel"] = {
-            "svg": csp_safe_svg(svg),
+            "svg": csp_safe_svg(drawn[False]),
+            # the phone drawing (docs/interface.md, "Charts"); shown in place of "svg" there
+            "narrow_svg": csp_safe_svg(drawn[True]),
             "egger_p": egger.p,
             "rank_p": rank.p,
             "trim_and_fill_k0": filled.k0,
@@ -254,6 +266,28 @@ def forest(
         effects, result, title=title, id_prefix=id_prefix, higher_is_better=higher_is_better
     )
     return csp_safe_svg(svg), forest_table(effects, result)
+
+
+def forest_narrow(
+    measure: str,
+    rows: Sequence[PoolRow],
+    result: MetaResult,
+    *,
+    title: str,
+    id_prefix: str,
+    higher_is_better: bool | None = None,
+) -> str:
+    """The forest plot drawn for a phone (docs/interface.md, "Charts"), as inline SVG."""
+    effects = effect_sizes(measure, rows)
+    svg = forest_svg(
+        effects,
+        result,
+        title=title,
+        id_prefix=f"{id_prefix}-n",
+        higher_is_better=higher_is_better,
+        narrow=True,
+    )
+    return csp_safe_svg(svg)
 
 
 _STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')

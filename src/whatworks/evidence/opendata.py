@@ -77,7 +77,7 @@ def _funnel(view: SynthesisView) -> dict[str, Any] | None:
     """Egger's test, the rank correlation test and trim-and-fill (ten studies or more)."""
     if not view.funnel:
         return None
-    return {key: value for key, value in view.funnel.items() if key != "svg"}
+    return {key: value for key, value in view.funnel.items() if key not in ("svg", "narrow_svg")}
 
 
 def intervention_open_data(*, intervention: Intervention, url: str) -> dict[str, Any]:

@@ -135,6 +135,8 @@ class SynthesisView:
     leave_one_out: dict[str, Any] | None
     #: The plain headline ("about 22 in 100 ..."), when the pooled findings were at hand.
     plain: Headline | None = None
+    #: The forest plot drawn for a phone ("" for a synthesis computed before there was one).
+    forest_narrow_svg: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ def synthesis_view(synthesis: Synthesis) -> SynthesisView:
         table_rows=synthesis.forest_rows[1:],
         funnel=synthesis.results.get("funnel"),
         leave_one_out=_leave_one_out(measure, synthesis.results.get("leave_one_out")),
+        forest_narrow_svg=str(synthesis.results.get("forest_narrow_svg", "")),
     )
 
 

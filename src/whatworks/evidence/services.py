@@ -422,7 +422,18 @@ def synthesis_refresh(*, intervention: Intervention) -> list[Synthesis]:
             id_prefix=f"forest-{domain}-{measure.lower()}-{int(higher_is_better)}",
             higher_is_better=higher_is_better,
         )
-        extra = analytics.sensitivity(
+        # The phone drawing rides in ``results`` (no column of its own), shown below 48 rem.
+        extra: dict[str, object] = {
+            "forest_narrow_svg": analytics.forest_narrow(
+                measure,
+                pool_rows,
+                headline,
+                title=f"Forest plot: {intervention.name}, {domain_label}",
+                id_prefix=f"forest-{domain}-{measure.lower()}-{int(higher_is_better)}",
+                higher_is_better=higher_is_better,
+            )
+        }
+        extra |= analytics.sensitivity(
             measure,
             pool_rows,
             headline,
@@ -435,7 +446,8 @@ def synthesis_refresh(*, intervention: Intervention) -> list[Synthesis]:
             measure_type=measure,
             higher_is_better=higher_is_better,
             k=len(rows),
-            # The methods' results, plus "funnel" and "leave_one_out" when they apply.
+            # The methods' results, "forest_narrow_svg", and "funnel" and "leave_one_out"
+            # when they apply.
             results={m: r.to_dict(include_weights=True) for m, r in results.items()} | extra,
             forest_svg=svg,
             forest_rows=[

@@ -9,7 +9,8 @@ returning ``None`` (nothing to say) or a mapping with
 
 - ``"heading"`` — the section's heading (str), and
 - ``"items"`` — a list of mappings with ``"title"`` and ``"url"`` (absolute path or URL)
-  and optionally ``"summary"`` (one line) and ``"when"`` (a short date text).
+  and optionally ``"summary"`` (one line) and ``"when"`` (a short date text).  The
+  composer shortens a long title or summary at a word, with an ellipsis (pass them whole).
 
 Parts may not import one another (import-linter), so a part registers its provider with
 the core's extension point, from its own ``AppConfig.ready``, without importing news::
@@ -34,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from whatworks.core.extensions import Registration, SectionProvider, newsletter_sections
+from whatworks.core.text import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +55,20 @@ class Section:
     items: tuple[SectionItem, ...] = field(default_factory=tuple)
 
 
+#: An item's summary in the draft is one line: longer ones are cut at a word, with "…".
+SUMMARY_LIMIT = 160
+TITLE_LIMIT = 120
+
+
 def _section(registration: Registration[SectionProvider], raw: Any) -> Section | None:
     if not raw:
         return None
     key = registration.key
     items = tuple(
         SectionItem(
-            title=str(item["title"]),
+            title=shorten(str(item["title"]), TITLE_LIMIT),
             url=str(item["url"]),
-            summary=str(item.get("summary") or ""),
+            summary=shorten(str(item.get("summary") or ""), SUMMARY_LIMIT),
             when=str(item.get("when") or ""),
         )
         for item in raw.get("items") or []

@@ -10,6 +10,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 
 from whatworks.news.markdown import render_markdown
 from whatworks.news.models import Post
+from whatworks.news.plaintext import absolute_links
 from whatworks.news.selectors import posts_published
 
 FEED_SIZE = 20
@@ -30,7 +31,8 @@ class PostsRssFeed(Feed):
         return item.title
 
     def item_description(self, item: Post) -> str:
-        return render_markdown(item.body)
+        # read away from the site: images and links need the full address
+        return absolute_links(render_markdown(item.body))
 
     def item_link(self, item: Post) -> str:
         return item.get_absolute_url()

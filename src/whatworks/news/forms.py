@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from whatworks.news.models import AuthorProfile
+from whatworks.core.text import markup_in
+from whatworks.news.models import AuthorProfile, Topic
 from whatworks.news.uploads import MAX_IMAGE_BYTES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PostForm(forms.Form):
@@ -50,8 +56,24 @@ class PostForm(forms.Form):
         widget=forms.DateTimeInput(format="%Y-%m-%d %H:%M"),
     )
 
+    def clean_title(self) -> str:
+        return _plain(self.cleaned_data["title"], _("The title"))
+
+    def clean_tags(self) -> str:
+        return _plain(self.cleaned_data.get("tags", ""), _("A tag"))
+
     def tag_names(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data.get("tags", "").split(",") if t.strip()]
+
+
+def _plain(value: str, what: StrOrPromise) -> str:
+    """``value`` unless it holds markup, which titles and tags may not (see markup_in)."""
+    if (found := markup_in(value)) is not None:
+        raise forms.ValidationError(
+            _("%(what)s cannot contain HTML such as %(found)s: write it as plain text")
+            % {"what": what, "found": found}
+        )
+    return value
 
 
 class ImageForm(forms.Form):
@@ -68,6 +90,23 @@ class ImageForm(forms.Form):
     )
 
 
+def _topics_field(label: StrOrPromise) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Some issues go only to the people who chose their topic. Every subscriber gets "
+            "the monthly issue."
+        ),
+    )
+
+
+class TopicsForm(forms.Form):
+    topics = _topics_field(_("Topics you want to hear about"))
+
+
 class SubscribeForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -82,6 +121,7 @@ class SubscribeForm(forms.Form):
         label=_("I agree to the statement above"),
         error_messages={"required": _("Tick the box to agree to receive the newsletter")},
     )
+    topics = _topics_field(_("Topics you want to hear about"))
 
 
 class ManageRequestForm(forms.Form):
@@ -98,8 +138,32 @@ class ManageRequestForm(forms.Form):
 
 class IssueForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
+    topic = forms.ModelChoiceField(
+        label=_("Send to"),
+        queryset=Topic.objects.all(),
+        required=False,
+        empty_label=_("Every subscriber"),
+        help_text=_("Or only the subscribers who chose one topic."),
+    )
+
+    def clean_title(self) -> str:
+        return _plain(self.cleaned_data["title"], _("The title"))
+
     body = forms.CharField(
         label=_("Body"),
         widget=forms.Textarea(attrs={"rows": 20}),
         help_text=_("Markdown. The platform drafted this; edit it as you like before sending."),
+    )
+
+
+class ScheduleForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label=_("Send at"),
+        help_text=_("Date and time, for example 2026-12-01 09:00 (UK time)."),
+        input_formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(format="%Y-%m-%d %H:%M"),
+        error_messages={
+            "required": _("Enter the date and time to send at, like 2026-12-01 09:00"),
+            "invalid": _("Enter the date and time to send at, like 2026-12-01 09:00"),
+        },
     )

@@ -39,6 +39,15 @@ def send_manage_link(*, email: str, key: str) -> None:
     ).send()
 
 
+def test_message(*, subject: str, text: str, html: str, to: str) -> EmailMultiAlternatives:
+    """An issue's test copy for the editor who asked for it (no unsubscribe headers)."""
+    message = EmailMultiAlternatives(
+        subject=_("[Test] %(subject)s") % {"subject": subject}, body=text, to=[to]
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 class IssueMailer:
     """Builds each subscriber's copy of one issue, with RFC 8058 one-click unsubscribe.
 

@@ -158,6 +158,23 @@ class PostImage(models.Model):
         return reverse("news:image", args=[self.pk])
 
 
+class Topic(models.Model):
+    """What a subscriber may choose to hear about; an issue may go to one topic only."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("newsletter topic")
+        verbose_name_plural = _("newsletter topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Subscriber(models.Model):
     """Someone who asked for the newsletter.  Only ``confirmed`` subscribers are sent it."""
 
@@ -176,6 +193,9 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="subscribers"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -241,6 +261,16 @@ class Issue(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     recipients_prepared = models.BooleanField(_("recipients listed"), default=False)
     task_record_id = models.UUIDField(_("sending task"), null=True, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("sent to the topic"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+        help_text=_("Empty: every subscriber. A topic: only those who chose it."),
+    )
+    scheduled_for = models.DateTimeField(_("scheduled to send at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -265,7 +295,11 @@ class Delivery(models.Model):
         FAILED = "failed", _("Refused by the mail server")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    # Kept, without the person, when a subscriber erases their data: an issue's counts of
+    # sent, skipped and refused messages never change afterwards.
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.SET_NULL, null=True, related_name="deliveries"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     claim = models.CharField(max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -284,3 +318,39 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"issue #{self.issue_id} to subscriber #{self.subscriber_id}: {self.status}"
+
+
+class PostRevision(models.Model):
+    """What a post said after one save, and who saved it: the post's history, newest last.
+
+    Written by ``post_create`` and ``post_update`` only; never changed afterwards."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300)
+    body = models.TextField(_("body (Markdown)"))
+    tags = models.CharField(_("tags"), max_length=400, blank=True)
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    #: The names of the fields this save changed (all of them for the first revision).
+    changed = models.JSONField(_("fields changed"), default=list)
+
+    class Meta:
+        ordering = ["post", "number"]
+        verbose_name = _("post revision")
+        verbose_name_plural = _("post revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="news_revision_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} r{self.number}"

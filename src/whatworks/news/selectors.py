@@ -8,14 +8,26 @@ posts.  Anything a reader may not know exists is a 404.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from whatworks.news.models import AuthorProfile, Issue, Post, PostImage, Subscriber, Tag
+from whatworks.news.models import (
+    AuthorProfile,
+    Delivery,
+    Issue,
+    Post,
+    PostImage,
+    PostRevision,
+    Subscriber,
+    Tag,
+    Topic,
+)
 from whatworks.news.tokens import (
     CONFIRM_MAX_AGE,
     CONFIRM_SALT,
@@ -134,8 +146,11 @@ def issues_for_editors() -> QuerySet[Issue]:
 
 
 def issue_delivery_counts(*, issue: Issue) -> dict[str, int]:
-    rows = issue.deliveries.order_by().values_list("status").annotate(n=Count("id"))
-    return dict(rows)
+    """The issue's deliveries by state, keyed by the state's label ("Sent", not "sent"),
+    in the states' order; states with none are left out.  Deliveries outlive an erased
+    subscriber, so these counts never go down."""
+    rows = dict(issue.deliveries.order_by().values_list("status").annotate(n=Count("id")))
+    return {str(label): rows[value] for value, label in Delivery.Status.choices if value in rows}
 
 
 def last_sent_issue() -> Issue | None:
@@ -154,3 +169,91 @@ def subscriber_for_token(*, token: str, purpose: str) -> Subscriber:
     if subscriber is None:
         raise BadTokenError("This link is not valid.")
     return subscriber
+
+
+def post_lead_image(*, post: Post) -> PostImage | None:
+    """The picture shown above a post: its first image that the body does not already
+    show (an image placed in the body appears there, once)."""
+    body = post.body or ""
+    for image in post.images.all():
+        if image.get_absolute_url() not in body and str(image.pk) not in body:
+            return image
+    return None
+
+
+@dataclass(frozen=True)
+class SubscriberCounts:
+    by_status: list[tuple[str, int]]  # (label, n), every status, in order
+    confirmed: int
+    by_topic: list[tuple[Topic, int]]  # confirmed subscribers who chose each topic
+
+
+def subscriber_counts() -> SubscriberCounts:
+    """How many subscribers there are in each state, and per topic (for editors)."""
+    rows = dict(Subscriber.objects.order_by().values_list("status").annotate(n=Count("id")))
+    topics = Topic.objects.annotate(
+        n=Count("subscribers", filter=Q(subscribers__status=Subscriber.Status.CONFIRMED))
+    )
+    return SubscriberCounts(
+        by_status=[(str(label), rows.get(value, 0)) for value, label in Subscriber.Status.choices],
+        confirmed=rows.get(Subscriber.Status.CONFIRMED, 0),
+        by_topic=[(t, t.n) for t in topics],
+    )
+
+
+def issue_recipient_count(*, issue: Issue) -> int:
+    """How many people the issue would be sent to now (its topic's, or every confirmed)."""
+    from whatworks.news.sending import recipients
+
+    return recipients(issue=issue).count()
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    revision: PostRevision
+    changed_labels: list[str]
+    body_diff: list[tuple[str, str]]  # (kind: "add" | "remove" | "same" | "gap", line)
+    before: PostRevision | None
+
+
+_REVISION_LABELS = {
+    "title": _("Title"),
+    "summary": _("Summary"),
+    "body": _("Body"),
+    "tags": _("Tags"),
+    "publish_at": _("Publish at"),
+}
+
+
+def post_revision_history(*, post: Post) -> list[RevisionView]:
+    """A post's revisions, newest first, each with what it changed from the one before
+    (the body as a line-by-line difference, three lines of context)."""
+    import difflib
+
+    revisions = list(post.revisions.select_related("edited_by").order_by("number"))
+    views = []
+    for index, revision in enumerate(revisions):
+        before = revisions[index - 1] if index else None
+        diff: list[tuple[str, str]] = []
+        if before is not None and "body" in revision.changed:
+            lines = difflib.unified_diff(
+                before.body.splitlines(), revision.body.splitlines(), lineterm="", n=3
+            )
+            for line in list(lines)[2:]:  # drop the ---/+++ header
+                if line.startswith("@@"):
+                    diff.append(("gap", "…"))
+                elif line.startswith("+"):
+                    diff.append(("add", line[1:]))
+                elif line.startswith("-"):
+                    diff.append(("remove", line[1:]))
+                else:
+                    diff.append(("same", line[1:]))
+        views.append(
+            RevisionView(
+                revision=revision,
+                changed_labels=[str(_REVISION_LABELS.get(c, c)) for c in revision.changed],
+                body_diff=diff,
+                before=before,
+            )
+        )
+    return views[::-1]

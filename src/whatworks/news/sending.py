@@ -25,6 +25,7 @@ from django.utils import timezone
 from whatworks.core.services import audit_record
 from whatworks.news.markdown import render_markdown
 from whatworks.news.models import Delivery, Issue, Subscriber
+from whatworks.news.plaintext import absolute_links, html_to_text
 
 PREPARE_CHUNK = 2000
 BATCH_SIZE = 500
@@ -40,10 +41,18 @@ class BatchResult:
     total: int
 
 
+def recipients(*, issue: Issue) -> Any:
+    """Who an issue goes to: every confirmed subscriber, or those who chose its topic."""
+    confirmed = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED)
+    if issue.topic_id is not None:
+        confirmed = confirmed.filter(topics=issue.topic_id)
+    return confirmed
+
+
 def prepare_deliveries(*, issue: Issue) -> int:
     """Create the missing deliveries of an issue; return how many were created."""
     created, last_pk = 0, 0
-    confirmed = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).order_by("pk")
+    confirmed = recipients(issue=issue).order_by("pk")
     while ids := list(
         confirmed.filter(pk__gt=last_pk).values_list("pk", flat=True)[:PREPARE_CHUNK]
     ):
@@ -60,10 +69,15 @@ def prepare_deliveries(*, issue: Issue) -> int:
 
 
 def render_issue(issue: Issue) -> tuple[str, str]:
-    """The issue's plain text and HTML, rendered once, with per-subscriber placeholders."""
+    """The issue's plain text and HTML, rendered once, with per-subscriber placeholders.
+
+    Both come from the same sanitised HTML, its addresses absolute: the text part is that
+    HTML read as text (:func:`~whatworks.news.plaintext.html_to_text`), not the Markdown."""
+    body_html = absolute_links(render_markdown(issue.body))
     context = {
         "issue": issue,
-        "body_html": render_markdown(issue.body),
+        "body_html": body_html,
+        "body_text": html_to_text(body_html),
         "site_name": settings.WHATWORKS_SITE_NAME,
         "unsubscribe_url": "{unsubscribe_url}",
         "manage_url": "{manage_url}",
@@ -133,7 +147,7 @@ def send_batch(
     try:
         for delivery in claimed:
             subscriber = delivery.subscriber
-            if subscriber.status != Subscriber.Status.CONFIRMED:
+            if subscriber is None or subscriber.status != Subscriber.Status.CONFIRMED:
                 _mark(delivery.pk, Delivery.Status.SKIPPED)
                 continue
             message = mailer.message(email=subscriber.email, key=subscriber.key)

@@ -26,3 +26,12 @@ def newsletter_send_batch(record_id: str, issue_id: int) -> int:
     if result.pending:
         transaction.on_commit(lambda: newsletter_send_batch.enqueue(record_id, issue_id))
     return result.sent
+
+
+@task()
+def newsletter_send_scheduled(issue_id: int, scheduled_for: str) -> bool:
+    """Run at an issue's scheduled time (deferred with ``run_after``): start its sending
+    unless it was moved, unscheduled or sent meanwhile."""
+    from whatworks.news.services import issue_send_due
+
+    return issue_send_due(issue_id=issue_id, scheduled_for=scheduled_for)

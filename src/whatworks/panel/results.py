@@ -30,7 +30,7 @@ from whatworks.panel.services.answering import is_shown, poll_questions
 
 #: Fewer respondents than this in a cell (or answering a question) are not shown.
 MIN_CELL = 10
-CHART_WIDTH = 300
+CHART_WIDTH = 250  # px for a share of 100%: room for its value after it, in 310 px
 
 
 @dataclass

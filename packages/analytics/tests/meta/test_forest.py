@@ -264,3 +264,44 @@ def test_the_sides_of_the_axis_say_what_they_favour(
     texts = _texts(forest_svg(effects, result, id_prefix="f", higher_is_better=higher_is_better))
     assert left in texts and right in texts
     assert not any("Favours" in t for t in _texts(forest_svg(effects, result, id_prefix="g")))
+
+
+@pytest.mark.parametrize("higher_is_better", [True, False, None])
+def test_the_narrow_plot_fits_a_phone_with_text_of_12_css_px(
+    bcg_reml: tuple[EffectSizes, MetaResult], higher_is_better: bool | None
+) -> None:
+    from whatworks_analytics.meta.forest import NARROW_PX
+
+    effects, result = bcg_reml
+    svg = forest_svg(effects, result, id_prefix="n", higher_is_better=higher_is_better, narrow=True)
+    root = parse(svg)
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "n-title n-desc"
+    assert float(root.get("width", "").removesuffix("pt")) * 4 / 3 <= NARROW_PX + 0.5
+    assert min(_font_sizes_pt(svg)) * 4 / 3 >= 12
+    texts = _texts(svg)
+    for label in effects.study:  # whole, or cut at a word with an ellipsis
+        shown = [
+            t for t in texts if t == label or (t.endswith("\u2026") and label.startswith(t[:-1]))
+        ]
+        assert len(shown) == 1, (label, texts)
+    assert "Aronson 1948" in texts and "Ferguson & Simes 1949" in texts
+    assert "0.41 [0.13, 1.26]" in texts and "0.49 [0.34, 0.70]" in texts
+    assert len([t for t in texts if t.replace(".", "", 1).isdigit()]) >= 3
+    assert any("Favours" in t for t in texts) is (higher_is_better is not None)
+
+
+def test_the_narrow_plot_shortens_long_names_at_a_word() -> None:
+    import numpy as np
+
+    long_name = "An exceptionally long study name from a multi-site cluster trial 2021"
+    effects = EffectSizes(
+        measure=Measure.SMD,
+        study=(long_name, "B", "C"),
+        yi=np.array([0.2, 0.1, 0.3]),
+        vi=np.array([0.01, 0.02, 0.015]),
+    )
+    texts = _texts(forest_svg(effects, pool(effects, method="REML"), narrow=True))
+    shortened = [t for t in texts if t.startswith("An exceptionally")]
+    assert len(shortened) == 1 and shortened[0].endswith("\u2026")
+    assert long_name.startswith(shortened[0][:-1]) and not shortened[0][:-1].endswith(" ")
+    assert long_name.split()[len(shortened[0][:-1].split()) - 1] == shortened[0][:-1].split()[-1]

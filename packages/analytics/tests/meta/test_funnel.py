@@ -43,3 +43,22 @@ def test_description_without_missing_studies() -> None:
     result = pool(effects)
     text = describe_funnel(effects, result)
     assert "Egger" not in text and "Trim-and-fill" not in text
+
+
+def test_the_narrow_funnel_fits_a_phone_with_text_of_12_css_px() -> None:
+    import re
+
+    from whatworks_analytics.meta.forest import NARROW_PX
+
+    effects = csv_effects("hackshaw1998")
+    result = pool(effects)
+    svg = funnel_svg(effects, result, filled=trim_and_fill(effects), id_prefix="n", narrow=True)
+    root = ET.fromstring(svg)  # noqa: S314 - our own generated SVG
+    assert float(root.get("width", "").removesuffix("pt")) * 4 / 3 <= NARROW_PX + 0.5
+    texts = list(root.iter(f"{SVG}text"))
+    sizes = [float(re.search(r"([\d.]+)px", t.get("style", "")).group(1)) for t in texts]  # type: ignore[union-attr]
+    assert min(sizes) * 4 / 3 >= 12  # sizes in pt (the root is sized in pt)
+    numbers = [
+        t.text for t in texts if t.text and t.text.replace(".", "", 1).strip("\u2212-").isdigit()
+    ]
+    assert len(numbers) >= 6, numbers  # three or more ticks on each axis

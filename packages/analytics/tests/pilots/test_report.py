@@ -8,6 +8,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 from pydantic import ValidationError
 
 from whatworks_analytics.pilots.bundle import ResultBundle, bundle_json
@@ -144,7 +145,53 @@ def test_line_chart_has_title_desc_and_legend() -> None:
     assert '<title id="c-title">T &lt;1&gt;</title>' in svg
     assert '<desc id="c-desc">D &amp; more</desc>' in svg
     assert 'aria-labelledby="c-title c-desc"' in svg
-    assert ">a</text>" in svg and ">b</text>" in svg
+    # "b" has no points: it is neither drawn nor in the legend
+    assert ">a</text>" in svg and ">b</text>" not in svg
+    assert _legend_and_drawn(svg) == ({"0"}, {"0"})
+
+
+def _legend_and_drawn(svg: str) -> tuple[set[str], set[str]]:
+    """The series keys named by the legend, and those drawn (``data-legend``, ``data-series``)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)  # noqa: S314 - our own generated SVG
+    legend = {e.get("data-legend", "") for e in root.iter() if e.get("data-legend")}
+    drawn = {
+        e.get("data-series", "")
+        for e in root.iter()
+        if e.get("data-series")
+        and any(child.tag.endswith(("polyline", "circle", "rect", "polygon")) for child in e)
+    }
+    return legend, drawn
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_every_chart_of_the_report_has_a_legend_of_what_it_draws(narrow: bool) -> None:
+    import re
+
+    html = render_report(bundle())
+    kind = "chart-narrow" if narrow else "chart-wide"
+    charts = re.findall(rf'<div class="{kind}">(<svg.*?</svg>)</div>', html, flags=re.DOTALL)
+    assert len(charts) >= 4  # ROC, precision-recall, calibration, disparities (+ over time)
+    for svg in charts:
+        legend, drawn = _legend_and_drawn(svg)
+        assert legend == drawn, svg[:200]
+
+
+def test_the_narrow_charts_fit_a_phone_with_text_of_12_px() -> None:
+    import re
+
+    from whatworks_analytics.pilots.plots import NARROW_WIDTH
+
+    html = render_report(bundle())
+    narrow = re.findall(r'<div class="chart-narrow">(<svg.*?</svg>)</div>', html, flags=re.DOTALL)
+    wide = re.findall(r'<div class="chart-wide">(<svg.*?</svg>)</div>', html, flags=re.DOTALL)
+    assert len(narrow) == len(wide) >= 4
+    for svg in narrow:
+        assert int(re.search(r'width="(\d+)"', svg).group(1)) <= NARROW_WIDTH  # type: ignore[union-attr]
+        assert "font-size" not in svg  # the text takes the report's 12 px (or the page's)
+        ids = re.findall(r' id="([^"]+)"', svg)
+        assert ids and all(i.endswith(("-n-title", "-n-desc")) for i in ids)
 
 
 def test_the_public_sections_make_up_the_report_in_order() -> None:

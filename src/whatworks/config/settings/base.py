@@ -223,6 +223,9 @@ LOGGING = {
 }
 
 WHATWORKS_SITE_NAME = "whatworks"
+#: Shared secret of the newsletter's bounce webhook (news/bounces.py): the mail provider
+#: signs each report with HMAC-SHA256 under it.  Empty: the webhook is off (404).
+WHATWORKS_NEWSLETTER_BOUNCE_SECRET = os.environ.get("WHATWORKS_NEWSLETTER_BOUNCE_SECRET", "")
 
 # Rate limits (``core/throttle.py``).
 #: How many proxies of our own (load balancers) sit in front of the web processes and

@@ -133,3 +133,11 @@ def chosen(filters: Any, names: str) -> int:
 @register.filter
 def label_for(code: Any, kind: str) -> str:
     return labels.label(kind, code)
+
+
+@register.filter
+def shorten(text: Any, limit: Any) -> str:
+    """``{{ text|shorten:40 }}``: at most 40 characters, cut at a word, with an ellipsis."""
+    from whatworks.core.text import shorten as cut
+
+    return cut(str(text), int(limit))

@@ -3,7 +3,11 @@
 from whatworks.news.services.issues import (
     issue_draft,
     issue_resume,
+    issue_schedule,
     issue_send,
+    issue_send_due,
+    issue_send_test,
+    issue_unschedule,
     issue_update,
 )
 from whatworks.news.services.posts import (
@@ -20,6 +24,7 @@ from whatworks.news.services.subscribers import (
     subscriber_import,
     subscriber_mark_bounced,
     subscriber_send_manage_link,
+    subscriber_set_topics,
     subscriber_subscribe,
     subscriber_unsubscribe,
 )
@@ -28,7 +33,11 @@ __all__ = [
     "author_profile_create",
     "issue_draft",
     "issue_resume",
+    "issue_schedule",
     "issue_send",
+    "issue_send_due",
+    "issue_send_test",
+    "issue_unschedule",
     "issue_update",
     "post_create",
     "post_image_add",
@@ -39,6 +48,7 @@ __all__ = [
     "subscriber_import",
     "subscriber_mark_bounced",
     "subscriber_send_manage_link",
+    "subscriber_set_topics",
     "subscriber_subscribe",
     "subscriber_unsubscribe",
     "tag_get_or_create",

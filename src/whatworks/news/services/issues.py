@@ -14,7 +14,10 @@ from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields, task_start
 from whatworks.news import compose
 from whatworks.news.errors import NewsError
-from whatworks.news.models import Delivery, Issue
+from whatworks.news.models import Delivery, Issue, Topic
+
+#: ``issue_update(topic=KEEP)``: leave the issue's topic as it is.
+KEEP = object()
 
 #: How far back the first issue looks when there is no earlier one.
 FIRST_ISSUE_LOOKBACK = timedelta(days=31)
@@ -64,15 +67,26 @@ def issue_draft(*, actor: User | None, now: datetime | None = None) -> Issue:
 
 
 @transaction.atomic
-def issue_update(*, actor: User | None, issue: Issue, title: str, body: str) -> Issue:
+def issue_update(
+    *,
+    actor: User | None,
+    issue: Issue,
+    title: str,
+    body: str,
+    topic: Topic | object | None = KEEP,
+) -> Issue:
+    """Change a draft's title and body, and (unless ``topic`` is left out) whom it goes
+    to: ``None`` every subscriber, a topic only those who chose it."""
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.status != Issue.Status.DRAFT:
         raise NewsError(_("This issue has been sent and can no longer be changed."))
     before = Issue.objects.get(pk=issue.pk)
     issue.title, issue.body, issue.updated_at = title, body, timezone.now()
+    if topic is not KEEP:
+        issue.topic = topic  # type: ignore[assignment]
     issue.full_clean()
     issue.save()
-    changes = diff_fields(before, issue, ["title"])
+    changes = diff_fields(before, issue, ["title", "topic"])
     if before.body != issue.body:
         changes["body"] = {"before": "…", "after": "…"}
     audit_record(actor=actor, action="issue.updated", target=issue, changes=changes)
@@ -96,20 +110,26 @@ def _start_sending(*, actor: User | None, issue: Issue, label: str) -> None:
 
 @transaction.atomic
 def issue_send(*, actor: User | None, issue: Issue) -> Issue:
-    """Send a draft to every confirmed subscriber, in batches, through the task queue."""
+    """Send a draft to its recipients (every confirmed subscriber, or its topic's), in
+    batches, through the task queue.  A scheduled issue sent now is no longer scheduled."""
     issue = Issue.objects.select_for_update().get(pk=issue.pk)
     if issue.status != Issue.Status.DRAFT:
         raise NewsError(_("This issue is already being sent or has been sent."))
     if not issue.body.strip():
         raise NewsError(_("Write the issue before sending it."), field="body")
+    scheduled = issue.scheduled_for
     issue.status = Issue.Status.SENDING
     issue.send_started_at = timezone.now()
-    issue.save(update_fields=["status", "send_started_at"])
+    issue.scheduled_for = None
+    issue.save(update_fields=["status", "send_started_at", "scheduled_for"])
     audit_record(
         actor=actor,
         action="issue.sending_started",
         target=issue,
-        changes={"status": {"before": "draft", "after": "sending"}},
+        changes={
+            "status": {"before": "draft", "after": "sending"},
+            **({"scheduled_for": scheduled.isoformat()} if scheduled else {}),
+        },
     )
     _start_sending(actor=actor, issue=issue, label=_("Sending %(title)s") % {"title": issue.title})
     return issue
@@ -137,3 +157,98 @@ def issue_resume(
     )
     _start_sending(actor=actor, issue=issue, label=_("Resuming %(title)s") % {"title": issue.title})
     return issue
+
+
+@transaction.atomic
+def issue_schedule(*, actor: User | None, issue: Issue, when: datetime) -> Issue:
+    """Send a draft by itself at ``when`` (a deferred task; :func:`issue_send_due` checks
+    that it is still wanted).  Scheduling again moves it; the issue stays editable."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status != Issue.Status.DRAFT:
+        raise NewsError(_("This issue is already being sent or has been sent."))
+    if not issue.body.strip():
+        raise NewsError(_("Write the issue before scheduling it."), field="body")
+    if when <= timezone.now():
+        raise NewsError(
+            _("Choose a time in the future, or send the issue now."), field="scheduled_for"
+        )
+    before = issue.scheduled_for
+    issue.scheduled_for = when
+    issue.save(update_fields=["scheduled_for"])
+    audit_record(
+        actor=actor,
+        action="issue.scheduled",
+        target=issue,
+        changes={
+            "scheduled_for": {
+                "before": before.isoformat() if before else None,
+                "after": when.isoformat(),
+            }
+        },
+    )
+    from whatworks.news.tasks import newsletter_send_scheduled
+
+    issue_id, stamp = issue.pk, when.isoformat()
+    transaction.on_commit(
+        lambda: newsletter_send_scheduled.using(run_after=when).enqueue(issue_id, stamp)
+    )
+    return issue
+
+
+@transaction.atomic
+def issue_unschedule(*, actor: User | None, issue: Issue) -> Issue:
+    """Keep a scheduled draft from going out by itself (its deferred task then does nothing)."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if issue.status != Issue.Status.DRAFT or issue.scheduled_for is None:
+        raise NewsError(_("This issue is not scheduled."))
+    before = issue.scheduled_for
+    issue.scheduled_for = None
+    issue.save(update_fields=["scheduled_for"])
+    audit_record(
+        actor=actor,
+        action="issue.unscheduled",
+        target=issue,
+        changes={"scheduled_for": {"before": before.isoformat(), "after": None}},
+    )
+    return issue
+
+
+def issue_send_due(*, issue_id: int, scheduled_for: str) -> bool:
+    """Start sending a scheduled issue if it is still a draft scheduled for that time (it
+    may have been moved, unscheduled or sent by hand since); return whether it started."""
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().filter(pk=issue_id).first()
+        if (
+            issue is None
+            or issue.status != Issue.Status.DRAFT
+            or issue.scheduled_for is None
+            or issue.scheduled_for.isoformat() != scheduled_for
+            or issue.scheduled_for > timezone.now()
+        ):
+            return False
+        issue_send(actor=None, issue=issue)
+    return True
+
+
+@transaction.atomic
+def issue_send_test(*, actor: User, issue: Issue) -> str:
+    """E-mail the issue, as subscribers will get it, to the editor's own address only.
+
+    Its unsubscribe and data links lead to the pages where a subscriber asks for them (the
+    editor is no subscriber); the subject starts "[Test]".  Returns the address."""
+    from django.urls import reverse
+
+    from whatworks.core.links import absolute_url
+    from whatworks.news.mail import test_message
+    from whatworks.news.sending import render_issue
+
+    if not actor.email:
+        raise NewsError(_("Your account has no e-mail address to send the test to."))
+    text, html = render_issue(issue)
+    ask = absolute_url(reverse("news:manage_request"))
+    for placeholder in ("{unsubscribe_url}", "{manage_url}"):
+        text, html = text.replace(placeholder, ask), html.replace(placeholder, ask)
+    audit_record(actor=actor, action="issue.test_sent", target=issue, changes={})
+    message = test_message(subject=issue.title, text=text, html=html, to=actor.email)
+    transaction.on_commit(message.send)
+    return actor.email

@@ -13,9 +13,17 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import NOT_RECORDED, audit_record, diff_fields
+from whatworks.core.text import markup_in
 from whatworks.news.errors import NewsError
 from whatworks.news.markdown import images_without_alt
-from whatworks.news.models import PROFILE_PERSONAL, AuthorProfile, Post, PostImage, Tag
+from whatworks.news.models import (
+    PROFILE_PERSONAL,
+    AuthorProfile,
+    Post,
+    PostImage,
+    PostRevision,
+    Tag,
+)
 from whatworks.news.uploads import UploadError, check_image
 
 POST_AUDITED = ["title", "slug", "summary", "author", "publish_at"]
@@ -66,6 +74,7 @@ def author_profile_create(
 
 @transaction.atomic
 def tag_get_or_create(*, actor: User | None, name: str) -> Tag:
+    _check_plain(name, field="tags")
     name = " ".join(name.split())[:60]
     slug = slugify(name)[:60]
     if not slug:
@@ -82,6 +91,25 @@ def tag_get_or_create(*, actor: User | None, name: str) -> Tag:
     return tag
 
 
+def _slug_from(title: str, limit: int = 100) -> str:
+    """The title's slug, cut at a word (a hyphen) when it is longer than ``limit``."""
+    slug = slugify(title)
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1]
+    return cut[: cut.rfind("-")] if "-" in cut else slug[:limit]
+
+
+def _check_plain(text: str, *, field: str) -> None:
+    if (found := markup_in(text)) is not None:
+        what = _("The title") if field == "title" else _("A tag")
+        raise NewsError(
+            _("%(what)s cannot contain HTML such as %(found)s: write it as plain text")
+            % {"what": what, "found": found},
+            field=field,
+        )
+
+
 def _check_body(body: str) -> None:
     if missing := images_without_alt(body):
         raise NewsError(
@@ -89,6 +117,30 @@ def _check_body(body: str) -> None:
             % {"src": missing[0]},
             field="body",
         )
+
+
+REVISED_FIELDS = ("title", "summary", "body", "tags", "publish_at")
+
+
+def _revision_record(*, actor: User | None, post: Post) -> PostRevision | None:
+    """Keep what the post says now, and who saved it, if it differs from the last revision."""
+    tags = ", ".join(sorted(post.tags.values_list("name", flat=True)))
+    now = {"title": post.title, "summary": post.summary, "body": post.body, "tags": tags,
+           "publish_at": post.publish_at}  # fmt: skip
+    last = post.revisions.order_by("-number").first()
+    if last is None:
+        changed = list(REVISED_FIELDS)
+    else:
+        changed = [name for name in REVISED_FIELDS if getattr(last, name) != now[name]]
+        if not changed:
+            return None
+    return PostRevision.objects.create(
+        post=post,
+        number=(last.number + 1) if last else 1,
+        edited_by=actor,
+        changed=changed,
+        **now,
+    )
 
 
 def _set_tags(*, actor: User | None, post: Post, tag_names: list[str]) -> None:
@@ -109,11 +161,12 @@ def post_create(
     tag_names: list[str] | None = None,
 ) -> Post:
     """Create a post; ``publish_at`` None keeps it a draft, a future time schedules it."""
+    _check_plain(title, field="title")
     _check_body(body)
     post = Post(
         author=author,
         title=title,
-        slug=slug or slugify(title)[:100],
+        slug=slug or _slug_from(title),
         summary=summary,
         body=body,
         publish_at=publish_at,
@@ -121,6 +174,7 @@ def post_create(
     _clean(post)
     post.save()
     _set_tags(actor=actor, post=post, tag_names=tag_names or [])
+    _revision_record(actor=actor, post=post)
     audit_record(
         actor=actor,
         action="post.created",
@@ -146,6 +200,7 @@ def post_update(
     tag_names: list[str],
     author: AuthorProfile | None = None,
 ) -> Post:
+    _check_plain(title, field="title")
     _check_body(body)
     before = Post.objects.get(pk=post.pk)
     tags_before = sorted(post.tags.values_list("slug", flat=True))
@@ -157,12 +212,15 @@ def post_update(
     _clean(post)
     post.save()
     _set_tags(actor=actor, post=post, tag_names=tag_names)
+    revision = _revision_record(actor=actor, post=post)
     changes = diff_fields(before, post, [*POST_AUDITED, "body"])
     if "body" in changes:
         changes["body"] = {"before": "…", "after": "…"}  # the text itself stays in the post
     tags_after = sorted(post.tags.values_list("slug", flat=True))
     if tags_before != tags_after:
         changes["tags"] = {"before": tags_before, "after": tags_after}
+    if revision is not None:
+        changes["revision"] = revision.number
     audit_record(actor=actor, action="post.updated", target=post, changes=changes)
     return post
 

@@ -19,7 +19,7 @@ from whatworks.core.services import audit_record
 from whatworks.news import mail
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION, consent_text_sha256
 from whatworks.news.errors import NewsError
-from whatworks.news.models import ConsentRecord, Delivery, Subscriber
+from whatworks.news.models import ConsentRecord, Delivery, Subscriber, Topic
 
 #: A pending subscriber gets another confirmation e-mail only after this long.
 RESEND_AFTER = timedelta(minutes=10)
@@ -48,11 +48,14 @@ def normalise_email(email: str) -> str:
 
 
 @transaction.atomic
-def subscriber_subscribe(*, actor: User | None, email: str, source: str) -> Subscriber:
+def subscriber_subscribe(
+    *, actor: User | None, email: str, source: str, topics: list[Topic] | None = None
+) -> Subscriber:
     """Record consent and send a confirmation link; nothing is sent to them before they click.
 
     Someone already subscribed gets no second e-mail, and the answer looks the same
-    either way, so the form does not tell strangers who is subscribed.
+    either way, so the form does not tell strangers who is subscribed (nor lets them change
+    a subscriber's ``topics``: those are changed from the subscriber's own link).
     """
     email = normalise_email(email)
     subscriber = Subscriber.objects.select_for_update().filter(email__iexact=email).first()
@@ -70,12 +73,18 @@ def subscriber_subscribe(*, actor: User | None, email: str, source: str) -> Subs
     subscriber.status = Subscriber.Status.PENDING
     subscriber.full_clean()
     subscriber.save()
+    if topics is not None:
+        subscriber.topics.set(topics)
     _consent(subscriber, ConsentRecord.Kind.GIVEN, source)
     audit_record(
         actor=actor,
         action="subscriber.subscribed",
         target=subscriber,
-        changes={"status": {"before": before, "after": subscriber.status}, "source": source},
+        changes={
+            "status": {"before": before, "after": subscriber.status},
+            "source": source,
+            "topics": sorted(t.slug for t in topics or []),
+        },
     )
     key = subscriber.key
     transaction.on_commit(lambda: mail.send_confirmation(email=email, key=key))
@@ -157,8 +166,13 @@ def subscriber_unsubscribe(
 
 
 @transaction.atomic
-def subscriber_mark_bounced(*, actor: User | None, email: str) -> Subscriber | None:
-    """Stop sending to an address the mail system reports as undeliverable."""
+def subscriber_mark_bounced(
+    *, actor: User | None, email: str, source: str = "command"
+) -> Subscriber | None:
+    """Stop sending to an address the mail system reports as undeliverable.
+
+    ``source`` says who reported it: "command", "webhook" (the provider's bounce webhook)
+    or "mailbox" (a delivery-status notification read from a mailbox)."""
     subscriber = (
         Subscriber.objects.select_for_update().filter(email__iexact=(email or "").strip()).first()
     )
@@ -175,7 +189,11 @@ def subscriber_mark_bounced(*, actor: User | None, email: str) -> Subscriber | N
         actor=actor,
         action="subscriber.bounced",
         target=subscriber,
-        changes={"status": {"before": before, "after": "bounced"}, "deliveries_skipped": skipped},
+        changes={
+            "status": {"before": before, "after": "bounced"},
+            "deliveries_skipped": skipped,
+            "source": source,
+        },
     )
     return subscriber
 
@@ -208,6 +226,7 @@ def subscriber_export(*, actor: User | None, subscriber: Subscriber) -> dict[str
             subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else None
         ),
         "bounced_at": subscriber.bounced_at.isoformat() if subscriber.bounced_at else None,
+        "topics": list(subscriber.topics.values_list("name", flat=True)),
         "consents": [
             {
                 "kind": c.kind,
@@ -232,6 +251,31 @@ def subscriber_export(*, actor: User | None, subscriber: Subscriber) -> dict[str
 
 @transaction.atomic
 def subscriber_erase(*, actor: User | None, subscriber: Subscriber) -> None:
-    """Delete the subscriber with their consent records and deliveries; links die with them."""
+    """Delete the subscriber with their consent records; links die with them.
+
+    Their deliveries stay, without the person (``Delivery.subscriber`` becomes empty), so
+    that an issue's counts of messages sent, skipped and refused never change; any still
+    waiting are skipped."""
+    Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SKIPPED
+    )
     audit_record(actor=actor, action="subscriber.erased", target=subscriber)
     subscriber.delete()
+
+
+@transaction.atomic
+def subscriber_set_topics(
+    *, actor: User | None, subscriber: Subscriber, topics: list[Topic]
+) -> Subscriber:
+    """Choose the topics a subscriber hears about (issues sent to one topic)."""
+    before = sorted(subscriber.topics.values_list("slug", flat=True))
+    subscriber.topics.set(topics)
+    after = sorted(t.slug for t in topics)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="subscriber.topics_changed",
+            target=subscriber,
+            changes={"topics": {"before": before, "after": after}},
+        )
+    return subscriber

@@ -36,7 +36,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     post = selectors.post_get_for_user(user=request.user, slug=slug)
-    return render(request, "news/post.html", {"post": post, "images": post.images.all()})
+    return render(
+        request,
+        "news/post.html",
+        {"post": post, "lead_image": selectors.post_lead_image(post=post)},
+    )
 
 
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -8,29 +8,30 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.news import selectors, services
 from whatworks.news.errors import NewsError
-from whatworks.news.forms import ImageForm, IssueForm, PostForm
+from whatworks.news.forms import ImageForm, IssueForm, PostForm, ScheduleForm
 from whatworks.news.markdown import render_markdown
-from whatworks.news.models import Issue, Post, Subscriber
+from whatworks.news.models import Issue, Post
 from whatworks.news.sending import render_issue
 
 
 @require_permission("news.change_post")
 def home(request: HttpRequest) -> HttpResponse:
+    can_issue = request.user.has_perm("news.change_issue")
     return render(
         request,
         "news/manage/home.html",
         {
             "posts": selectors.posts_for_editors()[:50],
-            "issues": selectors.issues_for_editors()[:24]
-            if request.user.has_perm("news.change_issue")
-            else [],
+            "issues": selectors.issues_for_editors()[:24] if can_issue else [],
+            "subscribers": selectors.subscriber_counts() if can_issue else None,
         },
     )
 
@@ -64,6 +65,8 @@ def _post_fields(form: PostForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def post_new(request: HttpRequest) -> HttpResponse:
     form = PostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _previewing(request):
+        return _post_form(request, form, None, preview=True)
     if request.method == "POST" and form.is_valid():
         try:
             post = services.post_create(actor=request.user, **_post_fields(form))  # type: ignore[arg-type]
@@ -72,7 +75,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Post saved."))
             return redirect("news:post_edit", post_id=post.pk)
-    return render(request, "news/manage/post_form.html", {"form": form, "post": None})
+    return _post_form(request, form, None)
 
 
 @require_permission("news.change_post")
@@ -80,6 +83,8 @@ def post_new(request: HttpRequest) -> HttpResponse:
 def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get_for_editing(user=request.user, post_id=post_id)
     form = PostForm(request.POST or None, initial=_post_initial(post))
+    if request.method == "POST" and form.is_valid() and _previewing(request):
+        return _post_form(request, form, post, preview=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.post_update(actor=request.user, post=post, **_post_fields(form))  # type: ignore[arg-type]
@@ -88,7 +93,42 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Post saved."))
             return redirect("news:post_edit", post_id=post.pk)
-    return render(request, "news/manage/post_form.html", {"form": form, "post": post})
+    return _post_form(request, form, post)
+
+
+def _previewing(request: HttpRequest) -> bool:
+    return request.POST.get("action") == "preview"
+
+
+def _post_form(
+    request: HttpRequest, form: PostForm, post: Post | None, *, preview: bool = False
+) -> HttpResponse:
+    """The post's form; with ``preview``, the post as it would look (nothing is saved)."""
+    context: dict[str, Any] = {"form": form, "post": post}
+    if preview:
+        data = form.cleaned_data
+        context["preview"] = {
+            "title": data["title"],
+            "summary": data["summary"],
+            "body_html": render_markdown(data["body"]),
+            "author": data["author"],
+            "tags": form.tag_names(),
+        }
+    if post is not None:
+        context["revision_count"] = post.revisions.count()
+    return render(request, "news/manage/post_form.html", context)
+
+
+@require_permission("news.change_post")
+@require_GET
+def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Every saved version of a post: who saved it, when, what changed, and how."""
+    post = selectors.post_get_for_editing(user=request.user, post_id=post_id)
+    return render(
+        request,
+        "news/manage/post_revisions.html",
+        {"post": post, "revisions": selectors.post_revision_history(post=post)},
+    )
 
 
 @require_permission("news.change_post")
@@ -128,7 +168,10 @@ def issue_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def issue_edit(request: HttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
-    form = IssueForm(request.POST or None, initial={"title": issue.title, "body": issue.body})
+    form = IssueForm(
+        request.POST or None,
+        initial={"title": issue.title, "body": issue.body, "topic": issue.topic_id},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.issue_update(
@@ -136,20 +179,43 @@ def issue_edit(request: HttpRequest, issue_id: int) -> HttpResponse:
                 issue=issue,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
+                topic=form.cleaned_data["topic"],
             )
         except NewsError as exc:
             form.add_error(exc.field, exc.message)
         else:
             messages.success(request, _("Issue saved."))
             return redirect("news:issue_edit", issue_id=issue.pk)
+    return _issue_page(request, issue, form=form)
+
+
+def _issue_page(
+    request: HttpRequest,
+    issue: Issue,
+    *,
+    form: IssueForm | None = None,
+    schedule_form: ScheduleForm | None = None,
+) -> HttpResponse:
+    form = form or IssueForm(
+        initial={"title": issue.title, "body": issue.body, "topic": issue.topic_id}
+    )
+    schedule_form = schedule_form or ScheduleForm(
+        initial={"scheduled_for": timezone.localtime(issue.scheduled_for)}
+        if issue.scheduled_for
+        else None
+    )
+    errors = bool(form.errors or schedule_form.errors)
     return render(
         request,
         "news/manage/issue_form.html",
         {
             "issue": issue,
             "form": form,
+            "schedule_form": schedule_form,
+            "has_errors": errors,
             "editable": issue.status == Issue.Status.DRAFT,
             "counts": selectors.issue_delivery_counts(issue=issue),
+            "recipients": selectors.issue_recipient_count(issue=issue),
         },
     )
 
@@ -169,7 +235,7 @@ def issue_preview(request: HttpRequest, issue_id: int) -> HttpResponse:
 @require_POST
 def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
-    recipients = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).count()
+    recipients = selectors.issue_recipient_count(issue=issue)
     page = confirmation_page(
         request,
         Confirmation(
@@ -204,4 +270,69 @@ def issue_resume(request: HttpRequest, issue_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Sending has been resumed."))
+    return redirect("news:issue_edit", issue_id=issue.pk)
+
+
+@require_permission("news.change_issue")
+@require_POST
+def issue_test(request: HttpRequest, issue_id: int) -> HttpResponse:
+    """E-mail the saved issue to the editor alone (no confirmation: it e-mails only them)."""
+    issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
+    try:
+        address = services.issue_send_test(actor=request.user, issue=issue)  # type: ignore[arg-type]
+    except NewsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("A test copy is on its way to %(address)s.") % {"address": address}
+        )
+    return redirect("news:issue_edit", issue_id=issue.pk)
+
+
+@require_permission("news.change_issue")
+@require_POST
+def issue_schedule(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
+    form = ScheduleForm(request.POST)
+    if form.is_valid() and form.cleaned_data["scheduled_for"] <= timezone.now():
+        form.add_error("scheduled_for", _("Choose a time in the future, or send the issue now."))
+    if not form.is_valid():
+        return _issue_page(request, issue, schedule_form=form)
+    when = form.cleaned_data["scheduled_for"]
+    recipients = selectors.issue_recipient_count(issue=issue)
+    local = timezone.localtime(when)
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Schedule “%(title)s”?") % {"title": issue.title},
+            consequences=[
+                _("At %(when)s this will e-mail the %(n)s subscribers it goes to then (%(n)s now).")
+                % {"when": local.strftime("%H:%M on %d %B %Y").lstrip("0"), "n": f"{recipients:,}"},
+                _("Until then you can change it, move the time or cancel the schedule."),
+            ],
+            button=_("Schedule the e-mail"),
+            cancel_url=reverse("news:issue_edit", kwargs={"issue_id": issue.pk}),
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services.issue_schedule(actor=request.user, issue=issue, when=when)  # type: ignore[arg-type]
+    except NewsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The issue will be sent by itself at the time you chose."))
+    return redirect("news:issue_edit", issue_id=issue.pk)
+
+
+@require_permission("news.change_issue")
+@require_POST
+def issue_unschedule(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
+    try:
+        services.issue_unschedule(actor=request.user, issue=issue)  # type: ignore[arg-type]
+    except NewsError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The issue is no longer scheduled."))
     return redirect("news:issue_edit", issue_id=issue.pk)

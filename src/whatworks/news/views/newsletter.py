@@ -8,6 +8,7 @@ unsubscribe URL takes a POST without a CSRF token (RFC 8058 one-click: mail clie
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_re
 from whatworks.news import selectors, services
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from whatworks.news.errors import NewsError
-from whatworks.news.forms import ManageRequestForm, SubscribeForm
+from whatworks.news.forms import ManageRequestForm, SubscribeForm, TopicsForm
 
 #: Subscriptions (and requests for a manage link) per client address and per typed address
 #: (scopes "news.subscribe.*", "news.manage.*"); over the address limit: the same answer
@@ -55,7 +56,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             return redirect("news:subscribe_done")
         try:
             services.subscriber_subscribe(
-                actor=None, email=form.cleaned_data["email"], source="web form /news/newsletter/"
+                actor=None,
+                email=form.cleaned_data["email"],
+                source="web form /news/newsletter/",
+                topics=list(form.cleaned_data.get("topics") or []),
             )
         except NewsError as exc:
             form.add_error(exc.field, exc.message)
@@ -149,11 +153,37 @@ def manage_request(request: HttpRequest) -> HttpResponse:
 
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
+    return _manage_page(request, subscriber, token)
+
+
+def _manage_page(
+    request: HttpRequest, subscriber: Any, token: str, form: TopicsForm | None = None
+) -> HttpResponse:
+    form = form or TopicsForm(initial={"topics": list(subscriber.topics.all())})
     return render(
         request,
         "news/manage.html",
-        {"subscriber": subscriber, "token": token, "consents": subscriber.consents.all()},
+        {
+            "subscriber": subscriber,
+            "token": token,
+            "consents": subscriber.consents.all(),
+            "topics_form": form if form.fields["topics"].queryset.exists() else None,  # type: ignore[attr-defined]
+        },
     )
+
+
+@require_POST
+def manage_topics(request: HttpRequest, token: str) -> HttpResponse:
+    """The subscriber's own choice of topics, from their signed link."""
+    subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
+    form = TopicsForm(request.POST)
+    if not form.is_valid():
+        return _manage_page(request, subscriber, token, form)
+    services.subscriber_set_topics(
+        actor=None, subscriber=subscriber, topics=list(form.cleaned_data["topics"])
+    )
+    messages.success(request, _("Your topics are saved."))
+    return redirect("news:manage", token=token)
 
 
 def manage_export(request: HttpRequest, token: str) -> HttpResponse:
@@ -176,9 +206,9 @@ def manage_erase(request: HttpRequest, token: str) -> HttpResponse:
             title=_("Erase your newsletter data?"),
             consequences=[
                 _(
-                    "This erases your e-mail address, your %(c)s consent records and the "
-                    "record of the %(d)s newsletters sent to you. You will get no more "
-                    "newsletters."
+                    "This erases your e-mail address, your %(c)s consent records and your "
+                    "choice of topics. The %(d)s newsletters sent to you stay counted, with "
+                    "nothing that leads back to you. You will get no more newsletters."
                 )
                 % {
                     "c": f"{subscriber.consents.count():,}",

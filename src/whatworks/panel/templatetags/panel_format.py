@@ -38,7 +38,8 @@ def mul(value: Any, factor: Any) -> int:
 
 @register.filter
 def chart_height(count: Any) -> int:
-    return max(int(count), 1) * 44
+    """The results chart's height: a legend line, then 58 px for each answer."""
+    return 30 + max(int(count), 1) * 58
 
 
 @register.filter

@@ -13,7 +13,8 @@ from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.panel import crosstabs, margins, pulse_chart, results, selectors
 from whatworks.panel.analytics import load_targets
 
-PULSE_WIDTH, PULSE_HEIGHT = 480, 200
+#: The pulse chart is drawn for a phone (text 13 px in 310 px) and kept at that size.
+PULSE_WIDTH, PULSE_HEIGHT = 310, 220
 
 
 @require_GET

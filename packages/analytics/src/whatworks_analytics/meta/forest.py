@@ -35,7 +35,14 @@ from scipy import stats
 from whatworks_analytics.meta.effect_sizes import EffectSizes, Measure
 from whatworks_analytics.meta.pooling import MetaResult, Method
 
-__all__ = ["ForestRow", "ForestTable", "describe_forest", "forest_svg", "forest_table"]
+__all__ = [
+    "NARROW_PX",
+    "ForestRow",
+    "ForestTable",
+    "describe_forest",
+    "forest_svg",
+    "forest_table",
+]
 
 RowKind = Literal["study", "summary", "prediction"]
 
@@ -231,6 +238,7 @@ def forest_svg(
     digits: int = 2,
     id_prefix: str | None = None,
     higher_is_better: bool | None = None,
+    narrow: bool = False,
 ) -> str:
     """Render the forest plot as an inline ``<svg>`` element (no XML prolog).
 
@@ -242,7 +250,9 @@ def forest_svg(
 
     The SVG is drawn to be shown at its own size (1 pt = 4/3 CSS px): its smallest text is
     9.5 pt, 12.7 CSS px; a page that must fit it in less room scrolls it sideways rather
-    than shrinking the text.
+    than shrinking the text.  ``narrow`` draws it instead for a phone, :data:`NARROW_PX`
+    CSS px wide: each study's name and estimate on a line above its interval, which spans
+    the whole width.
     """
     _check(effects, result, digits)
     prefix = id_prefix if id_prefix is not None else f"forest-{uuid.uuid4().hex[:8]}"
@@ -255,7 +265,8 @@ def forest_svg(
     import matplotlib as mpl
 
     with _RENDER_LOCK, mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
-        raw = _render(effects, result, digits=digits, higher_is_better=higher_is_better)
+        draw = _render_narrow if narrow else _render
+        raw = draw(effects, result, digits=digits, higher_is_better=higher_is_better)
     return _accessible_svg(raw, prefix=prefix, title=heading, description=description)
 
 
@@ -377,6 +388,174 @@ def _render(
         **header_style,
     )
     axes.text(weight_x, 0.9, "Weight %", transform=left, ha="right", **header_style)
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+#: The width, in CSS px, that narrow charts are drawn for (a 390-px phone's content column).
+NARROW_PX = 310
+_PT_PER_INCH = 72.0
+_CSS_PX_PER_PT = 4.0 / 3.0
+#: Average advance of a DejaVu Sans character, as a share of the font size (for fitting).
+_CHAR_EM = 0.58
+#: The average advance of a number such as "0.24 [0.18, 0.31]" (digits, spaces, commas).
+_DIGIT_EM = 0.52
+
+
+def narrow_inches() -> float:
+    """The figure width, in inches, that renders :data:`NARROW_PX` CSS px wide."""
+    return NARROW_PX / _CSS_PX_PER_PT / _PT_PER_INCH
+
+
+def fit_text(text: str, *, inches: float, fontsize: float) -> str:
+    """``text`` shortened at a word, with an ellipsis, to fit ``inches`` at ``fontsize`` pt."""
+    room = int(inches * _PT_PER_INCH / (fontsize * _CHAR_EM))
+    if len(text) <= room:
+        return text
+    cut = text[: max(room - 1, 1)]
+    if " " in cut.strip():
+        cut = cut.rstrip()[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" ,;:") + "\u2026"
+
+
+def _render_narrow(
+    effects: EffectSizes, result: MetaResult, *, digits: int, higher_is_better: bool | None
+) -> str:
+    """The phone layout: a header line, then per study a text line (name left, estimate
+    and interval right) over its interval; the pooled estimate last; the axis below."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    table = forest_table(effects, result, digits=digits)
+    measure = effects.measure
+    k = effects.k
+    fontsize = 9.5
+    line = fontsize * 1.45 / _PT_PER_INCH  # inches per text line
+    crit = float(stats.norm.ppf(0.5 + result.level / 2.0))
+    half = crit * np.sqrt(effects.vi)
+    lows, highs = effects.yi - half, effects.yi + half
+    # y in text lines, growing downwards: header at 0, study i's text at 1 + 2i and its
+    # interval at 1.85 + 2i; the pooled estimate's text and diamond after the last study.
+    text_ys = [1.0 + 2 * i for i in range(k + 1)]
+    mark_ys = [y + 0.85 for y in text_ys]
+    units = mark_ys[-1] + 0.8
+    width = narrow_inches()
+    margin = 0.12
+    favours = higher_is_better is not None
+    below = (3.3 if favours else 2.3) * line
+    height = units * line + below + 0.08
+    figure = Figure(figsize=(width, height))
+    FigureCanvasSVG(figure)
+    plot_w = width - 2 * margin
+    axes = figure.add_axes((margin / width, below / height, plot_w / width, units * line / height))
+
+    extremes = [*lows, *highs, result.ci_low, result.ci_high, 0.0]
+    if result.pi_low is not None and result.pi_high is not None:
+        extremes += [result.pi_low, result.pi_high]
+    x_min, x_max = min(extremes), max(extremes)
+    pad = 0.06 * (x_max - x_min or 1.0)
+    axes.set_xlim(x_min - pad, x_max + pad)
+    axes.set_ylim(units, -0.6)
+
+    ys = np.asarray(mark_ys[:k])
+    summary_y = mark_ys[k]
+    axes.axvline(0.0, color=_GRID, linewidth=0.8, linestyle=(0, (4, 3)))
+    axes.hlines(ys, lows, highs, color=_INK, linewidth=1.0)
+    weights = np.asarray(result.weights)
+    axes.scatter(
+        effects.yi, ys, s=10 + 70 * weights / weights.max(), marker="s", color=_INK, zorder=3
+    )
+    if result.pi_low is not None and result.pi_high is not None:
+        axes.hlines(
+            [summary_y], [result.pi_low], [result.pi_high], color=_ACCENT, linestyle="--", lw=1
+        )
+    diamond = Polygon(
+        [
+            (result.ci_low, summary_y),
+            (result.estimate, summary_y - 0.4),
+            (result.ci_high, summary_y),
+            (result.estimate, summary_y + 0.4),
+        ],
+        closed=True,
+        facecolor=_ACCENT,
+        edgecolor=_ACCENT,
+        zorder=4,
+    )
+    axes.add_patch(diamond)
+
+    if measure.is_ratio:
+        ticks = ratio_ticks(math.exp(x_min - pad), math.exp(x_max + pad))
+        if len(ticks) > 5:  # thin them out, keeping 1 (no effect) among them
+            step = math.ceil(len(ticks) / 5)
+            one = min(range(len(ticks)), key=lambda i: abs(ticks[i] - 1.0))
+            ticks = [t for i, t in enumerate(ticks) if (i - one) % step == 0]
+        axes.xaxis.set_major_locator(FixedLocator([math.log(t) for t in ticks]))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{math.exp(x):g}"))
+        x_label = f"{table.header[1]} (log scale)"
+    else:
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3))
+        x_label = table.header[1]
+    axes.set_xlabel(
+        fit_text(x_label, inches=plot_w, fontsize=fontsize),
+        parse_math=False,
+        fontsize=fontsize,
+        labelpad=2,
+    )
+    axes.tick_params(axis="x", labelsize=fontsize, colors=_INK, pad=2)
+    if favours:
+        sides = ("Favours control", "Favours intervention")
+        left_text, right_text = sides if higher_is_better else sides[::-1]
+        y_axes = -(below - 0.04) / (units * line)
+        for x, text, align in (
+            (0.0, f"\u2190 {left_text}", "left"),
+            (1.0, f"{right_text} \u2192", "right"),
+        ):
+            axes.text(
+                x,
+                y_axes,
+                text,
+                transform=axes.transAxes,
+                ha=align,
+                va="bottom",
+                fontsize=fontsize,
+                color=_INK,
+                parse_math=False,
+            )
+    axes.set_yticks([])
+    for side in ("left", "right", "top"):
+        axes.spines[side].set_visible(False)
+
+    style: dict[str, Any] = {
+        "fontsize": fontsize,
+        "color": _INK,
+        "va": "baseline",
+        "parse_math": False,
+        "transform": axes.get_yaxis_transform(),
+    }
+    header = f"Estimate [{_percent(result.level)} CI]"
+    axes.text(0.0, 0.0, "Study", ha="left", fontweight="bold", **style)
+    axes.text(1.0, 0.0, header, ha="right", fontweight="bold", **style)
+    names = [*effects.study, "Pooled estimate"]
+    for name, y, row in zip(names, text_ys, table.rows[: k + 1], strict=True):
+        estimate = (
+            f"{row.cells(digits)[1]} [{_number(row.ci_low, digits)}, "
+            f"{_number(row.ci_high, digits)}]"
+        )
+        room = plot_w - (len(estimate) + 1.5) * fontsize * _DIGIT_EM / _PT_PER_INCH
+        bold = "bold" if row.kind == "summary" else "normal"
+        axes.text(
+            0.0,
+            y,
+            fit_text(name, inches=room, fontsize=fontsize),
+            ha="left",
+            fontweight=bold,
+            **style,
+        )
+        axes.text(1.0, y, estimate, ha="right", fontweight=bold, **style)
 
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})

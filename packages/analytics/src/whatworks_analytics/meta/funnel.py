@@ -32,6 +32,7 @@ from whatworks_analytics.meta.forest import (
     _number,
     _p_value,
     _scale_label,
+    narrow_inches,
     ratio_ticks,
 )
 from whatworks_analytics.meta.pooling import MetaResult, Method
@@ -93,12 +94,14 @@ def funnel_svg(
     filled: TrimAndFill | None = None,
     title: str | None = None,
     id_prefix: str | None = None,
+    narrow: bool = False,
 ) -> str:
     """Render the funnel plot as an inline ``<svg>`` element (no XML prolog).
 
     ``title`` becomes the SVG ``<title>`` (default: "Funnel plot: <measure>"); the
     ``<desc>`` is :func:`describe_funnel`.  ``id_prefix`` makes the element ids unique on a
-    page and the output deterministic.
+    page and the output deterministic.  ``narrow`` draws it for a phone
+    (:data:`~whatworks_analytics.meta.forest.NARROW_PX` CSS px wide), with fewer ticks.
     """
     if effects.k != result.k:
         raise ValueError("the effect sizes and the pooled result do not belong together")
@@ -111,14 +114,16 @@ def funnel_svg(
     import matplotlib as mpl
 
     with _RENDER_LOCK, mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
-        raw = _render(effects, result, filled)
+        raw = _render(effects, result, filled, narrow=narrow)
     return _accessible_svg(raw, prefix=prefix, title=heading, description=description)
 
 
-def _render(effects: EffectSizes, result: MetaResult, filled: TrimAndFill | None) -> str:
+def _render(
+    effects: EffectSizes, result: MetaResult, filled: TrimAndFill | None, *, narrow: bool
+) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FixedLocator, FuncFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
     se = np.sqrt(effects.vi)
     extra_y = np.asarray(filled.filled_yi if filled else (), dtype=np.float64)
@@ -127,9 +132,15 @@ def _render(effects: EffectSizes, result: MetaResult, filled: TrimAndFill | None
     crit = float(stats.norm.ppf(0.5 + result.level / 2.0))
     centre = result.estimate
 
-    figure = Figure(figsize=(5.6, 4.2))
+    width, height = (narrow_inches(), 3.2) if narrow else (5.6, 4.2)
+    figure = Figure(figsize=(width, height))
     FigureCanvasSVG(figure)
-    axes = figure.add_axes((0.14, 0.14, 0.82, 0.8))
+    # margins in inches: tick labels and axis titles at 9.5-10 pt need the same room at
+    # either width
+    left, bottom, right, top = 0.75, 0.58, 0.15, 0.12
+    axes = figure.add_axes(
+        (left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height)
+    )
     axes.fill(
         [centre - crit * se_max, centre, centre + crit * se_max],
         [se_max, 0.0, se_max],
@@ -149,11 +160,19 @@ def _render(effects: EffectSizes, result: MetaResult, filled: TrimAndFill | None
     scale = _scale_label(effects.measure)
     if effects.measure.is_ratio:
         ticks = ratio_ticks(math.exp(low - pad), math.exp(high + pad))
+        if narrow and len(ticks) > 5:  # thin them out, keeping 1 (no effect) among them
+            step = math.ceil(len(ticks) / 5)
+            one = min(range(len(ticks)), key=lambda i: abs(ticks[i] - 1.0))
+            ticks = [t for i, t in enumerate(ticks) if (i - one) % step == 0]
         axes.xaxis.set_major_locator(FixedLocator([math.log(t) for t in ticks]))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{math.exp(x):g}"))
         axes.set_xlabel(f"{scale[0].upper()}{scale[1:]} (log scale)", parse_math=False)
     else:
+        if narrow:
+            axes.xaxis.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=3))
         axes.set_xlabel(f"{scale[0].upper()}{scale[1:]}", parse_math=False)
+    if narrow:
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=3))
     axes.set_ylabel("Standard error", parse_math=False)
     axes.tick_params(labelsize=9.5, colors=_INK)
     for side in ("right", "top"):

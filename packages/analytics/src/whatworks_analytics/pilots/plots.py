@@ -2,7 +2,13 @@
 
 Every chart is an ``<svg role="img">`` labelled by its ``<title>`` and ``<desc>`` (a text
 alternative giving the numbers that matter); series differ by dash pattern and marker shape
-as well as colour.
+as well as colour.  Each builder draws a wide chart, or with ``narrow=True`` one for a phone
+(:data:`NARROW_WIDTH` CSS px, text at 12 px); :func:`chart_pair` puts the two together so
+that a page shows the one that fits.
+
+What is drawn for a series carries ``data-series="<n>"`` and its legend entry
+``data-legend="<n>"``: a legend names exactly the series that are drawn (the browser checks
+and the tests compare the two sets).
 """
 
 from __future__ import annotations
@@ -19,8 +25,27 @@ _DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 _MARKS = ("circle", "square", "triangle", "diamond", "circle", "square")
 
 
+#: The width, in CSS px, of a chart drawn for a phone (a 390-px screen's content column).
+NARROW_WIDTH = 310
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _fit(text: str, room: int) -> str:
+    """``text`` cut at a word to at most ``room`` characters, with an ellipsis."""
+    if len(text) <= room:
+        return text
+    cut = text[: room - 1]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:(") + "\u2026"
+
+
+def chart_pair(wide: str, narrow: str) -> str:
+    """Both drawings of a chart: the page's CSS shows the narrow one below 48 rem."""
+    return f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -52,10 +77,21 @@ def line_chart(
     y_range: tuple[float, float] = (0.0, 1.0),
     diagonal: bool = False,
     markers: bool = False,
+    narrow: bool = False,
 ) -> str:
-    """An inline SVG line chart with ``<title>``, ``<desc>``, axes and a legend."""
-    width, height, left, right, top, bottom = 520, 380, 56, 150, 16, 48
-    pw, ph = width - left - right, height - top - bottom
+    """An inline SVG line chart with ``<title>``, ``<desc>``, axes and a legend of the
+    series that have points (to the right, or below the plot when ``narrow``)."""
+    drawn = [(i, name, points) for i, (name, points) in enumerate(series) if points]
+    if narrow:
+        chart_id = f"{chart_id}-n"
+        width, left, right, top, bottom = NARROW_WIDTH, 50, 14, 16, 48
+        plot_height = 230
+        legend_top = top + plot_height + bottom
+        height = legend_top + 20 * len(drawn) + 4
+    else:
+        width, height, left, right, top, bottom = 520, 380, 56, 150, 16, 48
+        plot_height = height - top - bottom
+    pw, ph = width - left - right, plot_height
     x0, x1 = x_range
     y0, y1 = y_range
 
@@ -81,13 +117,17 @@ def line_chart(
             f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{t:.1f}</text>'
         )
     ticks = x_ticks if x_ticks is not None else [(x0 + (x1 - x0) * i / 5, "") for i in range(6)]
+    if narrow and len(ticks) > 4:  # room for about four labels (dates are long)
+        step = math.ceil(len(ticks) / 4) if x_ticks is not None else 2
+        ticks = list(ticks)[::step]
     for t, label in ticks:
         text = label or f"{t:.1f}"
         parts.append(
             f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_e(text)}</text>'
         )
     parts.append(
-        f'<text x="{left + pw / 2:.1f}" y="{height - 8}" text-anchor="middle">{_e(x_label)}</text>'
+        f'<text x="{left + pw / 2:.1f}" y="{top + ph + bottom - 8}" '
+        f'text-anchor="middle">{_e(x_label)}</text>'
         f'<text transform="translate(14 {top + ph / 2:.1f}) rotate(-90)" '
         f'text-anchor="middle">{_e(y_label)}</text>'
     )
@@ -96,7 +136,7 @@ def line_chart(
             f'<line x1="{px(x0):.1f}" y1="{py(y0):.1f}" x2="{px(x1):.1f}" y2="{py(y1):.1f}" '
             'stroke="#8a8a8a" stroke-dasharray="3 3"/>'
         )
-    for i, (name, points) in enumerate(series):
+    for row, (i, name, points) in enumerate(drawn):
         colour, dash, mark = (
             _COLOURS[i % len(_COLOURS)],
             _DASHES[i % len(_DASHES)],
@@ -104,26 +144,32 @@ def line_chart(
         )
         coords = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in points)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        if coords:
-            parts.append(
-                f'<polyline points="{coords}" fill="none" stroke="{colour}" '
-                f'stroke-width="2"{dash_attr}/>'
-            )
+        parts.append(f'<g data-series="{i}">')
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" '
+            f'stroke-width="2"{dash_attr}/>'
+        )
         if markers:
             parts.extend(_marker(mark, px(x), py(y), colour) for x, y in points)
-        ly = top + 14 + 20 * i
-        lx = left + pw + 12
+        parts.append("</g>")
+        if narrow:
+            lx, ly = left, legend_top + 10 + 20 * row
+        else:
+            lx, ly = left + pw + 12, top + 14 + 20 * row
         parts.append(
-            f'<line x1="{lx}" x2="{lx + 24}" y1="{ly}" y2="{ly}" stroke="{colour}" '
-            f'stroke-width="2"{dash_attr}/>{_marker(mark, lx + 12, ly, colour)}'
-            f'<text x="{lx + 30}" y="{ly + 4}">{_e(name)}</text>'
+            f'<g data-legend="{i}"><line x1="{lx}" x2="{lx + 24}" y1="{ly}" y2="{ly}" '
+            f'stroke="{colour}" stroke-width="2"{dash_attr}/>{_marker(mark, lx + 12, ly, colour)}'
+            f'<text x="{lx + 30}" y="{ly + 4}">{_e(name)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") -> str:
-    """Dot plot of the key metrics' ratios to the reference, log scale, band shaded."""
+def disparity_chart(
+    fairness: dict[str, Any], *, chart_id: str = "disparities", narrow: bool = False
+) -> str:
+    """Dot plot of the key metrics' ratios to the reference, log scale, band shaded; each
+    row names its group and metric (to the left, or above the row when ``narrow``)."""
     key = fairness.get("key_metrics", [])
     band = fairness.get("band", {"low": 0.8, "high": 1.25})
     rows = [
@@ -135,7 +181,11 @@ def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") 
     ]
     values = [v for _l, _m, v in rows] + [band["low"], band["high"]]
     lo, hi = math.log(min(values) / 1.1), math.log(max(values) * 1.1)
-    width, left, right, line = 620, 230, 30, 18
+    if narrow:
+        chart_id = f"{chart_id}-n"
+        width, left, right, line = NARROW_WIDTH, 14, 14, 38
+    else:
+        width, left, right, line = 620, 230, 30, 18
     height = 60 + line * max(len(rows), 1)
     pw = width - left - right
 
@@ -169,12 +219,18 @@ def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") 
         if lo <= math.log(t) <= hi:
             parts.append(f'<text x="{px(t):.1f}" y="14" text-anchor="middle">{t:g}</text>')
     for i, (label, metric, value) in enumerate(rows):
-        y = 32 + line * i
         mark = _MARKS[key.index(metric) % len(_MARKS)]
         colour = _COLOURS[key.index(metric) % len(_COLOURS)]
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{_e(label)} ({_e(metric)})</text>'
-            + _marker(mark, px(value), y, colour)
-        )
+        name = f"{label} ({metric.upper()})"
+        if narrow:
+            name = _fit(
+                name, (width - left - right) // 7
+            )  # the name on a line of its own, the dot below it
+            y = 32 + line * i + 20
+            text = f'<text x="{left}" y="{y - 14}">{_e(name)}</text>'
+        else:
+            y = 32 + line * i
+            text = f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{_e(name)}</text>'
+        parts.append(text + _marker(mark, px(value), y, colour))
     parts.append("</svg>")
     return "".join(parts)

@@ -19,7 +19,7 @@ from typing import Any
 from whatworks_analytics.fairness.metrics import RATE_METRICS
 from whatworks_analytics.pilots.bundle import ModelResult, ResultBundle
 from whatworks_analytics.pilots.group_labels import dimension_label, group_label, labelled
-from whatworks_analytics.pilots.plots import _e, disparity_chart, line_chart
+from whatworks_analytics.pilots.plots import _e, chart_pair, disparity_chart, line_chart
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
 _CSS = """
@@ -42,6 +42,8 @@ td { text-align: right; } th[scope="row"] { text-align: left; font-weight: 400; 
 .bad { color: #942514; font-weight: 700; }
 figure { margin: 0 0 1rem; } figcaption { font-weight: 700; }
 svg text { font-family: inherit; font-size: 12px; }
+.chart-narrow { display: none; }
+@media (max-width: 47.99rem) { .chart-wide { display: none; } .chart-narrow { display: block; } }
 :focus-visible { outline: 3px solid #0b0c0c; background: #ffdd00; }
 """
 
@@ -100,10 +102,16 @@ def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[object]]
 
 
 def _figure(caption: str, svg: str, table: str) -> str:
+    """A chart (its two drawings, :func:`chart_pair`) under a caption, its data below."""
     return (
         f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>"
         f"<details><summary>Data for: {_e(caption)}</summary>{table}</details>"
     )
+
+
+def _line_charts(**options: Any) -> str:
+    """:func:`line_chart` drawn wide and narrow (:func:`chart_pair`)."""
+    return chart_pair(line_chart(**options), line_chart(**options, narrow=True))
 
 
 def _pooled(bundle: ResultBundle, evaluation: str = "temporal") -> list[ModelResult]:
@@ -258,7 +266,7 @@ def _plots(bundle: ResultBundle) -> str:
     out.append(
         _figure(
             "ROC curves",
-            line_chart(
+            _line_charts(
                 chart_id="roc",
                 title="ROC curves",
                 desc=desc,
@@ -285,7 +293,7 @@ def _plots(bundle: ResultBundle) -> str:
     out.append(
         _figure(
             "Precision-recall curves",
-            line_chart(
+            _line_charts(
                 chart_id="pr",
                 title="Precision-recall curves",
                 desc=desc,
@@ -318,7 +326,7 @@ def _plots(bundle: ResultBundle) -> str:
     out.append(
         _figure(
             "Calibration",
-            line_chart(
+            _line_charts(
                 chart_id="calibration",
                 title="Calibration",
                 desc=desc,
@@ -366,7 +374,7 @@ def _plots(bundle: ResultBundle) -> str:
         out.append(
             _figure(
                 "Performance over time",
-                line_chart(
+                _line_charts(
                     chart_id="over-time",
                     title="ROC AUC over time",
                     desc=desc,
@@ -443,7 +451,7 @@ def _fairness_section(bundle: ResultBundle) -> str:
                 rows,
             )
         )
-    svg = disparity_chart(f)
+    svg = chart_pair(disparity_chart(f), disparity_chart(f, narrow=True))
     table = _table(
         "Disparity ratios (key metrics)",
         ["Group", "Metric", "Ratio", "Within band"],
