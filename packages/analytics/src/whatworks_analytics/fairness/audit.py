@@ -31,13 +31,14 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import numpy as np
 import polars as pl
 
+from whatworks_analytics.errors import AnalyticsInputError
 from whatworks_analytics.fairness.bootstrap import (
     BootstrapSettings,
     GroupIntervals,
@@ -109,12 +110,13 @@ def key_metrics_for(action: Action | None) -> tuple[str, ...]:
     return KEY_METRICS[action]
 
 
-class AuditInputError(ValueError):
+class AuditInputError(AnalyticsInputError):
     """The data cannot be audited; ``problems`` lists every reason found, one per item."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
-        super().__init__("; ".join(self.problems))
+    problems: tuple[str, ...]
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        super().__init__(tuple(problems))
 
 
 # --------------------------------------------------------------------------- flagging
