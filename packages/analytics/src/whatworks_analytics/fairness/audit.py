@@ -19,6 +19,14 @@ false positive and false discovery rates are key; an assistive action (an offer 
 harms the wrongly missed, so the false negative and false omission rates are key.
 Optional two-way intersections and bootstrap intervals (:mod:`.bootstrap`) complete the audit.
 
+Beside the ratios the audit gives each group's *difference* to the reference (``m(g) -
+m(r)``, never judged by the band), each attribute's demographic-parity and equalised-odds
+summaries (:mod:`.summaries`, equal to fairlearn's), and each group's ROC AUC and, when the
+scores are probabilities, its calibration (:mod:`.scores`) -- read from ``risk_score`` when
+the flagged score is not the model's score (a pilot audits 0/1 flags, so it names the
+probability column there).  Every one of them has a bootstrap interval when the audit has a
+bootstrap.
+
 The result, :class:`AuditReport`, renders as strictly valid JSON (undefined numbers are
 ``null``) and as a self-contained, accessible HTML page with an inline SVG chart.
 """
@@ -32,7 +40,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -65,6 +73,8 @@ from whatworks_analytics.fairness.metrics import (
     group_counts,
     intersection_name,
 )
+from whatworks_analytics.fairness.scores import GroupScores, score_groups
+from whatworks_analytics.fairness.summaries import AttributeSummary, summarise_attribute
 from whatworks_analytics.fairness.wording import describe
 
 __all__ = [
@@ -214,6 +224,9 @@ class AuditConfig:
     intersections: bool = False
     action: Action | None = None
     bootstrap: BootstrapSettings | None = None
+    #: The column of the model's risk scores for ROC AUC and calibration by group; ``None``:
+    #: the flagged ``score`` itself.
+    risk_score: str | None = None
 
     def __post_init__(self) -> None:
         if not self.groups:
@@ -245,7 +258,13 @@ class AuditConfig:
 
     def columns(self) -> tuple[str, ...]:
         """The columns the data must have, each once."""
-        return tuple(dict.fromkeys((self.score, self.label, *self.groups)))
+        extra = () if self.risk_score is None else (self.risk_score,)
+        return tuple(dict.fromkeys((self.score, *extra, self.label, *self.groups)))
+
+    @property
+    def ranking_score(self) -> str:
+        """The column ROC AUC and calibration are computed from."""
+        return self.score if self.risk_score is None else self.risk_score
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -259,6 +278,7 @@ class AuditConfig:
             "intersections": self.intersections,
             "action": self.action,
             "bootstrap": None if self.bootstrap is None else self.bootstrap.to_dict(),
+            "risk_score": self.ranking_score,
         }
 
 
@@ -452,6 +472,10 @@ class AuditReport:
     intervals: tuple[GroupIntervals, ...] | None = None
     warnings: tuple[str, ...] = ()
     source: str | None = None
+    summaries: tuple[AttributeSummary, ...] = ()
+    scores: tuple[GroupScores, ...] = ()
+    #: Why calibration is not reported (``None`` when it is).
+    calibration_note: str | None = None
 
     @property
     def key_metrics(self) -> tuple[str, ...]:
@@ -474,6 +498,20 @@ class AuditReport:
     def _intervals_by_group(self) -> dict[tuple[str, str], GroupIntervals]:
         return {(i.attribute, i.group): i for i in self.intervals or ()}
 
+    def summary(self, attribute: str) -> AttributeSummary:
+        """The demographic-parity and equalised-odds summaries of ``attribute``."""
+        for item in self.summaries:
+            if item.attribute == attribute:
+                return item
+        raise KeyError(attribute)
+
+    def group_scores(self, attribute: str, group: str) -> GroupScores:
+        """The ROC AUC and calibration of one group."""
+        for item in self.scores:
+            if (item.attribute, item.group) == (attribute, group):
+                return item
+        raise KeyError((attribute, group))
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (see the CLI's help); every float is finite or ``None``."""
         groups = []
@@ -484,6 +522,7 @@ class AuditReport:
             if intervals is not None:
                 entry["ci"] = {m: i.to_dict() for m, i in intervals.metrics.items()}
                 entry["disparity_ci"] = {m: i.to_dict() for m, i in intervals.disparities.items()}
+                entry["difference_ci"] = {m: i.to_dict() for m, i in intervals.differences.items()}
             groups.append(entry)
         out: dict[str, Any] = {
             "n": self.n,
@@ -497,6 +536,12 @@ class AuditReport:
             "attributes": [a.to_dict() for a in self.attributes],
             "intersections": [i.to_dict() for i in self.intersections],
             "groups": groups,
+            "summaries": [s.to_dict() for s in self.summaries],
+            "scores": {
+                "risk_score": self.config.ranking_score,
+                "calibration_note": self.calibration_note,
+                "groups": [s.to_dict() for s in self.scores],
+            },
             "bootstrap": None if self.config.bootstrap is None else self.config.bootstrap.to_dict(),
             "warnings": list(self.warnings),
         }
@@ -541,7 +586,13 @@ def audit_frame(
         frame.get_column(config.label), config.label, line_offset=line_offset
     )
     problems.extend(score_problems + label_problems)
-    if problems or scores is None or labels is None:
+    risk = scores
+    if config.risk_score is not None and config.risk_score != config.score:
+        risk, risk_problems = _score_values(
+            frame.get_column(config.risk_score), config.risk_score, line_offset=line_offset
+        )
+        problems.extend(risk_problems)
+    if problems or scores is None or labels is None or risk is None:
         raise AuditInputError(problems)
 
     flags = config.flag_rule.apply(scores)
@@ -559,7 +610,48 @@ def audit_frame(
         intersections=config.intersections,
         cells=cells,
     )
-    return _compare(counts, config=config, n=frame.height, flags=flags, source=source)
+    report = _compare(counts, config=config, n=frame.height, flags=flags, source=source)
+    return _with_scores(report, prepared, risk, labels)
+
+
+def _row_keys(prepared: pl.DataFrame, attribute: AttributeDisparities, config: AuditConfig) -> Any:
+    columns = (
+        (attribute.attribute,)
+        if attribute.attribute in config.groups
+        else next(
+            pair for pair in config.pairs() if intersection_name(*pair) == attribute.attribute
+        )
+    )
+    texts = [prepared.get_column(name).cast(pl.String).fill_null(MISSING_GROUP) for name in columns]
+    if len(texts) == 1:
+        return texts[0].to_numpy()
+    return (texts[0] + " & " + texts[1]).to_numpy()
+
+
+def _with_scores(
+    report: AuditReport, prepared: pl.DataFrame, risk: pl.Series, labels: pl.Series
+) -> AuditReport:
+    """``report`` with each group's ROC AUC and calibration (see :mod:`.scores`)."""
+    config = report.config
+    values = risk.cast(pl.Float64).to_numpy()
+    references = {
+        name: rule.group for name, rule in config.references.items() if rule.kind == "named"
+    }
+    scored = score_groups(
+        values,
+        labels.cast(pl.Int64).to_numpy(),
+        {a.attribute: _row_keys(prepared, a, config) for a in report.attributes},
+        groups={a.attribute: [g.counts.group for g in a.groups] for a in report.attributes},
+        references=references,
+        settings=config.bootstrap,
+    )
+    note = None
+    if values.size and not ((values >= 0) & (values <= 1)).all():
+        note = (
+            f"the scores in {config.ranking_score!r} are not all between 0 and 1, so they are "
+            "not read as probabilities and calibration is not reported"
+        )
+    return replace(report, scores=scored, calibration_note=note)
 
 
 def audit_csv(path: str | os.PathLike[str], config: AuditConfig) -> AuditReport:
@@ -656,6 +748,15 @@ def _compare(
     if problems:
         raise AuditInputError(problems)
 
+    parity = tuple(
+        summarise_attribute(
+            attribute.attribute,
+            [g.counts for g in attribute.groups],
+            judged=[g.counts.group for g in attribute.groups if not g.too_small],
+            settings=config.bootstrap,
+        )
+        for attribute in compared
+    )
     intervals = None
     if config.bootstrap is not None:
         reported = [g.counts for attribute in compared for g in attribute.groups]
@@ -680,6 +781,7 @@ def _compare(
         intervals=intervals,
         warnings=tuple(warnings),
         source=source,
+        summaries=parity,
     )
 
 
