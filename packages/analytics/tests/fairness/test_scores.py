@@ -169,3 +169,20 @@ def test_risk_score_problems_are_reported_with_the_others() -> None:
     with pytest.raises(AuditInputError) as caught:
         audit_frame(frame, config())
     assert any("'risk'" in problem for problem in caught.value.problems)
+
+
+def test_the_html_report_shows_differences_summaries_ranking_and_calibration() -> None:
+    report = audit_frame(dataset(n=2000), config(bootstrap=BootstrapSettings(replicates=50)))
+    page = report.to_html()
+    assert "Differences to the reference (group&#x27;s rate minus the reference&#x27;s" in page
+    assert "Parity summaries (largest gap between any two groups), g" in page
+    assert "Equalised odds ratio (1 is parity)" in page
+    assert "Ranking and calibration of &#x27;risk&#x27; by group (AUC reference: a), g" in page
+    assert "Calibration in each tenth of the scores" in page
+    b = report.group_scores("g", "b")
+    assert f"{b.roc_auc:.3f}" in page
+    not_probabilities = audit_frame(
+        dataset(n=500).with_columns((pl.col("risk") * 20).alias("risk")), config()
+    ).to_html()
+    assert "Calibration is not reported" in not_probabilities
+    assert "Calibration in each tenth" not in not_probabilities

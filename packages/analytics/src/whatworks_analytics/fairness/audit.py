@@ -63,6 +63,7 @@ from whatworks_analytics.fairness.disparities import (
     SizeRule,
     compare_groups,
 )
+from whatworks_analytics.fairness.html_extras import attribute_extras
 from whatworks_analytics.fairness.metrics import (
     METRIC_DEFINITIONS,
     METRIC_LABELS,
@@ -1122,6 +1123,8 @@ def _render_html(report: AuditReport, *, title: str) -> str:
         for m in report.key_metrics
         if g.disparity(m).within_band is False
     ]
+    if report.calibration_note:
+        parts.append(f"<p>Calibration is not reported: {_e(report.calibration_note)}.</p>")
     parts.append('<h2 id="findings">Key findings</h2>')
     if outside:
         parts.append(
@@ -1155,6 +1158,7 @@ def _render_html(report: AuditReport, *, title: str) -> str:
                 report, attribute, f"Disparity ratios to the reference, {attribute.attribute}"
             )
         )
+        parts.append(attribute_extras(report, attribute))
         parts.append(
             _rates_table(report, attribute, f"Confusion counts and rates, {attribute.attribute}")
         )
@@ -1174,7 +1178,12 @@ def _render_html(report: AuditReport, *, title: str) -> str:
         "<p>tp: flagged and the outcome happened; fp: flagged, outcome did not happen; "
         "tn: not flagged, outcome did not happen; fn: not flagged, outcome happened. "
         "A disparity ratio is a group's rate divided by the reference group's rate; it is "
-        "undefined when the reference rate is 0.</p>"
+        "undefined when the reference rate is 0; a difference is the group's rate minus the "
+        "reference's. The parity summaries are the largest gap between any two groups: in the "
+        "selection rate (demographic parity) and in the true or false positive rate, "
+        "whichever is larger (equalised odds); a difference of 0 and a ratio of 1 are parity. "
+        "ROC AUC is the chance that a row with the outcome scores above one without it; "
+        "observed / expected is the group's observed rate over its mean score.</p>"
     )
     parts.extend(["</main>", "</body>", "</html>"])
     return "\n".join(parts) + "\n"

@@ -46,7 +46,12 @@ references (per attribute, default the largest group):
   intersections are named "A & B", e.g. --reference "sex & ethnicity=F & White"
 
 output: JSON with n, flagged, key_metrics and one entry per group with its confusion counts,
-rates, disparity ratios, within_band verdicts (null: not judged) and too_small flag.
+rates, disparity ratios and differences to the reference, within_band verdicts (null: not
+judged) and too_small flag; "summaries": each attribute's demographic-parity and
+equalised-odds differences and ratios (fairlearn's), over all groups and over the groups
+large enough to judge; "scores": each group's ROC AUC, AUC difference to the reference and,
+when the scores lie in [0, 1], its calibration (observed / expected, Brier score, the rates
+in each tenth of the scores).  With --bootstrap every figure has a "_ci" or "ci" interval.
 exit codes: 0 success, 1 invalid data, 2 wrong command line, 3 unreadable/unwritable file.
 """
 
@@ -63,6 +68,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--scores", required=True, metavar="FILE.csv", help="the scored rows")
     parser.add_argument("--score", required=True, metavar="COL", help="the score column")
+    parser.add_argument(
+        "--risk-score",
+        metavar="COL",
+        help="the column of risk scores for ROC AUC and calibration by group, when --score "
+        "holds flags (default: --score)",
+    )
     parser.add_argument(
         "--label", required=True, metavar="COL", help="the observed outcome column (0/1)"
     )
@@ -178,6 +189,7 @@ def config_from_args(args: argparse.Namespace) -> AuditConfig:
         intersections=args.intersections,
         action=args.action,
         bootstrap=bootstrap,
+        risk_score=args.risk_score,
     )
 
 
