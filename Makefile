@@ -37,8 +37,8 @@ typecheck: install ## mypy with django-stubs
 importlint: install ## import-linter contracts (the architecture's invariants)
 	$(RUN) lint-imports
 
-test-analytics: install ## The analytics package's tests, without Django
-	$(RUN) pytest packages/analytics/tests -q -n 2
+test-analytics: install ## The analytics package's tests and doctests, without Django
+	$(RUN) pytest packages/analytics -q -n 2
 
 test-platform: install ## The platform's tests (browser tests skip when Chromium is absent, except in CI)
 	$(RUN) pytest tests -q -n 2
