@@ -9,10 +9,16 @@ unwritable file).
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
+from whatworks_analytics.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_flag,
+    fail,
+)
 from whatworks_analytics.fairness.audit import (
     ACTIONS,
     AuditConfig,
@@ -135,6 +141,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--html", metavar="OUT.html", help="also write the HTML report here")
+    add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -194,8 +201,7 @@ def config_from_args(args: argparse.Namespace) -> AuditConfig:
 
 
 def _error(message: str) -> None:
-    for line in message.splitlines():
-        print(f"{_PROG}: error: {line}", file=sys.stderr)
+    fail("audit", message, EXIT_INVALID_INPUT)
 
 
 def run(args: argparse.Namespace) -> int:
