@@ -615,7 +615,9 @@ def audit_frame(
     return _with_scores(report, prepared, risk, labels)
 
 
-def _row_keys(prepared: pl.DataFrame, attribute: AttributeDisparities, config: AuditConfig) -> Any:
+def _row_keys(
+    prepared: pl.DataFrame, attribute: AttributeDisparities, config: AuditConfig
+) -> pl.Series:
     columns = (
         (attribute.attribute,)
         if attribute.attribute in config.groups
@@ -625,8 +627,8 @@ def _row_keys(prepared: pl.DataFrame, attribute: AttributeDisparities, config: A
     )
     texts = [prepared.get_column(name).cast(pl.String).fill_null(MISSING_GROUP) for name in columns]
     if len(texts) == 1:
-        return texts[0].to_numpy()
-    return (texts[0] + " & " + texts[1]).to_numpy()
+        return texts[0]
+    return texts[0] + " & " + texts[1]
 
 
 def _with_scores(

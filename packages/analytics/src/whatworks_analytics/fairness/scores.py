@@ -22,8 +22,14 @@ with the lowest group, since "lowest AUC" is not a sensible reference.
 Intervals are percentile bootstrap intervals that resample rows within each group, as
 :mod:`.bootstrap` does for the rates: a group's rows fall into cells (distinct score x label),
 and each replicate is a multinomial draw of the group's ``n`` rows over its cells, so that
-ties stay exact and a replicate costs one pass over the cells.  A difference replicate pairs
-the group's and the reference's replicates (independent draws, since the groups are disjoint).
+ties stay exact and a replicate costs one pass over the cells.  A group with more than
+:data:`BOOTSTRAP_LEVELS` distinct scores (a continuous score on many rows) is resampled over
+that many quantile bins of its scores instead, each replicate shifted by the exact point
+estimate minus the binned one: the interval's width then comes from the binned score, whose
+AUC differs from the exact one by the ties the binning makes (at most about
+1 / ``BOOTSTRAP_LEVELS``), and a replicate costs the same however many rows the group has.
+A difference replicate pairs the group's and the reference's replicates (independent draws,
+since the groups are disjoint).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from whatworks_analytics.fairness.bootstrap import BootstrapSettings, Interval, percentile_interval
 
@@ -69,6 +76,9 @@ CALIBRATION_BINS: Final[int] = 10
 
 #: Bootstrap replicates are drawn in chunks of about this many cells.
 _CHUNK_CELLS: Final[int] = 2**18
+
+#: A group with more distinct scores than this is bootstrapped over this many quantile bins.
+BOOTSTRAP_LEVELS: Final[int] = 2000
 
 Floats = npt.NDArray[np.float64]
 
@@ -156,20 +166,36 @@ def _ratio(numerator: Floats, denominator: Floats) -> Floats:
 
 @dataclass(frozen=True)
 class _Cells:
-    """A group's rows as counts per (distinct score, label): ``counts[2 * level + label]``,
-    levels in descending score order."""
+    """A group's rows as counts per (score level, label): ``counts[2 * level + label]``,
+    levels in descending score order, with each cell's mean score and mean squared error
+    ``(score - label)^2`` (for exact levels, the level's score and its square error)."""
 
-    score: Floats
     counts: npt.NDArray[np.int64]
+    mean_score: Floats
+    mean_squared: Floats
 
 
-def _cells(scores: Floats, labels: npt.NDArray[np.int64]) -> _Cells:
-    levels, level = np.unique(-scores, return_inverse=True)
-    counts = np.bincount(2 * level.astype(np.int64) + labels, minlength=2 * len(levels))
-    return _Cells(score=-levels, counts=counts.astype(np.int64))
+def _cells(scores: Floats, labels: npt.NDArray[np.int64], *, levels: int | None = None) -> _Cells:
+    """Cells at each distinct score, or (``levels``) at that many quantile bins of the scores:
+    rows of one bin share its rank, so the AUC of binned cells counts rows within a bin as
+    tied."""
+    if levels is None:
+        values, level = np.unique(-scores, return_inverse=True)
+        size = len(values)
+    else:
+        edges = np.unique(np.quantile(scores, np.linspace(0, 1, levels + 1)[1:-1]))
+        # Descending: the highest scores are level 0.
+        level = len(edges) - np.searchsorted(edges, scores, side="right")
+        size = len(edges) + 1
+    cell = 2 * level.astype(np.int64) + labels
+    counts = np.bincount(cell, minlength=2 * size).astype(np.int64)
+    safe = np.maximum(counts, 1)
+    total_score = np.bincount(cell, weights=scores, minlength=2 * size)
+    total_squared = np.bincount(cell, weights=(scores - labels) ** 2, minlength=2 * size)
+    return _Cells(counts=counts, mean_score=total_score / safe, mean_squared=total_squared / safe)
 
 
-def _from_cells(counts: Floats, score: Floats) -> dict[str, Floats]:
+def _from_cells(counts: Floats, cells: _Cells) -> dict[str, Floats]:
     """AUC, mean score, observed rate and Brier from cell counts of shape ``(B, 2L)``."""
     negatives = counts[:, 0::2]
     positives = counts[:, 1::2]
@@ -178,19 +204,42 @@ def _from_cells(counts: Floats, score: Floats) -> dict[str, Floats]:
     total_neg = total - total_pos
     above = np.cumsum(positives, axis=1) - 0.5 * positives
     auc_num = np.einsum("bl,bl->b", negatives, above)
-    squared = positives @ (score - 1.0) ** 2 + negatives @ score**2
-    mean_score = _ratio((positives + negatives) @ score, total)
+    mean_score = _ratio(counts @ cells.mean_score, total)
     observed = _ratio(total_pos, total)
     return {
         "roc_auc": _ratio(auc_num, total_pos * total_neg),
         "mean_score": mean_score,
         "observed_rate": observed,
         "observed_expected": _ratio(observed, mean_score),
-        "brier": _ratio(squared, total),
+        "brier": _ratio(counts @ cells.mean_squared, total),
     }
 
 
-def _replicates(cells: _Cells, *, replicates: int, rng: np.random.Generator) -> dict[str, Floats]:
+def _point(cells: _Cells) -> dict[str, Floats]:
+    return _from_cells(cells.counts[None, :].astype(np.float64), cells)
+
+
+def _replicates(
+    scores: Floats,
+    labels: npt.NDArray[np.int64],
+    exact: _Cells,
+    *,
+    replicates: int,
+    rng: np.random.Generator,
+) -> dict[str, Floats]:
+    """Bootstrap replicates of every score metric of one group (see the module docstring).
+
+    A group with more than :data:`BOOTSTRAP_LEVELS` distinct scores is resampled over that
+    many quantile bins of its scores, and each replicate is shifted by the binned point
+    estimate's difference from the exact one, so that a replicate costs the same however
+    many rows the group has.
+    """
+    cells = exact
+    shift = {}
+    if exact.counts.size // 2 > BOOTSTRAP_LEVELS:
+        cells = _cells(scores, labels, levels=BOOTSTRAP_LEVELS)
+        exact_point, binned_point = _point(exact), _point(cells)
+        shift = {name: exact_point[name] - binned_point[name] for name in exact_point}
     n = int(cells.counts.sum())
     probabilities = cells.counts / n
     chunk = max(1, min(replicates, _CHUNK_CELLS // max(cells.counts.size, 1)))
@@ -199,8 +248,8 @@ def _replicates(cells: _Cells, *, replicates: int, rng: np.random.Generator) -> 
     while done < replicates:
         size = min(chunk, replicates - done)
         draws = rng.multinomial(n, probabilities, size=size).astype(np.float64)
-        for name, values in _from_cells(draws, cells.score).items():
-            parts.setdefault(name, []).append(values)
+        for name, values in _from_cells(draws, cells).items():
+            parts.setdefault(name, []).append(values + shift.get(name, 0.0))
         done += size
     return {name: np.concatenate(values) for name, values in parts.items()}
 
@@ -225,7 +274,7 @@ def _reference(sizes: Mapping[str, int], named: str | None) -> str | None:
 def score_groups(
     scores: npt.ArrayLike,
     labels: npt.ArrayLike,
-    keys: Mapping[str, Sequence[str]],
+    keys: Mapping[str, Sequence[str] | pl.Series],
     *,
     groups: Mapping[str, Sequence[str]],
     references: Mapping[str, str | None] | None = None,
@@ -258,10 +307,7 @@ def score_groups(
     rng = None if settings is None else np.random.default_rng([settings.seed, 3])
     out: list[GroupScores] = []
     for attribute, wanted in groups.items():
-        key = np.asarray(keys[attribute], dtype=object)
-        if key.shape != s.shape:
-            raise ValueError(f"the group keys of {attribute!r} do not match the rows")
-        rows = {name: np.flatnonzero(key == name) for name in wanted}
+        rows = _rows_by_group(keys[attribute], wanted, len(s), attribute)
         sizes = {name: len(index) for name, index in rows.items() if len(index)}
         reference = _reference(sizes, (references or {}).get(attribute))
         point: dict[str, dict[str, Floats]] = {}
@@ -269,10 +315,12 @@ def score_groups(
         for name, index in rows.items():
             if not len(index):
                 continue
-            cells = _cells(s[index], y[index])
-            point[name] = _from_cells(cells.counts[None, :].astype(np.float64), cells.score)
+            exact = _cells(s[index], y[index])
+            point[name] = _point(exact)
             if settings is not None and rng is not None:
-                samples[name] = _replicates(cells, replicates=settings.replicates, rng=rng)
+                samples[name] = _replicates(
+                    s[index], y[index], exact, replicates=settings.replicates, rng=rng
+                )
         for name, index in rows.items():
             if not len(index):
                 continue
@@ -313,6 +361,27 @@ def score_groups(
                 )
             )
     return tuple(out)
+
+
+def _rows_by_group(
+    key: Sequence[str] | pl.Series, wanted: Sequence[str], n: int, attribute: str
+) -> dict[str, npt.NDArray[np.int64]]:
+    """The row indices of each wanted group (one ranking and one stable sort of the rows)."""
+    series = key if isinstance(key, pl.Series) else pl.Series(list(key), dtype=pl.String)
+    if series.len() != n:
+        raise ValueError(f"the group keys of {attribute!r} do not match the rows")
+    text = series.cast(pl.String).fill_null("")
+    # Dense ranks number the distinct names in sorted order, as unique().sort() lists them.
+    codes = text.rank("dense").to_numpy().astype(np.int64) - 1
+    names = text.unique().sort().to_list()
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes, minlength=len(names)))
+    starts = ends - np.bincount(codes, minlength=len(names))
+    where = {name: (int(starts[i]), int(ends[i])) for i, name in enumerate(names)}
+    empty = np.zeros(0, dtype=np.int64)
+    return {
+        name: order[where[name][0] : where[name][1]] if name in where else empty for name in wanted
+    }
 
 
 def _auc_of(point: Mapping[str, Mapping[str, Floats]], group: str) -> float | None:
