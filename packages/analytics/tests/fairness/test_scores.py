@@ -192,7 +192,7 @@ def test_a_group_with_many_distinct_scores_is_bootstrapped_over_bins_alike(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # 8,000 rows of continuous scores: group a has about 4,400 distinct scores, more than
-    # BOOTSTRAP_LEVELS, so its replicates come from 2,000 quantile bins, shifted to the exact
+    # BOOTSTRAP_LEVELS, so its replicates come from 200 quantile bins, shifted to the exact
     # estimate.  The intervals agree with those of the exact cells to within 0.01.
     from whatworks_analytics.fairness import scores
 

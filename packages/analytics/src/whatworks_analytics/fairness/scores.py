@@ -29,7 +29,8 @@ estimate minus the binned one: the interval's width then comes from the binned s
 AUC differs from the exact one by the ties the binning makes (at most about
 1 / ``BOOTSTRAP_LEVELS``), and a replicate costs the same however many rows the group has.
 A difference replicate pairs the group's and the reference's replicates (independent draws,
-since the groups are disjoint).
+since the groups are disjoint).  The cells of two-way intersections get point estimates only:
+their bootstrap would cost as much again for every pair of attributes.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ CALIBRATION_BINS: Final[int] = 10
 _CHUNK_CELLS: Final[int] = 2**18
 
 #: A group with more distinct scores than this is bootstrapped over this many quantile bins.
-BOOTSTRAP_LEVELS: Final[int] = 2000
+BOOTSTRAP_LEVELS: Final[int] = 200
 
 Floats = npt.NDArray[np.float64]
 
@@ -317,7 +318,7 @@ def score_groups(
                 continue
             exact = _cells(s[index], y[index])
             point[name] = _point(exact)
-            if settings is not None and rng is not None:
+            if settings is not None and rng is not None and " & " not in attribute:
                 samples[name] = _replicates(
                     s[index], y[index], exact, replicates=settings.replicates, rng=rng
                 )
