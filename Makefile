@@ -41,8 +41,8 @@ typecheck: install ## mypy with django-stubs
 importlint: install ## import-linter contracts (the architecture's invariants)
 	$(call timed,$(RUN) lint-imports)
 
-test-analytics: install ## The analytics package's tests, without Django
-	$(call timed,$(RUN) pytest packages/analytics/tests -q -n 2)
+test-analytics: install ## The analytics package's tests and doctests, without Django
+	$(call timed,$(RUN) pytest packages/analytics -q -n 2)
 
 test-platform: install ## The platform's tests (browser tests skip when Chromium is absent, except in CI)
 	$(call timed,$(RUN) pytest tests -q -n 2)

@@ -36,3 +36,15 @@ def test_runtime_modules_do_not_import_fairlearn_or_statsmodels() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == ""
+
+
+def test_the_suite_runs_the_docstring_examples() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    options = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["pytest"]
+    settings = options["ini_options"]
+    assert "--doctest-modules" in settings["addopts"].split()
+    assert "src" in settings["testpaths"]
+    makefile = (root.parents[1] / "Makefile").read_text()
+    assert "pytest packages/analytics -q" in makefile

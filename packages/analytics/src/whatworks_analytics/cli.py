@@ -7,8 +7,18 @@ sub-command and documented here:
 * 0 -- success;
 * 1 -- the input was read but is invalid (validation problems are printed, all at once), or
   (``weight``) the weighting did not converge: its JSON is printed and a warning says so;
-* 2 -- the command line itself is wrong (argparse's own convention);
+* 2 -- the command line itself is wrong: an unknown option, a missing one, or an option whose
+  value is out of its range (``--level 150``, ``--trim 0.5``), as argparse does;
 * 3 -- a file or folder could not be read or written.
+
+Every message on standard error starts ``whatworks-analytics COMMAND: error:`` or
+``whatworks-analytics COMMAND: warning:`` (argparse's own form), one problem per line, so
+that a script can pick them out.  Every command takes ``--json``: ``validate``, ``synth``,
+``run`` and ``report`` then print a JSON summary (and, on failure, a JSON object with
+``error`` and ``problems``) instead of text; ``audit``, ``meta``, ``weight`` and
+``deliberation`` always print JSON, and accept the flag for uniformity.  An
+:class:`~whatworks_analytics.errors.AnalyticsError` that reaches :func:`main` is printed in
+that form and exits with its ``exit_code``.
 """
 
 from __future__ import annotations
@@ -19,11 +29,53 @@ import sys
 from collections.abc import Sequence
 
 from whatworks_analytics import __version__
+from whatworks_analytics.errors import (
+    EXIT_INVALID_INPUT,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    AnalyticsError,
+)
 
-EXIT_OK = 0
-EXIT_INVALID_INPUT = 1
-EXIT_USAGE = 2
-EXIT_IO = 3
+__all__ = [
+    "EXIT_INVALID_INPUT",
+    "EXIT_IO",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "PROG",
+    "add_json_flag",
+    "build_parser",
+    "fail",
+    "main",
+    "warn",
+]
+
+PROG = "whatworks-analytics"
+
+
+def fail(command: str, message: str, code: int) -> int:
+    """Print ``message`` on standard error, each line as ``PROG COMMAND: error: LINE``; return
+    ``code``.  A leading ``error:`` on a line is not repeated."""
+    for line in message.splitlines() or [""]:
+        text = line.strip().removeprefix("error:").strip()
+        print(f"{PROG} {command}: error: {text}", file=sys.stderr)
+    return code
+
+
+def warn(command: str, message: str) -> None:
+    """Print ``message`` on standard error as ``PROG COMMAND: warning: MESSAGE``."""
+    print(f"{PROG} {command}: warning: {message}", file=sys.stderr)
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """``--json`` for a command whose only output is JSON (accepted for uniformity)."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON on standard output (this command's only output; accepted so that "
+        "every command takes --json)",
+    )
+
 
 #: Each sub-command and the module that defines it.  Only the module of the command being
 #: run is imported, so that ``audit`` does not pay for matplotlib and ``--help`` still
@@ -67,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(first)
     args = parser.parse_args(arguments)
     handler = args.handler
-    return int(handler(args))
+    try:
+        return int(handler(args))
+    except AnalyticsError as error:
+        lines = [str(problem) for problem in error.problems] or [str(error)]
+        return fail(args.command, "\n".join(lines), error.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

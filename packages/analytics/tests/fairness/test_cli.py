@@ -226,3 +226,28 @@ def test_unwritable_html(
     assert code == EXIT_IO
     assert "cannot write" in err
     assert out == ""
+
+
+def test_risk_score_gives_auc_and_calibration_for_flags(
+    scores_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pl.read_csv(scores_csv).with_columns(
+        (pl.col("risk") >= 0.6).cast(pl.Int64).alias("flagged")
+    )
+    path = tmp_path / "flags.csv"
+    frame.write_csv(path)
+    argv = [
+        "audit", "--scores", str(path), "--score", "flagged", "--risk-score", "risk",
+        "--label", "outcome", "--group", "sex", "--threshold", "1", "--bootstrap", "50",
+    ]  # fmt: skip
+    code, out, _ = run(argv, capsys)
+    assert code == EXIT_OK
+    document = strict(out)
+    assert document["scores"]["risk_score"] == "risk"
+    female = next(g for g in document["scores"]["groups"] if g["group"] == "F")
+    assert 0.5 < female["roc_auc"] < 1  # the risk score ranks; a 0/1 flag would rank less
+    assert female["ci"]["roc_auc"][0] < female["roc_auc"] < female["ci"]["roc_auc"][1]
+    assert document["summaries"][0]["all_groups_ci"]["demographic_parity_difference"]
+    code, _, err = run([*argv[:6], "missing", *argv[7:]], capsys)
+    assert code == EXIT_INVALID_INPUT
+    assert "'missing'" in err

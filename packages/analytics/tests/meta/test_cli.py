@@ -13,6 +13,9 @@ import pytest
 
 from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE, main
 
+#: The prefix of every error line of the command (the package's one CLI convention).
+E = "whatworks-analytics meta: error: "
+
 DATA = Path(__file__).parent / "data"
 REFERENCE = Path(__file__).parents[1] / "reference"
 BCG = str(DATA / "bcg.csv")
@@ -111,9 +114,10 @@ def test_level_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:  # argparse rejects a non-number
         main(["meta", BCG, "--measure", "RR", "--level", "0.95x"])
     assert caught.value.code == EXIT_USAGE
+    capsys.readouterr()
     code, _, err = run(capsys, BCG, "--measure", "RR", "--level", "100")
-    assert code == EXIT_INVALID_INPUT
-    assert "--level must be between 0 and 100" in err
+    assert code == EXIT_USAGE  # a value out of its range is a wrong command line
+    assert err == "whatworks-analytics meta: error: --level must be between 0 and 100 (got 100)\n"
 
 
 def test_bad_rows_are_listed_one_per_line(
@@ -129,15 +133,15 @@ def test_bad_rows_are_listed_one_per_line(
     assert out == ""
     assert "Traceback" not in err
     lines = err.strip().splitlines()
-    assert lines[0] == f"error: {path}: 3 problems (rows count from 1 after the header):"
+    assert lines[0] == f"{E}{path}: 3 problems (rows count from 1 after the header):"
     assert lines[1:] == [
-        "  row 2, column m1: not a number: 'ten'",
-        "  row 2, column n1: group size must be at least 2 (got 1)",
-        "  row 2, column sd2: standard deviation must be > 0 (got -1)",
+        f"{E}row 2, column m1: not a number: 'ten'",
+        f"{E}row 2, column n1: group size must be at least 2 (got 1)",
+        f"{E}row 2, column sd2: standard deviation must be > 0 (got -1)",
     ]
     code, out, err = run(capsys, str(path), "--measure", "SMD", "--missing", "error")
     assert code == EXIT_INVALID_INPUT
-    assert err.strip().splitlines()[-1] == "  row 3, column sd1: missing value"
+    assert err.strip().splitlines()[-1] == f"{E}row 3, column sd1: missing value"
 
 
 def test_missing_columns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -145,7 +149,7 @@ def test_missing_columns(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     path.write_text("study,yi\nA,0.1\n", encoding="utf-8")
     code, _, err = run(capsys, str(path), "--measure", "GENERIC")
     assert code == EXIT_INVALID_INPUT
-    assert "  column vi: required column is missing" in err.splitlines()
+    assert f"{E}column vi: required column is missing" in err.splitlines()
 
 
 def test_negative_variance_and_no_rows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -154,8 +158,8 @@ def test_negative_variance_and_no_rows(capsys: pytest.CaptureFixture[str], tmp_p
     code, _, err = run(capsys, str(path), "--measure", "GENERIC", "--missing", "error")
     assert code == EXIT_INVALID_INPUT
     assert err.splitlines()[1:] == [
-        "  row 1, column vi: sampling variance must be greater than 0 (got -0.5)",
-        "  row 2, column vi: missing value",
+        f"{E}row 1, column vi: sampling variance must be greater than 0 (got -0.5)",
+        f"{E}row 2, column vi: missing value",
     ]
     header_only = tmp_path / "header.csv"
     header_only.write_text("yi,vi\n", encoding="utf-8")
@@ -169,7 +173,7 @@ def test_unreadable_and_unparseable_files(
 ) -> None:
     code, out, err = run(capsys, str(tmp_path / "nope.csv"), "--measure", "RR")
     assert (code, out) == (EXIT_IO, "")
-    assert err.startswith(f"error: cannot read {tmp_path / 'nope.csv'}:")
+    assert err.startswith(f"{E}cannot read {tmp_path / 'nope.csv'}:")
     assert "Traceback" not in err
     code, _, err = run(capsys, str(tmp_path), "--measure", "RR")  # a directory
     assert code == EXIT_IO
@@ -223,7 +227,7 @@ def test_yusuf1985_table_6_drops_the_study_with_missing_counts(
     code, out, err = run(capsys, str(path), "--measure", "OR", "--method", "FE")
     assert code == EXIT_OK
     assert err.splitlines() == [
-        f"warning: {path}: 1 study with missing values left out: "
+        f"whatworks-analytics meta: warning: {path}: 1 study with missing values left out: "
         "Snow 1 (row 8; missing ai, bi, ci, di)"
     ]
     data = json.loads(out)

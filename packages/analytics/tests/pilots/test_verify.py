@@ -161,3 +161,26 @@ def test_an_edited_config_is_caught_by_its_hash() -> None:
     data = edited()
     data["config"]["success"]["criteria"][0]["value"] = 0.01
     assert "The bundle's config does not match its own hash: it was altered." in problems_of(data)
+
+
+def test_an_edited_difference_summary_or_auc_in_the_audit_is_refused() -> None:
+    data = edited()
+    fairness = data["fairness"]
+    key = fairness["key_metrics"][0]
+    group = next(g for g in fairness["groups"] if g["attribute"] == "sex")
+    group["difference"][key] = 0.5
+    summary = next(s for s in fairness["summaries"] if s["attribute"] == "sex")
+    summary["all_groups"]["demographic_parity_difference"] = 0.9
+    scored = next(s for s in fairness["scores"]["groups"] if s["attribute"] == "sex")
+    scored["roc_auc"] = 1.5
+    problems = problems_of(data)
+    where = f"fairness: sex {group['group']}"
+    assert any(p.startswith(f"{where}: {key} difference 0.5 but the counts give") for p in problems)
+    assert any(
+        p.startswith("fairness: sex: demographic_parity_difference (all_groups) is 0.9")
+        for p in problems
+    )
+    assert any(
+        p.startswith(f"fairness: scores of sex {scored['group']}: roc_auc 1.5 is outside")
+        for p in problems
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, main
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE, main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -117,7 +117,15 @@ def test_unreadable_files(
     code, _, err = run(capsys, "--sample", sample, "--targets", str(bad))
     assert code == EXIT_INVALID_INPUT
     code, _, err = run(capsys, "--sample", sample, "--targets", targets, "--trim", "0.5")
-    assert code == EXIT_INVALID_INPUT and "trim ratio" in err
+    assert code == EXIT_USAGE  # an option value out of its range
+    assert err == "whatworks-analytics weight: error: --trim must be a number above 1 (got 0.5)\n"
+    argv = ["--sample", sample, "--targets", targets, "--method", "linear", "--bounds", "2,3"]
+    code, _, err = run(capsys, *argv, "--population", "-5")
+    assert code == EXIT_USAGE
+    assert err.splitlines() == [
+        "whatworks-analytics weight: error: --population must be a positive number (got -5)",
+        "whatworks-analytics weight: error: --bounds must satisfy LOWER < 1 < UPPER (got 2,3)",
+    ]
 
 
 REFERENCE = Path(__file__).parents[1] / "reference"
@@ -133,7 +141,10 @@ def test_a_cap_that_cannot_be_met_says_so_and_exits_non_zero(
     code, out, err = run(capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--trim", "1.2")
     assert code == EXIT_INVALID_INPUT
     assert json.loads(out)["diagnostics"]["converged"] is False
-    assert err.startswith(f"warning: {APISTRAT}: weighting did not converge with weights capped")
+    assert err.startswith(
+        f"whatworks-analytics weight: warning: {APISTRAT}: weighting did not converge with "
+        "weights capped"
+    )
     code, out, err = run(capsys, "--sample", APISTRAT, "--targets", API_TARGETS, "--trim", "1.5")
     assert (code, err) == (EXIT_OK, "")
 

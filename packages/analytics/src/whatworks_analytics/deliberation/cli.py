@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, add_json_flag, fail
 
 __all__ = ["register", "run"]
 
@@ -47,12 +46,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--seed", type=int, default=0, metavar="S", help="seed for k-means (default: 0)"
     )
+    add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
 def _fail(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
-    return code
+    return fail("deliberation", message, code)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from whatworks_analytics.errors import AnalyticsInputError
+
 __all__ = [
     "AGREE",
     "DISAGREE",
@@ -47,12 +49,13 @@ IntArray = npt.NDArray[np.int64]
 Kind = Literal["agree", "disagree", "pass", "seen"]
 
 
-class DeliberationInputError(ValueError):
+class DeliberationInputError(AnalyticsInputError):
     """The votes or statements are invalid; ``problems`` lists every problem found."""
 
+    problems: tuple[str, ...]
+
     def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
-        super().__init__("; ".join(self.problems))
+        super().__init__(tuple(problems))
 
 
 @dataclass(frozen=True)

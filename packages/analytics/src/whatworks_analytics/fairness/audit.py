@@ -19,6 +19,14 @@ false positive and false discovery rates are key; an assistive action (an offer 
 harms the wrongly missed, so the false negative and false omission rates are key.
 Optional two-way intersections and bootstrap intervals (:mod:`.bootstrap`) complete the audit.
 
+Beside the ratios the audit gives each group's *difference* to the reference (``m(g) -
+m(r)``, never judged by the band), each attribute's demographic-parity and equalised-odds
+summaries (:mod:`.summaries`, equal to fairlearn's), and each group's ROC AUC and, when the
+scores are probabilities, its calibration (:mod:`.scores`) -- read from ``risk_score`` when
+the flagged score is not the model's score (a pilot audits 0/1 flags, so it names the
+probability column there).  Every one of them has a bootstrap interval when the audit has a
+bootstrap.
+
 The result, :class:`AuditReport`, renders as strictly valid JSON (undefined numbers are
 ``null``) and as a self-contained, accessible HTML page with an inline SVG chart.
 """
@@ -31,13 +39,14 @@ import itertools
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 import numpy as np
 import polars as pl
 
+from whatworks_analytics.errors import AnalyticsInputError
 from whatworks_analytics.fairness.bootstrap import (
     BootstrapSettings,
     GroupIntervals,
@@ -54,6 +63,7 @@ from whatworks_analytics.fairness.disparities import (
     SizeRule,
     compare_groups,
 )
+from whatworks_analytics.fairness.html_extras import attribute_extras
 from whatworks_analytics.fairness.metrics import (
     METRIC_DEFINITIONS,
     METRIC_LABELS,
@@ -64,6 +74,8 @@ from whatworks_analytics.fairness.metrics import (
     group_counts,
     intersection_name,
 )
+from whatworks_analytics.fairness.scores import GroupScores, score_groups
+from whatworks_analytics.fairness.summaries import AttributeSummary, summarise_attribute
 from whatworks_analytics.fairness.wording import describe
 
 __all__ = [
@@ -109,12 +121,13 @@ def key_metrics_for(action: Action | None) -> tuple[str, ...]:
     return KEY_METRICS[action]
 
 
-class AuditInputError(ValueError):
+class AuditInputError(AnalyticsInputError):
     """The data cannot be audited; ``problems`` lists every reason found, one per item."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
-        super().__init__("; ".join(self.problems))
+    problems: tuple[str, ...]
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        super().__init__(tuple(problems))
 
 
 # --------------------------------------------------------------------------- flagging
@@ -212,6 +225,9 @@ class AuditConfig:
     intersections: bool = False
     action: Action | None = None
     bootstrap: BootstrapSettings | None = None
+    #: The column of the model's risk scores for ROC AUC and calibration by group; ``None``:
+    #: the flagged ``score`` itself.
+    risk_score: str | None = None
 
     def __post_init__(self) -> None:
         if not self.groups:
@@ -243,7 +259,13 @@ class AuditConfig:
 
     def columns(self) -> tuple[str, ...]:
         """The columns the data must have, each once."""
-        return tuple(dict.fromkeys((self.score, self.label, *self.groups)))
+        extra = () if self.risk_score is None else (self.risk_score,)
+        return tuple(dict.fromkeys((self.score, *extra, self.label, *self.groups)))
+
+    @property
+    def ranking_score(self) -> str:
+        """The column ROC AUC and calibration are computed from."""
+        return self.score if self.risk_score is None else self.risk_score
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,6 +279,7 @@ class AuditConfig:
             "intersections": self.intersections,
             "action": self.action,
             "bootstrap": None if self.bootstrap is None else self.bootstrap.to_dict(),
+            "risk_score": self.ranking_score,
         }
 
 
@@ -450,6 +473,10 @@ class AuditReport:
     intervals: tuple[GroupIntervals, ...] | None = None
     warnings: tuple[str, ...] = ()
     source: str | None = None
+    summaries: tuple[AttributeSummary, ...] = ()
+    scores: tuple[GroupScores, ...] = ()
+    #: Why calibration is not reported (``None`` when it is).
+    calibration_note: str | None = None
 
     @property
     def key_metrics(self) -> tuple[str, ...]:
@@ -472,6 +499,20 @@ class AuditReport:
     def _intervals_by_group(self) -> dict[tuple[str, str], GroupIntervals]:
         return {(i.attribute, i.group): i for i in self.intervals or ()}
 
+    def summary(self, attribute: str) -> AttributeSummary:
+        """The demographic-parity and equalised-odds summaries of ``attribute``."""
+        for item in self.summaries:
+            if item.attribute == attribute:
+                return item
+        raise KeyError(attribute)
+
+    def group_scores(self, attribute: str, group: str) -> GroupScores:
+        """The ROC AUC and calibration of one group."""
+        for item in self.scores:
+            if (item.attribute, item.group) == (attribute, group):
+                return item
+        raise KeyError((attribute, group))
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (see the CLI's help); every float is finite or ``None``."""
         groups = []
@@ -482,6 +523,7 @@ class AuditReport:
             if intervals is not None:
                 entry["ci"] = {m: i.to_dict() for m, i in intervals.metrics.items()}
                 entry["disparity_ci"] = {m: i.to_dict() for m, i in intervals.disparities.items()}
+                entry["difference_ci"] = {m: i.to_dict() for m, i in intervals.differences.items()}
             groups.append(entry)
         out: dict[str, Any] = {
             "n": self.n,
@@ -495,6 +537,12 @@ class AuditReport:
             "attributes": [a.to_dict() for a in self.attributes],
             "intersections": [i.to_dict() for i in self.intersections],
             "groups": groups,
+            "summaries": [s.to_dict() for s in self.summaries],
+            "scores": {
+                "risk_score": self.config.ranking_score,
+                "calibration_note": self.calibration_note,
+                "groups": [s.to_dict() for s in self.scores],
+            },
             "bootstrap": None if self.config.bootstrap is None else self.config.bootstrap.to_dict(),
             "warnings": list(self.warnings),
         }
@@ -539,7 +587,13 @@ def audit_frame(
         frame.get_column(config.label), config.label, line_offset=line_offset
     )
     problems.extend(score_problems + label_problems)
-    if problems or scores is None or labels is None:
+    risk = scores
+    if config.risk_score is not None and config.risk_score != config.score:
+        risk, risk_problems = _score_values(
+            frame.get_column(config.risk_score), config.risk_score, line_offset=line_offset
+        )
+        problems.extend(risk_problems)
+    if problems or scores is None or labels is None or risk is None:
         raise AuditInputError(problems)
 
     flags = config.flag_rule.apply(scores)
@@ -557,7 +611,50 @@ def audit_frame(
         intersections=config.intersections,
         cells=cells,
     )
-    return _compare(counts, config=config, n=frame.height, flags=flags, source=source)
+    report = _compare(counts, config=config, n=frame.height, flags=flags, source=source)
+    return _with_scores(report, prepared, risk, labels)
+
+
+def _row_keys(
+    prepared: pl.DataFrame, attribute: AttributeDisparities, config: AuditConfig
+) -> pl.Series:
+    columns = (
+        (attribute.attribute,)
+        if attribute.attribute in config.groups
+        else next(
+            pair for pair in config.pairs() if intersection_name(*pair) == attribute.attribute
+        )
+    )
+    texts = [prepared.get_column(name).cast(pl.String).fill_null(MISSING_GROUP) for name in columns]
+    if len(texts) == 1:
+        return texts[0]
+    return texts[0] + " & " + texts[1]
+
+
+def _with_scores(
+    report: AuditReport, prepared: pl.DataFrame, risk: pl.Series, labels: pl.Series
+) -> AuditReport:
+    """``report`` with each group's ROC AUC and calibration (see :mod:`.scores`)."""
+    config = report.config
+    values = risk.cast(pl.Float64).to_numpy()
+    references = {
+        name: rule.group for name, rule in config.references.items() if rule.kind == "named"
+    }
+    scored = score_groups(
+        values,
+        labels.cast(pl.Int64).to_numpy(),
+        {a.attribute: _row_keys(prepared, a, config) for a in report.attributes},
+        groups={a.attribute: [g.counts.group for g in a.groups] for a in report.attributes},
+        references=references,
+        settings=config.bootstrap,
+    )
+    note = None
+    if values.size and not ((values >= 0) & (values <= 1)).all():
+        note = (
+            f"the scores in {config.ranking_score!r} are not all between 0 and 1, so they are "
+            "not read as probabilities and calibration is not reported"
+        )
+    return replace(report, scores=scored, calibration_note=note)
 
 
 def audit_csv(path: str | os.PathLike[str], config: AuditConfig) -> AuditReport:
@@ -654,6 +751,15 @@ def _compare(
     if problems:
         raise AuditInputError(problems)
 
+    parity = tuple(
+        summarise_attribute(
+            attribute.attribute,
+            [g.counts for g in attribute.groups],
+            judged=[g.counts.group for g in attribute.groups if not g.too_small],
+            settings=config.bootstrap,
+        )
+        for attribute in compared
+    )
     intervals = None
     if config.bootstrap is not None:
         reported = [g.counts for attribute in compared for g in attribute.groups]
@@ -678,6 +784,7 @@ def _compare(
         intervals=intervals,
         warnings=tuple(warnings),
         source=source,
+        summaries=parity,
     )
 
 
@@ -1018,6 +1125,8 @@ def _render_html(report: AuditReport, *, title: str) -> str:
         for m in report.key_metrics
         if g.disparity(m).within_band is False
     ]
+    if report.calibration_note:
+        parts.append(f"<p>Calibration is not reported: {_e(report.calibration_note)}.</p>")
     parts.append('<h2 id="findings">Key findings</h2>')
     if outside:
         parts.append(
@@ -1051,6 +1160,7 @@ def _render_html(report: AuditReport, *, title: str) -> str:
                 report, attribute, f"Disparity ratios to the reference, {attribute.attribute}"
             )
         )
+        parts.append(attribute_extras(report, attribute))
         parts.append(
             _rates_table(report, attribute, f"Confusion counts and rates, {attribute.attribute}")
         )
@@ -1070,7 +1180,12 @@ def _render_html(report: AuditReport, *, title: str) -> str:
         "<p>tp: flagged and the outcome happened; fp: flagged, outcome did not happen; "
         "tn: not flagged, outcome did not happen; fn: not flagged, outcome happened. "
         "A disparity ratio is a group's rate divided by the reference group's rate; it is "
-        "undefined when the reference rate is 0.</p>"
+        "undefined when the reference rate is 0; a difference is the group's rate minus the "
+        "reference's. The parity summaries are the largest gap between any two groups: in the "
+        "selection rate (demographic parity) and in the true or false positive rate, "
+        "whichever is larger (equalised odds); a difference of 0 and a ratio of 1 are parity. "
+        "ROC AUC is the chance that a row with the outcome scores above one without it; "
+        "observed / expected is the group's observed rate over its mean score.</p>"
     )
     parts.extend(["</main>", "</body>", "</html>"])
     return "\n".join(parts) + "\n"

@@ -1,4 +1,4 @@
-"""Bootstrap confidence intervals for group metrics and disparity ratios (seeded, vectorised).
+"""Bootstrap intervals for group metrics, disparity ratios and differences (seeded, vectorised).
 
 The resampling unit is the row, stratified by group: each replicate redraws a group's ``n``
 rows with replacement from its own rows.  Because a rate depends on the rows only through the
@@ -9,9 +9,10 @@ four confusion cells, that is exactly a multinomial draw::
 so all ``B`` replicates of all ``G`` groups come from one call producing a ``(B, G, 4)`` array,
 whatever the number of rows.  The rates of every replicate follow from
 :func:`~whatworks_analytics.fairness.metrics.rates_from_counts`, and a disparity replicate is
-``m(g*) / m(r*)`` with the reference group ``r`` held fixed at the one chosen on the data.  The
-flag threshold is held fixed too (the audit is conditional on the tool as deployed, so in
-top-percent mode the cut-off score is not re-estimated).
+``m(g*) / m(r*)`` (a difference replicate ``m(g*) - m(r*)``) with the reference group ``r``
+held fixed at the one chosen on the data.  The flag threshold is held fixed too (the audit is
+conditional on the tool as deployed, so in top-percent mode the cut-off score is not
+re-estimated).
 
 The interval is the percentile interval: with ``alpha = 1 - confidence`` its bounds are the
 ``alpha / 2`` and ``1 - alpha / 2`` quantiles (inverted-CDF definition, no interpolation) of the
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -83,12 +84,13 @@ class Interval:
 
 @dataclass(frozen=True, kw_only=True)
 class GroupIntervals:
-    """Intervals for one group's rates and for its disparity ratios."""
+    """Intervals for one group's rates, its disparity ratios and its differences."""
 
     attribute: str
     group: str
     metrics: Mapping[str, Interval]
     disparities: Mapping[str, Interval]
+    differences: Mapping[str, Interval] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +98,7 @@ class GroupIntervals:
             "group": self.group,
             "metrics": {name: interval.to_dict() for name, interval in self.metrics.items()},
             "disparity": {name: interval.to_dict() for name, interval in self.disparities.items()},
+            "difference": {name: interval.to_dict() for name, interval in self.differences.items()},
         }
 
 
@@ -168,7 +171,7 @@ def bootstrap_intervals(
     settings: BootstrapSettings | None = None,
     disparity_metrics: Sequence[str] = (),
 ) -> tuple[GroupIntervals, ...]:
-    """Percentile intervals for every rate of every group and for its disparity ratios.
+    """Percentile intervals for every rate of every group, its disparity ratios and differences.
 
     ``references`` maps ``(attribute, metric)`` to the name of that attribute's reference group
     for the metric (``None``: no reference, so no ratio interval); ratios are computed for the
@@ -188,6 +191,7 @@ def bootstrap_intervals(
         for metric in RATE_METRICS
     }
     ratio_bounds: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
+    difference_bounds: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
     for metric in disparity_metrics:
         reference_index = np.array(
             [
@@ -204,6 +208,9 @@ def bootstrap_intervals(
         # 0 / 0 is undefined (NaN), x / 0 is +inf; NaN rates stay NaN.
         ratios[:, reference_index < 0] = np.nan
         ratio_bounds[metric] = percentile_interval(ratios, confidence=settings.confidence)
+        differences = numerator - denominator
+        differences[:, reference_index < 0] = np.nan
+        difference_bounds[metric] = percentile_interval(differences, confidence=settings.confidence)
 
     out: list[GroupIntervals] = []
     for i, g in enumerate(groups):
@@ -218,6 +225,10 @@ def bootstrap_intervals(
                 disparities={
                     m: Interval(low=_bound(lo[i]), high=_bound(hi[i]))
                     for m, (lo, hi) in ratio_bounds.items()
+                },
+                differences={
+                    m: Interval(low=_bound(lo[i]), high=_bound(hi[i]))
+                    for m, (lo, hi) in difference_bounds.items()
                 },
             )
         )

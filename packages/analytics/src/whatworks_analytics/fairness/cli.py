@@ -9,10 +9,16 @@ unwritable file).
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
+from whatworks_analytics.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_flag,
+    fail,
+)
 from whatworks_analytics.fairness.audit import (
     ACTIONS,
     AuditConfig,
@@ -46,7 +52,12 @@ references (per attribute, default the largest group):
   intersections are named "A & B", e.g. --reference "sex & ethnicity=F & White"
 
 output: JSON with n, flagged, key_metrics and one entry per group with its confusion counts,
-rates, disparity ratios, within_band verdicts (null: not judged) and too_small flag.
+rates, disparity ratios and differences to the reference, within_band verdicts (null: not
+judged) and too_small flag; "summaries": each attribute's demographic-parity and
+equalised-odds differences and ratios (fairlearn's), over all groups and over the groups
+large enough to judge; "scores": each group's ROC AUC, AUC difference to the reference and,
+when the scores lie in [0, 1], its calibration (observed / expected, Brier score, the rates
+in each tenth of the scores).  With --bootstrap every figure has a "_ci" or "ci" interval.
 exit codes: 0 success, 1 invalid data, 2 wrong command line, 3 unreadable/unwritable file.
 """
 
@@ -63,6 +74,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--scores", required=True, metavar="FILE.csv", help="the scored rows")
     parser.add_argument("--score", required=True, metavar="COL", help="the score column")
+    parser.add_argument(
+        "--risk-score",
+        metavar="COL",
+        help="the column of risk scores for ROC AUC and calibration by group, when --score "
+        "holds flags (default: --score)",
+    )
     parser.add_argument(
         "--label", required=True, metavar="COL", help="the observed outcome column (0/1)"
     )
@@ -124,6 +141,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     parser.add_argument("--html", metavar="OUT.html", help="also write the HTML report here")
+    add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -178,12 +196,12 @@ def config_from_args(args: argparse.Namespace) -> AuditConfig:
         intersections=args.intersections,
         action=args.action,
         bootstrap=bootstrap,
+        risk_score=args.risk_score,
     )
 
 
 def _error(message: str) -> None:
-    for line in message.splitlines():
-        print(f"{_PROG}: error: {line}", file=sys.stderr)
+    fail("audit", message, EXIT_INVALID_INPUT)
 
 
 def run(args: argparse.Namespace) -> int:

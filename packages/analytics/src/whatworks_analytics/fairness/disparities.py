@@ -233,6 +233,9 @@ class MetricDisparity:
     ratio: float | None
     within_band: bool | None
     note: str | None = None
+    #: ``value - reference_value`` (``None`` if either is undefined); never judged by the
+    #: band, which is a band of ratios.
+    difference: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -241,6 +244,7 @@ class MetricDisparity:
             "reference_group": self.reference_group,
             "reference_value": self.reference_value,
             "ratio": self.ratio,
+            "difference": self.difference,
             "within_band": self.within_band,
             "note": self.note,
         }
@@ -264,6 +268,9 @@ class GroupDisparities:
     def ratios(self) -> dict[str, float | None]:
         return {item.metric: item.ratio for item in self.disparities}
 
+    def differences(self) -> dict[str, float | None]:
+        return {item.metric: item.difference for item in self.disparities}
+
     def within_band(self) -> dict[str, bool | None]:
         return {item.metric: item.within_band for item in self.disparities}
 
@@ -271,6 +278,7 @@ class GroupDisparities:
         return {
             **self.counts.to_dict(),
             "disparity": self.ratios(),
+            "difference": self.differences(),
             "within_band": self.within_band(),
             "too_small": self.too_small,
             "too_small_reasons": list(self.too_small_reasons),
@@ -323,6 +331,7 @@ def _judge(
         )
     reference_value = reference.rate(metric)
     ratio = disparity_ratio(value, reference_value)
+    difference = None if value is None or reference_value is None else value - reference_value
     note: str | None = None
     if not size_rule.judgeable(group, metric):
         note = "group too small to judge"
@@ -339,6 +348,7 @@ def _judge(
         ratio=ratio,
         within_band=within,
         note=note,
+        difference=difference,
     )
 
 

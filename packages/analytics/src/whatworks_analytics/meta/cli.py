@@ -15,7 +15,8 @@ correlation test, trim-and-fill) and ``--funnel FILE.svg`` (writes the funnel pl
 text alternative).  Every analysis uses ``--method``, ``--test`` and ``--level``.
 
 A study with a missing value in a column it needs is left out, as metafor does, and named on
-stderr in a line starting ``warning:`` (``--missing error`` refuses the file instead).
+stderr in a line starting ``whatworks-analytics meta: warning:`` (``--missing error`` refuses
+the file instead).
 Invalid input prints every problem on its own line (with row number, counting data rows from
 1 under the header, and column name) to stderr and exits with ``EXIT_INVALID_INPUT``; a file
 that cannot be read exits with ``EXIT_IO``.
@@ -32,7 +33,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
+from whatworks_analytics.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_flag,
+    fail,
+    warn,
+)
 from whatworks_analytics.meta.effect_sizes import (
     EffectSizes,
     InputProblem,
@@ -128,12 +137,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PERCENT",
         help="confidence level in percent (default: 95)",
     )
+    add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
 def _fail(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
-    return code
+    return fail("meta", message, code)
 
 
 def _read_csv(source: str) -> pl.DataFrame:
@@ -153,9 +162,7 @@ def run(args: argparse.Namespace) -> int:
     source = str(args.file)
     name = "standard input" if source == "-" else source
     if not 0.0 < args.level < 100.0:
-        return _fail(
-            f"error: --level must be between 0 and 100 (got {args.level:g})", EXIT_INVALID_INPUT
-        )
+        return _fail(f"--level must be between 0 and 100 (got {args.level:g})", EXIT_USAGE)
     try:
         frame = _read_csv(source)
     except OSError as error:
@@ -172,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("always", StudiesOmittedWarning)
             effects = effect_sizes_from_frame(frame, measure=args.measure, missing=args.missing)
         for warning in caught:
-            print(f"warning: {name}: {warning.message}", file=sys.stderr)
+            warn("meta", f"{name}: {warning.message}")
         output = _analyse(args, frame, effects)
     except MetaInputError as error:
         count = len(error.problems)

@@ -36,6 +36,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import gammaln
 
+from whatworks_analytics.errors import AnalyticsInputError
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -120,7 +122,7 @@ class InputProblem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
-class MetaInputError(ValueError):
+class MetaInputError(AnalyticsInputError):
     """The input to a meta-analysis is invalid; :attr:`problems` lists every problem found."""
 
     def __init__(self, problems: Sequence[InputProblem]) -> None:
@@ -129,7 +131,7 @@ class MetaInputError(ValueError):
         noun = "problem" if count == 1 else "problems"
         lines = [f"{count} {noun} in the meta-analysis input:"]
         lines += [f"  {problem}" for problem in self.problems]
-        super().__init__("\n".join(lines))
+        super().__init__(self.problems, message="\n".join(lines))
 
 
 class StudiesOmittedWarning(UserWarning):

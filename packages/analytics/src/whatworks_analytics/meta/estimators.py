@@ -37,6 +37,8 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from whatworks_analytics.errors import AnalyticsConvergenceError
+
 FloatArray = npt.NDArray[np.float64]
 
 __all__ = ["REML_MAX_ITER", "REML_TOL", "Estimator", "MetaConvergenceError", "Tau2Fit", "fit_tau2"]
@@ -65,7 +67,7 @@ class Estimator(StrEnum):
 ITERATIVE = frozenset({Estimator.ML, Estimator.REML, Estimator.EB})
 
 
-class MetaConvergenceError(ArithmeticError):
+class MetaConvergenceError(AnalyticsConvergenceError):
     """An iterative estimator of ``tau2`` did not converge."""
 
 

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE, fail
 from whatworks_analytics.pilots.synth import GroupSpec, SynthConfig, write_synthetic
 from whatworks_analytics.pilots.validate import (
     DEFAULT_MAX_PER_KIND,
@@ -71,8 +71,7 @@ def run_validate(args: argparse.Namespace) -> int:
     except DatasetReadError as exc:
         if args.json:
             _print_json({"folder": str(args.folder), "error": str(exc)})
-        print(f"whatworks-analytics validate: {exc}", file=sys.stderr)
-        return EXIT_IO
+        return fail("validate", str(exc), EXIT_IO)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -93,8 +92,9 @@ def run_synth(args: argparse.Namespace) -> int:
             practice_change=args.practice_change,
         )
     except ValueError as exc:
-        print(f"whatworks-analytics synth: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        if args.json:
+            _print_json({"error": "invalid option", "problems": [str(exc)]})
+        return fail("synth", str(exc), EXIT_USAGE)
     progress = not args.quiet and sys.stderr.isatty()
     try:
         summary = write_synthetic(
@@ -105,8 +105,9 @@ def run_synth(args: argparse.Namespace) -> int:
             progress=progress,
         )
     except OSError as exc:
-        print(f"whatworks-analytics synth: cannot write {args.out}: {exc}", file=sys.stderr)
-        return EXIT_IO
+        if args.json:
+            _print_json({"error": f"cannot write {args.out}", "problems": [str(exc)]})
+        return fail("synth", f"cannot write {args.out}: {exc}", EXIT_IO)
     if args.json:
         _print_json(summary.to_dict())
     else:

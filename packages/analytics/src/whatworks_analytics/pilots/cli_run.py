@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, fail
 
 BUNDLE_NAME = "bundle.json"
 REPORT_NAME = "report.html"
@@ -52,10 +52,7 @@ def write_atomically(files: Mapping[Path, str]) -> None:
 def _fail(args: argparse.Namespace, command: str, kind: str, lines: list[str], code: int) -> int:
     if getattr(args, "json", False):
         print(json.dumps({"error": kind, "problems": lines}, indent=2, ensure_ascii=False))
-    print(f"whatworks-analytics {command}: {kind}", file=sys.stderr)
-    for line in lines:
-        print(f"  - {line}", file=sys.stderr)
-    return code
+    return fail(command, "\n".join([kind, *(f"- {line}" for line in lines)]), code)
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -155,7 +152,10 @@ def run_report(args: argparse.Namespace) -> int:
         write_atomically({Path(args.out): render_report(bundle)})
     except OSError as exc:
         return _fail(args, "report", f"cannot write {args.out}", [str(exc)], EXIT_IO)
-    print(f"Wrote {args.out}.")
+    if args.json:
+        print(json.dumps({"report": str(args.out)}, indent=2))
+    else:
+        print(f"Wrote {args.out}.")
     return EXIT_OK
 
 
@@ -185,4 +185,5 @@ def register_run(subparsers: Any) -> None:
     )
     report.add_argument("bundle", type=Path, metavar="BUNDLE", help="a bundle.json")
     report.add_argument("--out", type=Path, required=True, metavar="FILE", help="HTML file")
+    report.add_argument("--json", action="store_true", help="print a JSON summary")
     report.set_defaults(handler=run_report)

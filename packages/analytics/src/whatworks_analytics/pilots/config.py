@@ -37,6 +37,7 @@ from pydantic import (
     model_validator,
 )
 
+from whatworks_analytics.errors import AnalyticsInputError
 from whatworks_analytics.pilots.ethics import QUESTION_IDS
 from whatworks_analytics.pilots.schema import REFERRAL_SOURCE_CODES
 
@@ -310,13 +311,17 @@ class ConfigProblem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-class ConfigError(ValueError):
+class ConfigError(AnalyticsInputError):
     """The config is invalid; ``problems`` lists every problem found, sorted by path."""
 
+    problems: tuple[ConfigProblem, ...]
+
     def __init__(self, problems: list[ConfigProblem]) -> None:
-        self.problems = tuple(sorted(set(problems), key=lambda p: (p.path, p.message)))
-        lines = [f"  - {p}" for p in self.problems]
-        super().__init__(f"the config has {len(self.problems)} problem(s):\n" + "\n".join(lines))
+        found = tuple(sorted(set(problems), key=lambda p: (p.path, p.message)))
+        lines = [f"  - {p}" for p in found]
+        super().__init__(
+            found, message=f"the config has {len(found)} problem(s):\n" + "\n".join(lines)
+        )
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -3,12 +3,15 @@
 ``__init__`` only stores parameters; ``fit(X, y)`` validates, fits and returns ``self``;
 fitted attributes end in ``_``; ``predict_proba(X)`` returns ``(n, 2)`` probabilities and
 ``score(X)`` the probability of the outcome (column 1), used to rank decision points.
+Each is a binary classifier only (its tags say so, and a multiclass target is refused); each
+validates ``X`` with scikit-learn's ``validate_data`` and refuses to predict before it is
+fitted (``check_is_fitted``).  The tests run scikit-learn's ``check_estimator`` on all three.
 
 * :class:`PriorReferralsBaseline` -- the simple ranker every model must beat: the number of
   prior referrals ``r``, turned into a probability by an increasing step function fitted by
   isotonic regression of the label on ``r`` (so it is calibrated, and ranks exactly as ``r``
   does wherever the training rates increase).
-* :func:`logistic_pipeline` -- standardise, then L2-penalised logistic regression (lbfgs).
+* :class:`LogisticModel` -- standardise, then L2-penalised logistic regression (lbfgs).
 * :class:`LightGBMClassifier` -- gradient-boosted trees, wrapping ``lightgbm.LGBMClassifier``
   by composition (deterministic, silent).  ``n_jobs`` defaults to 1 and is capped at 2: on a
   shared machine OpenMP threads that busy-wait for a busy core can make a two-thread fit ten
@@ -27,6 +30,9 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Tags
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 Floats = NDArray[np.float64]
 
@@ -37,55 +43,116 @@ class Scorer(Protocol):
     def predict_proba(self, X: Floats) -> Floats: ...
 
 
-def _check_xy(X: Any, y: Any) -> tuple[Floats, NDArray[np.int8]]:
-    X_arr = np.asarray(X, dtype=np.float64)
-    y_arr = np.asarray(y).astype(np.int8)
-    if X_arr.ndim != 2 or y_arr.ndim != 1 or X_arr.shape[0] != y_arr.shape[0]:
-        raise ValueError("X must be 2-D and y 1-D with as many rows")
-    if not set(np.unique(y_arr).tolist()) <= {0, 1}:
-        raise ValueError("y must be 0/1")
-    if len(np.unique(y_arr)) < 2:
-        raise ValueError("y must contain both classes")
-    return X_arr, y_arr
+def _fit_data(estimator: BaseEstimator, X: Any, y: Any) -> tuple[Floats, NDArray[np.int8]]:
+    """Validate ``X`` and a binary ``y`` for ``fit``; set ``classes_`` and ``n_features_in_``.
+
+    ``y`` may hold any two labels (``classes_`` keeps them, sorted); they are coded 0/1 with
+    the second class as the outcome.  Raises ``ValueError`` for a multiclass or continuous
+    target, a target with one class only, NaN or infinite features.
+    """
+    X_arr, y_raw = validate_data(estimator, X, y, dtype=np.float64)
+    check_classification_targets(y_raw)
+    y_type = type_of_target(y_raw, input_name="y")
+    if y_type != "binary":
+        raise ValueError(
+            f"Only binary classification is supported. The type of the target is {y_type}."
+        )
+    classes, coded = np.unique(y_raw, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError("y must contain both classes; it has one class only")
+    estimator.classes_ = classes
+    return X_arr, coded.astype(np.int8)
 
 
-class PriorReferralsBaseline(ClassifierMixin, BaseEstimator):
+def _predict_data(estimator: BaseEstimator, X: Any) -> Floats:
+    """Check ``estimator`` is fitted and validate ``X`` against what it was fitted on."""
+    check_is_fitted(estimator)
+    X_arr: Floats = validate_data(estimator, X, dtype=np.float64, reset=False)
+    return X_arr
+
+
+class _BinaryClassifier(ClassifierMixin, BaseEstimator):
+    """What the pilot models share: binary targets only, probabilities, and ``predict``."""
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        assert tags.classifier_tags is not None
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def predict_proba(self, X: Any) -> Floats:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> NDArray[Any]:
+        """The more probable class of each row (the outcome at a probability of 0.5)."""
+        outcome = self.predict_proba(X)[:, 1] >= 0.5
+        classes: NDArray[Any] = self.classes_
+        return classes[outcome.astype(np.int64)]
+
+
+class PriorReferralsBaseline(_BinaryClassifier):
     """Score = isotonic (increasing) fit of the label on column ``column`` of ``X``."""
 
     def __init__(self, column: int = 0) -> None:
         self.column = column
 
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        assert tags.classifier_tags is not None
+        # It reads one column by design: on data where that column does not separate the
+        # classes its accuracy is poor, and that is what a baseline is for.
+        tags.classifier_tags.poor_score = True
+        return tags
+
     def fit(self, X: Any, y: Any) -> PriorReferralsBaseline:
-        X_arr, y_arr = _check_xy(X, y)
+        X_arr, y_arr = _fit_data(self, X, y)
         if not 0 <= self.column < X_arr.shape[1]:
             raise ValueError(f"column {self.column} is out of range")
         self.isotonic_ = IsotonicRegression(
             increasing=True, out_of_bounds="clip", y_min=0.0, y_max=1.0
         ).fit(X_arr[:, self.column], y_arr.astype(np.float64))
-        self.classes_ = np.array([0, 1])
-        self.n_features_in_ = X_arr.shape[1]
         return self
 
     def predict_proba(self, X: Any) -> Floats:
-        X_arr = np.asarray(X, dtype=np.float64)
+        X_arr = _predict_data(self, X)
         p = np.clip(self.isotonic_.predict(X_arr[:, self.column]), 0.0, 1.0)
         return np.column_stack([1.0 - p, p])
 
-    def predict(self, X: Any) -> NDArray[np.int64]:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+
+class LogisticModel(_BinaryClassifier):
+    """Standardise, then L2-penalised logistic regression (lbfgs), as one estimator.
+
+    Fitting builds a fresh ``Pipeline`` (``pipeline_``), so the parameters are never the
+    fitted objects themselves (as they are in a bare ``Pipeline``) and the model passes
+    scikit-learn's estimator checks.
+    """
+
+    def __init__(self, *, C: float = 1.0, max_iter: int = 2000) -> None:
+        self.C = C
+        self.max_iter = max_iter
+
+    def fit(self, X: Any, y: Any) -> LogisticModel:
+        X_arr, y_arr = _fit_data(self, X, y)
+        self.pipeline_ = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("model", LogisticRegression(C=self.C, solver="lbfgs", max_iter=self.max_iter)),
+            ]
+        ).fit(X_arr, y_arr)
+        self.n_iter_ = self.pipeline_[-1].n_iter_
+        return self
+
+    def predict_proba(self, X: Any) -> Floats:
+        X_arr = _predict_data(self, X)
+        return np.asarray(self.pipeline_.predict_proba(X_arr), dtype=np.float64)
 
 
-def logistic_pipeline(*, C: float = 1.0, max_iter: int = 2000) -> Pipeline:
-    """``StandardScaler`` then ``LogisticRegression(solver="lbfgs")``."""
-    return Pipeline(
-        [
-            ("scale", StandardScaler()),
-            ("model", LogisticRegression(C=C, solver="lbfgs", max_iter=max_iter)),
-        ]
-    )
+def logistic_pipeline(*, C: float = 1.0, max_iter: int = 2000) -> LogisticModel:
+    """``StandardScaler`` then ``LogisticRegression(solver="lbfgs")`` (a :class:`LogisticModel`)."""
+    return LogisticModel(C=C, max_iter=max_iter)
 
 
-class LightGBMClassifier(ClassifierMixin, BaseEstimator):
+class LightGBMClassifier(_BinaryClassifier):
     """Gradient-boosted trees (LightGBM) by composition; deterministic for a given seed."""
 
     def __init__(
@@ -114,7 +181,7 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> LightGBMClassifier:
         import lightgbm
 
-        X_arr, y_arr = _check_xy(X, y)
+        X_arr, y_arr = _fit_data(self, X, y)
         self.booster_ = lightgbm.LGBMClassifier(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -130,16 +197,11 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
             force_col_wise=True,
             verbose=-1,
         ).fit(X_arr, y_arr)
-        self.classes_ = np.array([0, 1])
-        self.n_features_in_ = X_arr.shape[1]
         return self
 
     def predict_proba(self, X: Any) -> Floats:
-        proba = self.booster_.predict_proba(np.asarray(X, dtype=np.float64))
-        return np.asarray(proba, dtype=np.float64)
-
-    def predict(self, X: Any) -> NDArray[np.int64]:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+        X_arr = _predict_data(self, X)
+        return np.asarray(self.booster_.predict_proba(X_arr), dtype=np.float64)
 
 
 def make_model(

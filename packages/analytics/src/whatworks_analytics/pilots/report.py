@@ -468,6 +468,141 @@ def _fairness_section(bundle: ResultBundle) -> str:
         ],
     )
     out.append(_figure("Disparity ratios to the reference group", svg, table))
+    out.append(_fairness_differences(f, _confidence(bundle)))
+    out.append(_fairness_summaries(f, _confidence(bundle)))
+    out.append(_fairness_scores(f, _confidence(bundle)))
+    return "".join(out)
+
+
+def _ci(value: float | None, interval: Sequence[float | None] | None, digits: int = 2) -> str:
+    """``value (low to high)``; a missing bound reads "unbounded"."""
+    if value is None:
+        return "—"
+    if interval is None or (interval[0] is None and interval[1] is None):
+        return _num(value, digits)
+    low = "unbounded" if interval[0] is None else _num(interval[0], digits)
+    high = "unbounded" if interval[1] is None else _num(interval[1], digits)
+    return f"{_num(value, digits)} ({low} to {high})"
+
+
+def _fairness_differences(f: dict[str, Any], confidence: str) -> str:
+    """The key metrics' differences and ratios to the reference, with their intervals."""
+    rows = [
+        [
+            labelled(g["attribute"], g["group"]),
+            m,
+            _ci(g.get("difference", {}).get(m), g.get("difference_ci", {}).get(m), 3),
+            _ci(g["disparity"].get(m), g.get("disparity_ci", {}).get(m)),
+        ]
+        for g in f["groups"]
+        if "difference" in g and " & " not in g["attribute"]
+        for m in f["key_metrics"]
+    ]
+    if not rows:
+        return ""
+    return _table(
+        f"Differences and ratios to the reference group (key metrics; {confidence} "
+        "bootstrap intervals where computed). A difference is the group's rate minus the "
+        "reference's: 0 is parity.",
+        ["Group", "Metric", "Difference", "Ratio"],
+        rows,
+    )
+
+
+_SUMMARY_NAMES = {
+    "demographic_parity_difference": "Demographic parity difference (0 is parity)",
+    "demographic_parity_ratio": "Demographic parity ratio (1 is parity)",
+    "equalized_odds_difference": "Equalised odds difference (0 is parity)",
+    "equalized_odds_ratio": "Equalised odds ratio (1 is parity)",
+}
+
+
+def _fairness_summaries(f: dict[str, Any], confidence: str) -> str:
+    """Each attribute's demographic-parity and equalised-odds summaries."""
+    rows = []
+    for summary in f.get("summaries", []):
+        attribute = summary["attribute"]
+        if " & " in attribute:
+            continue
+        for name, label in _SUMMARY_NAMES.items():
+            rows.append(
+                [
+                    f"{dimension_label(attribute)}: {label}",
+                    _ci(
+                        summary["all_groups"].get(name), (summary["all_groups_ci"] or {}).get(name)
+                    ),
+                    _ci(summary["judged"].get(name), (summary["judged_ci"] or {}).get(name)),
+                ]
+            )
+    if not rows:
+        return ""
+    return _table(
+        f"Parity summaries: the largest gap between any two groups in the share flagged "
+        f"(demographic parity) and in the true or false positive rate (equalised odds), "
+        f"with {confidence} bootstrap intervals where computed",
+        ["Summary", "All groups", "Groups large enough to judge"],
+        rows,
+    )
+
+
+def _fairness_scores(f: dict[str, Any], confidence: str) -> str:
+    """How well the score ranks and is calibrated in each group, and the calibration bins."""
+    scores = f.get("scores")
+    if not scores or not scores.get("groups"):
+        return ""
+    groups = [g for g in scores["groups"] if " & " not in g["attribute"]]
+    rows = [
+        [
+            labelled(g["attribute"], g["group"]),
+            f"{g['n']:,}",
+            _ci(g["roc_auc"], g["ci"].get("roc_auc")),
+            _ci(g["auc_difference"], g["ci"].get("auc_difference"), 3),
+            _ci(g["observed_expected"], g["ci"].get("observed_expected")),
+            _ci(g["brier"], g["ci"].get("brier"), 3),
+        ]
+        for g in groups
+    ]
+    note = scores.get("calibration_note")
+    out = [
+        _table(
+            f"Ranking and calibration of the score by group ({confidence} bootstrap intervals "
+            "where computed). The AUC difference is to the reference group; observed / "
+            "expected above 1 means the score under-states the group's risk, below 1 that "
+            "it over-states it.",
+            ["Group", "n", "ROC AUC", "AUC difference", "Observed / expected", "Brier score"],
+            rows,
+        )
+    ]
+    if note:
+        out.append(f"<p>Calibration is not reported: {_e(note)}.</p>")
+    for attribute in dict.fromkeys(g["attribute"] for g in groups):
+        members = [g for g in groups if g["attribute"] == attribute and g["calibration"]]
+        if not members:
+            continue
+        bins = sorted(
+            {c["bin"]: (c["lower"], c["upper"]) for g in members for c in g["calibration"]}.items()
+        )
+        by_group = [{c["bin"]: c for c in g["calibration"]} for g in members]
+        table_rows = []
+        for number, (lower, upper) in bins:
+            cells: list[object] = [f"{number}: scores {_num(lower)} to {_num(upper)}"]
+            for cells_of in by_group:
+                cell = cells_of.get(number)
+                cells.append(
+                    "—"
+                    if cell is None
+                    else f"{_pct(cell['observed_rate'])} ({_pct(cell['mean_score'])}; "
+                    f"n {cell['n']:,})"
+                )
+            table_rows.append(cells)
+        out.append(
+            _table(
+                f"Calibration by {dimension_label(attribute)}: in each tenth of the scores, "
+                "the observed rate (the mean score; the rows)",
+                ["Score tenth", *(group_label(attribute, g["group"]) for g in members)],
+                table_rows,
+            )
+        )
     return "".join(out)
 
 

@@ -529,6 +529,7 @@ def _fairness(
         return None
     audit_config = AuditConfig(
         score="flag",
+        risk_score="score",
         label="label",
         groups=tuple(spec.attributes),
         flag_rule=FlagRule(threshold=0.5),
@@ -545,7 +546,7 @@ def _fairness(
             seed=derived_seed(config.seed, "fairness") % 2**31,
         ),
     )
-    frame = rows.select("flag", pl.col("label").cast(pl.Int64), *spec.attributes)
+    frame = rows.select("flag", "score", pl.col("label").cast(pl.Int64), *spec.attributes)
     try:
         report = audit_frame(frame, audit_config, source="pooled temporal test predictions")
     except AuditInputError as exc:

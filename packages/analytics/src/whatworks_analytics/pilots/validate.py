@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from whatworks_analytics.errors import AnalyticsInputError, AnalyticsIOError
 from whatworks_analytics.pilots.schema import (
     CODES_SEPARATOR,
     CONTRACT,
@@ -264,15 +265,15 @@ class PilotDataset:
         return {name: frame.height for name, frame in self.tables()}
 
 
-class DatasetReadError(OSError):
+class DatasetReadError(AnalyticsIOError):
     """The folder, or a file in it, cannot be read at all (missing, not a folder, no access)."""
 
 
-class InvalidDatasetError(ValueError):
+class InvalidDatasetError(AnalyticsInputError):
     """The folder was read but does not satisfy the contract; ``report`` says why."""
 
     def __init__(self, report: ValidationReport) -> None:
-        super().__init__(report.render())
+        super().__init__(report.problems, message=report.render())
         self.report = report
 
 

@@ -39,12 +39,14 @@ from typing import Any
 from whatworks_analytics.fairness.audit import key_metrics_for
 from whatworks_analytics.fairness.disparities import (
     DISPARITY_METRICS,
+    AttributeDisparities,
     Band,
     ReferenceRule,
     SizeRule,
     compare_groups,
 )
 from whatworks_analytics.fairness.metrics import RATE_METRICS, GroupCounts
+from whatworks_analytics.fairness.summaries import SUMMARY_METRICS, summarise_attribute
 from whatworks_analytics.pilots.bundle import EstimateModel, MetricsModel, ResultBundle
 from whatworks_analytics.pilots.config import ConfigError, config_hash, parse_config
 from whatworks_analytics.pilots.ethics import EthicsGate, ethics_gate
@@ -346,6 +348,71 @@ def _fairness_problems(
                         f"{where}: {metric} 'within band' is {within} but the counts give "
                         f"{d.within_band}."
                     )
+                if "difference" in given:
+                    difference = (given.get("difference") or {}).get(metric)
+                    if not _close(difference, d.difference):
+                        problems.append(
+                            f"{where}: {metric} difference {_show(difference)} but the counts "
+                            f"give {_show(d.difference)}."
+                        )
+        problems.extend(_summary_problems(audit, attribute, compared))
+    problems.extend(_score_problems(audit, stated))
+    return problems
+
+
+def _summary_problems(
+    audit: Mapping[str, Any], attribute: str, compared: AttributeDisparities
+) -> list[str]:
+    """The parity summaries of ``attribute`` recomputed from its counts (when stated)."""
+    stated = [s for s in audit.get("summaries") or () if s.get("attribute") == attribute]
+    if not stated:
+        return []
+    derived = summarise_attribute(
+        attribute,
+        [g.counts for g in compared.groups],
+        judged=[g.counts.group for g in compared.groups if not g.too_small],
+    )
+    problems = []
+    for part, values in (("all_groups", derived.values), ("judged", derived.values_judged)):
+        given = stated[0].get(part) or {}
+        for name in SUMMARY_METRICS:
+            if not _close(given.get(name), values[name]):
+                problems.append(
+                    f"fairness: {attribute}: {name} ({part}) is {_show(given.get(name))} but "
+                    f"the counts give {_show(values[name])}."
+                )
+    return problems
+
+
+def _score_problems(
+    audit: Mapping[str, Any], stated: Mapping[tuple[Any, Any], Mapping[str, Any]]
+) -> list[str]:
+    """Per-group AUC and calibration need the rows, so only their coherence is checked: each
+    group is an audited group with its row count, and every figure lies in its range and in
+    its own interval."""
+    problems = []
+    bounds = {"roc_auc": (0.0, 1.0), "brier": (0.0, 1.0), "auc_difference": (-1.0, 1.0)}
+    for g in (audit.get("scores") or {}).get("groups") or ():
+        where = f"fairness: scores of {g.get('attribute')} {g.get('group')}"
+        counted = stated.get((g.get("attribute"), g.get("group")))
+        if counted is None:
+            problems.append(f"{where}: not an audited group.")
+            continue
+        if g.get("n") != counted.get("n"):
+            problems.append(f"{where}: n = {g.get('n')} but the group has {counted.get('n')}.")
+        for name, (low, high) in bounds.items():
+            value = g.get(name)
+            if value is not None and not low <= value <= high:
+                problems.append(f"{where}: {name} {_show(value)} is outside [{low:g}, {high:g}].")
+        for name, interval in (g.get("ci") or {}).items():
+            value = g.get(name)
+            if value is None or not interval:
+                continue
+            lower, upper = interval
+            if (lower is not None and value < lower - 1e-9) or (
+                upper is not None and value > upper + 1e-9
+            ):
+                problems.append(f"{where}: {name} {_show(value)} lies outside its interval.")
     return problems
 
 

@@ -25,11 +25,18 @@ import argparse
 import io
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
+from whatworks_analytics.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_flag,
+    fail,
+    warn,
+)
 
 __all__ = ["register", "run"]
 
@@ -72,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="make the weights sum to N (default: mean 1)",
     )
+    add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -86,8 +94,20 @@ def _bounds(text: str) -> tuple[float, float]:
 
 
 def _fail(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
-    return code
+    return fail("weight", message, code)
+
+
+def _option_problems(args: argparse.Namespace) -> list[str]:
+    """Option values out of their range (a wrong command line, exit 2)."""
+    problems = []
+    if args.trim is not None and not (math.isfinite(args.trim) and args.trim > 1):
+        problems.append(f"--trim must be a number above 1 (got {args.trim:g})")
+    if args.population is not None and not (math.isfinite(args.population) and args.population > 0):
+        problems.append(f"--population must be a positive number (got {args.population:g})")
+    if args.bounds is not None and not args.bounds[0] < 1 < args.bounds[1]:
+        lower, upper = args.bounds
+        problems.append(f"--bounds must satisfy LOWER < 1 < UPPER (got {lower:g},{upper:g})")
+    return problems
 
 
 def _read_targets(path: str) -> dict[str, dict[str, float]]:
@@ -114,12 +134,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.method == "rake" and args.bounds is not None:
         return _fail(
-            "error: --bounds applies to calibration (--method linear, logit or raking)", EXIT_USAGE
+            "--bounds applies to calibration (--method linear, logit or raking)", EXIT_USAGE
         )
     if args.method != "rake" and args.trim is not None:
-        return _fail(
-            "error: --trim applies to --method rake; calibration uses --bounds", EXIT_USAGE
-        )
+        return _fail("--trim applies to --method rake; calibration uses --bounds", EXIT_USAGE)
+    if problems := _option_problems(args):
+        return _fail("\n".join(problems), EXIT_USAGE)
 
     try:
         raw = Path(args.sample).read_bytes()
@@ -159,6 +179,6 @@ def run(args: argparse.Namespace) -> int:
     if not result.converged:
         for problem in result.problems:
             if problem.startswith("weighting did not converge"):
-                print(f"warning: {args.sample}: {problem}", file=sys.stderr)
+                warn("weight", f"{args.sample}: {problem}")
         return EXIT_INVALID_INPUT
     return EXIT_OK

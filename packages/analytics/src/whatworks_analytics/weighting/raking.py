@@ -28,12 +28,14 @@ Worked example (the modelingwithdata.org survey table 7 9 / 12 7 raked to row to
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from whatworks_analytics.errors import AnalyticsInputError
 
 __all__ = [
     "MarginFit",
@@ -53,12 +55,13 @@ SHARE_SUM_TOLERANCE = 0.02
 Z_95 = 1.959963984540054
 
 
-class WeightingError(ValueError):
+class WeightingError(AnalyticsInputError):
     """The sample cannot be raked to the targets; ``problems`` lists every reason."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
-        super().__init__("; ".join(self.problems))
+    problems: tuple[str, ...]
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        super().__init__(tuple(problems))
 
 
 @dataclass(frozen=True)
