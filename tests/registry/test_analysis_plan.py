@@ -234,3 +234,31 @@ def test_a_plan_registered_for_the_first_time_is_not_flagged() -> None:
     rows = [row for row in diff_content(before, after) if row.section == "trial_analysis"]
     assert [row.change for row in rows] == ["added", "added"]
     assert not any(row.highlighted for row in rows)
+
+
+@pytest.mark.django_db
+def test_a_criterion_must_judge_what_the_plan_reports() -> None:
+    author = researcher()
+    project = draft_project(author=author)
+    protocol_draft_set_trial_analysis(
+        actor=author, project=project, plan=plan(planned(effect_size="odds_ratio"))
+    )
+    project.refresh_from_db()
+    # The factory's criterion judges the risk difference, which a binary analysis also
+    # reports; a risk ratio it never reports.
+    protocol_draft_save(
+        actor=author,
+        project=project,
+        content=content(
+            success_criteria={
+                "combine": "all",
+                "criteria": [
+                    {"outcome": "care-entry", "statistic": "risk ratio",
+                     "comparison": "<=", "threshold": 1.0}
+                ],
+            }
+        ),
+    )  # fmt: skip
+    with pytest.raises(RegistryError) as caught:
+        protocol_register(actor=author, project=project)
+    assert any("judges “risk ratio”" in m and "“odds ratio”" in m for m in caught.value.messages)

@@ -200,10 +200,40 @@ def plan_registration_problems(content: Any) -> list[str]:
     plan: TrialAnalysisPlan | None = content.trial_analysis
     if plan is None:
         return []
+    problems = []
     primary = {o.key for o in content.outcomes if o.kind == "primary"}
     if not any(p.outcome in primary for p in plan.outcomes):
-        return ["The trial analysis plan must analyse at least one primary outcome."]
-    return []
+        problems.append("The trial analysis plan must analyse at least one primary outcome.")
+    for criterion in content.success_criteria.criteria:
+        planned = plan.for_outcome(criterion.outcome)
+        if planned is None:
+            continue
+        names = judged_statistics(planned)
+        if criterion.statistic.strip().lower() not in names:
+            problems.append(
+                f"The success criterion on “{criterion.outcome}” judges "
+                f"“{criterion.statistic}”, which its trial analysis does not report: use "
+                + " or ".join(f"“{n}”" for n in sorted(names))
+                + " (or change the effect size in the plan)."
+            )
+    return problems
+
+
+#: The names under which the analysis of an outcome reports each figure a criterion can
+#: judge (lower case): the registered effect size, with its interval, and the test's
+#: figures (``whatworks_analytics.trials.bundle.registry_results``).
+_EFFECT_NAMES: dict[str, frozenset[str]] = {
+    EffectSizeKind.HEDGES_G: frozenset({"hedges' g", "hedges g", "effect size (hedges' g)"}),
+    EffectSizeKind.RISK_DIFFERENCE: frozenset({"risk difference"}),
+    EffectSizeKind.ODDS_RATIO: frozenset({"odds ratio"}),
+}
+_METRIC_NAMES = frozenset({"p-value", "overall attrition", "padlocks"})
+
+
+def judged_statistics(planned: PlannedOutcome) -> frozenset[str]:
+    """The statistics a criterion on this planned outcome may name."""
+    extra = {"difference"} if planned.type == OutcomeType.CONTINUOUS else {"risk difference"}
+    return _EFFECT_NAMES[planned.effect_size] | _METRIC_NAMES | extra
 
 
 def trial_spec(planned: PlannedOutcome) -> TrialSpec:
