@@ -84,12 +84,17 @@ class _Checker(HTMLParser):
                 pass
 
 
-def test_verdict_sentence_comes_first() -> None:
+def test_the_headline_comes_first_and_the_three_questions_follow() -> None:
     html = render_report(bundle())
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="en">' in html
-    verdict = html.index('id="verdict"')
-    assert verdict < html.index("<h2>")
+    headline = html.index('id="headline"')
+    assert headline < html.index("<h2>")
+    questions = [
+        html.index(f"<h2>{q}</h2>")
+        for q in ("Can it be useful?", "In what circumstances?", "Should we use it?")
+    ]
+    assert headline < questions[0] < questions[1] < questions[2] < html.index('id="verdict"')
     assert bundle().verdict.sentence.split(":")[0] in html
 
 
@@ -113,8 +118,9 @@ def test_self_contained_and_accessible() -> None:
 def test_report_lists_every_section() -> None:
     html = render_report(bundle())
     for heading in (
-        "Pre-registered criteria",
+        "Verdict against the pre-registered criteria",
         "How well each model predicts",
+        "What the model uses",
         "Curves",
         "Fairness",
         "In what circumstances",

@@ -39,6 +39,40 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
 
 
+#: Average width of a character of the charts' 12-px text, for sizing margins so that no
+#: label is cut off (generous: capitals and digits run wider than lower-case letters).
+_CHAR_PX = 7.0
+
+
+def nice_ticks(low: float, high: float, *, count: int = 6) -> list[tuple[float, str]]:
+    """Ticks at round values (steps of 1, 2, 2.5 or 5 times a power of ten) covering
+    ``[low, high]``, each labelled with as many decimals as its step needs, so that no two
+    ticks share a label and no label rounds its position (0.12 is never shown as "0.1").
+
+    >>> [label for _v, label in nice_ticks(0.0, 0.6)]
+    ['0.0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6']
+    >>> [label for _v, label in nice_ticks(0.0, 0.3)]
+    ['0.00', '0.05', '0.10', '0.15', '0.20', '0.25', '0.30']
+    """
+    span = high - low
+    if not math.isfinite(span) or span <= 0:
+        return [(low, f"{low:g}")]
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw - 1e-12)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if round(step / 10**-decimals, 6) % 1:
+        decimals += 1
+    first = math.ceil(low / step - 1e-9)
+    out = []
+    i = first
+    while i * step <= high + 1e-9:
+        value = round(i * step, 10)
+        out.append((value, f"{value:.{decimals}f}"))
+        i += 1
+    return out
+
+
 def line_chart(
     *,
     chart_id: str,
@@ -53,8 +87,13 @@ def line_chart(
     diagonal: bool = False,
     markers: bool = False,
 ) -> str:
-    """An inline SVG line chart with ``<title>``, ``<desc>``, axes and a legend."""
-    width, height, left, right, top, bottom = 520, 380, 56, 150, 16, 48
+    """An inline SVG line chart with ``<title>``, ``<desc>``, axes and a legend.
+
+    The value axis is ticked at round values (:func:`nice_ticks`); the legend's margin is
+    as wide as its longest name, so nothing is cut off."""
+    longest = max([len(name) for name, _points in series] or [0])
+    right = int(min(360, max(100, 48 + _CHAR_PX * longest)))
+    width, height, left, top, bottom = 370 + right, 380, 56, 16, 48
     pw, ph = width - left - right, height - top - bottom
     x0, x1 = x_range
     y0, y1 = y_range
@@ -73,16 +112,15 @@ def line_chart(
         f'<desc id="{chart_id}-desc">{_e(desc)}</desc>',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#505a5f"/>',
     ]
-    y_ticks = [y0 + (y1 - y0) * i / 5 for i in range(6)]
-    for t in y_ticks:
+    for t, label in nice_ticks(y0, y1):
         parts.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" '
             'stroke="#e5e5e5"/>'
-            f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{t:.1f}</text>'
+            f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{_e(label)}</text>'
         )
-    ticks = x_ticks if x_ticks is not None else [(x0 + (x1 - x0) * i / 5, "") for i in range(6)]
+    ticks = x_ticks if x_ticks is not None else nice_ticks(x0, x1)
     for t, label in ticks:
-        text = label or f"{t:.1f}"
+        text = label or f"{t:g}"
         parts.append(
             f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_e(text)}</text>'
         )
@@ -122,8 +160,23 @@ def line_chart(
     return "".join(parts)
 
 
+#: Rate codes of the fairness audit in a few words, for chart labels.
+RATE_SHORT = {
+    "selection_rate": "flag rate",
+    "fpr": "false positive rate",
+    "fnr": "false negative rate",
+    "precision": "precision",
+    "npv": "negative predictive value",
+    "fdr": "false discovery rate",
+    "for": "false omission rate",
+    "base_rate": "base rate",
+}
+
+
 def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") -> str:
-    """Dot plot of the key metrics' ratios to the reference, log scale, band shaded."""
+    """Dot plot of the key metrics' ratios to the reference, log scale, band shaded.
+
+    The label margin is as wide as the longest label, so none is cut off."""
     key = fairness.get("key_metrics", [])
     band = fairness.get("band", {"low": 0.8, "high": 1.25})
     rows = [
@@ -135,7 +188,10 @@ def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") 
     ]
     values = [v for _l, _m, v in rows] + [band["low"], band["high"]]
     lo, hi = math.log(min(values) / 1.1), math.log(max(values) * 1.1)
-    width, left, right, line = 620, 230, 30, 18
+    texts = [f"{label} ({RATE_SHORT.get(m, m)})" for label, m, _v in rows]
+    left = int(16 + _CHAR_PX * max([len(t) for t in texts] or [10]))
+    right, line = 30, 18
+    width = left + right + 360
     height = 60 + line * max(len(rows), 1)
     pw = width - left - right
 
@@ -143,10 +199,13 @@ def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") 
         return left + (math.log(ratio) - lo) / (hi - lo) * pw
 
     outside = [
-        f"{label} {m} {v:.2f}" for label, m, v in rows if not band["low"] <= v <= band["high"]
+        f"{label} {RATE_SHORT.get(m, m)} {v:.2f}"
+        for label, m, v in rows
+        if not band["low"] <= v <= band["high"]
     ]
     desc = (
-        f"Ratios to the reference group of {', '.join(key)} for every group large enough "
+        f"Ratios to the reference group of {', '.join(RATE_SHORT.get(m, m) for m in key)} "
+        "for every group large enough "
         f"to judge; the shaded band is {band['low']:g} to {band['high']:g}. "
         + (
             f"Outside the band: {'; '.join(outside)}."
@@ -173,7 +232,8 @@ def disparity_chart(fairness: dict[str, Any], *, chart_id: str = "disparities") 
         mark = _MARKS[key.index(metric) % len(_MARKS)]
         colour = _COLOURS[key.index(metric) % len(_COLOURS)]
         parts.append(
-            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">{_e(label)} ({_e(metric)})</text>'
+            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end">'
+            f"{_e(label)} ({_e(RATE_SHORT.get(metric, metric))})</text>"
             + _marker(mark, px(value), y, colour)
         )
     parts.append("</svg>")

@@ -692,7 +692,7 @@ def _importance(
         scores_p = score(model, np.vstack(copies))
         for g in range(len(groups)):
             shuffled_scores[g].append(scores_p[g * len(rows) : (g + 1) * len(rows)])
-    out = []
+    out: list[dict[str, Any]] = []
     for group, columns, parts in zip(groups, groups.values(), shuffled_scores, strict=True):
         s = np.concatenate(parts)
         f = np.concatenate(

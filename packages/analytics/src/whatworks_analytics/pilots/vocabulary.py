@@ -102,9 +102,9 @@ def vocabulary_problems(bundle: ResultBundle) -> list[str]:
     if bundle.importance is not None:
         out.one_of("importance.model", bundle.importance.model, models, "a model of the config")
         known = set(bundle.features)
-        for i, row in enumerate(bundle.importance.features):
-            out.matches(f"importance.features[{i}].feature", row.feature, _FEATURE, "a feature")
-            for j, column in enumerate(row.columns):
+        for i, used in enumerate(bundle.importance.features):
+            out.matches(f"importance.features[{i}].feature", used.feature, _FEATURE, "a feature")
+            for j, column in enumerate(used.columns):
                 out.one_of(f"importance.features[{i}].columns[{j}]", column, known, "a feature")
     verdict = bundle.verdict
     out.one_of("verdict.model", verdict.model, models, "a model of the config")
