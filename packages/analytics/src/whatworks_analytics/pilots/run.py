@@ -53,7 +53,7 @@ from whatworks_analytics.pilots.metrics import (
     paired_differences,
     weighted_metrics,
 )
-from whatworks_analytics.pilots.models import make_model, score
+from whatworks_analytics.pilots.models import make_model, score, used_columns
 from whatworks_analytics.pilots.splits import TemporalSplit, temporal_splits
 from whatworks_analytics.pilots.validate import PilotDataset, load_dataset
 from whatworks_analytics.pilots.verdict import decide, fairness_checks
@@ -646,6 +646,12 @@ def _auc(y: NDArray[Any], s: NDArray[np.float64], f: NDArray[np.bool_]) -> float
     return value if np.isfinite(value) else None
 
 
+#: Permutation importance scores at most this many test rows (a seeded sample spread
+#: over the test periods in proportion): each feature costs one prediction of the sample,
+#: and the run's time is kept close to that of its model fits (``docs/benchmarks.md``).
+IMPORTANCE_ROWS = 2000
+
+
 def _importance(
     config: ExperimentConfig,
     X: NDArray[np.float64],
@@ -661,8 +667,11 @@ def _importance(
     permutation for every column of the group -- and that period's model scores the
     shuffled rows.  Reported: the fall in pooled ROC AUC (how much the model's ranking
     relies on the feature) and the share of the flagged referrals that are no longer
-    flagged at the same operating point.  One seeded shuffle per feature; a fall near
-    zero means the model could do as well without it.
+    flagged at the same operating point.  One seeded shuffle per feature, on at most
+    :data:`IMPORTANCE_ROWS` test rows (a seeded sample, in proportion to each period's
+    rows).  A feature that no period's model uses (the baseline's other columns, columns
+    LightGBM never splits on) cannot change a score: its fall is exactly 0, with no
+    prediction needed.
     """
     if not models:
         return None
@@ -670,6 +679,15 @@ def _importance(
     op = config.operating_point
     groups = feature_groups(names)
     rng = np.random.default_rng(derived_seed(config.seed, "importance"))
+    total = sum(len(rows) for _m, rows in models)
+    if total > IMPORTANCE_ROWS:
+        sampled = []
+        for model, rows in models:
+            k = max(1, round(IMPORTANCE_ROWS * len(rows) / total))
+            sampled.append(
+                (model, np.sort(rng.choice(rows, size=min(k, len(rows)), replace=False)))
+            )
+        models = sampled
     y_all = np.concatenate([y[rows] for _m, rows in models])
     base_scores = [score(model, X[rows]) for model, rows in models]
     base_flags = [
@@ -678,22 +696,38 @@ def _importance(
     ]
     s_all, f_all = np.concatenate(base_scores), np.concatenate(base_flags)
     reference = _auc(y_all, s_all, f_all)
+    used: set[int] | None = set()
+    for model, _rows in models:
+        in_model = used_columns(model)
+        used = None if in_model is None or used is None else used | in_model
+    active = {
+        group: columns
+        for group, columns in groups.items()
+        if used is None or any(names.index(c) in used for c in columns)
+    }
     # Every shuffled copy of a period's rows is scored in one call (one per period).
-    shuffled_scores: list[list[NDArray[np.float64]]] = [[] for _g in groups]
+    shuffled_scores: dict[str, list[NDArray[np.float64]]] = {g: [] for g in active}
     for model, rows in models:
         base = X[rows]
         copies = []
-        for columns in groups.values():
+        for columns in active.values():
             index = [names.index(c) for c in columns]
             perm = rng.permutation(len(rows))
             shuffled = base.copy()
             shuffled[:, index] = base[perm][:, index]
             copies.append(shuffled)
-        scores_p = score(model, np.vstack(copies))
-        for g in range(len(groups)):
-            shuffled_scores[g].append(scores_p[g * len(rows) : (g + 1) * len(rows)])
+        if copies:
+            scores_p = score(model, np.vstack(copies))
+            for g, group in enumerate(active):
+                shuffled_scores[group].append(scores_p[g * len(rows) : (g + 1) * len(rows)])
     out: list[dict[str, Any]] = []
-    for group, columns, parts in zip(groups, groups.values(), shuffled_scores, strict=True):
+    for group, columns in groups.items():
+        if group not in active:
+            out.append(
+                {"feature": group, "columns": list(columns), "roc_auc_drop": 0.0, "flags_lost": 0.0}
+            )
+            continue
+        parts = shuffled_scores[group]
         s = np.concatenate(parts)
         f = np.concatenate(
             [
