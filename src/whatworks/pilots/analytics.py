@@ -255,6 +255,9 @@ def report_sections(data: dict[str, Any]) -> dict[str, str]:
     """
     sections = engine_report.report_sections(_bundle(data))
     return {
+        "answers": sections.answers,
+        "glossary": sections.glossary,
+        "importance": sections.importance,
         "verdict": sections.verdict,
         "metrics": sections.metrics,
         "fairness": sections.fairness,

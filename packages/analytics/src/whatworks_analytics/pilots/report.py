@@ -28,35 +28,60 @@ from whatworks_analytics.pilots.headline import answers
 from whatworks_analytics.pilots.plots import _e, disparity_chart, line_chart
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
-_CSS = """
+#: The page around the report (only in the downloaded document).
+_PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   color: #0b0c0c; background: #fff; line-height: 1.5; margin: 0 auto; max-width: 72rem;
   padding: 1rem 1.5rem 3rem; }
 h1, h2, h3 { line-height: 1.25; }
-.verdict { font-size: 1.25rem; font-weight: 700; border-left: 6px solid #1d4f91;
-  padding: .5rem 1rem; background: #f3f2f1; }
+:focus-visible { outline: 3px solid #0b0c0c; background: #ffdd00; }
+@media (max-width: 40rem) { body { padding: .5rem .75rem 2rem; } }
+"""
+
+#: The report's own content: one rule per line, ``selector[, selector] { declarations }``,
+#: so that :func:`scoped_css` can put it under the platform's report container.
+CONTENT_CSS = """
+.verdict { font-size: 1.25rem; font-weight: 700; border-left: 6px solid #1d4f91; }
+.verdict { padding: .5rem 1rem; background: #f3f2f1; }
 .status-does_not_support_use { border-color: #942514; }
-.verdict-sentence { font-weight: 700; }
 .status-supports_use { border-color: #00703c; }
-dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
-dl.summary dt { font-weight: 700; } dl.summary dd { margin: 0; word-break: break-all; }
+.verdict-sentence { font-weight: 700; }
+dl.summary { display: grid; gap: .25rem 1rem; }
+dl.summary { grid-template-columns: minmax(0, max-content) minmax(0, 1fr); }
+dl.summary dt { font-weight: 700; }
+dl.summary dd { margin: 0; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; margin: 0 0 1.5rem; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 700; padding: .5rem 0; }
 th, td { border: 1px solid #505a5f; padding: .25rem .5rem; vertical-align: top; }
 thead th { background: #f3f2f1; text-align: left; }
-td { text-align: right; } th[scope="row"] { text-align: left; font-weight: 400; }
+td { text-align: right; }
+th[scope="row"] { text-align: left; font-weight: 400; }
 td.text { text-align: left; }
 .bad { color: #942514; font-weight: 700; }
-figure { margin: 0 0 1rem; } figcaption { font-weight: 700; }
+figure { margin: 0 0 1rem; overflow-x: auto; }
+figcaption { font-weight: 700; }
 svg text { font-family: inherit; font-size: 12px; }
-:focus-visible { outline: 3px solid #0b0c0c; background: #ffdd00; }
 .answers h2 { margin-top: 1.5rem; }
-dl.glossary dt { font-weight: 700; margin-top: .5rem; } dl.glossary dd { margin: 0 0 0 1rem; }
-figure { overflow-x: auto; }
-@media (max-width: 40rem) { body { padding: .5rem .75rem 2rem; }
-  dl.summary { grid-template-columns: 1fr; } .verdict { font-size: 1.1rem; } }
+dl.glossary dt { font-weight: 700; margin-top: .5rem; }
+dl.glossary dd { margin: 0 0 0 1rem; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 """
+
+_CSS = _PAGE_CSS + CONTENT_CSS
+
+
+def scoped_css(scope: str) -> str:
+    """:data:`CONTENT_CSS` with every selector put under ``scope`` (a class selector such
+    as ``.pilot-report``), for a page that embeds :func:`report_sections` and wants them
+    to look as in the downloaded report."""
+    lines = []
+    for line in CONTENT_CSS.strip().splitlines():
+        selectors, _brace, rest = line.partition("{")
+        scoped = ", ".join(f"{scope} {part.strip()}" for part in selectors.split(","))
+        lines.append(f"{scoped} {{{rest}")
+    return "\n".join(lines) + "\n"
+
 
 
 def _num(value: float | None, digits: int = 2) -> str:
