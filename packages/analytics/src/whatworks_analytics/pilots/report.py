@@ -381,8 +381,8 @@ def _importance_section(bundle: ResultBundle) -> str:
         )
     return (
         "<h2>What the model uses</h2>"
-        f"<p>Permutation importance of {_e(imp.model)} on the {_e(format(imp.n, ','))} "
-        "referrals of the test periods: each feature in turn is shuffled among each "
+        f"<p>Permutation importance of {_e(imp.model)} on {_e(_importance_rows(bundle))}: "
+        "each feature in turn is shuffled among each "
         "period's referrals and that period's model scores them again. The fall in ROC "
         "AUC (from "
         f"{_e(_num(imp.roc_auc))}) is how much the ranking relies on the feature; the "
@@ -399,6 +399,21 @@ def _importance_section(bundle: ResultBundle) -> str:
         )
         + rest
     )
+
+
+def _importance_rows(bundle: ResultBundle) -> str:
+    imp = bundle.importance
+    assert imp is not None
+    try:
+        pooled = bundle.result(imp.model).metrics.n
+    except KeyError:
+        pooled = imp.n
+    if imp.n < pooled:
+        return (
+            f"a seeded sample of {imp.n:,} of the {pooled:,} referrals of the test periods "
+            "(one shuffle each, so differences under about 0.01 are within chance)"
+        )
+    return f"the {imp.n:,} referrals of the test periods"
 
 
 def _comparison_table(bundle: ResultBundle) -> str:

@@ -649,7 +649,7 @@ def _auc(y: NDArray[Any], s: NDArray[np.float64], f: NDArray[np.bool_]) -> float
 #: Permutation importance scores at most this many test rows (a seeded sample spread
 #: over the test periods in proportion): each feature costs one prediction of the sample,
 #: and the run's time is kept close to that of its model fits (``docs/benchmarks.md``).
-IMPORTANCE_ROWS = 2000
+IMPORTANCE_ROWS = 1000
 
 
 def _importance(
