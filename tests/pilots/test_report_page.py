@@ -25,3 +25,11 @@ def test_every_rule_is_scoped() -> None:
     for rule in rules:
         selectors = rule.split("{", 1)[0]
         assert all(s.strip().startswith(".pilot-report ") for s in selectors.split(","))
+
+
+def test_the_worked_example_shipped_with_the_engine_is_the_documented_one() -> None:
+    from whatworks.pilots import analytics
+
+    documented = Path(__file__).parents[2] / "packages/analytics/examples/escalation.yaml"
+    assert analytics.example_config() == documented.read_text(encoding="utf-8")
+    analytics.config_parse(analytics.example_config())  # a valid config
