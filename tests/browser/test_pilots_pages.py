@@ -91,6 +91,16 @@ def test_upload_run_and_report(visit: Any, page: Any, sign_in: Any, tmp_path: Pa
     visit(f"/pilots/{pilot.pk}/runs/{run.pk}/report/")
 
 
+def test_the_data_contract_and_what_a_visitor_can_do(visit: Any, page: Any) -> None:
+    visit("/pilots/")
+    main = page.locator("main").inner_text()
+    assert "Who can start a pilot" in main and "Ask for a pilot" in main
+    page.get_by_role("link", name="data contract").first.click()
+    page.wait_for_load_state()
+    visit("/pilots/contract/")
+    assert page.get_by_role("heading", name="Referrals (referrals)").is_visible()
+
+
 def test_centre_view(visit: Any, sign_in: Any) -> None:
     make_pilot()
     researcher = UserFactory(email="c@example.test", roles=frozenset({Role.RESEARCHER}))
@@ -124,6 +134,8 @@ def test_start_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
     visit("/pilots/")
     page.get_by_role("link", name="Start a pilot").click()
     page.wait_for_load_state()
+    visit("/pilots/new/?template=example")
+    assert "escalation-within-a-year" in page.get_by_label("Experiment config (YAML)").input_value()
     visit("/pilots/new/")
     assert "The protocol must first be registered" in page.locator("main").inner_text()
     assert page.get_by_role("link", name=f"Register the protocol of {draft.reference}").is_visible()

@@ -80,7 +80,13 @@ def test_a_run_end_to_end(client, tmp_path: Path) -> None:  # type: ignore[no-un
     fragment = client.get(run.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "See the report" in fragment and "hx-trigger" not in fragment
     report = client.get(reverse("pilots:report", kwargs={"pilot_id": pilot.pk, "run_id": run.pk}))
-    assert run.verdict_sentence.split(":")[0] in report.content.decode()
+    html = report.content.decode()
+    assert run.verdict_sentence.split(":")[0] in html
+    # The three questions come first, styled as in the download.
+    assert (
+        html.index('id="headline"') < html.index("Can it be useful?") < html.index('id="verdict"')
+    )
+    assert "What the model uses" in html and "pilots/report.css" in html
     assert AuditEntry.objects.filter(action="pilot.run_finished").exists()
 
 

@@ -345,3 +345,61 @@ def test_an_upload_of_another_pilot_is_404(client, tmp_path: Path) -> None:  # t
     client.force_login(analyst_of(other))
     wrong = reverse("pilots:dataset_check", kwargs={"pilot_id": other.pk, "upload_id": upload.pk})
     assert client.get(wrong).status_code == 404
+
+
+def test_columns_not_in_the_contract_are_dropped_and_the_upload_says_so(  # type: ignore[no-untyped-def]
+    client, tmp_path: Path
+) -> None:
+    """Issue #19: an extract with names, NHS numbers and postcodes beside the contract's
+    columns is stored without them, and the check says they were not kept and should not
+    be sent; no value of theirs reaches the stored files or the database."""
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    folder = synthetic_folder(tmp_path / "data")
+    children = pl.read_csv(folder / "children.csv", infer_schema=False)
+    children.with_columns(
+        pl.lit("Alex Example").alias("full_name"),
+        pl.lit("9434765919").alias("nhs_number"),
+        pl.lit("ZZ9 9ZZ").alias("postcode"),
+        pl.lit("north").alias("team"),
+    ).write_csv(folder / "children.csv")
+    upload = _upload_and_check(client, pilot, SimpleUploadedFile("data.zip", zip_of(folder)))
+    assert upload.status == DatasetUpload.Status.STORED
+    assert upload.dropped_columns == [
+        "children.csv: full_name, nhs_number, postcode, team not in the data contract, so not "
+        "kept; full_name, nhs_number, postcode look like personal details and should not be "
+        "sent at all."
+    ]
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert "Columns that were not kept" in page and "should not be sent at all" in page
+    for value in (b"Alex Example", b"9434765919", b"ZZ9 9ZZ"):
+        assert not any(value in p.read_bytes() for p in _stored_files())
+        assert value not in _database_text()
+
+
+def test_two_uploads_are_told_apart(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The pilot page names each upload by its time to the second, its files and size, and
+    each dataset by its rows."""
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    first = _upload_and_check(
+        client, pilot, SimpleUploadedFile("first.zip", zip_of(synthetic_folder(tmp_path / "a")))
+    )
+    second = _upload_and_check(
+        client,
+        pilot,
+        SimpleUploadedFile(
+            "second.zip", zip_of(synthetic_folder(tmp_path / "b", referrals=900, seed=5))
+        ),
+    )
+    assert first.dataset is not None and second.dataset is not None
+    page = client.get(pilot.get_absolute_url()).content.decode()
+    from django.template.defaultfilters import date as date_filter
+    from django.template.defaultfilters import filesizeformat
+    from django.utils import timezone
+
+    for upload in (first, second):
+        assert date_filter(timezone.localtime(upload.created_at), "j M Y H:i:s") in page
+        assert ", ".join(upload.file_names) in page
+        assert str(filesizeformat(upload.size)) in page
+        assert f"Referrals: {upload.dataset.row_counts['referrals']}" in page

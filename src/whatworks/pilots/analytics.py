@@ -49,9 +49,11 @@ SUFFIXES = (".csv", ".parquet")
 class EngineProblems(Exception):
     """The engine refused the input; ``problems`` lists every reason, in its words."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, dropped: list[str] | None = None) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+        #: Columns the data contract does not know, dropped (one line per file).
+        self.dropped = dropped or []
 
 
 # --- config ----------------------------------------------------------------------------
@@ -89,16 +91,23 @@ def id_columns() -> dict[str, list[str]]:
 
 def dataset_read(folder: Path) -> dict[str, pl.DataFrame]:
     """Validate a folder of contract files; typed frames, or every problem at once."""
+    return dataset_read_checked(folder)[0]
+
+
+def dataset_read_checked(folder: Path) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """As :func:`dataset_read`, with a line per file naming the columns the contract does
+    not know, which were dropped (and which of them look like personal details)."""
     try:
         report, dataset = read_dataset(folder)
     except DatasetReadError as exc:
         raise EngineProblems([str(exc)]) from None
+    dropped = report.dropped_lines()
     if dataset is None:
         problems = [_withheld(p) for p in report.problems]
         if report.omitted:
             problems.append(f"… and {report.omitted:,} more problems of the same kinds.")
-        raise EngineProblems(problems or ["The dataset is not valid."])
-    return dict(dataset.tables())
+        raise EngineProblems(problems or ["The dataset is not valid."], dropped=dropped)
+    return dict(dataset.tables()), dropped
 
 
 #: Problems whose quoted values are identifiers (or may quote a raw line of a file).
@@ -255,6 +264,9 @@ def report_sections(data: dict[str, Any]) -> dict[str, str]:
     """
     sections = engine_report.report_sections(_bundle(data))
     return {
+        "answers": sections.answers,
+        "glossary": sections.glossary,
+        "importance": sections.importance,
         "verdict": sections.verdict,
         "metrics": sections.metrics,
         "fairness": sections.fairness,
@@ -439,3 +451,45 @@ def registry_fill_results(*, actor: Any, project: Any, bundle: dict[str, Any]) -
 def protocol_versions(project: Any) -> list[Any]:
     """The project's registered protocol versions, newest first."""
     return list(project.versions.order_by("-number"))
+
+
+# --- the data contract, for its page -----------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    return text.replace("`", "")
+
+
+def contract_tables() -> list[dict[str, Any]]:
+    """The engine's data contract as plain values: each table, its columns, their codes."""
+    return [
+        {
+            "name": table.name,
+            "description": _plain(table.description),
+            "key": table.key,
+            "may_be_empty": table.may_be_empty,
+            "columns": [
+                {
+                    "name": column.name,
+                    "kind": _plain(column.kind.describe),
+                    "required": column.required,
+                    "description": _plain(column.description),
+                    "codes": [(code.code, code.label) for code in column.codes],
+                }
+                for column in table.columns
+            ],
+        }
+        for table in CONTRACT.tables
+    ]
+
+
+def contract_version() -> str:
+    return str(CONTRACT.version)
+
+
+def example_config() -> str:
+    """The engine's worked example config (``examples/escalation.yaml``, shipped with the
+    package), as a template for a new pilot."""
+    from importlib.resources import files
+
+    return (files("whatworks_analytics.pilots") / "example_config.yaml").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ class PilotsConfig(AppConfig):
     label = "pilots"
 
     def ready(self) -> None:
+        from whatworks.core import labels
         from whatworks.core.extensions import project_links
         from whatworks.core.signals import process_started, task_lost
         from whatworks.pilots.selectors import pilots_for_user
@@ -21,6 +22,19 @@ class PilotsConfig(AppConfig):
         task_lost.connect(dataset_upload_mark_lost, dispatch_uid="pilots.upload_mark_lost")
         # Raw files a killed web process or worker left in the scratch area go at start.
         process_started.connect(incoming_sweep, dispatch_uid="pilots.incoming_sweep")
+
+        # The contract's table names as people say them (the stored row counts use codes).
+        labels.register(
+            "pilots.table",
+            {
+                "children": "Children",
+                "referrals": "Referrals",
+                "assessments": "Assessments",
+                "s47_enquiries": "Section 47 enquiries",
+                "child_protection_plans": "Child protection plans",
+                "looked_after_episodes": "Episodes of care",
+            },
+        )
 
         # Only the pilots this user may see: the authority's analysts, the project's team.
         project_links.register(

@@ -129,6 +129,11 @@ class DatasetUpload(models.Model):
     files = models.JSONField(_("uploaded files"), default=list, blank=True)
     size = models.BigIntegerField(_("bytes uploaded"), default=0)
     problems = models.JSONField(_("why the check refused the files"), default=list, blank=True)
+    #: One line per file with columns the contract does not know: they were dropped, never
+    #: kept (column names only, never values).
+    dropped_columns = models.JSONField(
+        _("columns not in the contract, not kept"), default=list, blank=True
+    )
     error = models.TextField(_("why the check failed"), blank=True)
     dataset = models.OneToOneField(
         Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="upload"

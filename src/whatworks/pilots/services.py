@@ -266,7 +266,12 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
 
 @transaction.atomic
 def dataset_upload_mark(
-    *, upload_id: Any, status: str, problems: list[str] | None = None, error: str = ""
+    *,
+    upload_id: Any,
+    status: str,
+    problems: list[str] | None = None,
+    error: str = "",
+    dropped_columns: list[str] | None = None,
 ) -> bool:
     """Bookkeeping by the check: the upload's status (and why, when refused or failed).
 
@@ -275,6 +280,8 @@ def dataset_upload_mark(
     fields: dict[str, Any] = {"status": status}
     if problems is not None:
         fields["problems"] = problems
+    if dropped_columns:
+        fields["dropped_columns"] = dropped_columns
     if error:
         fields["error"] = error[:2000]
     if status in {DatasetUpload.Status.REFUSED, DatasetUpload.Status.FAILED}:
@@ -300,6 +307,7 @@ def dataset_store(
     row_counts: dict[str, int],
     fingerprint: str,
     today: date | None = None,
+    dropped_columns: list[str] | None = None,
 ) -> Dataset:
     """Keep the pseudonymised tables that a check wrote to ``folder`` as a dataset.
 
@@ -326,7 +334,8 @@ def dataset_store(
     upload.status = DatasetUpload.Status.STORED
     upload.dataset = dataset
     upload.finished_at = timezone.now()
-    upload.save(update_fields=["status", "dataset", "finished_at"])
+    upload.dropped_columns = list(dropped_columns or [])
+    upload.save(update_fields=["status", "dataset", "finished_at", "dropped_columns"])
     audit_record(
         actor=upload.uploaded_by,
         action="pilot.dataset_uploaded",
@@ -335,6 +344,7 @@ def dataset_store(
             "rows": row_counts,
             "fingerprint": fingerprint,
             "delete_after": str(dataset.delete_after),
+            "dropped_columns": len(dropped_columns or []),
         },
     )
     return dataset

@@ -148,7 +148,7 @@ def dataset_check(upload_id: str, record_id: str) -> str:
             fraction=0.2,
             message="Checking every table against the data contract.",
         )
-        frames = analytics.dataset_read(tables)
+        frames, dropped = analytics.dataset_read_checked(tables)
         # Taken on the validated raw tables, before pseudonymising: the fingerprint an
         # offline run of the same files states (the pseudonyms differ per authority).
         fingerprint = analytics.dataset_fingerprint(frames)
@@ -170,12 +170,16 @@ def dataset_check(upload_id: str, record_id: str) -> str:
             folder=folder,
             row_counts=row_counts,
             fingerprint=fingerprint,
+            dropped_columns=dropped,
         )
     except (PilotError, analytics.EngineProblems) as exc:
         remove_path(folder)
         problems = exc.messages if isinstance(exc, PilotError) else exc.problems
         dataset_upload_mark(
-            upload_id=upload.pk, status=DatasetUpload.Status.REFUSED, problems=list(problems)
+            upload_id=upload.pk,
+            status=DatasetUpload.Status.REFUSED,
+            problems=list(problems),
+            dropped_columns=getattr(exc, "dropped", None),
         )
         outcome = DatasetUpload.Status.REFUSED
     except BaseException as exc:

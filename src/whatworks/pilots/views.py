@@ -69,6 +69,16 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def contract(request: HttpRequest) -> HttpResponse:
+    """The data contract of a pilot dataset, from the engine's own declaration (public)."""
+    return render(
+        request,
+        "pilots/contract.html",
+        {"tables": analytics.contract_tables(), "version": analytics.contract_version()},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     """Start a pilot of one of the user's registry projects, its config fixed at once.
@@ -88,8 +98,10 @@ def create(request: HttpRequest) -> HttpResponse:
         (project, _register_url(user, project))
         for project in projects.filter(versions__isnull=True)
     ]
+    template = request.method == "GET" and request.GET.get("template") == "example"
     form = PilotForm(
         request.POST if request.method == "POST" else None,
+        initial={"config_yaml": analytics.example_config()} if template else None,
         projects=registered,
         versions=versions_for_new_pilot(projects=registered),
         organisations=local_authorities(),

@@ -85,6 +85,8 @@ COMMANDS: dict[str, str] = {
     "synth": "whatworks_analytics.pilots.cli",
     "run": "whatworks_analytics.pilots.cli",
     "report": "whatworks_analytics.pilots.cli",
+    "score": "whatworks_analytics.pilots.cli",
+    "evaluate": "whatworks_analytics.pilots.cli",
     "audit": "whatworks_analytics.fairness.cli",
     "meta": "whatworks_analytics.meta.cli",
     "weight": "whatworks_analytics.weighting.cli",

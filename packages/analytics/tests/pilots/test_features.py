@@ -241,3 +241,26 @@ def test_the_property_test_would_notice_a_change_before_the_decision_point() -> 
     )
     changed = build_features(row, PilotDataset.from_frames(frames), SPEC)
     assert changed.column("prior_referrals")[0] == 0 < matrix.column("prior_referrals")[i]
+
+
+def test_every_feature_has_a_definition_and_a_label_in_words() -> None:
+    from whatworks_analytics.pilots.config import Cohort, Features
+    from whatworks_analytics.pilots.features import (
+        build_features,
+        feature_definition,
+        feature_groups,
+        feature_label,
+    )
+    from whatworks_analytics.pilots.labels import decision_points
+    from whatworks_analytics.pilots.synth import SynthConfig, generate
+
+    dataset = generate(SynthConfig(referrals=200, years=2, seed=2))
+    spec = Features(protected=("sex", "ethnicity", "disability"))
+    names = build_features(decision_points(dataset, Cohort()), dataset, spec).names
+    groups = feature_groups(names)
+    assert sorted(c for cols in groups.values() for c in cols) == sorted(names)
+    assert {"source", "sex", "ethnicity", "disability"} <= set(groups)
+    for group in groups:
+        definition, label = feature_definition(group), feature_label(group)
+        assert definition.endswith(".") and definition[0].isupper(), group
+        assert "_" not in definition and "_" not in label, group

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
@@ -10,7 +12,9 @@ from whatworks_analytics.pilots.metrics import (
     calibration_bins,
     curve_points,
     evaluate,
+    flags_top_k,
     operating_flags,
+    paired_differences,
     weighted_metrics,
 )
 
@@ -111,6 +115,64 @@ def test_calibration_bins_by_decile() -> None:
     assert [b.n for b in bins] == [2] * 10
     assert bins[0].mean_predicted == pytest.approx(0.025)
     assert bins[0].observed_rate == 0 and bins[-1].observed_rate == 1
+
+
+def test_calibration_bins_keep_tied_scores_together() -> None:
+    """Hand-computed (metrics.calibration_bins docstring): 50 rows at 0.1, 30 at 0.2, 20 at
+    0.3.  Their middle rows (24, 64, 89 of 100) fall in deciles 2, 6 and 8, so there are
+    three bins, one per score, never a score split between two bins."""
+    s = np.array([0.1] * 50 + [0.2] * 30 + [0.3] * 20)
+    y = np.array([1] * 5 + [0] * 45 + [1] * 6 + [0] * 24 + [1] * 10 + [0] * 10)
+    rng = np.random.default_rng(1)
+    order = rng.permutation(100)  # the input order must not matter
+    bins = calibration_bins(y[order], s[order])
+    assert [(b.lower, b.upper, b.n) for b in bins] == [
+        (0.1, 0.1, 50),
+        (0.2, 0.2, 30),
+        (0.3, 0.3, 20),
+    ]
+    assert [b.observed_rate for b in bins] == pytest.approx([0.1, 0.2, 0.5])
+
+
+def test_calibration_bins_put_a_large_tie_in_one_bin_and_split_the_rest_evenly() -> None:
+    # 40 distinct low scores, then 60 rows tied at 0.9: deciles 0-3 from the distinct
+    # scores, and the tie (middle row 69, decile 6) as one bin of 60.
+    s = np.r_[np.arange(40) / 100, np.full(60, 0.9)]
+    y = np.r_[np.zeros(40, dtype=int), np.ones(60, dtype=int)]
+    bins = calibration_bins(y, s)
+    assert [b.n for b in bins] == [10, 10, 10, 10, 60]
+    for a, b in itertools.pairwise(bins):
+        assert a.upper < b.lower
+
+
+def test_flags_top_k_flags_ties_with_the_kth() -> None:
+    s = np.array([0.9, 0.5, 0.5, 0.1])
+    assert flags_top_k(s, 2).tolist() == [True, True, True, False]
+    assert flags_top_k(s, 1).tolist() == [True, False, False, False]
+    assert flags_top_k(s, 0).tolist() == [False] * 4
+    assert flags_top_k(s, 9).tolist() == [True] * 4
+
+
+def test_paired_differences_are_the_difference_of_the_metrics_with_a_paired_interval() -> None:
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 400)
+    a = y * 0.5 + rng.random(400)  # informative
+    b = rng.random(400)  # random
+    fa, fb = flags_top_k(a, 40), flags_top_k(b, 40)
+    d = paired_differences(y, (a, fa), (b, fb), replicates=200, confidence=0.95, seed=3)
+    ea = evaluate(y, a, fa, replicates=0)
+    eb = evaluate(y, b, fb, replicates=0)
+    for metric in ("precision", "recall", "roc_auc", "average_precision"):
+        assert d[metric].value == pytest.approx(ea.value(metric) - eb.value(metric))
+        assert d[metric].low is not None and d[metric].high is not None
+        assert d[metric].low <= d[metric].high
+    assert d["roc_auc"].low > 0  # clearly better than random
+    # A scoring against itself differs by exactly 0 in every replicate.
+    same = paired_differences(y, (a, fa), (a, fa), replicates=50, confidence=0.95, seed=3)
+    assert same["roc_auc"].value == 0 and same["roc_auc"].low == same["roc_auc"].high == 0
+    # Seeded: the same seed gives the same interval.
+    again = paired_differences(y, (a, fa), (b, fb), replicates=200, confidence=0.95, seed=3)
+    assert again == d
 
 
 def test_curve_points() -> None:

@@ -85,12 +85,17 @@ class _Checker(HTMLParser):
                 pass
 
 
-def test_verdict_sentence_comes_first() -> None:
+def test_the_headline_comes_first_and_the_three_questions_follow() -> None:
     html = render_report(bundle())
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="en">' in html
-    verdict = html.index('id="verdict"')
-    assert verdict < html.index("<h2>")
+    headline = html.index('id="headline"')
+    assert headline < html.index("<h2>")
+    questions = [
+        html.index(f"<h2>{q}</h2>")
+        for q in ("Can it be useful?", "In what circumstances?", "Should we use it?")
+    ]
+    assert headline < questions[0] < questions[1] < questions[2] < html.index('id="verdict"')
     assert bundle().verdict.sentence.split(":")[0] in html
 
 
@@ -114,8 +119,9 @@ def test_self_contained_and_accessible() -> None:
 def test_report_lists_every_section() -> None:
     html = render_report(bundle())
     for heading in (
-        "Pre-registered criteria",
+        "Verdict against the pre-registered criteria",
         "How well each model predicts",
+        "What the model uses",
         "Curves",
         "Fairness",
         "In what circumstances",
@@ -344,3 +350,42 @@ def test_the_list_is_capped_and_counted() -> None:
     assert len(problems) <= 51
     if len(problems) == 51:
         assert problems[-1].startswith("… and ")
+
+
+def test_chart_ticks_are_round_values_labelled_without_rounding() -> None:
+    from whatworks_analytics.pilots.plots import nice_ticks
+
+    for low, high in ((0, 0.6), (0, 0.3), (0, 1), (0.4, 1), (0.05, 0.37), (0, 0.05)):
+        ticks = nice_ticks(low, high)
+        labels = [label for _v, label in ticks]
+        assert len(set(labels)) == len(labels) >= 3, (low, high, labels)
+        for value, label in ticks:
+            assert float(label) == pytest.approx(value), (value, label)
+            assert low - 1e-9 <= value <= high + 1e-9
+
+
+def test_no_chart_label_is_cut_off() -> None:
+    """Margins grow with the longest legend name and disparity label (7 px a character of
+    12-px text is generous), so the text fits inside the SVG."""
+    from whatworks_analytics.pilots.plots import disparity_chart
+
+    long_name = "a model with a long descriptive name"
+    svg = line_chart(
+        chart_id="t",
+        title="t",
+        desc="d",
+        series=[(long_name, [(0.0, 0.0), (1.0, 1.0)])],
+        x_label="x",
+        y_label="y",
+    )
+    width = int(re.search(r'width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
+    x = float(re.search(r'<text x="([\d.]+)" y="[\d.]+">' + long_name, svg).group(1))  # type: ignore[union-attr]
+    assert x + 7 * len(long_name) <= width
+    f = bundle().fairness
+    assert f is not None
+    svg = disparity_chart(f)
+    left = min(
+        float(v) for v in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end">', svg)
+    )
+    labels = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+    assert labels and left - 7 * max(len(t) for t in labels) >= 0

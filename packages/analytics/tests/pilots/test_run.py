@@ -210,3 +210,68 @@ def test_lift_is_model_minus_baseline(field: str) -> None:
             assert item.baseline == getattr(base, field).value
             assert item.value is not None and item.baseline is not None
             assert item.lift == pytest.approx(item.value - item.baseline, abs=1e-9)
+
+
+# --- issue #19: k-fold on the same rows, the comparison at the same volume, importance
+
+
+def test_kfold_is_scored_on_exactly_the_temporal_test_rows() -> None:
+    bundle = default_run().bundle
+    assert bundle.optimism_rows == "temporal_test"
+    for spec in bundle.config["models"]:
+        temporal = bundle.result(spec["name"]).metrics
+        kfold = bundle.result(spec["name"], evaluation="kfold").metrics
+        # Same referrals, so the same count, the same positives and the same base rate.
+        assert (kfold.n, kfold.positives) == (temporal.n, temporal.positives)
+        assert kfold.n == sum(s.n_test for s in bundle.splits if s.used)
+        # The same operating point: top 10% of the same rows (ties all flagged).
+        assert kfold.flagged >= round(0.1 * kfold.n) - 1
+
+
+def test_kfold_on_the_same_rows_with_a_model_that_cannot_learn_from_the_future() -> None:
+    """The baseline's score is a monotone step of the prior-referral count: on the same
+    rows, any fitted baseline ranks alike wherever its steps increase, so its temporal and
+    k-fold ROC AUC can differ only through flat steps -- far less than the models'."""
+    bundle = default_run().bundle
+    rows = {(r.model, r.metric): r for r in bundle.optimism}
+    base = rows[("baseline", "roc_auc")]
+    assert base.difference is not None and abs(base.difference) < 0.03
+
+
+def test_models_are_compared_with_the_baseline_at_its_own_flag_volume() -> None:
+    bundle = default_run().bundle
+    c = bundle.comparison
+    assert c is not None and c.baseline == "baseline"
+    base = bundle.result("baseline").metrics
+    assert (c.n, c.baseline_flagged) == (base.n, base.flagged)
+    for row in c.rows:
+        if row.metric == "flag_rate":
+            # Each model flags as many referrals as the baseline did (ties aside).
+            assert row.value == pytest.approx(row.baseline, abs=0.01)
+        if row.metric in ("roc_auc", "average_precision"):
+            # Volume-free metrics are the pooled ones.
+            pooled = getattr(bundle.result(row.model).metrics, row.metric).value
+            assert row.value == pytest.approx(pooled)
+        assert row.difference.value == pytest.approx((row.value or 0) - (row.baseline or 0))
+        assert row.difference.low is not None and row.difference.high is not None
+
+
+def test_permutation_importance_of_the_baseline_sees_only_prior_referrals() -> None:
+    """The baseline scores by the prior-referral count alone: shuffling any other feature
+    changes no score, so its fall in ROC AUC is exactly 0 and no flag is lost."""
+    config = make_config(
+        success={"model": "baseline", "criteria": [{"metric": "roc_auc", "op": ">=", "value": 0.5}]}
+    )
+    bundle = run(config, dataset()).bundle
+    imp = bundle.importance
+    assert imp is not None and imp.model == "baseline"
+    assert imp.n == bundle.result("baseline").metrics.n
+    by_name = {r.feature: r for r in imp.features}
+    assert by_name["prior_referrals"].roc_auc_drop is not None
+    assert by_name["prior_referrals"].roc_auc_drop > 0.02
+    for name, row in by_name.items():
+        if name != "prior_referrals":
+            assert row.roc_auc_drop == 0 and row.flags_lost == 0, name
+    # One-hot columns of the referral source are shuffled as one feature.
+    assert by_name["source"].columns == [f for f in bundle.features if f.startswith("source_")]
+    assert imp.features[0].feature == "prior_referrals"

@@ -329,6 +329,30 @@ def test_extra_columns_and_files_are_ignored(tmp_path: Path) -> None:
     assert dataset.children.columns == list(CONTRACT.table("children").column_names)
 
 
+def test_dropped_columns_are_reported_and_personal_details_warned_about(tmp_path: Path) -> None:
+    lines = VALID["referrals"].splitlines()
+    extended = [lines[0] + ",full_name,NHS Number,postcode,team"] + [
+        line + f",Name {i},943 476 591{i},AB1 2CD,north" for i, line in enumerate(lines[1:])
+    ]
+    folder = write(tmp_path, tables_with(referrals="\n".join(extended) + "\n"))
+    report, dataset = read_dataset(folder)
+    assert report.is_valid and dataset is not None
+    assert report.dropped_columns == {"referrals": ("full_name", "NHS Number", "postcode", "team")}
+    assert dataset.referrals.columns == list(CONTRACT.table("referrals").column_names)
+    [line] = report.dropped_lines()
+    assert line == (
+        "referrals.csv: full_name, NHS Number, postcode, team not in the data contract, so not "
+        "kept; full_name, NHS Number, postcode look like personal details and should not be "
+        "sent at all."
+    )
+    assert line in report.render()
+    assert report.to_dict()["dropped_columns"] == {
+        "referrals": ["full_name", "NHS Number", "postcode", "team"]
+    }
+    # A dataset with only the contract's columns drops nothing.
+    assert validate_dataset(write(tmp_path / "plain", tables_with())).dropped_columns == {}
+
+
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     names = [
         "bad date",

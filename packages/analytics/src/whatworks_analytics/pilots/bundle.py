@@ -26,6 +26,13 @@ Schema outline (``bundle_version`` 1)::
     curves{model}     pooled temporal ROC [(fpr, tpr)] and precision-recall [(recall, precision)]
     lift[]            model, metric, value, baseline, lift (model - baseline), pooled temporal
     optimism[]        model, metric, temporal, kfold, difference (kfold - temporal)
+    optimism_rows     "temporal_test": k-fold scored on the temporal test rows (absent in
+                      older bundles, whose k-fold was scored on every observable row)
+    comparison        baseline, n, baseline_flagged, rows[] {model, metric, value, baseline,
+                      difference {value, low, high}}: each model at the baseline's flag
+                      volume, paired intervals (absent in older bundles)
+    importance        model, n, roc_auc, features[] {feature, columns, roc_auc_drop,
+                      flags_lost}: permutation importance on the temporal test rows
     fairness          the fairness audit's JSON (whatworks_analytics.fairness) or null
     circumstances[]   dimension, group, n, positives, base_rate, flagged, precision, recall,
                       roc_auc, precision_ci, recall_ci ([low, high] or null), too_small
@@ -120,6 +127,35 @@ class OptimismModel(_Strict):
     temporal: float | None
     kfold: float | None
     difference: float | None
+
+
+class ComparisonRowModel(_Strict):
+    model: str
+    metric: str
+    value: float | None
+    baseline: float | None
+    difference: EstimateModel
+
+
+class ComparisonModel(_Strict):
+    baseline: str
+    n: int
+    baseline_flagged: int
+    rows: list[ComparisonRowModel]
+
+
+class ImportanceRowModel(_Strict):
+    feature: str
+    columns: list[str]
+    roc_auc_drop: float | None
+    flags_lost: float | None
+
+
+class ImportanceModel(_Strict):
+    model: str
+    n: int
+    roc_auc: float | None
+    features: list[ImportanceRowModel]
 
 
 class SplitModel(_Strict):
@@ -228,6 +264,10 @@ class ResultBundle(_Strict):
     curves: dict[str, CurveModel]
     lift: list[LiftModel]
     optimism: list[OptimismModel]
+    #: Added after bundle version 1 was first written; older bundles lack them.
+    optimism_rows: Literal["temporal_test"] | None = None
+    comparison: ComparisonModel | None = None
+    importance: ImportanceModel | None = None
     fairness: dict[str, Any] | None
     circumstances: list[SubgroupModel]
     ethics: EthicsModel

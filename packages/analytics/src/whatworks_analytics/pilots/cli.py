@@ -217,5 +217,7 @@ def register(subparsers: Any) -> None:
     synth.set_defaults(handler=run_synth)
 
     from whatworks_analytics.pilots.cli_run import register_run
+    from whatworks_analytics.pilots.cli_shadow import register_shadow
 
     register_run(subparsers)
+    register_shadow(subparsers)

@@ -1,7 +1,9 @@
 """The ``run`` and ``report`` sub-commands (registered by :mod:`.cli`).
 
-``whatworks-analytics run CONFIG --data DIR --out DIR [--json] [--quiet]`` validates the
-dataset, runs the experiment and writes ``bundle.json`` and ``report.html`` into ``--out``.
+``whatworks-analytics run CONFIG --data DIR --out DIR [--save-model MODEL_DIR] [--json]
+[--quiet]`` validates the dataset, runs the experiment and writes ``bundle.json`` and
+``report.html`` into ``--out`` (and, with ``--save-model``, freezes the primary model for
+shadow mode: :mod:`.shadow`).
 Both files are computed in full before either is written, each is written to a temporary
 file beside its destination and renamed into place, so a failed run leaves nothing
 half-written.  Exit codes: 0 written; 1 the config or the dataset is invalid (every problem
@@ -103,11 +105,23 @@ def run_run(args: argparse.Namespace) -> int:
     bundle_text = result.to_json()
     # Rendered from the bundle as written, so `report BUNDLE` reproduces it byte for byte.
     report_text = render_report(load_bundle(bundle_text))
+    frozen = None
+    if args.save_model is not None:
+        from whatworks_analytics.pilots.shadow import freeze
+
+        frozen = freeze(config, dataset, result.bundle, fingerprint=result.bundle.data.fingerprint)
     out = Path(args.out)
     try:
         write_atomically({out / BUNDLE_NAME: bundle_text, out / REPORT_NAME: report_text})
     except OSError as exc:
         return _fail(args, "run", f"cannot write {out}", [str(exc)], EXIT_IO)
+    if frozen is not None:
+        from whatworks_analytics.pilots.shadow import write_model
+
+        try:
+            write_model(Path(args.save_model), *frozen)
+        except OSError as exc:
+            return _fail(args, "run", f"cannot write {args.save_model}", [str(exc)], EXIT_IO)
     verdict = result.bundle.verdict
     if args.json:
         print(
@@ -127,6 +141,8 @@ def run_run(args: argparse.Namespace) -> int:
     else:
         print(verdict.sentence)
         print(f"Wrote {out / BUNDLE_NAME} and {out / REPORT_NAME}.")
+        if frozen is not None:
+            print(f"Froze {frozen[1]['model']} into {args.save_model} for shadow scoring.")
     return EXIT_OK
 
 
@@ -173,6 +189,13 @@ def register_run(subparsers: Any) -> None:
     run.add_argument("config", type=Path, metavar="CONFIG", help="the experiment config (YAML)")
     run.add_argument("--data", type=Path, required=True, metavar="DIR", help="dataset folder")
     run.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    run.add_argument(
+        "--save-model",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="also freeze the primary model (fitted on every referral with a known outcome) "
+        "with its config hash and data fingerprint, for `score` and `evaluate`",
+    )
     run.add_argument("--json", action="store_true", help="print a JSON summary")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=run_run)

@@ -235,3 +235,100 @@ def age_band(age_years: pl.Expr) -> pl.Expr:
         .then(pl.lit("10_to_15"))
         .otherwise(pl.lit("16_plus"))
     )
+
+
+#: One-hot families: every column ``<prefix>_<code>`` is one fact, shuffled together by
+#: permutation importance and named by the fact.
+_ONE_HOT = {"source": "source", "sex": "sex", "ethnicity": "ethnicity", "disability": "disability"}
+_ONE_HOT_CODES = {
+    "source": REFERRAL_SOURCE_CODES,
+    **_PROTECTED_CODES,
+}
+
+
+def feature_groups(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The features as a person names them: each column alone, except the one-hot columns
+    of one fact (``source_police``, ``source_schools``...), which form one feature
+    (``source``).  In matrix order of each group's first column."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        group = name
+        for prefix, fact in _ONE_HOT.items():
+            codes = {c.code for c in _ONE_HOT_CODES[prefix]}
+            if name.startswith(f"{prefix}_") and name[len(prefix) + 1 :] in codes:
+                group = fact
+        groups.setdefault(group, []).append(name)
+    return {group: tuple(columns) for group, columns in groups.items()}
+
+
+_DEFINITIONS = {
+    "prior_referrals": "Referrals of the same child before this one (all time in the data).",
+    "days_since_last_referral": (
+        "Days since the child's previous referral (3,650 when there was none, or it was "
+        "longer ago)."
+    ),
+    "prior_nfa": "Earlier referrals of the child that were closed with no further action.",
+    "prior_assessments": "Assessments of the child started before this referral.",
+    "prior_s47": "Section 47 (child protection) enquiries about the child before this referral.",
+    "prior_cp_plans": "Child protection plans the child had before this referral.",
+    "on_cp_plan": "Whether the child was on a child protection plan on the referral date.",
+    "prior_looked_after": "Episodes of care (being looked after) before this referral.",
+    "looked_after_now": "Whether the child was looked after on the referral date.",
+    "age_years": "The child's age in years on the referral date (from the birth month).",
+    "source": "Who made the referral (police, school, health...).",
+    "sex": "The child's recorded sex (used as a feature only because the config says so).",
+    "ethnicity": "The child's recorded ethnicity (a feature only because the config says so).",
+    "disability": "Whether the child is recorded as disabled (a feature only by the config).",
+}
+_FACTOR_LABELS = {c.code: c.label for c in FACTOR_CODES}
+
+
+def feature_definition(name: str) -> str:
+    """What a feature (or feature group) means, in words, with when it is known: every
+    fact is dated strictly before the referral, except the age and source, known on it."""
+    if name in _DEFINITIONS:
+        return _DEFINITIONS[name]
+    if name.startswith("prior_referrals_") and name.endswith("d"):
+        days = name[len("prior_referrals_") : -1]
+        if days.isdigit():
+            return f"Referrals of the same child in the {int(days):,} days before this one."
+    if name.startswith("prior_factor_"):
+        code = name[len("prior_factor_") :]
+        if code in _FACTOR_LABELS:
+            return (
+                f"Completed earlier assessments of the child that recorded the factor "
+                f"'{_FACTOR_LABELS[code]}'."
+            )
+    return name.replace("_", " ")
+
+
+def feature_label(name: str) -> str:
+    """A short name for a feature: ``prior_factor_neglect`` -> "Earlier assessments:
+    neglect"; ``prior_referrals_365d`` -> "Referrals in the previous 365 days"."""
+    short = {
+        "prior_referrals": "Earlier referrals",
+        "days_since_last_referral": "Days since the last referral",
+        "prior_nfa": "Earlier referrals closed with no further action",
+        "prior_assessments": "Earlier assessments",
+        "prior_s47": "Earlier section 47 enquiries",
+        "prior_cp_plans": "Earlier child protection plans",
+        "on_cp_plan": "On a child protection plan now",
+        "prior_looked_after": "Earlier episodes of care",
+        "looked_after_now": "Looked after now",
+        "age_years": "Age",
+        "source": "Referral source",
+        "sex": "Sex",
+        "ethnicity": "Ethnicity",
+        "disability": "Disability",
+    }
+    if name in short:
+        return short[name]
+    if name.startswith("prior_referrals_") and name.endswith("d"):
+        days = name[len("prior_referrals_") : -1]
+        if days.isdigit():
+            return f"Referrals in the previous {int(days):,} days"
+    if name.startswith("prior_factor_"):
+        code = name[len("prior_factor_") :]
+        if code in _FACTOR_LABELS:
+            return f"Earlier assessments: {_FACTOR_LABELS[code].lower()}"
+    return name.replace("_", " ")

@@ -41,6 +41,11 @@ GROUPS: dict[str, dict[str, str]] = {
     "age_band": AGE_BANDS,
     "prior_involvement": PRIOR_INVOLVEMENT,
 }
+# The circumstances table names its dimensions in words ("referral source"): the same codes.
+for _key, _name in DIMENSIONS:
+    if _key in GROUPS:
+        GROUPS[_name] = GROUPS[_key]
+
 DIMENSION_NAMES = {
     **dict(DIMENSIONS),
     "sex": "sex",

@@ -220,6 +220,18 @@ def make_model(
     raise ValueError(f"unknown model kind {kind!r}")
 
 
+def used_columns(model: Any) -> set[int] | None:
+    """The columns a fitted model's scores can depend on, when it says so exactly: the
+    baseline's one column; the columns LightGBM splits on at least once.  ``None`` when
+    every column may matter (logistic regression)."""
+    if isinstance(model, PriorReferralsBaseline):
+        return {model.column}
+    if isinstance(model, LightGBMClassifier):
+        counts = model.booster_.booster_.feature_importance(importance_type="split")
+        return {int(i) for i in np.flatnonzero(np.asarray(counts) > 0)}
+    return None
+
+
 def score(model: Any, X: Floats) -> Floats:
     """The predicted probability of the outcome for each row."""
     proba = np.asarray(model.predict_proba(X), dtype=np.float64)

@@ -64,6 +64,40 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
 
 
+#: Average width of a character of the charts' 12-px text, for sizing margins so that no
+#: label is cut off (generous: capitals and digits run wider than lower-case letters).
+_CHAR_PX = 7.0
+
+
+def nice_ticks(low: float, high: float, *, count: int = 6) -> list[tuple[float, str]]:
+    """Ticks at round values (steps of 1, 2, 2.5 or 5 times a power of ten) covering
+    ``[low, high]``, each labelled with as many decimals as its step needs, so that no two
+    ticks share a label and no label rounds its position (0.12 is never shown as "0.1").
+
+    >>> [label for _v, label in nice_ticks(0.0, 0.6)]
+    ['0.0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6']
+    >>> [label for _v, label in nice_ticks(0.0, 0.3)]
+    ['0.00', '0.05', '0.10', '0.15', '0.20', '0.25', '0.30']
+    """
+    span = high - low
+    if not math.isfinite(span) or span <= 0:
+        return [(low, f"{low:g}")]
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw - 1e-12)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if round(step / 10**-decimals, 6) % 1:
+        decimals += 1
+    first = math.ceil(low / step - 1e-9)
+    out = []
+    i = first
+    while i * step <= high + 1e-9:
+        value = round(i * step, 10)
+        out.append((value, f"{value:.{decimals}f}"))
+        i += 1
+    return out
+
+
 def line_chart(
     *,
     chart_id: str,
@@ -80,7 +114,10 @@ def line_chart(
     narrow: bool = False,
 ) -> str:
     """An inline SVG line chart with ``<title>``, ``<desc>``, axes and a legend of the
-    series that have points (to the right, or below the plot when ``narrow``)."""
+    series that have points (to the right, or below the plot when ``narrow``).
+
+    The value axis is ticked at round values (:func:`nice_ticks`); the wide legend's margin
+    is as wide as its longest name, so nothing is cut off."""
     drawn = [(i, name, points) for i, (name, points) in enumerate(series) if points]
     if narrow:
         chart_id = f"{chart_id}-n"
@@ -89,7 +126,9 @@ def line_chart(
         legend_top = top + plot_height + bottom
         height = legend_top + 20 * len(drawn) + 4
     else:
-        width, height, left, right, top, bottom = 520, 380, 56, 150, 16, 48
+        longest = max([len(name) for _i, name, _points in drawn] or [0])
+        right = int(min(360, max(100, 48 + _CHAR_PX * longest)))
+        width, height, left, top, bottom = 370 + right, 380, 56, 16, 48
         plot_height = height - top - bottom
     pw, ph = width - left - right, plot_height
     x0, x1 = x_range
@@ -109,19 +148,18 @@ def line_chart(
         f'<desc id="{chart_id}-desc">{_e(desc)}</desc>',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#505a5f"/>',
     ]
-    y_ticks = [y0 + (y1 - y0) * i / 5 for i in range(6)]
-    for t in y_ticks:
+    for t, label in nice_ticks(y0, y1):
         parts.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" '
             'stroke="#e5e5e5"/>'
-            f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{t:.1f}</text>'
+            f'<text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end">{_e(label)}</text>'
         )
-    ticks = x_ticks if x_ticks is not None else [(x0 + (x1 - x0) * i / 5, "") for i in range(6)]
+    ticks = x_ticks if x_ticks is not None else nice_ticks(x0, x1)
     if narrow and len(ticks) > 4:  # room for about four labels (dates are long)
-        step = math.ceil(len(ticks) / 4) if x_ticks is not None else 2
+        step = math.ceil(len(ticks) / 4)
         ticks = list(ticks)[::step]
     for t, label in ticks:
-        text = label or f"{t:.1f}"
+        text = label or f"{t:g}"
         parts.append(
             f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_e(text)}</text>'
         )
@@ -165,11 +203,25 @@ def line_chart(
     return "".join(parts)
 
 
+#: Rate codes of the fairness audit in a few words, for chart labels.
+RATE_SHORT = {
+    "selection_rate": "flag rate",
+    "fpr": "false positive rate",
+    "fnr": "false negative rate",
+    "precision": "precision",
+    "npv": "negative predictive value",
+    "fdr": "false discovery rate",
+    "for": "false omission rate",
+    "base_rate": "base rate",
+}
+
+
 def disparity_chart(
     fairness: dict[str, Any], *, chart_id: str = "disparities", narrow: bool = False
 ) -> str:
     """Dot plot of the key metrics' ratios to the reference, log scale, band shaded; each
-    row names its group and metric (to the left, or above the row when ``narrow``)."""
+    row names its group and metric (to the left, as wide as the longest label so none is
+    cut off, or above the row when ``narrow``)."""
     key = fairness.get("key_metrics", [])
     band = fairness.get("band", {"low": 0.8, "high": 1.25})
     rows = [
@@ -185,7 +237,10 @@ def disparity_chart(
         chart_id = f"{chart_id}-n"
         width, left, right, line = NARROW_WIDTH, 14, 14, 38
     else:
-        width, left, right, line = 620, 230, 30, 18
+        texts = [f"{label} ({RATE_SHORT.get(m, m)})" for label, m, _v in rows]
+        left = int(16 + _CHAR_PX * max([len(t) for t in texts] or [10]))
+        right, line = 30, 18
+        width = left + right + 360
     height = 60 + line * max(len(rows), 1)
     pw = width - left - right
 
@@ -193,10 +248,13 @@ def disparity_chart(
         return left + (math.log(ratio) - lo) / (hi - lo) * pw
 
     outside = [
-        f"{label} {m} {v:.2f}" for label, m, v in rows if not band["low"] <= v <= band["high"]
+        f"{label} {RATE_SHORT.get(m, m)} {v:.2f}"
+        for label, m, v in rows
+        if not band["low"] <= v <= band["high"]
     ]
     desc = (
-        f"Ratios to the reference group of {', '.join(key)} for every group large enough "
+        f"Ratios to the reference group of {', '.join(RATE_SHORT.get(m, m) for m in key)} "
+        "for every group large enough "
         f"to judge; the shaded band is {band['low']:g} to {band['high']:g}. "
         + (
             f"Outside the band: {'; '.join(outside)}."
@@ -221,7 +279,7 @@ def disparity_chart(
     for i, (label, metric, value) in enumerate(rows):
         mark = _MARKS[key.index(metric) % len(_MARKS)]
         colour = _COLOURS[key.index(metric) % len(_COLOURS)]
-        name = f"{label} ({metric.upper()})"
+        name = f"{label} ({RATE_SHORT.get(metric, metric)})"
         if narrow:
             name = _fit(
                 name, (width - left - right) // 7

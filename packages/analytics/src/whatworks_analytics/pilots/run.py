@@ -42,10 +42,18 @@ from whatworks_analytics.pilots.bundle import (
 from whatworks_analytics.pilots.circumstances import performance_by, prior_involvement
 from whatworks_analytics.pilots.config import ExperimentConfig, config_hash
 from whatworks_analytics.pilots.ethics import ethics_gate
-from whatworks_analytics.pilots.features import age_band, build_features
+from whatworks_analytics.pilots.features import age_band, build_features, feature_groups
 from whatworks_analytics.pilots.labels import data_end, decision_points, label_points
-from whatworks_analytics.pilots.metrics import Metrics, curve_points, evaluate, operating_flags
-from whatworks_analytics.pilots.models import make_model, score
+from whatworks_analytics.pilots.metrics import (
+    Metrics,
+    curve_points,
+    evaluate,
+    flags_top_k,
+    operating_flags,
+    paired_differences,
+    weighted_metrics,
+)
+from whatworks_analytics.pilots.models import make_model, score, used_columns
 from whatworks_analytics.pilots.splits import TemporalSplit, temporal_splits
 from whatworks_analytics.pilots.validate import PilotDataset, load_dataset
 from whatworks_analytics.pilots.verdict import decide, fairness_checks
@@ -169,6 +177,12 @@ def _split_rows(
 def _fit_score(
     spec: Any, names: tuple[str, ...], seed: int, X: Any, y: Any, X_test: Any, clock: _Clock
 ) -> NDArray[np.float64]:
+    return _fit_model_score(spec, names, seed, X, y, X_test, clock)[1]
+
+
+def _fit_model_score(
+    spec: Any, names: tuple[str, ...], seed: int, X: Any, y: Any, X_test: Any, clock: _Clock
+) -> tuple[Any, NDArray[np.float64]]:
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
@@ -178,7 +192,7 @@ def _fit_score(
         model.fit(X, y)
         scores = score(model, X_test)
     clock.add("model_fits", time.perf_counter() - start)
-    return scores
+    return model, scores
 
 
 def run(
@@ -255,6 +269,8 @@ def _run(
     split_rows: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
     predictions = {spec.name: _Predictions() for spec in config.models}
+    #: The primary model of each used split, with its test rows (for permutation importance).
+    primary_models: list[tuple[Any, NDArray[np.int64]]] = []
     for split in splits:
         train, test = _split_rows(split, dates)
         reason = None
@@ -287,7 +303,7 @@ def _run(
             continue
         period = f"{split.test_start.isoformat()} to {split.test_end.isoformat()}"
         for spec in config.models:
-            s = _fit_score(
+            fitted, s = _fit_model_score(
                 spec,
                 features.names,
                 derived_seed(seed, "model", spec.name, split.index),
@@ -298,6 +314,8 @@ def _run(
             )
             f, cut = operating_flags(s, top_percent=op.top_percent, threshold=op.threshold)
             predictions[spec.name].add(test, s, f, period)
+            if spec.name == config.success.model:
+                primary_models.append((fitted, test))
             m = metrics_for(y[test], s, f, cut, spec.name, "temporal", split.index)
             results.append(
                 {
@@ -331,7 +349,9 @@ def _run(
 
     optimism: list[dict[str, Any]] = []
     if kfold >= 2:
-        optimism = _kfold(config, X, y, observable, features.names, results, pooled, clock)
+        optimism = _kfold(
+            config, X, y, observable, features.names, results, pooled, predictions, clock
+        )
 
     lift: list[dict[str, Any]] = []
     baseline = next((s.name for s in config.models if s.kind == "baseline"), None)
@@ -352,7 +372,9 @@ def _run(
                     }
                 )
 
+    comparison = _comparison(config, y, predictions, baseline) if baseline is not None else None
     primary = config.success.model
+    importance = _importance(config, X, y, features.names, primary_models, clock)
     rows, s, f = predictions[primary].pooled()
     audit_rows = labelled[rows].with_columns(
         pl.Series("score", s),
@@ -439,6 +461,9 @@ def _run(
                 "curves": curves,
                 "lift": lift,
                 "optimism": optimism,
+                "optimism_rows": "temporal_test" if optimism else None,
+                "comparison": comparison,
+                "importance": importance,
                 "fairness": fairness,
                 "circumstances": circumstances,
                 "ethics": gate.to_dict(),
@@ -459,9 +484,20 @@ def _kfold(
     names: tuple[str, ...],
     results: list[dict[str, Any]],
     pooled: dict[str, Metrics],
+    predictions: dict[str, _Predictions],
     clock: _Clock,
 ) -> list[dict[str, Any]]:
-    """Random k-fold CV on every observable row, as commonly (and optimistically) done."""
+    """Random k-fold CV, as commonly (and optimistically) done, scored on the temporal rows.
+
+    The folds are drawn from every observable row, so each model is fitted on referrals
+    from before *and after* the ones it scores.  Its out-of-fold scores are then evaluated
+    on exactly the temporal test rows, flagged per test period with the same operating
+    point (one cut-off over the pooled rows): the two columns differ only in what the
+    model could learn from, never in which referrals are scored.  (Scoring k-fold on
+    every row since the data begin would mix in early referrals whose history is cut
+    short by the start of the extract, and the difference could then take either sign
+    for reasons that have nothing to do with looking into the future.)
+    """
     from sklearn.model_selection import StratifiedKFold
 
     op = config.operating_point
@@ -474,9 +510,9 @@ def _kfold(
     )
     out: list[dict[str, Any]] = []
     for spec in config.models:
-        oof = np.zeros(len(rows))
+        oof = np.full(len(y), np.nan)
         for fold, (train, test) in enumerate(folds.split(np.zeros(len(rows)), y[rows])):
-            oof[test] = _fit_score(
+            oof[rows[test]] = _fit_score(
                 spec,
                 names,
                 derived_seed(config.seed, "kfold-model", spec.name, fold),
@@ -486,11 +522,23 @@ def _kfold(
                 clock,
             )
             clock.step(f"k-fold {spec.name}")
-        f, cut = operating_flags(oof, top_percent=op.top_percent, threshold=op.threshold)
+        temporal = predictions[spec.name]
+        if not temporal.rows:
+            continue
+        scored = [oof[r] for r in temporal.rows]
+        if any(np.isnan(part).any() for part in scored):
+            # A temporal test row without a known outcome: not in the folds.
+            continue
+        same_rows = np.concatenate(temporal.rows)
+        oof_same = np.concatenate(scored)
+        # One cut-off over the pooled rows: the k-fold scores come from five models fitted
+        # on the same rows, so a score level may span test periods (flags must follow the
+        # score for the metrics); the temporal flags are set per period, a fine distinction.
+        flags, cut = operating_flags(oof_same, top_percent=op.top_percent, threshold=op.threshold)
         m = evaluate(
-            y[rows],
-            oof,
-            f,
+            y[same_rows],
+            oof_same,
+            flags,
             replicates=config.bootstrap.replicates,
             confidence=config.bootstrap.confidence,
             seed=derived_seed(config.seed, "bootstrap", spec.name, "kfold"),
@@ -506,17 +554,205 @@ def _kfold(
             }
         )
         for metric in LIFT_METRICS:
-            temporal, random = pooled[spec.name].value(metric), m.value(metric)
+            temporal_value, random = pooled[spec.name].value(metric), m.value(metric)
             out.append(
                 {
                     "model": spec.name,
                     "metric": metric,
-                    "temporal": temporal,
+                    "temporal": temporal_value,
                     "kfold": random,
-                    "difference": None if temporal is None or random is None else random - temporal,
+                    "difference": None
+                    if temporal_value is None or random is None
+                    else random - temporal_value,
                 }
             )
     return out
+
+
+#: Metrics compared with the baseline at the baseline's own flag volume.
+COMPARISON_METRICS = ("precision", "recall", "roc_auc", "average_precision")
+
+
+def _comparison(
+    config: ExperimentConfig,
+    y: NDArray[np.int8],
+    predictions: dict[str, _Predictions],
+    baseline: str,
+) -> dict[str, Any] | None:
+    """Every model against the baseline on the same rows and at the same flag volume.
+
+    A baseline of few distinct scores (a count of prior referrals) cannot flag exactly the
+    top 10%: every referral tied with the last one flagged is flagged too, and it may flag
+    19%.  Side by side with models that flag 10%, its precision and recall are not
+    comparable.  Here each model flags, in each test period, as many referrals as the
+    baseline did there (its highest scores), and precision and recall are compared at
+    that volume; ROC AUC and average precision do not depend on the volume.  Differences
+    (model minus baseline) carry paired bootstrap intervals (rows resampled once for
+    both).
+    """
+    base = predictions[baseline]
+    if not base.rows:
+        return None
+    boot = config.bootstrap
+    base_rows, base_s, base_f = base.pooled()
+    out_rows: list[dict[str, Any]] = []
+    for spec in config.models:
+        if spec.name == baseline:
+            continue
+        mine = predictions[spec.name]
+        matched = np.concatenate(
+            [flags_top_k(s, int(bf.sum())) for s, bf in zip(mine.scores, base.flags, strict=True)]
+        )
+        _rows, s, _f = mine.pooled()
+        differences = paired_differences(
+            y[base_rows],
+            (s, matched),
+            (base_s, base_f),
+            replicates=boot.replicates,
+            confidence=boot.confidence,
+            seed=derived_seed(config.seed, "bootstrap", "comparison", spec.name),
+        )
+        model_at = evaluate(y[base_rows], s, matched, replicates=0)
+        base_at = evaluate(y[base_rows], base_s, base_f, replicates=0)
+        for metric in COMPARISON_METRICS:
+            out_rows.append(
+                {
+                    "model": spec.name,
+                    "metric": metric,
+                    "value": model_at.value(metric),
+                    "baseline": base_at.value(metric),
+                    "difference": differences[metric].to_dict(),
+                }
+            )
+        out_rows.append(
+            {
+                "model": spec.name,
+                "metric": "flag_rate",
+                "value": float(matched.mean()),
+                "baseline": float(base_f.mean()),
+                "difference": differences["flag_rate"].to_dict(),
+            }
+        )
+    return {
+        "baseline": baseline,
+        "n": len(base_rows),
+        "baseline_flagged": int(base_f.sum()),
+        "rows": out_rows,
+    }
+
+
+def _auc(y: NDArray[Any], s: NDArray[np.float64], f: NDArray[np.bool_]) -> float | None:
+    value = float(weighted_metrics(y, s, f, np.ones((1, len(y))))["roc_auc"][0])
+    return value if np.isfinite(value) else None
+
+
+#: Permutation importance scores at most this many test rows (a seeded sample spread
+#: over the test periods in proportion): each feature costs one prediction of the sample,
+#: and the run's time is kept close to that of its model fits (``docs/benchmarks.md``).
+IMPORTANCE_ROWS = 1000
+
+
+def _importance(
+    config: ExperimentConfig,
+    X: NDArray[np.float64],
+    y: NDArray[np.int8],
+    names: tuple[str, ...],
+    models: list[tuple[Any, NDArray[np.int64]]],
+    clock: _Clock,
+) -> dict[str, Any] | None:
+    """Permutation importance of the primary model on the temporal test rows.
+
+    For each feature (one-hot columns of one fact, such as the referral source, move
+    together), its values are shuffled among each test period's rows -- the same
+    permutation for every column of the group -- and that period's model scores the
+    shuffled rows.  Reported: the fall in pooled ROC AUC (how much the model's ranking
+    relies on the feature) and the share of the flagged referrals that are no longer
+    flagged at the same operating point.  One seeded shuffle per feature, on at most
+    :data:`IMPORTANCE_ROWS` test rows (a seeded sample, in proportion to each period's
+    rows).  A feature that no period's model uses (the baseline's other columns, columns
+    LightGBM never splits on) cannot change a score: its fall is exactly 0, with no
+    prediction needed.
+    """
+    if not models:
+        return None
+    start = time.perf_counter()
+    op = config.operating_point
+    groups = feature_groups(names)
+    rng = np.random.default_rng(derived_seed(config.seed, "importance"))
+    total = sum(len(rows) for _m, rows in models)
+    if total > IMPORTANCE_ROWS:
+        sampled = []
+        for model, rows in models:
+            k = max(1, round(IMPORTANCE_ROWS * len(rows) / total))
+            sampled.append(
+                (model, np.sort(rng.choice(rows, size=min(k, len(rows)), replace=False)))
+            )
+        models = sampled
+    y_all = np.concatenate([y[rows] for _m, rows in models])
+    base_scores = [score(model, X[rows]) for model, rows in models]
+    base_flags = [
+        operating_flags(s, top_percent=op.top_percent, threshold=op.threshold)[0]
+        for s in base_scores
+    ]
+    s_all, f_all = np.concatenate(base_scores), np.concatenate(base_flags)
+    reference = _auc(y_all, s_all, f_all)
+    used: set[int] | None = set()
+    for model, _rows in models:
+        in_model = used_columns(model)
+        used = None if in_model is None or used is None else used | in_model
+    active = {
+        group: columns
+        for group, columns in groups.items()
+        if used is None or any(names.index(c) in used for c in columns)
+    }
+    # Every shuffled copy of a period's rows is scored in one call (one per period).
+    shuffled_scores: dict[str, list[NDArray[np.float64]]] = {g: [] for g in active}
+    for model, rows in models:
+        base = X[rows]
+        copies = []
+        for columns in active.values():
+            index = [names.index(c) for c in columns]
+            perm = rng.permutation(len(rows))
+            shuffled = base.copy()
+            shuffled[:, index] = base[perm][:, index]
+            copies.append(shuffled)
+        if copies:
+            scores_p = score(model, np.vstack(copies))
+            for g, group in enumerate(active):
+                shuffled_scores[group].append(scores_p[g * len(rows) : (g + 1) * len(rows)])
+    out: list[dict[str, Any]] = []
+    for group, columns in groups.items():
+        if group not in active:
+            out.append(
+                {"feature": group, "columns": list(columns), "roc_auc_drop": 0.0, "flags_lost": 0.0}
+            )
+            continue
+        parts = shuffled_scores[group]
+        s = np.concatenate(parts)
+        f = np.concatenate(
+            [
+                operating_flags(part, top_percent=op.top_percent, threshold=op.threshold)[0]
+                for part in parts
+            ]
+        )
+        auc = _auc(y_all, s, f)
+        lost = int((f_all & ~f).sum())
+        out.append(
+            {
+                "feature": group,
+                "columns": list(columns),
+                "roc_auc_drop": None if auc is None or reference is None else reference - auc,
+                "flags_lost": lost / int(f_all.sum()) if f_all.any() else None,
+            }
+        )
+    out.sort(key=lambda r: (-(r["roc_auc_drop"] or 0.0), r["feature"]))
+    clock.add("importance", time.perf_counter() - start)
+    return {
+        "model": config.success.model,
+        "n": len(y_all),
+        "roc_auc": reference,
+        "features": out,
+    }
 
 
 def _fairness(

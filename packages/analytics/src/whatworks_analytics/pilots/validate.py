@@ -19,7 +19,7 @@ import enum
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -154,6 +154,25 @@ class ValidationReport:
     counts: tuple[ProblemCount, ...]
     max_per_kind: int = DEFAULT_MAX_PER_KIND
     files: Mapping[str, str] = field(default_factory=dict)
+    #: Per table, the columns of its file that the contract does not know: they are
+    #: dropped on reading, never kept (:func:`identifying_columns` names the ones that
+    #: look like personal details).
+    dropped_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def dropped_lines(self) -> list[str]:
+        """One line per file with dropped columns, saying they were not kept."""
+        lines = []
+        for table, columns in self.dropped_columns.items():
+            where = self.files.get(table, table)
+            text = f"{where}: {', '.join(columns)} not in the data contract, so not kept"
+            personal = identifying_columns(columns)
+            if personal:
+                text += (
+                    f"; {', '.join(personal)} look like personal details and should not be "
+                    "sent at all"
+                )
+            lines.append(text + ".")
+        return lines
 
     @property
     def total(self) -> int:
@@ -172,8 +191,12 @@ class ValidationReport:
 
     def render(self) -> str:
         """A readable, multi-line account of every problem (capped per kind)."""
+        dropped = "".join(f"\n  Dropped: {line}" for line in self.dropped_lines())
         if self.is_valid:
-            return f"{self.folder}: valid pilot dataset (contract version {CONTRACT.version})."
+            return (
+                f"{self.folder}: valid pilot dataset (contract version {CONTRACT.version})."
+                + dropped
+            )
         noun = "problem" if self.total == 1 else "problems"
         lines = [f"{self.folder}: {self.total:,} {noun} found."]
         if self.omitted:
@@ -190,7 +213,7 @@ class ValidationReport:
                     f"  ... and {count.total - count.shown:,} more {count.kind.value} problems"
                     f" in {where} ({count.total:,} in all)"
                 )
-        return "\n".join(lines)
+        return "\n".join(lines) + dropped
 
     def __str__(self) -> str:
         return self.render()
@@ -205,6 +228,7 @@ class ValidationReport:
             "max_per_kind": self.max_per_kind,
             "problems": [problem.to_dict() for problem in self.problems],
             "counts": [count.to_dict() for count in self.counts],
+            "dropped_columns": {t: list(c) for t, c in self.dropped_columns.items()},
         }
 
 
@@ -285,6 +309,8 @@ class _Collector:
         self.problems: list[Problem] = []
         self.totals: dict[tuple[str, str | None, ProblemKind], list[int]] = {}
         self.files: dict[str, str] = {}
+        #: Columns of each table's file that the contract does not know (dropped).
+        self.dropped: dict[str, list[str]] = {}
 
     def _tally(self, table: str, column: str | None, kind: ProblemKind, total: int) -> int:
         """Count ``total`` more problems; return how many of them may still be shown."""
@@ -362,6 +388,7 @@ class _Collector:
             counts=counts,
             max_per_kind=self.cap,
             files=dict(self.files),
+            dropped_columns={t: tuple(c) for t, c in self.dropped.items() if c},
         )
 
 
@@ -527,6 +554,29 @@ def _read_parquet(path: Path, table: Table, out: _Collector) -> pl.DataFrame | N
     return frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
+#: Parts of column names that suggest a person's details: names, NHS or national
+#: insurance numbers, addresses, postcodes, dates of birth, contact details.
+_PERSONAL = re.compile(
+    r"(^|_)(full_?name|first_?name|last_?name|surname|forename|given_?name|name|nhs"
+    r"(_?(number|no|num))?|nino|national_insurance|ni_?number|upn|uln|address|street|"
+    r"post_?code|zip|dob|date_of_birth|birth_?date|phone|telephone|mobile|e_?mail)($|_)",
+    re.IGNORECASE,
+)
+
+
+def identifying_columns(columns: Sequence[str]) -> list[str]:
+    """The columns whose names look like personal details (``full_name``, ``nhs_number``,
+    ``postcode``...): a pilot needs none of them, and they should not leave the authority.
+    ``birth_month`` and the contract's own columns are not among them."""
+    known = {c.name for t in CONTRACT.tables for c in t.columns}
+    out = []
+    for name in columns:
+        key = re.sub(r"[^a-z0-9]+", "_", name.strip().lower())
+        if key not in known and _PERSONAL.search(key):
+            out.append(name)
+    return out
+
+
 def _normalise_header(frame: pl.DataFrame, table: Table, out: _Collector) -> pl.DataFrame:
     """Keep the contract's columns (first occurrence), reporting duplicates and absences."""
     keep: dict[str, str] = {}
@@ -552,6 +602,9 @@ def _normalise_header(frame: pl.DataFrame, table: Table, out: _Collector) -> pl.
                 kind=ProblemKind.DUPLICATE_COLUMN,
                 message="the column appears more than once in the header; the first is used",
             )
+    unknown = [name for name in keep if name not in table.column_names]
+    if unknown:
+        out.dropped.setdefault(table.name, []).extend(unknown)
     for column in table.columns:
         if column.name not in keep:
             out.add(

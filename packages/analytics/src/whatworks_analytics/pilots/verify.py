@@ -250,6 +250,31 @@ def _derived_figures_problems(bundle: ResultBundle) -> list[str]:
             problems.append(
                 f"{where}: difference {_show(row.difference)} is not k-fold - temporal."
             )
+    if bundle.comparison is not None:
+        compared = bundle.comparison
+        base = _pooled(bundle, compared.baseline)
+        if base is None or compared.n != base.n or compared.baseline_flagged != base.flagged:
+            problems.append(
+                "comparison: its rows or the baseline's flags are not the baseline's pooled "
+                "temporal counts."
+            )
+        for pair in compared.rows:
+            where = f"comparison: {pair.model} {pair.metric}"
+            d = pair.difference
+            if (d.low is None) != (d.high is None) or (
+                d.low is not None and d.high is not None and d.low > d.high
+            ):
+                problems.append(f"{where}: the difference's interval is not an interval.")
+            if pair.metric in ("roc_auc", "average_precision") and not _close(
+                pair.value, _value(_pooled(bundle, pair.model), pair.metric)
+            ):
+                problems.append(f"{where}: value {_show(pair.value)} is not the pooled result.")
+            if (
+                pair.value is not None
+                and pair.baseline is not None
+                and not _close(pair.difference.value, pair.value - pair.baseline)
+            ):
+                problems.append(f"{where}: the difference is not value - baseline.")
     return problems
 
 

@@ -91,9 +91,21 @@ def vocabulary_problems(bundle: ResultBundle) -> list[str]:
         out.one_of("curves", name, models, "a model of the config")
     named = [("lift", i, r.model, r.metric) for i, r in enumerate(bundle.lift)]
     named += [("optimism", i, r.model, r.metric) for i, r in enumerate(bundle.optimism)]
+    if bundle.comparison is not None:
+        out.one_of("comparison.baseline", bundle.comparison.baseline, models, "a model")
+        named += [
+            ("comparison.rows", i, r.model, r.metric) for i, r in enumerate(bundle.comparison.rows)
+        ]
     for section, i, model, metric in named:
         out.one_of(f"{section}[{i}].model", model, models, "a model of the config")
         out.one_of(f"{section}[{i}].metric", metric, METRIC_NAMES, "a metric")
+    if bundle.importance is not None:
+        out.one_of("importance.model", bundle.importance.model, models, "a model of the config")
+        known = set(bundle.features)
+        for i, used in enumerate(bundle.importance.features):
+            out.matches(f"importance.features[{i}].feature", used.feature, _FEATURE, "a feature")
+            for j, column in enumerate(used.columns):
+                out.one_of(f"importance.features[{i}].columns[{j}]", column, known, "a feature")
     verdict = bundle.verdict
     out.one_of("verdict.model", verdict.model, models, "a model of the config")
     for i, criterion in enumerate(verdict.criteria):
