@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from whatworks.events.services_staff import reminders_send
+
+
+class Command(BaseCommand):
+    help = (
+        "E-mail a reminder to each confirmed attendee of an event that starts within "
+        "WHATWORKS_EVENTS_REMINDER_HOURS (online events: with the joining link). Each person "
+        "is reminded once, so run it often, e.g. every 10 minutes with events_expire_offers."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(f"{reminders_send()} reminder(s) sent.")
