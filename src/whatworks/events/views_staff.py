@@ -364,7 +364,9 @@ def attendee_cancel(request: HttpRequest, slug: str, registration_id: int) -> Ht
                 if found.email
                 else f"{found.name} has no e-mail address, so nobody is told.",
                 (
-                    f"Their place is offered to the first of the {waiting:,} people waiting."
+                    "Their place is offered to the 1 person on the waiting list."
+                    if waiting == 1
+                    else f"Their place is offered to the first of the {waiting:,} people waiting."
                     if waiting
                     else "Their place becomes free: 1 place opens for someone else."
                 )
