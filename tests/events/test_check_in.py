@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def door(client, make_user):  # type: ignore[no-untyped-def]
+def door(client, make_user):
     client.force_login(make_user(Role.EDITOR))
     return client
 

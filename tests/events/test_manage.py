@@ -52,7 +52,7 @@ def _event_data(**overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def editor(client, make_user):  # type: ignore[no-untyped-def]
+def editor(client, make_user):
     client.force_login(make_user(Role.EDITOR))
     return client
 

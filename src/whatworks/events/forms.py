@@ -33,7 +33,7 @@ def _question_field(question: Question) -> forms.Field:
     return field
 
 
-def _style(form: forms.Form) -> None:
+def _style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         if isinstance(field.widget, forms.CheckboxInput | forms.RadioSelect):
             continue
@@ -145,7 +145,9 @@ class EventForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            field = self.fields[name]
+            assert isinstance(field, forms.DateTimeField)
+            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         _style(self)
 
     def clean_slug(self) -> str:
@@ -261,6 +263,7 @@ class MessageForm(forms.Form):
 
 
 class WalkInForm(forms.Form):
+    prefix = "walk_in"
     name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(
         label=_("E-mail address"),
@@ -269,7 +272,7 @@ class WalkInForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="walk_in", **kwargs)
+        super().__init__(*args, **kwargs)
         _style(self)
 
 
