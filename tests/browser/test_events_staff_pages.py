@@ -19,15 +19,18 @@ from whatworks.events.tokens import registration_token
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def editor(sign_in: Any) -> None:
+def _as_editor(sign_in: Any, page: Any) -> None:
+    # A generous safety net: the shared machine is loaded and the live server's first
+    # request loads every part's URLs.
+    page.set_default_timeout(60_000)
     UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
 
 
 def test_an_editor_creates_publishes_and_cancels_an_event(
-    editor: None, visit: Any, page: Any
+    sign_in: Any, visit: Any, page: Any
 ) -> None:
+    _as_editor(sign_in, page)
     from tests.browser.axe import assert_accessible
 
     make_event(published=False, title="Old draft")
@@ -83,7 +86,8 @@ def test_an_editor_creates_publishes_and_cancels_an_event(
     visit("/events/practice-day/")
 
 
-def test_attendee_management_pages(editor: None, visit: Any, page: Any) -> None:
+def test_attendee_management_pages(sign_in: Any, visit: Any, page: Any) -> None:
+    _as_editor(sign_in, page)
     from tests.browser.axe import assert_accessible
 
     event = make_event(capacity=1)
@@ -113,8 +117,9 @@ def test_attendee_management_pages(editor: None, visit: Any, page: Any) -> None:
 
 
 def test_check_in_with_the_camera_scanner_undo_and_walk_in(
-    editor: None, visit: Any, page: Any
+    sign_in: Any, visit: Any, page: Any
 ) -> None:
+    _as_editor(sign_in, page)
     from tests.browser.axe import assert_accessible
 
     event = make_event(capacity=3)
@@ -164,6 +169,7 @@ def test_the_attendees_own_pages(visit: Any, page: Any) -> None:
 
     event = make_event(capacity=1)
     add_questions(event)
+    page.set_default_timeout(60_000)  # a safety net, as in _as_editor
     _dietary, workshop = event.questions.all()
     person = register(event, 1, answers={str(workshop.pk): "A"})
     token = registration_token(person.key)

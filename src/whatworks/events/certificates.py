@@ -17,14 +17,11 @@ import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
-import matplotlib
 from django.conf import settings
 from django.utils.formats import date_format
-from fpdf import FPDF
 
 from whatworks.events.models import Registration
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVuSans"
 
 CPD_NOTE = (
@@ -75,6 +72,11 @@ def certificate_lines(registration: Registration) -> dict[str, str]:
 
 def certificate_pdf(registration: Registration) -> bytes:
     """The certificate as PDF bytes (A4, landscape)."""
+    # Imported here: the pages that never write a PDF do not pay for loading them.
+    import matplotlib
+    from fpdf import FPDF
+
+    font_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     lines = certificate_lines(registration)
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
     pdf.set_creation_date(registration.checked_in_at)
@@ -82,8 +84,8 @@ def certificate_pdf(registration: Registration) -> bytes:
     pdf.set_author(lines["organiser"])
     pdf.set_subject(f"Attendance of {lines['name']}")
     pdf.set_lang("en-GB")
-    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font(FONT, "", str(font_dir / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(font_dir / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     pdf.set_draw_color(11, 12, 12)
