@@ -41,9 +41,9 @@ def test_an_editor_creates_publishes_and_cancels_an_event(
     assert "There is a problem" in page.get_by_role("alert").first.inner_text()
     assert_accessible(page)
     now = timezone.localtime()
-    page.get_by_label("Title").fill("Practice day")
+    page.get_by_label("Title", exact=True).fill("Practice day")
     page.get_by_label("Web address name").fill("practice-day")
-    page.get_by_label("Summary").fill("A day of practice.")
+    page.get_by_label("Summary", exact=True).fill("A day of practice.")
     for label, value in (
         ("Starts", now + timedelta(days=9)),
         ("Ends", now + timedelta(days=9, hours=3)),
@@ -51,14 +51,14 @@ def test_an_editor_creates_publishes_and_cancels_an_event(
         ("Registration closes", now + timedelta(days=8)),
     ):
         page.get_by_label(label, exact=True).fill(value.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Format").select_option("in-person")
-    page.get_by_label("Venue").fill("Leeds")
-    page.get_by_label("Capacity").fill("2")
+    page.get_by_label("Format", exact=True).select_option("in-person")
+    page.get_by_label("Venue", exact=True).fill("Leeds")
+    page.get_by_label("Capacity", exact=True).fill("2")
     page.get_by_role("button", name="Save as a draft").click()
     page.wait_for_url("**/questions/")
     assert_accessible(page)
-    page.get_by_label("Question").fill("Dietary needs")
-    page.get_by_label("Kind").select_option("dietary")
+    page.get_by_label("Question", exact=True).fill("Dietary needs")
+    page.get_by_label("Kind", exact=True).select_option("dietary")
     page.get_by_role("button", name="Add the question").click()
     page.wait_for_load_state()
     event = Event.objects.get(slug="practice-day")

@@ -69,3 +69,25 @@ def test_only_people_checked_in_get_one_and_only_after_the_event(client) -> None
     for registration in (upcoming, not_in):
         url = reverse("events:certificate", args=[registration_token(registration.key)])
         assert client.get(url).status_code == 404
+
+
+def test_people_checked_in_are_emailed_their_certificate_once(  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks,
+) -> None:
+    from django.core import mail
+
+    from whatworks.events.services_staff import certificates_send
+
+    event = past_event()
+    person = checked_in(event, 1)
+    register_no_show = checked_in(event, 2)
+    register_no_show.checked_in_at = None
+    register_no_show.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert certificates_send() == 1
+        assert certificates_send() == 0
+    (message,) = mail.outbox
+    assert message.to == [person.email]
+    (pdf,) = message.attachments
+    assert pdf[2] == "application/pdf" and "Person 1" in _text(pdf[1])

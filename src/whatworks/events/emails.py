@@ -28,6 +28,7 @@ SUBJECTS = {
     "cancelled": "Your registration for {title} is cancelled",
     "event_cancelled": "{title} is cancelled",
     "upcoming": "Reminder: {title} is coming up",
+    "certificate": "Your certificate of attendance for {title}",
 }
 
 #: Kinds that go only to a person whose place is confirmed: they carry the ticket, the
@@ -115,4 +116,10 @@ def send_registration_email(
     if confirmed:
         message.attach(f"{event.slug}.ics", event_ics(event, joining_link=True), "text/calendar")
         message.attach("ticket-qr-code.png", qr_png(registration), "image/png")
+    if kind == "certificate":
+        from whatworks.events.certificates import certificate_pdf
+
+        message.attach(
+            f"certificate-{event.slug}.pdf", certificate_pdf(registration), "application/pdf"
+        )
     message.send()

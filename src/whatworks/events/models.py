@@ -210,6 +210,8 @@ class Registration(models.Model):
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     #: When the reminder before the event went out (it goes once).
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    #: When the certificate of attendance was e-mailed after the event (it goes once).
+    certificate_sent_at = models.DateTimeField(_("certificate sent"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
 

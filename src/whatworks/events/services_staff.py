@@ -344,3 +344,30 @@ def reminders_send(*, now: datetime | None = None) -> int:
             _email_later(registration, "upcoming")
             sent += 1
     return sent
+
+
+def certificates_send(*, now: datetime | None = None) -> int:
+    """After an event, e-mail each person checked in their certificate of attendance
+    (once; only while their data is kept); return how many were sent."""
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        status=Status.CONFIRMED,
+        checked_in_at__isnull=False,
+        certificate_sent_at__isnull=True,
+        anonymised_at__isnull=True,
+        event__ends_at__lte=now,
+        event__ends_at__gt=now - timedelta(days=settings.WHATWORKS_EVENTS_RETENTION_DAYS),
+    ).exclude(email="")
+    sent = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            claimed = Registration.objects.filter(pk=pk, certificate_sent_at__isnull=True).update(
+                certificate_sent_at=now
+            )
+            if not claimed:
+                continue
+            registration = Registration.objects.get(pk=pk)
+            audit_record(actor=None, action="event.certificate_sent", target=registration)
+            _email_later(registration, "certificate")
+            sent += 1
+    return sent

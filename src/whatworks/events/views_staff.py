@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
@@ -165,7 +166,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
             consequences=[
                 f"It appears on the events page, in the calendar feed and in the next "
                 f"newsletter, and anyone can register for its {event.capacity:,} places "
-                f"from {event.registration_opens_at:%d %B %Y, %H:%M}.",
+                f"from {timezone.localtime(event.registration_opens_at):%d %B %Y, %H:%M}.",
                 f"People will be asked its {questions:,} question{'' if questions == 1 else 's'}.",
             ],
             button="Publish the event",

@@ -46,5 +46,10 @@ class Migration(migrations.Migration):
             name='source',
             field=models.CharField(choices=[('self', 'Registered themselves'), ('staff', 'Added by staff'), ('walk-in', 'Walked in on the day')], default='self', max_length=20, verbose_name='how they registered'),
         ),
+        migrations.AddField(
+            model_name='registration',
+            name='certificate_sent_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='certificate sent'),
+        ),
         migrations.RunPython(queue_from_registration, migrations.RunPython.noop),
     ]
