@@ -202,6 +202,62 @@ def cancel() -> Case:
     )
 
 
+def event_publish() -> Case:
+    event = events_factories.make_event(published=False, capacity=30)
+    events_factories.add_questions(event)
+    model = type(event)
+    return Case(
+        url=reverse("events:publish", args=[event.slug]),
+        data={},
+        done=lambda: model.objects.get(pk=event.pk).published,
+        numbers=("its 30 places", "its 2 questions"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def event_cancel() -> Case:
+    event = events_factories.make_event(capacity=2)
+    for n in range(3):
+        events_factories.register(event, n)
+    model = type(event)
+    return Case(
+        url=reverse("events:cancel_event", args=[event.slug]),
+        data={"note": "The venue flooded."},
+        done=lambda: model.objects.get(pk=event.pk).cancelled,
+        numbers=("all 3 registrations (2 confirmed)", "e-mails 3 people"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def attendee_cancel() -> Case:
+    event = events_factories.make_event(capacity=1)
+    first = events_factories.register(event, 1)
+    events_factories.register(event, 2)
+    model = type(first)
+    return Case(
+        url=reverse("events:attendee_cancel", args=[event.slug, first.pk]),
+        data={},
+        done=lambda: model.objects.get(pk=first.pk).status == "cancelled",
+        numbers=("the 1 person on the waiting list",),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def attendees_email() -> Case:
+    from whatworks.core.models import AuditEntry
+
+    event = events_factories.make_event(capacity=3)
+    for n in range(4):
+        events_factories.register(event, n)
+    return Case(
+        url=reverse("events:attendees_email", args=[event.slug]),
+        data={"recipients": "confirmed", "subject": "Parking", "text": "Use the back gate."},
+        done=lambda: AuditEntry.objects.filter(action="event.attendees_messaged").exists(),
+        numbers=("E-mail 3 people", "sends “Parking” to 3 people"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
 CASES: dict[str, Callable[[], Case]] = {
     "panel:poll_status": poll_close,
     "panel:invite": invite,
@@ -215,6 +271,10 @@ CASES: dict[str, Callable[[], Case]] = {
     "news:manage_erase": manage_erase,
     "news:issue_schedule": issue_schedule,
     "events:cancel": cancel,
+    "events:publish": event_publish,
+    "events:cancel_event": event_cancel,
+    "events:attendee_cancel": attendee_cancel,
+    "events:attendees_email": attendees_email,
 }
 
 

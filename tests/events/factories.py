@@ -68,3 +68,50 @@ def registration_kwargs() -> dict[str, object]:
 def check_in_kwargs() -> dict[str, object]:
     registration = register(make_event(), "matrix")
     return {"slug": registration.event.slug, "registration_id": registration.pk}
+
+
+def past_event(**overrides: Any) -> Event:
+    """An event that is over (registration long closed)."""
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "starts_at": now - timedelta(days=3, hours=6),
+        "ends_at": now - timedelta(days=3),
+        "registration_opens_at": now - timedelta(days=30),
+        "registration_closes_at": now - timedelta(days=4),
+    }
+    fields.update(overrides)
+    return make_event(**fields)
+
+
+def checked_in(event: Event, n: int | str, **kwargs: Any) -> Registration:
+    """A confirmed registration, checked in (for events past too: made directly, as the
+    registration window of a past event is closed)."""
+    from whatworks.events.services_checkin import registration_check_in
+    from whatworks.events.services_staff import registration_add
+
+    registration = registration_add(
+        actor=None,
+        event=event,
+        name=kwargs.pop("name", f"Person {n}"),
+        email=f"p{n}@example.test",
+        status=Registration.Status.CONFIRMED,
+        notify=False,
+    )
+    return registration_check_in(actor=None, registration=registration, **kwargs).registration
+
+
+def certificate_kwargs() -> dict[str, object]:
+    registration = checked_in(past_event(), "matrix")
+    return {"token": registration_token(registration.key)}
+
+
+def ticket_kwargs() -> dict[str, object]:
+    from whatworks.events.tickets import ticket_code
+
+    return {"code": ticket_code(register(make_event(), "matrix"))}
+
+
+def question_kwargs() -> dict[str, object]:
+    event = make_event()
+    question = question_create(actor=None, event=event, kind="dietary", label="Dietary needs")
+    return {"slug": event.slug, "question_id": question.pk}

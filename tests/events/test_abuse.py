@@ -86,7 +86,8 @@ def test_confirming_the_address_makes_the_place_yours_without_your_words(throttl
     confirmed = mail.outbox[-1]
     assert "is confirmed" in confirmed.subject and JOIN in confirmed.body
     assert "evil.example" not in confirmed.body
-    (attachment,) = confirmed.attachments
+    attachment, ticket = confirmed.attachments
+    assert attachment[2] == "text/calendar" and ticket[2] == "image/png"
     assert JOIN in str(attachment[1]).replace("\r\n ", "")
     page = browser.get(link).content.decode()
     assert JOIN in page

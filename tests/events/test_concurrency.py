@@ -42,3 +42,29 @@ def test_concurrent_cancellations_offer_each_place_once() -> None:
     offered = list(Registration.objects.filter(event=event, status=Status.OFFERED).order_by("id"))
     assert [r.pk for r in offered] == [p.pk for p in people[4:8]]
     assert Registration.objects.filter(event=event, status=Status.WAITING).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_phones_scanning_one_ticket_record_one_check_in() -> None:
+    """Both scans succeed (the second is told "already in"); one check-in is recorded."""
+    from whatworks.core.models import AuditEntry
+    from whatworks.events.services_checkin import registration_check_in
+
+    event = make_event(capacity=3)
+    person = register(event, 1)
+    results: list[bool] = []
+    errors = _run_in_threads(
+        [
+            lambda: results.append(
+                registration_check_in(
+                    actor=None, registration=Registration.objects.get(pk=person.pk)
+                ).new
+            )
+            for _ in range(2)
+        ]
+    )
+    assert errors == []
+    assert sorted(results) == [False, True]
+    assert AuditEntry.objects.filter(action="event.checked_in").count() == 1
+    person.refresh_from_db()
+    assert person.checked_in_at is not None

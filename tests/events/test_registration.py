@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
-from whatworks.events import selectors, services
+from whatworks.events import selectors, services, services_checkin
 from whatworks.events.models import Registration
 from whatworks.events.tokens import registration_token
 
@@ -52,12 +52,17 @@ def test_cancelling_offers_the_place_to_the_first_in_line(  # type: ignore[no-un
     assert selectors.queue_position(third) == 1
     offer = next(m for m in mail.outbox if m.to == [second.email])
     assert "accept" in offer.subject
-    assert offer.attachments[0][0].endswith(".ics")
+    assert offer.attachments == [], "no calendar file or ticket until the offer is accepted"
     # a newcomer queues behind the waiting list even though the place is only offered
     assert register(event, "late").status == Status.WAITING
-    services.registration_accept_offer(actor=None, registration=second)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_accept_offer(actor=None, registration=second)
     second.refresh_from_db()
     assert second.status == Status.CONFIRMED
+    (accepted,) = mail.outbox
+    assert [a[2] for a in accepted.attachments] == ["text/calendar", "image/png"]
+    assert "STATUS:CONFIRMED" in accepted.attachments[0][1]
 
 
 def test_offer_expires_and_moves_to_the_next_person() -> None:
@@ -183,7 +188,7 @@ def test_anonymises_attendees_after_the_retention_period(settings) -> None:  # t
     event = make_event(capacity=5)
     add_questions(event)
     registration = register(event, 1, answers={"1": "Vegan"})
-    services.registration_check_in(actor=None, registration=registration)
+    services_checkin.registration_check_in(actor=None, registration=registration)
     assert services.registrations_anonymise(now=event.ends_at + timedelta(days=29)) == 0
     assert services.registrations_anonymise(now=event.ends_at + timedelta(days=31)) == 1
     registration.refresh_from_db()

@@ -49,6 +49,10 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "news:manage_erase": "erases a subscriber's e-mail address and everything about it",
     "news:issue_schedule": "schedules the newsletter to e-mail its subscribers by itself",
     "events:cancel": "cancels a registration, giving the place away",
+    "events:publish": "publishes an event: it is listed and open for registration",
+    "events:cancel_event": "cancels an event for good, e-mailing everyone registered",
+    "events:attendee_cancel": "cancels someone's registration for them, giving the place away",
+    "events:attendees_email": "e-mails a message to an event's attendees",
 }
 
 #: The name of the hidden field that carries the confirmation.

@@ -22,9 +22,9 @@ from whatworks.events.services import (
     event_update,
     question_create,
     registration_cancel,
-    registration_check_in,
     registration_create,
 )
+from whatworks.events.services_checkin import registration_check_in
 
 #: The registry demo's projects (by title) that demo events are part of, by event slug.
 PROJECT_TITLES = {

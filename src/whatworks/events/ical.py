@@ -60,6 +60,8 @@ class CalendarEvent:
     url: str = ""
     stamp: datetime | None = None
     cancelled: bool = False
+    #: Not yet someone's place (waiting list, offered, held): STATUS:TENTATIVE.
+    tentative: bool = False
 
 
 def _event_lines(event: CalendarEvent, now: datetime) -> list[str]:
@@ -77,7 +79,8 @@ def _event_lines(event: CalendarEvent, now: datetime) -> list[str]:
         lines.append(f"LOCATION:{escape_text(event.location)}")
     if event.url:
         lines.append(f"URL:{event.url}")
-    lines.append(f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}")
+    status = "CANCELLED" if event.cancelled else "TENTATIVE" if event.tentative else "CONFIRMED"
+    lines.append(f"STATUS:{status}")
     lines.append("END:VEVENT")
     return lines
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -70,6 +71,20 @@ class Event(models.Model):
         ),
     )
     published = models.BooleanField(_("published"), default=True)
+    cpd_hours = models.DecimalField(
+        _("hours of learning"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The hours shown on certificates of attendance, for CPD records. Leave empty to "
+            "use the event's length from start to end."
+        ),
+    )
+    #: When staff cancelled the event (every registration is cancelled with it; for good).
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
+    cancellation_note = models.TextField(_("why it is cancelled"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -107,7 +122,20 @@ class Event(models.Model):
 
     def registration_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
+        if self.cancelled_at is not None:
+            return False
         return self.registration_opens_at <= now < self.registration_closes_at
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def hours(self) -> Decimal:
+        """Hours of learning for certificates: ``cpd_hours``, else start to end, to 0.5 h."""
+        if self.cpd_hours is not None:
+            return Decimal(self.cpd_hours)
+        seconds = Decimal((self.ends_at - self.starts_at).total_seconds())
+        return (seconds / Decimal(1800)).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
 
     def agenda_items(self) -> list[str]:
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
@@ -148,6 +176,11 @@ class Registration(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Lapsed (not confirmed or accepted in time)")
 
+    class Source(models.TextChoices):
+        SELF = "self", _("Registered themselves")
+        STAFF = "staff", _("Added by staff")
+        WALK_IN = "walk-in", _("Walked in on the day")
+
     #: Statuses that hold one of the event's places.
     HOLDING = (Status.HELD, Status.CONFIRMED, Status.OFFERED)
     #: Statuses of a person still taking part (one such registration per address and event).
@@ -168,7 +201,17 @@ class Registration(models.Model):
     address_confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
     #: Until then an unconfirmed registration keeps its held place or its waiting entry.
     hold_expires_at = models.DateTimeField(_("unconfirmed until"), null=True, blank=True)
+    #: The waiting list is served in this order (then by id): set at registration and
+    #: again when staff move someone back to the waiting list (to its end).
+    queued_at = models.DateTimeField(_("joined the queue"), null=True, blank=True)
+    source = models.CharField(
+        _("how they registered"), max_length=20, choices=Source.choices, default=Source.SELF
+    )
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    #: When the reminder before the event went out (it goes once).
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    #: When the certificate of attendance was e-mailed after the event (it goes once).
+    certificate_sent_at = models.DateTimeField(_("certificate sent"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from whatworks.core.errors import LinkInvalidError
 from whatworks.core.models import User
 from whatworks.events.models import Event, Registration
+from whatworks.events.tickets import ticket_key
 from whatworks.events.tokens import registration_key
 
 MANAGE = "events.change_event"
@@ -75,13 +76,13 @@ def queue_position(registration: Registration) -> int | None:
     """1 for the first person waiting; None for anyone not waiting."""
     if registration.status != Registration.Status.WAITING or not registration.address_confirmed:
         return None
+    mine = registration.queued_at
     ahead = Registration.objects.filter(
         event_id=registration.event_id,
         status=Registration.Status.WAITING,
         address_confirmed_at__isnull=False,
-        id__lt=registration.pk,
-    ).count()
-    return ahead + 1
+    ).filter(Q(queued_at__lt=mine) | Q(queued_at=mine, id__lt=registration.pk))
+    return ahead.count() + 1
 
 
 def places_left(event: Event) -> int:
@@ -97,4 +98,42 @@ def waiting_count(event: Event) -> int:
 
 
 def attendees(*, event: Event) -> QuerySet[Registration]:
-    return Registration.objects.filter(event=event).order_by("status", "id")
+    return Registration.objects.filter(event=event).order_by("status", "queued_at", "id")
+
+
+def check_in_counts(event: Event) -> tuple[int, int]:
+    """(checked in, confirmed): "12 of 22 in"."""
+    counts = Registration.objects.filter(
+        event=event, status=Registration.Status.CONFIRMED
+    ).aggregate(
+        confirmed=Count("id"), checked_in=Count("id", filter=Q(checked_in_at__isnull=False))
+    )
+    return counts["checked_in"], counts["confirmed"]
+
+
+def events_for_staff(*, user: User) -> QuerySet[Event]:
+    """Every event, drafts and cancelled ones too, newest first, with their counts."""
+    if not user.has_perm(MANAGE):
+        return Event.objects.none()
+    held = Q(registrations__status__in=Registration.HOLDING)
+    waiting = Q(registrations__status=Registration.Status.WAITING)
+    return Event.objects.annotate(
+        held=Count("registrations", filter=held),
+        waiting=Count("registrations", filter=waiting),
+    ).order_by("-starts_at")
+
+
+def registration_get_by_ticket(*, event: Event, code: str) -> Registration | None:
+    """The registration a ticket code (or a scanned ticket URL) names, if it is this event's."""
+    key = ticket_key(code)
+    if key is None:
+        return None
+    return Registration.objects.filter(event=event, key=key).first()
+
+
+def registration_get_by_ticket_for_staff(*, code: str) -> Registration:
+    key = ticket_key(code)
+    found = Registration.objects.select_related("event").filter(key=key).first() if key else None
+    if found is None:
+        raise Http404("No such ticket.")
+    return found

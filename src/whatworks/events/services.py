@@ -148,9 +148,10 @@ def _held(event: Event) -> int:
 
 
 def _confirmed_waiting(event: Event) -> Any:
+    """The waiting list, in the order it is served (``queued_at``, then id)."""
     return Registration.objects.filter(
         event=event, status=Status.WAITING, address_confirmed_at__isnull=False
-    )
+    ).order_by("queued_at", "id")
 
 
 @transaction.atomic
@@ -202,6 +203,7 @@ def registration_create(
         address_confirmed_at=now if address_confirmed else None,
         hold_expires_at=None if address_confirmed else now + timedelta(minutes=confirm_minutes()),
         created_at=now,
+        queued_at=now,
     )
     _clean(registration)
     registration.save()
@@ -260,7 +262,7 @@ def _offer_free_places(*, event: Event, now: datetime) -> list[Registration]:
     free = event.capacity - _held(event)
     if free <= 0:
         return []
-    offered = list(_confirmed_waiting(event).order_by("id")[:free])
+    offered = list(_confirmed_waiting(event)[:free])
     expires = now + timedelta(hours=offer_hours(event))
     for registration in offered:
         registration.status = Status.OFFERED
@@ -323,6 +325,34 @@ def registration_accept_offer(
         changes={"status": {"before": "offered", "after": "confirmed"}},
     )
     _email_later(registration, "confirmed")
+    return registration
+
+
+@transaction.atomic
+def registration_answers_update(
+    *,
+    actor: User | None,
+    registration: Registration,
+    answers: dict[str, str],
+    now: datetime | None = None,
+) -> Registration:
+    """The attendee changes their own answers (access and dietary needs…) until the event
+    ends, while the registration is active."""
+    now = now or timezone.now()
+    registration.refresh_from_db()
+    if registration.status not in Registration.ACTIVE:
+        raise EventError("This registration has ended, so its answers cannot be changed.")
+    if registration.event.ends_at <= now:
+        raise EventError("The event is over, so the answers can no longer be changed.")
+    changed = sorted(k for k, v in answers.items() if registration.answers.get(k, "") != v)
+    registration.answers = {**registration.answers, **answers}
+    registration.save(update_fields=["answers"])
+    audit_record(
+        actor=_actor(actor),
+        action="event.answers_changed",
+        target=registration,
+        changes={"questions": changed},  # which questions, not what: answers can be health data
+    )
     return registration
 
 
@@ -400,20 +430,6 @@ def holds_expire(*, now: datetime | None = None) -> int:
             event = Event.objects.select_for_update().get(pk=event_id)
             lapsed += _expire_holds(event=event, now=now)
     return lapsed
-
-
-@transaction.atomic
-def registration_check_in(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
-) -> Registration:
-    registration.refresh_from_db()
-    if registration.status != Status.CONFIRMED:
-        raise EventError("Only confirmed attendees can be checked in.")
-    if registration.checked_in_at is None:
-        registration.checked_in_at = now or timezone.now()
-        registration.save(update_fields=["checked_in_at"])
-        audit_record(actor=actor, action="event.checked_in", target=registration)
-    return registration
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
-"""Scheduled work of events: expire unanswered offers; anonymise past attendees.
+"""Scheduled work of events: expire unanswered offers; remind attendees; anonymise past
+attendees.
 
-Run them from a scheduler with ``manage.py events_expire_offers`` and
-``manage.py events_anonymise`` (or enqueue these tasks), e.g. every 10 minutes and daily.
+Run them from a scheduler with ``manage.py events_expire_offers``,
+``manage.py events_send_reminders`` and ``manage.py events_anonymise`` (or enqueue these
+tasks), e.g. every 10 minutes, every 10 minutes and daily.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from whatworks.events.services import offers_expire, registrations_anonymise
+from whatworks.events.services_staff import reminders_send
 
 
 @task()
@@ -19,3 +22,8 @@ def expire_offers() -> int:
 @task()
 def anonymise_attendees() -> int:
     return registrations_anonymise()
+
+
+@task()
+def send_reminders() -> int:
+    return reminders_send()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
@@ -28,9 +27,11 @@ from whatworks.core.throttle import (
     throttled_response,
 )
 from whatworks.events import ical, selectors, services
+from whatworks.events.certificates import certificate_pdf
 from whatworks.events.emails import calendar_event, event_ics, registration_ics
-from whatworks.events.forms import CheckInSearchForm, RegistrationForm
+from whatworks.events.forms import AnswersForm, RegistrationForm
 from whatworks.events.models import Event, Registration
+from whatworks.events.tickets import qr_svg, ticket_code
 from whatworks.events.tokens import registration_token
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -151,26 +152,90 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                     "minutes": services.confirm_minutes(),
                 },
             )
+    places = selectors.places_left(event)
+    waiting = selectors.waiting_count(event)
     return render(
         request,
         "events/register.html",
-        {"event": event, "form": form, "open": event.registration_open()},
+        {
+            "event": event,
+            "form": form,
+            "open": event.registration_open(),
+            # the same rule as registration_create: a place only if one is free and
+            # nobody is waiting for it
+            "full": not places or waiting > 0,
+            "waiting": waiting,
+        },
     )
 
 
 @require_GET
 def registration(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
+    event = found.event
+    confirmed = found.status == Registration.Status.CONFIRMED and not event.cancelled
+    questions = list(event.questions.all())
     return render(
         request,
         "events/registration.html",
         {
             "registration": found,
-            "event": found.event,
+            "event": event,
             "token": token,
             "position": selectors.queue_position(found),
+            "active": found.status in Registration.ACTIVE and not event.cancelled,
+            "ticket_svg": qr_svg(found) if confirmed else "",
+            "ticket_code": ticket_code(found) if confirmed else "",
+            "answers": [(q.label, found.answers.get(str(q.pk), "")) for q in questions],
+            "can_change_answers": bool(questions)
+            and found.status in Registration.ACTIVE
+            and not event.cancelled
+            and event.ends_at > timezone.now(),
+            "certificate": _certificate_ready(found),
         },
     )
+
+
+def _certificate_ready(registration: Registration) -> bool:
+    """Checked in, and the event is over."""
+    return (
+        registration.checked_in_at is not None
+        and registration.status == Registration.Status.CONFIRMED
+        and registration.event.ends_at <= timezone.now()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
+    """The attendee changes their own answers (access and dietary needs…)."""
+    found = selectors.registration_get_by_token(token=token)
+    form = AnswersForm(request.POST or None, registration=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registration_answers_update(
+                actor=_user(request), registration=found, answers=form.answers()
+            )
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your answers were saved.")
+            return redirect("events:registration", token=token)
+    return render(
+        request,
+        "events/answers.html",
+        {"registration": found, "event": found.event, "token": token, "form": form},
+    )
+
+
+@require_GET
+def registration_certificate(request: HttpRequest, token: str) -> HttpResponse:
+    """The certificate of attendance (PDF), once the person was checked in and it is over."""
+    found = selectors.registration_get_by_token(token=token)
+    if not _certificate_ready(found):
+        raise Http404("There is no certificate for this registration (yet).")
+    response = HttpResponse(certificate_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{found.event.slug}.pdf"'
+    return response
 
 
 @require_POST
@@ -194,7 +259,10 @@ def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def registration_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """The attendee's own calendar file, with the joining link once their place is theirs."""
     found = selectors.registration_get_by_token(token=token)
-    return _calendar_response(registration_ics(found), f"{found.event.slug}.ics")
+    text = registration_ics(found)
+    if text is None:
+        raise Http404("A cancelled or lapsed registration has no calendar file.")
+    return _calendar_response(text, f"{found.event.slug}.ics")
 
 
 @require_POST
@@ -266,6 +334,7 @@ def attendees(request: HttpRequest, slug: str) -> HttpResponse:
             "event": event,
             "registrations": registrations,
             "questions": list(event.questions.all()),
+            "active_statuses": list(Registration.ACTIVE),
         },
     )
 
@@ -307,33 +376,3 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(handle.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
     return response
-
-
-@require_GET
-@require_permission("events.checkin_registration")
-def check_in(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
-    form = CheckInSearchForm(request.GET)
-    found = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
-    if form.is_valid() and (query := form.cleaned_data["q"].strip()):
-        found = found.filter(Q(name__icontains=query) | Q(email__icontains=query))
-    return render(
-        request,
-        "events/check_in.html",
-        {"event": event, "form": form, "registrations": found.order_by("name", "id")},
-    )
-
-
-@require_POST
-@require_permission("events.checkin_registration")
-def check_in_person(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
-    found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
-    try:
-        services.registration_check_in(actor=_user(request), registration=found)
-    except services.EventError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{found.name} is checked in.")
-    query = urlencode({"q": request.POST.get("q", "")})
-    return redirect(f"{reverse('events:check_in', args=[event.slug])}?{query}")

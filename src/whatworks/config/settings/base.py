@@ -251,6 +251,8 @@ WHATWORKS_EVENTS_OFFER_HOURS = int(os.environ.get("WHATWORKS_EVENTS_OFFER_HOURS"
 WHATWORKS_EVENTS_CONFIRM_MINUTES = int(os.environ.get("WHATWORKS_EVENTS_CONFIRM_MINUTES", "30"))
 #: Days after an event ends when its attendees' personal data is anonymised.
 WHATWORKS_EVENTS_RETENTION_DAYS = int(os.environ.get("WHATWORKS_EVENTS_RETENTION_DAYS", "90"))
+#: Hours before an event starts when confirmed attendees are reminded (once).
+WHATWORKS_EVENTS_REMINDER_HOURS = int(os.environ.get("WHATWORKS_EVENTS_REMINDER_HOURS", "48"))
 #: Largest attachment to an application, in megabytes.
 WHATWORKS_CALLS_MAX_UPLOAD_MB = float(os.environ.get("WHATWORKS_CALLS_MAX_UPLOAD_MB", "5"))
 #: The DOI prefix of the Centre's DataCite account: each registered protocol version's

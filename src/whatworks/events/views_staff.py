@@ -1,0 +1,455 @@
+"""Staff's pages for events (the admin stays for administrators): the list of events,
+create, edit, duplicate, publish and cancel, the questions, and managing attendees.
+
+Views parse, check permission, call one service and map its error to a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from whatworks.core.access import require_permission
+from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.models import User
+from whatworks.events import selectors, services, services_staff
+from whatworks.events.forms import (
+    AttendeeAddForm,
+    CancelEventForm,
+    EventForm,
+    MessageForm,
+    QuestionForm,
+)
+from whatworks.events.models import Event, Question, Registration
+
+MANAGE = "events.change_event"
+ADD = "events.add_event"
+ATTENDEES = "events.change_registration"
+Status = Registration.Status
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _event(request: HttpRequest, slug: str) -> Event:
+    return selectors.event_get_for_user(user=_user(request), slug=slug)
+
+
+def _people(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
+@require_GET
+@require_permission(MANAGE)
+def manage(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "events/staff/manage.html",
+        {"events": selectors.events_for_staff(user=_user(request))},
+    )
+
+
+def _event_fields(form: EventForm) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in form.Meta.fields}
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(ADD)
+def create(request: HttpRequest) -> HttpResponse:
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_create(
+                actor=_user(request), published=False, **_event_fields(form)
+            )
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"{event.title} is saved as a draft. Add its questions, then publish it."
+            )
+            return redirect("events:questions", slug=event.slug)
+    return render(request, "events/staff/event_form.html", {"form": form, "mode": "create"})
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(MANAGE)
+def edit(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    form = EventForm(request.POST or None, instance=event)
+    if event.published:  # its address is in e-mails and calendars already
+        form.fields["slug"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in _event_fields(form).items() if not form.fields[k].disabled}
+        try:
+            services.event_update(actor=_user(request), event=event, **fields)
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your changes were saved.")
+            return redirect("events:manage_event", slug=event.slug)
+    return render(
+        request, "events/staff/event_form.html", {"form": form, "event": event, "mode": "edit"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(ADD)
+def duplicate(request: HttpRequest, slug: str) -> HttpResponse:
+    source = _event(request, slug)
+    initial = {name: getattr(source, name) for name in EventForm.Meta.fields}
+    initial.update(title=f"{source.title} (copy)", slug=f"{source.slug}-copy"[:100])
+    form = EventForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services_staff.event_duplicate(
+                actor=_user(request), source=source, **_event_fields(form)
+            )
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            count = event.questions.count()
+            messages.success(
+                request,
+                f"{event.title} is saved as a draft, with {count:,} question"
+                f"{'' if count == 1 else 's'} copied.",
+            )
+            return redirect("events:manage_event", slug=event.slug)
+    return render(
+        request,
+        "events/staff/event_form.html",
+        {"form": form, "event": source, "mode": "duplicate"},
+    )
+
+
+@require_GET
+@require_permission(MANAGE)
+def manage_event(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    counts = {
+        status: event.registrations.filter(status=status).count()
+        for status in (Status.CONFIRMED, Status.WAITING, Status.OFFERED, Status.HELD)
+    }
+    checked_in, confirmed = selectors.check_in_counts(event)
+    return render(
+        request,
+        "events/staff/event.html",
+        {
+            "event": event,
+            "counts": counts,
+            "checked_in": checked_in,
+            "confirmed": confirmed,
+            "questions": list(event.questions.all()),
+            "cancel_form": CancelEventForm(),
+        },
+    )
+
+
+@require_POST
+@require_permission(MANAGE)
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    questions = event.questions.count()
+    page = confirmation_page(
+        request,
+        None
+        if event.published or event.cancelled  # the service refuses; nothing to confirm
+        else Confirmation(
+            title=f"Publish {event.title}?",
+            consequences=[
+                f"It appears on the events page, in the calendar feed and in the next "
+                f"newsletter, and anyone can register for its {event.capacity:,} places "
+                f"from {timezone.localtime(event.registration_opens_at):%d %B %Y, %H:%M}.",
+                f"People will be asked its {questions:,} question{'' if questions == 1 else 's'}.",
+            ],
+            button="Publish the event",
+            cancel_url=reverse("events:manage_event", args=[event.slug]),
+            warning=False,
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services_staff.event_publish(actor=_user(request), event=event)
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{event.title} is published.")
+    return redirect("events:manage_event", slug=event.slug)
+
+
+@require_POST
+@require_permission(MANAGE)
+def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    form = CancelEventForm(request.POST)
+    active = event.registrations.filter(status__in=Registration.ACTIVE)
+    emailed = active.exclude(email="").count()
+    confirmed = active.filter(status=Status.CONFIRMED).count()
+    page = confirmation_page(
+        request,
+        None
+        if event.cancelled or not form.is_valid()
+        else Confirmation(
+            title=f"Cancel {event.title}?",
+            consequences=[
+                f"This cancels all {active.count():,} registrations ({confirmed:,} confirmed) "
+                f"and e-mails {_people(emailed)} that the event is cancelled."
+                if emailed
+                else "Nobody is registered, so nobody is e-mailed.",
+                "Registration closes for good, and the event is shown as cancelled.",
+            ],
+            button="Cancel the event",
+            cancel_url=reverse("events:manage_event", args=[event.slug]),
+            cancel_text="No, keep the event",
+        ),
+    )
+    if page is not None:
+        return page
+    if not form.is_valid():
+        messages.error(request, "Shorten the reason for cancelling to 2,000 characters.")
+        return redirect("events:manage_event", slug=event.slug)
+    try:
+        sent = services_staff.event_cancel(
+            actor=_user(request), event=event, note=form.cleaned_data["note"]
+        )
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{event.title} is cancelled; {_people(sent)} e-mailed.")
+    return redirect("events:manage_event", slug=event.slug)
+
+
+# --- questions -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("events.add_question")
+def questions(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    existing = list(event.questions.all())
+    form = QuestionForm(
+        request.POST or None, initial={"position": (existing[-1].position + 1) if existing else 1}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_create(actor=_user(request), event=event, **form.cleaned_data)
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"“{form.cleaned_data['label']}” was added.")
+            return redirect("events:questions", slug=event.slug)
+    return render(
+        request,
+        "events/staff/questions.html",
+        {"event": event, "questions": existing, "form": form},
+    )
+
+
+def _question(event: Event, question_id: int) -> Question:
+    found = event.questions.filter(pk=question_id).first()
+    if found is None:
+        raise Http404("No such question.")
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission("events.change_question")
+def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    event = _event(request, slug)
+    question = _question(event, question_id)
+    form = QuestionForm(request.POST or None, instance=question)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_staff.question_update(
+                actor=_user(request), question=question, **form.cleaned_data
+            )
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "The question was saved.")
+            return redirect("events:questions", slug=event.slug)
+    return render(
+        request,
+        "events/staff/question_form.html",
+        {"event": event, "question": question, "form": form},
+    )
+
+
+@require_POST
+@require_permission("events.change_question")
+def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    event = _event(request, slug)
+    question = _question(event, question_id)
+    try:
+        services_staff.question_delete(actor=_user(request), question=question)
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"“{question.label}” was removed.")
+    return redirect("events:questions", slug=event.slug)
+
+
+# --- attendees -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(ATTENDEES)
+def attendee_add(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    form = AttendeeAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = services_staff.registration_add(
+                actor=_user(request),
+                event=event,
+                name=data["name"],
+                email=data["email"],
+                status=data["status"],
+                notify=data["notify"],
+            )
+        except services.AlreadyRegisteredError as exc:
+            found = Registration.objects.get(pk=exc.registration_id)
+            form.add_error(
+                "email",
+                f"This address is already registered ({found.get_status_display()}). "
+                "Find it on the attendee list to change its place.",
+            )
+        except services.EventError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"{added.name} was added: {added.get_status_display()}.")
+            return redirect("events:attendees", slug=event.slug)
+    return render(request, "events/staff/attendee_add.html", {"event": event, "form": form})
+
+
+@require_POST
+@require_permission(ATTENDEES)
+def attendee_move(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    event = _event(request, slug)
+    found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
+    try:
+        moved = services_staff.registration_move(
+            actor=_user(request), registration=found, to=request.POST.get("to", "")
+        )
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{moved.name}: {moved.get_status_display()}.")
+    return redirect("events:attendees", slug=event.slug)
+
+
+@require_POST
+@require_permission(ATTENDEES)
+def attendee_cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    event = _event(request, slug)
+    found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
+    waiting = selectors.waiting_count(event)
+    gives = found.status in Registration.HOLDING
+    page = confirmation_page(
+        request,
+        None
+        if found.status not in Registration.ACTIVE
+        else Confirmation(
+            title=f"Cancel {found.name}'s registration?",
+            consequences=[
+                f"{found.name} is e-mailed that their registration is cancelled."
+                if found.email
+                else f"{found.name} has no e-mail address, so nobody is told.",
+                (
+                    "Their place is offered to the 1 person on the waiting list."
+                    if waiting == 1
+                    else f"Their place is offered to the first of the {waiting:,} people waiting."
+                    if waiting
+                    else "Their place becomes free: 1 place opens for someone else."
+                )
+                if gives
+                else "They leave the waiting list.",
+            ],
+            button="Cancel the registration",
+            cancel_url=reverse("events:attendees", args=[event.slug]),
+            cancel_text="No, keep it",
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services.registration_cancel(actor=_user(request), registration=found)
+    except services.EventError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{found.name}'s registration is cancelled.")
+    return redirect("events:attendees", slug=event.slug)
+
+
+def _recipients(event: Event, choice: str, chosen: list[int]) -> list[Registration]:
+    people = Registration.objects.filter(event=event, anonymised_at__isnull=True)
+    if choice == "confirmed":
+        people = people.filter(status=Status.CONFIRMED)
+    elif choice == "waiting":
+        people = people.filter(status=Status.WAITING, address_confirmed_at__isnull=False)
+    elif choice == "not-checked-in":
+        people = people.filter(status=Status.CONFIRMED, checked_in_at__isnull=True)
+    elif choice == "checked-in":
+        people = people.filter(status=Status.CONFIRMED, checked_in_at__isnull=False)
+    elif choice == "chosen":
+        people = people.filter(pk__in=chosen, status__in=Registration.ACTIVE)
+    else:
+        return []
+    return list(people.exclude(email="").order_by("id"))
+
+
+@require_http_methods(["GET", "POST"])
+@require_permission(ATTENDEES)
+def attendees_email(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(request, slug)
+    source = request.POST if request.method == "POST" else request.GET
+    chosen = [int(v) for v in source.getlist("chosen") if v.isdigit()]
+    sending = request.method == "POST" and "subject" in request.POST
+    initial = {"recipients": "chosen" if chosen else "confirmed"}
+    form = MessageForm(request.POST if sending else None, chosen=len(chosen), initial=initial)
+    if sending and form.is_valid():
+        people = _recipients(event, form.cleaned_data["recipients"], chosen)
+        if not people:
+            form.add_error("recipients", "Nobody with an e-mail address is in this group.")
+        else:
+            page = confirmation_page(
+                request,
+                Confirmation(
+                    title=f"E-mail {_people(len(people))}?",
+                    consequences=[
+                        f"This sends “{form.cleaned_data['subject']}” to {_people(len(people))} "
+                        f"registered for {event.title}."
+                    ],
+                    button=f"Send to {_people(len(people))}",
+                    cancel_url=reverse("events:attendees", args=[event.slug]),
+                ),
+            )
+            if page is not None:
+                return page
+            try:
+                sent = services_staff.attendees_message(
+                    actor=_user(request),
+                    event=event,
+                    registrations=people,
+                    subject=form.cleaned_data["subject"],
+                    text=form.cleaned_data["text"],
+                )
+            except services.EventError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Your message is on its way to {_people(sent)}.")
+                return redirect("events:attendees", slug=event.slug)
+    return render(
+        request,
+        "events/staff/attendees_email.html",
+        {"event": event, "form": form, "chosen": chosen},
+    )
