@@ -53,7 +53,7 @@ def test_two_phones_scanning_one_ticket_record_one_check_in() -> None:
     event = make_event(capacity=3)
     person = register(event, 1)
     results: list[bool] = []
-    errors = _run_in_threads(
+    errors = run_at_once(
         [
             lambda: results.append(
                 registration_check_in(
