@@ -3,6 +3,8 @@ cross-tabs with small cells suppressed, and the pulse chart's dates and error ba
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import numpy as np
@@ -79,6 +81,11 @@ def test_each_question_states_its_base_and_a_scale_its_interval(client) -> None:
         in page
     )
     assert f"{expected.mean:.2f} (95% confidence interval {expected.lower:.2f} to" in page
+    exported = client.get(reverse("panel:results_csv", kwargs={"slug": poll.slug}))
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    tired_row = next(r for r in rows if r[0] == "How tired are you?")
+    assert tired_row[3] == f"{expected.mean:.3f}"
+    assert tired_row[4] == f"{(expected.upper - expected.lower) / 2:.3f}"
 
 
 def test_cross_tabs_are_weighted_and_suppress_small_groups_and_cells(client) -> None:  # type: ignore[no-untyped-def]

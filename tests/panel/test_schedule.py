@@ -204,3 +204,20 @@ def test_remind_now_and_the_automatic_reminders(client, django_capture_on_commit
     assert reminders_send(poll_id=poll.pk, now=later + timedelta(days=30)) == 0
     assert reminders_count(poll=poll, now_only=True) == 0
     assert "Nobody is due a reminder" in client.post(url, follow=True).content.decode()
+
+
+def test_the_command_applies_what_is_due_and_names_what_could_not_open() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    due = make_poll(status="draft")
+    Poll.objects.filter(pk=due.pk).update(opens_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("panel_schedule", stdout=out)
+    assert "1 poll(s) opened, 0 closed." in out.getvalue()
+    empty = make_poll(status="draft")
+    empty.questions.all().delete()
+    Poll.objects.filter(pk=empty.pk).update(opens_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(CommandError, match=f"{empty.slug}: Add at least one question"):
+        call_command("panel_schedule", stdout=StringIO())

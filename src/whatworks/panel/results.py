@@ -297,6 +297,13 @@ def poll_results(poll: Poll) -> PollResults:
     )
 
 
+def _half_width(interval: analytics.MeanInterval | None, hidden: bool) -> str:
+    """A mean's margin for the CSV: half its 95% interval, in the question's own units."""
+    if hidden or interval is None or math.isnan(interval.se):
+        return ""
+    return f"{(interval.upper - interval.lower) / 2:.3f}"
+
+
 def results_csv_rows(results: PollResults) -> list[list[Any]]:
     """Rows for the labelled CSV export (suppressed cells are blank, marked as such)."""
 
@@ -308,9 +315,10 @@ def results_csv_rows(results: PollResults) -> list[list[Any]]:
         if qr.is_numeric:
             hidden = qr.suppressed
             out.append(
-                [qr.question.text, "mean", qr.n, "" if hidden else f"{qr.mean:.3f}", "",
-                 "" if hidden or math.isnan(qr.weighted_mean) else f"{qr.weighted_mean:.3f}", "",
-                 "yes" if hidden else "no"]
+                [qr.question.text, "mean", qr.n, "" if hidden else f"{qr.mean:.3f}",
+                 _half_width(qr.interval, hidden),
+                 "" if hidden or math.isnan(qr.weighted_mean) else f"{qr.weighted_mean:.3f}",
+                 _half_width(qr.weighted_interval, hidden), "yes" if hidden else "no"]
             )  # fmt: skip
             continue
         for row in qr.rows:
@@ -329,7 +337,7 @@ CSV_HEADER = (
     "answer",
     "respondents",
     "unweighted %",
-    "margin of error (points)",
+    "margin of error (points; for a mean, in its units)",
     "weighted %",
     "weighted margin of error (points)",
     "suppressed",
