@@ -272,3 +272,24 @@ def test_outcome_facets_match_within_one_outcome_and_count_so() -> None:
         "moderate-benefit": 1,
     }
     assert facets["strength"] == {}
+
+
+def test_the_facet_index_is_kept_per_process_until_an_entry_changes() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from whatworks.evidence.models import SearchEntry
+
+    made = intervention(name="Mentoring", cost_band="1-low")
+    assert names(filters={"cost": ("1-low",)}) == ["Mentoring"]  # builds the index
+    with CaptureQueriesContext(connection) as done:
+        assert names(filters={"cost": ("1-low",)}) == ["Mentoring"]
+    reads = [q["sql"] for q in done.captured_queries if "evidence_searchentry" in q["sql"]]
+    assert len(reads) == 1 and "COUNT(" in reads[0]  # only the stamp
+    # Another process rewrites the entry (no cache of ours is cleared): the stamp shows it.
+    SearchEntry.objects.filter(intervention=made).update(
+        facets=" cost=5-high ", changed_at=timezone.now()
+    )
+    assert names(filters={"cost": ("1-low",)}) == []
+    assert names(filters={"cost": ("5-high",)}) == ["Mentoring"]
