@@ -329,12 +329,13 @@ def score_groups(
     values, level = np.unique(-s, return_inverse=True)
     level_score = -values
     cell = 2 * level.astype(np.int64) + y
+    by_cell = np.argsort(cell, kind="stable")
     edges = calibration_edges(s) if probabilities else None
     level_bin = None if edges is None else np.searchsorted(edges[1:-1], level_score)
     rng = None if settings is None else np.random.default_rng([settings.seed, 3])
     out: list[GroupScores] = []
     for attribute, wanted in groups.items():
-        counted = _counted(keys[attribute], cell, level_score, wanted, attribute)
+        counted = _counted(keys[attribute], by_cell, cell[by_cell], level_score, wanted, attribute)
         sizes = {name: group.n for name, group in counted.items()}
         reference = _reference(sizes, (references or {}).get(attribute))
         point: dict[str, dict[str, Floats]] = {}
@@ -388,22 +389,33 @@ def score_groups(
 
 def _counted(
     key: Sequence[str] | pl.Series,
-    cell: npt.NDArray[np.int64],
+    by_cell: npt.NDArray[np.intp],
+    sorted_cell: npt.NDArray[np.int64],
     level_score: Floats,
     wanted: Sequence[str],
     attribute: str,
 ) -> dict[str, _Group]:
     """Each wanted group's rows counted per (score level, label)."""
     series = key if isinstance(key, pl.Series) else pl.Series(list(key), dtype=pl.String)
-    if series.len() != len(cell):
+    if series.len() != len(sorted_cell):
         raise ValueError(f"the group keys of {attribute!r} do not match the rows")
     text = series.cast(pl.String).fill_null("")
     names = text.unique().sort().to_list()
-    # Integer codes through an Enum of the names, then one sort of (code, cell) pairs: much
-    # cheaper than a group-by on the strings themselves.
-    codes = text.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int64)
+    # Integer codes through an Enum of the names (much cheaper than a group-by on the strings),
+    # then, the rows being in cell order already, a stable sort by code (a radix sort of small
+    # integers) leaves (code, cell) in order, and runs of equal pairs are the counts.
+    physical = text.cast(pl.Enum(names)).to_physical().to_numpy()
+    small = np.int16 if len(names) < 2**15 else np.int32
+    codes = physical.astype(small)[by_cell]
+    perm = np.argsort(codes, kind="stable")
     width = 2 * len(level_score)
-    pairs, counts = np.unique(codes * width + cell, return_counts=True)
+    ordered = codes[perm].astype(np.int64) * width + sorted_cell[perm]
+    if len(ordered):
+        starts_of_runs = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
+        pairs = ordered[starts_of_runs]
+        counts = np.diff(np.r_[starts_of_runs, len(ordered)])
+    else:
+        pairs = counts = np.zeros(0, dtype=np.int64)
     group_of = pairs // width
     starts = np.searchsorted(group_of, np.arange(len(names)))
     ends = np.searchsorted(group_of, np.arange(len(names)), side="right")
