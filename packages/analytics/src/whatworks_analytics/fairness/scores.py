@@ -176,24 +176,49 @@ class _Cells:
     mean_squared: Floats
 
 
-def _cells(scores: Floats, labels: npt.NDArray[np.int64], *, levels: int | None = None) -> _Cells:
-    """Cells at each distinct score, or (``levels``) at that many quantile bins of the scores:
-    rows of one bin share its rank, so the AUC of binned cells counts rows within a bin as
-    tied."""
-    if levels is None:
-        values, level = np.unique(-scores, return_inverse=True)
-        size = len(values)
-    else:
-        edges = np.unique(np.quantile(scores, np.linspace(0, 1, levels + 1)[1:-1]))
-        # Descending: the highest scores are level 0.
-        level = len(edges) - np.searchsorted(edges, scores, side="right")
-        size = len(edges) + 1
-    cell = 2 * level.astype(np.int64) + labels
-    counts = np.bincount(cell, minlength=2 * size).astype(np.int64)
-    safe = np.maximum(counts, 1)
-    total_score = np.bincount(cell, weights=scores, minlength=2 * size)
-    total_squared = np.bincount(cell, weights=(scores - labels) ** 2, minlength=2 * size)
-    return _Cells(counts=counts, mean_score=total_score / safe, mean_squared=total_squared / safe)
+@dataclass(frozen=True)
+class _Group:
+    """One group's rows counted per distinct score: ``score`` (descending) and the number
+    of rows without (``negatives``) and with (``positives``) the outcome at each."""
+
+    score: Floats
+    negatives: Floats
+    positives: Floats
+
+    @property
+    def n(self) -> int:
+        return int(self.negatives.sum() + self.positives.sum())
+
+    def cells(self) -> _Cells:
+        """Exact cells: one per distinct score and label."""
+        counts = np.empty(2 * len(self.score))
+        counts[0::2], counts[1::2] = self.negatives, self.positives
+        mean_score = np.repeat(self.score, 2)
+        squared = np.empty_like(counts)
+        squared[0::2], squared[1::2] = self.score**2, (self.score - 1.0) ** 2
+        return _Cells(counts=counts.astype(np.int64), mean_score=mean_score, mean_squared=squared)
+
+    def binned(self, levels: int) -> _Cells:
+        """Cells of ``levels`` quantile bins of the scores (equal scores share a bin)."""
+        totals = self.negatives + self.positives
+        middle = np.cumsum(totals) - totals / 2
+        level = np.minimum(levels - 1, np.floor(levels * middle / self.n)).astype(np.int64)
+        size = 2 * levels
+        counts = np.zeros(size)
+        sums = np.zeros(size)
+        squares = np.zeros(size)
+        for label, weights, error in (
+            (0, self.negatives, self.score**2),
+            (1, self.positives, (self.score - 1.0) ** 2),
+        ):
+            cell = 2 * level + label
+            counts += np.bincount(cell, weights=weights, minlength=size)
+            sums += np.bincount(cell, weights=weights * self.score, minlength=size)
+            squares += np.bincount(cell, weights=weights * error, minlength=size)
+        safe = np.maximum(counts, 1.0)
+        return _Cells(
+            counts=counts.astype(np.int64), mean_score=sums / safe, mean_squared=squares / safe
+        )
 
 
 def _from_cells(counts: Floats, cells: _Cells) -> dict[str, Floats]:
@@ -222,14 +247,7 @@ def _point(cells: _Cells) -> dict[str, Floats]:
     return _from_cells(cells.counts[None, :].astype(np.float64), cells)
 
 
-def _replicates(
-    scores: Floats,
-    labels: npt.NDArray[np.int64],
-    exact: _Cells,
-    *,
-    replicates: int,
-    rng: np.random.Generator,
-) -> dict[str, Floats]:
+def _replicates(group: _Group, *, replicates: int, rng: np.random.Generator) -> dict[str, Floats]:
     """Bootstrap replicates of every score metric of one group (see the module docstring).
 
     A group with more than :data:`BOOTSTRAP_LEVELS` distinct scores is resampled over that
@@ -237,11 +255,12 @@ def _replicates(
     estimate's difference from the exact one, so that a replicate costs the same however
     many rows the group has.
     """
-    cells = exact
+    cells = group.cells()
     shift = {}
-    if exact.counts.size // 2 > BOOTSTRAP_LEVELS:
-        cells = _cells(scores, labels, levels=BOOTSTRAP_LEVELS)
-        exact_point, binned_point = _point(exact), _point(cells)
+    if len(group.score) > BOOTSTRAP_LEVELS:
+        exact_point = _point(cells)
+        cells = group.binned(BOOTSTRAP_LEVELS)
+        binned_point = _point(cells)
         shift = {name: exact_point[name] - binned_point[name] for name in exact_point}
     n = int(cells.counts.sum())
     probabilities = cells.counts / n
@@ -306,29 +325,31 @@ def score_groups(
     if s.shape != y.shape or s.ndim != 1:
         raise ValueError("scores and labels must be one-dimensional and of the same length")
     probabilities = bool(s.size) and bool(np.all((s >= 0) & (s <= 1)))
+    # One sort of the scores for every attribute: level 0 is the highest score.
+    values, level = np.unique(-s, return_inverse=True)
+    level_score = -values
+    cell = 2 * level.astype(np.int64) + y
+    by_cell = np.argsort(cell, kind="stable")
     edges = calibration_edges(s) if probabilities else None
+    level_bin = None if edges is None else np.searchsorted(edges[1:-1], level_score)
     rng = None if settings is None else np.random.default_rng([settings.seed, 3])
     out: list[GroupScores] = []
     for attribute, wanted in groups.items():
-        rows = _rows_by_group(keys[attribute], wanted, len(s), attribute)
-        sizes = {name: len(index) for name, index in rows.items() if len(index)}
+        counted = _counted(keys[attribute], by_cell, cell[by_cell], level_score, wanted, attribute)
+        sizes = {name: group.n for name, group in counted.items()}
         reference = _reference(sizes, (references or {}).get(attribute))
         point: dict[str, dict[str, Floats]] = {}
         samples: dict[str, dict[str, Floats]] = {}
-        for name, index in rows.items():
-            if not len(index):
-                continue
-            exact = _cells(s[index], y[index])
-            point[name] = _point(exact)
+        for name, group in counted.items():
+            point[name] = _point(group.cells())
             if settings is not None and rng is not None and " & " not in attribute:
-                samples[name] = _replicates(
-                    s[index], y[index], exact, replicates=settings.replicates, rng=rng
-                )
-        for name, index in rows.items():
-            if not len(index):
+                samples[name] = _replicates(group, replicates=settings.replicates, rng=rng)
+        for name in wanted:
+            if name not in counted:
                 continue
-            values = {metric: _finite(float(array[0])) for metric, array in point[name].items()}
-            auc = values["roc_auc"]
+            group = counted[name]
+            values_of = {metric: _finite(float(array[0])) for metric, array in point[name].items()}
+            auc = values_of["roc_auc"]
             reference_auc = None if reference is None else _auc_of(point, reference)
             difference = None if auc is None or reference_auc is None else auc - reference_auc
             intervals: dict[str, Interval] = {}
@@ -344,21 +365,21 @@ def score_groups(
                     for metric in ("observed_expected", "brier"):
                         intervals[metric] = _interval(replicate[metric], confidence)
             calibration: tuple[CalibrationCell, ...] = ()
-            if edges is not None:
-                calibration = _calibration(s[index], y[index], edges)
+            if edges is not None and level_bin is not None:
+                calibration = _calibration(group, level_bin, level_score, edges)
             out.append(
                 GroupScores(
                     attribute=attribute,
                     group=name,
-                    n=len(index),
-                    positives=int(y[index].sum()),
+                    n=group.n,
+                    positives=int(group.positives.sum()),
                     roc_auc=auc,
                     reference_group=reference,
                     auc_difference=difference,
-                    mean_score=values["mean_score"] if probabilities else None,
-                    observed_rate=values["observed_rate"] if probabilities else None,
-                    observed_expected=values["observed_expected"] if probabilities else None,
-                    brier=values["brier"] if probabilities else None,
+                    mean_score=values_of["mean_score"] if probabilities else None,
+                    observed_rate=values_of["observed_rate"] if probabilities else None,
+                    observed_expected=values_of["observed_expected"] if probabilities else None,
+                    brier=values_of["brier"] if probabilities else None,
                     calibration=calibration,
                     intervals=intervals,
                 )
@@ -366,25 +387,51 @@ def score_groups(
     return tuple(out)
 
 
-def _rows_by_group(
-    key: Sequence[str] | pl.Series, wanted: Sequence[str], n: int, attribute: str
-) -> dict[str, npt.NDArray[np.int64]]:
-    """The row indices of each wanted group (one ranking and one stable sort of the rows)."""
+def _counted(
+    key: Sequence[str] | pl.Series,
+    by_cell: npt.NDArray[np.intp],
+    sorted_cell: npt.NDArray[np.int64],
+    level_score: Floats,
+    wanted: Sequence[str],
+    attribute: str,
+) -> dict[str, _Group]:
+    """Each wanted group's rows counted per (score level, label)."""
     series = key if isinstance(key, pl.Series) else pl.Series(list(key), dtype=pl.String)
-    if series.len() != n:
+    if series.len() != len(sorted_cell):
         raise ValueError(f"the group keys of {attribute!r} do not match the rows")
     text = series.cast(pl.String).fill_null("")
-    # Dense ranks number the distinct names in sorted order, as unique().sort() lists them.
-    codes = text.rank("dense").to_numpy().astype(np.int64) - 1
     names = text.unique().sort().to_list()
-    order = np.argsort(codes, kind="stable")
-    ends = np.cumsum(np.bincount(codes, minlength=len(names)))
-    starts = ends - np.bincount(codes, minlength=len(names))
-    where = {name: (int(starts[i]), int(ends[i])) for i, name in enumerate(names)}
-    empty = np.zeros(0, dtype=np.int64)
-    return {
-        name: order[where[name][0] : where[name][1]] if name in where else empty for name in wanted
-    }
+    # Integer codes through an Enum of the names (much cheaper than a group-by on the strings),
+    # then, the rows being in cell order already, a stable sort by code (a radix sort of small
+    # integers) leaves (code, cell) in order, and runs of equal pairs are the counts.
+    physical = text.cast(pl.Enum(names)).to_physical().to_numpy()
+    small = np.int16 if len(names) < 2**15 else np.int32
+    codes = physical.astype(small)[by_cell]
+    perm = np.argsort(codes, kind="stable")
+    width = 2 * len(level_score)
+    ordered = codes[perm].astype(np.int64) * width + sorted_cell[perm]
+    if len(ordered):
+        starts_of_runs = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]
+        pairs = ordered[starts_of_runs]
+        counts = np.diff(np.r_[starts_of_runs, len(ordered)])
+    else:
+        pairs = counts = np.zeros(0, dtype=np.int64)
+    group_of = pairs // width
+    starts = np.searchsorted(group_of, np.arange(len(names)))
+    ends = np.searchsorted(group_of, np.arange(len(names)), side="right")
+    wanted_set = set(wanted)
+    out: dict[str, _Group] = {}
+    for index, name in enumerate(names):
+        if name not in wanted_set or starts[index] == ends[index]:
+            continue
+        c = pairs[starts[index] : ends[index]] % width
+        count = counts[starts[index] : ends[index]].astype(np.float64)
+        levels, at = np.unique(c // 2, return_inverse=True)
+        label = c % 2
+        negatives = np.bincount(at, count * (label == 0), len(levels)).astype(np.float64)
+        positives = np.bincount(at, count * (label == 1), len(levels)).astype(np.float64)
+        out[str(name)] = _Group(score=level_score[levels], negatives=negatives, positives=positives)
+    return out
 
 
 def _auc_of(point: Mapping[str, Mapping[str, Floats]], group: str) -> float | None:
@@ -395,13 +442,14 @@ def _auc_of(point: Mapping[str, Mapping[str, Floats]], group: str) -> float | No
 
 
 def _calibration(
-    scores: Floats, labels: npt.NDArray[np.int64], edges: Floats
+    group: _Group, level_bin: npt.NDArray[np.int64], level_score: Floats, edges: Floats
 ) -> tuple[CalibrationCell, ...]:
     bins = len(edges) - 1
-    index = np.searchsorted(edges[1:-1], scores)
-    total = np.bincount(index, minlength=bins)
-    sums = np.bincount(index, weights=scores, minlength=bins)
-    observed = np.bincount(index, weights=labels.astype(np.float64), minlength=bins)
+    index = level_bin[np.searchsorted(-level_score, -group.score)]
+    totals = group.negatives + group.positives
+    total = np.bincount(index, weights=totals, minlength=bins)
+    sums = np.bincount(index, weights=totals * group.score, minlength=bins)
+    observed = np.bincount(index, weights=group.positives, minlength=bins)
     return tuple(
         CalibrationCell(
             bin=int(b) + 1,
