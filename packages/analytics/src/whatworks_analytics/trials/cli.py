@@ -36,7 +36,14 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_USAGE
+from whatworks_analytics.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json_flag,
+    fail,
+)
 
 __all__ = ["register", "run_power", "run_trial", "run_trial_check", "run_trial_plan"]
 
@@ -69,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="cluster-level covariates g (df = J - g - 2; default 1 if --r2 > 0, else 0)",
     )
+    add_json_flag(power)
     power.set_defaults(handler=run_power)
 
     trial = subparsers.add_parser(
@@ -100,6 +108,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trial.add_argument(
         "--threat", action="append", default=[], metavar="TEXT", help="a threat to validity"
     )
+    add_json_flag(trial)
     trial.set_defaults(handler=run_trial)
 
     planned = subparsers.add_parser(
@@ -113,6 +122,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     planned.add_argument("file", metavar="DATA.csv", help="one row per randomised participant")
     planned.add_argument("--out", metavar="BUNDLE.json", help="write here (default: stdout)")
+    add_json_flag(planned)
     planned.set_defaults(handler=run_trial_plan)
 
     check = subparsers.add_parser(
@@ -121,13 +131,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Check a trial bundle as the platform does; exit 1 listing any problem.",
     )
     check.add_argument("bundle", metavar="BUNDLE.json")
+    add_json_flag(check)
     check.set_defaults(handler=run_trial_check)
 
 
-def _fail(problems: list[str], code: int) -> int:
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    return code
+def _fail(command: str, problems: list[str], code: int) -> int:
+    """Every problem on its own line, in the package's one form (``cli.fail``)."""
+    return fail(command, "\n".join(problems), code)
 
 
 def _clean(value: Any) -> Any:
@@ -183,6 +193,7 @@ def run_power(args: argparse.Namespace) -> int:
                 )
                 return EXIT_OK
             return _fail(
+                "power",
                 [
                     "individual designs need --mdes and --power (sample per arm) "
                     "or --n-per-arm and --effect (power)"
@@ -195,7 +206,7 @@ def run_power(args: argparse.Namespace) -> int:
             if getattr(args, name) is None
         ]
         if missing:
-            return _fail([f"cluster designs need {', '.join(missing)}"], EXIT_USAGE)
+            return _fail("power", [f"cluster designs need {', '.join(missing)}"], EXIT_USAGE)
         result = mdes_cluster(
             clusters=args.clusters,
             cluster_size=args.cluster_size,
@@ -209,7 +220,7 @@ def run_power(args: argparse.Namespace) -> int:
             sides=args.sides,
         )
     except PowerInputError as error:
-        return _fail(list(error.problems), EXIT_INVALID_INPUT)
+        return _fail("power", list(error.problems), EXIT_INVALID_INPUT)
     _print({**asdict(result), "alpha": args.alpha, "power": args.power, "sides": args.sides})
     return EXIT_OK
 
@@ -229,7 +240,7 @@ def run_trial(args: argparse.Namespace) -> int:
             null_values=["", "NA"],
         )
     except (OSError, pl.exceptions.PolarsError) as error:
-        return _fail([f"cannot read {args.file}: {error}"], EXIT_IO)
+        return _fail("trial", [f"cannot read {args.file}: {error}"], EXIT_IO)
     spec = TrialSpec(
         arm=args.arm,
         treatment=args.treatment,
@@ -246,7 +257,7 @@ def run_trial(args: argparse.Namespace) -> int:
     try:
         result = analyse_trial(frame, spec)
     except TrialInputError as error:
-        return _fail(list(error.problems), EXIT_INVALID_INPUT)
+        return _fail("trial", list(error.problems), EXIT_INVALID_INPUT)
     rating = security_rating(
         mdes=args.mdes if args.mdes is not None else result.mdes_at_randomisation,
         attrition=result.flow.overall_attrition,
@@ -274,19 +285,19 @@ def run_trial_plan(args: argparse.Namespace) -> int:
         version = _read_json(args.version)
         frame = pl.read_csv(args.file, infer_schema_length=None, null_values=["", "NA"])
     except (OSError, ValueError, pl.exceptions.PolarsError) as error:
-        return _fail([f"cannot read the input: {error}"], EXIT_IO)
+        return _fail("trial-plan", [f"cannot read the input: {error}"], EXIT_IO)
     try:
         plan, identity = plan_from_version(version)
         bundle = run_plan(plan, frame, **identity)
     except TrialInputError as error:
-        return _fail(list(error.problems), EXIT_INVALID_INPUT)
+        return _fail("trial-plan", list(error.problems), EXIT_INVALID_INPUT)
     text = json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8") as handle:
                 handle.write(text + "\n")
         except OSError as error:
-            return _fail([f"cannot write {args.out}: {error}"], EXIT_IO)
+            return _fail("trial-plan", [f"cannot write {args.out}: {error}"], EXIT_IO)
     else:
         print(text)
     return EXIT_OK
@@ -299,11 +310,11 @@ def run_trial_check(args: argparse.Namespace) -> int:
     try:
         bundle = _read_json(args.bundle)
     except (OSError, ValueError) as error:
-        return _fail([f"cannot read {args.bundle}: {error}"], EXIT_IO)
+        return _fail("trial-check", [f"cannot read {args.bundle}: {error}"], EXIT_IO)
     if not isinstance(bundle, dict):
-        return _fail(["the bundle must be a JSON object"], EXIT_INVALID_INPUT)
+        return _fail("trial-check", ["the bundle must be a JSON object"], EXIT_INVALID_INPUT)
     problems = check_bundle(bundle)
     if problems:
-        return _fail(problems, EXIT_INVALID_INPUT)
+        return _fail("trial-check", problems, EXIT_INVALID_INPUT)
     print("the bundle's figures follow from its numbers")
     return EXIT_OK
