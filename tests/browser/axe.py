@@ -74,9 +74,9 @@ def _view_name(action: str) -> str:
 
 @functools.cache
 def stored_codes() -> list[str]:
-    """Every value of a choices field whose label is different from it ("notmet" is shown
-    as "Not met"): none may be the whole of a text on a page.  Values that are everyday
-    words shown as themselves elsewhere are left out when they are capitalised labels."""
+    """Every value of a choices field whose label is a different word ("notmet" is shown
+    as "Not met"): none may be the whole of a text on a page.  A value that is its label in
+    lower case ("declined" for "Declined") is left out: a sentence may use the label so."""
     from django.apps import apps
 
     codes: set[str] = set()
@@ -84,7 +84,7 @@ def stored_codes() -> list[str]:
         for field in model._meta.get_fields():
             for value, label in getattr(field, "flatchoices", None) or ():
                 code = str(value)
-                if re.fullmatch(r"[a-z][a-z0-9_-]*", code) and code != str(label):
+                if re.fullmatch(r"[a-z][a-z0-9_-]*", code) and code != str(label).lower():
                     codes.add(code)
     codes.update(labels.registered_codes())
     return sorted(codes)

@@ -29,8 +29,13 @@ def label(kind: str, code: Any) -> str:
 
 
 def registered_codes() -> set[str]:
-    """Every code that has a registered label different from itself."""
-    return {code for mapping in _LABELS.values() for code, text in mapping.items() if code != text}
+    """Every code whose registered label is a different word (not only in capitals)."""
+    return {
+        code
+        for mapping in _LABELS.values()
+        for code, text in mapping.items()
+        if code != text.lower()
+    }
 
 
 def humanise(code: str) -> str:

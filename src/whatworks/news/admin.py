@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
 from whatworks.core.services import audit_record
-from whatworks.news.models import PROFILE_PERSONAL, AuthorProfile, Issue, Post, Subscriber, Tag
+from whatworks.news.models import (
+    PROFILE_PERSONAL,
+    AuthorProfile,
+    Issue,
+    Post,
+    Subscriber,
+    Tag,
+    Topic,
+)
 from whatworks.news.services import subscriber_mark_bounced
 
 
@@ -32,6 +40,14 @@ class AuthorProfileAdmin(AuditedAdmin):
 @admin.register(Tag)
 class TagAdmin(AuditedAdmin):
     list_display = ("name", "slug")
+
+
+@admin.register(Topic)
+class TopicAdmin(AuditedAdmin):
+    """The topics subscribers may choose; an issue may be sent to one of them."""
+
+    list_display = ("name", "slug", "position")
+    prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Post)

@@ -18,7 +18,7 @@ from whatworks.core.demo import Writer
 from whatworks.core.models import User
 from whatworks.core.services import user_create
 from whatworks.news import services
-from whatworks.news.models import AuthorProfile, Issue, Post
+from whatworks.news.models import AuthorProfile, Issue, Post, Topic
 from whatworks.news.sending import send_batch
 
 
@@ -118,6 +118,11 @@ POSTS = (
     ),
 )
 
+#: The newsletter's topics (slug, name, description), by natural key.
+TOPICS = (
+    ("research", "Research and evidence", "New studies, ratings and registered projects"),
+    ("events", "Events", "Workshops, webinars and practice days"),
+)
 SUBSCRIBERS = tuple(f"reader{n}@demo.test" for n in range(1, 6))
 
 
@@ -157,8 +162,18 @@ def _content() -> int:
             tag_names=list(tags),
         )
         made += 1
-    for email in SUBSCRIBERS:
-        services.subscriber_import(actor=None, email=email, source="demo data")
+    topics = [
+        Topic.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": about, "position": n}
+        )[0]
+        for n, (slug, name, about) in enumerate(TOPICS)
+    ]
+    for n, email in enumerate(SUBSCRIBERS):
+        subscriber = services.subscriber_import(actor=None, email=email, source="demo data")
+        if not subscriber.topics.exists():  # readers 1, 3, 5 chose research; 2, 4 events
+            services.subscriber_set_topics(
+                actor=None, subscriber=subscriber, topics=[topics[n % 2]]
+            )
     return made
 
 
