@@ -45,6 +45,7 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "news:issue_send": "sends the newsletter to every subscriber",
     "news:manage_erase": "erases a subscriber's e-mail address and everything about it",
     "events:cancel": "cancels a registration, giving the place away",
+    "pilots:dataset_delete": "deletes a pilot dataset's tables before their retention date",
 }
 
 #: The name of the hidden field that carries the confirmation.
