@@ -83,7 +83,6 @@ def scoped_css(scope: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 def _num(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
