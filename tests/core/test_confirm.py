@@ -258,6 +258,23 @@ def attendees_email() -> Case:
     )
 
 
+def dataset_delete() -> Case:
+    from tests.pilots.factories import analyst_of, make_dataset
+    from whatworks.pilots.models import Dataset
+
+    dataset = make_dataset(referrals=1234)
+    return Case(
+        url=reverse(
+            "pilots:dataset_delete",
+            kwargs={"pilot_id": dataset.pilot_id, "dataset_id": dataset.pk},
+        ),
+        data={},
+        done=lambda: Dataset.objects.get(pk=dataset.pk).deleted_at is not None,
+        numbers=("1,234 referrals", "cannot be undone", "Runs, result bundles and reports stay"),
+        user=analyst_of(dataset.pilot),
+    )
+
+
 CASES: dict[str, Callable[[], Case]] = {
     "panel:poll_status": poll_close,
     "panel:invite": invite,
@@ -275,6 +292,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "events:cancel_event": event_cancel,
     "events:attendee_cancel": attendee_cancel,
     "events:attendees_email": attendees_email,
+    "pilots:dataset_delete": dataset_delete,
 }
 
 

@@ -195,3 +195,23 @@ def upload_kwargs() -> dict[str, object]:
     pilot = make_pilot()
     upload = DatasetUpload.objects.create(pilot=pilot, status=DatasetUpload.Status.REFUSED)
     return {"pilot_id": pilot.pk, "upload_id": upload.pk}
+
+
+def make_dataset(pilot: Pilot | None = None, *, referrals: int = 120) -> Any:
+    """A stored dataset row (no files): enough for pages and permissions."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from whatworks.pilots.models import Dataset
+
+    return Dataset.objects.create(
+        pilot=pilot or make_pilot(),
+        row_counts={"children": referrals // 2, "referrals": referrals},
+        delete_after=timezone.localdate() + timedelta(days=300),
+    )
+
+
+def dataset_kwargs() -> dict[str, object]:
+    dataset = make_dataset()
+    return {"pilot_id": dataset.pilot_id, "dataset_id": dataset.pk}

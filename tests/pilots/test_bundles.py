@@ -44,12 +44,17 @@ def test_a_matching_bundle_shows_the_report_with_the_verdict_first(client, tmp_p
     assert sentence.split(":")[0] in main
     headings = (
         "Report:",
-        "<h2>Pre-registered criteria</h2>",
+        'id="headline"',
+        "<h2>Can it be useful?</h2>",
+        "<h2>In what circumstances?</h2>",
+        "<h2>Should we use it?</h2>",
+        "<h2>Verdict against the pre-registered criteria</h2>",
         "<h2>How well each model predicts</h2>",
+        "<h2>What the model uses</h2>",
+        "<h2>Curves</h2>",
         "<h2>Fairness</h2>",
         "<h2>In what circumstances</h2>",
         "<h2>Ethics gate",
-        "<h2>Curves</h2>",
     )
     positions = [main.index(s) for s in headings]
     assert positions == sorted(positions)

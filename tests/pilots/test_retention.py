@@ -57,3 +57,41 @@ def test_the_command_and_the_task(tmp_path: Path) -> None:
     call_command("pilots_delete_expired", stdout=out)
     assert "1 expired pilot dataset(s) deleted" in out.getvalue()
     assert delete_expired_datasets.call() == 0
+
+
+def test_the_authority_deletes_a_dataset_early_through_a_confirmation(  # type: ignore[no-untyped-def]
+    client, tmp_path: Path
+) -> None:
+    """Issue #19: the authority's analyst deletes the data now; the files go, an audit entry
+    names who and why; reports stay; the project's researchers may see but not delete."""
+    from django.urls import reverse
+
+    from tests.confirm import post_confirmed
+    from tests.pilots.factories import analyst_of
+
+    dataset = _dataset(tmp_path)
+    pilot = dataset.pilot
+    folder = Path(settings.PRIVATE_DATA_ROOT) / "pilots" / dataset.folder
+    assert folder.exists()
+    url = reverse("pilots:dataset_delete", kwargs={"pilot_id": pilot.pk, "dataset_id": dataset.pk})
+    researcher = pilot.project.team.first()
+    client.force_login(researcher)
+    assert client.post(url).status_code == 403
+    analyst = analyst_of(pilot)
+    client.force_login(analyst)
+    page = client.get(pilot.get_absolute_url()).content.decode()
+    assert "Delete now" in page
+    first = client.post(url)
+    assert first.status_code == 200 and "data-confirm-page" in first.content.decode()
+    assert folder.exists()
+    response = post_confirmed(client, url, {})
+    assert response.status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.deleted_at is not None and dataset.folder == "" and dataset.row_counts == {}
+    assert not folder.exists()
+    entry = AuditEntry.objects.get(action="pilot.dataset_deleted", actor=analyst)
+    assert entry.changes["reason"] == "deleted early by the authority"
+    # Deleting again is refused with a message, nothing changes.
+    again = client.post(url)
+    assert again.status_code == 302 and again["Location"] == pilot.get_absolute_url()
+    assert AuditEntry.objects.filter(action="pilot.dataset_deleted").count() == 1

@@ -457,7 +457,13 @@ def protocol_versions(project: Any) -> list[Any]:
 
 
 def _plain(text: str) -> str:
-    return text.replace("`", "")
+    """The contract's text, escaped, with its `code` spans as ``<code>`` (column names and
+    codes are shown as code, not as words)."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    escaped = escape(text)
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))  # noqa: S308 - escaped
 
 
 def contract_tables() -> list[dict[str, Any]]:

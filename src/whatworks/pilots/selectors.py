@@ -68,6 +68,13 @@ def _is_admin(user: Any) -> bool:
     return bool(user.is_superuser) or Role.ADMIN in user_roles(user)
 
 
+def may_delete_dataset(user: Any, pilot: Pilot) -> bool:
+    """The authority's own analysts may delete its data before the retention date."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Role.LA_ANALYST in user_roles(user) and user.organisation_id == pilot.organisation_id
+
+
 def may_create_pilots(user: Any) -> bool:
     """Researchers (for their own projects) and administrators may start a pilot."""
     if not getattr(user, "is_authenticated", False):

@@ -426,6 +426,40 @@ def datasets_delete_expired(*, actor: User | None = None, today: date | None = N
     return count
 
 
+@transaction.atomic
+def dataset_delete(*, actor: User, dataset: Dataset) -> Dataset:
+    """Delete a dataset's pseudonymised tables now, before its retention date, at the
+    authority's request; its runs, bundles and reports (aggregates only) stay."""
+    from whatworks.pilots.selectors import run_is_active
+
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    if dataset.deleted_at is not None:
+        raise PilotError("This dataset has already been deleted.")
+    if any(run_is_active(run) for run in dataset.runs.all()):
+        raise PilotError(
+            "A run of this dataset has not finished: cancel it or wait for it, then delete "
+            "the dataset."
+        )
+    if dataset.folder:
+        remove_tree(data_root() / dataset.folder)
+    rows = dict(dataset.row_counts)
+    dataset.folder = ""
+    dataset.row_counts = {}
+    dataset.deleted_at = timezone.now()
+    dataset.save(update_fields=["folder", "row_counts", "deleted_at"])
+    audit_record(
+        actor=actor,
+        action="pilot.dataset_deleted",
+        target=dataset,
+        changes={
+            "delete_after": str(dataset.delete_after),
+            "reason": "deleted early by the authority",
+            "rows": rows,
+        },
+    )
+    return dataset
+
+
 # --- runs --------------------------------------------------------------------------------
 
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<uuid:pilot_id>/config/", views.config, name="config"),
     path("<uuid:pilot_id>/data/", views.dataset_upload, name="dataset_upload"),
     path("<uuid:pilot_id>/data/<uuid:upload_id>/", views.dataset_check, name="dataset_check"),
+    path(
+        "<uuid:pilot_id>/data/<uuid:dataset_id>/delete/",
+        views.dataset_delete,
+        name="dataset_delete",
+    ),
     path("<uuid:pilot_id>/bundle/", views.bundle_upload, name="bundle_upload"),
     path("<uuid:pilot_id>/runs/", views.run_start, name="run_start"),
     path("<uuid:pilot_id>/runs/<uuid:run_id>/", views.run_detail, name="run"),

@@ -36,6 +36,7 @@ from whatworks.pilots.selectors import (
     dataset_upload_get_for_user,
     local_authorities,
     may_create_pilots,
+    may_delete_dataset,
     pilot_get_for_user,
     pilots_for_user,
     projects_for_new_pilot,
@@ -189,6 +190,7 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
             "config_form": config_form
             or ConfigForm(versions=pilot.project.versions.order_by("-number")),
             "datasets": pilot.datasets.all(),
+            "may_delete": may_delete_dataset(request.user, pilot),
             "uploads": pilot.uploads.exclude(status=DatasetUpload.Status.STORED)[:5],
             "runs": runs,
         },
@@ -429,6 +431,56 @@ def run_detail(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse
             "finished": status not in {Run.Status.QUEUED, Run.Status.RUNNING},
         },
     )
+
+
+@require_POST
+@login_required
+def dataset_delete(request: HttpRequest, pilot_id: str, dataset_id: str) -> HttpResponse:
+    """Delete a dataset before its retention date: the authority's analysts only, after a
+    confirmation page that says what goes and what stays."""
+    from django.utils import timezone
+
+    from whatworks.core.confirm import Confirmation, confirmation_page
+    from whatworks.pilots.selectors import may_delete_dataset
+
+    dataset = dataset_get_for_user(user=request.user, pilot_id=pilot_id, dataset_id=dataset_id)
+    pilot = dataset.pilot
+    if not may_delete_dataset(request.user, pilot):
+        raise PermissionDenied
+    if dataset.deleted_at is not None:
+        messages.error(request, _("This dataset has already been deleted."))
+        return redirect(pilot)
+    rows = dataset.row_counts.get("referrals", 0)
+    days = (dataset.delete_after - timezone.localdate()).days
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Delete this dataset now?"),
+            consequences=[
+                _(
+                    "The pseudonymised tables uploaded {when} ({rows:,} referrals) are removed "
+                    "from the platform now, {days:,} days before their deletion date. This "
+                    "cannot be undone: to run the analysis again, upload the data again."
+                ).format(
+                    when=timezone.localtime(dataset.uploaded_at).strftime("%-d %b %Y %H:%M:%S"),
+                    rows=rows,
+                    days=max(days, 0),
+                ),
+                _("Runs, result bundles and reports stay: they hold aggregate figures only."),
+            ],
+            button=_("Delete the dataset"),
+            cancel_url=pilot.get_absolute_url(),
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services.dataset_delete(actor=request.user, dataset=dataset)  # type: ignore[arg-type]
+    except PilotError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The dataset was deleted."))
+    return redirect(pilot)
 
 
 @require_POST
