@@ -22,22 +22,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK
+from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, fail
 from whatworks_analytics.pilots.cli import _iso_date
 
 FORWARD_NAME = "forward.json"
 
 
-def _fail(command: str, kind: str, lines: list[str], code: int) -> int:
-    print(f"whatworks-analytics {command}: {kind}", file=sys.stderr)
-    for line in lines:
-        print(f"  - {line}", file=sys.stderr)
-    return code
+def _fail(command: str, kind: str, lines: Sequence[str], code: int) -> int:
+    """Each problem on its own line in the package's one form, after what went wrong."""
+    return fail(command, "\n".join(f"{kind}: {line}" for line in lines or [""]), code)
 
 
 def _load(command: str, args: argparse.Namespace) -> Any:
@@ -94,8 +92,20 @@ def run_score(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail("score", f"cannot write {args.out}", [str(exc)], EXIT_IO)
     flagged = int(scores["flag"].sum()) if scores.height else 0
+    since = str(args.since or frozen.meta["label_end"])
+    if args.json:
+        summary = {
+            "scored": scores.height,
+            "flagged": flagged,
+            "since": since,
+            "model": frozen.meta["model"],
+            "model_id": frozen.short_id,
+            "out": str(args.out),
+        }
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
     print(
-        f"Scored {scores.height:,} referrals made from {args.since or frozen.meta['label_end']} "
+        f"Scored {scores.height:,} referrals made from {since} "
         f"with {frozen.meta['model']} ({frozen.short_id}); {flagged:,} flagged. "
         f"Wrote {args.out}."
     )
@@ -155,6 +165,7 @@ def register_shadow(subparsers: Any) -> None:
     score.add_argument(
         "--since", type=_iso_date, metavar="DATE", help="first referral date (YYYY-MM-DD)"
     )
+    score.add_argument("--json", action="store_true", help="print a JSON summary")
     score.set_defaults(handler=run_score)
 
     evaluate = subparsers.add_parser(

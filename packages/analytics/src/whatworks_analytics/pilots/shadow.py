@@ -42,6 +42,7 @@ import numpy as np
 import polars as pl
 
 from whatworks_analytics import __version__
+from whatworks_analytics.errors import AnalyticsInputError
 from whatworks_analytics.pilots.bundle import ResultBundle, data_fingerprint, round_floats
 from whatworks_analytics.pilots.config import ExperimentConfig, config_hash, parse_config
 from whatworks_analytics.pilots.features import age_band, build_features
@@ -57,12 +58,13 @@ MODEL_NAME = "model.pkl"
 FORWARD_METRICS = ("precision", "recall", "flag_rate", "roc_auc", "average_precision")
 
 
-class ShadowError(Exception):
+class ShadowError(AnalyticsInputError):
     """A model folder or a scores file that cannot be used; ``problems`` says why."""
 
+    problems: tuple[str, ...]
+
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+        super().__init__(tuple(problems))
 
 
 @dataclass(frozen=True, kw_only=True)
