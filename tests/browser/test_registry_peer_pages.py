@@ -91,3 +91,25 @@ def test_identifiers_and_orcid_pages(visit: Any, page: Any, sign_in: Any) -> Non
     assert_accessible(page)
     main = page.locator("main").inner_text()
     assert "ISRCTN12345678" in main and "0000-0002-1825-0097" in main
+
+
+def test_the_participant_flow_page(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+    from tests.registry.factories import project_with_results
+
+    author = UserFactory(email="flo@example.test", roles=frozenset({Role.RESEARCHER}))
+    project = project_with_results(author=author, publish_results=False)
+    sign_in("flo@example.test", PASSWORD)
+    visit(f"/research/{project.reference}/results/flow/")
+    page.locator("#id_flow0-randomised").fill("310")
+    page.locator("#id_flow0-analysed").fill("320")
+    page.get_by_role("button", name="Save with the draft results").click()
+    page.wait_for_load_state()
+    assert "is more than the 310 randomised" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.locator("#id_flow0-analysed").fill("300")
+    page.get_by_label("Harms and unintended effects").fill("None seen in either arm.")
+    page.get_by_role("button", name="Save with the draft results").click()
+    page.wait_for_url("**/results/1/")
+    assert_accessible(page)
+    assert "None seen in either arm." in page.locator("main").inner_text()

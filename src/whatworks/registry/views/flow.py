@@ -25,6 +25,16 @@ from whatworks.registry.services import RegistryError
 from whatworks.registry.views.common import actor_of, editable_project, posted
 
 
+def _anchor(message: str, flow_forms: list[ArmFlowForm], baseline: list[BaselineRowForm]) -> str:
+    """The field a service's message sends the reader to: its arm's, else the section's."""
+    if message.startswith("Baseline") and baseline:
+        return str(baseline[0]["characteristic"].id_for_label)
+    for form in flow_forms:
+        if message.startswith(f"{form.arm}:"):
+            return str(form["randomised"].id_for_label)
+    return str(flow_forms[0]["randomised"].id_for_label) if flow_forms else ""
+
+
 @require_permission("registry.change_project")
 def results_flow(request: HttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
@@ -80,7 +90,7 @@ def results_flow(request: HttpRequest, reference: str) -> HttpResponse:
                     plain_summary=text.cleaned_data["plain_summary"],
                 )
             except RegistryError as exc:
-                problems.extend(("", m) for m in exc.messages)
+                problems.extend((_anchor(m, flow_forms, baseline_forms), m) for m in exc.messages)
             else:
                 messages.success(request, _("Participant flow, baseline, harms and summary saved."))
                 return redirect(draft)

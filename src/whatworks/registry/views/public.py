@@ -16,6 +16,7 @@ from whatworks.registry.identifiers import secondary_links
 from whatworks.registry.links import project_links
 from whatworks.registry.models import ProjectStatus, StudyType, Topic
 from whatworks.registry.protocol import SECTIONS, parse_content
+from whatworks.registry.reminders import results_state
 from whatworks.registry.selectors import (
     REGISTER_FILTERS,
     is_insider,
@@ -104,6 +105,8 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             .first(),
             "insider": is_insider(user, found),
             "embargoed": found.is_embargoed(),
+            # Results due soon or overdue: the team sees it here as in the reminder e-mails.
+            "results_state": results_state(found) if is_insider(user, found) else None,
             # Requests to publish or withdraw and their decisions (team and editors only).
             "requests": requests,
             "pending_kinds": {r.kind for r in requests if r.status == "pending"},
