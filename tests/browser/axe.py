@@ -86,7 +86,9 @@ def stored_codes() -> list[str]:
                 code = str(value)
                 if re.fullmatch(r"[a-z][a-z0-9_-]*", code) and code != str(label).lower():
                     codes.add(code)
-    codes.update(labels.registered_codes())
+    # Registered labels also name standard notation ("HC2", "CR2"), which is how people
+    # write it: only codes in a code's shape are looked for.
+    codes.update(c for c in labels.registered_codes() if re.fullmatch(r"[a-z][a-z0-9_-]*", c))
     return sorted(codes)
 
 

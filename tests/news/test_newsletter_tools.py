@@ -21,6 +21,7 @@ from django.utils import timezone
 from tests.factories import user_with_role
 from tests.news import factories as f
 from tests.news.test_newsletter import run_queued_tasks
+from whatworks.core.extensions import Registration
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.news import bounces, compose, services
@@ -200,7 +201,10 @@ def test_feeds_give_images_and_links_their_full_address(client: Client) -> None:
 
 def test_the_composer_shortens_long_summaries_at_a_word() -> None:
     long = "word " * 60 + "end"
-    section = compose._section("x", {"items": [{"title": "T", "url": "/x/", "summary": long}]})
+    registration = Registration(key="x", provider=lambda **_: None, order=50)
+    section = compose._section(
+        registration, {"items": [{"title": "T", "url": "/x/", "summary": long}]}
+    )
     assert section is not None
     summary = section.items[0].summary
     assert summary.endswith("\u2026") and len(summary) <= compose.SUMMARY_LIMIT

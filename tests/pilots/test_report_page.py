@@ -3,6 +3,7 @@ content CSS under ``.pilot-report``."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from whatworks_analytics.pilots.report import CONTENT_CSS, scoped_css
@@ -23,8 +24,13 @@ def test_every_rule_is_scoped() -> None:
     rules = scoped_css(".pilot-report").strip().splitlines()
     assert len(rules) == len(CONTENT_CSS.strip().splitlines())
     for rule in rules:
-        selectors = rule.split("{", 1)[0]
-        assert all(s.strip().startswith(".pilot-report ") for s in selectors.split(","))
+        if rule.startswith("@media"):  # the rules inside a media query are scoped
+            inner = re.findall(r"([^{}]+)\{[^{}]*\}", rule.split("{", 1)[1])
+            assert inner, rule
+            selectors = ",".join(inner)
+        else:
+            selectors = rule.split("{", 1)[0]
+        assert all(s.strip().startswith(".pilot-report ") for s in selectors.split(",")), rule
 
 
 def test_the_worked_example_shipped_with_the_engine_is_the_documented_one() -> None:

@@ -86,7 +86,7 @@ LABELS: dict[str, str] = {
     OutcomeType.BINARY: "binary (yes or no)",
     SeType.HC2: "HC2 (heteroskedasticity-robust)",
     SeType.CR2: "CR2 (cluster-robust, Bell-McCaffrey degrees of freedom)",
-    Sidedness.TWO_SIDED: "two-sided",
+    Sidedness.TWO_SIDED: "two-sided (an effect either way)",
     Sidedness.GREATER: "one-sided: treatment higher",
     Sidedness.LESS: "one-sided: treatment lower",
     EffectSizeKind.HEDGES_G: "Hedges' g",

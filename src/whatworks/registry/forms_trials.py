@@ -186,7 +186,7 @@ class PowerForm(forms.Form):
     )
     sides = forms.TypedChoiceField(
         label=_("Test"),
-        choices=[(2, _("two-sided")), (1, _("one-sided"))],
+        choices=[(2, _("Two-sided (an effect either way)")), (1, _("One-sided (one way only)"))],
         coerce=int,
         initial=2,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -78,11 +79,21 @@ def scoped_css(scope: str) -> str:
     """:data:`CONTENT_CSS` with every selector put under ``scope`` (a class selector such
     as ``.pilot-report``), for a page that embeds :func:`report_sections` and wants them
     to look as in the downloaded report."""
-    lines = []
-    for line in CONTENT_CSS.strip().splitlines():
+
+    def scoped_rule(line: str) -> str:
         selectors, _brace, rest = line.partition("{")
         scoped = ", ".join(f"{scope} {part.strip()}" for part in selectors.split(","))
-        lines.append(f"{scoped} {{{rest}")
+        return f"{scoped} {{{rest}"
+
+    lines = []
+    for line in CONTENT_CSS.strip().splitlines():
+        if line.startswith("@"):  # "@media (...) { rule } ... }": scope the rules inside
+            condition, _brace, body = line.partition("{")
+            rules = re.findall(r"[^{}]+\{[^{}]*\}", body.rsplit("}", 1)[0])
+            inner = " ".join(scoped_rule(rule.strip()) for rule in rules)
+            lines.append(f"{condition.strip()} {{ {inner} }}")
+        else:
+            lines.append(scoped_rule(line))
     return "\n".join(lines) + "\n"
 
 
