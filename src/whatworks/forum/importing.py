@@ -132,12 +132,15 @@ def conversation_import_upload(
     return _store(actor=actor, slug=slug, data=data)
 
 
-@transaction.atomic
-def _store(*, actor: User | None, slug: str, data: analytics.ImportedConversation) -> Imported:
+def conversation_for_export(
+    *, actor: User | None, slug: str, data: analytics.ImportedConversation
+) -> Conversation:
+    """A new conversation for an imported export: its topic and description, open from the
+    export's first timestamp to just after its last (the staff page and ``forum_import``)."""
     stamps = [c[5] for c in data.comments] + [v[3] for v in data.votes]
     first = polis._from_ms(min(stamps)) if stamps else timezone.now()
     last = polis._from_ms(max(stamps)) if stamps else timezone.now()
-    conversation = services.conversation_create(
+    return services.conversation_create(
         actor=actor,
         slug=slug,
         question=(data.summary.get("topic") or slug)[:300],
@@ -145,6 +148,11 @@ def _store(*, actor: User | None, slug: str, data: analytics.ImportedConversatio
         opens_at=first,
         closes_at=max(last, first) + timedelta(seconds=1),
     )
+
+
+@transaction.atomic
+def _store(*, actor: User | None, slug: str, data: analytics.ImportedConversation) -> Imported:
+    conversation = conversation_for_export(actor=actor, slug=slug, data=data)
     counts = polis.conversation_import(actor=actor, conversation=conversation, data=data)
     services.analysis_request(conversation=conversation)
     return Imported(

@@ -33,8 +33,32 @@ BAR_WIDTH = 200
 VOTE_COLOURS = {"agree": "#009E73", "disagree": "#D55E00", "pass": "#B1B4B6"}
 
 
+class _VoteShares:
+    """Agree, disagree and pass as whole percentages of those who saw the statement."""
+
+    n_agree: int
+    n_disagree: int
+    n_pass: int
+    n_seen: int
+
+    def percent(self, n: int) -> int:
+        return round(100 * n / self.n_seen) if self.n_seen else 0
+
+    @property
+    def agree_percent(self) -> int:
+        return self.percent(self.n_agree)
+
+    @property
+    def disagree_percent(self) -> int:
+        return self.percent(self.n_disagree)
+
+    @property
+    def pass_percent(self) -> int:
+        return self.percent(self.n_pass)
+
+
 @dataclass
-class GroupVotes:
+class GroupVotes(_VoteShares):
     """One group's latest votes on one statement, and the bar that shows them."""
 
     label: str
@@ -67,24 +91,9 @@ class GroupVotes:
     def pass_x(self) -> float:
         return round(self.agree_width + self.disagree_width, 1)
 
-    def percent(self, n: int) -> int:
-        return round(100 * n / self.n_seen) if self.n_seen else 0
-
-    @property
-    def agree_percent(self) -> int:
-        return self.percent(self.n_agree)
-
-    @property
-    def disagree_percent(self) -> int:
-        return self.percent(self.n_disagree)
-
-    @property
-    def pass_percent(self) -> int:
-        return self.percent(self.n_pass)
-
 
 @dataclass
-class StatementRow:
+class StatementRow(_VoteShares):
     number: int
     text: str
     status: str
@@ -94,21 +103,6 @@ class StatementRow:
     n_pass: int = 0
     n_seen: int = 0
     groups: list[GroupVotes] = field(default_factory=list)
-
-    def percent(self, n: int) -> int:
-        return round(100 * n / self.n_seen) if self.n_seen else 0
-
-    @property
-    def agree_percent(self) -> int:
-        return self.percent(self.n_agree)
-
-    @property
-    def disagree_percent(self) -> int:
-        return self.percent(self.n_disagree)
-
-    @property
-    def pass_percent(self) -> int:
-        return self.percent(self.n_pass)
 
 
 @dataclass

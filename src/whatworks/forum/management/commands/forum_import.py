@@ -7,13 +7,12 @@ analysis run.  Exit codes: 0 done, 1 the folder or the conversation could not be
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from whatworks.forum import analytics, polis, services
+from whatworks.forum.importing import conversation_for_export
 from whatworks.forum.models import Conversation
 from whatworks_analytics.deliberation import PolisFormatError
 
@@ -36,17 +35,7 @@ class Command(BaseCommand):
         target = Conversation.objects.filter(slug=conversation).first()
         try:
             if target is None:
-                stamps = [c[5] for c in data.comments] + [v[3] for v in data.votes]
-                first = polis._from_ms(min(stamps)) if stamps else timezone.now()
-                last = polis._from_ms(max(stamps)) if stamps else timezone.now()
-                target = services.conversation_create(
-                    actor=None,
-                    slug=conversation,
-                    question=(data.summary.get("topic") or conversation)[:300],
-                    background=data.summary.get("conversation-description", ""),
-                    opens_at=first,
-                    closes_at=max(last, first) + timedelta(seconds=1),
-                )
+                target = conversation_for_export(actor=None, slug=conversation, data=data)
             counts = polis.conversation_import(actor=None, conversation=target, data=data)
         except services.ForumError as exc:
             raise CommandError(exc.message) from None
