@@ -1,0 +1,335 @@
+"""Every user-visible text of the platform is marked for translation (issue 23, item 6).
+
+The templates are split with Django's own lexer (``django.template.base.tag_re``, as
+``Lexer.tokenize`` splits them) and compiled with its parser; what lies outside
+``{% translate %}`` and ``{% blocktranslate %}`` is then read as HTML: a text between
+tags, or a user-visible attribute (``alt``, ``title``, ``aria-label``, ``placeholder``...),
+that holds a letter fails the test, named by file and line.  So do literal strings a
+template shows through ``default``, ``default_if_none`` and ``yesno``, and sentences handed
+to an ``{% include ... with %}`` (mark them ``_("...")``).
+
+Markup, whitespace, punctuation, variables and the contents of ``<script>``, ``<style>``
+and ``{% comment %}`` are not text; ``ALLOWED`` lists the few words that are not
+translated (units, symbols), each with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.template.base import tag_re
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "whatworks"
+
+#: Parts of the platform, each with the templates under ``src/whatworks/<part>/templates``.
+PARTS = ("core", "evidence", "registry", "pilots", "panel", "forum", "events", "calls", "news")
+
+#: Texts shown as they are in every language, and why.
+ALLOWED: dict[str, str] = {
+    "SHA-256": "the name of a hash function",
+    "ORCID": "a proper name (the researcher identifier)",
+    "DOI": "an identifier scheme's name",
+    "R": "the statistics program's name",
+}
+
+#: Attributes a person reads or hears (screen readers announce aria-* and title).
+VISIBLE_ATTRIBUTES = frozenset(
+    {
+        "alt",
+        "title",
+        "aria-label",
+        "aria-description",
+        "aria-roledescription",
+        "aria-valuetext",
+        "placeholder",
+        "label",
+        "data-confirm",
+    }
+)
+#: ``value`` is visible on buttons made of inputs only.
+BUTTON_TYPES = frozenset({"submit", "button", "reset"})
+
+VAR, BLOCK = "\x00", "\x01"
+PLACEHOLDERS = VAR + BLOCK
+
+LITERAL_ARG = re.compile(r"""\|(default|default_if_none|yesno):(?P<q>["'])(?P<text>.*?)(?P=q)""")
+KWARG_LITERAL = re.compile(r"""\b\w+=(?P<q>["'])(?P<text>.*?)(?P=q)""")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One token of a template: its raw text, kind and where it starts in the source."""
+
+    kind: str  # "text", "var", "block" or "comment"
+    raw: str
+    start: int
+
+    @property
+    def contents(self) -> str:
+        return self.raw[2:-2].strip() if self.kind != "text" else self.raw
+
+
+def pieces(source: str) -> list[Piece]:
+    """The template's tokens as Django's lexer cuts them, with their raw source."""
+    out: list[Piece] = []
+    offset = 0
+    in_tag = False
+    for token_string in tag_re.split(source):
+        if token_string:
+            kind = "text"
+            if in_tag:
+                kind = {"{{": "var", "{%": "block", "{#": "comment"}[token_string[:2]]
+            out.append(Piece(kind, token_string, offset))
+            offset += len(token_string)
+        in_tag = not in_tag
+    return out
+
+
+def _tag_name(piece: Piece) -> str:
+    return piece.contents.split(None, 1)[0] if piece.contents else ""
+
+
+@dataclass
+class Shadow:
+    """The template with each tag replaced by one character, mapped back to the source.
+
+    Template text stays as it is; a variable becomes ``VAR``; any other tag, a whole
+    ``{% blocktranslate %}`` and a ``{% translate %}`` become ``BLOCK``; comments vanish.
+    """
+
+    text: str
+    origin: list[int]  # the source offset of each character of ``text``
+    ends: list[int]  # the source offset just after each character
+
+    @classmethod
+    def of(cls, source: str) -> Shadow:
+        chars: list[str] = []
+        origin: list[int] = []
+        ends: list[int] = []
+        skip_until: tuple[str, ...] = ()
+        region_start = 0
+        for piece in pieces(source):
+            name = _tag_name(piece) if piece.kind == "block" else ""
+            if skip_until:
+                if name in skip_until:
+                    if name.startswith("endblocktrans"):
+                        chars.append(BLOCK)
+                        origin.append(region_start)
+                        ends.append(piece.start + len(piece.raw))
+                    skip_until = ()
+                continue
+            if name in ("blocktranslate", "blocktrans"):
+                skip_until = ("endblocktranslate", "endblocktrans")
+                region_start = piece.start
+            elif name == "comment":
+                skip_until = ("endcomment",)
+            elif name == "verbatim":
+                skip_until = ("endverbatim",)
+            elif piece.kind == "text":
+                chars.extend(piece.raw)
+                origin.extend(range(piece.start, piece.start + len(piece.raw)))
+                ends.extend(range(piece.start + 1, piece.start + len(piece.raw) + 1))
+            elif piece.kind in ("var", "block"):
+                chars.append(VAR if piece.kind == "var" else BLOCK)
+                origin.append(piece.start)
+                ends.append(piece.start + len(piece.raw))
+        return cls("".join(chars), origin, ends)
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.origin[start], self.ends[end - 1]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the shadow that a person reads: text between tags, or an attribute."""
+
+    start: int
+    end: int
+    attribute: str = ""
+
+
+TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+ATTR_NAME = re.compile(r"[^\s=>/\"'" + PLACEHOLDERS + r"]+")
+
+
+def _scan_tag(text: str, i: int) -> tuple[int, str, list[tuple[str, int, int]]]:
+    """Read the HTML tag starting at ``text[i] == '<'``: its end, name and attributes."""
+    j = i + 1
+    closing = text.startswith("/", j)
+    if closing:
+        j += 1
+    match = TAG_NAME.match(text, j)
+    name = match.group(0).lower() if match else ""
+    j = match.end() if match else j
+    attributes: list[tuple[str, int, int]] = []
+    while j < len(text) and text[j] != ">":
+        attr = ATTR_NAME.match(text, j)
+        if not attr:
+            j += 1
+            continue
+        attr_name = attr.group(0).lower()
+        j = attr.end()
+        if text.startswith("=", j):
+            j += 1
+            if j < len(text) and text[j] in "\"'":
+                quote = text[j]
+                close = text.find(quote, j + 1)
+                close = len(text) if close < 0 else close
+                attributes.append((attr_name, j + 1, close))
+                j = close + 1
+            else:
+                value = ATTR_NAME.match(text, j)
+                if value:
+                    attributes.append((attr_name, j, value.end()))
+                    j = value.end()
+    return j + 1, ("/" if closing else "") + name, attributes
+
+
+def _is_tag_start(text: str, i: int) -> bool:
+    nxt = text[i + 1 : i + 2]
+    return nxt.isalpha() or nxt in ("/", "!")
+
+
+def readable_spans(shadow: str, *, html: bool = True) -> list[Span]:
+    """The stretches of ``shadow`` a person reads: texts between tags, visible attributes."""
+    if not html:
+        return [Span(0, len(shadow))]
+    spans: list[Span] = []
+    i = 0
+    data_start = 0
+    while i < len(shadow):
+        if shadow[i] != "<" or not _is_tag_start(shadow, i):
+            i += 1
+            continue
+        if data_start < i:
+            spans.append(Span(data_start, i))
+        if shadow.startswith("<!--", i):
+            close = shadow.find("-->", i)
+            i = len(shadow) if close < 0 else close + 3
+        else:
+            end, name, attributes = _scan_tag(shadow, i)
+            values = {attr: shadow[s:e] for attr, s, e in attributes}
+            for attr, s, e in attributes:
+                visible = attr in VISIBLE_ATTRIBUTES or (
+                    attr == "value" and name == "input" and values.get("type") in BUTTON_TYPES
+                )
+                if visible and s < e:
+                    spans.append(Span(s, e, attr))
+            i = end
+            if name in ("script", "style"):
+                close = shadow.lower().find(f"</{name}", i)
+                i = len(shadow) if close < 0 else close
+        data_start = i
+    if data_start < len(shadow):
+        spans.append(Span(data_start, len(shadow)))
+    return spans
+
+
+def is_text(fragment: str) -> bool:
+    """Whether a person reads ``fragment`` as words (it holds a letter, and is not allowed)."""
+    words = fragment.strip(PLACEHOLDERS + " \t\r\n")
+    for placeholder in PLACEHOLDERS:
+        words = words.replace(placeholder, " ")
+    words = " ".join(words.split())
+    return any(ch.isalpha() for ch in words) and words not in ALLOWED
+
+
+def _line(source: str, offset: int) -> int:
+    return source.count("\n", 0, offset) + 1
+
+
+def unmarked(source: str, name: str) -> list[str]:
+    """``name:line: text`` for every user-visible text of a template outside translation."""
+    shadow = Shadow.of(source)
+    html = not name.endswith(".txt")
+    found: list[str] = []
+    for span in readable_spans(shadow.text, html=html):
+        for start, end in _units(shadow.text, span):
+            if is_text(shadow.text[start:end]):
+                offset = shadow.source_span(start, end)[0]
+                where = f" ({span.attribute}=)" if span.attribute else ""
+                text = " ".join(shadow.text[start:end].replace(VAR, "{{…}}").split())
+                found.append(f"{name}:{_line(source, offset)}{where}: {text}")
+    skipping = ""
+    for piece in pieces(source):
+        tag = _tag_name(piece) if piece.kind == "block" else ""
+        if skipping:
+            skipping = "" if tag.startswith(skipping) else skipping
+            continue
+        if tag in ("blocktranslate", "blocktrans", "comment"):
+            skipping = "endblocktrans" if tag.startswith("blocktrans") else "endcomment"
+            continue
+        if piece.kind not in ("var", "block"):
+            continue
+        literals = list(LITERAL_ARG.finditer(piece.contents))
+        if tag in ("include", "with"):
+            literals += [
+                m for m in KWARG_LITERAL.finditer(piece.contents) if " " in m.group("text")
+            ]
+        for literal in literals:
+            if is_text(literal.group("text")):
+                found.append(
+                    f"{name}:{_line(source, piece.start)} (literal): {literal.group('text')}"
+                )
+    return found
+
+
+def _units(shadow: str, span: Span) -> list[tuple[int, int]]:
+    """A readable span cut at template tags: each piece is one message to translate."""
+    units: list[tuple[int, int]] = []
+    start = span.start
+    for i in range(span.start, span.end):
+        if shadow[i] == BLOCK:
+            units.append((start, i))
+            start = i + 1
+    units.append((start, span.end))
+    return [(s, e) for s, e in units if s < e]
+
+
+def templates(part: str) -> list[Path]:
+    return sorted(
+        path
+        for path in (SOURCE / part / "templates").rglob("*")
+        if path.is_file() and path.suffix in (".html", ".txt")
+    )
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_template_text_is_marked_for_translation(part: str) -> None:
+    found = [
+        line
+        for path in templates(part)
+        for line in unmarked(path.read_text(encoding="utf-8"), path.relative_to(SOURCE).as_posix())
+    ]
+    assert not found, f"{len(found)} texts are not marked for translation:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_template_compiles(part: str) -> None:
+    engine = engines["django"]
+    for path in templates(part):
+        engine.from_string(path.read_text(encoding="utf-8"))
+
+
+def test_the_checker_finds_text_attributes_and_literals_but_not_markup() -> None:
+    """A hand-made template: what the checker must find, and what it must let through."""
+    source = (
+        '{% load i18n %}<p class="lead">Plain words</p>\n'
+        '<img alt="A chart" src="x.png"> <span title="{% translate "Marked" %}">·</span>\n'
+        '{% translate "Done" %} {% blocktranslate %}Also {{ done }}{% endblocktranslate %}\n'
+        "<script>var words = 'not text';</script>{% comment %}Not text{% endcomment %}\n"
+        '{{ x|default:"Not yet" }} {% include "a.html" with empty="Nothing here." %}\n'
+        "<td>{{ n }} — {{ m }}</td><td>SHA-256</td>"
+        '<input type="submit" value="Send"><input type="hidden" value="secret words">\n'
+    )
+    assert unmarked(source, "sample.html") == [
+        "sample.html:1: Plain words",
+        "sample.html:2 (alt=): A chart",
+        "sample.html:6 (value=): Send",
+        "sample.html:5 (literal): Not yet",
+        "sample.html:5 (literal): Nothing here.",
+    ]
