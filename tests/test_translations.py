@@ -98,7 +98,8 @@ class Shadow:
     """The template with each tag replaced by one character, mapped back to the source.
 
     Template text stays as it is; a variable becomes ``VAR``; any other tag, a whole
-    ``{% blocktranslate %}`` and a ``{% translate %}`` become ``BLOCK``; comments vanish.
+    ``{% blocktranslate %}``, ``{% comment %}`` or ``{% verbatim %}`` and any comment become
+    ``BLOCK``.
     """
 
     text: str
@@ -116,24 +117,22 @@ class Shadow:
             name = _tag_name(piece) if piece.kind == "block" else ""
             if skip_until:
                 if name in skip_until:
-                    if name.startswith("endblocktrans"):
-                        chars.append(BLOCK)
-                        origin.append(region_start)
-                        ends.append(piece.start + len(piece.raw))
+                    chars.append(BLOCK)
+                    origin.append(region_start)
+                    ends.append(piece.start + len(piece.raw))
                     skip_until = ()
                 continue
             if name in ("blocktranslate", "blocktrans"):
                 skip_until = ("endblocktranslate", "endblocktrans")
                 region_start = piece.start
-            elif name == "comment":
-                skip_until = ("endcomment",)
-            elif name == "verbatim":
-                skip_until = ("endverbatim",)
+            elif name in ("comment", "verbatim"):
+                skip_until = (f"end{name}",)
+                region_start = piece.start
             elif piece.kind == "text":
                 chars.extend(piece.raw)
                 origin.extend(range(piece.start, piece.start + len(piece.raw)))
                 ends.extend(range(piece.start + 1, piece.start + len(piece.raw) + 1))
-            elif piece.kind in ("var", "block"):
+            else:
                 chars.append(VAR if piece.kind == "var" else BLOCK)
                 origin.append(piece.start)
                 ends.append(piece.start + len(piece.raw))
@@ -267,11 +266,10 @@ def unmarked(source: str, name: str) -> list[str]:
             continue
         literals = list(LITERAL_ARG.finditer(piece.contents))
         if tag in ("include", "with"):
-            literals += [
-                m for m in KWARG_LITERAL.finditer(piece.contents) if " " in m.group("text")
-            ]
+            literals += list(KWARG_LITERAL.finditer(piece.contents))
         for literal in literals:
-            if is_text(literal.group("text")):
+            text = literal.group("text")
+            if is_text(text) and (" " in text or text[:1].isupper()):
                 found.append(
                     f"{name}:{_line(source, piece.start)} (literal): {literal.group('text')}"
                 )
