@@ -8,13 +8,15 @@ that holds a letter fails the test, named by file and line.  So do literal strin
 template shows through ``default``, ``default_if_none`` and ``yesno``, and sentences handed
 to an ``{% include ... with %}`` (mark them ``_("...")``).
 
-Markup, whitespace, punctuation, variables and the contents of ``<script>``, ``<style>``
-and ``{% comment %}`` are not text; ``ALLOWED`` lists the few words that are not
+Markup, whitespace, punctuation, variables, ``{% comment %}`` and the contents of
+``<script>``, ``<style>``, ``<code>``, ``<pre>``, ``<kbd>`` and ``<samp>`` (code and data) are
+not text; ``ALLOWED`` lists the few words that are not
 translated (units, symbols), each with its reason.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,8 @@ VISIBLE_ATTRIBUTES = frozenset(
         "data-confirm",
     }
 )
+#: Elements whose contents are code or data, not words: never translated.
+UNREAD_ELEMENTS = frozenset({"script", "style", "code", "pre", "kbd", "samp"})
 #: ``value`` is visible on buttons made of inputs only.
 BUTTON_TYPES = frozenset({"submit", "button", "reset"})
 
@@ -219,7 +223,7 @@ def readable_spans(shadow: str, *, html: bool = True) -> list[Span]:
                 if visible and s < e:
                     spans.append(Span(s, e, attr))
             i = end
-            if name in ("script", "style"):
+            if name in UNREAD_ELEMENTS:
                 close = shadow.lower().find(f"</{name}", i)
                 i = len(shadow) if close < 0 else close
         data_start = i
@@ -331,3 +335,123 @@ def test_the_checker_finds_text_attributes_and_literals_but_not_markup() -> None
         "sample.html:5 (literal): Not yet",
         "sample.html:5 (literal): Nothing here.",
     ]
+
+
+# --- Python: the messages a person reads ---------------------------------------------------
+
+#: Keyword arguments whose string a person reads (form and model fields, admin).
+VISIBLE_KEYWORDS = frozenset(
+    {"label", "help_text", "verbose_name", "verbose_name_plural", "empty_label", "subject"}
+)
+#: Exceptions of the platform's own that carry a message for people, besides ValidationError.
+GETTEXT_NAMES = frozenset(
+    {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+)
+
+
+def _error_classes() -> set[str]:
+    """``ValidationError`` and the platform's exceptions (``class XError(...)`` in src)."""
+    names = {"ValidationError"}
+    for path in SOURCE.rglob("*.py"):
+        names.update(re.findall(r"^class (\w+Error)\(", path.read_text(encoding="utf-8"), re.M))
+    # Settings raise ConfigError while loading, before translations can be set up.
+    return names - {"ConfigError"}
+
+
+def _callee(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _is_words(node: ast.expr) -> bool:
+    """A string literal (or f-string) that holds words."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return is_text(node.value) and (" " in node.value.strip() or node.value[:1].isupper())
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+        return is_text(text)
+    return False
+
+
+def python_unmarked(source: str, name: str, errors: set[str]) -> list[str]:
+    """``name:line: text`` for each user-visible string of a module outside gettext."""
+    tree = ast.parse(source)
+    found: list[tuple[int, str]] = []
+
+    def flag(node: ast.expr, why: str) -> None:
+        if _is_words(node):
+            text = ast.get_source_segment(source, node) or ""
+            found.append((node.lineno, f"{name}:{node.lineno} ({why}): {' '.join(text.split())}"))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            callee = _callee(node)
+            if callee in GETTEXT_NAMES:
+                continue
+            if callee in errors and node.args:
+                flag(node.args[0], callee)
+                if isinstance(node.args[0], ast.Dict):
+                    for value in node.args[0].values:
+                        flag(value, callee)
+            if callee in {"success", "info", "warning", "error", "add_message"} and (
+                isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "messages"
+            ):
+                for arg in node.args[1:]:
+                    flag(arg, "message")
+            if callee == "add_error" and len(node.args) > 1:
+                flag(node.args[1], "add_error")
+            for keyword in node.keywords:
+                if keyword.arg in VISIBLE_KEYWORDS:
+                    flag(keyword.value, keyword.arg)
+                if keyword.arg == "error_messages" and isinstance(keyword.value, ast.Dict):
+                    for value in keyword.value.values:
+                        flag(value, keyword.arg)
+                if keyword.arg == "choices" and isinstance(keyword.value, (ast.List, ast.Tuple)):
+                    for choice in keyword.value.elts:
+                        if isinstance(choice, ast.Tuple) and len(choice.elts) == 2:
+                            flag(choice.elts[1], "choices")
+        if isinstance(node, ast.ClassDef) and any(
+            isinstance(base, (ast.Name, ast.Attribute))
+            and (base.id if isinstance(base, ast.Name) else base.attr).endswith("Choices")
+            for base in node.bases
+        ):
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple):
+                    flag(statement.value.elts[-1], "choice label")
+        if isinstance(node, ast.ClassDef) and node.name == "Meta":
+            for statement in node.body:
+                if (
+                    isinstance(statement, ast.Assign)
+                    and isinstance(statement.targets[0], ast.Name)
+                    and statement.targets[0].id in VISIBLE_KEYWORDS
+                ):
+                    flag(statement.value, statement.targets[0].id)
+    return [text for _, text in sorted(found)]
+
+
+def modules(part: str) -> list[Path]:
+    root = SOURCE / part
+    return sorted(
+        path
+        for path in root.rglob("*.py")
+        if "migrations" not in path.parts and "templates" not in path.parts
+    )
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_python_message_is_marked_for_translation(part: str) -> None:
+    errors = _error_classes()
+    found = [
+        line
+        for path in modules(part)
+        for line in python_unmarked(
+            path.read_text(encoding="utf-8"), path.relative_to(SOURCE).as_posix(), errors
+        )
+    ]
+    assert not found, f"{len(found)} messages are not marked for translation:\n" + "\n".join(found)
