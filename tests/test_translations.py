@@ -17,13 +17,17 @@ translated (units, symbols), each with its reason.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.template import engines
 from django.template.base import tag_re
+from django.test import override_settings
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "whatworks"
 
@@ -436,11 +440,12 @@ def python_unmarked(source: str, name: str, errors: set[str]) -> list[str]:
 
 
 def modules(part: str) -> list[Path]:
+    """A part's modules, but migrations and demo content (data, loaded in English)."""
     root = SOURCE / part
     return sorted(
         path
         for path in root.rglob("*.py")
-        if "migrations" not in path.parts and "templates" not in path.parts
+        if "migrations" not in path.parts and path.name != "demo.py"
     )
 
 
@@ -455,3 +460,114 @@ def test_every_python_message_is_marked_for_translation(part: str) -> None:
         )
     ]
     assert not found, f"{len(found)} messages are not marked for translation:\n" + "\n".join(found)
+
+
+# --- The catalogue ---------------------------------------------------------------------------
+
+CATALOGUE = SOURCE / "locale" / "en_GB" / "LC_MESSAGES" / "django.po"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One message of a .po file."""
+
+    context: str
+    msgid: str
+    plural: str
+    fuzzy: bool
+
+
+def catalogue_entries(text: str) -> list[Entry]:
+    """The messages of a .po file, the header and obsolete (``#~``) entries left out."""
+    entries: list[Entry] = []
+    fields: dict[str, str] = {}
+    flags: set[str] = set()
+    current = ""
+
+    def finish() -> None:
+        if fields.get("msgid"):
+            entries.append(
+                Entry(
+                    fields.get("msgctxt", ""),
+                    fields["msgid"],
+                    fields.get("msgid_plural", ""),
+                    "fuzzy" in flags,
+                )
+            )
+        fields.clear()
+        flags.clear()
+
+    for line in [*text.splitlines(), ""]:
+        if not line.strip() or line.startswith("#~"):
+            if fields:
+                finish()
+            continue
+        if line.startswith("#,"):
+            flags.update(flag.strip() for flag in line[2:].split(","))
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            fields[current] += ast.literal_eval(line)
+        else:
+            current, _, value = line.partition(" ")
+            fields[current] = ast.literal_eval(value)
+    return entries
+
+
+def _gettext_tools() -> None:
+    if shutil.which("xgettext") is None or shutil.which("msgfmt") is None:
+        if os.environ.get("CI"):
+            pytest.fail("GNU gettext is missing: .ci/run installs Debian's gettext package")
+        pytest.skip("GNU gettext (xgettext, msgfmt) is not installed")
+
+
+@pytest.mark.slow
+def test_the_catalogue_holds_every_marked_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make messages`` has been run: makemessages on a copy finds the committed messages."""
+    _gettext_tools()
+    copy = tmp_path / "whatworks"
+    shutil.copytree(SOURCE, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "static"))
+    monkeypatch.chdir(copy)
+    with override_settings(LOCALE_PATHS=[copy / "locale"]):
+        call_command("makemessages", locale=["en_GB"], no_location=True, verbosity=0)
+    fresh = {(e.context, e.msgid, e.plural) for e in catalogue_entries(_po(copy))}
+    committed = {
+        (e.context, e.msgid, e.plural)
+        for e in catalogue_entries(CATALOGUE.read_text(encoding="utf-8"))
+    }
+    missing, stale = sorted(fresh - committed), sorted(committed - fresh)
+    assert not missing and not stale, (
+        "The catalogue is out of date: run `make messages`.\n"
+        f"Not in it ({len(missing)}): {[m[1] for m in missing[:20]]}\n"
+        f"No longer marked ({len(stale)}): {[s[1] for s in stale[:20]]}"
+    )
+
+
+def _po(root: Path) -> str:
+    return (root / "locale" / "en_GB" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+
+
+def test_the_catalogue_has_no_fuzzy_or_duplicate_entries() -> None:
+    entries = catalogue_entries(CATALOGUE.read_text(encoding="utf-8"))
+    assert entries, "the catalogue is empty"
+    fuzzy = [e.msgid for e in entries if e.fuzzy]
+    keys = [(e.context, e.msgid) for e in entries]
+    duplicates = sorted({key[1] for key in keys if keys.count(key) > 1})
+    assert not fuzzy, f"fuzzy entries: {fuzzy[:20]}"
+    assert not duplicates, f"duplicate entries: {duplicates[:20]}"
+    header = CATALOGUE.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    assert "#, fuzzy" not in header
+    assert '"Language: en_GB\\n"' in header
+
+
+def test_the_catalogue_compiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """compilemessages (msgfmt --check-format) accepts the committed catalogue."""
+    _gettext_tools()
+    locale = tmp_path / "locale"
+    shutil.copytree(CATALOGUE.parents[2], locale)
+    monkeypatch.chdir(tmp_path)
+    with override_settings(LOCALE_PATHS=[locale]):
+        call_command("compilemessages", locale=["en_GB"], verbosity=0)
+    assert (locale / "en_GB" / "LC_MESSAGES" / "django.mo").stat().st_size > 0

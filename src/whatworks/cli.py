@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from django.utils.translation import gettext
+
 EXIT_PROBLEM = 2
 
 
@@ -380,7 +382,7 @@ def _check_queue(*, timeout: float) -> int:
     record = task_start(
         actor=None,
         kind="queue_selfcheck",
-        label="Queue self-check",
+        label=gettext("Queue self-check"),
         enqueue=lambda record_id: str(tasks.queue_selfcheck.enqueue(record_id, 2, 0.05).id),
     )
     record.refresh_from_db()

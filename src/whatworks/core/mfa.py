@@ -21,6 +21,7 @@ import segno
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp import verify_token as otp_verify_token
@@ -110,11 +111,15 @@ def app_setup_confirm(
     The session counts as verified from here on.  Returns the recovery codes, shown once.
     """
     if device.user_id != actor.pk or device.confirmed:
-        raise MfaError("Start setting up your app again: this set-up has expired.")
+        raise MfaError(gettext("Start setting up your app again: this set-up has expired."))
     if not device.verify_token(_digits(token)):
         raise MfaError(
-            "The code does not match: enter the 6-digit code your app shows now for "
-            f"{settings.WHATWORKS_SITE_NAME} (check the phone's clock is set automatically)."
+            gettext(
+                "The code does not match: enter the 6-digit code your app "
+                "shows now for %(site_name)s (check the phone's clock is set "
+                "automatically)."
+            )
+            % {"site_name": settings.WHATWORKS_SITE_NAME}
         )
     replaced = TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk)
     replaced_count = replaced.count()
@@ -136,7 +141,7 @@ def app_setup_confirm(
 def recovery_codes_replace(*, actor: User) -> list[str]:
     """New recovery codes; the old ones stop working."""
     if not has_app(actor):
-        raise MfaError("Set up an authenticator app first; recovery codes come with it.")
+        raise MfaError(gettext("Set up an authenticator app first; recovery codes come with it."))
     codes = _recovery_codes_make(actor)
     audit_record(
         actor=actor,
@@ -162,8 +167,10 @@ def mfa_turn_off(*, actor: User) -> None:
     """Remove the app and recovery codes: only for people whose role does not require them."""
     if mfa_required_by_role(actor):
         raise MfaError(
-            "Your role needs a second factor, so it cannot be turned off: set up a new app "
-            "instead if you have changed phones."
+            gettext(
+                "Your role needs a second factor, so it cannot be turned "
+                "off: set up a new app instead if you have changed phones."
+            )
         )
     removed = TOTPDevice.objects.filter(user=actor).delete()[0]
     removed += StaticDevice.objects.filter(user=actor).delete()[0]
@@ -177,7 +184,9 @@ def mfa_verify(*, actor: User, token: str, request: HttpRequest) -> None:
     """
     token = (token or "").strip().replace(" ", "").replace("-", "").lower()
     if not token:
-        raise MfaError("Enter the 6-digit code from your app, or one of your recovery codes.")
+        raise MfaError(
+            gettext("Enter the 6-digit code from your app, or one of your recovery codes.")
+        )
     with transaction.atomic():
         for device in devices_for_user(actor, confirmed=True):
             candidate = _digits(token) if isinstance(device, TOTPDevice) else token
@@ -191,8 +200,11 @@ def mfa_verify(*, actor: User, token: str, request: HttpRequest) -> None:
                 return
     audit_record(actor=actor, action="user.mfa_failed", target=actor)
     raise MfaError(
-        "That code is not right: enter the 6-digit code your app shows now, or an unused "
-        "recovery code. After several wrong codes, wait a little before trying again."
+        gettext(
+            "That code is not right: enter the 6-digit code your app "
+            "shows now, or an unused recovery code. After several wrong "
+            "codes, wait a little before trying again."
+        )
     )
 
 
@@ -206,7 +218,10 @@ def app_seed(*, actor: User | None, user: User, secret_base32: str) -> TOTPDevic
     try:
         key = base64.b32decode(secret_base32.replace(" ", "").upper()).hex()
     except binascii.Error:
-        raise MfaError(f"{secret_base32!r} is not a base32 secret.") from None
+        raise MfaError(
+            gettext("%(secret_base32)s is not a base32 secret.")
+            % {"secret_base32": repr(secret_base32)}
+        ) from None
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None and device.key == key:
         return device

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 #: URL arguments that carry a secret: a page reached through one is private to its holder.
 TOKEN_URL_KWARGS = frozenset({"token", "uidb64"})
@@ -119,9 +120,13 @@ class SessionIdleTimeoutMiddleware:
                 logout(request)
                 messages.info(
                     request,
-                    "You were signed out after "
-                    f"{settings.WHATWORKS_SESSION_IDLE_MINUTES:g} minutes without activity. "
-                    "Sign in again to carry on.",
+                    _(
+                        "You were signed out after %(session_idle_minutes)s minutes "
+                        "without activity. Sign in again to carry on."
+                    )
+                    % {
+                        "session_idle_minutes": format(settings.WHATWORKS_SESSION_IDLE_MINUTES, "g")
+                    },
                 )
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('core:login')}?{query}")

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from whatworks.core import auditlog
 from whatworks.core.errors import WhatworksError
@@ -161,7 +162,8 @@ def roles_sync(*, using: str = "default") -> dict[str, int]:
                     )
                 except Permission.DoesNotExist:
                     raise CoreError(
-                        f"Role {role.value} names an unknown permission {name}."
+                        gettext("Role %(value)s names an unknown permission %(name)s.")
+                        % {"value": role.value, "name": name}
                     ) from None
             group.permissions.set(wanted)
             counts[role.value] = len(wanted)
@@ -181,11 +183,11 @@ def user_create(
     """Create a user with the given roles.  ``password=None`` makes an unusable password."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise CoreError(f"There is already an account for {email}.")
+        raise CoreError(gettext("There is already an account for %(email)s.") % {"email": email})
     if Role.LA_ANALYST in roles and (
         organisation is None or organisation.kind != Organisation.Kind.LOCAL_AUTHORITY
     ):
-        raise CoreError("A local authority analyst must belong to a local authority.")
+        raise CoreError(gettext("A local authority analyst must belong to a local authority."))
     user = User(email=email, full_name=full_name, organisation=organisation)
     user.set_password(password)
     try:
@@ -399,8 +401,10 @@ def search_synonym_save(
     phrases = parse_synonym_terms(terms)
     if len(phrases) < 2:
         raise CoreError(
-            "Give two or more different words or phrases that mean the same, separated by "
-            "commas, for example “DV, domestic abuse”."
+            gettext(
+                "Give two or more different words or phrases that mean the "
+                "same, separated by commas, for example “DV, domestic abuse”."
+            )
         )
     before = {"terms": synonym.terms, "note": synonym.note} if synonym else {}
     target = synonym or SearchSynonym()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core import tasks
@@ -56,7 +57,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     record = task_start(
         actor=request.user,  # type: ignore[arg-type]
         kind="audit_export",
-        label="Audit log export",
+        label=_("Audit log export"),
         enqueue=lambda record_id: tasks.audit_export.enqueue(record_id, filters).id,
     )
     return redirect("core:task_detail", record_id=record.pk)

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core import mfa
@@ -16,10 +18,10 @@ from whatworks.core.mfa import MfaError
 
 class CodeForm(forms.Form):
     token = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
         strip=True,
-        error_messages={"required": "Enter the code: 6 digits from your app."},
+        error_messages={"required": _("Enter the code: 6 digits from your app.")},
         widget=forms.TextInput(
             attrs={
                 "class": "input",
@@ -129,5 +131,5 @@ def turn_off(request: HttpRequest) -> HttpResponse:
     except MfaError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Sign-in now asks for your password only.")
+        messages.success(request, gettext("Sign-in now asks for your password only."))
     return redirect("core:mfa")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
@@ -31,7 +32,7 @@ def synonym_list(request: HttpRequest) -> HttpResponse:
         except WhatworksError as problem:
             error = problem.message
         else:
-            messages.success(request, "The synonyms were added; search uses them at once.")
+            messages.success(request, _("The synonyms were added; search uses them at once."))
             return redirect("core:synonym_list")
     return render(
         request,
@@ -55,7 +56,7 @@ def synonym_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             search_synonym_delete(actor=_actor(request), synonym=synonym)
-            messages.success(request, "The synonym group was deleted.")
+            messages.success(request, _("The synonym group was deleted."))
             return redirect("core:synonym_list")
         terms, note = request.POST.get("terms", ""), request.POST.get("note", "")
         try:
@@ -63,7 +64,7 @@ def synonym_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except WhatworksError as problem:
             error = problem.message
         else:
-            messages.success(request, "Your changes were saved.")
+            messages.success(request, _("Your changes were saved."))
             return redirect("core:synonym_list")
     return render(
         request,
