@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
 from whatworks.evidence import services
@@ -115,7 +117,7 @@ class RatingAdminForm(forms.ModelForm):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Required when a rating changes; shown in the public changelog.",
+        help_text=_("Required when a rating changes; shown in the public changelog."),
     )
 
     class Meta:
@@ -143,15 +145,21 @@ class RatingAdminForm(forms.ModelForm):
             if away and not (data.get("departure_reason") or "").strip():
                 self.add_error(
                     "departure_reason",
-                    "This rating departs from what the rating rules give "
-                    f"({given.effectiveness or 'no size'}, {given.strength}): say why.",
+                    gettext(
+                        "This rating departs from what the rating rules give "
+                        "(%(effectiveness)s, %(strength)s): say why."
+                    )
+                    % {
+                        "effectiveness": given.effectiveness or "no size",
+                        "strength": given.strength,
+                    },
                 )
         changed = before is not None and (
             data.get("effectiveness") != before.effectiveness
             or data.get("strength") != before.strength
         )
         if changed and not (data.get("note") or "").strip():
-            self.add_error("note", "Say why the rating changed: a note is required.")
+            self.add_error("note", gettext("Say why the rating changed: a note is required."))
         return data
 
 

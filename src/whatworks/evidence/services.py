@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import User
@@ -121,7 +122,9 @@ def _clean(obj: models.Model) -> None:
 def _assign(obj: models.Model, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
     unknown = set(data) - set(fields)
     if unknown:
-        raise EvidenceError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise EvidenceError(
+            gettext("Unknown fields: %(join)s.") % {"join": ", ".join(sorted(unknown))}
+        )
     for name, value in data.items():
         setattr(obj, name, value)
 
@@ -157,7 +160,7 @@ def intervention_update(
 ) -> Intervention:
     before = Intervention.objects.get(pk=intervention.pk)
     if "slug" in data and data["slug"] != before.slug and before.is_published:
-        raise EvidenceError("A published intervention's stable id cannot change.")
+        raise EvidenceError(gettext("A published intervention's stable id cannot change."))
     _assign(intervention, data, INTERVENTION_FIELDS)
     intervention.updated_at = timezone.now()
     _clean(intervention)
@@ -216,7 +219,7 @@ def rating_set(
         existing.effectiveness != effectiveness or existing.strength != strength
     )
     if existing is not None and rating_changed and not note:
-        raise EvidenceError("Say why the rating changed: a note is required.")
+        raise EvidenceError(gettext("Say why the rating changed: a note is required."))
     rating.effectiveness = effectiveness
     rating.effectiveness_reason = effectiveness_reason.strip()
     rating.strength = strength

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
@@ -43,8 +44,12 @@ def ris_import(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{len(changed)} stud{'y' if len(changed) == 1 else 'ies'} updated from "
-                    "the RIS file.",
+                    ngettext(
+                        "%(count)s study updated from the RIS file.",
+                        "%(count)s studies updated from the RIS file.",
+                        len(changed),
+                    )
+                    % {"count": len(changed)},
                 )
                 return redirect("evidence:staff_home")
         preview = ris_preview(text)

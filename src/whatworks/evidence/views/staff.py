@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from whatworks.core.access import require_permission
@@ -65,7 +66,7 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"{created.name} was created.")
+            messages.success(request, _("%(name)s was created.") % {"name": created.name})
             return redirect(created.get_absolute_url())
     return render(request, "evidence/staff/intervention_form.html", {"form": form})
 
@@ -82,7 +83,7 @@ def intervention_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Your changes were saved.")
+            messages.success(request, _("Your changes were saved."))
             return redirect(found.get_absolute_url())
     return render(
         request, "evidence/staff/intervention_form.html", {"form": form, "intervention": found}
@@ -106,7 +107,7 @@ def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "The rating was saved.")
+            messages.success(request, _("The rating was saved."))
             return redirect(found.get_absolute_url() + f"#outcome-{domain}")
     return render(
         request,
@@ -140,7 +141,8 @@ def import_file(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Imported {report.kind}: {report.created} created, {report.updated} updated.",
+                _("Imported %(kind)s: %(created)s created, %(updated)s updated.")
+                % {"kind": report.kind, "created": report.created, "updated": report.updated},
             )
             return redirect("evidence:staff_home")
     return render(request, "evidence/staff/import.html", {"form": form, "problems": problems})
@@ -179,7 +181,7 @@ def study_create(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "The study was added. Now add its findings.")
+            messages.success(request, _("The study was added. Now add its findings."))
             return redirect(made.get_absolute_url())
     return render(
         request,
@@ -199,7 +201,7 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Your changes were saved.")
+            messages.success(request, _("Your changes were saved."))
             return redirect(found.get_absolute_url())
     return render(
         request,
@@ -221,7 +223,7 @@ def finding_create(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "The finding was added and the pooled results updated.")
+            messages.success(request, _("The finding was added and the pooled results updated."))
             return redirect(found.get_absolute_url())
     return render(
         request, "evidence/staff/finding_form.html", {"form": form, "study": found, "finding": None}
@@ -239,7 +241,7 @@ def finding_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "Your changes were saved and the pooled results updated.")
+            messages.success(request, _("Your changes were saved and the pooled results updated."))
             return redirect(found.study.get_absolute_url())
     return render(
         request,
