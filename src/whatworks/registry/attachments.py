@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -243,7 +244,9 @@ def attachment_remove(*, actor: User | None, project: Project, kind: str) -> Non
     items = (project.draft_content or {}).get("attachments") or []
     gone = [a for a in items if a["kind"] == kind]
     if not gone:
-        raise RegistryError(f"The draft has no {ATTACHMENT_LABELS.get(kind, kind).lower()}.")
+        raise RegistryError(
+            _("The draft has no %(lower)s.") % {"lower": ATTACHMENT_LABELS.get(kind, kind).lower()}
+        )
     _set_draft_attachments(actor, project, [a for a in items if a["kind"] != kind])
     _forget_unused(project, {(kind, gone[0]["sha256"])})
     audit_record(

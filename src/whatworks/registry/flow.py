@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -155,8 +156,10 @@ def results_set_flow(
     )
     if report is None:
         raise RegistryError(
-            "There are no draft results. Enter or import the results first; published "
-            "results change only through a correction."
+            gettext(
+                "There are no draft results. Enter or import the results "
+                "first; published results change only through a correction."
+            )
         )
     arms = report_arms(report)
     parsed_baseline: list[BaselineRow] = []

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.models import User
@@ -161,7 +162,7 @@ def project_set_secondary_ids(
 def researcher_set_orcid(*, actor: User, orcid: str) -> ResearcherIdentity:
     """A person sets (or, with an empty value, removes) their own ORCID iD."""
     if not actor.is_authenticated:
-        raise RegistryError("Sign in to set your ORCID iD.")
+        raise RegistryError(gettext("Sign in to set your ORCID iD."))
     value = ""
     if orcid.strip():
         try:

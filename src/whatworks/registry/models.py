@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.models import Organisation
@@ -200,7 +201,7 @@ class ProtocolVersion(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise ImmutableRecordError("A registered protocol version cannot be changed.")
+            raise ImmutableRecordError(gettext("A registered protocol version cannot be changed."))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -209,7 +210,7 @@ class ProtocolVersion(models.Model):
         )
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableRecordError("A registered protocol version cannot be deleted.")
+        raise ImmutableRecordError(gettext("A registered protocol version cannot be deleted."))
 
     @property
     def label(self) -> str:
@@ -436,12 +437,14 @@ class ProtocolAttachment(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise ImmutableRecordError("An attachment is never changed: upload a new file.")
+            raise ImmutableRecordError(
+                gettext("An attachment is never changed: upload a new file.")
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         if self.is_frozen():
-            raise ImmutableRecordError("A registered version lists this file; it stays.")
+            raise ImmutableRecordError(gettext("A registered version lists this file; it stays."))
         return super().delete(*args, **kwargs)
 
     def is_frozen(self) -> bool:

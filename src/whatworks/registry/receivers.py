@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from whatworks.core.models import Organisation, User
 from whatworks.registry.models import Project
 from whatworks.registry.services.common import RegistryError
@@ -28,7 +30,11 @@ def partner_site_from_application(
     project = Project.objects.filter(reference=project_ref.strip()).first()
     if project is None:
         raise RegistryError(
-            f"The call names research project {project_ref}, which is not in the registry: "
-            "correct the call's project identifier, then accept again."
+            _(
+                "The call names research project %(project_ref)s, which is "
+                "not in the registry: correct the call's project identifier, "
+                "then accept again."
+            )
+            % {"project_ref": project_ref}
         )
     project_add_partner_site(actor=actor, project=project, organisation=organisation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from whatworks.core.errors import PermissionDeniedError, WhatworksError
 from whatworks.core.models import User
@@ -22,12 +23,12 @@ class RegistryError(WhatworksError):
 def require_team(actor: User | None, project: Project) -> None:
     """Only the project's team (or an administrator) changes its project and protocol."""
     if not is_team_member(actor, project):
-        raise PermissionDeniedError("Only the project's team can do this.")
+        raise PermissionDeniedError(_("Only the project's team can do this."))
 
 
 def require_not_withdrawn(project: Project) -> None:
     if project.is_withdrawn:
-        raise RegistryError("This project has been withdrawn; it can no longer change.")
+        raise RegistryError(_("This project has been withdrawn; it can no longer change."))
 
 
 def clean(obj: object) -> None:

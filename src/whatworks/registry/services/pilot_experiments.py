@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -61,8 +62,11 @@ def protocol_draft_add_pilot_experiment(
     others = [c for c in criteria.get("criteria") or [] if c.get("outcome") not in keys]
     if others and criteria.get("combine", Combine.ALL.value) != Combine.ALL.value:
         raise RegistryError(
-            "This protocol's success criteria combine with “any”; a pilot's criteria must all "
-            "hold with the others. Change the protocol to “all” first."
+            _(
+                "This protocol's success criteria combine with “any”; a "
+                "pilot's criteria must all hold with the others. Change the "
+                "protocol to “all” first."
+            )
         )
     draft["outcomes"] = [
         *(o for o in draft.get("outcomes") or [] if o.get("key") not in keys),

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
@@ -114,7 +115,7 @@ def _clean_links(links: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
         web = parts.scheme in ("http", "https") and bool(parts.netloc)
         if not label or not (web or local):
             raise RegistryError(
-                "Each link needs a label and an address starting with https://, http:// or /."
+                _("Each link needs a label and an address starting with https://, http:// or /.")
             )
         cleaned.append({"label": label[:200], "url": url[:500]})
     return cleaned
@@ -255,9 +256,9 @@ def project_publish(*, actor: User | None, project: Project) -> Project:
     """An editor puts a registered project on the public register (after any embargo)."""
     require_not_withdrawn(project)
     if project.published_at is not None:
-        raise RegistryError("This project is already published.")
+        raise RegistryError(_("This project is already published."))
     if not project.versions.exists():
-        raise RegistryError("Register the protocol before publishing the project.")
+        raise RegistryError(_("Register the protocol before publishing the project."))
     project.published_at = timezone.now()
     project.save(update_fields=["published_at"])
     audit_record(
@@ -338,8 +339,11 @@ def project_delete(*, actor: User | None, project: Project) -> None:
     except ProtectedError as exc:
         kinds = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
         raise RegistryError(
-            f"Other parts of the platform refer to this draft ({', '.join(kinds)}): "
-            "remove those links first."
+            _(
+                "Other parts of the platform refer to this draft (%(join)s): "
+                "remove those links first."
+            )
+            % {"join": ", ".join(kinds)}
         ) from None
 
 
@@ -406,16 +410,20 @@ def project_team_add(*, actor: User | None, project: Project, email: str) -> Use
     _lock_team(project)
     email = email.strip()
     if not email:
-        raise RegistryError("Enter the e-mail address of the researcher to add.")
+        raise RegistryError(_("Enter the e-mail address of the researcher to add."))
     person = User.objects.filter(email__iexact=email, is_active=True).first()
     if person is None or Role.RESEARCHER not in user_roles(person):
         raise RegistryError(
-            f"There is no researcher with the e-mail address {email}. Only people with the "
-            "researcher role can join a project's team: check the address, or ask an "
-            "administrator to give them the role first."
+            _(
+                "There is no researcher with the e-mail address %(email)s. "
+                "Only people with the researcher role can join a project's "
+                "team: check the address, or ask an administrator to give "
+                "them the role first."
+            )
+            % {"email": email}
         )
     if project.team.filter(pk=person.pk).exists():
-        raise RegistryError(f"{person} is already on the team.")
+        raise RegistryError(_("%(person)s is already on the team.") % {"person": person})
     project.team.add(person)
     project.updated_at = timezone.now()
     project.save(update_fields=["updated_at"])
@@ -435,11 +443,13 @@ def project_team_remove(*, actor: User | None, project: Project, member: User) -
     require_not_withdrawn(project)
     _lock_team(project)
     if not project.team.filter(pk=member.pk).exists():
-        raise RegistryError("That person is not on the team.")
+        raise RegistryError(_("That person is not on the team."))
     if project.team.count() <= 1:
         raise RegistryError(
-            "A project needs at least one person in its team: add someone else before "
-            "removing the last member."
+            _(
+                "A project needs at least one person in its team: add "
+                "someone else before removing the last member."
+            )
         )
     project.team.remove(member)
     project.updated_at = timezone.now()

@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.links import absolute_url
@@ -95,12 +96,12 @@ def project_request_decide(
     )
     permission = DECIDE_PERMISSION[Kind(request.kind)]
     if actor is None or not actor.has_perm(permission):
-        raise PermissionDeniedError("Only the registry's editors decide requests.")
+        raise PermissionDeniedError(_("Only the registry's editors decide requests."))
     if request.status != Status.PENDING:
-        raise RegistryError("This request has already been decided.")
+        raise RegistryError(_("This request has already been decided."))
     reason = reason.strip()
     if not reason:
-        raise RegistryError("Give the reason for your decision: the team will read it.")
+        raise RegistryError(_("Give the reason for your decision: the team will read it."))
     if accept and request.kind == Kind.PUBLISH:
         project_publish(actor=actor, project=request.project)
     elif accept:
@@ -137,7 +138,8 @@ def send_decision_email(request_id: int) -> None:
         return
     verb = "accepted" if request.status == Status.ACCEPTED else "declined"
     EmailMessage(
-        subject=f"{project.reference}: your request to {request.kind} the project was {verb}",
+        subject=_("%(reference)s: your request to %(kind)s the project was %(verb)s")
+        % {"reference": project.reference, "kind": request.kind, "verb": verb},
         body=render_to_string(
             "registry/email/request_decided.txt",
             {

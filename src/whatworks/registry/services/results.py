@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from whatworks.core.errors import PermissionDeniedError
@@ -69,7 +70,7 @@ def results_save(
     require_team(actor, project)
     require_not_withdrawn(project)
     if protocol_version.project_id != project.pk:
-        raise RegistryError("Results must answer to a version of this project's protocol.")
+        raise RegistryError(_("Results must answer to a version of this project's protocol."))
     Project.objects.select_for_update().filter(pk=project.pk).first()
     report = (
         ResultsReport.objects.select_for_update()
@@ -78,8 +79,11 @@ def results_save(
     )
     if report is None and ResultsReport.objects.filter(project=project).exists():
         raise RegistryError(
-            "Published results cannot be changed. Issue a correction instead: it makes a new "
-            "report that supersedes the published one."
+            _(
+                "Published results cannot be changed. Issue a correction "
+                "instead: it makes a new report that supersedes the "
+                "published one."
+            )
         )
     if (
         report is not None
@@ -87,8 +91,11 @@ def results_save(
         and report.protocol_version_id != protocol_version.pk
     ):
         raise RegistryError(
-            f"A correction answers to the same protocol version as the results it corrects "
-            f"(v{report.protocol_version.number})."
+            _(
+                "A correction answers to the same protocol version as the "
+                "results it corrects (v%(number)s)."
+            )
+            % {"number": report.protocol_version.number}
         )
     created = report is None
     report = report or ResultsReport(project=project, number=_next_number(project))
@@ -126,7 +133,7 @@ def results_enter(
     """
     require_team(actor, project)
     if protocol_version.project_id != project.pk:
-        raise RegistryError("Results must answer to a version of this project's protocol.")
+        raise RegistryError(_("Results must answer to a version of this project's protocol."))
     registered = list(parse_content(protocol_version.content).outcome_names())
     problems = rows_problems(rows, registered)
     if problems:
@@ -178,7 +185,7 @@ def results_correct(
     project = report.project
     Project.objects.select_for_update().filter(pk=project.pk).first()
     if not can_correct(actor, report):
-        raise PermissionDeniedError("Only the project's team or an editor can correct results.")
+        raise PermissionDeniedError(_("Only the project's team or an editor can correct results."))
     require_not_withdrawn(project)
     justification = justification.strip()
     problems = []
@@ -228,9 +235,9 @@ def results_correction_discard(*, actor: User | None, report: ResultsReport) -> 
         .get(pk=report.pk)
     )
     if not can_correct(actor, report):
-        raise PermissionDeniedError("Only the project's team or an editor can discard it.")
+        raise PermissionDeniedError(_("Only the project's team or an editor can discard it."))
     if report.published_at is not None or report.corrects_id is None:
-        raise RegistryError("Only a correction still in draft can be discarded.")
+        raise RegistryError(_("Only a correction still in draft can be discarded."))
     number, corrects = report.number, report.corrects.number if report.corrects else None
     project = report.project
     report.delete()
@@ -250,11 +257,15 @@ def results_import_bundle(*, actor: User | None, project: Project, bundle: Any) 
     except BundleError as exc:
         raise RegistryError(exc.messages) from None
     if parsed.project and parsed.project != project.reference:
-        raise RegistryError(f"This bundle is for {parsed.project}, not {project.reference}.")
+        raise RegistryError(
+            _("This bundle is for %(project)s, not %(reference)s.")
+            % {"project": parsed.project, "reference": project.reference}
+        )
     version = project.versions.filter(number=parsed.protocol_version).first()
     if version is None:
         raise RegistryError(
-            f"{project.reference} has no registered version {parsed.protocol_version}."
+            _("%(reference)s has no registered version %(protocol_version)s.")
+            % {"reference": project.reference, "protocol_version": parsed.protocol_version}
         )
     report = results_save(
         actor=actor,
@@ -279,11 +290,11 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         .get(pk=report.pk)
     )
     if report.published_at is not None:
-        raise RegistryError("These results are already published.")
+        raise RegistryError(_("These results are already published."))
     if report.project.published_at is None:
-        raise RegistryError("Publish the project before its results.")
+        raise RegistryError(_("Publish the project before its results."))
     if not report.results:
-        raise RegistryError("Add at least one result before publishing.")
+        raise RegistryError(_("Add at least one result before publishing."))
     content = parse_content(report.protocol_version.content)
     assessment = assess(content, parse_results(report.results))
     report.overall_verdict = assessment.overall.value

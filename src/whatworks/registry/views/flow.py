@@ -63,7 +63,11 @@ def results_flow(request: HttpRequest, reference: str) -> HttpResponse:
         }
         baseline_forms.append(
             BaselineRowForm(
-                data, prefix=f"baseline{i}", arms=arms, label=f"Row {i + 1}", initial=initial
+                data,
+                prefix=f"baseline{i}",
+                arms=arms,
+                label=_("Row %(number)s") % {"number": i + 1},
+                initial=initial,
             )
         )
     text = FlowTextForm(data, initial={"harms": draft.harms, "plain_summary": draft.plain_summary})
