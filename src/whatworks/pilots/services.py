@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from whatworks.core.models import Organisation, TaskRecord, User
 from whatworks.core.services import audit_record, task_start
@@ -85,7 +86,7 @@ def pilot_create(
 
     problems: list[str] = []
     if actor is not None and not may_create_pilot_of(actor, project):
-        raise PilotError("Choose one of your research projects.")
+        raise PilotError(gettext("Choose one of your research projects."))
     if organisation.kind != Organisation.Kind.LOCAL_AUTHORITY:
         problems.append("A pilot belongs to a local authority.")
     if not name.strip():
@@ -180,9 +181,9 @@ def pilot_fix_config(
     """
     pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
     if pilot.config_fixed:
-        raise PilotError("This pilot's config is already fixed; it cannot change.")
+        raise PilotError(gettext("This pilot's config is already fixed; it cannot change."))
     if protocol_version is None or protocol_version.project_id != pilot.project_id:
-        raise PilotError("Choose a registered protocol version of this pilot's project.")
+        raise PilotError(gettext("Choose a registered protocol version of this pilot's project."))
     try:
         _, config_hash = analytics.config_parse(config_yaml)
     except analytics.EngineProblems as exc:
@@ -225,7 +226,7 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
     """
     try:
         if not pilot.config_fixed:
-            raise PilotError("Fix the experiment config in a registered protocol first.")
+            raise PilotError(gettext("Fix the experiment config in a registered protocol first."))
         problems = names_problems(received.names)
         limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
         size = received.size()
@@ -249,7 +250,7 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
     record = task_start(
         actor=actor,
         kind="pilot_dataset_check",
-        label=f"Check of a dataset for {pilot.name}",
+        label=gettext("Check of a dataset for %(name)s") % {"name": pilot.name},
         enqueue=lambda record_id: str(tasks.dataset_check.enqueue(str(upload.pk), record_id).id),
         target=upload,
     )
@@ -317,7 +318,7 @@ def dataset_store(
     """
     upload = DatasetUpload.objects.select_for_update().select_related("pilot").get(pk=upload_id)
     if upload.status != DatasetUpload.Status.CHECKING:
-        raise PilotError("This upload is no longer being checked.")
+        raise PilotError(gettext("This upload is no longer being checked."))
     today = today or timezone.localdate()
     dataset = Dataset(
         id=dataset_id,
@@ -434,11 +435,13 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> Dataset:
 
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     if dataset.deleted_at is not None:
-        raise PilotError("This dataset has already been deleted.")
+        raise PilotError(gettext("This dataset has already been deleted."))
     if any(run_is_active(run) for run in dataset.runs.all()):
         raise PilotError(
-            "A run of this dataset has not finished: cancel it or wait for it, then delete "
-            "the dataset."
+            gettext(
+                "A run of this dataset has not finished: cancel it or wait "
+                "for it, then delete the dataset."
+            )
         )
     if dataset.folder:
         remove_tree(data_root() / dataset.folder)
@@ -470,13 +473,13 @@ def run_start(*, actor: User | None, pilot: Pilot, dataset: Dataset) -> Run:
     from whatworks.pilots.selectors import run_is_active
 
     if dataset.pilot_id != pilot.pk:
-        raise PilotError("That dataset belongs to another pilot.")
+        raise PilotError(gettext("That dataset belongs to another pilot."))
     if not pilot.config_fixed:
-        raise PilotError("Fix the experiment config in a registered protocol first.")
+        raise PilotError(gettext("Fix the experiment config in a registered protocol first."))
     if dataset.is_deleted:
-        raise PilotError("That dataset has been deleted under the retention rules.")
+        raise PilotError(gettext("That dataset has been deleted under the retention rules."))
     if any(run_is_active(r) for r in dataset.runs.select_related("task_record")):
-        raise PilotError("A run of this dataset is already queued or running.")
+        raise PilotError(gettext("A run of this dataset is already queued or running."))
     run = Run.objects.create(
         pilot=pilot,
         dataset=dataset,
@@ -487,7 +490,7 @@ def run_start(*, actor: User | None, pilot: Pilot, dataset: Dataset) -> Run:
     record = task_start(
         actor=actor,
         kind="pilot_run",
-        label=f"Run of {pilot.name}",
+        label=gettext("Run of %(name)s") % {"name": pilot.name},
         enqueue=lambda record_id: str(tasks.pilot_run.enqueue(str(run.pk), record_id).id),
         target=run,
     )
@@ -503,7 +506,7 @@ def run_cancel(*, actor: User | None, run: Run) -> Run:
 
     run = Run.objects.select_for_update(of=("self",)).select_related("task_record").get(pk=run.pk)
     if not run_is_active(run):
-        raise PilotError("Only a queued or running run can be cancelled.")
+        raise PilotError(gettext("Only a queued or running run can be cancelled."))
     run.cancel_requested = True
     run.save(update_fields=["cancel_requested"])
     audit_record(actor=actor, action="pilot.run_cancel_requested", target=run)
@@ -537,7 +540,7 @@ def run_finish(*, run_id: Any, bundle: dict[str, Any], config_hash: str) -> Run:
     """Keep a finished run's bundle, after checking it answers to the fixed config."""
     run = Run.objects.select_for_update(of=("self",)).select_related("pilot").get(pk=run_id)
     if config_hash != run.pilot.config_hash:
-        raise PilotError("The run's config hash does not match the registered config.")
+        raise PilotError(gettext("The run's config hash does not match the registered config."))
     run.bundle = bundle
     run.config_hash = config_hash
     run.verdict_status = str(bundle["verdict"]["status"])
@@ -561,7 +564,7 @@ def bundle_upload(*, actor: User | None, pilot: Pilot, text: str | bytes) -> Run
     Its schema is the engine's; its config hash must match the registered one.
     """
     if not pilot.config_fixed:
-        raise PilotError("Fix the experiment config in a registered protocol first.")
+        raise PilotError(gettext("Fix the experiment config in a registered protocol first."))
     try:
         checked = analytics.bundle_check(text, expected_hash=pilot.config_hash)
     except analytics.EngineProblems as exc:
@@ -593,7 +596,7 @@ def results_fill_from_run(*, actor: User | None, run: Run) -> Any:
     """Fill the project's draft results report in the registry from a run's bundle."""
     pilot = run.pilot
     if not run.has_report or pilot.protocol_version is None:
-        raise PilotError("Only a finished run's results can fill a results report.")
+        raise PilotError(gettext("Only a finished run's results can fill a results report."))
     try:
         bundle = analytics.registry_bundle(
             run.bundle or {},

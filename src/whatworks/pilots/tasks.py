@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from django_tasks import task
 
 from whatworks.core.services import task_progress
@@ -67,7 +68,7 @@ def pilot_run(run_id: str, record_id: str) -> str:
     try:
         dataset = run.dataset
         if dataset is None or dataset.is_deleted or not dataset.folder:
-            raise PilotError("The dataset of this run has been deleted.")
+            raise PilotError(gettext("The dataset of this run has been deleted."))
         config, _ = analytics.config_parse(run.pilot.config_yaml)
         bundle, config_hash = analytics.run_pilot(
             config=config,

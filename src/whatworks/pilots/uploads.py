@@ -36,6 +36,7 @@ from typing import Any, BinaryIO
 import polars as pl
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.utils.translation import gettext
 
 from whatworks.pilots.analytics import SUFFIXES, TABLE_NAMES
 from whatworks.pilots.errors import PilotError
@@ -279,7 +280,9 @@ def unzip_safely(archive: Path, into: Path, *, limit: int) -> list[str]:
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError):
-        raise PilotError("The zip file cannot be opened: it is damaged or not a zip.") from None
+        raise PilotError(
+            gettext("The zip file cannot be opened: it is damaged or not a zip.")
+        ) from None
     with zf:
         wanted: list[tuple[zipfile.ZipInfo, str]] = []
         problems: list[str] = []
@@ -287,10 +290,14 @@ def unzip_safely(archive: Path, into: Path, *, limit: int) -> list[str]:
         for info in zf.infolist():
             if _unsafe_member(info.filename):
                 raise PilotError(
-                    f"The zip contains an unsafe path ({info.filename}); nothing was kept."
+                    gettext("The zip contains an unsafe path (%(filename)s); nothing was kept.")
+                    % {"filename": info.filename}
                 )
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise PilotError(f"The zip contains a link ({info.filename}); nothing was kept.")
+                raise PilotError(
+                    gettext("The zip contains a link (%(filename)s); nothing was kept.")
+                    % {"filename": info.filename}
+                )
             if info.is_dir():
                 continue
             target = table_file_name(info.filename)
@@ -299,21 +306,27 @@ def unzip_safely(archive: Path, into: Path, *, limit: int) -> list[str]:
             declared += info.file_size
             if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
                 raise PilotError(
-                    f"{info.filename} expands more than {MAX_RATIO} times: refused as a "
-                    "possible zip bomb."
+                    gettext(
+                        "%(filename)s expands more than %(max_ratio)s times: refused "
+                        "as a possible zip bomb."
+                    )
+                    % {"filename": info.filename, "max_ratio": MAX_RATIO}
                 )
             if any(t == target for _, t in wanted):
                 problems.append(f"The zip holds {target} more than once.")
             wanted.append((info, target))
         if declared > limit:
             raise PilotError(
-                f"The zip expands to {declared:,} bytes, more than the limit of {limit:,}."
+                gettext("The zip expands to %(declared)s bytes, more than the limit of %(limit)s.")
+                % {"declared": format(declared, ","), "limit": format(limit, ",")}
             )
         if problems:
             raise PilotError(problems)
         for info, target in wanted:
             if (into / target).exists():
-                raise PilotError(f"{target} was uploaded more than once.")
+                raise PilotError(
+                    gettext("%(target)s was uploaded more than once.") % {"target": target}
+                )
             _extract(zf, info, into / target)
         return [t for _, t in wanted]
 
@@ -324,7 +337,10 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
         while chunk := source.read(CHUNK):
             written += len(chunk)
             if written > info.file_size:
-                raise PilotError(f"{info.filename} is larger than its zip entry says: refused.")
+                raise PilotError(
+                    gettext("%(filename)s is larger than its zip entry says: refused.")
+                    % {"filename": info.filename}
+                )
             out.write(chunk)
 
 
@@ -349,7 +365,7 @@ def received_from(folder: Path, uploads: Iterable[Any]) -> Received:
     for upload in uploads:
         path = Path(upload.temporary_file_path())
         if path.parent != folder:
-            raise PilotError("The upload was not received in the private area.")
+            raise PilotError(gettext("The upload was not received in the private area."))
         files.append((path.name, str(upload.name or "")))
     return Received(folder=folder, files=tuple(files))
 
@@ -385,7 +401,7 @@ def place_received(received: Received, into: Path, *, limit: int) -> list[str]:
         os.replace(source, into / target)
         names.append(target)
     if not names:
-        raise PilotError("Choose the dataset's files, or a zip of them.")
+        raise PilotError(gettext("Choose the dataset's files, or a zip of them."))
     return names
 
 
