@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from whatworks.core.links import absolute_url
 from whatworks.forum.models import Conversation
@@ -16,7 +17,7 @@ def send_verification(*, conversation_id: int, email: str, token: str) -> None:
     conversation = Conversation.objects.get(pk=conversation_id)
     link = absolute_url(reverse("forum:verify_confirm", args=[conversation.slug, token]))
     EmailMessage(
-        subject="Confirm your e-mail address to take part in a conversation",
+        subject=_("Confirm your e-mail address to take part in a conversation"),
         body=render_to_string(
             "forum/email/verify.txt", {"conversation": conversation, "link": link}
         ),

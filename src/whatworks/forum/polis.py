@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -90,7 +91,7 @@ def conversation_import(
 ) -> dict[str, int]:
     """Load an export into an empty conversation; return the counts loaded."""
     if conversation.statements.exists() or conversation.votes.exists():
-        raise ForumError("Import only into a conversation without statements or votes.")
+        raise ForumError(gettext("Import only into a conversation without statements or votes."))
     pids = sorted({v[0] for v in data.votes} | {c[1] for c in data.comments if c[1] is not None})
     Participant.objects.bulk_create(
         Participant(conversation=conversation, anon_key=f"polis-{pid}") for pid in pids
