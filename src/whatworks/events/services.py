@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import User
@@ -130,7 +131,7 @@ def question_create(
     )
     _clean(question)
     if kind == Question.Kind.CHOICE and not question.choice_list():
-        raise EventError("A choice question needs at least one choice.")
+        raise EventError(_("A choice question needs at least one choice."))
     question.save()
     audit_record(actor=actor, action="event.question_created", target=event, changes={"kind": kind})
     return question
@@ -177,7 +178,7 @@ def registration_create(
     now = now or timezone.now()
     event = _lock(event)
     if not event.published or not event.registration_open(now):
-        raise EventError("Registration for this event is not open.")
+        raise EventError(_("Registration for this event is not open."))
     _expire_holds(event=event, now=now)
     email = email.strip().lower()
     existing = Registration.objects.filter(
@@ -287,7 +288,7 @@ def registration_cancel(
     event = _lock(registration.event)
     registration.refresh_from_db()
     if registration.status not in Registration.ACTIVE:
-        raise EventError("This registration is already cancelled.")
+        raise EventError(_("This registration is already cancelled."))
     before = registration.status
     registration.status = Status.CANCELLED
     registration.offer_expires_at = None
@@ -312,9 +313,9 @@ def registration_accept_offer(
     _lock(registration.event)
     registration.refresh_from_db()
     if registration.status != Status.OFFERED:
-        raise EventError("There is no offer of a place to accept.")
+        raise EventError(_("There is no offer of a place to accept."))
     if registration.offer_expires_at is not None and registration.offer_expires_at <= now:
-        raise EventError("This offer has expired and the place has gone to the next person.")
+        raise EventError(_("This offer has expired and the place has gone to the next person."))
     registration.status = Status.CONFIRMED
     registration.offer_expires_at = None
     registration.save(update_fields=["status", "offer_expires_at"])
@@ -341,9 +342,9 @@ def registration_answers_update(
     now = now or timezone.now()
     registration.refresh_from_db()
     if registration.status not in Registration.ACTIVE:
-        raise EventError("This registration has ended, so its answers cannot be changed.")
+        raise EventError(_("This registration has ended, so its answers cannot be changed."))
     if registration.event.ends_at <= now:
-        raise EventError("The event is over, so the answers can no longer be changed.")
+        raise EventError(_("The event is over, so the answers can no longer be changed."))
     changed = sorted(k for k, v in answers.items() if registration.answers.get(k, "") != v)
     registration.answers = {**registration.answers, **answers}
     registration.save(update_fields=["answers"])

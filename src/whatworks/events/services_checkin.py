@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -44,7 +45,7 @@ def registration_check_in(
     """Check a confirmed attendee in, once; a second check-in changes nothing."""
     now = now or timezone.now()
     if registration.event.cancelled:
-        raise EventError("This event is cancelled: nobody can be checked in.")
+        raise EventError(_("This event is cancelled: nobody can be checked in."))
     updated = Registration.objects.filter(
         pk=registration.pk, status=Status.CONFIRMED, checked_in_at__isnull=True
     ).update(checked_in_at=now)
@@ -52,8 +53,14 @@ def registration_check_in(
     if not updated:
         if registration.status != Status.CONFIRMED:
             raise EventError(
-                f"{registration.name or 'This person'} cannot be checked in: their "
-                f"registration is “{registration.get_status_display()}”, not confirmed."
+                _(
+                    "%(name)s cannot be checked in: their registration is "
+                    "“%(status)s”, not confirmed."
+                )
+                % {
+                    "name": registration.name or _("This person"),
+                    "status": registration.get_status_display(),
+                }
             )
         return CheckIn(registration, new=False)
     audit_record(actor=_actor(actor), action="event.checked_in", target=registration)
@@ -68,7 +75,9 @@ def registration_check_in_undo(*, actor: User | None, registration: Registration
     )
     registration.refresh_from_db()
     if not undone:
-        raise EventError(f"{registration.name or 'This person'} is not checked in.")
+        raise EventError(
+            _("%(name)s is not checked in.") % {"name": registration.name or _("This person")}
+        )
     audit_record(actor=_actor(actor), action="event.check_in_undone", target=registration)
     return registration
 
@@ -91,7 +100,7 @@ def registration_walk_in(
     now = now or timezone.now()
     event = _lock(event)
     if event.cancelled:
-        raise EventError("This event is cancelled: nobody can be registered.")
+        raise EventError(_("This event is cancelled: nobody can be registered."))
     email = email.strip().lower()
     if email:
         existing = Registration.objects.filter(
@@ -113,7 +122,7 @@ def registration_walk_in(
         checked_in_at=now,
     )
     if not registration.name:
-        raise EventError("Enter the person's name.")
+        raise EventError(_("Enter the person's name."))
     _clean(registration)
     registration.save()
     audit_record(

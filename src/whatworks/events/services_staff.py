@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
@@ -68,9 +70,9 @@ def event_duplicate(*, actor: User | None, source: Event, **fields: Any) -> Even
 def event_publish(*, actor: User | None, event: Event) -> Event:
     event = _lock(event)
     if event.cancelled:
-        raise EventError("A cancelled event cannot be published.")
+        raise EventError(_("A cancelled event cannot be published."))
     if event.published:
-        raise EventError("This event is already published.")
+        raise EventError(_("This event is already published."))
     event.published = True
     event.save(update_fields=["published"])
     audit_record(
@@ -91,7 +93,7 @@ def event_cancel(
     now = now or timezone.now()
     event = _lock(event)
     if event.cancelled:
-        raise EventError("This event is already cancelled.")
+        raise EventError(_("This event is already cancelled."))
     event.cancelled_at = now
     event.cancellation_note = note.strip()
     event.save(update_fields=["cancelled_at", "cancellation_note"])
@@ -139,7 +141,7 @@ def question_update(*, actor: User | None, question: Question, **fields: Any) ->
         setattr(question, name, value)
     _clean(question)
     if question.kind == Question.Kind.CHOICE and not question.choice_list():
-        raise EventError("A choice question needs at least one choice.")
+        raise EventError(_("A choice question needs at least one choice."))
     question.save()
     audit_record(
         actor=_actor(actor),
@@ -157,8 +159,14 @@ def question_delete(*, actor: User | None, question: Question) -> None:
     answered = _answered(question)
     if answered:
         raise EventError(
-            f"{answered:,} {'person has' if answered == 1 else 'people have'} answered "
-            f"“{question.label}”, so it cannot be removed. Edit it instead."
+            ngettext(
+                "%(answered)s person has answered “%(label)s”, so it cannot be removed. "
+                "Edit it instead.",
+                "%(answered)s people have answered “%(label)s”, so it cannot be removed. "
+                "Edit it instead.",
+                answered,
+            )
+            % {"answered": format(answered, ","), "label": question.label}
         )
     event, pk = question.event, question.pk
     question.delete()
@@ -191,9 +199,9 @@ def registration_add(
     now = now or timezone.now()
     event = _lock(event)
     if event.cancelled:
-        raise EventError("This event is cancelled: nobody can be added.")
+        raise EventError(_("This event is cancelled: nobody can be added."))
     if status not in (Status.CONFIRMED, Status.WAITING):
-        raise EventError("Choose whether to confirm a place or add them to the waiting list.")
+        raise EventError(_("Choose whether to confirm a place or add them to the waiting list."))
     email = email.strip().lower()
     existing = Registration.objects.filter(
         event=event, email=email, status__in=Registration.ACTIVE
@@ -202,8 +210,12 @@ def registration_add(
         raise AlreadyRegisteredError(existing.pk)
     if status == Status.CONFIRMED and _held(event) >= event.capacity:
         raise EventError(
-            f"The event is full ({event.capacity:,} of {event.capacity:,} places taken). "
-            "Add them to the waiting list, or raise the capacity first."
+            _(
+                "The event is full (%(capacity)s of %(capacity)s places "
+                "taken). Add them to the waiting list, or raise the capacity "
+                "first."
+            )
+            % {"capacity": format(event.capacity, ",")}
         )
     registration = Registration(
         event=event,
@@ -245,23 +257,29 @@ def registration_move(
     before = registration.status
     if to == Status.CONFIRMED:
         if before not in (Status.WAITING, Status.OFFERED):
-            raise EventError("Only someone waiting or offered a place can be given one.")
+            raise EventError(_("Only someone waiting or offered a place can be given one."))
         if before == Status.WAITING and _held(event) >= event.capacity:
             raise EventError(
-                f"The event is full ({event.capacity:,} of {event.capacity:,} places taken). "
-                "Move someone to the waiting list, or raise the capacity first."
+                _(
+                    "The event is full (%(capacity)s of %(capacity)s places "
+                    "taken). Move someone to the waiting list, or raise the "
+                    "capacity first."
+                )
+                % {"capacity": format(event.capacity, ",")}
             )
         registration.status = Status.CONFIRMED
         registration.offer_expires_at = None
     elif to == Status.WAITING:
         if before not in (Status.CONFIRMED, Status.OFFERED):
-            raise EventError("Only someone with a place or an offer can move to the waiting list.")
+            raise EventError(
+                _("Only someone with a place or an offer can move to the waiting list.")
+            )
         registration.status = Status.WAITING
         registration.offer_expires_at = None
         registration.checked_in_at = None
         registration.queued_at = now
     else:
-        raise EventError("Choose a confirmed place or the waiting list.")
+        raise EventError(_("Choose a confirmed place or the waiting list."))
     if registration.address_confirmed_at is None:
         registration.address_confirmed_at = now  # staff vouch for it
     registration.hold_expires_at = None
@@ -296,10 +314,10 @@ def attendees_message(
     registration); return how many addresses it goes to."""
     subject, text = subject.strip(), text.strip()
     if not subject or not text:
-        raise EventError("Write a subject and a message.")
+        raise EventError(_("Write a subject and a message."))
     ids = [r.pk for r in registrations if r.email and r.event_id == event.pk]
     if not ids:
-        raise EventError("None of the chosen people has an e-mail address.")
+        raise EventError(_("None of the chosen people has an e-mail address."))
     audit_record(
         actor=_actor(actor),
         action="event.attendees_messaged",

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
@@ -218,7 +219,7 @@ def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your answers were saved.")
+            messages.success(request, _("Your answers were saved."))
             return redirect("events:registration", token=token)
     return render(
         request,
@@ -245,13 +246,15 @@ def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if found.status == Registration.Status.EXPIRED:
         messages.error(
             request,
-            "The time to confirm this registration has passed. Register again if you still "
-            "want to come.",
+            _(
+                "The time to confirm this registration has passed. Register "
+                "again if you still want to come."
+            ),
         )
     elif found.status == Registration.Status.CONFIRMED:
-        messages.success(request, "Your address is confirmed and your place is yours.")
+        messages.success(request, _("Your address is confirmed and your place is yours."))
     elif found.address_confirmed:
-        messages.success(request, "Your address is confirmed.")
+        messages.success(request, _("Your address is confirmed."))
     return redirect("events:registration", token=token)
 
 
@@ -300,7 +303,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Your registration is cancelled.")
+        messages.success(request, _("Your registration is cancelled."))
     return redirect("events:registration", token=token)
 
 
@@ -312,7 +315,7 @@ def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Your place is confirmed.")
+        messages.success(request, _("Your place is confirmed."))
     return redirect("events:registration", token=token)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
@@ -108,7 +109,7 @@ def _check_in(request: HttpRequest, registration: Registration) -> None:
     else:
         person = done.registration
         if done.new:
-            messages.success(request, f"{person.name} is checked in.")
+            messages.success(request, _("%(name)s is checked in.") % {"name": person.name})
         else:
             when = person.checked_in_at
             messages.warning(
@@ -138,7 +139,7 @@ def check_in_undo(request: HttpRequest, slug: str, registration_id: int) -> Http
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{found.name}'s check-in was undone.")
+        messages.success(request, _("%(name)s's check-in was undone.") % {"name": found.name})
     return redirect(_back(event, q=request.POST.get("q", "")))
 
 
@@ -188,13 +189,19 @@ def walk_in(request: HttpRequest, slug: str) -> HttpResponse:
             found = Registration.objects.get(pk=exc.registration_id)
             form.add_error(
                 "email",
-                f"{found.name} is already registered with this address "
-                f"({found.get_status_display()}): find them by name to check them in.",
+                _(
+                    "%(name)s is already registered with this address "
+                    "(%(get_status_display)s): find them by name to check them "
+                    "in."
+                )
+                % {"name": found.name, "get_status_display": found.get_status_display()},
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"{added.name} is registered and checked in.")
+            messages.success(
+                request, _("%(name)s is registered and checked in.") % {"name": added.name}
+            )
             return redirect(_back(event, last=added.pk))
     return _page(request, event, walk_in=form, status=400)
 

@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
@@ -73,7 +75,9 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(
-                request, f"{event.title} is saved as a draft. Add its questions, then publish it."
+                request,
+                _("%(title)s is saved as a draft. Add its questions, then publish it.")
+                % {"title": event.title},
             )
             return redirect("events:questions", slug=event.slug)
     return render(request, "events/staff/event_form.html", {"form": form, "mode": "create"})
@@ -93,7 +97,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your changes were saved.")
+            messages.success(request, _("Your changes were saved."))
             return redirect("events:manage_event", slug=event.slug)
     return render(
         request, "events/staff/event_form.html", {"form": form, "event": event, "mode": "edit"}
@@ -118,8 +122,12 @@ def duplicate(request: HttpRequest, slug: str) -> HttpResponse:
             count = event.questions.count()
             messages.success(
                 request,
-                f"{event.title} is saved as a draft, with {count:,} question"
-                f"{'' if count == 1 else 's'} copied.",
+                ngettext(
+                    "%(title)s is saved as a draft, with %(count)s question copied.",
+                    "%(title)s is saved as a draft, with %(count)s questions copied.",
+                    count,
+                )
+                % {"title": event.title, "count": format(count, ",")},
             )
             return redirect("events:manage_event", slug=event.slug)
     return render(
@@ -181,7 +189,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{event.title} is published.")
+        messages.success(request, _("%(title)s is published.") % {"title": event.title})
     return redirect("events:manage_event", slug=event.slug)
 
 
@@ -214,7 +222,7 @@ def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     if not form.is_valid():
-        messages.error(request, "Shorten the reason for cancelling to 2,000 characters.")
+        messages.error(request, _("Shorten the reason for cancelling to 2,000 characters."))
         return redirect("events:manage_event", slug=event.slug)
     try:
         sent = services_staff.event_cancel(
@@ -223,7 +231,11 @@ def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{event.title} is cancelled; {_people(sent)} e-mailed.")
+        messages.success(
+            request,
+            _("%(title)s is cancelled; %(people)s e-mailed.")
+            % {"title": event.title, "people": _people(sent)},
+        )
     return redirect("events:manage_event", slug=event.slug)
 
 
@@ -244,7 +256,9 @@ def questions(request: HttpRequest, slug: str) -> HttpResponse:
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"“{form.cleaned_data['label']}” was added.")
+            messages.success(
+                request, _("“%(label)s” was added.") % {"label": form.cleaned_data["label"]}
+            )
             return redirect("events:questions", slug=event.slug)
     return render(
         request,
@@ -274,7 +288,7 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "The question was saved.")
+            messages.success(request, _("The question was saved."))
             return redirect("events:questions", slug=event.slug)
     return render(
         request,
@@ -293,7 +307,7 @@ def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpRe
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"“{question.label}” was removed.")
+        messages.success(request, _("“%(label)s” was removed.") % {"label": question.label})
     return redirect("events:questions", slug=event.slug)
 
 
@@ -320,13 +334,21 @@ def attendee_add(request: HttpRequest, slug: str) -> HttpResponse:
             found = Registration.objects.get(pk=exc.registration_id)
             form.add_error(
                 "email",
-                f"This address is already registered ({found.get_status_display()}). "
-                "Find it on the attendee list to change its place.",
+                _(
+                    "This address is already registered "
+                    "(%(status)s). Find it on the attendee list to "
+                    "change its place."
+                )
+                % {"status": found.get_status_display()},
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"{added.name} was added: {added.get_status_display()}.")
+            messages.success(
+                request,
+                _("%(name)s was added: %(status)s.")
+                % {"name": added.name, "status": added.get_status_display()},
+            )
             return redirect("events:attendees", slug=event.slug)
     return render(request, "events/staff/attendee_add.html", {"event": event, "form": form})
 
@@ -386,7 +408,7 @@ def attendee_cancel(request: HttpRequest, slug: str, registration_id: int) -> Ht
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{found.name}'s registration is cancelled.")
+        messages.success(request, _("%(name)s's registration is cancelled.") % {"name": found.name})
     return redirect("events:attendees", slug=event.slug)
 
 
@@ -419,7 +441,7 @@ def attendees_email(request: HttpRequest, slug: str) -> HttpResponse:
     if sending and form.is_valid():
         people = _recipients(event, form.cleaned_data["recipients"], chosen)
         if not people:
-            form.add_error("recipients", "Nobody with an e-mail address is in this group.")
+            form.add_error("recipients", _("Nobody with an e-mail address is in this group."))
         else:
             page = confirmation_page(
                 request,
@@ -446,7 +468,10 @@ def attendees_email(request: HttpRequest, slug: str) -> HttpResponse:
             except services.EventError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Your message is on its way to {_people(sent)}.")
+                messages.success(
+                    request,
+                    _("Your message is on its way to %(people)s.") % {"people": _people(sent)},
+                )
                 return redirect("events:attendees", slug=event.slug)
     return render(
         request,
