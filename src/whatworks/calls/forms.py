@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.calls.models import Application, Call, Criterion, Question
@@ -80,7 +81,8 @@ class ReviewForm(forms.Form):
         self.criteria = criteria
         for criterion in criteria:
             self.fields[f"c_{criterion.pk}"] = forms.IntegerField(
-                label=f"{criterion.label} (0 to {criterion.max_score})",
+                label=gettext("%(label)s (0 to %(max_score)s)")
+                % {"label": criterion.label, "max_score": criterion.max_score},
                 help_text=criterion.description,
                 min_value=0,
                 max_value=criterion.max_score,

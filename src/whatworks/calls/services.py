@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.calls import filetypes
 from whatworks.calls.emails import send_application_email
@@ -114,7 +115,7 @@ def question_create(
     )
     _clean(question)
     if kind == Question.Kind.CHOICE and not question.choice_list():
-        raise CallError("A choice question needs at least one choice.")
+        raise CallError(_("A choice question needs at least one choice."))
     question.save()
     audit_record(actor=actor, action="call.question_created", target=call, changes={"kind": kind})
     return question
@@ -128,13 +129,16 @@ def check_upload(upload: UploadedFile) -> str:
     limit = int(settings.WHATWORKS_CALLS_MAX_UPLOAD_MB * 1024 * 1024)
     if upload.size is None or upload.size > limit:
         raise CallError(
-            f"The file must be smaller than {settings.WHATWORKS_CALLS_MAX_UPLOAD_MB:g} MB."
+            _("The file must be smaller than %(calls_max_upload_mb)s MB.")
+            % {"calls_max_upload_mb": format(settings.WHATWORKS_CALLS_MAX_UPLOAD_MB, "g")}
         )
     content_type = filetypes.sniff(upload.file) if upload.file is not None else None
     if content_type is None:
         raise CallError(
-            "The file must be a PDF, a Word document (.docx), an OpenDocument text (.odt) "
-            "or plain text."
+            _(
+                "The file must be a PDF, a Word document (.docx), an "
+                "OpenDocument text (.odt) or plain text."
+            )
         )
     return content_type
 
@@ -167,11 +171,13 @@ def application_save(
     now = now or timezone.now()
     files = files or {}
     if not call.is_open(now):
-        raise CallError("This call is closed; applications can no longer be changed.")
+        raise CallError(_("This call is closed; applications can no longer be changed."))
     if actor.organisation_id is None:
         raise PermissionDeniedError(
-            "Only people who belong to an organisation can apply. Ask an administrator to "
-            "add your organisation to your account."
+            _(
+                "Only people who belong to an organisation can apply. Ask an "
+                "administrator to add your organisation to your account."
+            )
         )
     application, _created = Application.objects.select_for_update().get_or_create(
         call=call,
@@ -179,13 +185,13 @@ def application_save(
         defaults={"organisation_id": actor.organisation_id, "created_at": now},
     )
     if application.status != Status.DRAFT:
-        raise CallError("This application has already been submitted.")
+        raise CallError(_("This application has already been submitted."))
     questions = {q.pk: q for q in call.questions.all()}
     checked = {qid: check_upload(upload) for qid, upload in files.items() if qid in questions}
     merged = {**application.answers}
     merged.update({k: v for k, v in answers.items() if k.isdigit() and int(k) in questions})
     if submit and (missing := _missing(call, merged, files, application)):
-        raise ApplicationIncompleteError("Some answers are missing.", missing)
+        raise ApplicationIncompleteError(_("Some answers are missing."), missing)
     for qid, content_type in checked.items():
         upload = files[qid]
         for old in Attachment.objects.filter(application=application, question_id=qid):
@@ -230,19 +236,22 @@ def review_submit(
 ) -> Review:
     """Score an application against each of its call's criteria; once per reviewer."""
     if not actor.has_perm("calls.review_application"):
-        raise PermissionDeniedError("You may not score applications.")
+        raise PermissionDeniedError(_("You may not score applications."))
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status not in (Status.RECEIVED, Status.SHORTLISTED):
-        raise CallError("Only applications under review can be scored.")
+        raise CallError(_("Only applications under review can be scored."))
     if application.applicant_id == actor.pk:
-        raise PermissionDeniedError("You cannot score your own application.")
+        raise PermissionDeniedError(_("You cannot score your own application."))
     if Review.objects.filter(application=application, reviewer=actor).exists():
-        raise CallError("You have already scored this application.")
+        raise CallError(_("You have already scored this application."))
     clean_scores: dict[str, int] = {}
     for criterion in application.call.criteria.all():
         value = scores.get(criterion.pk)
         if value is None or not 0 <= value <= criterion.max_score:
-            raise CallError(f"Give {criterion.label} a score from 0 to {criterion.max_score}.")
+            raise CallError(
+                _("Give %(label)s a score from 0 to %(max_score)s.")
+                % {"label": criterion.label, "max_score": criterion.max_score}
+            )
         clean_scores[str(criterion.pk)] = int(value)
     review = Review(application=application, reviewer=actor, scores=clean_scores, comment=comment)
     _clean(review)
@@ -262,7 +271,7 @@ def application_decide(
 ) -> Application:
     """Move an application on: received → shortlisted → accepted or declined."""
     if not actor.has_perm("calls.decide_application"):
-        raise PermissionDeniedError("You may not decide on applications.")
+        raise PermissionDeniedError(_("You may not decide on applications."))
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "organisation")
@@ -271,8 +280,11 @@ def application_decide(
     before = application.status
     if status not in TRANSITIONS.get(before, frozenset()):
         raise CallError(
-            f"An application that is {application.get_status_display().lower()} "
-            f"cannot become {Status(status).label.lower()}."
+            _("An application that is %(current)s cannot become %(wanted)s.")
+            % {
+                "current": application.get_status_display().lower(),
+                "wanted": Status(status).label.lower(),
+            }
         )
     application.status = status
     application.decided_at = now or timezone.now()

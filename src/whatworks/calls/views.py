@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.calls import selectors, services
@@ -92,10 +93,10 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if submit:
-                messages.success(request, "Your application is submitted.")
+                messages.success(request, _("Your application is submitted."))
                 return redirect(application.get_absolute_url())
             messages.success(
-                request, "Your draft is saved. You can come back to it until the call closes."
+                request, _("Your draft is saved. You can come back to it until the call closes.")
             )
             return redirect("calls:apply", slug=call.slug)
     attachments = {a.question_id: a for a in existing.attachments.all()} if existing else {}
@@ -186,7 +187,7 @@ def review(request: HttpRequest, application_id: int) -> HttpResponse:
     found = selectors.application_get_for_user(user=user, application_id=application_id)
     form = ReviewForm(request.POST, criteria=list(found.call.criteria.all()))
     if not form.is_valid():
-        messages.error(request, "Give every criterion a whole-number score in its range.")
+        messages.error(request, _("Give every criterion a whole-number score in its range."))
         return redirect(found.get_absolute_url())
     try:
         services.review_submit(
@@ -201,7 +202,7 @@ def review(request: HttpRequest, application_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, "Your scores are saved. You can now see the other reviewers' scores."
+            request, _("Your scores are saved. You can now see the other reviewers' scores.")
         )
     return redirect(found.get_absolute_url())
 
@@ -243,7 +244,7 @@ def decide(request: HttpRequest, application_id: int) -> HttpResponse:
         raise PermissionDenied
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a decision.")
+        messages.error(request, _("Choose a decision."))
         return redirect(found.get_absolute_url())
     page = confirmation_page(request, _decision_confirmation(found, form.cleaned_data["status"]))
     if page is not None:
@@ -257,7 +258,7 @@ def decide(request: HttpRequest, application_id: int) -> HttpResponse:
     except services.CallError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The decision is saved and the applicant has been told.")
+        messages.success(request, _("The decision is saved and the applicant has been told."))
     return redirect(found.get_absolute_url())
 
 
