@@ -28,6 +28,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 SIGNATURE_HEADER = "X-Whatworks-Signature"
 #: Postmark's bounce types that mean the address will never work.
 PERMANENT_TYPES = frozenset(
@@ -56,7 +58,7 @@ def addresses_from_webhook(body: bytes) -> list[str]:
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BounceReportError("The body is not JSON.") from exc
+        raise BounceReportError(_("The body is not JSON.")) from exc
     records: Iterable[Any]
     if isinstance(data, dict) and "events" in data:
         records = data["events"] if isinstance(data["events"], list) else []
@@ -67,7 +69,7 @@ def addresses_from_webhook(body: bytes) -> list[str]:
     found = []
     for record in records:
         if not isinstance(record, dict):
-            raise BounceReportError("Each event must be a JSON object.")
+            raise BounceReportError(_("Each event must be a JSON object."))
         if "RecordType" in record:  # Postmark
             if record.get("RecordType") in ("Bounce", "SpamComplaint") and (
                 record.get("Type") in PERMANENT_TYPES or record.get("RecordType") == "SpamComplaint"

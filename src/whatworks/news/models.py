@@ -121,9 +121,9 @@ class PostImage(models.Model):
     """An uploaded picture, type checked from its content; served by a view, never raw."""
 
     class Kind(models.TextChoices):
-        PNG = "image/png", "PNG"
-        JPEG = "image/jpeg", "JPEG"
-        WEBP = "image/webp", "WebP"
+        PNG = "image/png", _("PNG")
+        JPEG = "image/jpeg", _("JPEG")
+        WEBP = "image/webp", _("WebP")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     post = models.ForeignKey(

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.news.models import (
@@ -167,7 +168,7 @@ def subscriber_for_token(*, token: str, purpose: str) -> Subscriber:
     key = read_token(token, salt=salt, max_age=max_age)
     subscriber = Subscriber.objects.filter(key=key).first()
     if subscriber is None:
-        raise BadTokenError("This link is not valid.")
+        raise BadTokenError(gettext("This link is not valid."))
     return subscriber
 
 

@@ -7,6 +7,7 @@ cannot be used as another, and erasing the subscriber makes every link to them d
 from __future__ import annotations
 
 from django.core import signing
+from django.utils.translation import gettext as _
 
 from whatworks.core.errors import LinkInvalidError
 
@@ -41,7 +42,7 @@ def read_token(token: str, *, salt: str, max_age: int | None) -> str:
     try:
         value = signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature:  # includes SignatureExpired
-        raise BadTokenError("This link is not valid.") from None
+        raise BadTokenError(_("This link is not valid.")) from None
     if not isinstance(value, str):
-        raise BadTokenError("This link is not valid.")
+        raise BadTokenError(_("This link is not valid."))
     return value
