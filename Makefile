@@ -8,7 +8,7 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/whatworks_ci
 # `$(call timed,COMMAND)` runs COMMAND and says how long the target took (CI reads these).
 timed = @start=$$(date +%s); $(1); rc=$$?; echo "== $@ took $$(( $$(date +%s) - start )) s"; exit $$rc
 
-.PHONY: help install hooks demo serve worker check test lint typecheck importlint test-analytics test-platform test-postgres bench clean
+.PHONY: help install hooks demo serve worker check test lint typecheck importlint test-analytics test-platform test-postgres bench messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ test: lint typecheck importlint test-analytics test-platform ## Everything CI ch
 # PostgreSQL they would only repeat them, and CI must stay under 20 minutes on 2 cores.
 test-postgres: install ## The platform's tests against PostgreSQL (POSTGRES_URL), except the browser tests
 	$(call timed,DATABASE_URL=$(POSTGRES_URL) $(RUN) pytest tests -q -n 2 -m "not browser")
+
+# The catalogue lists every marked message (locations left out, so that moving text does not
+# change it); tests/test_translations.py fails when it is out of date.
+messages: install ## Update the English message catalogue (src/whatworks/locale/en_GB) from the marked text, and compile it
+	cd src/whatworks && $(RUN) python ../../manage.py makemessages --locale en_GB --no-location --no-obsolete
+	cd src/whatworks && $(RUN) python ../../manage.py compilemessages --locale en_GB
 
 bench: install ## Run the benchmarks and print their figures
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(RUN) python $$script || exit 1; done
