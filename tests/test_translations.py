@@ -28,6 +28,7 @@ from django.core.management import call_command
 from django.template import engines
 from django.template.base import tag_re
 from django.test import override_settings
+from django.utils import translation
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "whatworks"
 
@@ -571,3 +572,25 @@ def test_the_catalogue_compiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with override_settings(LOCALE_PATHS=[locale]):
         call_command("compilemessages", locale=["en_GB"], verbosity=0)
     assert (locale / "en_GB" / "LC_MESSAGES" / "django.mo").stat().st_size > 0
+
+
+def test_marking_changes_no_english_text() -> None:
+    """In en-GB every marked message reads as written: no installed catalogue (Django's
+    own en_GB one, a package's) translates one of ours into other words."""
+    entries = catalogue_entries(CATALOGUE.read_text(encoding="utf-8"))
+    with translation.override("en-gb"):
+        changed = [
+            e.msgid
+            for e in entries
+            if (
+                translation.npgettext(e.context, e.msgid, e.plural, 1)
+                if e.context and e.plural
+                else translation.pgettext(e.context, e.msgid)
+                if e.context
+                else translation.ngettext(e.msgid, e.plural, 1)
+                if e.plural
+                else translation.gettext(e.msgid)
+            )
+            != e.msgid
+        ]
+    assert not changed, f"translated in en-GB: {changed[:20]}"
