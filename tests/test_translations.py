@@ -388,7 +388,13 @@ def python_unmarked(source: str, name: str, errors: set[str]) -> list[str]:
     found: list[tuple[int, str]] = []
 
     def flag(node: ast.expr, why: str) -> None:
-        if _is_words(node):
+        if isinstance(node, ast.IfExp):
+            flag(node.body, why)
+            flag(node.orelse, why)
+        elif isinstance(node, (ast.List, ast.Tuple)) and why == "consequences":
+            for element in node.elts:
+                flag(element, why)
+        elif _is_words(node):
             text = ast.get_source_segment(source, node) or ""
             found.append((node.lineno, f"{name}:{node.lineno} ({why}): {' '.join(text.split())}"))
 
@@ -409,6 +415,16 @@ def python_unmarked(source: str, name: str, errors: set[str]) -> list[str]:
             ):
                 for arg in node.args[1:]:
                     flag(arg, "message")
+            if callee == "Confirmation":
+                for keyword in node.keywords:
+                    if keyword.arg in ("title", "button", "cancel_text", "consequences"):
+                        flag(keyword.value, keyword.arg or "")
+                    if keyword.arg == "details" and isinstance(
+                        keyword.value, (ast.List, ast.Tuple)
+                    ):
+                        for pair in keyword.value.elts:
+                            if isinstance(pair, ast.Tuple) and pair.elts:
+                                flag(pair.elts[0], "details")
             if callee == "add_error" and len(node.args) > 1:
                 flag(node.args[1], "add_error")
             for keyword in node.keywords:

@@ -34,6 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 #: URL name -> what a POST there does that cannot be undone.
 CONFIRMED_ACTIONS: dict[str, str] = {
@@ -62,6 +63,10 @@ _SALT = "whatworks.core.confirm"
 _SKIPPED = {CONFIRM_FIELD, "csrfmiddlewaretoken"}
 
 
+#: The cancel link's words, unless a confirmation gives its own.
+_GO_BACK = gettext_lazy("No, go back")
+
+
 @dataclass(frozen=True)
 class Confirmation:
     """What the confirmation page says: the question, the consequences in numbers, the button."""
@@ -70,7 +75,7 @@ class Confirmation:
     consequences: Sequence[str | Promise]
     button: str | Promise
     cancel_url: str
-    cancel_text: str | Promise = "No, go back"
+    cancel_text: str | Promise = _GO_BACK
     warning: bool = True
     details: Sequence[tuple[str | Promise, str | Promise]] = field(default_factory=tuple)
 
