@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.calls import selectors, services
@@ -207,28 +208,48 @@ def review(request: HttpRequest, application_id: int) -> HttpResponse:
     return redirect(found.get_absolute_url())
 
 
+#: Per decision: the confirmation's question, its button, and what it e-mails.
 _DECISION_WORDS = {
-    Application.Status.SHORTLISTED: ("Shortlist", "shortlisted"),
-    Application.Status.ACCEPTED: ("Accept", "accepted"),
-    Application.Status.DECLINED: ("Decline", "declined"),
+    Application.Status.SHORTLISTED: (
+        gettext_lazy("Shortlist the application from %(who)s?"),
+        gettext_lazy("Shortlist and e-mail the applicant"),
+        gettext_lazy(
+            "This e-mails 1 person, %(email)s, at once to say that the application from "
+            "%(who)s is shortlisted."
+        ),
+    ),
+    Application.Status.ACCEPTED: (
+        gettext_lazy("Accept the application from %(who)s?"),
+        gettext_lazy("Accept and e-mail the applicant"),
+        gettext_lazy(
+            "This e-mails 1 person, %(email)s, at once to say that the application from "
+            "%(who)s is accepted."
+        ),
+    ),
+    Application.Status.DECLINED: (
+        gettext_lazy("Decline the application from %(who)s?"),
+        gettext_lazy("Decline and e-mail the applicant"),
+        gettext_lazy(
+            "This e-mails 1 person, %(email)s, at once to say that the application from "
+            "%(who)s is declined."
+        ),
+    ),
 }
 
 
 def _decision_confirmation(application: Application, status: str) -> Confirmation:
-    verb, done = _DECISION_WORDS[Application.Status(status)]
+    title, button, emails = _DECISION_WORDS[Application.Status(status)]
     who = application.organisation.name
-    consequences = [
-        f"This e-mails 1 person, {application.applicant.email}, at once to say that the "
-        f"application from {who} is {done}."
-    ]
+    consequences = [emails % {"email": application.applicant.email, "who": who}]
     if status == Application.Status.ACCEPTED and application.call.project_ref:
         consequences.append(
-            f"{who} becomes a partner site of research project {application.call.project_ref}."
+            _("%(who)s becomes a partner site of research project %(reference)s.")
+            % {"who": who, "reference": application.call.project_ref}
         )
     return Confirmation(
-        title=f"{verb} the application from {who}?",
+        title=title % {"who": who},
         consequences=consequences,
-        button=f"{verb} and e-mail the applicant",
+        button=button,
         cancel_url=application.get_absolute_url(),
         warning=status != Application.Status.SHORTLISTED,
     )
