@@ -289,11 +289,11 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
         None
         if found.status not in Registration.ACTIVE  # already cancelled: the service says so
         else Confirmation(
-            title=f"Cancel your registration for {found.event.title}?",
-            consequences=[given, "We will e-mail you to confirm the cancellation."],
-            button="Cancel my registration",
+            title=_("Cancel your registration for %(title)s?") % {"title": found.event.title},
+            consequences=[given, _("We will e-mail you to confirm the cancellation.")],
+            button=_("Cancel my registration"),
             cancel_url=reverse("events:registration", kwargs={"token": token}),
-            cancel_text="No, keep my registration",
+            cancel_text=_("No, keep my registration"),
         ),
     )
     if page is not None:

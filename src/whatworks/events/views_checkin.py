@@ -114,9 +114,10 @@ def _check_in(request: HttpRequest, registration: Registration) -> None:
             when = person.checked_in_at
             messages.warning(
                 request,
-                f"{person.name} was already checked in at {when:%H:%M}."
+                _("%(name)s was already checked in at %(when)s.")
+                % {"name": person.name, "when": format(when, "%H:%M")}
                 if when
-                else f"{person.name} was already checked in.",
+                else _("%(name)s was already checked in.") % {"name": person.name},
             )
 
 
@@ -157,9 +158,12 @@ def check_in_scan(request: HttpRequest, slug: str) -> HttpResponse:
         other = _other_event(form.cleaned_data["code"])
         form.add_error(
             "code",
-            f"This ticket is for another event, {other}. Check the event on it."
+            _("This ticket is for another event, %(other)s. Check the event on it.")
+            % {"other": other}
             if other
-            else "This is not a ticket for this event. Scan it again, or find the person by name.",
+            else _(
+                "This is not a ticket for this event. Scan it again, or find the person by name."
+            ),
         )
     return _page(request, event, ticket=form, status=400)
 

@@ -45,7 +45,7 @@ def _event(request: HttpRequest, slug: str) -> Event:
 
 
 def _people(n: int) -> str:
-    return f"{n:,} {'person' if n == 1 else 'people'}"
+    return ngettext("%(count)s person", "%(count)s people", n) % {"count": format(n, ",")}
 
 
 @require_GET
@@ -170,14 +170,27 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         None
         if event.published or event.cancelled  # the service refuses; nothing to confirm
         else Confirmation(
-            title=f"Publish {event.title}?",
+            title=_("Publish %(title)s?") % {"title": event.title},
             consequences=[
-                f"It appears on the events page, in the calendar feed and in the next "
-                f"newsletter, and anyone can register for its {event.capacity:,} places "
-                f"from {timezone.localtime(event.registration_opens_at):%d %B %Y, %H:%M}.",
-                f"People will be asked its {questions:,} question{'' if questions == 1 else 's'}.",
+                _(
+                    "It appears on the events page, in the calendar feed and in "
+                    "the next newsletter, and anyone can register for its "
+                    "%(capacity)s places from %(localtime)s."
+                )
+                % {
+                    "capacity": format(event.capacity, ","),
+                    "localtime": format(
+                        timezone.localtime(event.registration_opens_at), "%d %B %Y, %H:%M"
+                    ),
+                },
+                ngettext(
+                    "People will be asked its %(questions)s question.",
+                    "People will be asked its %(questions)s questions.",
+                    questions,
+                )
+                % {"questions": format(questions, ",")},
             ],
-            button="Publish the event",
+            button=_("Publish the event"),
             cancel_url=reverse("events:manage_event", args=[event.slug]),
             warning=False,
         ),
@@ -206,17 +219,25 @@ def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
         None
         if event.cancelled or not form.is_valid()
         else Confirmation(
-            title=f"Cancel {event.title}?",
+            title=_("Cancel %(title)s?") % {"title": event.title},
             consequences=[
-                f"This cancels all {active.count():,} registrations ({confirmed:,} confirmed) "
-                f"and e-mails {_people(emailed)} that the event is cancelled."
+                _(
+                    "This cancels all %(count)s registrations (%(confirmed)s "
+                    "confirmed) and e-mails %(people)s that the event is "
+                    "cancelled."
+                )
+                % {
+                    "count": format(active.count(), ","),
+                    "confirmed": format(confirmed, ","),
+                    "people": _people(emailed),
+                }
                 if emailed
-                else "Nobody is registered, so nobody is e-mailed.",
-                "Registration closes for good, and the event is shown as cancelled.",
+                else _("Nobody is registered, so nobody is e-mailed."),
+                _("Registration closes for good, and the event is shown as cancelled."),
             ],
-            button="Cancel the event",
+            button=_("Cancel the event"),
             cancel_url=reverse("events:manage_event", args=[event.slug]),
-            cancel_text="No, keep the event",
+            cancel_text=_("No, keep the event"),
         ),
     )
     if page is not None:
@@ -381,24 +402,26 @@ def attendee_cancel(request: HttpRequest, slug: str, registration_id: int) -> Ht
         None
         if found.status not in Registration.ACTIVE
         else Confirmation(
-            title=f"Cancel {found.name}'s registration?",
+            title=_("Cancel %(name)s's registration?") % {"name": found.name},
             consequences=[
-                f"{found.name} is e-mailed that their registration is cancelled."
+                _("%(name)s is e-mailed that their registration is cancelled.")
+                % {"name": found.name}
                 if found.email
-                else f"{found.name} has no e-mail address, so nobody is told.",
+                else _("%(name)s has no e-mail address, so nobody is told.") % {"name": found.name},
                 (
-                    "Their place is offered to the 1 person on the waiting list."
+                    _("Their place is offered to the 1 person on the waiting list.")
                     if waiting == 1
-                    else f"Their place is offered to the first of the {waiting:,} people waiting."
+                    else _("Their place is offered to the first of the %(waiting)s people waiting.")
+                    % {"waiting": format(waiting, ",")}
                     if waiting
-                    else "Their place becomes free: 1 place opens for someone else."
+                    else _("Their place becomes free: 1 place opens for someone else.")
                 )
                 if gives
-                else "They leave the waiting list.",
+                else _("They leave the waiting list."),
             ],
-            button="Cancel the registration",
+            button=_("Cancel the registration"),
             cancel_url=reverse("events:attendees", args=[event.slug]),
-            cancel_text="No, keep it",
+            cancel_text=_("No, keep it"),
         ),
     )
     if page is not None:
@@ -446,12 +469,16 @@ def attendees_email(request: HttpRequest, slug: str) -> HttpResponse:
             page = confirmation_page(
                 request,
                 Confirmation(
-                    title=f"E-mail {_people(len(people))}?",
+                    title=_("E-mail %(people)s?") % {"people": _people(len(people))},
                     consequences=[
-                        f"This sends “{form.cleaned_data['subject']}” to {_people(len(people))} "
-                        f"registered for {event.title}."
+                        _("This sends “%(subject)s” to %(people)s registered for %(title)s.")
+                        % {
+                            "subject": form.cleaned_data["subject"],
+                            "people": _people(len(people)),
+                            "title": event.title,
+                        }
                     ],
-                    button=f"Send to {_people(len(people))}",
+                    button=_("Send to %(people)s") % {"people": _people(len(people))},
                     cancel_url=reverse("events:attendees", args=[event.slug]),
                 ),
             )
