@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -21,6 +23,13 @@ def _visible(user: User | AnonymousUser) -> QuerySet[Event]:
     if not user.has_perm(MANAGE):
         events = events.filter(published=True)
     return events
+
+
+def published_event_choices() -> list[tuple[str, str, datetime]]:
+    """Published events as ``(slug, title, starts_at)``, latest first: the ``event_choices``
+    provider (``core/extensions.py``) through which the forum links a conversation."""
+    events = Event.objects.filter(published=True).order_by("-starts_at")
+    return list(events.values_list("slug", "title", "starts_at"))
 
 
 def events_upcoming(*, user: User) -> QuerySet[Event]:
