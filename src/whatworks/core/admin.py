@@ -34,6 +34,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as otp_totp_admin  # noqa: F401 - registers
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from whatworks.core.http import request_user
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User
 from whatworks.core.services import NOT_RECORDED, audit_label, audit_record
 
@@ -139,7 +140,7 @@ class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         inline_plan = [self._inline_plan(formset) for formset in formsets]
         super().save_related(request, form, formsets, change)
-        actor: User = request.user  # type: ignore[assignment]
+        actor: User = request_user(request)
         obj = form.instance
         if self.audit_saves:
             audit_record(
@@ -189,7 +190,7 @@ class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
             audit_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 action=f"{obj._meta.model_name}.deleted_in_admin",
                 target=obj,
                 changes={"before": self.snapshot(obj)},
@@ -239,7 +240,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             user = User.objects.filter(pk=id).first()
             if user is not None and before is not None and user.password != before:
                 audit_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     action="user.password_set_in_admin",
                     target=user,
                     changes={

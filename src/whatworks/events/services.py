@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from whatworks.core.errors import WhatworksError
+from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
@@ -61,7 +62,7 @@ def _clean(obj: Any) -> None:
         raise EventError(" ".join(exc.messages)) from None
 
 
-def _actor(actor: User | None) -> User | None:
+def _actor(actor: AnyUser | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -157,7 +158,7 @@ def _confirmed_waiting(event: Event) -> Any:
 @transaction.atomic
 def registration_create(
     *,
-    actor: User | None,
+    actor: AnyUser | None,
     event: Event,
     name: str,
     email: str,
@@ -225,7 +226,7 @@ def registration_remind(*, registration_id: int) -> None:
 
 @transaction.atomic
 def registration_confirm_address(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
+    *, actor: AnyUser | None, registration: Registration, now: datetime | None = None
 ) -> Registration:
     """The person used the link sent to the address: a held place becomes theirs, a waiting
     entry joins the queue.  A registration whose time to confirm has passed lapses instead
@@ -280,7 +281,7 @@ def _offer_free_places(*, event: Event, now: datetime) -> list[Registration]:
 
 @transaction.atomic
 def registration_cancel(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
+    *, actor: AnyUser | None, registration: Registration, now: datetime | None = None
 ) -> Registration:
     """Cancel; a place given up goes, as an offer, to the first person waiting."""
     now = now or timezone.now()
@@ -306,7 +307,7 @@ def registration_cancel(
 
 @transaction.atomic
 def registration_accept_offer(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
+    *, actor: AnyUser | None, registration: Registration, now: datetime | None = None
 ) -> Registration:
     now = now or timezone.now()
     _lock(registration.event)
@@ -331,7 +332,7 @@ def registration_accept_offer(
 @transaction.atomic
 def registration_answers_update(
     *,
-    actor: User | None,
+    actor: AnyUser | None,
     registration: Registration,
     answers: dict[str, str],
     now: datetime | None = None,

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from whatworks.core.admin import AuditedAdmin
+from whatworks.core.http import request_user
 from whatworks.evidence import services
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
 from whatworks.evidence.rules import departure
@@ -174,7 +175,7 @@ class OutcomeRatingAdmin(AuditedAdmin):
         data = form.cleaned_data
         try:
             saved = services.rating_set(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 intervention=data.get("intervention", obj.intervention),
                 domain=data.get("domain", obj.domain),
                 effectiveness=data["effectiveness"],

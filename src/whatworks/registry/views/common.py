@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
 
 from whatworks.core.errors import NotFoundError, PermissionDeniedError, WhatworksError
+from whatworks.core.http import request_user
 from whatworks.core.models import User
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.selectors import AnyUser, can_edit, project_get_for_user
@@ -25,7 +26,8 @@ def user_of(request: HttpRequest) -> AnyUser:
 
 
 def actor_of(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    """The signed-in user (``core.http.request_user``); views behind a sign-in check only."""
+    return request_user(request)
 
 
 def editable_project(request: HttpRequest, reference: str) -> Project:
