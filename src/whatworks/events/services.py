@@ -13,11 +13,10 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import WhatworksError, full_clean_or_raise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
@@ -55,13 +54,6 @@ class AlreadyRegisteredError(EventError):
         self.registration_id = registration_id
 
 
-def _clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise EventError(" ".join(exc.messages)) from None
-
-
 def _actor(actor: AnyUser | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
@@ -86,7 +78,7 @@ def confirm_minutes() -> int:
 def event_create(*, actor: User | None, **fields: Any) -> Event:
     """Create an event from its model fields (see :class:`Event`)."""
     event = Event(**fields)
-    _clean(event)
+    full_clean_or_raise(event, EventError)
     event.save()
     audit_record(
         actor=actor,
@@ -102,7 +94,7 @@ def event_update(*, actor: User | None, event: Event, **fields: Any) -> Event:
     before = Event.objects.select_for_update().get(pk=event.pk)
     for name, value in fields.items():
         setattr(event, name, value)
-    _clean(event)
+    full_clean_or_raise(event, EventError)
     event.save()
     audit_record(
         actor=actor,
@@ -129,7 +121,7 @@ def question_create(
     question = Question(
         event=event, kind=kind, label=label, choices=choices, required=required, position=position
     )
-    _clean(question)
+    full_clean_or_raise(question, EventError)
     if kind == Question.Kind.CHOICE and not question.choice_list():
         raise EventError("A choice question needs at least one choice.")
     question.save()
@@ -206,7 +198,7 @@ def registration_create(
         created_at=now,
         queued_at=now,
     )
-    _clean(registration)
+    full_clean_or_raise(registration, EventError)
     registration.save()
     audit_record(
         actor=_actor(actor),

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.events.models import Event, Registration
@@ -21,7 +22,6 @@ from whatworks.events.services import (
     AlreadyRegisteredError,
     EventError,
     _actor,
-    _clean,
     _email_later,
     _held,
     _lock,
@@ -114,7 +114,7 @@ def registration_walk_in(
     )
     if not registration.name:
         raise EventError("Enter the person's name.")
-    _clean(registration)
+    full_clean_or_raise(registration, EventError)
     registration.save()
     audit_record(
         actor=_actor(actor),

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, TaskRecord, User
 from whatworks.core.services import audit_record, task_start
 from whatworks.pilots import analytics
@@ -52,13 +53,6 @@ def data_root() -> Path:
 def incoming_root() -> Path:
     """The scratch area: raw files of uploads waiting for or in their check."""
     return data_root() / "incoming"
-
-
-def _clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise PilotError(exc.messages) from None
 
 
 # --- pilots and their config -----------------------------------------------------------
@@ -96,7 +90,7 @@ def pilot_create(
     if problems:
         raise PilotError(problems)
     pilot = Pilot(project=project, organisation=organisation, name=name.strip())
-    _clean(pilot)
+    full_clean_or_raise(pilot, PilotError)
     pilot.save()
     audit_record(
         actor=actor,
@@ -194,7 +188,7 @@ def pilot_fix_config(
     pilot.config_hash = config_hash
     pilot.protocol_version = protocol_version
     pilot.config_fixed_at = timezone.now()
-    _clean(pilot)
+    full_clean_or_raise(pilot, PilotError)
     pilot.save()
     audit_record(
         actor=actor,
@@ -329,7 +323,7 @@ def dataset_store(
         uploaded_at=upload.created_at,
         delete_after=add_months(today, int(settings.WHATWORKS_PILOT_RETENTION_MONTHS)),
     )
-    _clean(dataset)
+    full_clean_or_raise(dataset, PilotError)
     dataset.save()
     upload.status = DatasetUpload.Status.STORED
     upload.dataset = dataset
@@ -577,7 +571,7 @@ def bundle_upload(*, actor: User | None, pilot: Pilot, text: str | bytes) -> Run
         started_by=actor if actor is not None and actor.pk else None,
         finished_at=timezone.now(),
     )
-    _clean(run)
+    full_clean_or_raise(run, PilotError)
     run.save()
     audit_record(
         actor=actor,

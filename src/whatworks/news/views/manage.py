@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.news import selectors, services
 from whatworks.news.errors import NewsError
@@ -72,7 +73,7 @@ def post_new(request: AuthedHttpRequest) -> HttpResponse:
         try:
             post = services.post_create(actor=request.user, **_post_fields(form))
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Post saved."))
             return redirect("news:post_edit", post_id=post.pk)
@@ -90,7 +91,7 @@ def post_edit(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
         try:
             services.post_update(actor=request.user, post=post, **_post_fields(form))
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Post saved."))
             return redirect("news:post_edit", post_id=post.pk)
@@ -146,7 +147,7 @@ def post_images(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
                 alt_text=form.cleaned_data["alt_text"],
             )
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Image uploaded."))
             return redirect("news:post_images", post_id=post.pk)
@@ -183,7 +184,7 @@ def issue_edit(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
                 topic=form.cleaned_data["topic"],
             )
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Issue saved."))
             return redirect("news:issue_edit", issue_id=issue.pk)

@@ -11,13 +11,13 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.links import absolute_url
 from whatworks.core.models import User
 from whatworks.core.roles import Role
@@ -46,13 +46,6 @@ def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
     )
-
-
-def _clean(member: PanelMember) -> None:
-    try:
-        member.full_clean()
-    except ValidationError as exc:
-        raise PanelError("; ".join(exc.messages)) from None
 
 
 def _consent(
@@ -108,7 +101,7 @@ def member_join(
         member.user = actor
     token, digest = new_token()
     member.confirm_token_hash = digest
-    _clean(member)
+    full_clean_or_raise(member, PanelError)
     member.save()
     _consent(member=member, purpose=ConsentRecord.Purpose.MEMBERSHIP, granted=True)
     _consent(member=member, purpose=ConsentRecord.Purpose.RECONTACT, granted=recontact)
@@ -169,7 +162,7 @@ def member_update_profile(
     for name in (*PROFILE_FIELDS, "site"):
         if name in profile:
             setattr(member, name, profile[name])
-    _clean(member)
+    full_clean_or_raise(member, PanelError)
     member.save()
     changed = sorted(k for k, v in member.profile().items() if before.get(k) != v)
     if changed:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.panel.errors import PanelError
@@ -18,10 +18,7 @@ from whatworks.panel.models import Poll, Question, Scale, ScaleItem, Study
 
 
 def _save(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise PanelError("; ".join(exc.messages)) from None
+    full_clean_or_raise(obj, PanelError)
     obj.save()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
 from whatworks.core.errors import PermissionDeniedError, WhatworksError
 from whatworks.core.models import User
 from whatworks.registry.models import Project
@@ -12,11 +10,6 @@ from whatworks.registry.selectors import is_team_member
 
 class RegistryError(WhatworksError):
     """A registry write was refused; ``messages`` lists every reason."""
-
-    def __init__(self, message: str | list[str]) -> None:
-        messages = [message] if isinstance(message, str) else list(message)
-        super().__init__(" ".join(messages))
-        self.messages = messages
 
 
 def require_team(actor: User | None, project: Project) -> None:
@@ -28,10 +21,3 @@ def require_team(actor: User | None, project: Project) -> None:
 def require_not_withdrawn(project: Project) -> None:
     if project.is_withdrawn:
         raise RegistryError("This project has been withdrawn; it can no longer change.")
-
-
-def clean(obj: object) -> None:
-    try:
-        obj.full_clean()  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        raise RegistryError(exc.messages) from None

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, diff_fields, user_roles
@@ -20,7 +21,6 @@ from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content
 from whatworks.registry.services.common import (
     RegistryError,
-    clean,
     require_not_withdrawn,
     require_team,
 )
@@ -176,7 +176,7 @@ def project_create(
         results_due=results_due,
         draft_content=empty_content(title=title.strip() or "Untitled"),
     )
-    clean(project)
+    full_clean_or_raise(project, RegistryError)
     project.save()
     project.partner_sites.set(partner_sites)
     members = {u.pk: u for u in team}
@@ -235,7 +235,7 @@ def project_update(
     project.data_collection_ends = data_collection_ends
     project.results_due = results_due
     project.updated_at = timezone.now()
-    clean(project)
+    full_clean_or_raise(project, RegistryError)
     project.save()
     project.partner_sites.set(partner_sites)
     project.team.set(team)
@@ -296,7 +296,7 @@ def project_withdraw(
     project.withdrawn_at = timezone.now()
     project.withdrawal_reason = reason
     project.status = ProjectStatus.WITHDRAWN
-    clean(project)
+    full_clean_or_raise(project, RegistryError)
     project.save(update_fields=["withdrawn_at", "withdrawal_reason", "status"])
     audit_record(
         actor=actor,

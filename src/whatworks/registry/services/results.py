@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
 
-from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
@@ -23,7 +23,6 @@ from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, R
 from whatworks.registry.protocol import parse_content, validation_messages
 from whatworks.registry.services.common import (
     RegistryError,
-    clean,
     is_team_member,
     require_not_withdrawn,
     require_team,
@@ -97,7 +96,7 @@ def results_save(
     report.results = _check_results(results)
     report.data_collection_ended = data_collection_ended
     report.updated_at = timezone.now()
-    clean(report)
+    full_clean_or_raise(report, RegistryError)
     report.save()
     audit_record(
         actor=actor,
@@ -206,7 +205,7 @@ def results_correct(
         harms=report.harms,
         plain_summary=report.plain_summary,
     )
-    clean(correction)
+    full_clean_or_raise(correction, RegistryError)
     correction.save()
     audit_record(
         actor=actor,
