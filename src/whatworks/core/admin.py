@@ -34,6 +34,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as otp_totp_admin  # noqa: F401 - registers
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.http import request_user
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User
 from whatworks.core.services import NOT_RECORDED, audit_label, audit_record
@@ -241,7 +242,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             if user is not None and before is not None and user.password != before:
                 audit_record(
                     actor=request_user(request),
-                    action="user.password_set_in_admin",
+                    action=AuditAction.USER_PASSWORD_SET_IN_ADMIN,
                     target=user,
                     changes={
                         "password": {"before": NOT_RECORDED, "after": NOT_RECORDED},

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from whatworks.core import auditlog
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import (
     AuditEntry,
@@ -63,7 +64,7 @@ def audit_label(obj: models.Model) -> str:
 def audit_record(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction | str,
     target: models.Model | None = None,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
@@ -130,7 +131,7 @@ def organisation_create(
     organisation.save()
     audit_record(
         actor=actor,
-        action="organisation.created",
+        action=AuditAction.ORGANISATION_CREATED,
         target=organisation,
         changes=diff_fields(None, organisation, ["name", "slug", "kind", "region"]),
     )
@@ -196,7 +197,7 @@ def user_create(
     _apply_roles(user, roles)
     audit_record(
         actor=actor,
-        action="user.created",
+        action=AuditAction.USER_CREATED,
         target=user,
         changes={
             "roles": {"before": [], "after": sorted(r.value for r in roles)},
@@ -214,7 +215,7 @@ def user_set_roles(*, actor: User | None, user: User, roles: frozenset[Role]) ->
     if before != after:
         audit_record(
             actor=actor,
-            action="user.roles_changed",
+            action=AuditAction.USER_ROLES_CHANGED,
             target=user,
             changes={"roles": {"before": before, "after": after}},
         )
@@ -227,7 +228,10 @@ def user_set_password(*, actor: User | None, user: User, password: str, via: str
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(
-        actor=actor, action="user.password_set", target=user, changes={"via": via} if via else {}
+        actor=actor,
+        action=AuditAction.USER_PASSWORD_SET,
+        target=user,
+        changes={"via": via} if via else {},
     )
     return user
 
@@ -252,7 +256,7 @@ def user_anonymise(*, actor: User | None, user: User) -> User:
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["email", "full_name", "organisation", "is_active", "password"])
-    audit_record(actor=actor, action="user.anonymised", target=user)
+    audit_record(actor=actor, action=AuditAction.USER_ANONYMISED, target=user)
     return user
 
 
@@ -289,7 +293,7 @@ def task_start(
     record = TaskRecord.objects.create(kind=kind, label=label, owner=actor)
     audit_record(
         actor=actor,
-        action="task.started",
+        action=AuditAction.TASK_STARTED,
         target=target or record,
         changes={"kind": kind, "task": str(record.pk)},
     )
@@ -372,7 +376,7 @@ def tasks_reap_lost(*, lost_after: timedelta, now: Any = None) -> int:
         )
         audit_record(
             actor=None,
-            action="task.worker_lost",
+            action=AuditAction.TASK_WORKER_LOST,
             changes={"queue_id": str(result.id), "task": result.task_path},
         )
         reaped += 1
@@ -413,7 +417,9 @@ def search_synonym_save(
     after = {"terms": target.terms, "note": target.note}
     audit_record(
         actor=actor,
-        action="core.search_synonym_changed" if synonym else "core.search_synonym_created",
+        action=AuditAction.CORE_SEARCH_SYNONYM_CHANGED
+        if synonym
+        else AuditAction.CORE_SEARCH_SYNONYM_CREATED,
         target=target,
         changes={
             k: {"before": before.get(k), "after": v} for k, v in after.items() if before.get(k) != v
@@ -428,7 +434,7 @@ def search_synonym_delete(*, actor: User | None, synonym: SearchSynonym) -> None
 
     audit_record(
         actor=actor,
-        action="core.search_synonym_deleted",
+        action=AuditAction.CORE_SEARCH_SYNONYM_DELETED,
         target=synonym,
         changes={"terms": {"before": synonym.terms, "after": None}},
     )

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -115,7 +116,7 @@ def study_link_project(*, actor: User, study: Study, reference: str) -> Study:
     study.save(update_fields=["registry_project"])
     audit_record(
         actor=actor,
-        action="panel.study_linked" if project else "panel.study_unlinked",
+        action=AuditAction.PANEL_STUDY_LINKED if project else AuditAction.PANEL_STUDY_UNLINKED,
         target=study,
         changes={"project": project.reference if project else None},
     )
@@ -184,7 +185,7 @@ def study_results_send(*, actor: User, study: Study, protocol_version: int, outc
         raise PanelError(exc.message) from None
     audit_record(
         actor=actor,
-        action="panel.study_results_sent",
+        action=AuditAction.PANEL_STUDY_RESULTS_SENT,
         target=study,
         changes={
             "project": project.reference,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core import tasks
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.selectors import (
     AUDIT_FILTERS,
@@ -70,7 +71,7 @@ def audit_export_download(request: AuthedHttpRequest, record_id: str) -> FileRes
     path = tasks.audit_export_path(str(record.pk))
     if record.kind != "audit_export" or not path.exists():
         raise Http404("No such export.")
-    audit_record(actor=request.user, action="audit.export_downloaded", target=record)
+    audit_record(actor=request.user, action=AuditAction.AUDIT_EXPORT_DOWNLOADED, target=record)
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

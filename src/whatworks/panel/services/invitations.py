@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -232,7 +233,7 @@ def invitations_send(
     PanelMember.objects.filter(pk__in=[m.pk for m in chosen]).update(last_invited_at=now)
     audit_record(
         actor=actor,
-        action="panel.invitations_sent",
+        action=AuditAction.PANEL_INVITATIONS_SENT,
         target=poll,
         changes={"mode": selection.mode, "count": len(chosen), "cap_days": cap_days},
     )
@@ -318,7 +319,7 @@ def reminders_send(
     if count:
         audit_record(
             actor=actor,
-            action="panel.reminders_sent",
+            action=AuditAction.PANEL_REMINDERS_SENT,
             target=poll,
             changes={"count": count, "at_once": at_once},
         )
@@ -330,7 +331,7 @@ def reminders_send(
 def invitation_mark_bounced(*, actor: User | None, invitation: Invitation) -> Invitation:
     invitation.disposition = Invitation.Disposition.BOUNCED
     invitation.save(update_fields=["disposition"])
-    audit_record(actor=actor, action="panel.invitation_bounced", target=invitation)
+    audit_record(actor=actor, action=AuditAction.PANEL_INVITATION_BOUNCED, target=invitation)
     return invitation
 
 
@@ -370,7 +371,7 @@ def invitations_mark_bounced(
     )
     audit_record(
         actor=actor,
-        action="panel.invitations_bounced",
+        action=AuditAction.PANEL_INVITATIONS_BOUNCED,
         target=poll,
         changes={
             "marked": report.marked,

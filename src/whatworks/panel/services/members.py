@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.links import absolute_url
 from whatworks.core.models import User
@@ -109,7 +110,7 @@ def member_join(
         _consent(member=member, purpose=ConsentRecord.Purpose.STUDY, granted=True, study=study)
     audit_record(
         actor=actor,
-        action="panel.member_joined",
+        action=AuditAction.PANEL_MEMBER_JOINED,
         target=member,
         changes={"consent_version": consent.CURRENT, "studies": [s.slug for s in studies]},
     )
@@ -150,7 +151,7 @@ def member_confirm(*, token: str) -> PanelMember:
     member.confirm_token_hash = ""
     member.confirmed_at = timezone.now()
     member.save(update_fields=["user", "status", "confirm_token_hash", "confirmed_at"])
-    audit_record(actor=user, action="panel.member_confirmed", target=member)
+    audit_record(actor=user, action=AuditAction.PANEL_MEMBER_CONFIRMED, target=member)
     return member
 
 
@@ -168,7 +169,10 @@ def member_update_profile(
     if changed:
         # which fields changed, never their values: the profile is personal data
         audit_record(
-            actor=actor, action="panel.profile_changed", target=member, changes={"fields": changed}
+            actor=actor,
+            action=AuditAction.PANEL_PROFILE_CHANGED,
+            target=member,
+            changes={"fields": changed},
         )
     return member
 
@@ -183,7 +187,7 @@ def member_set_consent(
         member.save(update_fields=["recontact"])
     audit_record(
         actor=actor,
-        action="panel.consent_recorded",
+        action=AuditAction.PANEL_CONSENT_RECORDED,
         target=member,
         changes={"purpose": purpose, "granted": granted, "study": study.slug if study else None},
     )
@@ -234,7 +238,9 @@ def member_leave(*, actor: User | None, member: PanelMember) -> PanelMember:
         disposition="opted-out"
     )
     _drop_role(member)
-    audit_record(actor=actor, action="panel.member_left", target=member, changes={"level": 1})
+    audit_record(
+        actor=actor, action=AuditAction.PANEL_MEMBER_LEFT, target=member, changes={"level": 1}
+    )
     return member
 
 
@@ -253,7 +259,7 @@ def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, in
     pk = member.pk
     audit_record(
         actor=actor,
-        action="panel.member_anonymised",
+        action=AuditAction.PANEL_MEMBER_ANONYMISED,
         target=member,
         changes={"level": 2, "responses_kept": kept, "account": account},
     )
@@ -272,7 +278,7 @@ def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int | 
     pk = member.pk
     audit_record(
         actor=actor,
-        action="panel.member_erased",
+        action=AuditAction.PANEL_MEMBER_ERASED,
         target=member,
         changes={"level": 3, "responses_deleted": deleted, "account": account},
     )

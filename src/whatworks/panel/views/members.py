@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import LinkInvalidError
 from whatworks.core.http import AuthedHttpRequest
@@ -195,7 +196,7 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
     data = services.member_export(member=member)
     audit_record(
         actor=user,
-        action="panel.member_data_exported",
+        action=AuditAction.PANEL_MEMBER_DATA_EXPORTED,
         target=member,
         changes={"sections": len(data)},
     )
