@@ -6,7 +6,6 @@ through :func:`whatworks.pilots.selectors.pilot_get_for_user`.
 
 from __future__ import annotations
 
-import calendar
 import logging
 import os
 from datetime import date
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, TaskRecord, User
 from whatworks.core.services import audit_record, task_start
@@ -36,14 +36,6 @@ from whatworks.pilots.uploads import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def data_root() -> Path:

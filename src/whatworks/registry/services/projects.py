@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
+from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
@@ -86,14 +86,6 @@ def status_problems(project: Project, status: str) -> list[str]:
     if published and status != ProjectStatus.REPORTED:
         return ["This project's results are published, so its status stays “Results reported”."]
     return []
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def default_results_due(data_collection_ends: date | None) -> date | None:
