@@ -95,3 +95,11 @@ def test_no_part_reaches_another_parts_models_by_name() -> None:
     """Claim (Boundaries, part → part): no part reaches another's models by name
     (``apps.get_model``); crossings go through a declared import or ``core/extensions.py``."""
     assert [name for name, tree in _modules() if _calls_get_model(tree)] == []
+
+
+def test_mail_is_sent_one_way() -> None:
+    """Claim (code map, ``core/mail.py``): messages are built and sent through the core's
+    ``mail_message`` and ``mail_send``; only the newsletter's batch keeps its own connection
+    (and its demo a dummy one)."""
+    importers = [name for name, tree in _modules() if _imports(tree, "django.core.mail")]
+    assert importers == ["core/mail.py", "news/demo.py", "news/sending.py"]

@@ -12,9 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -24,6 +22,7 @@ from django.utils.translation import ngettext
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError
@@ -222,11 +221,11 @@ def invitations_send(
             )
         )
         messages.append(
-            (
-                _("A short poll from the whatworks panel: %(title)s") % {"title": poll.title},
-                invitation_body(poll, link=_link(token), leave=_leave_link(member)),
-                settings.DEFAULT_FROM_EMAIL,
-                [member.email],
+            mail_message(
+                subject=_("A short poll from the whatworks panel: %(title)s")
+                % {"title": poll.title},
+                body=invitation_body(poll, link=_link(token), leave=_leave_link(member)),
+                to=[member.email],
             )
         )
     Invitation.objects.bulk_create(invitations)
@@ -238,7 +237,7 @@ def invitations_send(
         changes={"mode": selection.mode, "count": len(chosen), "cap_days": cap_days},
     )
     if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(lambda: mail_send(*messages))
         transaction.on_commit(
             lambda: schedule_reminders(
                 poll_id=poll.pk, every_days=poll.reminder_days, count=poll.max_reminders
@@ -308,11 +307,12 @@ def reminders_send(
         invitation.last_contact_at = now
         invitation.save(update_fields=["token_hash", "reminders_sent", "last_contact_at"])
         messages.append(
-            (
-                _("Reminder: %(title)s") % {"title": poll.title},
-                invitation_body(poll, link=_link(token), leave=_leave_link(member), reminder=True),
-                settings.DEFAULT_FROM_EMAIL,
-                [member.email],
+            mail_message(
+                subject=_("Reminder: %(title)s") % {"title": poll.title},
+                body=invitation_body(
+                    poll, link=_link(token), leave=_leave_link(member), reminder=True
+                ),
+                to=[member.email],
             )
         )
         count += 1
@@ -323,7 +323,7 @@ def reminders_send(
             target=poll,
             changes={"count": count, "at_once": at_once},
         )
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(lambda: mail_send(*messages))
     return count
 
 

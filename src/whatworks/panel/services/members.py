@@ -10,8 +10,6 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.core.services import (
@@ -44,9 +43,7 @@ def new_token() -> tuple[str, str]:
 
 
 def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
-    )
+    transaction.on_commit(lambda: mail_send(mail_message(to=[to], subject=subject, body=body)))
 
 
 def _consent(

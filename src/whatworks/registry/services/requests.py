@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.models import Project, ProjectRequest
@@ -136,16 +136,18 @@ def send_decision_email(request_id: int) -> None:
     if not recipients:
         return
     verb = "accepted" if request.status == Status.ACCEPTED else "declined"
-    EmailMessage(
-        subject=f"{project.reference}: your request to {request.kind} the project was {verb}",
-        body=render_to_string(
-            "registry/email/request_decided.txt",
-            {
-                "request": request,
-                "project": project,
-                "verb": verb,
-                "link": absolute_url(project.get_absolute_url()),
-            },
-        ),
-        to=recipients,
-    ).send()
+    mail_send(
+        mail_message(
+            subject=f"{project.reference}: your request to {request.kind} the project was {verb}",
+            body=render_to_string(
+                "registry/email/request_decided.txt",
+                {
+                    "request": request,
+                    "project": project,
+                    "verb": verb,
+                    "link": absolute_url(project.get_absolute_url()),
+                },
+            ),
+            to=recipients,
+        )
+    )
