@@ -198,7 +198,7 @@ class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
             )
             super().delete_model(request, obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
@@ -265,7 +265,7 @@ class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
 AXES_PERSONAL = ("username", "ip_address", "user_agent", "http_accept", "get_data", "post_data")
 
 
-def _audited_axes(model: type[models.Model], base: type[admin.ModelAdmin]) -> None:
+def _audited_axes(model: type[models.Model], base: type[admin.ModelAdmin[Any]]) -> None:
     """Replace django-axes' admin for ``model``: deleting a record (an unlock) is audited."""
     if admin.site.is_registered(model):
         admin.site.unregister(model)

@@ -54,7 +54,7 @@ def mfa_required_by_role(user: User) -> bool:
 
 
 def has_app(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def mfa_required(user: User) -> bool:

@@ -95,7 +95,9 @@ def audit_record(
     return entry
 
 
-def diff_fields(before: models.Model | None, after: models.Model, fields: list[str]) -> dict:
+def diff_fields(
+    before: models.Model | None, after: models.Model, fields: list[str]
+) -> dict[str, Any]:
     """A before/after summary of the named fields, keeping only those that changed."""
     summary: dict[str, dict[str, Any]] = {}
     for name in fields:

@@ -4,7 +4,7 @@ the intervention's pooled results and search entry up to date.  Ratings are save
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -27,7 +27,7 @@ def _intervention_of(obj: Any) -> Intervention:
         return obj.intervention
     if isinstance(obj, Finding):
         return obj.study.intervention
-    return obj.intervention
+    return cast(Intervention, obj.intervention)
 
 
 class RefreshingAdmin(AuditedAdmin):

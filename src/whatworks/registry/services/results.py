@@ -21,9 +21,9 @@ from whatworks.core.services import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
+from whatworks.registry.selectors import is_team_member
 from whatworks.registry.services.common import (
     RegistryError,
-    is_team_member,
     require_not_withdrawn,
     require_team,
 )
