@@ -80,3 +80,26 @@ def test_every_part_has_an_admin_except_the_pilots() -> None:
     parts = {"evidence", "registry", "pilots", "panel", "forum", "events", "calls", "news"}
     with_admin = {model._meta.app_label for model in admin.site._registry} & parts
     assert with_admin == parts - {"pilots"}
+
+
+def _calls_get_model(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get_model"
+        for node in ast.walk(tree)
+    )
+
+
+def test_no_part_reaches_another_parts_models_by_name() -> None:
+    """Claim (Boundaries, part → part): no part reaches another's models by name
+    (``apps.get_model``); crossings go through a declared import or ``core/extensions.py``."""
+    assert [name for name, tree in _modules() if _calls_get_model(tree)] == []
+
+
+def test_mail_is_sent_one_way() -> None:
+    """Claim (code map, ``core/mail.py``): messages are built and sent through the core's
+    ``mail_message`` and ``mail_send``; only the newsletter's batch keeps its own connection
+    (and its demo a dummy one)."""
+    importers = [name for name, tree in _modules() if _imports(tree, "django.core.mail")]
+    assert importers == ["core/mail.py", "news/demo.py", "news/sending.py"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+import pytest
+from django.utils import timezone
 
 from whatworks.core.extensions import Providers, Registration
 
@@ -34,3 +38,30 @@ def test_a_provider_that_raises_or_cannot_be_read_is_logged_and_left_out(caplog:
         assert points.collect(read, n=2) == ["fine:2"]
     assert "Example provider 'broken' failed" in caplog.text
     assert "Example provider 'unreadable' failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_forum_lists_published_events_through_the_event_choices_point() -> None:
+    """The events part fills ``event_choices``; the forum's form asks it, latest first."""
+    from tests.events.factories import make_event
+    from whatworks.forum.forms import event_choices
+
+    now = timezone.now()
+    older = make_event(published=True)
+    newer = make_event(
+        published=True, starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=31)
+    )
+    make_event(published=False)
+    assert [slug for slug, _label in event_choices()] == ["", newer.slug, older.slug]
+
+
+@pytest.mark.django_db
+def test_the_parts_demos_find_registry_projects_through_the_demo_projects_point() -> None:
+    """The registry fills ``demo_projects``; the parts' demos ask it by title."""
+    from tests.registry.factories import registered_project
+    from whatworks.core.demo import demo_project_reference
+
+    project = registered_project()
+    assert demo_project_reference(title=project.title) == project.reference
+    assert demo_project_reference(title_contains=project.title[2:-2].upper()) == (project.reference)
+    assert demo_project_reference(title="No such project") == ""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from whatworks.calls.models import Application
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 
 SUBJECTS = {
     "received": "We have received your application to {title}",
@@ -24,8 +24,10 @@ def send_application_email(application_id: int, kind: str) -> None:
         "kind": kind,
         "link": absolute_url(application.get_absolute_url()),
     }
-    EmailMessage(
-        subject=SUBJECTS[kind].format(title=application.call.title),
-        body=render_to_string("calls/email/application.txt", context),
-        to=[application.applicant.email],
-    ).send()
+    mail_send(
+        mail_message(
+            subject=SUBJECTS[kind].format(title=application.call.title),
+            body=render_to_string("calls/email/application.txt", context),
+            to=[application.applicant.email],
+        )
+    )

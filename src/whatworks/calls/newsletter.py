@@ -14,7 +14,7 @@ from whatworks.calls.selectors import calls_open
 
 def open_calls(*, since: datetime, until: datetime) -> Mapping[str, Any] | None:
     """Calls open now, closing soonest first, as a visitor sees them."""
-    calls = list(calls_open(user=AnonymousUser()).order_by("closes_at")[:8])  # type: ignore[arg-type]
+    calls = list(calls_open(user=AnonymousUser()).order_by("closes_at")[:8])
     if not calls:
         return None
     return {

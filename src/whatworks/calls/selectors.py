@@ -7,40 +7,41 @@ from django.http import Http404
 from django.utils import timezone
 
 from whatworks.calls.models import Application, Attachment, Call, Review
+from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 
 MANAGE = "calls.change_call"
 REVIEW_PERMS = ("calls.view_application", "calls.review_application", "calls.decide_application")
 
 
-def _visible(user: User) -> QuerySet[Call]:
+def _visible(user: AnyUser) -> QuerySet[Call]:
     calls = Call.objects.all()
     if not user.has_perm(MANAGE):
         calls = calls.filter(published=True)
     return calls
 
 
-def calls_open(*, user: User) -> QuerySet[Call]:
+def calls_open(*, user: AnyUser) -> QuerySet[Call]:
     now = timezone.now()
     return _visible(user).filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
 
 
-def calls_upcoming(*, user: User) -> QuerySet[Call]:
+def calls_upcoming(*, user: AnyUser) -> QuerySet[Call]:
     return _visible(user).filter(opens_at__gt=timezone.now()).order_by("opens_at")
 
 
-def calls_closed(*, user: User) -> QuerySet[Call]:
+def calls_closed(*, user: AnyUser) -> QuerySet[Call]:
     return _visible(user).filter(closes_at__lte=timezone.now()).order_by("-closes_at")
 
 
-def call_get_for_user(*, user: User, slug: str) -> Call:
+def call_get_for_user(*, user: AnyUser, slug: str) -> Call:
     call = _visible(user).filter(slug=slug).first()
     if call is None:
         raise Http404("No such call.")
     return call
 
 
-def is_reviewer(user: User) -> bool:
+def is_reviewer(user: AnyUser) -> bool:
     return user.is_authenticated and any(user.has_perm(p) for p in REVIEW_PERMS)
 
 
@@ -60,7 +61,7 @@ def application_get_for_user(*, user: User, application_id: int) -> Application:
     raise Http404("No such application.")
 
 
-def application_for_applicant(*, user: User, call: Call) -> Application | None:
+def application_for_applicant(*, user: AnyUser, call: Call) -> Application | None:
     if not user.is_authenticated:
         return None
     return Application.objects.filter(call=call, applicant=user).first()

@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from whatworks.calls import filetypes
 from whatworks.calls.emails import send_application_email
 from whatworks.calls.models import Application, Attachment, Call, Criterion, Question, Review
-from whatworks.core.errors import PermissionDeniedError, WhatworksError
+from whatworks.core.errors import PermissionDeniedError, WhatworksError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.core.signals import application_accepted
@@ -48,13 +47,6 @@ class ApplicationIncompleteError(CallError):
         self.missing = missing
 
 
-def _clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise CallError(" ".join(exc.messages)) from None
-
-
 def _email_later(application: Application, kind: str) -> None:
     transaction.on_commit(partial(send_application_email, application.pk, kind))
 
@@ -65,7 +57,7 @@ def _email_later(application: Application, kind: str) -> None:
 @transaction.atomic
 def call_create(*, actor: User | None, **fields: Any) -> Call:
     call = Call(**fields)
-    _clean(call)
+    full_clean_or_raise(call, CallError)
     call.save()
     audit_record(
         actor=actor,
@@ -87,7 +79,7 @@ def criterion_create(
         max_score=max_score,
         position=call.criteria.count(),
     )
-    _clean(criterion)
+    full_clean_or_raise(criterion, CallError)
     criterion.save()
     audit_record(actor=actor, action="call.criterion_created", target=call)
     return criterion
@@ -113,7 +105,7 @@ def question_create(
         required=required,
         position=call.questions.count(),
     )
-    _clean(question)
+    full_clean_or_raise(question, CallError)
     if kind == Question.Kind.CHOICE and not question.choice_list():
         raise CallError(_("A choice question needs at least one choice."))
     question.save()
@@ -214,7 +206,7 @@ def application_save(
     if submit:
         application.status = Status.RECEIVED
         application.submitted_at = now
-    _clean(application)
+    full_clean_or_raise(application, CallError)
     application.save()
     audit_record(
         actor=actor,
@@ -254,7 +246,7 @@ def review_submit(
             )
         clean_scores[str(criterion.pk)] = int(value)
     review = Review(application=application, reviewer=actor, scores=clean_scores, comment=comment)
-    _clean(review)
+    full_clean_or_raise(review, CallError)
     review.save()
     audit_record(
         actor=actor,

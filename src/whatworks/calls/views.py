@@ -17,20 +17,16 @@ from whatworks.calls.forms import ApplicationForm, DecisionForm, ReviewForm, fie
 from whatworks.calls.models import Application
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
 from whatworks.core.services import audit_record
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     part = PARTS_BY_KEY["calls"]
-    user = _user(request)
+    user = request.user
     return render(
         request,
         "calls/index.html",
@@ -46,7 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+    user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
     return render(
         request,
@@ -63,8 +59,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def apply(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
     existing = selectors.application_for_applicant(user=user, call=call)
     if existing is not None and existing.status != Application.Status.DRAFT:
@@ -117,18 +113,18 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_applications(request: HttpRequest) -> HttpResponse:
+def my_applications(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/my_applications.html",
-        {"applications": selectors.applications_of(user=_user(request))},
+        {"applications": selectors.applications_of(user=request.user)},
     )
 
 
 @login_required
 @require_GET
-def application(request: HttpRequest, application_id: int) -> HttpResponse:
-    user = _user(request)
+def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
+    user = request.user
     found = selectors.application_get_for_user(user=user, application_id=application_id)
     reviewing = found.applicant_id != user.pk
     criteria = list(found.call.criteria.all())
@@ -157,9 +153,9 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, application_id: int, attachment_id: int) -> HttpResponse:
+def attachment(request: AuthedHttpRequest, application_id: int, attachment_id: int) -> HttpResponse:
     found = selectors.attachment_get_for_user(
-        user=_user(request), application_id=application_id, attachment_id=attachment_id
+        user=request.user, application_id=application_id, attachment_id=attachment_id
     )
     try:
         with found.file.open("rb") as handle:
@@ -168,7 +164,7 @@ def attachment(request: HttpRequest, application_id: int, attachment_id: int) ->
         raise Http404("The file is missing.") from None
     # a read of an applicant's personal data: audited (by number, never by name)
     audit_record(
-        actor=_user(request),
+        actor=request.user,
         action="call.attachment_read",
         target=found.application,
         changes={"attachment": found.pk, "bytes": len(content)},
@@ -183,8 +179,8 @@ def attachment(request: HttpRequest, application_id: int, attachment_id: int) ->
 
 @require_POST
 @login_required
-def review(request: HttpRequest, application_id: int) -> HttpResponse:
-    user = _user(request)
+def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
+    user = request.user
     found = selectors.application_get_for_user(user=user, application_id=application_id)
     form = ReviewForm(request.POST, criteria=list(found.call.criteria.all()))
     if not form.is_valid():
@@ -257,8 +253,8 @@ def _decision_confirmation(application: Application, status: str) -> Confirmatio
 
 @require_POST
 @login_required
-def decide(request: HttpRequest, application_id: int) -> HttpResponse:
-    user = _user(request)
+def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
+    user = request.user
     found = selectors.application_get_for_user(user=user, application_id=application_id)
     if not user.has_perm("calls.decide_application"):
         # Refused before the form is read or a confirmation is offered.
@@ -285,8 +281,8 @@ def decide(request: HttpRequest, application_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def review_list(request: HttpRequest, slug: str) -> HttpResponse:
-    user = _user(request)
+def review_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
     if not selectors.is_reviewer(user):
         raise PermissionDenied

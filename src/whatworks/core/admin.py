@@ -34,6 +34,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as otp_totp_admin  # noqa: F401 - registers
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.http import request_user
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User
 from whatworks.core.services import NOT_RECORDED, audit_label, audit_record
 
@@ -139,7 +141,7 @@ class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         inline_plan = [self._inline_plan(formset) for formset in formsets]
         super().save_related(request, form, formsets, change)
-        actor: User = request.user  # type: ignore[assignment]
+        actor: User = request_user(request)
         obj = form.instance
         if self.audit_saves:
             audit_record(
@@ -189,14 +191,14 @@ class AuditedAdmin(SafeChangeListMixin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
             audit_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 action=f"{obj._meta.model_name}.deleted_in_admin",
                 target=obj,
                 changes={"before": self.snapshot(obj)},
             )
             super().delete_model(request, obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
@@ -239,8 +241,8 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             user = User.objects.filter(pk=id).first()
             if user is not None and before is not None and user.password != before:
                 audit_record(
-                    actor=request.user,  # type: ignore[arg-type]
-                    action="user.password_set_in_admin",
+                    actor=request_user(request),
+                    action=AuditAction.USER_PASSWORD_SET_IN_ADMIN,
                     target=user,
                     changes={
                         "password": {"before": NOT_RECORDED, "after": NOT_RECORDED},
@@ -263,7 +265,7 @@ class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
 AXES_PERSONAL = ("username", "ip_address", "user_agent", "http_accept", "get_data", "post_data")
 
 
-def _audited_axes(model: type[models.Model], base: type[admin.ModelAdmin]) -> None:
+def _audited_axes(model: type[models.Model], base: type[admin.ModelAdmin[Any]]) -> None:
     """Replace django-axes' admin for ``model``: deleting a record (an unlock) is audited."""
     if admin.site.is_registered(model):
         admin.site.unregister(model)

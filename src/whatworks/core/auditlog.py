@@ -21,12 +21,12 @@ by number, in ``actor_label``, which stays; the hash does not cover ``actor_id``
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from whatworks.core.canonical import canonical_json
 from whatworks.core.triggers import TriggerSet
 
 #: Key of the PostgreSQL advisory lock that serialises appends to the chain.
@@ -76,7 +76,7 @@ def content_bytes(fields: dict[str, Any]) -> bytes:
         name: _timestamp(fields[name]) if name == "created_at" else _canonical(fields[name])
         for name in HASHED_FIELDS
     }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(content, allow_nan=True)
 
 
 def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:

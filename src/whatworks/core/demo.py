@@ -17,7 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
-from whatworks.core import mfa
+from whatworks.core import extensions, mfa
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
@@ -160,18 +160,16 @@ def demo_project_reference(*, title: str = "", title_contains: str = "") -> str:
     """The identifier of the registry's demo project with this title (or a title that
     contains ``title_contains``), or "" when the registry or the project is absent.
 
-    For the parts' demos, which link their content to registry projects: looked up by model
-    name, since the parts do not import one another (the registry's demo loads first).
+    For the parts' demos, which link their content to registry projects: asked through
+    the core's ``demo_projects`` extension point, which the registry fills, since the
+    parts do not import one another (the registry's demo loads first).
     """
-    if not apps.is_installed("whatworks.registry"):
-        return ""
-    projects = apps.get_model("registry", "Project").objects.order_by("pk")
-    if title:
-        projects = projects.filter(title=title)
-    if title_contains:
-        projects = projects.filter(title__icontains=title_contains)
-    found = projects.first()
-    return str(found.reference) if found is not None else ""
+    found = extensions.demo_projects.collect(
+        lambda _registration, reference: str(reference) or None,
+        title=title,
+        title_contains=title_contains,
+    )
+    return found[0] if found else ""
 
 
 def part_demo_loaders() -> list[tuple[str, Callable[..., object]]]:

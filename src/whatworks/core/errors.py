@@ -1,16 +1,48 @@
-"""Domain errors.  Each carries a message meant for the person who caused it."""
+"""Domain errors, and the one place that shows them to people.
+
+Every refusal of a service is a :class:`WhatworksError` (each part subclasses it: the
+part's ``<Part>Error``).  It carries ``messages`` (every reason, each safe to show to the
+person who caused it), ``message`` (them joined, for one-line answers) and ``field`` (the
+form field at fault, or ``None``).  A model's own validation becomes one through
+:func:`full_clean_or_raise`; a view shows one through :func:`add_to_form`, which also
+turns :class:`PermissionDeniedError` into a 403 and :class:`NotFoundError` into a 404.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, Protocol, Self
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 
 class WhatworksError(Exception):
-    """Base of every domain error; ``message`` is safe to show to the user."""
+    """Base of every domain error; ``message`` (and each of ``messages``) is safe to show.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    ``message`` is one reason or a list of them (every problem at once); ``field`` names
+    the form field at fault (``None``: the form as a whole).
+    """
+
+    def __init__(self, message: Any = "", *, field: str | None = None) -> None:
+        if isinstance(message, list | tuple):
+            messages = [str(m) for m in message]
+            joined: Any = " ".join(messages)
+        else:
+            messages = [message]
+            joined = message
+        super().__init__(joined)
+        self.message = joined
+        self.messages: list[Any] = messages
+        self.field = field
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> Self:
+        """The model's validation error as this domain error: every message, and the field
+        when only one field is at fault."""
+        fields = [f for f in getattr(error, "error_dict", {}) if f != "__all__"]
+        field = fields[0] if len(fields) == 1 and len(error.error_dict) == 1 else None
+        return cls(list(error.messages), field=field)
 
 
 class PermissionDeniedError(WhatworksError):
@@ -43,3 +75,34 @@ class LinkInvalidError(Http404):
             self.advice = advice
         if steps is not None:
             self.steps = steps
+
+
+class _Validates(Protocol):
+    def full_clean(self, exclude: Any = ..., validate_unique: bool = ...) -> None: ...
+
+
+def full_clean_or_raise(
+    obj: _Validates, error: type[WhatworksError], *, exclude: Sequence[str] | None = None
+) -> None:
+    """``obj.full_clean()``, its ``ValidationError`` raised as ``error`` (every message)."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise error.from_validation(exc) from None
+
+
+def raise_as_http(error: WhatworksError) -> None:
+    """A 403 for :class:`PermissionDeniedError`, a 404 for :class:`NotFoundError`."""
+    if isinstance(error, PermissionDeniedError):
+        raise PermissionDenied(error.message)
+    if isinstance(error, NotFoundError):
+        raise Http404(error.message)
+
+
+def add_to_form(form: Any, error: WhatworksError) -> None:
+    """Show a service's refusal in the form's error summary, at its field if it names one
+    the form has; 403 and 404 stay HTTP answers."""
+    raise_as_http(error)
+    field = error.field if error.field in getattr(form, "fields", {}) else None
+    for message in error.messages:
+        form.add_error(field, message)

@@ -27,6 +27,16 @@ The two extension points and what their providers take and return:
     items **this user may see**, each a model instance with ``get_absolute_url()`` or a
     mapping with ``"title"``, ``"url"`` and optionally ``"summary"``; registered with the
     group's ``heading`` (see ``registry/links.py``).
+
+``event_choices``
+    ``provider() -> Iterable[tuple[str, str, datetime]]``: the published events as
+    ``(slug, title, starts_at)``, latest first, for another part to link to by slug (the
+    forum's conversation form); the events part provides it.
+
+``demo_projects``
+    ``provider(*, title: str, title_contains: str) -> str``: the identifier of the
+    registry's demo project with this title (or a title containing ``title_contains``),
+    or ""; the registry provides it, for the parts' demos (``core/demo.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -90,8 +101,14 @@ class Providers(Generic[P]):
 
 SectionProvider = Callable[..., Mapping[str, Any] | None]
 LinkProvider = Callable[..., Iterable[Any]]
+EventChoiceProvider = Callable[[], Iterable[tuple[str, str, datetime]]]
+DemoProjectProvider = Callable[..., str]
 
 #: Sections of the monthly newsletter, drafted by ``news/compose.py``.
 newsletter_sections: Providers[SectionProvider] = Providers("Newsletter section")
 #: Links from a research project's page to other parts' items (``registry/links.py``).
 project_links: Providers[LinkProvider] = Providers("Project link")
+#: Published events another part may link to by slug (the forum's conversation form).
+event_choices: Providers[EventChoiceProvider] = Providers("Event choices")
+#: The registry's demo projects by title, for the parts' demos (``core/demo.py``).
+demo_projects: Providers[DemoProjectProvider] = Providers("Demo project")

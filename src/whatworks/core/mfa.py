@@ -28,6 +28,7 @@ from django_otp import verify_token as otp_verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import User
 from whatworks.core.roles import Role
@@ -54,7 +55,7 @@ def mfa_required_by_role(user: User) -> bool:
 
 
 def has_app(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def mfa_required(user: User) -> bool:
@@ -98,7 +99,7 @@ def app_setup_start(*, actor: User) -> TOTPDevice:
     if pending is not None:
         return pending
     device = TOTPDevice.objects.create(user=actor, name=APP_DEVICE_NAME, confirmed=False)
-    audit_record(actor=actor, action="user.mfa_setup_started", target=actor)
+    audit_record(actor=actor, action=AuditAction.USER_MFA_SETUP_STARTED, target=actor)
     return device
 
 
@@ -129,7 +130,7 @@ def app_setup_confirm(
     codes = _recovery_codes_make(actor)
     audit_record(
         actor=actor,
-        action="user.mfa_enrolled",
+        action=AuditAction.USER_MFA_ENROLLED,
         target=actor,
         changes={"apps_replaced": replaced_count, "recovery_codes": len(codes)},
     )
@@ -145,7 +146,7 @@ def recovery_codes_replace(*, actor: User) -> list[str]:
     codes = _recovery_codes_make(actor)
     audit_record(
         actor=actor,
-        action="user.mfa_recovery_codes_replaced",
+        action=AuditAction.USER_MFA_RECOVERY_CODES_REPLACED,
         target=actor,
         changes={"recovery_codes": len(codes)},
     )
@@ -174,7 +175,7 @@ def mfa_turn_off(*, actor: User) -> None:
         )
     removed = TOTPDevice.objects.filter(user=actor).delete()[0]
     removed += StaticDevice.objects.filter(user=actor).delete()[0]
-    audit_record(actor=actor, action="user.mfa_turned_off", target=actor)
+    audit_record(actor=actor, action=AuditAction.USER_MFA_TURNED_OFF, target=actor)
 
 
 def mfa_verify(*, actor: User, token: str, request: HttpRequest) -> None:
@@ -195,10 +196,12 @@ def mfa_verify(*, actor: User, token: str, request: HttpRequest) -> None:
                 changes: dict[str, Any] = {"factor": "recovery code" if recovery else "app"}
                 if recovery:
                     changes["recovery_codes_left"] = device.token_set.count()
-                audit_record(actor=actor, action="user.mfa_verified", target=actor, changes=changes)
+                audit_record(
+                    actor=actor, action=AuditAction.USER_MFA_VERIFIED, target=actor, changes=changes
+                )
                 otp_login(request, device)
                 return
-    audit_record(actor=actor, action="user.mfa_failed", target=actor)
+    audit_record(actor=actor, action=AuditAction.USER_MFA_FAILED, target=actor)
     raise MfaError(
         gettext(
             "That code is not right: enter the 6-digit code your app "
@@ -227,5 +230,5 @@ def app_seed(*, actor: User | None, user: User, secret_base32: str) -> TOTPDevic
         return device
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, key=key, confirmed=True)
-    audit_record(actor=actor, action="user.mfa_seeded", target=user)
+    audit_record(actor=actor, action=AuditAction.USER_MFA_SEEDED, target=user)
     return device

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from whatworks.core import auditlog
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import (
     AuditEntry,
@@ -64,7 +65,7 @@ def audit_label(obj: models.Model) -> str:
 def audit_record(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction | str,
     target: models.Model | None = None,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
@@ -95,7 +96,9 @@ def audit_record(
     return entry
 
 
-def diff_fields(before: models.Model | None, after: models.Model, fields: list[str]) -> dict:
+def diff_fields(
+    before: models.Model | None, after: models.Model, fields: list[str]
+) -> dict[str, Any]:
     """A before/after summary of the named fields, keeping only those that changed."""
     summary: dict[str, dict[str, Any]] = {}
     for name in fields:
@@ -131,7 +134,7 @@ def organisation_create(
     organisation.save()
     audit_record(
         actor=actor,
-        action="organisation.created",
+        action=AuditAction.ORGANISATION_CREATED,
         target=organisation,
         changes=diff_fields(None, organisation, ["name", "slug", "kind", "region"]),
     )
@@ -198,7 +201,7 @@ def user_create(
     _apply_roles(user, roles)
     audit_record(
         actor=actor,
-        action="user.created",
+        action=AuditAction.USER_CREATED,
         target=user,
         changes={
             "roles": {"before": [], "after": sorted(r.value for r in roles)},
@@ -216,7 +219,7 @@ def user_set_roles(*, actor: User | None, user: User, roles: frozenset[Role]) ->
     if before != after:
         audit_record(
             actor=actor,
-            action="user.roles_changed",
+            action=AuditAction.USER_ROLES_CHANGED,
             target=user,
             changes={"roles": {"before": before, "after": after}},
         )
@@ -229,7 +232,10 @@ def user_set_password(*, actor: User | None, user: User, password: str, via: str
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(
-        actor=actor, action="user.password_set", target=user, changes={"via": via} if via else {}
+        actor=actor,
+        action=AuditAction.USER_PASSWORD_SET,
+        target=user,
+        changes={"via": via} if via else {},
     )
     return user
 
@@ -254,7 +260,7 @@ def user_anonymise(*, actor: User | None, user: User) -> User:
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["email", "full_name", "organisation", "is_active", "password"])
-    audit_record(actor=actor, action="user.anonymised", target=user)
+    audit_record(actor=actor, action=AuditAction.USER_ANONYMISED, target=user)
     return user
 
 
@@ -291,7 +297,7 @@ def task_start(
     record = TaskRecord.objects.create(kind=kind, label=label, owner=actor)
     audit_record(
         actor=actor,
-        action="task.started",
+        action=AuditAction.TASK_STARTED,
         target=target or record,
         changes={"kind": kind, "task": str(record.pk)},
     )
@@ -374,7 +380,7 @@ def tasks_reap_lost(*, lost_after: timedelta, now: Any = None) -> int:
         )
         audit_record(
             actor=None,
-            action="task.worker_lost",
+            action=AuditAction.TASK_WORKER_LOST,
             changes={"queue_id": str(result.id), "task": result.task_path},
         )
         reaped += 1
@@ -417,7 +423,9 @@ def search_synonym_save(
     after = {"terms": target.terms, "note": target.note}
     audit_record(
         actor=actor,
-        action="core.search_synonym_changed" if synonym else "core.search_synonym_created",
+        action=AuditAction.CORE_SEARCH_SYNONYM_CHANGED
+        if synonym
+        else AuditAction.CORE_SEARCH_SYNONYM_CREATED,
         target=target,
         changes={
             k: {"before": before.get(k), "after": v} for k, v in after.items() if before.get(k) != v
@@ -432,7 +440,7 @@ def search_synonym_delete(*, actor: User | None, synonym: SearchSynonym) -> None
 
     audit_record(
         actor=actor,
-        action="core.search_synonym_deleted",
+        action=AuditAction.CORE_SEARCH_SYNONYM_DELETED,
         target=synonym,
         changes={"terms": {"before": synonym.terms, "after": None}},
     )

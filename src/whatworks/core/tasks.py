@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_tasks import task
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.csvutils import SafeCsvWriter
 from whatworks.core.models import TaskRecord
 from whatworks.core.services import audit_record, task_progress
@@ -72,7 +73,10 @@ def audit_export(record_id: str, filters: dict[str, str]) -> int:
             result_url=reverse("core:audit_export_download", args=[record_id]),
         )
         audit_record(
-            actor=record.owner, action="audit.exported", target=record, changes={"rows": written}
+            actor=record.owner,
+            action=AuditAction.AUDIT_EXPORTED,
+            target=record,
+            changes={"rows": written},
         )
     return written
 

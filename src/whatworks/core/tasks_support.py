@@ -75,7 +75,7 @@ def task_state(record: TaskRecord) -> TaskState:
     )
 
 
-def _failure_message(result: DBTaskResult) -> str:
+def _failure_message(result: DBTaskResult[Any, Any]) -> str:
     """A message fit to show: a domain error's own words, otherwise a generic sentence.
 
     The traceback stays in the queue table and the logs, never on a page.

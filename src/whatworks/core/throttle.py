@@ -43,6 +43,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils import timezone
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import ThrottleCounter
 from whatworks.core.services import audit_record
@@ -174,7 +175,7 @@ def throttle_hit(*, scope: str, key: str, rate: Rate, now: datetime | None = Non
             ThrottleCounter.objects.filter(pk=row.pk).update(refusal_logged=True)
             audit_record(
                 actor=None,
-                action="throttle.refused",
+                action=AuditAction.THROTTLE_REFUSED,
                 changes={"scope": scope, "limit": rate.limit, "per_seconds": rate.per},
             )
     # Over the limit until enough of the earlier attempts slide out of the window: at worst

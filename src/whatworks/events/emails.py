@@ -9,11 +9,11 @@ Centre's.  The online joining link goes only to people with a confirmed place.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.events import ical
 from whatworks.events.models import Event, Registration
 from whatworks.events.tickets import qr_png
@@ -108,7 +108,7 @@ def send_registration_email(
         "ticket": confirmed,
         "text": text,
     }
-    message = EmailMessage(
+    message = mail_message(
         subject=subject if kind == "message" else SUBJECTS[kind].format(title=event.title),
         body=render_to_string("events/email/registration.txt", context),
         to=[registration.email],
@@ -122,4 +122,4 @@ def send_registration_email(
         message.attach(
             f"certificate-{event.slug}.pdf", certificate_pdf(registration), "application/pdf"
         )
-    message.send()
+    mail_send(message)

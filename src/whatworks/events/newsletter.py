@@ -14,7 +14,7 @@ from whatworks.events.selectors import events_upcoming
 
 def upcoming_events(*, since: datetime, until: datetime) -> Mapping[str, Any] | None:
     """Published events still to come (not cancelled), soonest first, as a visitor sees them."""
-    upcoming = events_upcoming(user=AnonymousUser())  # type: ignore[arg-type]
+    upcoming = events_upcoming(user=AnonymousUser())
     events = list(upcoming.filter(cancelled_at__isnull=True)[:8])
     if not events:
         return None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from whatworks.core.errors import LinkInvalidError
+from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.events.models import Event, Registration
 from whatworks.events.tickets import ticket_key
@@ -23,11 +26,18 @@ def _visible(user: User | AnonymousUser) -> QuerySet[Event]:
     return events
 
 
-def events_upcoming(*, user: User) -> QuerySet[Event]:
+def published_event_choices() -> list[tuple[str, str, datetime]]:
+    """Published events as ``(slug, title, starts_at)``, latest first: the ``event_choices``
+    provider (``core/extensions.py``) through which the forum links a conversation."""
+    events = Event.objects.filter(published=True).order_by("-starts_at")
+    return list(events.values_list("slug", "title", "starts_at"))
+
+
+def events_upcoming(*, user: AnyUser) -> QuerySet[Event]:
     return _visible(user).filter(ends_at__gte=timezone.now()).order_by("starts_at")
 
 
-def events_past(*, user: User) -> QuerySet[Event]:
+def events_past(*, user: AnyUser) -> QuerySet[Event]:
     return _visible(user).filter(ends_at__lt=timezone.now()).order_by("-starts_at")
 
 
@@ -39,7 +49,7 @@ def events_for_project(*, user: User | AnonymousUser, reference: str) -> QuerySe
     return _visible(user).filter(project_ref=reference).order_by("starts_at")
 
 
-def event_get_for_user(*, user: User, slug: str) -> Event:
+def event_get_for_user(*, user: AnyUser, slug: str) -> Event:
     """A published event for anyone; an unpublished one only for those who manage events."""
     event = _visible(user).filter(slug=slug).first()
     if event is None:

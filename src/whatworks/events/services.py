@@ -13,12 +13,12 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import WhatworksError, full_clean_or_raise
+from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
@@ -55,14 +55,7 @@ class AlreadyRegisteredError(EventError):
         self.registration_id = registration_id
 
 
-def _clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise EventError(" ".join(exc.messages)) from None
-
-
-def _actor(actor: User | None) -> User | None:
+def _actor(actor: AnyUser | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -86,7 +79,7 @@ def confirm_minutes() -> int:
 def event_create(*, actor: User | None, **fields: Any) -> Event:
     """Create an event from its model fields (see :class:`Event`)."""
     event = Event(**fields)
-    _clean(event)
+    full_clean_or_raise(event, EventError)
     event.save()
     audit_record(
         actor=actor,
@@ -102,7 +95,7 @@ def event_update(*, actor: User | None, event: Event, **fields: Any) -> Event:
     before = Event.objects.select_for_update().get(pk=event.pk)
     for name, value in fields.items():
         setattr(event, name, value)
-    _clean(event)
+    full_clean_or_raise(event, EventError)
     event.save()
     audit_record(
         actor=actor,
@@ -129,7 +122,7 @@ def question_create(
     question = Question(
         event=event, kind=kind, label=label, choices=choices, required=required, position=position
     )
-    _clean(question)
+    full_clean_or_raise(question, EventError)
     if kind == Question.Kind.CHOICE and not question.choice_list():
         raise EventError(_("A choice question needs at least one choice."))
     question.save()
@@ -158,7 +151,7 @@ def _confirmed_waiting(event: Event) -> Any:
 @transaction.atomic
 def registration_create(
     *,
-    actor: User | None,
+    actor: AnyUser | None,
     event: Event,
     name: str,
     email: str,
@@ -206,7 +199,7 @@ def registration_create(
         created_at=now,
         queued_at=now,
     )
-    _clean(registration)
+    full_clean_or_raise(registration, EventError)
     registration.save()
     audit_record(
         actor=_actor(actor),
@@ -226,7 +219,7 @@ def registration_remind(*, registration_id: int) -> None:
 
 @transaction.atomic
 def registration_confirm_address(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
+    *, actor: AnyUser | None, registration: Registration, now: datetime | None = None
 ) -> Registration:
     """The person used the link sent to the address: a held place becomes theirs, a waiting
     entry joins the queue.  A registration whose time to confirm has passed lapses instead
@@ -281,7 +274,7 @@ def _offer_free_places(*, event: Event, now: datetime) -> list[Registration]:
 
 @transaction.atomic
 def registration_cancel(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
+    *, actor: AnyUser | None, registration: Registration, now: datetime | None = None
 ) -> Registration:
     """Cancel; a place given up goes, as an offer, to the first person waiting."""
     now = now or timezone.now()
@@ -307,7 +300,7 @@ def registration_cancel(
 
 @transaction.atomic
 def registration_accept_offer(
-    *, actor: User | None, registration: Registration, now: datetime | None = None
+    *, actor: AnyUser | None, registration: Registration, now: datetime | None = None
 ) -> Registration:
     now = now or timezone.now()
     _lock(registration.event)
@@ -332,7 +325,7 @@ def registration_accept_offer(
 @transaction.atomic
 def registration_answers_update(
     *,
-    actor: User | None,
+    actor: AnyUser | None,
     registration: Registration,
     answers: dict[str, str],
     now: datetime | None = None,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.events.models import Event, Registration
@@ -22,7 +23,6 @@ from whatworks.events.services import (
     AlreadyRegisteredError,
     EventError,
     _actor,
-    _clean,
     _email_later,
     _held,
     _lock,
@@ -123,7 +123,7 @@ def registration_walk_in(
     )
     if not registration.name:
         raise EventError(_("Enter the person's name."))
-    _clean(registration)
+    full_clean_or_raise(registration, EventError)
     registration.save()
     audit_record(
         actor=_actor(actor),

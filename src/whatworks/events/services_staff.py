@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
@@ -26,7 +27,6 @@ from whatworks.events.services import (
     AlreadyRegisteredError,
     EventError,
     _actor,
-    _clean,
     _email_later,
     _held,
     _lock,
@@ -139,7 +139,7 @@ def question_update(*, actor: User | None, question: Question, **fields: Any) ->
     before = Question.objects.select_for_update().get(pk=question.pk)
     for name, value in fields.items():
         setattr(question, name, value)
-    _clean(question)
+    full_clean_or_raise(question, EventError)
     if question.kind == Question.Kind.CHOICE and not question.choice_list():
         raise EventError(_("A choice question needs at least one choice."))
     question.save()
@@ -228,7 +228,7 @@ def registration_add(
         created_at=now,
         queued_at=now,
     )
-    _clean(registration)
+    full_clean_or_raise(registration, EventError)
     registration.save()
     audit_record(
         actor=_actor(actor),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.csvutils import write_csv
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
 from whatworks.core.services import audit_record
@@ -43,10 +43,6 @@ REGISTER_RATE = Rate(limit=10, per=3600)
 REGISTER_EMAIL_RATE = Rate(limit=3, per=3600)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _calendar_response(text: str, filename: str) -> HttpResponse:
     response = HttpResponse(text, content_type=CALENDAR)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -63,16 +59,14 @@ def index(request: HttpRequest) -> HttpResponse:
             "part": part,
             "title": part.title,
             "lead": part.lead,
-            "events": selectors.events_upcoming(user=_user(request)),
+            "events": selectors.events_upcoming(user=request.user),
         },
     )
 
 
 @require_GET
 def past(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "events/past.html", {"events": selectors.events_past(user=_user(request))}
-    )
+    return render(request, "events/past.html", {"events": selectors.events_past(user=request.user)})
 
 
 @require_GET
@@ -84,14 +78,14 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     return render(
         request,
         "events/detail.html",
         {
             "event": event,
             # The research project, only as far as the registry lets this user see it.
-            "project": project_for_user(user=_user(request), reference=event.project_ref),
+            "project": project_for_user(user=request.user, reference=event.project_ref),
             "places_left": selectors.places_left(event),
             "waiting": selectors.waiting_count(event),
         },
@@ -100,14 +94,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def event_calendar(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     return _calendar_response(event_ics(event), f"{event.slug}.ics")
 
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
-    user = _user(request)
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
+    user = request.user
     initial = {"name": user.full_name, "email": user.email} if user.is_authenticated else {}
     form = RegistrationForm(request.POST or None, event=event, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -214,7 +208,7 @@ def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.registration_answers_update(
-                actor=_user(request), registration=found, answers=form.answers()
+                actor=request.user, registration=found, answers=form.answers()
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
@@ -242,7 +236,7 @@ def registration_certificate(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
-    found = services.registration_confirm_address(actor=_user(request), registration=found)
+    found = services.registration_confirm_address(actor=request.user, registration=found)
     if found.status == Registration.Status.EXPIRED:
         messages.error(
             request,
@@ -299,7 +293,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.registration_cancel(actor=_user(request), registration=found)
+        services.registration_cancel(actor=request.user, registration=found)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -311,7 +305,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
 def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
     try:
-        services.registration_accept_offer(actor=_user(request), registration=found)
+        services.registration_accept_offer(actor=request.user, registration=found)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -321,11 +315,11 @@ def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @require_permission("events.view_registration")
-def attendees(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+def attendees(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     registrations = list(selectors.attendees(event=event))
     audit_record(
-        actor=_user(request),
+        actor=request.user,
         action="event.attendees_viewed",
         target=event,
         changes={"registrations": len(registrations)},
@@ -344,8 +338,8 @@ def attendees(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @require_permission("events.view_registration")
-def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+def attendees_csv(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     questions = list(event.questions.all())
     handle = io.StringIO()
     rows = write_csv(
@@ -371,7 +365,7 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     audit_record(
-        actor=_user(request),
+        actor=request.user,
         action="event.attendees_exported",
         target=event,
         changes={"rows": rows},

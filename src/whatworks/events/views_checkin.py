@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import selectors, services
 from whatworks.events.forms import CheckInSearchForm, TicketForm, WalkInForm
 from whatworks.events.models import Event, Registration
@@ -28,10 +28,6 @@ from whatworks.events.services_checkin import (
 CHECK_IN = "events.checkin_registration"
 #: The check-in page may use the camera (only it: every other page keeps camera=()).
 CAMERA_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _back(event: Event, *, q: str = "", last: int | None = None) -> str:
@@ -83,16 +79,16 @@ def _page(
 
 @require_GET
 @require_permission(CHECK_IN)
-def check_in(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+def check_in(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     return _page(request, event)
 
 
 @require_GET
 @require_permission(CHECK_IN)
-def check_in_count(request: HttpRequest, slug: str) -> HttpResponse:
+def check_in_count(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """The counter alone, for the page to refresh every few seconds (htmx)."""
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     checked_in, confirmed = selectors.check_in_counts(event)
     return render(
         request,
@@ -101,9 +97,9 @@ def check_in_count(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _check_in(request: HttpRequest, registration: Registration) -> None:
+def _check_in(request: AuthedHttpRequest, registration: Registration) -> None:
     try:
-        done = registration_check_in(actor=_user(request), registration=registration)
+        done = registration_check_in(actor=request.user, registration=registration)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -123,8 +119,8 @@ def _check_in(request: HttpRequest, registration: Registration) -> None:
 
 @require_POST
 @require_permission(CHECK_IN)
-def check_in_person(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+def check_in_person(request: AuthedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     _check_in(request, found)
     return redirect(_back(event, q=request.POST.get("q", ""), last=found.pk))
@@ -132,11 +128,11 @@ def check_in_person(request: HttpRequest, slug: str, registration_id: int) -> Ht
 
 @require_POST
 @require_permission(CHECK_IN)
-def check_in_undo(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+def check_in_undo(request: AuthedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     try:
-        registration_check_in_undo(actor=_user(request), registration=found)
+        registration_check_in_undo(actor=request.user, registration=found)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -146,9 +142,9 @@ def check_in_undo(request: HttpRequest, slug: str, registration_id: int) -> Http
 
 @require_POST
 @require_permission(CHECK_IN)
-def check_in_scan(request: HttpRequest, slug: str) -> HttpResponse:
+def check_in_scan(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """A ticket code, from the camera scanner, a handheld scanner or typed."""
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     form = TicketForm(request.POST)
     if form.is_valid():
         found = selectors.registration_get_by_ticket(event=event, code=form.cleaned_data["code"])
@@ -178,13 +174,13 @@ def _other_event(code: str) -> str:
 
 @require_POST
 @require_permission(CHECK_IN)
-def walk_in(request: HttpRequest, slug: str) -> HttpResponse:
-    event = selectors.event_get_for_user(user=_user(request), slug=slug)
+def walk_in(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    event = selectors.event_get_for_user(user=request.user, slug=slug)
     form = WalkInForm(request.POST)
     if form.is_valid():
         try:
             added = registration_walk_in(
-                actor=_user(request),
+                actor=request.user,
                 event=event,
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
@@ -212,10 +208,10 @@ def walk_in(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(CHECK_IN)
-def ticket(request: HttpRequest, code: str) -> HttpResponse:
+def ticket(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """What a phone's own camera app opens from the QR code: the person, and a button."""
     found = selectors.registration_get_by_ticket_for_staff(code=code)
-    event = selectors.event_get_for_user(user=_user(request), slug=found.event.slug)
+    event = selectors.event_get_for_user(user=request.user, slug=found.event.slug)
     if request.method == "POST":
         _check_in(request, found)
         return redirect(_back(event, last=found.pk))

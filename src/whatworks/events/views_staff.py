@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import selectors, services, services_staff
 from whatworks.events.forms import (
     AttendeeAddForm,
@@ -36,12 +36,8 @@ ATTENDEES = "events.change_registration"
 Status = Registration.Status
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _event(request: HttpRequest, slug: str) -> Event:
-    return selectors.event_get_for_user(user=_user(request), slug=slug)
+    return selectors.event_get_for_user(user=request.user, slug=slug)
 
 
 def _people(n: int) -> str:
@@ -50,11 +46,11 @@ def _people(n: int) -> str:
 
 @require_GET
 @require_permission(MANAGE)
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "events/staff/manage.html",
-        {"events": selectors.events_for_staff(user=_user(request))},
+        {"events": selectors.events_for_staff(user=request.user)},
     )
 
 
@@ -64,12 +60,12 @@ def _event_fields(form: EventForm) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(ADD)
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedHttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             event = services.event_create(
-                actor=_user(request), published=False, **_event_fields(form)
+                actor=request.user, published=False, **_event_fields(form)
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
@@ -85,7 +81,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(MANAGE)
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
+def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     form = EventForm(request.POST or None, instance=event)
     if event.published:  # its address is in e-mails and calendars already
@@ -93,7 +89,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in _event_fields(form).items() if not form.fields[k].disabled}
         try:
-            services.event_update(actor=_user(request), event=event, **fields)
+            services.event_update(actor=request.user, event=event, **fields)
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
@@ -106,7 +102,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(ADD)
-def duplicate(request: HttpRequest, slug: str) -> HttpResponse:
+def duplicate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     source = _event(request, slug)
     initial = {name: getattr(source, name) for name in EventForm.Meta.fields}
     initial.update(title=f"{source.title} (copy)", slug=f"{source.slug}-copy"[:100])
@@ -114,7 +110,7 @@ def duplicate(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             event = services_staff.event_duplicate(
-                actor=_user(request), source=source, **_event_fields(form)
+                actor=request.user, source=source, **_event_fields(form)
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
@@ -162,7 +158,7 @@ def manage_event(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(MANAGE)
-def publish(request: HttpRequest, slug: str) -> HttpResponse:
+def publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     questions = event.questions.count()
     page = confirmation_page(
@@ -198,7 +194,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services_staff.event_publish(actor=_user(request), event=event)
+        services_staff.event_publish(actor=request.user, event=event)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -208,7 +204,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(MANAGE)
-def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
+def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     form = CancelEventForm(request.POST)
     active = event.registrations.filter(status__in=Registration.ACTIVE)
@@ -247,7 +243,7 @@ def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("events:manage_event", slug=event.slug)
     try:
         sent = services_staff.event_cancel(
-            actor=_user(request), event=event, note=form.cleaned_data["note"]
+            actor=request.user, event=event, note=form.cleaned_data["note"]
         )
     except services.EventError as exc:
         messages.error(request, exc.message)
@@ -265,7 +261,7 @@ def cancel_event(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission("events.add_question")
-def questions(request: HttpRequest, slug: str) -> HttpResponse:
+def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     existing = list(event.questions.all())
     form = QuestionForm(
@@ -273,7 +269,7 @@ def questions(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_create(actor=_user(request), event=event, **form.cleaned_data)
+            services.question_create(actor=request.user, event=event, **form.cleaned_data)
         except services.EventError as exc:
             form.add_error(None, exc.message)
         else:
@@ -297,14 +293,14 @@ def _question(event: Event, question_id: int) -> Question:
 
 @require_http_methods(["GET", "POST"])
 @require_permission("events.change_question")
-def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     event = _event(request, slug)
     question = _question(event, question_id)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
         try:
             services_staff.question_update(
-                actor=_user(request), question=question, **form.cleaned_data
+                actor=request.user, question=question, **form.cleaned_data
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
@@ -320,11 +316,11 @@ def question_edit(request: HttpRequest, slug: str, question_id: int) -> HttpResp
 
 @require_POST
 @require_permission("events.change_question")
-def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     event = _event(request, slug)
     question = _question(event, question_id)
     try:
-        services_staff.question_delete(actor=_user(request), question=question)
+        services_staff.question_delete(actor=request.user, question=question)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -337,14 +333,14 @@ def question_delete(request: HttpRequest, slug: str, question_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @require_permission(ATTENDEES)
-def attendee_add(request: HttpRequest, slug: str) -> HttpResponse:
+def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     form = AttendeeAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             added = services_staff.registration_add(
-                actor=_user(request),
+                actor=request.user,
                 event=event,
                 name=data["name"],
                 email=data["email"],
@@ -376,12 +372,12 @@ def attendee_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(ATTENDEES)
-def attendee_move(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+def attendee_move(request: AuthedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
     event = _event(request, slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     try:
         moved = services_staff.registration_move(
-            actor=_user(request), registration=found, to=request.POST.get("to", "")
+            actor=request.user, registration=found, to=request.POST.get("to", "")
         )
     except services.EventError as exc:
         messages.error(request, exc.message)
@@ -392,7 +388,7 @@ def attendee_move(request: HttpRequest, slug: str, registration_id: int) -> Http
 
 @require_POST
 @require_permission(ATTENDEES)
-def attendee_cancel(request: HttpRequest, slug: str, registration_id: int) -> HttpResponse:
+def attendee_cancel(request: AuthedHttpRequest, slug: str, registration_id: int) -> HttpResponse:
     event = _event(request, slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     waiting = selectors.waiting_count(event)
@@ -427,7 +423,7 @@ def attendee_cancel(request: HttpRequest, slug: str, registration_id: int) -> Ht
     if page is not None:
         return page
     try:
-        services.registration_cancel(actor=_user(request), registration=found)
+        services.registration_cancel(actor=request.user, registration=found)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -454,7 +450,7 @@ def _recipients(event: Event, choice: str, chosen: list[int]) -> list[Registrati
 
 @require_http_methods(["GET", "POST"])
 @require_permission(ATTENDEES)
-def attendees_email(request: HttpRequest, slug: str) -> HttpResponse:
+def attendees_email(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     source = request.POST if request.method == "POST" else request.GET
     chosen = [int(v) for v in source.getlist("chosen") if v.isdigit()]
@@ -486,7 +482,7 @@ def attendees_email(request: HttpRequest, slug: str) -> HttpResponse:
                 return page
             try:
                 sent = services_staff.attendees_message(
-                    actor=_user(request),
+                    actor=request.user,
                     event=event,
                     registrations=people,
                     subject=form.cleaned_data["subject"],

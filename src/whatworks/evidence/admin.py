@@ -4,7 +4,7 @@ the intervention's pooled results and search entry up to date.  Ratings are save
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
+from whatworks.core.http import request_user
 from whatworks.evidence import services
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
 from whatworks.evidence.rules import departure
@@ -28,7 +29,7 @@ def _intervention_of(obj: Any) -> Intervention:
         return obj.intervention
     if isinstance(obj, Finding):
         return obj.study.intervention
-    return obj.intervention
+    return cast(Intervention, obj.intervention)
 
 
 class RefreshingAdmin(AuditedAdmin):
@@ -182,7 +183,7 @@ class OutcomeRatingAdmin(AuditedAdmin):
         data = form.cleaned_data
         try:
             saved = services.rating_set(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 intervention=data.get("intervention", obj.intervention),
                 domain=data.get("domain", obj.domain),
                 effectiveness=data["effectiveness"],

@@ -11,12 +11,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import WhatworksError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.search import MAX_WORD, index_text, stem, words
 from whatworks.core.services import audit_record, diff_fields
@@ -112,13 +111,6 @@ RATING_FIELDS = (
 )
 
 
-def _clean(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise EvidenceError("; ".join(exc.messages)) from None
-
-
 def _assign(obj: models.Model, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
     unknown = set(data) - set(fields)
     if unknown:
@@ -142,7 +134,7 @@ def _actor_label(actor: User | None) -> str:
 def intervention_create(*, actor: User | None, data: Mapping[str, Any]) -> Intervention:
     intervention = Intervention()
     _assign(intervention, data, INTERVENTION_FIELDS)
-    _clean(intervention)
+    full_clean_or_raise(intervention, EvidenceError)
     intervention.save()
     audit_record(
         actor=actor,
@@ -163,7 +155,7 @@ def intervention_update(
         raise EvidenceError(gettext("A published intervention's stable id cannot change."))
     _assign(intervention, data, INTERVENTION_FIELDS)
     intervention.updated_at = timezone.now()
-    _clean(intervention)
+    full_clean_or_raise(intervention, EvidenceError)
     intervention.save()
     changes = diff_fields(before, intervention, list(INTERVENTION_FIELDS))
     if changes:
@@ -231,7 +223,7 @@ def rating_set(
     rating.rated_by = actor if actor is not None and actor.pk else None
     rating.rated_by_label = _actor_label(actor)
     rating.rated_at = timezone.now()
-    _clean(rating)
+    full_clean_or_raise(rating, EvidenceError)
     rating.save()
     if rating_changed or note:
         change = RatingChange(
@@ -246,7 +238,7 @@ def rating_set(
             changed_by_label=rating.rated_by_label,
             changed_at=rating.rated_at,
         )
-        _clean(change)
+        full_clean_or_raise(change, EvidenceError)
         change.save()
     after = {name: getattr(rating, name) for name in (*RATING_FIELDS, "rules_version")}
     audit_record(
@@ -291,7 +283,7 @@ def _departure_message(away: Any, given: Any) -> str:
 def study_create(*, actor: User | None, data: Mapping[str, Any]) -> Study:
     study = Study()
     _assign(study, data, STUDY_FIELDS)
-    _clean(study)
+    full_clean_or_raise(study, EvidenceError)
     study.save()
     audit_record(
         actor=actor,
@@ -307,7 +299,7 @@ def study_create(*, actor: User | None, data: Mapping[str, Any]) -> Study:
 def study_update(*, actor: User | None, study: Study, data: Mapping[str, Any]) -> Study:
     before = Study.objects.get(pk=study.pk)
     _assign(study, data, STUDY_FIELDS)
-    _clean(study)
+    full_clean_or_raise(study, EvidenceError)
     study.save()
     changes = diff_fields(before, study, list(STUDY_FIELDS))
     if changes:
@@ -355,7 +347,7 @@ def finding_create(*, actor: User | None, data: Mapping[str, Any]) -> Finding:
     finding = Finding()
     _assign(finding, data, FINDING_FIELDS)
     finding_compute(finding)
-    _clean(finding)
+    full_clean_or_raise(finding, EvidenceError)
     finding.save()
     audit_record(
         actor=actor,
@@ -372,7 +364,7 @@ def finding_update(*, actor: User | None, finding: Finding, data: Mapping[str, A
     before = Finding.objects.get(pk=finding.pk)
     _assign(finding, data, FINDING_FIELDS)
     finding_compute(finding)
-    _clean(finding)
+    full_clean_or_raise(finding, EvidenceError)
     finding.save()
     changes = diff_fields(before, finding, list(FINDING_FIELDS))
     if changes:

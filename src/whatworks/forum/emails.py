@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.forum.models import Conversation
 
 
@@ -16,10 +16,12 @@ def send_verification(*, conversation_id: int, email: str, token: str) -> None:
     is the conversation's question, which its staff wrote."""
     conversation = Conversation.objects.get(pk=conversation_id)
     link = absolute_url(reverse("forum:verify_confirm", args=[conversation.slug, token]))
-    EmailMessage(
-        subject=_("Confirm your e-mail address to take part in a conversation"),
-        body=render_to_string(
-            "forum/email/verify.txt", {"conversation": conversation, "link": link}
-        ),
-        to=[email],
-    ).send()
+    mail_send(
+        mail_message(
+            subject=_("Confirm your e-mail address to take part in a conversation"),
+            body=render_to_string(
+                "forum/email/verify.txt", {"conversation": conversation, "link": link}
+            ),
+            to=[email],
+        )
+    )

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.apps import apps
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core import extensions
 from whatworks.forum import services
 from whatworks.forum.models import STATEMENT_MAX_LENGTH, Conversation, Statement
 from whatworks.forum.services import STATEMENT_MIN_LENGTH
@@ -76,14 +76,13 @@ DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
 def event_choices(current: str = "") -> list[tuple[str, str]]:
     """Published events, latest first, for the optional link.
 
-    Read through the app registry, not an import, so that the forum still does not depend
-    on the events part (the conversation keeps a plain slug); without it, no choices.
+    Asked through the core's ``event_choices`` extension point, which the events part
+    fills, so that the forum still does not depend on the events part (the conversation
+    keeps a plain slug); without it, no choices.
     """
     choices: list[tuple[str, str]] = [("", str(_("No event")))]
-    if apps.is_installed("whatworks.events"):
-        event_model = apps.get_model("events", "Event")
-        events = event_model._default_manager.filter(published=True).order_by("-starts_at")
-        for slug, title, starts_at in events.values_list("slug", "title", "starts_at"):
+    for events in extensions.event_choices.collect(lambda _registration, rows: list(rows)):
+        for slug, title, starts_at in events:
             label = f"{title} ({date_format(timezone.localtime(starts_at), 'j F Y')})"
             choices.append((slug, label))
     if current and current not in {slug for slug, _label in choices}:

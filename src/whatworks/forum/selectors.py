@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from whatworks.core.models import User
+from whatworks.core.http import AnyUser
 from whatworks.forum import analytics
 from whatworks.forum.models import (
     AnalysisRun,
@@ -34,7 +34,7 @@ M = TypeVar("M", bound=models.Model)
 EXPORT = "forum.export_conversation"
 
 
-def conversations_for_user(*, user: User) -> QuerySet[Conversation]:
+def conversations_for_user(*, user: AnyUser) -> QuerySet[Conversation]:
     conversations = Conversation.objects.all()
     if not user.has_perm(VIEW_ALL):
         conversations = conversations.filter(opens_at__lte=timezone.now())
@@ -56,7 +56,7 @@ def _one(model: type[M], where: str, params: list[Any]) -> M | None:
     return found[0] if found else None
 
 
-def conversation_get_for_user(*, user: User, slug: str) -> Conversation:
+def conversation_get_for_user(*, user: AnyUser, slug: str) -> Conversation:
     """An opened conversation for anyone; one not yet open only for moderators."""
     conversation = _one(Conversation, "slug = %s", [slug])
     if conversation is None or (
@@ -66,7 +66,7 @@ def conversation_get_for_user(*, user: User, slug: str) -> Conversation:
     return conversation
 
 
-def statement_get_for_user(*, user: User, conversation: Conversation, number: int) -> Statement:
+def statement_get_for_user(*, user: AnyUser, conversation: Conversation, number: int) -> Statement:
     """A statement voters may see; moderators may reach every statement."""
     statement = _one(Statement, "conversation_id = %s AND number = %s", [conversation.pk, number])
     if statement is None or (
@@ -78,7 +78,7 @@ def statement_get_for_user(*, user: User, conversation: Conversation, number: in
 
 
 def participant_find(
-    *, conversation: Conversation, user: User, anon_key: str
+    *, conversation: Conversation, user: AnyUser, anon_key: str
 ) -> Participant | None:
     """The participant this request already is, without creating one."""
     if user.is_authenticated:

@@ -38,12 +38,12 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import WhatworksError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.forum import analytics
@@ -145,7 +145,7 @@ def conversation_create(
         analysis_seed=analysis_seed,
         created_by=actor if actor is not None and actor.pk else None,
     )
-    _clean(conversation)
+    full_clean_or_raise(conversation, ForumError)
     conversation.save()
     AnalysisState.objects.create(conversation=conversation)
     Statement.objects.bulk_create(
@@ -175,7 +175,7 @@ def conversation_close(*, actor: User | None, conversation: Conversation) -> Con
     """Close now: the conversation becomes read-only."""
     before = Conversation.objects.get(pk=conversation.pk)
     conversation.closes_at = max(timezone.now(), conversation.opens_at + timedelta(seconds=1))
-    _clean(conversation)
+    full_clean_or_raise(conversation, ForumError)
     conversation.save(update_fields=["closes_at"])
     audit_record(
         actor=actor,
@@ -428,13 +428,6 @@ def conversation_open_now(*, actor: User | None, conversation: Conversation) -> 
         changes=diff_fields(before, conversation, ["opens_at", "closes_at"]),
     )
     return conversation
-
-
-def _clean(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ForumError("; ".join(exc.messages)) from None
 
 
 def _require_open(conversation: Conversation) -> None:
@@ -740,7 +733,7 @@ def statement_add(
     statement = Statement(
         conversation=conversation, number=number, author=participant, text=text, is_meta=is_meta
     )
-    _clean(statement)
+    full_clean_or_raise(statement, ForumError)
     statement.save()
     audit_record(
         actor=actor,
@@ -768,7 +761,7 @@ def statement_moderate(
         statement.status = status
     if is_meta is not None:
         statement.is_meta = is_meta
-    _clean(statement)
+    full_clean_or_raise(statement, ForumError)
     statement.save(update_fields=["status", "is_meta"])
     changes = diff_fields(before, statement, ["status", "is_meta"])
     if changes:

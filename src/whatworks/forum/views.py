@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest, HtmxHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.throttle import (
     Rate,
@@ -53,10 +53,6 @@ STATEMENT_RATE = Rate(
 #: Confirmation e-mails asked for, per client address and per e-mail address.
 VERIFY_RATE = Rate(limit=10, per=3600)
 VERIFY_EMAIL_RATE = Rate(limit=3, per=3600)
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _anon_key(request: HttpRequest) -> str:
@@ -100,7 +96,7 @@ def _throttle_anonymous(request: HttpRequest, *, scope: str, rate: Rate) -> None
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     part = PARTS_BY_KEY["forum"]
-    conversations = list(selectors.conversations_for_user(user=_user(request)))
+    conversations = list(selectors.conversations_for_user(user=request.user))
     return render(
         request,
         "forum/index.html",
@@ -119,7 +115,7 @@ def _card_context(
     request: HttpRequest, conversation: Conversation, anon_key: str
 ) -> dict[str, object]:
     participant = selectors.participant_find(
-        conversation=conversation, user=_user(request), anon_key=anon_key
+        conversation=conversation, user=request.user, anon_key=anon_key
     )
     return {
         "conversation": conversation,
@@ -150,7 +146,7 @@ def _must_verify(
 @require_GET
 @embed.embeddable
 def conversation(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     if embed.framed_by_another_site(request) and embed.allowed_origins(conv):
         # the platform's cookies are not sent in another site's frame: vote in a new tab
         return render(request, "forum/embedded.html", {"conversation": conv})
@@ -160,8 +156,8 @@ def conversation(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     form = VoteForm(request.POST)
     key = _anon_key(request) or ("" if request.user.is_authenticated else secrets.token_urlsafe(18))
     error = ""
@@ -171,12 +167,12 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         error = _("Choose agree, disagree or pass.")
     else:
         statement = selectors.statement_get_for_user(
-            user=_user(request), conversation=conv, number=form.cleaned_data["statement"]
+            user=request.user, conversation=conv, number=form.cleaned_data["statement"]
         )
         try:
             _throttle_anonymous(request, scope="forum.vote.address", rate=VOTE_RATE)
             services.vote_cast(
-                actor=_user(request) if request.user.is_authenticated else None,
+                actor=request.user if request.user.is_authenticated else None,
                 conversation=conv,
                 statement=statement,
                 value=form.value(),
@@ -186,7 +182,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
             throttled, error, status = exc, exc.message, 429
         except services.ForumError as exc:
             error = exc.message
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _card_context(request, conv, key) | {"error": error, "voted": not error}
         response = render(request, "forum/_vote_card.html", context, status=status)
         if throttled is not None:
@@ -204,14 +200,14 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     form = StatementForm(request.POST or None)
     key = _anon_key(request) or ("" if request.user.is_authenticated else secrets.token_urlsafe(18))
     if request.method == "POST" and form.is_valid():
         try:
             _throttle_anonymous(request, scope="forum.statement.address", rate=STATEMENT_RATE)
             statement = services.statement_add(
-                actor=_user(request) if request.user.is_authenticated else None,
+                actor=request.user if request.user.is_authenticated else None,
                 conversation=conv,
                 text=form.cleaned_data["text"],
                 anon_key=key,
@@ -241,7 +237,7 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
             "must_verify": _must_verify(
                 request,
                 conv,
-                selectors.participant_find(conversation=conv, user=_user(request), anon_key=key),
+                selectors.participant_find(conversation=conv, user=request.user, anon_key=key),
             ),
         },
     )
@@ -250,7 +246,7 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask for a link that confirms an e-mail address (anonymous participants)."""
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     form = VerifyForm(request.POST or None)
     key = _anon_key(request) or secrets.token_urlsafe(18)
     if request.method == "POST" and not request.user.is_authenticated and form.is_valid():
@@ -296,7 +292,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
 def verify_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The link from the e-mail: a button (so that mail scanners opening links confirm
     nothing), then this browser becomes that address's participant."""
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     error = ""
     if request.method == "POST" and not request.user.is_authenticated:
         try:
@@ -317,9 +313,9 @@ def verify_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 @require_GET
 def me(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     participant = selectors.participant_find(
-        conversation=conv, user=_user(request), anon_key=_anon_key(request)
+        conversation=conv, user=request.user, anon_key=_anon_key(request)
     )
     run = selectors.latest_run(conv)
     statements = list(conv.statements.filter(status__in=conv.visible_statuses()))
@@ -352,7 +348,7 @@ def me(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @embed.embeddable
 def report(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     statements = list(conv.statements.filter(status__in=conv.visible_statuses()))
     result = build_report(run=selectors.latest_run(conv), statements=statements)
     return render(
@@ -371,8 +367,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @require_permission(selectors.VIEW_ALL)
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+def dashboard(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     return render(
         request,
         "forum/dashboard.html",
@@ -382,10 +378,10 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(selectors.MODERATE)
-def moderate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+def moderate(request: AuthedHttpRequest, slug: str, number: int) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     statement = selectors.statement_get_for_user(
-        user=_user(request), conversation=conv, number=number
+        user=request.user, conversation=conv, number=number
     )
     form = ModerationForm(request.POST)
     if not form.is_valid():
@@ -396,7 +392,7 @@ def moderate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     is_meta = {"meta": True, "not-meta": False}.get(action)
     try:
         services.statement_moderate(
-            actor=_user(request), statement=statement, status=status, is_meta=is_meta
+            actor=request.user, statement=statement, status=status, is_meta=is_meta
         )
     except services.ForumError as exc:
         messages.error(request, exc.message)
@@ -407,8 +403,8 @@ def moderate(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @require_POST
 @require_permission("forum.change_conversation")
-def close(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+def close(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     page = confirmation_page(
         request,
         Confirmation(
@@ -432,7 +428,7 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.conversation_close(actor=_user(request), conversation=conv)
+        services.conversation_close(actor=request.user, conversation=conv)
     except services.ForumError as exc:
         messages.error(request, exc.message)
     else:
@@ -442,11 +438,11 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @require_permission(selectors.EXPORT)
-def export(request: HttpRequest, slug: str) -> HttpResponse:
-    conv = selectors.conversation_get_for_user(user=_user(request), slug=slug)
+def export(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
-        polis.conversation_export(actor=_user(request), conversation=conv, directory=folder)
+        polis.conversation_export(actor=request.user, conversation=conv, directory=folder)
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(Path(folder).iterdir()):
                 archive.write(path, arcname=f"{conv.slug}/{path.name}")

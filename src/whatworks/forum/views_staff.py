@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,18 +21,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.forum import embed, importing, selectors, services
 from whatworks.forum.forms import ConversationForm, EmbedForm, PolisImportForm
 from whatworks.forum.models import Participant, Statement, Vote
 
 ADD = "forum.add_conversation"
 CHANGE = "forum.change_conversation"
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _count(queryset: QuerySet[Any]) -> Coalesce:
@@ -49,9 +44,9 @@ def _count(queryset: QuerySet[Any]) -> Coalesce:
 
 @require_GET
 @require_permission(selectors.VIEW_ALL)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthedHttpRequest) -> HttpResponse:
     conversations = list(
-        selectors.conversations_for_user(user=_actor(request)).annotate(
+        selectors.conversations_for_user(user=request.user).annotate(
             n_votes=_count(Vote.objects.all()),
             n_participants=_count(Participant.objects.all()),
             n_statements=_count(Statement.objects.filter(~Q(status=Statement.Status.REJECTED))),
@@ -71,12 +66,12 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(ADD)
-def conversation_create(request: HttpRequest) -> HttpResponse:
+def conversation_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ConversationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             created = services.conversation_setup(
-                actor=_actor(request),
+                actor=request.user,
                 seed_statements=form.cleaned_data["seed_statements"],
                 **form.values(),
             )
@@ -99,13 +94,13 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(CHANGE)
-def conversation_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    conversation = selectors.conversation_get_for_user(user=_actor(request), slug=slug)
+def conversation_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    conversation = selectors.conversation_get_for_user(user=request.user, slug=slug)
     form = ConversationForm(request.POST or None, conversation=conversation)
     if request.method == "POST" and form.is_valid():
         try:
             services.conversation_update(
-                actor=_actor(request), conversation=conversation, **form.values()
+                actor=request.user, conversation=conversation, **form.values()
             )
         except services.ConversationInvalidError as exc:
             form.add_problems(exc.problems)
@@ -125,10 +120,10 @@ def conversation_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(CHANGE)
-def conversation_open(request: HttpRequest, slug: str) -> HttpResponse:
-    conversation = selectors.conversation_get_for_user(user=_actor(request), slug=slug)
+def conversation_open(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    conversation = selectors.conversation_get_for_user(user=request.user, slug=slug)
     try:
-        services.conversation_open_now(actor=_actor(request), conversation=conversation)
+        services.conversation_open_now(actor=request.user, conversation=conversation)
     except services.ForumError as exc:
         messages.error(request, exc.message)
     else:
@@ -138,7 +133,7 @@ def conversation_open(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(ADD)
-def conversation_import(request: HttpRequest) -> HttpResponse:
+def conversation_import(request: AuthedHttpRequest) -> HttpResponse:
     """Import a Pol.is open-data export as a closed conversation (its analysis is queued)."""
     form = PolisImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +141,7 @@ def conversation_import(request: HttpRequest) -> HttpResponse:
         files = [f for f in (data["archive"], data["comments"], data["votes"]) if f]
         try:
             imported = importing.conversation_import_upload(
-                actor=_actor(request),
+                actor=request.user,
                 slug=data["slug"],
                 archive=data["archive"] or None,
                 comments=data["comments"] or None,
@@ -174,14 +169,14 @@ def conversation_import(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(CHANGE)
-def conversation_embed(request: HttpRequest, slug: str) -> HttpResponse:
+def conversation_embed(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Which partners' sites may show the conversation in a frame (none by default)."""
-    conversation = selectors.conversation_get_for_user(user=_actor(request), slug=slug)
+    conversation = selectors.conversation_get_for_user(user=request.user, slug=slug)
     form = EmbedForm(request.POST or None, initial={"origins": conversation.embed_origins})
     if request.method == "POST" and form.is_valid():
         try:
             embed.conversation_embed_set(
-                actor=_actor(request),
+                actor=request.user,
                 conversation=conversation,
                 origins_text=form.cleaned_data["origins"],
             )

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
+from whatworks.core.http import request_user
 from whatworks.core.services import audit_record
 from whatworks.news.models import (
     PROFILE_PERSONAL,
@@ -110,7 +111,7 @@ class SubscriberAdmin(AuditedAdmin):
             changelist = getattr(response, "context_data", {}).get("cl")
             if changelist is not None:
                 audit_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_user(request),
                     action="news.subscribers_listed",
                     changes={
                         "shown": len(changelist.result_list),
@@ -138,7 +139,7 @@ class SubscriberAdmin(AuditedAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         if getattr(response, "status_code", 200) == 200:
             audit_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 action="news.subscriber_viewed",
                 changes={"subscriber": int(object_id) if object_id.isdigit() else object_id},
             )
@@ -147,5 +148,5 @@ class SubscriberAdmin(AuditedAdmin):
     @admin.action(description=_("Mark the selected addresses as bounced"))
     def mark_bounced(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
         for subscriber in queryset:
-            subscriber_mark_bounced(actor=request.user, email=subscriber.email)  # type: ignore[arg-type]
+            subscriber_mark_bounced(actor=request_user(request), email=subscriber.email)
         messages.success(request, _("Marked %(n)d address(es) as bounced.") % {"n": len(queryset)})

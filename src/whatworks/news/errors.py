@@ -5,7 +5,3 @@ from whatworks.core.errors import WhatworksError
 
 class NewsError(WhatworksError):
     """A blog or newsletter write was refused; ``field`` names the form field at fault."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field

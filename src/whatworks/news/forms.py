@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +90,7 @@ class ImageForm(forms.Form):
     )
 
 
-def _topics_field(label: StrOrPromise) -> forms.ModelMultipleChoiceField:
+def _topics_field(label: StrOrPromise) -> forms.ModelMultipleChoiceField[Any]:
     return forms.ModelMultipleChoiceField(
         label=label,
         queryset=Topic.objects.all(),

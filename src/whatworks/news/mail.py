@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import Message, mail_message, mail_send
 from whatworks.news.tokens import CONFIRM_SALT, MANAGE_SALT, UNSUBSCRIBE_SALT, make_token
 
 
@@ -22,30 +22,31 @@ def manage_url(key: str) -> str:
 
 def send_confirmation(*, email: str, key: str) -> None:
     context = {"confirm_url": confirm_url(key), "site_name": settings.WHATWORKS_SITE_NAME}
-    message = EmailMultiAlternatives(
-        subject=_("Confirm your subscription to the whatworks newsletter"),
-        body=render_to_string("news/email/confirm.txt", context),
-        to=[email],
+    mail_send(
+        mail_message(
+            subject=_("Confirm your subscription to the whatworks newsletter"),
+            body=render_to_string("news/email/confirm.txt", context),
+            to=[email],
+        )
     )
-    message.send()
 
 
 def send_manage_link(*, email: str, key: str) -> None:
     context = {"manage_url": manage_url(key), "site_name": settings.WHATWORKS_SITE_NAME}
-    EmailMultiAlternatives(
-        subject=_("Your whatworks newsletter subscription"),
-        body=render_to_string("news/email/manage.txt", context),
-        to=[email],
-    ).send()
-
-
-def test_message(*, subject: str, text: str, html: str, to: str) -> EmailMultiAlternatives:
-    """An issue's test copy for the editor who asked for it (no unsubscribe headers)."""
-    message = EmailMultiAlternatives(
-        subject=_("[Test] %(subject)s") % {"subject": subject}, body=text, to=[to]
+    mail_send(
+        mail_message(
+            subject=_("Your whatworks newsletter subscription"),
+            body=render_to_string("news/email/manage.txt", context),
+            to=[email],
+        )
     )
-    message.attach_alternative(html, "text/html")
-    return message
+
+
+def test_message(*, subject: str, text: str, html: str, to: str) -> Message:
+    """An issue's test copy for the editor who asked for it (no unsubscribe headers)."""
+    return mail_message(
+        subject=_("[Test] %(subject)s") % {"subject": subject}, body=text, html=html, to=[to]
+    )
 
 
 class IssueMailer:
@@ -63,22 +64,20 @@ class IssueMailer:
         self._unsubscribe = absolute_url(reverse("news:unsubscribe", args=[self._SLOT]))
         self._manage = absolute_url(reverse("news:manage", args=[self._SLOT]))
 
-    def message(self, *, email: str, key: str) -> EmailMultiAlternatives:
+    def message(self, *, email: str, key: str) -> Message:
         unsubscribe = self._unsubscribe.replace(self._SLOT, make_token(key, salt=UNSUBSCRIBE_SALT))
         manage = self._manage.replace(self._SLOT, make_token(key, salt=MANAGE_SALT))
-        message = EmailMultiAlternatives(
+        return mail_message(
             subject=self.subject,
             body=self.text.replace("{unsubscribe_url}", unsubscribe).replace(
                 "{manage_url}", manage
             ),
             to=[email],
+            html=self.html.replace("{unsubscribe_url}", unsubscribe).replace(
+                "{manage_url}", manage
+            ),
             headers={
                 "List-Unsubscribe": f"<{unsubscribe}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
         )
-        message.attach_alternative(
-            self.html.replace("{unsubscribe_url}", unsubscribe).replace("{manage_url}", manage),
-            "text/html",
-        )
-        return message

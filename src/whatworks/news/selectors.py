@@ -206,7 +206,7 @@ def issue_recipient_count(*, issue: Issue) -> int:
     """How many people the issue would be sent to now (its topic's, or every confirmed)."""
     from whatworks.news.sending import recipients
 
-    return recipients(issue=issue).count()
+    return int(recipients(issue=issue).count())
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,18 @@ import numpy.typing as npt
 import polars as pl
 
 from whatworks_analytics.weighting import (
-    MeanInterval,
+    MeanInterval as MeanInterval,
+)
+from whatworks_analytics.weighting import (
     RakeResult,
-    SiteChange,
     WeightingError,
     paired_change,
     rake,
     weighted_mean_ci,
     weighted_share,
+)
+from whatworks_analytics.weighting import (
+    SiteChange as SiteChange,
 )
 from whatworks_analytics.weighting import margin_of_error as _margin_of_error
 

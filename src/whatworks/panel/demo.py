@@ -14,13 +14,12 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from whatworks.core.demo import Writer
+from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.core.models import Region, User
-from whatworks.panel import consent
+from whatworks.panel import consent, registry_handover
 from whatworks.panel.models import (
     AgeBand,
     Answer,
@@ -331,8 +330,8 @@ def _wellbeing_study(members: list[PanelMember], rng: random.Random, now: Any) -
         description="Before and after a year of Schwartz Rounds at four sites.",
     )
     # the registry's demo has the matching project (loaded first, in app order); link to it
-    project = (
-        apps.get_model("registry", "Project").objects.filter(title=SCHWARTZ_PROJECT_TITLE).first()
+    project = registry_handover.project_by_reference(
+        demo_project_reference(title=SCHWARTZ_PROJECT_TITLE)
     )
     if project is not None:
         Study.objects.filter(pk=study.pk).update(registry_project=project)

@@ -4,9 +4,10 @@ A study may be linked to a registry project.  Its change between waves (mean cha
 site with 95% paired t intervals, from ``study_results``) is turned into the registry's
 documented result bundle (``docs/results-bundle.md``, schema ``whatworks.results/1``) and
 imported into the project's draft results report through the registry's own service,
-``results_import_bundle``.  This is the only module of the panel that imports
-``whatworks.registry.services`` (named in the import-linter contract's ``ignore_imports``);
-everything else about the project is read through the study's foreign key.
+``results_import_bundle``.  This is the only module of the panel that imports the
+registry, its ``services`` and ``selectors`` (named in the import-linter contract's
+``ignore_imports``): who is on a project's team, who may see it, its results reports and
+a project by identifier are the registry's own rules, asked here.
 
 Only the project's team (or an administrator) may link a study or send its results: the
 registry checks this again when the bundle is imported.
@@ -17,33 +18,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel import study_results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Study
+from whatworks.registry import selectors as registry_selectors
 from whatworks.registry.services import RegistryError, results_import_bundle
 
 
 def on_project_team(user: User | Any, project: Any) -> bool:
     """Whether ``user`` is on the registry project's team (administrators count)."""
-    if project is None or not getattr(user, "is_authenticated", False):
+    if project is None:
         return False
-    return bool(user.is_superuser or project.team.filter(pk=user.pk).exists())
+    return registry_selectors.is_team_member(user, project)
 
 
 def may_see_project(user: User | Any, project: Any) -> bool:
     """The registry's rule: a project is known to its team, editors, or anyone once public."""
     if project is None:
         return False
-    if on_project_team(user, project) or project.is_public():
-        return True
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm("registry.view_project"))
+    return registry_selectors.versions_visible(user, project)
+
+
+def project_by_reference(reference: str) -> Any:
+    """The registry's project with this identifier, or ``None`` (the panel's demo links its
+    study to it; ``study_link_project`` checks the team first)."""
+    if not reference:
+        return None
+    return registry_selectors.project_by_reference(reference)
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,11 @@ def target_for(study: Study) -> RegistryTarget | None:
             if isinstance(outcome, dict) and outcome.get("key"):
                 key = str(outcome["key"])
                 outcomes.append((key, f"{outcome.get('name') or key} ({key})"))
-    reports = apps.get_model("registry", "ResultsReport").objects.filter(project=project)
     # published results never change: only a draft (the first, or a correction) takes more
-    closed = reports.exists() and not reports.filter(published_at__isnull=True).exists()
+    closed = (
+        registry_selectors.public_results(project) is not None
+        and registry_selectors.draft_results(project) is None
+    )
     return RegistryTarget(
         reference=project.reference,
         title=project.title,
@@ -96,8 +106,7 @@ def study_link_project(*, actor: User, study: Study, reference: str) -> Study:
         raise PanelError(_("Only the linked project's team can change the link."))
     project = None
     if reference:
-        model = apps.get_model("registry", "Project")
-        project = model.objects.filter(reference=reference).first()
+        project = registry_selectors.project_by_reference(reference)
         if project is None or not on_project_team(actor, project):
             # the same answer whether it does not exist or is someone else's
             raise PanelError(
@@ -107,7 +116,7 @@ def study_link_project(*, actor: User, study: Study, reference: str) -> Study:
     study.save(update_fields=["registry_project"])
     audit_record(
         actor=actor,
-        action="panel.study_linked" if project else "panel.study_unlinked",
+        action=AuditAction.PANEL_STUDY_LINKED if project else AuditAction.PANEL_STUDY_UNLINKED,
         target=study,
         changes={"project": project.reference if project else None},
     )
@@ -140,12 +149,7 @@ def _keep_other_outcomes(project: Any, bundle: dict[str, Any]) -> dict[str, Any]
     Only a draft that answers to the same protocol version is merged; its summary and end
     of data collection are kept when it has them.
     """
-    report = (
-        apps.get_model("registry", "ResultsReport")
-        .objects.select_related("protocol_version")
-        .filter(project=project, published_at__isnull=True)
-        .first()
-    )
+    report = registry_selectors.draft_results(project)
     if report is None or report.protocol_version.number != bundle["protocol_version"]:
         return bundle
     ours = {r["outcome"] for r in bundle["results"]}
@@ -181,7 +185,7 @@ def study_results_send(*, actor: User, study: Study, protocol_version: int, outc
         raise PanelError(exc.message) from None
     audit_record(
         actor=actor,
-        action="panel.study_results_sent",
+        action=AuditAction.PANEL_STUDY_RESULTS_SENT,
         target=study,
         changes={
             "project": project.reference,

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from whatworks.core.errors import LinkInvalidError
+from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.panel.models import (
     Invitation,
@@ -22,11 +23,11 @@ from whatworks.panel.services.members import token_hash
 MANAGE_PERMISSION = "panel.change_poll"
 
 
-def can_manage(user: User) -> bool:
+def can_manage(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.has_perm(MANAGE_PERMISSION))
 
 
-def member_for_user(*, user: User) -> PanelMember | None:
+def member_for_user(*, user: AnyUser) -> PanelMember | None:
     """The signed-in person's membership (pending, active or left), if any."""
     if not user.is_authenticated:
         return None
@@ -67,7 +68,7 @@ def response_for_invitation(*, invitation: Invitation) -> Response | None:
     return Response.objects.filter(invitation=invitation).order_by("-pk").first()
 
 
-def poll_get_for_user(*, user: User, slug: str, manage: bool = False) -> Poll:
+def poll_get_for_user(*, user: AnyUser, slug: str, manage: bool = False) -> Poll:
     """Researchers see every poll; others see only published results; else 404."""
     poll = Poll.objects.select_related("study").filter(slug=slug).first()
     if poll is None:
@@ -120,7 +121,7 @@ def polls_for_manager(*, user: User) -> QuerySet[Poll]:
     return Poll.objects.select_related("study").order_by("-created_at")
 
 
-def study_get_for_user(*, user: User, slug: str) -> Study:
+def study_get_for_user(*, user: AnyUser, slug: str) -> Study:
     study = Study.objects.filter(slug=slug).first()
     if study is None or not can_manage(user):
         raise Http404("No such study.")

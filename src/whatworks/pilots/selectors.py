@@ -9,10 +9,10 @@ researcher on the project's team cannot open it afterwards.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from whatworks.core.models import Organisation
@@ -56,12 +56,12 @@ def pilot_get_for_user(*, user: Any, pilot_id: Any) -> Pilot:
 # does not import the registry (the layers contract allows only the adapter's crossing).
 
 
-def _project_model() -> Any:
-    return Pilot._meta.get_field("project").related_model
+def _project_model() -> type[Model]:
+    return cast("type[Model]", Pilot._meta.get_field("project").related_model)
 
 
-def _version_model() -> Any:
-    return Pilot._meta.get_field("protocol_version").related_model
+def _version_model() -> type[Model]:
+    return cast("type[Model]", Pilot._meta.get_field("protocol_version").related_model)
 
 
 def _is_admin(user: Any) -> bool:

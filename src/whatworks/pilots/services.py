@@ -6,7 +6,6 @@ through :func:`whatworks.pilots.selectors.pilot_get_for_user`.
 
 from __future__ import annotations
 
-import calendar
 import logging
 import os
 from datetime import date
@@ -20,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.dates import add_months
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, TaskRecord, User
 from whatworks.core.services import audit_record, task_start
 from whatworks.pilots import analytics
@@ -38,14 +39,6 @@ from whatworks.pilots.uploads import (
 logger = logging.getLogger(__name__)
 
 
-def add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 def data_root() -> Path:
     return Path(settings.PRIVATE_DATA_ROOT) / "pilots"
 
@@ -53,13 +46,6 @@ def data_root() -> Path:
 def incoming_root() -> Path:
     """The scratch area: raw files of uploads waiting for or in their check."""
     return data_root() / "incoming"
-
-
-def _clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except DjangoValidationError as exc:
-        raise PilotError(exc.messages) from None
 
 
 # --- pilots and their config -----------------------------------------------------------
@@ -97,7 +83,7 @@ def pilot_create(
     if problems:
         raise PilotError(problems)
     pilot = Pilot(project=project, organisation=organisation, name=name.strip())
-    _clean(pilot)
+    full_clean_or_raise(pilot, PilotError)
     pilot.save()
     audit_record(
         actor=actor,
@@ -195,7 +181,7 @@ def pilot_fix_config(
     pilot.config_hash = config_hash
     pilot.protocol_version = protocol_version
     pilot.config_fixed_at = timezone.now()
-    _clean(pilot)
+    full_clean_or_raise(pilot, PilotError)
     pilot.save()
     audit_record(
         actor=actor,
@@ -330,7 +316,7 @@ def dataset_store(
         uploaded_at=upload.created_at,
         delete_after=add_months(today, int(settings.WHATWORKS_PILOT_RETENTION_MONTHS)),
     )
-    _clean(dataset)
+    full_clean_or_raise(dataset, PilotError)
     dataset.save()
     upload.status = DatasetUpload.Status.STORED
     upload.dataset = dataset
@@ -580,7 +566,7 @@ def bundle_upload(*, actor: User | None, pilot: Pilot, text: str | bytes) -> Run
         started_by=actor if actor is not None and actor.pk else None,
         finished_at=timezone.now(),
     )
-    _clean(run)
+    full_clean_or_raise(run, PilotError)
     run.save()
     audit_record(
         actor=actor,

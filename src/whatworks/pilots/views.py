@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from whatworks.core.access import require_permission
 from whatworks.core.errors import WhatworksError
+from whatworks.core.http import AuthedHttpRequest, request_user
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics, services
 from whatworks.pilots.errors import PilotError
@@ -152,7 +153,7 @@ def _add_to_draft(request: HttpRequest, form: Any, project: Any) -> bool:
     """Put the form's config in the project's protocol draft (issue #13), or say why not."""
     try:
         services.pilot_experiment_register(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             project=project,
             config_yaml=form.cleaned_data["config_yaml"],
         )
@@ -199,15 +200,15 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
 
 @require_GET
 @login_required
-def detail(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def detail(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
-    services.pilot_access_record(actor=request.user, target=pilot, action="pilot.viewed")  # type: ignore[arg-type]
+    services.pilot_access_record(actor=request.user, target=pilot, action="pilot.viewed")
     return _detail(request, pilot)
 
 
 @require_POST
 @login_required
-def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def config(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
     form = ConfigForm(request.POST, versions=pilot.project.versions.order_by("-number"))
     if "add_to_draft" in request.POST:
@@ -217,7 +218,7 @@ def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
     elif form.is_valid():
         try:
             services.pilot_fix_config(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 pilot=pilot,
                 config_yaml=form.cleaned_data["config_yaml"],
                 protocol_version=form.cleaned_data["protocol_version"],
@@ -233,7 +234,7 @@ def config(request: HttpRequest, pilot_id: str) -> HttpResponse:
 
 @csrf_exempt
 @login_required
-def dataset_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def dataset_upload(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     """Uploads stream to private files on disk, stopped at the size limit; a worker checks
     them (this process never reads their content).
 
@@ -256,7 +257,7 @@ def dataset_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _dataset_upload(
-    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int, folder: Any
+    request: AuthedHttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int, folder: Any
 ) -> HttpResponse:
     form = DatasetForm()
     if request.method == "POST":
@@ -270,7 +271,7 @@ def _dataset_upload(
         elif form.is_valid():
             try:
                 upload = services.dataset_upload_start(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     pilot=pilot,
                     received=received_from(folder, form.cleaned_data["dataset"]),
                 )
@@ -300,13 +301,13 @@ def _upload_page(
 
 @require_GET
 @login_required
-def dataset_check(request: HttpRequest, pilot_id: str, upload_id: str) -> HttpResponse:
+def dataset_check(request: AuthedHttpRequest, pilot_id: str, upload_id: str) -> HttpResponse:
     """The check of an upload: progress while a worker checks it (htmx polls this page),
     then the outcome.  A refused upload lists every problem, with the form to try again."""
     upload = dataset_upload_get_for_user(user=request.user, pilot_id=pilot_id, upload_id=upload_id)
     status, reason, state = upload_state(upload)
     finished = status not in {DatasetUpload.Status.QUEUED, DatasetUpload.Status.CHECKING}
-    if request.htmx and finished:  # type: ignore[attr-defined]
+    if request.htmx and finished:
         return HttpResponseClientRefresh()  # the whole page: its error summary takes focus
     context = {
         "pilot": upload.pilot,
@@ -317,7 +318,7 @@ def dataset_check(request: HttpRequest, pilot_id: str, upload_id: str) -> HttpRe
         "state": state,
         "finished": finished,
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "pilots/_upload_status.html", context)
     if status == DatasetUpload.Status.REFUSED:
         form = DatasetForm({}, MultiValueDict())
@@ -339,7 +340,7 @@ def _size(n: int) -> str:
 
 @csrf_exempt
 @login_required
-def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def bundle_upload(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     """The offline path's upload: the bundle streams to a temporary file, stopped at
     ``WHATWORKS_PILOT_MAX_BUNDLE_BYTES`` (CSRF is checked by the inner view once the
     handlers are in place, as for datasets)."""
@@ -354,7 +355,7 @@ def bundle_upload(request: HttpRequest, pilot_id: str) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _bundle_upload(
-    request: HttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
+    request: AuthedHttpRequest, *, pilot: Pilot, limiter: SizeLimitHandler, limit: int
 ) -> HttpResponse:
     form = BundleForm()
     if request.method == "POST":
@@ -377,7 +378,7 @@ def _bundle_upload(
                 with upload.open("rb") as handle:
                     text = handle.read(limit + 1)  # at most the limit: the handler stopped there
                 run = services.bundle_upload(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     pilot=pilot,
                     text=text,
                 )
@@ -398,12 +399,12 @@ def _bundle_upload(
 
 @require_POST
 @login_required
-def run_start(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def run_start(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     dataset = dataset_get_for_user(
         user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset", "")
     )
     try:
-        run = services.run_start(actor=request.user, pilot=dataset.pilot, dataset=dataset)  # type: ignore[arg-type]
+        run = services.run_start(actor=request.user, pilot=dataset.pilot, dataset=dataset)
     except PilotError as exc:
         messages.error(request, exc.message)
         return redirect(dataset.pilot)
@@ -412,12 +413,12 @@ def run_start(request: HttpRequest, pilot_id: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def run_detail(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+def run_detail(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
     status, reason, state = run_state(run)
-    if not request.htmx:  # type: ignore[attr-defined]
-        services.pilot_access_record(actor=request.user, target=run, action="pilot.run_viewed")  # type: ignore[arg-type]
-    template = "pilots/_run_status.html" if request.htmx else "pilots/run.html"  # type: ignore[attr-defined]
+    if not request.htmx:
+        services.pilot_access_record(actor=request.user, target=run, action="pilot.run_viewed")
+    template = "pilots/_run_status.html" if request.htmx else "pilots/run.html"
     return render(
         request,
         template,
@@ -435,7 +436,7 @@ def run_detail(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse
 
 @require_POST
 @login_required
-def dataset_delete(request: HttpRequest, pilot_id: str, dataset_id: str) -> HttpResponse:
+def dataset_delete(request: AuthedHttpRequest, pilot_id: str, dataset_id: str) -> HttpResponse:
     """Delete a dataset before its retention date: the authority's analysts only, after a
     confirmation page that says what goes and what stays."""
     from django.utils import timezone
@@ -475,7 +476,7 @@ def dataset_delete(request: HttpRequest, pilot_id: str, dataset_id: str) -> Http
     if page is not None:
         return page
     try:
-        services.dataset_delete(actor=request.user, dataset=dataset)  # type: ignore[arg-type]
+        services.dataset_delete(actor=request.user, dataset=dataset)
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -485,10 +486,10 @@ def dataset_delete(request: HttpRequest, pilot_id: str, dataset_id: str) -> Http
 
 @require_POST
 @login_required
-def run_cancel(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+def run_cancel(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
     try:
-        services.run_cancel(actor=request.user, run=run)  # type: ignore[arg-type]
+        services.run_cancel(actor=request.user, run=run)
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -505,9 +506,9 @@ def _report_run(request: HttpRequest, pilot_id: str, run_id: str) -> Run:
 
 @require_GET
 @login_required
-def report(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+def report(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     run = _report_run(request, pilot_id, run_id)
-    services.pilot_access_record(actor=request.user, target=run, action="pilot.report_viewed")  # type: ignore[arg-type]
+    services.pilot_access_record(actor=request.user, target=run, action="pilot.report_viewed")
     return render(
         request,
         "pilots/report.html",
@@ -537,12 +538,12 @@ REPORT_DOWNLOAD_CSP = {
 @require_GET
 @login_required
 @csp(REPORT_DOWNLOAD_CSP)  # type: ignore[arg-type]
-def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+def report_download(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     """The report as a self-contained HTML file, served as an attachment under a policy
     that forbids script (and sandboxed), so that nothing in a bundle can run."""
     run = _report_run(request, pilot_id, run_id)
     services.pilot_access_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         target=run,
         action="pilot.report_downloaded",
     )
@@ -562,10 +563,10 @@ def report_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRes
 
 @require_GET
 @login_required
-def bundle_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+def bundle_download(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     run = _report_run(request, pilot_id, run_id)
     services.pilot_access_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         target=run,
         action="pilot.bundle_downloaded",
     )
@@ -577,10 +578,10 @@ def bundle_download(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRes
 
 @require_POST
 @login_required
-def results_fill(request: HttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
+def results_fill(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     run = _report_run(request, pilot_id, run_id)
     try:
-        results = services.results_fill_from_run(actor=request.user, run=run)  # type: ignore[arg-type]
+        results = services.results_fill_from_run(actor=request.user, run=run)
     except WhatworksError as exc:  # ours, or the registry's (e.g. not on the team)
         messages.error(request, exc.message)
         return redirect(services.report_url(run))

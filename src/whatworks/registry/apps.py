@@ -8,17 +8,19 @@ class RegistryConfig(AppConfig):
     label = "registry"
 
     def ready(self) -> None:
-        from whatworks.core.extensions import newsletter_sections
+        from whatworks.core.extensions import demo_projects, newsletter_sections
         from whatworks.core.projects import register_visibility_provider
         from whatworks.core.signals import application_accepted
         from whatworks.registry.newsletter import new_research
         from whatworks.registry.receivers import partner_site_from_application
-        from whatworks.registry.selectors import project_views
+        from whatworks.registry.selectors import demo_project_reference, project_views
 
         # Other parts ask the registry's one visibility decision through the core.
         register_visibility_provider(project_views)
 
         newsletter_sections.register("registry", new_research, order=50)
+        # The parts' demos link their content to the registry's demo projects by title.
+        demo_projects.register("registry", demo_project_reference)
         # An organisation accepted through a call joins the call's project as a partner site.
         application_accepted.connect(
             partner_site_from_application, dispatch_uid="registry.partner_site_from_application"

@@ -265,7 +265,7 @@ def read_verified(attachment: ProtocolAttachment) -> bytes:
     """The stored file's bytes, once their SHA-256 is checked against the record.  Files are
     small (``WHATWORKS_REGISTRY_MAX_ATTACHMENT_MB``), so they are read whole."""
     with attachment.file.open("rb") as handle:
-        data = handle.read()
+        data: bytes = handle.read()
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         raise AttachmentMismatchError(attachment.sha256)
     return data

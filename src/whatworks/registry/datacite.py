@@ -211,7 +211,8 @@ def metadata_xml(data: dict[str, Any]) -> bytes:
             description["description"],
             descriptionType=description["descriptionType"],
         )
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 #: What DataCite's kernel 4 makes mandatory (its documentation's "mandatory properties"),

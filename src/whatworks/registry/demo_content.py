@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def _o(key: str, name: str, kind: str, measure: str, time_point: str, analysis: str) -> dict:
+def _o(
+    key: str, name: str, kind: str, measure: str, time_point: str, analysis: str
+) -> dict[str, Any]:
     return {
         "key": key,
         "name": name,
@@ -16,7 +18,7 @@ def _o(key: str, name: str, kind: str, measure: str, time_point: str, analysis: 
     }
 
 
-def _c(outcome: str, statistic: str, comparison: str, threshold: float) -> dict:
+def _c(outcome: str, statistic: str, comparison: str, threshold: float) -> dict[str, Any]:
     return {
         "outcome": outcome,
         "statistic": statistic,

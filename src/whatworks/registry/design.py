@@ -274,7 +274,7 @@ class StudyDesignForm(forms.Form):
     )
     planned_sample_size.widget.attrs["inputmode"] = "numeric"
 
-    def add_design_problems(self, design: dict[str, Any], arms: forms.BaseFormSet) -> bool:
+    def add_design_problems(self, design: dict[str, Any], arms: forms.BaseFormSet[Any]) -> bool:
         """Show the contradictions of ``design`` (from :func:`design_content`) on their
         fields, before the service sees it; True when there were any."""
         fields = {k: v for k, v in design.items() if k != "arms"}
@@ -333,7 +333,7 @@ def design_initial(content: dict[str, Any]) -> tuple[dict[str, Any], list[dict[s
     return design, arms
 
 
-def design_content(form: StudyDesignForm, arms: forms.BaseFormSet) -> dict[str, Any]:
+def design_content(form: StudyDesignForm, arms: forms.BaseFormSet[Any]) -> dict[str, Any]:
     """The design for the service from a valid form and arms formset (empty when blank)."""
     data = dict(form.cleaned_data)
     design: dict[str, Any] = {

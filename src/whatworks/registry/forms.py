@@ -229,13 +229,13 @@ OutcomeFormSet = forms.formset_factory(OutcomeForm, extra=1, can_delete=True)
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=1, can_delete=True)
 
 
-def label_rows(formset: forms.BaseFormSet, noun: str) -> None:
+def label_rows(formset: forms.BaseFormSet[Any], noun: str) -> None:
     """Name each row ("Outcome 2", "Outcome 3 (new)") for its legend and its messages."""
     for number, row in enumerate(formset.forms, start=1):
         row.legend = f"{noun} {number}" + ("" if row.initial else " (new)")
 
 
-def row_errors(*formsets: forms.BaseFormSet) -> dict[str, str]:
+def row_errors(*formsets: forms.BaseFormSet[Any]) -> dict[str, str]:
     """Every field error of the rows, by field id, each naming its row and field:
     "Outcome 2, Short key: Enter a valid “slug” ..."."""
     errors = {}
@@ -252,7 +252,9 @@ def row_errors(*formsets: forms.BaseFormSet) -> dict[str, str]:
     return errors
 
 
-def protocol_initial(content: dict[str, Any]) -> tuple[dict[str, Any], list[dict], list[dict]]:
+def protocol_initial(
+    content: dict[str, Any],
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """The form, outcome and criterion initial data from a protocol's content."""
     main = {k: v for k, v in content.items() if k not in ("outcomes", "success_criteria")}
     main["research_questions"] = "\n".join(content.get("research_questions") or [])
@@ -262,7 +264,7 @@ def protocol_initial(content: dict[str, Any]) -> tuple[dict[str, Any], list[dict
 
 
 def protocol_content(
-    form: ProtocolForm, outcomes: forms.BaseFormSet, criteria: forms.BaseFormSet
+    form: ProtocolForm, outcomes: forms.BaseFormSet[Any], criteria: forms.BaseFormSet[Any]
 ) -> dict[str, Any]:
     """Content for the service from three valid forms."""
     data = {k: v for k, v in form.cleaned_data.items() if k != "combine"}
@@ -270,7 +272,7 @@ def protocol_content(
         line.strip() for line in data["research_questions"].splitlines() if line.strip()
     ]
 
-    def rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    def rows(formset: forms.BaseFormSet[Any]) -> list[dict[str, Any]]:
         return [
             {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
             for f in formset.forms

@@ -142,7 +142,7 @@ def plan_initial(plan: dict[str, Any] | None) -> tuple[dict[str, Any], list[dict
     return main, rows
 
 
-def plan_from_forms(form: TrialPlanForm, rows: forms.BaseFormSet) -> dict[str, Any]:
+def plan_from_forms(form: TrialPlanForm, rows: forms.BaseFormSet[Any]) -> dict[str, Any]:
     """The plan for the service from valid forms; the SE type follows from the clusters."""
     main = form.cleaned_data
     cluster = main.get("cluster_variable") or None

@@ -13,13 +13,13 @@ This module knows nothing of the database.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from whatworks.core.canonical import canonical_json
 from whatworks.registry.analysis_plan import TrialAnalysisPlan
 from whatworks.registry.design import StudyDesign
 from whatworks_analytics.pilots.verdict import METRIC_NAMES
@@ -477,13 +477,6 @@ def validation_messages(exc: ValidationError) -> list[str]:
         message = error["msg"].removeprefix("Value error, ")
         messages.append(f"{where}: {message}" if where else message)
     return messages
-
-
-def canonical_json(content: Any) -> bytes:
-    """Keys sorted, separators "," and ":", UTF-8 without ASCII escaping."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def content_sha256(content: Any) -> str:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.services import audit_record
 from whatworks.registry.models import Project, ResultsReport
 
@@ -121,15 +121,17 @@ def send_reminder_email(project_id: int, state: str, today: date) -> None:
         if state == OVERDUE
         else f"{project.reference}: the results are due on {found.due:%-d %B %Y}"
     )
-    EmailMessage(
-        subject=subject,
-        body=render_to_string(
-            "registry/email/results_reminder.txt",
-            {
-                "project": project,
-                "found": found,
-                "link": absolute_url(project.get_absolute_url()),
-            },
-        ),
-        to=recipients,
-    ).send()
+    mail_send(
+        mail_message(
+            subject=subject,
+            body=render_to_string(
+                "registry/email/results_reminder.txt",
+                {
+                    "project": project,
+                    "found": found,
+                    "link": absolute_url(project.get_absolute_url()),
+                },
+            ),
+            to=recipients,
+        )
+    )

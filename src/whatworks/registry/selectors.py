@@ -139,6 +139,24 @@ def project_views(
     return views
 
 
+def project_by_reference(reference: str) -> Project | None:
+    """The project with this identifier, whoever asks (callers check the team themselves:
+    the panel's hand-over links only a project the actor is on the team of)."""
+    return Project.objects.filter(reference=reference).first()
+
+
+def demo_project_reference(*, title: str = "", title_contains: str = "") -> str:
+    """The ``demo_projects`` provider (``core/extensions.py``): the identifier of the first
+    project with this title (or one containing ``title_contains``), or ""."""
+    projects = Project.objects.order_by("pk")
+    if title:
+        projects = projects.filter(title=title)
+    if title_contains:
+        projects = projects.filter(title__icontains=title_contains)
+    found = projects.first()
+    return str(found.reference) if found is not None else ""
+
+
 def project_get_for_user(*, user: AnyUser, reference: str, today: date | None = None) -> Project:
     """The project, if the user may know it exists (a tombstone counts)."""
     project = Project.objects.filter(reference=reference).first()

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core import tasks
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.selectors import (
     AUDIT_FILTERS,
     audit_action_names,
@@ -50,12 +52,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_permission("core.view_auditentry")
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthedHttpRequest) -> HttpResponse:
     filters = _filters(request)
     if audit_filter_errors(filters):
         return redirect("core:audit_log")
     record = task_start(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         kind="audit_export",
         label=_("Audit log export"),
         enqueue=lambda record_id: tasks.audit_export.enqueue(record_id, filters).id,
@@ -65,12 +67,12 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_permission("core.view_auditentry")
-def audit_export_download(request: HttpRequest, record_id: str) -> FileResponse:
-    record = task_record_get_for_user(user=request.user, record_id=record_id)  # type: ignore[arg-type]
+def audit_export_download(request: AuthedHttpRequest, record_id: str) -> FileResponse:
+    record = task_record_get_for_user(user=request.user, record_id=record_id)
     path = tasks.audit_export_path(str(record.pk))
     if record.kind != "audit_export" or not path.exists():
         raise Http404("No such export.")
-    audit_record(actor=request.user, action="audit.export_downloaded", target=record)  # type: ignore[arg-type]
+    audit_record(actor=request.user, action=AuditAction.AUDIT_EXPORT_DOWNLOADED, target=record)
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

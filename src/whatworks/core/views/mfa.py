@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core import mfa
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.mfa import MfaError
 
 
@@ -45,26 +46,26 @@ def _next(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET"])
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "core/mfa/overview.html",
         {
-            "has_app": mfa.has_app(request.user),  # type: ignore[arg-type]
-            "required": mfa.mfa_required_by_role(request.user),  # type: ignore[arg-type]
+            "has_app": mfa.has_app(request.user),
+            "required": mfa.mfa_required_by_role(request.user),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def setup(request: HttpRequest) -> HttpResponse:
-    device = mfa.app_setup_start(actor=request.user)  # type: ignore[arg-type]
+def setup(request: AuthedHttpRequest) -> HttpResponse:
+    device = mfa.app_setup_start(actor=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = mfa.app_setup_confirm(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 device=device,
                 token=form.cleaned_data["token"],
                 request=request,
@@ -85,21 +86,21 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr": mfa.qr_svg(device),
             "secret": mfa.secret_text(device),
             "next": _next(request),
-            "required": mfa.mfa_required_by_role(request.user),  # type: ignore[arg-type]
+            "required": mfa.mfa_required_by_role(request.user),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
-    if not mfa.has_app(request.user):  # type: ignore[arg-type]
+def verify(request: AuthedHttpRequest) -> HttpResponse:
+    if not mfa.has_app(request.user):
         return redirect("core:mfa_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             mfa.mfa_verify(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 token=form.cleaned_data["token"],
                 request=request,
             )
@@ -112,9 +113,9 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthedHttpRequest) -> HttpResponse:
     try:
-        codes = mfa.recovery_codes_replace(actor=request.user)  # type: ignore[arg-type]
+        codes = mfa.recovery_codes_replace(actor=request.user)
     except MfaError as error:
         messages.error(request, error.message)
         return redirect("core:mfa")
@@ -125,9 +126,9 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def turn_off(request: HttpRequest) -> HttpResponse:
+def turn_off(request: AuthedHttpRequest) -> HttpResponse:
     try:
-        mfa.mfa_turn_off(actor=request.user)  # type: ignore[arg-type]
+        mfa.mfa_turn_off(actor=request.user)
     except MfaError as error:
         messages.error(request, error.message)
     else:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from whatworks.core.access import require_permission
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.evidence import services
 from whatworks.evidence.forms import (
     FindingForm,
@@ -37,11 +37,6 @@ from whatworks.evidence.selectors import (
 from whatworks.evidence.transfer import FORMATS, KINDS, ImportInvalid, evidence_import, export_file
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @require_GET
 @require_permission(EDIT_PERMISSION)
 def staff_home(request: HttpRequest) -> HttpResponse:
@@ -58,11 +53,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def intervention_create(request: HttpRequest) -> HttpResponse:
+def intervention_create(request: AuthedHttpRequest) -> HttpResponse:
     form = InterventionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.intervention_create(actor=_actor(request), data=form.cleaned_data)
+            created = services.intervention_create(actor=request.user, data=form.cleaned_data)
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -73,13 +68,13 @@ def intervention_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def intervention_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def intervention_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     found = intervention_get_for_user(user=request.user, slug=slug)
     form = InterventionForm(request.POST or None, instance=found)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
         try:
-            services.intervention_update(actor=_actor(request), intervention=found, data=data)
+            services.intervention_update(actor=request.user, intervention=found, data=data)
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -92,7 +87,7 @@ def intervention_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
+def rating_edit(request: AuthedHttpRequest, slug: str, domain: str) -> HttpResponse:
     found = intervention_get_for_user(user=request.user, slug=slug)
     if domain not in OutcomeDomain.values:
         raise Http404("No such outcome.")
@@ -102,7 +97,7 @@ def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.rating_set(
-                actor=_actor(request), intervention=found, domain=domain, **form.cleaned_data
+                actor=request.user, intervention=found, domain=domain, **form.cleaned_data
             )
         except services.EvidenceError as error:
             form.add_error(None, error.message)
@@ -126,14 +121,14 @@ def rating_edit(request: HttpRequest, slug: str, domain: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def import_file(request: HttpRequest) -> HttpResponse:
+def import_file(request: AuthedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     problems = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             report = evidence_import(
-                actor=_actor(request), kind=data["kind"], fmt=data["fmt"], data=data["file"].read()
+                actor=request.user, kind=data["kind"], fmt=data["fmt"], data=data["file"].read()
             )
         except ImportInvalid as error:
             problems = error.problems
@@ -170,14 +165,14 @@ def _changed(form: Any) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def study_create(request: HttpRequest, slug: str) -> HttpResponse:
+def study_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Add a study to an intervention; GET parameters (from the RIS import) prefill it."""
     found = intervention_get_for_user(user=request.user, slug=slug)
     prefill = {k: request.GET[k] for k in ("citation", "year", "doi", "url") if k in request.GET}
     form = StudyForm(request.POST or None, initial={"intervention": found, **prefill})
     if request.method == "POST" and form.is_valid():
         try:
-            made = services.study_create(actor=_actor(request), data=form.cleaned_data)
+            made = services.study_create(actor=request.user, data=form.cleaned_data)
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -192,12 +187,12 @@ def study_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def study_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     found = study_get_for_user(user=request.user, slug=slug)
     form = StudyForm(request.POST or None, instance=found)
     if request.method == "POST" and form.is_valid():
         try:
-            services.study_update(actor=_actor(request), study=found, data=_changed(form))
+            services.study_update(actor=request.user, study=found, data=_changed(form))
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -212,14 +207,12 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def finding_create(request: HttpRequest, slug: str) -> HttpResponse:
+def finding_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     found = study_get_for_user(user=request.user, slug=slug)
     form = FindingForm(request.POST or None, study=found)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finding_create(
-                actor=_actor(request), data={**form.cleaned_data, "study": found}
-            )
+            services.finding_create(actor=request.user, data={**form.cleaned_data, "study": found})
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -232,12 +225,12 @@ def finding_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def finding_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def finding_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     found = finding_get_for_user(user=request.user, slug=slug)
     form = FindingForm(request.POST or None, instance=found, study=found.study)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finding_update(actor=_actor(request), finding=found, data=_changed(form))
+            services.finding_update(actor=request.user, finding=found, data=_changed(form))
         except services.EvidenceError as error:
             form.add_error(None, error.message)
         else:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import NOT_RECORDED, audit_record, diff_fields
 from whatworks.core.text import markup_in
@@ -27,14 +27,6 @@ from whatworks.news.models import (
 from whatworks.news.uploads import UploadError, check_image
 
 POST_AUDITED = ["title", "slug", "summary", "author", "publish_at"]
-
-
-def _clean(obj: object, *, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise NewsError(messages[0], field=None if field == "__all__" else field) from None
 
 
 @transaction.atomic
@@ -56,7 +48,7 @@ def author_profile_create(
         bio=bio,
         is_public=is_public,
     )
-    _clean(profile)
+    full_clean_or_raise(profile, NewsError)
     profile.save()
     audit_record(
         actor=actor,
@@ -85,7 +77,7 @@ def tag_get_or_create(*, actor: User | None, name: str) -> Tag:
     if tag is not None:
         return tag
     tag = Tag(name=name, slug=slug)
-    _clean(tag)
+    full_clean_or_raise(tag, NewsError)
     tag.save()
     audit_record(actor=actor, action="tag.created", target=tag, changes={"name": name})
     return tag
@@ -171,7 +163,7 @@ def post_create(
         body=body,
         publish_at=publish_at,
     )
-    _clean(post)
+    full_clean_or_raise(post, NewsError)
     post.save()
     _set_tags(actor=actor, post=post, tag_names=tag_names or [])
     _revision_record(actor=actor, post=post)
@@ -209,7 +201,7 @@ def post_update(
     if author is not None:
         post.author = author
     post.updated_at = timezone.now()
-    _clean(post)
+    full_clean_or_raise(post, NewsError)
     post.save()
     _set_tags(actor=actor, post=post, tag_names=tag_names)
     revision = _revision_record(actor=actor, post=post)
@@ -242,7 +234,7 @@ def post_image_add(
     )
     upload.name = f"{image.pk}.{checked.extension}"
     image.file.save(upload.name, upload, save=False)
-    _clean(image)
+    full_clean_or_raise(image, NewsError)
     image.save()
     audit_record(
         actor=actor,

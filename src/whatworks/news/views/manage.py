@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.news import selectors, services
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import ImageForm, IssueForm, PostForm, ScheduleForm
@@ -63,15 +65,15 @@ def _post_fields(form: PostForm) -> dict[str, Any]:
 
 @require_permission("news.add_post")
 @require_http_methods(["GET", "POST"])
-def post_new(request: HttpRequest) -> HttpResponse:
+def post_new(request: AuthedHttpRequest) -> HttpResponse:
     form = PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and _previewing(request):
         return _post_form(request, form, None, preview=True)
     if request.method == "POST" and form.is_valid():
         try:
-            post = services.post_create(actor=request.user, **_post_fields(form))  # type: ignore[arg-type]
+            post = services.post_create(actor=request.user, **_post_fields(form))
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Post saved."))
             return redirect("news:post_edit", post_id=post.pk)
@@ -80,16 +82,16 @@ def post_new(request: HttpRequest) -> HttpResponse:
 
 @require_permission("news.change_post")
 @require_http_methods(["GET", "POST"])
-def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_edit(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get_for_editing(user=request.user, post_id=post_id)
     form = PostForm(request.POST or None, initial=_post_initial(post))
     if request.method == "POST" and form.is_valid() and _previewing(request):
         return _post_form(request, form, post, preview=True)
     if request.method == "POST" and form.is_valid():
         try:
-            services.post_update(actor=request.user, post=post, **_post_fields(form))  # type: ignore[arg-type]
+            services.post_update(actor=request.user, post=post, **_post_fields(form))
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Post saved."))
             return redirect("news:post_edit", post_id=post.pk)
@@ -133,19 +135,19 @@ def post_revisions(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_permission("news.change_post")
 @require_http_methods(["GET", "POST"])
-def post_images(request: HttpRequest, post_id: int) -> HttpResponse:
+def post_images(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     post = selectors.post_get_for_editing(user=request.user, post_id=post_id)
     form = ImageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.post_image_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 post=post,
                 upload=form.cleaned_data["file"],
                 alt_text=form.cleaned_data["alt_text"],
             )
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Image uploaded."))
             return redirect("news:post_images", post_id=post.pk)
@@ -158,15 +160,15 @@ def post_images(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_permission("news.add_issue")
 @require_POST
-def issue_new(request: HttpRequest) -> HttpResponse:
-    issue = services.issue_draft(actor=request.user)  # type: ignore[arg-type]
+def issue_new(request: AuthedHttpRequest) -> HttpResponse:
+    issue = services.issue_draft(actor=request.user)
     messages.success(request, _("The platform drafted this issue. Finish it, preview, then send."))
     return redirect("news:issue_edit", issue_id=issue.pk)
 
 
 @require_permission("news.change_issue")
 @require_http_methods(["GET", "POST"])
-def issue_edit(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_edit(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     form = IssueForm(
         request.POST or None,
@@ -175,14 +177,14 @@ def issue_edit(request: HttpRequest, issue_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.issue_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 issue=issue,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 topic=form.cleaned_data["topic"],
             )
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Issue saved."))
             return redirect("news:issue_edit", issue_id=issue.pk)
@@ -233,7 +235,7 @@ def issue_preview(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @require_permission("news.change_issue")
 @require_POST
-def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_send(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     recipients = selectors.issue_recipient_count(issue=issue)
     page = confirmation_page(
@@ -252,7 +254,7 @@ def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.issue_send(actor=request.user, issue=issue)  # type: ignore[arg-type]
+        services.issue_send(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -262,10 +264,10 @@ def issue_send(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @require_permission("news.change_issue")
 @require_POST
-def issue_resume(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_resume(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     try:
-        services.issue_resume(actor=request.user, issue=issue)  # type: ignore[arg-type]
+        services.issue_resume(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -275,11 +277,11 @@ def issue_resume(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @require_permission("news.change_issue")
 @require_POST
-def issue_test(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_test(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     """E-mail the saved issue to the editor alone (no confirmation: it e-mails only them)."""
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     try:
-        address = services.issue_send_test(actor=request.user, issue=issue)  # type: ignore[arg-type]
+        address = services.issue_send_test(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -291,7 +293,7 @@ def issue_test(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @require_permission("news.change_issue")
 @require_POST
-def issue_schedule(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_schedule(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     form = ScheduleForm(request.POST)
     if form.is_valid() and form.cleaned_data["scheduled_for"] <= timezone.now():
@@ -317,7 +319,7 @@ def issue_schedule(request: HttpRequest, issue_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.issue_schedule(actor=request.user, issue=issue, when=when)  # type: ignore[arg-type]
+        services.issue_schedule(actor=request.user, issue=issue, when=when)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -327,10 +329,10 @@ def issue_schedule(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @require_permission("news.change_issue")
 @require_POST
-def issue_unschedule(request: HttpRequest, issue_id: int) -> HttpResponse:
+def issue_unschedule(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     try:
-        services.issue_unschedule(actor=request.user, issue=issue)  # type: ignore[arg-type]
+        services.issue_unschedule(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:

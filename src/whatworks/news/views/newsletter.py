@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 from whatworks.news import selectors, services
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
@@ -62,7 +63,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 topics=list(form.cleaned_data.get("topics") or []),
             )
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             return redirect("news:subscribe_done")
     return render(
@@ -140,7 +141,7 @@ def manage_request(request: HttpRequest) -> HttpResponse:
         except Throttled as exc:
             return throttled_response(request, exc)
         except NewsError as exc:
-            form.add_error(exc.field, exc.message)
+            add_to_form(form, exc)
         else:
             return _message(
                 request,

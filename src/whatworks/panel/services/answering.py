@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError, PollClosedError
@@ -230,7 +231,7 @@ def invitation_opt_out(*, actor: User | None, invitation: Invitation) -> Invitat
         raise PanelError(_("You have already answered this poll."))
     invitation.disposition = Invitation.Disposition.OPTED_OUT
     invitation.save(update_fields=["disposition"])
-    audit_record(actor=actor, action="panel.invitation_opted_out", target=invitation)
+    audit_record(actor=actor, action=AuditAction.PANEL_INVITATION_OPTED_OUT, target=invitation)
     return invitation
 
 
@@ -309,7 +310,7 @@ def _response_save(
     invitation.save(update_fields=["disposition"])
     audit_record(
         actor=actor,
-        action="panel.response_submitted" if submit else "panel.response_saved",
+        action=AuditAction.PANEL_RESPONSE_SUBMITTED if submit else AuditAction.PANEL_RESPONSE_SAVED,
         target=response,
         changes={
             "poll": poll.pk,
@@ -366,7 +367,7 @@ def _response_revise(*, actor: User | None, invitation: Invitation) -> Response:
     )
     audit_record(
         actor=actor,
-        action="panel.response_revision_started",
+        action=AuditAction.PANEL_RESPONSE_REVISION_STARTED,
         target=revision,
         changes={"poll": latest.poll_id, "supersedes": latest.pk},
     )

@@ -12,9 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -22,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError
@@ -221,23 +221,23 @@ def invitations_send(
             )
         )
         messages.append(
-            (
-                _("A short poll from the whatworks panel: %(title)s") % {"title": poll.title},
-                invitation_body(poll, link=_link(token), leave=_leave_link(member)),
-                settings.DEFAULT_FROM_EMAIL,
-                [member.email],
+            mail_message(
+                subject=_("A short poll from the whatworks panel: %(title)s")
+                % {"title": poll.title},
+                body=invitation_body(poll, link=_link(token), leave=_leave_link(member)),
+                to=[member.email],
             )
         )
     Invitation.objects.bulk_create(invitations)
     PanelMember.objects.filter(pk__in=[m.pk for m in chosen]).update(last_invited_at=now)
     audit_record(
         actor=actor,
-        action="panel.invitations_sent",
+        action=AuditAction.PANEL_INVITATIONS_SENT,
         target=poll,
         changes={"mode": selection.mode, "count": len(chosen), "cap_days": cap_days},
     )
     if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(lambda: mail_send(*messages))
         transaction.on_commit(
             lambda: schedule_reminders(
                 poll_id=poll.pk, every_days=poll.reminder_days, count=poll.max_reminders
@@ -307,22 +307,23 @@ def reminders_send(
         invitation.last_contact_at = now
         invitation.save(update_fields=["token_hash", "reminders_sent", "last_contact_at"])
         messages.append(
-            (
-                _("Reminder: %(title)s") % {"title": poll.title},
-                invitation_body(poll, link=_link(token), leave=_leave_link(member), reminder=True),
-                settings.DEFAULT_FROM_EMAIL,
-                [member.email],
+            mail_message(
+                subject=_("Reminder: %(title)s") % {"title": poll.title},
+                body=invitation_body(
+                    poll, link=_link(token), leave=_leave_link(member), reminder=True
+                ),
+                to=[member.email],
             )
         )
         count += 1
     if count:
         audit_record(
             actor=actor,
-            action="panel.reminders_sent",
+            action=AuditAction.PANEL_REMINDERS_SENT,
             target=poll,
             changes={"count": count, "at_once": at_once},
         )
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(lambda: mail_send(*messages))
     return count
 
 
@@ -330,7 +331,7 @@ def reminders_send(
 def invitation_mark_bounced(*, actor: User | None, invitation: Invitation) -> Invitation:
     invitation.disposition = Invitation.Disposition.BOUNCED
     invitation.save(update_fields=["disposition"])
-    audit_record(actor=actor, action="panel.invitation_bounced", target=invitation)
+    audit_record(actor=actor, action=AuditAction.PANEL_INVITATION_BOUNCED, target=invitation)
     return invitation
 
 
@@ -370,7 +371,7 @@ def invitations_mark_bounced(
     )
     audit_record(
         actor=actor,
-        action="panel.invitations_bounced",
+        action=AuditAction.PANEL_INVITATIONS_BOUNCED,
         target=poll,
         changes={
             "marked": report.marked,

@@ -10,15 +10,15 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.core.services import (
@@ -43,16 +43,7 @@ def new_token() -> tuple[str, str]:
 
 
 def _mail_on_commit(*, to: str, subject: str, body: str) -> None:
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
-    )
-
-
-def _clean(member: PanelMember) -> None:
-    try:
-        member.full_clean()
-    except ValidationError as exc:
-        raise PanelError("; ".join(exc.messages)) from None
+    transaction.on_commit(lambda: mail_send(mail_message(to=[to], subject=subject, body=body)))
 
 
 def _consent(
@@ -108,7 +99,7 @@ def member_join(
         member.user = actor
     token, digest = new_token()
     member.confirm_token_hash = digest
-    _clean(member)
+    full_clean_or_raise(member, PanelError)
     member.save()
     _consent(member=member, purpose=ConsentRecord.Purpose.MEMBERSHIP, granted=True)
     _consent(member=member, purpose=ConsentRecord.Purpose.RECONTACT, granted=recontact)
@@ -116,7 +107,7 @@ def member_join(
         _consent(member=member, purpose=ConsentRecord.Purpose.STUDY, granted=True, study=study)
     audit_record(
         actor=actor,
-        action="panel.member_joined",
+        action=AuditAction.PANEL_MEMBER_JOINED,
         target=member,
         changes={"consent_version": consent.CURRENT, "studies": [s.slug for s in studies]},
     )
@@ -157,7 +148,7 @@ def member_confirm(*, token: str) -> PanelMember:
     member.confirm_token_hash = ""
     member.confirmed_at = timezone.now()
     member.save(update_fields=["user", "status", "confirm_token_hash", "confirmed_at"])
-    audit_record(actor=user, action="panel.member_confirmed", target=member)
+    audit_record(actor=user, action=AuditAction.PANEL_MEMBER_CONFIRMED, target=member)
     return member
 
 
@@ -169,13 +160,16 @@ def member_update_profile(
     for name in (*PROFILE_FIELDS, "site"):
         if name in profile:
             setattr(member, name, profile[name])
-    _clean(member)
+    full_clean_or_raise(member, PanelError)
     member.save()
     changed = sorted(k for k, v in member.profile().items() if before.get(k) != v)
     if changed:
         # which fields changed, never their values: the profile is personal data
         audit_record(
-            actor=actor, action="panel.profile_changed", target=member, changes={"fields": changed}
+            actor=actor,
+            action=AuditAction.PANEL_PROFILE_CHANGED,
+            target=member,
+            changes={"fields": changed},
         )
     return member
 
@@ -190,7 +184,7 @@ def member_set_consent(
         member.save(update_fields=["recontact"])
     audit_record(
         actor=actor,
-        action="panel.consent_recorded",
+        action=AuditAction.PANEL_CONSENT_RECORDED,
         target=member,
         changes={"purpose": purpose, "granted": granted, "study": study.slug if study else None},
     )
@@ -241,7 +235,9 @@ def member_leave(*, actor: User | None, member: PanelMember) -> PanelMember:
         disposition="opted-out"
     )
     _drop_role(member)
-    audit_record(actor=actor, action="panel.member_left", target=member, changes={"level": 1})
+    audit_record(
+        actor=actor, action=AuditAction.PANEL_MEMBER_LEFT, target=member, changes={"level": 1}
+    )
     return member
 
 
@@ -260,7 +256,7 @@ def member_anonymise(*, actor: User | None, member: PanelMember) -> dict[str, in
     pk = member.pk
     audit_record(
         actor=actor,
-        action="panel.member_anonymised",
+        action=AuditAction.PANEL_MEMBER_ANONYMISED,
         target=member,
         changes={"level": 2, "responses_kept": kept, "account": account},
     )
@@ -279,7 +275,7 @@ def member_erase(*, actor: User | None, member: PanelMember) -> dict[str, int | 
     pk = member.pk
     audit_record(
         actor=actor,
-        action="panel.member_erased",
+        action=AuditAction.PANEL_MEMBER_ERASED,
         target=member,
         changes={"level": 3, "responses_deleted": deleted, "account": account},
     )

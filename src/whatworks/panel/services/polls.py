@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.panel.errors import PanelError
@@ -18,10 +19,7 @@ from whatworks.panel.models import Poll, Question, Scale, ScaleItem, Study
 
 
 def _save(obj: models.Model) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise PanelError("; ".join(exc.messages)) from None
+    full_clean_or_raise(obj, PanelError)
     obj.save()
 
 
@@ -29,7 +27,7 @@ def _save(obj: models.Model) -> None:
 def study_create(*, actor: User | None, name: str, slug: str, description: str = "") -> Study:
     study = Study(name=name, slug=slug, description=description)
     _save(study)
-    audit_record(actor=actor, action="panel.study_created", target=study)
+    audit_record(actor=actor, action=AuditAction.PANEL_STUDY_CREATED, target=study)
     return study
 
 
@@ -63,7 +61,7 @@ def scale_create(
         _save(ScaleItem(scale=scale, order=order, text=text, reverse=reverse))
     audit_record(
         actor=actor,
-        action="panel.scale_created",
+        action=AuditAction.PANEL_SCALE_CREATED,
         target=scale,
         changes={"items": len(items), "options": len(options), "scoring": scoring},
     )
@@ -116,7 +114,7 @@ def poll_create(
     _save(poll)
     audit_record(
         actor=actor,
-        action="panel.poll_created",
+        action=AuditAction.PANEL_POLL_CREATED,
         target=poll,
         changes=diff_fields(None, poll, ["title", "kind", "study", "wave"]),
     )
@@ -158,5 +156,5 @@ def poll_open(*, actor: User | None, poll: Poll, now: datetime | None = None) ->
     poll.status = Poll.Status.OPEN
     poll.opened_at = now or timezone.now()
     poll.save(update_fields=["status", "opened_at"])
-    audit_record(actor=actor, action="panel.poll_opened", target=poll)
+    audit_record(actor=actor, action=AuditAction.PANEL_POLL_OPENED, target=poll)
     return poll

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel import likert
@@ -245,7 +246,7 @@ def question_create(*, actor: User | None, poll: Poll, spec: QuestionSpec) -> Qu
     _apply(question, spec)
     audit_record(
         actor=actor,
-        action="panel.question_added",
+        action=AuditAction.PANEL_QUESTION_ADDED,
         target=poll,
         changes={"question": question.pk, "kind": spec.kind, "conditions": len(spec.conditions)},
     )
@@ -266,7 +267,7 @@ def question_update(*, actor: User | None, question: Question, spec: QuestionSpe
     after = {"kind": question.kind, "text": question.text, "options": list(question.options)}
     audit_record(
         actor=actor,
-        action="panel.question_changed",
+        action=AuditAction.PANEL_QUESTION_CHANGED,
         target=poll,
         changes={
             "question": question.pk,
@@ -290,7 +291,10 @@ def question_delete(*, actor: User | None, question: Question) -> None:
     pk = question.pk
     question.delete()
     audit_record(
-        actor=actor, action="panel.question_deleted", target=poll, changes={"question": pk}
+        actor=actor,
+        action=AuditAction.PANEL_QUESTION_DELETED,
+        target=poll,
+        changes={"question": pk},
     )
 
 
@@ -325,7 +329,7 @@ def question_move(*, actor: User | None, question: Question, up: bool) -> Questi
     Question.objects.filter(pk=b.pk).update(order=a.order)
     audit_record(
         actor=actor,
-        action="panel.question_moved",
+        action=AuditAction.PANEL_QUESTION_MOVED,
         target=poll,
         changes={"question": question.pk, "direction": "up" if up else "down"},
     )

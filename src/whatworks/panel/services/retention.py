@@ -27,6 +27,7 @@ from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.models import ConsentRecord, Invitation, PanelMember, Poll
@@ -130,5 +131,5 @@ def panel_retention_apply(
         left_days=left_days,
         closed_poll_days=closed_poll_days,
     )
-    audit_record(actor=actor, action="panel.retention_applied", changes=asdict(report))
+    audit_record(actor=actor, action=AuditAction.PANEL_RETENTION_APPLIED, changes=asdict(report))
     return report

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError
@@ -76,7 +77,7 @@ def poll_schedule(
     poll.save(update_fields=fields)
     audit_record(
         actor=actor,
-        action="panel.poll_scheduled",
+        action=AuditAction.PANEL_POLL_SCHEDULED,
         target=poll,
         changes={
             name: [str(value) if value else None, str(getattr(poll, name) or "") or None]
@@ -113,7 +114,7 @@ def poll_close(*, actor: User | None, poll: Poll, now: datetime | None = None) -
     poll.save(update_fields=["status", "closed_at", "results_published_at"])
     audit_record(
         actor=actor,
-        action="panel.poll_closed",
+        action=AuditAction.PANEL_POLL_CLOSED,
         target=poll,
         changes={"results": "held: weighting did not converge" if held else "published"},
     )
@@ -133,7 +134,7 @@ def poll_results_publish(*, actor: User | None, poll: Poll) -> Poll:
     poll.save(update_fields=["results_published_at"])
     audit_record(
         actor=actor,
-        action="panel.results_published",
+        action=AuditAction.PANEL_RESULTS_PUBLISHED,
         target=poll,
         changes={"weighting_converged": False},
     )

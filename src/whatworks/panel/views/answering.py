@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.panel import selectors, services
 from whatworks.panel.errors import PanelError, PollClosedError
@@ -307,10 +308,10 @@ PREVIEW_SESSION_KEY = "panel.preview.%s"
 
 @require_http_methods(["GET", "POST"])
 @require_permission(selectors.MANAGE_PERMISSION)
-def preview(request: HttpRequest, slug: str) -> HttpResponse:
+def preview(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """The poll as a member sees it, with its checks and skip logic; nothing is stored
     (answers are kept in the researcher's session until the preview is sent or restarted)."""
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     key = PREVIEW_SESSION_KEY % poll.pk
     if request.method == "GET" and "page" not in request.GET:
         request.session.pop(key, None)  # a fresh preview

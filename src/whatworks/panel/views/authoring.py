@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.panel import selectors, services
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import QuestionForm
@@ -19,15 +20,15 @@ PERM = selectors.MANAGE_PERMISSION
 
 @require_http_methods(["GET", "POST"])
 @require_permission(PERM)
-def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)  # type: ignore[arg-type]
+def question_edit(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)
     poll = question.poll
     if request.method == "POST":
         form = QuestionForm(request.POST, poll=poll, question=question)
         if form.is_valid():
             try:
                 services.question_update(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     question=question,
                     spec=form.spec(),
                 )
@@ -50,10 +51,10 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)  # type: ignore[arg-type]
+def question_delete(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)
     try:
-        services.question_delete(actor=request.user, question=question)  # type: ignore[arg-type]
+        services.question_delete(actor=request.user, question=question)
     except PanelError as error:
         messages.error(request, error.message)
     else:
@@ -63,11 +64,11 @@ def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def question_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)  # type: ignore[arg-type]
+def question_move(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)
     try:
         services.question_move(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             question=question,
             up=request.POST.get("direction") != "down",
         )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.panel import registry_handover, results, selectors, services, study_results
 from whatworks.panel.errors import PanelError
@@ -34,8 +35,8 @@ PERM = "panel.change_poll"
 
 @require_GET
 @require_permission(PERM)
-def manage(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def manage(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     return render(
         request,
         "panel/manage.html",
@@ -49,11 +50,11 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(PERM)
-def poll_create(request: HttpRequest) -> HttpResponse:
+def poll_create(request: AuthedHttpRequest) -> HttpResponse:
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            poll = services.poll_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            poll = services.poll_create(actor=request.user, **form.cleaned_data)
         except PanelError as error:
             form.add_error(None, error.message)
         else:
@@ -70,7 +71,7 @@ def _poll_page(
     schedule_form: ScheduleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     schedule_initial = {
         "opens_at": poll.opens_at and timezone.localtime(poll.opens_at),
         "closes_at": poll.closes_at and timezone.localtime(poll.closes_at),
@@ -104,12 +105,12 @@ def poll_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def question_add(request: HttpRequest, slug: str) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+def question_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     form = QuestionForm(request.POST, poll=poll)
     if form.is_valid():
         try:
-            services.question_create(actor=request.user, poll=poll, spec=form.spec())  # type: ignore[arg-type]
+            services.question_create(actor=request.user, poll=poll, spec=form.spec())
         except services.QuestionError as error:
             form.add_problems(error.problems)
         except PanelError as error:
@@ -122,15 +123,15 @@ def question_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def poll_status(request: HttpRequest, slug: str) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+def poll_status(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     opening = request.POST.get("action") == "open"
     change = services.poll_open if opening else services.poll_close
     page = confirmation_page(request, None if opening else _close_confirmation(poll))
     if page is not None:
         return page
     try:
-        change(actor=request.user, poll=poll)  # type: ignore[arg-type]
+        change(actor=request.user, poll=poll)
     except PanelError as error:
         messages.error(request, error.message)
     return redirect("panel:poll_detail", slug=poll.slug)
@@ -138,14 +139,14 @@ def poll_status(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def poll_schedule(request: HttpRequest, slug: str) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+def poll_schedule(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     form = ScheduleForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             services.poll_schedule(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 poll=poll,
                 opens_at=data["opens_at"],
                 closes_at=data["closes_at"],
@@ -162,9 +163,9 @@ def poll_schedule(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def results_publish(request: HttpRequest, slug: str) -> HttpResponse:
+def results_publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Publish results held back because the weighting did not converge (confirmed)."""
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     data = results.poll_results(poll)
     page = confirmation_page(
         request,
@@ -187,7 +188,7 @@ def results_publish(request: HttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.poll_results_publish(actor=request.user, poll=poll)  # type: ignore[arg-type]
+        services.poll_results_publish(actor=request.user, poll=poll)
     except PanelError as error:
         messages.error(request, error.message)
     else:
@@ -197,9 +198,9 @@ def results_publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission("panel.add_invitation")
-def remind(request: HttpRequest, slug: str) -> HttpResponse:
+def remind(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Remind now the members who have not finished (after a confirmation with the count)."""
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     due = services.reminders_count(poll=poll, now_only=True)
     if not due:
         messages.error(request, _("Nobody is due a reminder: everyone invited has answered, "
@@ -222,7 +223,7 @@ def remind(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         sent = services.reminders_send(
             poll_id=poll.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             at_once=True,
             at_most=due,
         )
@@ -235,8 +236,8 @@ def remind(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission("panel.add_invitation")
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)  # type: ignore[arg-type]
+def invite(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     form = InviteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -254,7 +255,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
             if page is not None:
                 return page
             count = services.invitations_send(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 poll=poll,
                 selection=selection,
                 cap_days=data["cap_days"],
@@ -325,11 +326,11 @@ def _invite_confirmation(poll: Poll, count: int) -> Confirmation:
 
 @require_http_methods(["GET", "POST"])
 @require_permission("panel.add_scale")
-def scale_create(request: HttpRequest) -> HttpResponse:
+def scale_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ScaleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.scale_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.scale_create(actor=request.user, **form.cleaned_data)
         except PanelError as error:
             form.add_error(None, error.message)
         else:
@@ -349,14 +350,14 @@ def _export_form(
 
 
 def _study_page(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     slug: str,
     *,
     link_form: StudyLinkForm | None = None,
     export_form: StudyExportForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     study = selectors.study_get_for_user(user=user, slug=slug)
     project = study.registry_project
     # a project that is not public is named only to those the registry shows it to
@@ -384,19 +385,19 @@ def _study_page(
 
 @require_GET
 @require_permission(PERM)
-def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def study_detail(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     return _study_page(request, slug)
 
 
 @require_POST
 @require_permission(PERM)
-def study_link(request: HttpRequest, slug: str) -> HttpResponse:
-    study = selectors.study_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+def study_link(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    study = selectors.study_get_for_user(user=request.user, slug=slug)
     form = StudyLinkForm(request.POST)
     if form.is_valid():
         try:
             registry_handover.study_link_project(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 study=study,
                 reference=form.cleaned_data["reference"],
             )
@@ -411,7 +412,7 @@ def study_link(request: HttpRequest, slug: str) -> HttpResponse:
 def _export_target(
     request: HttpRequest, slug: str
 ) -> tuple[Study, registry_handover.RegistryTarget]:
-    study = selectors.study_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+    study = selectors.study_get_for_user(user=request.user, slug=slug)
     target = registry_handover.target_for(study)
     if (
         target is None
@@ -455,14 +456,14 @@ def study_bundle(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(PERM)
-def study_export(request: HttpRequest, slug: str) -> HttpResponse:
+def study_export(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Send the change to the linked project's draft results report in the registry."""
     study, target = _export_target(request, slug)
     form = _export_form(target, request.POST)
     if form.is_valid():
         try:
             report = registry_handover.study_results_send(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 study=study,
                 protocol_version=form.cleaned_data["protocol_version"],
                 outcome=form.cleaned_data["outcome"],
@@ -498,18 +499,18 @@ def _bounce_page(
 
 @require_http_methods(["GET", "POST"])
 @require_permission("panel.add_invitation")
-def bounces(request: HttpRequest, slug: str) -> HttpResponse:
+def bounces(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Mark a poll's invitations bounced from a pasted list or a CSV of addresses: for the
     poll's owner or a panel manager only, and the answer gives counts, never which address
     matched (it would tell who is on the panel and who engaged with the poll)."""
-    poll = selectors.poll_get_for_owner(user=request.user, slug=slug)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_owner(user=request.user, slug=slug)
     if request.method != "POST":
         return _bounce_page(request, poll, BounceForm())
     form = BounceForm(request.POST, request.FILES)
     if not form.is_valid():
         return _bounce_page(request, poll, form, status=400)
     report = services.invitations_mark_bounced(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         poll=poll,
         emails=form.cleaned_data["emails"],
     )

@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import LinkInvalidError
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
@@ -120,8 +122,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def me(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def me(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     member = selectors.member_for_user(user=user)
     context: dict[str, Any] = {"member": member}
     if member is not None:
@@ -137,8 +139,8 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def profile(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     member = selectors.member_get_for_user(user=user)
     form = ProfileForm(request.POST or None, initial={**member.profile(), "site": member.site})
     if request.method == "POST" and form.is_valid():
@@ -154,8 +156,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def recontact(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def recontact(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     member = selectors.member_get_for_user(user=user)
     form = RecontactForm(request.POST)
     form.is_valid()
@@ -171,8 +173,8 @@ def recontact(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def study_consent(request: HttpRequest, slug: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def study_consent(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    user: User = request.user
     member = selectors.member_get_for_user(user=user)
     study = selectors.study_get_public(slug=slug)
     services.member_set_consent(
@@ -188,13 +190,13 @@ def study_consent(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def export(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     member = selectors.member_get_for_user(user=user)
     data = services.member_export(member=member)
     audit_record(
         actor=user,
-        action="panel.member_data_exported",
+        action=AuditAction.PANEL_MEMBER_DATA_EXPORTED,
         target=member,
         changes={"sections": len(data)},
     )
@@ -208,8 +210,8 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def leave(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def leave(request: AuthedHttpRequest) -> HttpResponse:
+    user: User = request.user
     member = selectors.member_get_for_user(user=user)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -29,8 +29,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "lead": part.lead,
             "polls": selectors.polls_closed()[:10],
             "pulse_keys": results.pulse_keys(),
-            "member": selectors.member_for_user(user=request.user),  # type: ignore[arg-type]
-            "can_manage": selectors.can_manage(request.user),  # type: ignore[arg-type]
+            "member": selectors.member_for_user(user=request.user),
+            "can_manage": selectors.can_manage(request.user),
         },
     )
 
@@ -60,7 +60,7 @@ def pulse_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 def poll_results(request: HttpRequest, slug: str) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug)
     data = results.poll_results(poll)
     by = request.GET.get("by", "")
     by_error = ""
@@ -78,7 +78,7 @@ def poll_results(request: HttpRequest, slug: str) -> HttpResponse:
             "targets": load_targets(),
             "min_cell": results.MIN_CELL,
             "chart_width": results.CHART_WIDTH,
-            "can_manage": selectors.can_manage(request.user),  # type: ignore[arg-type]
+            "can_manage": selectors.can_manage(request.user),
             "wide_margins": margins.wide_margin_reasons(data),
             "by": by if by in crosstabs.ATTRIBUTES else "",
             "by_label": crosstabs.ATTRIBUTES[by][0] if by in crosstabs.ATTRIBUTES else "",
@@ -91,7 +91,7 @@ def poll_results(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def poll_results_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    poll = selectors.poll_get_for_user(user=request.user, slug=slug)  # type: ignore[arg-type]
+    poll = selectors.poll_get_for_user(user=request.user, slug=slug)
     data = results.poll_results(poll)
     buffer = io.StringIO()
     write_csv(buffer, header=results.CSV_HEADER, rows=results.results_csv_rows(data))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from whatworks.core.errors import PermissionDeniedError, WhatworksError
@@ -14,11 +13,6 @@ from whatworks.registry.selectors import is_team_member
 class RegistryError(WhatworksError):
     """A registry write was refused; ``messages`` lists every reason."""
 
-    def __init__(self, message: str | list[str]) -> None:
-        messages = [message] if isinstance(message, str) else list(message)
-        super().__init__(" ".join(messages))
-        self.messages = messages
-
 
 def require_team(actor: User | None, project: Project) -> None:
     """Only the project's team (or an administrator) changes its project and protocol."""
@@ -29,10 +23,3 @@ def require_team(actor: User | None, project: Project) -> None:
 def require_not_withdrawn(project: Project) -> None:
     if project.is_withdrawn:
         raise RegistryError(_("This project has been withdrawn; it can no longer change."))
-
-
-def clean(obj: object) -> None:
-    try:
-        obj.full_clean()  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        raise RegistryError(exc.messages) from None

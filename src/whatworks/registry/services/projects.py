@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -14,6 +13,8 @@ from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.dates import add_months
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, diff_fields, user_roles
@@ -21,7 +22,6 @@ from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content
 from whatworks.registry.services.common import (
     RegistryError,
-    clean,
     require_not_withdrawn,
     require_team,
 )
@@ -87,14 +87,6 @@ def status_problems(project: Project, status: str) -> list[str]:
     if published and status != ProjectStatus.REPORTED:
         return ["This project's results are published, so its status stays “Results reported”."]
     return []
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def default_results_due(data_collection_ends: date | None) -> date | None:
@@ -177,7 +169,7 @@ def project_create(
         results_due=results_due,
         draft_content=empty_content(title=title.strip() or "Untitled"),
     )
-    clean(project)
+    full_clean_or_raise(project, RegistryError)
     project.save()
     project.partner_sites.set(partner_sites)
     members = {u.pk: u for u in team}
@@ -236,7 +228,7 @@ def project_update(
     project.data_collection_ends = data_collection_ends
     project.results_due = results_due
     project.updated_at = timezone.now()
-    clean(project)
+    full_clean_or_raise(project, RegistryError)
     project.save()
     project.partner_sites.set(partner_sites)
     project.team.set(team)
@@ -297,7 +289,7 @@ def project_withdraw(
     project.withdrawn_at = timezone.now()
     project.withdrawal_reason = reason
     project.status = ProjectStatus.WITHDRAWN
-    clean(project)
+    full_clean_or_raise(project, RegistryError)
     project.save(update_fields=["withdrawn_at", "withdrawal_reason", "status"])
     audit_record(
         actor=actor,

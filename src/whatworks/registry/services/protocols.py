@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.analysis_plan import plan_registration_problems
@@ -23,7 +24,6 @@ from whatworks.registry.protocol import (
 )
 from whatworks.registry.services.common import (
     RegistryError,
-    clean,
     require_not_withdrawn,
     require_team,
 )
@@ -169,7 +169,7 @@ def protocol_register(
         registered_at=timezone.now(),
         justification=justification,
     )
-    clean(version)
+    full_clean_or_raise(version, RegistryError)
     version.save()
     project.title = content.title
     fields = ["title", "updated_at"]

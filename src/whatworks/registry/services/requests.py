@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.models import Project, ProjectRequest
@@ -137,17 +137,19 @@ def send_decision_email(request_id: int) -> None:
     if not recipients:
         return
     verb = "accepted" if request.status == Status.ACCEPTED else "declined"
-    EmailMessage(
-        subject=_("%(reference)s: your request to %(kind)s the project was %(verb)s")
-        % {"reference": project.reference, "kind": request.kind, "verb": verb},
-        body=render_to_string(
-            "registry/email/request_decided.txt",
-            {
-                "request": request,
-                "project": project,
-                "verb": verb,
-                "link": absolute_url(project.get_absolute_url()),
-            },
-        ),
-        to=recipients,
-    ).send()
+    mail_send(
+        mail_message(
+            subject=_("%(reference)s: your request to %(kind)s the project was %(verb)s")
+            % {"reference": project.reference, "kind": request.kind, "verb": verb},
+            body=render_to_string(
+                "registry/email/request_decided.txt",
+                {
+                    "request": request,
+                    "project": project,
+                    "verb": verb,
+                    "link": absolute_url(project.get_absolute_url()),
+                },
+            ),
+            to=recipients,
+        )
+    )

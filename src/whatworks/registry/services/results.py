@@ -16,16 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
-from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
+from whatworks.registry.selectors import is_team_member
 from whatworks.registry.services.common import (
     RegistryError,
-    clean,
-    is_team_member,
     require_not_withdrawn,
     require_team,
 )
@@ -104,7 +103,7 @@ def results_save(
     report.results = _check_results(results)
     report.data_collection_ended = data_collection_ended
     report.updated_at = timezone.now()
-    clean(report)
+    full_clean_or_raise(report, RegistryError)
     report.save()
     audit_record(
         actor=actor,
@@ -213,7 +212,7 @@ def results_correct(
         harms=report.harms,
         plain_summary=report.plain_summary,
     )
-    clean(correction)
+    full_clean_or_raise(correction, RegistryError)
     correction.save()
     audit_record(
         actor=actor,

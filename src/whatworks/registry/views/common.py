@@ -8,11 +8,11 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
 
-from whatworks.core.errors import NotFoundError, PermissionDeniedError, WhatworksError
+from whatworks.core.errors import WhatworksError, add_to_form
+from whatworks.core.http import request_user
 from whatworks.core.models import User
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.selectors import AnyUser, can_edit, project_get_for_user
-from whatworks.registry.services import RegistryError
 
 
 def posted(request: HttpRequest) -> QueryDict | None:
@@ -25,7 +25,8 @@ def user_of(request: HttpRequest) -> AnyUser:
 
 
 def actor_of(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    """The signed-in user (``core.http.request_user``); views behind a sign-in check only."""
+    return request_user(request)
 
 
 def editable_project(request: HttpRequest, reference: str) -> Project:
@@ -37,16 +38,9 @@ def editable_project(request: HttpRequest, reference: str) -> Project:
 
 
 def add_errors(form: forms.Form, error: WhatworksError) -> None:
-    """Show a service's refusal in the form's error summary; 403/404 stay HTTP answers."""
-    if isinstance(error, PermissionDeniedError):
-        raise PermissionDenied(error.message)
-    if isinstance(error, NotFoundError):
-        from django.http import Http404
-
-        raise Http404(error.message)
-    messages = error.messages if isinstance(error, RegistryError) else [error.message]
-    for message in messages:
-        form.add_error(None, message)
+    """Show a service's refusal in the form's error summary; 403/404 stay HTTP answers
+    (``core.errors.add_to_form``, the one place that maps them)."""
+    add_to_form(form, error)
 
 
 def team_names(project: Project) -> list[str]:

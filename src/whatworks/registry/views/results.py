@@ -60,7 +60,9 @@ def _version(project: Project, draft: ResultsReport | None, asked: str | None) -
     return latest
 
 
-def _initial_row(result: dict[str, Any] | None, outcome: Outcome | None, content: Any) -> dict:
+def _initial_row(
+    result: dict[str, Any] | None, outcome: Outcome | None, content: Any
+) -> dict[str, Any]:
     if result is None:
         statistic = ""
         if outcome is not None:
@@ -76,7 +78,9 @@ def _initial_row(result: dict[str, Any] | None, outcome: Outcome | None, content
     return {k: result.get(k) for k in ("statistic", "estimate", "lower", "upper", "n", "note")}
 
 
-def _row(form: ResultRowForm, *, outcome: str, pre_registered: bool, metrics: dict) -> ResultRow:
+def _row(
+    form: ResultRowForm, *, outcome: str, pre_registered: bool, metrics: dict[str, Any]
+) -> ResultRow:
     data = form.cleaned_data
     return ResultRow(
         outcome=outcome,

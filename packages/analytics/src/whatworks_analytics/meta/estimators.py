@@ -189,7 +189,7 @@ def _hedges(y: FloatArray, v: FloatArray, x: FloatArray | None) -> float:
     inverse = np.linalg.inv(x.T @ x)
     residual = y - x @ (inverse @ (x.T @ y))
     trace_pv = float(v.sum() - np.trace(inverse @ ((x.T * v) @ x)))
-    return max(0.0, (float(residual @ residual) - trace_pv) / (k - p))
+    return max(0.0, float((float(residual @ residual) - trace_pv) / (k - p)))
 
 
 def _paule_mandel(y: FloatArray, v: FloatArray, x: FloatArray | None) -> float:
@@ -230,8 +230,8 @@ def _log_likelihood(
     if reml:
         information = np.array([[fit.w.sum()]]) if x is None else (x.T * fit.w) @ x
         _sign, log_det = np.linalg.slogdet(information)
-        return value - 0.5 * (k - p) * math.log(2 * math.pi) - 0.5 * float(log_det)
-    return value - 0.5 * k * math.log(2 * math.pi)
+        return float(value - 0.5 * (k - p) * math.log(2 * math.pi) - 0.5 * float(log_det))
+    return float(value - 0.5 * k * math.log(2 * math.pi))
 
 
 def _fisher_scoring(

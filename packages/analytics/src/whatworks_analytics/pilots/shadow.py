@@ -344,7 +344,7 @@ def evaluate_forward(
                 ),
             }
         )
-    return round_floats(
+    evaluation: dict[str, Any] = round_floats(
         {
             "model": frozen.meta["model"],
             "model_sha256": frozen.meta["model_sha256"],
@@ -371,6 +371,7 @@ def evaluate_forward(
             "warnings": warnings,
         }
     )
+    return evaluation
 
 
 def _interval(e: dict[str, Any]) -> str:

@@ -1,0 +1,47 @@
+"""The one way the platform sends e-mail: build with :func:`mail_message`, send with
+:func:`mail_send`.
+
+Every message comes from ``DEFAULT_FROM_EMAIL`` through the configured backend
+(``EMAIL_URL``); a text body, optionally an HTML alternative, headers and attachments.
+:func:`mail_send` sends any number over one connection and raises on failure (no message
+is lost silently).  Services call it from ``transaction.on_commit`` or a task, never
+inside the transaction.  The newsletter keeps its own open connection for a batch
+(``news/sending.py``) but builds its messages here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+
+#: What :func:`mail_message` builds (a text body, with an HTML alternative if given).
+Message = EmailMultiAlternatives
+
+
+def mail_message(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    attachments: Iterable[tuple[str, bytes | str, str]] = (),
+) -> Message:
+    """One message: ``attachments`` as (file name, content, MIME type)."""
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, to=list(to), headers=dict(headers or {})
+    )
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def mail_send(*messages: EmailMessage, connection: BaseEmailBackend | None = None) -> int:
+    """Send the messages over one connection; the number sent."""
+    if not messages:
+        return 0
+    return (connection or get_connection()).send_messages(list(messages)) or 0
