@@ -27,6 +27,12 @@ The two extension points and what their providers take and return:
     items **this user may see**, each a model instance with ``get_absolute_url()`` or a
     mapping with ``"title"``, ``"url"`` and optionally ``"summary"``; registered with the
     group's ``heading`` (see ``registry/links.py``).
+
+``evidence_targets``
+    ``provider() -> Mapping``: what a trial's results may be filed under in the Evidence
+    Store, ``{"interventions": [(stable id, name), ...], "domains": [(code, label), ...]}``
+    (the registry's Evidence Store link page, ``registry/views/trial_data.py``).  The first
+    answer is used.
 """
 
 from __future__ import annotations
@@ -93,5 +99,7 @@ LinkProvider = Callable[..., Iterable[Any]]
 
 #: Sections of the monthly newsletter, drafted by ``news/compose.py``.
 newsletter_sections: Providers[SectionProvider] = Providers("Newsletter section")
+#: What the Evidence Store offers a trial's findings (its interventions and outcome domains).
+evidence_targets: Providers[Callable[..., Mapping[str, Any]]] = Providers("Evidence target")
 #: Links from a research project's page to other parts' items (``registry/links.py``).
 project_links: Providers[LinkProvider] = Providers("Project link")

@@ -284,3 +284,11 @@ WHATWORKS_PILOT_MAX_BUNDLE_BYTES = int(
 )
 #: Months after upload when a pilot dataset is deleted (aggregates remain).
 WHATWORKS_PILOT_RETENTION_MONTHS = int(os.environ.get("WHATWORKS_PILOT_RETENTION_MONTHS", "12"))
+
+# Trial data (the registry's trial analyses, issue #18), under the pilots' private-data rules.
+#: Largest trial data upload (one CSV), in bytes (default 200 MB); it streams to disk.
+WHATWORKS_TRIAL_MAX_UPLOAD_BYTES = int(
+    os.environ.get("WHATWORKS_TRIAL_MAX_UPLOAD_BYTES", str(200 * 1024**2))
+)
+#: Months after upload when a trial's data are deleted (the analyses' bundles remain).
+WHATWORKS_TRIAL_RETENTION_MONTHS = int(os.environ.get("WHATWORKS_TRIAL_RETENTION_MONTHS", "24"))
