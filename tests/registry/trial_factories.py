@@ -59,10 +59,17 @@ def uploaded(project: Project, path: Path, *, id_column: str = "child") -> Trial
     )
 
 
-def stored(project: Project, folder: Path, frame: pl.DataFrame | None = None) -> TrialDataset:
-    dataset = uploaded(project, trial_csv(folder, frame))
-    run_queued_tasks()
+def check(dataset: TrialDataset) -> TrialDataset:
+    """Run the upload's check here, as a worker would (the queue's copy then finds it done)."""
+    from whatworks.registry import trial_tasks
+
+    trial_tasks.trial_dataset_check.call(str(dataset.pk), str(dataset.task_record_id))
     dataset.refresh_from_db()
+    return dataset
+
+
+def stored(project: Project, folder: Path, frame: pl.DataFrame | None = None) -> TrialDataset:
+    dataset = check(uploaded(project, trial_csv(folder, frame)))
     assert dataset.status == TrialDataset.Status.STORED, dataset.problems
     return dataset
 
