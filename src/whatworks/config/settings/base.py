@@ -19,11 +19,12 @@ SECRET_KEY = env.secret_key(required=False)
 ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env.csv_list("CSRF_TRUSTED_ORIGINS", "")
 
-# The registry first: the other parts' demo content refers to its projects, and demos load
-# in this order.
+# Demos load in this order.  The Evidence Store first: the registry's demo trials file their
+# published findings under its interventions; then the registry, whose projects the other
+# parts' demo content refers to.
 PART_APPS = [
-    "whatworks.registry",
     "whatworks.evidence",
+    "whatworks.registry",
     "whatworks.pilots",
     "whatworks.panel",
     "whatworks.forum",
