@@ -12,7 +12,7 @@ from whatworks.registry.analysis_plan import COLUMN_PATTERN
 
 
 class TrialDataForm(forms.Form):
-    data = forms.FileField(
+    trial_file = forms.FileField(
         label=_("Trial data (CSV)"),
         help_text=_(
             "One row per randomised participant, with a header row: the identifier column and "
@@ -64,7 +64,9 @@ class EvidenceLinkForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.outcome_keys = [key for key, _name in outcomes]
-        self.fields["intervention"].choices = [("", _("None")), *list(interventions)]
+        field = self.fields["intervention"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("None")), *list(interventions)]
         for key, name in outcomes:
             self.fields[f"domain__{key}"] = forms.ChoiceField(
                 label=_("Outcome domain of “%(name)s”") % {"name": name},

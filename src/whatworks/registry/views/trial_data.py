@@ -78,9 +78,9 @@ def _trial_data(
         if limiter.exceeded or int(request.META.get("CONTENT_LENGTH") or 0) > limit + 65536:
             form = TrialDataForm(request.POST)
             form.full_clean()
-            form.errors.pop("data", None)
+            form.errors.pop("trial_file", None)
             form.add_error(
-                "data",
+                "trial_file",
                 _("The upload is larger than the limit of %(limit)s bytes.")
                 % {"limit": f"{limit:,}"},
             )
@@ -89,12 +89,12 @@ def _trial_data(
                 dataset = trial_dataset_upload_start(
                     actor=actor_of(request),
                     project=project,
-                    received=received_from(folder, [form.cleaned_data["data"]]),
+                    received=received_from(folder, [form.cleaned_data["trial_file"]]),
                     id_column=form.cleaned_data["id_column"],
                 )
             except RegistryError as exc:
                 for message in exc.messages:
-                    form.add_error("data", message)
+                    form.add_error("trial_file", message)
             else:
                 return redirect(dataset)
     else:
