@@ -23,6 +23,7 @@ from tests.news import factories as news_factories
 from tests.panel import factories as panel_factories
 from tests.pilots import factories as pilots_factories
 from tests.registry import factories as registry_factories
+from tests.registry import trial_factories
 
 LOGIN = "login"
 ADMIN_ROLES = {"admin"}
@@ -111,6 +112,15 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "registry:protocol_register": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:analysis_plan": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
     "registry:power": (registry_factories.project_kwargs, only(ADMIN_ROLES, 200)),
+    # Trial data are the team's (the admin is on every team): other researchers get 404.
+    "registry:trial_data": (trial_factories.trial_data_kwargs, only(ADMIN_ROLES, 200)),
+    "registry:trial_dataset": (
+        trial_factories.trial_dataset_kwargs,
+        {**only(ADMIN_ROLES, 200), "researcher": 404},
+    ),
+    "registry:trial_analyse": (trial_factories.trial_dataset_kwargs, everyone(405)),
+    "registry:trial_dataset_delete": (trial_factories.trial_dataset_kwargs, everyone(405)),
+    "registry:trial_evidence_link": (trial_factories.trial_data_kwargs, only(ADMIN_ROLES, 200)),
     "registry:project_publish": (registry_factories.project_kwargs, everyone(405)),
     "registry:project_withdraw": (registry_factories.project_kwargs, only(STAFF_ROLES, 200)),
     # Deleting a draft: the team's (the admin is on every team); others may not know it.
@@ -388,6 +398,8 @@ POST_ONLY: dict[str, set[str]] = {
     "registry:results_publish": STAFF_ROLES,
     "registry:team_remove": ADMIN_ROLES,
     "registry:attachment_remove": ADMIN_ROLES,
+    "registry:trial_analyse": ADMIN_ROLES,
+    "registry:trial_dataset_delete": ADMIN_ROLES,
     "pilots:config": set(),
     "pilots:run_start": set(),
     "pilots:run_cancel": set(),

@@ -47,3 +47,61 @@ def test_a_researcher_sets_the_plan_and_works_out_power(
     page.wait_for_load_state()
     assert "Trial analysis plan" in page.locator("main").inner_text()
     assert "entered_care" in page.locator("main").inner_text()
+
+
+@pytest.fixture
+def _registered_rows_lifted(transactional_db: Any) -> Any:
+    from tests.registry.trial_factories import lift_registry_guard
+
+    yield
+    lift_registry_guard()
+
+
+def test_the_team_uploads_trial_data_analyses_it_and_links_the_evidence_store(
+    visit: Any, page: Any, sign_in: Any, tmp_path: Any, _registered_rows_lifted: Any
+) -> None:
+    from tests.evidence import factories as evidence
+    from tests.registry.trial_factories import trial_csv, trial_project
+    from whatworks.registry import trial_tasks
+    from whatworks.registry.models import TrialAnalysis, TrialDataset
+
+    evidence.intervention(slug="family-group-conferences", name="Family group conferences")
+    author = UserFactory(email="tia@example.test", roles=frozenset({Role.RESEARCHER}))
+    project = trial_project(author=author)
+    sign_in("tia@example.test", PASSWORD)
+    ref = project.reference
+    visit(f"/research/{ref}/trial-data/")
+    page.get_by_label("Trial data (CSV)").set_input_files(str(trial_csv(tmp_path)))
+    page.get_by_label("Identifier column").fill("child")
+    page.get_by_role("button", name="Check and upload").click()
+    page.wait_for_load_state()
+    dataset = TrialDataset.objects.get()
+    assert "Waiting to be checked" in page.locator("main").inner_text()
+    trial_tasks.trial_dataset_check.call(str(dataset.pk), str(dataset.task_record_id))
+    visit(dataset.get_absolute_url())
+    assert "Passed every check and stored" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Run the registered analysis plan").click()
+    page.wait_for_load_state()
+    analysis = TrialAnalysis.objects.get()
+    trial_tasks.trial_analysis_run.call(str(analysis.pk), str(analysis.task_record_id))
+    visit(dataset.get_absolute_url())
+    assert "results r1, filled from this analysis" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Delete these data now").click()
+    page.wait_for_load_state()
+    from tests.browser.axe import assert_accessible
+
+    assert_accessible(page)  # the confirmation page names the rows
+    assert "600 pseudonymised rows" in page.locator("main").inner_text()
+    visit(f"/research/{ref}/evidence-link/")
+    page.get_by_label("Evidence Store intervention this trial evaluates").select_option(
+        "family-group-conferences"
+    )
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "Choose the outcome domain" in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Outcome domain of “Entry to care”").select_option("entering-care")
+    page.get_by_label("Which way is better for “Entry to care”").select_option("lower")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "family-group-conferences" in page.locator("main").inner_text()

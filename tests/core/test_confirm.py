@@ -275,6 +275,27 @@ def dataset_delete() -> Case:
     )
 
 
+def trial_dataset_delete() -> Case:
+    import tempfile
+    from pathlib import Path
+
+    from tests.registry.trial_factories import author_of, stored, trial_project
+    from whatworks.registry.models import TrialDataset
+
+    project = trial_project()
+    dataset = stored(project, Path(tempfile.mkdtemp()))
+    return Case(
+        url=reverse(
+            "registry:trial_dataset_delete",
+            kwargs={"reference": project.reference, "dataset_id": dataset.pk},
+        ),
+        data={},
+        done=lambda: TrialDataset.objects.get(pk=dataset.pk).deleted_at is not None,
+        numbers=("600 pseudonymised rows", "Analyses already run"),
+        user=author_of(project),
+    )
+
+
 CASES: dict[str, Callable[[], Case]] = {
     "panel:poll_status": poll_close,
     "panel:invite": invite,
@@ -293,6 +314,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "events:attendee_cancel": attendee_cancel,
     "events:attendees_email": attendees_email,
     "pilots:dataset_delete": dataset_delete,
+    "registry:trial_dataset_delete": trial_dataset_delete,
 }
 
 

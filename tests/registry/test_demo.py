@@ -24,7 +24,9 @@ def test_demo_loads_eight_protocols_once() -> None:
     assert Project.objects.filter(withdrawn_at__isnull=False).count() == 1
     published = ResultsReport.objects.filter(published_at__isnull=False)
     verdicts = sorted(published.values_list("overall_verdict", flat=True))
-    assert verdicts == ["met", "met", "not-met"]  # Schwartz Rounds: r1 and its correction r2
+    # Schwartz Rounds (r1 and its correction r2) and the family group conference trial,
+    # both computed from their data by their registered plans; the Northmoor pilot.
+    assert verdicts == ["met", "met", "met", "not-met"]
     correction = ResultsReport.objects.get(corrects__isnull=False)
     assert correction.published_at is not None and correction.corrects.number == 1
     assert correction.project.results == correction

@@ -55,6 +55,7 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "events:attendee_cancel": "cancels someone's registration for them, giving the place away",
     "events:attendees_email": "e-mails a message to an event's attendees",
     "pilots:dataset_delete": "deletes a pilot dataset's tables before their retention date",
+    "registry:trial_dataset_delete": "deletes a trial's kept data before their deletion date",
 }
 
 #: The name of the hidden field that carries the confirmation.

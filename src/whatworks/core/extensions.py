@@ -37,6 +37,12 @@ The two extension points and what their providers take and return:
     ``provider(*, title: str, title_contains: str) -> str``: the identifier of the
     registry's demo project with this title (or a title containing ``title_contains``),
     or ""; the registry provides it, for the parts' demos (``core/demo.py``).
+
+``evidence_targets``
+    ``provider() -> Mapping``: what a trial's results may be filed under in the Evidence
+    Store, ``{"interventions": [(stable id, name), ...], "domains": [(code, label), ...]}``
+    (the registry's Evidence Store link page, ``registry/views/trial_data.py``).  The first
+    answer is used.
 """
 
 from __future__ import annotations
@@ -106,6 +112,8 @@ DemoProjectProvider = Callable[..., str]
 
 #: Sections of the monthly newsletter, drafted by ``news/compose.py``.
 newsletter_sections: Providers[SectionProvider] = Providers("Newsletter section")
+#: What the Evidence Store offers a trial's findings (its interventions and outcome domains).
+evidence_targets: Providers[Callable[..., Mapping[str, Any]]] = Providers("Evidence target")
 #: Links from a research project's page to other parts' items (``registry/links.py``).
 project_links: Providers[LinkProvider] = Providers("Project link")
 #: Published events another part may link to by slug (the forum's conversation form).

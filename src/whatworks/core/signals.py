@@ -25,6 +25,23 @@
     becomes a partner site), ``project_ref`` (the identifier of the research project the
     call names, or ""), and ``actor`` (the user who accepted it).  The research registry
     connects to it in its ``AppConfig.ready`` (the organisation joins the project).
+
+``trial_findings_published``
+    Sent by the research registry when an editor publishes results that a trial analysis
+    in the platform computed (the report's rows are exactly the analysis's), and the team
+    has said which Evidence Store intervention the trial evaluates.  Sent *inside* the
+    publishing transaction with ``send_robust``: a receiver writes in its own savepoint,
+    and its failure is logged and never refuses the publication.  Arguments (plain data,
+    no registry objects): ``sender`` (the ``registry.ResultsReport`` class), ``study`` (a
+    mapping: ``reference``, ``title``, ``citation``, ``url`` — the registration's absolute
+    address —, ``year``, ``design`` (``"rct"`` or ``"cluster-rct"``), ``sample_size``,
+    ``padlocks``, ``report_number``), ``intervention`` (the Evidence Store intervention's
+    stable id), ``findings`` (one mapping per linked outcome: ``outcome``, ``measure``,
+    ``time_point``, ``domain``, ``higher_is_better``, ``measure_type`` (``"SMD"``, ``"RR"``
+    or ``"OR"``), ``as_reported``, ``effect_size`` and ``se`` on the pooling scale,
+    ``n_treatment``, ``n_control``, ``events_treatment``, ``events_control``,
+    ``mean_treatment``, ``mean_control``, ``prespecified``) and ``actor`` (the editor).
+    The Evidence Store connects to it (``evidence/registry_findings.py``).
 """
 
 from __future__ import annotations
@@ -34,3 +51,4 @@ from django.dispatch import Signal
 task_lost = Signal()
 process_started = Signal()
 application_accepted = Signal()
+trial_findings_published = Signal()

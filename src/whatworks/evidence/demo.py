@@ -5,7 +5,8 @@ alone, and a rating is only added where the outcome has none.  Everything is fla
 demonstration data (``is_demo``) and says so on every page.  Two studies are linked to the
 registry demo's projects by title when those are there (the registry's demo loads after
 this one in app order, so a first ``whatworks demo`` links them only when run again); a
-study already linked, or a project that is not there, is left alone.
+study already linked, a project that is not there, or one whose own results the registry
+filed (its trials, analysed in the platform), is left alone.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _link_registered_studies() -> int:
     linked = 0
     for study in Study.objects.filter(slug__in=REGISTERED_AS, registry_ref=""):
         reference = demo_project_reference(title=REGISTERED_AS[study.slug])
-        if reference:
+        # A trial analysed in the registry files its own study (``registry_findings.py``):
+        # then the invented one is not the registration, and linking it would count twice.
+        if reference and not Study.objects.filter(registry_ref=reference).exists():
             study_update(actor=None, study=study, data={"registry_ref": reference})
             linked += 1
     return linked

@@ -335,6 +335,13 @@ class Finding(models.Model):
     events_control = models.PositiveIntegerField(_("comparison events"), null=True, blank=True)
     higher_is_better = models.BooleanField(_("a higher value is better"), default=True)
     prespecified = models.BooleanField(_("pre-specified (not exploratory)"), default=True)
+    #: The effect size and standard error are those of the study's own registered analysis
+    #: (adjusted for covariates, with cluster-robust errors where it was clustered), not
+    #: computed here from the raw statistics, which are shown beside them.  Set for the
+    #: findings the research registry's trial analyses send (``registry_findings.py``).
+    as_reported = models.BooleanField(
+        _("effect size as the registered analysis reports it"), default=False
+    )
     effect_size = models.FloatField(_("effect size"))
     se = models.FloatField(_("standard error"))
     ci_low = models.FloatField(_("95% CI low"))

@@ -97,6 +97,7 @@ FINDING_FIELDS = (
     "events_control",
     "higher_is_better",
     "prespecified",
+    "as_reported",
     "effect_size",
     "se",
 )
@@ -326,9 +327,11 @@ def finding_compute(finding: Finding) -> None:
 
 
 def raw_stats(finding: Finding) -> analytics.RawStats:
-    generic = finding.measure_type == EffectMeasure.GENERIC
+    # A finding as a registered analysis reports it keeps its measure (so it pools with
+    # the other studies' findings of that measure) but its effect size and SE as given.
+    generic = finding.measure_type == EffectMeasure.GENERIC or finding.as_reported
     return analytics.RawStats(
-        measure=finding.measure_type,
+        measure=EffectMeasure.GENERIC if generic else finding.measure_type,
         n_treatment=finding.n_treatment,
         n_control=finding.n_control,
         mean_treatment=finding.mean_treatment,

@@ -10,10 +10,11 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from whatworks.core.extensions import demo_projects, newsletter_sections
         from whatworks.core.projects import register_visibility_provider
-        from whatworks.core.signals import application_accepted
+        from whatworks.core.signals import application_accepted, process_started, task_lost
         from whatworks.registry.newsletter import new_research
         from whatworks.registry.receivers import partner_site_from_application
         from whatworks.registry.selectors import demo_project_reference, project_views
+        from whatworks.registry.services.trial_data import trial_incoming_sweep, trial_mark_lost
 
         # Other parts ask the registry's one visibility decision through the core.
         register_visibility_provider(project_views)
@@ -25,3 +26,7 @@ class RegistryConfig(AppConfig):
         application_accepted.connect(
             partner_site_from_application, dispatch_uid="registry.partner_site_from_application"
         )
+        # Trial data follow the pilots' private-data rules: a check or analysis whose worker
+        # died is failed in its own row, and raw uploads a killed process left are removed.
+        task_lost.connect(trial_mark_lost, dispatch_uid="registry.trial_mark_lost")
+        process_started.connect(trial_incoming_sweep, dispatch_uid="registry.trial_incoming_sweep")

@@ -1,10 +1,12 @@
 """Demo content: the eight protocols of the Centre's first month, in its own words.
 
 One is amended (the family group conference trial), one embargoed (the Southvale pilot),
-one withdrawn (the care leavers study), two have published results (Schwartz Rounds met
-its criteria; the Northmoor pilot did not) and one is overdue.  The Schwartz Rounds results
-carry a correction: results r2 supersede r1, which stay public.  Idempotent: a project is
-found by its title; nothing that exists is touched.
+one withdrawn (the care leavers study), three have published results (Schwartz Rounds met
+its criteria; the Northmoor pilot did not; the family group conference trial's are those
+its registered plan gives on synthetic data) and one is overdue.  The two trials are
+analysed in the platform by their registered plans (``demo_trials.py``).  The Schwartz
+Rounds results carry a correction: results r2 supersede r1, which stay public.
+Idempotent: a project is found by its title; nothing that exists is touched.
 """
 
 from __future__ import annotations
@@ -29,14 +31,12 @@ from whatworks.registry.demo_content import (
     NORTHMOOR_RESULTS,
     PILOT_CONFIG,
     SCHWARTZ,
-    SCHWARTZ_CORRECTED,
     SCHWARTZ_CORRECTION_JUSTIFICATION,
-    SCHWARTZ_RESULTS,
     SOUTHVALE,
     SURVEY,
     WORKLOAD,
 )
-from whatworks.registry.models import Project, ProjectStatus, ResultsReport, StudyType, Topic
+from whatworks.registry.models import Project, ProjectStatus, StudyType, Topic
 from whatworks.registry.services import (
     project_create,
     project_publish,
@@ -45,7 +45,6 @@ from whatworks.registry.services import (
     protocol_draft_add_pilot_experiment,
     protocol_draft_save,
     protocol_register,
-    results_correct,
     results_import_bundle,
     results_publish,
 )
@@ -156,7 +155,7 @@ def load(*, stdout: Writer) -> None:
         )
         project_publish(actor=editor, project=p)
     if p := make(
-        SCHWARTZ,
+        {**SCHWARTZ, "trial_analysis": demo_trials.SCHWARTZ_PLAN},
         summary="Do monthly Schwartz Rounds improve social workers' "
         "wellbeing and make them less likely to leave?",
         study_type=StudyType.QUASI_EXPERIMENT,
@@ -166,8 +165,7 @@ def load(*, stdout: Writer) -> None:
     ):
         protocol_register(actor=researcher, project=p)
         project_publish(actor=editor, project=p)
-        report = results_import_bundle(actor=researcher, project=p, bundle=SCHWARTZ_RESULTS)
-        results_publish(actor=editor, report=report)
+        demo_trials.schwartz_results(project=p, researcher=researcher, editor=editor)
     if p := make(
         FGC_V1,
         summary="Does offering a family group conference when a council "
@@ -232,7 +230,7 @@ def load(*, stdout: Writer) -> None:
         project_publish(actor=editor, project=p)
         _set_status(researcher, p, ProjectStatus.ANALYSING)
     corrected = _correct_schwartz(researcher=researcher, editor=editor)
-    demo_trials.load(stdout=stdout, researcher=researcher)
+    demo_trials.load(stdout=stdout, researcher=researcher, editor=editor)
     stdout.write(
         f"  registry: {created} project(s) created"
         + (", the Schwartz Rounds results corrected" if corrected else "")
@@ -243,16 +241,11 @@ def load(*, stdout: Writer) -> None:
 def _correct_schwartz(*, researcher: User, editor: User | None) -> bool:
     """Correct the Schwartz Rounds results once (found by title; skipped if corrected)."""
     project = Project.objects.filter(title=SCHWARTZ["title"]).first()
-    if project is None or ResultsReport.objects.filter(project=project, number__gt=1).exists():
+    if project is None or not project.team.filter(pk=researcher.pk).exists():
         return False
-    original = ResultsReport.objects.filter(
-        project=project, number=1, published_at__isnull=False
-    ).first()
-    if original is None or not project.team.filter(pk=researcher.pk).exists():
-        return False
-    correction = results_correct(
-        actor=researcher, report=original, justification=SCHWARTZ_CORRECTION_JUSTIFICATION
+    return demo_trials.schwartz_correct(
+        project=project,
+        researcher=researcher,
+        editor=editor,
+        justification=SCHWARTZ_CORRECTION_JUSTIFICATION,
     )
-    results_import_bundle(actor=researcher, project=project, bundle=SCHWARTZ_CORRECTED)
-    results_publish(actor=editor, report=correction)
-    return True

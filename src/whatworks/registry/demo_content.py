@@ -472,49 +472,10 @@ NORTHMOOR_RESULTS = _bundle(
     ],
 )
 
-SCHWARTZ_RESULTS = _bundle(
-    1,
-    "Social workers in teams with Schwartz Rounds reported better wellbeing after a year. "
-    "Intention to leave fell a little, but the interval is wide.",
-    [
-        {
-            "outcome": "wellbeing",
-            "statistic": "Hedges' g",
-            "estimate": 0.32,
-            "lower": 0.18,
-            "upper": 0.46,
-        },
-        {
-            "outcome": "intention-to-leave",
-            "statistic": "Hedges' g",
-            "estimate": -0.12,
-            "lower": -0.27,
-            "upper": 0.03,
-        },
-    ],
-)
-
 #: The published Schwartz Rounds results had one team's intention-to-leave answers scored
-#: the wrong way round; the correction supersedes them (the verdict does not change).
+#: the wrong way round; the correction, the rescored data analysed again, supersedes them.
 SCHWARTZ_CORRECTION_JUSTIFICATION = (
     "One team's intention-to-leave questionnaire used the reversed form of the scale and was "
     "scored as if it had not. Rescored, the effect on intention to leave is a little larger "
     "and its interval no longer includes zero. Wellbeing, and so the verdict, is unchanged."
-)
-SCHWARTZ_CORRECTED = _bundle(
-    1,
-    "Social workers in teams with Schwartz Rounds reported better wellbeing after a year, "
-    "and were somewhat less likely to say they intended to leave.",
-    [
-        SCHWARTZ_RESULTS["results"][0],
-        {
-            "outcome": "intention-to-leave",
-            "statistic": "Hedges' g",
-            "estimate": -0.16,
-            "lower": -0.3,
-            "upper": -0.02,
-            "n": 88,
-            "note": "Rescored: one team's reversed scale is now scored correctly.",
-        },
-    ],
 )

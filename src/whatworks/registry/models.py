@@ -475,3 +475,15 @@ class ResearcherIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.orcid}"
+
+
+# Trial data, analyses and the Evidence Store link (issue #18) live in their own module.
+from whatworks.registry.models_trials import (  # noqa: E402
+    TrialAnalysis as TrialAnalysis,
+)
+from whatworks.registry.models_trials import (  # noqa: E402
+    TrialDataset as TrialDataset,
+)
+from whatworks.registry.models_trials import (  # noqa: E402
+    TrialEvidenceLink as TrialEvidenceLink,
+)

@@ -1,10 +1,18 @@
 """The registry's one adapter to ``whatworks_analytics.trials`` (issue #18): the power
-calculation on a protocol draft, and the check of a trial bundle made where the data live."""
+calculation on a protocol draft, the check of a trial bundle made where the data live, and
+the trial data the platform keeps: reading and checking an upload against the registered
+plan (names and counts only in every message, never a value), and running the plan.
+
+Polars frames and plain mappings cross here; no model does."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from whatworks_analytics.trials import (
     PowerInputError,
@@ -17,18 +25,28 @@ from whatworks_analytics.trials.bundle import (
 )
 from whatworks_analytics.trials.bundle import (
     check_bundle,
+    data_fingerprint,
     plan_sha256,
+    read_data_csv,
     registry_results,
+    run_plan,
 )
+from whatworks_analytics.trials.errors import TrialInputError
 
 __all__ = [
     "TRIAL_BUNDLE_SCHEMA",
     "PowerAnswer",
     "PowerInputError",
+    "TrialInputError",
     "check_bundle",
+    "data_fingerprint",
+    "plan_columns",
     "plan_sha256",
     "power_answer",
+    "read_trial_data",
     "registry_results",
+    "run_trial_plan",
+    "trial_data_problems",
 ]
 
 
@@ -98,3 +116,113 @@ def power_answer(data: dict[str, Any]) -> PowerAnswer:
             f"from t with {result.df} degrees of freedom."
         ),
     )
+
+
+# --- trial data kept by the platform -----------------------------------------------------
+
+
+def plan_columns(plan: Mapping[str, Any]) -> list[str]:
+    """Every column the plan's analyses use, in the order the plan names them."""
+    names: list[str] = []
+    for row in plan.get("outcomes") or []:
+        for name in (
+            row.get("arm_variable"),
+            row.get("variable"),
+            *(row.get("covariates") or ()),
+            row.get("cluster_variable"),
+            row.get("block_variable"),
+        ):
+            if name and name not in names:
+                names.append(str(name))
+    return names
+
+
+def read_trial_data(path: Path) -> pl.DataFrame:
+    """An uploaded CSV, read as ``whatworks-analytics trial-plan`` reads it."""
+    try:
+        return read_data_csv(path)
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        # The reader's message may quote a cell: say where to look, not what is there.
+        raise TrialInputError(
+            ["the file cannot be read as CSV with a header row (UTF-8, comma-separated)"]
+        ) from None
+
+
+def _numeric(frame: pl.DataFrame, name: str) -> bool:
+    return frame.schema[name].is_numeric() or frame.schema[name] == pl.Boolean
+
+
+def trial_data_problems(frame: pl.DataFrame, plan: Mapping[str, Any], id_column: str) -> list[str]:
+    """Whether the data fit the registered plan; every problem at once, in words that name
+    columns and count rows but never repeat a value."""
+    problems: list[str] = []
+    present = set(frame.columns)
+    if id_column not in present:
+        problems.append(f"there is no identifier column “{id_column}”")
+    else:
+        ids = frame.get_column(id_column)
+        if ids.null_count():
+            problems.append(f"{ids.null_count():,} row(s) have no identifier in “{id_column}”")
+        duplicated = frame.height - ids.drop_nulls().n_unique() - ids.null_count()
+        if duplicated:
+            problems.append(
+                f"{duplicated:,} row(s) repeat an identifier of “{id_column}”: one row per "
+                "participant"
+            )
+    missing = [name for name in plan_columns(plan) if name not in present]
+    if missing:
+        problems.append(
+            "the plan's columns " + ", ".join(f"“{m}”" for m in missing) + " are not in the file"
+        )
+    for row in plan.get("outcomes") or []:
+        arm, variable = row.get("arm_variable"), row.get("variable")
+        if arm in present:
+            values = set(frame.get_column(arm).cast(pl.String).drop_nulls().unique().to_list())
+            for label in ("treatment", "control"):
+                if str(row.get(label)) not in values:
+                    problems.append(
+                        f"no row of “{arm}” holds the {label} value the plan names for "
+                        f"“{row.get('outcome')}”"
+                    )
+        if variable in present:
+            if not _numeric(frame, variable):
+                problems.append(
+                    f"the outcome column “{variable}” holds values that are not numbers"
+                )
+            elif row.get("type") == "binary":
+                column = frame.get_column(variable).drop_nulls().cast(pl.Float64)
+                other = int((~column.is_in([0.0, 1.0])).sum())
+                if other:
+                    problems.append(
+                        f"the binary outcome “{variable}” holds {other:,} value(s) other than "
+                        "0 and 1"
+                    )
+        for name in row.get("covariates") or ():
+            if name in present and not _numeric(frame, name):
+                problems.append(f"the covariate “{name}” holds values that are not numbers")
+    return list(dict.fromkeys(problems))
+
+
+def run_trial_plan(
+    plan: Mapping[str, Any],
+    frame: pl.DataFrame,
+    *,
+    project: str,
+    protocol_version: int,
+    version_sha256: str,
+    fingerprint: str,
+) -> dict[str, Any]:
+    """The registered plan run on kept data: the bundle, with the upload's fingerprint."""
+    return run_plan(
+        plan,
+        frame,
+        project=project,
+        protocol_version=protocol_version,
+        version_sha256=version_sha256,
+        fingerprint=fingerprint,
+    )
+
+
+def kept_frame(frame: pl.DataFrame, plan: Mapping[str, Any], *, id_column: str) -> pl.DataFrame:
+    """The columns the platform keeps: the identifier (to be pseudonymised), then the plan's."""
+    return frame.select([id_column, *(c for c in plan_columns(plan) if c != id_column)])

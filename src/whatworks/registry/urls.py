@@ -11,6 +11,7 @@ from whatworks.registry.views import (
     requests,
     results,
     team,
+    trial_data,
     trials,
 )
 
@@ -48,6 +49,27 @@ urlpatterns = [
         "<wwc:reference>/protocol/analysis-plan/", trials.analysis_plan_edit, name="analysis_plan"
     ),
     path("<wwc:reference>/protocol/power/", trials.power, name="power"),
+    path("<wwc:reference>/trial-data/", trial_data.trial_data, name="trial_data"),
+    path(
+        "<wwc:reference>/trial-data/<uuid:dataset_id>/",
+        trial_data.trial_dataset,
+        name="trial_dataset",
+    ),
+    path(
+        "<wwc:reference>/trial-data/<uuid:dataset_id>/analyse/",
+        trial_data.trial_analyse,
+        name="trial_analyse",
+    ),
+    path(
+        "<wwc:reference>/trial-data/<uuid:dataset_id>/delete/",
+        trial_data.trial_dataset_delete_view,
+        name="trial_dataset_delete",
+    ),
+    path(
+        "<wwc:reference>/evidence-link/",
+        trial_data.trial_evidence_link,
+        name="trial_evidence_link",
+    ),
     path("<wwc:reference>/protocol/attachments/", attachments.attachments, name="attachments"),
     path(
         "<wwc:reference>/protocol/attachments/remove/",

@@ -19,11 +19,12 @@ SECRET_KEY = env.secret_key(required=False)
 ALLOWED_HOSTS = env.csv_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env.csv_list("CSRF_TRUSTED_ORIGINS", "")
 
-# The registry first: the other parts' demo content refers to its projects, and demos load
-# in this order.
+# Demos load in this order.  The Evidence Store first: the registry's demo trials file their
+# published findings under its interventions; then the registry, whose projects the other
+# parts' demo content refers to.
 PART_APPS = [
-    "whatworks.registry",
     "whatworks.evidence",
+    "whatworks.registry",
     "whatworks.pilots",
     "whatworks.panel",
     "whatworks.forum",
@@ -286,3 +287,11 @@ WHATWORKS_PILOT_MAX_BUNDLE_BYTES = int(
 )
 #: Months after upload when a pilot dataset is deleted (aggregates remain).
 WHATWORKS_PILOT_RETENTION_MONTHS = int(os.environ.get("WHATWORKS_PILOT_RETENTION_MONTHS", "12"))
+
+# Trial data (the registry's trial analyses, issue #18), under the pilots' private-data rules.
+#: Largest trial data upload (one CSV), in bytes (default 200 MB); it streams to disk.
+WHATWORKS_TRIAL_MAX_UPLOAD_BYTES = int(
+    os.environ.get("WHATWORKS_TRIAL_MAX_UPLOAD_BYTES", str(200 * 1024**2))
+)
+#: Months after upload when a trial's data are deleted (the analyses' bundles remain).
+WHATWORKS_TRIAL_RETENTION_MONTHS = int(os.environ.get("WHATWORKS_TRIAL_RETENTION_MONTHS", "24"))

@@ -315,4 +315,8 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
             "unregistered": list(assessment.unregistered),
         },
     )
+    # Results computed by a trial analysis in the platform go to the Evidence Store.
+    from whatworks.registry.trial_findings import announce_trial_findings
+
+    announce_trial_findings(report=report, actor=actor)
     return report

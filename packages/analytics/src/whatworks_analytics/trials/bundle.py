@@ -44,6 +44,7 @@ __all__ = [
     "check_bundle",
     "data_fingerprint",
     "plan_sha256",
+    "read_data_csv",
     "registry_results",
     "run_plan",
     "spec_from_plan",
@@ -76,6 +77,13 @@ def data_fingerprint(frame: pl.DataFrame) -> str:
     ordered = frame.select(sorted(frame.columns))
     ordered = ordered.sort(ordered.columns, nulls_last=True)
     return hashlib.sha256(ordered.write_csv(include_header=True).encode("utf-8")).hexdigest()
+
+
+def read_data_csv(source: Any) -> pl.DataFrame:
+    """A trial's data file as ``trial`` and ``trial-plan`` read it (empty cells and ``NA``
+    are missing; every row is read to infer the column types), so that the platform's
+    fingerprint of an upload is the one the command states for the same file."""
+    return pl.read_csv(source, infer_schema_length=None, null_values=["", "NA"])
 
 
 def spec_from_plan(row: Mapping[str, Any]) -> TrialSpec:
@@ -127,9 +135,14 @@ def run_plan(
     project: str | None = None,
     protocol_version: int | None = None,
     version_sha256: str | None = None,
+    fingerprint: str | None = None,
 ) -> dict[str, Any]:
     """Analyse every planned outcome of ``plan`` on ``frame``; the bundle (see module).
-    Raises :class:`TrialInputError` listing the problems of every outcome at once."""
+    Raises :class:`TrialInputError` listing the problems of every outcome at once.
+
+    ``fingerprint`` is recorded instead of the frame's own when the frame is a kept copy
+    of the data (the platform stores only the plan's columns, pseudonymised, and records
+    the fingerprint of the file as uploaded, which an offline run of that file states)."""
     rows = list(plan.get("outcomes") or [])
     problems: list[str] = []
     if not rows:
@@ -168,7 +181,7 @@ def run_plan(
         "plan": dict(plan),
         "plan_sha256": plan_sha256(plan),
         "data": {
-            "fingerprint": data_fingerprint(frame),
+            "fingerprint": fingerprint or data_fingerprint(frame),
             "rows": frame.height,
             "columns": sorted(frame.columns),
         },

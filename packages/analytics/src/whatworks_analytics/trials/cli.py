@@ -278,12 +278,12 @@ def run_trial_plan(args: argparse.Namespace) -> int:
     """Handle ``trial-plan``; return an exit code."""
     import polars as pl
 
-    from whatworks_analytics.trials.bundle import plan_from_version, run_plan
+    from whatworks_analytics.trials.bundle import plan_from_version, read_data_csv, run_plan
     from whatworks_analytics.trials.errors import TrialInputError
 
     try:
         version = _read_json(args.version)
-        frame = pl.read_csv(args.file, infer_schema_length=None, null_values=["", "NA"])
+        frame = read_data_csv(args.file)
     except (OSError, ValueError, pl.exceptions.PolarsError) as error:
         return _fail("trial-plan", [f"cannot read the input: {error}"], EXIT_IO)
     try:
