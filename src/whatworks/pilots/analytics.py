@@ -499,3 +499,99 @@ def example_config() -> str:
     from importlib.resources import files
 
     return (files("whatworks_analytics.pilots") / "example_config.yaml").read_text(encoding="utf-8")
+
+
+def outcome_events() -> tuple[str, ...]:
+    """The outcome events a config may name (the engine's codes)."""
+    from typing import get_args
+
+    from whatworks_analytics.pilots.config import OutcomeEvent
+
+    return tuple(get_args(OutcomeEvent))
+
+
+def config_from_choices(
+    *,
+    events: list[str],
+    window_days: int,
+    top_percent: float | None,
+    threshold: float | None,
+    criteria: list[tuple[str, str, float]],
+    combine: str,
+) -> str:
+    """The worked example config with the common choices written in: the outcome and its
+    window, the operating point and the success criteria.
+
+    The example's comments are kept (they explain every other section, which the
+    researcher still edits: the ethics answers, the fairness reference groups).  The
+    result is parsed by the engine and must say what was chosen; if the example's lines
+    could not be found, the same choices are written into its parsed form instead.
+    Raises :class:`EngineProblems` if the engine refuses the choices.
+    """
+    text = example_config()
+    flow = ", ".join(events)
+    if top_percent is not None:
+        point = (
+            f"  top_percent: {top_percent:g}                  # the team can look again at "
+            f"{top_percent:g}% of referrals\n"
+            "  # threshold: 0.3                 # ... or flag every score >= 0.3 (give one, "
+            "not both)\n"
+        )
+    else:
+        point = (
+            f"  threshold: {threshold:g}                  # flag every score >= this\n"
+            "  # top_percent: 10                # ... or the top 10% of referrals (give one, "
+            "not both)\n"
+        )
+    lines = "".join(
+        f'    - {{metric: {metric}, op: "{op}", value: {value:g}}}\n'
+        for metric, op, value in criteria
+    )
+    replaced = re.sub(r"(?m)^  events: \[[^\]]*\]", f"  events: [{flow}]", text, count=1)
+    window = f"  window_days: {window_days}"
+    replaced = re.sub(r"(?m)^  window_days: \d+", window, replaced, count=1)
+    point_lines = r"(?m)^operating_point:\n(?:  .*\n)+?(?=\n)"
+    replaced = re.sub(point_lines, "operating_point:\n" + point, replaced, count=1)
+    replaced = re.sub(r"(?m)^  combine: \w+", f"  combine: {combine}", replaced, count=1)
+    replaced = re.sub(
+        r"(?m)^  criteria:\n(?:    - .*\n)+", "  criteria:\n" + lines, replaced, count=1
+    )
+    wanted = {
+        "events": list(events),
+        "window_days": window_days,
+        "top_percent": top_percent,
+        "threshold": threshold,
+        "criteria": [{"metric": m, "op": o, "value": v} for m, o, v in criteria],
+        "combine": combine,
+    }
+    try:
+        parsed, _hash = config_parse(replaced)
+    except EngineProblems:
+        parsed = {}
+    if _choices_of(parsed) != wanted:
+        raw = yaml.safe_load(text)
+        raw["outcome"] = {**raw["outcome"], "events": list(events), "window_days": window_days}
+        raw["operating_point"] = (
+            {"top_percent": top_percent} if top_percent is not None else {"threshold": threshold}
+        )
+        raw["success"] = {**raw["success"], "combine": combine, "criteria": wanted["criteria"]}
+        replaced = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+        config_parse(replaced)  # raises EngineProblems with the engine's own words
+    return replaced
+
+
+def _choices_of(parsed: dict[str, Any]) -> dict[str, Any]:
+    if not parsed:
+        return {}
+    point = parsed["operating_point"]
+    return {
+        "events": list(parsed["outcome"]["events"]),
+        "window_days": parsed["outcome"]["window_days"],
+        "top_percent": point.get("top_percent"),
+        "threshold": point.get("threshold"),
+        "criteria": [
+            {"metric": c["metric"], "op": c["op"], "value": c["value"]}
+            for c in parsed["success"]["criteria"]
+        ],
+        "combine": parsed["success"]["combine"],
+    }

@@ -28,7 +28,13 @@ from whatworks.core.errors import WhatworksError
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics, services
 from whatworks.pilots.errors import PilotError
-from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm, PilotForm
+from whatworks.pilots.forms import (
+    BundleForm,
+    ConfigChoicesForm,
+    ConfigForm,
+    DatasetForm,
+    PilotForm,
+)
 from whatworks.pilots.models import DatasetUpload, Pilot, Run
 from whatworks.pilots.selectors import (
     centre_pilots,
@@ -100,9 +106,18 @@ def create(request: HttpRequest) -> HttpResponse:
         for project in projects.filter(versions__isnull=True)
     ]
     template = request.method == "GET" and request.GET.get("template") == "example"
+    initial = {"config_yaml": analytics.example_config()} if template else None
+    building = request.method == "GET" and "choices-window_days" in request.GET
+    choices = ConfigChoicesForm(request.GET if building else None)
+    if building and choices.is_valid():
+        try:
+            initial = {"config_yaml": choices.config_yaml()}
+        except analytics.EngineProblems as exc:
+            for message in exc.problems:
+                choices.add_error(None, message)
     form = PilotForm(
         request.POST if request.method == "POST" else None,
-        initial={"config_yaml": analytics.example_config()} if template else None,
+        initial=initial,
         projects=registered,
         versions=versions_for_new_pilot(projects=registered),
         organisations=local_authorities(),
@@ -144,7 +159,15 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pilots/create.html",
-        {"form": form, "has_registered": registered.exists(), "unregistered": unregistered},
+        {
+            "form": form,
+            "choices": choices,
+            "built": building and not choices.errors,
+            "contract_url": reverse("pilots:contract"),
+            "project_create_url": reverse("registry:project_create"),
+            "has_registered": registered.exists(),
+            "unregistered": unregistered,
+        },
     )
 
 
