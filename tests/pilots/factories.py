@@ -161,7 +161,14 @@ def lift_registry_guard() -> None:
     """Transactional tests flush by DELETE, which the registry's triggers refuse."""
     guards.remove(connection)
     with connection.cursor() as cursor:
-        for table in ("pilots_run", "pilots_datasetupload", "pilots_dataset", "pilots_pilot"):
+        for table in (
+            "pilots_shadowscores",
+            "pilots_shadowmodel",
+            "pilots_run",
+            "pilots_datasetupload",
+            "pilots_dataset",
+            "pilots_pilot",
+        ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")

@@ -176,6 +176,91 @@ def run_pilot(
     return json.loads(bundle_json(result.bundle)), result.bundle.config_hash
 
 
+# --- the shadow phase: a frozen model scores later extracts ------------------------------
+
+
+def _shadow_problems(exc: Exception) -> EngineProblems:
+    return EngineProblems([str(p) for p in getattr(exc, "problems", ())] or [str(exc)])
+
+
+def shadow_freeze(
+    *,
+    config: dict[str, Any],
+    dataset_folder: Path,
+    bundle: dict[str, Any],
+    fingerprint: str,
+    model_folder: Path,
+) -> dict[str, Any]:
+    """Freeze the config's primary model on a stored dataset (the run's) into
+    ``model_folder`` (0700, files 0600), as ``whatworks-analytics run --save-model`` does;
+    return its ``model.json`` (aggregates only)."""
+    from whatworks_analytics.errors import AnalyticsInputError
+    from whatworks_analytics.pilots.shadow import freeze, write_model
+
+    try:
+        payload, meta = freeze(
+            parse_config(config),
+            dataset_load(dataset_folder),
+            _bundle(bundle),
+            fingerprint=fingerprint or None,
+        )
+    except AnalyticsInputError as exc:
+        raise _shadow_problems(exc) from None
+    write_model(model_folder, payload, meta)
+    return meta
+
+
+#: The columns of a scores file (``whatworks_analytics.pilots.shadow.score_referrals``).
+SCORE_COLUMNS = ("referral_id", "decision_date", "score", "flag", "model")
+
+
+def shadow_score(*, model_folder: Path, dataset_folder: Path, out: Path) -> dict[str, Any]:
+    """Score the referrals of a later stored extract made on or after the model's label
+    end, from facts dated before each, as ``whatworks-analytics score`` does; write them to
+    ``out`` (Parquet, 0600: child-level data) and return the counts."""
+    import os
+
+    from whatworks_analytics.errors import AnalyticsInputError
+    from whatworks_analytics.pilots.shadow import load_model, score_referrals
+
+    try:
+        frozen = load_model(model_folder)
+        scores = score_referrals(frozen, dataset_load(dataset_folder))
+    except AnalyticsInputError as exc:
+        raise _shadow_problems(exc) from None
+    partial = out.with_name(f".{out.name}.tmp")
+    scores.write_parquet(partial)
+    os.chmod(partial, 0o600)
+    os.replace(partial, out)
+    dates = scores["decision_date"]
+    return {
+        "scored": scores.height,
+        "flagged": int(scores["flag"].sum()),
+        "first_referral": dates.min() if scores.height else None,
+        "last_referral": dates.max() if scores.height else None,
+    }
+
+
+def shadow_evaluate(
+    *, model_folder: Path, scores_path: Path, dataset_folder: Path
+) -> dict[str, Any]:
+    """The forward evaluation of recorded scores from a still later stored extract (the
+    outcomes), as ``whatworks-analytics evaluate`` does: aggregates only."""
+    from whatworks_analytics.errors import AnalyticsInputError
+    from whatworks_analytics.pilots.shadow import ShadowError, evaluate_forward, load_model
+
+    try:
+        frozen = load_model(model_folder)
+        scores = pl.read_parquet(scores_path).select(SCORE_COLUMNS)
+        other = scores.filter(pl.col("model") != frozen.short_id).height
+        if other:
+            raise ShadowError([f"{other:,} scores were made by another model"])
+        forward: dict[str, Any] = evaluate_forward(frozen, scores, dataset_load(dataset_folder))
+    except AnalyticsInputError as exc:
+        raise _shadow_problems(exc) from None
+    return forward
+
+
 @dataclass(frozen=True)
 class CheckedBundle:
     data: dict[str, Any]

@@ -14,12 +14,14 @@ class PilotsConfig(AppConfig):
             dataset_upload_mark_lost,
             incoming_sweep,
             run_mark_lost,
+            shadow_mark_lost,
         )
 
         # A run whose worker died is failed in its own row too, not only in the queue;
         # an upload's check likewise, and its raw files are removed.
         task_lost.connect(run_mark_lost, dispatch_uid="pilots.run_mark_lost")
         task_lost.connect(dataset_upload_mark_lost, dispatch_uid="pilots.upload_mark_lost")
+        task_lost.connect(shadow_mark_lost, dispatch_uid="pilots.shadow_mark_lost")
         # Raw files a killed web process or worker left in the scratch area go at start.
         process_started.connect(incoming_sweep, dispatch_uid="pilots.incoming_sweep")
 

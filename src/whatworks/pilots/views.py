@@ -216,6 +216,7 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
             "may_delete": may_delete_dataset(request.user, pilot),
             "uploads": pilot.uploads.exclude(status=DatasetUpload.Status.STORED)[:5],
             "runs": runs,
+            "shadow_url": reverse("pilots:shadow", kwargs={"pilot_id": pilot.pk}),
         },
     )
 
