@@ -222,3 +222,16 @@ def make_dataset(pilot: Pilot | None = None, *, referrals: int = 120) -> Any:
 def dataset_kwargs() -> dict[str, object]:
     dataset = make_dataset()
     return {"pilot_id": dataset.pilot_id, "dataset_id": dataset.pk}
+
+
+def shadow_scores_kwargs() -> dict[str, object]:
+    """A frozen model's scores row (no files): enough for pages and permissions."""
+    from whatworks.pilots.models import Run, ShadowModel, ShadowScores
+
+    run_ids = run_kwargs()
+    run = Run.objects.get(pk=run_ids["run_id"])
+    model = ShadowModel.objects.create(
+        pilot=run.pilot, run=run, status=ShadowModel.Status.FROZEN, meta={"model": "logistic"}
+    )
+    scores = ShadowScores.objects.create(model=model, status=ShadowScores.Status.SCORED)
+    return {"pilot_id": run.pilot_id, "scores_id": scores.pk}
