@@ -207,3 +207,35 @@ def test_others_cannot_see_or_start_a_pilots_shadow_phase(client) -> None:  # ty
         reverse("pilots:shadow_freeze", kwargs={"pilot_id": pilot.pk}), {"run": "x"}
     )
     assert response.status_code == 404
+
+
+def test_the_registrys_results_show_the_shadow_phase_to_those_who_may_see_it() -> None:
+    """The results page lists a pilot's shadow phase apart from the registered outcomes
+    (``registry/phases.py``): its pre-registration, then the forward evaluation's
+    sentences; outsiders (and visitors) are told nothing of the pilot."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests.pilots.factories import shadow_scores_kwargs
+    from whatworks.registry.phases import results_phases
+
+    ids = shadow_scores_kwargs()
+    scores = ShadowScores.objects.select_related("model__pilot__project").get(pk=ids["scores_id"])
+    model = scores.model
+    model.meta = {
+        "model_sha256": "cd" * 32,
+        "flag_rule": "score >= 0.2",
+        "validation": {"precision": {"value": 0.37, "low": 0.33, "high": 0.41}},
+    }
+    model.save()
+    pilot = model.pilot
+    analyst = analyst_of(pilot)
+    [phase] = results_phases(project=pilot.project, user=analyst)
+    assert "validated at precision 0.37" in phase.summary and "cdcdcdcdcdcd" in phase.title
+    assert phase.sentences == ()
+    scores.forward = {"comparison": [{"sentence": "precision: validated at 0.37, achieved 0.31"}]}
+    scores.save()
+    [phase] = results_phases(project=pilot.project, user=analyst)
+    assert phase.sentences == ("precision: validated at 0.37, achieved 0.31",)
+    assert phase.url == reverse("pilots:shadow", kwargs={"pilot_id": pilot.pk})
+    assert results_phases(project=pilot.project, user=analyst_of(make_pilot())) == []
+    assert results_phases(project=pilot.project, user=AnonymousUser()) == []

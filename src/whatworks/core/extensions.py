@@ -15,7 +15,7 @@ Providers are asked in ``order`` (then by key).  A provider that raises — or w
 the consumer cannot read — is logged and left out, so that one broken part never stops the
 page or the draft.  Registering a key again replaces it (``ready`` may run twice).
 
-The two extension points and what their providers take and return:
+The extension points and what their providers take and return:
 
 ``newsletter_sections``
     ``provider(*, since: datetime, until: datetime) -> Mapping | None``: ``None`` when the
@@ -27,6 +27,12 @@ The two extension points and what their providers take and return:
     items **this user may see**, each a model instance with ``get_absolute_url()`` or a
     mapping with ``"title"``, ``"url"`` and optionally ``"summary"``; registered with the
     group's ``heading`` (see ``registry/links.py``).
+
+``results_phases``
+    ``provider(*, project: Project, user: User | AnonymousUser) -> Iterable[Mapping]``: the
+    phases of a project's results beyond its registered outcomes that **this user may
+    see** -- the pilots' shadow phase (a frozen model's forward evaluation) -- each
+    ``{"title", "url", "summary", "sentences": [str]}`` (see ``registry/phases.py``).
 """
 
 from __future__ import annotations
@@ -95,3 +101,6 @@ LinkProvider = Callable[..., Iterable[Any]]
 newsletter_sections: Providers[SectionProvider] = Providers("Newsletter section")
 #: Links from a research project's page to other parts' items (``registry/links.py``).
 project_links: Providers[LinkProvider] = Providers("Project link")
+#: Phases of a project's results from other parts, such as a pilot's shadow phase
+#: (``registry/phases.py``).
+results_phases: Providers[LinkProvider] = Providers("Results phase")

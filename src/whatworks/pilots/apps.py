@@ -7,9 +7,9 @@ class PilotsConfig(AppConfig):
 
     def ready(self) -> None:
         from whatworks.core import labels
-        from whatworks.core.extensions import project_links
+        from whatworks.core.extensions import project_links, results_phases
         from whatworks.core.signals import process_started, task_lost
-        from whatworks.pilots.selectors import pilots_for_user
+        from whatworks.pilots.selectors import pilots_for_user, shadow_phases_for
         from whatworks.pilots.services import (
             dataset_upload_mark_lost,
             incoming_sweep,
@@ -45,3 +45,6 @@ class PilotsConfig(AppConfig):
             heading="Pilots",
             order=20,
         )
+        # A pilot's shadow phase on the project's results page (only for those who may
+        # see the pilot).
+        results_phases.register("pilots", shadow_phases_for, order=20)

@@ -256,3 +256,46 @@ def shadow_phase(pilot: Pilot) -> dict[str, Any]:
         )
     datasets = list(pilot.datasets.filter(deleted_at__isnull=True))
     return {"runs": runs, "models": models, "datasets": datasets}
+
+
+def shadow_phases_for(*, project: Any, user: Any) -> list[dict[str, Any]]:
+    """The provider of ``core.extensions.results_phases``: each frozen model of the
+    project's pilots that ``user`` may see, with its pre-registration and the sentences of
+    its latest forward evaluation (``registry/phases.py``)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from whatworks.pilots.models import ShadowModel
+
+    out: list[dict[str, Any]] = []
+    models = ShadowModel.objects.filter(
+        pilot__in=pilots_for_user(user=user).filter(project=project),
+        status=ShadowModel.Status.FROZEN,
+    ).select_related("pilot")
+    for model in models:
+        meta = model.meta
+        precision = (meta.get("validation") or {}).get("precision") or {}
+        evaluated = model.scores.filter(forward__isnull=False).order_by("-evaluated_at").first()
+        summary = _(
+            "Pre-registered {when}: model file {sha}, {rule}; validated at precision {value}."
+        ).format(
+            when=f"{model.frozen_at:%-d %B %Y}" if model.frozen_at else "",
+            sha=model.short_id,
+            rule=meta.get("flag_rule", ""),
+            value="—" if precision.get("value") is None else f"{precision['value']:.2f}",
+        )
+        out.append(
+            {
+                "title": _("{pilot}: model {sha}").format(
+                    pilot=model.pilot.name, sha=model.short_id
+                ),
+                "url": reverse("pilots:shadow", kwargs={"pilot_id": model.pilot_id}),
+                "summary": summary,
+                "sentences": [
+                    row["sentence"] for row in (evaluated.forward or {}).get("comparison", [])
+                ]
+                if evaluated is not None
+                else [],
+            }
+        )
+    return out
