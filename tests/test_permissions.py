@@ -158,6 +158,7 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     # Starting a pilot (of one's own registry projects) reveals no pilot: 403 for others.
     "pilots:create": ({}, only({"researcher", "admin"}, 200)),
     "pilots:contract": ({}, everyone(200)),
+    "pilots:ask": ({}, signed_in(200)),
     "pilots:detail": (pilots_factories.pilot_kwargs, signed_in(404)),
     "pilots:config": (pilots_factories.pilot_kwargs, everyone(405)),
     "pilots:dataset_upload": (pilots_factories.pilot_kwargs, signed_in(404)),

@@ -268,3 +268,27 @@ def test_shadow_phase_page(visit: Any, page: Any, sign_in: Any) -> None:
     assert "validated at 0.37" in main and "achieved 0.31" in main
     assert page.get_by_role("button", name="Evaluate again").is_visible()
     assert page.get_by_label("Later extract to score").is_visible()
+
+
+def test_ask_for_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+
+    analyst = UserFactory(
+        email="ask@example.test",
+        roles=frozenset({Role.LA_ANALYST}),
+        organisation=OrganisationFactory(),
+    )
+    sign_in(analyst.email, PASSWORD)
+    visit("/pilots/")
+    page.get_by_role("link", name="Ask for a pilot").click()
+    page.wait_for_load_state()
+    visit("/pilots/ask/")
+    page.get_by_role("button", name="Send the request").click()
+    page.wait_for_load_state()
+    assert "Say what your authority would like to test." in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("What would your authority like to test?").fill("Escalation in a year.")
+    page.get_by_role("button", name="Send the request").click()
+    page.wait_for_load_state()
+    assert "Your request is with the Centre's researchers" in page.locator("main").inner_text()
+    assert_accessible(page)

@@ -311,3 +311,20 @@ class ConfigChoicesForm(forms.Form):
             ],
             combine=data["combine"],
         )
+
+
+class PilotRequestForm(forms.Form):
+    question = forms.CharField(
+        label=_("What would your authority like to test?"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "textarea"}),
+        help_text=_(
+            "For example: which referrals escalate to a plan or care within a year, and "
+            "whether a tool we already use would flag them. Do not include any child's "
+            "details."
+        ),
+        error_messages={
+            "required": _("Say what your authority would like to test."),
+            "max_length": _("Keep the request to %(limit_value)d characters or fewer."),
+        },
+    )

@@ -354,3 +354,35 @@ class ShadowScores(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class PilotRequest(models.Model):
+    """An authority's request for a pilot, for the Centre's researchers (issue #19).
+
+    Anyone signed in may ask; those who may start pilots (researchers and administrators,
+    who hold ``pilots.view_centre``) see the requests on the Centre's page and reply by
+    e-mail.  No child-level data: what the authority would like to test, in its words.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    question = models.TextField(_("what the authority would like to test"), max_length=3000)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pilot request")
+        verbose_name_plural = _("pilot requests")
+
+    def __str__(self) -> str:
+        return f"Pilot request {str(self.pk)[:8]}"

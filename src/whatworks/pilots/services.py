@@ -930,3 +930,22 @@ def shadow_mark_lost(*, record: TaskRecord | None, reason: str, **_: Any) -> Non
         else:
             remove_path(shadow_scores_root(scores.model.pilot) / f"{scores.pk}.parquet")
         shadow_scores_mark(scores_id=scores.pk, status=status, error=reason)
+
+
+# --- asking for a pilot ----------------------------------------------------------------
+
+
+@transaction.atomic
+def pilot_request_create(*, actor: User, question: str) -> Any:
+    """Record a signed-in user's request for a pilot, for the Centre's researchers."""
+    from whatworks.pilots.models import PilotRequest
+
+    if not question.strip():
+        raise PilotError("Say what your authority would like to test.")
+    request = PilotRequest(
+        requested_by=actor, organisation=actor.organisation, question=question.strip()
+    )
+    _clean(request)
+    request.save()
+    audit_record(actor=actor, action="pilot.requested", target=request)
+    return request

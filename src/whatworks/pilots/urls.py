@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("centre/", views.centre, name="centre"),
     path("new/", views.create, name="create"),
+    path("ask/", views.ask, name="ask"),
     path("contract/", views.contract, name="contract"),
     path("<uuid:pilot_id>/", views.detail, name="detail"),
     path("<uuid:pilot_id>/config/", views.config, name="config"),

@@ -34,6 +34,7 @@ from whatworks.pilots.forms import (
     ConfigForm,
     DatasetForm,
     PilotForm,
+    PilotRequestForm,
 )
 from whatworks.pilots.models import DatasetUpload, Pilot, Run
 from whatworks.pilots.selectors import (
@@ -72,6 +73,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "pilots": pilots_for_user(user=request.user),
             "sees_centre": request.user.has_perm("pilots.view_centre"),
             "may_create": may_create_pilots(request.user),
+            "ask_url": f"{reverse('core:login')}?next={reverse('pilots:ask')}",
         },
     )
 
@@ -615,4 +617,37 @@ def results_fill(request: HttpRequest, pilot_id: str, run_id: str) -> HttpRespon
 @require_GET
 @require_permission("pilots.view_centre")
 def centre(request: HttpRequest) -> HttpResponse:
-    return render(request, "pilots/centre.html", {"rows": centre_pilots(user=request.user)})
+    from whatworks.pilots.models import PilotRequest
+
+    requests = PilotRequest.objects.select_related("requested_by", "organisation")[:50]
+    return render(
+        request,
+        "pilots/centre.html",
+        {"rows": centre_pilots(user=request.user), "requests": requests},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest) -> HttpResponse:
+    """Ask the Centre's researchers for a pilot (anyone signed in; they reply by e-mail)."""
+    form = PilotRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pilot_request_create(
+                actor=request.user,  # type: ignore[arg-type]
+                question=form.cleaned_data["question"],
+            )
+        except PilotError as exc:
+            for message in exc.messages:
+                form.add_error("question", message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request is with the Centre's researchers, who start pilots. One of "
+                    "them will reply to {email}."
+                ).format(email=request.user.email),  # type: ignore[union-attr]
+            )
+            return redirect("pilots:index")
+    return render(request, "pilots/ask.html", {"form": form})
