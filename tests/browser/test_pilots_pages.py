@@ -161,3 +161,134 @@ def test_start_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
     main = page.locator("main").inner_text()
     assert "Escalation pilot" in main and "Fixed in" in main
     assert_accessible(page)
+
+
+def test_write_the_config_from_the_common_choices(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+    from tests.pilots.factories import config_yaml, pilot_project
+
+    researcher = UserFactory(email="c@example.test", roles=frozenset({Role.RESEARCHER}))
+    pilot_project(researcher, config_yaml())
+    sign_in(researcher.email, PASSWORD)
+    visit("/pilots/new/")
+    page.get_by_text("Write it from the common choices").click()
+    page.get_by_label("A section 47 enquiry starts").check()
+    page.get_by_label("Outcome window (days after the referral)").fill("180")
+    page.get_by_label("Every referral whose score reaches a threshold").check()
+    page.get_by_label("Score threshold (0 to 1)").fill("0.3")
+    page.get_by_role("button", name="Write the config").click()
+    page.wait_for_load_state()
+    text = page.get_by_label("Experiment config (YAML)").input_value()
+    assert "events: [cp_plan, looked_after, s47]" in text and "window_days: 180" in text
+    assert "threshold: 0.3" in text
+    assert "written from your choices" in page.locator("main").inner_text()
+    assert_accessible(page)
+    visit("/pilots/new/?choices-window_days=5&choices-flag_by=top_percent")
+    summary = page.get_by_role("alert").inner_text()
+    assert "Choose at least one outcome event." in summary
+    assert "The outcome window must be at least 30 days." in summary
+
+
+def test_shadow_phase_page(visit: Any, page: Any, sign_in: Any) -> None:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from tests.pilots.factories import analyst_of, make_dataset
+    from whatworks.pilots.models import ShadowModel, ShadowScores
+
+    pilot = make_pilot()
+    analyst = analyst_of(pilot)
+    analyst.email = "shadow@example.test"
+    analyst.set_password(PASSWORD)
+    analyst.save()
+    held, later = make_dataset(pilot), make_dataset(pilot)
+    run = Run.objects.create(
+        pilot=pilot,
+        dataset=held,
+        source=Run.Source.PLATFORM,
+        status=Run.Status.SUCCEEDED,
+        config_hash=pilot.config_hash,
+        bundle={"verdict": {"status": "not_supported", "sentence": "Not supported."}},
+        verdict_status="not_supported",
+        verdict_sentence="The evidence does not support use.",
+    )
+    estimate = {"value": 0.37, "low": 0.33, "high": 0.41}
+    model = ShadowModel.objects.create(
+        pilot=pilot,
+        run=run,
+        status=ShadowModel.Status.FROZEN,
+        frozen_at=timezone.now(),
+        folder="x",
+        meta={
+            "model": "logistic",
+            "kind": "logistic",
+            "label_end": "2023-04-01",
+            "flag_rule": "score >= 0.21",
+            "model_sha256": "ab" * 32,
+            "trained_on": {"rows": 1800, "positives": 240},
+            "validation": {
+                "n": 900,
+                "test_periods": "2021-04-01 to 2023-04-01",
+                "precision": estimate,
+            },
+        },
+    )
+    ShadowScores.objects.create(
+        model=model,
+        dataset=later,
+        status=ShadowScores.Status.EVALUATED,
+        path="y.parquet",
+        scored=420,
+        flagged=44,
+        first_referral=date(2023, 4, 1),
+        last_referral=date(2024, 3, 30),
+        delete_after=date(2027, 1, 1),
+        scored_at=timezone.now(),
+        forward={
+            "scored": 420,
+            "matured": 400,
+            "pending": 20,
+            "label_end": "2025-04-01",
+            "comparison": [
+                {
+                    "metric": "precision",
+                    "sentence": "precision: validated at 0.37 (0.33 to "
+                    "0.41) in temporal validation, achieved 0.31 (0.22 to 0.40) on 400 referrals",
+                }
+            ],
+        },
+    )
+    sign_in(analyst.email, PASSWORD)
+    visit(f"/pilots/{pilot.pk}/")
+    page.get_by_role("link", name="the shadow phase").click()
+    page.wait_for_load_state()
+    visit(f"/pilots/{pilot.pk}/shadow/")
+    main = page.locator("main").inner_text()
+    assert "validated at 0.37" in main and "achieved 0.31" in main
+    assert page.get_by_role("button", name="Evaluate again").is_visible()
+    assert page.get_by_label("Later extract to score").is_visible()
+
+
+def test_ask_for_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
+    from tests.browser.axe import assert_accessible
+
+    analyst = UserFactory(
+        email="ask@example.test",
+        roles=frozenset({Role.LA_ANALYST}),
+        organisation=OrganisationFactory(),
+    )
+    sign_in(analyst.email, PASSWORD)
+    visit("/pilots/")
+    page.get_by_role("link", name="Ask for a pilot").click()
+    page.wait_for_load_state()
+    visit("/pilots/ask/")
+    page.get_by_role("button", name="Send the request").click()
+    page.wait_for_load_state()
+    assert "Say what your authority would like to test." in page.get_by_role("alert").inner_text()
+    assert_accessible(page)
+    page.get_by_label("What would your authority like to test?").fill("Escalation in a year.")
+    page.get_by_role("button", name="Send the request").click()
+    page.wait_for_load_state()
+    assert "Your request is with the Centre's researchers" in page.locator("main").inner_text()
+    assert_accessible(page)

@@ -161,7 +161,14 @@ def lift_registry_guard() -> None:
     """Transactional tests flush by DELETE, which the registry's triggers refuse."""
     guards.remove(connection)
     with connection.cursor() as cursor:
-        for table in ("pilots_run", "pilots_datasetupload", "pilots_dataset", "pilots_pilot"):
+        for table in (
+            "pilots_shadowscores",
+            "pilots_shadowmodel",
+            "pilots_run",
+            "pilots_datasetupload",
+            "pilots_dataset",
+            "pilots_pilot",
+        ):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute("DELETE FROM registry_resultsreport")
         cursor.execute("DELETE FROM registry_protocolversion")
@@ -215,3 +222,16 @@ def make_dataset(pilot: Pilot | None = None, *, referrals: int = 120) -> Any:
 def dataset_kwargs() -> dict[str, object]:
     dataset = make_dataset()
     return {"pilot_id": dataset.pilot_id, "dataset_id": dataset.pk}
+
+
+def shadow_scores_kwargs() -> dict[str, object]:
+    """A frozen model's scores row (no files): enough for pages and permissions."""
+    from whatworks.pilots.models import Run, ShadowModel, ShadowScores
+
+    run_ids = run_kwargs()
+    run = Run.objects.get(pk=run_ids["run_id"])
+    model = ShadowModel.objects.create(
+        pilot=run.pilot, run=run, status=ShadowModel.Status.FROZEN, meta={"model": "logistic"}
+    )
+    scores = ShadowScores.objects.create(model=model, status=ShadowScores.Status.SCORED)
+    return {"pilot_id": run.pilot_id, "scores_id": scores.pk}

@@ -266,3 +266,89 @@ def test_only_the_team_can_add_a_config_to_the_protocol_draft() -> None:
         )
     project.refresh_from_db()
     assert "pilot_experiments" not in project.draft_content
+
+
+def _choices(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "choices-events": ["cp_plan", "s47"],
+        "choices-window_days": "180",
+        "choices-flag_by": "threshold",
+        "choices-top_percent": "",
+        "choices-threshold": "0.25",
+        "choices-precision_min": "0.4",
+        "choices-recall_min": "",
+        "choices-roc_auc_min": "0.7",
+        "choices-combine": "any",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_common_choices_write_a_valid_config_into_the_form(client) -> None:  # type: ignore[no-untyped-def]
+    """Issue #19: the start form writes the outcome, its window, the operating point and
+    the criteria into the worked example; the engine reads back exactly those choices,
+    and the result starts a pilot (nothing is stored by writing it)."""
+    import html
+
+    from whatworks.pilots import analytics
+
+    researcher = user_with_role(Role.RESEARCHER)
+    client.force_login(researcher)
+    pilot_project(researcher, config_yaml())
+    response = client.get(URL, _choices())
+    page = response.content.decode()
+    assert response.status_code == 200 and "written from your choices" in page
+    box = page.split('name="config_yaml"')[1].split(">", 1)[1]
+    text = html.unescape(box.split("</textarea>")[0])
+    parsed, _hash = analytics.config_parse(text)
+    assert parsed["outcome"]["events"] == ["cp_plan", "s47"]
+    assert parsed["outcome"]["window_days"] == 180
+    assert parsed["operating_point"] == {"top_percent": None, "threshold": 0.25}
+    assert parsed["success"]["combine"] == "any"
+    assert [(c["metric"], c["value"]) for c in parsed["success"]["criteria"]] == [
+        ("precision", 0.4),
+        ("roc_auc", 0.7),
+    ]
+    # The worked example's comments stay, for the sections still to be edited.
+    assert "# yes / partly / no / unknown, with the evidence" in text
+    assert 'href="/pilots/contract/"' in page
+    assert not Pilot.objects.exists()
+
+
+def test_the_common_choices_by_share_keep_the_example_everywhere_else() -> None:
+    from whatworks.pilots import analytics
+    from whatworks.pilots.forms import ConfigChoicesForm
+
+    form = ConfigChoicesForm(
+        _choices(**{"choices-flag_by": "top_percent", "choices-top_percent": "5"})
+    )
+    assert form.is_valid(), form.errors
+    written, _ = analytics.config_parse(form.config_yaml())
+    example, _ = analytics.config_parse(analytics.example_config())
+    assert written["operating_point"] == {"top_percent": 5.0, "threshold": None}
+    for section in ("fairness", "ethics", "models", "splits", "features", "bootstrap"):
+        assert written[section] == example[section], section
+
+
+def test_every_problem_of_the_choices_is_shown_at_once(client) -> None:  # type: ignore[no-untyped-def]
+    researcher = user_with_role(Role.RESEARCHER)
+    client.force_login(researcher)
+    pilot_project(researcher, config_yaml())
+    bad = _choices(
+        **{
+            "choices-events": [],
+            "choices-window_days": "7",
+            "choices-threshold": "",
+            "choices-precision_min": "",
+            "choices-roc_auc_min": "",
+        }
+    )
+    page = client.get(URL, bad).content.decode()
+    for message in (
+        "Choose at least one outcome event.",
+        "The outcome window must be at least 30 days.",
+        "Enter the score threshold.",
+        "Pre-register at least one success criterion.",
+    ):
+        assert message in page, message
+    assert "There is a problem" in page and "written from your choices" not in page

@@ -1,4 +1,5 @@
-"""The demo: a Northmoor pilot with a dataset and a finished run; a Southvale offline one."""
+"""The demo: a Northmoor pilot with a dataset, a finished run and its model frozen; a
+Southvale offline one."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ def test_demo_loads_and_is_idempotent() -> None:
     south = Pilot.objects.get(organisation__slug="southvale")
     assert north.datasets.count() == 1
     assert north.runs.get().status == Run.Status.SUCCEEDED
+    # The shadow phase has begun on the platform's run: its model is frozen, once.
+    [frozen] = north.shadow_models.all()
+    assert frozen.status == "frozen" and frozen.meta["config_hash"] == north.config_hash
     assert south.runs.get().source == Run.Source.OFFLINE
     # issue #13: each demo pilot is fixed in a version that registers its config
     from whatworks.pilots.analytics import version_experiment

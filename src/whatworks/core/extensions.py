@@ -15,7 +15,7 @@ Providers are asked in ``order`` (then by key).  A provider that raises — or w
 the consumer cannot read — is logged and left out, so that one broken part never stops the
 page or the draft.  Registering a key again replaces it (``ready`` may run twice).
 
-The two extension points and what their providers take and return:
+The extension points and what their providers take and return:
 
 ``newsletter_sections``
     ``provider(*, since: datetime, until: datetime) -> Mapping | None``: ``None`` when the
@@ -43,6 +43,11 @@ The two extension points and what their providers take and return:
     Store, ``{"interventions": [(stable id, name), ...], "domains": [(code, label), ...]}``
     (the registry's Evidence Store link page, ``registry/views/trial_data.py``).  The first
     answer is used.
+``results_phases``
+    ``provider(*, project: Project, user: User | AnonymousUser) -> Iterable[Mapping]``: the
+    phases of a project's results beyond its registered outcomes that **this user may
+    see** -- the pilots' shadow phase (a frozen model's forward evaluation) -- each
+    ``{"title", "url", "summary", "sentences": [str]}`` (see ``registry/phases.py``).
 """
 
 from __future__ import annotations
@@ -120,3 +125,6 @@ project_links: Providers[LinkProvider] = Providers("Project link")
 event_choices: Providers[EventChoiceProvider] = Providers("Event choices")
 #: The registry's demo projects by title, for the parts' demos (``core/demo.py``).
 demo_projects: Providers[DemoProjectProvider] = Providers("Demo project")
+#: Phases of a project's results from other parts, such as a pilot's shadow phase
+#: (``registry/phases.py``).
+results_phases: Providers[LinkProvider] = Providers("Results phase")

@@ -176,6 +176,91 @@ def run_pilot(
     return json.loads(bundle_json(result.bundle)), result.bundle.config_hash
 
 
+# --- the shadow phase: a frozen model scores later extracts ------------------------------
+
+
+def _shadow_problems(exc: Exception) -> EngineProblems:
+    return EngineProblems([str(p) for p in getattr(exc, "problems", ())] or [str(exc)])
+
+
+def shadow_freeze(
+    *,
+    config: dict[str, Any],
+    dataset_folder: Path,
+    bundle: dict[str, Any],
+    fingerprint: str,
+    model_folder: Path,
+) -> dict[str, Any]:
+    """Freeze the config's primary model on a stored dataset (the run's) into
+    ``model_folder`` (0700, files 0600), as ``whatworks-analytics run --save-model`` does;
+    return its ``model.json`` (aggregates only)."""
+    from whatworks_analytics.errors import AnalyticsInputError
+    from whatworks_analytics.pilots.shadow import freeze, write_model
+
+    try:
+        payload, meta = freeze(
+            parse_config(config),
+            dataset_load(dataset_folder),
+            _bundle(bundle),
+            fingerprint=fingerprint or None,
+        )
+    except AnalyticsInputError as exc:
+        raise _shadow_problems(exc) from None
+    write_model(model_folder, payload, meta)
+    return meta
+
+
+#: The columns of a scores file (``whatworks_analytics.pilots.shadow.score_referrals``).
+SCORE_COLUMNS = ("referral_id", "decision_date", "score", "flag", "model")
+
+
+def shadow_score(*, model_folder: Path, dataset_folder: Path, out: Path) -> dict[str, Any]:
+    """Score the referrals of a later stored extract made on or after the model's label
+    end, from facts dated before each, as ``whatworks-analytics score`` does; write them to
+    ``out`` (Parquet, 0600: child-level data) and return the counts."""
+    import os
+
+    from whatworks_analytics.errors import AnalyticsInputError
+    from whatworks_analytics.pilots.shadow import load_model, score_referrals
+
+    try:
+        frozen = load_model(model_folder)
+        scores = score_referrals(frozen, dataset_load(dataset_folder))
+    except AnalyticsInputError as exc:
+        raise _shadow_problems(exc) from None
+    partial = out.with_name(f".{out.name}.tmp")
+    scores.write_parquet(partial)
+    os.chmod(partial, 0o600)
+    os.replace(partial, out)
+    dates = scores["decision_date"]
+    return {
+        "scored": scores.height,
+        "flagged": int(scores["flag"].sum()),
+        "first_referral": dates.min() if scores.height else None,
+        "last_referral": dates.max() if scores.height else None,
+    }
+
+
+def shadow_evaluate(
+    *, model_folder: Path, scores_path: Path, dataset_folder: Path
+) -> dict[str, Any]:
+    """The forward evaluation of recorded scores from a still later stored extract (the
+    outcomes), as ``whatworks-analytics evaluate`` does: aggregates only."""
+    from whatworks_analytics.errors import AnalyticsInputError
+    from whatworks_analytics.pilots.shadow import ShadowError, evaluate_forward, load_model
+
+    try:
+        frozen = load_model(model_folder)
+        scores = pl.read_parquet(scores_path).select(SCORE_COLUMNS)
+        other = scores.filter(pl.col("model") != frozen.short_id).height
+        if other:
+            raise ShadowError([f"{other:,} scores were made by another model"])
+        forward: dict[str, Any] = evaluate_forward(frozen, scores, dataset_load(dataset_folder))
+    except AnalyticsInputError as exc:
+        raise _shadow_problems(exc) from None
+    return forward
+
+
 @dataclass(frozen=True)
 class CheckedBundle:
     data: dict[str, Any]
@@ -499,3 +584,99 @@ def example_config() -> str:
     from importlib.resources import files
 
     return (files("whatworks_analytics.pilots") / "example_config.yaml").read_text(encoding="utf-8")
+
+
+def outcome_events() -> tuple[str, ...]:
+    """The outcome events a config may name (the engine's codes)."""
+    from typing import get_args
+
+    from whatworks_analytics.pilots.config import OutcomeEvent
+
+    return tuple(get_args(OutcomeEvent))
+
+
+def config_from_choices(
+    *,
+    events: list[str],
+    window_days: int,
+    top_percent: float | None,
+    threshold: float | None,
+    criteria: list[tuple[str, str, float]],
+    combine: str,
+) -> str:
+    """The worked example config with the common choices written in: the outcome and its
+    window, the operating point and the success criteria.
+
+    The example's comments are kept (they explain every other section, which the
+    researcher still edits: the ethics answers, the fairness reference groups).  The
+    result is parsed by the engine and must say what was chosen; if the example's lines
+    could not be found, the same choices are written into its parsed form instead.
+    Raises :class:`EngineProblems` if the engine refuses the choices.
+    """
+    text = example_config()
+    flow = ", ".join(events)
+    if top_percent is not None:
+        point = (
+            f"  top_percent: {top_percent:g}                  # the team can look again at "
+            f"{top_percent:g}% of referrals\n"
+            "  # threshold: 0.3                 # ... or flag every score >= 0.3 (give one, "
+            "not both)\n"
+        )
+    else:
+        point = (
+            f"  threshold: {threshold:g}                  # flag every score >= this\n"
+            "  # top_percent: 10                # ... or the top 10% of referrals (give one, "
+            "not both)\n"
+        )
+    lines = "".join(
+        f'    - {{metric: {metric}, op: "{op}", value: {value:g}}}\n'
+        for metric, op, value in criteria
+    )
+    replaced = re.sub(r"(?m)^  events: \[[^\]]*\]", f"  events: [{flow}]", text, count=1)
+    window = f"  window_days: {window_days}"
+    replaced = re.sub(r"(?m)^  window_days: \d+", window, replaced, count=1)
+    point_lines = r"(?m)^operating_point:\n(?:  .*\n)+?(?=\n)"
+    replaced = re.sub(point_lines, "operating_point:\n" + point, replaced, count=1)
+    replaced = re.sub(r"(?m)^  combine: \w+", f"  combine: {combine}", replaced, count=1)
+    replaced = re.sub(
+        r"(?m)^  criteria:\n(?:    - .*\n)+", "  criteria:\n" + lines, replaced, count=1
+    )
+    wanted = {
+        "events": list(events),
+        "window_days": window_days,
+        "top_percent": top_percent,
+        "threshold": threshold,
+        "criteria": [{"metric": m, "op": o, "value": v} for m, o, v in criteria],
+        "combine": combine,
+    }
+    try:
+        parsed, _hash = config_parse(replaced)
+    except EngineProblems:
+        parsed = {}
+    if _choices_of(parsed) != wanted:
+        raw = yaml.safe_load(text)
+        raw["outcome"] = {**raw["outcome"], "events": list(events), "window_days": window_days}
+        raw["operating_point"] = (
+            {"top_percent": top_percent} if top_percent is not None else {"threshold": threshold}
+        )
+        raw["success"] = {**raw["success"], "combine": combine, "criteria": wanted["criteria"]}
+        replaced = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+        config_parse(replaced)  # raises EngineProblems with the engine's own words
+    return replaced
+
+
+def _choices_of(parsed: dict[str, Any]) -> dict[str, Any]:
+    if not parsed:
+        return {}
+    point = parsed["operating_point"]
+    return {
+        "events": list(parsed["outcome"]["events"]),
+        "window_days": parsed["outcome"]["window_days"],
+        "top_percent": point.get("top_percent"),
+        "threshold": point.get("threshold"),
+        "criteria": [
+            {"metric": c["metric"], "op": c["op"], "value": c["value"]}
+            for c in parsed["success"]["criteria"]
+        ],
+        "combine": parsed["success"]["combine"],
+    }

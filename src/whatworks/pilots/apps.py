@@ -7,19 +7,21 @@ class PilotsConfig(AppConfig):
 
     def ready(self) -> None:
         from whatworks.core import labels
-        from whatworks.core.extensions import project_links
+        from whatworks.core.extensions import project_links, results_phases
         from whatworks.core.signals import process_started, task_lost
-        from whatworks.pilots.selectors import pilots_for_user
+        from whatworks.pilots.selectors import pilots_for_user, shadow_phases_for
         from whatworks.pilots.services import (
             dataset_upload_mark_lost,
             incoming_sweep,
             run_mark_lost,
+            shadow_mark_lost,
         )
 
         # A run whose worker died is failed in its own row too, not only in the queue;
         # an upload's check likewise, and its raw files are removed.
         task_lost.connect(run_mark_lost, dispatch_uid="pilots.run_mark_lost")
         task_lost.connect(dataset_upload_mark_lost, dispatch_uid="pilots.upload_mark_lost")
+        task_lost.connect(shadow_mark_lost, dispatch_uid="pilots.shadow_mark_lost")
         # Raw files a killed web process or worker left in the scratch area go at start.
         process_started.connect(incoming_sweep, dispatch_uid="pilots.incoming_sweep")
 
@@ -43,3 +45,6 @@ class PilotsConfig(AppConfig):
             heading="Pilots",
             order=20,
         )
+        # A pilot's shadow phase on the project's results page (only for those who may
+        # see the pilot).
+        results_phases.register("pilots", shadow_phases_for, order=20)

@@ -1,4 +1,5 @@
-"""Demo pilots: Northmoor's with a synthetic dataset and a finished run; Southvale's
+"""Demo pilots: Northmoor's with a synthetic dataset, a finished run and its model frozen
+for the shadow phase; Southvale's
 through the offline path (an uploaded result bundle).  Each fixes the experiment config
 that its project's registered protocol contains.
 
@@ -20,7 +21,7 @@ import yaml
 from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
 from whatworks.pilots import analytics, tasks
-from whatworks.pilots.models import Pilot
+from whatworks.pilots.models import Pilot, Run
 from whatworks.pilots.services import (
     bundle_upload,
     dataset_upload_start,
@@ -28,6 +29,7 @@ from whatworks.pilots.services import (
     pilot_create,
     pilot_fix_config,
     run_start,
+    shadow_freeze_start,
 )
 from whatworks.pilots.uploads import receiving_folder, stage_files
 from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
@@ -84,6 +86,10 @@ def load(*, stdout: Writer) -> None:
                 continue
             run = run_start(actor=analyst, pilot=pilot, dataset=upload.dataset)
             tasks.pilot_run.call(str(run.pk), str(run.task_record_id))
+            # The shadow phase begins: the run's model frozen (later extracts would be
+            # scored by it; the demo has none yet).
+            model = shadow_freeze_start(actor=analyst, run=Run.objects.get(pk=run.pk))
+            tasks.shadow_freeze.call(str(model.pk), str(model.task_record_id))
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 folder = write_dataset(synthetic, Path(tmp) / "data")

@@ -221,3 +221,168 @@ class Run(models.Model):
     @property
     def has_report(self) -> bool:
         return self.status == self.Status.SUCCEEDED and self.bundle is not None
+
+
+class ShadowModel(models.Model):
+    """A run's primary model, frozen for the shadow phase: the honest test in the future.
+
+    Fitted again by a worker on every referral of the run's dataset whose outcome is known,
+    with the run's config and seed rules (``whatworks_analytics.pilots.shadow.freeze``).
+    The model folder (``model.json`` and the pickled estimator, 0700/0600) lives under the
+    private data root; ``meta`` is its ``model.json``: the config hash, the data
+    fingerprint, the fixed flag cut-off and what the temporal validation measured --
+    aggregates only, kept after the files are gone.  Freezing is the shadow phase's
+    pre-registration: the model, its cut-off and the figures it must live up to are fixed
+    before any later referral is scored.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be frozen")
+        FREEZING = "freezing", _("Being frozen")
+        FROZEN = "frozen", _("Frozen")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pilot = models.ForeignKey(
+        Pilot, on_delete=models.PROTECT, related_name="shadow_models", verbose_name=_("pilot")
+    )
+    run = models.OneToOneField(
+        Run, on_delete=models.PROTECT, related_name="shadow_model", verbose_name=_("run")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    folder = models.CharField(_("folder under the private data root"), max_length=300, blank=True)
+    meta = models.JSONField(_("what was frozen"), default=dict, blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
+    task_record = models.ForeignKey(
+        "core.TaskRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    frozen_at = models.DateTimeField(_("frozen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("frozen model")
+        verbose_name_plural = _("frozen models")
+
+    def __str__(self) -> str:
+        return f"Frozen model {str(self.pk)[:8]} of {self.pilot}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pilots:shadow", kwargs={"pilot_id": self.pilot_id})
+
+    @property
+    def short_id(self) -> str:
+        return str(self.meta.get("model_sha256", ""))[:12]
+
+
+class ShadowScores(models.Model):
+    """A frozen model's scores of a later extract, and their forward evaluation.
+
+    The scores are child-level data (one row per pseudonymised referral), so they follow
+    the datasets' rules: a Parquet file under the private data root, opened only by
+    workers, every access audited, deleted on ``delete_after``.  The forward evaluation
+    (``forward``: counts, metrics with intervals, the fairness audit and each metric
+    beside its validated value) is aggregate and stays.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be scored")
+        SCORING = "scoring", _("Being scored")
+        SCORED = "scored", _("Scored")
+        EVALUATING = "evaluating", _("Being evaluated")
+        EVALUATED = "evaluated", _("Evaluated")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    model = models.ForeignKey(
+        ShadowModel, on_delete=models.PROTECT, related_name="scores", verbose_name=_("model")
+    )
+    dataset = models.ForeignKey(
+        Dataset,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shadow_scores",
+        verbose_name=_("scored extract"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    path = models.CharField(_("file under the private data root"), max_length=300, blank=True)
+    scored = models.PositiveIntegerField(_("referrals scored"), default=0)
+    flagged = models.PositiveIntegerField(_("referrals flagged"), default=0)
+    first_referral = models.DateField(_("first referral scored"), null=True, blank=True)
+    last_referral = models.DateField(_("last referral scored"), null=True, blank=True)
+    delete_after = models.DateField(_("deletion date"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    evaluated_with = models.ForeignKey(
+        Dataset,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shadow_evaluations",
+        verbose_name=_("extract the outcomes came from"),
+    )
+    forward = models.JSONField(_("forward evaluation"), null=True, blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
+    task_record = models.ForeignKey(
+        "core.TaskRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
+    evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("shadow scores")
+        verbose_name_plural = _("shadow scores")
+
+    def __str__(self) -> str:
+        return f"Shadow scores {str(self.pk)[:8]} of {self.model.pilot}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pilots:shadow", kwargs={"pilot_id": self.model.pilot_id})
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PilotRequest(models.Model):
+    """An authority's request for a pilot, for the Centre's researchers (issue #19).
+
+    Anyone signed in may ask; those who may start pilots (researchers and administrators,
+    who hold ``pilots.view_centre``) see the requests on the Centre's page and reply by
+    e-mail.  No child-level data: what the authority would like to test, in its words.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    question = models.TextField(_("what the authority would like to test"), max_length=3000)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pilot request")
+        verbose_name_plural = _("pilot requests")
+
+    def __str__(self) -> str:
+        return f"Pilot request {str(self.pk)[:8]}"

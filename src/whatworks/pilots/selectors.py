@@ -189,3 +189,113 @@ def centre_pilots(*, user: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# --- the shadow phase ------------------------------------------------------------------
+
+
+def shadow_model_get_for_user(*, user: Any, pilot_id: Any, model_id: Any) -> Any:
+    from whatworks.pilots.models import ShadowModel
+
+    pilot = pilot_get_for_user(user=user, pilot_id=pilot_id)
+    try:
+        return pilot.shadow_models.select_related("run", "run__dataset").get(pk=model_id)
+    except (ShadowModel.DoesNotExist, ValidationError, ValueError):
+        raise Http404("No such model.") from None
+
+
+def shadow_scores_get_for_user(*, user: Any, pilot_id: Any, scores_id: Any) -> Any:
+    from whatworks.pilots.models import ShadowScores
+
+    pilot = pilot_get_for_user(user=user, pilot_id=pilot_id)
+    try:
+        return ShadowScores.objects.select_related("model", "dataset").get(
+            pk=scores_id, model__pilot=pilot
+        )
+    except (ShadowScores.DoesNotExist, ValidationError, ValueError):
+        raise Http404("No such scores.") from None
+
+
+def shadow_state(item: Any) -> tuple[str, str]:
+    """A frozen model's or a scoring's effective status and reason: one whose task failed
+    (its worker died) is shown failed, as runs are."""
+    state = task_state(item.task_record) if item.task_record is not None else None
+    finished = {"frozen", "scored", "evaluated", "failed"}
+    if item.status not in finished and state is not None and state.status == "FAILED":
+        return "failed", state.error
+    return str(item.status), str(item.error)
+
+
+def shadow_phase(pilot: Pilot) -> dict[str, Any]:
+    """What the shadow page shows: the runs whose model can be frozen, each frozen model
+    with its scorings, and the extracts that can be scored or give outcomes."""
+    from whatworks.pilots.models import ShadowModel
+
+    frozen_runs = set(pilot.shadow_models.values_list("run_id", flat=True))
+    runs = [
+        run
+        for run in pilot.runs.filter(
+            source=Run.Source.PLATFORM, status=Run.Status.SUCCEEDED
+        ).select_related("dataset")
+        if run.pk not in frozen_runs and run.dataset is not None and not run.dataset.is_deleted
+    ]
+    models = []
+    for model in pilot.shadow_models.select_related("run", "task_record").prefetch_related(
+        "scores", "scores__task_record", "scores__dataset", "scores__evaluated_with"
+    ):
+        status, reason = shadow_state(model)
+        scorings = [(scores, *shadow_state(scores)) for scores in model.scores.all()]
+        models.append(
+            {
+                "model": model,
+                "status": status,
+                "status_label": ShadowModel.Status(status).label,
+                "reason": reason,
+                "scorings": scorings,
+            }
+        )
+    datasets = list(pilot.datasets.filter(deleted_at__isnull=True))
+    return {"runs": runs, "models": models, "datasets": datasets}
+
+
+def shadow_phases_for(*, project: Any, user: Any) -> list[dict[str, Any]]:
+    """The provider of ``core.extensions.results_phases``: each frozen model of the
+    project's pilots that ``user`` may see, with its pre-registration and the sentences of
+    its latest forward evaluation (``registry/phases.py``)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from whatworks.pilots.models import ShadowModel
+
+    out: list[dict[str, Any]] = []
+    models = ShadowModel.objects.filter(
+        pilot__in=pilots_for_user(user=user).filter(project=project),
+        status=ShadowModel.Status.FROZEN,
+    ).select_related("pilot")
+    for model in models:
+        meta = model.meta
+        precision = (meta.get("validation") or {}).get("precision") or {}
+        evaluated = model.scores.filter(forward__isnull=False).order_by("-evaluated_at").first()
+        summary = _(
+            "Pre-registered {when}: model file {sha}, {rule}; validated at precision {value}."
+        ).format(
+            when=f"{model.frozen_at:%-d %B %Y}" if model.frozen_at else "",
+            sha=model.short_id,
+            rule=meta.get("flag_rule", ""),
+            value="—" if precision.get("value") is None else f"{precision['value']:.2f}",
+        )
+        out.append(
+            {
+                "title": _("{pilot}: model {sha}").format(
+                    pilot=model.pilot.name, sha=model.short_id
+                ),
+                "url": reverse("pilots:shadow", kwargs={"pilot_id": model.pilot_id}),
+                "summary": summary,
+                "sentences": [
+                    row["sentence"] for row in (evaluated.forward or {}).get("comparison", [])
+                ]
+                if evaluated is not None
+                else [],
+            }
+        )
+    return out

@@ -431,6 +431,7 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> Dataset:
         )
     if dataset.folder:
         remove_tree(data_root() / dataset.folder)
+    _shadow_scores_delete(actor=actor, scores=dataset.shadow_scores.filter(deleted_at__isnull=True))
     rows = dict(dataset.row_counts)
     dataset.folder = ""
     dataset.row_counts = {}
@@ -598,3 +599,342 @@ def results_fill_from_run(*, actor: User | None, run: Run) -> Any:
 
 def report_url(run: Run) -> str:
     return reverse("pilots:report", kwargs={"pilot_id": run.pilot_id, "run_id": run.pk})
+
+
+# --- the shadow phase ------------------------------------------------------------------
+
+
+def shadow_models_root(pilot: Pilot) -> Path:
+    return data_root() / str(pilot.pk) / "models"
+
+
+def shadow_scores_root(pilot: Pilot) -> Path:
+    return data_root() / str(pilot.pk) / "scores"
+
+
+@transaction.atomic
+def shadow_freeze_start(*, actor: User | None, run: Run) -> Any:
+    """Queue the freezing of a finished platform run's primary model (one per run).
+
+    The model is fitted again by a worker on the run's dataset, so the dataset must still
+    be held.  Freezing pre-registers the shadow phase: the model file's hash, its flag
+    cut-off and the validated figures are fixed before any later referral is scored.
+    """
+    from whatworks.pilots import tasks
+    from whatworks.pilots.models import ShadowModel
+
+    run = (
+        Run.objects.select_for_update(of=("self",))
+        .select_related("pilot", "dataset")
+        .get(pk=run.pk)
+    )
+    if not run.has_report or run.source != Run.Source.PLATFORM:
+        raise PilotError("Only a finished run on the platform can have its model frozen.")
+    if run.config_hash != run.pilot.config_hash:
+        raise PilotError("This run was not made with the pilot's fixed config.")
+    if run.dataset is None or run.dataset.is_deleted or not run.dataset.folder:
+        raise PilotError(
+            "The dataset of this run has been deleted, so its model cannot be fitted again. "
+            "Upload the data again and run the analysis, then freeze that run's model."
+        )
+    if ShadowModel.objects.filter(run=run).exists():
+        raise PilotError("This run's model has already been frozen.")
+    model = ShadowModel.objects.create(
+        pilot=run.pilot, run=run, frozen_by=actor if actor is not None and actor.pk else None
+    )
+    record = task_start(
+        actor=actor,
+        kind="pilot_shadow_freeze",
+        label=f"Freezing the model of {run.pilot.name}",
+        enqueue=lambda record_id: str(tasks.shadow_freeze.enqueue(str(model.pk), record_id).id),
+        target=model,
+    )
+    model.task_record = record
+    model.save(update_fields=["task_record"])
+    audit_record(actor=actor, action="pilot.shadow_freeze_started", target=model)
+    return model
+
+
+@transaction.atomic
+def shadow_model_mark(*, model_id: Any, status: str, error: str = "") -> bool:
+    """Bookkeeping by the freezing task; only a model not yet frozen changes."""
+    from whatworks.pilots.models import ShadowModel
+
+    active = (ShadowModel.Status.QUEUED, ShadowModel.Status.FREEZING)
+    changed = ShadowModel.objects.filter(pk=model_id, status__in=active).update(
+        status=status, error=error[:2000]
+    )
+    if changed and status == ShadowModel.Status.FAILED:
+        audit_record(
+            actor=None,
+            action="pilot.shadow_freeze_failed",
+            target=ShadowModel.objects.get(pk=model_id),
+        )
+    return bool(changed)
+
+
+@transaction.atomic
+def shadow_model_store(*, model_id: Any, folder: Path, meta: dict[str, Any]) -> Any:
+    from whatworks.pilots.models import ShadowModel
+
+    model = ShadowModel.objects.select_for_update().get(pk=model_id)
+    if model.status != ShadowModel.Status.FREEZING:
+        raise PilotError("This model is no longer being frozen.")
+    model.folder = str(folder.relative_to(data_root()))
+    model.meta = meta
+    model.status = ShadowModel.Status.FROZEN
+    model.frozen_at = timezone.now()
+    model.save(update_fields=["folder", "meta", "status", "frozen_at"])
+    audit_record(
+        actor=model.frozen_by,
+        action="pilot.model_frozen",
+        target=model,
+        changes={
+            "model_sha256": meta.get("model_sha256"),
+            "config_hash": meta.get("config_hash"),
+            "flag_threshold": meta.get("flag_threshold"),
+            "label_end": meta.get("label_end"),
+        },
+    )
+    return model
+
+
+def _shadow_task(actor: User | None, scores: Any, kind: str, label: str, task: Any) -> None:
+    record = task_start(
+        actor=actor,
+        kind=kind,
+        label=label,
+        enqueue=lambda record_id: str(task.enqueue(str(scores.pk), record_id).id),
+        target=scores,
+    )
+    scores.task_record = record
+    scores.save(update_fields=["task_record"])
+
+
+@transaction.atomic
+def shadow_score_start(*, actor: User | None, model: Any, dataset: Dataset) -> Any:
+    """Queue the scoring of a later extract (a stored dataset of the same pilot, uploaded
+    under the same rules) by a frozen model."""
+    from whatworks.pilots import tasks
+    from whatworks.pilots.models import ShadowModel, ShadowScores
+
+    if model.status != ShadowModel.Status.FROZEN or not model.folder:
+        raise PilotError("Only a frozen model can score an extract.")
+    if dataset.pilot_id != model.pilot_id:
+        raise PilotError("That dataset belongs to another pilot.")
+    if dataset.is_deleted or not dataset.folder:
+        raise PilotError("That dataset has been deleted under the retention rules.")
+    if model.run.dataset_id == dataset.pk:
+        raise PilotError(
+            "That is the extract the model was fitted on. Upload a later monthly extract and "
+            "score that: only referrals made after the model was frozen are scored."
+        )
+    scores = ShadowScores.objects.create(
+        model=model, dataset=dataset, started_by=actor if actor is not None and actor.pk else None
+    )
+    _shadow_task(
+        actor,
+        scores,
+        "pilot_shadow_score",
+        f"Scoring an extract of {model.pilot.name}",
+        tasks.shadow_score,
+    )
+    audit_record(
+        actor=actor,
+        action="pilot.shadow_scoring_started",
+        target=scores,
+        changes={"dataset": str(dataset.pk), "model": model.short_id},
+    )
+    return scores
+
+
+@transaction.atomic
+def shadow_scores_mark(*, scores_id: Any, status: str, error: str = "") -> bool:
+    """Bookkeeping by the scoring and evaluation tasks."""
+    from whatworks.pilots.models import ShadowScores
+
+    active = (
+        ShadowScores.Status.QUEUED,
+        ShadowScores.Status.SCORING,
+        ShadowScores.Status.SCORED,
+        ShadowScores.Status.EVALUATING,
+        ShadowScores.Status.EVALUATED,
+    )
+    changed = ShadowScores.objects.filter(pk=scores_id, status__in=active).update(
+        status=status, error=error[:2000]
+    )
+    if changed and status == ShadowScores.Status.FAILED:
+        audit_record(
+            actor=None,
+            action="pilot.shadow_scores_failed",
+            target=ShadowScores.objects.get(pk=scores_id),
+        )
+    return bool(changed)
+
+
+@transaction.atomic
+def shadow_scores_store(
+    *, scores_id: Any, path: Path, counts: dict[str, Any], today: date | None = None
+) -> Any:
+    """Keep a scoring's file (child-level: deleted on the datasets' retention date)."""
+    from whatworks.pilots.models import ShadowScores
+
+    scores = ShadowScores.objects.select_for_update().get(pk=scores_id)
+    if scores.status != ShadowScores.Status.SCORING:
+        raise PilotError("These scores are no longer being made.")
+    today = today or timezone.localdate()
+    scores.path = str(path.relative_to(data_root()))
+    scores.scored = int(counts["scored"])
+    scores.flagged = int(counts["flagged"])
+    scores.first_referral = counts.get("first_referral")
+    scores.last_referral = counts.get("last_referral")
+    scores.delete_after = add_months(today, int(settings.WHATWORKS_PILOT_RETENTION_MONTHS))
+    scores.status = ShadowScores.Status.SCORED
+    scores.scored_at = timezone.now()
+    scores.save()
+    audit_record(
+        actor=scores.started_by,
+        action="pilot.shadow_scored",
+        target=scores,
+        changes={
+            "scored": scores.scored,
+            "flagged": scores.flagged,
+            "delete_after": str(scores.delete_after),
+        },
+    )
+    return scores
+
+
+@transaction.atomic
+def shadow_evaluate_start(*, actor: User | None, scores: Any, dataset: Dataset) -> Any:
+    """Queue the forward evaluation of recorded scores from a later extract (the outcomes
+    of the scored referrals); evaluating again with a still later extract replaces it."""
+    from whatworks.pilots import tasks
+    from whatworks.pilots.models import ShadowScores
+
+    scores = ShadowScores.objects.select_for_update().select_related("model").get(pk=scores.pk)
+    if scores.status not in {ShadowScores.Status.SCORED, ShadowScores.Status.EVALUATED}:
+        raise PilotError("Only finished scores can be evaluated.")
+    if scores.is_deleted or not scores.path:
+        raise PilotError("These scores have been deleted under the retention rules.")
+    if dataset.pilot_id != scores.model.pilot_id:
+        raise PilotError("That dataset belongs to another pilot.")
+    if dataset.is_deleted or not dataset.folder:
+        raise PilotError("That dataset has been deleted under the retention rules.")
+    scores.status = ShadowScores.Status.EVALUATING
+    scores.evaluated_with = dataset
+    scores.save(update_fields=["status", "evaluated_with"])
+    _shadow_task(
+        actor,
+        scores,
+        "pilot_shadow_evaluate",
+        f"Forward evaluation of {scores.model.pilot.name}",
+        tasks.shadow_evaluate,
+    )
+    audit_record(
+        actor=actor,
+        action="pilot.shadow_evaluation_started",
+        target=scores,
+        changes={"dataset": str(dataset.pk)},
+    )
+    return scores
+
+
+@transaction.atomic
+def shadow_evaluation_store(*, scores_id: Any, forward: dict[str, Any]) -> Any:
+    """Keep a forward evaluation (aggregates) on its scores."""
+    from whatworks.pilots.models import ShadowScores
+
+    scores = ShadowScores.objects.select_for_update().get(pk=scores_id)
+    if scores.status != ShadowScores.Status.EVALUATING:
+        raise PilotError("These scores are no longer being evaluated.")
+    scores.forward = forward
+    scores.status = ShadowScores.Status.EVALUATED
+    scores.evaluated_at = timezone.now()
+    scores.save(update_fields=["forward", "status", "evaluated_at"])
+    audit_record(
+        actor=None,
+        action="pilot.shadow_evaluated",
+        target=scores,
+        changes={"matured": forward.get("matured"), "pending": forward.get("pending")},
+    )
+    return scores
+
+
+@transaction.atomic
+def shadow_scores_delete_expired(*, actor: User | None = None, today: date | None = None) -> int:
+    """Delete every scores file past its deletion date (child-level data, as datasets);
+    the counts and forward evaluations (aggregates) stay."""
+    from whatworks.pilots.models import ShadowScores
+
+    today = today or timezone.localdate()
+    expired = ShadowScores.objects.select_for_update().filter(
+        delete_after__lte=today, deleted_at__isnull=True
+    )
+    return _shadow_scores_delete(actor=actor, scores=expired, reason="retention")
+
+
+def _shadow_scores_delete(
+    *, actor: User | None, scores: Any, reason: str = "its extract was deleted early"
+) -> int:
+    """Remove scores files (child-level); their counts and evaluations stay."""
+    count = 0
+    for item in scores:
+        if item.path:
+            remove_path(data_root() / item.path)
+        item.path = ""
+        item.deleted_at = timezone.now()
+        item.save(update_fields=["path", "deleted_at"])
+        audit_record(
+            actor=actor,
+            action="pilot.shadow_scores_deleted",
+            target=item,
+            changes={"delete_after": str(item.delete_after), "reason": reason},
+        )
+        count += 1
+    return count
+
+
+def shadow_mark_lost(*, record: TaskRecord | None, reason: str, **_: Any) -> None:
+    """Receiver of ``core.signals.task_lost``: a freezing or scoring whose worker died is
+    failed with the reason, and its partial files are removed."""
+    from whatworks.pilots.models import ShadowModel, ShadowScores
+
+    if record is None:
+        return
+    for model in ShadowModel.objects.filter(
+        task_record=record, status__in=(ShadowModel.Status.QUEUED, ShadowModel.Status.FREEZING)
+    ):
+        shadow_model_mark(model_id=model.pk, status=ShadowModel.Status.FAILED, error=reason)
+        remove_path(shadow_models_root(model.pilot) / str(model.pk))
+    active = (
+        ShadowScores.Status.QUEUED,
+        ShadowScores.Status.SCORING,
+        ShadowScores.Status.EVALUATING,
+    )
+    for scores in ShadowScores.objects.filter(task_record=record, status__in=active):
+        status = ShadowScores.Status.FAILED
+        if scores.status == ShadowScores.Status.EVALUATING:  # the scores themselves stay
+            status = ShadowScores.Status.EVALUATED if scores.forward else ShadowScores.Status.SCORED
+        else:
+            remove_path(shadow_scores_root(scores.model.pilot) / f"{scores.pk}.parquet")
+        shadow_scores_mark(scores_id=scores.pk, status=status, error=reason)
+
+
+# --- asking for a pilot ----------------------------------------------------------------
+
+
+@transaction.atomic
+def pilot_request_create(*, actor: User, question: str) -> Any:
+    """Record a signed-in user's request for a pilot, for the Centre's researchers."""
+    from whatworks.pilots.models import PilotRequest
+
+    if not question.strip():
+        raise PilotError("Say what your authority would like to test.")
+    request = PilotRequest(
+        requested_by=actor, organisation=actor.organisation, question=question.strip()
+    )
+    _clean(request)
+    request.save()
+    audit_record(actor=actor, action="pilot.requested", target=request)
+    return request

@@ -103,8 +103,9 @@ def _failure(exc: Any) -> str:
 @task()
 def delete_expired_datasets() -> int:
     """The retention rule, daily: delete every dataset past its deletion date."""
-    from whatworks.pilots.services import datasets_delete_expired
+    from whatworks.pilots.services import datasets_delete_expired, shadow_scores_delete_expired
 
+    shadow_scores_delete_expired(actor=None)
     return datasets_delete_expired(actor=None)
 
 
@@ -202,3 +203,156 @@ def dataset_check(upload_id: str, record_id: str) -> str:
         result_url=upload.get_absolute_url(),
     )
     return str(outcome)
+
+
+# --- the shadow phase ------------------------------------------------------------------
+
+SHADOW_FAILED = "It failed unexpectedly. The error has been logged for the administrators."
+
+
+def _shadow_failure(exc: BaseException) -> str:
+    if isinstance(exc, analytics.EngineProblems):
+        return "The engine refused it: " + "; ".join(exc.problems)
+    if isinstance(exc, PilotError):
+        return exc.message
+    return SHADOW_FAILED
+
+
+@task()
+def shadow_freeze(model_id: str, record_id: str) -> str:
+    """Fit the run's primary model again on the run's dataset and freeze it (the model
+    folder under the private data root); the model's ``model.json`` is kept on the row."""
+    from whatworks.pilots.models import ShadowModel
+    from whatworks.pilots.services import (
+        data_root,
+        shadow_model_mark,
+        shadow_model_store,
+        shadow_models_root,
+    )
+
+    model = ShadowModel.objects.select_related("pilot", "run", "run__dataset").get(pk=model_id)
+    if model.status != ShadowModel.Status.QUEUED:
+        return str(model.status)
+    folder = shadow_models_root(model.pilot) / str(model.pk)
+    shadow_model_mark(model_id=model_id, status=ShadowModel.Status.FREEZING)
+    task_progress(record_id=record_id, fraction=0.1, message="Fitting the model again.")
+    try:
+        dataset = model.run.dataset
+        if dataset is None or dataset.is_deleted or not dataset.folder:
+            raise PilotError("The dataset of this run has been deleted.")
+        config, _ = analytics.config_parse(model.pilot.config_yaml)
+        private_mkdir(folder.parent)
+        meta = analytics.shadow_freeze(
+            config=config,
+            dataset_folder=data_root() / dataset.folder,
+            bundle=model.run.bundle or {},
+            fingerprint=dataset.fingerprint,
+            model_folder=folder,
+        )
+        restrict_tree(folder)
+        shadow_model_store(model_id=model_id, folder=folder, meta=meta)
+    except BaseException as exc:
+        remove_path(folder)
+        logger.error("Freezing model %s failed: %s", model_id, type(exc).__name__)
+        shadow_model_mark(
+            model_id=model_id, status=ShadowModel.Status.FAILED, error=_shadow_failure(exc)
+        )
+        if not isinstance(exc, Exception):
+            raise
+        raise PilotError(_shadow_failure(exc)) from None
+    task_progress(
+        record_id=record_id,
+        fraction=1.0,
+        message="Frozen.",
+        result_url=model.get_absolute_url(),
+    )
+    return "frozen"
+
+
+@task()
+def shadow_score(scores_id: str, record_id: str) -> str:
+    """Score a later extract with a frozen model; the scores (child-level) go to a private
+    Parquet file, deleted on its retention date."""
+    from whatworks.pilots.models import ShadowScores
+    from whatworks.pilots.services import (
+        data_root,
+        shadow_scores_mark,
+        shadow_scores_root,
+        shadow_scores_store,
+    )
+
+    scores = ShadowScores.objects.select_related("model", "model__pilot", "dataset").get(
+        pk=scores_id
+    )
+    if scores.status != ShadowScores.Status.QUEUED:
+        return str(scores.status)
+    path = shadow_scores_root(scores.model.pilot) / f"{scores.pk}.parquet"
+    shadow_scores_mark(scores_id=scores_id, status=ShadowScores.Status.SCORING)
+    task_progress(record_id=record_id, fraction=0.1, message="Scoring the later referrals.")
+    try:
+        dataset = scores.dataset
+        if dataset is None or dataset.is_deleted or not dataset.folder:
+            raise PilotError("The extract has been deleted.")
+        private_mkdir(path.parent)
+        counts = analytics.shadow_score(
+            model_folder=data_root() / scores.model.folder,
+            dataset_folder=data_root() / dataset.folder,
+            out=path,
+        )
+        shadow_scores_store(scores_id=scores_id, path=path, counts=counts)
+    except BaseException as exc:
+        remove_path(path)
+        logger.error("Scoring %s failed: %s", scores_id, type(exc).__name__)
+        shadow_scores_mark(
+            scores_id=scores_id, status=ShadowScores.Status.FAILED, error=_shadow_failure(exc)
+        )
+        if not isinstance(exc, Exception):
+            raise
+        raise PilotError(_shadow_failure(exc)) from None
+    task_progress(
+        record_id=record_id, fraction=1.0, message="Scored.", result_url=scores.get_absolute_url()
+    )
+    return "scored"
+
+
+@task()
+def shadow_evaluate(scores_id: str, record_id: str) -> str:
+    """The forward evaluation of recorded scores from a later extract's outcomes."""
+    from whatworks.pilots.models import ShadowScores
+    from whatworks.pilots.services import (
+        data_root,
+        shadow_evaluation_store,
+        shadow_scores_mark,
+    )
+
+    scores = ShadowScores.objects.select_related("model", "evaluated_with").get(pk=scores_id)
+    if scores.status != ShadowScores.Status.EVALUATING:
+        return str(scores.status)
+    task_progress(record_id=record_id, fraction=0.1, message="Labelling the scored referrals.")
+    try:
+        dataset = scores.evaluated_with
+        if dataset is None or dataset.is_deleted or not dataset.folder:
+            raise PilotError("The extract has been deleted.")
+        if scores.is_deleted or not scores.path:
+            raise PilotError("The scores have been deleted.")
+        forward = analytics.shadow_evaluate(
+            model_folder=data_root() / scores.model.folder,
+            scores_path=data_root() / scores.path,
+            dataset_folder=data_root() / dataset.folder,
+        )
+        shadow_evaluation_store(scores_id=scores_id, forward=forward)
+    except BaseException as exc:
+        # The scores stay usable: back to where they were, with the reason shown.
+        logger.error("Evaluating %s failed: %s", scores_id, type(exc).__name__)
+        back = ShadowScores.Status.EVALUATED if scores.forward else ShadowScores.Status.SCORED
+        shadow_scores_mark(scores_id=scores_id, status=back, error=_shadow_failure(exc))
+        if not isinstance(exc, Exception):
+            raise
+        raise PilotError(_shadow_failure(exc)) from None
+    task_progress(
+        record_id=record_id,
+        fraction=1.0,
+        message="Evaluated.",
+        result_url=scores.get_absolute_url(),
+    )
+    return "evaluated"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from whatworks.pilots import views
+from whatworks.pilots import views, views_shadow
 
 app_name = "pilots"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("centre/", views.centre, name="centre"),
     path("new/", views.create, name="create"),
+    path("ask/", views.ask, name="ask"),
     path("contract/", views.contract, name="contract"),
     path("<uuid:pilot_id>/", views.detail, name="detail"),
     path("<uuid:pilot_id>/config/", views.config, name="config"),
@@ -34,4 +35,12 @@ urlpatterns = [
         name="bundle_download",
     ),
     path("<uuid:pilot_id>/runs/<uuid:run_id>/results/", views.results_fill, name="results_fill"),
+    path("<uuid:pilot_id>/shadow/", views_shadow.shadow, name="shadow"),
+    path("<uuid:pilot_id>/shadow/freeze/", views_shadow.shadow_freeze, name="shadow_freeze"),
+    path("<uuid:pilot_id>/shadow/score/", views_shadow.shadow_score, name="shadow_score"),
+    path(
+        "<uuid:pilot_id>/shadow/<uuid:scores_id>/evaluate/",
+        views_shadow.shadow_evaluate,
+        name="shadow_evaluate",
+    ),
 ]

@@ -29,7 +29,14 @@ from whatworks.core.http import AuthedHttpRequest, request_user
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics, services
 from whatworks.pilots.errors import PilotError
-from whatworks.pilots.forms import BundleForm, ConfigForm, DatasetForm, PilotForm
+from whatworks.pilots.forms import (
+    BundleForm,
+    ConfigChoicesForm,
+    ConfigForm,
+    DatasetForm,
+    PilotForm,
+    PilotRequestForm,
+)
 from whatworks.pilots.models import DatasetUpload, Pilot, Run
 from whatworks.pilots.selectors import (
     centre_pilots,
@@ -67,6 +74,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "pilots": pilots_for_user(user=request.user),
             "sees_centre": request.user.has_perm("pilots.view_centre"),
             "may_create": may_create_pilots(request.user),
+            "ask_url": f"{reverse('core:login')}?next={reverse('pilots:ask')}",
         },
     )
 
@@ -101,9 +109,18 @@ def create(request: HttpRequest) -> HttpResponse:
         for project in projects.filter(versions__isnull=True)
     ]
     template = request.method == "GET" and request.GET.get("template") == "example"
+    initial = {"config_yaml": analytics.example_config()} if template else None
+    building = request.method == "GET" and "choices-window_days" in request.GET
+    choices = ConfigChoicesForm(request.GET if building else None)
+    if building and choices.is_valid():
+        try:
+            initial = {"config_yaml": choices.config_yaml()}
+        except analytics.EngineProblems as exc:
+            for message in exc.problems:
+                choices.add_error(None, message)
     form = PilotForm(
         request.POST if request.method == "POST" else None,
-        initial={"config_yaml": analytics.example_config()} if template else None,
+        initial=initial,
         projects=registered,
         versions=versions_for_new_pilot(projects=registered),
         organisations=local_authorities(),
@@ -145,7 +162,15 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "pilots/create.html",
-        {"form": form, "has_registered": registered.exists(), "unregistered": unregistered},
+        {
+            "form": form,
+            "choices": choices,
+            "built": building and not choices.errors,
+            "contract_url": reverse("pilots:contract"),
+            "project_create_url": reverse("registry:project_create"),
+            "has_registered": registered.exists(),
+            "unregistered": unregistered,
+        },
     )
 
 
@@ -194,6 +219,7 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
             "may_delete": may_delete_dataset(request.user, pilot),
             "uploads": pilot.uploads.exclude(status=DatasetUpload.Status.STORED)[:5],
             "runs": runs,
+            "shadow_url": reverse("pilots:shadow", kwargs={"pilot_id": pilot.pk}),
         },
     )
 
@@ -592,4 +618,37 @@ def results_fill(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> Http
 @require_GET
 @require_permission("pilots.view_centre")
 def centre(request: HttpRequest) -> HttpResponse:
-    return render(request, "pilots/centre.html", {"rows": centre_pilots(user=request.user)})
+    from whatworks.pilots.models import PilotRequest
+
+    requests = PilotRequest.objects.select_related("requested_by", "organisation")[:50]
+    return render(
+        request,
+        "pilots/centre.html",
+        {"rows": centre_pilots(user=request.user), "requests": requests},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest) -> HttpResponse:
+    """Ask the Centre's researchers for a pilot (anyone signed in; they reply by e-mail)."""
+    form = PilotRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pilot_request_create(
+                actor=request.user,  # type: ignore[arg-type]
+                question=form.cleaned_data["question"],
+            )
+        except PilotError as exc:
+            for message in exc.messages:
+                form.add_error("question", message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request is with the Centre's researchers, who start pilots. One of "
+                    "them will reply to {email}."
+                ).format(email=request.user.email),  # type: ignore[union-attr]
+            )
+            return redirect("pilots:index")
+    return render(request, "pilots/ask.html", {"form": form})

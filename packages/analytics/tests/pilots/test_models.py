@@ -20,6 +20,8 @@ from whatworks_analytics.pilots.models import (
     LogisticModel,
     PriorReferralsBaseline,
     make_model,
+    score,
+    used_columns,
 )
 
 MODELS = [PriorReferralsBaseline(), LogisticModel(), LightGBMClassifier()]
@@ -60,3 +62,22 @@ def test_make_model_gives_each_kind() -> None:
     )
     lgbm = make_model("lightgbm", {}, feature_names=names, seed=7)
     assert isinstance(lgbm, LightGBMClassifier) and lgbm.random_state == 7
+
+
+@pytest.mark.parametrize("kind", ["baseline", "lightgbm"])
+def test_tree_and_baseline_scores_of_a_row_do_not_depend_on_the_batch(kind: str) -> None:
+    """Permutation importance predicts only the rows a shuffle changed and keeps the base
+    score of the others (``run._importance``): for the models whose ``used_columns`` is
+    known, a row's score must be the same number, bit for bit, in any batch."""
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.poisson(1.5, 600), rng.random(600), rng.integers(0, 2, 600)])
+    y = (rng.random(600) < 0.2 + 0.1 * X[:, 0]).astype(np.int8)
+    names = ("prior_referrals", "age_years", "source_police")
+    params = {"n_estimators": 20} if kind == "lightgbm" else {}
+    model = make_model(kind, params, feature_names=names, seed=1)
+    model.fit(X, y)
+    assert used_columns(model) is not None
+    whole = score(model, X)
+    some = rng.choice(600, size=37, replace=False)
+    assert np.array_equal(score(model, X[some]), whole[some])
+    assert np.array_equal(score(model, np.vstack([X[some], X[:5]]))[:37], whole[some])

@@ -97,6 +97,22 @@ def test_bundle_matches_its_schema_and_round_trips() -> None:
     assert b.seed == 3
 
 
+def test_the_canonical_text_is_the_standard_librarys_indented_json() -> None:
+    """``bundle_json`` writes its text without ``json.dumps`` (whose indented encoder is
+    pure Python and slow); the text must be the same, character for character."""
+    import json
+
+    from whatworks_analytics.pilots.bundle import _canonical_text
+
+    data = json.loads(default_run().to_json())
+    odd = {'é ü \u2014 "quoted"\n': [[], {}, [1, 2.5e-07, -0.0, 1e16]], "b": True, "a": None}
+    for value in (data, odd, [], {}, 3, "x"):
+        expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+        assert _canonical_text(value) == expected
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        _canonical_text([float("nan")])
+
+
 def test_every_model_is_reported_per_split_pooled_and_by_kfold() -> None:
     b = default_run().bundle
     used = [s.index for s in b.splits if s.used]

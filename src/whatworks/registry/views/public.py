@@ -15,6 +15,7 @@ from whatworks.registry.flow import STAGES, report_arms
 from whatworks.registry.identifiers import secondary_links
 from whatworks.registry.links import project_links
 from whatworks.registry.models import ProjectStatus, StudyType, Topic
+from whatworks.registry.phases import results_phases
 from whatworks.registry.protocol import SECTIONS, parse_content
 from whatworks.registry.reminders import results_state
 from whatworks.registry.selectors import (
@@ -198,6 +199,7 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
             "stages": STAGES,
             "history": history if len(history) > 1 else [],
             "superseded_by": superseded_by,
+            "phases": results_phases(project=report.project, user=user),
             "can_correct": report.published_at is not None
             and superseded_by is None
             and draft is None

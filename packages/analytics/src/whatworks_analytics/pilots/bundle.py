@@ -45,7 +45,6 @@ Schema outline (``bundle_version`` 1)::
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from datetime import date
 from typing import Any, Literal
@@ -285,22 +284,91 @@ class ResultBundle(_Strict):
 
 
 def round_floats(value: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
-    """Recursively round floats to ``digits`` significant digits; non-finite become None."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return float(f"{value:.{digits}g}")
-    if isinstance(value, dict):
-        return {k: round_floats(v, digits) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [round_floats(v, digits) for v in value]
-    return value
+    """Recursively round floats to ``digits`` significant digits; non-finite become None.
+
+    Dicts and lists (tuples become lists) are walked; every other value is kept.  Exact
+    ``float``, ``dict`` and ``list`` are dispatched on their type first (most of a bundle's
+    70,000 values), subclasses such as ``numpy.float64`` as before.
+    """
+    spec = f".{digits}g"
+    isfinite = math.isfinite
+
+    def walk(item: Any) -> Any:
+        kind = type(item)
+        if kind is float or (kind is not int and isinstance(item, float)):
+            return float(format(item, spec)) if isfinite(item) else None
+        if kind is dict or isinstance(item, dict):
+            return {k: walk(v) for k, v in item.items()}
+        if kind is list or kind is tuple or isinstance(item, list | tuple):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
+
+
+def _canonical_text(data: Any) -> str:
+    """``json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)``,
+    character for character, for the JSON types a bundle holds (dict with string keys,
+    list, str, int, float, bool, None).
+
+    The standard library falls back to its pure-Python generator encoder whenever
+    ``indent`` is set, which cost 0.1 s of a 30,000-referral run; this writes the same
+    text by joining strings (tested equal on whole bundles, ``test_bundle.py``).
+    """
+    from json.encoder import encode_basestring  # the C version when available
+
+    float_repr = float.__repr__
+    int_repr = int.__repr__
+    isfinite = math.isfinite
+
+    def text(item: Any, indent: str) -> str:
+        kind = type(item)
+        if kind is float:
+            if not isfinite(item):
+                raise ValueError("Out of range float values are not JSON compliant")
+            return float_repr(item)
+        if kind is str:
+            return encode_basestring(item)
+        if item is None:
+            return "null"
+        if item is True:
+            return "true"
+        if item is False:
+            return "false"
+        if kind is int:
+            return int_repr(item)
+        if isinstance(item, dict):
+            if not item:
+                return "{}"
+            inner = indent + "  "
+            for key in item:
+                if not isinstance(key, str):
+                    raise TypeError("bundle keys are strings")
+            body = (",\n" + inner).join(
+                encode_basestring(key) + ": " + text(item[key], inner) for key in sorted(item)
+            )
+            return "{\n" + inner + body + "\n" + indent + "}"
+        if isinstance(item, list | tuple):
+            if not item:
+                return "[]"
+            inner = indent + "  "
+            body = (",\n" + inner).join([text(value, inner) for value in item])
+            return "[\n" + inner + body + "\n" + indent + "]"
+        if isinstance(item, str):
+            return encode_basestring(item)
+        if isinstance(item, int):
+            return int_repr(item)
+        if isinstance(item, float):
+            return text(float(item), indent)
+        raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+
+    return text(data, "")
 
 
 def bundle_json(bundle: ResultBundle) -> str:
     """The canonical JSON text of a bundle (sorted keys, indent 2, UTF-8, final newline)."""
     data = round_floats(bundle.model_dump(mode="json"))
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _canonical_text(data) + "\n"
 
 
 def load_bundle(text: str) -> ResultBundle:

@@ -884,3 +884,46 @@ def write_synthetic(
         re_referral_rate=rate,
         seconds=time.perf_counter() - began,
     )
+
+
+def extract_as_of(
+    dataset: PilotDataset, before: date, *, keep_referral: str | None = None
+) -> PilotDataset:
+    """The extract as it would have stood before ``before``: every fact dated on or after
+    it is removed, and an end date on or after it is not yet known (the row is still
+    open).  ``keep_referral`` keeps that one referral (the decision being scored).
+
+    Monthly extracts of one authority for shadow mode: the same children, each extract a
+    little later (tests and the demo of the platform's shadow phase)."""
+
+    def known(column: str) -> pl.Expr:
+        return pl.col(column) < before
+
+    def open_after(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+        return frame.with_columns(
+            pl.when(known(c)).then(pl.col(c)).otherwise(None).alias(c) for c in columns
+        )
+
+    referrals = dataset.referrals.filter(
+        known("referral_date") | (pl.col("referral_id") == (keep_referral or ""))
+    )
+    assessments = open_after(dataset.assessments.filter(known("start_date")), "end_date")
+    assessments = assessments.with_columns(
+        pl.when(pl.col("end_date").is_null())
+        .then(pl.col("factors").list.head(0))
+        .otherwise(pl.col("factors"))
+        .alias("factors")
+    )
+    s47 = open_after(dataset.s47_enquiries.filter(known("start_date")), "end_date", "icpc_date")
+    plans = open_after(dataset.child_protection_plans.filter(known("start_date")), "end_date")
+    care = open_after(dataset.looked_after_episodes.filter(known("start_date")), "end_date")
+    return PilotDataset.from_frames(
+        {
+            "children": dataset.children,
+            "referrals": referrals,
+            "assessments": assessments,
+            "s47_enquiries": s47,
+            "child_protection_plans": plans,
+            "looked_after_episodes": care,
+        }
+    )

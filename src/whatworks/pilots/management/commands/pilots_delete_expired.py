@@ -1,4 +1,4 @@
-"""Delete pilot datasets past their deletion date.  Run daily from cron.
+"""Delete pilot datasets and shadow scores past their deletion date.  Run daily from cron.
 
 Reports and result bundles (aggregates) remain.  Exit codes: 0 on success (whether or not
 anything was due).
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.pilots.services import datasets_delete_expired
+from whatworks.pilots.services import datasets_delete_expired, shadow_scores_delete_expired
 
 
 class Command(BaseCommand):
@@ -17,3 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         count = datasets_delete_expired(actor=None)
         self.stdout.write(f"{count} expired pilot dataset(s) deleted.\n")
+        scores = shadow_scores_delete_expired(actor=None)
+        self.stdout.write(f"{scores} expired file(s) of shadow scores deleted.\n")

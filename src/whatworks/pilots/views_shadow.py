@@ -1,0 +1,111 @@
+"""The shadow phase's pages: freeze a run's model, score later extracts, evaluate forward.
+
+Thin views as in ``views.py``: each fetches through a selector (404 for pilots the user may
+not see), calls one service and reports a :class:`PilotError` as a message.  The heavy work
+(fitting, scoring, evaluating) is done by workers (``tasks.shadow_*``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from whatworks.pilots import services
+from whatworks.pilots.errors import PilotError
+from whatworks.pilots.selectors import (
+    dataset_get_for_user,
+    pilot_get_for_user,
+    run_get_for_user,
+    shadow_model_get_for_user,
+    shadow_phase,
+    shadow_scores_get_for_user,
+)
+
+FORWARD_LABELS = {
+    "precision": gettext_lazy("Precision"),
+    "recall": gettext_lazy("Recall"),
+    "flag_rate": gettext_lazy("Share flagged"),
+    "roc_auc": gettext_lazy("ROC AUC"),
+    "average_precision": gettext_lazy("Average precision"),
+}
+
+
+@require_GET
+@login_required
+def shadow(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
+    services.pilot_access_record(actor=request.user, target=pilot, action="pilot.shadow_viewed")  # type: ignore[arg-type]
+    phase = shadow_phase(pilot)
+    for entry in phase["models"]:
+        validation = entry["model"].meta.get("validation", {})
+        entry["validation"] = [
+            (label, validation.get(key) or {}) for key, label in FORWARD_LABELS.items()
+        ]
+    return render(
+        request,
+        "pilots/shadow.html",
+        {
+            "pilot": pilot,
+            "upload_url": reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}),
+            **phase,
+        },
+    )
+
+
+def _back(pilot_id: str) -> HttpResponse:
+    return redirect("pilots:shadow", pilot_id=pilot_id)
+
+
+@require_POST
+@login_required
+def shadow_freeze(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=request.POST.get("run"))
+    try:
+        services.shadow_freeze_start(actor=request.user, run=run)  # type: ignore[arg-type]
+    except PilotError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The model will be frozen in the background."))
+    return _back(pilot_id)
+
+
+@require_POST
+@login_required
+def shadow_score(request: HttpRequest, pilot_id: str) -> HttpResponse:
+    model: Any = shadow_model_get_for_user(
+        user=request.user, pilot_id=pilot_id, model_id=request.POST.get("model")
+    )
+    dataset = dataset_get_for_user(
+        user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset")
+    )
+    try:
+        services.shadow_score_start(actor=request.user, model=model, dataset=dataset)  # type: ignore[arg-type]
+    except PilotError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The extract will be scored in the background."))
+    return _back(pilot_id)
+
+
+@require_POST
+@login_required
+def shadow_evaluate(request: HttpRequest, pilot_id: str, scores_id: str) -> HttpResponse:
+    scores = shadow_scores_get_for_user(user=request.user, pilot_id=pilot_id, scores_id=scores_id)
+    dataset = dataset_get_for_user(
+        user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset")
+    )
+    try:
+        services.shadow_evaluate_start(actor=request.user, scores=scores, dataset=dataset)  # type: ignore[arg-type]
+    except PilotError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The scores will be evaluated in the background."))
+    return _back(pilot_id)
