@@ -263,6 +263,15 @@ def test_moderation_needs_the_permission_and_is_audited(client_for) -> None:  # 
     assert b"Moderation queue" in dashboard.content
 
 
+def _heads(done, words: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The first words of each captured statement, savepoints left out."""
+    return [
+        " ".join(q["sql"].replace('"', "").split()[:words])
+        for q in done.captured_queries
+        if q["sql"].split()[0].upper() not in {"SAVEPOINT", "RELEASE"}
+    ]
+
+
 def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
     """docs/ARCHITECTURE.md: a vote by a known participant is two parameterised SQL
     statements (one INSERT … SELECT that finds the participant, counts their recent votes
@@ -277,11 +286,7 @@ def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
     vote_cast(actor=user, conversation=conversation, statement=first, value=1)
     with CaptureQueriesContext(connection) as done:
         vote = vote_cast(actor=user, conversation=conversation, statement=second, value=-1)
-    statements = [
-        " ".join(q["sql"].replace('"', "").split()[:4])
-        for q in done.captured_queries
-        if q["sql"].split()[0].upper() not in {"SAVEPOINT", "RELEASE"}
-    ]
+    statements = _heads(done, 4)
     assert statements == [
         "INSERT INTO forum_vote (conversation_id,",
         "UPDATE forum_analysisstate SET queued",
@@ -306,11 +311,7 @@ def test_an_anonymous_vote_request_costs_one_statement_for_its_throttle(client) 
     with CaptureQueriesContext(connection) as done:
         response = client.post(url, {"statement": 1, "vote": "disagree"})
     assert response.status_code == 303
-    statements = [
-        " ".join(q["sql"].replace('"', "").split()[:3])
-        for q in done.captured_queries
-        if q["sql"].split()[0].upper() not in {"SAVEPOINT", "RELEASE"}
-    ]
+    statements = _heads(done, 3)
     assert statements == [
         "SELECT * FROM",
         "SELECT * FROM",
