@@ -186,3 +186,53 @@ def test_the_attendees_own_pages(visit: Any, page: Any) -> None:
     done = checked_in(past_event(), 2)
     visit(f"/events/registration/{registration_token(done.key)}/")
     assert "certificate of attendance" in page.locator("main").inner_text()
+
+
+def test_the_feedback_survey_is_made_sent_answered_and_its_results_read(
+    sign_in: Any, visit: Any, page: Any
+) -> None:
+    """The event's feedback page (made from a template, sent after a confirmation), an
+    attendee answering through the panel's page, and the results with ten answers."""
+    from django.core import mail
+
+    from tests.browser.axe import assert_accessible
+    from whatworks.panel.models import Invitation
+    from whatworks.panel.services import response_save
+
+    _as_editor(sign_in, page)
+    event = past_event(title="Practice day in Leeds", capacity=12)
+    for n in range(11):
+        checked_in(event, n)
+    visit(f"/events/staff/{event.slug}/feedback/")
+    page.get_by_role("button", name="Make the feedback survey").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").first.inner_text()
+    assert_accessible(page)
+    page.get_by_label("Event feedback (five questions)", exact=False).check()
+    page.get_by_role("button", name="Make the feedback survey").click()
+    page.wait_for_url(f"**/events/staff/{event.slug}/feedback/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Send the survey to 11 people").click()
+    page.wait_for_load_state()
+    assert_accessible(page)  # the confirmation
+    mail.outbox.clear()
+    page.get_by_role("button", name="Send to 11 people").click()
+    page.wait_for_url(f"**/events/staff/{event.slug}/feedback/")
+    event.refresh_from_db()
+    invitations = list(Invitation.objects.filter(poll_id=event.feedback_survey_id))
+    assert len(invitations) == 11
+    poll = invitations[0].poll
+    questions = list(poll.questions.all())
+    values = ["Agree", "Yes", "Satisfied", 8, ""]
+    for invitation in invitations[:10]:
+        response_save(
+            actor=None,
+            invitation=invitation,
+            answers={q.pk: v for q, v in zip(questions, values, strict=True)},
+            submit=True,
+        )
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/panel/answer/" in line)
+    visit(link[link.index("/panel/answer/") :])  # an attendee's own link: the panel's page
+    visit(f"/events/staff/{event.slug}/feedback/")
+    assert page.get_by_role("heading", name="The event was useful for my practice.").count() == 1
+    visit(f"/events/staff/{event.slug}/")

@@ -258,6 +258,23 @@ def attendees_email() -> Case:
     )
 
 
+def feedback_send() -> Case:
+    from whatworks.core.models import AuditEntry
+    from whatworks.events.services_feedback import event_feedback_create
+
+    event = events_factories.past_event(capacity=3)
+    for n in range(2):
+        events_factories.checked_in(event, n)
+    event_feedback_create(actor=None, event=event, template="event-quick")
+    return Case(
+        url=reverse("events:feedback_send", args=[event.slug]),
+        data={},
+        done=lambda: AuditEntry.objects.filter(action="event.feedback_sent").exists(),
+        numbers=("E-mail the feedback survey to 2 people", "This e-mails 2 people checked in"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
 def dataset_delete() -> Case:
     from tests.pilots.factories import analyst_of, make_dataset
     from whatworks.pilots.models import Dataset
@@ -313,6 +330,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "events:cancel_event": event_cancel,
     "events:attendee_cancel": attendee_cancel,
     "events:attendees_email": attendees_email,
+    "events:feedback_send": feedback_send,
     "pilots:dataset_delete": dataset_delete,
     "registry:trial_dataset_delete": trial_dataset_delete,
 }

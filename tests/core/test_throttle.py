@@ -107,3 +107,25 @@ def test_the_client_address_comes_from_a_trusted_source(  # type: ignore[no-unty
     settings.WHATWORKS_TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected
+
+
+def test_an_attempt_within_the_limit_is_one_statement(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+    """Every throttled request pays for this: one upsert that counts the attempt and reads
+    the window before (docs/benchmarks.md, the vote endpoint)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    throttle_clock.advance(-600)  # the window before holds one attempt
+    _hits(1)
+    throttle_clock.advance(600)
+    with CaptureQueriesContext(connection) as new_window:
+        _hits(1)
+    with CaptureQueriesContext(connection) as same_window:
+        _hits(1)
+    for done in (new_window, same_window):
+        (query,) = done.captured_queries
+        assert query["sql"].replace('"', "").startswith("INSERT INTO core_throttlecounter")
+    # 2 in this window + 1 x (1 - 0/600) from the one before = 3: the next is refused
+    with pytest.raises(Throttled):
+        _hits(1)
+    assert sorted(ThrottleCounter.objects.values_list("count", flat=True)) == [1, 3]

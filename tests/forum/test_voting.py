@@ -263,10 +263,20 @@ def test_moderation_needs_the_permission_and_is_audited(client_for) -> None:  # 
     assert b"Moderation queue" in dashboard.content
 
 
+def _heads(done, words: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The first words of each captured statement, savepoints left out."""
+    return [
+        " ".join(q["sql"].replace('"', "").split()[:words])
+        for q in done.captured_queries
+        if q["sql"].split()[0].upper() not in {"SAVEPOINT", "RELEASE"}
+    ]
+
+
 def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
-    """docs/ARCHITECTURE.md: a vote by a known participant is three parameterised SQL
-    statements (find the participant, count their recent votes, request the analysis) and
-    one ORM insert, inside the request's transaction."""
+    """docs/ARCHITECTURE.md: a vote by a known participant is two parameterised SQL
+    statements (one INSERT … SELECT that finds the participant, counts their recent votes
+    and appends the vote, then the request for the analysis), inside the request's
+    transaction."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -275,15 +285,38 @@ def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
     first, second = _statement(conversation), _statement(conversation, 1)
     vote_cast(actor=user, conversation=conversation, statement=first, value=1)
     with CaptureQueriesContext(connection) as done:
-        vote_cast(actor=user, conversation=conversation, statement=second, value=-1)
-    statements = [
-        " ".join(q["sql"].replace('"', "").split()[:4])
-        for q in done.captured_queries
-        if q["sql"].split()[0].upper() not in {"SAVEPOINT", "RELEASE"}
-    ]
+        vote = vote_cast(actor=user, conversation=conversation, statement=second, value=-1)
+    statements = _heads(done, 4)
     assert statements == [
-        "SELECT id FROM forum_participant",
-        "SELECT COUNT(*) FROM forum_vote",
         "INSERT INTO forum_vote (conversation_id,",
         "UPDATE forum_analysisstate SET queued",
     ], statements
+    stored = Vote.objects.get(pk=vote.pk)
+    assert (stored.participant_id, stored.statement_id, stored.value) == (
+        vote.participant_id,
+        second.pk,
+        -1,
+    )
+
+
+def test_an_anonymous_vote_request_costs_one_statement_for_its_throttle(client) -> None:  # type: ignore[no-untyped-def]
+    """The whole request of a returning anonymous browser: the conversation, the statement,
+    one upsert for the per-address throttle (``core.throttle``), then the vote's two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = make_conversation()
+    url = reverse("forum:vote", args=[conversation.slug])
+    client.post(url, {"statement": 0, "vote": "agree"})
+    with CaptureQueriesContext(connection) as done:
+        response = client.post(url, {"statement": 1, "vote": "disagree"})
+    assert response.status_code == 303
+    statements = _heads(done, 3)
+    assert statements == [
+        "SELECT * FROM",
+        "SELECT * FROM",
+        "INSERT INTO core_throttlecounter",
+        "INSERT INTO forum_vote",
+        "UPDATE forum_analysisstate SET",
+    ], statements
+    assert Vote.objects.filter(conversation=conversation).count() == 2

@@ -54,6 +54,7 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "events:cancel_event": "cancels an event for good, e-mailing everyone registered",
     "events:attendee_cancel": "cancels someone's registration for them, giving the place away",
     "events:attendees_email": "e-mails a message to an event's attendees",
+    "events:feedback_send": "e-mails the feedback survey to those checked in at an event",
     "pilots:dataset_delete": "deletes a pilot dataset's tables before their retention date",
     "registry:trial_dataset_delete": "deletes a trial's kept data before their deletion date",
 }

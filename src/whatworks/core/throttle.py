@@ -37,8 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils import timezone
@@ -147,6 +146,54 @@ def _window_start(now: datetime, per: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % per, tz=UTC)
 
 
+def _count_attempt(
+    scope: str, digest: str, start: datetime, previous_start: datetime
+) -> tuple[int, int, bool, int]:
+    """Count one attempt in the current window and read the previous one's count, in one
+    statement (an upsert with ``RETURNING``, which SQLite from 3.35 and PostgreSQL both
+    run): the counter's id, its new count, whether its refusal was audited, and the count
+    of the window before.  Every client request that is throttled runs this, so it is one
+    parameterised statement rather than the four ORM queries of a get-or-create, an
+    update and two reads."""
+    quote = connection.ops.quote_name
+    table = quote(ThrottleCounter._meta.db_table)
+    scope_c, key_c, window_c, count_c = (
+        quote(c) for c in ("scope", "key", "window_start", "count")
+    )
+    logged_c = quote("refusal_logged")
+    sql = (
+        f"INSERT INTO {table} ({scope_c}, {key_c}, {window_c}, {count_c}, {logged_c}) "  # noqa: S608
+        f"VALUES (%s, %s, %s, 1, %s) "
+        f"ON CONFLICT ({scope_c}, {key_c}, {window_c}) "
+        f"DO UPDATE SET {count_c} = {table}.{count_c} + 1 "
+        f"RETURNING id, {count_c}, {logged_c}, "
+        f"(SELECT p.{count_c} FROM {table} p "
+        f"WHERE p.{scope_c} = %s AND p.{key_c} = %s AND p.{window_c} = %s)"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [scope, digest, adapt(start), False, scope, digest, adapt(previous_start)]
+        )
+        row_id, count, logged, before = cursor.fetchone()
+    return int(row_id), int(count), bool(logged), int(before or 0)
+
+
+def _audit_first_refusal(row_id: int, *, scope: str, rate: Rate) -> None:
+    """Audit the first refusal of a counter's window: the conditional UPDATE lets exactly
+    one of several refusals at once claim it."""
+    with transaction.atomic():
+        claimed = ThrottleCounter.objects.filter(pk=row_id, refusal_logged=False).update(
+            refusal_logged=True
+        )
+        if claimed:
+            audit_record(
+                actor=None,
+                action=AuditAction.THROTTLE_REFUSED,
+                changes={"scope": scope, "limit": rate.limit, "per_seconds": rate.per},
+            )
+
+
 def throttle_hit(*, scope: str, key: str, rate: Rate, now: datetime | None = None) -> None:
     """Count one attempt of ``key`` at ``scope``; raise ``Throttled`` once over ``rate``.
 
@@ -157,27 +204,13 @@ def throttle_hit(*, scope: str, key: str, rate: Rate, now: datetime | None = Non
     start = _window_start(now, rate.per)
     previous_start = start - timedelta(seconds=rate.per)
     digest = _digest(scope, key)
-    with transaction.atomic():
-        row, _ = ThrottleCounter.objects.get_or_create(scope=scope, key=digest, window_start=start)
-        ThrottleCounter.objects.filter(pk=row.pk).update(count=F("count") + 1)
-        row.refresh_from_db(fields=["count", "refusal_logged"])
-        before = (
-            ThrottleCounter.objects.filter(scope=scope, key=digest, window_start=previous_start)
-            .values_list("count", flat=True)
-            .first()
-            or 0
-        )
-        elapsed = (now - start).total_seconds()
-        estimate = row.count + before * max(0.0, 1.0 - elapsed / rate.per)
-        if estimate <= rate.limit:
-            return
-        if not row.refusal_logged:
-            ThrottleCounter.objects.filter(pk=row.pk).update(refusal_logged=True)
-            audit_record(
-                actor=None,
-                action=AuditAction.THROTTLE_REFUSED,
-                changes={"scope": scope, "limit": rate.limit, "per_seconds": rate.per},
-            )
+    row_id, count, refusal_logged, before = _count_attempt(scope, digest, start, previous_start)
+    elapsed = (now - start).total_seconds()
+    estimate = count + before * max(0.0, 1.0 - elapsed / rate.per)
+    if estimate <= rate.limit:
+        return
+    if not refusal_logged:
+        _audit_first_refusal(row_id, scope=scope, rate=rate)
     # Over the limit until enough of the earlier attempts slide out of the window: at worst
     # the end of the current window.
     raise Throttled(scope=scope, retry_after=max(1, math.ceil(rate.per - elapsed)))

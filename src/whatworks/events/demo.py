@@ -9,6 +9,7 @@ order) by title; an event already linked, or a project that is not there, is lef
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.events.models import Event, Registration
 from whatworks.events.services import (
+    EventError,
     event_create,
     event_update,
     question_create,
@@ -25,6 +27,7 @@ from whatworks.events.services import (
     registration_create,
 )
 from whatworks.events.services_checkin import registration_check_in
+from whatworks.events.services_feedback import event_feedback_create, event_feedback_send
 
 #: The registry demo's projects (by title) that demo events are part of, by event slug.
 PROJECT_TITLES = {
@@ -129,6 +132,11 @@ def _load(stdout: Writer) -> None:
         attendees = _register(birmingham, _people(42, "birmingham.example"), at=_day(-40, 12))
         for registration in attendees[:35]:
             registration_check_in(actor=None, registration=registration, now=_day(-20, 9, 40))
+        # the feedback survey (the polling panel's tools, through core.surveys), sent to
+        # the 35 who came; with no panel installed there is simply none
+        with contextlib.suppress(EventError):
+            event_feedback_create(actor=None, event=birmingham, template="event-feedback")
+            event_feedback_send(actor=None, event=birmingham)
     forum, new = _event(
         "deliberative-forum-machine-learning-london",
         title="Deliberative forum: machine learning in children's social care",

@@ -287,3 +287,20 @@ class TicketForm(forms.Form):
         super().__init__(*args, **kwargs)
         _style(self)
         self.fields["code"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "off"})
+
+
+class FeedbackSurveyForm(forms.Form):
+    """Which ready-made set of questions the feedback survey starts from (``core.surveys``)."""
+
+    template = forms.ChoiceField(
+        label=_("Questions"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the questions the survey asks.")},
+    )
+
+    def __init__(self, *args: Any, templates: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["template"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(t.key, f"{t.label}: {'; '.join(t.questions)}") for t in templates]
+        _style(self)

@@ -85,6 +85,9 @@ class Event(models.Model):
     #: When staff cancelled the event (every registration is cancelled with it; for good).
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
     cancellation_note = models.TextField(_("why it is cancelled"), blank=True)
+    #: The feedback survey's id in the polling panel (``core.surveys``; no foreign key, as
+    #: parts do not reach into each other's models).
+    feedback_survey_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -212,6 +215,8 @@ class Registration(models.Model):
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     #: When the certificate of attendance was e-mailed after the event (it goes once).
     certificate_sent_at = models.DateTimeField(_("certificate sent"), null=True, blank=True)
+    #: When the feedback survey's invitation went to them after the event (it goes once).
+    feedback_invited_at = models.DateTimeField(_("feedback invited"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from whatworks.core import surveys
 from whatworks.core.errors import LinkInvalidError
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
@@ -119,6 +120,16 @@ def check_in_counts(event: Event) -> tuple[int, int]:
         confirmed=Count("id"), checked_in=Count("id", filter=Q(checked_in_at__isnull=False))
     )
     return counts["checked_in"], counts["confirmed"]
+
+
+def feedback_summary(event: Event) -> surveys.SurveySummary | None:
+    """The event's feedback survey as the panel reports it (``core.surveys``), if any."""
+    if event.feedback_survey_id is None:
+        return None
+    try:
+        return surveys.provider().summary(survey_id=event.feedback_survey_id)
+    except surveys.SurveyError:
+        return None
 
 
 def events_for_staff(*, user: User) -> QuerySet[Event]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from whatworks.events import views, views_checkin, views_staff
+from whatworks.events import views, views_checkin, views_feedback, views_staff
 
 app_name = "events"
 
@@ -43,6 +43,8 @@ urlpatterns = [
         views_staff.question_delete,
         name="question_delete",
     ),
+    path("staff/<slug:slug>/feedback/", views_feedback.feedback, name="feedback"),
+    path("staff/<slug:slug>/feedback/send/", views_feedback.feedback_send, name="feedback_send"),
     path("staff/<slug:slug>/attendees/add/", views_staff.attendee_add, name="attendee_add"),
     path("staff/<slug:slug>/attendees/email/", views_staff.attendees_email, name="attendees_email"),
     path(

@@ -147,6 +147,7 @@ def manage_event(request: HttpRequest, slug: str) -> HttpResponse:
         "events/staff/event.html",
         {
             "event": event,
+            "feedback": selectors.feedback_summary(event),
             "counts": counts,
             "checked_in": checked_in,
             "confirmed": confirmed,

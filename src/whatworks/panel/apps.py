@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class PanelConfig(AppConfig):
     name = "whatworks.panel"
     label = "panel"
+
+    def ready(self) -> None:
+        from whatworks.core import surveys
+        from whatworks.panel.outside import PanelOutsideSurveys
+
+        surveys.register_provider(PanelOutsideSurveys())

@@ -238,11 +238,20 @@ class Poll(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Audience(models.TextChoices):
+        PANEL = "panel", _("Panel members")
+        #: People outside the panel (e.g. an event's attendees, through ``core.surveys``):
+        #: invited by address, answers not weighted, never listed with the panel's polls.
+        OUTSIDE = "outside", _("People outside the panel (not weighted)")
+
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.POLL)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    audience = models.CharField(
+        _("who answers"), max_length=8, choices=Audience.choices, default=Audience.PANEL
+    )
     study = models.ForeignKey(
         Study, on_delete=models.PROTECT, null=True, blank=True, related_name="waves"
     )

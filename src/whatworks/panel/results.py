@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import TextChoices
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import Region
 from whatworks.panel import analytics
@@ -242,11 +243,20 @@ def poll_results(poll: Poll) -> PollResults:
         Response.objects.filter(poll=poll).current().order_by("pk").values("id", *PROFILE_FIELDS)
     )
     position = {row["id"]: i for i, row in enumerate(responses)}
-    weighting = analytics.weigh(
-        analytics.respondents_frame(
-            [{"id": r["id"], "region": r["region"], "role": r["role"]} for r in responses]
+    if poll.audience == Poll.Audience.OUTSIDE:
+        n = len(responses)
+        weighting = analytics.Weighting(
+            np.full(n, np.nan),
+            np.zeros(n, dtype=bool),
+            None,
+            (_("People outside the panel answered this survey: it is not weighted."),),
         )
-    )
+    else:
+        weighting = analytics.weigh(
+            analytics.respondents_frame(
+                [{"id": r["id"], "region": r["region"], "role": r["role"]} for r in responses]
+            )
+        )
     answers_by_question: dict[int, tuple[np.ndarray, list[Any]]] = {}
     by_question: dict[int, list[tuple[int, Any]]] = defaultdict(list)
     by_response: dict[int, dict[int, Any]] = defaultdict(dict)

@@ -75,8 +75,8 @@ def poll_get_for_user(*, user: AnyUser, slug: str, manage: bool = False) -> Poll
         raise Http404("No such poll.")
     if can_manage(user):
         return poll
-    if not manage and poll.results_published:
-        return poll
+    if not manage and poll.results_published and poll.audience == Poll.Audience.PANEL:
+        return poll  # an outside survey's results are shown only where it was made from
     raise Http404("No such poll.")
 
 
@@ -111,7 +111,7 @@ def poll_get_for_owner(*, user: User, slug: str) -> Poll:
 def polls_closed() -> QuerySet[Poll]:
     """Closed polls whose results are published, latest first."""
     return Poll.objects.filter(
-        status=Poll.Status.CLOSED, results_published_at__isnull=False
+        status=Poll.Status.CLOSED, results_published_at__isnull=False, audience=Poll.Audience.PANEL
     ).order_by("-closed_at")
 
 

@@ -284,6 +284,15 @@ def _response_save(
     if errors:
         raise AnswerError(errors)
     member = invitation.member
+    if response is None and member is None and poll.audience == Poll.Audience.OUTSIDE:
+        # someone outside the panel: no profile, so nothing to weight; the pseudonym is the
+        # invitation's own and links this response to nothing else
+        response = Response(
+            poll=poll,
+            invitation=invitation,
+            pseudonym=hashlib.sha256(f"outside:{invitation.token_hash}".encode()).hexdigest(),
+        )
+        response.save()  # unique invitation: a racing duplicate raises IntegrityError here
     if response is None:
         if member is None:
             raise PanelError(_("This invitation is no longer linked to a panel member."))

@@ -135,6 +135,8 @@ def _eligible(
     """The members this selection may invite (before sampling); refuses what cannot be."""
     if not poll.is_open:
         raise PanelError(_("Open the poll before inviting members."))
+    if poll.audience != Poll.Audience.PANEL:
+        raise PanelError(_("This survey is for people outside the panel: members are not invited."))
     members = PanelMember.objects.filter(status=PanelMember.Status.ACTIVE).exclude(email="")
     members = members.exclude(invitations__poll=poll)
     if cap_days:
