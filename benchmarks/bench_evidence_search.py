@@ -474,49 +474,32 @@ def searches(
 
 
 def server_times(cases: list[tuple[str, dict[str, tuple[str, ...]]]]) -> str:
-    """p50 / p95 of the "Execution Time" PostgreSQL reports (EXPLAIN ANALYZE) for the one
-    search query: the database server's own time, whatever the load on the client side."""
+    """p50 / p95 of the "Execution Time" PostgreSQL reports (EXPLAIN ANALYZE) for the
+    full-text queries of one search (the match, and the text rank of the page's matches),
+    summed per search: the database server's own time, whatever the load on the client."""
     import json
 
     from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
 
-    from whatworks.core.search import load_synonyms, parse_query
-    from whatworks.evidence import search
-
-    captured: list[tuple[str, list[object]]] = []
-
-    class Capture:
-        def execute(self, sql: str, params: list[object] | None = None) -> None:
-            captured.append((sql, params or []))
-
-        def fetchall(self) -> list[object]:
-            return []
-
-        def __enter__(self) -> Capture:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            return None
+    from whatworks.evidence.search import SearchQuery, evidence_search
 
     times = []
-    for q, _filters in cases:  # facets are applied in memory, not in the query
-        captured.clear()
-        parsed = parse_query(q, synonyms=load_synonyms(), vocabulary=search.EvidenceVocabulary())
-        index = search.index_cache.get()
-        original = connection.cursor
-        connection.cursor = lambda: Capture()  # type: ignore[method-assign]
-        try:
-            search._match(index, parsed.concepts)
-        finally:
-            connection.cursor = original  # type: ignore[method-assign]
-        sql, params = captured[-1]
-        with transaction.atomic(), connection.cursor() as cursor:
-            if q:
+    for q, filters in cases:
+        with CaptureQueriesContext(connection) as done:
+            evidence_search(query=SearchQuery(text=q, filters=filters))
+        total = 0.0
+        for query in done.captured_queries:
+            sql = query["sql"]
+            if "@@" not in sql and "ts_rank" not in sql:
+                continue
+            with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")  # as the selector does
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
-            plan = cursor.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            times.append(float(plan[0]["Execution Time"]))
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql.replace("%", "%%"))
+                plan = cursor.fetchone()[0]
+                plan = json.loads(plan) if isinstance(plan, str) else plan
+                total += float(plan[0]["Execution Time"])
+        times.append(total)
     ordered = sorted(times)
     p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
     return f"p50 {statistics.median(ordered):6.1f} ms  p95 {p95:6.1f} ms  (n={len(ordered)})"
@@ -589,6 +572,7 @@ def run(args: argparse.Namespace, database_url: str, label: str) -> None:
     client.get(page_url)
     detail = timed(lambda: client.get(page_url), args.page_repeat)
     print(f"  intervention page with 50 studies: {percentiles(detail)}")
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 def main() -> int:

@@ -293,3 +293,21 @@ def test_the_facet_index_is_kept_per_process_until_an_entry_changes() -> None:
     )
     assert names(filters={"cost": ("1-low",)}) == []
     assert names(filters={"cost": ("5-high",)}) == ["Mentoring"]
+
+
+def test_every_page_of_a_relevance_order_is_the_full_order_cut_into_pages() -> None:
+    # Ties in (words matched, in the name or outcomes) broken by the text rank, which the
+    # selector asks for only within the groups the page shown overlaps.
+    for n in range(23):
+        words = "kinship " * (1 + n % 4) + ("foster " if n % 3 == 0 else "")
+        name = f"Kinship programme {n:02d}" if n % 5 == 0 else f"Programme {n:02d}"
+        intervention(name=name, summary=f"Support {words}for carers.")
+    for text in ("kinship", "kinship foster", "foster kinship carers"):
+        whole = [
+            i.pk for i in evidence_search(query=SearchQuery(text=text), page_size=100).interventions
+        ]
+        pages = []
+        for page in range(1, 6):
+            results = evidence_search(query=SearchQuery(text=text, page=page), page_size=5)
+            pages += [i.pk for i in results.interventions]
+        assert len(whole) == 23 and pages == whole, text

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,12 +233,10 @@ def _fts5(concept: Concept, *, head: bool = False) -> str:
     return "{title_terms outcome_terms} : " + expression if head else expression
 
 
-def _tsquery(concept: Concept, *, head: bool = False) -> str:
-    weight = "AB" if head else ""
+def _tsquery(concept: Concept) -> str:
     parts = []
     for index, phrase in enumerate(concept.alternatives):
-        star = "*" if index == 0 and concept.prefix else ""
-        marks = f":{star}{weight}" if star or weight else ""
+        marks = ":*" if index == 0 and concept.prefix else ""
         parts.append("(" + " <-> ".join(f"{s}{marks}" for s in phrase) + ")")
     return "(" + " | ".join(parts) + ")"
 
@@ -364,13 +362,18 @@ index_cache: StampedCache[_Index] = StampedCache(_index_stamp, _index_build)
 
 @dataclass(frozen=True)
 class _Matches:
-    """The entries that match any concept: their rows, rank (lower is better), how many
-    concepts each matches, and how many in the name or outcomes."""
+    """The entries that match any concept: their rows, how many concepts each matches, and
+    how many in the name or outcomes; :meth:`rank` gives the text rank of some of them
+    (lower is better), which only the relevance order of the page shown needs."""
 
     rows: npt.NDArray[np.int64]
-    rank: npt.NDArray[np.float64]
     matched: npt.NDArray[np.int64]
     in_head: npt.NDArray[np.int64]
+    rank_of: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]] = field(repr=False)
+
+    def rank(self, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """The rank of the matches at these positions."""
+        return self.rank_of(positions) if len(positions) else np.zeros(0, dtype=np.float64)
 
 
 def _rowids(sql: str, params: list[Any]) -> list[int]:
@@ -380,58 +383,87 @@ def _rowids(sql: str, params: list[Any]) -> list[int]:
 
 
 def _match(index: _Index, concepts: Sequence[Concept]) -> _Matches:
-    """One query for the entries matching any concept (with their rank), then, on SQLite,
-    one id-only query per concept for the name and outcomes and, with several concepts, one
-    for anywhere; PostgreSQL tests each concept on the rows the first query finds."""
+    """The entries matching any concept, with how many concepts each matches and how many
+    in the name or outcomes.
+
+    SQLite: one ``MATCH`` with ``bm25`` for all of them, then one id-only ``MATCH`` per
+    concept for the name and outcomes and, with several concepts, one for anywhere.
+    PostgreSQL: one query of ids, one part per concept against ``document`` and one against
+    ``head`` (the name and outcomes, migration 0008), all answered by the GIN indexes
+    without reading any row's ``tsvector``; ``ts_rank`` is computed later, only for the
+    matches the page shown needs (:func:`_relevance`), because it must read and decompress
+    each row's whole ``document``.
+    """
     for concept in concepts:  # stems are letters and digits only: safe in both syntaxes
         assert all(_STEM.match(s) for phrase in concept.alternatives for s in phrase)
     if connection.vendor == "sqlite":
-        fts = "evidence_search_fts"
-        sql = f"SELECT rowid, bm25({fts}, 10.0, 5.0, 1.0) FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (constant names)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [" OR ".join(_fts5(c) for c in concepts)])
-            found = cursor.fetchall()
-        ids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
-        rank = np.fromiter((r[1] for r in found), dtype=np.float64, count=len(found))
-        only = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
+        return _match_sqlite(index, concepts)
+    return _match_postgresql(index, concepts)
 
-        def count(expressions: list[str]) -> npt.NDArray[np.int64]:
-            total = np.zeros(len(ids), dtype=np.int64)
-            for expression in expressions:
-                hit = np.asarray(_rowids(only, [expression]), dtype=np.int64)
-                total += np.isin(ids, hit, assume_unique=True)
-            return total
 
-        several = len(concepts) > 1
-        matched = count([_fts5(c) for c in concepts]) if several else np.ones(len(ids), np.int64)
-        in_head = count([_fts5(c, head=True) for c in concepts])
-    else:
-        member = "(e.document @@ to_tsquery('simple', %s))::int"
-        params: list[Any] = [_tsquery(c) for c in concepts] + [
-            _tsquery(c, head=True) for c in concepts
-        ]
-        table = SearchEntry._meta.db_table
-        sql = (
-            f"SELECT e.id, -ts_rank(e.document, q.query), "  # noqa: S608 (constant names)
-            f"{' + '.join([member] * len(concepts))}, {' + '.join([member] * len(concepts))} "
-            f"FROM {table} e, to_tsquery('simple', %s) AS q(query) "
-            "WHERE e.document @@ q.query AND e.published"
-        )
-        params.append(" | ".join(_tsquery(c) for c in concepts))
-        # The planner prices ``@@`` on a sequential scan as if it were free, but it must
-        # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
-        # see docs/adr/0007-evidence-one-search-and-rating-rules.md.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-        columns = list(zip(*found, strict=True)) if found else [(), (), (), ()]
-        ids = np.asarray(columns[0], dtype=np.int64)
-        rank = np.asarray(columns[1], dtype=np.float64)
-        matched = np.asarray(columns[2], dtype=np.int64)
-        in_head = np.asarray(columns[3], dtype=np.int64)
+def _match_sqlite(index: _Index, concepts: Sequence[Concept]) -> _Matches:
+    fts = "evidence_search_fts"
+    sql = f"SELECT rowid, bm25({fts}, 10.0, 5.0, 1.0) FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (constant names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [" OR ".join(_fts5(c) for c in concepts)])
+        found = cursor.fetchall()
+    ids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
+    rank = np.fromiter((r[1] for r in found), dtype=np.float64, count=len(found))
+    only = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
+
+    def count(expressions: list[str]) -> npt.NDArray[np.int64]:
+        total = np.zeros(len(ids), dtype=np.int64)
+        for expression in expressions:
+            hit = np.asarray(_rowids(only, [expression]), dtype=np.int64)
+            total += np.isin(ids, hit, assume_unique=True)
+        return total
+
+    several = len(concepts) > 1
+    matched = count([_fts5(c) for c in concepts]) if several else np.ones(len(ids), np.int64)
+    in_head = count([_fts5(c, head=True) for c in concepts])
     rows, keep = index.rows_of(ids)  # drafts drop out here
-    return _Matches(rows, rank[keep], matched[keep], in_head[keep])
+    kept = rank[keep]
+    return _Matches(rows, matched[keep], in_head[keep], lambda positions: kept[positions])
+
+
+def _match_postgresql(index: _Index, concepts: Sequence[Concept]) -> _Matches:
+    table = SearchEntry._meta.db_table
+    parts, params = [], []
+    for column, offset in (("document", 0), ("head", len(concepts))):
+        for number, concept in enumerate(concepts):
+            parts.append(
+                f"SELECT id, {offset + number} FROM {table} "  # noqa: S608 (constant names)
+                f"WHERE {column} @@ to_tsquery('simple', %s) AND published"
+            )
+            params.append(_tsquery(concept))
+    # The planner prices ``@@`` on a sequential scan as if it were free, but it must
+    # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
+    # see docs/adr/0007-evidence-one-search-and-rating-rules.md.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(" UNION ALL ".join(parts), params)
+        found = cursor.fetchall()
+    pairs = np.asarray(found, dtype=np.int64).reshape(-1, 2)
+    ids, at = np.unique(pairs[:, 0], return_inverse=True)
+    head = pairs[:, 1] >= len(concepts)
+    matched = np.bincount(at[~head], minlength=len(ids)).astype(np.int64)
+    in_head = np.bincount(at[head], minlength=len(ids)).astype(np.int64)
+    rows, keep = index.rows_of(ids)  # drafts drop out here
+    kept_ids = ids[keep]
+    query = " | ".join(_tsquery(c) for c in concepts)
+
+    def rank_of(positions: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        wanted = [int(i) for i in kept_ids[positions]]
+        sql = (
+            f"SELECT id, -ts_rank(document, to_tsquery('simple', %s)) "  # noqa: S608 (constant names)
+            f"FROM {table} WHERE id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query, wanted])
+            ranks = dict(cursor.fetchall())
+        return np.fromiter((ranks[i] for i in wanted), dtype=np.float64, count=len(wanted))
+
+    return _Matches(rows, matched[keep], in_head[keep], rank_of)
 
 
 # --- facets and order -------------------------------------------------------------------
@@ -520,15 +552,22 @@ def _filter(
     return _Filtered(hits, counts, owner[passing], values[passing])
 
 
-def _order(sort: str, index: _Index, matches: _Matches, found: _Filtered) -> npt.NDArray[Any]:
-    """The hits (positions into the matches), best first."""
+def _order(
+    sort: str,
+    index: _Index,
+    matches: _Matches,
+    found: _Filtered,
+    window: tuple[int, int],
+) -> npt.NDArray[Any]:
+    """The hits (positions into the matches), best first.  By relevance, only the positions
+    in ``window`` (the page shown) are certain to be in their final order."""
     hits = found.hits
     rows = matches.rows[hits]
     name = index.name_order[rows]
     keys: tuple[npt.NDArray[Any], ...]
     if sort == "relevance":
-        keys = (name, matches.rank[hits], -matches.in_head[hits], -matches.matched[hits])
-    elif sort == "effect":
+        return _relevance(hits, name, matches, window)
+    if sort == "effect":
         keys = (name, -found.best(len(matches.rows), 1, 2)[hits])
     elif sort == "strength":
         keys = (name, -found.best(len(matches.rows), 2, 1)[hits])
@@ -541,6 +580,32 @@ def _order(sort: str, index: _Index, matches: _Matches, found: _Filtered) -> npt
     return hits[np.lexsort(keys)]
 
 
+def _relevance(
+    hits: npt.NDArray[np.int64],
+    name: npt.NDArray[np.int64],
+    matches: _Matches,
+    window: tuple[int, int],
+) -> npt.NDArray[np.int64]:
+    """Most concepts matched first, then most matched in the name or outcomes, then the
+    text rank, then the name.  The text rank is asked for only within the groups of equal
+    (matched, in the name or outcomes) that overlap ``window``: elsewhere the groups are in
+    name order, which the page shown does not see."""
+    matched, in_head = matches.matched[hits], matches.in_head[hits]
+    order = np.lexsort((name, -in_head, -matched))
+    hits, name, matched, in_head = hits[order], name[order], matched[order], in_head[order]
+    start, stop = window[0], min(window[1], len(hits))
+    if start >= stop:
+        return hits
+    change = np.flatnonzero((matched[1:] != matched[:-1]) | (in_head[1:] != in_head[:-1]))
+    bounds = np.concatenate(([0], change + 1, [len(hits)]))
+    low = int(bounds[np.searchsorted(bounds, start, side="right") - 1])
+    high = int(bounds[np.searchsorted(bounds, stop - 1, side="right")])
+    ranked = matches.rank(hits[low:high])
+    within = np.lexsort((name[low:high], ranked, -in_head[low:high], -matched[low:high]))
+    hits[low:high] = hits[low:high][within]
+    return hits
+
+
 # --- the selector ---------------------------------------------------------------------------
 
 
@@ -551,13 +616,14 @@ def _search(query: SearchQuery, parsed: ParsedQuery, page_size: int) -> SearchRe
     else:
         everything = np.arange(len(index.ids), dtype=np.int64)
         zeros = np.zeros(len(everything), dtype=np.int64)
-        matches = _Matches(everything, zeros.astype(np.float64), zeros, zeros)
+        matches = _Matches(everything, zeros, zeros, lambda p: np.zeros(len(p), np.float64))
     found = _filter(index, matches.rows, query.filters)
-    ordered = _order(query.effective_sort, index, matches, found)
-    total = len(ordered)
+    total = len(found.hits)
     page_count = max(1, math.ceil(total / page_size))
     page = min(query.page, page_count)
-    shown = ordered[(page - 1) * page_size : page * page_size]
+    window = ((page - 1) * page_size, page * page_size)
+    ordered = _order(query.effective_sort, index, matches, found, window)
+    shown = ordered[window[0] : window[1]]
     ids = [int(i) for i in index.intervention_ids[matches.rows[shown]]]
 
     facets = []
