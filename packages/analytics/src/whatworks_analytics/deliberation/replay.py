@@ -110,8 +110,8 @@ __all__ = [
     "GROUP_K_BUFFER",
     "MAX_K",
     "PCA_ITERS",
-    "update_batches",
     "replay_groups",
+    "update_batches",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -195,7 +195,8 @@ def _means(
         axis=1,
     )
     with np.errstate(invalid="ignore", divide="ignore"):
-        return sums / totals[:, None], totals
+        means = np.asarray(sums / totals[:, None], dtype=np.float64)
+    return means, np.asarray(totals, dtype=np.float64)
 
 
 def _distinct_rows(points: FloatArray) -> IntArray:
@@ -258,7 +259,7 @@ def _clean_start(
     if not ids:
         centre = _means(points, np.zeros(len(points), dtype=np.int64), 1, weights)[0]
         return [int(last.ids.max(initial=-1)) + 1], centre
-    centres, totals = _means(points, label, len(ids), weights)
+    centres, _ = _means(points, label, len(ids), weights)
     # uniqify-clusters: a cluster whose centre equals an earlier one's merges into it, keeping
     # the id of the one with more members (the later one on a tie)
     counts = np.bincount(label[label >= 0], minlength=len(ids))
@@ -333,8 +334,9 @@ def _silhouette(centres: FloatArray, clustering: _Clusters) -> float:
     onehot[np.arange(len(label)), label] = 1.0
     sums = dist @ onehot
     own_n = counts[label] - 1
-    a = np.divide(sums[np.arange(len(label)), label], own_n, out=np.zeros(len(label)),
-                  where=own_n > 0)
+    a = np.divide(
+        sums[np.arange(len(label)), label], own_n, out=np.zeros(len(label)), where=own_n > 0
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         other = sums / counts[None, :]
     other[np.arange(len(label)), label] = np.inf
