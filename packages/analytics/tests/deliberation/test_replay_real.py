@@ -1,7 +1,8 @@
 """The replay against Pol.is's own groups on four public conversations (compdemocracy/openData).
 
 Pol.is's groups are the ``group-id`` column of each export's participants-votes.csv.  The
-replay runs with the command line's default schedule (one update per hour of the vote log).
+replay runs with the command line's default schedule (one update per ten minutes of the vote
+log).
 Agreement is the adjusted Rand index (scikit-learn's ``adjusted_rand_score``) over the
 participants both place.  Measured when written (docs/adr/0010-polis-replay.md has every
 conversation), stateless ``find_groups`` first, then the replay:
@@ -10,14 +11,14 @@ conversation), stateless ``find_groups`` first, then the replay:
 conversation               Pol.is k   stateless (k)   replay (k)
 =========================  =========  ==============  ==============
 15-per-hour-seattle        2          0.584 (2)       0.884 (2)
-canadian-electoral-reform  2          0.838 (2)       0.898 (2)
+canadian-electoral-reform  2          0.838 (2)       0.964 (2)
 scoop-hivemind.taxes       2          0.858 (2)       0.927 (2)
-brexit-consensus           2          0.876 (2)       0.561 (3)
+brexit-consensus           2          0.876 (2)       0.474 (4)
 =========================  =========  ==============  ==============
 
 The thresholds sit just below the replay's figures.  On brexit-consensus the replay finds
-three groups where Pol.is shows two (its silhouettes for k = 2 and 3 are within 0.03): the
-test records that miss rather than hide it.
+four groups where Pol.is shows two (and the stateless analysis agrees better): the test
+records that miss rather than hide it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ SEATTLE = REPO / ".." / "shared" / "data" / "external" / "polis" / "15-per-hour-
 CASES = {
     # folder: (Pol.is's number of groups, replay's number of groups, lowest ARI accepted)
     "15-per-hour-seattle": (2, 2, 0.85),
-    "canadian-electoral-reform": (2, 2, 0.85),
+    "canadian-electoral-reform": (2, 2, 0.95),
     "scoop-hivemind.taxes": (2, 2, 0.90),
-    "brexit-consensus": (2, 3, 0.50),
+    "brexit-consensus": (2, 4, 0.45),
 }
 
 

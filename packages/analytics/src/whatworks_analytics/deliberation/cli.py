@@ -13,7 +13,7 @@ Rejected (``moderated`` = -1) and meta comments are left out.  With ``--groups-f
 the ``group-id`` column of participants-votes.csv gives the groups instead of clustering.
 With ``--replay`` the groups come from replaying the timestamped votes through Pol.is's
 successive updates (:mod:`.replay`), one update per ``--update-every`` seconds of the log
-(default 3600) or ``--updates N`` equal batches.
+(default 600) or ``--updates N`` equal batches.
 
 Problems in the files are printed to stderr, one per line with file, row (counting data rows
 from 1 under the header) and column, with exit code ``EXIT_INVALID_INPUT``; a folder or file
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_REPLAY_SECONDS", "register", "run"]
 
 #: The replay's default update window (see replay.py and docs/adr/0010-polis-replay.md).
-DEFAULT_REPLAY_SECONDS = 3600
+DEFAULT_REPLAY_SECONDS = 600
 
 
 def _positive_int(text: str) -> int:

@@ -116,6 +116,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 DEFAULT_INTERVAL_MS = 1_000
 PCA_ITERS = 100
@@ -129,6 +130,7 @@ GREEDY_N = 15
 _SAME_THRESHOLD = 0.01
 _DENSE_CELLS = 2_000_000
 _EIG_TOLERANCE = 1e-10
+_NONE = 2  # no vote in the int8 latest-vote matrix
 
 
 def update_batches(
@@ -206,7 +208,11 @@ def _distinct_rows(points: FloatArray) -> IntArray:
 
 
 def _sq_dist(points: FloatArray, centres: FloatArray) -> FloatArray:
-    return np.asarray(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+    out = np.zeros((len(points), len(centres)))
+    for j in range(points.shape[1]):
+        diff = np.subtract.outer(points[:, j], centres[:, j])
+        out += diff * diff
+    return out
 
 
 def _same(a: FloatArray, b: FloatArray) -> bool:
@@ -352,15 +358,20 @@ class _Operator:
     0, so ``C = R - V diag(center)`` with R the votes (0 where none) and V the 0/1 voted
     mask, or, for large matrices, C as a sparse matrix of the voted cells."""
 
-    def __init__(self, votes: FloatArray, voted: FloatArray, center: FloatArray) -> None:
-        n, m = votes.shape
+    def __init__(self, latest: npt.NDArray[np.int8], kept: BoolArray, center: FloatArray) -> None:
+        n, m = latest.shape
         self.sparse: sp.csr_matrix | None = None
+        self.votes = self.voted = np.zeros((0, 0))
         if n * m > _DENSE_CELLS:
-            r, c = np.nonzero(voted)
-            data = votes[r, c] - center[c]
+            r, c = np.nonzero((latest != _NONE) & kept[None, :])
+            data = latest[r, c].astype(np.float64) - center[c]
             self.sparse = sp.csr_matrix((data, (r, c)), shape=(n, m))
             self.sparse_t = self.sparse.T.tocsr()
-        self.votes, self.voted, self.center = votes, voted, center
+        else:
+            mask = (latest != _NONE) & kept[None, :]
+            self.voted = mask.astype(np.float64)
+            self.votes = np.where(mask, latest, 0).astype(np.float64)
+        self.center = center
 
     def mul(self, v: FloatArray) -> FloatArray:
         """C @ v (v: m, or m x j)."""
@@ -402,8 +413,7 @@ class _Replay:
     """The state carried between updates (a Pol.is conversation map, reduced)."""
 
     def __init__(self, n_rows: int, n_cols: int, excluded: IntArray, seed: int) -> None:
-        self.votes = np.zeros((n_rows, n_cols))  # latest vote, 0 where none or excluded
-        self.voted = np.zeros((n_rows, n_cols))  # 1 where a latest vote on a kept comment
+        self.latest = np.full((n_rows, n_cols), _NONE, dtype=np.int8)  # latest vote
         self.n = 0
         self.m = 0
         self.is_excluded = np.zeros(n_cols, dtype=bool)
@@ -412,7 +422,6 @@ class _Replay:
         self.col_count = np.zeros(n_cols)
         self.raw_counts = np.zeros(n_rows, dtype=np.int64)  # votes, excluded comments too
         self.kept_counts = np.zeros(n_rows, dtype=np.int64)
-        self.has_vote = np.zeros((n_rows, n_cols), dtype=bool)
         self.in_conv = np.zeros(n_rows, dtype=bool)
         self.comps: FloatArray | None = None
         self.center = np.zeros(0)
@@ -430,21 +439,21 @@ class _Replay:
         """Latest vote wins (``values`` in time order within each cell)."""
         self.n = max(self.n, int(rows.max()) + 1)
         self.m = max(self.m, int(cols.max()) + 1)
-        cell = rows * self.votes.shape[1] + cols
+        n_rows, n_cols = self.latest.shape
+        cell = rows * n_cols + cols
         _, last_from_end = np.unique(cell[::-1], return_index=True)
         keep = len(cell) - 1 - last_from_end
-        rows, cols, values = rows[keep], cols[keep], values[keep].astype(np.float64)
-        fresh = ~self.has_vote[rows, cols]
-        self.has_vote[rows, cols] = True
-        np.add.at(self.raw_counts, rows[fresh], 1)
+        rows, cols, values = rows[keep], cols[keep], values[keep].astype(np.int8)
+        before = self.latest[rows, cols]
+        fresh = before == _NONE
+        self.latest[rows, cols] = values
+        self.raw_counts += np.bincount(rows[fresh], minlength=n_rows)
         kept = ~self.is_excluded[cols]
-        rows, cols, values, fresh = rows[kept], cols[kept], values[kept], fresh[kept]
-        old = self.votes[rows, cols]
-        self.votes[rows, cols] = values
-        self.voted[rows, cols] = 1.0
-        np.add.at(self.col_sum, cols, values - old)
-        np.add.at(self.col_count, cols[fresh], 1.0)
-        np.add.at(self.kept_counts, rows[fresh], 1)
+        rows, cols, fresh = rows[kept], cols[kept], fresh[kept]
+        change = values[kept].astype(np.float64) - np.where(fresh, 0, before[kept])
+        self.col_sum += np.bincount(cols, weights=change, minlength=n_cols)
+        self.col_count += np.bincount(cols[fresh], minlength=n_cols)
+        self.kept_counts += np.bincount(rows[fresh], minlength=n_rows)
 
     def update(self) -> None:
         n, m = self.n, self.m
@@ -487,19 +496,21 @@ class _Replay:
 
     def _pca(self) -> None:
         n, m = self.n, self.m
-        votes, voted = self.votes[:n, :m], self.voted[:n, :m]
+        latest = self.latest[:n, :m]
         count = self.col_count[:m]
         center = np.divide(self.col_sum[:m], count, out=np.zeros(m), where=count > 0)
         comps = np.zeros((2, m))
         eigenvalues = np.zeros(2)
+        kept = ~self.is_excluded[:m]
         if n == 1 or m == 1:  # pca.clj wrapped-pca
             if n == 1:
-                norm = np.linalg.norm(votes[0])
-                comps[0] = votes[0] / norm if norm > 0 else votes[0]
+                row = np.where((latest[0] != _NONE) & kept, latest[0], 0).astype(np.float64)
+                norm = np.linalg.norm(row)
+                comps[0] = row / norm if norm > 0 else row
             else:
                 comps[0] = 1.0
             center = np.zeros(m)
-        op = _Operator(votes, voted, center)
+        op = _Operator(latest, kept, center)
         if n > 1 and m > 1:
             previous = self.comps
             for i in range(2):
@@ -561,16 +572,25 @@ def replay_groups(
         return GroupResult(groups=(), labels=empty, silhouettes={})
     batch = update_batches(ts, interval_ms=interval_ms, n_updates=n_updates)
     # Pol.is's poll order within a batch: comment, participant, time (then log position)
-    order = np.lexsort((np.arange(len(ts)), ts, pid, tid, batch))
+    row_ids, pid_code = np.unique(pid, return_inverse=True)
+    col_ids, tid_code = np.unique(tid, return_inverse=True)
+    # one stable sort by time, then one by (batch, comment, participant): log position, then
+    # time, break the remaining ties
+    by_time = np.argsort(ts, kind="stable")
+    key = (batch * len(col_ids) + tid_code.reshape(-1)) * len(row_ids) + pid_code.reshape(-1)
+    order = by_time[np.argsort(key[by_time], kind="stable")]
     pid, tid, val, batch = pid[order], tid[order], val[order], batch[order]
-    row_ids, row_first = np.unique(pid, return_index=True)
-    col_ids, col_first = np.unique(tid, return_index=True)
+    pid_code, tid_code = pid_code.reshape(-1)[order], tid_code.reshape(-1)[order]
+    row_first = np.full(len(row_ids), len(pid), dtype=np.int64)
+    np.minimum.at(row_first, pid_code, np.arange(len(pid)))
+    col_first = np.full(len(col_ids), len(tid), dtype=np.int64)
+    np.minimum.at(col_first, tid_code, np.arange(len(tid)))
     row_rank = np.empty(len(row_ids), dtype=np.int64)
     row_rank[np.argsort(row_first, kind="stable")] = np.arange(len(row_ids))
     col_rank = np.empty(len(col_ids), dtype=np.int64)
     col_rank[np.argsort(col_first, kind="stable")] = np.arange(len(col_ids))
-    rows = row_rank[np.searchsorted(row_ids, pid)]
-    cols = col_rank[np.searchsorted(col_ids, tid)]
+    rows = row_rank[pid_code]
+    cols = col_rank[tid_code]
     excluded_cols = col_rank[np.flatnonzero(np.isin(col_ids, excluded_ids))]
     state = _Replay(len(row_ids), len(col_ids), np.sort(excluded_cols), seed)
     cuts = np.flatnonzero(np.diff(batch)) + 1
