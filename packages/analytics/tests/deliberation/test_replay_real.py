@@ -31,7 +31,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from whatworks_analytics.deliberation import GroupResult, read_export
 from whatworks_analytics.deliberation.cli import DEFAULT_REPLAY_SECONDS
-from whatworks_analytics.deliberation.replay import replay_groups
+from whatworks_analytics.deliberation.replay import replay_export
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = Path(__file__).resolve().parents[4]
@@ -56,16 +56,7 @@ def folder(name: str) -> Path:
 def replayed(name: str) -> tuple[GroupResult, np.ndarray]:
     export = read_export(folder(name))
     matrix = export.matrix()
-    votes = export.votes
-    result = replay_groups(
-        participant=votes["pid"].to_numpy(),
-        statement=votes["tid"].to_numpy(),
-        vote=votes["vote"].to_numpy(),
-        timestamp=votes["timestamp"].to_numpy(),
-        excluded=[*export.rejected, *export.meta],
-        matrix=matrix,
-        interval_ms=DEFAULT_REPLAY_SECONDS * 1000,
-    )
+    result = replay_export(export, matrix=matrix, interval_ms=DEFAULT_REPLAY_SECONDS * 1000)
     theirs = np.array([export.groups.get(int(p), -1) for p in matrix.participant_ids])
     return result, theirs
 

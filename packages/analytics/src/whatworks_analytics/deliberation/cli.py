@@ -33,6 +33,7 @@ from whatworks_analytics.cli import (
     EXIT_USAGE,
     add_json_flag,
     fail,
+    positive_int,
 )
 
 if TYPE_CHECKING:
@@ -44,16 +45,6 @@ __all__ = ["DEFAULT_REPLAY_SECONDS", "register", "run"]
 
 #: The replay's default update window (see replay.py and docs/adr/0010-polis-replay.md).
 DEFAULT_REPLAY_SECONDS = 600
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     schedule = parser.add_mutually_exclusive_group()
     schedule.add_argument(
         "--update-every",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="SECONDS",
         help=f"with --replay: one update per window of this many seconds of the vote log "
@@ -96,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     schedule.add_argument(
         "--updates",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="with --replay: N updates over batches of equal numbers of votes",
@@ -149,16 +140,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _replayed(export: PolisExport, matrix: VoteMatrix, args: argparse.Namespace) -> GroupResult:
-    from whatworks_analytics.deliberation.replay import replay_groups
+    from whatworks_analytics.deliberation.replay import replay_export
 
-    votes = export.votes
     every = DEFAULT_REPLAY_SECONDS if args.update_every is None else args.update_every
-    return replay_groups(
-        participant=votes["pid"].to_numpy(),
-        statement=votes["tid"].to_numpy(),
-        vote=votes["vote"].to_numpy(),
-        timestamp=votes["timestamp"].to_numpy(),
-        excluded=[*export.rejected, *export.meta],
+    return replay_export(
+        export,
         matrix=matrix,
         interval_ms=None if args.updates is not None else every * 1000,
         n_updates=args.updates,

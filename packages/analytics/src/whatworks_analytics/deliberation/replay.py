@@ -101,6 +101,7 @@ from whatworks_analytics.deliberation.matrix import (
     VoteMatrix,
     build_matrix,
 )
+from whatworks_analytics.deliberation.polis_io import PolisExport
 
 __all__ = [
     "BASE_ITERS",
@@ -598,6 +599,30 @@ def replay_groups(
         state.add_votes(rows[chunk], cols[chunk], val[chunk])
         state.update()
     return _result(matrix, state, row_ids, row_rank, col_ids, col_rank)
+
+
+def replay_export(
+    export: PolisExport,
+    *,
+    matrix: VoteMatrix | None = None,
+    interval_ms: int | None = DEFAULT_INTERVAL_MS,
+    n_updates: int | None = None,
+    seed: int = 0,
+) -> GroupResult:
+    """:func:`replay_groups` on a Pol.is export's vote log, its rejected and meta comments
+    excluded; ``matrix`` defaults to ``export.matrix()``."""
+    votes = export.votes
+    return replay_groups(
+        participant=votes["pid"].to_numpy(),
+        statement=votes["tid"].to_numpy(),
+        vote=votes["vote"].to_numpy(),
+        timestamp=votes["timestamp"].to_numpy(),
+        excluded=[*export.rejected, *export.meta],
+        matrix=export.matrix() if matrix is None else matrix,
+        interval_ms=interval_ms,
+        n_updates=n_updates,
+        seed=seed,
+    )
 
 
 def _result(
