@@ -69,6 +69,7 @@ def test_an_error_from_the_library_is_printed_in_the_one_form_with_its_exit_code
         ],
         ["synth", "--out", "somewhere", "--referrals", "-3"],
         ["validate", "somewhere", "--max-per-kind", "0"],
+        ["deliberation", "somewhere", "--replay", "--updates", "0"],
     ],
     ids=lambda argv: argv[0],
 )

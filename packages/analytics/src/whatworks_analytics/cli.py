@@ -47,6 +47,7 @@ __all__ = [
     "build_parser",
     "fail",
     "main",
+    "positive_int",
     "warn",
 ]
 
@@ -65,6 +66,17 @@ def fail(command: str, message: str, code: int) -> int:
 def warn(command: str, message: str) -> None:
     """Print ``message`` on standard error as ``PROG COMMAND: warning: MESSAGE``."""
     print(f"{PROG} {command}: warning: {message}", file=sys.stderr)
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for a whole number of at least 1 (argparse then exits 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

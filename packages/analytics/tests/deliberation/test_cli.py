@@ -162,3 +162,41 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
         main(["deliberation", "x", "--seed", "one"])
     assert caught.value.code == EXIT_USAGE
     capsys.readouterr()
+
+
+def test_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = str(synthetic_folder(tmp_path / "conv"))
+    code, out, err = run(capsys, folder, "--replay", "--updates", "4", "--json")
+    assert (code, err) == (EXIT_OK, "")
+    data = json.loads(out)
+    check_statement_lists(data)
+    assert [sorted(g["members"]) for g in data["groups"]] == [list(range(25)), list(range(25, 40))]
+    assert run(capsys, folder, "--replay", "--updates", "4", "--json")[1] == out
+    # the votes are one millisecond apart: one window of an hour is one update
+    code, hourly, _ = run(capsys, folder, "--replay", "--update-every", "3600")
+    assert code == EXIT_OK
+    assert json.loads(hourly)["groups"] == data["groups"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--replay", "--updates", "0"], "argument --updates: must be at least 1"),
+        (["--replay", "--update-every", "soon"], "argument --update-every: not a whole number"),
+        (["--replay", "--updates", "2", "--update-every", "60"], "not allowed with argument"),
+        (["--updates", "2"], "--update-every and --updates need --replay"),
+        (["--replay", "--groups-from-export"], "--replay and --groups-from-export exclude"),
+    ],
+)
+def test_replay_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    folder = str(synthetic_folder(tmp_path / "conv"))
+    try:
+        code = main(["deliberation", folder, *argv])
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "whatworks-analytics deliberation: error: " in err
+    assert message in err

@@ -477,14 +477,19 @@ def analyse(
     groups: Mapping[int, int] | None = None,
     min_votes: int = DEFAULT_MIN_VOTES,
     min_participants: int = DEFAULT_MIN_PARTICIPANTS,
+    grouping: GroupResult | None = None,
 ) -> Analysis:
-    """Groups (found with ``seed``, or ``groups`` given as participant id -> group id), then
+    """Groups (found with ``seed``, or ``groups`` given as participant id -> group id, or
+    ``grouping`` already found for ``matrix``, e.g. by :func:`.replay.replay_groups`), then
     representative statements, consensus and group-informed consensus."""
-    found = (
-        find_groups(matrix, seed=seed, min_votes=min_votes, min_participants=min_participants)
-        if groups is None
-        else groups_from_labels(matrix, labels=groups)
-    )
+    if grouping is not None:
+        found = grouping
+    elif groups is None:
+        found = find_groups(
+            matrix, seed=seed, min_votes=min_votes, min_participants=min_participants
+        )
+    else:
+        found = groups_from_labels(matrix, labels=groups)
     counts = group_vote_counts(matrix, found)
     voted = matrix.statement_counts().n_seen > 0
     return Analysis(
