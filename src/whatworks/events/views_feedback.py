@@ -8,7 +8,7 @@ Views parse, check permission, call one service and map its error to a message.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core import surveys
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import services, services_feedback
 from whatworks.events.forms import FeedbackSurveyForm
-from whatworks.events.views_staff import MANAGE, _event, _user
+from whatworks.events.views_staff import MANAGE, _event
 
 
 def _people(n: int) -> str:
@@ -31,7 +32,7 @@ def _people(n: int) -> str:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(MANAGE)
-def feedback(request: HttpRequest, slug: str) -> HttpResponse:
+def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     unavailable = ""
     try:
@@ -45,7 +46,7 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services_feedback.event_feedback_create(
-                actor=_user(request), event=event, template=form.cleaned_data["template"]
+                actor=request.user, event=event, template=form.cleaned_data["template"]
             )
         except services.EventError as exc:
             form.add_error(None, exc.message)
@@ -81,7 +82,7 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @require_permission(MANAGE)
-def feedback_send(request: HttpRequest, slug: str) -> HttpResponse:
+def feedback_send(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
     due = services_feedback.feedback_due(event).count()
     page = confirmation_page(
@@ -105,7 +106,7 @@ def feedback_send(request: HttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        sent = services_feedback.event_feedback_send(actor=_user(request), event=event, at_most=due)
+        sent = services_feedback.event_feedback_send(actor=request.user, event=event, at_most=due)
     except services.EventError as exc:
         messages.error(request, exc.message)
     else:

@@ -934,7 +934,7 @@ def pilot_request_create(*, actor: User, question: str) -> Any:
     request = PilotRequest(
         requested_by=actor, organisation=actor.organisation, question=question.strip()
     )
-    _clean(request)
+    full_clean_or_raise(request, PilotError)
     request.save()
     audit_record(actor=actor, action="pilot.requested", target=request)
     return request

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
 from whatworks.core.privatedata import (
     Received,
@@ -47,7 +48,6 @@ from whatworks.registry.models import (
 )
 from whatworks.registry.services.common import (
     RegistryError,
-    clean,
     require_not_withdrawn,
     require_team,
 )
@@ -148,7 +148,7 @@ def trial_dataset_upload_start(
             size=size,
             uploaded_by=actor if actor is not None and actor.pk else None,
         )
-        clean(dataset)
+        full_clean_or_raise(dataset, RegistryError)
         dataset.save()
         scratch = private_mkdir(trial_incoming_root() / str(dataset.pk))
         os.replace(received.folder, scratch / "received")
@@ -226,7 +226,7 @@ def trial_dataset_store(
     dataset.delete_after = _add_months(today, int(settings.WHATWORKS_TRIAL_RETENTION_MONTHS))
     dataset.status = TrialDataset.Status.STORED
     dataset.checked_at = timezone.now()
-    clean(dataset)
+    full_clean_or_raise(dataset, RegistryError)
     dataset.save()
     audit_record(
         actor=dataset.uploaded_by,
@@ -464,7 +464,7 @@ def trial_evidence_link_set(
     }
     link.updated_by = actor if actor is not None and actor.pk else None
     link.updated_at = timezone.now()
-    clean(link)
+    full_clean_or_raise(link, RegistryError)
     link.save()
     audit_record(
         actor=actor,
