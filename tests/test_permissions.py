@@ -322,6 +322,9 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "news:issue_schedule": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
     "news:issue_unschedule": (news_factories.issue_id_kwargs, only(STAFF_ROLES, 405)),
     "news:post_revisions": (news_factories.post_id_kwargs, only(STAFF_ROLES, 200)),
+    "news:topics": ({}, only(STAFF_ROLES, 200)),
+    "news:topic_edit": (news_factories.topic_id_kwargs, only(STAFF_ROLES, 200)),
+    "news:topic_retire": (news_factories.topic_id_kwargs, only(STAFF_ROLES, 405)),
     "news:manage_topics": (news_factories.manage_kwargs, everyone(405)),
     "news:bounce_webhook": ({}, everyone(405)),
 }
@@ -453,6 +456,7 @@ POST_ONLY: dict[str, set[str]] = {
     "news:issue_test": STAFF_ROLES,
     "news:issue_schedule": STAFF_ROLES,
     "news:issue_unschedule": STAFF_ROLES,
+    "news:topic_retire": STAFF_ROLES,
     "news:manage_topics": set(ROLES),
     "news:bounce_webhook": set(),  # off without its secret; then only a signed report acts
 }

@@ -167,3 +167,32 @@ def test_news_fits_a_phone_screen(phone_page: Any, blog: dict[str, Any]) -> None
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+
+
+def test_an_editor_manages_the_topics(visit: Any, page: Any, sign_in: Any) -> None:
+    page.set_default_timeout(60_000)
+    UserFactory(email="topics@example.test", roles=frozenset({Role.EDITOR}))
+    sign_in("topics@example.test", PASSWORD)
+    kept = f.topic(name="Research findings")
+    visit("/news/manage/topics/")
+    page.get_by_role("button", name="Add the topic").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.get_by_role("alert").first.inner_text()
+    assert_accessible(page)
+    page.get_by_label("Name", exact=True).fill("Practice guides")
+    page.get_by_role("button", name="Add the topic").click()
+    page.wait_for_url("**/news/manage/topics/")
+    added = Topic.objects.get(name="Practice guides")
+    visit(f"/news/manage/topics/{added.pk}/")
+    page.get_by_label("Description", exact=True).fill("Guides for practitioners")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/news/manage/topics/")
+    page.get_by_role("button", name="Retire Research findings").click()
+    page.wait_for_url("**/news/manage/topics/")
+    assert_accessible(page)
+    kept.refresh_from_db()  # type: ignore[attr-defined]
+    assert kept.retired_at is not None  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="Bring back Research findings").count() == 1
+    visit("/news/newsletter/")  # the subscribe page offers only what is not retired
+    assert page.get_by_label("Practice guides").count() == 1
+    assert page.get_by_label("Research findings").count() == 0

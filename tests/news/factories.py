@@ -139,3 +139,17 @@ def unsubscribe_kwargs() -> dict[str, object]:
 
 def manage_kwargs() -> dict[str, object]:
     return {"token": manage_token(subscriber())}
+
+
+def topic(**kwargs: object) -> object:
+    n = next(_counter)
+    return services.topic_create(
+        actor=None,
+        name=str(kwargs.pop("name", f"Topic {n}")),
+        slug=str(kwargs.pop("slug", f"topic-{n}")),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def topic_id_kwargs() -> dict[str, object]:
+    return {"topic_id": topic().pk}  # type: ignore[attr-defined]

@@ -74,6 +74,7 @@ NEWS_EDITOR = frozenset(
         *(f"news.{a}_{m}" for a in ("view", "add", "change") for m in ("post", "postimage")),
         *(f"news.{a}_{m}" for a in ("view", "add", "change") for m in ("tag", "authorprofile")),
         *(f"news.{a}_issue" for a in ("view", "add", "change")),
+        *(f"news.{a}_topic" for a in ("view", "add", "change")),
         "news.view_subscriber",
     }
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.text import markup_in
@@ -93,7 +94,7 @@ class ImageForm(forms.Form):
 def _topics_field(label: StrOrPromise) -> forms.ModelMultipleChoiceField[Any]:
     return forms.ModelMultipleChoiceField(
         label=label,
-        queryset=Topic.objects.all(),
+        queryset=Topic.objects.filter(retired_at__isnull=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
@@ -140,7 +141,7 @@ class IssueForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     topic = forms.ModelChoiceField(
         label=_("Send to"),
-        queryset=Topic.objects.all(),
+        queryset=Topic.objects.filter(retired_at__isnull=True),
         required=False,
         empty_label=_("Every subscriber"),
         help_text=_("Or only the subscribers who chose one topic."),
@@ -155,6 +156,14 @@ class IssueForm(forms.Form):
         help_text=_("Markdown. The platform drafted this; edit it as you like before sending."),
     )
 
+    def __init__(self, *args: Any, keep_topic_id: int | None = None, **kwargs: Any) -> None:
+        """``keep_topic_id``: the issue's own topic stays a choice after it was retired."""
+        super().__init__(*args, **kwargs)
+        if keep_topic_id is not None:
+            field = self.fields["topic"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Topic.objects.filter(Q(retired_at__isnull=True) | Q(pk=keep_topic_id))
+
 
 class ScheduleForm(forms.Form):
     scheduled_for = forms.DateTimeField(
@@ -167,3 +176,39 @@ class ScheduleForm(forms.Form):
             "invalid": _("Enter the date and time to send at, like 2026-12-01 09:00"),
         },
     )
+
+
+class TopicForm(forms.Form):
+    """A newsletter topic as editors write it (``services.topics``)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        error_messages={"required": _("Enter the topic's name")},
+    )
+    slug = forms.SlugField(
+        label=_("Web address name"),
+        max_length=80,
+        required=False,
+        help_text=_("Lower-case words joined by hyphens. Leave empty to make one from the name."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=200,
+        required=False,
+        help_text=_("One line that subscribers see beside the topic."),
+    )
+    position = forms.IntegerField(
+        label=_("Position"),
+        min_value=0,
+        max_value=32767,
+        initial=0,
+        help_text=_("Topics are listed by position, then by name."),
+        error_messages={"required": _("Enter the position, e.g. 0")},
+    )
+
+    def clean_name(self) -> str:
+        return _plain(self.cleaned_data["name"].strip(), _("The name"))
+
+    def clean_description(self) -> str:
+        return _plain(self.cleaned_data.get("description", "").strip(), _("The description"))

@@ -165,6 +165,9 @@ class Topic(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    #: A retired topic is no longer offered to subscribers nor to new issues; who chose it
+    #: and the issues sent to it are kept (it may be brought back).
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]
@@ -173,6 +176,10 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Subscriber(models.Model):

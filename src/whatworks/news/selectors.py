@@ -189,6 +189,25 @@ class SubscriberCounts:
     by_topic: list[tuple[Topic, int]]  # confirmed subscribers who chose each topic
 
 
+def topics_for_editors(*, user: Any) -> QuerySet[Topic]:
+    """Every topic, retired ones too, with how many confirmed subscribers chose each."""
+    if not user.has_perm("news.change_topic"):
+        return Topic.objects.none()
+    return Topic.objects.annotate(
+        n=Count("subscribers", filter=Q(subscribers__status=Subscriber.Status.CONFIRMED))
+    ).order_by("retired_at", "position", "name")
+
+
+def topic_get_for_editing(*, user: Any, topic_id: int) -> Topic:
+    """A topic for an editor who may change topics; 404 for anyone else or no such topic."""
+    topic = (
+        Topic.objects.filter(pk=topic_id).first() if user.has_perm("news.change_topic") else None
+    )
+    if topic is None:
+        raise Http404("No such topic.")
+    return topic
+
+
 def subscriber_counts() -> SubscriberCounts:
     """How many subscribers there are in each state, and per topic (for editors)."""
     rows = dict(Subscriber.objects.order_by().values_list("status").annotate(n=Count("id")))

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from whatworks.news import feeds
-from whatworks.news.views import blog, bounces, manage, newsletter
+from whatworks.news.views import blog, bounces, manage, newsletter, topics
 
 app_name = "news"
 
@@ -34,6 +34,9 @@ urlpatterns = [
     path("manage/posts/<int:post_id>/", manage.post_edit, name="post_edit"),
     path("manage/posts/<int:post_id>/images/", manage.post_images, name="post_images"),
     path("manage/posts/<int:post_id>/revisions/", manage.post_revisions, name="post_revisions"),
+    path("manage/topics/", topics.topics, name="topics"),
+    path("manage/topics/<int:topic_id>/", topics.topic_edit, name="topic_edit"),
+    path("manage/topics/<int:topic_id>/retire/", topics.topic_retire, name="topic_retire"),
     path("manage/issues/new/", manage.issue_new, name="issue_new"),
     path("manage/issues/<int:issue_id>/", manage.issue_edit, name="issue_edit"),
     path("manage/issues/<int:issue_id>/preview/", manage.issue_preview, name="issue_preview"),

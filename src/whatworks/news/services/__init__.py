@@ -28,6 +28,7 @@ from whatworks.news.services.subscribers import (
     subscriber_subscribe,
     subscriber_unsubscribe,
 )
+from whatworks.news.services.topics import topic_create, topic_retire, topic_update
 
 __all__ = [
     "author_profile_create",
@@ -52,4 +53,7 @@ __all__ = [
     "subscriber_subscribe",
     "subscriber_unsubscribe",
     "tag_get_or_create",
+    "topic_create",
+    "topic_retire",
+    "topic_update",
 ]

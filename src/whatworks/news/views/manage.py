@@ -173,6 +173,7 @@ def issue_edit(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     form = IssueForm(
         request.POST or None,
         initial={"title": issue.title, "body": issue.body, "topic": issue.topic_id},
+        keep_topic_id=issue.topic_id,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,7 +200,8 @@ def _issue_page(
     schedule_form: ScheduleForm | None = None,
 ) -> HttpResponse:
     form = form or IssueForm(
-        initial={"title": issue.title, "body": issue.body, "topic": issue.topic_id}
+        initial={"title": issue.title, "body": issue.body, "topic": issue.topic_id},
+        keep_topic_id=issue.topic_id,
     )
     schedule_form = schedule_form or ScheduleForm(
         initial={"scheduled_for": timezone.localtime(issue.scheduled_for)}
