@@ -9,6 +9,8 @@ group's representative statements, the consensus statements and the group-inform
 stats.clj) and Small, Bjorkegren, Erkkilä, Shaw & Megill (2021), "Polis: Scaling
 Deliberation by Mapping High Dimensional Opinion Spaces", RECERCA 26(2),
 doi:10.6035/recerca.5516.
+:mod:`.replay` finds the groups instead by replaying a timestamped vote log through Pol.is's
+stateful updates.
 :mod:`.routing` chooses which statement to show a participant next; :mod:`.polis_io` reads
 and writes the Pol.is open-data export layout.  Each module's docstring says which published
 step it follows and where it departs.
@@ -52,6 +54,7 @@ from whatworks_analytics.deliberation.polis_io import (
     read_export,
     write_export,
 )
+from whatworks_analytics.deliberation.replay import replay_export, replay_groups
 from whatworks_analytics.deliberation.repness import (
     Z_90,
     Z_95,
@@ -116,6 +119,8 @@ __all__ = [
     "project_participants",
     "prop_test",
     "read_export",
+    "replay_export",
+    "replay_groups",
     "representative_statements",
     "statement_extremity",
     "statement_priorities",

@@ -36,9 +36,10 @@ In-conversation set (conversation.clj, ``:in-conv`` and ``:user-vote-counts``)
 PCA (conversation.clj, ``:mat``, ``:pca``; pca.clj, ``wrapped-pca``, ``powerit-pca``,
 ``power-iteration``, ``xtxr``, ``factor-matrix``)
     Missing cells take the comment's mean vote; the matrix of every participant is centred
-    on those means; two components are found by power iteration (at most 100 iterations,
-    stopping early when the eigenvalue estimate repeats exactly), the second on the matrix
-    with the first factored out.  Each update starts from the previous update's components,
+    on those means; two components are found by power iteration (at most 100 iterations),
+    the second on the matrix with the first factored out.  Departure: Pol.is stops early
+    only when the eigenvalue estimate repeats exactly; the replay stops when it changes by
+    less than 1e-10 of itself.  Each update starts from the previous update's components,
     with 1 for comments new since then; the first update starts from uniform random vectors
     drawn with ``seed`` (Pol.is uses an unseeded ``rand``: the one random step).  A matrix
     of one row or one column is handled as ``wrapped-pca`` does.  Departure: past 10,000
@@ -56,7 +57,8 @@ k-means (clusters.clj, ``kmeans``, ``clean-start-clusters``, ``init-clusters``,
     from every centre becomes a new cluster.  Then Lloyd steps (nearest centre, empty
     clusters dropped, weighted means) until the sorted centres move less than 0.01 or the
     iterations run out.  Departure: a point equidistant from two centres goes to the first
-    (Pol.is: hash-map order).
+    (past 50,000 point-centre pairs the nearest centre comes from a k-d tree, whose choice
+    between exact ties is fixed but not the first); Pol.is takes them in hash-map order.
 Base clusters (conversation.clj, ``:base-clusters``)
     k-means with k = 100 and at most 100 iterations over the in-conversation participants'
     projections, warm-started from the previous base clusters.
@@ -132,6 +134,7 @@ _SAME_THRESHOLD = 0.01
 _DENSE_CELLS = 2_000_000
 _EIG_TOLERANCE = 1e-10
 _NONE = 2  # no vote in the int8 latest-vote matrix
+_DENSE_DISTANCES = 50_000
 
 
 def update_batches(
@@ -216,6 +219,18 @@ def _sq_dist(points: FloatArray, centres: FloatArray) -> FloatArray:
     return out
 
 
+def _nearest(points: FloatArray, centres: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Each point's nearest centre and the squared distance to it (a k-d tree for many)."""
+    if len(points) * len(centres) <= _DENSE_DISTANCES:
+        d = _sq_dist(points, centres)
+        nearest = np.argmin(d, axis=1).astype(np.int64)
+        return nearest, d[np.arange(len(points)), nearest]
+    from scipy.spatial import cKDTree
+
+    dist, nearest = cKDTree(centres).query(points, k=1)
+    return np.asarray(nearest, dtype=np.int64), np.asarray(dist, dtype=np.float64) ** 2
+
+
 def _same(a: FloatArray, b: FloatArray) -> bool:
     # clusters.clj same-clustering?: sort the centres, zip (shorter length), all within 0.01
     sa = a[np.lexsort(a.T[::-1])]
@@ -228,7 +243,7 @@ def _step(
     points: FloatArray, keys: IntArray, clusters: _Clusters, weights: FloatArray | None
 ) -> _Clusters:
     """clusters.clj cluster-step: nearest centre, drop empty clusters, (weighted) means."""
-    nearest = np.argmin(_sq_dist(points, clusters.centres), axis=1)
+    nearest, _ = _nearest(points, clusters.centres)
     counts = np.bincount(nearest, minlength=len(clusters.ids))
     kept = np.flatnonzero(counts > 0)
     renumber = np.full(len(clusters.ids), -1, dtype=np.int64)
@@ -289,7 +304,7 @@ def _clean_start(
         centres, _ = _means(points, label, len(ids), weights)
         if possible <= len(ids):
             break
-        dist = np.sqrt(_sq_dist(points, centres).min(axis=1))
+        dist = np.sqrt(_nearest(points, centres)[1])
         far = len(dist) - 1 - int(np.argmax(dist[::-1]))  # max-key keeps the last maximum
         if dist[far] <= 0:
             break
