@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Topic
-from whatworks.news.services.posts import _clean
 
 TOPIC_AUDITED = ["name", "slug", "description", "position"]
 
@@ -36,7 +36,7 @@ def _fill(topic: Topic, *, name: str, slug: str, description: str, position: int
         raise NewsError(_("Another topic already has this name."), field="name")
     if others.filter(slug=topic.slug).exists():
         raise NewsError(_("Another topic already has this web address name."), field="slug")
-    _clean(topic)
+    full_clean_or_raise(topic, NewsError)
 
 
 @transaction.atomic
