@@ -108,3 +108,45 @@ def attachment_kwargs() -> dict[str, object]:
         "application_id": application.pk,
         "attachment_id": application.attachments.get().pk,
     }
+
+
+def question_kwargs() -> dict[str, object]:
+    call = make_call()
+    return {"slug": call.slug, "question_id": call.questions.first().pk}  # type: ignore[union-attr]
+
+
+def criterion_kwargs() -> dict[str, object]:
+    call = make_call()
+    return {"slug": call.slug, "criterion_id": call.criteria.first().pk}  # type: ignore[union-attr]
+
+
+def assign(application: Application, reviewer: User) -> None:
+    """Assign ``reviewer`` to ``application`` as an editor would."""
+    from whatworks.calls.services import reviewer_assign
+    from whatworks.core.roles import Role
+
+    reviewer_assign(actor=user_with_role(Role.EDITOR), application=application, reviewer=reviewer)
+
+
+def scored(application: Application, *values: int) -> Application:
+    """``application`` scored by one new researcher per value (every criterion that value)."""
+    from whatworks.calls.services import review_submit
+    from whatworks.core.roles import Role
+
+    for value in values or (3,):
+        reviewer = user_with_role(Role.RESEARCHER)
+        assign(application, reviewer)
+        review_submit(
+            actor=reviewer,
+            application=application,
+            scores={c.pk: value for c in application.call.criteria.all()},
+        )
+    return application
+
+
+def assignment_kwargs() -> dict[str, object]:
+    from whatworks.core.roles import Role
+
+    application = submitted_application()
+    assign(application, user_with_role(Role.RESEARCHER))
+    return {"application_id": application.pk, "assignment_id": application.assignments.get().pk}

@@ -129,13 +129,28 @@ def forum_close() -> Case:
 
 
 def decide() -> Case:
-    application = calls_factories.submitted_application()
+    application = calls_factories.scored(calls_factories.submitted_application())
     model = type(application)
     return Case(
         url=reverse("calls:decide", kwargs={"application_id": application.pk}),
         data={"status": "declined"},
         done=lambda: model.objects.get(pk=application.pk).status == "declined",
         numbers=(f"e-mails 1 person, {application.applicant.email}", "is declined"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def decide_bulk() -> Case:
+    call = calls_factories.make_call()
+    applications = [
+        calls_factories.scored(calls_factories.submitted_application(call)) for _ in range(2)
+    ]
+    model = type(applications[0])
+    return Case(
+        url=reverse("calls:decide_bulk", kwargs={"slug": call.slug}),
+        data={"status": "shortlisted", "applications": [a.pk for a in applications]},
+        done=lambda: model.objects.filter(call=call, status="shortlisted").count() == 2,
+        numbers=("e-mails 2 applicants", "is shortlisted"),
         user=user_with_role(Role.EDITOR),
     )
 
@@ -284,6 +299,7 @@ CASES: dict[str, Callable[[], Case]] = {
     "panel:results_publish": results_publish,
     "forum:close": forum_close,
     "calls:decide": decide,
+    "calls:decide_bulk": decide_bulk,
     "news:issue_send": issue_send,
     "news:manage_erase": manage_erase,
     "news:issue_schedule": issue_schedule,

@@ -6,17 +6,19 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.calls.models import Application, Call, Criterion, Question
 from whatworks.core.forms import show_as_required
+from whatworks.core.models import User
 
 
 def field_name(question: Question) -> str:
     return f"q_{question.pk}"
 
 
-def _style(form: forms.Form) -> None:
+def _style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.FileInput):
@@ -92,11 +94,162 @@ class ReviewForm(forms.Form):
         return {c.pk: self.cleaned_data[f"c_{c.pk}"] for c in self.criteria}
 
 
+def _reviewer_label(user: User) -> str:
+    return f"{user.get_full_name()} ({user.email})"
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label=_("Reviewer"), queryset=User.objects.none(), empty_label="—"
+    )
+
+    def __init__(self, *args: Any, reviewers: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reviewer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = reviewers
+        field.label_from_instance = _reviewer_label  # type: ignore[method-assign,assignment]
+        _style(self)
+
+
+class ConflictForm(forms.Form):
+    note = forms.CharField(
+        label=_("What is the conflict?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: “I worked there until 2024”. Staff see this; the applicant does not. "
+            "You will no longer see this application or its scores, and any scores you gave "
+            "are withdrawn."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
             (Application.Status.SHORTLISTED, _("Shortlist")),
             (Application.Status.ACCEPTED, _("Accept")),
             (Application.Status.DECLINED, _("Decline")),
-        ]
+        ],
     )
+    feedback = forms.CharField(
+        label=_("Feedback to the applicant"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Goes in the e-mail with the decision and stays on the application's page, e.g. "
+            "what was strong and what would make a stronger application."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class BulkDecisionForm(DecisionForm):
+    applications = forms.ModelMultipleChoiceField(
+        label=_("Applications"), queryset=Application.objects.none()
+    )
+
+    def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["applications"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = call.applications.filter(
+            status__in=(Application.Status.RECEIVED, Application.Status.SHORTLISTED)
+        ).select_related("organisation", "applicant", "call")
+        field.error_messages["required"] = _("Choose at least one application.")
+        self.order_fields(["status", "feedback"])
+
+
+# --- staff ---------------------------------------------------------------------------
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CallForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = (
+            "title",
+            "slug",
+            "summary",
+            "eligibility",
+            "opens_at",
+            "closes_at",
+            "project_ref",
+            "published",
+        )
+        labels = {"slug": _("Web address name")}
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "eligibility": forms.Textarea(attrs={"rows": 4}),
+            "opens_at": DATETIME,
+            "closes_at": DATETIME,
+        }
+        help_texts = {
+            "slug": _("Lower-case letters, digits and hyphens: /calls/<name>/."),
+            "published": _("Unpublished calls are seen only by staff."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("opens_at", "closes_at"):
+            field = self.fields[name]
+            assert isinstance(field, forms.DateTimeField)
+            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        _style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The call must close after it opens."))
+        return data
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ("label", "kind", "hint", "choices", "required", "position")
+        widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "choices": _("For a choice question only: one choice a line."),
+            "position": _("Questions are asked in this order, lowest first."),
+            "required": _("Applicants must answer it before they can submit."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == Question.Kind.CHOICE and not (data.get("choices") or "").strip():
+            self.add_error("choices", _("Enter at least one choice, one a line."))
+        return data
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ("label", "description", "max_score", "weight", "position")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "max_score": _("Reviewers score from 0 to this."),
+            "position": _("Criteria are shown in this order, lowest first."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("max_score", "weight"):
+            self.fields[name].widget.attrs["min"] = 1
+        _style(self)

@@ -99,6 +99,14 @@ class Criterion(models.Model):
     label = models.CharField(_("criterion"), max_length=200)
     description = models.TextField(_("what reviewers look for"), blank=True)
     max_score = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"),
+        default=1,
+        help_text=_(
+            "How much this criterion counts towards the weighted total, against the others: "
+            "a criterion of weight 2 counts twice as much as one of weight 1."
+        ),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -108,7 +116,10 @@ class Criterion(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(max_score__gte=1), name="calls_criterion_max_score_positive"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1), name="calls_criterion_weight_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +178,11 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    feedback = models.TextField(
+        _("feedback to the applicant"),
+        blank=True,
+        help_text=_("Sent with the latest decision, and shown to the applicant."),
+    )
 
     class Meta:
         ordering = ["call", "submitted_at", "id"]
@@ -224,6 +240,7 @@ class Review(models.Model):
     scores = models.JSONField(_("scores"), default=dict)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("scored"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last corrected"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "created_at", "id"]
@@ -239,3 +256,36 @@ class Review(models.Model):
     @property
     def total(self) -> int:
         return sum(int(v) for v in self.scores.values())
+
+
+class Assignment(models.Model):
+    """A reviewer asked by staff to score an application, or one who declared a conflict.
+
+    A reviewer with ``conflict`` set neither scores the application nor sees it or its
+    scores again (``selectors.application_get_for_user`` answers 404).
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    reviewer = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    assigned_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+    conflict = models.BooleanField(_("conflict of interest"), default=False)
+    conflict_note = models.TextField(_("the conflict"), blank=True)
+    conflict_declared_at = models.DateTimeField(_("conflict declared"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "assigned_at", "id"]
+        verbose_name = _("reviewer assignment")
+        verbose_name_plural = _("reviewer assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="calls_assignment_one_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"assignment #{self.pk}"

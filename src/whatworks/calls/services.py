@@ -17,10 +17,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.calls import filetypes
 from whatworks.calls.emails import send_application_email
-from whatworks.calls.models import Application, Attachment, Call, Criterion, Question, Review
+from whatworks.calls.models import (
+    Application,
+    Assignment,
+    Attachment,
+    Call,
+    Criterion,
+    Question,
+    Review,
+)
 from whatworks.core.errors import PermissionDeniedError, WhatworksError
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
@@ -61,9 +70,24 @@ def _email_later(application: Application, kind: str) -> None:
 # --- calls ---------------------------------------------------------------------------
 
 
+#: Call slugs that would be taken for the part's own pages (``/calls/<slug>/``).
+RESERVED_SLUGS = frozenset({"staff", "applications", "account", "organisation-requests"})
+CALL_FIELDS = ("slug", "title", "opens_at", "closes_at", "project_ref", "published")
+
+
+def _check_slug(slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise CallError(_("“%(slug)s” is the name of a page; choose another.") % {"slug": slug})
+
+
+def _submitted(call: Call) -> bool:
+    return call.applications.exclude(status=Status.DRAFT).exists()
+
+
 @transaction.atomic
 def call_create(*, actor: User | None, **fields: Any) -> Call:
     call = Call(**fields)
+    _check_slug(call.slug)
     _clean(call)
     call.save()
     audit_record(
@@ -76,20 +100,93 @@ def call_create(*, actor: User | None, **fields: Any) -> Call:
 
 
 @transaction.atomic
+def call_update(*, actor: User, call: Call, **fields: Any) -> Call:
+    """Change a call's text, dates or project; its slug only before anyone has applied."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    before = Call.objects.get(pk=call.pk)
+    if "slug" in fields and fields["slug"] != call.slug:
+        _check_slug(fields["slug"])
+        if call.applications.exists():
+            raise CallError(_("People have applied at this web address already; it cannot change."))
+    for name, value in fields.items():
+        setattr(call, name, value)
+    _clean(call)
+    call.save()
+    audit_record(
+        actor=actor,
+        action="call.updated",
+        target=call,
+        changes=diff_fields(before, call, [*CALL_FIELDS, "summary", "eligibility"]),
+    )
+    return call
+
+
+@transaction.atomic
 def criterion_create(
-    *, actor: User | None, call: Call, label: str, description: str = "", max_score: int = 5
+    *,
+    actor: User | None,
+    call: Call,
+    label: str,
+    description: str = "",
+    max_score: int = 5,
+    weight: int = 1,
+    position: int | None = None,
 ) -> Criterion:
     criterion = Criterion(
         call=call,
         label=label,
         description=description,
         max_score=max_score,
-        position=call.criteria.count(),
+        weight=weight,
+        position=call.criteria.count() if position is None else position,
     )
     _clean(criterion)
     criterion.save()
-    audit_record(actor=actor, action="call.criterion_created", target=call)
+    audit_record(
+        actor=actor,
+        action="call.criterion_created",
+        target=call,
+        changes={"criterion": criterion.pk, "max_score": max_score, "weight": weight},
+    )
     return criterion
+
+
+def _scored(call: Call) -> bool:
+    return Review.objects.filter(application__call=call).exists()
+
+
+@transaction.atomic
+def criterion_update(*, actor: User, criterion: Criterion, **fields: Any) -> Criterion:
+    """Change a criterion; its highest score only before anyone has scored against it
+    (a weight may change: totals are computed from the raw scores when shown)."""
+    before = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if fields.get("max_score", before.max_score) != before.max_score and _scored(before.call):
+        raise CallError(
+            _("Reviewers have scored against this criterion; its highest score cannot change.")
+        )
+    for name, value in fields.items():
+        setattr(criterion, name, value)
+    _clean(criterion)
+    criterion.save()
+    audit_record(
+        actor=actor,
+        action="call.criterion_updated",
+        target=criterion.call,
+        changes=diff_fields(before, criterion, ["label", "max_score", "weight", "position"]),
+    )
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, actor: User, criterion: Criterion) -> None:
+    if _scored(criterion.call):
+        raise CallError(_("Reviewers have scored against this criterion; it cannot be removed."))
+    call = criterion.call
+    pk = criterion.pk
+    criterion.delete()
+    audit_record(
+        actor=actor, action="call.criterion_deleted", target=call, changes={"criterion": pk}
+    )
 
 
 @transaction.atomic
@@ -102,6 +199,7 @@ def question_create(
     hint: str = "",
     choices: str = "",
     required: bool = True,
+    position: int | None = None,
 ) -> Question:
     question = Question(
         call=call,
@@ -110,7 +208,7 @@ def question_create(
         hint=hint,
         choices=choices,
         required=required,
-        position=call.questions.count(),
+        position=call.questions.count() if position is None else position,
     )
     _clean(question)
     if kind == Question.Kind.CHOICE and not question.choice_list():
@@ -118,6 +216,39 @@ def question_create(
     question.save()
     audit_record(actor=actor, action="call.question_created", target=call, changes={"kind": kind})
     return question
+
+
+@transaction.atomic
+def question_update(*, actor: User, question: Question, **fields: Any) -> Question:
+    """Change a question; its kind only before anyone has submitted an application."""
+    before = Question.objects.select_for_update().get(pk=question.pk)
+    if fields.get("kind", before.kind) != before.kind and _submitted(before.call):
+        raise CallError(_("Applications have been submitted; the kind of question cannot change."))
+    for name, value in fields.items():
+        setattr(question, name, value)
+    _clean(question)
+    if question.kind == Question.Kind.CHOICE and not question.choice_list():
+        raise CallError("A choice question needs at least one choice.")
+    question.save()
+    audit_record(
+        actor=actor,
+        action="call.question_updated",
+        target=question.call,
+        changes=diff_fields(before, question, ["label", "kind", "required", "position"]),
+    )
+    return question
+
+
+@transaction.atomic
+def question_delete(*, actor: User, question: Question) -> None:
+    """Remove a question, only while no application has been submitted (their answers stay)."""
+    if _submitted(question.call):
+        raise CallError(
+            _("Applications have been submitted with an answer to this question; it stays.")
+        )
+    call, pk = question.call, question.pk
+    question.delete()
+    audit_record(actor=actor, action="call.question_deleted", target=call, changes={"question": pk})
 
 
 # --- applications --------------------------------------------------------------------
@@ -225,42 +356,184 @@ def application_save(
 
 
 @transaction.atomic
+def reviewer_assign(
+    *, actor: User, application: Application, reviewer: User, now: datetime | None = None
+) -> Assignment:
+    """Ask ``reviewer`` to score ``application`` (staff who decide on applications)."""
+    if not actor.has_perm("calls.decide_application"):
+        raise PermissionDeniedError(_("You may not assign reviewers."))
+    if application.applicant_id == reviewer.pk:
+        raise CallError(_("Applicants cannot review their own application."))
+    if not reviewer.is_active or not reviewer.has_perm("calls.review_application"):
+        raise CallError(_("%(who)s does not review applications.") % {"who": reviewer})
+    if application.status not in (Status.RECEIVED, Status.SHORTLISTED):
+        raise CallError(_("Only applications under review can have reviewers assigned."))
+    found = Assignment.objects.filter(application=application, reviewer=reviewer).first()
+    if found is not None:
+        if found.conflict:
+            raise CallError(
+                _("%(who)s has declared a conflict of interest with this application.")
+                % {"who": reviewer}
+            )
+        raise CallError(_("%(who)s is already assigned.") % {"who": reviewer})
+    assignment = Assignment.objects.create(
+        application=application,
+        reviewer=reviewer,
+        assigned_by=actor,
+        assigned_at=now or timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="call.reviewer_assigned",
+        target=application,
+        changes={"reviewer": reviewer.pk},
+    )
+    return assignment
+
+
+@transaction.atomic
+def reviewer_unassign(*, actor: User, assignment: Assignment) -> None:
+    """Take a reviewer off an application they have not scored (a conflict stays on record)."""
+    if not actor.has_perm("calls.decide_application"):
+        raise PermissionDeniedError(_("You may not assign reviewers."))
+    if assignment.conflict:
+        raise CallError(_("A declared conflict of interest stays on record."))
+    if Review.objects.filter(
+        application_id=assignment.application_id, reviewer_id=assignment.reviewer_id
+    ).exists():
+        raise CallError(_("This reviewer has scored the application already."))
+    application, reviewer = assignment.application, assignment.reviewer_id
+    assignment.delete()
+    audit_record(
+        actor=actor,
+        action="call.reviewer_unassigned",
+        target=application,
+        changes={"reviewer": reviewer},
+    )
+
+
+@transaction.atomic
+def conflict_declare(
+    *, actor: User, application: Application, note: str, now: datetime | None = None
+) -> Assignment:
+    """The actor declares a conflict of interest: they no longer score or see it.
+
+    Scores they gave before are withdrawn (a conflicted score must not count).
+    """
+    if not actor.has_perm("calls.review_application"):
+        raise PermissionDeniedError(_("You may not review applications."))
+    if application.applicant_id == actor.pk:
+        raise CallError(_("You cannot review your own application."))
+    note = note.strip()
+    if not note:
+        raise CallError(_("Say what the conflict is, e.g. “I worked there until 2024”."))
+    now = now or timezone.now()
+    assignment, _created = Assignment.objects.select_for_update().get_or_create(
+        application=application, reviewer=actor, defaults={"assigned_at": now}
+    )
+    assignment.conflict = True
+    assignment.conflict_note = note[:2000]
+    assignment.conflict_declared_at = now
+    assignment.save()
+    withdrawn, _count = Review.objects.filter(application=application, reviewer=actor).delete()
+    audit_record(
+        actor=actor,
+        action="call.conflict_declared",
+        target=application,
+        changes={"scores_withdrawn": withdrawn},
+    )
+    return assignment
+
+
+@transaction.atomic
 def review_submit(
-    *, actor: User, application: Application, scores: dict[int, int], comment: str = ""
+    *,
+    actor: User,
+    application: Application,
+    scores: dict[int, int],
+    comment: str = "",
+    now: datetime | None = None,
 ) -> Review:
-    """Score an application against each of its call's criteria; once per reviewer."""
+    """Score an application against each of its call's criteria, or correct one's scores.
+
+    Only reviewers assigned to it without a conflict of interest score it, and only while it
+    is under review: once it is accepted or declined the scores stand as they are.
+    """
     if not actor.has_perm("calls.review_application"):
         raise PermissionDeniedError("You may not score applications.")
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status not in (Status.RECEIVED, Status.SHORTLISTED):
-        raise CallError("Only applications under review can be scored.")
+        raise CallError(
+            _("Only applications under review can be scored; after the decision, scores stand.")
+        )
     if application.applicant_id == actor.pk:
         raise PermissionDeniedError("You cannot score your own application.")
-    if Review.objects.filter(application=application, reviewer=actor).exists():
-        raise CallError("You have already scored this application.")
+    assignment = Assignment.objects.filter(application=application, reviewer=actor).first()
+    if assignment is None or assignment.conflict:
+        raise PermissionDeniedError(_("You are not assigned to score this application."))
     clean_scores: dict[str, int] = {}
     for criterion in application.call.criteria.all():
         value = scores.get(criterion.pk)
         if value is None or not 0 <= value <= criterion.max_score:
             raise CallError(f"Give {criterion.label} a score from 0 to {criterion.max_score}.")
         clean_scores[str(criterion.pk)] = int(value)
-    review = Review(application=application, reviewer=actor, scores=clean_scores, comment=comment)
+    if not clean_scores:
+        raise CallError(_("This call has no scoring criteria yet."))
+    now = now or timezone.now()
+    review = Review.objects.filter(application=application, reviewer=actor).first()
+    before = None if review is None else review.total
+    if review is None:
+        review = Review(application=application, reviewer=actor, created_at=now)
+    else:
+        review.updated_at = now
+    review.scores = clean_scores
+    review.comment = comment
     _clean(review)
     review.save()
     audit_record(
         actor=actor,
-        action="call.application_scored",
+        action="call.application_scored" if before is None else "call.scores_corrected",
         target=application,
-        changes={"total": review.total},
+        changes={"total": review.total}
+        if before is None
+        else {"total": {"before": before, "after": review.total}},
     )
     return review
 
 
+def check_decision(application: Application, status: str) -> None:
+    before = application.status
+    if status not in TRANSITIONS.get(before, frozenset()):
+        raise CallError(
+            f"An application that is {application.get_status_display().lower()} "
+            f"cannot become {Status(status).label.lower()}."
+        )
+    if not application.reviews.exists():
+        raise CallError(
+            _(
+                "The application from %(who)s has no scores yet: a decision rests on at "
+                "least one review. Assign a reviewer first."
+            )
+            % {"who": application.organisation}
+        )
+
+
 @transaction.atomic
 def application_decide(
-    *, actor: User, application: Application, status: str, now: datetime | None = None
+    *,
+    actor: User,
+    application: Application,
+    status: str,
+    feedback: str = "",
+    now: datetime | None = None,
 ) -> Application:
-    """Move an application on: received → shortlisted → accepted or declined."""
+    """Move an application on: received → shortlisted → accepted or declined.
+
+    Refused on an application nobody has scored (a decision rests on reviews).  Deciding
+    before the call closes is allowed (a shortlist may start early) but the confirmation
+    page warns of it; see ``views._decision_confirmation``.  ``feedback`` goes to the
+    applicant in the decision's e-mail and stays on their application's page.
+    """
     if not actor.has_perm("calls.decide_application"):
         raise PermissionDeniedError("You may not decide on applications.")
     application = (
@@ -269,19 +542,19 @@ def application_decide(
         .get(pk=application.pk)
     )
     before = application.status
-    if status not in TRANSITIONS.get(before, frozenset()):
-        raise CallError(
-            f"An application that is {application.get_status_display().lower()} "
-            f"cannot become {Status(status).label.lower()}."
-        )
+    check_decision(application, status)
     application.status = status
     application.decided_at = now or timezone.now()
-    application.save(update_fields=["status", "decided_at"])
+    application.feedback = feedback.strip()
+    application.save(update_fields=["status", "decided_at", "feedback"])
     audit_record(
         actor=actor,
         action=f"call.application_{status}",
         target=application,
-        changes={"status": {"before": before, "after": status}},
+        changes={
+            "status": {"before": before, "after": status},
+            "feedback": bool(application.feedback),
+        },
     )
     if status == Status.ACCEPTED:
         application_accepted.send(
@@ -293,3 +566,35 @@ def application_decide(
         )
     _email_later(application, status)
     return application
+
+
+@transaction.atomic
+def applications_decide(
+    *,
+    actor: User,
+    applications: list[Application],
+    status: str,
+    feedback: str = "",
+    now: datetime | None = None,
+) -> list[Application]:
+    """The same decision (and feedback) for several applications: all of them or none.
+
+    Every application is checked first; one that cannot take the decision refuses the
+    whole batch, naming it, so that nobody is e-mailed for half a decision.
+    """
+    if not actor.has_perm("calls.decide_application"):
+        raise PermissionDeniedError("You may not decide on applications.")
+    if not applications:
+        raise CallError(_("Choose at least one application."))
+    locked = list(
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(pk__in=[a.pk for a in applications])
+        .order_by("pk")
+    )
+    for application in locked:
+        check_decision(application, status)
+    return [
+        application_decide(actor=actor, application=a, status=status, feedback=feedback, now=now)
+        for a in locked
+    ]

@@ -45,6 +45,7 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "panel:results_publish": "publishes results whose weighting did not converge",
     "forum:close": "closes a conversation for good: no more votes or statements",
     "calls:decide": "shortlists, accepts or declines an application, e-mailing the applicant",
+    "calls:decide_bulk": "shortlists, accepts or declines several applications, e-mailing them",
     "news:issue_send": "sends the newsletter to every subscriber",
     "news:manage_erase": "erases a subscriber's e-mail address and everything about it",
     "news:issue_schedule": "schedules the newsletter to e-mail its subscribers by itself",
