@@ -288,6 +288,13 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "calls:unassign": (calls_factories.assignment_kwargs, everyone(405)),
     "calls:conflict": (calls_factories.application_kwargs, everyone(405)),
     "calls:decide_bulk": (calls_factories.call_kwargs, everyone(405)),
+    "calls:withdraw": (calls_factories.application_kwargs, everyone(405)),
+    # a call without eligibility questions sends everyone on to the form
+    "calls:eligibility": (calls_factories.call_kwargs, signed_in(302)),
+    "calls:account_new": ({}, {**everyone(302), "visitor": 200}),
+    "calls:join": ({}, signed_in(200)),
+    "calls:join_requests": ({}, signed_in(200)),
+    "calls:join_decide": (calls_factories.join_request_kwargs, everyone(405)),
     "news:index": ({}, everyone(200)),
     "news:post": (news_factories.published_post_kwargs, everyone(200)),
     "news:author": (news_factories.author_kwargs, everyone(200)),
@@ -441,6 +448,8 @@ POST_ONLY: dict[str, set[str]] = {
     "calls:assign": STAFF_ROLES,
     "calls:unassign": STAFF_ROLES,
     "calls:decide_bulk": STAFF_ROLES,
+    "calls:withdraw": set(),  # only the applicant, who is none of these roles
+    "calls:join_decide": ADMIN_ROLES,
     "calls:conflict": {"admin", "researcher"},  # who may review (editors see, not score)
     "news:manage_erase": set(ROLES),
     "news:issue_new": STAFF_ROLES,

@@ -96,3 +96,89 @@ def test_an_editor_assigns_a_reviewer_who_scores_corrects_and_another_declares_a
     page.wait_for_url(f"**/calls/{application.call.slug}/review/")
     assert "conflict of interest is recorded" in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+def test_an_editor_decides_in_bulk_with_feedback(sign_in: Any, visit: Any, page: Any) -> None:
+    call = make_call()
+    for _ in range(2):
+        scored(submitted_application(call), 4)
+    _as_editor(sign_in, page)
+    visit(f"/calls/{call.slug}/review/")
+    for box in page.get_by_label("Choose").all():
+        box.check()
+    page.get_by_label("Decision").select_option("shortlisted")
+    page.get_by_label("Feedback to the applicant").fill("A strong data plan.")
+    page.get_by_role("button", name="Decide on the chosen applications").click()
+    page.wait_for_load_state()
+    assert "Shortlist 2 applications?" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Shortlist and e-mail the applicants").click()
+    page.wait_for_load_state()
+    assert "2 applicants have been told" in page.locator("main").inner_text()
+
+
+def test_someone_new_makes_an_account_asks_to_join_and_a_member_approves(
+    visit: Any, page: Any, sign_in: Any
+) -> None:
+    from tests.calls.factories import eligibility_call, screening_question
+    from tests.factories import OrganisationFactory
+
+    page.set_default_timeout(60_000)
+    organisation = OrganisationFactory(name="Leeds City Council")
+    UserFactory(email="member@example.test", organisation=organisation)
+    call = eligibility_call()
+    visit("/calls/account/new/")
+    page.get_by_label("Full name").fill("Jo Bloggs")
+    page.get_by_label("E-mail address").fill("jo@example.test")
+    page.get_by_label("Password", exact=True).fill("a long enough passphrase 42")
+    page.get_by_label("Password again").fill("a long enough passphrase 42")
+    page.get_by_label("Your organisation").select_option(label="Leeds City Council")
+    page.get_by_role("button", name="Create the account").click()
+    page.wait_for_url("**/calls/account/organisation/")
+    assert "You asked to join Leeds City Council" in page.locator("main").inner_text()
+    assert_accessible(page)
+    visit("/calls/account/organisation/")
+    page.context.clear_cookies()
+    sign_in("member@example.test", PASSWORD)
+    visit("/calls/organisation-requests/")
+    page.get_by_role("button", name="Approve Jo Bloggs").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve and e-mail them").click()
+    page.wait_for_load_state()
+    assert "Jo Bloggs now belongs to Leeds City Council" in page.locator("main").inner_text()
+    page.context.clear_cookies()
+    sign_in("jo@example.test", "a long enough passphrase 42")
+    visit(f"/calls/{call.slug}/apply/eligibility/")
+    question = screening_question(call)
+    page.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Go on to the application").click()
+    page.wait_for_load_state()
+    assert "not open to you" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Go on to the application").click()
+    page.wait_for_url(f"**/calls/{call.slug}/apply/")
+    assert question.label not in page.locator("main").inner_text()
+
+
+def test_an_applicant_changes_and_withdraws_a_submitted_application(
+    visit: Any, page: Any, sign_in: Any
+) -> None:
+    page.set_default_timeout(60_000)
+    application = submitted_application()
+    application.applicant.set_password(PASSWORD)
+    application.applicant.save()
+    sign_in(application.applicant.email, PASSWORD)
+    visit(f"/calls/{application.call.slug}/apply/")
+    assert "Already attached:" in page.locator("main").inner_text()
+    page.get_by_label("Lead contact").fill("Sam Smith")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(f"**/calls/applications/{application.pk}/")
+    assert "Sam Smith" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Withdraw the application").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("button", name="Withdraw the application").click()
+    page.wait_for_load_state()
+    assert "Withdrawn" in page.locator("main").inner_text()

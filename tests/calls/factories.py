@@ -150,3 +150,34 @@ def assignment_kwargs() -> dict[str, object]:
     application = submitted_application()
     assign(application, user_with_role(Role.RESEARCHER))
     return {"application_id": application.pk, "assignment_id": application.assignments.get().pk}
+
+
+def join_request(organisation: Any = None) -> Any:
+    """A registered person without an organisation asking to join ``organisation``."""
+    from whatworks.calls.accounts import join_request_create
+
+    return join_request_create(
+        actor=user_with_role(None), organisation=organisation or OrganisationFactory()
+    )
+
+
+def join_request_kwargs() -> dict[str, object]:
+    return {"request_id": join_request().pk}
+
+
+def eligibility_call() -> Call:
+    """A call whose first question screens: only those who answer yes may apply."""
+    call = make_call()
+    question_create(
+        actor=None,
+        call=call,
+        kind=Question.Kind.YES_NO,
+        label="Are you an English local authority?",
+        eligible_answer="yes",
+        position=0,
+    )
+    return call
+
+
+def screening_question(call: Call) -> Question:
+    return call.questions.exclude(eligible_answer="").get()

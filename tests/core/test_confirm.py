@@ -155,6 +155,32 @@ def decide_bulk() -> Case:
     )
 
 
+def withdraw() -> Case:
+    application = calls_factories.submitted_application()
+    model = type(application)
+    return Case(
+        url=reverse("calls:withdraw", kwargs={"application_id": application.pk}),
+        data={},
+        done=lambda: model.objects.get(pk=application.pk).status == "withdrawn",
+        numbers=("You cannot submit another application to this call",),
+        user=application.applicant,
+    )
+
+
+def join_decide() -> Case:
+    request = calls_factories.join_request()
+    person = request.user
+    return Case(
+        url=reverse("calls:join_decide", kwargs={"request_id": request.pk}),
+        data={"decision": "approve"},
+        done=lambda: (
+            type(person).objects.get(pk=person.pk).organisation_id == request.organisation_id
+        ),
+        numbers=(f"This e-mails 1 person, {person.email}",),
+        user=user_with_role(Role.ADMIN),
+    )
+
+
 def issue_send() -> Case:
     for _ in range(2):
         news_factories.subscriber()
@@ -300,6 +326,8 @@ CASES: dict[str, Callable[[], Case]] = {
     "forum:close": forum_close,
     "calls:decide": decide,
     "calls:decide_bulk": decide_bulk,
+    "calls:withdraw": withdraw,
+    "calls:join_decide": join_decide,
     "news:issue_send": issue_send,
     "news:manage_erase": manage_erase,
     "news:issue_schedule": issue_schedule,

@@ -137,7 +137,7 @@ def _load(stdout: Writer) -> None:
         closes_at=now + timedelta(days=35),
         project_ref=demo_project_reference(title_contains="predictive"),
     )
-    _call(
+    schwartz, new_schwartz = _call(
         "schwartz-rounds-research-partners",
         title="Research partners for Schwartz Rounds in children's services",
         summary=(
@@ -149,6 +149,15 @@ def _load(stdout: Writer) -> None:
         closes_at=now + timedelta(days=60),
         project_ref=demo_project_reference(title_contains="Schwartz"),
     )
+    if new_schwartz:  # asked first, before the full form
+        question_create(
+            actor=None,
+            call=schwartz,
+            kind=Question.Kind.YES_NO,
+            label="Do you employ children's social workers in England?",
+            eligible_answer="yes",
+            position=0,
+        )
     forums, new_forums = _call(
         "deliberative-forum-hosts-2026",
         title="Host authorities for deliberative forums",

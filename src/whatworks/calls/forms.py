@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.calls.models import Application, Call, Criterion, Question
 from whatworks.core.forms import show_as_required
-from whatworks.core.models import User
+from whatworks.core.models import Organisation, User
 
 
 def field_name(question: Question) -> str:
@@ -31,7 +32,8 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.questions = list(call.questions.all())
+        # eligibility questions are answered first, on their own page
+        self.questions = [q for q in call.questions.all() if not q.screens]
         for question in self.questions:
             field: forms.Field
             if question.kind == Question.Kind.LONG_TEXT:
@@ -70,6 +72,23 @@ class ApplicationForm(forms.Form):
             for q in self.questions
             if q.kind == Question.Kind.FILE and self.cleaned_data.get(field_name(q))
         }
+
+
+class EligibilityForm(forms.Form):
+    def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[field_name(question)] = forms.ChoiceField(
+                label=question.label,
+                help_text=question.hint,
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer yes or no.")},
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {str(q.pk): self.cleaned_data[field_name(q)] for q in self.questions}
 
 
 class ReviewForm(forms.Form):
@@ -219,7 +238,7 @@ class CallForm(forms.ModelForm):
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = ("label", "kind", "hint", "choices", "required", "position")
+        fields = ("label", "kind", "hint", "choices", "required", "eligible_answer", "position")
         widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "choices": _("For a choice question only: one choice a line."),
@@ -235,6 +254,8 @@ class QuestionForm(forms.ModelForm):
         data = super().clean() or {}
         if data.get("kind") == Question.Kind.CHOICE and not (data.get("choices") or "").strip():
             self.add_error("choices", _("Enter at least one choice, one a line."))
+        if data.get("eligible_answer") and data.get("kind") != Question.Kind.YES_NO:
+            self.add_error("eligible_answer", _("Only a yes-or-no question can screen."))
         return data
 
 
@@ -253,3 +274,63 @@ class CriterionForm(forms.ModelForm):
         for name in ("max_score", "weight"):
             self.fields[name].widget.attrs["min"] = 1
         _style(self)
+
+
+# --- applicants' accounts ------------------------------------------------------------
+
+
+class JoinForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Your organisation"),
+        queryset=Organisation.objects.order_by("name"),
+        empty_label="—",
+        help_text=_(
+            "Someone who already belongs to it, or an administrator, confirms that you do."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class RegisterForm(JoinForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "A long password that is not like your name or address, not a common one, and "
+            "not only digits."
+        ),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.order_fields(["full_name", "email", "password", "password_again", "organisation"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("The two passwords differ."))
+        elif password:
+            try:
+                person = User(email=data.get("email") or "", full_name=data.get("full_name") or "")
+                password_validation.validate_password(password, person)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class JoinDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])

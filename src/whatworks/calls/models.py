@@ -141,6 +141,16 @@ class Question(models.Model):
     hint = models.CharField(_("hint"), max_length=500, blank=True)
     choices = models.TextField(_("choices"), blank=True, help_text=_("One choice a line."))
     required = models.BooleanField(_("required"), default=True)
+    eligible_answer = models.CharField(
+        _("eligibility: the answer that may apply"),
+        max_length=3,
+        blank=True,
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        help_text=_(
+            "For a yes-or-no question only: makes it an eligibility question, asked before "
+            "the full form; only applicants who give this answer go on."
+        ),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -150,6 +160,11 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def screens(self) -> bool:
+        """Whether this is an eligibility question, asked before the full form."""
+        return bool(self.eligible_answer) and self.kind == self.Kind.YES_NO
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
@@ -162,6 +177,7 @@ class Application(models.Model):
         SHORTLISTED = "shortlisted", _("Shortlisted")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(
@@ -178,6 +194,13 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        _("deadline reminder sent"),
+        null=True,
+        blank=True,
+        help_text=_("When the applicant was reminded that the call closes (drafts only)."),
+    )
     feedback = models.TextField(
         _("feedback to the applicant"),
         blank=True,
@@ -289,3 +312,37 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"assignment #{self.pk}"
+
+
+class JoinRequest(models.Model):
+    """Someone without an organisation asks to join one, to apply for it.
+
+    An administrator, or anyone who already belongs to the organisation, approves (the
+    person's account then names the organisation) or refuses.
+    """
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved = models.BooleanField(_("approved"), null=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("request to join an organisation")
+        verbose_name_plural = _("requests to join an organisation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(decided_at__isnull=True),
+                name="calls_joinrequest_one_open_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"join request #{self.pk}"

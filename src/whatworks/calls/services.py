@@ -8,7 +8,7 @@ inside the transaction.  E-mails go out after commit.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -199,6 +199,7 @@ def question_create(
     hint: str = "",
     choices: str = "",
     required: bool = True,
+    eligible_answer: str = "",
     position: int | None = None,
 ) -> Question:
     question = Question(
@@ -208,14 +209,21 @@ def question_create(
         hint=hint,
         choices=choices,
         required=required,
+        eligible_answer=eligible_answer,
         position=call.questions.count() if position is None else position,
     )
-    _clean(question)
-    if kind == Question.Kind.CHOICE and not question.choice_list():
-        raise CallError("A choice question needs at least one choice.")
+    _check_question(question)
     question.save()
     audit_record(actor=actor, action="call.question_created", target=call, changes={"kind": kind})
     return question
+
+
+def _check_question(question: Question) -> None:
+    _clean(question)
+    if question.kind == Question.Kind.CHOICE and not question.choice_list():
+        raise CallError("A choice question needs at least one choice.")
+    if question.eligible_answer and question.kind != Question.Kind.YES_NO:
+        raise CallError(_("Only a yes-or-no question can screen applicants."))
 
 
 @transaction.atomic
@@ -226,9 +234,7 @@ def question_update(*, actor: User, question: Question, **fields: Any) -> Questi
         raise CallError(_("Applications have been submitted; the kind of question cannot change."))
     for name, value in fields.items():
         setattr(question, name, value)
-    _clean(question)
-    if question.kind == Question.Kind.CHOICE and not question.choice_list():
-        raise CallError("A choice question needs at least one choice.")
+    _check_question(question)
     question.save()
     audit_record(
         actor=actor,
@@ -281,7 +287,44 @@ def _missing(
                 missing[question.pk] = "Attach a file."
         elif not str(answers.get(str(question.pk), "")).strip():
             missing[question.pk] = "Answer this question."
+    for question in call.questions.exclude(eligible_answer=""):
+        if question.screens and answers.get(str(question.pk)) != question.eligible_answer:
+            missing[question.pk] = _("With this answer the call is not open to you.")
     return missing
+
+
+class NotEligibleError(CallError):
+    """The eligibility answers screen the applicant out; ``failed`` maps question ids to why."""
+
+    def __init__(self, message: str, failed: dict[int, str]) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
+def screening_questions(call: Call) -> list[Question]:
+    return [q for q in call.questions.exclude(eligible_answer="") if q.screens]
+
+
+def passes_screening(call: Call, answers: dict[str, str]) -> bool:
+    return all(answers.get(str(q.pk)) == q.eligible_answer for q in screening_questions(call))
+
+
+@transaction.atomic
+def application_screen(
+    *, actor: User, call: Call, answers: dict[str, str], now: datetime | None = None
+) -> Application:
+    """Answer the call's eligibility questions; only if every answer lets the applicant
+    apply is a draft started (or kept) with them, and the full form opens."""
+    failed: dict[int, str] = {}
+    for question in screening_questions(call):
+        answer = answers.get(str(question.pk), "")
+        if answer not in ("yes", "no"):
+            failed[question.pk] = _("Answer yes or no.")
+        elif answer != question.eligible_answer:
+            failed[question.pk] = _("With this answer the call is not open to you.")
+    if failed:  # nothing is kept of an answer that screens the applicant out
+        raise NotEligibleError(_("This call is not open to you."), failed)
+    return application_save(actor=actor, call=call, answers=answers, now=now)
 
 
 @transaction.atomic
@@ -301,16 +344,24 @@ def application_save(
         raise CallError("This call is closed; applications can no longer be changed.")
     if actor.organisation_id is None:
         raise PermissionDeniedError(
-            "Only people who belong to an organisation can apply. Ask an administrator to "
-            "add your organisation to your account."
+            "Only people who belong to an organisation can apply. Ask to join yours from "
+            "your account's organisation page."
         )
     application, _created = Application.objects.select_for_update().get_or_create(
         call=call,
         applicant=actor,
         defaults={"organisation_id": actor.organisation_id, "created_at": now},
     )
-    if application.status != Status.DRAFT:
-        raise CallError("This application has already been submitted.")
+    editing = application.status == Status.RECEIVED
+    if application.status != Status.DRAFT and not editing:
+        raise CallError(
+            _("This application is %(status)s; it can no longer change.")
+            % {"status": application.get_status_display().lower()}
+        )
+    if editing and not submit:
+        raise CallError(
+            _("A submitted application keeps every required answer: save your changes instead.")
+        )
     questions = {q.pk: q for q in call.questions.all()}
     checked = {qid: check_upload(upload) for qid, upload in files.items() if qid in questions}
     merged = {**application.answers}
@@ -336,19 +387,60 @@ def application_save(
         attachment.save()
     application.answers = merged
     application.updated_at = now
-    if submit:
+    if submit and not editing:
         application.status = Status.RECEIVED
         application.submitted_at = now
     _clean(application)
     application.save()
+    if editing:
+        action = "call.application_edited"
+    else:
+        action = "call.application_submitted" if submit else "call.application_saved"
     audit_record(
         actor=actor,
-        action="call.application_submitted" if submit else "call.application_saved",
+        action=action,
         target=application,
         changes={"status": application.status, "attachments": len(checked)},
     )
-    if submit:
+    if submit and not editing:
         _email_later(application, "received")
+    return application
+
+
+@transaction.atomic
+def application_withdraw(
+    *, actor: User, application: Application, now: datetime | None = None
+) -> Application:
+    """The applicant withdraws their submitted application, until the call closes.
+
+    For good: a withdrawn application is not reviewed or decided, and cannot be submitted
+    again (one application per applicant and call).
+    """
+    now = now or timezone.now()
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call")
+        .get(pk=application.pk)
+    )
+    if application.applicant_id != actor.pk:
+        raise PermissionDeniedError(_("Only the applicant can withdraw an application."))
+    if not application.call.is_open(now):
+        raise CallError(_("The call has closed; the application can no longer be withdrawn."))
+    if application.status not in (Status.RECEIVED, Status.SHORTLISTED):
+        raise CallError(
+            _("This application is %(status)s; it cannot be withdrawn.")
+            % {"status": application.get_status_display().lower()}
+        )
+    before = application.status
+    application.status = Status.WITHDRAWN
+    application.withdrawn_at = now
+    application.save(update_fields=["status", "withdrawn_at"])
+    audit_record(
+        actor=actor,
+        action="call.application_withdrawn",
+        target=application,
+        changes={"status": {"before": before, "after": Status.WITHDRAWN}},
+    )
     return application
 
 
@@ -598,3 +690,39 @@ def applications_decide(
         application_decide(actor=actor, application=a, status=status, feedback=feedback, now=now)
         for a in locked
     ]
+
+
+# --- deadline reminders --------------------------------------------------------------
+
+#: Drafts are reminded once, when their call closes within this many hours.
+REMINDER_HOURS = 72
+
+
+def reminders_send(*, now: datetime | None = None, hours: int = REMINDER_HOURS) -> int:
+    """E-mail each applicant whose draft is not submitted once, when its call closes within
+    ``hours``; return how many were reminded.
+
+    Each reminder is claimed by a conditional update, so two schedulers running at once
+    send it once.  Submitted, withdrawn and decided applications are not reminded.
+    """
+    now = now or timezone.now()
+    due = Application.objects.filter(
+        status=Status.DRAFT,
+        reminded_at__isnull=True,
+        call__published=True,
+        call__closes_at__gt=now,
+        call__closes_at__lte=now + timedelta(hours=hours),
+    )
+    sent = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            claimed = Application.objects.filter(
+                pk=pk, status=Status.DRAFT, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if not claimed:
+                continue
+            application = Application.objects.get(pk=pk)
+            audit_record(actor=None, action="call.deadline_reminder_sent", target=application)
+            _email_later(application, "reminder")
+            sent += 1
+    return sent

@@ -21,6 +21,7 @@ from whatworks.calls.forms import (
     BulkDecisionForm,
     ConflictForm,
     DecisionForm,
+    EligibilityForm,
     ReviewForm,
     field_name,
 )
@@ -78,8 +79,12 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     user = _user(request)
     call = selectors.call_get_for_user(user=user, slug=slug)
     existing = selectors.application_for_applicant(user=user, call=call)
-    if existing is not None and existing.status != Application.Status.DRAFT:
-        return redirect(existing.get_absolute_url())
+    editing = existing is not None and existing.status == Application.Status.RECEIVED
+    submitted = existing is not None and existing.status != Application.Status.DRAFT
+    if submitted and not (editing and call.is_open()):
+        return redirect(existing.get_absolute_url())  # type: ignore[union-attr]
+    if call.is_open() and not services.passes_screening(call, existing.answers if existing else {}):
+        return redirect("calls:eligibility", slug=call.slug)
     initial = existing.answers if existing else {}
     form = ApplicationForm(
         request.POST or None,
@@ -88,7 +93,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         initial={f"q_{k}": v for k, v in initial.items()},
     )
     if request.method == "POST" and form.is_valid():
-        submit = request.POST.get("action") == "submit"
+        submit = editing or request.POST.get("action") == "submit"
         try:
             application = services.application_save(
                 actor=user,
@@ -104,11 +109,14 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         except (services.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
+            if editing:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(application.get_absolute_url())
             if submit:
-                messages.success(request, "Your application is submitted.")
+                messages.success(request, _("Your application is submitted."))
                 return redirect(application.get_absolute_url())
             messages.success(
-                request, "Your draft is saved. You can come back to it until the call closes."
+                request, _("Your draft is saved. You can come back to it until the call closes.")
             )
             return redirect("calls:apply", slug=call.slug)
     attachments = {a.question_id: a for a in existing.attachments.all()} if existing else {}
@@ -118,12 +126,83 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "call": call,
             "form": form,
+            # each field with the file already saved for its question, if any
+            "fields": [(form[field_name(q)], attachments.get(q.pk)) for q in form.questions],
             "open": call.is_open(),
             "application": existing,
-            "attachments": attachments,
+            "editing": editing,
             "has_organisation": user.organisation_id is not None,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def eligibility(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    call = selectors.call_get_for_user(user=user, slug=slug)
+    questions = services.screening_questions(call)
+    existing = selectors.application_for_applicant(user=user, call=call)
+    if not questions or (existing is not None and existing.status != Application.Status.DRAFT):
+        return redirect("calls:apply", slug=call.slug)
+    form = EligibilityForm(request.POST or None, questions=questions)
+    screened_out = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_screen(actor=user, call=call, answers=form.answers())
+        except services.NotEligibleError as exc:
+            screened_out = True
+            for question in questions:
+                if question.pk in exc.failed:
+                    form.add_error(field_name(question), exc.failed[question.pk])
+        except (services.CallError, PermissionDeniedError) as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("calls:apply", slug=call.slug)
+    return render(
+        request,
+        "calls/eligibility.html",
+        {
+            "call": call,
+            "form": form,
+            "open": call.is_open(),
+            "screened_out": screened_out,
+            "has_organisation": user.organisation_id is not None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = _user(request)
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    if found.applicant_id != user.pk:
+        raise Http404("No such application.")
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Withdraw your application to %(title)s?") % {"title": found.call.title},
+            consequences=[
+                _(
+                    "This withdraws 1 application: reviewers stop looking at it and no "
+                    "decision is made. You cannot submit another application to this call."
+                )
+            ],
+            button=_("Withdraw the application"),
+            cancel_url=found.get_absolute_url(),
+            cancel_text=_("No, keep it"),
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services.application_withdraw(actor=user, application=found)
+    except (services.CallError, PermissionDeniedError) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return redirect(found.get_absolute_url())
 
 
 @login_required

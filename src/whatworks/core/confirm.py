@@ -45,6 +45,8 @@ CONFIRMED_ACTIONS: dict[str, str] = {
     "panel:results_publish": "publishes results whose weighting did not converge",
     "forum:close": "closes a conversation for good: no more votes or statements",
     "calls:decide": "shortlists, accepts or declines an application, e-mailing the applicant",
+    "calls:join_decide": "adds a person to an organisation (or refuses), e-mailing them",
+    "calls:withdraw": "withdraws an application for good: it is not reviewed or decided",
     "calls:decide_bulk": "shortlists, accepts or declines several applications, e-mailing them",
     "news:issue_send": "sends the newsletter to every subscriber",
     "news:manage_erase": "erases a subscriber's e-mail address and everything about it",
