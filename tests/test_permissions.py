@@ -292,6 +292,26 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "calls:review": (calls_factories.application_kwargs, everyone(405)),
     "calls:decide": (calls_factories.application_kwargs, everyone(405)),
     "calls:review_list": (calls_factories.call_kwargs, only(REVIEWERS, 200)),
+    "calls:manage": ({}, only(STAFF_ROLES, 200)),
+    "calls:create": ({}, only(STAFF_ROLES, 200)),
+    "calls:edit": (calls_factories.call_kwargs, only(STAFF_ROLES, 200)),
+    "calls:questions": (calls_factories.call_kwargs, only(STAFF_ROLES, 200)),
+    "calls:question_edit": (calls_factories.question_kwargs, only(STAFF_ROLES, 200)),
+    "calls:question_delete": (calls_factories.question_kwargs, everyone(405)),
+    "calls:criteria": (calls_factories.call_kwargs, only(STAFF_ROLES, 200)),
+    "calls:criterion_edit": (calls_factories.criterion_kwargs, only(STAFF_ROLES, 200)),
+    "calls:criterion_delete": (calls_factories.criterion_kwargs, everyone(405)),
+    "calls:assign": (calls_factories.application_kwargs, everyone(405)),
+    "calls:unassign": (calls_factories.assignment_kwargs, everyone(405)),
+    "calls:conflict": (calls_factories.application_kwargs, everyone(405)),
+    "calls:decide_bulk": (calls_factories.call_kwargs, everyone(405)),
+    "calls:withdraw": (calls_factories.application_kwargs, everyone(405)),
+    # a call without eligibility questions sends everyone on to the form
+    "calls:eligibility": (calls_factories.call_kwargs, signed_in(302)),
+    "calls:account_new": ({}, {**everyone(302), "visitor": 200}),
+    "calls:join": ({}, signed_in(200)),
+    "calls:join_requests": ({}, signed_in(200)),
+    "calls:join_decide": (calls_factories.join_request_kwargs, everyone(405)),
     "news:index": ({}, everyone(200)),
     "news:post": (news_factories.published_post_kwargs, everyone(200)),
     "news:author": (news_factories.author_kwargs, everyone(200)),
@@ -449,6 +469,14 @@ POST_ONLY: dict[str, set[str]] = {
     "events:feedback_send": STAFF_ROLES,
     "calls:review": REVIEWERS,
     "calls:decide": STAFF_ROLES,
+    "calls:question_delete": STAFF_ROLES,
+    "calls:criterion_delete": STAFF_ROLES,
+    "calls:assign": STAFF_ROLES,
+    "calls:unassign": STAFF_ROLES,
+    "calls:decide_bulk": STAFF_ROLES,
+    "calls:withdraw": set(),  # only the applicant, who is none of these roles
+    "calls:join_decide": ADMIN_ROLES,
+    "calls:conflict": {"admin", "researcher"},  # who may review (editors see, not score)
     "news:manage_erase": set(ROLES),
     "news:issue_new": STAFF_ROLES,
     "news:issue_send": STAFF_ROLES,
@@ -578,6 +606,8 @@ def test_a_reviewer_who_has_not_scored_sees_no_scores(client) -> None:  # type: 
     application = calls_factories.submitted_application()
     scorer, waiting = user_with_role(Role.RESEARCHER), user_with_role(Role.RESEARCHER)
     scores = {c.pk: 5 for c in application.call.criteria.all()}
+    calls_factories.assign(application, scorer)
+    calls_factories.assign(application, waiting)
     calls_services.review_submit(actor=scorer, application=application, scores=scores)
     client.force_login(waiting)
     page = client.get(application.get_absolute_url()).content.decode()

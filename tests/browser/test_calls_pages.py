@@ -9,7 +9,13 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.axe import assert_accessible
-from tests.calls.factories import OrganisationFactory, make_call, submitted_application
+from tests.calls.factories import (
+    OrganisationFactory,
+    assign,
+    make_call,
+    scored,
+    submitted_application,
+)
 from tests.factories import PASSWORD, UserFactory
 from whatworks.calls.models import Application
 from whatworks.core.roles import Role
@@ -54,7 +60,8 @@ def test_call_pages_and_applying(visit: Any, page: Any, sign_in: Any, tmp_path: 
 
 def test_review_pages(visit: Any, page: Any, sign_in: Any) -> None:
     application = submitted_application()
-    UserFactory(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
+    rae = UserFactory(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
+    assign(application, rae)
     sign_in("rae@example.test", PASSWORD)
     visit(f"/calls/{application.call.slug}/review/")
     visit(f"/calls/applications/{application.pk}/")
@@ -67,7 +74,7 @@ def test_review_pages(visit: Any, page: Any, sign_in: Any) -> None:
 
 
 def test_decision_buttons(visit: Any, page: Any, sign_in: Any) -> None:
-    application = submitted_application()
+    application = scored(submitted_application())
     UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
     visit(f"/calls/applications/{application.pk}/")

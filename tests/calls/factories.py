@@ -108,3 +108,76 @@ def attachment_kwargs() -> dict[str, object]:
         "application_id": application.pk,
         "attachment_id": application.attachments.get().pk,
     }
+
+
+def question_kwargs() -> dict[str, object]:
+    call = make_call()
+    return {"slug": call.slug, "question_id": call.questions.first().pk}  # type: ignore[union-attr]
+
+
+def criterion_kwargs() -> dict[str, object]:
+    call = make_call()
+    return {"slug": call.slug, "criterion_id": call.criteria.first().pk}  # type: ignore[union-attr]
+
+
+def assign(application: Application, reviewer: User) -> None:
+    """Assign ``reviewer`` to ``application`` as an editor would."""
+    from whatworks.calls.services import reviewer_assign
+    from whatworks.core.roles import Role
+
+    reviewer_assign(actor=user_with_role(Role.EDITOR), application=application, reviewer=reviewer)
+
+
+def scored(application: Application, *values: int) -> Application:
+    """``application`` scored by one new researcher per value (every criterion that value)."""
+    from whatworks.calls.services import review_submit
+    from whatworks.core.roles import Role
+
+    for value in values or (3,):
+        reviewer = user_with_role(Role.RESEARCHER)
+        assign(application, reviewer)
+        review_submit(
+            actor=reviewer,
+            application=application,
+            scores={c.pk: value for c in application.call.criteria.all()},
+        )
+    return application
+
+
+def assignment_kwargs() -> dict[str, object]:
+    from whatworks.core.roles import Role
+
+    application = submitted_application()
+    assign(application, user_with_role(Role.RESEARCHER))
+    return {"application_id": application.pk, "assignment_id": application.assignments.get().pk}
+
+
+def join_request(organisation: Any = None) -> Any:
+    """A registered person without an organisation asking to join ``organisation``."""
+    from whatworks.calls.accounts import join_request_create
+
+    return join_request_create(
+        actor=user_with_role(None), organisation=organisation or OrganisationFactory()
+    )
+
+
+def join_request_kwargs() -> dict[str, object]:
+    return {"request_id": join_request().pk}
+
+
+def eligibility_call() -> Call:
+    """A call whose first question screens: only those who answer yes may apply."""
+    call = make_call()
+    question_create(
+        actor=None,
+        call=call,
+        kind=Question.Kind.YES_NO,
+        label="Are you an English local authority?",
+        eligible_answer="yes",
+        position=0,
+    )
+    return call
+
+
+def screening_question(call: Call) -> Question:
+    return call.questions.exclude(eligible_answer="").get()

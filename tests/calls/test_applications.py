@@ -55,7 +55,7 @@ def test_a_call_closes_by_itself(client) -> None:  # type: ignore[no-untyped-def
     assert [c.slug for c in selectors.calls_closed(user=anybody)] == ["gone"]
 
 
-def test_draft_then_submit_once(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_draft_then_submit_once_then_edit(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     call = make_call()
     user = applicant()
     draft = services.application_save(actor=user, call=call, answers={})
@@ -74,8 +74,13 @@ def test_draft_then_submit_once(django_capture_on_commit_callbacks) -> None:  # 
     assert submitted.status == Application.Status.RECEIVED
     assert submitted.attachments.get().content_type == filetypes.PDF
     assert mail.outbox[-1].to == [user.email]
-    with pytest.raises(services.CallError, match="already been submitted"):
+    # submitted once: later saves are edits (no second receipt), never a draft again
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
         services.application_save(actor=user, call=call, answers={}, submit=True)
+    assert len(mail.outbox) == sent
+    with pytest.raises(services.CallError, match="save your changes instead"):
+        services.application_save(actor=user, call=call, answers={})
 
 
 def test_applicants_need_an_organisation(make_user) -> None:  # type: ignore[no-untyped-def]

@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.calls.factories import submitted_application
+from tests.calls.factories import assign, scored, submitted_application
 from whatworks.calls import selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.core.signals import application_accepted
 
@@ -25,6 +26,8 @@ def _scores(application: Application, value: int = 3) -> dict[int, int]:
 def test_reviewers_see_others_scores_only_after_scoring(make_user, client) -> None:  # type: ignore[no-untyped-def]
     application = submitted_application()
     first, second = make_user(Role.RESEARCHER), make_user(Role.RESEARCHER)
+    assign(application, first)
+    assign(application, second)
     services.review_submit(actor=first, application=application, scores=_scores(application, 4))
     assert selectors.reviews_visible_to(user=second, application=application) == []
     client.force_login(second)
@@ -43,8 +46,10 @@ def test_reviewers_see_others_scores_only_after_scoring(make_user, client) -> No
 def test_blind_review_holds_for_a_reviewer_who_also_decides(make_user, client) -> None:  # type: ignore[no-untyped-def]
     application = submitted_application()
     first = make_user(Role.RESEARCHER)
+    assign(application, first)
     services.review_submit(actor=first, application=application, scores=_scores(application, 4))
     admin = make_user(Role.ADMIN)  # may both score and decide
+    assign(application, admin)
     assert admin.has_perm("calls.review_application")
     assert admin.has_perm("calls.decide_application")
     assert selectors.reviews_visible_to(user=admin, application=application) == []
@@ -61,6 +66,7 @@ def test_deciders_who_do_not_score_see_every_score(make_user) -> None:  # type: 
     application = submitted_application()
     reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     assert not editor.has_perm("calls.review_application")
+    assign(application, reviewer)
     services.review_submit(actor=reviewer, application=application, scores=_scores(application))
     assert [
         r.reviewer_id for r in selectors.reviews_visible_to(user=editor, application=application)
@@ -74,16 +80,27 @@ def test_deciders_who_do_not_score_see_every_score(make_user) -> None:  # type: 
     assert selectors.reviews_visible_to(user=other, application=application) == []
 
 
-def test_a_reviewer_scores_once_and_within_range(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(make_user) -> None:  # type: ignore[no-untyped-def]
     application = submitted_application()
     reviewer = make_user(Role.RESEARCHER)
+    assign(application, reviewer)
     with pytest.raises(services.CallError, match="score from 0 to 5"):
         services.review_submit(
             actor=reviewer, application=application, scores=_scores(application, 9)
         )
     services.review_submit(actor=reviewer, application=application, scores=_scores(application))
-    with pytest.raises(services.CallError, match="already scored"):
+    services.review_submit(
+        actor=reviewer, application=application, scores=_scores(application, 5), comment="Re-read"
+    )
+    review = application.reviews.get()
+    assert (review.total, review.comment) == (10, "Re-read") and review.updated_at is not None
+    assert AuditEntry.objects.filter(action="call.scores_corrected").count() == 1
+    services.application_decide(
+        actor=make_user(Role.EDITOR), application=application, status=Status.DECLINED
+    )
+    with pytest.raises(services.CallError, match="scores stand"):
         services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+    assert application.reviews.get().total == 10
 
 
 def test_only_reviewers_score_and_only_deciders_decide(make_user) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +128,7 @@ def test_drafts_are_invisible_to_reviewers(make_user) -> None:  # type: ignore[n
 def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: ignore[no-untyped-def]
     make_user, django_capture_on_commit_callbacks
 ) -> None:
-    application = submitted_application()
+    application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
     with pytest.raises(services.CallError, match="cannot become accepted"):
         services.application_decide(actor=editor, application=application, status=Status.ACCEPTED)
@@ -144,7 +161,7 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: 
 
 
 def test_a_failing_receiver_refuses_the_acceptance(make_user) -> None:  # type: ignore[no-untyped-def]
-    application = submitted_application()
+    application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
     services.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
 

@@ -129,7 +129,7 @@ def forum_close() -> Case:
 
 
 def decide() -> Case:
-    application = calls_factories.submitted_application()
+    application = calls_factories.scored(calls_factories.submitted_application())
     model = type(application)
     return Case(
         url=reverse("calls:decide", kwargs={"application_id": application.pk}),
@@ -137,6 +137,47 @@ def decide() -> Case:
         done=lambda: model.objects.get(pk=application.pk).status == "declined",
         numbers=(f"e-mails 1 person, {application.applicant.email}", "is declined"),
         user=user_with_role(Role.EDITOR),
+    )
+
+
+def decide_bulk() -> Case:
+    call = calls_factories.make_call()
+    applications = [
+        calls_factories.scored(calls_factories.submitted_application(call)) for _ in range(2)
+    ]
+    model = type(applications[0])
+    return Case(
+        url=reverse("calls:decide_bulk", kwargs={"slug": call.slug}),
+        data={"status": "shortlisted", "applications": [a.pk for a in applications]},
+        done=lambda: model.objects.filter(call=call, status="shortlisted").count() == 2,
+        numbers=("e-mails 2 applicants", "is shortlisted"),
+        user=user_with_role(Role.EDITOR),
+    )
+
+
+def withdraw() -> Case:
+    application = calls_factories.submitted_application()
+    model = type(application)
+    return Case(
+        url=reverse("calls:withdraw", kwargs={"application_id": application.pk}),
+        data={},
+        done=lambda: model.objects.get(pk=application.pk).status == "withdrawn",
+        numbers=("You cannot submit another application to this call",),
+        user=application.applicant,
+    )
+
+
+def join_decide() -> Case:
+    request = calls_factories.join_request()
+    person = request.user
+    return Case(
+        url=reverse("calls:join_decide", kwargs={"request_id": request.pk}),
+        data={"decision": "approve"},
+        done=lambda: (
+            type(person).objects.get(pk=person.pk).organisation_id == request.organisation_id
+        ),
+        numbers=(f"This e-mails 1 person, {person.email}",),
+        user=user_with_role(Role.ADMIN),
     )
 
 
@@ -322,6 +363,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "panel:results_publish": results_publish,
     "forum:close": forum_close,
     "calls:decide": decide,
+    "calls:decide_bulk": decide_bulk,
+    "calls:withdraw": withdraw,
+    "calls:join_decide": join_decide,
     "news:issue_send": issue_send,
     "news:manage_erase": manage_erase,
     "news:issue_schedule": issue_schedule,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.calls.factories import make_call, submitted_application
+from tests.calls.factories import make_call, scored, submitted_application
 from tests.factories import UserFactory
 from tests.registry.factories import registered_project
 from whatworks.calls import services as calls_services
@@ -20,6 +20,7 @@ Status = Application.Status
 
 def accept(application: Application) -> None:
     editor = UserFactory(roles=frozenset({Role.EDITOR}))
+    scored(application)  # a decision rests on at least one review
     calls_services.application_decide(
         actor=editor, application=application, status=Status.SHORTLISTED
     )

@@ -17,9 +17,11 @@ from whatworks.calls.services import (
     application_decide,
     application_save,
     call_create,
+    conflict_declare,
     criterion_create,
     question_create,
     review_submit,
+    reviewer_assign,
 )
 from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.core.models import User
@@ -83,6 +85,33 @@ def _apply(call: Call, user: User, *, when: datetime, text: str) -> Application:
     )
 
 
+def _review(
+    call: Call, editor: User, researcher: User, admin: User, first: Application, second: Application
+) -> None:
+    """Two reviewers each: on the first they disagree (80 and 40 of 100), on the second the
+    administrator declares a conflict of interest; then the decisions."""
+    criteria = list(call.criteria.all())
+    for application in (first, second):
+        for reviewer in (researcher, admin):
+            reviewer_assign(actor=editor, application=application, reviewer=reviewer)
+    scores = ((first, researcher, 4), (first, admin, 2), (second, researcher, 2))
+    for application, reviewer, score in scores:
+        review_submit(
+            actor=reviewer,
+            application=application,
+            scores={c.pk: score for c in criteria},
+            comment="Demo review.",
+        )
+    conflict_declare(
+        actor=admin,
+        application=second,
+        note="I chaired this authority's safeguarding board until last year.",
+    )
+    application_decide(actor=editor, application=first, status="shortlisted")
+    application_decide(actor=editor, application=first, status="accepted")
+    application_decide(actor=editor, application=second, status="declined")
+
+
 def load(*, stdout: Writer) -> None:
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         _load(stdout)
@@ -108,7 +137,7 @@ def _load(stdout: Writer) -> None:
         closes_at=now + timedelta(days=35),
         project_ref=demo_project_reference(title_contains="predictive"),
     )
-    _call(
+    schwartz, new_schwartz = _call(
         "schwartz-rounds-research-partners",
         title="Research partners for Schwartz Rounds in children's services",
         summary=(
@@ -120,6 +149,15 @@ def _load(stdout: Writer) -> None:
         closes_at=now + timedelta(days=60),
         project_ref=demo_project_reference(title_contains="Schwartz"),
     )
+    if new_schwartz:  # asked first, before the full form
+        question_create(
+            actor=None,
+            call=schwartz,
+            kind=Question.Kind.YES_NO,
+            label="Do you employ children's social workers in England?",
+            eligible_answer="yes",
+            position=0,
+        )
     forums, new_forums = _call(
         "deliberative-forum-hosts-2026",
         title="Host authorities for deliberative forums",
@@ -129,24 +167,18 @@ def _load(stdout: Writer) -> None:
         closes_at=now - timedelta(days=30),
         project_ref="",
     )
+    admin = users.get("admin@demo.test")
     if analyst_a and new_predictive:
-        _apply(predictive, analyst_a, when=now, text="Our referrals rose 20% in two years.")
+        text = "Our referrals rose 20% in two years."
+        pending = _apply(predictive, analyst_a, when=now, text=text)
+        if researcher and editor:
+            reviewer_assign(actor=editor, application=pending, reviewer=researcher)
     if analyst_a and analyst_b and new_forums:
         when = forums.opens_at + timedelta(days=5)
         first = _apply(forums, analyst_a, when=when, text="We ran a citizens' jury in 2024.")
         second = _apply(forums, analyst_b, when=when, text="We want to hear from families.")
-        if researcher and editor:
-            for application, score in ((first, 4), (second, 2)):
-                criteria = application.call.criteria.all()
-                review_submit(
-                    actor=researcher,
-                    application=application,
-                    scores={c.pk: score for c in criteria},
-                    comment="Demo review.",
-                )
-            application_decide(actor=editor, application=first, status="shortlisted")
-            application_decide(actor=editor, application=first, status="accepted")
-            application_decide(actor=editor, application=second, status="declined")
+        if researcher and editor and admin:
+            _review(forums, editor, researcher, admin, first, second)
     stdout.write(
         f"  calls: {Call.objects.count()} calls, {Application.objects.count()} applications\n"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from whatworks.calls.models import Application
 from whatworks.core.links import absolute_url
@@ -13,6 +14,7 @@ SUBJECTS = {
     "shortlisted": "Your application to {title} is shortlisted",
     "accepted": "Your application to {title} is accepted",
     "declined": "Your application to {title}",
+    "reminder": "{title} closes soon: your application is not submitted",
 }
 
 
@@ -22,7 +24,11 @@ def send_application_email(application_id: int, kind: str) -> None:
         "application": application,
         "call": application.call,
         "kind": kind,
-        "link": absolute_url(application.get_absolute_url()),
+        "link": absolute_url(
+            reverse("calls:apply", args=[application.call.slug])
+            if kind == "reminder"
+            else application.get_absolute_url()
+        ),
     }
     mail_send(
         mail_message(

@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.calls.models import Application, Call, Criterion, Question
 from whatworks.core.forms import show_as_required
+from whatworks.core.models import Organisation, User
 
 
 def field_name(question: Question) -> str:
     return f"q_{question.pk}"
 
 
-def _style(form: forms.Form) -> None:
+def _style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.FileInput):
@@ -30,7 +33,8 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.questions = list(call.questions.all())
+        # eligibility questions are answered first, on their own page
+        self.questions = [q for q in call.questions.all() if not q.screens]
         for question in self.questions:
             field: forms.Field
             if question.kind == Question.Kind.LONG_TEXT:
@@ -71,6 +75,23 @@ class ApplicationForm(forms.Form):
         }
 
 
+class EligibilityForm(forms.Form):
+    def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[field_name(question)] = forms.ChoiceField(
+                label=question.label,
+                help_text=question.hint,
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer yes or no.")},
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {str(q.pk): self.cleaned_data[field_name(q)] for q in self.questions}
+
+
 class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -94,11 +115,224 @@ class ReviewForm(forms.Form):
         return {c.pk: self.cleaned_data[f"c_{c.pk}"] for c in self.criteria}
 
 
+def _reviewer_label(user: User) -> str:
+    return f"{user.get_full_name()} ({user.email})"
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label=_("Reviewer"), queryset=User.objects.none(), empty_label="—"
+    )
+
+    def __init__(self, *args: Any, reviewers: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reviewer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = reviewers
+        field.label_from_instance = _reviewer_label  # type: ignore[method-assign,assignment]
+        _style(self)
+
+
+class ConflictForm(forms.Form):
+    note = forms.CharField(
+        label=_("What is the conflict?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: “I worked there until 2024”. Staff see this; the applicant does not. "
+            "You will no longer see this application or its scores, and any scores you gave "
+            "are withdrawn."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
             (Application.Status.SHORTLISTED, _("Shortlist")),
             (Application.Status.ACCEPTED, _("Accept")),
             (Application.Status.DECLINED, _("Decline")),
-        ]
+        ],
     )
+    feedback = forms.CharField(
+        label=_("Feedback to the applicant"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Goes in the e-mail with the decision and stays on the application's page, e.g. "
+            "what was strong and what would make a stronger application."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class BulkDecisionForm(DecisionForm):
+    applications = forms.ModelMultipleChoiceField(
+        label=_("Applications"), queryset=Application.objects.none()
+    )
+
+    def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["applications"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = call.applications.filter(
+            status__in=(Application.Status.RECEIVED, Application.Status.SHORTLISTED)
+        ).select_related("organisation", "applicant", "call")
+        field.error_messages["required"] = _("Choose at least one application.")
+        self.order_fields(["status", "feedback"])
+
+
+# --- staff ---------------------------------------------------------------------------
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CallForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = (
+            "title",
+            "slug",
+            "summary",
+            "eligibility",
+            "opens_at",
+            "closes_at",
+            "project_ref",
+            "published",
+        )
+        labels = {"slug": _("Web address name")}
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "eligibility": forms.Textarea(attrs={"rows": 4}),
+            "opens_at": DATETIME,
+            "closes_at": DATETIME,
+        }
+        help_texts = {
+            "slug": _("Lower-case letters, digits and hyphens: /calls/<name>/."),
+            "published": _("Unpublished calls are seen only by staff."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("opens_at", "closes_at"):
+            field = self.fields[name]
+            assert isinstance(field, forms.DateTimeField)
+            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        _style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The call must close after it opens."))
+        return data
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ("label", "kind", "hint", "choices", "required", "eligible_answer", "position")
+        widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "choices": _("For a choice question only: one choice a line."),
+            "position": _("Questions are asked in this order, lowest first."),
+            "required": _("Applicants must answer it before they can submit."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == Question.Kind.CHOICE and not (data.get("choices") or "").strip():
+            self.add_error("choices", _("Enter at least one choice, one a line."))
+        if data.get("eligible_answer") and data.get("kind") != Question.Kind.YES_NO:
+            self.add_error("eligible_answer", _("Only a yes-or-no question can screen."))
+        return data
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ("label", "description", "max_score", "weight", "position")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "max_score": _("Reviewers score from 0 to this."),
+            "position": _("Criteria are shown in this order, lowest first."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("max_score", "weight"):
+            self.fields[name].widget.attrs["min"] = 1
+        _style(self)
+
+
+# --- applicants' accounts ------------------------------------------------------------
+
+
+class JoinForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Your organisation"),
+        queryset=Organisation.objects.order_by("name"),
+        empty_label="—",
+        help_text=_(
+            "Someone who already belongs to it, or an administrator, confirms that you do."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class RegisterForm(JoinForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "A long password that is not like your name or address, not a common one, and "
+            "not only digits."
+        ),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.order_fields(["full_name", "email", "password", "password_again", "organisation"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("The two passwords differ."))
+        elif password:
+            try:
+                person = User(email=data.get("email") or "", full_name=data.get("full_name") or "")
+                password_validation.validate_password(password, person)
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class JoinDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])

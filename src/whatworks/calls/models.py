@@ -99,6 +99,14 @@ class Criterion(models.Model):
     label = models.CharField(_("criterion"), max_length=200)
     description = models.TextField(_("what reviewers look for"), blank=True)
     max_score = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"),
+        default=1,
+        help_text=_(
+            "How much this criterion counts towards the weighted total, against the others: "
+            "a criterion of weight 2 counts twice as much as one of weight 1."
+        ),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -108,7 +116,10 @@ class Criterion(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(max_score__gte=1), name="calls_criterion_max_score_positive"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1), name="calls_criterion_weight_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,6 +141,16 @@ class Question(models.Model):
     hint = models.CharField(_("hint"), max_length=500, blank=True)
     choices = models.TextField(_("choices"), blank=True, help_text=_("One choice a line."))
     required = models.BooleanField(_("required"), default=True)
+    eligible_answer = models.CharField(
+        _("eligibility: the answer that may apply"),
+        max_length=3,
+        blank=True,
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        help_text=_(
+            "For a yes-or-no question only: makes it an eligibility question, asked before "
+            "the full form; only applicants who give this answer go on."
+        ),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -139,6 +160,11 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def screens(self) -> bool:
+        """Whether this is an eligibility question, asked before the full form."""
+        return bool(self.eligible_answer) and self.kind == self.Kind.YES_NO
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
@@ -151,6 +177,7 @@ class Application(models.Model):
         SHORTLISTED = "shortlisted", _("Shortlisted")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(
@@ -167,6 +194,18 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("last saved"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        _("deadline reminder sent"),
+        null=True,
+        blank=True,
+        help_text=_("When the applicant was reminded that the call closes (drafts only)."),
+    )
+    feedback = models.TextField(
+        _("feedback to the applicant"),
+        blank=True,
+        help_text=_("Sent with the latest decision, and shown to the applicant."),
+    )
 
     class Meta:
         ordering = ["call", "submitted_at", "id"]
@@ -224,6 +263,7 @@ class Review(models.Model):
     scores = models.JSONField(_("scores"), default=dict)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("scored"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last corrected"), null=True, blank=True)
 
     class Meta:
         ordering = ["application", "created_at", "id"]
@@ -239,3 +279,70 @@ class Review(models.Model):
     @property
     def total(self) -> int:
         return sum(int(v) for v in self.scores.values())
+
+
+class Assignment(models.Model):
+    """A reviewer asked by staff to score an application, or one who declared a conflict.
+
+    A reviewer with ``conflict`` set neither scores the application nor sees it or its
+    scores again (``selectors.application_get_for_user`` answers 404).
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    reviewer = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    assigned_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+    conflict = models.BooleanField(_("conflict of interest"), default=False)
+    conflict_note = models.TextField(_("the conflict"), blank=True)
+    conflict_declared_at = models.DateTimeField(_("conflict declared"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "assigned_at", "id"]
+        verbose_name = _("reviewer assignment")
+        verbose_name_plural = _("reviewer assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="calls_assignment_one_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"assignment #{self.pk}"
+
+
+class JoinRequest(models.Model):
+    """Someone without an organisation asks to join one, to apply for it.
+
+    An administrator, or anyone who already belongs to the organisation, approves (the
+    person's account then names the organisation) or refuses.
+    """
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved = models.BooleanField(_("approved"), null=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("request to join an organisation")
+        verbose_name_plural = _("requests to join an organisation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(decided_at__isnull=True),
+                name="calls_joinrequest_one_open_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"join request #{self.pk}"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from whatworks.calls.models import Application, Attachment, Call, Review
+from whatworks.calls.models import Application, Assignment, Attachment, Call, Review
+from whatworks.calls.scoring import ReviewSummary, summarise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 
@@ -56,9 +60,37 @@ def application_get_for_user(*, user: User, application_id: int) -> Application:
         raise Http404("No such application.")
     if application.applicant_id == user.pk:
         return application
-    if is_reviewer(user) and application.status != Application.Status.DRAFT:
+    if (
+        is_reviewer(user)
+        and application.status != Application.Status.DRAFT
+        and not has_conflict(user=user, application=application)
+    ):
         return application
     raise Http404("No such application.")
+
+
+def has_conflict(*, user: User, application: Application) -> bool:
+    """Whether ``user`` declared a conflict of interest with ``application``."""
+    return Assignment.objects.filter(
+        application=application, reviewer_id=user.pk, conflict=True
+    ).exists()
+
+
+def assignment_of(*, user: User, application: Application) -> Assignment | None:
+    return Assignment.objects.filter(application=application, reviewer_id=user.pk).first()
+
+
+def possible_reviewers(*, application: Application) -> QuerySet[User]:
+    """People who review applications and are not yet assigned to this one (nor its
+    applicant, nor anyone who declared a conflict with it)."""
+    users = ModelBackend().with_perm("calls.review_application", is_active=True)
+    taken = Assignment.objects.filter(application=application).values("reviewer_id")
+    return (
+        User.objects.filter(pk__in=users.values("pk"))
+        .exclude(pk=application.applicant_id)
+        .exclude(pk__in=taken)
+        .order_by("full_name", "email")
+    )
 
 
 def application_for_applicant(*, user: AnyUser, call: Call) -> Application | None:
@@ -74,9 +106,13 @@ def applications_of(*, user: User) -> QuerySet[Application]:
 def applications_for_review(*, user: User, call: Call) -> QuerySet[Application]:
     if not is_reviewer(user):
         raise Http404("No such page.")
+    conflicted = Assignment.objects.filter(reviewer_id=user.pk, conflict=True).values(
+        "application_id"
+    )
     return (
         Application.objects.filter(call=call)
         .exclude(status=Application.Status.DRAFT)
+        .exclude(pk__in=conflicted)
         .select_related("organisation")
         .order_by("submitted_at", "id")
     )
@@ -101,6 +137,9 @@ def may_score(*, user: User, application: Application) -> bool:
         and user.has_perm("calls.review_application")
         and application.applicant_id != user.pk
         and application.status in SCORABLE
+        and Assignment.objects.filter(
+            application=application, reviewer_id=user.pk, conflict=False
+        ).exists()
     )
 
 
@@ -109,10 +148,11 @@ def reviews_visible_to(*, user: User, application: Application) -> list[Review]:
 
     Anyone who may still score the application and has not sees no one's scores, whatever
     else they may do (an administrator who both reviews and decides scores blind first).
-    Deciders who cannot score it (they do not review, or scoring has closed) see them all,
-    so that a decision can rest on them; applicants and everyone else see none.
+    Deciders who cannot score it (they are not assigned, or scoring has closed) see them
+    all, so that a decision can rest on them; applicants, anyone who declared a conflict of
+    interest with it and everyone else see none.
     """
-    if application.applicant_id == user.pk:
+    if application.applicant_id == user.pk or has_conflict(user=user, application=application):
         return []
     reviews = list(application.reviews.select_related("reviewer").order_by("created_at"))
     if any(r.reviewer_id == user.pk for r in reviews):
@@ -126,3 +166,38 @@ def reviews_visible_to(*, user: User, application: Application) -> list[Review]:
 
 def own_review(*, user: User, application: Application) -> Review | None:
     return application.reviews.filter(reviewer=user).first()
+
+
+def review_rows(*, user: User, call: Call) -> list[ReviewRow]:
+    """The review list: each application this user may see, the summary of the reviews
+    this user may see (blind review holds here as on the application's page), and this
+    user's part in it."""
+    applications = applications_for_review(user=user, call=call).prefetch_related(
+        "reviews", "assignments"
+    )
+    criteria = list(call.criteria.all())
+    rows = []
+    for application in applications:
+        shown = reviews_visible_to(user=user, application=application)
+        assignments = list(application.assignments.all())
+        mine = next((a for a in assignments if a.reviewer_id == user.pk), None)
+        scored = any(r.reviewer_id == user.pk for r in application.reviews.all())
+        rows.append(
+            ReviewRow(
+                application=application,
+                summary=summarise(shown, criteria) if shown else None,
+                hidden=not shown and bool(application.reviews.all()),
+                part="scored" if scored else ("assigned" if mine else ""),
+                assigned=sum(1 for a in assignments if not a.conflict),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    application: Application
+    summary: ReviewSummary | None
+    hidden: bool
+    part: str
+    assigned: int

@@ -7,14 +7,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.calls import selectors, services
-from whatworks.calls.forms import ApplicationForm, DecisionForm, ReviewForm, field_name
-from whatworks.calls.models import Application
+from whatworks.calls.forms import (
+    ApplicationForm,
+    AssignForm,
+    BulkDecisionForm,
+    ConflictForm,
+    DecisionForm,
+    EligibilityForm,
+    ReviewForm,
+    field_name,
+)
+from whatworks.calls.models import Application, Call
+from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise, weighted_total
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.http import AuthedHttpRequest
@@ -63,8 +75,12 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
     existing = selectors.application_for_applicant(user=user, call=call)
-    if existing is not None and existing.status != Application.Status.DRAFT:
-        return redirect(existing.get_absolute_url())
+    editing = existing is not None and existing.status == Application.Status.RECEIVED
+    submitted = existing is not None and existing.status != Application.Status.DRAFT
+    if submitted and not (editing and call.is_open()):
+        return redirect(existing.get_absolute_url())  # type: ignore[union-attr]
+    if call.is_open() and not services.passes_screening(call, existing.answers if existing else {}):
+        return redirect("calls:eligibility", slug=call.slug)
     initial = existing.answers if existing else {}
     form = ApplicationForm(
         request.POST or None,
@@ -73,7 +89,7 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         initial={f"q_{k}": v for k, v in initial.items()},
     )
     if request.method == "POST" and form.is_valid():
-        submit = request.POST.get("action") == "submit"
+        submit = editing or request.POST.get("action") == "submit"
         try:
             application = services.application_save(
                 actor=user,
@@ -89,6 +105,9 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         except (services.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
+            if editing:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(application.get_absolute_url())
             if submit:
                 messages.success(request, _("Your application is submitted."))
                 return redirect(application.get_absolute_url())
@@ -103,12 +122,83 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         {
             "call": call,
             "form": form,
+            # each field with the file already saved for its question, if any
+            "fields": [(form[field_name(q)], attachments.get(q.pk)) for q in form.questions],
             "open": call.is_open(),
             "application": existing,
-            "attachments": attachments,
+            "editing": editing,
             "has_organisation": user.organisation_id is not None,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    user = request.user
+    call = selectors.call_get_for_user(user=user, slug=slug)
+    questions = services.screening_questions(call)
+    existing = selectors.application_for_applicant(user=user, call=call)
+    if not questions or (existing is not None and existing.status != Application.Status.DRAFT):
+        return redirect("calls:apply", slug=call.slug)
+    form = EligibilityForm(request.POST or None, questions=questions)
+    screened_out = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_screen(actor=user, call=call, answers=form.answers())
+        except services.NotEligibleError as exc:
+            screened_out = True
+            for question in questions:
+                if question.pk in exc.failed:
+                    form.add_error(field_name(question), exc.failed[question.pk])
+        except (services.CallError, PermissionDeniedError) as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("calls:apply", slug=call.slug)
+    return render(
+        request,
+        "calls/eligibility.html",
+        {
+            "call": call,
+            "form": form,
+            "open": call.is_open(),
+            "screened_out": screened_out,
+            "has_organisation": user.organisation_id is not None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def withdraw(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
+    user = request.user
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    if found.applicant_id != user.pk:
+        raise Http404("No such application.")
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=_("Withdraw your application to %(title)s?") % {"title": found.call.title},
+            consequences=[
+                _(
+                    "This withdraws 1 application: reviewers stop looking at it and no "
+                    "decision is made. You cannot submit another application to this call."
+                )
+            ],
+            button=_("Withdraw the application"),
+            cancel_url=found.get_absolute_url(),
+            cancel_text=_("No, keep it"),
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services.application_withdraw(actor=user, application=found)
+    except (services.CallError, PermissionDeniedError) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return redirect(found.get_absolute_url())
 
 
 @login_required
@@ -129,7 +219,16 @@ def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse
     reviewing = found.applicant_id != user.pk
     criteria = list(found.call.criteria.all())
     own = selectors.own_review(user=user, application=found) if reviewing else None
-    can_score = reviewing and own is None and selectors.may_score(user=user, application=found)
+    can_score = reviewing and selectors.may_score(user=user, application=found)
+    review_form = None
+    if can_score:
+        initial = {f"c_{k}": v for k, v in own.scores.items()} if own else {}
+        if own:
+            initial["comment"] = own.comment
+        review_form = ReviewForm(criteria=criteria, initial=initial)
+    reviews = selectors.reviews_visible_to(user=user, application=found) if reviewing else []
+    can_decide = reviewing and user.has_perm("calls.decide_application")
+    assignment = selectors.assignment_of(user=user, application=found) if reviewing else None
     return render(
         request,
         "calls/application.html",
@@ -140,13 +239,22 @@ def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse
             "attachments": {a.question_id: a for a in found.attachments.all()},
             "reviewing": reviewing,
             "criteria": criteria,
-            "review_form": ReviewForm(criteria=criteria) if can_score else None,
-            "reviews": selectors.reviews_visible_to(user=user, application=found)
-            if reviewing
-            else [],
+            "review_form": review_form,
+            "reviews": [(r, weighted_total(r.scores, criteria)) for r in reviews],
+            "summary": summarise(reviews, criteria) if reviews else None,
             "own_review": own,
-            "can_decide": reviewing and user.has_perm("calls.decide_application"),
+            "blind": review_form is not None and own is None,
+            "assignment": assignment,
+            "conflict_form": ConflictForm()
+            if reviewing and user.has_perm("calls.review_application")
+            else None,
+            "can_decide": can_decide,
+            "assignments": list(found.assignments.select_related("reviewer")) if can_decide else [],
+            "assign_form": AssignForm(reviewers=selectors.possible_reviewers(application=found))
+            if can_decide and found.status in selectors.SCORABLE
+            else None,
             "next_statuses": sorted(services.TRANSITIONS.get(found.status, ())),
+            "decision_form": DecisionForm() if can_decide else None,
         },
     )
 
@@ -186,6 +294,7 @@ def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give every criterion a whole-number score in its range."))
         return redirect(found.get_absolute_url())
+    corrected = selectors.own_review(user=user, application=found) is not None
     try:
         services.review_submit(
             actor=user,
@@ -199,12 +308,79 @@ def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, _("Your scores are saved. You can now see the other reviewers' scores.")
+            request,
+            _("Your corrected scores are saved.")
+            if corrected
+            else _("Your scores are saved. You can now see the other reviewers' scores."),
         )
     return redirect(found.get_absolute_url())
 
 
-#: Per decision: the confirmation's question, its button, and what it e-mails.
+@require_POST
+@login_required
+def assign(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
+    user = request.user
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    if not user.has_perm("calls.decide_application"):
+        raise PermissionDenied
+    form = AssignForm(request.POST, reviewers=selectors.possible_reviewers(application=found))
+    if not form.is_valid():
+        messages.error(request, _("Choose a reviewer from the list."))
+        return redirect(found.get_absolute_url())
+    reviewer = form.cleaned_data["reviewer"]
+    try:
+        services.reviewer_assign(actor=user, application=found, reviewer=reviewer)
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(who)s is assigned.") % {"who": reviewer})
+    return redirect(found.get_absolute_url())
+
+
+@require_POST
+@login_required
+def unassign(request: AuthedHttpRequest, application_id: int, assignment_id: int) -> HttpResponse:
+    user = request.user
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    if not user.has_perm("calls.decide_application"):
+        raise PermissionDenied
+    assignment = found.assignments.filter(pk=assignment_id).select_related("reviewer").first()
+    if assignment is None:
+        raise Http404("No such assignment.")
+    try:
+        services.reviewer_unassign(actor=user, assignment=assignment)
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(who)s is no longer assigned.") % {"who": assignment.reviewer}
+        )
+    return redirect(found.get_absolute_url())
+
+
+@require_POST
+@login_required
+def conflict(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
+    user = request.user
+    found = selectors.application_get_for_user(user=user, application_id=application_id)
+    if not user.has_perm("calls.review_application") or found.applicant_id == user.pk:
+        raise PermissionDenied
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what the conflict is, e.g. “I worked there until 2024”."))
+        return redirect(found.get_absolute_url())
+    try:
+        services.conflict_declare(actor=user, application=found, note=form.cleaned_data["note"])
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+        return redirect(found.get_absolute_url())
+    messages.success(
+        request,
+        _("Your conflict of interest is recorded: the application is no longer shown to you."),
+    )
+    return redirect("calls:review_list", slug=found.call.slug)
+
+
 _DECISION_WORDS = {
     Application.Status.SHORTLISTED: (
         gettext_lazy("Shortlist the application from %(who)s?"),
@@ -233,7 +409,30 @@ _DECISION_WORDS = {
 }
 
 
-def _decision_confirmation(application: Application, status: str) -> Confirmation:
+#: Per decision, for several applications at once: the verb and the state it leads to.
+_BULK_WORDS = {
+    Application.Status.SHORTLISTED: (gettext_lazy("Shortlist"), gettext_lazy("shortlisted")),
+    Application.Status.ACCEPTED: (gettext_lazy("Accept"), gettext_lazy("accepted")),
+    Application.Status.DECLINED: (gettext_lazy("Decline"), gettext_lazy("declined")),
+}
+
+
+def _decision_warnings(call: Call, feedback: str) -> list[str]:
+    warnings = []
+    if call.is_open():
+        warnings.append(
+            _(
+                "The call is still open until %(when)s: applications that arrive later will "
+                "be judged after this decision."
+            )
+            % {"when": timezone.localtime(call.closes_at).strftime("%-d %B %Y, %H:%M")}
+        )
+    if not feedback.strip():
+        warnings.append(_("No feedback goes with the decision."))
+    return warnings
+
+
+def _decision_confirmation(application: Application, status: str, feedback: str) -> Confirmation:
     title, button, emails = _DECISION_WORDS[Application.Status(status)]
     who = application.organisation.name
     consequences = [emails % {"email": application.applicant.email, "who": who}]
@@ -242,6 +441,7 @@ def _decision_confirmation(application: Application, status: str) -> Confirmatio
             _("%(who)s becomes a partner site of research project %(reference)s.")
             % {"who": who, "reference": application.call.project_ref}
         )
+    consequences += _decision_warnings(application.call, feedback)
     return Confirmation(
         title=title % {"who": who},
         consequences=consequences,
@@ -261,15 +461,19 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         raise PermissionDenied
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a decision."))
+        messages.error(request, _("Choose a decision; feedback is at most 5,000 characters."))
         return redirect(found.get_absolute_url())
-    page = confirmation_page(request, _decision_confirmation(found, form.cleaned_data["status"]))
+    status, feedback = form.cleaned_data["status"], form.cleaned_data["feedback"]
+    try:  # refused before a confirmation is offered (no scores, or the wrong step)
+        services.check_decision(found, status)
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+        return redirect(found.get_absolute_url())
+    page = confirmation_page(request, _decision_confirmation(found, status, feedback))
     if page is not None:
         return page
     try:
-        services.application_decide(
-            actor=user, application=found, status=form.cleaned_data["status"]
-        )
+        services.application_decide(actor=user, application=found, status=status, feedback=feedback)
     except PermissionDeniedError:
         raise PermissionDenied from None
     except services.CallError as exc:
@@ -279,6 +483,80 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     return redirect(found.get_absolute_url())
 
 
+@require_POST
+@login_required
+def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
+    user = request.user
+    call = selectors.call_get_for_user(user=user, slug=slug)
+    if not user.has_perm("calls.decide_application"):
+        raise PermissionDenied
+    back = reverse("calls:review_list", args=[call.slug])
+    form = BulkDecisionForm(request.POST, call=call)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    chosen = list(form.cleaned_data["applications"])
+    status, feedback = form.cleaned_data["status"], form.cleaned_data["feedback"]
+    try:
+        for application in chosen:
+            services.check_decision(application, status)
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    verb, done = _BULK_WORDS[Application.Status(status)]
+    n = len(chosen)
+    consequences = [
+        ngettext(
+            "This e-mails %(n)s applicant at once to say that their application is %(done)s.",
+            "This e-mails %(n)s applicants at once, each to say that their application is "
+            "%(done)s.",
+            n,
+        )
+        % {"n": f"{n:,}", "done": done},
+        *_decision_warnings(call, feedback),
+    ]
+    if status == Application.Status.ACCEPTED and call.project_ref:
+        consequences.append(
+            ngettext(
+                "%(n)s organisation becomes a partner site of research project %(ref)s.",
+                "%(n)s organisations become partner sites of research project %(ref)s.",
+                n,
+            )
+            % {"n": f"{n:,}", "ref": call.project_ref}
+        )
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=ngettext("%(verb)s %(n)s application?", "%(verb)s %(n)s applications?", n)
+            % {"verb": verb, "n": f"{n:,}"},
+            consequences=consequences,
+            button=_("%(verb)s and e-mail the applicants") % {"verb": verb},
+            cancel_url=back,
+            warning=status != Application.Status.SHORTLISTED,
+            details=[(a.organisation.name, a.get_status_display()) for a in chosen],
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        services.applications_decide(
+            actor=user, applications=chosen, status=status, feedback=feedback
+        )
+    except services.CallError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The decision is saved and %(n)s applicant has been told.",
+                "The decision is saved and %(n)s applicants have been told.",
+                n,
+            )
+            % {"n": f"{n:,}"},
+        )
+    return redirect(back)
+
+
 @login_required
 @require_GET
 def review_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
@@ -286,10 +564,16 @@ def review_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     call = selectors.call_get_for_user(user=user, slug=slug)
     if not selectors.is_reviewer(user):
         raise PermissionDenied
-    applications = list(selectors.applications_for_review(user=user, call=call))
-    scored = set(call.applications.filter(reviews__reviewer=user).values_list("pk", flat=True))
     return render(
         request,
         "calls/review_list.html",
-        {"call": call, "applications": applications, "scored": scored},
+        {
+            "call": call,
+            "rows": selectors.review_rows(user=user, call=call),
+            "disagreement_points": DISAGREEMENT_POINTS,
+            "can_decide": user.has_perm("calls.decide_application"),
+            "bulk_form": BulkDecisionForm(call=call)
+            if user.has_perm("calls.decide_application")
+            else None,
+        },
     )

@@ -28,10 +28,12 @@ def mail_message(
     html: str | None = None,
     headers: Mapping[str, str] | None = None,
     attachments: Iterable[tuple[str, bytes | str, str]] = (),
+    bcc: Sequence[str] = (),
 ) -> Message:
-    """One message: ``attachments`` as (file name, content, MIME type)."""
+    """One message: ``attachments`` as (file name, content, MIME type); ``bcc`` for
+    recipients who must not see each other's addresses."""
     message = EmailMultiAlternatives(
-        subject=subject, body=body, to=list(to), headers=dict(headers or {})
+        subject=subject, body=body, to=list(to), bcc=list(bcc), headers=dict(headers or {})
     )
     if html is not None:
         message.attach_alternative(html, "text/html")

@@ -1,0 +1,169 @@
+"""Applicants' own accounts and their requests to join an organisation.
+
+Writes (services) and reads (selectors) for the one thing calls adds to the core's people:
+someone who creates an account here asks to join an existing organisation, and an
+administrator or a member of that organisation approves it (the account then names the
+organisation, and its holder may apply) or refuses it.  The core's tables are unchanged.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from whatworks.calls.models import JoinRequest
+from whatworks.core.errors import PermissionDeniedError, WhatworksError
+from whatworks.core.links import absolute_url
+from whatworks.core.mail import mail_message, mail_send
+from whatworks.core.models import Organisation, User
+from whatworks.core.services import audit_record
+
+#: Administrators decide on any request (they may change people's accounts).
+ADMIN_PERM = "core.change_user"
+
+
+class JoinError(WhatworksError):
+    """A request to join an organisation was refused; the message says why."""
+
+
+def _deciders(organisation: Organisation) -> list[str]:
+    """Whom to tell of a new request: the organisation's members, else the administrators."""
+    members = list(organisation.members.filter(is_active=True).values_list("email", flat=True))
+    if members:
+        return members
+    admins = ModelBackend().with_perm(ADMIN_PERM, is_active=True)
+    return list(admins.values_list("email", flat=True))
+
+
+def _send(to: list[str], subject: str, body: str) -> None:
+    if to:
+        mail_send(mail_message(to=[], bcc=to, subject=subject, body=body))
+
+
+@transaction.atomic
+def applicant_register(
+    *, full_name: str, email: str, password: str, organisation: Organisation | None
+) -> User:
+    """Create an account for someone who wants to apply; ask to join ``organisation``."""
+    if User.objects.filter(email__iexact=email.strip()).exists():
+        raise JoinError(
+            _("An account with this address exists already: sign in, or reset its password.")
+        )
+    try:
+        user = User.objects.create_user(email.strip(), password, full_name=full_name.strip())
+    except ValidationError as exc:
+        raise JoinError(" ".join(exc.messages)) from None
+    audit_record(actor=user, action="user.registered_to_apply", target=user)
+    if organisation is not None:
+        join_request_create(actor=user, organisation=organisation)
+    return user
+
+
+@transaction.atomic
+def join_request_create(*, actor: User, organisation: Organisation) -> JoinRequest:
+    if actor.organisation_id is not None:
+        raise JoinError(_("Your account already belongs to %(org)s.") % {"org": actor.organisation})
+    if JoinRequest.objects.filter(user=actor, decided_at__isnull=True).exists():
+        raise JoinError(_("You have asked to join an organisation already; wait for the answer."))
+    request = JoinRequest.objects.create(user=actor, organisation=organisation)
+    audit_record(
+        actor=actor,
+        action="organisation.join_requested",
+        target=organisation,
+        changes={"request": request.pk},
+    )
+    body = _(
+        "%(who)s (%(email)s) asks to join %(org)s on whatworks, to apply to calls for "
+        "partners on its behalf.\n\nApprove or refuse it here:\n%(link)s\n"
+    ) % {
+        "who": actor.get_full_name(),
+        "email": actor.email,
+        "org": organisation.name,
+        "link": absolute_url(reverse("calls:join_requests")),
+    }
+    transaction.on_commit(
+        partial(
+            _send,
+            _deciders(organisation),
+            _("Someone asks to join %(org)s") % {"org": organisation.name},
+            body,
+        )
+    )
+    return request
+
+
+def may_decide(user: User, request: JoinRequest) -> bool:
+    return user.is_authenticated and (
+        user.has_perm(ADMIN_PERM)
+        or (user.organisation_id is not None and user.organisation_id == request.organisation_id)
+    )
+
+
+def join_requests_for(*, user: User) -> QuerySet[JoinRequest]:
+    """Open requests this user may decide on: all for administrators, else their own
+    organisation's."""
+    requests = JoinRequest.objects.filter(decided_at__isnull=True).select_related(
+        "user", "organisation"
+    )
+    if not user.is_authenticated:
+        return requests.none()
+    if user.has_perm(ADMIN_PERM):
+        return requests
+    if user.organisation_id is None:
+        return requests.none()
+    return requests.filter(organisation_id=user.organisation_id).exclude(user=user)
+
+
+def join_request_get_for_user(*, user: User, request_id: int) -> JoinRequest:
+    found = join_requests_for(user=user).filter(pk=request_id).first()
+    if found is None:
+        raise Http404("No such request.")
+    return found
+
+
+@transaction.atomic
+def join_request_decide(*, actor: User, request: JoinRequest, approve: bool) -> JoinRequest:
+    request = JoinRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    if not may_decide(actor, request) or request.user_id == actor.pk:
+        raise PermissionDeniedError(_("You may not decide on this request."))
+    if request.decided_at is not None:
+        raise JoinError(_("This request has been decided already."))
+    person = User.objects.select_for_update().get(pk=request.user_id)
+    if approve and person.organisation_id is not None:
+        raise JoinError(_("%(who)s belongs to an organisation already.") % {"who": person})
+    request.approved = approve
+    request.decided_at = timezone.now()
+    request.decided_by = actor
+    request.save()
+    if approve:
+        person.organisation_id = request.organisation_id
+        person.save(update_fields=["organisation"])
+    audit_record(
+        actor=actor,
+        action="organisation.join_approved" if approve else "organisation.join_refused",
+        target=person,
+        changes={"organisation": request.organisation_id},
+    )
+    org = request.organisation.name
+    body = (
+        _("You can now apply to calls for partners for %(org)s:\n%(link)s\n")
+        if approve
+        else _("Your request to join %(org)s was not approved. Reply to this e-mail to ask why.\n")
+    ) % {"org": org, "link": absolute_url(reverse("calls:index"))}
+    transaction.on_commit(
+        partial(
+            _send,
+            [person.email],
+            _("Your request to join %(org)s") % {"org": org},
+            body,
+        )
+    )
+    return request

@@ -1,0 +1,142 @@
+"""Applicants' own accounts: create one, ask to join an organisation, and (for its members
+and administrators) approve or refuse those requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from whatworks.calls import accounts
+from whatworks.calls.forms import JoinDecisionForm, JoinForm, RegisterForm
+from whatworks.calls.models import JoinRequest
+from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_http_methods(["GET", "POST"])
+def account_new(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("calls:join")
+    form = RegisterForm(request.POST or None)
+    form.fields["organisation"].required = False
+    form.fields["organisation"].help_text = _(
+        "If it is listed: someone who already belongs to it, or an administrator, confirms "
+        "that you do. If it is not, leave this empty and write to us."
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = accounts.applicant_register(
+                full_name=data["full_name"],
+                email=data["email"],
+                password=data["password"],
+                organisation=data["organisation"],
+            )
+        except accounts.JoinError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Your account is made. We will e-mail you when %(org)s confirms you.")
+                % {"org": data["organisation"]}
+                if data["organisation"]
+                else _("Your account is made."),
+            )
+            return redirect("calls:join")
+    return render(request, "calls/account_new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    pending = JoinRequest.objects.filter(user=user, decided_at__isnull=True).first()
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
+        except accounts.JoinError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your request is sent. We will e-mail you the answer."))
+            return redirect("calls:join")
+    return render(
+        request,
+        "calls/join.html",
+        {"form": form, "pending": pending, "organisation": user.organisation},
+    )
+
+
+@login_required
+@require_GET
+def join_requests(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "calls/join_requests.html",
+        {"requests": accounts.join_requests_for(user=_user(request))},
+    )
+
+
+@require_POST
+@login_required
+def join_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    found = accounts.join_request_get_for_user(user=user, request_id=request_id)
+    form = JoinDecisionForm(request.POST)
+    back = reverse("calls:join_requests")
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or refuse."))
+        return redirect(back)
+    approve = form.cleaned_data["decision"] == "approve"
+    who, org = found.user.get_full_name(), found.organisation.name
+    page = confirmation_page(
+        request,
+        Confirmation(
+            title=(_("Approve %(who)s for %(org)s?") if approve else _("Refuse %(who)s?"))
+            % {"who": who, "org": org},
+            consequences=[
+                (
+                    _(
+                        "%(who)s (%(email)s) can then apply to calls for partners on behalf of "
+                        "%(org)s, and sees this page for its next requests."
+                    )
+                    if approve
+                    else _("%(who)s (%(email)s) is told the request was not approved.")
+                )
+                % {"who": who, "email": found.user.email, "org": org},
+                _("This e-mails 1 person, %(email)s.") % {"email": found.user.email},
+            ],
+            button=_("Approve and e-mail them") if approve else _("Refuse and e-mail them"),
+            cancel_url=back,
+            warning=not approve,
+        ),
+    )
+    if page is not None:
+        return page
+    try:
+        accounts.join_request_decide(actor=user, request=found, approve=approve)
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    except accounts.JoinError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(who)s now belongs to %(org)s.") % {"who": who, "org": org}
+            if approve
+            else _("The request is refused."),
+        )
+    return redirect(back)

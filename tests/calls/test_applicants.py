@@ -1,0 +1,259 @@
+"""Applicants: their own account, joining an organisation, eligibility questions, editing
+and withdrawing until the deadline, and deadline reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.calls.factories import (
+    answers_for,
+    applicant,
+    eligibility_call,
+    file_question,
+    join_request,
+    make_call,
+    screening_question,
+    submitted_application,
+    upload,
+)
+from tests.confirm import post_confirmed
+from tests.factories import OrganisationFactory, user_with_role
+from whatworks.calls import accounts, services
+from whatworks.calls.models import Application
+from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.models import AuditEntry, User
+from whatworks.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+Status = Application.Status
+
+
+# --- accounts and organisations ------------------------------------------------------
+
+
+def test_someone_new_creates_an_account_and_asks_to_join(
+    client, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    organisation = OrganisationFactory()
+    member = user_with_role(None, organisation=organisation)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("calls:account_new"),
+            {
+                "full_name": "Jo Bloggs",
+                "email": "Jo@Example.test",
+                "password": "a long enough passphrase 42",
+                "password_again": "a long enough passphrase 42",
+                "organisation": organisation.pk,
+            },
+        )
+    assert response.status_code == 302 and response["Location"] == reverse("calls:join")
+    user = User.objects.get(email="jo@example.test")
+    assert user.organisation_id is None  # not until someone confirms
+    assert user.check_password("a long enough passphrase 42")
+    (message,) = mail.outbox
+    assert message.bcc == [member.email] and "Jo Bloggs" in message.body
+    page = client.get(reverse("calls:join")).content.decode()
+    assert "You asked to join" in page
+
+
+def test_a_taken_address_or_a_weak_password_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+    user_with_role(None, email="taken@example.test")
+    data = {
+        "full_name": "Jo",
+        "email": "taken@example.test",
+        "password": "a long enough passphrase 42",
+        "password_again": "a long enough passphrase 42",
+    }
+    page = client.post(reverse("calls:account_new"), data).content.decode()
+    assert "exists already" in page
+    data.update(email="new@example.test", password="123", password_again="123")
+    page = client.post(reverse("calls:account_new"), data).content.decode()
+    assert "There is a problem" in page
+    assert not User.objects.filter(email="new@example.test").exists()
+
+
+def test_a_member_of_the_organisation_approves_and_the_person_may_apply(  # type: ignore[no-untyped-def]
+    client, django_capture_on_commit_callbacks
+) -> None:
+    request = join_request()
+    member = user_with_role(None, organisation=request.organisation)
+    client.force_login(member)
+    assert (
+        request.user.get_full_name() in client.get(reverse("calls:join_requests")).content.decode()
+    )
+    url = reverse("calls:join_decide", args=[request.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        post_confirmed(client, url, {"decision": "approve"})
+    person = User.objects.get(pk=request.user_id)
+    assert person.organisation_id == request.organisation_id
+    assert mail.outbox[-1].bcc == [person.email]
+    assert AuditEntry.objects.filter(action="organisation.join_approved").exists()
+    services.application_save(actor=person, call=make_call(), answers={})  # may apply now
+
+
+def test_outsiders_cannot_see_or_decide_a_request(client) -> None:  # type: ignore[no-untyped-def]
+    request = join_request()
+    outsider = user_with_role(None, organisation=OrganisationFactory())
+    with pytest.raises(Http404):
+        accounts.join_request_get_for_user(user=outsider, request_id=request.pk)
+    client.force_login(outsider)
+    response = client.post(reverse("calls:join_decide", args=[request.pk]), {"decision": "approve"})
+    assert response.status_code == 404
+    with pytest.raises(PermissionDeniedError):
+        accounts.join_request_decide(actor=request.user, request=request, approve=True)
+    admin = user_with_role(Role.ADMIN)
+    accounts.join_request_decide(actor=admin, request=request, approve=False)
+    assert User.objects.get(pk=request.user_id).organisation_id is None
+    with pytest.raises(accounts.JoinError, match="decided already"):
+        accounts.join_request_decide(actor=admin, request=request, approve=True)
+
+
+# --- eligibility ---------------------------------------------------------------------
+
+
+def test_eligibility_questions_screen_before_the_full_form(client) -> None:  # type: ignore[no-untyped-def]
+    call = eligibility_call()
+    question = screening_question(call)
+    user = applicant()
+    client.force_login(user)
+    apply_url = reverse("calls:apply", args=[call.slug])
+    screen_url = reverse("calls:eligibility", args=[call.slug])
+    assert client.get(apply_url)["Location"] == screen_url
+    page = client.post(screen_url, {f"q_{question.pk}": "no"}).content.decode()
+    assert "not open to you" in page
+    assert not Application.objects.filter(call=call, applicant=user).exists()  # nothing kept
+    assert client.post(screen_url, {f"q_{question.pk}": "yes"})["Location"] == apply_url
+    page = client.get(apply_url).content.decode()
+    assert "Lead contact" in page and question.label not in page
+    draft = Application.objects.get(call=call, applicant=user)
+    assert draft.answers[str(question.pk)] == "yes"
+
+
+def test_submission_checks_the_eligibility_answers_too() -> None:
+    call = eligibility_call()
+    question = screening_question(call)
+    user = applicant()
+    answers = {**answers_for(call), str(question.pk): "no"}
+    with pytest.raises(services.ApplicationIncompleteError) as caught:
+        services.application_save(
+            actor=user,
+            call=call,
+            answers=answers,
+            files={file_question(call).pk: upload()},
+            submit=True,
+        )
+    assert question.pk in caught.value.missing
+
+
+def test_only_a_yes_or_no_question_screens() -> None:
+    with pytest.raises(services.CallError, match="yes-or-no"):
+        services.question_create(
+            actor=None, call=make_call(), kind="text", label="Name", eligible_answer="yes"
+        )
+
+
+# --- editing and withdrawing -----------------------------------------------------------
+
+
+def test_a_submitted_application_is_edited_until_the_deadline(client) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    call = application.call
+    text = call.questions.get(kind="text")
+    client.force_login(application.applicant)
+    url = reverse("calls:apply", args=[call.slug])
+    page = client.get(url).content.decode()
+    assert "Save changes" in page and "Already attached:" in page and "plan.pdf" in page
+    client.post(url, {f"q_{text.pk}": "Sam Smith", "action": "submit"})
+    application.refresh_from_db()
+    assert application.answers[str(text.pk)] == "Sam Smith"
+    assert application.status == Status.RECEIVED
+    assert AuditEntry.objects.filter(action="call.application_edited").exists()
+    with pytest.raises(services.CallError, match="closed"):
+        services.application_save(
+            actor=application.applicant,
+            call=call,
+            answers={str(text.pk): "Late"},
+            submit=True,
+            now=call.closes_at + timedelta(minutes=1),
+        )
+
+
+def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  # type: ignore[no-untyped-def]
+    application = submitted_application()
+    with pytest.raises(PermissionDeniedError):
+        services.application_withdraw(actor=applicant(), application=application)
+    with pytest.raises(services.CallError, match="closed"):
+        services.application_withdraw(
+            actor=application.applicant,
+            application=application,
+            now=application.call.closes_at + timedelta(seconds=1),
+        )
+    client.force_login(application.applicant)
+    url = reverse("calls:withdraw", args=[application.pk])
+    page = client.post(url).content.decode()
+    assert "Withdraw your application" in page  # the confirmation first
+    post_confirmed(client, url, {})
+    application.refresh_from_db()
+    assert application.status == Status.WITHDRAWN and application.withdrawn_at
+    with pytest.raises(services.CallError, match="withdrawn"):
+        services.application_save(
+            actor=application.applicant, call=application.call, answers={}, submit=True
+        )
+
+
+# --- reminders -------------------------------------------------------------------------
+
+
+def test_drafts_are_reminded_once_before_the_deadline(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    soon = make_call(closes_at=timezone.now() + timedelta(hours=24))
+    later = make_call(closes_at=timezone.now() + timedelta(days=20))
+    draft = services.application_save(actor=applicant(), call=soon, answers={})
+    services.application_save(actor=applicant(), call=later, answers={})
+    submitted_application(soon)  # submitted: not reminded
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("calls_send_reminders")
+    (message,) = mail.outbox
+    assert message.to == [draft.applicant.email] and "closes soon" in message.subject
+    assert reverse("calls:apply", args=[soon.slug]) in message.body
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reminders_send() == 0
+    assert len(mail.outbox) == 1
+
+
+# --- the draft and the application's page ----------------------------------------------
+
+
+def test_the_draft_marks_required_questions_and_shows_saved_files(client) -> None:  # type: ignore[no-untyped-def]
+    call = make_call()
+    user = applicant()
+    services.application_save(
+        actor=user, call=call, answers={}, files={file_question(call).pk: upload("dpia.pdf")}
+    )
+    client.force_login(user)
+    page = client.get(reverse("calls:apply", args=[call.slug])).content.decode()
+    assert page.count("(required)") == 2  # lead contact and data plan; caseload is optional
+    assert "Caseload (optional)" in page
+    assert "Already attached:" in page and "dpia.pdf" in page
+
+
+def test_yes_or_no_answers_are_shown_as_words(client) -> None:  # type: ignore[no-untyped-def]
+    call = make_call()
+    question = services.question_create(
+        actor=None, call=call, kind="yes-no", label="Has the director agreed?", required=False
+    )
+    application = submitted_application(call)
+    application.answers[str(question.pk)] = "yes"
+    application.save()
+    client.force_login(application.applicant)
+    page = client.get(application.get_absolute_url()).content.decode()
+    assert "<p>Yes</p>" in page and "<p>yes</p>" not in page
