@@ -57,8 +57,9 @@ def _registered_rows_lifted(transactional_db: Any) -> Any:
     lift_registry_guard()
 
 
+@pytest.mark.usefixtures("_registered_rows_lifted")
 def test_the_team_uploads_trial_data_analyses_it_and_links_the_evidence_store(
-    visit: Any, page: Any, sign_in: Any, tmp_path: Any, _registered_rows_lifted: Any
+    visit: Any, page: Any, sign_in: Any, tmp_path: Any
 ) -> None:
     from tests.evidence import factories as evidence
     from tests.registry.trial_factories import trial_csv, trial_project

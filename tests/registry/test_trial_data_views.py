@@ -26,6 +26,7 @@ def _url(project, name: str = "registry:trial_data") -> str:  # type: ignore[no-
 def test_an_upload_is_received_queued_and_its_page_shows_the_check(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     project = trial_project()
     client.force_login(author_of(project))
+    assert _url(project) in client.get(project.get_absolute_url()).content.decode()
     data = trial_csv(tmp_path).read_bytes()
     response = client.post(
         _url(project),

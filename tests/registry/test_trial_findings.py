@@ -18,7 +18,12 @@ from tests.registry.trial_factories import author_of, stored, trial_project
 from whatworks.core.models import AuditEntry
 from whatworks.evidence.models import Finding, Study, Synthesis
 from whatworks.registry import trial_tasks
-from whatworks.registry.services import results_correct, results_publish, results_save
+from whatworks.registry.services import (
+    RegistryError,
+    results_correct,
+    results_publish,
+    results_save,
+)
 from whatworks.registry.services.trial_data import trial_analysis_start, trial_evidence_link_set
 from whatworks.registry.trial_findings import evidence_findings
 
@@ -107,25 +112,38 @@ def test_a_correction_computed_again_updates_the_same_study(tmp_path: Path) -> N
     assert "Results r2" in Study.objects.get(registry_ref=project.reference).citation
 
 
-def test_typed_in_numbers_never_reach_the_evidence_store(tmp_path: Path) -> None:
+def test_computed_results_are_not_typed_over_and_nothing_typed_is_sent(tmp_path: Path) -> None:
     target = fgc_intervention()
     project = trial_project()
     analysis = analysed(project, tmp_path)
     trial_evidence_link_set(
         actor=author_of(project), project=project, intervention=target.slug, outcomes=LINK
     )
-    # The team types over the computed estimate before publishing.
     rows = [dict(r) for r in analysis.report.results]
     rows[0] |= {"estimate": -0.2, "lower": -0.3, "upper": -0.1}
-    report = results_save(
-        actor=author_of(project),
-        project=project,
-        protocol_version=analysis.report.protocol_version,
-        summary="Typed over.",
-        results=rows,
+    typed = {
+        "actor": author_of(project),
+        "project": project,
+        "protocol_version": analysis.report.protocol_version,
+        "summary": "Typed over.",
+        "results": rows,
+    }
+    with pytest.raises(RegistryError, match="upload corrected data and run the analysis again"):
+        results_save(**typed)
+    results_publish(actor=editor(), report=analysis.report)
+    # Nor in a correction of them.
+    results_correct(actor=author_of(project), report=analysis.report, justification="Why.")
+    with pytest.raises(RegistryError, match="not typed in"):
+        results_save(**typed)
+    # Results never computed here are typed in as before, and never sent.
+    other = trial_project()
+    trial_evidence_link_set(
+        actor=author_of(other), project=other, intervention=target.slug, outcomes=LINK
     )
+    report = results_save(**{**typed, "actor": author_of(other), "project": other,
+                             "protocol_version": other.versions.get()})  # fmt: skip
     results_publish(actor=editor(), report=report)
-    assert not Study.objects.filter(registry_ref=project.reference).exists()
+    assert not Study.objects.filter(registry_ref=other.reference).exists()
 
 
 def test_no_link_sends_nothing(tmp_path: Path) -> None:

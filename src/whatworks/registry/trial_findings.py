@@ -33,7 +33,28 @@ from whatworks.registry.verdicts import OutcomeResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["analysis_of_report", "announce_trial_findings", "evidence_findings"]
+__all__ = [
+    "analysis_of_report",
+    "announce_trial_findings",
+    "computed_results_problem",
+    "evidence_findings",
+]
+
+COMPUTED = (
+    "These results were computed from the trial's data by its registered analysis plan, so "
+    "they are not typed in: to change them, upload corrected data and run the analysis again."
+)
+
+
+def computed_results_problem(report: ResultsReport) -> str:
+    """Why ``report``'s rows may not be typed in ("" when they may): a platform analysis
+    filled it, or filled the results it corrects."""
+    reports = [report.pk] + ([report.corrects_id] if report.corrects_id else [])
+    if TrialAnalysis.objects.filter(
+        report_id__in=reports, status=TrialAnalysis.Status.SUCCEEDED
+    ).exists():
+        return COMPUTED
+    return ""
 
 
 def _rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

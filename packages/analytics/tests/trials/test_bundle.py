@@ -17,6 +17,7 @@ from whatworks_analytics.trials.bundle import (
     data_fingerprint,
     plan_from_version,
     plan_sha256,
+    read_data_csv,
     run_plan,
 )
 
@@ -132,3 +133,15 @@ def test_the_commands_write_and_check_a_bundle(
     capsys.readouterr()
     assert main(["trial-check", str(out)]) == EXIT_INVALID_INPUT
     assert "p-value does not follow" in capsys.readouterr().err
+
+
+def test_a_kept_copy_records_the_fingerprint_of_the_file_as_uploaded() -> None:
+    # The platform keeps only the plan's columns; the bundle states the upload's fingerprint
+    # (the one ``trial-plan`` states for the whole file), and the numbers are unchanged.
+    whole = read_data_csv(DATA / "star.csv")
+    kept = whole.select(["arm", "GPA_year2", "good_standing", "gpa0"])
+    bundle = run_plan(plan(), kept, fingerprint=data_fingerprint(whole))
+    assert bundle["data"]["fingerprint"] == data_fingerprint(whole) != data_fingerprint(kept)
+    assert data_fingerprint(whole) in bundle["results"][0]["note"]
+    assert bundle["outcomes"] == run_plan(plan(), whole)["outcomes"]
+    assert check_bundle(json.loads(json.dumps(bundle))) == []

@@ -64,8 +64,13 @@ def results_save(
     summary: str,
     results: list[dict[str, Any]],
     data_collection_ended: date | None = None,
+    computed: bool = False,
 ) -> ResultsReport:
-    """Create or change the project's draft results report (the original, or a correction)."""
+    """Create or change the project's draft results report (the original, or a correction).
+
+    Results a trial analysis computed in the platform (or a correction of them) are not
+    typed over: only a new analysis (``computed=True``, from ``trial_results.py``) changes
+    them (``trial_findings.computed_results_problem``)."""
     require_team(actor, project)
     require_not_withdrawn(project)
     if protocol_version.project_id != project.pk:
@@ -96,6 +101,11 @@ def results_save(
             )
             % {"number": report.protocol_version.number}
         )
+    if report is not None and not computed:
+        from whatworks.registry.trial_findings import computed_results_problem
+
+        if problem := computed_results_problem(report):
+            raise RegistryError(problem)
     created = report is None
     report = report or ResultsReport(project=project, number=_next_number(project))
     report.protocol_version = protocol_version

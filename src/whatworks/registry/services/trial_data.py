@@ -17,7 +17,6 @@ checks it against the plan, so every number of the report comes from the data.
 
 from __future__ import annotations
 
-import calendar
 import logging
 import os
 from datetime import date
@@ -51,6 +50,7 @@ from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
 )
+from whatworks.registry.services.projects import add_months
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +82,6 @@ def trial_data_root() -> Path:
 def trial_incoming_root() -> Path:
     """The scratch area: raw uploads waiting for or in their check."""
     return trial_data_root() / "incoming"
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 def plan_version(project: Project) -> ProtocolVersion | None:
@@ -223,7 +215,7 @@ def trial_dataset_store(
     dataset.columns = columns
     dataset.dropped_columns = dropped_columns
     dataset.fingerprint = fingerprint
-    dataset.delete_after = _add_months(today, int(settings.WHATWORKS_TRIAL_RETENTION_MONTHS))
+    dataset.delete_after = add_months(today, int(settings.WHATWORKS_TRIAL_RETENTION_MONTHS))
     dataset.status = TrialDataset.Status.STORED
     dataset.checked_at = timezone.now()
     full_clean_or_raise(dataset, RegistryError)

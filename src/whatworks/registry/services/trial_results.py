@@ -84,6 +84,7 @@ def results_import_trial_bundle(
         summary=summary,
         results=registry_results(bundle),
         data_collection_ended=None,
+        computed=True,
     )
     audit_record(
         actor=actor,
