@@ -656,9 +656,10 @@ def config_from_choices(
     if _choices_of(parsed) != wanted:
         raw = yaml.safe_load(text)
         raw["outcome"] = {**raw["outcome"], "events": list(events), "window_days": window_days}
-        raw["operating_point"] = (
+        point_choice: dict[str, float | None] = (
             {"top_percent": top_percent} if top_percent is not None else {"threshold": threshold}
         )
+        raw["operating_point"] = point_choice
         raw["success"] = {**raw["success"], "combine": combine, "criteria": wanted["criteria"]}
         replaced = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
         config_parse(replaced)  # raises EngineProblems with the engine's own words

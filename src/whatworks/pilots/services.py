@@ -661,15 +661,19 @@ def shadow_model_mark(*, model_id: Any, status: str, error: str = "") -> bool:
     from whatworks.pilots.models import ShadowModel
 
     active = (ShadowModel.Status.QUEUED, ShadowModel.Status.FREEZING)
-    changed = ShadowModel.objects.filter(pk=model_id, status__in=active).update(
+    return _shadow_mark(ShadowModel, model_id, active, status, error, "pilot.shadow_freeze_failed")
+
+
+def _shadow_mark(
+    model: Any, pk: Any, active: tuple[str, ...], status: str, error: str, action: str
+) -> bool:
+    """Set a shadow row's status (and reason) if it is still in ``active``; a failure is
+    audited as ``action``."""
+    changed = model.objects.filter(pk=pk, status__in=active).update(
         status=status, error=error[:2000]
     )
-    if changed and status == ShadowModel.Status.FAILED:
-        audit_record(
-            actor=None,
-            action="pilot.shadow_freeze_failed",
-            target=ShadowModel.objects.get(pk=model_id),
-        )
+    if changed and status == "failed":
+        audit_record(actor=None, action=action, target=model.objects.get(pk=pk))
     return bool(changed)
 
 
@@ -760,16 +764,8 @@ def shadow_scores_mark(*, scores_id: Any, status: str, error: str = "") -> bool:
         ShadowScores.Status.EVALUATING,
         ShadowScores.Status.EVALUATED,
     )
-    changed = ShadowScores.objects.filter(pk=scores_id, status__in=active).update(
-        status=status, error=error[:2000]
-    )
-    if changed and status == ShadowScores.Status.FAILED:
-        audit_record(
-            actor=None,
-            action="pilot.shadow_scores_failed",
-            target=ShadowScores.objects.get(pk=scores_id),
-        )
-    return bool(changed)
+    action = "pilot.shadow_scores_failed"
+    return _shadow_mark(ShadowScores, scores_id, active, status, error, action)
 
 
 @transaction.atomic

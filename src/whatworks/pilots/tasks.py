@@ -218,6 +218,14 @@ def _shadow_failure(exc: BaseException) -> str:
     return SHADOW_FAILED
 
 
+def _shadow_failed(exc: BaseException, what: str, item_id: str, mark: Any) -> PilotError:
+    """Log a shadow task's failure by its type only (no data), record the reason with
+    ``mark(reason)`` and return the error to raise (the caller re-raises an interrupt)."""
+    logger.error("%s %s failed: %s", what, item_id, type(exc).__name__)
+    mark(_shadow_failure(exc))
+    return PilotError(_shadow_failure(exc))
+
+
 @task()
 def shadow_freeze(model_id: str, record_id: str) -> str:
     """Fit the run's primary model again on the run's dataset and freeze it (the model
@@ -253,13 +261,17 @@ def shadow_freeze(model_id: str, record_id: str) -> str:
         shadow_model_store(model_id=model_id, folder=folder, meta=meta)
     except BaseException as exc:
         remove_path(folder)
-        logger.error("Freezing model %s failed: %s", model_id, type(exc).__name__)
-        shadow_model_mark(
-            model_id=model_id, status=ShadowModel.Status.FAILED, error=_shadow_failure(exc)
+        error = _shadow_failed(
+            exc,
+            "Freezing model",
+            model_id,
+            lambda reason: shadow_model_mark(
+                model_id=model_id, status=ShadowModel.Status.FAILED, error=reason
+            ),
         )
         if not isinstance(exc, Exception):
             raise
-        raise PilotError(_shadow_failure(exc)) from None
+        raise error from None
     task_progress(
         record_id=record_id,
         fraction=1.0,
@@ -302,13 +314,17 @@ def shadow_score(scores_id: str, record_id: str) -> str:
         shadow_scores_store(scores_id=scores_id, path=path, counts=counts)
     except BaseException as exc:
         remove_path(path)
-        logger.error("Scoring %s failed: %s", scores_id, type(exc).__name__)
-        shadow_scores_mark(
-            scores_id=scores_id, status=ShadowScores.Status.FAILED, error=_shadow_failure(exc)
+        error = _shadow_failed(
+            exc,
+            "Scoring",
+            scores_id,
+            lambda reason: shadow_scores_mark(
+                scores_id=scores_id, status=ShadowScores.Status.FAILED, error=reason
+            ),
         )
         if not isinstance(exc, Exception):
             raise
-        raise PilotError(_shadow_failure(exc)) from None
+        raise error from None
     task_progress(
         record_id=record_id, fraction=1.0, message="Scored.", result_url=scores.get_absolute_url()
     )
@@ -343,12 +359,16 @@ def shadow_evaluate(scores_id: str, record_id: str) -> str:
         shadow_evaluation_store(scores_id=scores_id, forward=forward)
     except BaseException as exc:
         # The scores stay usable: back to where they were, with the reason shown.
-        logger.error("Evaluating %s failed: %s", scores_id, type(exc).__name__)
         back = ShadowScores.Status.EVALUATED if scores.forward else ShadowScores.Status.SCORED
-        shadow_scores_mark(scores_id=scores_id, status=back, error=_shadow_failure(exc))
+        error = _shadow_failed(
+            exc,
+            "Evaluating",
+            scores_id,
+            lambda reason: shadow_scores_mark(scores_id=scores_id, status=back, error=reason),
+        )
         if not isinstance(exc, Exception):
             raise
-        raise PilotError(_shadow_failure(exc)) from None
+        raise error from None
     task_progress(
         record_id=record_id,
         fraction=1.0,
