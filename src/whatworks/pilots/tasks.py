@@ -214,7 +214,7 @@ def _shadow_failure(exc: BaseException) -> str:
     if isinstance(exc, analytics.EngineProblems):
         return "The engine refused it: " + "; ".join(exc.problems)
     if isinstance(exc, PilotError):
-        return exc.message
+        return str(exc.message)
     return SHADOW_FAILED
 
 

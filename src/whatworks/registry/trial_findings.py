@@ -73,7 +73,7 @@ def analysis_of_report(report: ResultsReport) -> TrialAnalysis | None:
     return None
 
 
-def _finding(item: dict[str, Any], planned: dict[str, Any], meta: dict[str, Any]) -> dict:
+def _finding(item: dict[str, Any], planned: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     r = item["result"]
     finding: dict[str, Any] = {
         "outcome": item["outcome"],

@@ -50,7 +50,7 @@ from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
 )
-from whatworks.registry.services.projects import add_months
+from whatworks.core.dates import add_months
 
 logger = logging.getLogger(__name__)
 
