@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def catalogue() -> Any:
-    made = intervention(slug="iy", name="Incredible Years", age_group="0-4", is_demo=True)
+    made = intervention(
+        slug="iy", name="Incredible Years", age_groups=["0-4", "5-11"], is_demo=True
+    )
     rating(made, "parenting")
     for n in range(3):
         registered = {"registry_ref": "WWC-2019-0007"} if n == 0 else {}  # axe checks the link
@@ -83,6 +85,12 @@ def test_staff_pages_and_their_errors(visit: Any, page: Any, sign_in: Any, catal
     assert "There is a problem" in page.get_by_role("alert").inner_text()
     assert_accessible(page)
     visit("/evidence/staff/interventions/iy/edit/")
+    page.get_by_label("Family court").check()  # settings: a group of checkboxes
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    visit("/evidence/interventions/iy/")
+    facts = page.locator("dl.facts").first.inner_text()
+    assert "Early years (0 to 4); Primary age (5 to 11)" in facts and "Family court" in facts
     visit("/evidence/staff/interventions/iy/outcomes/parenting/rating/")
     page.get_by_label("Effectiveness: how big the effect is").select_option("large-benefit")
     page.get_by_role("button", name="Save the rating").click()

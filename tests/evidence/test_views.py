@@ -85,8 +85,9 @@ def test_editor_creates_and_edits_an_intervention(client_for) -> None:  # type: 
         "slug": "new-one",
         "name": "New one",
         "summary": "S",
-        "age_group": "all",
-        "need_level": "early-help",
+        "age_groups": ["5-11", "0-4"],
+        "need_levels": ["early-help", "child-in-need"],
+        "settings": ["home", "school"],
         "setting": "s",
         "delivery": "d",
         "workforce": "w",
@@ -99,7 +100,17 @@ def test_editor_creates_and_edits_an_intervention(client_for) -> None:  # type: 
     assert client.post(reverse("evidence:intervention_create"), form).status_code == 302
     edit = reverse("evidence:intervention_edit", kwargs={"slug": "new-one"})
     assert client.post(edit, {**form, "name": "Renamed"}).status_code == 302
-    assert Intervention.objects.get(slug="new-one").name == "Renamed"
+    made = Intervention.objects.get(slug="new-one")
+    assert made.name == "Renamed" and made.age_groups == ["0-4", "5-11"]
+    assert made.need_levels == ["early-help", "child-in-need"]
+    assert made.settings == ["home", "school"]
+    page = client.get(edit).content.decode()
+    assert 'type="checkbox" name="age_groups" value="5-11"' in page and "<legend" in page
+    none = client.post(edit, {**form, "age_groups": []})
+    assert none.status_code == 200 and "There is a problem" in none.content.decode()
+    shown = client.get(made.get_absolute_url()).content.decode()
+    assert "Early years (0 to 4); Primary age (5 to 11)" in shown
+    assert "The family home; Schools, nurseries and children" in shown
     assert AuditEntry.objects.filter(action="evidence.intervention_changed").exists()
 
 
