@@ -51,6 +51,13 @@ def test_search_with_words_and_facets(visit: Any, page: Any, catalogue: Any) -> 
     assert "age=0-4" in page.url
     assert page.get_by_role("link", name="Incredible Years").is_visible()
     assert_accessible(page)
+    # On a phone the results come first, even with filters chosen: the facets stay behind
+    # the closed "Filter" control, which says how many are chosen.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.reload()
+    assert page.get_by_role("link", name="Incredible Years").is_visible()
+    assert not page.get_by_label("Early years (0 to 4) (1)").is_visible()
+    assert page.get_by_text("Filter (1 chosen)").is_visible()
 
 
 def test_intervention_page_with_forest_plots(visit: Any, page: Any, catalogue: Any) -> None:
