@@ -256,3 +256,12 @@ def test_study_page_shows_ratios_on_their_natural_scale(client) -> None:  # type
     # 20/100 against 25/100: risk ratio 0.80, log -0.223 (hand-computed).
     assert "Risk ratio, from event counts: <strong>0.80</strong>" in page
     assert "log scale -0.223" in page
+
+
+def test_admin_shows_age_groups_needs_and_settings_as_checkboxes(client_for, iy) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("admin")
+    page = client.get(reverse("admin:evidence_intervention_change", args=[iy.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    for name in ("age_groups", "need_levels", "settings"):
+        assert f'type="checkbox" name="{name}"' in html
