@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def catalogue() -> Any:
-    made = intervention(slug="iy", name="Incredible Years", age_group="0-4", is_demo=True)
+    made = intervention(
+        slug="iy", name="Incredible Years", age_groups=["0-4", "5-11"], is_demo=True
+    )
     rating(made, "parenting")
     for n in range(3):
         registered = {"registry_ref": "WWC-2019-0007"} if n == 0 else {}  # axe checks the link
@@ -49,6 +51,13 @@ def test_search_with_words_and_facets(visit: Any, page: Any, catalogue: Any) -> 
     assert "age=0-4" in page.url
     assert page.get_by_role("link", name="Incredible Years").is_visible()
     assert_accessible(page)
+    # On a phone the results come first, even with filters chosen: the facets stay behind
+    # the closed "Filter" control, which says how many are chosen.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.reload()
+    assert page.get_by_role("link", name="Incredible Years").is_visible()
+    assert not page.get_by_label("Early years (0 to 4) (1)").is_visible()
+    assert page.get_by_text("Filter (1 chosen)").is_visible()
 
 
 def test_intervention_page_with_forest_plots(visit: Any, page: Any, catalogue: Any) -> None:
@@ -83,6 +92,12 @@ def test_staff_pages_and_their_errors(visit: Any, page: Any, sign_in: Any, catal
     assert "There is a problem" in page.get_by_role("alert").inner_text()
     assert_accessible(page)
     visit("/evidence/staff/interventions/iy/edit/")
+    page.get_by_label("Family court").check()  # settings: a group of checkboxes
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    visit("/evidence/interventions/iy/")
+    facts = page.locator("dl.facts").first.inner_text()
+    assert "Early years (0 to 4); Primary age (5 to 11)" in facts and "Family court" in facts
     visit("/evidence/staff/interventions/iy/outcomes/parenting/rating/")
     page.get_by_label("Effectiveness: how big the effect is").select_option("large-benefit")
     page.get_by_role("button", name="Save the rating").click()

@@ -47,3 +47,20 @@ def test_demo_ratings_follow_the_rules_or_say_why() -> None:
     query = SearchQuery(filters={"domain": ("entering-care",), "effectiveness": ("small-benefit",)})
     names = [i.name for i in evidence_search(query=query).interventions]
     assert "Multisystemic therapy" not in names and "Family group conferences" in names
+
+
+def test_demo_interventions_have_several_age_groups_needs_and_settings() -> None:
+    from whatworks.evidence.search import SearchQuery, evidence_search
+
+    demo.load(stdout=io.StringIO())
+    iy = Intervention.objects.get(slug="incredible-years-parenting")
+    assert iy.age_groups == ["0-4", "5-11"] and iy.need_levels == ["early-help", "child-in-need"]
+    assert iy.settings == ["school", "community"]
+    assert not Intervention.objects.filter(settings=[]).exists()
+    in_court = evidence_search(query=SearchQuery(filters={"setting": ("court",)}))
+    assert [i.slug for i in in_court.interventions] == ["family-drug-and-alcohol-court"]
+    # A demo made before (one age group, no settings) gets the demo's lists on the next load.
+    Intervention.objects.filter(pk=iy.pk).update(age_groups=["0-4"], settings=[])
+    demo.load(stdout=io.StringIO())
+    iy.refresh_from_db()
+    assert iy.age_groups == ["0-4", "5-11"] and iy.settings == ["school", "community"]

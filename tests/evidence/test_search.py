@@ -22,16 +22,16 @@ def catalogue() -> None:
     fgc = intervention(
         name="Family group conferences",
         summary="The wider family makes a plan.",
-        age_group="all",
-        need_level="child-protection",
+        age_groups=["all"],
+        need_levels=["child-protection"],
     )
     rating(fgc, "entering-care", effectiveness="small-benefit", strength="2-limited")
     study(fgc, design="rct")
     iy = intervention(
         name="Incredible Years",
         summary="A parenting group for families.",
-        age_group="0-4",
-        need_level="early-help",
+        age_groups=["0-4"],
+        need_levels=["early-help"],
         cost_band="1-low",
     )
     rating(iy, "child-behaviour", effectiveness="moderate-benefit", strength="4-strong")
@@ -39,8 +39,8 @@ def catalogue() -> None:
     da = intervention(
         name="Safe and Together",
         summary="Domestic abuse practice model.",
-        age_group="all",
-        need_level="child-protection",
+        age_groups=["all"],
+        need_levels=["child-protection"],
         cost_band="1-low",
     )
     rating(da, "child-safety", effectiveness="small-benefit", strength="1-very-limited")
@@ -311,3 +311,19 @@ def test_every_page_of_a_relevance_order_is_the_full_order_cut_into_pages() -> N
             results = evidence_search(query=SearchQuery(text=text, page=page), page_size=5)
             pages += [i.pk for i in results.interventions]
         assert len(whole) == 23 and pages == whole, text
+
+
+def test_several_age_groups_needs_and_settings_each_filter_and_count() -> None:
+    intervention(name="Both ages", age_groups=["0-4", "5-11"], settings=["home", "school"])
+    intervention(name="Young only", age_groups=["0-4"], need_levels=["early-help"])
+    intervention(name="Older", age_groups=["12-17"], settings=["court"])
+    assert names(filters={"age": ("5-11",)}) == ["Both ages"]
+    assert names(filters={"age": ("0-4",)}) == ["Both ages", "Young only"]
+    assert names(filters={"setting": ("school", "court")}) == ["Both ages", "Older"]
+    assert names(filters={"age": ("0-4",), "setting": ("home",)}) == ["Both ages"]
+    results = evidence_search(query=SearchQuery(filters={"age": ("0-4",)}))
+    facets = {f.key: {v.value: v.count for v in f.values} for f in results.facets}
+    assert facets["age"] == {"0-4": 2, "5-11": 1, "12-17": 1}  # under each of its values
+    assert facets["setting"] == {"home": 1, "school": 1}
+    assert facets["need"] == {"early-help": 1, "child-in-need": 1}
+    assert names(text="primary age") == ["Both ages"]  # the labels are searched too

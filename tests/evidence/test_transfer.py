@@ -100,7 +100,8 @@ def test_every_cell_problem_is_reported_with_its_row_and_column() -> None:
     ]
     found = problems(csv_of(*rows, header=header))
     assert found == [
-        "row 3, column age_group: 'teens' is not one of: 0-4, 5-11, 12-17, 18-25, all.",
+        "row 3, column age_group: 'teens' is not one of: 0-4, 5-11, 12-17, 18-25, all "
+        "(several separated by semicolons).",
         "row 3, column id: Use only lower-case letters, digits and hyphens.",
         "row 3, column is_demo: 'maybe' is not true or false.",
         "row 3, column last_reviewed: '31/01/2026' is not a date as YYYY-MM-DD.",
@@ -204,3 +205,57 @@ def test_export_then_import_round_trips(fmt: str) -> None:
     generic = Finding.objects.get(slug="f-2")
     assert (generic.effect_size, generic.se) == (0.25, 0.1)
     assert {kind: export_file(kind=kind, fmt=fmt) for kind in transfer.KINDS} == exports
+
+
+MANY = (
+    "id,name,summary,age_groups,need_levels,settings,setting,delivery,workforce,cost_band,"
+    "availability"
+)
+
+
+def test_several_age_groups_levels_and_settings_import_and_export_in_csv_and_json() -> None:
+    row = "fgc,FGC,Plans,5-11;0-4,child-protection; edge-of-care,home;court,Home,M,C,1-low,wide"
+    evidence_import(
+        actor=None, kind="interventions", fmt="csv", data=csv_of(row, header=MANY).encode()
+    )
+    made = Intervention.objects.get(slug="fgc")
+    assert made.age_groups == ["0-4", "5-11"]  # in the choices' order
+    assert made.need_levels == ["child-protection", "edge-of-care"]
+    assert made.settings == ["home", "court"]
+    exported = export_file(kind="interventions", fmt="csv")
+    assert ",0-4;5-11,child-protection;edge-of-care,home;court," in exported
+    as_json = json.loads(export_file(kind="interventions", fmt="json"))
+    assert as_json[0]["age_groups"] == ["0-4", "5-11"] and as_json[0]["settings"] == [
+        "home",
+        "court",
+    ]
+    # Both exports import again unchanged.
+    for fmt, data in (("csv", exported), ("json", json.dumps(as_json))):
+        report = evidence_import(actor=None, kind="interventions", fmt=fmt, data=data.encode())
+        assert report.updated == 1
+        made.refresh_from_db()
+        assert (made.age_groups, made.settings) == (["0-4", "5-11"], ["home", "court"])
+
+
+def test_a_file_with_the_one_age_group_of_earlier_exports_still_imports() -> None:
+    evidence_import(actor=None, kind="interventions", fmt="csv", data=csv_of(GOOD).encode())
+    made = Intervention.objects.get(slug="fgc")
+    assert (made.age_groups, made.need_levels, made.settings) == (
+        ["all"],
+        ["child-protection"],
+        [],
+    )
+
+
+def test_unknown_or_missing_codes_in_a_list_are_problems() -> None:
+    rows = [
+        "a,A,S,0-4;teens,early-help,home,H,D,W,1-low,wide",
+        "b,B,S,,early-help,garden,H,D,W,1-low,wide",
+    ]
+    assert problems(csv_of(*rows, header=MANY)) == [
+        "row 2, column age_groups: 'teens' is not one of: 0-4, 5-11, 12-17, 18-25, all "
+        "(several separated by semicolons).",
+        "row 3, column age_groups: A value is required.",
+        "row 3, column settings: 'garden' is not one of: home, school, community, "
+        "childrens-services, court, health, care-placement (several separated by semicolons).",
+    ]

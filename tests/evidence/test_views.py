@@ -85,8 +85,9 @@ def test_editor_creates_and_edits_an_intervention(client_for) -> None:  # type: 
         "slug": "new-one",
         "name": "New one",
         "summary": "S",
-        "age_group": "all",
-        "need_level": "early-help",
+        "age_groups": ["5-11", "0-4"],
+        "need_levels": ["early-help", "child-in-need"],
+        "settings": ["home", "school"],
         "setting": "s",
         "delivery": "d",
         "workforce": "w",
@@ -99,7 +100,17 @@ def test_editor_creates_and_edits_an_intervention(client_for) -> None:  # type: 
     assert client.post(reverse("evidence:intervention_create"), form).status_code == 302
     edit = reverse("evidence:intervention_edit", kwargs={"slug": "new-one"})
     assert client.post(edit, {**form, "name": "Renamed"}).status_code == 302
-    assert Intervention.objects.get(slug="new-one").name == "Renamed"
+    made = Intervention.objects.get(slug="new-one")
+    assert made.name == "Renamed" and made.age_groups == ["0-4", "5-11"]
+    assert made.need_levels == ["early-help", "child-in-need"]
+    assert made.settings == ["home", "school"]
+    page = client.get(edit).content.decode()
+    assert 'type="checkbox" name="age_groups" value="5-11"' in page and "<legend" in page
+    none = client.post(edit, {**form, "age_groups": []})
+    assert none.status_code == 200 and "There is a problem" in none.content.decode()
+    shown = client.get(made.get_absolute_url()).content.decode()
+    assert "Early years (0 to 4); Primary age (5 to 11)" in shown
+    assert "The family home; Schools, nurseries and children" in shown
     assert AuditEntry.objects.filter(action="evidence.intervention_changed").exists()
 
 
@@ -223,7 +234,9 @@ def test_search_page_offers_a_correction_sorts_and_hides_filters_on_a_phone(clie
     page = client.get("/evidence/?q=%27").content.decode()
     assert "0 interventions" in page and "Type a word to search for." in page
     page = client.get("/evidence/?sort=cost&age=all").content.decode()
-    assert '<option value="cost" selected>' in page and 'filter-disclosure" open' in page
+    # Chosen filters keep the disclosure closed (results first on a phone); it counts them.
+    assert '<option value="cost" selected>' in page and 'filter-disclosure" open' not in page
+    assert "Filter (1 chosen)" in page
 
 
 def test_study_page_shows_ratios_on_their_natural_scale(client) -> None:  # type: ignore[no-untyped-def]
@@ -243,3 +256,12 @@ def test_study_page_shows_ratios_on_their_natural_scale(client) -> None:  # type
     # 20/100 against 25/100: risk ratio 0.80, log -0.223 (hand-computed).
     assert "Risk ratio, from event counts: <strong>0.80</strong>" in page
     assert "log scale -0.223" in page
+
+
+def test_admin_shows_age_groups_needs_and_settings_as_checkboxes(client_for, iy) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("admin")
+    page = client.get(reverse("admin:evidence_intervention_change", args=[iy.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    for name in ("age_groups", "need_levels", "settings"):
+        assert f'type="checkbox" name="{name}"' in html

@@ -57,7 +57,7 @@ class RefreshingAdmin(AuditedAdmin):
 @admin.register(Intervention)
 class InterventionAdmin(RefreshingAdmin):
     list_display = ("name", "slug", "status", "cost_band", "last_reviewed")
-    list_filter = ("status", "age_group", "need_level", "cost_band", "is_demo")
+    list_filter = ("status", "cost_band", "is_demo")
     search_fields = ("name", "slug", "summary")
     prepopulated_fields = {"slug": ("name",)}
 

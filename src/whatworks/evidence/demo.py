@@ -17,18 +17,18 @@ from datetime import date
 from django.db import transaction
 
 from whatworks.core.demo import Writer, demo_project_reference
-from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS
+from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS, SETTINGS
 from whatworks.evidence.demo_studies import FINDINGS, STUDIES
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
-from whatworks.evidence.services import rating_set, study_update
+from whatworks.evidence.services import intervention_update, rating_set, study_update
 from whatworks.evidence.transfer import evidence_import
 
 FIELDS = (
     "id",
     "name",
     "summary",
-    "age_group",
-    "need_level",
+    "age_groups",
+    "need_levels",
     "setting",
     "delivery",
     "workforce",
@@ -65,6 +65,25 @@ def _link_registered_studies() -> int:
     return linked
 
 
+def _add_audiences(slugs: set[str]) -> None:
+    """Demo interventions made before they had several age groups, levels of need and
+    settings (migration 0009 gave them one of each and no settings) get the demo's."""
+    rows = {row[0]: row for row in INTERVENTIONS}
+    for intervention in Intervention.objects.filter(slug__in=slugs & set(rows), is_demo=True):
+        if intervention.settings:
+            continue
+        row = dict(zip(FIELDS, rows[intervention.slug], strict=True))
+        intervention_update(
+            actor=None,
+            intervention=intervention,
+            data={
+                "age_groups": row["age_groups"].split(";"),
+                "need_levels": row["need_levels"].split(";"),
+                "settings": list(SETTINGS.get(intervention.slug, ())),
+            },
+        )
+
+
 def _import(kind: str, rows: list[dict[str, object]]) -> int:
     if not rows:
         return 0
@@ -79,6 +98,7 @@ def load(*, stdout: Writer) -> None:
     interventions = [
         {
             **dict(zip(FIELDS, row, strict=True)),
+            "settings": ";".join(SETTINGS.get(row[0], ())),
             "status": "published",
             "last_reviewed": REVIEWED.isoformat(),
             "is_demo": True,
@@ -87,6 +107,7 @@ def load(*, stdout: Writer) -> None:
         if row[0] not in have
     ]
     made = _import("interventions", interventions)
+    _add_audiences(have)
     have_studies = set(Study.objects.values_list("slug", flat=True))
     studies = [
         {**dict(zip(STUDY_FIELDS, row, strict=True)), "is_demo": True}

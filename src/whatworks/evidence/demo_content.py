@@ -6,7 +6,8 @@ to show how the Evidence Store works and are labelled as demonstration data ever
 
 from __future__ import annotations
 
-# (slug, name, summary, age, need, setting, delivery, workforce, cost, availability)
+# (slug, name, summary, ages, needs, setting, delivery, workforce, cost, availability); several
+# age groups or levels of need are separated by semicolons, as in a CSV import.
 INTERVENTIONS: list[tuple[str, ...]] = [
     (
         "family-group-conferences",
@@ -15,7 +16,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "a child safe. The family has private time to agree the plan, which professionals "
         "then accept unless it leaves the child at risk.",
         "all",
-        "child-protection",
+        "child-protection;edge-of-care",
         "Children's social care, before or during care proceedings",
         "One conference, prepared over three to six weeks, with a review meeting later.",
         "Independent coordinators trained in the model; social workers who attend and agree "
@@ -30,7 +31,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "about, what is working well and what needs to happen, and builds safety plans with "
         "the family and their network.",
         "all",
-        "child-protection",
+        "child-in-need;child-protection",
         "Whole local authority children's services",
         "Adopted across a service, with mapping tools used in assessments, conferences and "
         "supervision.",
@@ -45,7 +46,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "behaviour problems or offending, working with parents to change the young person's "
         "home, school and friendship networks.",
         "12-17",
-        "edge-of-care",
+        "child-in-need;edge-of-care",
         "The family home and community",
         "A therapist visits several times a week for three to five months, on call at any hour.",
         "Licensed teams of therapists with small caseloads, weekly supervision and "
@@ -74,8 +75,8 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "A group parenting programme in which parents watch and discuss video examples, "
         "practise play, praise and calm limit-setting, and try them at home, to reduce "
         "young children's behaviour problems.",
-        "0-4",
-        "early-help",
+        "0-4;5-11",
+        "early-help;child-in-need",
         "Children's centres, schools and community venues",
         "Weekly two-hour groups of 10 to 14 parents for 12 to 20 weeks.",
         "Two trained group leaders per group, with accreditation and supervision.",
@@ -104,7 +105,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "offending, which reduces blame and negativity in the family before teaching new "
         "ways of communicating and solving problems.",
         "12-17",
-        "child-in-need",
+        "child-in-need;edge-of-care",
         "Family home or clinic",
         "Eight to 30 sessions over three to six months.",
         "Therapists certified in the model, with weekly supervision.",
@@ -131,8 +132,8 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "A practitioner films short clips of a parent and child together and then reviews "
         "the best moments with the parent, to build on what already works in their "
         "relationship.",
-        "0-4",
-        "child-in-need",
+        "0-4;5-11",
+        "early-help;child-in-need",
         "Family home",
         "Three to four cycles of filming and shared review over a few months.",
         "Practitioners accredited in the approach, with supervision.",
@@ -144,7 +145,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "Volunteer mentoring for children in care",
         "A trained volunteer meets a child in care regularly for at least a year, to offer a "
         "trusted adult relationship outside the care system.",
-        "5-11",
+        "5-11;12-17",
         "in-care",
         "Community settings",
         "Weekly or fortnightly meetings for at least twelve months.",
@@ -173,7 +174,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "families rather than to or for them, using restorative conversations and meetings "
         "to repair harm and build relationships.",
         "all",
-        "child-in-need",
+        "child-in-need;child-protection",
         "Whole local authority children's services",
         "Adopted across a service, with restorative meetings in assessments and planning.",
         "Training for all staff, practice leads and managers who model the approach.",
@@ -201,7 +202,7 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "Social workers are based in secondary schools, so that staff, pupils and families "
         "can talk to them early and concerns can be picked up sooner.",
         "12-17",
-        "child-in-need",
+        "early-help;child-in-need",
         "Secondary schools",
         "A social worker based in one school, doing casework and advice.",
         "Qualified social workers placed in schools, with supervision from the local authority.",
@@ -209,6 +210,24 @@ INTERVENTIONS: list[tuple[str, ...]] = [
         "pilot",
     ),
 ]
+
+#: Where each is delivered (``Setting`` codes), by slug.
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "family-group-conferences": ("childrens-services", "home"),
+    "signs-of-safety": ("childrens-services",),
+    "multisystemic-therapy": ("home", "community", "school"),
+    "family-drug-and-alcohol-court": ("court",),
+    "incredible-years-parenting": ("school", "community"),
+    "schwartz-rounds": ("childrens-services",),
+    "functional-family-therapy": ("home", "health"),
+    "family-nurse-partnership": ("home",),
+    "video-interaction-guidance": ("home",),
+    "mentoring-children-in-care": ("community", "care-placement"),
+    "staying-put": ("care-placement",),
+    "restorative-practice": ("childrens-services",),
+    "safe-and-together": ("childrens-services",),
+    "social-workers-in-schools": ("school",),
+}
 
 # slug -> [(domain, effectiveness, why, strength, why[, why it departs from the rules])]
 RATINGS: dict[str, list[tuple[str, ...]]] = {

@@ -8,11 +8,16 @@ derived data that the services keep up to date.
 
 from __future__ import annotations
 
-from django.conf import settings
+from typing import Any
+
+from django import forms
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.validators import (
@@ -48,6 +53,64 @@ class NeedLevel(models.TextChoices):
     IN_CARE = "in-care", _("Children in care")
     LEAVING_CARE = "leaving-care", _("Leaving care")
     WORKFORCE = "workforce", _("The workforce (not children directly)")
+
+
+class Setting(models.TextChoices):
+    """Where an intervention is delivered (several may apply)."""
+
+    HOME = "home", _("The family home")
+    SCHOOL = "school", _("Schools, nurseries and children's centres")
+    COMMUNITY = "community", _("Community venues")
+    CHILDRENS_SERVICES = "childrens-services", _("Local authority children's services")
+    COURT = "court", _("Family court")
+    HEALTH = "health", _("Health services and clinics")
+    CARE_PLACEMENT = "care-placement", _("Foster, kinship or residential care")
+
+
+class ChoiceListField(models.JSONField):
+    """Several codes of one ``TextChoices`` (``choices_of``), stored as a JSON list in the
+    choices' order without repeats; at least one unless ``blank``.  Forms show it as
+    checkboxes."""
+
+    def __init__(self, *args: Any, choices_of: type[models.TextChoices], **kwargs: Any) -> None:
+        self.choices_of = choices_of
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["choices_of"] = self.choices_of
+        return name, path, args, kwargs
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            return value
+        order = {code: n for n, code in enumerate(self.choices_of.values)}
+        return sorted(set(map(str, value)), key=lambda code: order.get(code, len(order)))
+
+    def validate(self, value: Any, model_instance: Any) -> None:
+        super().validate(value, model_instance)
+        if not isinstance(value, list):
+            raise ValidationError(_("Choose from the list."), code="invalid_choice")
+        unknown = [code for code in value if code not in self.choices_of.values]
+        if unknown:
+            raise ValidationError(
+                _("%(codes)s: not one of %(allowed)s.")
+                % {"codes": ", ".join(unknown), "allowed": ", ".join(self.choices_of.values)},
+                code="invalid_choice",
+            )
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        return forms.MultipleChoiceField(
+            choices=self.choices_of.choices,
+            required=not self.blank,
+            label=capfirst(self.verbose_name),
+            help_text=self.help_text,
+            widget=forms.CheckboxSelectMultiple,
+        )
 
 
 class CostBand(models.TextChoices):
@@ -129,9 +192,23 @@ class Intervention(models.Model):
     slug = models.SlugField(_("stable id"), max_length=80, unique=True, help_text=STABLE_ID_HELP)
     name = models.CharField(_("name"), max_length=200)
     summary = models.TextField(_("plain-English summary"), max_length=2000)
-    age_group = models.CharField(_("age group"), max_length=10, choices=AgeGroup.choices)
-    need_level = models.CharField(_("level of need"), max_length=20, choices=NeedLevel.choices)
-    setting = models.CharField(_("setting"), max_length=300)
+    age_groups = ChoiceListField(
+        _("age groups"), choices_of=AgeGroup, help_text=_("Choose every age group it is for.")
+    )
+    need_levels = ChoiceListField(
+        _("levels of need"), choices_of=NeedLevel, help_text=_("Choose every level it works at.")
+    )
+    settings = ChoiceListField(
+        _("settings"),
+        choices_of=Setting,
+        blank=True,
+        help_text=_("Choose everywhere it is delivered."),
+    )
+    setting = models.CharField(
+        _("setting, in words"),
+        max_length=300,
+        help_text=_("Where it is delivered, as a commissioner would say it."),
+    )
     delivery = models.TextField(_("delivery model: how it is delivered"), max_length=1000)
     workforce = models.TextField(_("workforce needs"), max_length=1000)
     # Implementation: what a service needs to know before it commissions or runs it.
@@ -169,6 +246,15 @@ class Intervention(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("evidence:intervention", kwargs={"slug": self.slug})
 
+    def age_group_labels(self) -> list[str]:
+        return [str(AgeGroup(code).label) for code in self.age_groups]
+
+    def need_level_labels(self) -> list[str]:
+        return [str(NeedLevel(code).label) for code in self.need_levels]
+
+    def setting_labels(self) -> list[str]:
+        return [str(Setting(code).label) for code in self.settings]
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -202,7 +288,7 @@ class OutcomeRating(models.Model):
         _("why the rating departs from the rules"), max_length=500, blank=True
     )
     rated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        django_settings.AUTH_USER_MODEL,
         verbose_name=_("rated by"),
         on_delete=models.SET_NULL,
         null=True,

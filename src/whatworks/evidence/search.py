@@ -44,6 +44,7 @@ from whatworks.evidence.models import (
     OutcomeRating,
     SearchEntry,
     SearchWord,
+    Setting,
     Strength,
     StudyDesign,
 )
@@ -54,6 +55,7 @@ FACETS: dict[str, tuple[Any, type[TextChoices]]] = {
     "domain": (_("Outcome"), OutcomeDomain),
     "age": (_("Age group"), AgeGroup),
     "need": (_("Level of need"), NeedLevel),
+    "setting": (_("Setting"), Setting),
     "effectiveness": (_("Effectiveness (how big)"), Effectiveness),
     "strength": (_("Strength of evidence (how sure)"), Strength),
     "cost": (_("Cost band"), CostBand),

@@ -21,12 +21,10 @@ from whatworks.core.search import MAX_WORD, index_text, stem, words
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
 from whatworks.evidence.models import (
-    AgeGroup,
     Effectiveness,
     EffectMeasure,
     Finding,
     Intervention,
-    NeedLevel,
     OutcomeDomain,
     OutcomeRating,
     RatingChange,
@@ -49,8 +47,9 @@ INTERVENTION_FIELDS = (
     "slug",
     "name",
     "summary",
-    "age_group",
-    "need_level",
+    "age_groups",
+    "need_levels",
+    "settings",
     "setting",
     "delivery",
     "workforce",
@@ -495,15 +494,17 @@ def search_index_refresh(*, intervention: Intervention) -> SearchEntry:
             intervention.fidelity,
             intervention.provider,
             intervention.availability_england,
-            str(AgeGroup(intervention.age_group).label),
-            str(NeedLevel(intervention.need_level).label),
+            *intervention.age_group_labels(),
+            *intervention.need_level_labels(),
+            *intervention.setting_labels(),
             *(f"{r.effectiveness_reason} {r.strength_reason}" for r in ratings),
             *(s.citation for s in studies),
         ]
     )
     facets = {
-        ("age", intervention.age_group),
-        ("need", intervention.need_level),
+        *(("age", code) for code in intervention.age_groups),
+        *(("need", code) for code in intervention.need_levels),
+        *(("setting", code) for code in intervention.settings),
         ("cost", intervention.cost_band),
         *(("domain", d) for d in domains),
         *(("effectiveness", r.effectiveness) for r in ratings),

@@ -5,6 +5,9 @@ their ``study_id``): importing a row whose id exists updates it, otherwise creat
 Optional columns may be left out (a file made before a column was added stays valid): a
 new object gets the default, an existing one keeps its value.  Studies' optional
 ``registry_ref`` is the identifier of the project in our research registry (WWC-YYYY-NNNN).
+Interventions' ``age_groups``, ``need_levels`` and ``settings`` take several codes, separated
+by semicolons in CSV (``0-4;5-11``) and as a list in JSON; a file with the single
+``age_group`` and ``need_level`` columns of earlier exports is read as the same.
 An import first validates every row and reports every problem with its row (CSV: the
 spreadsheet row, the header being row 1; JSON: the item's position from 1) and column; only
 a file without problems is written, in one transaction, with an audit entry per object.
@@ -41,6 +44,7 @@ from whatworks.evidence.models import (
     NeedLevel,
     OutcomeDomain,
     RiskOfBias,
+    Setting,
     Study,
     StudyDesign,
 )
@@ -54,11 +58,13 @@ MAX_ROWS = 20_000
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text, choice, int, float, bool, date, id, ref, registry
+    kind: str  # text, choice, choices, int, float, bool, date, id, ref, registry
     required: bool = True
     choices: type[TextChoices] | None = None
     max_length: int | None = None
     attr: str | None = None  # model attribute, when it differs from ``name``
+    #: Earlier names of the column, still read (not written).
+    aliases: tuple[str, ...] = ()
 
 
 def _text(name: str, max_length: int, *, required: bool = True) -> Column:
@@ -70,8 +76,9 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("id", "id", attr="slug"),
         _text("name", 200),
         _text("summary", 2000),
-        Column("age_group", "choice", choices=AgeGroup),
-        Column("need_level", "choice", choices=NeedLevel),
+        Column("age_groups", "choices", choices=AgeGroup, aliases=("age_group",)),
+        Column("need_levels", "choices", choices=NeedLevel, aliases=("need_level",)),
+        Column("settings", "choices", False, choices=Setting),
         _text("setting", 300),
         _text("delivery", 1000),
         _text("workforce", 1000),
@@ -236,7 +243,7 @@ def _parse(column: Column, raw: str, problems: list[ImportProblem], row: int) ->
     if raw == "":
         if column.required:
             problem("A value is required.")
-        return {"bool": None, "text": "", "registry": ""}.get(column.kind)
+        return {"bool": None, "text": "", "registry": "", "choices": []}.get(column.kind)
     if column.kind == "text":
         if column.max_length and len(raw) > column.max_length:
             problem(f"At most {column.max_length} characters (this has {len(raw)}).")
@@ -246,6 +253,18 @@ def _parse(column: Column, raw: str, problems: list[ImportProblem], row: int) ->
         if raw not in column.choices.values:
             problem(f"{raw!r} is not one of: {', '.join(column.choices.values)}.")
         return raw
+    if column.kind == "choices":
+        assert column.choices is not None
+        codes = _codes(raw)
+        unknown = [code for code in codes or () if code not in column.choices.values]
+        if codes is None or unknown:
+            shown = ", ".join(repr(code) for code in unknown) if unknown else repr(raw)
+            problem(
+                f"{shown} is not one of: {', '.join(column.choices.values)} "
+                "(several separated by semicolons)."
+            )
+            return []
+        return codes
     if column.kind == "int":
         try:
             value = int(raw)
@@ -289,6 +308,20 @@ def _parse(column: Column, raw: str, problems: list[ImportProblem], row: int) ->
     return raw
 
 
+def _codes(raw: str) -> list[str] | None:
+    """Several codes: a JSON list (as JSON files give them) or text separated by semicolons
+    (or commas); None when a JSON list is not a list of texts."""
+    if raw.startswith("["):
+        try:
+            items = json.loads(raw)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            return None
+        return [i.strip() for i in items if i.strip()]
+    return [code.strip() for code in re.split(r"[;,]", raw) if code.strip()]
+
+
 def _references(kind: str) -> tuple[Callable[[set[str]], dict[str, models.Model]], str]:
     if kind == "studies":
         return (lambda ids: {i.slug: i for i in Intervention.objects.filter(slug__in=ids)}), (
@@ -307,6 +340,16 @@ def validate(*, kind: str, rows: list[tuple[int, dict[str, str]]]) -> list[model
     known = {c.name for c in columns} | set(COMPUTED_COLUMNS.get(kind, ()))
     header_row = 1 if rows and rows[0][0] == 0 else None
     header, body = rows[0][1], rows[1:]
+    used: dict[str, str] = {}  # column -> the earlier name the file gave it
+    for column in columns:
+        for alias in column.aliases:
+            if alias in header and column.name not in header:
+                used[column.name] = alias
+                header = {(column.name if k == alias else k): v for k, v in header.items()}
+                body = [
+                    (n, {(column.name if k == alias else k): v for k, v in raw.items()})
+                    for n, raw in body
+                ]
     problems: list[ImportProblem] = []
     for name in sorted(set(header) - known):
         problems.append(ImportProblem(header_row, name, "Unknown column."))
@@ -371,6 +414,9 @@ def validate(*, kind: str, rows: list[tuple[int, dict[str, str]]]) -> list[model
                 for message in messages:
                     problems.append(ImportProblem(row, _column_name(kind, name), message))
     if problems:
+        problems = [
+            ImportProblem(p.row, used.get(p.column or "", p.column), p.message) for p in problems
+        ]
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise ImportInvalid(problems)
     return [obj for _row, obj in objects]
@@ -494,8 +540,16 @@ def export_file(*, kind: str, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=1, ensure_ascii=False)
     handle = io.StringIO()
-    write_csv(handle, header=header, rows=([row[name] for name in header] for row in rows))
+    write_csv(
+        handle,
+        header=header,
+        rows=([_cell(row[name]) for name in header] for row in rows),
+    )
     return handle.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return ";".join(value) if isinstance(value, list) else value
 
 
 def problems_by_row(problems: list[ImportProblem]) -> Mapping[int | None, list[ImportProblem]]:

@@ -17,6 +17,7 @@ from whatworks.evidence.models import (
     NeedLevel,
     OutcomeDomain,
     RiskOfBias,
+    Setting,
     Strength,
     StudyDesign,
 )
@@ -56,6 +57,7 @@ def meter(level: int, out_of: int = 4) -> list[bool]:
 _CHOICES: dict[str, type[models.TextChoices]] = {
     "age": AgeGroup,
     "need": NeedLevel,
+    "setting": Setting,
     "cost": CostBand,
     "availability": Availability,
     "domain": OutcomeDomain,
@@ -77,6 +79,13 @@ def label(value: str, kind: str) -> str:
     """The display label of a choice, like ``get_FOO_display`` but cached per language
     (``get_FOO_display`` rebuilds its lookup on every call, which shows on long pages)."""
     return _labels(kind, get_language()).get(value, value)
+
+
+@register.filter
+def labels(values: list[str], kind: str) -> str:
+    """The labels of several choices, joined with semicolons (``label`` for each)."""
+    found = _labels(kind, get_language())
+    return "; ".join(found.get(value, value) for value in values or ())
 
 
 @register.filter
