@@ -348,6 +348,8 @@ def test_the_checker_finds_text_attributes_and_literals_but_not_markup() -> None
 VISIBLE_KEYWORDS = frozenset(
     {"label", "help_text", "verbose_name", "verbose_name_plural", "empty_label", "subject"}
 )
+#: Lists of sentences that are shown together (every problem of a form or file at once).
+PROBLEM_LISTS = frozenset({"problems", "errors", "reasons"})
 #: Exceptions of the platform's own that carry a message for people, besides ValidationError.
 GETTEXT_NAMES = frozenset(
     {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
@@ -425,6 +427,14 @@ def python_unmarked(source: str, name: str, errors: set[str]) -> list[str]:
                         for pair in keyword.value.elts:
                             if isinstance(pair, ast.Tuple) and pair.elts:
                                 flag(pair.elts[0], "details")
+            if (
+                callee == "append"
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in PROBLEM_LISTS
+                and node.args
+            ):
+                flag(node.args[0], node.func.value.id)
             if callee == "add_error" and len(node.args) > 1:
                 flag(node.args[1], "add_error")
             for keyword in node.keywords:

@@ -17,6 +17,7 @@ from typing import Any
 
 import rispy
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.search import words
@@ -117,18 +118,27 @@ def parse_ris(text: str) -> tuple[list[RisRecord], list[str]]:
         problems = []
         title = _first(entry, "title", "primary_title", "translated_title")
         if not title:
-            problems.append("It has no title (TI or T1).")
+            problems.append(_("It has no title (TI or T1)."))
         year_text = _first(entry, "year", "publication_year", "date")
         found = re.search(r"\b(19|20)\d\d\b", year_text)
         year = int(found.group(0)) if found else None
         if year_text and year is None:
-            problems.append(f"Its year {year_text!r} is not a year between 1900 and 2099 (PY).")
+            problems.append(
+                _("Its year %(year_text)s is not a year between 1900 and 2099 (PY).")
+                % {"year_text": repr(year_text)}
+            )
         doi = normalise_doi(_first(entry, "doi"))
         if doi and not re.match(DOI_PATTERN, doi):
-            problems.append(f"Its DOI {doi!r} is not of the form 10.<digits>/<suffix> (DO).")
+            problems.append(
+                _("Its DOI %(doi)s is not of the form 10.<digits>/<suffix> (DO).")
+                % {"doi": repr(doi)}
+            )
         url = _first(entry, "urls", "url", "link_to_pdf")
         if url and not re.match(r"^https?://\S+$", url):
-            problems.append(f"Its web address {url!r} does not start with http:// or https://.")
+            problems.append(
+                _("Its web address %(url)s does not start with http:// or https://.")
+                % {"url": repr(url)}
+            )
         authors = tuple(entry.get("authors") or entry.get("first_authors") or ())
         records.append(
             RisRecord(

@@ -26,6 +26,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from whatworks.evidence.models import (
     Effectiveness,
     EffectMeasure,
@@ -211,13 +213,19 @@ def strength_for(studies: Sequence[StudyFacts], pooled: PooledEstimate | None) -
 def _strong_missing(trials: int, uk: int, i2: float, children: int) -> str:
     reasons = []
     if trials < STRONG_MIN_TRIALS:
-        reasons.append(f"strong needs {STRONG_MIN_TRIALS} or more such trials")
+        reasons.append(
+            _("strong needs %(strong_min_trials)s or more such trials")
+            % {"strong_min_trials": STRONG_MIN_TRIALS}
+        )
     if uk < 1:
-        reasons.append("none was in the UK")
+        reasons.append(_("none was in the UK"))
     if i2 >= STRONG_MAX_I2:
-        reasons.append(f"results vary (I² {i2:.0f}%)")
+        reasons.append(_("results vary (I² %(i2)s%%)") % {"i2": format(i2, ".0f")})
     if children < STRONG_MIN_CHILDREN:
-        reasons.append(f"they include {children} children, fewer than {STRONG_MIN_CHILDREN}")
+        reasons.append(
+            _("they include %(children)s children, fewer than %(strong_min_children)s")
+            % {"children": children, "strong_min_children": STRONG_MIN_CHILDREN}
+        )
     return " and ".join(reasons)
 
 

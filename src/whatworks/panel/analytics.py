@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from django.utils.translation import gettext as _
 
 from whatworks_analytics.weighting import (
     MeanInterval as MeanInterval,
@@ -91,8 +92,11 @@ def weigh(frame: pl.DataFrame, *, trim: float | None = TRIM_RATIO) -> Weighting:
     outside = int(n - in_scope.sum())
     if outside:
         problems.append(
-            f"{outside} respondent(s) in roles without a workforce target are left out of "
-            "the weighted estimates."
+            _(
+                "%(outside)s respondent(s) in roles without a workforce "
+                "target are left out of the weighted estimates."
+            )
+            % {"outside": outside}
         )
     weights = np.full(n, np.nan)
     if not in_scope.any():

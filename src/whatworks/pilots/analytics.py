@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 import yaml
+from django.utils.translation import gettext
 from pydantic import ValidationError
 
 import whatworks_analytics.pilots.report as engine_report
@@ -105,7 +106,10 @@ def dataset_read_checked(folder: Path) -> tuple[dict[str, pl.DataFrame], list[st
     if dataset is None:
         problems = [_withheld(p) for p in report.problems]
         if report.omitted:
-            problems.append(f"… and {report.omitted:,} more problems of the same kinds.")
+            problems.append(
+                gettext("… and %(omitted)s more problems of the same kinds.")
+                % {"omitted": format(report.omitted, ",")}
+            )
         raise EngineProblems(problems or ["The dataset is not valid."], dropped=dropped)
     return dict(dataset.tables()), dropped
 
@@ -293,8 +297,10 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
     problems = vocabulary_problems(bundle)
     if bundle.config_hash != expected_hash:
         problems.append(
-            "The bundle's config hash does not match the registered config: it was run with "
-            "a different experiment config."
+            gettext(
+                "The bundle's config hash does not match the registered "
+                "config: it was run with a different experiment config."
+            )
         )
     try:
         _, recomputed = config_from_mapping(bundle.config)
@@ -302,7 +308,9 @@ def bundle_check(text: str | bytes, *, expected_hash: str) -> CheckedBundle:
         problems.extend(f"config: {p}" for p in exc.problems)
     else:
         if recomputed != bundle.config_hash:
-            problems.append("The bundle's config does not match its own hash: it was altered.")
+            problems.append(
+                gettext("The bundle's config does not match its own hash: it was altered.")
+            )
     try:
         check = check_bundle(bundle)
     except (AttributeError, KeyError, LookupError, TypeError, ValueError):

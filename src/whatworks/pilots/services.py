@@ -74,9 +74,9 @@ def pilot_create(
     if actor is not None and not may_create_pilot_of(actor, project):
         raise PilotError(gettext("Choose one of your research projects."))
     if organisation.kind != Organisation.Kind.LOCAL_AUTHORITY:
-        problems.append("A pilot belongs to a local authority.")
+        problems.append(gettext("A pilot belongs to a local authority."))
     if not name.strip():
-        problems.append("Enter the pilot's title.")
+        problems.append(gettext("Enter the pilot's title."))
     fixing = protocol_version is not None or config_yaml is not None
     if fixing:
         problems.extend(_config_problems(project, protocol_version, config_yaml or ""))
@@ -105,9 +105,12 @@ def _config_problems(project: Any, protocol_version: Any, config_yaml: str) -> l
     problems = []
     right_version = protocol_version is not None and protocol_version.project_id == project.pk
     if not right_version:
-        problems.append(f"Choose a registered protocol version of {project.reference}.")
+        problems.append(
+            gettext("Choose a registered protocol version of %(reference)s.")
+            % {"reference": project.reference}
+        )
     if not config_yaml.strip():
-        problems.append("Enter the experiment config.")
+        problems.append(gettext("Enter the experiment config."))
     else:
         try:
             _, config_hash = analytics.config_parse(config_yaml)
@@ -217,7 +220,10 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
         limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
         size = received.size()
         if size > limit:
-            problems.append(f"The upload is larger than the limit of {limit:,} bytes.")
+            problems.append(
+                gettext("The upload is larger than the limit of %(limit)s bytes.")
+                % {"limit": format(limit, ",")}
+            )
         if problems:
             raise PilotError(problems)
         upload = DatasetUpload.objects.create(

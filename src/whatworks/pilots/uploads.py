@@ -121,11 +121,11 @@ def names_problems(names: Sequence[str]) -> list[str]:
                 + " (or .parquet), or a zip of them."
             )
         elif target in seen:
-            problems.append(f"{target} was uploaded more than once.")
+            problems.append(gettext("%(target)s was uploaded more than once.") % {"target": target})
         else:
             seen.add(target)
     if not names:
-        problems.append("Choose the dataset's files, or a zip of them.")
+        problems.append(gettext("Choose the dataset's files, or a zip of them."))
     return problems
 
 
@@ -172,7 +172,9 @@ def unzip_safely(archive: Path, into: Path, *, limit: int) -> list[str]:
                     % {"filename": info.filename, "max_ratio": MAX_RATIO}
                 )
             if any(t == target for _, t in wanted):
-                problems.append(f"The zip holds {target} more than once.")
+                problems.append(
+                    gettext("The zip holds %(target)s more than once.") % {"target": target}
+                )
             wanted.append((info, target))
         if declared > limit:
             raise PilotError(

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
@@ -123,17 +124,18 @@ class PlannedOutcome(_Strict):
         problems: list[str] = []
         for name in self.covariates:
             if not re.match(COLUMN_PATTERN, name):
-                problems.append(f"the covariate “{name}” is not a column name")
+                problems.append(_("the covariate “%(name)s” is not a column name") % {"name": name})
         used = [self.variable, self.arm_variable, *self.covariates]
         used += [c for c in (self.cluster_variable, self.block_variable) if c]
         if len(used) != len(set(used)):
-            problems.append("the outcome, arm, covariate, cluster and block columns must differ")
+            problems.append(_("the outcome, arm, covariate, cluster and block columns must differ"))
         if self.treatment == self.control:
-            problems.append("the treatment and control values must differ")
+            problems.append(_("the treatment and control values must differ"))
         wanted = SeType.CR2 if self.cluster_variable else SeType.HC2
         if self.se_type != wanted:
             problems.append(
-                f"clustered outcomes take CR2 errors and others HC2 (this one needs {wanted.value})"
+                _("clustered outcomes take CR2 errors and others HC2 (this one needs %(value)s)")
+                % {"value": wanted.value}
             )
         allowed = (
             {EffectSizeKind.HEDGES_G}
@@ -179,19 +181,20 @@ def design_problems(design: str, outcomes: Sequence[Mapping[str, Any]]) -> list[
     problems: list[str] = []
     keys = [o.get("outcome") for o in outcomes]
     if not keys:
-        problems.append("it analyses no outcome: choose at least one")
+        problems.append(_("it analyses no outcome: choose at least one"))
     if len(keys) != len(set(keys)):
-        problems.append("each outcome is analysed once in the plan")
+        problems.append(_("each outcome is analysed once in the plan"))
     for planned in outcomes:
         key, cluster = planned.get("outcome"), planned.get("cluster_variable")
         if design == Design.CLUSTER and not cluster:
-            problems.append(f"“{key}” needs its cluster column (cluster design)")
+            problems.append(_("“%(key)s” needs its cluster column (cluster design)") % {"key": key})
         if design != Design.CLUSTER and cluster:
             problems.append(
-                f"“{key}” names a cluster column but the design is not cluster randomised"
+                _("“%(key)s” names a cluster column but the design is not cluster randomised")
+                % {"key": key}
             )
         if design == Design.BLOCKED and not planned.get("block_variable"):
-            problems.append(f"“{key}” needs its block column (blocked design)")
+            problems.append(_("“%(key)s” needs its block column (blocked design)") % {"key": key})
     return problems
 
 
@@ -203,7 +206,7 @@ def plan_registration_problems(content: Any) -> list[str]:
     problems = []
     primary = {o.key for o in content.outcomes if o.kind == "primary"}
     if not any(p.outcome in primary for p in plan.outcomes):
-        problems.append("The trial analysis plan must analyse at least one primary outcome.")
+        problems.append(_("The trial analysis plan must analyse at least one primary outcome."))
     for criterion in content.success_criteria.criteria:
         planned = plan.for_outcome(criterion.outcome)
         if planned is None:

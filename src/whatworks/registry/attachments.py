@@ -128,15 +128,26 @@ def upload_problems(kind: str, upload: UploadedFile | None) -> tuple[list[str], 
     limit = settings.WHATWORKS_REGISTRY_MAX_ATTACHMENT_MB
     if upload.size > max_bytes():
         problems.append(
-            f"The {label.lower()} is {upload.size / 1024 / 1024:.1f} MB; a document can be at "
-            f"most {limit:g} MB. Make it smaller (for example, save it as a PDF without images)."
+            _(
+                "The %(label)s is %(size)s MB; a document can be at most "
+                "%(limit)s MB. Make it smaller (for example, save it as a "
+                "PDF without images)."
+            )
+            % {
+                "label": label.lower(),
+                "size": format(upload.size / 1024 / 1024, ".1f"),
+                "limit": format(limit, "g"),
+            }
         )
         return problems, ""
     content_type = sniff(upload.file) if upload.file is not None else None
     if content_type not in ACCEPTED[kind]:
         problems.append(
-            f"The {label.lower()} must be a {accepted_words(kind)} file; "
-            f"“{upload.name}” is not one of these (its content was checked, not its name)."
+            _(
+                "The %(label)s must be a %(accepted_words)s file; “%(name)s” "
+                "is not one of these (its content was checked, not its name)."
+            )
+            % {"label": label.lower(), "accepted_words": accepted_words(kind), "name": upload.name}
         )
         return problems, ""
     return problems, content_type or ""

@@ -15,6 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from whatworks.registry.protocol import Comparison, Criterion, ProtocolContent, format_number
 
 
@@ -98,7 +100,9 @@ def criteria_problems(content: ProtocolContent) -> list[str]:
         found = statistic_range(criterion.statistic)
         t = criterion.threshold
         if not math.isfinite(t):
-            problems.append(f"{where}: the threshold must be a finite number.")
+            problems.append(
+                _("%(where)s: the threshold must be a finite number.") % {"where": where}
+            )
             continue
         if found is None:
             continue
@@ -106,16 +110,29 @@ def criteria_problems(content: ProtocolContent) -> list[str]:
         below = t < found.low or (found.open_low and t == found.low)
         if below or t > found.high:
             problems.append(
-                f"{where}: a {found.name} is always {found.describe()}{hint}, so a threshold "
-                f"of {format_number(t)} can never be judged. Choose a threshold in that range."
+                _(
+                    "%(where)s: a %(name)s is always %(describe)s%(hint)s, so a "
+                    "threshold of %(t)s can never be judged. Choose a threshold "
+                    "in that range."
+                )
+                % {
+                    "where": where,
+                    "name": found.name,
+                    "describe": found.describe(),
+                    "hint": hint,
+                    "t": format_number(t),
+                }
             )
             continue
         at_least_low = criterion.comparison == Comparison.AT_LEAST and t == found.low
         at_most_high = criterion.comparison == Comparison.AT_MOST and t == found.high
         if at_least_low or at_most_high:
             problems.append(
-                f"{where}: every possible result meets this, so it decides nothing. Choose a "
-                "threshold that a result could fail."
+                _(
+                    "%(where)s: every possible result meets this, so it decides "
+                    "nothing. Choose a threshold that a result could fail."
+                )
+                % {"where": where}
             )
     return problems
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -193,16 +194,18 @@ def design_registration_problems(design: StudyDesign | None, *, study_type: str)
     problems = []
     if len(design.arms) < 2:
         problems.append(
-            "Name the trial's arms: at least two (for example, the service and usual practice)."
+            gettext(
+                "Name the trial's arms: at least two (for example, the service and usual practice)."
+            )
         )
     if not design.randomised:
-        problems.append("Say what is randomised (the unit of randomisation).")
+        problems.append(gettext("Say what is randomised (the unit of randomisation)."))
     if not design.randomisation_method:
-        problems.append("Describe how the allocation is randomised (the method).")
+        problems.append(gettext("Describe how the allocation is randomised (the method)."))
     if not design.allocation_ratio:
-        problems.append("Give the allocation ratio, such as 1:1.")
+        problems.append(gettext("Give the allocation ratio, such as 1:1."))
     if design.planned_sample_size is None:
-        problems.append("Give the planned sample size.")
+        problems.append(gettext("Give the planned sample size."))
     return problems
 
 

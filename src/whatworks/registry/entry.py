@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from whatworks.registry.protocol import format_number
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -54,8 +56,11 @@ def row_problems(row: ResultRow) -> list[str]:
     if row.not_reported:
         if row.has_figures:
             problems.append(
-                f"{name}: you ticked “Not reported” and also gave figures. Clear the figures, "
-                "or untick “Not reported”."
+                _(
+                    "%(name)s: you ticked “Not reported” and also gave figures. "
+                    "Clear the figures, or untick “Not reported”."
+                )
+                % {"name": name}
             )
         return problems
     numbers = [v for v in (row.estimate, row.lower, row.upper) if v is not None]
@@ -64,47 +69,71 @@ def row_problems(row: ResultRow) -> list[str]:
     if row.estimate is None and not row.metrics:
         if row.lower is not None or row.upper is not None:
             problems.append(
-                f"{name}: an interval needs its estimate. Enter the estimate, or clear the "
-                "interval."
+                _(
+                    "%(name)s: an interval needs its estimate. Enter the "
+                    "estimate, or clear the interval."
+                )
+                % {"name": name}
             )
         else:
             problems.append(
-                f"{name}: give the estimate, or tick “Not reported” if there is no result for "
-                "this outcome."
+                _(
+                    "%(name)s: give the estimate, or tick “Not reported” if "
+                    "there is no result for this outcome."
+                )
+                % {"name": name}
                 if row.pre_registered
-                else f"{name}: give the estimate, or clear the row."
+                else _("%(name)s: give the estimate, or clear the row.") % {"name": name}
             )
     if (row.lower is None) != (row.upper is None):
         missing = "upper" if row.upper is None else "lower"
         problems.append(
-            f"{name}: the interval has no {missing} end. Give both ends of the interval, or "
-            "leave both empty."
+            _(
+                "%(name)s: the interval has no %(missing)s end. Give both "
+                "ends of the interval, or leave both empty."
+            )
+            % {"name": name, "missing": missing}
         )
     lower, estimate, upper = row.lower, row.estimate, row.upper
     if lower is not None and upper is not None and lower > upper:
         problems.append(
-            f"{name}: the lower end ({format_number(lower)}) is above the upper end "
-            f"({format_number(upper)}). Check whether the two are the wrong way round."
+            _(
+                "%(name)s: the lower end (%(lower)s) is above the upper end "
+                "(%(upper)s). Check whether the two are the wrong way round."
+            )
+            % {"name": name, "lower": format_number(lower), "upper": format_number(upper)}
         )
     elif estimate is not None:
         if lower is not None and lower > estimate:
             problems.append(
-                f"{name}: the lower end ({format_number(lower)}) is above the estimate "
-                f"({format_number(estimate)}). The interval must hold the estimate: "
-                "lower ≤ estimate ≤ upper."
+                _(
+                    "%(name)s: the lower end (%(lower)s) is above the estimate "
+                    "(%(estimate)s). The interval must hold the estimate: lower "
+                    "≤ estimate ≤ upper."
+                )
+                % {"name": name, "lower": format_number(lower), "estimate": format_number(estimate)}
             )
         if upper is not None and upper < estimate:
             problems.append(
-                f"{name}: the upper end ({format_number(upper)}) is below the estimate "
-                f"({format_number(estimate)}). The interval must hold the estimate: "
-                "lower ≤ estimate ≤ upper."
+                _(
+                    "%(name)s: the upper end (%(upper)s) is below the estimate "
+                    "(%(estimate)s). The interval must hold the estimate: lower "
+                    "≤ estimate ≤ upper."
+                )
+                % {"name": name, "upper": format_number(upper), "estimate": format_number(estimate)}
             )
     if row.n is not None and row.n < 1:
-        problems.append(f"{name}: n is how many the estimate rests on; enter a whole number ≥ 1.")
+        problems.append(
+            _("%(name)s: n is how many the estimate rests on; enter a whole number ≥ 1.")
+            % {"name": name}
+        )
     if not row.pre_registered and not KEY_PATTERN.match(row.outcome):
         problems.append(
-            f"{name}: give the outcome a short key of lower-case letters, digits and hyphens, "
-            "for example “time-to-plan”."
+            _(
+                "%(name)s: give the outcome a short key of lower-case "
+                "letters, digits and hyphens, for example “time-to-plan”."
+            )
+            % {"name": name}
         )
     return problems
 
@@ -120,12 +149,16 @@ def rows_problems(rows: Sequence[ResultRow], registered: Sequence[str]) -> list[
         if not row.pre_registered and row.outcome:
             if row.outcome in registered:
                 problems.append(
-                    f"{row.label}: “{row.outcome}” is a pre-registered outcome. Enter its "
-                    "result in its own row above and clear this one."
+                    _(
+                        "%(label)s: “%(outcome)s” is a pre-registered outcome. Enter "
+                        "its result in its own row above and clear this one."
+                    )
+                    % {"label": row.label, "outcome": row.outcome}
                 )
             elif row.outcome in seen:
                 problems.append(
-                    f"{row.label}: “{row.outcome}” appears twice. Give each outcome one row."
+                    _("%(label)s: “%(outcome)s” appears twice. Give each outcome one row.")
+                    % {"label": row.label, "outcome": row.outcome}
                 )
             seen.add(row.outcome)
     missing = [key for key in registered if key not in {r.outcome for r in rows}]

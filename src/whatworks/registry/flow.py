@@ -69,9 +69,17 @@ def flow_problems(flow: list[ArmFlow], results: list[dict[str, Any]]) -> list[st
             value = getattr(row, stage)
             if value is not None and value > row.randomised:
                 problems.append(
-                    f"{row.arm}: {STAGE_LABELS[stage].lower()} ({value}) is more than the "
-                    f"{row.randomised} randomised; nobody can be counted who was not "
-                    "randomised."
+                    gettext(
+                        "%(arm)s: %(stage)s (%(count)s) is more than the "
+                        "%(randomised)s randomised; nobody can be counted who was "
+                        "not randomised."
+                    )
+                    % {
+                        "arm": row.arm,
+                        "stage": STAGE_LABELS[stage].lower(),
+                        "count": value,
+                        "randomised": row.randomised,
+                    }
                 )
     total = sum(row.randomised for row in flow)
     if flow:
@@ -79,8 +87,12 @@ def flow_problems(flow: list[ArmFlow], results: list[dict[str, Any]]) -> list[st
             n = result.get("n")
             if isinstance(n, int) and n > total:
                 problems.append(
-                    f"The result for “{result.get('outcome')}” rests on n = {n}, more than the "
-                    f"{total} randomised in the participant flow: correct one or the other."
+                    gettext(
+                        "The result for “%(outcome)s” rests on n = %(n)s, more than "
+                        "the %(total)s randomised in the participant flow: correct "
+                        "one or the other."
+                    )
+                    % {"outcome": result.get("outcome"), "n": n, "total": total}
                 )
     return problems
 
@@ -104,7 +116,7 @@ def parse_flow(data: Any, arms: list[str]) -> tuple[list[ArmFlow], list[str]]:
             + f". Use the registered arms: {', '.join(arms)}."
         )
     if len({r.arm for r in rows}) != len(rows):
-        problems.append("Give each arm's participant flow once.")
+        problems.append(gettext("Give each arm's participant flow once."))
     return rows, problems + flow_problems(rows, [])
 
 
@@ -121,14 +133,23 @@ def parse_baseline(data: Any, arms: list[str]) -> list[BaselineRow]:
             continue
         if len(row.values) != len(arms):
             problems.append(
-                f"Baseline table, “{row.characteristic}”: give one value for each of the "
-                f"{len(arms)} arms."
+                gettext(
+                    "Baseline table, “%(characteristic)s”: give one value for "
+                    "each of the %(n_arms)s arms."
+                )
+                % {"characteristic": row.characteristic, "n_arms": len(arms)}
             )
         if any(len(v) > 200 for v in row.values):
-            problems.append(f"Baseline table, “{row.characteristic}”: a value is too long.")
+            problems.append(
+                gettext("Baseline table, “%(characteristic)s”: a value is too long.")
+                % {"characteristic": row.characteristic}
+            )
         rows.append(row)
     if len(rows) > MAX_BASELINE_ROWS:
-        problems.append(f"A baseline table has at most {MAX_BASELINE_ROWS} rows.")
+        problems.append(
+            gettext("A baseline table has at most %(max_baseline_rows)s rows.")
+            % {"max_baseline_rows": MAX_BASELINE_ROWS}
+        )
     if problems:
         raise RegistryError(problems)
     return rows
@@ -171,9 +192,9 @@ def results_set_flow(
     problems.extend(p for p in flow_problems(parsed_flow, report.results) if p not in problems)
     harms, plain_summary = harms.strip(), plain_summary.strip()
     if len(harms) > 5000:
-        problems.append("Harms and unintended effects can be at most 5,000 characters.")
+        problems.append(gettext("Harms and unintended effects can be at most 5,000 characters."))
     if len(plain_summary) > 3000:
-        problems.append("The plain-language summary can be at most 3,000 characters.")
+        problems.append(gettext("The plain-language summary can be at most 3,000 characters."))
     if problems:
         raise RegistryError(problems)
     report.flow = [r.model_dump(mode="json") for r in parsed_flow]

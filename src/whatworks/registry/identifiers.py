@@ -142,7 +142,7 @@ def project_set_secondary_ids(
         except ValueError as exc:
             problems.append(str(exc))
     if unknown := sorted(set(ids) - set(SCHEMES)):
-        problems.append(f"Unknown registers: {', '.join(unknown)}.")
+        problems.append(gettext("Unknown registers: %(join)s.") % {"join": ", ".join(unknown)})
     if problems:
         raise RegistryError(problems)
     before = dict(project.secondary_ids or {})

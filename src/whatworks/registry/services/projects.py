@@ -59,14 +59,29 @@ def date_problems(
     ):
         if value is not None and not earliest <= value <= latest:
             problems.append(
-                f"{label}: {value:%-d %B %Y} is not a date this project can have. Give a date "
-                f"between {earliest:%-d %B %Y} and {latest:%-d %B %Y} (check the year)."
+                _(
+                    "%(label)s: %(value)s is not a date this project can have. "
+                    "Give a date between %(earliest)s and %(latest)s (check the "
+                    "year)."
+                )
+                % {
+                    "label": label,
+                    "value": format(value, "%-d %B %Y"),
+                    "earliest": format(earliest, "%-d %B %Y"),
+                    "latest": format(latest, "%-d %B %Y"),
+                }
             )
     if data_collection_ends and results_due and results_due < data_collection_ends:
         problems.append(
-            f"Results due: {results_due:%-d %B %Y} is before data collection ends "
-            f"({data_collection_ends:%-d %B %Y}). Results can only be due after that, "
-            "usually 12 months after."
+            _(
+                "Results due: %(results_due)s is before data collection ends "
+                "(%(data_collection_ends)s). Results can only be due after "
+                "that, usually 12 months after."
+            )
+            % {
+                "results_due": format(results_due, "%-d %B %Y"),
+                "data_collection_ends": format(data_collection_ends, "%-d %B %Y"),
+            }
         )
     return problems
 
@@ -206,11 +221,11 @@ def project_update(
     require_not_withdrawn(project)
     problems = []
     if status == ProjectStatus.WITHDRAWN:
-        problems.append("Withdraw a project with its own button, giving a reason.")
+        problems.append(_("Withdraw a project with its own button, giving a reason."))
     else:
         problems.extend(status_problems(project, status))
     if not team:
-        problems.append("A project needs at least one person in its team.")
+        problems.append(_("A project needs at least one person in its team."))
     results_due = results_due or default_results_due(data_collection_ends)
     problems.extend(
         date_problems(data_collection_ends=data_collection_ends, results_due=results_due)
@@ -276,12 +291,15 @@ def project_withdraw(
     reason = reason.strip()
     problems = []
     if not reason:
-        problems.append("Give the reason for withdrawing the project.")
+        problems.append(_("Give the reason for withdrawing the project."))
     results = has_published_results(project)
     if results and not keep_results:
         problems.append(
-            "This project has published results. They stay public on the tombstone, "
-            "beside your reason: confirm that you understand this to withdraw it."
+            _(
+                "This project has published results. They stay public on the "
+                "tombstone, beside your reason: confirm that you understand "
+                "this to withdraw it."
+            )
         )
     if problems:
         raise RegistryError(problems)

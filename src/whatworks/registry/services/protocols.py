@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
@@ -54,13 +55,13 @@ def registration_problems(content: ProtocolContent, *, study_type: str = "") -> 
         ("analysis_plan", "the analysis plan"),
     ):
         if not getattr(content, field):
-            problems.append(f"Describe {label}.")
+            problems.append(_("Describe %(label)s.") % {"label": label})
     if not content.research_questions:
-        problems.append("Give at least one research question.")
+        problems.append(_("Give at least one research question."))
     if not any(o.kind == OutcomeKind.PRIMARY for o in content.outcomes):
-        problems.append("Name at least one primary outcome.")
+        problems.append(_("Name at least one primary outcome."))
     if not content.success_criteria.criteria:
-        problems.append("Set at least one success criterion.")
+        problems.append(_("Set at least one success criterion."))
     problems.extend(criteria_problems(content))
     problems.extend(plan_registration_problems(content))
     problems.extend(design_registration_problems(content.study_design, study_type=study_type))
@@ -81,8 +82,11 @@ def _unstored_attachments(project: Project, content: ProtocolContent) -> list[st
         ).exists()
         if not stored:
             problems.append(
-                f"The {item.label.lower()} listed is not a file uploaded to this project: "
-                "upload it on the documents page."
+                _(
+                    "The %(label)s listed is not a file uploaded to this "
+                    "project: upload it on the documents page."
+                )
+                % {"label": item.label.lower()}
             )
     return problems
 
@@ -146,16 +150,20 @@ def protocol_register(
     justification = justification.strip()
     if latest is not None:
         if latest.content == data:
-            problems.append("The draft is the same as the registered version: nothing to amend.")
+            problems.append(_("The draft is the same as the registered version: nothing to amend."))
         if not justification:
-            problems.append("Say why the protocol is being amended.")
+            problems.append(_("Say why the protocol is being amended."))
         if embargo_until is not None:
-            problems.append("An embargo can only be set when the protocol is first registered.")
+            problems.append(_("An embargo can only be set when the protocol is first registered."))
     elif embargo_until is not None:
         earliest, latest_allowed = embargo_bounds(today)
         if not earliest <= embargo_until <= latest_allowed:
             problems.append(
-                f"An embargo must end between {earliest:%-d %B %Y} and {latest_allowed:%-d %B %Y}."
+                _("An embargo must end between %(earliest)s and %(latest_allowed)s.")
+                % {
+                    "earliest": format(earliest, "%-d %B %Y"),
+                    "latest_allowed": format(latest_allowed, "%-d %B %Y"),
+                }
             )
     if problems:
         raise RegistryError(problems)

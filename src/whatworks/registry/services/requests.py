@@ -41,13 +41,13 @@ def request_problems(*, project: Project, kind: str) -> list[str]:
         return ["Ask for publication or for withdrawal."]
     if kind == Kind.PUBLISH:
         if project.published_at is not None:
-            problems.append("This project is already published.")
+            problems.append(_("This project is already published."))
         if not project.versions.exists():
-            problems.append("Register the protocol before asking for publication.")
+            problems.append(_("Register the protocol before asking for publication."))
     if project.is_withdrawn:
-        problems.append("This project has been withdrawn; it can no longer change.")
+        problems.append(_("This project has been withdrawn; it can no longer change."))
     if project.requests.filter(kind=kind, status=Status.PENDING).exists():
-        problems.append("This request is already waiting for an editor.")
+        problems.append(_("This request is already waiting for an editor."))
     return problems
 
 
@@ -61,7 +61,7 @@ def project_request_create(
     problems = request_problems(project=project, kind=kind)
     if kind == Kind.WITHDRAW and not reason.strip():
         problems.append(
-            "Say why the project should be withdrawn: the reason is shown on its tombstone."
+            _("Say why the project should be withdrawn: the reason is shown on its tombstone.")
         )
     if problems:
         raise RegistryError(problems)

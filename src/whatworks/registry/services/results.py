@@ -199,13 +199,17 @@ def results_correct(
     justification = justification.strip()
     problems = []
     if not justification:
-        problems.append("Say why the results need correcting; it is shown beside the correction.")
+        problems.append(
+            _("Say why the results need correcting; it is shown beside the correction.")
+        )
     if report.published_at is None:
-        problems.append("These results are still a draft: change them instead of correcting them.")
+        problems.append(
+            _("These results are still a draft: change them instead of correcting them.")
+        )
     elif ResultsReport.objects.filter(project=project, published_at__isnull=True).exists():
-        problems.append("A correction is already in draft; finish and publish that one first.")
+        problems.append(_("A correction is already in draft; finish and publish that one first."))
     elif ResultsReport.objects.filter(corrects=report).exists():
-        problems.append("These results have already been corrected; correct the current ones.")
+        problems.append(_("These results have already been corrected; correct the current ones."))
     if problems:
         raise RegistryError(problems)
     correction = ResultsReport(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -44,22 +45,36 @@ def results_import_trial_bundle(
     require_team(actor, project)
     problems = [f"The bundle: {p}." for p in check_bundle(bundle)]
     if bundle.get("project") and bundle.get("project") != project.reference:
-        problems.append(f"This bundle is for {bundle.get('project')}, not {project.reference}.")
+        problems.append(
+            _("This bundle is for %(project)s, not %(reference)s.")
+            % {"project": bundle.get("project"), "reference": project.reference}
+        )
     number = bundle.get("protocol_version")
     version = project.versions.filter(number=number).first() if isinstance(number, int) else None
     if version is None:
         problems.append(
-            f"{project.reference} has no registered version {number}: run the plan of a "
-            "registered version (its JSON from the version's page)."
+            _(
+                "%(reference)s has no registered version %(number)s: run the "
+                "plan of a registered version (its JSON from the version's "
+                "page)."
+            )
+            % {"reference": project.reference, "number": number}
         )
     else:
         plan = version.content.get("trial_analysis")
         if not plan:
-            problems.append(f"Version {version.number} registers no trial analysis plan.")
+            problems.append(
+                _("Version %(number)s registers no trial analysis plan.")
+                % {"number": version.number}
+            )
         elif plan_sha256(plan) != bundle.get("plan_sha256"):
             problems.append(
-                f"The bundle's plan is not the plan registered in version {version.number} "
-                "(their SHA-256 differ): run the registered plan as it stands."
+                _(
+                    "The bundle's plan is not the plan registered in version "
+                    "%(number)s (their SHA-256 differ): run the registered plan "
+                    "as it stands."
+                )
+                % {"number": version.number}
             )
         else:
             done = {item.get("outcome") for item in bundle.get("outcomes") or []}
@@ -67,7 +82,7 @@ def results_import_trial_bundle(
             if missing:
                 problems.append("The bundle lacks the planned outcomes " + ", ".join(missing) + ".")
         if bundle.get("version_sha256") not in (None, version.sha256):
-            problems.append("The bundle was made from a copy of the version that was altered.")
+            problems.append(_("The bundle was made from a copy of the version that was altered."))
     if problems:
         raise RegistryError(problems)
     assert version is not None

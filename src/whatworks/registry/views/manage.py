@@ -233,7 +233,7 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         problems = registration_problems(content, study_type=project.study_type)
         if latest is not None and latest.content == content.as_json():
-            problems.append("The draft is the same as the registered version: nothing to amend.")
+            problems.append(_("The draft is the same as the registered version: nothing to amend."))
     return render(
         request,
         "registry/register_confirm.html",
