@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from whatworks.core.surveys import SurveyError, SurveySummary, SurveyTemplate
 from whatworks.panel import results
@@ -64,7 +65,7 @@ class PanelOutsideSurveys:
     def invite(self, *, actor: Any, survey_id: int, addresses: Sequence[str], about: str) -> int:
         poll = _poll(survey_id)
         if poll is None:
-            raise SurveyError("That survey no longer exists.")
+            raise SurveyError(gettext("That survey no longer exists."))
         try:
             return outside_invitations_send(
                 actor=actor, poll=poll, addresses=addresses, about=about

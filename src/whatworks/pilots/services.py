@@ -635,23 +635,25 @@ def shadow_freeze_start(*, actor: User | None, run: Run) -> Any:
         .get(pk=run.pk)
     )
     if not run.has_report or run.source != Run.Source.PLATFORM:
-        raise PilotError("Only a finished run on the platform can have its model frozen.")
+        raise PilotError(gettext("Only a finished run on the platform can have its model frozen."))
     if run.config_hash != run.pilot.config_hash:
-        raise PilotError("This run was not made with the pilot's fixed config.")
+        raise PilotError(gettext("This run was not made with the pilot's fixed config."))
     if run.dataset is None or run.dataset.is_deleted or not run.dataset.folder:
         raise PilotError(
-            "The dataset of this run has been deleted, so its model cannot be fitted again. "
-            "Upload the data again and run the analysis, then freeze that run's model."
+            gettext(
+                "The dataset of this run has been deleted, so its model cannot be fitted again. "
+                "Upload the data again and run the analysis, then freeze that run's model."
+            )
         )
     if ShadowModel.objects.filter(run=run).exists():
-        raise PilotError("This run's model has already been frozen.")
+        raise PilotError(gettext("This run's model has already been frozen."))
     model = ShadowModel.objects.create(
         pilot=run.pilot, run=run, frozen_by=actor if actor is not None and actor.pk else None
     )
     record = task_start(
         actor=actor,
         kind="pilot_shadow_freeze",
-        label=f"Freezing the model of {run.pilot.name}",
+        label=gettext("Freezing the model of %(name)s") % {"name": run.pilot.name},
         enqueue=lambda record_id: str(tasks.shadow_freeze.enqueue(str(model.pk), record_id).id),
         target=model,
     )
@@ -689,7 +691,7 @@ def shadow_model_store(*, model_id: Any, folder: Path, meta: dict[str, Any]) -> 
 
     model = ShadowModel.objects.select_for_update().get(pk=model_id)
     if model.status != ShadowModel.Status.FREEZING:
-        raise PilotError("This model is no longer being frozen.")
+        raise PilotError(gettext("This model is no longer being frozen."))
     model.folder = str(folder.relative_to(data_root()))
     model.meta = meta
     model.status = ShadowModel.Status.FROZEN
@@ -729,15 +731,17 @@ def shadow_score_start(*, actor: User | None, model: Any, dataset: Dataset) -> A
     from whatworks.pilots.models import ShadowModel, ShadowScores
 
     if model.status != ShadowModel.Status.FROZEN or not model.folder:
-        raise PilotError("Only a frozen model can score an extract.")
+        raise PilotError(gettext("Only a frozen model can score an extract."))
     if dataset.pilot_id != model.pilot_id:
-        raise PilotError("That dataset belongs to another pilot.")
+        raise PilotError(gettext("That dataset belongs to another pilot."))
     if dataset.is_deleted or not dataset.folder:
-        raise PilotError("That dataset has been deleted under the retention rules.")
+        raise PilotError(gettext("That dataset has been deleted under the retention rules."))
     if model.run.dataset_id == dataset.pk:
         raise PilotError(
-            "That is the extract the model was fitted on. Upload a later monthly extract and "
-            "score that: only referrals made after the model was frozen are scored."
+            gettext(
+                "That is the extract the model was fitted on. Upload a later monthly extract and "
+                "score that: only referrals made after the model was frozen are scored."
+            )
         )
     scores = ShadowScores.objects.create(
         model=model, dataset=dataset, started_by=actor if actor is not None and actor.pk else None
@@ -783,7 +787,7 @@ def shadow_scores_store(
 
     scores = ShadowScores.objects.select_for_update().get(pk=scores_id)
     if scores.status != ShadowScores.Status.SCORING:
-        raise PilotError("These scores are no longer being made.")
+        raise PilotError(gettext("These scores are no longer being made."))
     today = today or timezone.localdate()
     scores.path = str(path.relative_to(data_root()))
     scores.scored = int(counts["scored"])
@@ -816,13 +820,13 @@ def shadow_evaluate_start(*, actor: User | None, scores: Any, dataset: Dataset) 
 
     scores = ShadowScores.objects.select_for_update().select_related("model").get(pk=scores.pk)
     if scores.status not in {ShadowScores.Status.SCORED, ShadowScores.Status.EVALUATED}:
-        raise PilotError("Only finished scores can be evaluated.")
+        raise PilotError(gettext("Only finished scores can be evaluated."))
     if scores.is_deleted or not scores.path:
-        raise PilotError("These scores have been deleted under the retention rules.")
+        raise PilotError(gettext("These scores have been deleted under the retention rules."))
     if dataset.pilot_id != scores.model.pilot_id:
-        raise PilotError("That dataset belongs to another pilot.")
+        raise PilotError(gettext("That dataset belongs to another pilot."))
     if dataset.is_deleted or not dataset.folder:
-        raise PilotError("That dataset has been deleted under the retention rules.")
+        raise PilotError(gettext("That dataset has been deleted under the retention rules."))
     scores.status = ShadowScores.Status.EVALUATING
     scores.evaluated_with = dataset
     scores.save(update_fields=["status", "evaluated_with"])
@@ -849,7 +853,7 @@ def shadow_evaluation_store(*, scores_id: Any, forward: dict[str, Any]) -> Any:
 
     scores = ShadowScores.objects.select_for_update().get(pk=scores_id)
     if scores.status != ShadowScores.Status.EVALUATING:
-        raise PilotError("These scores are no longer being evaluated.")
+        raise PilotError(gettext("These scores are no longer being evaluated."))
     scores.forward = forward
     scores.status = ShadowScores.Status.EVALUATED
     scores.evaluated_at = timezone.now()
@@ -932,7 +936,7 @@ def pilot_request_create(*, actor: User, question: str) -> Any:
     from whatworks.pilots.models import PilotRequest
 
     if not question.strip():
-        raise PilotError("Say what your authority would like to test.")
+        raise PilotError(gettext("Say what your authority would like to test."))
     request = PilotRequest(
         requested_by=actor, organisation=actor.organisation, question=question.strip()
     )

@@ -247,7 +247,7 @@ def shadow_freeze(model_id: str, record_id: str) -> str:
     try:
         dataset = model.run.dataset
         if dataset is None or dataset.is_deleted or not dataset.folder:
-            raise PilotError("The dataset of this run has been deleted.")
+            raise PilotError(gettext("The dataset of this run has been deleted."))
         config, _ = analytics.config_parse(model.pilot.config_yaml)
         private_mkdir(folder.parent)
         meta = analytics.shadow_freeze(
@@ -304,7 +304,7 @@ def shadow_score(scores_id: str, record_id: str) -> str:
     try:
         dataset = scores.dataset
         if dataset is None or dataset.is_deleted or not dataset.folder:
-            raise PilotError("The extract has been deleted.")
+            raise PilotError(gettext("The extract has been deleted."))
         private_mkdir(path.parent)
         counts = analytics.shadow_score(
             model_folder=data_root() / scores.model.folder,
@@ -348,9 +348,9 @@ def shadow_evaluate(scores_id: str, record_id: str) -> str:
     try:
         dataset = scores.evaluated_with
         if dataset is None or dataset.is_deleted or not dataset.folder:
-            raise PilotError("The extract has been deleted.")
+            raise PilotError(gettext("The extract has been deleted."))
         if scores.is_deleted or not scores.path:
-            raise PilotError("The scores have been deleted.")
+            raise PilotError(gettext("The scores have been deleted."))
         forward = analytics.shadow_evaluate(
             model_folder=data_root() / scores.model.folder,
             scores_path=data_root() / scores.path,

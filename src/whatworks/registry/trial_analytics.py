@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.utils.translation import gettext
 
 from whatworks_analytics.trials import (
     PowerInputError,
@@ -158,16 +159,24 @@ def trial_data_problems(frame: pl.DataFrame, plan: Mapping[str, Any], id_column:
     problems: list[str] = []
     present = set(frame.columns)
     if id_column not in present:
-        problems.append(f"there is no identifier column “{id_column}”")
+        problems.append(
+            gettext("there is no identifier column “%(id_column)s”") % {"id_column": id_column}
+        )
     else:
         ids = frame.get_column(id_column)
         if ids.null_count():
-            problems.append(f"{ids.null_count():,} row(s) have no identifier in “{id_column}”")
+            problems.append(
+                gettext("%(null_count)s row(s) have no identifier in “%(id_column)s”")
+                % {"null_count": format(ids.null_count(), ","), "id_column": id_column}
+            )
         duplicated = frame.height - ids.drop_nulls().n_unique() - ids.null_count()
         if duplicated:
             problems.append(
-                f"{duplicated:,} row(s) repeat an identifier of “{id_column}”: one row per "
-                "participant"
+                gettext(
+                    "%(duplicated)s row(s) repeat an identifier of “%(id_column)s”: one row per "
+                    "participant"
+                )
+                % {"duplicated": format(duplicated, ","), "id_column": id_column}
             )
     missing = [name for name in plan_columns(plan) if name not in present]
     if missing:
@@ -181,25 +190,35 @@ def trial_data_problems(frame: pl.DataFrame, plan: Mapping[str, Any], id_column:
             for label in ("treatment", "control"):
                 if str(row.get(label)) not in values:
                     problems.append(
-                        f"no row of “{arm}” holds the {label} value the plan names for "
-                        f"“{row.get('outcome')}”"
+                        gettext(
+                            "no row of “%(arm)s” holds the %(label)s value the plan names for "
+                            "“%(outcome)s”"
+                        )
+                        % {"arm": arm, "label": label, "outcome": row.get("outcome")}
                     )
         if variable in present:
             if not _numeric(frame, variable):
                 problems.append(
-                    f"the outcome column “{variable}” holds values that are not numbers"
+                    gettext("the outcome column “%(variable)s” holds values that are not numbers")
+                    % {"variable": variable}
                 )
             elif row.get("type") == "binary":
                 column = frame.get_column(variable).drop_nulls().cast(pl.Float64)
                 other = int((~column.is_in([0.0, 1.0])).sum())
                 if other:
                     problems.append(
-                        f"the binary outcome “{variable}” holds {other:,} value(s) other than "
-                        "0 and 1"
+                        gettext(
+                            "the binary outcome “%(variable)s” holds %(other)s value(s) other "
+                            "than 0 and 1"
+                        )
+                        % {"variable": variable, "other": format(other, ",")}
                     )
         for name in row.get("covariates") or ():
             if name in present and not _numeric(frame, name):
-                problems.append(f"the covariate “{name}” holds values that are not numbers")
+                problems.append(
+                    gettext("the covariate “%(name)s” holds values that are not numbers")
+                    % {"name": name}
+                )
     return list(dict.fromkeys(problems))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.utils.translation import gettext
 from django_tasks import task
 
 from whatworks.core.privatedata import (
@@ -140,7 +141,7 @@ def trial_analysis_run(analysis_id: str, record_id: str) -> str:
     dataset, version = analysis.dataset, analysis.protocol_version
     try:
         if not dataset.is_usable:
-            raise RegistryError("The data of this analysis have been deleted.")
+            raise RegistryError(gettext("The data of this analysis have been deleted."))
         frame = pl.read_parquet(trial_data_root() / dataset.folder / DATA_FILE)
         trial_data_access_record(
             actor=analysis.started_by, target=dataset, action="registry.trial_data_analysed"

@@ -26,7 +26,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
 from whatworks.core.privatedata import (
@@ -50,7 +52,6 @@ from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
 )
-from whatworks.core.dates import add_months
 
 logger = logging.getLogger(__name__)
 
@@ -114,19 +115,29 @@ def trial_dataset_upload_start(
         version = plan_version(project)
         if version is None:
             problems.append(
-                "Register a protocol version with a trial analysis plan before uploading data: "
-                "the data are checked against the registered plan."
+                gettext(
+                    "Register a protocol version with a trial analysis plan before uploading data: "
+                    "the data are checked against the registered plan."
+                )
             )
         if len(received.files) != 1:
-            problems.append("Upload one file: the trial's data as CSV, one row per participant.")
+            problems.append(
+                gettext("Upload one file: the trial's data as CSV, one row per participant.")
+            )
         elif not received.names[0].lower().endswith(".csv"):
-            problems.append(f"{received.names[0]} is not a CSV file (its name ends .csv).")
+            problems.append(
+                gettext("%(name)s is not a CSV file (its name ends .csv).")
+                % {"name": received.names[0]}
+            )
         limit = int(settings.WHATWORKS_TRIAL_MAX_UPLOAD_BYTES)
         size = received.size()
         if size > limit:
-            problems.append(f"The upload is larger than the limit of {limit:,} bytes.")
+            problems.append(
+                gettext("The upload is larger than the limit of %(limit)s bytes.")
+                % {"limit": format(limit, ",")}
+            )
         if not id_column.strip():
-            problems.append("Enter the column that identifies each participant.")
+            problems.append(gettext("Enter the column that identifies each participant."))
         if problems:
             raise RegistryError(problems)
         assert version is not None
@@ -152,7 +163,7 @@ def trial_dataset_upload_start(
     dataset.task_record = task_start(
         actor=actor,
         kind="registry_trial_data_check",
-        label=f"Check of trial data for {project.reference}",
+        label=gettext("Check of trial data for %(reference)s") % {"reference": project.reference},
         enqueue=lambda record_id: str(
             trial_tasks.trial_dataset_check.enqueue(str(dataset.pk), record_id).id
         ),
@@ -208,7 +219,7 @@ def trial_dataset_store(
     """Keep the pseudonymised data that a check wrote to ``folder``."""
     dataset = TrialDataset.objects.select_for_update().get(pk=dataset_id)
     if dataset.status != TrialDataset.Status.CHECKING:
-        raise RegistryError("This upload is no longer being checked.")
+        raise RegistryError(gettext("This upload is no longer being checked."))
     today = today or timezone.localdate()
     dataset.folder = str(folder.relative_to(trial_data_root()))
     dataset.rows = rows
@@ -249,13 +260,17 @@ def trial_dataset_delete(*, actor: User | None, dataset: TrialDataset) -> TrialD
     dataset = TrialDataset.objects.select_for_update().select_related("project").get(pk=dataset.pk)
     require_team(actor, dataset.project)
     if dataset.deleted_at is not None:
-        raise RegistryError("These data have already been deleted.")
+        raise RegistryError(gettext("These data have already been deleted."))
     if dataset.status != TrialDataset.Status.STORED:
-        raise RegistryError("Only data that passed the check and were stored can be deleted.")
+        raise RegistryError(
+            gettext("Only data that passed the check and were stored can be deleted.")
+        )
     if dataset.analyses.filter(
         status__in=(TrialAnalysis.Status.QUEUED, TrialAnalysis.Status.RUNNING)
     ).exists():
-        raise RegistryError("An analysis of these data has not finished: wait for it first.")
+        raise RegistryError(
+            gettext("An analysis of these data has not finished: wait for it first.")
+        )
     _delete_files(dataset)
     audit_record(
         actor=actor,
@@ -297,11 +312,11 @@ def trial_analysis_start(*, actor: User | None, dataset: TrialDataset) -> TrialA
     require_not_withdrawn(project)
     if not dataset.is_usable:
         why = "they have been deleted" if dataset.deleted_at else "they have not passed the check"
-        raise RegistryError(f"These data cannot be analysed: {why}.")
+        raise RegistryError(gettext("These data cannot be analysed: %(why)s.") % {"why": why})
     if dataset.analyses.filter(
         status__in=(TrialAnalysis.Status.QUEUED, TrialAnalysis.Status.RUNNING)
     ).exists():
-        raise RegistryError("An analysis of these data is already queued or running.")
+        raise RegistryError(gettext("An analysis of these data is already queued or running."))
     analysis = TrialAnalysis.objects.create(
         project=project,
         dataset=dataset,
@@ -313,7 +328,7 @@ def trial_analysis_start(*, actor: User | None, dataset: TrialDataset) -> TrialA
     analysis.task_record = task_start(
         actor=actor,
         kind="registry_trial_analysis",
-        label=f"Analysis of {project.reference}'s trial data",
+        label=gettext("Analysis of %(reference)s's trial data") % {"reference": project.reference},
         enqueue=lambda record_id: str(
             trial_tasks.trial_analysis_run.enqueue(str(analysis.pk), record_id).id
         ),
