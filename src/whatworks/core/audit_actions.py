@@ -24,10 +24,21 @@ class AuditAction(StrEnum):
     CALL_APPLICATION_SAVED = "call.application_saved"
     CALL_APPLICATION_SCORED = "call.application_scored"
     CALL_APPLICATION_SUBMITTED = "call.application_submitted"
+    CALL_APPLICATION_WITHDRAWN = "call.application_withdrawn"
     CALL_ATTACHMENT_READ = "call.attachment_read"
+    CALL_CONFLICT_DECLARED = "call.conflict_declared"
     CALL_CREATED = "call.created"
     CALL_CRITERION_CREATED = "call.criterion_created"
+    CALL_CRITERION_DELETED = "call.criterion_deleted"
+    CALL_CRITERION_UPDATED = "call.criterion_updated"
+    CALL_DEADLINE_REMINDER_SENT = "call.deadline_reminder_sent"
     CALL_QUESTION_CREATED = "call.question_created"
+    CALL_QUESTION_DELETED = "call.question_deleted"
+    CALL_QUESTION_UPDATED = "call.question_updated"
+    CALL_REVIEWER_ASSIGNED = "call.reviewer_assigned"
+    CALL_REVIEWER_UNASSIGNED = "call.reviewer_unassigned"
+    CALL_SCORES_CORRECTED = "call.scores_corrected"
+    CALL_UPDATED = "call.updated"
     # core
     CORE_SEARCH_SYNONYM_CHANGED = "core.search_synonym_changed"
     CORE_SEARCH_SYNONYM_CREATED = "core.search_synonym_created"
@@ -47,6 +58,8 @@ class AuditAction(StrEnum):
     EVENT_CHECKED_IN = "event.checked_in"
     EVENT_CREATED = "event.created"
     EVENT_DUPLICATED = "event.duplicated"
+    EVENT_FEEDBACK_SENT = "event.feedback_sent"
+    EVENT_FEEDBACK_SURVEY_CREATED = "event.feedback_survey_created"
     EVENT_HOLD_LAPSED = "event.hold_lapsed"
     EVENT_OFFER_ACCEPTED = "event.offer_accepted"
     EVENT_OFFER_EXPIRED = "event.offer_expired"
@@ -92,8 +105,15 @@ class AuditAction(StrEnum):
     # news
     NEWS_SUBSCRIBER_VIEWED = "news.subscriber_viewed"
     NEWS_SUBSCRIBERS_LISTED = "news.subscribers_listed"
+    NEWS_TOPIC_CREATED = "news.topic_created"
+    NEWS_TOPIC_RESTORED = "news.topic_restored"
+    NEWS_TOPIC_RETIRED = "news.topic_retired"
+    NEWS_TOPIC_UPDATED = "news.topic_updated"
     # organisation
     ORGANISATION_CREATED = "organisation.created"
+    ORGANISATION_JOIN_APPROVED = "organisation.join_approved"
+    ORGANISATION_JOIN_REFUSED = "organisation.join_refused"
+    ORGANISATION_JOIN_REQUESTED = "organisation.join_requested"
     # panel
     PANEL_CONSENT_RECORDED = "panel.consent_recorded"
     PANEL_INVITATION_BOUNCED = "panel.invitation_bounced"
@@ -106,6 +126,8 @@ class AuditAction(StrEnum):
     PANEL_MEMBER_ERASED = "panel.member_erased"
     PANEL_MEMBER_JOINED = "panel.member_joined"
     PANEL_MEMBER_LEFT = "panel.member_left"
+    PANEL_OUTSIDE_INVITATIONS_SENT = "panel.outside_invitations_sent"
+    PANEL_OUTSIDE_SURVEY_CREATED = "panel.outside_survey_created"
     PANEL_POLL_CLOSED = "panel.poll_closed"
     PANEL_POLL_CREATED = "panel.poll_created"
     PANEL_POLL_OPENED = "panel.poll_opened"
@@ -135,12 +157,21 @@ class AuditAction(StrEnum):
     PILOT_DATASET_UPLOAD_STARTED = "pilot.dataset_upload_started"
     PILOT_DATASET_UPLOADED = "pilot.dataset_uploaded"
     PILOT_INCOMING_SWEPT = "pilot.incoming_swept"
+    PILOT_MODEL_FROZEN = "pilot.model_frozen"
     PILOT_REPORT_DOWNLOADED = "pilot.report_downloaded"
     PILOT_REPORT_VIEWED = "pilot.report_viewed"
+    PILOT_REQUESTED = "pilot.requested"
     PILOT_RESULTS_FILLED = "pilot.results_filled"
     PILOT_RUN_CANCEL_REQUESTED = "pilot.run_cancel_requested"
     PILOT_RUN_FINISHED = "pilot.run_finished"
     PILOT_RUN_VIEWED = "pilot.run_viewed"
+    PILOT_SHADOW_EVALUATED = "pilot.shadow_evaluated"
+    PILOT_SHADOW_EVALUATION_STARTED = "pilot.shadow_evaluation_started"
+    PILOT_SHADOW_FREEZE_STARTED = "pilot.shadow_freeze_started"
+    PILOT_SHADOW_SCORED = "pilot.shadow_scored"
+    PILOT_SHADOW_SCORES_DELETED = "pilot.shadow_scores_deleted"
+    PILOT_SHADOW_SCORING_STARTED = "pilot.shadow_scoring_started"
+    PILOT_SHADOW_VIEWED = "pilot.shadow_viewed"
     PILOT_VIEWED = "pilot.viewed"
     # post
     POST_CREATED = "post.created"
@@ -182,6 +213,15 @@ class AuditAction(StrEnum):
     REGISTRY_SECONDARY_IDS_SET = "registry.secondary_ids_set"
     REGISTRY_TEAM_MEMBER_ADDED = "registry.team_member_added"
     REGISTRY_TEAM_MEMBER_REMOVED = "registry.team_member_removed"
+    REGISTRY_TRIAL_ANALYSIS_FAILED = "registry.trial_analysis_failed"
+    REGISTRY_TRIAL_ANALYSIS_FINISHED = "registry.trial_analysis_finished"
+    REGISTRY_TRIAL_ANALYSIS_STARTED = "registry.trial_analysis_started"
+    REGISTRY_TRIAL_DATA_DELETED = "registry.trial_data_deleted"
+    REGISTRY_TRIAL_DATA_STORED = "registry.trial_data_stored"
+    REGISTRY_TRIAL_DATA_UPLOAD_STARTED = "registry.trial_data_upload_started"
+    REGISTRY_TRIAL_EVIDENCE_LINK_REMOVED = "registry.trial_evidence_link_removed"
+    REGISTRY_TRIAL_EVIDENCE_LINK_SET = "registry.trial_evidence_link_set"
+    REGISTRY_TRIAL_INCOMING_SWEPT = "registry.trial_incoming_swept"
     # subscriber
     SUBSCRIBER_BOUNCED = "subscriber.bounced"
     SUBSCRIBER_CONFIRMED = "subscriber.confirmed"
@@ -211,6 +251,7 @@ class AuditAction(StrEnum):
     USER_MFA_VERIFIED = "user.mfa_verified"
     USER_PASSWORD_SET = "user.password_set"  # noqa: S105 (an action, not a password)
     USER_PASSWORD_SET_IN_ADMIN = "user.password_set_in_admin"  # noqa: S105
+    USER_REGISTERED_TO_APPLY = "user.registered_to_apply"
     USER_ROLES_CHANGED = "user.roles_changed"
 
 
@@ -221,6 +262,7 @@ AUDIT_ACTION_FAMILIES: frozenset[str] = frozenset(
         "evidence.{}_imported",
         "pilot.dataset_upload_{}",
         "pilot.run_{}",
+        "registry.trial_data_{}",
         "{}.deleted_in_admin",
         "{}.{}_in_admin",
     }

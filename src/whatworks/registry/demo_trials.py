@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from whatworks.core.csvutils import write_csv
 from whatworks.core.demo import Writer
 from whatworks.core.models import User
 from whatworks.core.privatedata import receiving_folder, stage_files
@@ -191,7 +192,8 @@ def analyse_upload(
     two background tasks, run here directly; their queued copies then find them done)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
-        frame.write_csv(path)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            write_csv(handle, header=frame.columns, rows=frame.iter_rows())
         received = stage_files([path], receiving_folder(trial_incoming_root()))
     dataset = trial_dataset_upload_start(
         actor=researcher, project=project, received=received, id_column=id_column

@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.panel.errors import PanelError
@@ -204,11 +203,10 @@ def outside_invitations_send(
             )
         )
         messages.append(
-            (
-                _("A short feedback survey: %(title)s") % {"title": poll.title},
-                _body(poll, about=about, link=_link(token)),
-                settings.DEFAULT_FROM_EMAIL,
-                [address],
+            mail_message(
+                to=[address],
+                subject=_("A short feedback survey: %(title)s") % {"title": poll.title},
+                body=_body(poll, about=about, link=_link(token)),
             )
         )
     Invitation.objects.bulk_create(invitations)
@@ -219,5 +217,5 @@ def outside_invitations_send(
         changes={"count": len(invitations)},
     )
     if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(lambda: mail_send(*messages))
     return len(invitations)
