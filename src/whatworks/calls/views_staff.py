@@ -10,14 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.calls import selectors, services
 from whatworks.calls.forms import CallForm, CriterionForm, QuestionForm
-from whatworks.calls.models import Application, Call, Criterion, Question
+from whatworks.calls.models import Application, Call
 from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
 
@@ -108,18 +108,11 @@ def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _question(call: Call, question_id: int) -> Question:
-    found = call.questions.filter(pk=question_id).first()
-    if found is None:
-        raise Http404("No such question.")
-    return found
-
-
 @require_http_methods(["GET", "POST"])
 @require_permission("calls.change_question")
 def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     call = _call(request, slug)
-    question = _question(call, question_id)
+    question = get_object_or_404(call.questions, pk=question_id)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +133,7 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
 @require_permission("calls.change_question")
 def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     call = _call(request, slug)
-    question = _question(call, question_id)
+    question = get_object_or_404(call.questions, pk=question_id)
     try:
         services.question_delete(actor=request.user, question=question)
     except services.CallError as exc:
@@ -175,18 +168,11 @@ def criteria(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     return render(request, "calls/staff/criteria.html", {"call": call, "rows": rows, "form": form})
 
 
-def _criterion(call: Call, criterion_id: int) -> Criterion:
-    found = call.criteria.filter(pk=criterion_id).first()
-    if found is None:
-        raise Http404("No such criterion.")
-    return found
-
-
 @require_http_methods(["GET", "POST"])
 @require_permission("calls.change_criterion")
 def criterion_edit(request: AuthedHttpRequest, slug: str, criterion_id: int) -> HttpResponse:
     call = _call(request, slug)
-    criterion = _criterion(call, criterion_id)
+    criterion = get_object_or_404(call.criteria, pk=criterion_id)
     form = CriterionForm(request.POST or None, instance=criterion)
     if request.method == "POST" and form.is_valid():
         try:
@@ -207,7 +193,7 @@ def criterion_edit(request: AuthedHttpRequest, slug: str, criterion_id: int) -> 
 @require_permission("calls.change_criterion")
 def criterion_delete(request: AuthedHttpRequest, slug: str, criterion_id: int) -> HttpResponse:
     call = _call(request, slug)
-    criterion = _criterion(call, criterion_id)
+    criterion = get_object_or_404(call.criteria, pk=criterion_id)
     try:
         services.criterion_delete(actor=request.user, criterion=criterion)
     except services.CallError as exc:
