@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from whatworks.core import auditlog
+from whatworks.core import auditlog, queue
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import (
@@ -33,6 +33,7 @@ from whatworks.core.models import (
     User,
     WorkerHeartbeat,
 )
+from whatworks.core.queue import Job, JSONArg
 from whatworks.core.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
 from whatworks.core.signals import task_lost
 
@@ -286,14 +287,20 @@ def task_start(
     actor: User | None,
     kind: str,
     label: str,
-    enqueue: Callable[[str], str],
+    job: Job | None = None,
+    args: Sequence[JSONArg] = (),
+    enqueue: Callable[[str], str] | None = None,
     target: models.Model | None = None,
 ) -> TaskRecord:
     """Record a background task and enqueue it once the transaction commits.
 
-    ``enqueue`` receives the record's id (tasks take ids, never objects) and returns the
-    queue's id for the task.
+    The task runs ``job`` (see :mod:`whatworks.core.queue`) with ``args`` followed by the
+    record's id (tasks take ids, never objects).  ``enqueue`` is the older spelling, a
+    callable that receives the record's id and returns the queue's id; it goes once every
+    part names its jobs.
     """
+    if (job is None) == (enqueue is None):
+        raise TypeError("task_start takes a job or an enqueue callable, not both or neither")
     record = TaskRecord.objects.create(kind=kind, label=label, owner=actor)
     audit_record(
         actor=actor,
@@ -303,7 +310,11 @@ def task_start(
     )
 
     def _enqueue() -> None:
-        queue_id = enqueue(str(record.pk))
+        if job is not None:
+            queue_id = queue.enqueue(job, [*args, str(record.pk)])
+        else:
+            assert enqueue is not None
+            queue_id = enqueue(str(record.pk))
         TaskRecord.objects.filter(pk=record.pk).update(task_id=queue_id)
 
     transaction.on_commit(_enqueue)

@@ -1,0 +1,60 @@
+"""The one way to enqueue: jobs declared by name, bound to a task by the part's tasks."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+from django_tasks import task
+
+import whatworks
+from whatworks.core import queue
+from whatworks.core.queue import Job, UnboundJobError
+
+
+@task()
+def _echo(value: str, record_id: str) -> str:
+    return f"{value}:{record_id}"
+
+
+@task()
+def _other(value: str, record_id: str) -> str:
+    return value
+
+
+def test_an_unbound_job_fails_loudly_and_says_how_to_fix_it() -> None:
+    with pytest.raises(UnboundJobError, match=r"tests\.nobody.*AppConfig\.ready"):
+        queue.enqueue(Job("tests.nobody"), ["x"])
+
+
+@pytest.mark.django_db
+def test_a_bound_job_is_enqueued_with_its_arguments() -> None:
+    job = Job("tests.echo")
+    job.bind(_echo)
+    job.bind(_echo)  # binding twice (ready running twice) is harmless
+    queue_id = queue.enqueue(job, ["hello", "rec-1"])
+    from django_tasks import default_task_backend
+
+    result = default_task_backend.get_result(queue_id)
+    assert result.args == ["hello", "rec-1"]
+    assert result.task.module_path == _echo.module_path
+
+
+def test_a_name_cannot_be_taken_by_a_second_task() -> None:
+    Job("tests.taken").bind(_echo)
+    with pytest.raises(ValueError, match="already done by"):
+        Job("tests.taken").bind(_other)
+
+
+def test_every_declared_job_has_a_task_once_django_is_ready() -> None:
+    """Each part's ``jobs.py`` names its jobs; its ``AppConfig.ready`` must import the
+    tasks that bind them, or the web process could not enqueue them."""
+    declared = []
+    for info in pkgutil.iter_modules(whatworks.__path__):
+        try:
+            module = importlib.import_module(f"whatworks.{info.name}.jobs")
+        except ModuleNotFoundError:
+            continue
+        declared += [value.name for value in vars(module).values() if isinstance(value, Job)]
+    assert set(declared) <= set(queue.bound_jobs())
