@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from whatworks.core import queue
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields, task_start
-from whatworks.news import compose
+from whatworks.news import compose, jobs
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Topic
 
@@ -94,14 +95,12 @@ def issue_update(
 
 
 def _start_sending(*, actor: User | None, issue: Issue, label: str) -> None:
-    from whatworks.news.tasks import newsletter_send_batch
-
-    issue_id = issue.pk
     record = task_start(
         actor=actor,
         kind="newsletter_send",
         label=label,
-        enqueue=lambda record_id: str(newsletter_send_batch.enqueue(record_id, issue_id).id),
+        job=jobs.NEWSLETTER_SEND_BATCH,
+        args=[issue.pk],
         target=issue,
     )
     Issue.objects.filter(pk=issue.pk).update(task_record_id=record.pk)
@@ -186,11 +185,9 @@ def issue_schedule(*, actor: User | None, issue: Issue, when: datetime) -> Issue
             }
         },
     )
-    from whatworks.news.tasks import newsletter_send_scheduled
-
     issue_id, stamp = issue.pk, when.isoformat()
     transaction.on_commit(
-        lambda: newsletter_send_scheduled.using(run_after=when).enqueue(issue_id, stamp)
+        lambda: queue.enqueue(jobs.NEWSLETTER_SEND_SCHEDULED, [issue_id, stamp], run_after=when)
     )
     return issue
 
