@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 
 from whatworks.core import auditlog, queue
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import CoreError
 from whatworks.core.models import (
     AuditEntry,
     Organisation,
@@ -42,10 +42,6 @@ logger = logging.getLogger(__name__)
 SYSTEM_LABEL = "system"
 #: What the audit log stores instead of a personal value that changed.
 NOT_RECORDED = "(personal data, not recorded)"
-
-
-class CoreError(WhatworksError):
-    """A core write was refused; the message says why."""
 
 
 # --- audit ---------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from whatworks.news import jobs, sending
-from whatworks.news.services import issue_send_due
+from whatworks.news import jobs
+from whatworks.news.services import issue_send_due, sending
 
 
 @task()

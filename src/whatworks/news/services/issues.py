@@ -237,7 +237,7 @@ def issue_send_test(*, actor: User, issue: Issue) -> str:
 
     from whatworks.core.links import absolute_url
     from whatworks.news.mail import test_message
-    from whatworks.news.sending import render_issue
+    from whatworks.news.services.sending import render_issue
 
     if not actor.email:
         raise NewsError(_("Your account has no e-mail address to send the test to."))

@@ -14,7 +14,7 @@ from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import NOT_RECORDED, audit_record, diff_fields
 from whatworks.core.text import markup_in
-from whatworks.news.errors import NewsError
+from whatworks.news.errors import NewsError, UploadError
 from whatworks.news.markdown import images_without_alt
 from whatworks.news.models import (
     PROFILE_PERSONAL,
@@ -24,7 +24,7 @@ from whatworks.news.models import (
     PostRevision,
     Tag,
 )
-from whatworks.news.uploads import UploadError, check_image
+from whatworks.news.uploads import check_image
 
 POST_AUDITED = ["title", "slug", "summary", "author", "publish_at"]
 

@@ -15,11 +15,12 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from whatworks.core.errors import WhatworksError, full_clean_or_raise
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.search import MAX_WORD, index_text, stem, words
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import (
     Effectiveness,
     EffectMeasure,
@@ -37,11 +38,6 @@ from whatworks.evidence.models import (
 from whatworks.evidence.rules import RULES_VERSION, departure
 from whatworks.evidence.search import index_cache, words_cache
 from whatworks.evidence.selectors import outcome_rules
-
-
-class EvidenceError(WhatworksError):
-    """An Evidence Store write was refused; the message says why."""
-
 
 INTERVENTION_FIELDS = (
     "slug",
