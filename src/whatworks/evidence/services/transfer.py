@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import TextChoices
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.csvutils import csv_unsafe, write_csv
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
@@ -492,7 +493,7 @@ def evidence_import(*, actor: User | None, kind: str, fmt: str, data: bytes) -> 
         search_index_refresh(intervention=intervention)
     audit_record(
         actor=actor,
-        action="evidence.import",
+        action=AuditAction.EVIDENCE_IMPORT,
         changes={"kind": kind, "format": fmt, "created": created, "updated": updated},
     )
     return ImportReport(kind=kind, created=created, updated=updated)

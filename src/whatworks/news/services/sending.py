@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from whatworks.core import queue
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.services import audit_record, task_progress
 from whatworks.news import jobs
 from whatworks.news.markdown import render_markdown
@@ -217,7 +218,7 @@ def _finish(issue: Issue) -> None:
         counts = _counts(issue)
         audit_record(
             actor=None,
-            action="issue.sent",
+            action=AuditAction.ISSUE_SENT,
             target=issue,
             changes={"sent": counts.sent, "skipped": counts.skipped, "failed": counts.failed},
         )
