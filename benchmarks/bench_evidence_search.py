@@ -353,7 +353,7 @@ def big_intervention() -> str:
     import json
 
     from whatworks.evidence import services
-    from whatworks.evidence.transfer import evidence_import
+    from whatworks.evidence.services.transfer import evidence_import
 
     rng = random.Random(7)
     person = services.intervention_create(

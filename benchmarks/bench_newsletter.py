@@ -50,8 +50,9 @@ def add_subscribers(count: int) -> None:
 
 def send_one_issue(batch: int) -> tuple[float, int]:
     from whatworks.core.tasks_support import make_worker
-    from whatworks.news import sending, services
+    from whatworks.news import services
     from whatworks.news.models import Delivery
+    from whatworks.news.services import sending
 
     sending.BATCH_SIZE = batch
     issue = services.issue_draft(actor=None)

@@ -102,4 +102,4 @@ def test_mail_is_sent_one_way() -> None:
     ``mail_message`` and ``mail_send``; only the newsletter's batch keeps its own connection
     (and its demo a dummy one)."""
     importers = [name for name, tree in _modules() if _imports(tree, "django.core.mail")]
-    assert importers == ["core/mail.py", "news/demo.py", "news/sending.py"]
+    assert importers == ["core/mail.py", "news/demo.py", "news/services/sending.py"]

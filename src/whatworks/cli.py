@@ -375,7 +375,7 @@ def _check_audit() -> int:
 
 def _check_queue(*, timeout: float) -> int:
     """Enqueue a self-check task and wait for a worker to finish it."""
-    from whatworks.core import tasks
+    from whatworks.core import jobs
     from whatworks.core.services import task_start
     from whatworks.core.tasks_support import task_state
 
@@ -383,7 +383,8 @@ def _check_queue(*, timeout: float) -> int:
         actor=None,
         kind="queue_selfcheck",
         label=gettext("Queue self-check"),
-        enqueue=lambda record_id: str(tasks.queue_selfcheck.enqueue(record_id, 2, 0.05).id),
+        job=jobs.QUEUE_SELFCHECK,
+        args=[2, 0.05],
     )
     record.refresh_from_db()
     deadline = time.monotonic() + timeout

@@ -58,3 +58,17 @@ def test_every_declared_job_has_a_task_once_django_is_ready() -> None:
             continue
         declared += [value.name for value in vars(module).values() if isinstance(value, Job)]
     assert set(declared) <= set(queue.bound_jobs())
+
+
+@pytest.mark.django_db
+def test_a_job_can_be_deferred_until_a_time() -> None:
+    from datetime import UTC, datetime
+
+    from django_tasks import default_task_backend
+
+    job = Job("tests.echo")
+    job.bind(_echo)
+    when = datetime(2031, 1, 2, 3, 4, tzinfo=UTC)
+    result = default_task_backend.get_result(queue.enqueue(job, ["later", "rec-2"], run_after=when))
+    assert result.task.run_after == when
+    assert result.args == ["later", "rec-2"]

@@ -4,10 +4,10 @@ import pytest
 from django.contrib.auth.models import Group
 
 from tests.factories import OrganisationFactory, UserFactory
+from whatworks.core.errors import CoreError
 from whatworks.core.models import AuditEntry, Organisation, User
 from whatworks.core.roles import ROLE_PERMISSIONS, Role
 from whatworks.core.services import (
-    CoreError,
     audit_record,
     organisation_create,
     roles_sync,

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.factories import UserFactory
 from tests.workers import as_if_silent_for_an_hour, worker_env
-from whatworks.core import tasks
+from whatworks.core import jobs
 from whatworks.core.models import AuditEntry, TaskRecord
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, task_start, tasks_reap_lost
@@ -90,7 +90,8 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
         actor=None,
         kind="queue_selfcheck",
         label="Slow self-check",
-        enqueue=lambda record_id: str(tasks.queue_selfcheck.enqueue(record_id, 100, 0.2).id),
+        job=jobs.QUEUE_SELFCHECK,
+        args=[100, 0.2],
     )
     record.refresh_from_db()
     command = [sys.executable, "-m", "whatworks.cli", "worker", "--interval", "0.1"]
@@ -131,7 +132,8 @@ def test_reaping_leaves_tasks_of_live_workers_alone() -> None:
         actor=None,
         kind="queue_selfcheck",
         label="x",
-        enqueue=lambda record_id: str(tasks.queue_selfcheck.enqueue(record_id).id),
+        job=jobs.QUEUE_SELFCHECK,
+        args=[5, 0.2],
     )
     record.refresh_from_db()
     result = DBTaskResult.objects.get(pk=record.task_id)

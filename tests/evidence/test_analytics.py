@@ -16,7 +16,7 @@ import pytest
 
 from whatworks.evidence import analytics
 from whatworks.evidence.models import Finding, Synthesis
-from whatworks.evidence.transfer import evidence_import
+from whatworks.evidence.services.transfer import evidence_import
 
 from .factories import intervention, study
 

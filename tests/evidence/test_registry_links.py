@@ -17,9 +17,10 @@ from whatworks.core.demo import demo_load_core
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.evidence import demo as evidence_demo
+from whatworks.evidence.errors import EvidenceError, ImportInvalid
 from whatworks.evidence.models import Study
-from whatworks.evidence.services import EvidenceError, study_update
-from whatworks.evidence.transfer import ImportInvalid, evidence_import, export_file
+from whatworks.evidence.services import study_update
+from whatworks.evidence.services.transfer import evidence_import, export_file
 from whatworks.registry import demo as registry_demo
 from whatworks.registry.links import LinkGroup, LinkItem, project_links
 from whatworks.registry.models import Project

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from whatworks.evidence import rules, services
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import OutcomeRating
 from whatworks.evidence.rules import PooledEstimate, StudyFacts
 from whatworks.evidence.scales import EFFECTIVENESS_SCALE, STRENGTH_SCALE
@@ -145,7 +146,7 @@ def _rate(made, **overrides):  # type: ignore[no-untyped-def]
 
 
 def test_a_rating_that_departs_needs_a_reason_and_is_marked_on_the_page(client, pooled_rr) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(services.EvidenceError, match="departs from the rating rules"):
+    with pytest.raises(EvidenceError, match="departs from the rating rules"):
         _rate(pooled_rr)
     assert not OutcomeRating.objects.exists()
     saved = _rate(pooled_rr, departure_reason="the larger trial found a smaller effect.")

@@ -4,6 +4,7 @@ import pytest
 
 from whatworks.core.models import AuditEntry
 from whatworks.evidence import services
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import RatingChange, SearchEntry, Synthesis
 from whatworks.evidence.scales import RULES_VERSION
 
@@ -20,13 +21,13 @@ def test_creating_an_intervention_is_audited_and_indexed() -> None:
 
 
 def test_invalid_data_raises_a_domain_error() -> None:
-    with pytest.raises(services.EvidenceError):
+    with pytest.raises(EvidenceError):
         intervention(cost_band="priceless")
 
 
 def test_a_published_stable_id_cannot_change() -> None:
     made = intervention()
-    with pytest.raises(services.EvidenceError, match="stable id"):
+    with pytest.raises(EvidenceError, match="stable id"):
         services.intervention_update(actor=None, intervention=made, data={"slug": "new-id"})
 
 
@@ -52,7 +53,7 @@ def test_first_rating_records_version_rater_and_changelog(make_user) -> None:  #
 def test_changing_a_rating_needs_a_note_and_is_logged() -> None:
     made = intervention()
     rating(made)
-    with pytest.raises(services.EvidenceError, match="note is required"):
+    with pytest.raises(EvidenceError, match="note is required"):
         rating(made, strength="3-moderate")
     rating(made, strength="3-moderate", note="A new UK trial was published.")
     latest = RatingChange.objects.filter(intervention=made).first()
@@ -91,7 +92,7 @@ def test_findings_are_computed_and_pooled_per_domain_measure_and_direction() -> 
 
 def test_bad_statistics_are_refused() -> None:
     target = study(intervention())
-    with pytest.raises(services.EvidenceError, match="sd_treatment"):
+    with pytest.raises(EvidenceError, match="sd_treatment"):
         finding(target, sd_treatment=0.0)
 
 

@@ -18,9 +18,10 @@ from tests.news import factories as f
 from whatworks.core.extensions import newsletter_sections
 from whatworks.core.roles import Role
 from whatworks.core.tasks_support import make_worker
-from whatworks.news import sending, services
+from whatworks.news import services
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Subscriber
+from whatworks.news.services import sending
 
 
 def run_queued_tasks() -> None:

@@ -27,7 +27,7 @@ from whatworks.core.roles import Role
 from whatworks.news import bounces, compose, services
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Subscriber, Topic
-from whatworks.news.sending import render_issue
+from whatworks.news.services.sending import render_issue
 
 pytestmark = pytest.mark.django_db
 

@@ -25,4 +25,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core: people, organisations, roles and audit")
 
     def ready(self) -> None:
+        from whatworks.core import tasks  # noqa: F401 - binds the core's jobs
+
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="whatworks-roles-sync")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from whatworks.core import extensions, mfa
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import DemoError
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.core.services import (
@@ -28,10 +28,6 @@ from whatworks.core.services import (
     user_create,
     user_set_password,
 )
-
-
-class DemoError(WhatworksError):
-    pass
 
 
 class Writer(Protocol):

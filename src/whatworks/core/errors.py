@@ -45,6 +45,18 @@ class WhatworksError(Exception):
         return cls(list(error.messages), field=field)
 
 
+class CoreError(WhatworksError):
+    """A core write was refused; the message says why."""
+
+
+class DemoError(WhatworksError):
+    """The demo data could not be loaded; the message says why."""
+
+
+class MfaError(WhatworksError):
+    """A second-factor step was refused; the message says what to do."""
+
+
 class PermissionDeniedError(WhatworksError):
     """The actor may know the object exists but may not do this to it (HTTP 403)."""
 

@@ -6,7 +6,7 @@ Every message comes from ``DEFAULT_FROM_EMAIL`` through the configured backend
 :func:`mail_send` sends any number over one connection and raises on failure (no message
 is lost silently).  Services call it from ``transaction.on_commit`` or a task, never
 inside the transaction.  The newsletter keeps its own open connection for a batch
-(``news/sending.py``) but builds its messages here too.
+(``news/services/sending.py``) but builds its messages here too.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import MfaError
 from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record
@@ -39,10 +39,6 @@ MFA_ROLES = frozenset({Role.ADMIN, Role.EDITOR, Role.LA_ANALYST})
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 RECOVERY_CODE_COUNT = 10
-
-
-class MfaError(WhatworksError):
-    """A second-factor step was refused; the message says what to do."""
 
 
 def mfa_required_by_role(user: User) -> bool:

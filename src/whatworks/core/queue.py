@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django_tasks.base import Task
@@ -74,9 +75,15 @@ class Job:
             ) from None
 
 
-def enqueue(job: Job, args: Sequence[JSONArg] = ()) -> str:
-    """Put ``job`` on the queue with ``args``; return the queue's id for it."""
-    return str(job.task().enqueue(*args).id)
+def enqueue(job: Job, args: Sequence[JSONArg] = (), *, run_after: datetime | None = None) -> str:
+    """Put ``job`` on the queue with ``args``; return the queue's id for it.
+
+    ``run_after`` defers it: no worker takes it before that time.
+    """
+    task = job.task()
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    return str(task.enqueue(*args).id)
 
 
 def bound_jobs() -> list[str]:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 
 from whatworks.core import auditlog, queue
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import CoreError
 from whatworks.core.models import (
     AuditEntry,
     Organisation,
@@ -42,10 +42,6 @@ logger = logging.getLogger(__name__)
 SYSTEM_LABEL = "system"
 #: What the audit log stores instead of a personal value that changed.
 NOT_RECORDED = "(personal data, not recorded)"
-
-
-class CoreError(WhatworksError):
-    """A core write was refused; the message says why."""
 
 
 # --- audit ---------------------------------------------------------------------------
@@ -295,9 +291,11 @@ def task_start(
     """Record a background task and enqueue it once the transaction commits.
 
     The task runs ``job`` (see :mod:`whatworks.core.queue`) with ``args`` followed by the
-    record's id (tasks take ids, never objects).  ``enqueue`` is the older spelling, a
-    callable that receives the record's id and returns the queue's id; it goes once every
-    part names its jobs.
+    record's id (tasks take ids, never objects).
+
+    ``enqueue`` is deprecated: the older spelling, a callable that receives the record's
+    id and returns the queue's id.  Do not use it in new code; pass ``job=`` and ``args=``.
+    It is removed once every part names its jobs.
     """
     if (job is None) == (enqueue is None):
         raise TypeError("task_start takes a job or an enqueue callable, not both or neither")
@@ -333,6 +331,22 @@ def task_progress(
     if result_url is not None:
         fields["result_url"] = result_url
     TaskRecord.objects.filter(pk=record_id).update(**fields)
+
+
+def queue_selfcheck_run(*, steps: int, step_seconds: float, record_id: str) -> str:
+    """Prove that a worker picks up tasks and reports progress (``whatworks check --queue``).
+
+    It does nothing but wait in ``steps`` steps, reporting each; a long one is how the
+    tests kill a worker in the middle of a task.
+    """
+    import time
+
+    for step in range(1, steps + 1):
+        time.sleep(step_seconds)
+        task_progress(
+            record_id=record_id, fraction=step / steps, message=f"Step {step} of {steps} done"
+        )
+    return "ok"
 
 
 def worker_heartbeat(*, worker_id: str) -> None:

@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from whatworks.core.admin import AuditedAdmin
 from whatworks.core.http import request_user
 from whatworks.evidence import services
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
 from whatworks.evidence.rules import departure
 from whatworks.evidence.selectors import outcome_rules
-from whatworks.evidence.services import EvidenceError
+from whatworks.evidence.services.store import FINDING_FIELDS
 
 
 def _intervention_of(obj: Any) -> Intervention:
@@ -83,7 +84,7 @@ class FindingAdminForm(forms.ModelForm):
 
     class Meta:
         model = Finding
-        fields = (*services.FINDING_FIELDS,)
+        fields = (*FINDING_FIELDS,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -41,6 +41,10 @@ from whatworks_analytics.meta import (
     trim_and_fill,
 )
 
+# Re-exported for the headlines: a pooled ratio applied to a baseline risk, and Cohen's U3.
+from whatworks_analytics.meta.absolute import risk_with as risk_with
+from whatworks_analytics.meta.absolute import u3 as u3
+
 # Re-exported for the selectors: the fewest studies for a prediction interval, and why not.
 from whatworks_analytics.meta.pooling import PI_MIN_STUDIES as PI_MIN_STUDIES
 from whatworks_analytics.meta.pooling import PI_TOO_FEW as PI_TOO_FEW

@@ -21,7 +21,7 @@ from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS, SETTINGS
 from whatworks.evidence.demo_studies import FINDINGS, STUDIES
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
 from whatworks.evidence.services import intervention_update, rating_set, study_update
-from whatworks.evidence.transfer import evidence_import
+from whatworks.evidence.services.transfer import evidence_import
 
 FIELDS = (
     "id",

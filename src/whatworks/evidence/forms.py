@@ -8,6 +8,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import (
     Effectiveness,
     Finding,
@@ -17,14 +18,13 @@ from whatworks.evidence.models import (
     Study,
 )
 from whatworks.evidence.rules import RulesRating, departure
-from whatworks.evidence.services import (
+from whatworks.evidence.services.store import (
     FINDING_FIELDS,
     INTERVENTION_FIELDS,
     STUDY_FIELDS,
-    EvidenceError,
     finding_compute,
 )
-from whatworks.evidence.transfer import FORMATS, KINDS
+from whatworks.evidence.services.transfer import FORMATS, KINDS
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

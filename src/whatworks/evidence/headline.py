@@ -6,7 +6,8 @@ families), e.g. "Child entered care: about 22 in 100 with the intervention, comp
 in 100 without it".  For scores (Hedges' g) the translation is Cohen's U3: "the average child
 or family with the intervention did better than about 62 in 100 of those without it".  When
 the 95% confidence interval includes no difference, the headline says "this could be no
-effect".  The arithmetic is :mod:`whatworks_analytics.meta.absolute`.
+effect".  The arithmetic is :mod:`whatworks_analytics.meta.absolute`, reached through the
+Evidence Store's adapter (:mod:`whatworks.evidence.analytics`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from whatworks.evidence.analytics import risk_with, u3
 from whatworks.evidence.models import Finding, OutcomeDomain
-from whatworks_analytics.meta.absolute import risk_with, u3
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.models import User
 from whatworks.core.search import words
 from whatworks.evidence import services
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import DOI_PATTERN, Study
 
 MAX_RECORDS = 5_000
@@ -196,7 +197,7 @@ def ris_apply(*, actor: User, text: str) -> list[Study]:
     Every change goes through ``study_update`` (audited); all or nothing."""
     preview = ris_preview(text)
     if preview.problems:
-        raise services.EvidenceError(" ".join(preview.problems))
+        raise EvidenceError(" ".join(preview.problems))
     changed = []
     for match in preview.updates:
         assert match.study is not None

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.http import request_user
 from whatworks.core.services import audit_record
 from whatworks.news.models import (
@@ -112,7 +113,7 @@ class SubscriberAdmin(AuditedAdmin):
             if changelist is not None:
                 audit_record(
                     actor=request_user(request),
-                    action="news.subscribers_listed",
+                    action=AuditAction.NEWS_SUBSCRIBERS_LISTED,
                     changes={
                         "shown": len(changelist.result_list),
                         "matching": changelist.result_count,
@@ -140,7 +141,7 @@ class SubscriberAdmin(AuditedAdmin):
         if getattr(response, "status_code", 200) == 200:
             audit_record(
                 actor=request_user(request),
-                action="news.subscriber_viewed",
+                action=AuditAction.NEWS_SUBSCRIBER_VIEWED,
                 changes={"subscriber": int(object_id) if object_id.isdigit() else object_id},
             )
         return response

@@ -13,5 +13,6 @@ class NewsConfig(AppConfig):
 
     def ready(self) -> None:
         from whatworks.core.extensions import newsletter_sections
+        from whatworks.news import tasks  # noqa: F401 - binds the newsletter's jobs
 
         newsletter_sections.register("news", compose.news_posts_section, order=10)

@@ -19,7 +19,7 @@ from whatworks.core.models import User
 from whatworks.core.services import user_create
 from whatworks.news import services
 from whatworks.news.models import AuthorProfile, Issue, Post, Topic
-from whatworks.news.sending import send_batch
+from whatworks.news.services.sending import send_batch
 
 
 @dataclass(frozen=True)

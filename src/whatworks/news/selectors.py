@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.news.errors import BadTokenError
 from whatworks.news.models import (
     AuthorProfile,
     Delivery,
@@ -35,16 +36,15 @@ from whatworks.news.tokens import (
     MANAGE_MAX_AGE,
     MANAGE_SALT,
     UNSUBSCRIBE_SALT,
-    BadTokenError,
     read_token,
 )
 
 
-def _may_edit_posts(user: Any) -> bool:
+def can_edit_posts(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_perm("news.change_post"))
 
 
-def _may_edit_issues(user: Any) -> bool:
+def can_edit_issues(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_perm("news.change_issue"))
 
 
@@ -63,13 +63,13 @@ def posts_published_between(*, since: datetime, until: datetime) -> QuerySet[Pos
 
 def post_get_for_user(*, user: Any, slug: str) -> Post:
     post = Post.objects.select_related("author").prefetch_related("tags").filter(slug=slug).first()
-    if post is None or not (post.is_published() or _may_edit_posts(user)):
+    if post is None or not (post.is_published() or can_edit_posts(user)):
         raise Http404("No such post.")
     return post
 
 
 def post_get_for_editing(*, user: Any, post_id: int) -> Post:
-    post = Post.objects.filter(pk=post_id).first() if _may_edit_posts(user) else None
+    post = Post.objects.filter(pk=post_id).first() if can_edit_posts(user) else None
     if post is None:
         raise Http404("No such post.")
     return post
@@ -81,7 +81,7 @@ def posts_for_editors() -> QuerySet[Post]:
 
 def author_get_for_user(*, user: Any, slug: str) -> AuthorProfile:
     author = AuthorProfile.objects.filter(slug=slug).first()
-    if author is None or not (author.is_public or _may_edit_posts(user)):
+    if author is None or not (author.is_public or can_edit_posts(user)):
         raise Http404("No such author.")
     return author
 
@@ -115,7 +115,7 @@ def tags_in_use() -> QuerySet[Tag]:
 def image_get_for_user(*, user: Any, image_id: uuid.UUID) -> PostImage:
     """An image is visible when its post is."""
     image = PostImage.objects.select_related("post").filter(pk=image_id).first()
-    if image is None or not (image.post.is_published() or _may_edit_posts(user)):
+    if image is None or not (image.post.is_published() or can_edit_posts(user)):
         raise Http404("No such image.")
     return image
 
@@ -130,13 +130,13 @@ def issues_archive() -> QuerySet[Issue]:
 def issue_get_for_user(*, user: Any, slug: str) -> Issue:
     """A sent issue for anyone; drafts and issues being sent only for editors."""
     issue = Issue.objects.filter(slug=slug).first()
-    if issue is None or not (issue.status == Issue.Status.SENT or _may_edit_issues(user)):
+    if issue is None or not (issue.status == Issue.Status.SENT or can_edit_issues(user)):
         raise Http404("No such issue.")
     return issue
 
 
 def issue_get_for_editing(*, user: Any, issue_id: int) -> Issue:
-    issue = Issue.objects.filter(pk=issue_id).first() if _may_edit_issues(user) else None
+    issue = Issue.objects.filter(pk=issue_id).first() if can_edit_issues(user) else None
     if issue is None:
         raise Http404("No such issue.")
     return issue
@@ -223,7 +223,7 @@ def subscriber_counts() -> SubscriberCounts:
 
 def issue_recipient_count(*, issue: Issue) -> int:
     """How many people the issue would be sent to now (its topic's, or every confirmed)."""
-    from whatworks.news.sending import recipients
+    from whatworks.news.services.sending import recipients
 
     return int(recipients(issue=issue).count())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core import signing
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import LinkInvalidError
+from whatworks.news.errors import BadTokenError
 
 CONFIRM_SALT = "whatworks.news.confirm"
 UNSUBSCRIBE_SALT = "whatworks.news.unsubscribe"
@@ -18,20 +18,6 @@ MANAGE_SALT = "whatworks.news.manage"
 #: How long links stay valid, in seconds (unsubscribe links never expire).
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 MANAGE_MAX_AGE = 60 * 24 * 3600
-
-
-class BadTokenError(LinkInvalidError):
-    """The link was tampered with, has expired, or names nobody."""
-
-    advice = (
-        "Newsletter links stop working after a while: a link to confirm a subscription "
-        "after 7 days, a link to your data after 60 days. Links for an address that has "
-        "been erased stop at once."
-    )
-    steps = (
-        ("news:subscribe", "Subscribe again (we send a new confirmation link)"),
-        ("news:manage_request", "Ask for a new link to see or erase your data"),
-    )
 
 
 def make_token(key: str, *, salt: str) -> str:

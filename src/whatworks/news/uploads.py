@@ -11,16 +11,12 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import WhatworksError
+from whatworks.news.errors import UploadError
 
 #: Largest image accepted, in bytes.
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-
-
-class UploadError(WhatworksError):
-    """An upload was refused; the message says why."""
 
 
 @dataclass(frozen=True)

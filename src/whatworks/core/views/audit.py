@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from whatworks.core import tasks
+from whatworks.core import jobs
 from whatworks.core.access import require_permission
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.auditexport import audit_export_path
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.selectors import (
     AUDIT_FILTERS,
@@ -60,7 +61,8 @@ def audit_export(request: AuthedHttpRequest) -> HttpResponse:
         actor=request.user,
         kind="audit_export",
         label=_("Audit log export"),
-        enqueue=lambda record_id: tasks.audit_export.enqueue(record_id, filters).id,
+        job=jobs.AUDIT_EXPORT,
+        args=[filters],
     )
     return redirect("core:task_detail", record_id=record.pk)
 
@@ -69,7 +71,7 @@ def audit_export(request: AuthedHttpRequest) -> HttpResponse:
 @require_permission("core.view_auditentry")
 def audit_export_download(request: AuthedHttpRequest, record_id: str) -> FileResponse:
     record = task_record_get_for_user(user=request.user, record_id=record_id)
-    path = tasks.audit_export_path(str(record.pk))
+    path = audit_export_path(str(record.pk))
     if record.kind != "audit_export" or not path.exists():
         raise Http404("No such export.")
     audit_record(actor=request.user, action=AuditAction.AUDIT_EXPORT_DOWNLOADED, target=record)

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core import mfa
+from whatworks.core.errors import MfaError
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.core.mfa import MfaError
 
 
 class CodeForm(forms.Form):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
 from whatworks.core.models import User
-from whatworks.evidence import services
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.forms import RisImportForm
 from whatworks.evidence.ris import RisMatch, ris_apply, ris_preview
 from whatworks.evidence.selectors import EDIT_PERMISSION
@@ -39,7 +39,7 @@ def ris_import(request: HttpRequest) -> HttpResponse:
             assert isinstance(request.user, User)
             try:
                 changed = ris_apply(actor=request.user, text=text)
-            except services.EvidenceError as error:
+            except EvidenceError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(

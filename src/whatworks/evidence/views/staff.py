@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.evidence import services
+from whatworks.evidence.errors import EvidenceError, ImportInvalid
 from whatworks.evidence.forms import (
     FindingForm,
     ImportForm,
@@ -34,7 +35,7 @@ from whatworks.evidence.selectors import (
     outcome_rules,
     study_get_for_user,
 )
-from whatworks.evidence.transfer import FORMATS, KINDS, ImportInvalid, evidence_import, export_file
+from whatworks.evidence.services.transfer import FORMATS, KINDS, evidence_import, export_file
 
 
 @require_GET
@@ -58,7 +59,7 @@ def intervention_create(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             created = services.intervention_create(actor=request.user, data=form.cleaned_data)
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("%(name)s was created.") % {"name": created.name})
@@ -75,7 +76,7 @@ def intervention_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
         try:
             services.intervention_update(actor=request.user, intervention=found, data=data)
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Your changes were saved."))
@@ -99,7 +100,7 @@ def rating_edit(request: AuthedHttpRequest, slug: str, domain: str) -> HttpRespo
             services.rating_set(
                 actor=request.user, intervention=found, domain=domain, **form.cleaned_data
             )
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The rating was saved."))
@@ -173,7 +174,7 @@ def study_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             made = services.study_create(actor=request.user, data=form.cleaned_data)
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The study was added. Now add its findings."))
@@ -193,7 +194,7 @@ def study_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.study_update(actor=request.user, study=found, data=_changed(form))
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Your changes were saved."))
@@ -213,7 +214,7 @@ def finding_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.finding_create(actor=request.user, data={**form.cleaned_data, "study": found})
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The finding was added and the pooled results updated."))
@@ -231,7 +232,7 @@ def finding_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.finding_update(actor=request.user, finding=found, data=_changed(form))
-        except services.EvidenceError as error:
+        except EvidenceError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("Your changes were saved and the pooled results updated."))

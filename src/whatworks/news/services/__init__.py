@@ -1,4 +1,5 @@
-"""Writes of the blog and newsletter: posts here, subscribers and issues in their modules."""
+"""Writes of the blog and newsletter: posts, subscribers, topics and issues in their modules;
+:mod:`.sending` sends an issue in batches (the worker's job)."""
 
 from whatworks.news.services.issues import (
     issue_draft,

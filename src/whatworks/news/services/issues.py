@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from whatworks.core import queue
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields, task_start
-from whatworks.news import compose
+from whatworks.news import compose, jobs
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Topic
 
@@ -59,7 +61,7 @@ def issue_draft(*, actor: User | None, now: datetime | None = None) -> Issue:
     issue.save()
     audit_record(
         actor=actor,
-        action="issue.drafted",
+        action=AuditAction.ISSUE_DRAFTED,
         target=issue,
         changes={"sections": [s.key for s in sections], "covers_from": since.isoformat()},
     )
@@ -89,19 +91,17 @@ def issue_update(
     changes = diff_fields(before, issue, ["title", "topic"])
     if before.body != issue.body:
         changes["body"] = {"before": "…", "after": "…"}
-    audit_record(actor=actor, action="issue.updated", target=issue, changes=changes)
+    audit_record(actor=actor, action=AuditAction.ISSUE_UPDATED, target=issue, changes=changes)
     return issue
 
 
 def _start_sending(*, actor: User | None, issue: Issue, label: str) -> None:
-    from whatworks.news.tasks import newsletter_send_batch
-
-    issue_id = issue.pk
     record = task_start(
         actor=actor,
         kind="newsletter_send",
         label=label,
-        enqueue=lambda record_id: str(newsletter_send_batch.enqueue(record_id, issue_id).id),
+        job=jobs.NEWSLETTER_SEND_BATCH,
+        args=[issue.pk],
         target=issue,
     )
     Issue.objects.filter(pk=issue.pk).update(task_record_id=record.pk)
@@ -124,7 +124,7 @@ def issue_send(*, actor: User | None, issue: Issue) -> Issue:
     issue.save(update_fields=["status", "send_started_at", "scheduled_for"])
     audit_record(
         actor=actor,
-        action="issue.sending_started",
+        action=AuditAction.ISSUE_SENDING_STARTED,
         target=issue,
         changes={
             "status": {"before": "draft", "after": "sending"},
@@ -153,7 +153,10 @@ def issue_resume(
         claimed_at__lte=timezone.now() - stale_after,
     ).update(status=Delivery.Status.PENDING, claim="", claimed_at=None)
     audit_record(
-        actor=actor, action="issue.sending_resumed", target=issue, changes={"released": released}
+        actor=actor,
+        action=AuditAction.ISSUE_SENDING_RESUMED,
+        target=issue,
+        changes={"released": released},
     )
     _start_sending(actor=actor, issue=issue, label=_("Resuming %(title)s") % {"title": issue.title})
     return issue
@@ -177,7 +180,7 @@ def issue_schedule(*, actor: User | None, issue: Issue, when: datetime) -> Issue
     issue.save(update_fields=["scheduled_for"])
     audit_record(
         actor=actor,
-        action="issue.scheduled",
+        action=AuditAction.ISSUE_SCHEDULED,
         target=issue,
         changes={
             "scheduled_for": {
@@ -186,11 +189,9 @@ def issue_schedule(*, actor: User | None, issue: Issue, when: datetime) -> Issue
             }
         },
     )
-    from whatworks.news.tasks import newsletter_send_scheduled
-
     issue_id, stamp = issue.pk, when.isoformat()
     transaction.on_commit(
-        lambda: newsletter_send_scheduled.using(run_after=when).enqueue(issue_id, stamp)
+        lambda: queue.enqueue(jobs.NEWSLETTER_SEND_SCHEDULED, [issue_id, stamp], run_after=when)
     )
     return issue
 
@@ -206,7 +207,7 @@ def issue_unschedule(*, actor: User | None, issue: Issue) -> Issue:
     issue.save(update_fields=["scheduled_for"])
     audit_record(
         actor=actor,
-        action="issue.unscheduled",
+        action=AuditAction.ISSUE_UNSCHEDULED,
         target=issue,
         changes={"scheduled_for": {"before": before.isoformat(), "after": None}},
     )
@@ -240,7 +241,7 @@ def issue_send_test(*, actor: User, issue: Issue) -> str:
 
     from whatworks.core.links import absolute_url
     from whatworks.news.mail import test_message
-    from whatworks.news.sending import render_issue
+    from whatworks.news.services.sending import render_issue
 
     if not actor.email:
         raise NewsError(_("Your account has no e-mail address to send the test to."))
@@ -248,7 +249,7 @@ def issue_send_test(*, actor: User, issue: Issue) -> str:
     ask = absolute_url(reverse("news:manage_request"))
     for placeholder in ("{unsubscribe_url}", "{manage_url}"):
         text, html = text.replace(placeholder, ask), html.replace(placeholder, ask)
-    audit_record(actor=actor, action="issue.test_sent", target=issue, changes={})
+    audit_record(actor=actor, action=AuditAction.ISSUE_TEST_SENT, target=issue, changes={})
     message = test_message(subject=issue.title, text=text, html=html, to=actor.email)
     transaction.on_commit(message.send)
     return actor.email

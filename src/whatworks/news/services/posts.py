@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import NOT_RECORDED, audit_record, diff_fields
 from whatworks.core.text import markup_in
-from whatworks.news.errors import NewsError
+from whatworks.news.errors import NewsError, UploadError
 from whatworks.news.markdown import images_without_alt
 from whatworks.news.models import (
     PROFILE_PERSONAL,
@@ -24,7 +25,7 @@ from whatworks.news.models import (
     PostRevision,
     Tag,
 )
-from whatworks.news.uploads import UploadError, check_image
+from whatworks.news.uploads import check_image
 
 POST_AUDITED = ["title", "slug", "summary", "author", "publish_at"]
 
@@ -52,7 +53,7 @@ def author_profile_create(
     profile.save()
     audit_record(
         actor=actor,
-        action="author_profile.created",
+        action=AuditAction.AUTHOR_PROFILE_CREATED,
         target=profile,
         # The name (and the slug made from it), title and biography are personal data:
         # the log says they were set, not what to.
@@ -79,7 +80,7 @@ def tag_get_or_create(*, actor: User | None, name: str) -> Tag:
     tag = Tag(name=name, slug=slug)
     full_clean_or_raise(tag, NewsError)
     tag.save()
-    audit_record(actor=actor, action="tag.created", target=tag, changes={"name": name})
+    audit_record(actor=actor, action=AuditAction.TAG_CREATED, target=tag, changes={"name": name})
     return tag
 
 
@@ -169,7 +170,7 @@ def post_create(
     _revision_record(actor=actor, post=post)
     audit_record(
         actor=actor,
-        action="post.created",
+        action=AuditAction.POST_CREATED,
         target=post,
         changes={
             **diff_fields(None, post, POST_AUDITED),
@@ -213,7 +214,7 @@ def post_update(
         changes["tags"] = {"before": tags_before, "after": tags_after}
     if revision is not None:
         changes["revision"] = revision.number
-    audit_record(actor=actor, action="post.updated", target=post, changes=changes)
+    audit_record(actor=actor, action=AuditAction.POST_UPDATED, target=post, changes=changes)
     return post
 
 
@@ -238,7 +239,7 @@ def post_image_add(
     image.save()
     audit_record(
         actor=actor,
-        action="post_image.added",
+        action=AuditAction.POST_IMAGE_ADDED,
         target=image,
         changes={"post": str(post.pk), "type": checked.content_type, "size": checked.size},
     )

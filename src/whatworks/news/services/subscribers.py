@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.news import mail
@@ -78,7 +79,7 @@ def subscriber_subscribe(
     _consent(subscriber, ConsentRecord.Kind.GIVEN, source)
     audit_record(
         actor=actor,
-        action="subscriber.subscribed",
+        action=AuditAction.SUBSCRIBER_SUBSCRIBED,
         target=subscriber,
         changes={
             "status": {"before": before, "after": subscriber.status},
@@ -105,7 +106,7 @@ def subscriber_confirm(*, actor: User | None, subscriber: Subscriber, source: st
     _consent(subscriber, ConsentRecord.Kind.CONFIRMED, source)
     audit_record(
         actor=actor,
-        action="subscriber.confirmed",
+        action=AuditAction.SUBSCRIBER_CONFIRMED,
         target=subscriber,
         changes={"status": {"before": "pending", "after": "confirmed"}},
     )
@@ -132,7 +133,7 @@ def subscriber_import(*, actor: User | None, email: str, source: str) -> Subscri
     _consent(subscriber, ConsentRecord.Kind.CONFIRMED, source)
     audit_record(
         actor=actor,
-        action="subscriber.imported",
+        action=AuditAction.SUBSCRIBER_IMPORTED,
         target=subscriber,
         changes={"status": {"before": None, "after": "confirmed"}, "source": source},
     )
@@ -157,7 +158,7 @@ def subscriber_unsubscribe(
     )
     audit_record(
         actor=actor,
-        action="subscriber.unsubscribed",
+        action=AuditAction.SUBSCRIBER_UNSUBSCRIBED,
         target=subscriber,
         changes={"status": {"before": before, "after": subscriber.status}, "source": source,
                  "deliveries_skipped": skipped},
@@ -187,7 +188,7 @@ def subscriber_mark_bounced(
     )
     audit_record(
         actor=actor,
-        action="subscriber.bounced",
+        action=AuditAction.SUBSCRIBER_BOUNCED,
         target=subscriber,
         changes={
             "status": {"before": before, "after": "bounced"},
@@ -208,7 +209,7 @@ def subscriber_send_manage_link(*, actor: User | None, email: str) -> None:
     subscriber = Subscriber.objects.filter(email__iexact=email).first()
     if subscriber is None:
         return
-    audit_record(actor=actor, action="subscriber.manage_link_sent", target=subscriber)
+    audit_record(actor=actor, action=AuditAction.SUBSCRIBER_MANAGE_LINK_SENT, target=subscriber)
     key, address = subscriber.key, subscriber.email
     transaction.on_commit(lambda: mail.send_manage_link(email=address, key=key))
 
@@ -216,7 +217,7 @@ def subscriber_send_manage_link(*, actor: User | None, email: str) -> None:
 @transaction.atomic
 def subscriber_export(*, actor: User | None, subscriber: Subscriber) -> dict[str, Any]:
     """Everything held about a subscriber, as JSON-ready data."""
-    audit_record(actor=actor, action="subscriber.exported", target=subscriber)
+    audit_record(actor=actor, action=AuditAction.SUBSCRIBER_EXPORTED, target=subscriber)
     return {
         "email": subscriber.email,
         "status": subscriber.status,
@@ -259,7 +260,7 @@ def subscriber_erase(*, actor: User | None, subscriber: Subscriber) -> None:
     Delivery.objects.filter(subscriber=subscriber, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.SKIPPED
     )
-    audit_record(actor=actor, action="subscriber.erased", target=subscriber)
+    audit_record(actor=actor, action=AuditAction.SUBSCRIBER_ERASED, target=subscriber)
     subscriber.delete()
 
 
@@ -274,7 +275,7 @@ def subscriber_set_topics(
     if before != after:
         audit_record(
             actor=actor,
-            action="subscriber.topics_changed",
+            action=AuditAction.SUBSCRIBER_TOPICS_CHANGED,
             target=subscriber,
             changes={"topics": {"before": before, "after": after}},
         )

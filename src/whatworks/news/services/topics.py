@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
@@ -48,7 +49,7 @@ def topic_create(
     topic.save()
     audit_record(
         actor=actor,
-        action="news.topic_created",
+        action=AuditAction.NEWS_TOPIC_CREATED,
         target=topic,
         changes=diff_fields(None, topic, TOPIC_AUDITED),
     )
@@ -71,7 +72,9 @@ def topic_update(
     changes = diff_fields(before, topic, TOPIC_AUDITED)
     if changes:
         topic.save()
-        audit_record(actor=actor, action="news.topic_updated", target=topic, changes=changes)
+        audit_record(
+            actor=actor, action=AuditAction.NEWS_TOPIC_UPDATED, target=topic, changes=changes
+        )
     return topic
 
 
@@ -87,7 +90,7 @@ def topic_retire(
     topic.save(update_fields=["retired_at"])
     audit_record(
         actor=actor,
-        action="news.topic_retired" if retire else "news.topic_restored",
+        action=AuditAction.NEWS_TOPIC_RETIRED if retire else AuditAction.NEWS_TOPIC_RESTORED,
         target=topic,
         changes={"subscribers": topic.subscribers.count()},
     )

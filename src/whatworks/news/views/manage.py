@@ -21,7 +21,7 @@ from whatworks.news.errors import NewsError
 from whatworks.news.forms import ImageForm, IssueForm, PostForm, ScheduleForm
 from whatworks.news.markdown import render_markdown
 from whatworks.news.models import Issue, Post
-from whatworks.news.sending import render_issue
+from whatworks.news.services.sending import render_issue
 
 
 @require_permission("news.change_post")

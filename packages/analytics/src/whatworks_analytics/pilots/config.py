@@ -19,7 +19,6 @@ See ``packages/analytics/examples/escalation.yaml`` for a commented example.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ from pydantic import (
     model_validator,
 )
 
+# Re-exported: the config's hash is taken over the package's one canonical JSON.
+from whatworks_analytics.canonical import canonical_json as canonical_json
 from whatworks_analytics.errors import AnalyticsInputError
 from whatworks_analytics.pilots.ethics import QUESTION_IDS
 from whatworks_analytics.pilots.schema import REFERRAL_SOURCE_CODES
@@ -427,13 +428,6 @@ def load_config(path: str | os.PathLike[str]) -> ExperimentConfig:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise ConfigError([ConfigProblem(path="", message=f"{where}not valid YAML")]) from exc
     return parse_config(raw)
-
-
-def canonical_json(value: Any) -> str:
-    """Keys sorted, separators ``","`` and ``":"``, no ASCII escaping, no NaN."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
 
 
 def config_hash(config: ExperimentConfig) -> str:

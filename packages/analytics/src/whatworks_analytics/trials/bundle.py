@@ -25,7 +25,6 @@ The canonical JSON is the registry's: keys sorted, separators ``,`` and ``:``, U
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -34,7 +33,7 @@ from typing import Any
 import polars as pl
 from scipy import stats
 
-from whatworks_analytics import __version__
+from whatworks_analytics import __version__, canonical
 from whatworks_analytics.trials.analysis import TrialSpec, analyse_trial, hedges_j
 from whatworks_analytics.trials.errors import TrialInputError
 from whatworks_analytics.trials.security import security_rating
@@ -62,9 +61,8 @@ STATISTICS = {
 
 
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    """The package's canonical JSON (:mod:`whatworks_analytics.canonical`) in UTF-8."""
+    return canonical.canonical_json(value).encode("utf-8")
 
 
 def plan_sha256(plan: Mapping[str, Any]) -> str:

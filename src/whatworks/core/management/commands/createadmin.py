@@ -6,8 +6,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from whatworks.core.errors import CoreError
 from whatworks.core.roles import Role
-from whatworks.core.services import CoreError, roles_sync, user_create
+from whatworks.core.services import roles_sync, user_create
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from whatworks.core.demo import DemoError, demo_load
+from whatworks.core.demo import demo_load
+from whatworks.core.errors import DemoError
 
 
 class Command(BaseCommand):

@@ -28,10 +28,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import TextChoices
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.csvutils import csv_unsafe, write_csv
 from whatworks.core.models import User
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
+from whatworks.evidence.errors import ImportInvalid
 from whatworks.evidence.models import (
     REGISTRY_REF_MESSAGE,
     REGISTRY_REF_PATTERN,
@@ -48,7 +50,7 @@ from whatworks.evidence.models import (
     Study,
     StudyDesign,
 )
-from whatworks.evidence.services import EvidenceError, search_index_refresh, synthesis_refresh
+from whatworks.evidence.services.store import search_index_refresh, synthesis_refresh
 
 KINDS = ("interventions", "studies", "findings")
 FORMATS = ("csv", "json")
@@ -156,17 +158,6 @@ class ImportProblem:
             if part
         )
         return f"{where}: {self.message}" if where else self.message
-
-
-class ImportInvalid(EvidenceError):
-    """The file has problems; nothing was imported.  ``problems`` lists every one."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        self.problems = problems
-        count = len(problems)
-        super().__init__(
-            f"The file has {count} problem{'s' if count != 1 else ''}; nothing was imported."
-        )
 
 
 @dataclass(frozen=True)
@@ -434,7 +425,7 @@ def _column_name(kind: str, attr: str) -> str | None:
 def _compute_effects(
     objects: list[tuple[int, models.Model]], problems: list[ImportProblem]
 ) -> None:
-    from whatworks.evidence.services import raw_stats
+    from whatworks.evidence.services.store import raw_stats
 
     bad_rows = {p.row for p in problems}
     todo = [(row, obj) for row, obj in objects if row not in bad_rows]
@@ -502,7 +493,7 @@ def evidence_import(*, actor: User | None, kind: str, fmt: str, data: bytes) -> 
         search_index_refresh(intervention=intervention)
     audit_record(
         actor=actor,
-        action="evidence.import",
+        action=AuditAction.EVIDENCE_IMPORT,
         changes={"kind": kind, "format": fmt, "created": created, "updated": updated},
     )
     return ImportReport(kind=kind, created=created, updated=updated)

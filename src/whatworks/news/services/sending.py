@@ -20,9 +20,13 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from whatworks.core.services import audit_record
+from whatworks.core import queue
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.services import audit_record, task_progress
+from whatworks.news import jobs
 from whatworks.news.markdown import render_markdown
 from whatworks.news.models import Delivery, Issue, Subscriber
 from whatworks.news.plaintext import absolute_links, html_to_text
@@ -165,6 +169,26 @@ def send_batch(
     return result
 
 
+def send_batch_and_continue(*, issue_id: int, record_id: str) -> int:
+    """Send one batch of an issue (the worker's job), report progress on its task record,
+    and queue the next batch while any remain; return how many were sent in all."""
+    result = send_batch(issue_id=issue_id)
+    done = result.sent + result.skipped + result.failed
+    finished = result.pending == 0 and result.claimed == 0
+    task_progress(
+        record_id=record_id,
+        fraction=done / result.total if result.total else 1.0,
+        message=f"{result.sent:,} sent, {result.skipped:,} skipped, {result.failed:,} refused "
+        f"of {result.total:,}",
+        result_url=reverse("news:issue_edit", args=[issue_id]) if finished else None,
+    )
+    if result.pending:
+        transaction.on_commit(
+            lambda: queue.enqueue(jobs.NEWSLETTER_SEND_BATCH, [issue_id, record_id])
+        )
+    return result.sent
+
+
 def _counts(issue: Issue) -> BatchResult:
     from django.db.models import Count
 
@@ -194,7 +218,7 @@ def _finish(issue: Issue) -> None:
         counts = _counts(issue)
         audit_record(
             actor=None,
-            action="issue.sent",
+            action=AuditAction.ISSUE_SENT,
             target=issue,
             changes={"sent": counts.sent, "skipped": counts.skipped, "failed": counts.failed},
         )

@@ -15,11 +15,13 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from whatworks.core.errors import WhatworksError, full_clean_or_raise
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.search import MAX_WORD, index_text, stem, words
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.evidence import analytics
+from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import (
     Effectiveness,
     EffectMeasure,
@@ -37,11 +39,6 @@ from whatworks.evidence.models import (
 from whatworks.evidence.rules import RULES_VERSION, departure
 from whatworks.evidence.search import index_cache, words_cache
 from whatworks.evidence.selectors import outcome_rules
-
-
-class EvidenceError(WhatworksError):
-    """An Evidence Store write was refused; the message says why."""
-
 
 INTERVENTION_FIELDS = (
     "slug",
@@ -138,7 +135,7 @@ def intervention_create(*, actor: User | None, data: Mapping[str, Any]) -> Inter
     intervention.save()
     audit_record(
         actor=actor,
-        action="evidence.intervention_created",
+        action=AuditAction.EVIDENCE_INTERVENTION_CREATED,
         target=intervention,
         changes=diff_fields(None, intervention, list(INTERVENTION_FIELDS)),
     )
@@ -161,7 +158,7 @@ def intervention_update(
     if changes:
         audit_record(
             actor=actor,
-            action="evidence.intervention_changed",
+            action=AuditAction.EVIDENCE_INTERVENTION_CHANGED,
             target=intervention,
             changes=changes,
         )
@@ -243,7 +240,7 @@ def rating_set(
     after = {name: getattr(rating, name) for name in (*RATING_FIELDS, "rules_version")}
     audit_record(
         actor=actor,
-        action="evidence.rating_set",
+        action=AuditAction.EVIDENCE_RATING_SET,
         target=intervention,
         changes={
             "domain": domain,
@@ -287,7 +284,7 @@ def study_create(*, actor: User | None, data: Mapping[str, Any]) -> Study:
     study.save()
     audit_record(
         actor=actor,
-        action="evidence.study_created",
+        action=AuditAction.EVIDENCE_STUDY_CREATED,
         target=study,
         changes=diff_fields(None, study, list(STUDY_FIELDS)),
     )
@@ -303,7 +300,9 @@ def study_update(*, actor: User | None, study: Study, data: Mapping[str, Any]) -
     study.save()
     changes = diff_fields(before, study, list(STUDY_FIELDS))
     if changes:
-        audit_record(actor=actor, action="evidence.study_changed", target=study, changes=changes)
+        audit_record(
+            actor=actor, action=AuditAction.EVIDENCE_STUDY_CHANGED, target=study, changes=changes
+        )
     _refresh(study.intervention)
     if before.intervention_id != study.intervention_id:
         _refresh(before.intervention)
@@ -353,7 +352,7 @@ def finding_create(*, actor: User | None, data: Mapping[str, Any]) -> Finding:
     finding.save()
     audit_record(
         actor=actor,
-        action="evidence.finding_created",
+        action=AuditAction.EVIDENCE_FINDING_CREATED,
         target=finding,
         changes=diff_fields(None, finding, list(FINDING_FIELDS)),
     )
@@ -371,7 +370,10 @@ def finding_update(*, actor: User | None, finding: Finding, data: Mapping[str, A
     changes = diff_fields(before, finding, list(FINDING_FIELDS))
     if changes:
         audit_record(
-            actor=actor, action="evidence.finding_changed", target=finding, changes=changes
+            actor=actor,
+            action=AuditAction.EVIDENCE_FINDING_CHANGED,
+            target=finding,
+            changes=changes,
         )
     _refresh(finding.study.intervention)
     return finding
