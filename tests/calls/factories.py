@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import OrganisationFactory, user_with_role
+from whatworks.calls.accounts import PendingAccount, pending_account_token
 from whatworks.calls.models import Application, Call, Question
 from whatworks.calls.services import (
     application_save,
@@ -163,6 +164,11 @@ def join_request(organisation: Any = None) -> Any:
 
 def join_request_kwargs() -> dict[str, object]:
     return {"request_id": join_request().pk}
+
+
+def account_token_kwargs() -> dict[str, object]:
+    pending = PendingAccount(full_name="Jo New", email="jo.new@example.test", organisation=None)
+    return {"token": pending_account_token(pending)}
 
 
 def eligibility_call() -> Call:

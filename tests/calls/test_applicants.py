@@ -3,16 +3,21 @@ and withdrawing until the deadline, and deadline reminders."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.calls.factories import (
+    account_token_kwargs,
     answers_for,
     applicant,
     eligibility_call,
@@ -39,46 +44,101 @@ Status = Application.Status
 # --- accounts and organisations ------------------------------------------------------
 
 
-def test_someone_new_creates_an_account_and_asks_to_join(
-    client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
-    organisation = OrganisationFactory()
+PASSWORD = "a long enough passphrase 42"
+
+
+def _ask_for_account(client: Client, email: str, **extra: object) -> HttpResponse:
+    data: dict[str, object] = {"full_name": "Jo Bloggs", "email": email, **extra}
+    return client.post(reverse("calls:account_new"), data)
+
+
+def _link_in(body: str) -> str:
+    (link,) = re.findall(r"https?://\S+/calls/account/new/\S+/", body)
+    return urlsplit(link).path
+
+
+def test_someone_new_creates_an_account_from_the_emailed_link_and_asks_to_join(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    organisation = OrganisationFactory.create()
     member = user_with_role(None, organisation=organisation)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("calls:account_new"),
-            {
-                "full_name": "Jo Bloggs",
-                "email": "Jo@Example.test",
-                "password": "a long enough passphrase 42",
-                "password_again": "a long enough passphrase 42",
-                "organisation": organisation.pk,
-            },
-        )
+        response = _ask_for_account(client, "Jo@Example.test", organisation=organisation.pk)
+    assert response.status_code == 302 and response["Location"] == reverse("calls:account_sent")
+    assert not User.objects.filter(email__iexact="jo@example.test").exists()  # not yet
+    (link_mail,) = mail.outbox
+    assert link_mail.to == ["Jo@Example.test"]
+    link = _link_in(link_mail.body)
+    page = client.get(link).content.decode()
+    assert "Jo Bloggs" in page and organisation.name in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(link, {"password": PASSWORD, "password_again": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("calls:join")
     user = User.objects.get(email="jo@example.test")
     assert user.organisation_id is None  # not until someone confirms
-    assert user.check_password("a long enough passphrase 42")
-    (message,) = mail.outbox
-    assert message.bcc == [member.email] and "Jo Bloggs" in message.body
+    assert user.check_password(PASSWORD)
+    entries = AuditEntry.objects.filter(action="user.registered_to_apply")
+    assert entries.filter(object_id=str(user.pk)).exists()
+    join_mail = mail.outbox[-1]
+    assert join_mail.bcc == [member.email] and "Jo Bloggs" in join_mail.body
     page = client.get(reverse("calls:join")).content.decode()
     assert "You asked to join" in page
+    client.logout()
+    page = client.post(link, {"password": PASSWORD, "password_again": PASSWORD})
+    assert "exists already" in page.content.decode()  # a link makes one account, once
+    assert User.objects.filter(email__iexact="jo@example.test").count() == 1
 
 
-def test_a_taken_address_or_a_weak_password_is_refused(client) -> None:  # type: ignore[no-untyped-def]
-    user_with_role(None, email="taken@example.test")
-    data = {
-        "full_name": "Jo",
-        "email": "taken@example.test",
-        "password": "a long enough passphrase 42",
-        "password_again": "a long enough passphrase 42",
-    }
-    page = client.post(reverse("calls:account_new"), data).content.decode()
-    assert "exists already" in page
-    data.update(email="new@example.test", password="123", password_again="123")
-    page = client.post(reverse("calls:account_new"), data).content.decode()
-    assert "There is a problem" in page
+def test_asking_for_an_account_does_not_say_whether_the_address_has_one(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    holder = user_with_role(None, email="taken@example.test")
+    holder.set_password("the holder's own password 7")
+    holder.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _ask_for_account(client, "Taken@Example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        new = _ask_for_account(client, "new@example.test")
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert taken["Location"] == reverse("calls:account_sent")
+    assert "Check your e-mail" in client.get(taken["Location"]).content.decode()
+    to_holder, to_new = mail.outbox
+    assert to_holder.to == ["taken@example.test"] and to_new.to == ["new@example.test"]
+    assert reverse("core:login") in to_holder.body
+    assert reverse("core:password_reset") in to_holder.body
+    assert "/calls/account/new/" not in to_holder.body  # no link to make a second account
+    holder.refresh_from_db()
+    assert holder.check_password("the holder's own password 7")  # untouched
+    assert User.objects.filter(email__iexact="taken@example.test").count() == 1
     assert not User.objects.filter(email="new@example.test").exists()
+
+
+def test_asking_for_accounts_is_throttled_per_client_and_per_address(
+    client: Client, throttle_clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            assert _ask_for_account(client, "jo@example.test").status_code == 302
+        fourth = _ask_for_account(client, "jo@example.test")
+    # over the address's limit: the same answer, and no e-mail
+    assert fourth.status_code == 302 and fourth["Location"] == reverse("calls:account_sent")
+    assert len(mail.outbox) == 3
+    for number in range(6):
+        assert _ask_for_account(client, f"other{number}@example.test").status_code == 302
+    refused = _ask_for_account(client, "one.more@example.test")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    throttle_clock.advance(2 * 3600)
+    assert _ask_for_account(client, "one.more@example.test").status_code == 302
+
+
+def test_a_weak_password_or_an_altered_link_is_refused(client: Client) -> None:
+    link = reverse("calls:account_confirm", kwargs=account_token_kwargs())
+    page = client.post(link, {"password": "123", "password_again": "123"}).content.decode()
+    assert "There is a problem" in page
+    assert not User.objects.filter(email="jo.new@example.test").exists()
+    response = client.get(link[:-3] + "xx/")
+    assert response.status_code == 404
+    assert "Create an account to apply" in response.content.decode()
 
 
 def test_a_member_of_the_organisation_approves_and_the_person_may_apply(  # type: ignore[no-untyped-def]

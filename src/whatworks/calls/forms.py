@@ -299,6 +299,17 @@ class JoinForm(forms.Form):
 class RegisterForm(JoinForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(label=_("E-mail address"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.order_fields(["full_name", "email", "organisation"])
+
+
+class AccountPasswordForm(forms.Form):
+    """The password for an account being made from its e-mailed link."""
+
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -314,11 +325,10 @@ class RegisterForm(JoinForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, full_name: str, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].widget.attrs["autocomplete"] = "email"
-        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
-        self.order_fields(["full_name", "email", "password", "password_again", "organisation"])
+        self.person = User(email=email, full_name=full_name)
+        _style(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -327,8 +337,7 @@ class RegisterForm(JoinForm):
             self.add_error("password_again", _("The two passwords differ."))
         elif password:
             try:
-                person = User(email=data.get("email") or "", full_name=data.get("full_name") or "")
-                password_validation.validate_password(password, person)
+                password_validation.validate_password(password, self.person)
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data

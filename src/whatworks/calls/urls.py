@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("applications/<int:application_id>/conflict/", views.conflict, name="conflict"),
     path("account/new/", views_accounts.account_new, name="account_new"),
+    path("account/new/sent/", views_accounts.account_sent, name="account_sent"),
+    path("account/new/<str:token>/", views_accounts.account_confirm, name="account_confirm"),
     path("account/organisation/", views_accounts.join, name="join"),
     path("organisation-requests/", views_accounts.join_requests, name="join_requests"),
     path(
