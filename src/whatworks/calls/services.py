@@ -31,6 +31,7 @@ from whatworks.calls.models import (
 )
 from whatworks.core.errors import PermissionDeniedError, WhatworksError, full_clean_or_raise
 from whatworks.core.models import User
+from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.core.signals import application_accepted
 
@@ -211,9 +212,7 @@ def question_create(
 
 
 def _check_question(question: Question) -> None:
-    full_clean_or_raise(question, CallError)
-    if question.kind == Question.Kind.CHOICE and not question.choice_list():
-        raise CallError(_("A choice question needs at least one choice."))
+    question_check(question, CallError)
     if question.eligible_answer and question.kind != Question.Kind.YES_NO:
         raise CallError(_("Only a yes-or-no question can screen applicants."))
 

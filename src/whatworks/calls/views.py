@@ -23,7 +23,6 @@ from whatworks.calls.forms import (
     DecisionForm,
     EligibilityForm,
     ReviewForm,
-    field_name,
 )
 from whatworks.calls.models import Application, Call
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise, weighted_total
@@ -32,6 +31,7 @@ from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
+from whatworks.core.questions import answer_field_name
 from whatworks.core.services import audit_record
 
 
@@ -101,7 +101,7 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         except services.ApplicationIncompleteError as exc:
             for question in form.questions:
                 if question.pk in exc.missing:
-                    form.add_error(field_name(question), exc.missing[question.pk])
+                    form.add_error(answer_field_name(question), exc.missing[question.pk])
         except (services.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
@@ -123,7 +123,7 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "form": form,
             # each field with the file already saved for its question, if any
-            "fields": [(form[field_name(q)], attachments.get(q.pk)) for q in form.questions],
+            "fields": [(form[answer_field_name(q)], attachments.get(q.pk)) for q in form.questions],
             "open": call.is_open(),
             "application": existing,
             "editing": editing,
@@ -150,7 +150,7 @@ def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             screened_out = True
             for question in questions:
                 if question.pk in exc.failed:
-                    form.add_error(field_name(question), exc.failed[question.pk])
+                    form.add_error(answer_field_name(question), exc.failed[question.pk])
         except (services.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:

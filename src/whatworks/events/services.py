@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.errors import WhatworksError, full_clean_or_raise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
+from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
 from whatworks.events.models import Event, Question, Registration
@@ -122,9 +123,7 @@ def question_create(
     question = Question(
         event=event, kind=kind, label=label, choices=choices, required=required, position=position
     )
-    full_clean_or_raise(question, EventError)
-    if kind == Question.Kind.CHOICE and not question.choice_list():
-        raise EventError(_("A choice question needs at least one choice."))
+    question_check(question, EventError)
     question.save()
     audit_record(actor=actor, action="event.question_created", target=event, changes={"kind": kind})
     return question

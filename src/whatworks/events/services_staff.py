@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
+from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
 from whatworks.events.models import Event, Question, Registration
@@ -139,9 +140,7 @@ def question_update(*, actor: User | None, question: Question, **fields: Any) ->
     before = Question.objects.select_for_update().get(pk=question.pk)
     for name, value in fields.items():
         setattr(question, name, value)
-    full_clean_or_raise(question, EventError)
-    if question.kind == Question.Kind.CHOICE and not question.choice_list():
-        raise EventError(_("A choice question needs at least one choice."))
+    question_check(question, EventError)
     question.save()
     audit_record(
         actor=_actor(actor),

@@ -6,11 +6,12 @@ Views parse, check permission, call one service and map its error to a message.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.http import AuthedHttpRequest
+from whatworks.core.questions import question_delete_page, question_edit_page, questions_page
 from whatworks.events import selectors, services, services_staff
 from whatworks.events.forms import (
     AttendeeAddForm,
@@ -28,7 +30,7 @@ from whatworks.events.forms import (
     MessageForm,
     QuestionForm,
 )
-from whatworks.events.models import Event, Question, Registration
+from whatworks.events.models import Event, Registration
 
 MANAGE = "events.change_event"
 ADD = "events.add_event"
@@ -264,54 +266,32 @@ def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 @require_permission("events.add_question")
 def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
-    existing = list(event.questions.all())
-    form = QuestionForm(
-        request.POST or None, initial={"position": (existing[-1].position + 1) if existing else 1}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_create(actor=request.user, event=event, **form.cleaned_data)
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request, _("“%(label)s” was added.") % {"label": form.cleaned_data["label"]}
-            )
-            return redirect("events:questions", slug=event.slug)
-    return render(
+    return questions_page(
         request,
-        "events/staff/questions.html",
-        {"event": event, "questions": existing, "form": form},
+        questions=list(event.questions.all()),
+        form_class=QuestionForm,
+        create=partial(services.question_create, actor=request.user, event=event),
+        error=services.EventError,
+        template="events/staff/questions.html",
+        context={"event": event},
+        back=reverse("events:questions", args=[event.slug]),
     )
-
-
-def _question(event: Event, question_id: int) -> Question:
-    found = event.questions.filter(pk=question_id).first()
-    if found is None:
-        raise Http404("No such question.")
-    return found
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission("events.change_question")
 def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     event = _event(request, slug)
-    question = _question(event, question_id)
-    form = QuestionForm(request.POST or None, instance=question)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_staff.question_update(
-                actor=request.user, question=question, **form.cleaned_data
-            )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The question was saved."))
-            return redirect("events:questions", slug=event.slug)
-    return render(
+    question = get_object_or_404(event.questions, pk=question_id)
+    return question_edit_page(
         request,
-        "events/staff/question_form.html",
-        {"event": event, "question": question, "form": form},
+        question=question,
+        form_class=QuestionForm,
+        update=partial(services_staff.question_update, actor=request.user, question=question),
+        error=services.EventError,
+        template="events/staff/question_form.html",
+        context={"event": event, "question": question},
+        back=reverse("events:questions", args=[event.slug]),
     )
 
 
@@ -319,14 +299,14 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
 @require_permission("events.change_question")
 def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     event = _event(request, slug)
-    question = _question(event, question_id)
-    try:
-        services_staff.question_delete(actor=request.user, question=question)
-    except services.EventError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("“%(label)s” was removed.") % {"label": question.label})
-    return redirect("events:questions", slug=event.slug)
+    question = get_object_or_404(event.questions, pk=question_id)
+    return question_delete_page(
+        request,
+        question=question,
+        delete=partial(services_staff.question_delete, actor=request.user, question=question),
+        error=services.EventError,
+        back=reverse("events:questions", args=[event.slug]),
+    )
 
 
 # --- attendees -----------------------------------------------------------------------
