@@ -15,8 +15,8 @@ from whatworks.core.questions import (
     next_position,
     question_check,
 )
+from whatworks.events.errors import EventError
 from whatworks.events.models import Question as EventQuestion
-from whatworks.events.services import EventError
 
 pytestmark = pytest.mark.django_db
 

@@ -17,12 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import WhatworksError, full_clean_or_raise
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
+from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Question, Registration
 
 Status = Registration.Status
@@ -40,20 +41,6 @@ EVENT_FIELDS = [
     "project_ref",
     "published",
 ]
-
-
-class EventError(WhatworksError):
-    """A registration or event change was refused; the message says why."""
-
-
-class AlreadyRegisteredError(EventError):
-    """The address already has an active registration for the event.  Pages must not show
-    this to whoever typed the address (anyone could test addresses): they answer as for a
-    new registration and e-mail the address its link (``registration_remind``)."""
-
-    def __init__(self, registration_id: int) -> None:
-        super().__init__("This address is already registered for the event.")
-        self.registration_id = registration_id
 
 
 def _actor(actor: AnyUser | None) -> User | None:

@@ -18,15 +18,9 @@ from django.utils.translation import gettext as _
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import (
-    AlreadyRegisteredError,
-    EventError,
-    _actor,
-    _email_later,
-    _held,
-    _lock,
-)
+from whatworks.events.services.registrations import _actor, _email_later, _held, _lock
 
 Status = Registration.Status
 

@@ -23,10 +23,9 @@ from whatworks.core.models import User
 from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
+from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Question, Registration
-from whatworks.events.services import (
-    AlreadyRegisteredError,
-    EventError,
+from whatworks.events.services.registrations import (
     _actor,
     _email_later,
     _held,

@@ -22,7 +22,7 @@ from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.questions import question_delete_page, question_edit_page, questions_page
-from whatworks.events import selectors, services, services_staff
+from whatworks.events import errors, selectors, services
 from whatworks.events.forms import (
     AttendeeAddForm,
     CancelEventForm,
@@ -69,7 +69,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
             event = services.event_create(
                 actor=request.user, published=False, **_event_fields(form)
             )
-        except services.EventError as exc:
+        except errors.EventError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -92,7 +92,7 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         fields = {k: v for k, v in _event_fields(form).items() if not form.fields[k].disabled}
         try:
             services.event_update(actor=request.user, event=event, **fields)
-        except services.EventError as exc:
+        except errors.EventError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Your changes were saved."))
@@ -111,10 +111,10 @@ def duplicate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services_staff.event_duplicate(
+            event = services.event_duplicate(
                 actor=request.user, source=source, **_event_fields(form)
             )
-        except services.EventError as exc:
+        except errors.EventError as exc:
             form.add_error(None, exc.message)
         else:
             count = event.questions.count()
@@ -197,8 +197,8 @@ def publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services_staff.event_publish(actor=request.user, event=event)
-    except services.EventError as exc:
+        services.event_publish(actor=request.user, event=event)
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(title)s is published.") % {"title": event.title})
@@ -245,10 +245,10 @@ def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Shorten the reason for cancelling to 2,000 characters."))
         return redirect("events:manage_event", slug=event.slug)
     try:
-        sent = services_staff.event_cancel(
+        sent = services.event_cancel(
             actor=request.user, event=event, note=form.cleaned_data["note"]
         )
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -271,7 +271,7 @@ def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         questions=list(event.questions.all()),
         form_class=QuestionForm,
         create=partial(services.question_create, actor=request.user, event=event),
-        error=services.EventError,
+        error=errors.EventError,
         template="events/staff/questions.html",
         context={"event": event},
         back=reverse("events:questions", args=[event.slug]),
@@ -287,8 +287,8 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
         request,
         question=question,
         form_class=QuestionForm,
-        update=partial(services_staff.question_update, actor=request.user, question=question),
-        error=services.EventError,
+        update=partial(services.question_update, actor=request.user, question=question),
+        error=errors.EventError,
         template="events/staff/question_form.html",
         context={"event": event, "question": question},
         back=reverse("events:questions", args=[event.slug]),
@@ -303,8 +303,8 @@ def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> 
     return question_delete_page(
         request,
         question=question,
-        delete=partial(services_staff.question_delete, actor=request.user, question=question),
-        error=services.EventError,
+        delete=partial(services.question_delete, actor=request.user, question=question),
+        error=errors.EventError,
         back=reverse("events:questions", args=[event.slug]),
     )
 
@@ -320,7 +320,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            added = services_staff.registration_add(
+            added = services.registration_add(
                 actor=request.user,
                 event=event,
                 name=data["name"],
@@ -328,7 +328,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 status=data["status"],
                 notify=data["notify"],
             )
-        except services.AlreadyRegisteredError as exc:
+        except errors.AlreadyRegisteredError as exc:
             found = Registration.objects.get(pk=exc.registration_id)
             form.add_error(
                 "email",
@@ -339,7 +339,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 )
                 % {"status": found.get_status_display()},
             )
-        except services.EventError as exc:
+        except errors.EventError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -357,10 +357,10 @@ def attendee_move(request: AuthedHttpRequest, slug: str, registration_id: int) -
     event = _event(request, slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     try:
-        moved = services_staff.registration_move(
+        moved = services.registration_move(
             actor=request.user, registration=found, to=request.POST.get("to", "")
         )
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{moved.name}: {moved.get_status_display()}.")
@@ -405,7 +405,7 @@ def attendee_cancel(request: AuthedHttpRequest, slug: str, registration_id: int)
         return page
     try:
         services.registration_cancel(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(name)s's registration is cancelled.") % {"name": found.name})
@@ -462,14 +462,14 @@ def attendees_email(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             if page is not None:
                 return page
             try:
-                sent = services_staff.attendees_message(
+                sent = services.attendees_message(
                     actor=request.user,
                     event=event,
                     registrations=people,
                     subject=form.cleaned_data["subject"],
                     text=form.cleaned_data["text"],
                 )
-            except services.EventError as exc:
+            except errors.EventError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(

@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from whatworks.core import surveys
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.events.errors import EventError
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import EventError, _actor
+from whatworks.events.services.registrations import _actor
 
 
 def feedback_due(event: Event) -> QuerySet[Registration]:

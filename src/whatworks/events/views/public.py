@@ -27,7 +27,7 @@ from whatworks.core.throttle import (
     throttle_request,
     throttled_response,
 )
-from whatworks.events import ical, selectors, services
+from whatworks.events import errors, ical, selectors, services
 from whatworks.events.certificates import certificate_pdf
 from whatworks.events.emails import calendar_event, event_ics, registration_ics
 from whatworks.events.forms import AnswersForm, RegistrationForm
@@ -125,12 +125,12 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except Throttled:
             pass  # the same answer as for a new registration, and no e-mail
-        except services.AlreadyRegisteredError as exc:
+        except errors.AlreadyRegisteredError as exc:
             if own:  # their own account's address: show them their registration
                 found = Registration.objects.get(pk=exc.registration_id)
                 return redirect("events:registration", token=registration_token(found.key))
             services.registration_remind(registration_id=exc.registration_id)
-        except services.EventError as exc:
+        except errors.EventError as exc:
             form.add_error(None, exc.message)
         else:
             if registration.address_confirmed:
@@ -210,7 +210,7 @@ def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
             services.registration_answers_update(
                 actor=request.user, registration=found, answers=form.answers()
             )
-        except services.EventError as exc:
+        except errors.EventError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Your answers were saved."))
@@ -294,7 +294,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
         return page
     try:
         services.registration_cancel(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your registration is cancelled."))
@@ -306,7 +306,7 @@ def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
     try:
         services.registration_accept_offer(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your place is confirmed."))
