@@ -11,12 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.factories import OrganisationFactory, user_with_role
-from whatworks.calls.accounts import PendingAccount, pending_account_token
 from whatworks.calls.models import Application, Call, Question
 from whatworks.calls.services import (
+    PendingAccount,
     application_save,
     call_create,
     criterion_create,
+    pending_account_token,
     question_create,
 )
 from whatworks.core.models import User
@@ -155,7 +156,7 @@ def assignment_kwargs() -> dict[str, object]:
 
 def join_request(organisation: Any = None) -> Any:
     """A registered person without an organisation asking to join ``organisation``."""
-    from whatworks.calls.accounts import join_request_create
+    from whatworks.calls.services import join_request_create
 
     return join_request_create(
         actor=user_with_role(None), organisation=organisation or OrganisationFactory()

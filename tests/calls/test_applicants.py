@@ -30,7 +30,7 @@ from tests.calls.factories import (
 )
 from tests.confirm import post_confirmed
 from tests.factories import OrganisationFactory, user_with_role
-from whatworks.calls import accounts, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry, User
@@ -164,17 +164,17 @@ def test_outsiders_cannot_see_or_decide_a_request(client) -> None:  # type: igno
     request = join_request()
     outsider = user_with_role(None, organisation=OrganisationFactory())
     with pytest.raises(Http404):
-        accounts.join_request_get_for_user(user=outsider, request_id=request.pk)
+        selectors.join_request_get_for_user(user=outsider, request_id=request.pk)
     client.force_login(outsider)
     response = client.post(reverse("calls:join_decide", args=[request.pk]), {"decision": "approve"})
     assert response.status_code == 404
     with pytest.raises(PermissionDeniedError):
-        accounts.join_request_decide(actor=request.user, request=request, approve=True)
+        services.join_request_decide(actor=request.user, request=request, approve=True)
     admin = user_with_role(Role.ADMIN)
-    accounts.join_request_decide(actor=admin, request=request, approve=False)
+    services.join_request_decide(actor=admin, request=request, approve=False)
     assert User.objects.get(pk=request.user_id).organisation_id is None
-    with pytest.raises(accounts.JoinError, match="decided already"):
-        accounts.join_request_decide(actor=admin, request=request, approve=True)
+    with pytest.raises(errors.JoinError, match="decided already"):
+        services.join_request_decide(actor=admin, request=request, approve=True)
 
 
 # --- eligibility ---------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_submission_checks_the_eligibility_answers_too() -> None:
     question = screening_question(call)
     user = applicant()
     answers = {**answers_for(call), str(question.pk): "no"}
-    with pytest.raises(services.ApplicationIncompleteError) as caught:
+    with pytest.raises(errors.ApplicationIncompleteError) as caught:
         services.application_save(
             actor=user,
             call=call,
@@ -215,7 +215,7 @@ def test_submission_checks_the_eligibility_answers_too() -> None:
 
 
 def test_only_a_yes_or_no_question_screens() -> None:
-    with pytest.raises(services.CallError, match="yes-or-no"):
+    with pytest.raises(errors.CallError, match="yes-or-no"):
         services.question_create(
             actor=None, call=make_call(), kind="text", label="Name", eligible_answer="yes"
         )
@@ -237,7 +237,7 @@ def test_a_submitted_application_is_edited_until_the_deadline(client) -> None:  
     assert application.answers[str(text.pk)] == "Sam Smith"
     assert application.status == Status.RECEIVED
     assert AuditEntry.objects.filter(action="call.application_edited").exists()
-    with pytest.raises(services.CallError, match="closed"):
+    with pytest.raises(errors.CallError, match="closed"):
         services.application_save(
             actor=application.applicant,
             call=call,
@@ -251,7 +251,7 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  #
     application = submitted_application()
     with pytest.raises(PermissionDeniedError):
         services.application_withdraw(actor=applicant(), application=application)
-    with pytest.raises(services.CallError, match="closed"):
+    with pytest.raises(errors.CallError, match="closed"):
         services.application_withdraw(
             actor=application.applicant,
             application=application,
@@ -264,7 +264,7 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  #
     post_confirmed(client, url, {})
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN and application.withdrawn_at
-    with pytest.raises(services.CallError, match="withdrawn"):
+    with pytest.raises(errors.CallError, match="withdrawn"):
         services.application_save(
             actor=application.applicant, call=application.call, answers={}, submit=True
         )

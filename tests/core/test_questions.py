@@ -6,8 +6,8 @@ import pytest
 
 from tests.calls.factories import make_call
 from tests.events.factories import make_event
+from whatworks.calls.errors import CallError
 from whatworks.calls.models import Question as CallQuestion
-from whatworks.calls.services import CallError
 from whatworks.core.questions import (
     ChoiceQuestion,
     answer_field_name,

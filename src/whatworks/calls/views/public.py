@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import selectors, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.forms import (
     ApplicationForm,
     AssignForm,
@@ -62,7 +62,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "call": call,
             "application": selectors.application_for_applicant(user=user, call=call),
-            "is_reviewer": selectors.is_reviewer(user),
+            "is_reviewer": selectors.can_review(user),
             # The research project, only as far as the registry lets this user see it.
             "project": project_for_user(user=user, reference=call.project_ref),
         },
@@ -98,11 +98,11 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 files=form.files_by_question(),
                 submit=submit,
             )
-        except services.ApplicationIncompleteError as exc:
+        except errors.ApplicationIncompleteError as exc:
             for question in form.questions:
                 if question.pk in exc.missing:
                     form.add_error(answer_field_name(question), exc.missing[question.pk])
-        except (services.CallError, PermissionDeniedError) as exc:
+        except (errors.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
             if editing:
@@ -146,12 +146,12 @@ def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.application_screen(actor=user, call=call, answers=form.answers())
-        except services.NotEligibleError as exc:
+        except errors.NotEligibleError as exc:
             screened_out = True
             for question in questions:
                 if question.pk in exc.failed:
                     form.add_error(answer_field_name(question), exc.failed[question.pk])
-        except (services.CallError, PermissionDeniedError) as exc:
+        except (errors.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("calls:apply", slug=call.slug)
@@ -194,7 +194,7 @@ def withdraw(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return page
     try:
         services.application_withdraw(actor=user, application=found)
-    except (services.CallError, PermissionDeniedError) as exc:
+    except (errors.CallError, PermissionDeniedError) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your application is withdrawn."))
@@ -219,7 +219,7 @@ def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse
     reviewing = found.applicant_id != user.pk
     criteria = list(found.call.criteria.all())
     own = selectors.own_review(user=user, application=found) if reviewing else None
-    can_score = reviewing and selectors.may_score(user=user, application=found)
+    can_score = reviewing and selectors.can_score(user=user, application=found)
     review_form = None
     if can_score:
         initial = {f"c_{k}": v for k, v in own.scores.items()} if own else {}
@@ -304,7 +304,7 @@ def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         )
     except PermissionDeniedError:
         raise PermissionDenied from None
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -330,7 +330,7 @@ def assign(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     reviewer = form.cleaned_data["reviewer"]
     try:
         services.reviewer_assign(actor=user, application=found, reviewer=reviewer)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(who)s is assigned.") % {"who": reviewer})
@@ -349,7 +349,7 @@ def unassign(request: AuthedHttpRequest, application_id: int, assignment_id: int
         raise Http404("No such assignment.")
     try:
         services.reviewer_unassign(actor=user, assignment=assignment)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -371,7 +371,7 @@ def conflict(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return redirect(found.get_absolute_url())
     try:
         services.conflict_declare(actor=user, application=found, note=form.cleaned_data["note"])
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(found.get_absolute_url())
     messages.success(
@@ -466,7 +466,7 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     status, feedback = form.cleaned_data["status"], form.cleaned_data["feedback"]
     try:  # refused before a confirmation is offered (no scores, or the wrong step)
         services.check_decision(found, status)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(found.get_absolute_url())
     page = confirmation_page(request, _decision_confirmation(found, status, feedback))
@@ -476,7 +476,7 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         services.application_decide(actor=user, application=found, status=status, feedback=feedback)
     except PermissionDeniedError:
         raise PermissionDenied from None
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The decision is saved and the applicant has been told."))
@@ -500,7 +500,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     try:
         for application in chosen:
             services.check_decision(application, status)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     verb, done = _BULK_WORDS[Application.Status(status)]
@@ -542,7 +542,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         services.applications_decide(
             actor=user, applications=chosen, status=status, feedback=feedback
         )
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -562,7 +562,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def review_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
-    if not selectors.is_reviewer(user):
+    if not selectors.can_review(user):
         raise PermissionDenied
     return render(
         request,

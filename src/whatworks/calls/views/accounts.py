@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import accounts
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.forms import AccountPasswordForm, JoinDecisionForm, JoinForm, RegisterForm
 from whatworks.calls.models import JoinRequest
 from whatworks.core.confirm import Confirmation, confirmation_page
@@ -58,7 +58,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
         except Throttled as exc:
             return throttled_response(request, exc)
         if send:
-            accounts.applicant_register_start(
+            services.applicant_register_start(
                 full_name=data["full_name"],
                 email=data["email"],
                 organisation=data["organisation"],
@@ -75,19 +75,19 @@ def account_sent(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mailed link: choose a password, and the account is made and signed in."""
-    pending = accounts.pending_account(token)
+    pending = services.pending_account(token)
     form = AccountPasswordForm(
         request.POST or None, full_name=pending.full_name, email=pending.email
     )
     if request.method == "POST" and form.is_valid():
         try:
-            user = accounts.applicant_register(
+            user = services.applicant_register(
                 full_name=pending.full_name,
                 email=pending.email,
                 password=form.cleaned_data["password"],
                 organisation=pending.organisation,
             )
-        except accounts.JoinError as exc:
+        except errors.JoinError as exc:
             add_to_form(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -110,8 +110,8 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
-        except accounts.JoinError as exc:
+            services.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
+        except errors.JoinError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Your request is sent. We will e-mail you the answer."))
@@ -129,7 +129,7 @@ def join_requests(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/join_requests.html",
-        {"requests": accounts.join_requests_for(user=_user(request))},
+        {"requests": selectors.join_requests_for(user=_user(request))},
     )
 
 
@@ -137,7 +137,7 @@ def join_requests(request: HttpRequest) -> HttpResponse:
 @login_required
 def join_decide(request: HttpRequest, request_id: int) -> HttpResponse:
     user = _user(request)
-    found = accounts.join_request_get_for_user(user=user, request_id=request_id)
+    found = selectors.join_request_get_for_user(user=user, request_id=request_id)
     form = JoinDecisionForm(request.POST)
     back = reverse("calls:join_requests")
     if not form.is_valid():
@@ -170,10 +170,10 @@ def join_decide(request: HttpRequest, request_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        accounts.join_request_decide(actor=user, request=found, approve=approve)
+        services.join_request_decide(actor=user, request=found, approve=approve)
     except PermissionDeniedError:
         raise PermissionDenied from None
-    except accounts.JoinError as exc:
+    except errors.JoinError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

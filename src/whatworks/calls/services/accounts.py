@@ -1,9 +1,10 @@
 """Applicants' own accounts and their requests to join an organisation.
 
-Writes (services) and reads (selectors) for the one thing calls adds to the core's people:
+Writes for the one thing calls adds to the core's people:
 someone who creates an account here asks to join an existing organisation, and an
 administrator or a member of that organisation approves it (the account then names the
-organisation, and its holder may apply) or refuses it.  The core's tables are unchanged.
+organisation, and its holder may apply) or refuses it.  The core's tables are unchanged;
+who may decide, and the open requests, are in :mod:`whatworks.calls.selectors`.
 
 Creating an account goes through the address: :func:`applicant_register_start` e-mails a
 signed link (name, address and organisation; no password, nothing stored), or, when the
@@ -22,30 +23,23 @@ from django.contrib.auth.backends import ModelBackend
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.calls import selectors
+from whatworks.calls.errors import JoinError
 from whatworks.calls.models import JoinRequest
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import LinkInvalidError, PermissionDeniedError, WhatworksError
+from whatworks.core.errors import LinkInvalidError, PermissionDeniedError
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import Organisation, User
 from whatworks.core.services import audit_record
 
-#: Administrators decide on any request (they may change people's accounts).
-ADMIN_PERM = "core.change_user"
-
 #: The signed link that finishes creating an account, and how long it works.
 ACCOUNT_SALT = "whatworks.calls.account"
 ACCOUNT_LINK_MAX_AGE = 3 * 24 * 60 * 60
-
-
-class JoinError(WhatworksError):
-    """A request to join an organisation was refused; the message says why."""
 
 
 def _deciders(organisation: Organisation) -> list[str]:
@@ -53,7 +47,7 @@ def _deciders(organisation: Organisation) -> list[str]:
     members = list(organisation.members.filter(is_active=True).values_list("email", flat=True))
     if members:
         return members
-    admins = ModelBackend().with_perm(ADMIN_PERM, is_active=True)
+    admins = ModelBackend().with_perm(selectors.JOIN_ADMIN_PERM, is_active=True)
     return list(admins.values_list("email", flat=True))
 
 
@@ -193,39 +187,10 @@ def join_request_create(*, actor: User, organisation: Organisation) -> JoinReque
     return request
 
 
-def may_decide(user: User, request: JoinRequest) -> bool:
-    return user.is_authenticated and (
-        user.has_perm(ADMIN_PERM)
-        or (user.organisation_id is not None and user.organisation_id == request.organisation_id)
-    )
-
-
-def join_requests_for(*, user: User) -> QuerySet[JoinRequest]:
-    """Open requests this user may decide on: all for administrators, else their own
-    organisation's."""
-    requests = JoinRequest.objects.filter(decided_at__isnull=True).select_related(
-        "user", "organisation"
-    )
-    if not user.is_authenticated:
-        return requests.none()
-    if user.has_perm(ADMIN_PERM):
-        return requests
-    if user.organisation_id is None:
-        return requests.none()
-    return requests.filter(organisation_id=user.organisation_id).exclude(user=user)
-
-
-def join_request_get_for_user(*, user: User, request_id: int) -> JoinRequest:
-    found = join_requests_for(user=user).filter(pk=request_id).first()
-    if found is None:
-        raise Http404("No such request.")
-    return found
-
-
 @transaction.atomic
 def join_request_decide(*, actor: User, request: JoinRequest, approve: bool) -> JoinRequest:
     request = JoinRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
-    if not may_decide(actor, request) or request.user_id == actor.pk:
+    if not selectors.can_decide_join_request(actor, request) or request.user_id == actor.pk:
         raise PermissionDeniedError(_("You may not decide on this request."))
     if request.decided_at is not None:
         raise JoinError(_("This request has been decided already."))

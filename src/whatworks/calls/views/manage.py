@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import selectors, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.forms import CallForm, CriterionForm, QuestionForm
 from whatworks.calls.models import Application, Call
 from whatworks.core.access import require_permission
@@ -57,7 +57,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             call = services.call_create(actor=request.user, **_fields(form))
-        except services.CallError as exc:
+        except errors.CallError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -80,7 +80,7 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         fields = {k: v for k, v in _fields(form).items() if not form.fields[k].disabled}
         try:
             call = services.call_update(actor=request.user, call=call, **fields)
-        except services.CallError as exc:
+        except errors.CallError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Your changes were saved."))
@@ -102,7 +102,7 @@ def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         questions=list(call.questions.all()),
         form_class=QuestionForm,
         create=partial(services.question_create, actor=request.user, call=call),
-        error=services.CallError,
+        error=errors.CallError,
         template="calls/staff/questions.html",
         context={"call": call},
         back=reverse("calls:questions", args=[call.slug]),
@@ -119,7 +119,7 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
         question=question,
         form_class=QuestionForm,
         update=partial(services.question_update, actor=request.user, question=question),
-        error=services.CallError,
+        error=errors.CallError,
         template="calls/staff/item_form.html",
         context={"call": call, "what": "question", "item": question},
         back=reverse("calls:questions", args=[call.slug]),
@@ -135,7 +135,7 @@ def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> 
         request,
         question=question,
         delete=partial(services.question_delete, actor=request.user, question=question),
-        error=services.CallError,
+        error=errors.CallError,
         back=reverse("calls:questions", args=[call.slug]),
     )
 
@@ -155,7 +155,7 @@ def criteria(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.criterion_create(actor=request.user, call=call, **form.cleaned_data)
-        except services.CallError as exc:
+        except errors.CallError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("“%(label)s” was added.") % form.cleaned_data)
@@ -174,7 +174,7 @@ def criterion_edit(request: AuthedHttpRequest, slug: str, criterion_id: int) -> 
     if request.method == "POST" and form.is_valid():
         try:
             services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
-        except services.CallError as exc:
+        except errors.CallError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The criterion was saved."))
@@ -193,7 +193,7 @@ def criterion_delete(request: AuthedHttpRequest, slug: str, criterion_id: int) -
     criterion = get_object_or_404(call.criteria, pk=criterion_id)
     try:
         services.criterion_delete(actor=request.user, criterion=criterion)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("“%(label)s” was removed.") % {"label": criterion.label})
