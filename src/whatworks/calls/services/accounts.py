@@ -163,7 +163,7 @@ def join_request_create(*, actor: User, organisation: Organisation) -> JoinReque
     request = JoinRequest.objects.create(user=actor, organisation=organisation)
     audit_record(
         actor=actor,
-        action="organisation.join_requested",
+        action=AuditAction.ORGANISATION_JOIN_REQUESTED,
         target=organisation,
         changes={"request": request.pk},
     )
@@ -206,7 +206,9 @@ def join_request_decide(*, actor: User, request: JoinRequest, approve: bool) -> 
         person.save(update_fields=["organisation"])
     audit_record(
         actor=actor,
-        action="organisation.join_approved" if approve else "organisation.join_refused",
+        action=AuditAction.ORGANISATION_JOIN_APPROVED
+        if approve
+        else AuditAction.ORGANISATION_JOIN_REFUSED,
         target=person,
         changes={"organisation": request.organisation_id},
     )

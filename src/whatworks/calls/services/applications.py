@@ -25,6 +25,7 @@ from whatworks.calls.models import (
     Call,
     Question,
 )
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -169,9 +170,11 @@ def application_save(
     full_clean_or_raise(application, CallError)
     application.save()
     if editing:
-        action = "call.application_edited"
+        action = AuditAction.CALL_APPLICATION_EDITED
     else:
-        action = "call.application_submitted" if submit else "call.application_saved"
+        action = (
+            AuditAction.CALL_APPLICATION_SUBMITTED if submit else AuditAction.CALL_APPLICATION_SAVED
+        )
     audit_record(
         actor=actor,
         action=action,
@@ -213,7 +216,7 @@ def application_withdraw(
     application.save(update_fields=["status", "withdrawn_at"])
     audit_record(
         actor=actor,
-        action="call.application_withdrawn",
+        action=AuditAction.CALL_APPLICATION_WITHDRAWN,
         target=application,
         changes={"status": {"before": before, "after": Status.WITHDRAWN}},
     )
@@ -250,7 +253,9 @@ def reminders_send(*, now: datetime | None = None, hours: int = REMINDER_HOURS) 
             if not claimed:
                 continue
             application = Application.objects.get(pk=pk)
-            audit_record(actor=None, action="call.deadline_reminder_sent", target=application)
+            audit_record(
+                actor=None, action=AuditAction.CALL_DEADLINE_REMINDER_SENT, target=application
+            )
             _email_later(application, "reminder")
             sent += 1
     return sent

@@ -16,6 +16,7 @@ from whatworks.calls.models import (
     Question,
     Review,
 )
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.questions import question_check
@@ -49,7 +50,7 @@ def call_create(*, actor: User | None, **fields: Any) -> Call:
     call.save()
     audit_record(
         actor=actor,
-        action="call.created",
+        action=AuditAction.CALL_CREATED,
         target=call,
         changes=diff_fields(None, call, ["slug", "title", "opens_at", "closes_at", "project_ref"]),
     )
@@ -71,7 +72,7 @@ def call_update(*, actor: User, call: Call, **fields: Any) -> Call:
     call.save()
     audit_record(
         actor=actor,
-        action="call.updated",
+        action=AuditAction.CALL_UPDATED,
         target=call,
         changes=diff_fields(before, call, [*CALL_FIELDS, "summary", "eligibility"]),
     )
@@ -101,7 +102,7 @@ def criterion_create(
     criterion.save()
     audit_record(
         actor=actor,
-        action="call.criterion_created",
+        action=AuditAction.CALL_CRITERION_CREATED,
         target=call,
         changes={"criterion": criterion.pk, "max_score": max_score, "weight": weight},
     )
@@ -127,7 +128,7 @@ def criterion_update(*, actor: User, criterion: Criterion, **fields: Any) -> Cri
     criterion.save()
     audit_record(
         actor=actor,
-        action="call.criterion_updated",
+        action=AuditAction.CALL_CRITERION_UPDATED,
         target=criterion.call,
         changes=diff_fields(before, criterion, ["label", "max_score", "weight", "position"]),
     )
@@ -142,7 +143,10 @@ def criterion_delete(*, actor: User, criterion: Criterion) -> None:
     pk = criterion.pk
     criterion.delete()
     audit_record(
-        actor=actor, action="call.criterion_deleted", target=call, changes={"criterion": pk}
+        actor=actor,
+        action=AuditAction.CALL_CRITERION_DELETED,
+        target=call,
+        changes={"criterion": pk},
     )
 
 
@@ -171,7 +175,9 @@ def question_create(
     )
     _check_question(question)
     question.save()
-    audit_record(actor=actor, action="call.question_created", target=call, changes={"kind": kind})
+    audit_record(
+        actor=actor, action=AuditAction.CALL_QUESTION_CREATED, target=call, changes={"kind": kind}
+    )
     return question
 
 
@@ -193,7 +199,7 @@ def question_update(*, actor: User, question: Question, **fields: Any) -> Questi
     question.save()
     audit_record(
         actor=actor,
-        action="call.question_updated",
+        action=AuditAction.CALL_QUESTION_UPDATED,
         target=question.call,
         changes=diff_fields(before, question, ["label", "kind", "required", "position"]),
     )
@@ -209,4 +215,6 @@ def question_delete(*, actor: User, question: Question) -> None:
         )
     call, pk = question.call, question.pk
     question.delete()
-    audit_record(actor=actor, action="call.question_deleted", target=call, changes={"question": pk})
+    audit_record(
+        actor=actor, action=AuditAction.CALL_QUESTION_DELETED, target=call, changes={"question": pk}
+    )

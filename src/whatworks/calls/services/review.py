@@ -21,6 +21,7 @@ from whatworks.calls.models import (
     Review,
 )
 from whatworks.calls.services.applications import _email_later
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -32,6 +33,13 @@ Status = Application.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.RECEIVED: frozenset({Status.SHORTLISTED, Status.DECLINED}),
     Status.SHORTLISTED: frozenset({Status.ACCEPTED, Status.DECLINED}),
+}
+
+#: the audit action of a decision, by the status it gives
+DECISION_ACTIONS: dict[str, AuditAction] = {
+    Status.SHORTLISTED: AuditAction.CALL_APPLICATION_SHORTLISTED,
+    Status.DECLINED: AuditAction.CALL_APPLICATION_DECLINED,
+    Status.ACCEPTED: AuditAction.CALL_APPLICATION_ACCEPTED,
 }
 
 
@@ -67,7 +75,7 @@ def reviewer_assign(
     )
     audit_record(
         actor=actor,
-        action="call.reviewer_assigned",
+        action=AuditAction.CALL_REVIEWER_ASSIGNED,
         target=application,
         changes={"reviewer": reviewer.pk},
     )
@@ -89,7 +97,7 @@ def reviewer_unassign(*, actor: User, assignment: Assignment) -> None:
     assignment.delete()
     audit_record(
         actor=actor,
-        action="call.reviewer_unassigned",
+        action=AuditAction.CALL_REVIEWER_UNASSIGNED,
         target=application,
         changes={"reviewer": reviewer},
     )
@@ -121,7 +129,7 @@ def conflict_declare(
     withdrawn, _count = Review.objects.filter(application=application, reviewer=actor).delete()
     audit_record(
         actor=actor,
-        action="call.conflict_declared",
+        action=AuditAction.CALL_CONFLICT_DECLARED,
         target=application,
         changes={"scores_withdrawn": withdrawn},
     )
@@ -178,7 +186,9 @@ def review_submit(
     review.save()
     audit_record(
         actor=actor,
-        action="call.application_scored" if before is None else "call.scores_corrected",
+        action=AuditAction.CALL_APPLICATION_SCORED
+        if before is None
+        else AuditAction.CALL_SCORES_CORRECTED,
         target=application,
         changes={"total": review.total}
         if before is None
@@ -238,7 +248,7 @@ def application_decide(
     application.save(update_fields=["status", "decided_at", "feedback"])
     audit_record(
         actor=actor,
-        action=f"call.application_{status}",
+        action=DECISION_ACTIONS[status],
         target=application,
         changes={
             "status": {"before": before, "after": status},

@@ -18,13 +18,8 @@ from whatworks.calls.forms import AccountPasswordForm, JoinDecisionForm, JoinFor
 from whatworks.calls.models import JoinRequest
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError, add_to_form
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 #: Account requests per client address and per typed address (scopes
 #: "calls.account.address" and "calls.account.email"); over the address limit: the same
@@ -104,15 +99,15 @@ def account_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def join(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def join(request: AuthedHttpRequest) -> HttpResponse:
+    user = request.user
     pending = JoinRequest.objects.filter(user=user, decided_at__isnull=True).first()
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
         except errors.JoinError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your request is sent. We will e-mail you the answer."))
             return redirect("calls:join")
@@ -125,18 +120,18 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def join_requests(request: HttpRequest) -> HttpResponse:
+def join_requests(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/join_requests.html",
-        {"requests": selectors.join_requests_for(user=_user(request))},
+        {"requests": selectors.join_requests_for(user=request.user)},
     )
 
 
 @require_POST
 @login_required
-def join_decide(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+def join_decide(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
+    user = request.user
     found = selectors.join_request_get_for_user(user=user, request_id=request_id)
     form = JoinDecisionForm(request.POST)
     back = reverse("calls:join_requests")

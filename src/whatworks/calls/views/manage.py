@@ -21,6 +21,7 @@ from whatworks.calls import errors, selectors, services
 from whatworks.calls.forms import CallForm, CriterionForm, QuestionForm
 from whatworks.calls.models import Application, Call
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.questions import (
     next_position,
@@ -58,7 +59,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
         try:
             call = services.call_create(actor=request.user, **_fields(form))
         except errors.CallError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -81,7 +82,7 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             call = services.call_update(actor=request.user, call=call, **fields)
         except errors.CallError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("calls:edit", slug=call.slug)
@@ -156,7 +157,7 @@ def criteria(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             services.criterion_create(actor=request.user, call=call, **form.cleaned_data)
         except errors.CallError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("“%(label)s” was added.") % form.cleaned_data)
             return redirect("calls:criteria", slug=call.slug)
@@ -175,7 +176,7 @@ def criterion_edit(request: AuthedHttpRequest, slug: str, criterion_id: int) -> 
         try:
             services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
         except errors.CallError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The criterion was saved."))
             return redirect("calls:criteria", slug=call.slug)

@@ -26,6 +26,7 @@ from whatworks.calls.forms import (
 )
 from whatworks.calls.models import Application, Call
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise, weighted_total
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.http import AuthedHttpRequest
@@ -273,7 +274,7 @@ def attachment(request: AuthedHttpRequest, application_id: int, attachment_id: i
     # a read of an applicant's personal data: audited (by number, never by name)
     audit_record(
         actor=request.user,
-        action="call.attachment_read",
+        action=AuditAction.CALL_ATTACHMENT_READ,
         target=found.application,
         changes={"attachment": found.pk, "bytes": len(content)},
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import errors, selectors
 from whatworks.events.forms import CheckInSearchForm, TicketForm, WalkInForm
@@ -197,7 +198,7 @@ def walk_in(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 % {"name": found.name, "get_status_display": found.get_status_display()},
             )
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request, _("%(name)s is registered and checked in.") % {"name": added.name}

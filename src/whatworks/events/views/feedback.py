@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core import surveys
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import errors, services
 from whatworks.events.forms import FeedbackSurveyForm
@@ -49,7 +50,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 actor=request.user, event=event, template=form.cleaned_data["template"]
             )
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.questions import question_delete_page, question_edit_page, questions_page
 from whatworks.events import errors, selectors, services
@@ -70,7 +71,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
                 actor=request.user, published=False, **_event_fields(form)
             )
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -93,7 +94,7 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             services.event_update(actor=request.user, event=event, **fields)
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("events:manage_event", slug=event.slug)
@@ -115,7 +116,7 @@ def duplicate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 actor=request.user, source=source, **_event_fields(form)
             )
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             count = event.questions.count()
             messages.success(
@@ -340,7 +341,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 % {"status": found.get_status_display()},
             )
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -470,7 +471,7 @@ def attendees_email(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                     text=form.cleaned_data["text"],
                 )
             except errors.EventError as exc:
-                form.add_error(None, exc.message)
+                add_to_form(form, exc)
             else:
                 messages.success(
                     request,

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.csvutils import write_csv
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
@@ -131,7 +133,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("events:registration", token=registration_token(found.key))
             services.registration_remind(registration_id=exc.registration_id)
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             if registration.address_confirmed:
                 return redirect("events:registration", token=registration_token(registration.key))
@@ -211,7 +213,7 @@ def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
                 actor=request.user, registration=found, answers=form.answers()
             )
         except errors.EventError as exc:
-            form.add_error(None, exc.message)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your answers were saved."))
             return redirect("events:registration", token=token)
@@ -320,7 +322,7 @@ def attendees(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     registrations = list(selectors.attendees(event=event))
     audit_record(
         actor=request.user,
-        action="event.attendees_viewed",
+        action=AuditAction.EVENT_ATTENDEES_VIEWED,
         target=event,
         changes={"registrations": len(registrations)},
     )
@@ -366,7 +368,7 @@ def attendees_csv(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
     audit_record(
         actor=request.user,
-        action="event.attendees_exported",
+        action=AuditAction.EVENT_ATTENDEES_EXPORTED,
         target=event,
         changes={"rows": rows},
     )
