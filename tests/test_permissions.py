@@ -310,6 +310,8 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     # a call without eligibility questions sends everyone on to the form
     "calls:eligibility": (calls_factories.call_kwargs, signed_in(302)),
     "calls:account_new": ({}, {**everyone(302), "visitor": 200}),
+    "calls:account_sent": ({}, everyone(200)),
+    "calls:account_confirm": (calls_factories.account_token_kwargs, everyone(200)),
     "calls:join": ({}, signed_in(200)),
     "calls:join_requests": ({}, signed_in(200)),
     "calls:join_decide": (calls_factories.join_request_kwargs, everyone(405)),

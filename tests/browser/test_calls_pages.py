@@ -6,11 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.browser.axe import assert_accessible
 from tests.calls.factories import (
     OrganisationFactory,
+    account_token_kwargs,
     assign,
     make_call,
     scored,
@@ -86,3 +88,20 @@ def test_decision_buttons(visit: Any, page: Any, sign_in: Any) -> None:
     assert_accessible(page)
     application.refresh_from_db()
     assert application.status == Application.Status.SHORTLISTED
+
+
+def test_creating_an_account_to_apply(visit: Any, page: Any) -> None:
+    visit("/calls/account/new/")
+    page.get_by_label("Full name").fill("Jo New")
+    page.get_by_label("E-mail address").fill("jo.new@example.test")
+    page.get_by_role("button", name="E-mail me a link to finish").click()
+    page.wait_for_url("**/calls/account/new/sent/")
+    assert "Check your e-mail" in page.locator("main").inner_text()
+    assert_accessible(page)
+    visit(reverse("calls:account_confirm", kwargs=account_token_kwargs()))
+    page.get_by_label("Password", exact=True).fill("123")
+    page.get_by_label("Password again").fill("123")
+    page.get_by_role("button", name="Create the account").click()
+    page.wait_for_load_state()
+    assert "There is a problem" in page.locator("main").inner_text()
+    assert_accessible(page)

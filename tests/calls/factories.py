@@ -13,9 +13,11 @@ from django.utils import timezone
 from tests.factories import OrganisationFactory, user_with_role
 from whatworks.calls.models import Application, Call, Question
 from whatworks.calls.services import (
+    PendingAccount,
     application_save,
     call_create,
     criterion_create,
+    pending_account_token,
     question_create,
 )
 from whatworks.core.models import User
@@ -154,7 +156,7 @@ def assignment_kwargs() -> dict[str, object]:
 
 def join_request(organisation: Any = None) -> Any:
     """A registered person without an organisation asking to join ``organisation``."""
-    from whatworks.calls.accounts import join_request_create
+    from whatworks.calls.services import join_request_create
 
     return join_request_create(
         actor=user_with_role(None), organisation=organisation or OrganisationFactory()
@@ -163,6 +165,11 @@ def join_request(organisation: Any = None) -> Any:
 
 def join_request_kwargs() -> dict[str, object]:
     return {"request_id": join_request().pk}
+
+
+def account_token_kwargs() -> dict[str, object]:
+    pending = PendingAccount(full_name="Jo New", email="jo.new@example.test", organisation=None)
+    return {"token": pending_account_token(pending)}
 
 
 def eligibility_call() -> Call:

@@ -3,16 +3,21 @@ and withdrawing until the deadline, and deadline reminders."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.calls.factories import (
+    account_token_kwargs,
     answers_for,
     applicant,
     eligibility_call,
@@ -25,7 +30,7 @@ from tests.calls.factories import (
 )
 from tests.confirm import post_confirmed
 from tests.factories import OrganisationFactory, user_with_role
-from whatworks.calls import accounts, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry, User
@@ -39,46 +44,101 @@ Status = Application.Status
 # --- accounts and organisations ------------------------------------------------------
 
 
-def test_someone_new_creates_an_account_and_asks_to_join(
-    client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
-    organisation = OrganisationFactory()
+PASSWORD = "a long enough passphrase 42"
+
+
+def _ask_for_account(client: Client, email: str, **extra: object) -> HttpResponse:
+    data: dict[str, object] = {"full_name": "Jo Bloggs", "email": email, **extra}
+    return client.post(reverse("calls:account_new"), data)
+
+
+def _link_in(body: str) -> str:
+    (link,) = re.findall(r"https?://\S+/calls/account/new/\S+/", body)
+    return urlsplit(link).path
+
+
+def test_someone_new_creates_an_account_from_the_emailed_link_and_asks_to_join(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    organisation = OrganisationFactory.create()
     member = user_with_role(None, organisation=organisation)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("calls:account_new"),
-            {
-                "full_name": "Jo Bloggs",
-                "email": "Jo@Example.test",
-                "password": "a long enough passphrase 42",
-                "password_again": "a long enough passphrase 42",
-                "organisation": organisation.pk,
-            },
-        )
+        response = _ask_for_account(client, "Jo@Example.test", organisation=organisation.pk)
+    assert response.status_code == 302 and response["Location"] == reverse("calls:account_sent")
+    assert not User.objects.filter(email__iexact="jo@example.test").exists()  # not yet
+    (link_mail,) = mail.outbox
+    assert link_mail.to == ["Jo@Example.test"]
+    link = _link_in(link_mail.body)
+    page = client.get(link).content.decode()
+    assert "Jo Bloggs" in page and organisation.name in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(link, {"password": PASSWORD, "password_again": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("calls:join")
     user = User.objects.get(email="jo@example.test")
     assert user.organisation_id is None  # not until someone confirms
-    assert user.check_password("a long enough passphrase 42")
-    (message,) = mail.outbox
-    assert message.bcc == [member.email] and "Jo Bloggs" in message.body
+    assert user.check_password(PASSWORD)
+    entries = AuditEntry.objects.filter(action="user.registered_to_apply")
+    assert entries.filter(object_id=str(user.pk)).exists()
+    join_mail = mail.outbox[-1]
+    assert join_mail.bcc == [member.email] and "Jo Bloggs" in join_mail.body
     page = client.get(reverse("calls:join")).content.decode()
     assert "You asked to join" in page
+    client.logout()
+    page = client.post(link, {"password": PASSWORD, "password_again": PASSWORD})
+    assert "exists already" in page.content.decode()  # a link makes one account, once
+    assert User.objects.filter(email__iexact="jo@example.test").count() == 1
 
 
-def test_a_taken_address_or_a_weak_password_is_refused(client) -> None:  # type: ignore[no-untyped-def]
-    user_with_role(None, email="taken@example.test")
-    data = {
-        "full_name": "Jo",
-        "email": "taken@example.test",
-        "password": "a long enough passphrase 42",
-        "password_again": "a long enough passphrase 42",
-    }
-    page = client.post(reverse("calls:account_new"), data).content.decode()
-    assert "exists already" in page
-    data.update(email="new@example.test", password="123", password_again="123")
-    page = client.post(reverse("calls:account_new"), data).content.decode()
-    assert "There is a problem" in page
+def test_asking_for_an_account_does_not_say_whether_the_address_has_one(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    holder = user_with_role(None, email="taken@example.test")
+    holder.set_password("the holder's own password 7")
+    holder.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = _ask_for_account(client, "Taken@Example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        new = _ask_for_account(client, "new@example.test")
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert taken["Location"] == reverse("calls:account_sent")
+    assert "Check your e-mail" in client.get(taken["Location"]).content.decode()
+    to_holder, to_new = mail.outbox
+    assert to_holder.to == ["taken@example.test"] and to_new.to == ["new@example.test"]
+    assert reverse("core:login") in to_holder.body
+    assert reverse("core:password_reset") in to_holder.body
+    assert "/calls/account/new/" not in to_holder.body  # no link to make a second account
+    holder.refresh_from_db()
+    assert holder.check_password("the holder's own password 7")  # untouched
+    assert User.objects.filter(email__iexact="taken@example.test").count() == 1
     assert not User.objects.filter(email="new@example.test").exists()
+
+
+def test_asking_for_accounts_is_throttled_per_client_and_per_address(
+    client: Client, throttle_clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            assert _ask_for_account(client, "jo@example.test").status_code == 302
+        fourth = _ask_for_account(client, "jo@example.test")
+    # over the address's limit: the same answer, and no e-mail
+    assert fourth.status_code == 302 and fourth["Location"] == reverse("calls:account_sent")
+    assert len(mail.outbox) == 3
+    for number in range(6):
+        assert _ask_for_account(client, f"other{number}@example.test").status_code == 302
+    refused = _ask_for_account(client, "one.more@example.test")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    throttle_clock.advance(2 * 3600)
+    assert _ask_for_account(client, "one.more@example.test").status_code == 302
+
+
+def test_a_weak_password_or_an_altered_link_is_refused(client: Client) -> None:
+    link = reverse("calls:account_confirm", kwargs=account_token_kwargs())
+    page = client.post(link, {"password": "123", "password_again": "123"}).content.decode()
+    assert "There is a problem" in page
+    assert not User.objects.filter(email="jo.new@example.test").exists()
+    response = client.get(link[:-3] + "xx/")
+    assert response.status_code == 404
+    assert "Create an account to apply" in response.content.decode()
 
 
 def test_a_member_of_the_organisation_approves_and_the_person_may_apply(  # type: ignore[no-untyped-def]
@@ -104,17 +164,17 @@ def test_outsiders_cannot_see_or_decide_a_request(client) -> None:  # type: igno
     request = join_request()
     outsider = user_with_role(None, organisation=OrganisationFactory())
     with pytest.raises(Http404):
-        accounts.join_request_get_for_user(user=outsider, request_id=request.pk)
+        selectors.join_request_get_for_user(user=outsider, request_id=request.pk)
     client.force_login(outsider)
     response = client.post(reverse("calls:join_decide", args=[request.pk]), {"decision": "approve"})
     assert response.status_code == 404
     with pytest.raises(PermissionDeniedError):
-        accounts.join_request_decide(actor=request.user, request=request, approve=True)
+        services.join_request_decide(actor=request.user, request=request, approve=True)
     admin = user_with_role(Role.ADMIN)
-    accounts.join_request_decide(actor=admin, request=request, approve=False)
+    services.join_request_decide(actor=admin, request=request, approve=False)
     assert User.objects.get(pk=request.user_id).organisation_id is None
-    with pytest.raises(accounts.JoinError, match="decided already"):
-        accounts.join_request_decide(actor=admin, request=request, approve=True)
+    with pytest.raises(errors.JoinError, match="decided already"):
+        services.join_request_decide(actor=admin, request=request, approve=True)
 
 
 # --- eligibility ---------------------------------------------------------------------
@@ -143,7 +203,7 @@ def test_submission_checks_the_eligibility_answers_too() -> None:
     question = screening_question(call)
     user = applicant()
     answers = {**answers_for(call), str(question.pk): "no"}
-    with pytest.raises(services.ApplicationIncompleteError) as caught:
+    with pytest.raises(errors.ApplicationIncompleteError) as caught:
         services.application_save(
             actor=user,
             call=call,
@@ -155,7 +215,7 @@ def test_submission_checks_the_eligibility_answers_too() -> None:
 
 
 def test_only_a_yes_or_no_question_screens() -> None:
-    with pytest.raises(services.CallError, match="yes-or-no"):
+    with pytest.raises(errors.CallError, match="yes-or-no"):
         services.question_create(
             actor=None, call=make_call(), kind="text", label="Name", eligible_answer="yes"
         )
@@ -177,7 +237,7 @@ def test_a_submitted_application_is_edited_until_the_deadline(client) -> None:  
     assert application.answers[str(text.pk)] == "Sam Smith"
     assert application.status == Status.RECEIVED
     assert AuditEntry.objects.filter(action="call.application_edited").exists()
-    with pytest.raises(services.CallError, match="closed"):
+    with pytest.raises(errors.CallError, match="closed"):
         services.application_save(
             actor=application.applicant,
             call=call,
@@ -191,7 +251,7 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  #
     application = submitted_application()
     with pytest.raises(PermissionDeniedError):
         services.application_withdraw(actor=applicant(), application=application)
-    with pytest.raises(services.CallError, match="closed"):
+    with pytest.raises(errors.CallError, match="closed"):
         services.application_withdraw(
             actor=application.applicant,
             application=application,
@@ -204,7 +264,7 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  #
     post_confirmed(client, url, {})
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN and application.withdrawn_at
-    with pytest.raises(services.CallError, match="withdrawn"):
+    with pytest.raises(errors.CallError, match="withdrawn"):
         services.application_save(
             actor=application.applicant, call=application.call, answers={}, submit=True
         )

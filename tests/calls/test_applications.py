@@ -20,7 +20,7 @@ from tests.calls.factories import (
     submitted_application,
     upload,
 )
-from whatworks.calls import filetypes, selectors, services
+from whatworks.calls import errors, filetypes, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
 
@@ -40,12 +40,12 @@ def test_a_call_closes_by_itself(client) -> None:  # type: ignore[no-untyped-def
     call = make_call(opens_at=now - timedelta(days=2), closes_at=now + timedelta(minutes=5))
     user = applicant()
     services.application_save(actor=user, call=call, answers=answers_for(call))
-    with pytest.raises(services.CallError, match="closed"):
+    with pytest.raises(errors.CallError, match="closed"):
         services.application_save(
             actor=user, call=call, answers=answers_for(call), now=call.closes_at
         )
     anybody = applicant()
-    with pytest.raises(services.CallError, match="closed"):
+    with pytest.raises(errors.CallError, match="closed"):
         services.application_save(
             actor=anybody, call=call, answers={}, now=call.closes_at + timedelta(days=1)
         )
@@ -60,7 +60,7 @@ def test_draft_then_submit_once_then_edit(django_capture_on_commit_callbacks) ->
     user = applicant()
     draft = services.application_save(actor=user, call=call, answers={})
     assert draft.status == Application.Status.DRAFT
-    with pytest.raises(services.ApplicationIncompleteError) as info:
+    with pytest.raises(errors.ApplicationIncompleteError) as info:
         services.application_save(actor=user, call=call, answers={}, submit=True)
     assert set(info.value.missing) == {q.pk for q in call.questions.filter(required=True)}
     services.application_save(
@@ -79,7 +79,7 @@ def test_draft_then_submit_once_then_edit(django_capture_on_commit_callbacks) ->
     with django_capture_on_commit_callbacks(execute=True):
         services.application_save(actor=user, call=call, answers={}, submit=True)
     assert len(mail.outbox) == sent
-    with pytest.raises(services.CallError, match="save your changes instead"):
+    with pytest.raises(errors.CallError, match="save your changes instead"):
         services.application_save(actor=user, call=call, answers={})
 
 
@@ -112,7 +112,7 @@ def test_accepted_types_are_recognised_by_content(content: bytes, expected: str)
     ],
 )
 def test_disguised_files_are_refused(name: str, content: bytes) -> None:
-    with pytest.raises(services.CallError, match="must be a PDF"):
+    with pytest.raises(errors.CallError, match="must be a PDF"):
         services.check_upload(upload(name, content))
 
 
@@ -123,13 +123,13 @@ def test_a_zip_without_a_document_is_not_docx() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("evil.exe", b"MZ")
-    with pytest.raises(services.CallError):
+    with pytest.raises(errors.CallError):
         services.check_upload(upload("plan.docx", buffer.getvalue()))
 
 
 def test_large_files_are_refused(settings) -> None:  # type: ignore[no-untyped-def]
     settings.WHATWORKS_CALLS_MAX_UPLOAD_MB = 0.001
-    with pytest.raises(services.CallError, match="smaller than"):
+    with pytest.raises(errors.CallError, match="smaller than"):
         services.check_upload(upload("big.txt", b"a" * 2000))
 
 

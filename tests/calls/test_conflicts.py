@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from tests.calls.factories import assign, make_call, scored, submitted_application
-from whatworks.calls import selectors, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.roles import Role
@@ -34,9 +34,9 @@ def test_only_deciders_assign_and_only_reviewers_are_assigned(make_user) -> None
     researcher, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     with pytest.raises(PermissionDeniedError):
         services.reviewer_assign(actor=researcher, application=application, reviewer=researcher)
-    with pytest.raises(services.CallError, match="does not review"):
+    with pytest.raises(errors.CallError, match="does not review"):
         services.reviewer_assign(actor=editor, application=application, reviewer=editor)
-    with pytest.raises(services.CallError, match="own application"):
+    with pytest.raises(errors.CallError, match="own application"):
         services.reviewer_assign(
             actor=editor, application=application, reviewer=application.applicant
         )
@@ -56,7 +56,7 @@ def test_a_conflicted_reviewer_can_neither_score_nor_see_it(client, make_user) -
     with pytest.raises(Http404):
         selectors.application_get_for_user(user=reviewer, application_id=application.pk)
     assert selectors.reviews_visible_to(user=reviewer, application=application) == []
-    assert not selectors.may_score(user=reviewer, application=application)
+    assert not selectors.can_score(user=reviewer, application=application)
     assert client.get(reverse("calls:application", args=[application.pk])).status_code == 404
     for name in ("calls:review", "calls:conflict"):
         url = reverse(name, args=[application.pk])
@@ -75,12 +75,12 @@ def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user) -> None: 
     reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     services.conflict_declare(actor=reviewer, application=application, note="My sister.")
     assignment = application.assignments.get()
-    with pytest.raises(services.CallError, match="stays on record"):
+    with pytest.raises(errors.CallError, match="stays on record"):
         services.reviewer_unassign(actor=editor, assignment=assignment)
-    with pytest.raises(services.CallError, match="conflict of interest"):
+    with pytest.raises(errors.CallError, match="conflict of interest"):
         services.reviewer_assign(actor=editor, application=application, reviewer=reviewer)
     assert reviewer not in selectors.possible_reviewers(application=application)
-    with pytest.raises(services.CallError, match="Say what the conflict is"):
+    with pytest.raises(errors.CallError, match="Say what the conflict is"):
         services.conflict_declare(
             actor=make_user(Role.RESEARCHER), application=application, note=" "
         )
@@ -88,7 +88,7 @@ def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user) -> None: 
 
 def test_a_reviewer_who_has_scored_cannot_be_taken_off(make_user) -> None:  # type: ignore[no-untyped-def]
     application = scored(submitted_application())
-    with pytest.raises(services.CallError, match="scored the application already"):
+    with pytest.raises(errors.CallError, match="scored the application already"):
         services.reviewer_unassign(
             actor=make_user(Role.EDITOR), assignment=application.assignments.get()
         )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.calls.factories import make_call, scored, submitted_application
 from tests.confirm import post_confirmed
-from whatworks.calls import services
+from whatworks.calls import errors, services
 from whatworks.calls.models import Application
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -24,7 +24,7 @@ Status = Application.Status
 def test_a_decision_on_an_application_nobody_scored_is_refused(client, make_user) -> None:  # type: ignore[no-untyped-def]
     application = submitted_application()
     editor = make_user(Role.EDITOR)
-    with pytest.raises(services.CallError, match="no scores yet"):
+    with pytest.raises(errors.CallError, match="no scores yet"):
         services.application_decide(
             actor=editor, application=application, status=Status.SHORTLISTED
         )
@@ -81,7 +81,7 @@ def test_a_bulk_decision_is_all_or_nothing(  # type: ignore[no-untyped-def]
     first, second = (scored(submitted_application(call)) for _ in range(2))
     unscored = submitted_application(call)
     editor = make_user(Role.EDITOR)
-    with pytest.raises(services.CallError, match="no scores yet"):
+    with pytest.raises(errors.CallError, match="no scores yet"):
         services.applications_decide(
             actor=editor, applications=[first, unscored], status=Status.SHORTLISTED
         )

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.calls.factories import assign, scored, submitted_application
-from whatworks.calls import selectors, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
@@ -84,7 +84,7 @@ def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(make_use
     application = submitted_application()
     reviewer = make_user(Role.RESEARCHER)
     assign(application, reviewer)
-    with pytest.raises(services.CallError, match="score from 0 to 5"):
+    with pytest.raises(errors.CallError, match="score from 0 to 5"):
         services.review_submit(
             actor=reviewer, application=application, scores=_scores(application, 9)
         )
@@ -98,7 +98,7 @@ def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(make_use
     services.application_decide(
         actor=make_user(Role.EDITOR), application=application, status=Status.DECLINED
     )
-    with pytest.raises(services.CallError, match="scores stand"):
+    with pytest.raises(errors.CallError, match="scores stand"):
         services.review_submit(actor=reviewer, application=application, scores=_scores(application))
     assert application.reviews.get().total == 10
 
@@ -130,7 +130,7 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: 
 ) -> None:
     application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
-    with pytest.raises(services.CallError, match="cannot become accepted"):
+    with pytest.raises(errors.CallError, match="cannot become accepted"):
         services.application_decide(actor=editor, application=application, status=Status.ACCEPTED)
     received: list[dict] = []
 
@@ -156,7 +156,7 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: 
     assert [m.subject.split(" ")[-1] for m in mail.outbox] == ["shortlisted", "accepted"]
     application.refresh_from_db()
     assert application.status == Status.ACCEPTED
-    with pytest.raises(services.CallError):
+    with pytest.raises(errors.CallError):
         services.application_decide(actor=editor, application=application, status=Status.DECLINED)
 
 
@@ -166,11 +166,11 @@ def test_a_failing_receiver_refuses_the_acceptance(make_user) -> None:  # type: 
     services.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
 
     def refuse(sender, **kwargs):
-        raise services.CallError("The project is closed to new sites.")
+        raise errors.CallError("The project is closed to new sites.")
 
     application_accepted.connect(refuse, dispatch_uid="test-refuse")
     try:
-        with pytest.raises(services.CallError, match="closed to new sites"):
+        with pytest.raises(errors.CallError, match="closed to new sites"):
             services.application_decide(
                 actor=editor, application=application, status=Status.ACCEPTED
             )

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.calls.factories import make_call, scored, submitted_application
-from whatworks.calls import services
+from whatworks.calls import errors, services
 from whatworks.calls.models import Call, Question
 from whatworks.calls.scoring import weighted_total
 from whatworks.core.models import AuditEntry
@@ -67,7 +67,7 @@ def test_closing_before_opening_is_an_error_on_the_form(client, make_user) -> No
 
 
 def test_a_call_cannot_take_the_name_of_a_page() -> None:
-    with pytest.raises(services.CallError, match="name of a page"):
+    with pytest.raises(errors.CallError, match="name of a page"):
         make_call(slug="staff")
 
 
@@ -75,7 +75,7 @@ def test_editing_a_call_keeps_its_address_once_people_have_applied(client, make_
     application = submitted_application()
     call = application.call
     editor = make_user(Role.EDITOR)
-    with pytest.raises(services.CallError, match="cannot change"):
+    with pytest.raises(errors.CallError, match="cannot change"):
         services.call_update(actor=editor, call=call, slug="elsewhere")
     client.force_login(editor)
     page = client.get(reverse("calls:edit", args=[call.slug])).content.decode()
@@ -90,9 +90,9 @@ def test_questions_stay_once_applications_are_submitted() -> None:
     application = submitted_application()
     question = application.call.questions.get(kind=Question.Kind.TEXT)
     editor_call = application.call
-    with pytest.raises(services.CallError, match="stays"):
+    with pytest.raises(errors.CallError, match="stays"):
         services.question_delete(actor=None, question=question)  # type: ignore[arg-type]
-    with pytest.raises(services.CallError, match="kind of question"):
+    with pytest.raises(errors.CallError, match="kind of question"):
         services.question_update(actor=None, question=question, kind="long-text")  # type: ignore[arg-type]
     services.question_update(actor=None, question=question, label="Lead's name")  # type: ignore[arg-type]
     assert editor_call.questions.filter(label="Lead's name").exists()
@@ -110,9 +110,9 @@ def test_a_criterion_s_highest_score_is_fixed_once_scored_but_its_weight_is_not(
     application = scored(submitted_application(), 1)
     reviewer = make_user(Role.EDITOR)
     criterion = application.call.criteria.first()
-    with pytest.raises(services.CallError, match="highest score cannot change"):
+    with pytest.raises(errors.CallError, match="highest score cannot change"):
         services.criterion_update(actor=reviewer, criterion=criterion, max_score=10)  # type: ignore[arg-type]
-    with pytest.raises(services.CallError, match="cannot be removed"):
+    with pytest.raises(errors.CallError, match="cannot be removed"):
         services.criterion_delete(actor=reviewer, criterion=criterion)  # type: ignore[arg-type]
     services.criterion_update(actor=reviewer, criterion=criterion, weight=4)  # type: ignore[arg-type]
     assert application.call.criteria.get(pk=criterion.pk).weight == 4  # type: ignore[union-attr]

@@ -301,7 +301,7 @@ def attendees_email() -> Case:
 
 def feedback_send() -> Case:
     from whatworks.core.models import AuditEntry
-    from whatworks.events.services_feedback import event_feedback_create
+    from whatworks.events.services import event_feedback_create
 
     event = events_factories.past_event(capacity=3)
     for n in range(2):

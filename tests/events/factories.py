@@ -86,8 +86,7 @@ def past_event(**overrides: Any) -> Event:
 def checked_in(event: Event, n: int | str, **kwargs: Any) -> Registration:
     """A confirmed registration, checked in (for events past too: made directly, as the
     registration window of a past event is closed)."""
-    from whatworks.events.services_checkin import registration_check_in
-    from whatworks.events.services_staff import registration_add
+    from whatworks.events.services import registration_add, registration_check_in
 
     registration = registration_add(
         actor=None,

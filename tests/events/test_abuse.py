@@ -19,7 +19,7 @@ from tests.factories import UserFactory
 from whatworks.events import services
 from whatworks.events.models import Registration
 from whatworks.events.tokens import registration_token
-from whatworks.events.views import REGISTER_EMAIL_RATE, REGISTER_RATE
+from whatworks.events.views.public import REGISTER_EMAIL_RATE, REGISTER_RATE
 
 #: E-mails go after commit, so these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,9 +9,9 @@ from django.urls import reverse
 from tests.events.factories import make_event, register
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.events import services
+from whatworks.events import errors
 from whatworks.events.models import Registration
-from whatworks.events.services_checkin import (
+from whatworks.events.services import (
     registration_check_in,
     registration_check_in_undo,
     registration_walk_in,
@@ -116,9 +116,9 @@ def test_only_confirmed_people_are_checked_in() -> None:
     event = make_event(capacity=1)
     register(event, 1)
     waiting = register(event, 2)
-    with pytest.raises(services.EventError, match="not confirmed"):
+    with pytest.raises(errors.EventError, match="not confirmed"):
         registration_check_in(actor=None, registration=waiting)
-    with pytest.raises(services.EventError, match="not checked in"):
+    with pytest.raises(errors.EventError, match="not checked in"):
         registration_check_in_undo(actor=None, registration=waiting)
 
 

@@ -48,7 +48,7 @@ def test_concurrent_cancellations_offer_each_place_once() -> None:
 def test_two_phones_scanning_one_ticket_record_one_check_in() -> None:
     """Both scans succeed (the second is told "already in"); one check-in is recorded."""
     from whatworks.core.models import AuditEntry
-    from whatworks.events.services_checkin import registration_check_in
+    from whatworks.events.services import registration_check_in
 
     event = make_event(capacity=3)
     person = register(event, 1)

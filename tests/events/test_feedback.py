@@ -18,9 +18,9 @@ from tests.events.factories import checked_in, make_event, past_event, register
 from whatworks.core import surveys
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
+from whatworks.events.errors import EventError
 from whatworks.events.models import Event
-from whatworks.events.services import EventError
-from whatworks.events.services_feedback import (
+from whatworks.events.services import (
     event_feedback_create,
     event_feedback_send,
     feedback_send_due,
@@ -81,7 +81,7 @@ def test_it_goes_once_only_to_people_checked_in_and_only_after_the_event(send) -
     event_feedback_create(actor=None, event=event, template="event-quick")
     event.refresh_from_db()
     came = [checked_in(event, n) for n in (1, 2)]
-    from whatworks.events.services_staff import registration_add
+    from whatworks.events.services import registration_add
 
     registration_add(
         actor=None,
@@ -199,7 +199,7 @@ def test_without_the_panel_the_page_says_so(client_for, monkeypatch) -> None:  #
 
 
 def test_a_cancelled_event_has_none() -> None:
-    from whatworks.events.services_staff import event_cancel
+    from whatworks.events.services import event_cancel
 
     event = make_event(starts_at=timezone.now() + timedelta(days=3))
     register(event, 1)

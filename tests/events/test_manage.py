@@ -13,7 +13,7 @@ from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.events import selectors, services, services_staff
+from whatworks.events import errors, selectors, services
 from whatworks.events.models import Event, Registration
 
 pytestmark = pytest.mark.django_db
@@ -131,10 +131,10 @@ def test_cancelling_an_event_cancels_and_emails_everyone(  # type: ignore[no-unt
     assert {r.status for r in Registration.objects.filter(event=event)} == {Status.CANCELLED}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
     assert all("Venue closed." in m.body and not m.attachments for m in mail.outbox)
-    with pytest.raises(services.EventError):
+    with pytest.raises(errors.EventError):
         register(event, "late")
-    with pytest.raises(services.EventError):
-        services_staff.event_cancel(actor=None, event=event)
+    with pytest.raises(errors.EventError):
+        services.event_cancel(actor=None, event=event)
 
 
 def test_questions_are_added_edited_and_removed_until_answered(editor) -> None:  # type: ignore[no-untyped-def]

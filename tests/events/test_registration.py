@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
-from whatworks.events import selectors, services, services_checkin
+from whatworks.events import errors, selectors, services
 from whatworks.events.models import Registration
 from whatworks.events.tokens import registration_token
 
@@ -78,7 +78,7 @@ def test_offer_expires_and_moves_to_the_next_person() -> None:
     third.refresh_from_db()
     assert second.status == Status.EXPIRED
     assert third.status == Status.OFFERED
-    with pytest.raises(services.EventError):
+    with pytest.raises(errors.EventError):
         services.registration_accept_offer(actor=None, registration=second)
 
 
@@ -88,7 +88,7 @@ def test_an_expired_offer_cannot_be_accepted_before_the_job_runs() -> None:
     services.registration_cancel(actor=None, registration=first)
     second.refresh_from_db()
     assert second.offer_expires_at is not None
-    with pytest.raises(services.EventError, match="expired"):
+    with pytest.raises(errors.EventError, match="expired"):
         services.registration_accept_offer(
             actor=None, registration=second, now=second.offer_expires_at + timedelta(seconds=1)
         )
@@ -111,14 +111,14 @@ def test_the_expiry_command_runs_the_service() -> None:
 def test_the_same_address_cannot_register_twice() -> None:
     event = make_event()
     register(event, 1)
-    with pytest.raises(services.EventError, match="already registered"):
+    with pytest.raises(errors.EventError, match="already registered"):
         register(event, 1)
 
 
 def test_registration_only_while_open() -> None:
     now = timezone.now()
     event = make_event(registration_opens_at=now + timedelta(hours=1))
-    with pytest.raises(services.EventError, match="not open"):
+    with pytest.raises(errors.EventError, match="not open"):
         register(event, 1)
 
 
@@ -188,7 +188,7 @@ def test_anonymises_attendees_after_the_retention_period(settings) -> None:  # t
     event = make_event(capacity=5)
     add_questions(event)
     registration = register(event, 1, answers={"1": "Vegan"})
-    services_checkin.registration_check_in(actor=None, registration=registration)
+    services.registration_check_in(actor=None, registration=registration)
     assert services.registrations_anonymise(now=event.ends_at + timedelta(days=29)) == 0
     assert services.registrations_anonymise(now=event.ends_at + timedelta(days=31)) == 1
     registration.refresh_from_db()
@@ -212,5 +212,5 @@ def test_ics_and_feed(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_an_unknown_time_zone_is_refused() -> None:
-    with pytest.raises(services.EventError, match="time zone"):
+    with pytest.raises(errors.EventError, match="time zone"):
         make_event(time_zone="Mars/Olympus_Mons")

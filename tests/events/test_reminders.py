@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.events.factories import make_event, register
-from whatworks.events.services_staff import event_cancel, reminders_send
+from whatworks.events.services import event_cancel, reminders_send
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.events.factories import add_questions, make_event, register
 from whatworks.core.models import AuditEntry
-from whatworks.events import services
+from whatworks.events import errors, services
 from whatworks.events.emails import registration_ics
 from whatworks.events.models import Registration
 from whatworks.events.tokens import registration_token
@@ -48,12 +48,12 @@ def test_attendees_change_their_own_answers(client) -> None:  # type: ignore[no-
 def test_answers_cannot_change_once_cancelled_or_over() -> None:
     event = make_event()
     person = register(event, 1)
-    with pytest.raises(services.EventError, match="over"):
+    with pytest.raises(errors.EventError, match="over"):
         services.registration_answers_update(
             actor=None, registration=person, answers={}, now=event.ends_at + timedelta(minutes=1)
         )
     services.registration_cancel(actor=None, registration=person)
-    with pytest.raises(services.EventError, match="ended"):
+    with pytest.raises(errors.EventError, match="ended"):
         services.registration_answers_update(actor=None, registration=person, answers={})
 
 
@@ -119,7 +119,7 @@ def test_a_waiting_person_sees_their_place(client) -> None:  # type: ignore[no-u
 
 
 def test_a_cancelled_event_shows_on_its_page_and_in_the_feed(client) -> None:  # type: ignore[no-untyped-def]
-    from whatworks.events.services_staff import event_cancel
+    from whatworks.events.services import event_cancel
 
     event = make_event()
     event_cancel(actor=None, event=event, note="Snow.", now=timezone.now())

@@ -14,10 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from whatworks.calls.models import Application, Call, Criterion, Question
 from whatworks.core.forms import show_as_required
 from whatworks.core.models import Organisation, User
-
-
-def field_name(question: Question) -> str:
-    return f"q_{question.pk}"
+from whatworks.core.questions import ChoiceQuestionForm, answer_field_name, choice_field
 
 
 def _style(form: forms.BaseForm) -> None:
@@ -42,9 +39,7 @@ class ApplicationForm(forms.Form):
             elif question.kind == Question.Kind.NUMBER:
                 field = forms.DecimalField(max_digits=14, decimal_places=2)
             elif question.kind == Question.Kind.CHOICE:
-                field = forms.ChoiceField(
-                    choices=[("", "—"), *((c, c) for c in question.choice_list())]
-                )
+                field = choice_field(question)
             elif question.kind == Question.Kind.YES_NO:
                 field = forms.ChoiceField(choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
             elif question.kind == Question.Kind.FILE:
@@ -55,7 +50,7 @@ class ApplicationForm(forms.Form):
             field.help_text = question.hint
             field.required = False
             show_as_required(field, question.required)
-            self.fields[field_name(question)] = field
+            self.fields[answer_field_name(question)] = field
         _style(self)
 
     def answers(self) -> dict[str, str]:
@@ -63,15 +58,15 @@ class ApplicationForm(forms.Form):
         for question in self.questions:
             if question.kind == Question.Kind.FILE:
                 continue
-            value = self.cleaned_data.get(field_name(question))
+            value = self.cleaned_data.get(answer_field_name(question))
             result[str(question.pk)] = "" if value is None else str(value)
         return result
 
     def files_by_question(self) -> dict[int, UploadedFile]:
         return {
-            q.pk: self.cleaned_data[field_name(q)]
+            q.pk: self.cleaned_data[answer_field_name(q)]
             for q in self.questions
-            if q.kind == Question.Kind.FILE and self.cleaned_data.get(field_name(q))
+            if q.kind == Question.Kind.FILE and self.cleaned_data.get(answer_field_name(q))
         }
 
 
@@ -80,7 +75,7 @@ class EligibilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
-            self.fields[field_name(question)] = forms.ChoiceField(
+            self.fields[answer_field_name(question)] = forms.ChoiceField(
                 label=question.label,
                 help_text=question.hint,
                 choices=[("yes", _("Yes")), ("no", _("No"))],
@@ -89,7 +84,7 @@ class EligibilityForm(forms.Form):
             )
 
     def answers(self) -> dict[str, str]:
-        return {str(q.pk): self.cleaned_data[field_name(q)] for q in self.questions}
+        return {str(q.pk): self.cleaned_data[answer_field_name(q)] for q in self.questions}
 
 
 class ReviewForm(forms.Form):
@@ -237,7 +232,7 @@ class CallForm(forms.ModelForm):
         return data
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(ChoiceQuestionForm):
     class Meta:
         model = Question
         fields = ("label", "kind", "hint", "choices", "required", "eligible_answer", "position")
@@ -253,9 +248,7 @@ class QuestionForm(forms.ModelForm):
         _style(self)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("kind") == Question.Kind.CHOICE and not (data.get("choices") or "").strip():
-            self.add_error("choices", _("Enter at least one choice, one a line."))
+        data = super().clean()
         if data.get("eligible_answer") and data.get("kind") != Question.Kind.YES_NO:
             self.add_error("eligible_answer", _("Only a yes-or-no question can screen."))
         return data
@@ -299,6 +292,17 @@ class JoinForm(forms.Form):
 class RegisterForm(JoinForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(label=_("E-mail address"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.order_fields(["full_name", "email", "organisation"])
+
+
+class AccountPasswordForm(forms.Form):
+    """The password for an account being made from its e-mailed link."""
+
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -314,11 +318,10 @@ class RegisterForm(JoinForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, full_name: str, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].widget.attrs["autocomplete"] = "email"
-        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
-        self.order_fields(["full_name", "email", "password", "password_again", "organisation"])
+        self.person = User(email=email, full_name=full_name)
+        _style(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -327,8 +330,7 @@ class RegisterForm(JoinForm):
             self.add_error("password_again", _("The two passwords differ."))
         elif password:
             try:
-                person = User(email=data.get("email") or "", full_name=data.get("full_name") or "")
-                password_validation.validate_password(password, person)
+                password_validation.validate_password(password, self.person)
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data

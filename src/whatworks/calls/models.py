@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.questions import CHOICE as QUESTION_CHOICE
+from whatworks.core.questions import ChoiceQuestion
 from whatworks.core.validators import registry_reference_validator
 
 
@@ -126,20 +128,18 @@ class Criterion(models.Model):
         return self.label
 
 
-class Question(models.Model):
+class Question(ChoiceQuestion):
     class Kind(models.TextChoices):
         TEXT = "text", _("Short text")
         LONG_TEXT = "long-text", _("Long text")
         NUMBER = "number", _("Number")
-        CHOICE = "choice", _("Choice")
+        CHOICE = QUESTION_CHOICE, _("Choice")
         YES_NO = "yes-no", _("Yes or no")
         FILE = "file", _("File (PDF, Word, OpenDocument or plain text)")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    label = models.CharField(_("question"), max_length=300)
     hint = models.CharField(_("hint"), max_length=500, blank=True)
-    choices = models.TextField(_("choices"), blank=True, help_text=_("One choice a line."))
     required = models.BooleanField(_("required"), default=True)
     eligible_answer = models.CharField(
         _("eligibility: the answer that may apply"),
@@ -151,23 +151,16 @@ class Question(models.Model):
             "the full form; only applicants who give this answer go on."
         ),
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["call", "position", "id"]
         verbose_name = _("application question")
         verbose_name_plural = _("application questions")
 
-    def __str__(self) -> str:
-        return self.label
-
     @property
     def screens(self) -> bool:
         """Whether this is an eligibility question, asked before the full form."""
         return bool(self.eligible_answer) and self.kind == self.Kind.YES_NO
-
-    def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
 
 class Application(models.Model):

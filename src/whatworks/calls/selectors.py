@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from whatworks.calls.models import Application, Assignment, Attachment, Call, Review
+from whatworks.calls.models import Application, Assignment, Attachment, Call, JoinRequest, Review
 from whatworks.calls.scoring import ReviewSummary, summarise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
@@ -45,7 +45,7 @@ def call_get_for_user(*, user: AnyUser, slug: str) -> Call:
     return call
 
 
-def is_reviewer(user: AnyUser) -> bool:
+def can_review(user: AnyUser) -> bool:
     return user.is_authenticated and any(user.has_perm(p) for p in REVIEW_PERMS)
 
 
@@ -61,7 +61,7 @@ def application_get_for_user(*, user: User, application_id: int) -> Application:
     if application.applicant_id == user.pk:
         return application
     if (
-        is_reviewer(user)
+        can_review(user)
         and application.status != Application.Status.DRAFT
         and not has_conflict(user=user, application=application)
     ):
@@ -104,7 +104,7 @@ def applications_of(*, user: User) -> QuerySet[Application]:
 
 
 def applications_for_review(*, user: User, call: Call) -> QuerySet[Application]:
-    if not is_reviewer(user):
+    if not can_review(user):
         raise Http404("No such page.")
     conflicted = Assignment.objects.filter(reviewer_id=user.pk, conflict=True).values(
         "application_id"
@@ -130,7 +130,7 @@ def attachment_get_for_user(*, user: User, application_id: int, attachment_id: i
 SCORABLE = (Application.Status.RECEIVED, Application.Status.SHORTLISTED)
 
 
-def may_score(*, user: User, application: Application) -> bool:
+def can_score(*, user: User, application: Application) -> bool:
     """Whether ``user`` may score ``application`` now (whether or not they already have)."""
     return (
         user.is_authenticated
@@ -157,7 +157,7 @@ def reviews_visible_to(*, user: User, application: Application) -> list[Review]:
     reviews = list(application.reviews.select_related("reviewer").order_by("created_at"))
     if any(r.reviewer_id == user.pk for r in reviews):
         return reviews
-    if may_score(user=user, application=application):
+    if can_score(user=user, application=application):
         return []
     if user.has_perm("calls.decide_application"):
         return reviews
@@ -201,3 +201,38 @@ class ReviewRow:
     hidden: bool
     part: str
     assigned: int
+
+
+# --- requests to join an organisation ------------------------------------------------
+
+#: Administrators decide on any request to join (they may change people's accounts).
+JOIN_ADMIN_PERM = "core.change_user"
+
+
+def can_decide_join_request(user: User, request: JoinRequest) -> bool:
+    return user.is_authenticated and (
+        user.has_perm(JOIN_ADMIN_PERM)
+        or (user.organisation_id is not None and user.organisation_id == request.organisation_id)
+    )
+
+
+def join_requests_for(*, user: User) -> QuerySet[JoinRequest]:
+    """Open requests this user may decide on: all for administrators, else their own
+    organisation's."""
+    requests = JoinRequest.objects.filter(decided_at__isnull=True).select_related(
+        "user", "organisation"
+    )
+    if not user.is_authenticated:
+        return requests.none()
+    if user.has_perm(JOIN_ADMIN_PERM):
+        return requests
+    if user.organisation_id is None:
+        return requests.none()
+    return requests.filter(organisation_id=user.organisation_id).exclude(user=user)
+
+
+def join_request_get_for_user(*, user: User, request_id: int) -> JoinRequest:
+    found = join_requests_for(user=user).filter(pk=request_id).first()
+    if found is None:
+        raise Http404("No such request.")
+    return found

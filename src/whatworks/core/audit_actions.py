@@ -21,6 +21,9 @@ class AuditAction(StrEnum):
     # author_profile
     AUTHOR_PROFILE_CREATED = "author_profile.created"
     # call
+    CALL_APPLICATION_ACCEPTED = "call.application_accepted"
+    CALL_APPLICATION_DECLINED = "call.application_declined"
+    CALL_APPLICATION_EDITED = "call.application_edited"
     CALL_APPLICATION_SAVED = "call.application_saved"
     CALL_APPLICATION_SCORED = "call.application_scored"
     CALL_APPLICATION_SUBMITTED = "call.application_submitted"
@@ -37,6 +40,7 @@ class AuditAction(StrEnum):
     CALL_QUESTION_UPDATED = "call.question_updated"
     CALL_REVIEWER_ASSIGNED = "call.reviewer_assigned"
     CALL_REVIEWER_UNASSIGNED = "call.reviewer_unassigned"
+    CALL_APPLICATION_SHORTLISTED = "call.application_shortlisted"
     CALL_SCORES_CORRECTED = "call.scores_corrected"
     CALL_UPDATED = "call.updated"
     # core

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from whatworks.core.extensions import event_choices, newsletter_sections, project_links
+        from whatworks.events import tasks  # noqa: F401  (binds the jobs in events/jobs.py)
         from whatworks.events.links import project_events
         from whatworks.events.newsletter import upcoming_events
         from whatworks.events.selectors import published_event_choices

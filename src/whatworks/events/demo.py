@@ -17,17 +17,18 @@ from django.test import override_settings
 from django.utils import timezone
 
 from whatworks.core.demo import Writer, demo_project_reference
+from whatworks.events.errors import EventError
 from whatworks.events.models import Event, Registration
 from whatworks.events.services import (
-    EventError,
     event_create,
+    event_feedback_create,
+    event_feedback_send,
     event_update,
     question_create,
     registration_cancel,
+    registration_check_in,
     registration_create,
 )
-from whatworks.events.services_checkin import registration_check_in
-from whatworks.events.services_feedback import event_feedback_create, event_feedback_send
 
 #: The registry demo's projects (by title) that demo events are part of, by event slug.
 PROJECT_TITLES = {

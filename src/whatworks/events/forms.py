@@ -8,20 +8,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.questions import ChoiceQuestionForm, answer_field_name, choice_field
 from whatworks.events.models import Event, Question, Registration
 
 #: Paths under /events/ that are not events: an event may not take them as its slug.
 RESERVED_SLUGS = frozenset({"past", "staff", "registration", "calendar-ics"})
 
 
-def question_field_name(question: Question) -> str:
-    return f"q_{question.pk}"
-
-
 def _question_field(question: Question) -> forms.Field:
     field: forms.Field
     if question.kind == Question.Kind.CHOICE:
-        field = forms.ChoiceField(choices=[("", "—"), *((c, c) for c in question.choice_list())])
+        field = choice_field(question)
     else:
         field = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     field.label = question.label
@@ -50,11 +47,11 @@ class QuestionsMixin:
     def add_questions(self, event: Event) -> None:
         self.questions = list(event.questions.all())
         for question in self.questions:
-            self.fields[question_field_name(question)] = _question_field(question)
+            self.fields[answer_field_name(question)] = _question_field(question)
 
     def answers(self) -> dict[str, str]:
         return {
-            str(question.pk): self.cleaned_data.get(question_field_name(question)) or ""
+            str(question.pk): self.cleaned_data.get(answer_field_name(question)) or ""
             for question in self.questions
         }
 
@@ -81,7 +78,7 @@ class AnswersForm(QuestionsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.add_questions(registration.event)
         for question in self.questions:
-            name = question_field_name(question)
+            name = answer_field_name(question)
             self.initial.setdefault(name, registration.answers.get(str(question.pk), ""))
         _style(self)
 
@@ -178,7 +175,7 @@ class EventForm(forms.ModelForm):
         return data
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(ChoiceQuestionForm):
     class Meta:
         model = Question
         fields = ("label", "kind", "choices", "required", "position")
@@ -192,12 +189,6 @@ class QuestionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _style(self)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("kind") == Question.Kind.CHOICE and not (data.get("choices") or "").strip():
-            self.add_error("choices", _("Enter at least one choice, one a line."))
-        return data
 
 
 class CancelEventForm(forms.Form):

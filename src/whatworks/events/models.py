@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.questions import CHOICE as QUESTION_CHOICE
+from whatworks.core.questions import ChoiceQuestion
 from whatworks.core.validators import registry_reference_validator
 
 #: A research project's identifier in the registry (see ``core.validators``).
@@ -144,30 +146,21 @@ class Event(models.Model):
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
 
 
-class Question(models.Model):
+class Question(ChoiceQuestion):
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
-        CHOICE = "choice", _("Choice")
+        CHOICE = QUESTION_CHOICE, _("Choice")
         ACCESS = "access", _("Access needs")
         DIETARY = "dietary", _("Dietary needs")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    label = models.CharField(_("question"), max_length=300)
-    choices = models.TextField(_("choices"), blank=True, help_text=_("One choice a line."))
     required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["event", "position", "id"]
         verbose_name = _("registration question")
         verbose_name_plural = _("registration questions")
-
-    def __str__(self) -> str:
-        return self.label
-
-    def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
 
 class Registration(models.Model):

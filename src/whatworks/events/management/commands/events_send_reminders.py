@@ -2,8 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.events.services_feedback import feedback_send_due
-from whatworks.events.services_staff import certificates_send, reminders_send
+from whatworks.events.services import certificates_send, feedback_send_due, reminders_send
 
 
 class Command(BaseCommand):

@@ -18,14 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
+from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
+from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Question, Registration
-from whatworks.events.services import (
-    AlreadyRegisteredError,
-    EventError,
+from whatworks.events.services.registrations import (
     _actor,
     _email_later,
     _held,
@@ -59,7 +60,7 @@ def event_duplicate(*, actor: User | None, source: Event, **fields: Any) -> Even
         )
     audit_record(
         actor=_actor(actor),
-        action="event.duplicated",
+        action=AuditAction.EVENT_DUPLICATED,
         target=event,
         changes={"from_event": source.pk},
     )
@@ -77,7 +78,7 @@ def event_publish(*, actor: User | None, event: Event) -> Event:
     event.save(update_fields=["published"])
     audit_record(
         actor=_actor(actor),
-        action="event.published",
+        action=AuditAction.EVENT_PUBLISHED,
         target=event,
         changes={"published": {"before": False, "after": True}},
     )
@@ -105,7 +106,7 @@ def event_cancel(
         registration.save(update_fields=["status", "offer_expires_at"])
         audit_record(
             actor=_actor(actor),
-            action="event.registration_cancelled",
+            action=AuditAction.EVENT_REGISTRATION_CANCELLED,
             target=registration,
             changes={"status": {"before": before, "after": "cancelled"}, "by_event": True},
         )
@@ -113,7 +114,7 @@ def event_cancel(
     emailed = sum(1 for r in active if r.email)
     audit_record(
         actor=_actor(actor),
-        action="event.cancelled",
+        action=AuditAction.EVENT_CANCELLED,
         target=event,
         changes={"registrations_cancelled": len(active), "emailed": emailed},
     )
@@ -139,13 +140,11 @@ def question_update(*, actor: User | None, question: Question, **fields: Any) ->
     before = Question.objects.select_for_update().get(pk=question.pk)
     for name, value in fields.items():
         setattr(question, name, value)
-    full_clean_or_raise(question, EventError)
-    if question.kind == Question.Kind.CHOICE and not question.choice_list():
-        raise EventError(_("A choice question needs at least one choice."))
+    question_check(question, EventError)
     question.save()
     audit_record(
         actor=_actor(actor),
-        action="event.question_updated",
+        action=AuditAction.EVENT_QUESTION_UPDATED,
         target=question.event,
         changes={"question": question.pk, **diff_fields(before, question, QUESTION_FIELDS)},
     )
@@ -172,7 +171,7 @@ def question_delete(*, actor: User | None, question: Question) -> None:
     question.delete()
     audit_record(
         actor=_actor(actor),
-        action="event.question_deleted",
+        action=AuditAction.EVENT_QUESTION_DELETED,
         target=event,
         changes={"question": pk},
     )
@@ -232,7 +231,7 @@ def registration_add(
     registration.save()
     audit_record(
         actor=_actor(actor),
-        action="event.attendee_added",
+        action=AuditAction.EVENT_ATTENDEE_ADDED,
         target=registration,
         changes={"status": status, "notified": notify},
     )
@@ -286,7 +285,7 @@ def registration_move(
     registration.save()
     audit_record(
         actor=_actor(actor),
-        action="event.attendee_moved",
+        action=AuditAction.EVENT_ATTENDEE_MOVED,
         target=registration,
         changes={"status": {"before": before, "after": registration.status}},
     )
@@ -320,7 +319,7 @@ def attendees_message(
         raise EventError(_("None of the chosen people has an e-mail address."))
     audit_record(
         actor=_actor(actor),
-        action="event.attendees_messaged",
+        action=AuditAction.EVENT_ATTENDEES_MESSAGED,
         target=event,
         changes={"recipients": len(ids), "subject": subject},
     )
@@ -358,7 +357,7 @@ def reminders_send(*, now: datetime | None = None) -> int:
             if not claimed:
                 continue
             registration = Registration.objects.get(pk=pk)
-            audit_record(actor=None, action="event.reminder_sent", target=registration)
+            audit_record(actor=None, action=AuditAction.EVENT_REMINDER_SENT, target=registration)
             _email_later(registration, "upcoming")
             sent += 1
     return sent
@@ -385,7 +384,7 @@ def certificates_send(*, now: datetime | None = None) -> int:
             if not claimed:
                 continue
             registration = Registration.objects.get(pk=pk)
-            audit_record(actor=None, action="event.certificate_sent", target=registration)
+            audit_record(actor=None, action=AuditAction.EVENT_CERTIFICATE_SENT, target=registration)
             _email_later(registration, "certificate")
             sent += 1
     return sent

@@ -15,18 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import (
-    AlreadyRegisteredError,
-    EventError,
-    _actor,
-    _email_later,
-    _held,
-    _lock,
-)
+from whatworks.events.services.registrations import _actor, _email_later, _held, _lock
 
 Status = Registration.Status
 
@@ -63,7 +58,7 @@ def registration_check_in(
                 }
             )
         return CheckIn(registration, new=False)
-    audit_record(actor=_actor(actor), action="event.checked_in", target=registration)
+    audit_record(actor=_actor(actor), action=AuditAction.EVENT_CHECKED_IN, target=registration)
     return CheckIn(registration, new=True)
 
 
@@ -78,7 +73,7 @@ def registration_check_in_undo(*, actor: User | None, registration: Registration
         raise EventError(
             _("%(name)s is not checked in.") % {"name": registration.name or _("This person")}
         )
-    audit_record(actor=_actor(actor), action="event.check_in_undone", target=registration)
+    audit_record(actor=_actor(actor), action=AuditAction.EVENT_CHECK_IN_UNDONE, target=registration)
     return registration
 
 
@@ -127,7 +122,7 @@ def registration_walk_in(
     registration.save()
     audit_record(
         actor=_actor(actor),
-        action="event.walked_in",
+        action=AuditAction.EVENT_WALKED_IN,
         target=registration,
         changes={"over_capacity": over},
     )

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.csvutils import write_csv
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
@@ -27,7 +29,7 @@ from whatworks.core.throttle import (
     throttle_request,
     throttled_response,
 )
-from whatworks.events import ical, selectors, services
+from whatworks.events import errors, ical, selectors, services
 from whatworks.events.certificates import certificate_pdf
 from whatworks.events.emails import calendar_event, event_ics, registration_ics
 from whatworks.events.forms import AnswersForm, RegistrationForm
@@ -125,13 +127,13 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except Throttled:
             pass  # the same answer as for a new registration, and no e-mail
-        except services.AlreadyRegisteredError as exc:
+        except errors.AlreadyRegisteredError as exc:
             if own:  # their own account's address: show them their registration
                 found = Registration.objects.get(pk=exc.registration_id)
                 return redirect("events:registration", token=registration_token(found.key))
             services.registration_remind(registration_id=exc.registration_id)
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             if registration.address_confirmed:
                 return redirect("events:registration", token=registration_token(registration.key))
@@ -210,8 +212,8 @@ def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
             services.registration_answers_update(
                 actor=request.user, registration=found, answers=form.answers()
             )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your answers were saved."))
             return redirect("events:registration", token=token)
@@ -294,7 +296,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
         return page
     try:
         services.registration_cancel(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your registration is cancelled."))
@@ -306,7 +308,7 @@ def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
     try:
         services.registration_accept_offer(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your place is confirmed."))
@@ -320,7 +322,7 @@ def attendees(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     registrations = list(selectors.attendees(event=event))
     audit_record(
         actor=request.user,
-        action="event.attendees_viewed",
+        action=AuditAction.EVENT_ATTENDEES_VIEWED,
         target=event,
         changes={"registrations": len(registrations)},
     )
@@ -366,7 +368,7 @@ def attendees_csv(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
     audit_record(
         actor=request.user,
-        action="event.attendees_exported",
+        action=AuditAction.EVENT_ATTENDEES_EXPORTED,
         target=event,
         changes={"rows": rows},
     )

@@ -1,6 +1,6 @@
 """The staff page of an event's feedback survey: make it from a ready-made template, send
 it to those checked in once the event is over, and read the results (the panel's results
-display, through ``core.surveys``; see ``services_feedback.py``).
+display, through ``core.surveys``; see ``services.py``).
 
 Views parse, check permission, call one service and map its error to a message.
 """
@@ -20,10 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core import surveys
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.events import services, services_feedback
+from whatworks.events import errors, services
 from whatworks.events.forms import FeedbackSurveyForm
-from whatworks.events.views_staff import MANAGE, _event
+from whatworks.events.views.manage import MANAGE, _event
 
 
 def _people(n: int) -> str:
@@ -45,11 +46,11 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services_feedback.event_feedback_create(
+            services.event_feedback_create(
                 actor=request.user, event=event, template=form.cleaned_data["template"]
             )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -73,7 +74,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "unavailable": unavailable,
             "summary": summary,
             "results": results,
-            "due": services_feedback.feedback_due(event).count(),
+            "due": services.feedback_due(event).count(),
             "over": event.ends_at <= timezone.now(),
         },
         status=400 if form.errors else 200,
@@ -84,7 +85,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 @require_permission(MANAGE)
 def feedback_send(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
-    due = services_feedback.feedback_due(event).count()
+    due = services.feedback_due(event).count()
     page = confirmation_page(
         request,
         None
@@ -106,8 +107,8 @@ def feedback_send(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        sent = services_feedback.event_feedback_send(actor=request.user, event=event, at_most=due)
-    except services.EventError as exc:
+        sent = services.event_feedback_send(actor=request.user, event=event, at_most=due)
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         if sent:

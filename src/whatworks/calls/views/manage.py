@@ -6,20 +6,29 @@ Views parse, check permission, call one service and map its error to a message.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import selectors, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.forms import CallForm, CriterionForm, QuestionForm
 from whatworks.calls.models import Application, Call
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
+from whatworks.core.questions import (
+    next_position,
+    question_delete_page,
+    question_edit_page,
+    questions_page,
+)
 
 MANAGE = "calls.change_call"
 
@@ -49,8 +58,8 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             call = services.call_create(actor=request.user, **_fields(form))
-        except services.CallError as exc:
-            form.add_error(None, exc.message)
+        except errors.CallError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -72,8 +81,8 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         fields = {k: v for k, v in _fields(form).items() if not form.fields[k].disabled}
         try:
             call = services.call_update(actor=request.user, call=call, **fields)
-        except services.CallError as exc:
-            form.add_error(None, exc.message)
+        except errors.CallError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("calls:edit", slug=call.slug)
@@ -85,26 +94,19 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 # --- questions -----------------------------------------------------------------------
 
 
-def _next_position(items: list[Any]) -> int:
-    return (items[-1].position + 1) if items else 1
-
-
 @require_http_methods(["GET", "POST"])
 @require_permission("calls.add_question")
 def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     call = _call(request, slug)
-    existing = list(call.questions.all())
-    form = QuestionForm(request.POST or None, initial={"position": _next_position(existing)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_create(actor=request.user, call=call, **form.cleaned_data)
-        except services.CallError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("“%(label)s” was added.") % form.cleaned_data)
-            return redirect("calls:questions", slug=call.slug)
-    return render(
-        request, "calls/staff/questions.html", {"call": call, "questions": existing, "form": form}
+    return questions_page(
+        request,
+        questions=list(call.questions.all()),
+        form_class=QuestionForm,
+        create=partial(services.question_create, actor=request.user, call=call),
+        error=errors.CallError,
+        template="calls/staff/questions.html",
+        context={"call": call},
+        back=reverse("calls:questions", args=[call.slug]),
     )
 
 
@@ -113,19 +115,15 @@ def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     call = _call(request, slug)
     question = get_object_or_404(call.questions, pk=question_id)
-    form = QuestionForm(request.POST or None, instance=question)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_update(actor=request.user, question=question, **form.cleaned_data)
-        except services.CallError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The question was saved."))
-            return redirect("calls:questions", slug=call.slug)
-    return render(
+    return question_edit_page(
         request,
-        "calls/staff/item_form.html",
-        {"call": call, "form": form, "what": "question", "item": question},
+        question=question,
+        form_class=QuestionForm,
+        update=partial(services.question_update, actor=request.user, question=question),
+        error=errors.CallError,
+        template="calls/staff/item_form.html",
+        context={"call": call, "what": "question", "item": question},
+        back=reverse("calls:questions", args=[call.slug]),
     )
 
 
@@ -134,13 +132,13 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
 def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     call = _call(request, slug)
     question = get_object_or_404(call.questions, pk=question_id)
-    try:
-        services.question_delete(actor=request.user, question=question)
-    except services.CallError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("“%(label)s” was removed.") % {"label": question.label})
-    return redirect("calls:questions", slug=call.slug)
+    return question_delete_page(
+        request,
+        question=question,
+        delete=partial(services.question_delete, actor=request.user, question=question),
+        error=errors.CallError,
+        back=reverse("calls:questions", args=[call.slug]),
+    )
 
 
 # --- criteria ------------------------------------------------------------------------
@@ -153,13 +151,13 @@ def criteria(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     existing = list(call.criteria.all())
     form = CriterionForm(
         request.POST or None,
-        initial={"position": _next_position(existing), "max_score": 5, "weight": 1},
+        initial={"position": next_position(existing), "max_score": 5, "weight": 1},
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.criterion_create(actor=request.user, call=call, **form.cleaned_data)
-        except services.CallError as exc:
-            form.add_error(None, exc.message)
+        except errors.CallError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("“%(label)s” was added.") % form.cleaned_data)
             return redirect("calls:criteria", slug=call.slug)
@@ -177,8 +175,8 @@ def criterion_edit(request: AuthedHttpRequest, slug: str, criterion_id: int) -> 
     if request.method == "POST" and form.is_valid():
         try:
             services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
-        except services.CallError as exc:
-            form.add_error(None, exc.message)
+        except errors.CallError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The criterion was saved."))
             return redirect("calls:criteria", slug=call.slug)
@@ -196,7 +194,7 @@ def criterion_delete(request: AuthedHttpRequest, slug: str, criterion_id: int) -
     criterion = get_object_or_404(call.criteria, pk=criterion_id)
     try:
         services.criterion_delete(actor=request.user, criterion=criterion)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("“%(label)s” was removed.") % {"label": criterion.label})

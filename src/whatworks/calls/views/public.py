@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import selectors, services
+from whatworks.calls import errors, selectors, services
 from whatworks.calls.forms import (
     ApplicationForm,
     AssignForm,
@@ -23,15 +23,16 @@ from whatworks.calls.forms import (
     DecisionForm,
     EligibilityForm,
     ReviewForm,
-    field_name,
 )
 from whatworks.calls.models import Application, Call
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise, weighted_total
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
+from whatworks.core.questions import answer_field_name
 from whatworks.core.services import audit_record
 
 
@@ -62,7 +63,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "call": call,
             "application": selectors.application_for_applicant(user=user, call=call),
-            "is_reviewer": selectors.is_reviewer(user),
+            "is_reviewer": selectors.can_review(user),
             # The research project, only as far as the registry lets this user see it.
             "project": project_for_user(user=user, reference=call.project_ref),
         },
@@ -98,11 +99,11 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 files=form.files_by_question(),
                 submit=submit,
             )
-        except services.ApplicationIncompleteError as exc:
+        except errors.ApplicationIncompleteError as exc:
             for question in form.questions:
                 if question.pk in exc.missing:
-                    form.add_error(field_name(question), exc.missing[question.pk])
-        except (services.CallError, PermissionDeniedError) as exc:
+                    form.add_error(answer_field_name(question), exc.missing[question.pk])
+        except (errors.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
             if editing:
@@ -123,7 +124,7 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "call": call,
             "form": form,
             # each field with the file already saved for its question, if any
-            "fields": [(form[field_name(q)], attachments.get(q.pk)) for q in form.questions],
+            "fields": [(form[answer_field_name(q)], attachments.get(q.pk)) for q in form.questions],
             "open": call.is_open(),
             "application": existing,
             "editing": editing,
@@ -146,12 +147,12 @@ def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.application_screen(actor=user, call=call, answers=form.answers())
-        except services.NotEligibleError as exc:
+        except errors.NotEligibleError as exc:
             screened_out = True
             for question in questions:
                 if question.pk in exc.failed:
-                    form.add_error(field_name(question), exc.failed[question.pk])
-        except (services.CallError, PermissionDeniedError) as exc:
+                    form.add_error(answer_field_name(question), exc.failed[question.pk])
+        except (errors.CallError, PermissionDeniedError) as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("calls:apply", slug=call.slug)
@@ -194,7 +195,7 @@ def withdraw(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return page
     try:
         services.application_withdraw(actor=user, application=found)
-    except (services.CallError, PermissionDeniedError) as exc:
+    except (errors.CallError, PermissionDeniedError) as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your application is withdrawn."))
@@ -219,7 +220,7 @@ def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse
     reviewing = found.applicant_id != user.pk
     criteria = list(found.call.criteria.all())
     own = selectors.own_review(user=user, application=found) if reviewing else None
-    can_score = reviewing and selectors.may_score(user=user, application=found)
+    can_score = reviewing and selectors.can_score(user=user, application=found)
     review_form = None
     if can_score:
         initial = {f"c_{k}": v for k, v in own.scores.items()} if own else {}
@@ -273,7 +274,7 @@ def attachment(request: AuthedHttpRequest, application_id: int, attachment_id: i
     # a read of an applicant's personal data: audited (by number, never by name)
     audit_record(
         actor=request.user,
-        action="call.attachment_read",
+        action=AuditAction.CALL_ATTACHMENT_READ,
         target=found.application,
         changes={"attachment": found.pk, "bytes": len(content)},
     )
@@ -304,7 +305,7 @@ def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         )
     except PermissionDeniedError:
         raise PermissionDenied from None
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -330,7 +331,7 @@ def assign(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     reviewer = form.cleaned_data["reviewer"]
     try:
         services.reviewer_assign(actor=user, application=found, reviewer=reviewer)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(who)s is assigned.") % {"who": reviewer})
@@ -349,7 +350,7 @@ def unassign(request: AuthedHttpRequest, application_id: int, assignment_id: int
         raise Http404("No such assignment.")
     try:
         services.reviewer_unassign(actor=user, assignment=assignment)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -371,7 +372,7 @@ def conflict(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return redirect(found.get_absolute_url())
     try:
         services.conflict_declare(actor=user, application=found, note=form.cleaned_data["note"])
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(found.get_absolute_url())
     messages.success(
@@ -466,7 +467,7 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     status, feedback = form.cleaned_data["status"], form.cleaned_data["feedback"]
     try:  # refused before a confirmation is offered (no scores, or the wrong step)
         services.check_decision(found, status)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(found.get_absolute_url())
     page = confirmation_page(request, _decision_confirmation(found, status, feedback))
@@ -476,7 +477,7 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         services.application_decide(actor=user, application=found, status=status, feedback=feedback)
     except PermissionDeniedError:
         raise PermissionDenied from None
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The decision is saved and the applicant has been told."))
@@ -500,7 +501,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     try:
         for application in chosen:
             services.check_decision(application, status)
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     verb, done = _BULK_WORDS[Application.Status(status)]
@@ -542,7 +543,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         services.applications_decide(
             actor=user, applications=chosen, status=status, feedback=feedback
         )
-    except services.CallError as exc:
+    except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -562,7 +563,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def review_list(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
-    if not selectors.is_reviewer(user):
+    if not selectors.can_review(user):
         raise PermissionDenied
     return render(
         request,

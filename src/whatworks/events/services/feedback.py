@@ -23,10 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from whatworks.core import surveys
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.events.errors import EventError
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import EventError, _actor
+from whatworks.events.services.registrations import _actor
 
 
 def feedback_due(event: Event) -> QuerySet[Registration]:
@@ -61,7 +63,7 @@ def event_feedback_create(*, actor: User | None, event: Event, template: str) ->
     event.save(update_fields=["feedback_survey_id"])
     audit_record(
         actor=_actor(actor),
-        action="event.feedback_survey_created",
+        action=AuditAction.EVENT_FEEDBACK_SURVEY_CREATED,
         target=event,
         changes={"survey": survey.id, "template": template},
     )
@@ -108,7 +110,7 @@ def event_feedback_send(
         raise EventError(error.message) from error
     audit_record(
         actor=_actor(actor),
-        action="event.feedback_sent",
+        action=AuditAction.EVENT_FEEDBACK_SENT,
         target=event,
         changes={"survey": event.feedback_survey_id, "count": sent},
     )

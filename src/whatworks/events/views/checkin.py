@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.events import selectors, services
+from whatworks.events import errors, selectors
 from whatworks.events.forms import CheckInSearchForm, TicketForm, WalkInForm
 from whatworks.events.models import Event, Registration
-from whatworks.events.services_checkin import (
+from whatworks.events.services import (
     registration_check_in,
     registration_check_in_undo,
     registration_walk_in,
@@ -100,7 +101,7 @@ def check_in_count(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def _check_in(request: AuthedHttpRequest, registration: Registration) -> None:
     try:
         done = registration_check_in(actor=request.user, registration=registration)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         person = done.registration
@@ -133,7 +134,7 @@ def check_in_undo(request: AuthedHttpRequest, slug: str, registration_id: int) -
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     try:
         registration_check_in_undo(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(name)s's check-in was undone.") % {"name": found.name})
@@ -185,7 +186,7 @@ def walk_in(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
             )
-        except services.AlreadyRegisteredError as exc:
+        except errors.AlreadyRegisteredError as exc:
             found = Registration.objects.get(pk=exc.registration_id)
             form.add_error(
                 "email",
@@ -196,8 +197,8 @@ def walk_in(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 )
                 % {"name": found.name, "get_status_display": found.get_status_display()},
             )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request, _("%(name)s is registered and checked in.") % {"name": added.name}

@@ -13,20 +13,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import accounts
-from whatworks.calls.forms import JoinDecisionForm, JoinForm, RegisterForm
+from whatworks.calls import errors, selectors, services
+from whatworks.calls.forms import AccountPasswordForm, JoinDecisionForm, JoinForm, RegisterForm
 from whatworks.calls.models import JoinRequest
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.errors import PermissionDeniedError
-from whatworks.core.models import User
+from whatworks.core.errors import PermissionDeniedError, add_to_form
+from whatworks.core.http import AuthedHttpRequest
+from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+#: Account requests per client address and per typed address (scopes
+#: "calls.account.address" and "calls.account.email"); over the address limit: the same
+#: answer and no e-mail.
+ACCOUNT_CLIENT_RATE = Rate(limit=10, per=3600)
+ACCOUNT_EMAIL_RATE = Rate(limit=3, per=3600)
 
 
 @require_http_methods(["GET", "POST"])
 def account_new(request: HttpRequest) -> HttpResponse:
+    """Ask for an account: the answer is "check your e-mail" whether or not the address
+    has one (the e-mail says which)."""
     if request.user.is_authenticated:
         return redirect("calls:join")
     form = RegisterForm(request.POST or None)
@@ -38,38 +43,71 @@ def account_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = accounts.applicant_register(
+            send = throttle_mail(
+                request,
+                scope="calls.account",
+                email=data["email"],
+                client_rate=ACCOUNT_CLIENT_RATE,
+                email_rate=ACCOUNT_EMAIL_RATE,
+            )
+        except Throttled as exc:
+            return throttled_response(request, exc)
+        if send:
+            services.applicant_register_start(
                 full_name=data["full_name"],
                 email=data["email"],
-                password=data["password"],
                 organisation=data["organisation"],
             )
-        except accounts.JoinError as exc:
-            form.add_error(None, exc.message)
+        return redirect("calls:account_sent")
+    return render(request, "calls/account_new.html", {"form": form})
+
+
+@require_GET
+def account_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "calls/account_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def account_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: choose a password, and the account is made and signed in."""
+    pending = services.pending_account(token)
+    form = AccountPasswordForm(
+        request.POST or None, full_name=pending.full_name, email=pending.email
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.applicant_register(
+                full_name=pending.full_name,
+                email=pending.email,
+                password=form.cleaned_data["password"],
+                organisation=pending.organisation,
+            )
+        except errors.JoinError as exc:
+            add_to_form(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
                 _("Your account is made. We will e-mail you when %(org)s confirms you.")
-                % {"org": data["organisation"]}
-                if data["organisation"]
+                % {"org": pending.organisation}
+                if pending.organisation
                 else _("Your account is made."),
             )
             return redirect("calls:join")
-    return render(request, "calls/account_new.html", {"form": form})
+    return render(request, "calls/account_confirm.html", {"form": form, "pending": pending})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def join(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def join(request: AuthedHttpRequest) -> HttpResponse:
+    user = request.user
     pending = JoinRequest.objects.filter(user=user, decided_at__isnull=True).first()
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
-        except accounts.JoinError as exc:
-            form.add_error(None, exc.message)
+            services.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
+        except errors.JoinError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your request is sent. We will e-mail you the answer."))
             return redirect("calls:join")
@@ -82,19 +120,19 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def join_requests(request: HttpRequest) -> HttpResponse:
+def join_requests(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/join_requests.html",
-        {"requests": accounts.join_requests_for(user=_user(request))},
+        {"requests": selectors.join_requests_for(user=request.user)},
     )
 
 
 @require_POST
 @login_required
-def join_decide(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
-    found = accounts.join_request_get_for_user(user=user, request_id=request_id)
+def join_decide(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
+    user = request.user
+    found = selectors.join_request_get_for_user(user=user, request_id=request_id)
     form = JoinDecisionForm(request.POST)
     back = reverse("calls:join_requests")
     if not form.is_valid():
@@ -127,10 +165,10 @@ def join_decide(request: HttpRequest, request_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        accounts.join_request_decide(actor=user, request=found, approve=approve)
+        services.join_request_decide(actor=user, request=found, approve=approve)
     except PermissionDeniedError:
         raise PermissionDenied from None
-    except accounts.JoinError as exc:
+    except errors.JoinError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

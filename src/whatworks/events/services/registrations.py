@@ -17,11 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import WhatworksError, full_clean_or_raise
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
+from whatworks.core.questions import question_check
 from whatworks.core.services import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
+from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Question, Registration
 
 Status = Registration.Status
@@ -39,20 +42,6 @@ EVENT_FIELDS = [
     "project_ref",
     "published",
 ]
-
-
-class EventError(WhatworksError):
-    """A registration or event change was refused; the message says why."""
-
-
-class AlreadyRegisteredError(EventError):
-    """The address already has an active registration for the event.  Pages must not show
-    this to whoever typed the address (anyone could test addresses): they answer as for a
-    new registration and e-mail the address its link (``registration_remind``)."""
-
-    def __init__(self, registration_id: int) -> None:
-        super().__init__("This address is already registered for the event.")
-        self.registration_id = registration_id
 
 
 def _actor(actor: AnyUser | None) -> User | None:
@@ -83,7 +72,7 @@ def event_create(*, actor: User | None, **fields: Any) -> Event:
     event.save()
     audit_record(
         actor=actor,
-        action="event.created",
+        action=AuditAction.EVENT_CREATED,
         target=event,
         changes=diff_fields(None, event, EVENT_FIELDS),
     )
@@ -99,7 +88,7 @@ def event_update(*, actor: User | None, event: Event, **fields: Any) -> Event:
     event.save()
     audit_record(
         actor=actor,
-        action="event.updated",
+        action=AuditAction.EVENT_UPDATED,
         target=event,
         changes=diff_fields(before, event, EVENT_FIELDS),
     )
@@ -122,11 +111,11 @@ def question_create(
     question = Question(
         event=event, kind=kind, label=label, choices=choices, required=required, position=position
     )
-    full_clean_or_raise(question, EventError)
-    if kind == Question.Kind.CHOICE and not question.choice_list():
-        raise EventError(_("A choice question needs at least one choice."))
+    question_check(question, EventError)
     question.save()
-    audit_record(actor=actor, action="event.question_created", target=event, changes={"kind": kind})
+    audit_record(
+        actor=actor, action=AuditAction.EVENT_QUESTION_CREATED, target=event, changes={"kind": kind}
+    )
     return question
 
 
@@ -203,7 +192,7 @@ def registration_create(
     registration.save()
     audit_record(
         actor=_actor(actor),
-        action="event.registered",
+        action=AuditAction.EVENT_REGISTERED,
         target=registration,
         changes={"status": registration.status, "address_confirmed": bool(address_confirmed)},
     )
@@ -241,7 +230,7 @@ def registration_confirm_address(
     registration.save(update_fields=["status", "address_confirmed_at", "hold_expires_at"])
     audit_record(
         actor=_actor(actor),
-        action="event.address_confirmed",
+        action=AuditAction.EVENT_ADDRESS_CONFIRMED,
         target=registration,
         changes={"status": {"before": before, "after": registration.status}},
     )
@@ -264,7 +253,7 @@ def _offer_free_places(*, event: Event, now: datetime) -> list[Registration]:
         registration.save(update_fields=["status", "offer_expires_at"])
         audit_record(
             actor=None,
-            action="event.place_offered",
+            action=AuditAction.EVENT_PLACE_OFFERED,
             target=registration,
             changes={"status": {"before": "waiting", "after": "offered"}},
         )
@@ -288,7 +277,7 @@ def registration_cancel(
     registration.save(update_fields=["status", "offer_expires_at"])
     audit_record(
         actor=_actor(actor),
-        action="event.registration_cancelled",
+        action=AuditAction.EVENT_REGISTRATION_CANCELLED,
         target=registration,
         changes={"status": {"before": before, "after": "cancelled"}},
     )
@@ -314,7 +303,7 @@ def registration_accept_offer(
     registration.save(update_fields=["status", "offer_expires_at"])
     audit_record(
         actor=_actor(actor),
-        action="event.offer_accepted",
+        action=AuditAction.EVENT_OFFER_ACCEPTED,
         target=registration,
         changes={"status": {"before": "offered", "after": "confirmed"}},
     )
@@ -343,7 +332,7 @@ def registration_answers_update(
     registration.save(update_fields=["answers"])
     audit_record(
         actor=_actor(actor),
-        action="event.answers_changed",
+        action=AuditAction.EVENT_ANSWERS_CHANGED,
         target=registration,
         changes={"questions": changed},  # which questions, not what: answers can be health data
     )
@@ -372,7 +361,7 @@ def offers_expire(*, now: datetime | None = None) -> int:
                 registration.save(update_fields=["status"])
                 audit_record(
                     actor=None,
-                    action="event.offer_expired",
+                    action=AuditAction.EVENT_OFFER_EXPIRED,
                     target=registration,
                     changes={"status": {"before": "offered", "after": "expired"}},
                 )
@@ -398,7 +387,7 @@ def _expire_holds(*, event: Event, now: datetime) -> int:
         registration.save(update_fields=["status"])
         audit_record(
             actor=None,
-            action="event.hold_lapsed",
+            action=AuditAction.EVENT_HOLD_LAPSED,
             target=registration,
             changes={"status": {"before": before, "after": "expired"}},
         )
@@ -444,7 +433,7 @@ def registrations_anonymise(
         )
         audit_record(
             actor=actor,
-            action="event.attendees_anonymised",
+            action=AuditAction.EVENT_ATTENDEES_ANONYMISED,
             target=Event.objects.get(pk=event_id),
             changes={"registrations": count, "retention_days": days},
         )

@@ -6,11 +6,12 @@ Views parse, check permission, call one service and map its error to a message.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.events import selectors, services, services_staff
+from whatworks.core.questions import question_delete_page, question_edit_page, questions_page
+from whatworks.events import errors, selectors, services
 from whatworks.events.forms import (
     AttendeeAddForm,
     CancelEventForm,
@@ -28,7 +31,7 @@ from whatworks.events.forms import (
     MessageForm,
     QuestionForm,
 )
-from whatworks.events.models import Event, Question, Registration
+from whatworks.events.models import Event, Registration
 
 MANAGE = "events.change_event"
 ADD = "events.add_event"
@@ -67,8 +70,8 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
             event = services.event_create(
                 actor=request.user, published=False, **_event_fields(form)
             )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -90,8 +93,8 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         fields = {k: v for k, v in _event_fields(form).items() if not form.fields[k].disabled}
         try:
             services.event_update(actor=request.user, event=event, **fields)
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("events:manage_event", slug=event.slug)
@@ -109,11 +112,11 @@ def duplicate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services_staff.event_duplicate(
+            event = services.event_duplicate(
                 actor=request.user, source=source, **_event_fields(form)
             )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             count = event.questions.count()
             messages.success(
@@ -195,8 +198,8 @@ def publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services_staff.event_publish(actor=request.user, event=event)
-    except services.EventError as exc:
+        services.event_publish(actor=request.user, event=event)
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(title)s is published.") % {"title": event.title})
@@ -243,10 +246,10 @@ def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Shorten the reason for cancelling to 2,000 characters."))
         return redirect("events:manage_event", slug=event.slug)
     try:
-        sent = services_staff.event_cancel(
+        sent = services.event_cancel(
             actor=request.user, event=event, note=form.cleaned_data["note"]
         )
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -264,54 +267,32 @@ def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 @require_permission("events.add_question")
 def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
-    existing = list(event.questions.all())
-    form = QuestionForm(
-        request.POST or None, initial={"position": (existing[-1].position + 1) if existing else 1}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.question_create(actor=request.user, event=event, **form.cleaned_data)
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request, _("“%(label)s” was added.") % {"label": form.cleaned_data["label"]}
-            )
-            return redirect("events:questions", slug=event.slug)
-    return render(
+    return questions_page(
         request,
-        "events/staff/questions.html",
-        {"event": event, "questions": existing, "form": form},
+        questions=list(event.questions.all()),
+        form_class=QuestionForm,
+        create=partial(services.question_create, actor=request.user, event=event),
+        error=errors.EventError,
+        template="events/staff/questions.html",
+        context={"event": event},
+        back=reverse("events:questions", args=[event.slug]),
     )
-
-
-def _question(event: Event, question_id: int) -> Question:
-    found = event.questions.filter(pk=question_id).first()
-    if found is None:
-        raise Http404("No such question.")
-    return found
 
 
 @require_http_methods(["GET", "POST"])
 @require_permission("events.change_question")
 def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     event = _event(request, slug)
-    question = _question(event, question_id)
-    form = QuestionForm(request.POST or None, instance=question)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services_staff.question_update(
-                actor=request.user, question=question, **form.cleaned_data
-            )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The question was saved."))
-            return redirect("events:questions", slug=event.slug)
-    return render(
+    question = get_object_or_404(event.questions, pk=question_id)
+    return question_edit_page(
         request,
-        "events/staff/question_form.html",
-        {"event": event, "question": question, "form": form},
+        question=question,
+        form_class=QuestionForm,
+        update=partial(services.question_update, actor=request.user, question=question),
+        error=errors.EventError,
+        template="events/staff/question_form.html",
+        context={"event": event, "question": question},
+        back=reverse("events:questions", args=[event.slug]),
     )
 
 
@@ -319,14 +300,14 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
 @require_permission("events.change_question")
 def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> HttpResponse:
     event = _event(request, slug)
-    question = _question(event, question_id)
-    try:
-        services_staff.question_delete(actor=request.user, question=question)
-    except services.EventError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("“%(label)s” was removed.") % {"label": question.label})
-    return redirect("events:questions", slug=event.slug)
+    question = get_object_or_404(event.questions, pk=question_id)
+    return question_delete_page(
+        request,
+        question=question,
+        delete=partial(services.question_delete, actor=request.user, question=question),
+        error=errors.EventError,
+        back=reverse("events:questions", args=[event.slug]),
+    )
 
 
 # --- attendees -----------------------------------------------------------------------
@@ -340,7 +321,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            added = services_staff.registration_add(
+            added = services.registration_add(
                 actor=request.user,
                 event=event,
                 name=data["name"],
@@ -348,7 +329,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 status=data["status"],
                 notify=data["notify"],
             )
-        except services.AlreadyRegisteredError as exc:
+        except errors.AlreadyRegisteredError as exc:
             found = Registration.objects.get(pk=exc.registration_id)
             form.add_error(
                 "email",
@@ -359,8 +340,8 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 )
                 % {"status": found.get_status_display()},
             )
-        except services.EventError as exc:
-            form.add_error(None, exc.message)
+        except errors.EventError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -377,10 +358,10 @@ def attendee_move(request: AuthedHttpRequest, slug: str, registration_id: int) -
     event = _event(request, slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     try:
-        moved = services_staff.registration_move(
+        moved = services.registration_move(
             actor=request.user, registration=found, to=request.POST.get("to", "")
         )
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{moved.name}: {moved.get_status_display()}.")
@@ -425,7 +406,7 @@ def attendee_cancel(request: AuthedHttpRequest, slug: str, registration_id: int)
         return page
     try:
         services.registration_cancel(actor=request.user, registration=found)
-    except services.EventError as exc:
+    except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(name)s's registration is cancelled.") % {"name": found.name})
@@ -482,15 +463,15 @@ def attendees_email(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             if page is not None:
                 return page
             try:
-                sent = services_staff.attendees_message(
+                sent = services.attendees_message(
                     actor=request.user,
                     event=event,
                     registrations=people,
                     subject=form.cleaned_data["subject"],
                     text=form.cleaned_data["text"],
                 )
-            except services.EventError as exc:
-                form.add_error(None, exc.message)
+            except errors.EventError as exc:
+                add_to_form(form, exc)
             else:
                 messages.success(
                     request,

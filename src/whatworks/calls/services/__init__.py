@@ -1,0 +1,88 @@
+"""Writes of calls for partners, one module per process; every public name is here too.
+
+``calls`` (calls, their criteria and questions), ``applications`` (drafts, uploads,
+eligibility, submission, withdrawal, deadline reminders), ``review`` (reviewers,
+conflicts, scores, decisions) and ``accounts`` (applicants' own accounts and their
+requests to join an organisation).  Their refusals are in :mod:`whatworks.calls.errors`."""
+
+from whatworks.calls.services.accounts import (
+    ACCOUNT_LINK_MAX_AGE,
+    ACCOUNT_SALT,
+    PendingAccount,
+    applicant_register,
+    applicant_register_start,
+    join_request_create,
+    join_request_decide,
+    pending_account,
+    pending_account_token,
+)
+from whatworks.calls.services.applications import (
+    REMINDER_HOURS,
+    application_save,
+    application_screen,
+    application_withdraw,
+    check_upload,
+    passes_screening,
+    reminders_send,
+    screening_questions,
+)
+from whatworks.calls.services.calls import (
+    CALL_FIELDS,
+    RESERVED_SLUGS,
+    call_create,
+    call_update,
+    criterion_create,
+    criterion_delete,
+    criterion_update,
+    question_create,
+    question_delete,
+    question_update,
+)
+from whatworks.calls.services.review import (
+    TRANSITIONS,
+    application_decide,
+    applications_decide,
+    check_decision,
+    conflict_declare,
+    review_submit,
+    reviewer_assign,
+    reviewer_unassign,
+)
+
+__all__ = [
+    "ACCOUNT_LINK_MAX_AGE",
+    "ACCOUNT_SALT",
+    "CALL_FIELDS",
+    "REMINDER_HOURS",
+    "RESERVED_SLUGS",
+    "TRANSITIONS",
+    "PendingAccount",
+    "applicant_register",
+    "applicant_register_start",
+    "application_decide",
+    "application_save",
+    "application_screen",
+    "application_withdraw",
+    "applications_decide",
+    "call_create",
+    "call_update",
+    "check_decision",
+    "check_upload",
+    "conflict_declare",
+    "criterion_create",
+    "criterion_delete",
+    "criterion_update",
+    "join_request_create",
+    "join_request_decide",
+    "passes_screening",
+    "pending_account",
+    "pending_account_token",
+    "question_create",
+    "question_delete",
+    "question_update",
+    "reminders_send",
+    "review_submit",
+    "reviewer_assign",
+    "reviewer_unassign",
+    "screening_questions",
+]

@@ -1,0 +1,88 @@
+"""Writes of events, one module per process; every public name is here too.
+
+``registrations`` (events, their questions, registering, the waiting list, retention),
+``staff`` (the staff pages' writes: duplicate, publish, cancel, questions, attendees,
+reminders and certificates), ``checkin`` (the door) and ``feedback`` (the survey after
+an event).  Their refusals are in :mod:`whatworks.events.errors`."""
+
+from whatworks.events.services.checkin import (
+    CheckIn,
+    registration_check_in,
+    registration_check_in_undo,
+    registration_walk_in,
+)
+from whatworks.events.services.feedback import (
+    event_feedback_create,
+    event_feedback_send,
+    feedback_due,
+    feedback_send_due,
+)
+from whatworks.events.services.registrations import (
+    EVENT_FIELDS,
+    confirm_minutes,
+    event_create,
+    event_update,
+    holds_expire,
+    offer_hours,
+    offers_expire,
+    question_create,
+    registration_accept_offer,
+    registration_answers_update,
+    registration_cancel,
+    registration_confirm_address,
+    registration_create,
+    registration_remind,
+    registrations_anonymise,
+)
+from whatworks.events.services.staff import (
+    QUESTION_FIELDS,
+    attendees_message,
+    certificates_send,
+    event_cancel,
+    event_duplicate,
+    event_publish,
+    question_delete,
+    question_update,
+    registration_add,
+    registration_move,
+    reminder_hours,
+    reminders_send,
+)
+
+__all__ = [
+    "EVENT_FIELDS",
+    "QUESTION_FIELDS",
+    "CheckIn",
+    "attendees_message",
+    "certificates_send",
+    "confirm_minutes",
+    "event_cancel",
+    "event_create",
+    "event_duplicate",
+    "event_feedback_create",
+    "event_feedback_send",
+    "event_publish",
+    "event_update",
+    "feedback_due",
+    "feedback_send_due",
+    "holds_expire",
+    "offer_hours",
+    "offers_expire",
+    "question_create",
+    "question_delete",
+    "question_update",
+    "registration_accept_offer",
+    "registration_add",
+    "registration_answers_update",
+    "registration_cancel",
+    "registration_check_in",
+    "registration_check_in_undo",
+    "registration_confirm_address",
+    "registration_create",
+    "registration_move",
+    "registration_remind",
+    "registration_walk_in",
+    "registrations_anonymise",
+    "reminder_hours",
+    "reminders_send",
+]
