@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 import yaml
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from pydantic import ValidationError
 
@@ -539,6 +540,29 @@ def registry_fill_results(*, actor: Any, project: Any, bundle: dict[str, Any]) -
         return results_import_bundle(actor=actor, project=project, bundle=bundle)
     except RegistryError as exc:
         raise EngineProblems(exc.messages) from None
+
+
+def registry_projects() -> QuerySet[Any]:
+    """The registry's projects, for the pilots' own selectors to narrow (who may start a
+    pilot of which project is decided in ``selectors.projects_for_new_pilot``)."""
+    from whatworks.registry.models import Project
+
+    return Project.objects.all()
+
+
+def registry_versions() -> QuerySet[Any]:
+    """The registry's registered protocol versions, with their projects."""
+    from whatworks.registry.models import ProtocolVersion
+
+    return ProtocolVersion.objects.select_related("project")
+
+
+def registry_can_edit(user: Any, project: Any) -> bool:
+    """Whether ``user`` may edit the project's protocol draft: the registry's own rule (its
+    team, administrators counting as on every team, while the project is not withdrawn)."""
+    from whatworks.registry.selectors import can_edit
+
+    return can_edit(user, project)
 
 
 def protocol_versions(project: Any) -> list[Any]:

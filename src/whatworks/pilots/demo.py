@@ -3,8 +3,8 @@ for the shadow phase; Southvale's
 through the offline path (an uploaded result bundle).  Each fixes the experiment config
 that its project's registered protocol contains.
 
-Each sits on the registry's demo project of its authority (found by title, through the
-pilot's foreign key, so this module does not import the registry).  Idempotent: a pilot is
+Each sits on the registry's demo project of its authority (found by title, through
+the pilots' adapter to the registry, ``analytics``).  Idempotent: a pilot is
 found by its name; nothing that exists is touched.  The synthetic data is small (a few
 thousand referrals) so that the demo loads in seconds.
 """
@@ -41,8 +41,11 @@ PILOTS = (
 
 
 def _project(title_part: str) -> Any:
-    projects = Pilot._meta.get_field("project").related_model._default_manager  # type: ignore[union-attr]
-    return projects.filter(title__icontains=title_part, versions__isnull=False).first()
+    return (
+        analytics.registry_projects()
+        .filter(title__icontains=title_part, versions__isnull=False)
+        .first()
+    )
 
 
 def load(*, stdout: Writer) -> None:

@@ -200,8 +200,9 @@ def _add_to_draft(request: HttpRequest, form: Any, project: Any) -> bool:
 
 
 def _register_url(user: Any, project: Any) -> str:
-    """Where to register a project's protocol: its draft for the team, else its page."""
-    if project.team.filter(pk=user.pk).exists():
+    """Where to register a project's protocol: its draft for those who may edit it (the
+    registry's rule: its team, administrators counting), else its page."""
+    if analytics.registry_can_edit(user, project):
         return reverse("registry:protocol_edit", kwargs={"reference": project.reference})
     return str(project.get_absolute_url())
 
