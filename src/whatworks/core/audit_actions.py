@@ -170,6 +170,7 @@ class AuditAction(StrEnum):
     PILOT_SHADOW_FREEZE_STARTED = "pilot.shadow_freeze_started"
     PILOT_SHADOW_SCORED = "pilot.shadow_scored"
     PILOT_SHADOW_SCORES_DELETED = "pilot.shadow_scores_deleted"
+    PILOT_SHADOW_SCORES_DOWNLOADED = "pilot.shadow_scores_downloaded"
     PILOT_SHADOW_SCORING_STARTED = "pilot.shadow_scoring_started"
     PILOT_SHADOW_VIEWED = "pilot.shadow_viewed"
     PILOT_VIEWED = "pilot.viewed"

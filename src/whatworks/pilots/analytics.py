@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,6 +244,12 @@ def shadow_score(*, model_folder: Path, dataset_folder: Path, out: Path) -> dict
         "first_referral": dates.min() if scores.height else None,
         "last_referral": dates.max() if scores.height else None,
     }
+
+
+def shadow_scores_rows(path: Path) -> Iterator[tuple[Any, ...]]:
+    """The rows of a scores file in :data:`SCORE_COLUMNS` order: the referrals'
+    pseudonymised ids (the stored datasets hold no other), never any other column."""
+    return pl.read_parquet(path).select(SCORE_COLUMNS).iter_rows()
 
 
 def shadow_evaluate(

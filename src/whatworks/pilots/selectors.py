@@ -206,6 +206,15 @@ def shadow_scores_get_for_user(*, user: Any, pilot_id: Any, scores_id: Any) -> A
         raise Http404("No such scores.") from None
 
 
+def shadow_scores_file_get_for_user(*, user: Any, pilot_id: Any, scores_id: Any) -> Any:
+    """Scores whose file is still held, for those who may see the pilot (the shadow page's
+    viewers); otherwise 404."""
+    scores = shadow_scores_get_for_user(user=user, pilot_id=pilot_id, scores_id=scores_id)
+    if not scores.path or scores.is_deleted:
+        raise Http404("No such scores.")
+    return scores
+
+
 def shadow_state(item: Any) -> tuple[str, str]:
     """A frozen model's or a scoring's effective status and reason: one whose task failed
     (its worker died) is shown failed, as runs are."""

@@ -10,7 +10,7 @@ import logging
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.csvutils import write_csv
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, TaskRecord, User
@@ -809,6 +811,27 @@ def shadow_scores_store(
         },
     )
     return scores
+
+
+@transaction.atomic
+def shadow_scores_export(*, actor: User | None, scores: Any, handle: IO[str]) -> int:
+    """Write a scoring's scores as CSV (pseudonymised referral ids, decision dates, scores,
+    flags and the model's id), every cell made safe for a spreadsheet; the download is
+    recorded in the audit log.  Returns the number of rows."""
+    if not scores.path or scores.is_deleted:
+        raise PilotError(gettext("These scores have been deleted under the retention rules."))
+    count = write_csv(
+        handle,
+        header=analytics.SCORE_COLUMNS,
+        rows=analytics.shadow_scores_rows(data_root() / scores.path),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.PILOT_SHADOW_SCORES_DOWNLOADED,
+        target=scores,
+        changes={"rows": count},
+    )
+    return count
 
 
 @transaction.atomic

@@ -43,4 +43,9 @@ urlpatterns = [
         views_shadow.shadow_evaluate,
         name="shadow_evaluate",
     ),
+    path(
+        "<uuid:pilot_id>/shadow/<uuid:scores_id>/scores.csv",
+        views_shadow.shadow_scores_download,
+        name="shadow_scores_download",
+    ),
 ]

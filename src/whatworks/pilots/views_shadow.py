@@ -7,6 +7,7 @@ not see), calls one service and reports a :class:`PilotError` as a message.  The
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from whatworks.pilots.selectors import (
     run_get_for_user,
     shadow_model_get_for_user,
     shadow_phase,
+    shadow_scores_file_get_for_user,
     shadow_scores_get_for_user,
 )
 
@@ -109,3 +111,19 @@ def shadow_evaluate(request: HttpRequest, pilot_id: str, scores_id: str) -> Http
     else:
         messages.success(request, _("The scores will be evaluated in the background."))
     return _back(pilot_id)
+
+
+@require_GET
+@login_required
+def shadow_scores_download(request: HttpRequest, pilot_id: str, scores_id: str) -> HttpResponse:
+    """A scoring's scores as CSV, for those who may see the shadow page (404 for anyone
+    else, and once the file is deleted); each download is recorded in the audit log."""
+    scores = shadow_scores_file_get_for_user(
+        user=request.user, pilot_id=pilot_id, scores_id=scores_id
+    )
+    body = io.StringIO()
+    services.shadow_scores_export(actor=request.user, scores=scores, handle=body)  # type: ignore[arg-type]
+    response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="shadow-scores-{scores.pk}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
