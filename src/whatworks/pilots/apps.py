@@ -9,6 +9,7 @@ class PilotsConfig(AppConfig):
         from whatworks.core import labels
         from whatworks.core.extensions import project_links, results_phases
         from whatworks.core.signals import process_started, task_lost
+        from whatworks.pilots import tasks  # noqa: F401 - binds the jobs to their tasks
         from whatworks.pilots.selectors import pilots_for_user, shadow_phases_for
         from whatworks.pilots.services import (
             dataset_upload_mark_lost,

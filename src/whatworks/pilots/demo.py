@@ -20,15 +20,18 @@ import yaml
 
 from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
-from whatworks.pilots import analytics, tasks
+from whatworks.pilots import analytics
 from whatworks.pilots.models import Pilot, Run
 from whatworks.pilots.services import (
     bundle_upload,
+    dataset_upload_check,
     dataset_upload_start,
     incoming_root,
     pilot_create,
     pilot_fix_config,
+    run_execute,
     run_start,
+    shadow_freeze_execute,
     shadow_freeze_start,
 )
 from whatworks.pilots.uploads import receiving_folder, stage_files
@@ -82,17 +85,17 @@ def load(*, stdout: Writer) -> None:
                     sorted(folder.glob("*.csv")), receiving_folder(incoming_root())
                 )
             upload = dataset_upload_start(actor=analyst, pilot=pilot, received=received)
-            tasks.dataset_check.call(str(upload.pk), str(upload.task_record_id))
+            dataset_upload_check(upload_id=upload.pk, record_id=str(upload.task_record_id))
             upload.refresh_from_db()
             if upload.dataset is None:
                 stdout.write(f"  pilots: the demo dataset was refused: {upload.problems}\n")
                 continue
             run = run_start(actor=analyst, pilot=pilot, dataset=upload.dataset)
-            tasks.pilot_run.call(str(run.pk), str(run.task_record_id))
+            run_execute(run_id=run.pk, record_id=str(run.task_record_id))
             # The shadow phase begins: the run's model frozen (later extracts would be
             # scored by it; the demo has none yet).
             model = shadow_freeze_start(actor=analyst, run=Run.objects.get(pk=run.pk))
-            tasks.shadow_freeze.call(str(model.pk), str(model.task_record_id))
+            shadow_freeze_execute(model_id=model.pk, record_id=str(model.task_record_id))
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 folder = write_dataset(synthetic, Path(tmp) / "data")
