@@ -17,7 +17,7 @@ from whatworks.core.roles import Role
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.models import Pilot
 from whatworks.pilots.selectors import pilot_get_for_user
-from whatworks.pilots.services import pilot_create
+from whatworks.pilots.services.pilots import pilot_create
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +165,7 @@ def test_an_administrator_starts_a_pilot_they_then_cannot_open(client) -> None: 
 
 
 def test_only_those_who_may_edit_a_draft_are_sent_to_it() -> None:
-    from whatworks.pilots.views import _register_url
+    from whatworks.pilots.views.pilots import _register_url
 
     researcher = user_with_role(Role.RESEARCHER)
     draft = draft_project(author=researcher)
@@ -270,7 +270,7 @@ def test_a_config_is_fixed_only_in_a_version_that_contains_it(client) -> None:  
 
 
 def test_only_the_team_can_add_a_config_to_the_protocol_draft() -> None:
-    from whatworks.pilots.services import pilot_experiment_register
+    from whatworks.pilots.services.pilots import pilot_experiment_register
 
     project = registered_project()
     with pytest.raises(PilotError):

@@ -20,7 +20,8 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.pilots.models import Pilot, ShadowScores
-from whatworks.pilots.services import data_root, shadow_scores_delete_expired
+from whatworks.pilots.services.shadow import shadow_scores_delete_expired
+from whatworks.pilots.services.storage import data_root
 
 pytestmark = pytest.mark.django_db
 

@@ -404,6 +404,18 @@ def verdict_summary(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- synthetic data, for the demo -----------------------------------------------------
+
+
+def synthetic_dataset_write(*, referrals: int, years: int, seed: int, folder: Path) -> Path:
+    """Write a synthetic authority's tables into ``folder`` as CSV, as an authority would
+    upload them (the engine's generator); return the folder."""
+    from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
+
+    synthetic = generate(SynthConfig(referrals=referrals, years=years, seed=seed))
+    return write_dataset(synthetic, folder)
+
+
 # --- the registry ----------------------------------------------------------------------
 
 #: The report's rounding (``whatworks_analytics.pilots.report``: two decimals).

@@ -22,20 +22,12 @@ from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
 from whatworks.pilots import analytics
 from whatworks.pilots.models import Pilot, Run
-from whatworks.pilots.services import (
-    bundle_upload,
-    dataset_upload_check,
-    dataset_upload_start,
-    incoming_root,
-    pilot_create,
-    pilot_fix_config,
-    run_execute,
-    run_start,
-    shadow_freeze_execute,
-    shadow_freeze_start,
-)
+from whatworks.pilots.services.datasets import dataset_upload_check, dataset_upload_start
+from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
+from whatworks.pilots.services.runs import bundle_upload, run_execute, run_start
+from whatworks.pilots.services.shadow import shadow_freeze_execute, shadow_freeze_start
+from whatworks.pilots.services.storage import incoming_root
 from whatworks.pilots.uploads import receiving_folder, stage_files
-from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
 
 PILOTS = (
     ("Northmoor escalation pilot", "northmoor", "Northmoor pilot", "platform", 11),
@@ -77,10 +69,10 @@ def load(*, stdout: Writer) -> None:
         analyst = User.objects.filter(
             organisation=organisation, email__startswith="analyst"
         ).first()
-        synthetic = generate(SynthConfig(referrals=3000, years=3, seed=seed))
+        synthetic = {"referrals": 3000, "years": 3, "seed": seed}
         if path == "platform":
             with tempfile.TemporaryDirectory() as tmp:
-                folder = write_dataset(synthetic, Path(tmp) / "data")
+                folder = analytics.synthetic_dataset_write(**synthetic, folder=Path(tmp) / "data")
                 received = stage_files(
                     sorted(folder.glob("*.csv")), receiving_folder(incoming_root())
                 )
@@ -98,7 +90,7 @@ def load(*, stdout: Writer) -> None:
             shadow_freeze_execute(model_id=model.pk, record_id=str(model.task_record_id))
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                folder = write_dataset(synthetic, Path(tmp) / "data")
+                folder = analytics.synthetic_dataset_write(**synthetic, folder=Path(tmp) / "data")
                 config, _ = analytics.config_parse(pilot.config_yaml)
                 bundle, _ = analytics.run_pilot(
                     config=config, folder=_as_parquet(folder), progress=lambda s, f: None

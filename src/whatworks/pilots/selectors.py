@@ -61,14 +61,14 @@ def _is_admin(user: Any) -> bool:
     return bool(user.is_superuser) or Role.ADMIN in user_roles(user)
 
 
-def may_delete_dataset(user: Any, pilot: Pilot) -> bool:
+def can_delete_dataset(user: Any, pilot: Pilot) -> bool:
     """The authority's own analysts may delete its data before the retention date."""
     if not getattr(user, "is_authenticated", False):
         return False
     return Role.LA_ANALYST in user_roles(user) and user.organisation_id == pilot.organisation_id
 
 
-def may_create_pilots(user: Any) -> bool:
+def can_create_pilots(user: Any) -> bool:
     """Researchers (for their own projects) and administrators may start a pilot."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -78,7 +78,7 @@ def may_create_pilots(user: Any) -> bool:
 def projects_for_new_pilot(*, user: Any) -> QuerySet[Any]:
     """The projects the user may start a pilot of: their team's (all, for administrators),
     withdrawn ones left out.  Whether a protocol is registered is checked separately."""
-    if not may_create_pilots(user):
+    if not can_create_pilots(user):
         return analytics.registry_projects().none()
     projects = analytics.registry_projects().filter(withdrawn_at__isnull=True)
     if not _is_admin(user):
@@ -86,7 +86,13 @@ def projects_for_new_pilot(*, user: Any) -> QuerySet[Any]:
     return projects.distinct().order_by("-year", "-serial")
 
 
-def may_create_pilot_of(user: Any, project: Any) -> bool:
+def can_edit_protocol_draft(user: Any, project: Any) -> bool:
+    """Whether the user may edit the project's protocol draft: the registry's own rule
+    (its team, administrators counting as on every team; not once withdrawn)."""
+    return analytics.registry_can_edit(user, project)
+
+
+def can_create_pilot_of(user: Any, project: Any) -> bool:
     return projects_for_new_pilot(user=user).filter(pk=project.pk).exists()
 
 

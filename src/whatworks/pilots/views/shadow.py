@@ -1,8 +1,8 @@
 """The shadow phase's pages: freeze a run's model, score later extracts, evaluate forward.
 
-Thin views as in ``views.py``: each fetches through a selector (404 for pilots the user may
+Thin views as in the other views: each fetches through a selector (404 for pilots the user may
 not see), calls one service and reports a :class:`PilotError` as a message.  The heavy work
-(fitting, scoring, evaluating) is done by workers (``tasks.shadow_*``).
+(fitting, scoring, evaluating) is done by workers (the ``SHADOW_*`` jobs).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from whatworks.pilots import services
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.selectors import (
     dataset_get_for_user,
@@ -30,6 +29,7 @@ from whatworks.pilots.selectors import (
     shadow_scores_file_get_for_user,
     shadow_scores_get_for_user,
 )
+from whatworks.pilots.services import pilots, shadow
 
 FORWARD_LABELS = {
     "precision": gettext_lazy("Precision"),
@@ -42,9 +42,9 @@ FORWARD_LABELS = {
 
 @require_GET
 @login_required
-def shadow(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def shadow_page(request: HttpRequest, pilot_id: str) -> HttpResponse:
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
-    services.pilot_access_record(actor=request.user, target=pilot, action="pilot.shadow_viewed")  # type: ignore[arg-type]
+    pilots.pilot_access_record(actor=request.user, target=pilot, action="pilot.shadow_viewed")  # type: ignore[arg-type]
     phase = shadow_phase(pilot)
     for entry in phase["models"]:
         validation = entry["model"].meta.get("validation", {})
@@ -71,7 +71,7 @@ def _back(pilot_id: str) -> HttpResponse:
 def shadow_freeze(request: HttpRequest, pilot_id: str) -> HttpResponse:
     run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=request.POST.get("run"))
     try:
-        services.shadow_freeze_start(actor=request.user, run=run)  # type: ignore[arg-type]
+        shadow.shadow_freeze_start(actor=request.user, run=run)  # type: ignore[arg-type]
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -89,7 +89,7 @@ def shadow_score(request: HttpRequest, pilot_id: str) -> HttpResponse:
         user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset")
     )
     try:
-        services.shadow_score_start(actor=request.user, model=model, dataset=dataset)  # type: ignore[arg-type]
+        shadow.shadow_score_start(actor=request.user, model=model, dataset=dataset)  # type: ignore[arg-type]
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -105,7 +105,7 @@ def shadow_evaluate(request: HttpRequest, pilot_id: str, scores_id: str) -> Http
         user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset")
     )
     try:
-        services.shadow_evaluate_start(actor=request.user, scores=scores, dataset=dataset)  # type: ignore[arg-type]
+        shadow.shadow_evaluate_start(actor=request.user, scores=scores, dataset=dataset)  # type: ignore[arg-type]
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -122,7 +122,7 @@ def shadow_scores_download(request: HttpRequest, pilot_id: str, scores_id: str) 
         user=request.user, pilot_id=pilot_id, scores_id=scores_id
     )
     body = io.StringIO()
-    services.shadow_scores_export(actor=request.user, scores=scores, handle=body)  # type: ignore[arg-type]
+    shadow.shadow_scores_export(actor=request.user, scores=scores, handle=body)  # type: ignore[arg-type]
     response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="shadow-scores-{scores.pk}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
