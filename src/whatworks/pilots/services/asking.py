@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -25,5 +26,5 @@ def pilot_request_create(*, actor: User, question: str) -> Any:
     )
     full_clean_or_raise(request, PilotError)
     request.save()
-    audit_record(actor=actor, action="pilot.requested", target=request)
+    audit_record(actor=actor, action=AuditAction.PILOT_REQUESTED, target=request)
     return request

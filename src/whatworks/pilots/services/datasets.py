@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
@@ -88,11 +89,18 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
     upload.save(update_fields=["task_record"])
     audit_record(
         actor=actor,
-        action="pilot.dataset_upload_started",
+        action=AuditAction.PILOT_DATASET_UPLOAD_STARTED,
         target=upload,
         changes={"files": upload.file_names, "bytes": size},
     )
     return upload
+
+
+#: The audit action of an upload that ends without a dataset.
+UPLOAD_ENDED: dict[str, AuditAction] = {
+    DatasetUpload.Status.REFUSED: AuditAction.PILOT_DATASET_UPLOAD_REFUSED,
+    DatasetUpload.Status.FAILED: AuditAction.PILOT_DATASET_UPLOAD_FAILED,
+}
 
 
 @transaction.atomic
@@ -122,7 +130,7 @@ def dataset_upload_mark(
     if changed and status in {DatasetUpload.Status.REFUSED, DatasetUpload.Status.FAILED}:
         audit_record(
             actor=None,
-            action=f"pilot.dataset_upload_{status}",
+            action=UPLOAD_ENDED[status],
             target=DatasetUpload.objects.get(pk=upload_id),
             changes={"problems": len(problems or [])},
         )
@@ -169,7 +177,7 @@ def dataset_store(
     upload.save(update_fields=["status", "dataset", "finished_at", "dropped_columns"])
     audit_record(
         actor=upload.uploaded_by,
-        action="pilot.dataset_uploaded",
+        action=AuditAction.PILOT_DATASET_UPLOADED,
         target=dataset,
         changes={
             "rows": row_counts,
@@ -322,7 +330,9 @@ def incoming_sweep(**_: Any) -> list[str]:
 
     removed = sweep_incoming(incoming_root(), keep=keep)
     if removed:
-        audit_record(actor=None, action="pilot.incoming_swept", changes={"removed": len(removed)})
+        audit_record(
+            actor=None, action=AuditAction.PILOT_INCOMING_SWEPT, changes={"removed": len(removed)}
+        )
         logger.warning("Removed %d leftover upload(s) from the scratch area.", len(removed))
     return removed
 
@@ -344,7 +354,7 @@ def datasets_delete_expired(*, actor: User | None = None, today: date | None = N
         dataset.save(update_fields=["folder", "row_counts", "deleted_at"])
         audit_record(
             actor=actor,
-            action="pilot.dataset_deleted",
+            action=AuditAction.PILOT_DATASET_DELETED,
             target=dataset,
             changes={"delete_after": str(dataset.delete_after), "reason": "retention"},
         )
@@ -385,7 +395,7 @@ def dataset_delete(*, actor: User, dataset: Dataset) -> Dataset:
     dataset.save(update_fields=["folder", "row_counts", "deleted_at"])
     audit_record(
         actor=actor,
-        action="pilot.dataset_deleted",
+        action=AuditAction.PILOT_DATASET_DELETED,
         target=dataset,
         changes={
             "delete_after": str(dataset.delete_after),

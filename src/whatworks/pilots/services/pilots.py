@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.services import audit_record
@@ -58,7 +59,7 @@ def pilot_create(
     pilot.save()
     audit_record(
         actor=actor,
-        action="pilot.created",
+        action=AuditAction.PILOT_CREATED,
         target=pilot,
         changes={"project": project.reference, "organisation": organisation.slug},
     )
@@ -159,7 +160,7 @@ def pilot_fix_config(
     pilot.save()
     audit_record(
         actor=actor,
-        action="pilot.config_fixed",
+        action=AuditAction.PILOT_CONFIG_FIXED,
         target=pilot,
         changes={"config_hash": config_hash, "protocol_version": protocol_version.number},
     )
@@ -167,6 +168,6 @@ def pilot_fix_config(
 
 
 @transaction.atomic
-def pilot_access_record(*, actor: User | None, target: Any, action: str) -> None:
+def pilot_access_record(*, actor: User | None, target: Any, action: AuditAction) -> None:
     """Record a view or download of pilot data or reports in the audit log."""
     audit_record(actor=actor, action=action, target=target)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
 from whatworks.core.services import audit_record, task_progress, task_start
@@ -64,8 +65,15 @@ def run_cancel(*, actor: User | None, run: Run) -> Run:
         raise PilotError(gettext("Only a queued or running run can be cancelled."))
     run.cancel_requested = True
     run.save(update_fields=["cancel_requested"])
-    audit_record(actor=actor, action="pilot.run_cancel_requested", target=run)
+    audit_record(actor=actor, action=AuditAction.PILOT_RUN_CANCEL_REQUESTED, target=run)
     return run
+
+
+#: The audit action of a run that ends without a bundle.
+RUN_ENDED: dict[str, AuditAction] = {
+    Run.Status.FAILED: AuditAction.PILOT_RUN_FAILED,
+    Run.Status.CANCELLED: AuditAction.PILOT_RUN_CANCELLED,
+}
 
 
 @transaction.atomic
@@ -76,7 +84,7 @@ def run_mark(*, run_id: Any, status: str, error: str = "") -> None:
         fields["finished_at"] = timezone.now()
     Run.objects.filter(pk=run_id).update(**fields)
     if status in {Run.Status.FAILED, Run.Status.CANCELLED}:
-        audit_record(actor=None, action=f"pilot.run_{status}", target=Run.objects.get(pk=run_id))
+        audit_record(actor=None, action=RUN_ENDED[status], target=Run.objects.get(pk=run_id))
 
 
 def run_mark_lost(*, record: TaskRecord | None, reason: str, **_: Any) -> None:
@@ -105,7 +113,7 @@ def run_finish(*, run_id: Any, bundle: dict[str, Any], config_hash: str) -> Run:
     run.save()
     audit_record(
         actor=None,
-        action="pilot.run_finished",
+        action=AuditAction.PILOT_RUN_FINISHED,
         target=run,
         changes={"verdict": run.verdict_status, "config_hash": config_hash},
     )
@@ -200,7 +208,7 @@ def bundle_upload(*, actor: User | None, pilot: Pilot, text: str | bytes) -> Run
     run.save()
     audit_record(
         actor=actor,
-        action="pilot.bundle_uploaded",
+        action=AuditAction.PILOT_BUNDLE_UPLOADED,
         target=run,
         changes={"verdict": run.verdict_status, "config_hash": run.config_hash},
     )
@@ -222,7 +230,7 @@ def results_fill_from_run(*, actor: User | None, run: Run) -> Any:
         report = analytics.registry_fill_results(actor=actor, project=pilot.project, bundle=bundle)
     except analytics.EngineProblems as exc:
         raise PilotError(exc.problems) from None
-    audit_record(actor=actor, action="pilot.results_filled", target=run)
+    audit_record(actor=actor, action=AuditAction.PILOT_RESULTS_FILLED, target=run)
     return report
 
 

@@ -82,7 +82,7 @@ def shadow_freeze_start(*, actor: User | None, run: Run) -> Any:
     )
     model.task_record = record
     model.save(update_fields=["task_record"])
-    audit_record(actor=actor, action="pilot.shadow_freeze_started", target=model)
+    audit_record(actor=actor, action=AuditAction.PILOT_SHADOW_FREEZE_STARTED, target=model)
     return model
 
 
@@ -92,11 +92,13 @@ def shadow_model_mark(*, model_id: Any, status: str, error: str = "") -> bool:
     from whatworks.pilots.models import ShadowModel
 
     active = (ShadowModel.Status.QUEUED, ShadowModel.Status.FREEZING)
-    return _shadow_mark(ShadowModel, model_id, active, status, error, "pilot.shadow_freeze_failed")
+    return _shadow_mark(
+        ShadowModel, model_id, active, status, error, AuditAction.PILOT_SHADOW_FREEZE_FAILED
+    )
 
 
 def _shadow_mark(
-    model: Any, pk: Any, active: tuple[str, ...], status: str, error: str, action: str
+    model: Any, pk: Any, active: tuple[str, ...], status: str, error: str, action: AuditAction
 ) -> bool:
     """Set a shadow row's status (and reason) if it is still in ``active``; a failure is
     audited as ``action``."""
@@ -122,7 +124,7 @@ def shadow_model_store(*, model_id: Any, folder: Path, meta: dict[str, Any]) -> 
     model.save(update_fields=["folder", "meta", "status", "frozen_at"])
     audit_record(
         actor=model.frozen_by,
-        action="pilot.model_frozen",
+        action=AuditAction.PILOT_MODEL_FROZEN,
         target=model,
         changes={
             "model_sha256": meta.get("model_sha256"),
@@ -246,7 +248,7 @@ def shadow_score_start(*, actor: User | None, model: Any, dataset: Dataset) -> A
     )
     audit_record(
         actor=actor,
-        action="pilot.shadow_scoring_started",
+        action=AuditAction.PILOT_SHADOW_SCORING_STARTED,
         target=scores,
         changes={"dataset": str(dataset.pk), "model": model.short_id},
     )
@@ -265,7 +267,7 @@ def shadow_scores_mark(*, scores_id: Any, status: str, error: str = "") -> bool:
         ShadowScores.Status.EVALUATING,
         ShadowScores.Status.EVALUATED,
     )
-    action = "pilot.shadow_scores_failed"
+    action = AuditAction.PILOT_SHADOW_SCORES_FAILED
     return _shadow_mark(ShadowScores, scores_id, active, status, error, action)
 
 
@@ -291,7 +293,7 @@ def shadow_scores_store(
     scores.save()
     audit_record(
         actor=scores.started_by,
-        action="pilot.shadow_scored",
+        action=AuditAction.PILOT_SHADOW_SCORED,
         target=scores,
         changes={
             "scored": scores.scored,
@@ -393,7 +395,7 @@ def shadow_evaluate_start(*, actor: User | None, scores: Any, dataset: Dataset) 
     )
     audit_record(
         actor=actor,
-        action="pilot.shadow_evaluation_started",
+        action=AuditAction.PILOT_SHADOW_EVALUATION_STARTED,
         target=scores,
         changes={"dataset": str(dataset.pk)},
     )
@@ -414,7 +416,7 @@ def shadow_evaluation_store(*, scores_id: Any, forward: dict[str, Any]) -> Any:
     scores.save(update_fields=["forward", "status", "evaluated_at"])
     audit_record(
         actor=None,
-        action="pilot.shadow_evaluated",
+        action=AuditAction.PILOT_SHADOW_EVALUATED,
         target=scores,
         changes={"matured": forward.get("matured"), "pending": forward.get("pending")},
     )
@@ -489,7 +491,7 @@ def shadow_scores_delete(
         item.save(update_fields=["path", "deleted_at"])
         audit_record(
             actor=actor,
-            action="pilot.shadow_scores_deleted",
+            action=AuditAction.PILOT_SHADOW_SCORES_DELETED,
             target=item,
             changes={"delete_after": str(item.delete_after), "reason": reason},
         )

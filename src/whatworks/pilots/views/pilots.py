@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.http import AuthedHttpRequest, request_user
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics
@@ -210,7 +211,7 @@ def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> H
 @login_required
 def detail(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
-    pilots.pilot_access_record(actor=request.user, target=pilot, action="pilot.viewed")
+    pilots.pilot_access_record(actor=request.user, target=pilot, action=AuditAction.PILOT_VIEWED)
     return _detail(request, pilot)
 
 

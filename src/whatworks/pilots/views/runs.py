@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.pilots import analytics
@@ -48,7 +49,9 @@ def run_detail(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpRe
     run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
     status, reason, state = run_state(run)
     if not request.htmx:
-        pilots.pilot_access_record(actor=request.user, target=run, action="pilot.run_viewed")
+        pilots.pilot_access_record(
+            actor=request.user, target=run, action=AuditAction.PILOT_RUN_VIEWED
+        )
     template = "pilots/_run_status.html" if request.htmx else "pilots/run.html"
     return render(
         request,
@@ -89,7 +92,9 @@ def _report_run(request: HttpRequest, pilot_id: str, run_id: str) -> Run:
 @login_required
 def report(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpResponse:
     run = _report_run(request, pilot_id, run_id)
-    pilots.pilot_access_record(actor=request.user, target=run, action="pilot.report_viewed")
+    pilots.pilot_access_record(
+        actor=request.user, target=run, action=AuditAction.PILOT_REPORT_VIEWED
+    )
     return render(
         request,
         "pilots/report.html",
@@ -126,7 +131,7 @@ def report_download(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> H
     pilots.pilot_access_record(
         actor=request.user,
         target=run,
-        action="pilot.report_downloaded",
+        action=AuditAction.PILOT_REPORT_DOWNLOADED,
     )
     # Who computed the numbers (the authority offline, or the Centre), as on the page.
     preface = render_to_string(
@@ -149,7 +154,7 @@ def bundle_download(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> H
     pilots.pilot_access_record(
         actor=request.user,
         target=run,
-        action="pilot.bundle_downloaded",
+        action=AuditAction.PILOT_BUNDLE_DOWNLOADED,
     )
     body = json.dumps(run.bundle, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
