@@ -18,7 +18,7 @@ from tests.registry.factories import content, draft_project
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.pilots.models import Pilot
-from whatworks.pilots.services import pilot_create, pilot_fix_config
+from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
 from whatworks.registry import guards
 from whatworks.registry.models import Project, StudyType
 from whatworks.registry.services import (
@@ -130,7 +130,8 @@ def check_upload(upload: Any) -> Any:
 
 def stored_dataset(pilot: Pilot, folder: Path, *, actor: User | None = None) -> Any:
     """A dataset of ``folder``'s tables, uploaded and checked through the services."""
-    from whatworks.pilots.services import dataset_upload_start, incoming_root
+    from whatworks.pilots.services.datasets import dataset_upload_start
+    from whatworks.pilots.services.storage import incoming_root
     from whatworks.pilots.uploads import receiving_folder, stage_files
 
     received = stage_files(sorted(folder.glob("*.csv")), receiving_folder(incoming_root()))

@@ -17,7 +17,7 @@ from whatworks.core.roles import Role
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.models import Pilot
 from whatworks.pilots.selectors import pilot_get_for_user
-from whatworks.pilots.services import pilot_create
+from whatworks.pilots.services.pilots import pilot_create
 
 pytestmark = pytest.mark.django_db
 
@@ -152,14 +152,27 @@ def test_an_administrator_starts_a_pilot_they_then_cannot_open(client) -> None: 
     client.force_login(admin)
     page = client.get(URL).content.decode()
     assert project.reference in page
-    # not on the draft's team: pointed at the project's page, not its protocol draft
-    assert f'href="{draft.get_absolute_url()}"' in page
+    # the registry counts administrators on every team: pointed at the protocol draft
+    # they may edit, as the registry decides it (``can_edit``), not at the project's page
+    assert reverse("registry:protocol_edit", kwargs={"reference": draft.reference}) in page
+    assert f'href="{draft.get_absolute_url()}"' not in page
     response = client.post(URL, _form(project, authority), follow=True)
     pilot = Pilot.objects.get()
     assert response.redirect_chain[-1][0] == reverse("pilots:index")
     assert "can open it" in response.content.decode()
     assert AuditEntry.objects.filter(action="pilot.created", actor=admin).exists()
     assert client.get(pilot.get_absolute_url()).status_code == 404
+
+
+def test_only_those_who_may_edit_a_draft_are_sent_to_it() -> None:
+    from whatworks.pilots.views.pilots import _register_url
+
+    researcher = user_with_role(Role.RESEARCHER)
+    draft = draft_project(author=researcher)
+    assert _register_url(researcher, draft).endswith(
+        reverse("registry:protocol_edit", kwargs={"reference": draft.reference})
+    )
+    assert _register_url(user_with_role(Role.RESEARCHER), draft) == draft.get_absolute_url()
 
 
 @pytest.mark.parametrize(
@@ -257,7 +270,7 @@ def test_a_config_is_fixed_only_in_a_version_that_contains_it(client) -> None:  
 
 
 def test_only_the_team_can_add_a_config_to_the_protocol_draft() -> None:
-    from whatworks.pilots.services import pilot_experiment_register
+    from whatworks.pilots.services.pilots import pilot_experiment_register
 
     project = registered_project()
     with pytest.raises(PilotError):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.pilots.factories import make_pilot, stored_dataset, synthetic_folder
 from whatworks.core.models import AuditEntry
 from whatworks.pilots.models import Dataset, Run
-from whatworks.pilots.services import datasets_delete_expired
+from whatworks.pilots.services.datasets import datasets_delete_expired
 from whatworks.pilots.tasks import delete_expired_datasets
 
 pytestmark = pytest.mark.django_db

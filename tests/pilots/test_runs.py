@@ -30,7 +30,7 @@ from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
 from whatworks.pilots import analytics
 from whatworks.pilots.models import Dataset, DatasetUpload, Run
-from whatworks.pilots.services import data_root
+from whatworks.pilots.services.storage import data_root
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,11 +25,9 @@ from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
 from whatworks.pilots import analytics
 from whatworks.pilots.models import Run, ShadowModel, ShadowScores
-from whatworks.pilots.services import (
-    data_root,
-    run_start,
-    shadow_scores_delete_expired,
-)
+from whatworks.pilots.services.runs import run_start
+from whatworks.pilots.services.shadow import shadow_scores_delete_expired
+from whatworks.pilots.services.storage import data_root
 from whatworks_analytics.pilots.labels import data_end
 from whatworks_analytics.pilots.synth import (
     SynthConfig,
@@ -174,7 +172,7 @@ def test_freeze_score_and_evaluate_through_the_pages(client, tmp_path: Path) -> 
 
 
 def test_deleting_an_extract_early_deletes_its_scores(tmp_path: Path) -> None:
-    from whatworks.pilots.services import dataset_delete
+    from whatworks.pilots.services.datasets import dataset_delete
 
     pilot = make_pilot()
     analyst = analyst_of(pilot)
@@ -182,7 +180,7 @@ def test_deleting_an_extract_early_deletes_its_scores(tmp_path: Path) -> None:
     held = stored_dataset(pilot, folders["held"], actor=analyst)
     run = run_start(actor=analyst, pilot=pilot, dataset=held)
     run_queued_tasks()
-    from whatworks.pilots.services import shadow_freeze_start, shadow_score_start
+    from whatworks.pilots.services.shadow import shadow_freeze_start, shadow_score_start
 
     model = shadow_freeze_start(actor=analyst, run=Run.objects.get(pk=run.pk))
     run_queued_tasks()

@@ -11,7 +11,7 @@ from tests.factories import OrganisationFactory
 from tests.registry.factories import draft_project, editor, registered_project, researcher
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
-from whatworks.pilots.services import pilot_create
+from whatworks.pilots.services.pilots import pilot_create
 from whatworks.registry.models import Project
 from whatworks.registry.services import RegistryError, project_delete
 

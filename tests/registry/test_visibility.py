@@ -26,7 +26,8 @@ from whatworks.core import projects as core_projects
 from whatworks.core.projects import Visibility, project_for_user
 from whatworks.core.roles import Role
 from whatworks.news.compose import collect_sections
-from whatworks.pilots.services import bundle_upload, pilot_create, pilot_fix_config
+from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
+from whatworks.pilots.services.runs import bundle_upload
 from whatworks.registry.models import Project
 from whatworks.registry.selectors import project_views, project_visibility
 from whatworks.registry.services import project_withdraw

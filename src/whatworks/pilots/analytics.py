@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import yaml
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from pydantic import ValidationError
 
@@ -245,6 +246,12 @@ def shadow_score(*, model_folder: Path, dataset_folder: Path, out: Path) -> dict
     }
 
 
+def shadow_scores_rows(path: Path) -> Iterator[tuple[Any, ...]]:
+    """The rows of a scores file in :data:`SCORE_COLUMNS` order: the referrals'
+    pseudonymised ids (the stored datasets hold no other), never any other column."""
+    return pl.read_parquet(path).select(SCORE_COLUMNS).iter_rows()
+
+
 def shadow_evaluate(
     *, model_folder: Path, scores_path: Path, dataset_folder: Path
 ) -> dict[str, Any]:
@@ -397,6 +404,18 @@ def verdict_summary(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- synthetic data, for the demo -----------------------------------------------------
+
+
+def synthetic_dataset_write(*, referrals: int, years: int, seed: int, folder: Path) -> Path:
+    """Write a synthetic authority's tables into ``folder`` as CSV, as an authority would
+    upload them (the engine's generator); return the folder."""
+    from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
+
+    synthetic = generate(SynthConfig(referrals=referrals, years=years, seed=seed))
+    return write_dataset(synthetic, folder)
+
+
 # --- the registry ----------------------------------------------------------------------
 
 #: The report's rounding (``whatworks_analytics.pilots.report``: two decimals).
@@ -539,6 +558,29 @@ def registry_fill_results(*, actor: Any, project: Any, bundle: dict[str, Any]) -
         return results_import_bundle(actor=actor, project=project, bundle=bundle)
     except RegistryError as exc:
         raise EngineProblems(exc.messages) from None
+
+
+def registry_projects() -> QuerySet[Any]:
+    """The registry's projects, for the pilots' own selectors to narrow (who may start a
+    pilot of which project is decided in ``selectors.projects_for_new_pilot``)."""
+    from whatworks.registry.models import Project
+
+    return Project.objects.all()
+
+
+def registry_versions() -> QuerySet[Any]:
+    """The registry's registered protocol versions, with their projects."""
+    from whatworks.registry.models import ProtocolVersion
+
+    return ProtocolVersion.objects.select_related("project")
+
+
+def registry_can_edit(user: Any, project: Any) -> bool:
+    """Whether ``user`` may edit the project's protocol draft: the registry's own rule (its
+    team, administrators counting as on every team, while the project is not withdrawn)."""
+    from whatworks.registry.selectors import can_edit
+
+    return can_edit(user, project)
 
 
 def protocol_versions(project: Any) -> list[Any]:

@@ -9,13 +9,11 @@ class PilotsConfig(AppConfig):
         from whatworks.core import labels
         from whatworks.core.extensions import project_links, results_phases
         from whatworks.core.signals import process_started, task_lost
+        from whatworks.pilots import tasks  # noqa: F401 - binds the jobs to their tasks
         from whatworks.pilots.selectors import pilots_for_user, shadow_phases_for
-        from whatworks.pilots.services import (
-            dataset_upload_mark_lost,
-            incoming_sweep,
-            run_mark_lost,
-            shadow_mark_lost,
-        )
+        from whatworks.pilots.services.datasets import dataset_upload_mark_lost, incoming_sweep
+        from whatworks.pilots.services.runs import run_mark_lost
+        from whatworks.pilots.services.shadow import shadow_mark_lost
 
         # A run whose worker died is failed in its own row too, not only in the queue;
         # an upload's check likewise, and its raw files are removed.

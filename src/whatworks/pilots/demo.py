@@ -3,8 +3,8 @@ for the shadow phase; Southvale's
 through the offline path (an uploaded result bundle).  Each fixes the experiment config
 that its project's registered protocol contains.
 
-Each sits on the registry's demo project of its authority (found by title, through the
-pilot's foreign key, so this module does not import the registry).  Idempotent: a pilot is
+Each sits on the registry's demo project of its authority (found by title, through
+the pilots' adapter to the registry, ``analytics``).  Idempotent: a pilot is
 found by its name; nothing that exists is touched.  The synthetic data is small (a few
 thousand referrals) so that the demo loads in seconds.
 """
@@ -20,19 +20,14 @@ import yaml
 
 from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
-from whatworks.pilots import analytics, tasks
+from whatworks.pilots import analytics
 from whatworks.pilots.models import Pilot, Run
-from whatworks.pilots.services import (
-    bundle_upload,
-    dataset_upload_start,
-    incoming_root,
-    pilot_create,
-    pilot_fix_config,
-    run_start,
-    shadow_freeze_start,
-)
+from whatworks.pilots.services.datasets import dataset_upload_check, dataset_upload_start
+from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
+from whatworks.pilots.services.runs import bundle_upload, run_execute, run_start
+from whatworks.pilots.services.shadow import shadow_freeze_execute, shadow_freeze_start
+from whatworks.pilots.services.storage import incoming_root
 from whatworks.pilots.uploads import receiving_folder, stage_files
-from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset
 
 PILOTS = (
     ("Northmoor escalation pilot", "northmoor", "Northmoor pilot", "platform", 11),
@@ -41,8 +36,11 @@ PILOTS = (
 
 
 def _project(title_part: str) -> Any:
-    projects = Pilot._meta.get_field("project").related_model._default_manager  # type: ignore[union-attr]
-    return projects.filter(title__icontains=title_part, versions__isnull=False).first()
+    return (
+        analytics.registry_projects()
+        .filter(title__icontains=title_part, versions__isnull=False)
+        .first()
+    )
 
 
 def load(*, stdout: Writer) -> None:
@@ -71,28 +69,28 @@ def load(*, stdout: Writer) -> None:
         analyst = User.objects.filter(
             organisation=organisation, email__startswith="analyst"
         ).first()
-        synthetic = generate(SynthConfig(referrals=3000, years=3, seed=seed))
+        synthetic = {"referrals": 3000, "years": 3, "seed": seed}
         if path == "platform":
             with tempfile.TemporaryDirectory() as tmp:
-                folder = write_dataset(synthetic, Path(tmp) / "data")
+                folder = analytics.synthetic_dataset_write(**synthetic, folder=Path(tmp) / "data")
                 received = stage_files(
                     sorted(folder.glob("*.csv")), receiving_folder(incoming_root())
                 )
             upload = dataset_upload_start(actor=analyst, pilot=pilot, received=received)
-            tasks.dataset_check.call(str(upload.pk), str(upload.task_record_id))
+            dataset_upload_check(upload_id=upload.pk, record_id=str(upload.task_record_id))
             upload.refresh_from_db()
             if upload.dataset is None:
                 stdout.write(f"  pilots: the demo dataset was refused: {upload.problems}\n")
                 continue
             run = run_start(actor=analyst, pilot=pilot, dataset=upload.dataset)
-            tasks.pilot_run.call(str(run.pk), str(run.task_record_id))
+            run_execute(run_id=run.pk, record_id=str(run.task_record_id))
             # The shadow phase begins: the run's model frozen (later extracts would be
             # scored by it; the demo has none yet).
             model = shadow_freeze_start(actor=analyst, run=Run.objects.get(pk=run.pk))
-            tasks.shadow_freeze.call(str(model.pk), str(model.task_record_id))
+            shadow_freeze_execute(model_id=model.pk, record_id=str(model.task_record_id))
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                folder = write_dataset(synthetic, Path(tmp) / "data")
+                folder = analytics.synthetic_dataset_write(**synthetic, folder=Path(tmp) / "data")
                 config, _ = analytics.config_parse(pilot.config_yaml)
                 bundle, _ = analytics.run_pilot(
                     config=config, folder=_as_parquet(folder), progress=lambda s, f: None

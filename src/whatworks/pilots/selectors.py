@@ -9,10 +9,10 @@ researcher on the project's team cannot open it afterwards.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from whatworks.core.models import Organisation
@@ -20,6 +20,7 @@ from whatworks.core.projects import projects_for_user
 from whatworks.core.roles import Role
 from whatworks.core.services import user_roles
 from whatworks.core.tasks_support import TaskState, task_state
+from whatworks.pilots import analytics
 from whatworks.pilots.models import Dataset, DatasetUpload, Pilot, Run
 
 NOT_FOUND = "No such pilot."
@@ -52,30 +53,22 @@ def pilot_get_for_user(*, user: Any, pilot_id: Any) -> Pilot:
 
 # --- starting a pilot ---------------------------------------------------------------------
 #
-# The registry's models are reached through the pilot's foreign keys, so that this part
-# does not import the registry (the layers contract allows only the adapter's crossing).
-
-
-def _project_model() -> type[Model]:
-    return cast("type[Model]", Pilot._meta.get_field("project").related_model)
-
-
-def _version_model() -> type[Model]:
-    return cast("type[Model]", Pilot._meta.get_field("protocol_version").related_model)
+# The registry's projects and versions come through the pilots' adapter (``analytics``),
+# the one declared crossing into the registry (the layers contract's ``ignore_imports``).
 
 
 def _is_admin(user: Any) -> bool:
     return bool(user.is_superuser) or Role.ADMIN in user_roles(user)
 
 
-def may_delete_dataset(user: Any, pilot: Pilot) -> bool:
+def can_delete_dataset(user: Any, pilot: Pilot) -> bool:
     """The authority's own analysts may delete its data before the retention date."""
     if not getattr(user, "is_authenticated", False):
         return False
     return Role.LA_ANALYST in user_roles(user) and user.organisation_id == pilot.organisation_id
 
 
-def may_create_pilots(user: Any) -> bool:
+def can_create_pilots(user: Any) -> bool:
     """Researchers (for their own projects) and administrators may start a pilot."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -85,24 +78,29 @@ def may_create_pilots(user: Any) -> bool:
 def projects_for_new_pilot(*, user: Any) -> QuerySet[Any]:
     """The projects the user may start a pilot of: their team's (all, for administrators),
     withdrawn ones left out.  Whether a protocol is registered is checked separately."""
-    if not may_create_pilots(user):
-        return _project_model()._default_manager.none()
-    projects = _project_model()._default_manager.filter(withdrawn_at__isnull=True)
+    if not can_create_pilots(user):
+        return analytics.registry_projects().none()
+    projects = analytics.registry_projects().filter(withdrawn_at__isnull=True)
     if not _is_admin(user):
         projects = projects.filter(team=user)
     return projects.distinct().order_by("-year", "-serial")
 
 
-def may_create_pilot_of(user: Any, project: Any) -> bool:
+def can_edit_protocol_draft(user: Any, project: Any) -> bool:
+    """Whether the user may edit the project's protocol draft: the registry's own rule
+    (its team, administrators counting as on every team; not once withdrawn)."""
+    return analytics.registry_can_edit(user, project)
+
+
+def can_create_pilot_of(user: Any, project: Any) -> bool:
     return projects_for_new_pilot(user=user).filter(pk=project.pk).exists()
 
 
 def versions_for_new_pilot(*, projects: QuerySet[Any]) -> QuerySet[Any]:
     """The registered protocol versions of those projects, newest first within each."""
     return (
-        _version_model()
-        ._default_manager.filter(project__in=projects)
-        .select_related("project")
+        analytics.registry_versions()
+        .filter(project__in=projects)
         .order_by("-project__year", "-project__serial", "-number")
     )
 
@@ -163,8 +161,6 @@ def centre_pilots(*, user: Any) -> list[dict[str, Any]]:
     Only pilots of projects whose results ``user`` may see, as the registry decides it
     (``whatworks.core.projects``): an embargoed project's verdict stays with its team.
     """
-    from whatworks.pilots.analytics import verdict_summary
-
     rows = []
     pilots = list(
         Pilot.objects.select_related("project", "organisation", "protocol_version").order_by(
@@ -185,7 +181,7 @@ def centre_pilots(*, user: Any) -> list[dict[str, Any]]:
             {
                 "pilot": pilot,
                 "run": run,
-                "verdict": verdict_summary(run.bundle) if run and run.bundle else None,
+                "verdict": analytics.verdict_summary(run.bundle) if run and run.bundle else None,
             }
         )
     return rows
@@ -214,6 +210,15 @@ def shadow_scores_get_for_user(*, user: Any, pilot_id: Any, scores_id: Any) -> A
         )
     except (ShadowScores.DoesNotExist, ValidationError, ValueError):
         raise Http404("No such scores.") from None
+
+
+def shadow_scores_file_get_for_user(*, user: Any, pilot_id: Any, scores_id: Any) -> Any:
+    """Scores whose file is still held, for those who may see the pilot (the shadow page's
+    viewers); otherwise 404."""
+    scores = shadow_scores_get_for_user(user=user, pilot_id=pilot_id, scores_id=scores_id)
+    if not scores.path or scores.is_deleted:
+        raise Http404("No such scores.")
+    return scores
 
 
 def shadow_state(item: Any) -> tuple[str, str]:

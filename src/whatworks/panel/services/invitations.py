@@ -25,10 +25,10 @@ from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.panel import jobs
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import ConsentRecord, Invitation, PanelMember, Poll
 from whatworks.panel.services.members import new_token
-from whatworks.panel.tasks import schedule_reminders
 
 #: Default contact-frequency cap: no more than one invitation per member in this many days.
 CONTACT_CAP_DAYS = 7
@@ -241,11 +241,19 @@ def invitations_send(
     if messages:
         transaction.on_commit(lambda: mail_send(*messages))
         transaction.on_commit(
-            lambda: schedule_reminders(
+            lambda: reminders_schedule(
                 poll_id=poll.pk, every_days=poll.reminder_days, count=poll.max_reminders
             )
         )
     return len(chosen)
+
+
+def reminders_schedule(*, poll_id: int, every_days: int, count: int) -> None:
+    """Queue ``count`` reminder runs, ``every_days`` apart (call in ``on_commit``)."""
+    now = timezone.now()
+    for k in range(1, count + 1):
+        run_after = now + timedelta(days=every_days * k)
+        jobs.SEND_REMINDERS.task().using(run_after=run_after).enqueue(poll_id)
 
 
 def _due_reminders(poll: Poll, *, now: datetime, at_once: bool) -> QuerySet[Invitation]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -146,7 +147,7 @@ def outside_survey_create(
     poll_open(actor=actor, poll=poll, now=now)
     audit_record(
         actor=actor,
-        action="panel.outside_survey_created",
+        action=AuditAction.PANEL_OUTSIDE_SURVEY_CREATED,
         target=poll,
         changes={"reference": reference, "template": chosen.key},
     )
@@ -212,7 +213,7 @@ def outside_invitations_send(
     Invitation.objects.bulk_create(invitations)
     audit_record(
         actor=actor,
-        action="panel.outside_invitations_sent",
+        action=AuditAction.PANEL_OUTSIDE_INVITATIONS_SENT,
         target=poll,
         changes={"count": len(invitations)},
     )

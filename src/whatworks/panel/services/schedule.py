@@ -1,6 +1,6 @@
 """Polls that open and close at set times, and publishing results only when they can stand.
 
-Setting a schedule queues a check for each time (``tasks.apply_schedule`` with
+Setting a schedule queues a check for each time (the ``APPLY_SCHEDULE`` job with
 ``run_after``); the check, :func:`panel_schedule_apply`, acts on whatever is due when it
 runs, so a changed schedule leaves nothing wrong behind, and ``whatworks manage
 panel_schedule`` from cron is the safety net if no worker ran.
@@ -23,14 +23,13 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.panel import jobs
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Poll
 
 
 def _enqueue_check(when: datetime) -> None:
-    from whatworks.panel.tasks import apply_schedule
-
-    apply_schedule.using(run_after=when).enqueue()
+    jobs.APPLY_SCHEDULE.task().using(run_after=when).enqueue()
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.pilots.services import datasets_delete_expired, shadow_scores_delete_expired
+from whatworks.pilots.services.datasets import datasets_delete_expired
+from whatworks.pilots.services.shadow import shadow_scores_delete_expired
 
 
 class Command(BaseCommand):

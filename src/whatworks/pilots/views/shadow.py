@@ -1,24 +1,26 @@
 """The shadow phase's pages: freeze a run's model, score later extracts, evaluate forward.
 
-Thin views as in ``views.py``: each fetches through a selector (404 for pilots the user may
+Thin views as in the other views: each fetches through a selector (404 for pilots the user may
 not see), calls one service and reports a :class:`PilotError` as a message.  The heavy work
-(fitting, scoring, evaluating) is done by workers (``tasks.shadow_*``).
+(fitting, scoring, evaluating) is done by workers (the ``SHADOW_*`` jobs).
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from whatworks.pilots import services
+from whatworks.core.audit_actions import AuditAction
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.selectors import (
     dataset_get_for_user,
@@ -26,8 +28,10 @@ from whatworks.pilots.selectors import (
     run_get_for_user,
     shadow_model_get_for_user,
     shadow_phase,
+    shadow_scores_file_get_for_user,
     shadow_scores_get_for_user,
 )
+from whatworks.pilots.services import pilots, shadow
 
 FORWARD_LABELS = {
     "precision": gettext_lazy("Precision"),
@@ -40,9 +44,11 @@ FORWARD_LABELS = {
 
 @require_GET
 @login_required
-def shadow(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def shadow_page(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     pilot = pilot_get_for_user(user=request.user, pilot_id=pilot_id)
-    services.pilot_access_record(actor=request.user, target=pilot, action="pilot.shadow_viewed")  # type: ignore[arg-type]
+    pilots.pilot_access_record(
+        actor=request.user, target=pilot, action=AuditAction.PILOT_SHADOW_VIEWED
+    )
     phase = shadow_phase(pilot)
     for entry in phase["models"]:
         validation = entry["model"].meta.get("validation", {})
@@ -66,10 +72,10 @@ def _back(pilot_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def shadow_freeze(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def shadow_freeze(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=request.POST.get("run"))
     try:
-        services.shadow_freeze_start(actor=request.user, run=run)  # type: ignore[arg-type]
+        shadow.shadow_freeze_start(actor=request.user, run=run)
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -79,7 +85,7 @@ def shadow_freeze(request: HttpRequest, pilot_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def shadow_score(request: HttpRequest, pilot_id: str) -> HttpResponse:
+def shadow_score(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
     model: Any = shadow_model_get_for_user(
         user=request.user, pilot_id=pilot_id, model_id=request.POST.get("model")
     )
@@ -87,7 +93,7 @@ def shadow_score(request: HttpRequest, pilot_id: str) -> HttpResponse:
         user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset")
     )
     try:
-        services.shadow_score_start(actor=request.user, model=model, dataset=dataset)  # type: ignore[arg-type]
+        shadow.shadow_score_start(actor=request.user, model=model, dataset=dataset)
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
@@ -97,15 +103,33 @@ def shadow_score(request: HttpRequest, pilot_id: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def shadow_evaluate(request: HttpRequest, pilot_id: str, scores_id: str) -> HttpResponse:
+def shadow_evaluate(request: AuthedHttpRequest, pilot_id: str, scores_id: str) -> HttpResponse:
     scores = shadow_scores_get_for_user(user=request.user, pilot_id=pilot_id, scores_id=scores_id)
     dataset = dataset_get_for_user(
         user=request.user, pilot_id=pilot_id, dataset_id=request.POST.get("dataset")
     )
     try:
-        services.shadow_evaluate_start(actor=request.user, scores=scores, dataset=dataset)  # type: ignore[arg-type]
+        shadow.shadow_evaluate_start(actor=request.user, scores=scores, dataset=dataset)
     except PilotError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The scores will be evaluated in the background."))
     return _back(pilot_id)
+
+
+@require_GET
+@login_required
+def shadow_scores_download(
+    request: AuthedHttpRequest, pilot_id: str, scores_id: str
+) -> HttpResponse:
+    """A scoring's scores as CSV, for those who may see the shadow page (404 for anyone
+    else, and once the file is deleted); each download is recorded in the audit log."""
+    scores = shadow_scores_file_get_for_user(
+        user=request.user, pilot_id=pilot_id, scores_id=scores_id
+    )
+    body = io.StringIO()
+    shadow.shadow_scores_export(actor=request.user, scores=scores, handle=body)
+    response = HttpResponse(body.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="shadow-scores-{scores.pk}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
