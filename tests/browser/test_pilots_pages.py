@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 from tests.pilots.factories import lift_registry_guard, make_pilot, synthetic_folder, zip_of
@@ -268,6 +270,13 @@ def test_shadow_phase_page(visit: Any, page: Any, sign_in: Any) -> None:
     assert "validated at 0.37" in main and "achieved 0.31" in main
     assert page.get_by_role("button", name="Evaluate again").is_visible()
     assert page.get_by_label("Later extract to score").is_visible()
+    # the scores can be downloaded, the link naming which scoring it is
+    download = page.get_by_role("link", name=re.compile(r"^Scores \(CSV\) scored \d"))
+    assert download.is_visible()
+    assert download.get_attribute("href") == reverse(
+        "pilots:shadow_scores_download",
+        kwargs={"pilot_id": pilot.pk, "scores_id": ShadowScores.objects.get().pk},
+    )
 
 
 def test_ask_for_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
