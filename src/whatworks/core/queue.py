@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext
 from django_tasks.base import Task
 
 JSONArg = str | int | float | bool | None | dict[str, Any] | list[Any]
@@ -70,8 +71,11 @@ class Job:
             return _bound[self.name]
         except KeyError:
             raise UnboundJobError(
-                f"No task does the job {self.name!r}. Import the part's tasks module in its "
-                "AppConfig.ready and call Job.bind there."
+                gettext(
+                    "No task does the job %(job)s. Import the part's tasks module in its "
+                    "AppConfig.ready and call Job.bind there."
+                )
+                % {"job": repr(self.name)}
             ) from None
 
 
