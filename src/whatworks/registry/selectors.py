@@ -25,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Max, OuterRef, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.projects import ProjectView, Visibility
@@ -239,6 +240,52 @@ def draft_results(project: Project) -> ResultsReport | None:
         .select_related("protocol_version", "corrects")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """Whether something may be published now, for the editor's button and the service.
+
+    ``waiting``: there is something to publish (a project not yet on the register and not
+    withdrawn; a results report still in draft).  ``problems``: why it cannot be published
+    yet, each a sentence to show; none means it can.
+    """
+
+    waiting: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return self.waiting and not self.problems
+
+
+def project_publish_check(project: Project) -> PublishCheck:
+    """May an editor put the project on the public register now (a withdrawn project is
+    refused by the service before this is asked)?"""
+    problems = []
+    if project.published_at is not None:
+        problems.append(_("This project is already published."))
+    if not project.versions.exists():
+        problems.append(_("Register the protocol before publishing the project."))
+    return PublishCheck(
+        waiting=project.published_at is None and not project.is_withdrawn,
+        problems=tuple(problems),
+    )
+
+
+def results_publish_check(report: ResultsReport | None) -> PublishCheck:
+    """May an editor publish this results report now (the draft, or a draft correction)?
+    No report: nothing is waiting."""
+    if report is None:
+        return PublishCheck(waiting=False)
+    problems = []
+    if report.published_at is not None:
+        problems.append(_("These results are already published."))
+    if report.project.published_at is None:
+        problems.append(_("Publish the project before its results."))
+    if not report.results:
+        problems.append(_("Add at least one result before publishing."))
+    return PublishCheck(waiting=report.published_at is None, problems=tuple(problems))
 
 
 def _current_verdict() -> Subquery:

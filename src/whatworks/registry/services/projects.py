@@ -20,6 +20,7 @@ from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, diff_fields, user_roles
 from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content
+from whatworks.registry.selectors import project_publish_check
 from whatworks.registry.services.common import (
     RegistryError,
     require_not_withdrawn,
@@ -219,6 +220,7 @@ def project_update(
 ) -> Project:
     require_team(actor, project)
     require_not_withdrawn(project)
+    team = team_keeping_editor(actor=actor, team=team)
     problems = []
     if status == ProjectStatus.WITHDRAWN:
         problems.append(_("Withdraw a project with its own button, giving a reason."))
@@ -258,14 +260,27 @@ def project_update(
     return project
 
 
+def team_keeping_editor(*, actor: User | None, team: Sequence[User]) -> list[User]:
+    """The team a project edit asks for, with the person editing kept on it.
+
+    A researcher who edits the project's details stays on its team even when the form left
+    them out (they would otherwise lock themselves out of their own project); an
+    administrator, who may edit every project, is not added.  Taking oneself off the team
+    is done on the team page, which refuses to remove the last member.
+    """
+    kept = list(team)
+    if actor is not None and not actor.is_superuser and actor not in kept:
+        kept.append(actor)
+    return kept
+
+
 @transaction.atomic
 def project_publish(*, actor: User | None, project: Project) -> Project:
     """An editor puts a registered project on the public register (after any embargo)."""
     require_not_withdrawn(project)
-    if project.published_at is not None:
-        raise RegistryError(_("This project is already published."))
-    if not project.versions.exists():
-        raise RegistryError(_("Register the protocol before publishing the project."))
+    check = project_publish_check(project)
+    if check.problems:
+        raise RegistryError(list(check.problems))
     project.published_at = timezone.now()
     project.save(update_fields=["published_at"])
     audit_record(

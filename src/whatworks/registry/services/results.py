@@ -22,7 +22,7 @@ from whatworks.core.services import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
-from whatworks.registry.selectors import is_team_member
+from whatworks.registry.selectors import is_team_member, results_publish_check
 from whatworks.registry.services.common import (
     RegistryError,
     require_not_withdrawn,
@@ -302,12 +302,9 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         .select_related("project", "protocol_version", "corrects")
         .get(pk=report.pk)
     )
-    if report.published_at is not None:
-        raise RegistryError(_("These results are already published."))
-    if report.project.published_at is None:
-        raise RegistryError(_("Publish the project before its results."))
-    if not report.results:
-        raise RegistryError(_("Add at least one result before publishing."))
+    check = results_publish_check(report)
+    if check.problems:
+        raise RegistryError(list(check.problems))
     content = parse_content(report.protocol_version.content)
     assessment = assess(content, parse_results(report.results))
     report.overall_verdict = assessment.overall.value

@@ -119,9 +119,6 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
     form = ProjectForm(posted(request), initial=initial, has_results=has_published_results(project))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        team = list(data["team"])
-        if actor_of(request) not in team and not request.user.is_superuser:
-            team.append(actor_of(request))
         try:
             services.project_update(
                 actor=actor_of(request),
@@ -132,7 +129,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
                 study_type=data["study_type"],
                 topic=data["topic"],
                 partner_sites=list(data["partner_sites"]),
-                team=team,
+                team=list(data["team"]),
                 links=data["links"],
                 data_collection_ends=data["data_collection_ends"],
                 results_due=data["results_due"],

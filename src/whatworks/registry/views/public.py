@@ -23,11 +23,13 @@ from whatworks.registry.selectors import (
     is_insider,
     overdue_projects,
     project_get_for_user,
+    project_publish_check,
     project_requests,
     register_filter_errors,
     register_search,
     report_assessment,
     results_get_for_user,
+    results_publish_check,
     results_reports_visible,
     version_get_for_user,
     version_pair_for_user,
@@ -94,6 +96,11 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "show_versions": show_versions,
             "report": report,
             "pending_correction": pending,
+            # What an editor could publish here, and why not yet (the services' own rule).
+            "project_publish": project_publish_check(found),
+            "results_publish": results_publish_check(
+                next((r for r in reports if r.published_at is None), None)
+            ),
             "corrections": len(published) - 1 if published else 0,
             "assessment": report_assessment(report) if report else None,
             # A stub or tombstone under embargo shows nothing beyond its own facts.
@@ -199,6 +206,7 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
             "stages": STAGES,
             "history": history if len(history) > 1 else [],
             "superseded_by": superseded_by,
+            "results_publish": results_publish_check(report),
             "phases": results_phases(project=report.project, user=user),
             "can_correct": report.published_at is not None
             and superseded_by is None
