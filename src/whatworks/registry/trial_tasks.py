@@ -22,7 +22,7 @@ from whatworks.core.privatedata import (
     restrict_tree,
 )
 from whatworks.core.services import task_progress
-from whatworks.registry import trial_analytics
+from whatworks.registry import analytics
 from whatworks.registry.models import TrialAnalysis, TrialDataset
 from whatworks.registry.services.common import RegistryError
 
@@ -62,17 +62,17 @@ def trial_dataset_check(dataset_id: str, record_id: str) -> str:
     try:
         trial_dataset_mark(dataset_id=dataset.pk, status=TrialDataset.Status.CHECKING)
         task_progress(record_id=record_id, fraction=0.1, message="Reading the file.")
-        frame = trial_analytics.read_trial_data(scratch / "received" / dataset.stored_name)
+        frame = analytics.read_trial_data(scratch / "received" / dataset.stored_name)
         task_progress(
             record_id=record_id, fraction=0.4, message="Checking it against the registered plan."
         )
-        problems = trial_analytics.trial_data_problems(frame, plan, dataset.id_column)
+        problems = analytics.trial_data_problems(frame, plan, dataset.id_column)
         if problems:
-            raise trial_analytics.TrialInputError(problems)
+            raise analytics.TrialInputError(problems)
         # Taken on the whole file as read, before anything is dropped or pseudonymised:
         # the fingerprint ``whatworks-analytics trial-plan`` states for the same file.
-        fingerprint = trial_analytics.data_fingerprint(frame)
-        kept = trial_analytics.kept_frame(frame, plan, id_column=dataset.id_column)
+        fingerprint = analytics.data_fingerprint(frame)
+        kept = analytics.kept_frame(frame, plan, id_column=dataset.id_column)
         dropped = [c for c in frame.columns if c not in kept.columns]
         del frame
         task_progress(
@@ -92,7 +92,7 @@ def trial_dataset_check(dataset_id: str, record_id: str) -> str:
             dropped_columns=dropped,
             fingerprint=fingerprint,
         )
-    except (trial_analytics.TrialInputError, RegistryError) as exc:
+    except (analytics.TrialInputError, RegistryError) as exc:
         remove_path(folder)
         problems = list(getattr(exc, "problems", None) or getattr(exc, "messages", []))
         trial_dataset_mark(
@@ -149,7 +149,7 @@ def trial_analysis_run(analysis_id: str, record_id: str) -> str:
         task_progress(
             record_id=record_id, fraction=0.3, message="Running the registered analysis plan."
         )
-        bundle = trial_analytics.run_trial_plan(
+        bundle = analytics.run_trial_plan(
             version.content["trial_analysis"],
             frame,
             project=analysis.project.reference,
@@ -159,7 +159,7 @@ def trial_analysis_run(analysis_id: str, record_id: str) -> str:
         )
         task_progress(record_id=record_id, fraction=0.8, message="Filling the results report.")
         trial_analysis_finish(analysis_id=analysis.pk, bundle=bundle)
-    except (trial_analytics.TrialInputError, RegistryError) as exc:
+    except (analytics.TrialInputError, RegistryError) as exc:
         problems = list(getattr(exc, "problems", None) or getattr(exc, "messages", []))
         message = "The analysis was refused: " + "; ".join(problems)
         analysis_mark(analysis_id=analysis.pk, status=TrialAnalysis.Status.FAILED, error=message)

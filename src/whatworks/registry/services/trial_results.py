@@ -20,15 +20,15 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
-from whatworks.registry.models import Project, ResultsReport
-from whatworks.registry.services.common import RegistryError, require_team
-from whatworks.registry.services.results import results_save
-from whatworks.registry.trial_analytics import (
+from whatworks.registry.analytics import (
     TRIAL_BUNDLE_SCHEMA,
     check_bundle,
     plan_sha256,
     registry_results,
 )
+from whatworks.registry.models import Project, ResultsReport
+from whatworks.registry.services.common import RegistryError, require_team
+from whatworks.registry.services.results import results_save
 
 __all__ = ["is_trial_bundle", "results_import_trial_bundle"]
 
