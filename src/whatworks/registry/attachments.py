@@ -31,9 +31,10 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import AttachmentKind, Project, ProtocolAttachment
 from whatworks.registry.protocol import ATTACHMENT_LABELS
-from whatworks.registry.services.common import RegistryError, require_not_withdrawn, require_team
+from whatworks.registry.services.common import require_not_withdrawn, require_team
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -22,9 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
-from whatworks.registry.services.common import RegistryError, require_not_withdrawn, require_team
+from whatworks.registry.services.common import require_not_withdrawn, require_team
 
 ALL_PARTICIPANTS = "All participants"
 STAGES: tuple[tuple[str, str], ...] = (

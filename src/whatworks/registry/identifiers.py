@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ResearcherIdentity
-from whatworks.registry.services.common import RegistryError, require_not_withdrawn, require_team
+from whatworks.registry.services.common import require_not_withdrawn, require_team
 
 _ORCID_RE = re.compile(r"^(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$")
 _ORCID_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")

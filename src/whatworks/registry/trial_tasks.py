@@ -23,8 +23,8 @@ from whatworks.core.privatedata import (
 )
 from whatworks.core.services import task_progress
 from whatworks.registry import analytics
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import TrialAnalysis, TrialDataset
-from whatworks.registry.services.common import RegistryError
 
 logger = logging.getLogger(__name__)
 

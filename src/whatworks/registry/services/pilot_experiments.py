@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.protocol import (
     PILOT_ETHICS_STATISTIC,
@@ -28,7 +29,7 @@ from whatworks.registry.protocol import (
     parse_content,
     pilot_experiment,
 )
-from whatworks.registry.services.common import RegistryError, require_not_withdrawn, require_team
+from whatworks.registry.services.common import require_not_withdrawn, require_team
 from whatworks.registry.services.protocols import protocol_draft_save
 
 __all__ = [

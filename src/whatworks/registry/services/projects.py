@@ -18,11 +18,11 @@ from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, diff_fields, user_roles
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content
 from whatworks.registry.selectors import project_publish_check
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )

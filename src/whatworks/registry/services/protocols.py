@@ -15,6 +15,7 @@ from whatworks.core.services import audit_record
 from whatworks.registry.analysis_plan import plan_registration_problems
 from whatworks.registry.criteria import criteria_problems
 from whatworks.registry.design import design_registration_problems
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProtocolAttachment, ProtocolVersion
 from whatworks.registry.protocol import (
     OutcomeKind,
@@ -24,7 +25,6 @@ from whatworks.registry.protocol import (
     parse_content,
 )
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )

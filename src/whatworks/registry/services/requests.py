@@ -20,8 +20,9 @@ from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectRequest
-from whatworks.registry.services.common import RegistryError, require_team
+from whatworks.registry.services.common import require_team
 from whatworks.registry.services.projects import project_publish, project_withdraw
 
 Kind = ProjectRequest.Kind

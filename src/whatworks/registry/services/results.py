@@ -20,11 +20,11 @@ from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
-from whatworks.registry.selectors import is_team_member, results_publish_check
+from whatworks.registry.selectors import can_correct, results_publish_check
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )
@@ -167,13 +167,6 @@ def results_enter(
         },
     )
     return report
-
-
-def can_correct(user: Any, report: ResultsReport) -> bool:
-    """The project's team, and editors (who publish results), may issue a correction."""
-    if user is None or not user.is_authenticated:
-        return False
-    return is_team_member(user, report.project) or user.has_perm("registry.publish_project")
 
 
 @transaction.atomic

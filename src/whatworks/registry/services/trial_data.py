@@ -40,6 +40,7 @@ from whatworks.core.privatedata import (
     sweep_incoming,
 )
 from whatworks.core.services import audit_record, task_start
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import (
     Project,
     ProtocolVersion,
@@ -48,7 +49,6 @@ from whatworks.registry.models import (
     TrialEvidenceLink,
 )
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )

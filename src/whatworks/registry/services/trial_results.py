@@ -26,8 +26,9 @@ from whatworks.registry.analytics import (
     plan_sha256,
     registry_results,
 )
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ResultsReport
-from whatworks.registry.services.common import RegistryError, require_team
+from whatworks.registry.services.common import require_team
 from whatworks.registry.services.results import results_save
 
 __all__ = ["is_trial_bundle", "results_import_trial_bundle"]

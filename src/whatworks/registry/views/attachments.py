@@ -23,13 +23,13 @@ from whatworks.registry.attachments import (
     attachment_remove,
     read_verified,
 )
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import ProtocolAttachment
 from whatworks.registry.protocol import ATTACHMENT_KINDS, ATTACHMENT_LABELS
 from whatworks.registry.selectors import (
     draft_attachment_get_for_user,
     version_attachment_get_for_user,
 )
-from whatworks.registry.services import RegistryError
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
 

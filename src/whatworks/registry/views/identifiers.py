@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.identifiers import (
     OrcidForm,
     SecondaryIdsForm,
@@ -16,7 +17,6 @@ from whatworks.registry.identifiers import (
     researcher_set_orcid,
 )
 from whatworks.registry.models import ResearcherIdentity
-from whatworks.registry.services import RegistryError
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 

@@ -20,7 +20,8 @@ from whatworks.registry.protocol import SECTIONS, parse_content
 from whatworks.registry.reminders import results_state
 from whatworks.registry.selectors import (
     REGISTER_FILTERS,
-    is_insider,
+    can_correct,
+    can_see_drafts,
     overdue_projects,
     project_get_for_user,
     project_publish_check,
@@ -35,7 +36,6 @@ from whatworks.registry.selectors import (
     version_pair_for_user,
     versions_visible,
 )
-from whatworks.registry.services.results import can_correct
 from whatworks.registry.verdicts import Verdict
 from whatworks.registry.views.common import (
     citation,
@@ -111,10 +111,10 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "first_registered": found.versions.order_by("number")
             .values_list("registered_at", flat=True)
             .first(),
-            "insider": is_insider(user, found),
+            "insider": can_see_drafts(user, found),
             "embargoed": found.is_embargoed(),
             # Results due soon or overdue: the team sees it here as in the reminder e-mails.
-            "results_state": results_state(found) if is_insider(user, found) else None,
+            "results_state": results_state(found) if can_see_drafts(user, found) else None,
             # Requests to publish or withdraw and their decisions (team and editors only).
             "requests": requests,
             "pending_kinds": {r.kind for r in requests if r.status == "pending"},

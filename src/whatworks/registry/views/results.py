@@ -15,8 +15,10 @@ from whatworks.core.access import require_permission
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.registry import services
 from whatworks.registry.entry import ResultRow, row_problems
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import CorrectionForm, ExtraRowForm, ResultRowForm, ResultsEntryForm
 from whatworks.registry.selectors import (
+    can_correct,
     draft_results,
     project_get_for_user,
     public_results,
@@ -27,8 +29,6 @@ from whatworks.registry.selectors_results import (
     ResultsEntry,
     results_entry_for,
 )
-from whatworks.registry.services import RegistryError
-from whatworks.registry.services.results import can_correct
 from whatworks.registry.views.common import (
     actor_of,
     add_errors,

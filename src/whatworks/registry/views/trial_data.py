@@ -29,6 +29,7 @@ from whatworks.core.privatedata import (
     receiving_folder,
     remove_path,
 )
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms_trial_data import EvidenceLinkForm, TrialDataForm
 from whatworks.registry.models import Project, TrialDataset, TrialEvidenceLink
 from whatworks.registry.selectors_trials import (
@@ -37,7 +38,6 @@ from whatworks.registry.selectors_trials import (
     trial_dataset_get_for_user,
     trial_datasets_for,
 )
-from whatworks.registry.services import RegistryError
 from whatworks.registry.services.trial_data import (
     plan_version,
     trial_analysis_start,
