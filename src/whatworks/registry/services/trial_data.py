@@ -4,9 +4,10 @@ Trial data follow the private-data rules of ``whatworks.core.privatedata``, as p
 datasets do: the web process receives a CSV into the scratch area and checks only its name
 and size (:func:`trial_dataset_upload_start`); a worker checks it against the registered
 plan, keeps the plan's columns with the identifiers replaced by keyed pseudonyms (one key
-per project) and removes the raw file (``registry/trial_tasks.py``); the data are deleted
-on their deletion date (:func:`trial_datasets_delete_expired`) or earlier at the team's
-request (:func:`trial_dataset_delete`).  Only the project's team (and administrators) see
+per project) and removes the raw file (``services/trial_work.py``, run by
+``registry/trial_tasks.py``); the data are deleted on their deletion date
+(:func:`trial_datasets_delete_expired`) or earlier at the team's request
+(:func:`trial_dataset_delete`).  Only the project's team (and administrators) see
 or analyse them, and every read is audited.
 
 An analysis (:func:`trial_analysis_start`) runs the plan registered in the version the
@@ -40,6 +41,7 @@ from whatworks.core.privatedata import (
     sweep_incoming,
 )
 from whatworks.core.services import audit_record, task_start
+from whatworks.registry import jobs
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import (
     Project,
@@ -158,15 +160,12 @@ def trial_dataset_upload_start(
     except BaseException:
         remove_path(received.folder)
         raise
-    from whatworks.registry import trial_tasks
-
     dataset.task_record = task_start(
         actor=actor,
         kind="registry_trial_data_check",
         label=gettext("Check of trial data for %(reference)s") % {"reference": project.reference},
-        enqueue=lambda record_id: str(
-            trial_tasks.trial_dataset_check.enqueue(str(dataset.pk), record_id).id
-        ),
+        job=jobs.TRIAL_DATASET_CHECK,
+        args=[str(dataset.pk)],
         target=dataset,
     )
     dataset.save(update_fields=["task_record"])
@@ -323,15 +322,12 @@ def trial_analysis_start(*, actor: User | None, dataset: TrialDataset) -> TrialA
         protocol_version=dataset.protocol_version,
         started_by=actor if actor is not None and actor.pk else None,
     )
-    from whatworks.registry import trial_tasks
-
     analysis.task_record = task_start(
         actor=actor,
         kind="registry_trial_analysis",
         label=gettext("Analysis of %(reference)s's trial data") % {"reference": project.reference},
-        enqueue=lambda record_id: str(
-            trial_tasks.trial_analysis_run.enqueue(str(analysis.pk), record_id).id
-        ),
+        job=jobs.TRIAL_ANALYSIS_RUN,
+        args=[str(analysis.pk)],
         target=analysis,
     )
     analysis.save(update_fields=["task_record"])
