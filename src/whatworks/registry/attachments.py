@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.errors import RegistryError
@@ -240,7 +241,7 @@ def attachment_add(
     _forget_unused(project, replaced - {(kind, sha)})
     audit_record(
         actor=actor,
-        action="registry.attachment_added",
+        action=AuditAction.REGISTRY_ATTACHMENT_ADDED,
         target=project,
         changes={"kind": kind, "sha256": sha, "bytes": attachment.size},
     )
@@ -263,7 +264,7 @@ def attachment_remove(*, actor: User | None, project: Project, kind: str) -> Non
     _forget_unused(project, {(kind, gone[0]["sha256"])})
     audit_record(
         actor=actor,
-        action="registry.attachment_removed",
+        action=AuditAction.REGISTRY_ATTACHMENT_REMOVED,
         target=project,
         changes={"kind": kind, "sha256": gone[0]["sha256"]},
     )

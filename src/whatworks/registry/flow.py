@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.errors import RegistryError
@@ -206,7 +207,7 @@ def results_set_flow(
     report.save(update_fields=["flow", "baseline", "harms", "plain_summary", "updated_at"])
     audit_record(
         actor=actor,
-        action="registry.results_flow_set",
+        action=AuditAction.REGISTRY_RESULTS_FLOW_SET,
         target=report,
         changes={
             "arms": [r.arm for r in parsed_flow],

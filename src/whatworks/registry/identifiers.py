@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.errors import RegistryError
@@ -152,7 +153,7 @@ def project_set_secondary_ids(
     project.save(update_fields=["secondary_ids", "updated_at"])
     audit_record(
         actor=actor,
-        action="registry.secondary_ids_set",
+        action=AuditAction.REGISTRY_SECONDARY_IDS_SET,
         target=project,
         changes={"before": before, "after": clean},
     )
@@ -177,7 +178,7 @@ def researcher_set_orcid(*, actor: User, orcid: str) -> ResearcherIdentity:
     identity.save()
     audit_record(
         actor=actor,
-        action="registry.orcid_set",
+        action=AuditAction.REGISTRY_ORCID_SET,
         target=identity,
         changes={"before": before, "after": value},
     )

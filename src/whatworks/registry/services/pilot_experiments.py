@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.errors import RegistryError
@@ -84,7 +85,7 @@ def protocol_draft_add_pilot_experiment(
     project = protocol_draft_save(actor=actor, project=project, content=draft)
     audit_record(
         actor=actor,
-        action="registry.protocol_pilot_experiment_added",
+        action=AuditAction.REGISTRY_PROTOCOL_PILOT_EXPERIMENT_ADDED,
         target=project,
         changes={
             "experiment": experiment.key,

@@ -13,6 +13,7 @@ from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
@@ -194,7 +195,7 @@ def project_create(
     project.team.set(members.values())
     audit_record(
         actor=actor,
-        action="registry.project_created",
+        action=AuditAction.REGISTRY_PROJECT_CREATED,
         target=project,
         changes=diff_fields(None, project, PROJECT_FIELDS)
         | {"team": [f"user #{pk}" for pk in sorted(members)]},
@@ -256,7 +257,9 @@ def project_update(
             "added": [f"user #{pk}" for pk in sorted(team_after - team_before)],
             "removed": [f"user #{pk}" for pk in sorted(team_before - team_after)],
         }
-    audit_record(actor=actor, action="registry.project_updated", target=project, changes=changes)
+    audit_record(
+        actor=actor, action=AuditAction.REGISTRY_PROJECT_UPDATED, target=project, changes=changes
+    )
     return project
 
 
@@ -285,7 +288,7 @@ def project_publish(*, actor: User | None, project: Project) -> Project:
     project.save(update_fields=["published_at"])
     audit_record(
         actor=actor,
-        action="registry.project_published",
+        action=AuditAction.REGISTRY_PROJECT_PUBLISHED,
         target=project,
         changes={"embargo_until": str(project.embargo_until or "")},
     )
@@ -326,7 +329,7 @@ def project_withdraw(
     project.save(update_fields=["withdrawn_at", "withdrawal_reason", "status"])
     audit_record(
         actor=actor,
-        action="registry.project_withdrawn",
+        action=AuditAction.REGISTRY_PROJECT_WITHDRAWN,
         target=project,
         changes={
             "status": {"before": before_status, "after": project.status},
@@ -355,7 +358,7 @@ def project_delete(*, actor: User | None, project: Project) -> None:
         raise RegistryError(problems)
     audit_record(
         actor=actor,
-        action="registry.draft_deleted",
+        action=AuditAction.REGISTRY_DRAFT_DELETED,
         target=project,
         changes={"title": project.title, "draft_sha256": content_sha256(project.draft_content)},
     )
@@ -394,7 +397,7 @@ def embargoes_release(*, actor: User | None = None, today: date | None = None) -
         project.save(update_fields=["embargo_released_at"])
         audit_record(
             actor=actor,
-            action="registry.embargo_released",
+            action=AuditAction.REGISTRY_EMBARGO_RELEASED,
             target=project,
             changes={"embargo_until": str(project.embargo_until)},
         )
@@ -411,7 +414,7 @@ def project_add_partner_site(
     project.partner_sites.add(organisation)
     audit_record(
         actor=actor,
-        action="project.partner_site_added",
+        action=AuditAction.PROJECT_PARTNER_SITE_ADDED,
         target=project,
         changes={"partner_sites": {"added": str(organisation.pk)}},
     )
@@ -454,7 +457,7 @@ def project_team_add(*, actor: User | None, project: Project, email: str) -> Use
     project.save(update_fields=["updated_at"])
     audit_record(
         actor=actor,
-        action="registry.team_member_added",
+        action=AuditAction.REGISTRY_TEAM_MEMBER_ADDED,
         target=project,
         changes={"team": {"added": f"user #{person.pk}"}},
     )
@@ -481,7 +484,7 @@ def project_team_remove(*, actor: User | None, project: Project, member: User) -
     project.save(update_fields=["updated_at"])
     audit_record(
         actor=actor,
-        action="registry.team_member_removed",
+        action=AuditAction.REGISTRY_TEAM_MEMBER_REMOVED,
         target=project,
         changes={"team": {"removed": f"user #{member.pk}"}},
     )

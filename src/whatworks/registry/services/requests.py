@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
@@ -71,7 +72,7 @@ def project_request_create(
     )
     audit_record(
         actor=actor,
-        action="registry.request_made",
+        action=AuditAction.REGISTRY_REQUEST_MADE,
         target=request,
         changes={"project": project.reference, "kind": kind},
     )
@@ -116,7 +117,7 @@ def project_request_decide(
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit_record(
         actor=actor,
-        action="registry.request_decided",
+        action=AuditAction.REGISTRY_REQUEST_DECIDED,
         target=request,
         changes={
             "project": request.project.reference,

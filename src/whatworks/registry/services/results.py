@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
@@ -117,7 +118,9 @@ def results_save(
     report.save()
     audit_record(
         actor=actor,
-        action="registry.results_created" if created else "registry.results_updated",
+        action=AuditAction.REGISTRY_RESULTS_CREATED
+        if created
+        else AuditAction.REGISTRY_RESULTS_UPDATED,
         target=report,
         changes={"protocol_version": protocol_version.number, "outcomes": len(report.results)},
     )
@@ -157,7 +160,7 @@ def results_enter(
     )
     audit_record(
         actor=actor,
-        action="registry.results_entered",
+        action=AuditAction.REGISTRY_RESULTS_ENTERED,
         target=report,
         changes={
             "not_reported": [r.outcome for r in rows if r.pre_registered and r.not_reported],
@@ -223,7 +226,7 @@ def results_correct(
     correction.save()
     audit_record(
         actor=actor,
-        action="registry.results_correction_started",
+        action=AuditAction.REGISTRY_RESULTS_CORRECTION_STARTED,
         target=correction,
         changes={"corrects": report.number, "justification": justification},
     )
@@ -249,7 +252,7 @@ def results_correction_discard(*, actor: User | None, report: ResultsReport) -> 
     report.delete()
     audit_record(
         actor=actor,
-        action="registry.results_correction_discarded",
+        action=AuditAction.REGISTRY_RESULTS_CORRECTION_DISCARDED,
         target=project,
         changes={"number": number, "corrects": corrects},
     )
@@ -281,7 +284,7 @@ def results_import_bundle(*, actor: User | None, project: Project, bundle: Any) 
         results=[r.model_dump(mode="json") for r in parsed.results],
         data_collection_ended=parsed.data_collection_ended,
     )
-    audit_record(actor=actor, action="registry.results_imported", target=report)
+    audit_record(actor=actor, action=AuditAction.REGISTRY_RESULTS_IMPORTED, target=report)
     return report
 
 
@@ -309,7 +312,7 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         project.save(update_fields=["status"])
     audit_record(
         actor=actor,
-        action="registry.results_published",
+        action=AuditAction.REGISTRY_RESULTS_PUBLISHED,
         target=report,
         changes={
             "number": report.number,

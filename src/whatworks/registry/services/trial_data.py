@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
@@ -96,7 +97,7 @@ def plan_version(project: Project) -> ProtocolVersion | None:
 
 
 @transaction.atomic
-def trial_data_access_record(*, actor: User | None, target: Any, action: str) -> None:
+def trial_data_access_record(*, actor: User | None, target: Any, action: AuditAction) -> None:
     """Record a view of trial data (its page) in the audit log."""
     audit_record(actor=actor, action=action, target=target)
 
@@ -171,7 +172,7 @@ def trial_dataset_upload_start(
     dataset.save(update_fields=["task_record"])
     audit_record(
         actor=actor,
-        action="registry.trial_data_upload_started",
+        action=AuditAction.REGISTRY_TRIAL_DATA_UPLOAD_STARTED,
         target=dataset,
         changes={"file": dataset.original_name, "bytes": size, "version": version.number},
     )
@@ -197,7 +198,9 @@ def trial_dataset_mark(
     if changed and done:
         audit_record(
             actor=None,
-            action=f"registry.trial_data_{status}",
+            action=AuditAction.REGISTRY_TRIAL_DATA_REFUSED
+            if status == TrialDataset.Status.REFUSED
+            else AuditAction.REGISTRY_TRIAL_DATA_FAILED,
             target=TrialDataset.objects.get(pk=dataset_id),
             changes={"problems": len(problems or [])},
         )
@@ -232,7 +235,7 @@ def trial_dataset_store(
     dataset.save()
     audit_record(
         actor=dataset.uploaded_by,
-        action="registry.trial_data_stored",
+        action=AuditAction.REGISTRY_TRIAL_DATA_STORED,
         target=dataset,
         changes={
             "rows": rows,
@@ -273,7 +276,7 @@ def trial_dataset_delete(*, actor: User | None, dataset: TrialDataset) -> TrialD
     _delete_files(dataset)
     audit_record(
         actor=actor,
-        action="registry.trial_data_deleted",
+        action=AuditAction.REGISTRY_TRIAL_DATA_DELETED,
         target=dataset,
         changes={"delete_after": str(dataset.delete_after), "reason": "deleted early by the team"},
     )
@@ -291,7 +294,7 @@ def trial_datasets_delete_expired(*, actor: User | None = None, today: date | No
         _delete_files(dataset)
         audit_record(
             actor=actor,
-            action="registry.trial_data_deleted",
+            action=AuditAction.REGISTRY_TRIAL_DATA_DELETED,
             target=dataset,
             changes={"delete_after": str(dataset.delete_after), "reason": "retention"},
         )
@@ -333,7 +336,7 @@ def trial_analysis_start(*, actor: User | None, dataset: TrialDataset) -> TrialA
     analysis.save(update_fields=["task_record"])
     audit_record(
         actor=actor,
-        action="registry.trial_analysis_started",
+        action=AuditAction.REGISTRY_TRIAL_ANALYSIS_STARTED,
         target=analysis,
         changes={"dataset": str(dataset.pk), "version": dataset.protocol_version.number},
     )
@@ -350,7 +353,7 @@ def analysis_mark(*, analysis_id: Any, status: str, error: str = "") -> None:
     if status == TrialAnalysis.Status.FAILED:
         audit_record(
             actor=None,
-            action="registry.trial_analysis_failed",
+            action=AuditAction.REGISTRY_TRIAL_ANALYSIS_FAILED,
             target=TrialAnalysis.objects.get(pk=analysis_id),
         )
 
@@ -376,7 +379,7 @@ def trial_analysis_finish(*, analysis_id: Any, bundle: dict[str, Any]) -> TrialA
     analysis.save()
     audit_record(
         actor=None,
-        action="registry.trial_analysis_finished",
+        action=AuditAction.REGISTRY_TRIAL_ANALYSIS_FINISHED,
         target=analysis,
         changes={
             "report": report.number,
@@ -431,7 +434,9 @@ def trial_incoming_sweep(**_: Any) -> list[str]:
     removed = sweep_incoming(trial_incoming_root(), keep=keep)
     if removed:
         audit_record(
-            actor=None, action="registry.trial_incoming_swept", changes={"removed": len(removed)}
+            actor=None,
+            action=AuditAction.REGISTRY_TRIAL_INCOMING_SWEPT,
+            changes={"removed": len(removed)},
         )
     return removed
 
@@ -456,7 +461,9 @@ def trial_evidence_link_set(
     if not intervention:
         if link is not None:
             link.delete()
-            audit_record(actor=actor, action="registry.trial_evidence_link_removed", target=project)
+            audit_record(
+                actor=actor, action=AuditAction.REGISTRY_TRIAL_EVIDENCE_LINK_REMOVED, target=project
+            )
         return None
     link = link or TrialEvidenceLink(project=project)
     link.intervention = intervention
@@ -471,7 +478,7 @@ def trial_evidence_link_set(
     link.save()
     audit_record(
         actor=actor,
-        action="registry.trial_evidence_link_set",
+        action=AuditAction.REGISTRY_TRIAL_EVIDENCE_LINK_SET,
         target=project,
         changes={"intervention": intervention, "outcomes": sorted(link.outcomes)},
     )

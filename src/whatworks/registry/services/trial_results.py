@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.analytics import (
@@ -104,7 +105,7 @@ def results_import_trial_bundle(
     )
     audit_record(
         actor=actor,
-        action="registry.results_trial_bundle_imported",
+        action=AuditAction.REGISTRY_RESULTS_TRIAL_BUNDLE_IMPORTED,
         target=report,
         changes={
             "plan_sha256": bundle["plan_sha256"],

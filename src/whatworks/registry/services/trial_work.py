@@ -14,6 +14,7 @@ import uuid
 
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.privatedata import (
     derive_pseudonym_key,
     private_mkdir,
@@ -142,7 +143,9 @@ def trial_analysis_run(analysis_id: str, record_id: str) -> str:
             raise RegistryError(gettext("The data of this analysis have been deleted."))
         frame = pl.read_parquet(trial_data_root() / dataset.folder / DATA_FILE)
         trial_data_access_record(
-            actor=analysis.started_by, target=dataset, action="registry.trial_data_analysed"
+            actor=analysis.started_by,
+            target=dataset,
+            action=AuditAction.REGISTRY_TRIAL_DATA_ANALYSED,
         )
         task_progress(
             record_id=record_id, fraction=0.3, message="Running the registered analysis plan."

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.services import audit_record
 from whatworks.registry.attachments import (
     ACCEPTED,
@@ -120,7 +121,7 @@ def _download(request: HttpRequest, attachment: ProtocolAttachment, where: str) 
     except AttachmentMismatchError:
         audit_record(
             actor=actor_of(request) if request.user.is_authenticated else None,
-            action="registry.attachment_mismatch",
+            action=AuditAction.REGISTRY_ATTACHMENT_MISMATCH,
             target=attachment.project,
             changes={"kind": attachment.kind, "sha256": attachment.sha256, "where": where},
         )
@@ -134,7 +135,7 @@ def _download(request: HttpRequest, attachment: ProtocolAttachment, where: str) 
         )
     audit_record(
         actor=actor_of(request) if request.user.is_authenticated else None,
-        action="registry.attachment_downloaded",
+        action=AuditAction.REGISTRY_ATTACHMENT_DOWNLOADED,
         target=attachment.project,
         changes={"kind": attachment.kind, "sha256": attachment.sha256, "where": where},
     )
