@@ -29,10 +29,10 @@ from tests.registry.factories import (
 )
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.registry.attachments import attachment_remove
 from whatworks.registry.models import ImmutableRecordError, ProtocolAttachment
 from whatworks.registry.protocol import content_sha256
 from whatworks.registry.services import RegistryError, protocol_draft_save, protocol_register
+from whatworks.registry.services.attachments import attachment_remove
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,6 @@ from whatworks.registry.attachments import (
     ACCEPTED,
     AttachmentMismatchError,
     accepted_words,
-    attachment_add,
-    attachment_remove,
     read_verified,
 )
 from whatworks.registry.errors import RegistryError
@@ -31,6 +29,7 @@ from whatworks.registry.selectors import (
     draft_attachment_get_for_user,
     version_attachment_get_for_user,
 )
+from whatworks.registry.services.attachments import attachment_add, attachment_remove
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
 

@@ -19,9 +19,9 @@ from whatworks.registry.flow import (
     BaselineRowForm,
     FlowTextForm,
     report_arms,
-    results_set_flow,
 )
 from whatworks.registry.selectors import draft_results
+from whatworks.registry.services.flow import results_set_flow
 from whatworks.registry.views.common import actor_of, editable_project, posted
 
 

@@ -13,10 +13,9 @@ from whatworks.registry.identifiers import (
     OrcidForm,
     SecondaryIdsForm,
     orcids_of,
-    project_set_secondary_ids,
-    researcher_set_orcid,
 )
 from whatworks.registry.models import ResearcherIdentity
+from whatworks.registry.services.identifiers import project_set_secondary_ids, researcher_set_orcid
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 
