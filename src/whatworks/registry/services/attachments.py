@@ -17,8 +17,10 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.attachments import (
+    AttachmentMismatchError,
     file_sha256,
     frozen_hashes,
+    read_verified,
     upload_problems,
 )
 from whatworks.registry.errors import RegistryError
@@ -131,3 +133,27 @@ def attachment_remove(*, actor: User | None, project: Project, kind: str) -> Non
         target=project,
         changes={"kind": kind, "sha256": gone[0]["sha256"]},
     )
+
+
+def attachment_read(*, actor: User | None, attachment: ProtocolAttachment, where: str) -> bytes:
+    """The file's bytes, re-hashed before they are served; every download is audited, and
+    so is a file that no longer matches its SHA-256 (``AttachmentMismatchError``: not
+    served, the editors see it in the audit log).  ``where``: the draft or ``vN``."""
+    changes = {"kind": attachment.kind, "sha256": attachment.sha256, "where": where}
+    try:
+        data = read_verified(attachment)
+    except AttachmentMismatchError:
+        audit_record(
+            actor=actor,
+            action=AuditAction.REGISTRY_ATTACHMENT_MISMATCH,
+            target=attachment.project,
+            changes=changes,
+        )
+        raise
+    audit_record(
+        actor=actor,
+        action=AuditAction.REGISTRY_ATTACHMENT_DOWNLOADED,
+        target=attachment.project,
+        changes=changes,
+    )
+    return data
