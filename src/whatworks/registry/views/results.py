@@ -112,7 +112,7 @@ def results_enter(request: HttpRequest, reference: str) -> HttpResponse:
             data,
             prefix=f"extra{i}",
             initial=entry.extra_initial(i),
-            label=f"Additional outcome {i + 1}",
+            label=_("Additional outcome %(number)s") % {"number": i + 1},
         )
         for i in range(extra_count)
     ]
