@@ -234,7 +234,7 @@ def attach(
     """Attach a document to the project's draft through the service."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from whatworks.registry.attachments import attachment_add
+    from whatworks.registry.services.attachments import attachment_add
 
     return attachment_add(
         actor=author or project.team.first(),

@@ -29,10 +29,10 @@ from tests.registry.factories import (
 )
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.registry.attachments import attachment_remove
 from whatworks.registry.models import ImmutableRecordError, ProtocolAttachment
 from whatworks.registry.protocol import content_sha256
 from whatworks.registry.services import RegistryError, protocol_draft_save, protocol_register
+from whatworks.registry.services.attachments import attachment_remove
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,23 @@ def test_the_draft_service_refuses_a_forged_attachment_list() -> None:
     forged = {**project.draft_content, "attachments": [item]}
     with pytest.raises(RegistryError, match="not a file uploaded to this project"):
         protocol_draft_save(actor=project.team.get(), project=project, content=forged)
+
+
+def test_reading_a_file_audits_the_download_or_the_mismatch() -> None:
+    from whatworks.core.audit_actions import AuditAction
+    from whatworks.registry.attachments import AttachmentMismatchError
+    from whatworks.registry.services.attachments import attachment_read
+
+    project = attached_project()
+    reader = editor()
+    row = ProtocolAttachment.objects.get(project=project)
+    assert attachment_read(actor=reader, attachment=row, where="v1") == PDF_BYTES
+    downloaded = AuditEntry.objects.get(action=AuditAction.REGISTRY_ATTACHMENT_DOWNLOADED)
+    assert downloaded.actor == reader
+    assert downloaded.changes == {"kind": row.kind, "sha256": row.sha256, "where": "v1"}
+    Path(row.file.path).write_bytes(b"%PDF-1.4 tampered")
+    with pytest.raises(AttachmentMismatchError):
+        attachment_read(actor=None, attachment=row, where="draft")
+    mismatch = AuditEntry.objects.get(action=AuditAction.REGISTRY_ATTACHMENT_MISMATCH)
+    assert mismatch.actor is None and mismatch.changes["where"] == "draft"
+    assert AuditEntry.objects.filter(action=AuditAction.REGISTRY_ATTACHMENT_DOWNLOADED).count() == 1

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from tests.registry.factories import attached_project, registered_project
 from whatworks.registry.datacite import KERNEL, MANDATORY, metadata_xml, version_metadata
-from whatworks.registry.identifiers import project_set_secondary_ids, researcher_set_orcid
+from whatworks.registry.services.identifiers import project_set_secondary_ids, researcher_set_orcid
 
 schema45 = pytest.importorskip("datacite.schema45")
 

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from tests.registry.factories import editor, project_with_results
 from whatworks.core.models import AuditEntry
-from whatworks.registry.flow import ALL_PARTICIPANTS, report_arms, results_set_flow
+from whatworks.registry.flow import ALL_PARTICIPANTS, report_arms
 from whatworks.registry.models import StudyType
 from whatworks.registry.selectors import draft_results
 from whatworks.registry.services import RegistryError, results_correct, results_publish
+from whatworks.registry.services.flow import results_set_flow
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,9 @@ from whatworks.registry.identifiers import (
     normalise_orcid,
     normalise_secondary,
     orcid_check_digit,
-    project_set_secondary_ids,
-    researcher_set_orcid,
 )
 from whatworks.registry.services import RegistryError
+from whatworks.registry.services.identifiers import project_set_secondary_ids, researcher_set_orcid
 
 
 # ORCID's own examples: Josiah Carberry's iD, and iDs ending in X (orcid.org support,

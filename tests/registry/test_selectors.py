@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -23,10 +24,13 @@ from whatworks.core.roles import Role
 from whatworks.registry import tasks
 from whatworks.registry.models import Project
 from whatworks.registry.selectors import (
+    draft_results,
     overdue_projects,
     project_get_for_user,
+    project_publish_check,
     register_projects,
     results_get_for_user,
+    results_publish_check,
     version_get_for_user,
 )
 from whatworks.registry.services import embargoes_release, project_withdraw
@@ -161,3 +165,57 @@ def test_the_register_search_is_the_platforms_one_search() -> None:
     for text in ("'", "%"):
         found = register_search(filters={"q": text})
         assert list(found.projects) == [] and found.problem
+
+
+def test_a_registered_project_not_yet_published_is_ready_for_the_register() -> None:
+    project = registered_project(published=False)
+    check = project_publish_check(project)
+    assert check.waiting and check.ready and check.problems == ()
+
+
+def test_a_draft_project_cannot_be_published_and_says_why() -> None:
+    check = project_publish_check(draft_project())
+    assert check.waiting and not check.ready
+    assert check.problems == ("Register the protocol before publishing the project.",)
+
+
+def test_a_published_project_waits_for_nothing() -> None:
+    check = project_publish_check(registered_project())
+    assert not check.waiting and not check.ready
+    assert check.problems == ("This project is already published.",)
+
+
+def test_draft_results_of_a_published_project_are_ready() -> None:
+    project = project_with_results(publish_results=False)
+    check = results_publish_check(draft_results(project))
+    assert check.ready and check.problems == ()
+
+
+def test_draft_results_of_an_unpublished_project_say_why_not() -> None:
+    project = project_with_results(publish_results=False, published=False)
+    report = draft_results(project)
+    assert report is not None
+    report.results = []
+    check = results_publish_check(report)
+    assert check.waiting and not check.ready
+    assert check.problems == (
+        "Publish the project before its results.",
+        "Add at least one result before publishing.",
+    )
+
+
+def test_published_results_and_no_results_wait_for_nothing() -> None:
+    project = project_with_results()
+    assert not results_publish_check(None).waiting
+    check = results_publish_check(project.results_reports.get())
+    assert not check.waiting and check.problems == ("These results are already published.",)
+
+
+def test_the_project_page_shows_an_editor_why_results_cannot_be_published(client: Any) -> None:
+    project = project_with_results(publish_results=False, published=False)
+    client.force_login(editor())
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "The draft results cannot be published yet:" in page
+    assert "Publish the project before its results." in page
+    assert "Publish the results</button>" not in page
+    assert "Publish on the register</button>" in page

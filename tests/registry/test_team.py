@@ -117,14 +117,11 @@ def test_the_team_page(client: Any) -> None:
     assert client.post(remove, {"member": author.pk}).status_code == 403
 
 
-def test_editing_the_project_audits_team_changes_by_number() -> None:
+def _edit_with_team(project: Any, *, actor: Any, team: list[Any]) -> None:
     from whatworks.registry.services import project_update
 
-    author = researcher()
-    project = registered_project(author=author)
-    newcomer = researcher()
     project_update(
-        actor=author,
+        actor=actor,
         project=project,
         title=project.title,
         summary=project.summary,
@@ -132,7 +129,37 @@ def test_editing_the_project_audits_team_changes_by_number() -> None:
         study_type=project.study_type,
         topic=project.topic,
         partner_sites=[],
-        team=[author, newcomer],
+        team=team,
     )
+
+
+def test_editing_the_project_audits_team_changes_by_number() -> None:
+    author = researcher()
+    project = registered_project(author=author)
+    newcomer = researcher()
+    _edit_with_team(project, actor=author, team=[author, newcomer])
     entry = AuditEntry.objects.filter(action="registry.project_updated").latest("id")
     assert entry.changes["team"] == {"added": [f"user #{newcomer.pk}"], "removed": []}
+
+
+def test_a_researcher_who_edits_the_project_stays_on_its_team() -> None:
+    author = researcher()
+    colleague = researcher()
+    project = registered_project(author=author)
+    project.team.add(colleague)
+    _edit_with_team(project, actor=author, team=[colleague])
+    assert set(project.team.all()) == {author, colleague}
+
+
+def test_an_administrator_who_edits_a_project_is_not_added_to_its_team() -> None:
+    from tests.factories import UserFactory
+
+    author = researcher()
+    project = registered_project(author=author)
+    admin = UserFactory.create()
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    _edit_with_team(project, actor=admin, team=[author])
+    assert list(project.team.all()) == [author]
+    with pytest.raises(RegistryError, match="at least one person"):
+        _edit_with_team(project, actor=admin, team=[])

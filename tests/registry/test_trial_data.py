@@ -42,7 +42,7 @@ from whatworks.registry.services.trial_data import (
     trial_incoming_root,
     trial_incoming_sweep,
 )
-from whatworks.registry.trial_tasks import DATA_FILE, pseudonym_key
+from whatworks.registry.services.trial_work import DATA_FILE, pseudonym_key
 from whatworks_analytics.trials.bundle import data_fingerprint, read_data_csv, run_plan
 
 # The worker's loop closes this process's connection: transactional tests.

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
-    from whatworks_analytics.trials import TrialSpec
+    from whatworks.registry.analytics import TrialSpec
 
 __all__ = [
     "COLUMN_PATTERN",
@@ -241,7 +241,7 @@ def judged_statistics(planned: PlannedOutcome) -> frozenset[str]:
 
 def trial_spec(planned: PlannedOutcome) -> TrialSpec:
     """The analytics package's specification of a planned outcome, exactly as registered."""
-    from whatworks_analytics.trials import TrialSpec
+    from whatworks.registry.analytics import TrialSpec
 
     return TrialSpec(
         arm=planned.arm_variable,

@@ -8,9 +8,11 @@ class RegistryConfig(AppConfig):
     label = "registry"
 
     def ready(self) -> None:
+        # The tasks bind the registry's jobs (``jobs.py``) before the first request.
         from whatworks.core.extensions import demo_projects, newsletter_sections
         from whatworks.core.projects import register_visibility_provider
         from whatworks.core.signals import application_accepted, process_started, task_lost
+        from whatworks.registry import tasks, trial_tasks  # noqa: F401
         from whatworks.registry.newsletter import new_research
         from whatworks.registry.receivers import partner_site_from_application
         from whatworks.registry.selectors import demo_project_reference, project_views

@@ -12,15 +12,10 @@ import re
 from typing import Any
 
 from django import forms
-from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
 from whatworks.registry.models import Project, ResearcherIdentity
-from whatworks.registry.services.common import RegistryError, require_not_withdrawn, require_team
 
 _ORCID_RE = re.compile(r"^(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$")
 _ORCID_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
@@ -120,67 +115,6 @@ def orcids_of(users: list[User]) -> dict[int, str]:
         .exclude(orcid="")
         .values_list("user_id", "orcid")
     )
-
-
-# --- writes ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def project_set_secondary_ids(
-    *, actor: User | None, project: Project, ids: dict[str, str]
-) -> Project:
-    """Set the project's identifiers in other registers (empty ones are removed)."""
-    require_team(actor, project)
-    require_not_withdrawn(project)
-    problems, clean = [], {}
-    for scheme in SCHEMES:
-        value = (ids.get(scheme) or "").strip()
-        if not value:
-            continue
-        try:
-            clean[scheme] = normalise_secondary(scheme, value)
-        except ValueError as exc:
-            problems.append(str(exc))
-    if unknown := sorted(set(ids) - set(SCHEMES)):
-        problems.append(gettext("Unknown registers: %(join)s.") % {"join": ", ".join(unknown)})
-    if problems:
-        raise RegistryError(problems)
-    before = dict(project.secondary_ids or {})
-    project.secondary_ids = clean
-    project.updated_at = timezone.now()
-    project.save(update_fields=["secondary_ids", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="registry.secondary_ids_set",
-        target=project,
-        changes={"before": before, "after": clean},
-    )
-    return project
-
-
-@transaction.atomic
-def researcher_set_orcid(*, actor: User, orcid: str) -> ResearcherIdentity:
-    """A person sets (or, with an empty value, removes) their own ORCID iD."""
-    if not actor.is_authenticated:
-        raise RegistryError(gettext("Sign in to set your ORCID iD."))
-    value = ""
-    if orcid.strip():
-        try:
-            value = normalise_orcid(orcid)
-        except ValueError as exc:
-            raise RegistryError(str(exc)) from None
-    identity, _created = ResearcherIdentity.objects.select_for_update().get_or_create(user=actor)
-    before = identity.orcid
-    identity.orcid = value
-    identity.updated_at = timezone.now()
-    identity.save()
-    audit_record(
-        actor=actor,
-        action="registry.orcid_set",
-        target=identity,
-        changes={"before": before, "after": value},
-    )
-    return identity
 
 
 # --- forms -------------------------------------------------------------------------------

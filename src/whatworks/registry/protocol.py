@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from whatworks.core.canonical import canonical_json
 from whatworks.registry.analysis_plan import TrialAnalysisPlan
+from whatworks.registry.analytics import METRIC_NAMES, ConfigError, config_hash, parse_config
 from whatworks.registry.design import StudyDesign
-from whatworks_analytics.pilots.verdict import METRIC_NAMES
 
 #: The sections of the template in the order pages show them, with their headings.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -179,8 +179,6 @@ class PilotExperiment(_Strict):
         return (*self.success_keys(), f"{self.key}-fairness", f"{self.key}-ethics")
 
     def outcomes(self) -> tuple[Outcome, ...]:
-        from whatworks_analytics.pilots.config import parse_config
-
         config = parse_config(self.config)
         point = config.operating_point
         flags = (
@@ -254,8 +252,6 @@ class PilotExperiment(_Strict):
 
 def pilot_experiment(config: Any, *, key: str | None = None) -> PilotExperiment:
     """The registered form of a pilot's experiment config (engine-normalised, hashed)."""
-    from whatworks_analytics.pilots.config import ConfigError, config_hash, parse_config
-
     try:
         parsed = parse_config(config)
     except ConfigError as exc:

@@ -7,8 +7,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from whatworks.core.models import Organisation, User
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project
-from whatworks.registry.services.common import RegistryError
 from whatworks.registry.services.projects import project_add_partner_site
 
 

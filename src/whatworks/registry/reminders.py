@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.services import audit_record
@@ -100,7 +101,7 @@ def _remind(project_id: int, today: date) -> str | None:
     project.save(update_fields=["results_notice", "results_notice_due", "results_notice_at"])
     audit_record(
         actor=None,
-        action="registry.results_reminder_sent",
+        action=AuditAction.REGISTRY_RESULTS_REMINDER_SENT,
         target=project,
         changes={"state": found.state, "results_due": found.due.isoformat()},
     )

@@ -25,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Max, OuterRef, QuerySet, Subquery, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.projects import ProjectView, Visibility
@@ -53,7 +54,8 @@ REGISTER_FILTERS = ("q", "status", "type", "topic", "verdict")
 REFERENCE_RE = re.compile(r"WWC-\d{4}-\d{4}")
 
 
-def sees_everything(user: AnyUser) -> bool:
+def can_see_everything(user: AnyUser) -> bool:
+    """Editors and administrators (``registry.view_project``) see every project."""
     return user.is_authenticated and user.has_perm("registry.view_project")
 
 
@@ -73,8 +75,31 @@ def can_edit(user: AnyUser, project: Project) -> bool:
     )
 
 
-def is_insider(user: AnyUser, project: Project) -> bool:
-    return sees_everything(user) or is_team_member(user, project)
+def can_see_drafts(user: AnyUser, project: Project) -> bool:
+    """The project's insiders (its team, editors, administrators) see its drafts."""
+    return can_see_everything(user) or is_team_member(user, project)
+
+
+def can_publish(user: AnyUser) -> bool:
+    """Editors publish projects and results (what is ready: :func:`project_publish_check`,
+    :func:`results_publish_check`)."""
+    return user.is_authenticated and user.has_perm("registry.publish_project")
+
+
+def can_withdraw(user: AnyUser, project: Project) -> bool:
+    """Editors withdraw a project that is not withdrawn already."""
+    return (
+        user.is_authenticated
+        and user.has_perm("registry.withdraw_project")
+        and not project.is_withdrawn
+    )
+
+
+def can_correct(user: AnyUser | None, report: ResultsReport) -> bool:
+    """The project's team, and editors (who publish results), may issue a correction."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_team_member(user, report.project) or user.has_perm("registry.publish_project")
 
 
 def _public_visibility(project: Project, today: date | None) -> Visibility:
@@ -102,7 +127,7 @@ def project_visibility(
     public = _public_visibility(project, today)
     if public == Visibility.FULL:
         return public
-    if user is not None and is_insider(user, project):
+    if user is not None and can_see_drafts(user, project):
         return Visibility.FULL
     return public
 
@@ -114,7 +139,7 @@ def project_views(
     ``references`` the user may know exist, with how much of each they may see."""
     projects = list(Project.objects.filter(reference__in=list(references)))
     on_team: set[int] = set()
-    everything = user is not None and sees_everything(user)
+    everything = user is not None and can_see_everything(user)
     if user is not None and user.is_authenticated and not everything:
         if user.is_superuser:
             on_team = {p.pk for p in projects}
@@ -190,7 +215,7 @@ def results_reports_visible(user: AnyUser, project: Project) -> QuerySet[Results
     reports = ResultsReport.objects.filter(project=project).select_related(
         "protocol_version", "corrects", "corrected_by"
     )
-    if not is_insider(user, project):
+    if not can_see_drafts(user, project):
         reports = reports.filter(published_at__isnull=False)
     return reports.order_by("number")
 
@@ -239,6 +264,52 @@ def draft_results(project: Project) -> ResultsReport | None:
         .select_related("protocol_version", "corrects")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """Whether something may be published now, for the editor's button and the service.
+
+    ``waiting``: there is something to publish (a project not yet on the register and not
+    withdrawn; a results report still in draft).  ``problems``: why it cannot be published
+    yet, each a sentence to show; none means it can.
+    """
+
+    waiting: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return self.waiting and not self.problems
+
+
+def project_publish_check(project: Project) -> PublishCheck:
+    """May an editor put the project on the public register now (a withdrawn project is
+    refused by the service before this is asked)?"""
+    problems = []
+    if project.published_at is not None:
+        problems.append(_("This project is already published."))
+    if not project.versions.exists():
+        problems.append(_("Register the protocol before publishing the project."))
+    return PublishCheck(
+        waiting=project.published_at is None and not project.is_withdrawn,
+        problems=tuple(problems),
+    )
+
+
+def results_publish_check(report: ResultsReport | None) -> PublishCheck:
+    """May an editor publish this results report now (the draft, or a draft correction)?
+    No report: nothing is waiting."""
+    if report is None:
+        return PublishCheck(waiting=False)
+    problems = []
+    if report.published_at is not None:
+        problems.append(_("These results are already published."))
+    if report.project.published_at is None:
+        problems.append(_("Publish the project before its results."))
+    if not report.results:
+        problems.append(_("Add at least one result before publishing."))
+    return PublishCheck(waiting=report.published_at is None, problems=tuple(problems))
 
 
 def _current_verdict() -> Subquery:
@@ -349,7 +420,7 @@ def overdue_projects(today: date | None = None) -> QuerySet[Project]:
 
 def workspace_projects(*, user: AnyUser) -> QuerySet[Project]:
     """Projects a signed-in researcher or editor works on: the team's own, or all for editors."""
-    if sees_everything(user):
+    if can_see_everything(user):
         return Project.objects.all()
     if not user.is_authenticated:
         return Project.objects.none()
@@ -374,7 +445,7 @@ def version_pair_for_user(
 # --- requests to publish or withdraw -----------------------------------------------------
 
 
-def decides_requests(user: AnyUser) -> bool:
+def can_decide_requests(user: AnyUser) -> bool:
     """Editors decide the team's requests (either permission lets them see the queue)."""
     return user.is_authenticated and (
         user.has_perm("registry.publish_project") or user.has_perm("registry.withdraw_project")
@@ -383,7 +454,7 @@ def decides_requests(user: AnyUser) -> bool:
 
 def request_queue(*, user: AnyUser) -> QuerySet[ProjectRequest]:
     """Pending requests, oldest first, for an editor; nothing for anyone else."""
-    if not decides_requests(user):
+    if not can_decide_requests(user):
         return ProjectRequest.objects.none()
     return (
         ProjectRequest.objects.filter(status=ProjectRequest.Status.PENDING)
@@ -393,7 +464,7 @@ def request_queue(*, user: AnyUser) -> QuerySet[ProjectRequest]:
 
 
 def recent_decisions(*, user: AnyUser, limit: int = 20) -> list[ProjectRequest]:
-    if not decides_requests(user):
+    if not can_decide_requests(user):
         return []
     return list(
         ProjectRequest.objects.exclude(status=ProjectRequest.Status.PENDING)
@@ -409,14 +480,14 @@ def request_get_for_user(*, user: AnyUser, request_id: int) -> ProjectRequest:
         .filter(pk=request_id)
         .first()
     )
-    if found is None or not decides_requests(user):
+    if found is None or not can_decide_requests(user):
         raise Http404("No such request.")
     return found
 
 
 def project_requests(*, user: AnyUser, project: Project) -> list[ProjectRequest]:
     """The project's requests and their decisions, newest first, for its team and editors."""
-    if not (is_team_member(user, project) or decides_requests(user)):
+    if not (is_team_member(user, project) or can_decide_requests(user)):
         return []
     return list(project.requests.select_related("decided_by").order_by("-requested_at", "-pk"))
 
@@ -452,7 +523,7 @@ def draft_attachment_get_for_user(
 ) -> ProtocolAttachment:
     """A document of the draft protocol: for the team and editors only."""
     project = project_get_for_user(user=user, reference=reference)
-    if not is_insider(user, project):
+    if not can_see_drafts(user, project):
         raise Http404("No such document.")
     items = (project.draft_content or {}).get("attachments") or []
     return _attachment_row(project, next((a for a in items if a.get("kind") == kind), None))

@@ -2,10 +2,11 @@
 
 Split by process: ``projects`` (create, edit, publish, withdraw, embargo release),
 ``protocols`` (draft and register, including amendments), ``requests`` (the team asks
-editors to publish or withdraw) and ``results``.
+editors to publish or withdraw) and ``results``.  ``RegistryError`` (``registry/errors.py``)
+is exported here too, for the parts that call these services through their crossing.
 """
 
-from whatworks.registry.services.common import RegistryError
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.services.pilot_experiments import (
     PILOT_ETHICS_STATISTIC,
     PILOT_FAIRNESS_STATISTIC,

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.models import Project
@@ -41,9 +42,9 @@ def protocol_draft_set_trial_analysis(
     project = protocol_draft_save(actor=actor, project=project, content=draft)
     audit_record(
         actor=actor,
-        action="registry.protocol_trial_analysis_set"
+        action=AuditAction.REGISTRY_PROTOCOL_TRIAL_ANALYSIS_SET
         if plan is not None
-        else "registry.protocol_trial_analysis_removed",
+        else AuditAction.REGISTRY_PROTOCOL_TRIAL_ANALYSIS_REMOVED,
         target=project,
         changes={"draft_sha256": content_sha256(project.draft_content)},
     )

@@ -1,17 +1,14 @@
-"""What the registry's services share: the domain error and the team check."""
+"""What the registry's services share: the team check and the withdrawn check."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import PermissionDeniedError, WhatworksError
+from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project
 from whatworks.registry.selectors import is_team_member
-
-
-class RegistryError(WhatworksError):
-    """A registry write was refused; ``messages`` lists every reason."""
 
 
 def require_team(actor: User | None, project: Project) -> None:

@@ -16,8 +16,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.protocol import (
     PILOT_ETHICS_STATISTIC,
@@ -28,7 +30,7 @@ from whatworks.registry.protocol import (
     parse_content,
     pilot_experiment,
 )
-from whatworks.registry.services.common import RegistryError, require_not_withdrawn, require_team
+from whatworks.registry.services.common import require_not_withdrawn, require_team
 from whatworks.registry.services.protocols import protocol_draft_save
 
 __all__ = [
@@ -83,7 +85,7 @@ def protocol_draft_add_pilot_experiment(
     project = protocol_draft_save(actor=actor, project=project, content=draft)
     audit_record(
         actor=actor,
-        action="registry.protocol_pilot_experiment_added",
+        action=AuditAction.REGISTRY_PROTOCOL_PILOT_EXPERIMENT_ADDED,
         target=project,
         changes={
             "experiment": experiment.key,

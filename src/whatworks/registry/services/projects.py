@@ -13,15 +13,17 @@ from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
 from whatworks.core.services import audit_record, diff_fields, user_roles
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content
+from whatworks.registry.selectors import project_publish_check
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )
@@ -193,7 +195,7 @@ def project_create(
     project.team.set(members.values())
     audit_record(
         actor=actor,
-        action="registry.project_created",
+        action=AuditAction.REGISTRY_PROJECT_CREATED,
         target=project,
         changes=diff_fields(None, project, PROJECT_FIELDS)
         | {"team": [f"user #{pk}" for pk in sorted(members)]},
@@ -219,6 +221,7 @@ def project_update(
 ) -> Project:
     require_team(actor, project)
     require_not_withdrawn(project)
+    team = team_keeping_editor(actor=actor, team=team)
     problems = []
     if status == ProjectStatus.WITHDRAWN:
         problems.append(_("Withdraw a project with its own button, giving a reason."))
@@ -254,23 +257,38 @@ def project_update(
             "added": [f"user #{pk}" for pk in sorted(team_after - team_before)],
             "removed": [f"user #{pk}" for pk in sorted(team_before - team_after)],
         }
-    audit_record(actor=actor, action="registry.project_updated", target=project, changes=changes)
+    audit_record(
+        actor=actor, action=AuditAction.REGISTRY_PROJECT_UPDATED, target=project, changes=changes
+    )
     return project
+
+
+def team_keeping_editor(*, actor: User | None, team: Sequence[User]) -> list[User]:
+    """The team a project edit asks for, with the person editing kept on it.
+
+    A researcher who edits the project's details stays on its team even when the form left
+    them out (they would otherwise lock themselves out of their own project); an
+    administrator, who may edit every project, is not added.  Taking oneself off the team
+    is done on the team page, which refuses to remove the last member.
+    """
+    kept = list(team)
+    if actor is not None and not actor.is_superuser and actor not in kept:
+        kept.append(actor)
+    return kept
 
 
 @transaction.atomic
 def project_publish(*, actor: User | None, project: Project) -> Project:
     """An editor puts a registered project on the public register (after any embargo)."""
     require_not_withdrawn(project)
-    if project.published_at is not None:
-        raise RegistryError(_("This project is already published."))
-    if not project.versions.exists():
-        raise RegistryError(_("Register the protocol before publishing the project."))
+    check = project_publish_check(project)
+    if check.problems:
+        raise RegistryError(list(check.problems))
     project.published_at = timezone.now()
     project.save(update_fields=["published_at"])
     audit_record(
         actor=actor,
-        action="registry.project_published",
+        action=AuditAction.REGISTRY_PROJECT_PUBLISHED,
         target=project,
         changes={"embargo_until": str(project.embargo_until or "")},
     )
@@ -311,7 +329,7 @@ def project_withdraw(
     project.save(update_fields=["withdrawn_at", "withdrawal_reason", "status"])
     audit_record(
         actor=actor,
-        action="registry.project_withdrawn",
+        action=AuditAction.REGISTRY_PROJECT_WITHDRAWN,
         target=project,
         changes={
             "status": {"before": before_status, "after": project.status},
@@ -340,7 +358,7 @@ def project_delete(*, actor: User | None, project: Project) -> None:
         raise RegistryError(problems)
     audit_record(
         actor=actor,
-        action="registry.draft_deleted",
+        action=AuditAction.REGISTRY_DRAFT_DELETED,
         target=project,
         changes={"title": project.title, "draft_sha256": content_sha256(project.draft_content)},
     )
@@ -379,7 +397,7 @@ def embargoes_release(*, actor: User | None = None, today: date | None = None) -
         project.save(update_fields=["embargo_released_at"])
         audit_record(
             actor=actor,
-            action="registry.embargo_released",
+            action=AuditAction.REGISTRY_EMBARGO_RELEASED,
             target=project,
             changes={"embargo_until": str(project.embargo_until)},
         )
@@ -396,7 +414,7 @@ def project_add_partner_site(
     project.partner_sites.add(organisation)
     audit_record(
         actor=actor,
-        action="project.partner_site_added",
+        action=AuditAction.PROJECT_PARTNER_SITE_ADDED,
         target=project,
         changes={"partner_sites": {"added": str(organisation.pk)}},
     )
@@ -439,7 +457,7 @@ def project_team_add(*, actor: User | None, project: Project, email: str) -> Use
     project.save(update_fields=["updated_at"])
     audit_record(
         actor=actor,
-        action="registry.team_member_added",
+        action=AuditAction.REGISTRY_TEAM_MEMBER_ADDED,
         target=project,
         changes={"team": {"added": f"user #{person.pk}"}},
     )
@@ -466,7 +484,7 @@ def project_team_remove(*, actor: User | None, project: Project, member: User) -
     project.save(update_fields=["updated_at"])
     audit_record(
         actor=actor,
-        action="registry.team_member_removed",
+        action=AuditAction.REGISTRY_TEAM_MEMBER_REMOVED,
         target=project,
         changes={"team": {"removed": f"user #{member.pk}"}},
     )

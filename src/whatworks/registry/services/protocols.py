@@ -9,12 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.analysis_plan import plan_registration_problems
 from whatworks.registry.criteria import criteria_problems
 from whatworks.registry.design import design_registration_problems
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProtocolAttachment, ProtocolVersion
 from whatworks.registry.protocol import (
     OutcomeKind,
@@ -24,7 +26,6 @@ from whatworks.registry.protocol import (
     parse_content,
 )
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )
@@ -115,7 +116,7 @@ def protocol_draft_save(
     project.save(update_fields=["draft_content", "updated_at"])
     audit_record(
         actor=actor,
-        action="registry.protocol_draft_saved",
+        action=AuditAction.REGISTRY_PROTOCOL_DRAFT_SAVED,
         target=project,
         changes={"draft_sha256": content_sha256(project.draft_content)},
     )
@@ -190,9 +191,9 @@ def protocol_register(
     caller.reference, caller.year, caller.serial = project.reference, project.year, project.serial
     audit_record(
         actor=actor,
-        action="registry.protocol_registered"
+        action=AuditAction.REGISTRY_PROTOCOL_REGISTERED
         if version.number == 1
-        else "registry.protocol_amended",
+        else AuditAction.REGISTRY_PROTOCOL_AMENDED,
         target=version,
         changes={
             "version": version.number,

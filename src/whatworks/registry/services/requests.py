@@ -15,13 +15,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectRequest
-from whatworks.registry.services.common import RegistryError, require_team
+from whatworks.registry.services.common import require_team
 from whatworks.registry.services.projects import project_publish, project_withdraw
 
 Kind = ProjectRequest.Kind
@@ -70,7 +72,7 @@ def project_request_create(
     )
     audit_record(
         actor=actor,
-        action="registry.request_made",
+        action=AuditAction.REGISTRY_REQUEST_MADE,
         target=request,
         changes={"project": project.reference, "kind": kind},
     )
@@ -115,7 +117,7 @@ def project_request_decide(
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit_record(
         actor=actor,
-        action="registry.request_decided",
+        action=AuditAction.REGISTRY_REQUEST_DECIDED,
         target=request,
         changes={
             "project": request.project.reference,

@@ -16,15 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
-from whatworks.registry.selectors import is_team_member
+from whatworks.registry.selectors import can_correct, results_publish_check
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )
@@ -117,7 +118,9 @@ def results_save(
     report.save()
     audit_record(
         actor=actor,
-        action="registry.results_created" if created else "registry.results_updated",
+        action=AuditAction.REGISTRY_RESULTS_CREATED
+        if created
+        else AuditAction.REGISTRY_RESULTS_UPDATED,
         target=report,
         changes={"protocol_version": protocol_version.number, "outcomes": len(report.results)},
     )
@@ -157,7 +160,7 @@ def results_enter(
     )
     audit_record(
         actor=actor,
-        action="registry.results_entered",
+        action=AuditAction.REGISTRY_RESULTS_ENTERED,
         target=report,
         changes={
             "not_reported": [r.outcome for r in rows if r.pre_registered and r.not_reported],
@@ -167,13 +170,6 @@ def results_enter(
         },
     )
     return report
-
-
-def can_correct(user: Any, report: ResultsReport) -> bool:
-    """The project's team, and editors (who publish results), may issue a correction."""
-    if user is None or not user.is_authenticated:
-        return False
-    return is_team_member(user, report.project) or user.has_perm("registry.publish_project")
 
 
 @transaction.atomic
@@ -230,7 +226,7 @@ def results_correct(
     correction.save()
     audit_record(
         actor=actor,
-        action="registry.results_correction_started",
+        action=AuditAction.REGISTRY_RESULTS_CORRECTION_STARTED,
         target=correction,
         changes={"corrects": report.number, "justification": justification},
     )
@@ -256,7 +252,7 @@ def results_correction_discard(*, actor: User | None, report: ResultsReport) -> 
     report.delete()
     audit_record(
         actor=actor,
-        action="registry.results_correction_discarded",
+        action=AuditAction.REGISTRY_RESULTS_CORRECTION_DISCARDED,
         target=project,
         changes={"number": number, "corrects": corrects},
     )
@@ -288,7 +284,7 @@ def results_import_bundle(*, actor: User | None, project: Project, bundle: Any) 
         results=[r.model_dump(mode="json") for r in parsed.results],
         data_collection_ended=parsed.data_collection_ended,
     )
-    audit_record(actor=actor, action="registry.results_imported", target=report)
+    audit_record(actor=actor, action=AuditAction.REGISTRY_RESULTS_IMPORTED, target=report)
     return report
 
 
@@ -302,12 +298,9 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         .select_related("project", "protocol_version", "corrects")
         .get(pk=report.pk)
     )
-    if report.published_at is not None:
-        raise RegistryError(_("These results are already published."))
-    if report.project.published_at is None:
-        raise RegistryError(_("Publish the project before its results."))
-    if not report.results:
-        raise RegistryError(_("Add at least one result before publishing."))
+    check = results_publish_check(report)
+    if check.problems:
+        raise RegistryError(list(check.problems))
     content = parse_content(report.protocol_version.content)
     assessment = assess(content, parse_results(report.results))
     report.overall_verdict = assessment.overall.value
@@ -319,7 +312,7 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         project.save(update_fields=["status"])
     audit_record(
         actor=actor,
-        action="registry.results_published",
+        action=AuditAction.REGISTRY_RESULTS_PUBLISHED,
         target=report,
         changes={
             "number": report.number,

@@ -4,9 +4,10 @@ Trial data follow the private-data rules of ``whatworks.core.privatedata``, as p
 datasets do: the web process receives a CSV into the scratch area and checks only its name
 and size (:func:`trial_dataset_upload_start`); a worker checks it against the registered
 plan, keeps the plan's columns with the identifiers replaced by keyed pseudonyms (one key
-per project) and removes the raw file (``registry/trial_tasks.py``); the data are deleted
-on their deletion date (:func:`trial_datasets_delete_expired`) or earlier at the team's
-request (:func:`trial_dataset_delete`).  Only the project's team (and administrators) see
+per project) and removes the raw file (``services/trial_work.py``, run by
+``registry/trial_tasks.py``); the data are deleted on their deletion date
+(:func:`trial_datasets_delete_expired`) or earlier at the team's request
+(:func:`trial_dataset_delete`).  Only the project's team (and administrators) see
 or analyse them, and every read is audited.
 
 An analysis (:func:`trial_analysis_start`) runs the plan registered in the version the
@@ -28,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
@@ -40,6 +42,8 @@ from whatworks.core.privatedata import (
     sweep_incoming,
 )
 from whatworks.core.services import audit_record, task_start
+from whatworks.registry import jobs
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import (
     Project,
     ProtocolVersion,
@@ -48,7 +52,6 @@ from whatworks.registry.models import (
     TrialEvidenceLink,
 )
 from whatworks.registry.services.common import (
-    RegistryError,
     require_not_withdrawn,
     require_team,
 )
@@ -94,7 +97,7 @@ def plan_version(project: Project) -> ProtocolVersion | None:
 
 
 @transaction.atomic
-def trial_data_access_record(*, actor: User | None, target: Any, action: str) -> None:
+def trial_data_access_record(*, actor: User | None, target: Any, action: AuditAction) -> None:
     """Record a view of trial data (its page) in the audit log."""
     audit_record(actor=actor, action=action, target=target)
 
@@ -158,21 +161,18 @@ def trial_dataset_upload_start(
     except BaseException:
         remove_path(received.folder)
         raise
-    from whatworks.registry import trial_tasks
-
     dataset.task_record = task_start(
         actor=actor,
         kind="registry_trial_data_check",
         label=gettext("Check of trial data for %(reference)s") % {"reference": project.reference},
-        enqueue=lambda record_id: str(
-            trial_tasks.trial_dataset_check.enqueue(str(dataset.pk), record_id).id
-        ),
+        job=jobs.TRIAL_DATASET_CHECK,
+        args=[str(dataset.pk)],
         target=dataset,
     )
     dataset.save(update_fields=["task_record"])
     audit_record(
         actor=actor,
-        action="registry.trial_data_upload_started",
+        action=AuditAction.REGISTRY_TRIAL_DATA_UPLOAD_STARTED,
         target=dataset,
         changes={"file": dataset.original_name, "bytes": size, "version": version.number},
     )
@@ -198,7 +198,9 @@ def trial_dataset_mark(
     if changed and done:
         audit_record(
             actor=None,
-            action=f"registry.trial_data_{status}",
+            action=AuditAction.REGISTRY_TRIAL_DATA_REFUSED
+            if status == TrialDataset.Status.REFUSED
+            else AuditAction.REGISTRY_TRIAL_DATA_FAILED,
             target=TrialDataset.objects.get(pk=dataset_id),
             changes={"problems": len(problems or [])},
         )
@@ -233,7 +235,7 @@ def trial_dataset_store(
     dataset.save()
     audit_record(
         actor=dataset.uploaded_by,
-        action="registry.trial_data_stored",
+        action=AuditAction.REGISTRY_TRIAL_DATA_STORED,
         target=dataset,
         changes={
             "rows": rows,
@@ -274,7 +276,7 @@ def trial_dataset_delete(*, actor: User | None, dataset: TrialDataset) -> TrialD
     _delete_files(dataset)
     audit_record(
         actor=actor,
-        action="registry.trial_data_deleted",
+        action=AuditAction.REGISTRY_TRIAL_DATA_DELETED,
         target=dataset,
         changes={"delete_after": str(dataset.delete_after), "reason": "deleted early by the team"},
     )
@@ -292,7 +294,7 @@ def trial_datasets_delete_expired(*, actor: User | None = None, today: date | No
         _delete_files(dataset)
         audit_record(
             actor=actor,
-            action="registry.trial_data_deleted",
+            action=AuditAction.REGISTRY_TRIAL_DATA_DELETED,
             target=dataset,
             changes={"delete_after": str(dataset.delete_after), "reason": "retention"},
         )
@@ -323,21 +325,18 @@ def trial_analysis_start(*, actor: User | None, dataset: TrialDataset) -> TrialA
         protocol_version=dataset.protocol_version,
         started_by=actor if actor is not None and actor.pk else None,
     )
-    from whatworks.registry import trial_tasks
-
     analysis.task_record = task_start(
         actor=actor,
         kind="registry_trial_analysis",
         label=gettext("Analysis of %(reference)s's trial data") % {"reference": project.reference},
-        enqueue=lambda record_id: str(
-            trial_tasks.trial_analysis_run.enqueue(str(analysis.pk), record_id).id
-        ),
+        job=jobs.TRIAL_ANALYSIS_RUN,
+        args=[str(analysis.pk)],
         target=analysis,
     )
     analysis.save(update_fields=["task_record"])
     audit_record(
         actor=actor,
-        action="registry.trial_analysis_started",
+        action=AuditAction.REGISTRY_TRIAL_ANALYSIS_STARTED,
         target=analysis,
         changes={"dataset": str(dataset.pk), "version": dataset.protocol_version.number},
     )
@@ -354,7 +353,7 @@ def analysis_mark(*, analysis_id: Any, status: str, error: str = "") -> None:
     if status == TrialAnalysis.Status.FAILED:
         audit_record(
             actor=None,
-            action="registry.trial_analysis_failed",
+            action=AuditAction.REGISTRY_TRIAL_ANALYSIS_FAILED,
             target=TrialAnalysis.objects.get(pk=analysis_id),
         )
 
@@ -380,7 +379,7 @@ def trial_analysis_finish(*, analysis_id: Any, bundle: dict[str, Any]) -> TrialA
     analysis.save()
     audit_record(
         actor=None,
-        action="registry.trial_analysis_finished",
+        action=AuditAction.REGISTRY_TRIAL_ANALYSIS_FINISHED,
         target=analysis,
         changes={
             "report": report.number,
@@ -435,7 +434,9 @@ def trial_incoming_sweep(**_: Any) -> list[str]:
     removed = sweep_incoming(trial_incoming_root(), keep=keep)
     if removed:
         audit_record(
-            actor=None, action="registry.trial_incoming_swept", changes={"removed": len(removed)}
+            actor=None,
+            action=AuditAction.REGISTRY_TRIAL_INCOMING_SWEPT,
+            changes={"removed": len(removed)},
         )
     return removed
 
@@ -460,7 +461,9 @@ def trial_evidence_link_set(
     if not intervention:
         if link is not None:
             link.delete()
-            audit_record(actor=actor, action="registry.trial_evidence_link_removed", target=project)
+            audit_record(
+                actor=actor, action=AuditAction.REGISTRY_TRIAL_EVIDENCE_LINK_REMOVED, target=project
+            )
         return None
     link = link or TrialEvidenceLink(project=project)
     link.intervention = intervention
@@ -475,7 +478,7 @@ def trial_evidence_link_set(
     link.save()
     audit_record(
         actor=actor,
-        action="registry.trial_evidence_link_set",
+        action=AuditAction.REGISTRY_TRIAL_EVIDENCE_LINK_SET,
         target=project,
         changes={"intervention": intervention, "outcomes": sorted(link.outcomes)},
     )

@@ -18,17 +18,19 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
-from whatworks.registry.models import Project, ResultsReport
-from whatworks.registry.services.common import RegistryError, require_team
-from whatworks.registry.services.results import results_save
-from whatworks.registry.trial_analytics import (
+from whatworks.registry.analytics import (
     TRIAL_BUNDLE_SCHEMA,
     check_bundle,
     plan_sha256,
     registry_results,
 )
+from whatworks.registry.errors import RegistryError
+from whatworks.registry.models import Project, ResultsReport
+from whatworks.registry.services.common import require_team
+from whatworks.registry.services.results import results_save
 
 __all__ = ["is_trial_bundle", "results_import_trial_bundle"]
 
@@ -103,7 +105,7 @@ def results_import_trial_bundle(
     )
     audit_record(
         actor=actor,
-        action="registry.results_trial_bundle_imported",
+        action=AuditAction.REGISTRY_RESULTS_TRIAL_BUNDLE_IMPORTED,
         target=report,
         changes={
             "plan_sha256": bundle["plan_sha256"],

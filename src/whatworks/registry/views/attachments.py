@@ -14,22 +14,23 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.core.services import audit_record
 from whatworks.registry.attachments import (
     ACCEPTED,
     AttachmentMismatchError,
     accepted_words,
-    attachment_add,
-    attachment_remove,
-    read_verified,
 )
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import ProtocolAttachment
 from whatworks.registry.protocol import ATTACHMENT_KINDS, ATTACHMENT_LABELS
 from whatworks.registry.selectors import (
     draft_attachment_get_for_user,
     version_attachment_get_for_user,
 )
-from whatworks.registry.services import RegistryError
+from whatworks.registry.services.attachments import (
+    attachment_add,
+    attachment_read,
+    attachment_remove,
+)
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
 
@@ -113,17 +114,12 @@ def attachment_remove_view(request: HttpRequest, reference: str) -> HttpResponse
 
 
 def _download(request: HttpRequest, attachment: ProtocolAttachment, where: str) -> HttpResponse:
+    actor = actor_of(request) if request.user.is_authenticated else None
     try:
-        data = read_verified(attachment)
+        data = attachment_read(actor=actor, attachment=attachment, where=where)
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
     except AttachmentMismatchError:
-        audit_record(
-            actor=actor_of(request) if request.user.is_authenticated else None,
-            action="registry.attachment_mismatch",
-            target=attachment.project,
-            changes={"kind": attachment.kind, "sha256": attachment.sha256, "where": where},
-        )
         return HttpResponse(
             _(
                 "This file no longer matches the SHA-256 it was registered with, so it is not "
@@ -132,12 +128,6 @@ def _download(request: HttpRequest, attachment: ProtocolAttachment, where: str) 
             status=409,
             content_type="text/plain; charset=utf-8",
         )
-    audit_record(
-        actor=actor_of(request) if request.user.is_authenticated else None,
-        action="registry.attachment_downloaded",
-        target=attachment.project,
-        changes={"kind": attachment.kind, "sha256": attachment.sha256, "where": where},
-    )
     response = HttpResponse(data, content_type=attachment.content_type)
     response["Content-Disposition"] = (
         content_disposition_header(True, attachment.original_name) or "attachment"

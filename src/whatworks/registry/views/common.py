@@ -12,7 +12,13 @@ from whatworks.core.errors import WhatworksError, add_to_form
 from whatworks.core.http import request_user
 from whatworks.core.models import User
 from whatworks.registry.models import Project, ProtocolVersion
-from whatworks.registry.selectors import AnyUser, can_edit, project_get_for_user
+from whatworks.registry.selectors import (
+    AnyUser,
+    can_edit,
+    can_publish,
+    can_withdraw,
+    project_get_for_user,
+)
 
 
 def posted(request: HttpRequest) -> QueryDict | None:
@@ -73,8 +79,6 @@ def context_for_project(request: HttpRequest, project: Project) -> dict[str, Any
     return {
         "project": project,
         "can_edit": can_edit(user, project),
-        "can_publish": user.is_authenticated and user.has_perm("registry.publish_project"),
-        "can_withdraw": user.is_authenticated
-        and user.has_perm("registry.withdraw_project")
-        and not project.is_withdrawn,
+        "can_publish": can_publish(user),
+        "can_withdraw": can_withdraw(user, project),
     }

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.flow import (
     MAX_BASELINE_ROWS,
     STAGES,
@@ -18,10 +19,9 @@ from whatworks.registry.flow import (
     BaselineRowForm,
     FlowTextForm,
     report_arms,
-    results_set_flow,
 )
 from whatworks.registry.selectors import draft_results
-from whatworks.registry.services import RegistryError
+from whatworks.registry.services.flow import results_set_flow
 from whatworks.registry.views.common import actor_of, editable_project, posted
 
 

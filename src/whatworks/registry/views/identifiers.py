@@ -8,15 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.identifiers import (
     OrcidForm,
     SecondaryIdsForm,
     orcids_of,
-    project_set_secondary_ids,
-    researcher_set_orcid,
 )
 from whatworks.registry.models import ResearcherIdentity
-from whatworks.registry.services import RegistryError
+from whatworks.registry.services.identifiers import project_set_secondary_ids, researcher_set_orcid
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 

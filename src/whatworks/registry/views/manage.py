@@ -18,6 +18,7 @@ from whatworks.registry import services
 from whatworks.registry.criteria import explain, explained
 from whatworks.registry.design import ArmFormSet, StudyDesignForm, design_content, design_initial
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import (
     BundleForm,
     CriterionFormSet,
@@ -39,14 +40,13 @@ from whatworks.registry.protocol import (
     parse_content,
 )
 from whatworks.registry.selectors import (
+    can_see_everything,
     draft_results,
     project_get_for_user,
     public_results,
     request_queue,
-    sees_everything,
     workspace_projects,
 )
-from whatworks.registry.services import RegistryError
 from whatworks.registry.services.projects import deletion_problems, has_published_results
 from whatworks.registry.services.protocols import registration_problems
 from whatworks.registry.services.trial_results import (
@@ -61,7 +61,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not (user.has_perm("registry.add_project") or sees_everything(user)):
+    if not (user.has_perm("registry.add_project") or can_see_everything(user)):
         raise PermissionDenied
     projects = workspace_projects(user=user).prefetch_related("versions")
     return render(
@@ -119,9 +119,6 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
     form = ProjectForm(posted(request), initial=initial, has_results=has_published_results(project))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        team = list(data["team"])
-        if actor_of(request) not in team and not request.user.is_superuser:
-            team.append(actor_of(request))
         try:
             services.project_update(
                 actor=actor_of(request),
@@ -132,7 +129,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
                 study_type=data["study_type"],
                 topic=data["topic"],
                 partner_sites=list(data["partner_sites"]),
-                team=team,
+                team=list(data["team"]),
                 links=data["links"],
                 data_collection_ends=data["data_collection_ends"],
                 results_due=data["results_due"],

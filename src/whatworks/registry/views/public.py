@@ -20,20 +20,22 @@ from whatworks.registry.protocol import SECTIONS, parse_content
 from whatworks.registry.reminders import results_state
 from whatworks.registry.selectors import (
     REGISTER_FILTERS,
-    is_insider,
+    can_correct,
+    can_see_drafts,
     overdue_projects,
     project_get_for_user,
+    project_publish_check,
     project_requests,
     register_filter_errors,
     register_search,
     report_assessment,
     results_get_for_user,
+    results_publish_check,
     results_reports_visible,
     version_get_for_user,
     version_pair_for_user,
     versions_visible,
 )
-from whatworks.registry.services.results import can_correct
 from whatworks.registry.verdicts import Verdict
 from whatworks.registry.views.common import (
     citation,
@@ -94,6 +96,11 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "show_versions": show_versions,
             "report": report,
             "pending_correction": pending,
+            # What an editor could publish here, and why not yet (the services' own rule).
+            "project_publish": project_publish_check(found),
+            "results_publish": results_publish_check(
+                next((r for r in reports if r.published_at is None), None)
+            ),
             "corrections": len(published) - 1 if published else 0,
             "assessment": report_assessment(report) if report else None,
             # A stub or tombstone under embargo shows nothing beyond its own facts.
@@ -104,10 +111,10 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
             "first_registered": found.versions.order_by("number")
             .values_list("registered_at", flat=True)
             .first(),
-            "insider": is_insider(user, found),
+            "insider": can_see_drafts(user, found),
             "embargoed": found.is_embargoed(),
             # Results due soon or overdue: the team sees it here as in the reminder e-mails.
-            "results_state": results_state(found) if is_insider(user, found) else None,
+            "results_state": results_state(found) if can_see_drafts(user, found) else None,
             # Requests to publish or withdraw and their decisions (team and editors only).
             "requests": requests,
             "pending_kinds": {r.kind for r in requests if r.status == "pending"},
@@ -199,6 +206,7 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
             "stages": STAGES,
             "history": history if len(history) > 1 else [],
             "superseded_by": superseded_by,
+            "results_publish": results_publish_check(report),
             "phases": results_phases(project=report.project, user=user),
             "can_correct": report.published_at is not None
             and superseded_by is None

@@ -11,16 +11,16 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
 from whatworks.registry import services
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import DecisionForm, RequestForm
 from whatworks.registry.models import ProjectRequest
 from whatworks.registry.selectors import (
-    decides_requests,
+    can_decide_requests,
     public_results,
     recent_decisions,
     request_get_for_user,
     request_queue,
 )
-from whatworks.registry.services import RegistryError
 from whatworks.registry.services.requests import request_problems
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
@@ -61,7 +61,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not decides_requests(user):
+    if not can_decide_requests(user):
         raise PermissionDenied
     return render(
         request,
@@ -75,7 +75,7 @@ def decide(request: HttpRequest, request_id: int) -> HttpResponse:
     user = user_of(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not decides_requests(user):
+    if not can_decide_requests(user):
         raise PermissionDenied
     found = request_get_for_user(user=user, request_id=request_id)
     results = public_results(found.project)

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.registry import services
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import TeamAddForm
-from whatworks.registry.services import RegistryError
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from whatworks.core import extensions
 from whatworks.core.access import require_permission
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.privatedata import (
     ScratchUploadHandler,
@@ -29,6 +30,7 @@ from whatworks.core.privatedata import (
     receiving_folder,
     remove_path,
 )
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms_trial_data import EvidenceLinkForm, TrialDataForm
 from whatworks.registry.models import Project, TrialDataset, TrialEvidenceLink
 from whatworks.registry.selectors_trials import (
@@ -37,7 +39,6 @@ from whatworks.registry.selectors_trials import (
     trial_dataset_get_for_user,
     trial_datasets_for,
 )
-from whatworks.registry.services import RegistryError
 from whatworks.registry.services.trial_data import (
     plan_version,
     trial_analysis_start,
@@ -99,7 +100,7 @@ def _trial_data(
                 return redirect(dataset)
     else:
         trial_data_access_record(
-            actor=actor_of(request), target=project, action="registry.trial_data_listed"
+            actor=actor_of(request), target=project, action=AuditAction.REGISTRY_TRIAL_DATA_LISTED
         )
     version = plan_version(project)
     return render(
@@ -158,7 +159,7 @@ def trial_dataset(request: HttpRequest, reference: str, dataset_id: str) -> Http
             return HttpResponseClientRefresh()  # the whole page, with its new buttons
         return render(request, "registry/includes/trial_dataset_status.html", context)
     trial_data_access_record(
-        actor=actor_of(request), target=dataset, action="registry.trial_data_viewed"
+        actor=actor_of(request), target=dataset, action=AuditAction.REGISTRY_TRIAL_DATA_VIEWED
     )
     return render(request, "registry/trial_dataset.html", context)
 

@@ -17,6 +17,8 @@ from whatworks.registry.analysis_plan import (
     design_problems,
     planned_outcome_text,
 )
+from whatworks.registry.analytics import PowerInputError, power_answer
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import label_rows, row_errors
 from whatworks.registry.forms_trials import (
     PlannedOutcomeFormSet,
@@ -26,9 +28,7 @@ from whatworks.registry.forms_trials import (
     plan_initial,
 )
 from whatworks.registry.protocol import validation_messages
-from whatworks.registry.services import RegistryError
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
-from whatworks.registry.trial_analytics import PowerInputError, power_answer
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 

@@ -1,7 +1,13 @@
-"""The registry's one adapter to ``whatworks_analytics.trials`` (issue #18): the power
-calculation on a protocol draft, the check of a trial bundle made where the data live, and
-the trial data the platform keeps: reading and checking an upload against the registered
-plan (names and counts only in every message, never a value), and running the plan.
+"""The registry's one adapter to ``whatworks_analytics``: the only module of the registry
+that imports the package (an import-linter contract holds it to that).
+
+Trials (issue #18): the power calculation on a protocol draft, the check of a trial bundle
+made where the data live, the trial data the platform keeps (reading and checking an
+upload against the registered plan, names and counts only in every message, never a
+value), running the plan, and the package's specification of a planned outcome
+(``TrialSpec``, built by ``analysis_plan.trial_spec``).  Pilots: a protocol's pilot
+experiment is checked, normalised and hashed by the pilots' config (``parse_config``,
+``config_hash``), and its criteria may name the pilots' metrics (``METRIC_NAMES``).
 
 Polars frames and plain mappings cross here; no model does."""
 
@@ -15,8 +21,11 @@ from typing import Any
 import polars as pl
 from django.utils.translation import gettext
 
+from whatworks_analytics.pilots.config import ConfigError, config_hash, parse_config
+from whatworks_analytics.pilots.verdict import METRIC_NAMES
 from whatworks_analytics.trials import (
     PowerInputError,
+    TrialSpec,
     mdes_cluster,
     n_per_arm,
     power_individual,
@@ -35,12 +44,17 @@ from whatworks_analytics.trials.bundle import (
 from whatworks_analytics.trials.errors import TrialInputError
 
 __all__ = [
+    "METRIC_NAMES",
     "TRIAL_BUNDLE_SCHEMA",
+    "ConfigError",
     "PowerAnswer",
     "PowerInputError",
     "TrialInputError",
+    "TrialSpec",
     "check_bundle",
+    "config_hash",
     "data_fingerprint",
+    "parse_config",
     "plan_columns",
     "plan_sha256",
     "power_answer",
