@@ -147,7 +147,7 @@ def applicant_register(
     try:
         user = User.objects.create_user(email.strip(), password, full_name=full_name.strip())
     except ValidationError as exc:
-        raise JoinError(" ".join(exc.messages)) from None
+        raise JoinError.from_validation(exc) from None
     audit_record(actor=user, action=AuditAction.USER_REGISTERED_TO_APPLY, target=user)
     if organisation is not None:
         join_request_create(actor=user, organisation=organisation)
