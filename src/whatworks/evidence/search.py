@@ -428,26 +428,56 @@ def _match_sqlite(index: _Index, concepts: Sequence[Concept]) -> _Matches:
     return _Matches(rows, matched[keep], in_head[keep], lambda positions: kept[positions])
 
 
+#: Planner settings for the PostgreSQL match.  The planner prices ``@@`` on a sequential
+#: scan as if it were free, but it must decompress every row's tsvector (4x slower than the
+#: GIN index at 10,000 rows): see docs/adr/0007-evidence-one-search-and-rating-rules.md.
+#: Parallel workers cost more to start than the few milliseconds of bitmap scans they share.
+_PLANNER = "SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+
+
+def _planned_fetchall(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a PostgreSQL query run with :data:`_PLANNER`'s settings.
+
+    With psycopg's client-side binding (Django's default) the settings and the query go in
+    one round trip: several statements in one message run as one implicit transaction,
+    which ``SET LOCAL`` lasts for.  Otherwise in an explicit transaction (four round trips).
+    Inside a transaction the settings last until it ends, as ``SET LOCAL`` always does.
+    """
+    if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in _PLANNER.split(";")[:2]:
+                cursor.execute(setting)
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    with connection.cursor() as cursor:
+        cursor.execute(_PLANNER + sql, params)
+        while cursor.description is None and cursor.nextset():
+            pass  # past the settings' results to the query's
+        return list(cursor.fetchall())
+
+
 def _match_postgresql(index: _Index, concepts: Sequence[Concept]) -> _Matches:
     table = SearchEntry._meta.db_table
     parts, params = [], []
     for column, offset in (("document", 0), ("head", len(concepts))):
         for number, concept in enumerate(concepts):
+            # One row per part, its ids as one text: a broad word ("care*") matches most
+            # entries, and parsing thousands of rows cost more than the query.
             parts.append(
-                f"SELECT id, {offset + number} FROM {table} "  # noqa: S608 (constant names)
+                f"SELECT {offset + number}, string_agg(id::text, ',') FROM {table} "  # noqa: S608 (constant names)
                 f"WHERE {column} @@ to_tsquery('simple', %s) AND published"
             )
             params.append(_tsquery(concept))
-    # The planner prices ``@@`` on a sequential scan as if it were free, but it must
-    # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
-    # see docs/adr/0007-evidence-one-search-and-rating-rules.md.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(" UNION ALL ".join(parts), params)
-        found = cursor.fetchall()
-    pairs = np.asarray(found, dtype=np.int64).reshape(-1, 2)
-    ids, at = np.unique(pairs[:, 0], return_inverse=True)
-    head = pairs[:, 1] >= len(concepts)
+    found = _planned_fetchall(" UNION ALL ".join(parts), params)
+    numbers, chunks = [], []
+    for number, text in found:
+        hit = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
+        chunks.append(hit)
+        numbers.append(np.full(len(hit), number, dtype=np.int64))
+    every = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+    part = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
+    ids, at = np.unique(every, return_inverse=True)
+    head = part >= len(concepts)
     matched = np.bincount(at[~head], minlength=len(ids)).astype(np.int64)
     in_head = np.bincount(at[head], minlength=len(ids)).astype(np.int64)
     rows, keep = index.rows_of(ids)  # drafts drop out here
