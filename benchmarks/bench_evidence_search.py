@@ -487,7 +487,7 @@ def server_times(cases: list[tuple[str, dict[str, tuple[str, ...]]]]) -> str:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from whatworks.evidence.search import SearchQuery, evidence_search
+    from whatworks.evidence.search import _PLANNER, SearchQuery, evidence_search
 
     times = []
     for q, filters in cases:
@@ -498,8 +498,10 @@ def server_times(cases: list[tuple[str, dict[str, tuple[str, ...]]]]) -> str:
             sql = query["sql"]
             if "@@" not in sql and "ts_rank" not in sql:
                 continue
+            sql = sql.removeprefix(_PLANNER)
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan = off")  # as the selector does
+                for setting in _PLANNER.split(";")[:2]:  # as the selector does
+                    cursor.execute(setting)
                 cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql.replace("%", "%%"))
                 plan = cursor.fetchone()[0]
                 plan = json.loads(plan) if isinstance(plan, str) else plan

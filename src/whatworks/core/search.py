@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import Stemmer
 from rapidfuzz import process
@@ -316,40 +316,64 @@ T = TypeVar("T")
 
 class StampedCache(Generic[T]):
     """A value built from database rows, kept per process while a cheap *stamp* of those rows
-    (one small aggregate query) stays the same.
+    stays the same.
 
-    Every web process checks the stamp on each use, so a change committed by any process is
-    seen by all at their next request.  The process that writes also calls :meth:`clear`
-    (ids and counts of rows inserted in a transaction that was rolled back may be reused).
+    The stamp is one or more scalar ``SELECT`` statements (one row and one column each, such
+    as a count and a highest id), so that the stamps of several caches are read in one
+    query (:func:`read_stamps`).  Every web process checks the stamp on each use, so a change
+    committed by any process is seen by all at their next request.  The process that writes
+    also calls :meth:`clear` (ids and counts of rows inserted in a transaction that was
+    rolled back may be reused).
     """
 
-    def __init__(self, stamp: Callable[[], object], build: Callable[[], T]) -> None:
-        self._stamp = stamp
+    def __init__(self, stamp_sql: Callable[[], Sequence[str]], build: Callable[[], T]) -> None:
+        self.stamp_sql = stamp_sql
         self._build = build
         self._kept: tuple[object, T] | None = None
 
     def get(self) -> T:
+        return self.get_stamped(read_stamps(self)[0])
+
+    def get_stamped(self, stamp: tuple[object, ...]) -> T:
+        """The value for a stamp :func:`read_stamps` read (now, in this request)."""
         from django.db import connection
 
-        stamp = (connection.vendor, connection.settings_dict["NAME"], self._stamp())
+        key = (connection.vendor, connection.settings_dict["NAME"], stamp)
         kept = self._kept
-        if kept is not None and kept[0] == stamp:
+        if kept is not None and kept[0] == key:
             return kept[1]
         value = self._build()
-        self._kept = (stamp, value)
+        self._kept = (key, value)
         return value
 
     def clear(self) -> None:
         self._kept = None
 
 
-def _synonyms_stamp() -> object:
-    from django.db.models import Count, Max
+def read_stamps(*caches: StampedCache[Any]) -> list[tuple[object, ...]]:
+    """The current stamps of these caches, in one query (one round trip to the database)."""
+    from django.db import connection
 
+    queries = [list(cache.stamp_sql()) for cache in caches]
+    sql = "SELECT " + ", ".join(f"({query})" for found in queries for query in found)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    stamps, at = [], 0
+    for found in queries:
+        stamps.append(tuple(row[at : at + len(found)]))
+        at += len(found)
+    return stamps
+
+
+def _synonyms_stamp() -> list[str]:
     from whatworks.core.models import SearchSynonym
 
-    stamp = SearchSynonym.objects.aggregate(n=Count("id"), top=Max("id"), at=Max("updated_at"))
-    return tuple(stamp.values())
+    table = SearchSynonym._meta.db_table
+    return [
+        f"SELECT {aggregate} FROM {table}"  # noqa: S608 (constant names)
+        for aggregate in ("COUNT(*)", "MAX(id)", "MAX(updated_at)")
+    ]
 
 
 def _synonyms_build() -> Synonyms:

@@ -15,6 +15,7 @@ one pass over the matches' facet tokens.
 from __future__ import annotations
 
 import bisect
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -24,15 +25,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import connection, transaction
-from django.db.models import Count, Max, Prefetch, TextChoices
+from django.db.models import Prefetch, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.search import (
     Concept,
     ParsedQuery,
     StampedCache,
-    load_synonyms,
     parse_query,
+    read_stamps,
+    synonyms_cache,
 )
 from whatworks.evidence.models import (
     AgeGroup,
@@ -178,10 +180,11 @@ class _Words:
     by_length: dict[int, tuple[str, ...]]
 
 
-def _words_stamp() -> object:
+def _words_stamp() -> list[str]:
     # Words are only ever added (see SearchWord), so the count and the highest id change
     # with every addition.
-    return tuple(SearchWord.objects.aggregate(n=Count("id"), top=Max("id")).values())
+    table = SearchWord._meta.db_table
+    return [f"SELECT COUNT(*) FROM {table}", f"SELECT MAX(id) FROM {table}"]  # noqa: S608
 
 
 def _words_build() -> _Words:
@@ -206,8 +209,8 @@ class EvidenceVocabulary:
     """The words of published entries (:class:`SearchWord`), held per process by
     :data:`words_cache` and read again when words are added."""
 
-    def __init__(self) -> None:
-        self._words = words_cache.get()
+    def __init__(self, words: _Words | None = None) -> None:
+        self._words = words_cache.get() if words is None else words
 
     def known(self, stems: set[str]) -> set[str]:
         return stems & self._words.stems
@@ -297,11 +300,12 @@ class _Index:
         return at[keep], keep
 
 
-def _index_stamp() -> object:
+def _index_stamp() -> list[str]:
     table = SearchEntry._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(changed_at) FROM {table}")  # noqa: S608
-        return tuple(cursor.fetchone())
+    return [
+        f"SELECT {aggregate} FROM {table}"  # noqa: S608 (constant names)
+        for aggregate in ("COUNT(*)", "MAX(id)", "MAX(changed_at)")
+    ]
 
 
 def _index_build() -> _Index:
@@ -388,13 +392,12 @@ def _match(index: _Index, concepts: Sequence[Concept]) -> _Matches:
     """The entries matching any concept, with how many concepts each matches and how many
     in the name or outcomes.
 
-    SQLite: one ``MATCH`` with ``bm25`` for all of them, then one id-only ``MATCH`` per
-    concept for the name and outcomes and, with several concepts, one for anywhere.
-    PostgreSQL: one query of ids, one part per concept against ``document`` and one against
-    ``head`` (the name and outcomes, migration 0008), all answered by the GIN indexes
-    without reading any row's ``tsvector``; ``ts_rank`` is computed later, only for the
-    matches the page shown needs (:func:`_relevance`), because it must read and decompress
-    each row's whole ``document``.
+    SQLite: one id-only ``MATCH`` for all of them, then one per concept for the name and
+    outcomes and, with several concepts, one for anywhere.  PostgreSQL: one query of ids,
+    one part per concept against ``document`` and one against ``head`` (the name and
+    outcomes, migration 0008), all answered by the GIN indexes without reading any row's
+    ``tsvector``.  On both the text rank (``bm25``, ``ts_rank``) is computed later, only for
+    the matches the page shown needs (:func:`_relevance`): it costs more than the match.
     """
     for concept in concepts:  # stems are letters and digits only: safe in both syntaxes
         assert all(_STEM.match(s) for phrase in concept.alternatives for s in phrase)
@@ -405,18 +408,14 @@ def _match(index: _Index, concepts: Sequence[Concept]) -> _Matches:
 
 def _match_sqlite(index: _Index, concepts: Sequence[Concept]) -> _Matches:
     fts = "evidence_search_fts"
-    sql = f"SELECT rowid, bm25({fts}, 10.0, 5.0, 1.0) FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (constant names)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [" OR ".join(_fts5(c) for c in concepts)])
-        found = cursor.fetchall()
-    ids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
-    rank = np.fromiter((r[1] for r in found), dtype=np.float64, count=len(found))
-    only = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608
+    only = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (constant names)
+    expression = " OR ".join(_fts5(c) for c in concepts)
+    ids = np.asarray(_rowids(only, [expression]), dtype=np.int64)
 
     def count(expressions: list[str]) -> npt.NDArray[np.int64]:
         total = np.zeros(len(ids), dtype=np.int64)
-        for expression in expressions:
-            hit = np.asarray(_rowids(only, [expression]), dtype=np.int64)
+        for one in expressions:
+            hit = np.asarray(_rowids(only, [one]), dtype=np.int64)
             total += np.isin(ids, hit, assume_unique=True)
         return total
 
@@ -424,8 +423,58 @@ def _match_sqlite(index: _Index, concepts: Sequence[Concept]) -> _Matches:
     matched = count([_fts5(c) for c in concepts]) if several else np.ones(len(ids), np.int64)
     in_head = count([_fts5(c, head=True) for c in concepts])
     rows, keep = index.rows_of(ids)  # drafts drop out here
-    kept = rank[keep]
-    return _Matches(rows, matched[keep], in_head[keep], lambda positions: kept[positions])
+    # bm25 costs three times the match itself, so only for the rows asked for; the "+"
+    # keeps "rowid IN" out of FTS5, which would run the match once per id.
+    rank_sql = (
+        f"SELECT rowid, bm25({fts}, 10.0, 5.0, 1.0) FROM {fts} "  # noqa: S608 (constant names)
+        f"WHERE {fts} MATCH %s AND +rowid IN (SELECT value FROM json_each(%s))"
+    )
+    rank_of = _ranker(ids[keep], rank_sql, expression, json.dumps)
+    return _Matches(rows, matched[keep], in_head[keep], rank_of)
+
+
+def _ranker(
+    ids: npt.NDArray[np.int64], sql: str, query: str, pack: Callable[[list[int]], str | list[int]]
+) -> Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]]:
+    """The text rank (lower is better) of the matches at some positions (their ``ids``): the
+    rows of ``sql``, (id, rank), for the full-text query and the ids wanted (``pack``-ed)."""
+
+    def rank_of(positions: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        wanted = [int(i) for i in ids[positions]]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query, pack(wanted)])
+            ranks = dict(cursor.fetchall())
+        return np.fromiter((ranks[i] for i in wanted), dtype=np.float64, count=len(wanted))
+
+    return rank_of
+
+
+#: Planner settings for the PostgreSQL match.  The planner prices ``@@`` on a sequential
+#: scan as if it were free, but it must decompress every row's tsvector (4x slower than the
+#: GIN index at 10,000 rows): see docs/adr/0007-evidence-one-search-and-rating-rules.md.
+#: Parallel workers cost more to start than the few milliseconds of bitmap scans they share.
+_PLANNER = "SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+
+
+def _planned_fetchall(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a PostgreSQL query run with :data:`_PLANNER`'s settings.
+
+    With psycopg's client-side binding (Django's default) the settings and the query go in
+    one round trip: several statements in one message run as one implicit transaction,
+    which ``SET LOCAL`` lasts for.  Otherwise in an explicit transaction (four round trips).
+    Inside a transaction the settings last until it ends, as ``SET LOCAL`` always does.
+    """
+    if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in _PLANNER.split(";")[:2]:
+                cursor.execute(setting)
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    with connection.cursor() as cursor:
+        cursor.execute(_PLANNER + sql, params)
+        while cursor.description is None and cursor.nextset():
+            pass  # past the settings' results to the query's
+        return list(cursor.fetchall())
 
 
 def _match_postgresql(index: _Index, concepts: Sequence[Concept]) -> _Matches:
@@ -433,38 +482,32 @@ def _match_postgresql(index: _Index, concepts: Sequence[Concept]) -> _Matches:
     parts, params = [], []
     for column, offset in (("document", 0), ("head", len(concepts))):
         for number, concept in enumerate(concepts):
+            # One row per part, its ids as one text: a broad word ("care*") matches most
+            # entries, and parsing thousands of rows cost more than the query.
             parts.append(
-                f"SELECT id, {offset + number} FROM {table} "  # noqa: S608 (constant names)
+                f"SELECT {offset + number}, string_agg(id::text, ',') FROM {table} "  # noqa: S608 (constant names)
                 f"WHERE {column} @@ to_tsquery('simple', %s) AND published"
             )
             params.append(_tsquery(concept))
-    # The planner prices ``@@`` on a sequential scan as if it were free, but it must
-    # decompress every row's tsvector (4x slower than the GIN index at 10,000 rows):
-    # see docs/adr/0007-evidence-one-search-and-rating-rules.md.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(" UNION ALL ".join(parts), params)
-        found = cursor.fetchall()
-    pairs = np.asarray(found, dtype=np.int64).reshape(-1, 2)
-    ids, at = np.unique(pairs[:, 0], return_inverse=True)
-    head = pairs[:, 1] >= len(concepts)
+    found = _planned_fetchall(" UNION ALL ".join(parts), params)
+    numbers, chunks = [], []
+    for number, text in found:
+        hit = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
+        chunks.append(hit)
+        numbers.append(np.full(len(hit), number, dtype=np.int64))
+    every = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+    part = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
+    ids, at = np.unique(every, return_inverse=True)
+    head = part >= len(concepts)
     matched = np.bincount(at[~head], minlength=len(ids)).astype(np.int64)
     in_head = np.bincount(at[head], minlength=len(ids)).astype(np.int64)
     rows, keep = index.rows_of(ids)  # drafts drop out here
-    kept_ids = ids[keep]
+    rank_sql = (
+        f"SELECT id, -ts_rank(document, to_tsquery('simple', %s)) "  # noqa: S608 (constant names)
+        f"FROM {table} WHERE id = ANY(%s)"
+    )
     query = " | ".join(_tsquery(c) for c in concepts)
-
-    def rank_of(positions: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        wanted = [int(i) for i in kept_ids[positions]]
-        sql = (
-            f"SELECT id, -ts_rank(document, to_tsquery('simple', %s)) "  # noqa: S608 (constant names)
-            f"FROM {table} WHERE id = ANY(%s)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [query, wanted])
-            ranks = dict(cursor.fetchall())
-        return np.fromiter((ranks[i] for i in wanted), dtype=np.float64, count=len(wanted))
-
+    rank_of = _ranker(ids[keep], rank_sql, query, lambda wanted: wanted)
     return _Matches(rows, matched[keep], in_head[keep], rank_of)
 
 
@@ -611,8 +654,9 @@ def _relevance(
 # --- the selector ---------------------------------------------------------------------------
 
 
-def _search(query: SearchQuery, parsed: ParsedQuery, page_size: int) -> SearchResults:
-    index = index_cache.get()
+def _search(
+    query: SearchQuery, parsed: ParsedQuery, page_size: int, index: _Index
+) -> SearchResults:
     if parsed.concepts:
         matches = _match(index, parsed.concepts)
     else:
@@ -664,16 +708,20 @@ def evidence_search(*, query: SearchQuery, page_size: int = PAGE_SIZE) -> Search
     and says why.  A query with typos searches for the correction ("did you mean ...?"),
     unless the correction finds nothing.
     """
-    synonyms = load_synonyms()
+    # The synonyms', the vocabulary's and the index's stamps in one query.
+    stamps = read_stamps(synonyms_cache, words_cache, index_cache)
+    synonyms = synonyms_cache.get_stamped(stamps[0])
+    index = index_cache.get_stamped(stamps[2])
     if query.text and not query.spell:
-        return _search(query, parse_query(query.text, synonyms=synonyms), page_size)
-    parsed = parse_query(query.text, synonyms=synonyms, vocabulary=EvidenceVocabulary())
+        return _search(query, parse_query(query.text, synonyms=synonyms), page_size, index)
+    vocabulary = EvidenceVocabulary(words_cache.get_stamped(stamps[1]))
+    parsed = parse_query(query.text, synonyms=synonyms, vocabulary=vocabulary)
     if parsed.problem:
         return SearchResults(query, 0, 1, 1, [], _no_facets(query), parsed=parsed)
-    results = _search(query, parsed, page_size)
+    results = _search(query, parsed, page_size, index)
     if parsed.corrected and not results.total:
         exact = parse_query(query.text, synonyms=synonyms)
-        return _search(query, exact, page_size)
+        return _search(query, exact, page_size, index)
     if parsed.corrected:
         return SearchResults(**{**results.__dict__, "corrected": parsed.corrected})
     return results

@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
 from django.db import models
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from whatworks.evidence.models import (
@@ -16,6 +19,7 @@ from whatworks.evidence.models import (
     EffectMeasure,
     NeedLevel,
     OutcomeDomain,
+    OutcomeRating,
     RiskOfBias,
     Setting,
     Strength,
@@ -94,3 +98,29 @@ def natural(value: float, measure: str) -> float:
     from whatworks.evidence.analytics import display_value
 
     return display_value(measure, value)
+
+
+@register.simple_tag
+def rating_pair_compact(rating: OutcomeRating) -> SafeString:
+    """``evidence/includes/rating_pair.html`` for one outcome of a search result, compact.
+
+    The compact pair shows only the two ratings, so there are a few dozen of them per
+    language: each is rendered once per process (the search page shows up to sixty, and
+    rendering them took a third of the page's time).  Rendered afresh with ``DEBUG``, where
+    templates change.
+    """
+    if settings.DEBUG:
+        return _compact_pair_render(rating.effectiveness, rating.strength)
+    return _compact_pair(rating.effectiveness, rating.strength, get_language())
+
+
+@lru_cache(maxsize=256)
+def _compact_pair(effectiveness: str, strength: str, language: str | None) -> SafeString:
+    return _compact_pair_render(effectiveness, strength)
+
+
+def _compact_pair_render(effectiveness: str, strength: str) -> SafeString:
+    rating = OutcomeRating(effectiveness=effectiveness, strength=strength)
+    return render_to_string(
+        "evidence/includes/rating_pair.html", {"rating": rating, "compact": True}
+    )
