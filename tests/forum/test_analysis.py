@@ -96,10 +96,16 @@ def test_stored_analysis_is_reproducible_from_votes_moderation_and_seed() -> Non
         conversation=conversation, last_vote_id=first.last_vote_id
     )
     assert n == first.n_votes and last == first.last_vote_id
+    # the groups: Pol.is's state replayed from the first vote to the run's last
+    replay = analytics.replay_load(None, seed=first.seed)
+    replayed, upto = services.replay_votes(conversation, upto=first.last_vote_id)
+    assert upto == first.last_vote_id
+    analytics.replay_step(replay, votes=replayed, excluded=[*rejected, *meta])
     rerun = analytics.run_analysis(
-        votes=log, statements=numbers, rejected=rejected, meta=meta, seed=first.seed
+        votes=log, statements=numbers, rejected=rejected, meta=meta, seed=first.seed, replay=replay
     )
     assert rerun == first.result
+    assert first.result["grouping"] == "replay"
 
 
 @pytest.mark.django_db

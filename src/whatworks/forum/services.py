@@ -32,14 +32,14 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,6 +50,7 @@ from whatworks.forum import analytics
 from whatworks.forum import emails as forum_emails
 from whatworks.forum.models import (
     STATEMENT_MAX_LENGTH,
+    AnalysisReplay,
     AnalysisRun,
     AnalysisState,
     Conversation,
@@ -868,22 +869,99 @@ def analysis_inputs(
     return analytics.VoteLog.from_rows(rows), numbers, rejected, meta, last, len(rows)
 
 
+def replay_votes(
+    conversation: Conversation, *, after: int = 0, upto: int | None = None
+) -> tuple[analytics.VoteLog, int]:
+    """The votes after vote ``after`` (up to vote ``upto``) in log order, with their times
+    in milliseconds (the replay's update windows), and the last one's id (``after`` when
+    there is none)."""
+    votes = Vote.objects.filter(conversation=conversation, pk__gt=after)
+    if upto is not None:
+        votes = votes.filter(pk__lte=upto)
+    rows = list(
+        votes.order_by("pk").values_list(
+            "participant_id", "statement__number", "value", "created_at", "pk"
+        )
+    )
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    ms = timedelta(milliseconds=1)
+    log = analytics.VoteLog.from_rows(
+        [(p, t, v, (created - epoch) // ms) for p, t, v, created, _ in rows]
+    )
+    return log, rows[-1][4] if rows else after
+
+
+def _replay_advance(
+    conversation: Conversation, *, seed: int, excluded: list[int], store: bool
+) -> tuple[analytics.ReplayState, int]:
+    """Step the conversation's stored Pol.is state with the votes since its last one (from
+    the first vote when there is no state, or one of another version); store it unless
+    ``store`` is false.  Return the state and the last vote it holds.  The caller holds the
+    transaction: the row stays locked while the state advances."""
+    version = analytics.replay_version(seed)
+    stored = (
+        AnalysisReplay.objects.select_for_update().filter(conversation=conversation).first()
+        if store
+        else None
+    )
+    current = stored if stored is not None and stored.version == version else None
+    state = analytics.replay_load(None if current is None else current.state, seed=seed)
+    after = 0 if current is None else current.last_vote_id
+    votes, last = replay_votes(conversation, after=after)
+    analytics.replay_step(state, votes=votes, excluded=excluded)
+    if store:
+        AnalysisReplay.objects.update_or_create(
+            conversation=conversation,
+            defaults={
+                "version": version,
+                "last_vote_id": last,
+                "n_updates": state.n_updates,
+                "state": state.to_bytes(),
+                "updated_at": timezone.now(),
+            },
+        )
+    return state, last
+
+
 def analysis_run(*, conversation_id: int, seed: int | None = None) -> AnalysisRun:
-    """Compute and store the analysis of the conversation's votes so far."""
+    """Compute and store the analysis of the conversation's votes so far.
+
+    The groups come from the conversation's Pol.is state (:class:`AnalysisReplay`), stepped
+    with the votes since the last run; a run with another ``seed`` than the conversation's
+    replays from the first vote and leaves the stored state alone."""
     conversation = Conversation.objects.get(pk=conversation_id)
+    store = seed is None or seed == conversation.analysis_seed
     seed = conversation.analysis_seed if seed is None else seed
     started = time.perf_counter()
-    log, numbers, rejected, meta, last, n_votes = analysis_inputs(conversation=conversation)
-    result = analytics.run_analysis(
-        votes=log, statements=numbers, rejected=rejected, meta=meta, seed=seed
-    )
-    return AnalysisRun.objects.create(
-        conversation=conversation,
-        seed=seed,
-        n_votes=n_votes,
-        n_participants=result["n_participants"],
-        last_vote_id=last,
-        code_version=analytics.ANALYTICS_VERSION,
-        duration_ms=int((time.perf_counter() - started) * 1000),
-        result=result,
-    )
+    with transaction.atomic():
+        excluded = list(
+            conversation.statements.filter(
+                Q(status=Statement.Status.REJECTED) | Q(is_meta=True)
+            ).values_list("number", flat=True)
+        )
+        replay, last_replayed = _replay_advance(
+            conversation, seed=seed, excluded=excluded, store=store
+        )
+        log, numbers, rejected, meta, last, n_votes = analysis_inputs(
+            conversation=conversation, last_vote_id=last_replayed
+        )
+        result = analytics.run_analysis(
+            votes=log, statements=numbers, rejected=rejected, meta=meta, seed=seed, replay=replay
+        )
+        return AnalysisRun.objects.create(
+            conversation=conversation,
+            seed=seed,
+            n_votes=n_votes,
+            n_participants=result["n_participants"],
+            last_vote_id=last,
+            code_version=analytics.ANALYTICS_VERSION,
+            duration_ms=int((time.perf_counter() - started) * 1000),
+            result=result,
+        )
+
+
+def analysis_replay_rebuild(*, conversation: Conversation) -> AnalysisRun:
+    """Drop the conversation's Pol.is state and run the analysis, which replays every vote
+    from the first (after a change of algorithm, or to check a state)."""
+    AnalysisReplay.objects.filter(conversation=conversation).delete()
+    return analysis_run(conversation_id=conversation.pk)
