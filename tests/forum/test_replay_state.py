@@ -13,9 +13,12 @@ from django.core.management import call_command
 from tests.factories import UserFactory
 from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
-from whatworks.forum import analytics, polis, services
+from whatworks.forum import analytics
 from whatworks.forum.importing import conversation_for_export
 from whatworks.forum.models import AnalysisReplay, AnalysisRun, Conversation, Statement, Vote
+from whatworks.forum.services.analysis import analysis_run
+from whatworks.forum.services.polis import conversation_import
+from whatworks.forum.services.statements import statement_moderate
 from whatworks_analytics.deliberation import build_matrix, read_export, replay_groups
 
 DATA = (
@@ -27,7 +30,7 @@ DATA = (
 def _imported() -> Conversation:
     data = analytics.export_read(DATA)
     conversation = conversation_for_export(actor=None, slug="brexit", data=data)
-    polis.conversation_import(actor=None, conversation=conversation, data=data)
+    conversation_import(actor=None, conversation=conversation, data=data)
     return conversation
 
 
@@ -72,10 +75,10 @@ def test_runs_in_batches_give_the_offline_replay_of_the_same_votes() -> None:
     span = (times[-1] - times[0]).total_seconds() * 1000
     cuts = [int(span * f) // window * window for f in (1 / 3, 2 / 3)]
     later = _hold_back(conversation, cuts)
-    runs = [services.analysis_run(conversation_id=conversation.pk)]
+    runs = [analysis_run(conversation_id=conversation.pk)]
     for batch in later:
         Vote.objects.bulk_create(batch)
-        runs.append(services.analysis_run(conversation_id=conversation.pk))
+        runs.append(analysis_run(conversation_id=conversation.pk))
     stored = AnalysisReplay.objects.get(conversation=conversation)
     assert stored.version == analytics.replay_version(conversation.analysis_seed)
     assert stored.last_vote_id == Vote.objects.filter(conversation=conversation).latest("pk").pk
@@ -114,14 +117,14 @@ def test_runs_in_batches_give_the_offline_replay_of_the_same_votes() -> None:
 @pytest.mark.django_db
 def test_a_new_code_version_or_the_rebuild_command_replays_from_the_first_vote() -> None:
     conversation = _imported()
-    first = services.analysis_run(conversation_id=conversation.pk)
+    first = analysis_run(conversation_id=conversation.pk)
     AnalysisReplay.objects.filter(conversation=conversation).update(version="old", n_updates=0)
-    again = services.analysis_run(conversation_id=conversation.pk)
+    again = analysis_run(conversation_id=conversation.pk)
     assert again.result == first.result | {"replay_updates": first.result["replay_updates"]}
     stored = AnalysisReplay.objects.get(conversation=conversation)
     assert stored.n_updates == first.result["replay_updates"] > 0
     # no new votes: a run steps nothing and changes nothing
-    assert services.analysis_run(conversation_id=conversation.pk).result == first.result
+    assert analysis_run(conversation_id=conversation.pk).result == first.result
     call_command("forum_replay_rebuild", conversation.slug)
     assert AnalysisReplay.objects.get(conversation=conversation).n_updates == stored.n_updates
     assert AnalysisRun.objects.filter(conversation=conversation).latest().result == first.result
@@ -131,14 +134,14 @@ def test_a_new_code_version_or_the_rebuild_command_replays_from_the_first_vote()
 def test_moderation_after_the_state_reaches_the_groups_of_the_next_run() -> None:
     conversation = make_conversation()
     fill(conversation, people=20)
-    before = services.analysis_run(conversation_id=conversation.pk)
+    before = analysis_run(conversation_id=conversation.pk)
     assert before.result["grouping"] == "replay"
     statement = conversation.statements.get(number=1)
-    services.statement_moderate(
+    statement_moderate(
         actor=UserFactory.create(), statement=statement, status=Statement.Status.REJECTED
     )
     fill(conversation, people=4, seed=2)
-    run = services.analysis_run(conversation_id=conversation.pk)
+    run = analysis_run(conversation_id=conversation.pk)
     assert run.result["replay_updates"] > before.result["replay_updates"]
     assert run.result["moderation"]["rejected"].count(statement.number) == 1
     assert str(statement.number) not in run.result["extremity"]

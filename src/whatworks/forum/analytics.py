@@ -22,6 +22,7 @@ import polars as pl
 from whatworks.core.csvutils import SafeCsvWriter, csv_unsafe
 from whatworks_analytics import __version__ as ANALYTICS_VERSION
 from whatworks_analytics.deliberation import (
+    PolisFormatError,
     ReplayState,
     analyse,
     build_matrix,
@@ -38,6 +39,7 @@ __all__ = [
     "ANALYTICS_VERSION",
     "REPLAY_INTERVAL_MS",
     "ImportedConversation",
+    "PolisFormatError",
     "ReplayState",
     "VoteLog",
     "export_read",
@@ -231,7 +233,8 @@ class ImportedConversation:
 
 
 def export_read(directory: str | Path) -> ImportedConversation:
-    """Read a Pol.is open-data folder (raises ``PolisFormatError`` or ``OSError``)."""
+    """Read a Pol.is open-data folder (raises :class:`PolisFormatError`, re-exported here
+    for the forum's import, or ``OSError``)."""
     export = read_export(directory)
     comments = [
         (

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from whatworks.forum import services
 from whatworks.forum.models import Conversation
+from whatworks.forum.services.analysis import analysis_replay_rebuild
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No conversation with slug {', '.join(missing)}.")
         for conversation in conversations:
-            run = services.analysis_replay_rebuild(conversation=conversation)
+            run = analysis_replay_rebuild(conversation=conversation)
             groups = (run.result.get("analysis") or {}).get("groups", [])
             self.stdout.write(
                 f"{conversation.slug}: {run.result.get('replay_updates', 0)} updates, "
