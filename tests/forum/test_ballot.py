@@ -17,7 +17,7 @@ from whatworks.forum.errors import ConversationInvalidError
 from whatworks.forum.models import Participant, Statement, Vote
 from whatworks.forum.services.conversations import conversation_update
 from whatworks.forum.services.votes import vote_cast
-from whatworks.forum.views import JOIN_RATE, STATEMENT_RATE, VERIFY_EMAIL_RATE, VOTE_RATE
+from whatworks.forum.views.public import JOIN_RATE, STATEMENT_RATE, VERIFY_EMAIL_RATE, VOTE_RATE
 
 pytestmark = pytest.mark.django_db
 
