@@ -54,10 +54,10 @@ def setup(folder: Path, statements: int) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from whatworks.forum import services
+    from whatworks.forum.services.conversations import conversation_create
 
     call_command("migrate", verbosity=0)
-    services.conversation_create(
+    conversation_create(
         actor=None,
         slug=SLUG,
         question="Benchmark conversation",

@@ -13,7 +13,7 @@ from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
 from whatworks.core.roles import Role
 from whatworks.forum.models import Vote
-from whatworks.forum.services import analysis_run
+from whatworks.forum.services.analysis import analysis_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

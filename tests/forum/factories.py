@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from whatworks.forum.models import Conversation
-from whatworks.forum.services import conversation_create
+from whatworks.forum.services.conversations import conversation_create
 
 _numbers = itertools.count(1)
 

@@ -16,9 +16,12 @@ from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
 from whatworks.core.roles import Role
 from whatworks.core.tasks_support import make_worker
-from whatworks.forum import analytics, services
+from whatworks.forum import analytics
 from whatworks.forum.models import AnalysisRun, AnalysisState, Conversation, Statement, Vote
-from whatworks.forum.polis import conversation_export
+from whatworks.forum.services.analysis import analysis_inputs, analysis_run, replay_votes
+from whatworks.forum.services.polis import conversation_export
+from whatworks.forum.services.statements import statement_moderate
+from whatworks.forum.services.votes import vote_cast
 
 
 def _forum_tasks() -> int:
@@ -32,9 +35,7 @@ def test_several_votes_queue_one_recompute(monkeypatch) -> None:  # type: ignore
     for i in range(4):
         user = UserFactory()
         for statement in statements:
-            services.vote_cast(
-                actor=user, conversation=conversation, statement=statement, value=1 - i % 3
-            )
+            vote_cast(actor=user, conversation=conversation, statement=statement, value=1 - i % 3)
     assert Vote.objects.count() == 20
     assert _forum_tasks() == 1, "twenty votes, one queued analysis"
     task = DBTaskResult.objects.get(task_path__endswith="analysis_recompute")
@@ -46,9 +47,7 @@ def test_several_votes_queue_one_recompute(monkeypatch) -> None:  # type: ignore
     assert run.n_votes == 20 and run.seed == conversation.analysis_seed
     assert run.code_version == analytics.ANALYTICS_VERSION
     assert not AnalysisState.objects.get(conversation=conversation).queued
-    services.vote_cast(
-        actor=UserFactory(), conversation=conversation, statement=statements[0], value=1
-    )
+    vote_cast(actor=UserFactory(), conversation=conversation, statement=statements[0], value=1)
     assert _forum_tasks() == 2, "a vote after the run queues the next one"
 
 
@@ -57,19 +56,17 @@ def test_rejected_and_meta_statements_leave_the_analysis() -> None:
     conversation = make_conversation()
     fill(conversation)
     editor = UserFactory(roles=frozenset({Role.EDITOR}))
-    full = services.analysis_run(conversation_id=conversation.pk).result
+    full = analysis_run(conversation_id=conversation.pk).result
     assert full["n_statements_analysed"] == 5
     assert len(full["analysis"]["groups"]) == 2
     assert [s["tid"] for s in full["analysis"]["consensus"]["agree"]][:1] == [4]
-    services.statement_moderate(
+    statement_moderate(
         actor=editor,
         statement=conversation.statements.get(number=4),
         status=Statement.Status.REJECTED,
     )
-    services.statement_moderate(
-        actor=editor, statement=conversation.statements.get(number=0), is_meta=True
-    )
-    moderated = services.analysis_run(conversation_id=conversation.pk).result
+    statement_moderate(actor=editor, statement=conversation.statements.get(number=0), is_meta=True)
+    moderated = analysis_run(conversation_id=conversation.pk).result
     assert moderated["moderation"] == {"rejected": [4], "meta": [0]}
     assert moderated["n_statements_analysed"] == 3
     analysis = moderated["analysis"]
@@ -87,19 +84,25 @@ def test_rejected_and_meta_statements_leave_the_analysis() -> None:
 def test_stored_analysis_is_reproducible_from_votes_moderation_and_seed() -> None:
     conversation = make_conversation()
     fill(conversation, people=30, seed=3)
-    first = services.analysis_run(conversation_id=conversation.pk)
-    again = services.analysis_run(conversation_id=conversation.pk)
+    first = analysis_run(conversation_id=conversation.pk)
+    again = analysis_run(conversation_id=conversation.pk)
     assert first.result == again.result
     # more votes later: the first run is still reproducible from the log up to its last vote
     fill(conversation, people=10, seed=4)
-    log, numbers, rejected, meta, last, n = services.analysis_inputs(
+    log, numbers, rejected, meta, last, n = analysis_inputs(
         conversation=conversation, last_vote_id=first.last_vote_id
     )
     assert n == first.n_votes and last == first.last_vote_id
+    # the groups: Pol.is's state replayed from the first vote to the run's last
+    replay = analytics.replay_load(None, seed=first.seed)
+    replayed, upto = replay_votes(conversation, upto=first.last_vote_id)
+    assert upto == first.last_vote_id
+    analytics.replay_step(replay, votes=replayed, excluded=[*rejected, *meta])
     rerun = analytics.run_analysis(
-        votes=log, statements=numbers, rejected=rejected, meta=meta, seed=first.seed
+        votes=log, statements=numbers, rejected=rejected, meta=meta, seed=first.seed, replay=replay
     )
     assert rerun == first.result
+    assert first.result["grouping"] == "replay"
 
 
 @pytest.mark.django_db
@@ -108,16 +111,14 @@ def test_polis_export_import_round_trip(tmp_path: Path) -> None:
     fill(conversation, people=24)
     user = UserFactory()
     statement = conversation.statements.get(number=1)
-    services.vote_cast(actor=user, conversation=conversation, statement=statement, value=1)
-    services.vote_cast(actor=user, conversation=conversation, statement=statement, value=-1)
+    vote_cast(actor=user, conversation=conversation, statement=statement, value=1)
+    vote_cast(actor=user, conversation=conversation, statement=statement, value=-1)
     editor = UserFactory(roles=frozenset({Role.EDITOR}))
-    services.statement_moderate(
+    statement_moderate(
         actor=editor, statement=conversation.statements.get(number=3), status="rejected"
     )
-    services.statement_moderate(
-        actor=editor, statement=conversation.statements.get(number=2), is_meta=True
-    )
-    original = services.analysis_run(conversation_id=conversation.pk)
+    statement_moderate(actor=editor, statement=conversation.statements.get(number=2), is_meta=True)
+    original = analysis_run(conversation_id=conversation.pk)
     conversation_export(actor=editor, conversation=conversation, directory=tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "comments.csv",
@@ -173,7 +174,7 @@ def test_export_download_is_a_zip_for_moderators(client_for) -> None:  # type: i
 def test_report_and_own_view_show_groups_and_counts(client) -> None:  # type: ignore[no-untyped-def]
     conversation = make_conversation()
     fill(conversation)
-    services.analysis_run(conversation_id=conversation.pk)
+    analysis_run(conversation_id=conversation.pk)
     page = client.get(f"/forum/{conversation.slug}/report/").content.decode()
     assert (
         "<svg" in page
@@ -193,8 +194,8 @@ def test_own_view_places_the_participant_on_the_map(client) -> None:  # type: ig
     user = UserFactory()
     for statement in conversation.statements.all():
         value = 1 if statement.number % 2 == 0 or statement.number == 4 else -1
-        services.vote_cast(actor=user, conversation=conversation, statement=statement, value=value)
-    services.analysis_run(conversation_id=conversation.pk)
+        vote_cast(actor=user, conversation=conversation, statement=statement, value=value)
+    analysis_run(conversation_id=conversation.pk)
     client.force_login(user)
     page = client.get(f"/forum/{conversation.slug}/me/").content.decode()
     assert "You are in Group" in page and ">You</text>" in page

@@ -13,9 +13,11 @@ from django.urls import reverse
 from tests.factories import UserFactory
 from tests.forum.factories import make_conversation
 from whatworks.core.models import AuditEntry
-from whatworks.forum import services
+from whatworks.forum.errors import ConversationInvalidError
 from whatworks.forum.models import Participant, Statement, Vote
-from whatworks.forum.views import JOIN_RATE, STATEMENT_RATE, VERIFY_EMAIL_RATE, VOTE_RATE
+from whatworks.forum.services.conversations import conversation_update
+from whatworks.forum.services.votes import vote_cast
+from whatworks.forum.views.public import JOIN_RATE, STATEMENT_RATE, VERIFY_EMAIL_RATE, VOTE_RATE
 
 pytestmark = pytest.mark.django_db
 
@@ -159,16 +161,14 @@ def test_confirmation_mails_are_limited_per_address_with_the_same_answer(throttl
 
 def test_relaxing_the_requirement_after_votes_is_refused() -> None:
     conversation = make_conversation(anonymous_must_verify=True)
-    services.vote_cast(
+    vote_cast(
         actor=UserFactory(),
         conversation=conversation,
         statement=conversation.statements.get(number=0),
         value=1,
     )
-    with pytest.raises(services.ConversationInvalidError) as refused:
-        services.conversation_update(
-            actor=None, conversation=conversation, anonymous_must_verify=False
-        )
+    with pytest.raises(ConversationInvalidError) as refused:
+        conversation_update(actor=None, conversation=conversation, anonymous_must_verify=False)
     assert "anonymous_must_verify" in refused.value.problems
 
 
@@ -176,10 +176,8 @@ def test_the_report_says_how_many_votes_came_from_unverified_participants(client
     conversation = make_conversation()
     statement = conversation.statements.get(number=0)
     for key in ("browser-a", "browser-b"):
-        services.vote_cast(
-            actor=None, conversation=conversation, statement=statement, value=1, anon_key=key
-        )
-    services.vote_cast(actor=UserFactory(), conversation=conversation, statement=statement, value=1)
+        vote_cast(actor=None, conversation=conversation, statement=statement, value=1, anon_key=key)
+    vote_cast(actor=UserFactory(), conversation=conversation, statement=statement, value=1)
     page = client.get(reverse("forum:report", args=[conversation.slug])).content.decode()
     assert (
         "2 of 3 votes came from participants who neither signed in nor confirmed an e-mail "

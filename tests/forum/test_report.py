@@ -8,9 +8,9 @@ import pytest
 
 from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
-from whatworks.forum import services
 from whatworks.forum.models import AnalysisRun, Statement
 from whatworks.forum.report import build_report
+from whatworks.forum.services.analysis import analysis_run
 
 
 def _run(analysis: dict[str, Any]) -> AnalysisRun:
@@ -76,7 +76,7 @@ def test_majority_disagreement_shows_the_disagree_share() -> None:
 def test_report_page_shows_common_ground_and_labels_majority_views(client) -> None:  # type: ignore[no-untyped-def]
     conversation = make_conversation()
     fill(conversation)  # two groups of 20; everyone agrees with statement 4
-    services.analysis_run(conversation_id=conversation.pk)
+    analysis_run(conversation_id=conversation.pk)
     page = client.get(f"/forum/{conversation.slug}/report/").content.decode()
     common = page[page.index("Common ground") : page.index("Majority views of all participants")]
     text = conversation.statements.get(number=4).text

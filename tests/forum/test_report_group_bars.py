@@ -8,16 +8,16 @@ from django.urls import reverse
 
 from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
-from whatworks.forum import services
 from whatworks.forum.models import AnalysisRun, Vote
 from whatworks.forum.report import BAR_WIDTH, build_report
+from whatworks.forum.services.analysis import analysis_run
 
 
 @pytest.mark.django_db
 def test_report_shows_each_group_s_votes(client) -> None:  # type: ignore[no-untyped-def]
     conversation = make_conversation()
     fill(conversation)
-    services.analysis_run(conversation_id=conversation.pk)
+    analysis_run(conversation_id=conversation.pk)
     run = AnalysisRun.objects.filter(conversation=conversation).latest("pk")
     tallies = run.result["group_counts"]
     groups = {int(g["id"]): set(g["members"]) for g in run.result["analysis"]["groups"]}

@@ -15,16 +15,16 @@ from tests.factories import UserFactory
 from tests.forum.factories import SEEDS, future_conversation, make_conversation
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.forum import services
+from whatworks.forum.errors import ConversationInvalidError, ForumError
 from whatworks.forum.models import AnalysisState, Conversation, Statement
-from whatworks.forum.services import (
-    ConversationInvalidError,
+from whatworks.forum.services.conversations import (
+    conversation_close,
     conversation_open_now,
     conversation_setup,
     conversation_update,
-    statement_add,
-    vote_cast,
 )
+from whatworks.forum.services.statements import statement_add, statement_moderate
+from whatworks.forum.services.votes import vote_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -258,9 +258,7 @@ def test_moderation_may_tighten_after_votes_only_with_an_empty_queue() -> None:
             actor=None, conversation=conversation, moderation=Conversation.Moderation.BEFORE
         )
     assert "(1)" in caught.value.problems["moderation"][0]
-    services.statement_moderate(
-        actor=UserFactory(), statement=pending, status=Statement.Status.ACCEPTED
-    )
+    statement_moderate(actor=UserFactory(), statement=pending, status=Statement.Status.ACCEPTED)
     conversation_update(
         actor=None, conversation=conversation, moderation=Conversation.Moderation.BEFORE
     )
@@ -352,14 +350,14 @@ def test_open_now_opens_a_draft_and_reopens_a_closed_conversation(client) -> Non
     draft.refresh_from_db()
     assert draft.is_open() and draft.closes_at == closes_at
     closed = make_conversation()
-    services.conversation_close(actor=None, conversation=closed)
+    conversation_close(actor=None, conversation=closed)
     assert not closed.is_open()
     opened_at = closed.opens_at
     conversation_open_now(actor=None, conversation=closed)
     closed.refresh_from_db()
     assert closed.is_open() and closed.closes_at is None and closed.opens_at == opened_at
     assert AuditEntry.objects.filter(action="forum.conversation_opened").count() == 2
-    with pytest.raises(services.ForumError):
+    with pytest.raises(ForumError):
         conversation_open_now(actor=None, conversation=closed)
 
 
@@ -392,7 +390,7 @@ def test_the_staff_list_shows_drafts_open_and_closed_with_counts(client) -> None
     _voted(open_one)
     draft = future_conversation()
     closed = make_conversation(question="The closed one?")
-    services.conversation_close(actor=None, conversation=closed)
+    conversation_close(actor=None, conversation=closed)
     response = client.get(reverse("forum:staff_list"))
     assert [c.pk for c in response.context["open"]] == [open_one.pk]
     assert [c.pk for c in response.context["drafts"]] == [draft.pk]

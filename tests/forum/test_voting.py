@@ -12,18 +12,22 @@ from tests.factories import UserFactory
 from tests.forum.factories import future_conversation, make_conversation
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.forum import services
-from whatworks.forum.models import Participant, Statement, Vote
-from whatworks.forum.services import (
+from whatworks.forum.errors import (
     ConversationClosedError,
     DuplicateStatementError,
+    ForumError,
     RateLimitedError,
+)
+from whatworks.forum.models import Participant, Statement, Vote
+from whatworks.forum.services.analysis import analysis_run
+from whatworks.forum.services.conversations import conversation_close
+from whatworks.forum.services.statements import (
     statement_add,
     statement_find_near_duplicate,
     statement_moderate,
     statement_similarity,
-    vote_cast,
 )
+from whatworks.forum.services.votes import vote_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +46,7 @@ def test_votes_are_appended_and_the_latest_wins() -> None:
     vote_cast(actor=user, conversation=conversation, statement=first, value=-1)
     assert Vote.objects.filter(statement=first).count() == 4, "no vote is updated in place"
     assert Participant.objects.filter(conversation=conversation).count() == 1
-    run = services.analysis_run(conversation_id=conversation.pk)
+    run = analysis_run(conversation_id=conversation.pk)
     assert run.result["counts"]["0"] == {"n_agree": 0, "n_disagree": 1, "n_pass": 0, "n_seen": 1}
     assert run.n_votes == 4
     assert not AuditEntry.objects.filter(action__startswith="forum.vote").exists()
@@ -121,7 +125,7 @@ def test_new_and_little_voted_statements_come_first() -> None:
 def test_closed_conversation_is_read_only(client) -> None:  # type: ignore[no-untyped-def]
     conversation = make_conversation()
     user = UserFactory()
-    services.conversation_close(actor=None, conversation=conversation)
+    conversation_close(actor=None, conversation=conversation)
     with pytest.raises(ConversationClosedError):
         vote_cast(
             actor=user, conversation=conversation, statement=_statement(conversation), value=1
@@ -148,7 +152,7 @@ def test_conversation_not_yet_open_is_hidden_from_voters(client_for) -> None:  #
 
 
 def test_vote_rate_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(services, "VOTE_LIMIT", 3)
+    monkeypatch.setattr("whatworks.forum.services.votes.VOTE_LIMIT", 3)
     conversation = make_conversation()
     user = UserFactory()
     for number in range(3):
@@ -174,7 +178,7 @@ def test_vote_rate_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_statement_rate_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(services, "STATEMENT_LIMIT", 2)
+    monkeypatch.setattr("whatworks.forum.services.statements.STATEMENT_LIMIT", 2)
     conversation = make_conversation()
     user = UserFactory()
     statement_add(actor=user, conversation=conversation, text="Data should be deleted after use")
@@ -242,7 +246,7 @@ def test_moderation_modes_decide_what_voters_see() -> None:
 
     assert participant_progress(conversation=before, participant=None).total == 5
     assert participant_progress(conversation=after, participant=None).total == 6
-    with pytest.raises(services.ForumError):
+    with pytest.raises(ForumError):
         vote_cast(
             actor=UserFactory(), conversation=before, statement=_statement(before, 5), value=1
         )

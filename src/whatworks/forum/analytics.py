@@ -22,6 +22,8 @@ import polars as pl
 from whatworks.core.csvutils import SafeCsvWriter, csv_unsafe
 from whatworks_analytics import __version__ as ANALYTICS_VERSION
 from whatworks_analytics.deliberation import (
+    PolisFormatError,
+    ReplayState,
     analyse,
     build_matrix,
     group_vote_counts,
@@ -31,13 +33,20 @@ from whatworks_analytics.deliberation import (
     write_export,
 )
 from whatworks_analytics.deliberation.polis_io import PolisExport
+from whatworks_analytics.deliberation.replay import STATE_FORMAT
 
 __all__ = [
     "ANALYTICS_VERSION",
+    "REPLAY_INTERVAL_MS",
     "ImportedConversation",
+    "PolisFormatError",
+    "ReplayState",
     "VoteLog",
     "export_read",
     "export_write",
+    "replay_load",
+    "replay_step",
+    "replay_version",
     "run_analysis",
     "statement_order",
 ]
@@ -59,6 +68,36 @@ class VoteLog:
         return cls(data[:, 0], data[:, 1], data[:, 2], data[:, 3])
 
 
+#: The replay's update window: one Pol.is update per second of votes, as Pol.is's poller
+#: (``whatworks_analytics.deliberation.replay``; docs/adr/0010-polis-replay.md).
+REPLAY_INTERVAL_MS = 1_000
+
+
+def replay_version(seed: int) -> str:
+    """What a stored replay state depends on besides the votes: a state of another version
+    is rebuilt from the first vote."""
+    return f"{ANALYTICS_VERSION}/state-{STATE_FORMAT}/every-{REPLAY_INTERVAL_MS}ms/seed-{seed}"
+
+
+def replay_load(data: bytes | memoryview | None, *, seed: int) -> ReplayState:
+    """The stored state, or a fresh one (``data`` None)."""
+    if data is None:
+        return ReplayState(seed=seed, interval_ms=REPLAY_INTERVAL_MS)
+    return ReplayState.from_bytes(bytes(data))
+
+
+def replay_step(state: ReplayState, *, votes: VoteLog, excluded: Sequence[int]) -> int:
+    """Step the state with the votes after its last one (``votes.timestamp`` in
+    milliseconds); return the number of Pol.is updates run."""
+    return state.step(
+        participant=votes.participant,
+        statement=votes.statement,
+        vote=votes.value,
+        timestamp=votes.timestamp,
+        excluded=excluded,
+    )
+
+
 def run_analysis(
     *,
     votes: VoteLog,
@@ -66,9 +105,13 @@ def run_analysis(
     rejected: Sequence[int],
     meta: Sequence[int],
     seed: int,
+    replay: ReplayState | None = None,
 ) -> dict[str, Any]:
     """The whole analysis as JSON-ready data: the Pol.is-style result, each placed
-    participant's position and group, per-statement latest-vote counts and extremity."""
+    participant's position and group, per-statement latest-vote counts and extremity.
+
+    With ``replay`` (stepped with the same votes) the groups, positions and components are
+    its last update's, as Pol.is finds them; without it they come from the votes alone."""
     matrix = build_matrix(
         participant=votes.participant,
         statement=votes.statement,
@@ -88,6 +131,8 @@ def run_analysis(
     result: dict[str, Any] = {
         "code_version": ANALYTICS_VERSION,
         "seed": seed,
+        "grouping": "stateless" if replay is None else "replay",
+        "replay_updates": 0 if replay is None else replay.n_updates,
         "moderation": {"rejected": sorted(rejected), "meta": sorted(meta)},
         "n_participants": int(matrix.shape[0]),
         "n_statements_analysed": int(matrix.shape[1]),
@@ -99,7 +144,8 @@ def run_analysis(
     }
     if matrix.shape[0] < 2 or matrix.shape[1] < 2 or matrix.n_votes == 0:
         return result
-    analysis = analyse(matrix, seed=seed)
+    grouping = None if replay is None else replay.groups(matrix)
+    analysis = analyse(matrix, seed=seed, grouping=grouping)
     result["analysis"] = analysis.to_dict()
     groups = analysis.groups
     if groups.groups:
@@ -187,7 +233,8 @@ class ImportedConversation:
 
 
 def export_read(directory: str | Path) -> ImportedConversation:
-    """Read a Pol.is open-data folder (raises ``PolisFormatError`` or ``OSError``)."""
+    """Read a Pol.is open-data folder (raises :class:`PolisFormatError`, re-exported here
+    for the forum's import, or ``OSError``)."""
     export = read_export(directory)
     comments = [
         (

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from whatworks.core.models import User
 from whatworks.forum.models import Conversation, Participant, Statement, Vote
-from whatworks.forum.services import analysis_run, conversation_create
+from whatworks.forum.services.analysis import analysis_run
+from whatworks.forum.services.conversations import conversation_create
 
 SLUG = "machine-learning-in-childrens-social-care"
 EVENT_SLUG = "deliberative-forum-machine-learning-london"

@@ -23,8 +23,10 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
+from whatworks.forum.errors import EmbedError
 from whatworks.forum.models import Conversation
 
 #: Most origins one conversation may list.
@@ -66,12 +68,6 @@ def parse_origins(text: str) -> tuple[list[str], list[str]]:
     return origins, problems
 
 
-class EmbedError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = problems
-
-
 @transaction.atomic
 def conversation_embed_set(
     *, actor: User | None, conversation: Conversation, origins_text: str
@@ -86,7 +82,7 @@ def conversation_embed_set(
         conversation.save(update_fields=["embed_origins"])
         audit_record(
             actor=actor,
-            action="forum.conversation_embedding_set",
+            action=AuditAction.FORUM_CONVERSATION_EMBEDDING_SET,
             target=conversation,
             changes={"origins": {"before": before.splitlines(), "after": origins}},
         )

@@ -12,9 +12,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core import extensions
-from whatworks.forum import services
 from whatworks.forum.models import STATEMENT_MAX_LENGTH, Conversation, Statement
-from whatworks.forum.services import STATEMENT_MIN_LENGTH
+from whatworks.forum.services.conversations import (
+    CONVERSATION_EDITABLE,
+    conversation_problems,
+    seed_statement_lines,
+)
+from whatworks.forum.services.statements import STATEMENT_MIN_LENGTH
 
 VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
 MODERATION_ACTIONS = ("accept", "reject", "meta", "not-meta")
@@ -197,7 +201,7 @@ class ConversationForm(forms.Form):
                 "initial",
                 {
                     name: getattr(conversation, name)
-                    for name in services.CONVERSATION_EDITABLE
+                    for name in CONVERSATION_EDITABLE
                     if name not in ("opens_at", "closes_at")
                 }
                 | {
@@ -247,22 +251,22 @@ class ConversationForm(forms.Form):
         return self._unchanged_minute("closes_at")
 
     def clean_seed_statements(self) -> list[str]:
-        return services.seed_statement_lines(self.cleaned_data.get("seed_statements", ""))
+        return seed_statement_lines(self.cleaned_data.get("seed_statements", ""))
 
     def values(self) -> dict[str, Any]:
         """The conversation's fields as the services take them."""
-        return {name: self.cleaned_data[name] for name in services.CONVERSATION_EDITABLE}
+        return {name: self.cleaned_data[name] for name in CONVERSATION_EDITABLE}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.conversation is None and not data.get("slug") and "slug" not in self.errors:
             self.add_error("slug", _("Enter a short name for the address"))
-        readable = [n for n in services.CONVERSATION_EDITABLE if n in data and n not in self.errors]
+        readable = [n for n in CONVERSATION_EDITABLE if n in data and n not in self.errors]
         candidate = Conversation(**{n: data[n] for n in readable})
         before = self.conversation
         if before is not None:
             candidate.pk = before.pk
-        problems = services.conversation_problems(
+        problems = conversation_problems(
             conversation=candidate,
             before=before,
             has_votes=before is not None and before.votes.exists(),

@@ -23,23 +23,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
-from whatworks.forum import analytics, polis, services
+from whatworks.forum import analytics
+from whatworks.forum.errors import ImportProblems
 from whatworks.forum.models import Conversation
-from whatworks_analytics.deliberation import PolisFormatError
+from whatworks.forum.services.analysis import analysis_request
+from whatworks.forum.services.conversations import RESERVED_SLUGS, conversation_create
+from whatworks.forum.services.polis import _from_ms, conversation_import
 
 #: The files of a Pol.is open-data export that are read (the others are ignored).
 EXPORT_FILES = ("comments.csv", "votes.csv", "participants-votes.csv", "summary.csv")
 #: Largest upload, and largest total once unpacked, in bytes.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-
-class ImportProblems(services.ForumError):
-    """The upload cannot be imported; ``problems`` says every reason, in words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -101,7 +96,7 @@ def conversation_import_upload(
         )
     if archive is None and (comments is None or votes is None):
         problems.append(_("Choose the export's ZIP, or both its comments.csv and votes.csv."))
-    if slug in services.RESERVED_SLUGS or Conversation.objects.filter(slug=slug).exists():
+    if slug in RESERVED_SLUGS or Conversation.objects.filter(slug=slug).exists():
         problems.append(
             _("There is already a conversation called “%(slug)s”: choose another short name.")
             % {"slug": slug}
@@ -123,7 +118,7 @@ def conversation_import_upload(
             raise ImportProblems(problems)
         try:
             data = analytics.export_read(folder)
-        except PolisFormatError as exc:
+        except analytics.PolisFormatError as exc:
             raise ImportProblems(
                 [_("The export cannot be read:"), *map(str, exc.problems)]
             ) from None
@@ -138,9 +133,9 @@ def conversation_for_export(
     """A new conversation for an imported export: its topic and description, open from the
     export's first timestamp to just after its last (the staff page and ``forum_import``)."""
     stamps = [c[5] for c in data.comments] + [v[3] for v in data.votes]
-    first = polis._from_ms(min(stamps)) if stamps else timezone.now()
-    last = polis._from_ms(max(stamps)) if stamps else timezone.now()
-    return services.conversation_create(
+    first = _from_ms(min(stamps)) if stamps else timezone.now()
+    last = _from_ms(max(stamps)) if stamps else timezone.now()
+    return conversation_create(
         actor=actor,
         slug=slug,
         question=(data.summary.get("topic") or slug)[:300],
@@ -153,8 +148,8 @@ def conversation_for_export(
 @transaction.atomic
 def _store(*, actor: User | None, slug: str, data: analytics.ImportedConversation) -> Imported:
     conversation = conversation_for_export(actor=actor, slug=slug, data=data)
-    counts = polis.conversation_import(actor=actor, conversation=conversation, data=data)
-    services.analysis_request(conversation=conversation)
+    counts = conversation_import(actor=actor, conversation=conversation, data=data)
+    analysis_request(conversation=conversation)
     return Imported(
         conversation=conversation,
         statements=counts["statements"],

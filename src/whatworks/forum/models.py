@@ -259,3 +259,25 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"analysis #{self.pk} of {self.conversation_id}"
+
+
+class AnalysisReplay(models.Model):
+    """Pol.is's stateful grouping of a conversation (issue 20), carried between analysis
+    runs: the in-conversation set, the PCA, base clusters and groups for the warm start,
+    the k smoother.  Each run steps it with the votes after ``last_vote_id``; a state of
+    another ``version`` (code, state layout, update window or seed) is rebuilt from the
+    first vote.  Its own row, apart from :class:`AnalysisState`, so that the run's lock on
+    it never delays a vote's debounce UPDATE."""
+
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, primary_key=True, related_name="analysis_replay"
+    )
+    version = models.CharField(max_length=120)
+    last_vote_id = models.BigIntegerField(default=0)
+    n_updates = models.PositiveIntegerField(default=0)
+    #: ``whatworks_analytics.deliberation.ReplayState.to_bytes()``
+    state = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"replay state of {self.conversation_id}"

@@ -34,9 +34,19 @@ M = TypeVar("M", bound=models.Model)
 EXPORT = "forum.export_conversation"
 
 
+def can_view_all(user: AnyUser) -> bool:
+    """May see every conversation, those not open yet too (moderators, facilitators)."""
+    return user.has_perm(VIEW_ALL)
+
+
+def can_moderate(user: AnyUser) -> bool:
+    """May see statements of every status and moderate them."""
+    return user.has_perm(MODERATE)
+
+
 def conversations_for_user(*, user: AnyUser) -> QuerySet[Conversation]:
     conversations = Conversation.objects.all()
-    if not user.has_perm(VIEW_ALL):
+    if not can_view_all(user):
         conversations = conversations.filter(opens_at__lte=timezone.now())
     return conversations.order_by("-opens_at")
 
@@ -59,9 +69,7 @@ def _one(model: type[M], where: str, params: list[Any]) -> M | None:
 def conversation_get_for_user(*, user: AnyUser, slug: str) -> Conversation:
     """An opened conversation for anyone; one not yet open only for moderators."""
     conversation = _one(Conversation, "slug = %s", [slug])
-    if conversation is None or (
-        conversation.opens_at > timezone.now() and not user.has_perm(VIEW_ALL)
-    ):
+    if conversation is None or (conversation.opens_at > timezone.now() and not can_view_all(user)):
         raise Http404("No such conversation.")
     return conversation
 
@@ -70,7 +78,7 @@ def statement_get_for_user(*, user: AnyUser, conversation: Conversation, number:
     """A statement voters may see; moderators may reach every statement."""
     statement = _one(Statement, "conversation_id = %s AND number = %s", [conversation.pk, number])
     if statement is None or (
-        statement.status not in conversation.visible_statuses() and not user.has_perm(MODERATE)
+        statement.status not in conversation.visible_statuses() and not can_moderate(user)
     ):
         raise Http404("No such statement.")
     statement.conversation = conversation

@@ -54,7 +54,7 @@ from whatworks_analytics.deliberation.polis_io import (
     read_export,
     write_export,
 )
-from whatworks_analytics.deliberation.replay import replay_export, replay_groups
+from whatworks_analytics.deliberation.replay import ReplayState, replay_export, replay_groups
 from whatworks_analytics.deliberation.repness import (
     Z_90,
     Z_95,
@@ -101,6 +101,7 @@ __all__ = [
     "PCAResult",
     "PolisExport",
     "PolisFormatError",
+    "ReplayState",
     "RepresentativeStatement",
     "StatementCounts",
     "VoteMatrix",

@@ -85,8 +85,12 @@ close it comes.
 
 from __future__ import annotations
 
+import io
+import json
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -113,6 +117,8 @@ __all__ = [
     "GROUP_K_BUFFER",
     "MAX_K",
     "PCA_ITERS",
+    "STATE_FORMAT",
+    "ReplayState",
     "replay_groups",
     "update_batches",
 ]
@@ -430,6 +436,8 @@ class _Replay:
 
     def __init__(self, n_rows: int, n_cols: int, excluded: IntArray, seed: int) -> None:
         self.latest = np.full((n_rows, n_cols), _NONE, dtype=np.int8)  # latest vote
+        self.row_pid = np.zeros(0, dtype=np.int64)  # participant id of each row, by arrival
+        self.col_tid = np.zeros(0, dtype=np.int64)  # statement id of each column, by arrival
         self.n = 0
         self.m = 0
         self.is_excluded = np.zeros(n_cols, dtype=bool)
@@ -450,6 +458,38 @@ class _Replay:
         self.last_k_count = 0
         self.smoothed_k: int | None = None
         self.rng = np.random.default_rng(seed)
+
+    def grow(self, n_rows: int, n_cols: int) -> None:
+        """Room for ``n_rows`` participants and ``n_cols`` comments (new ones: no votes)."""
+        old_rows, old_cols = self.latest.shape
+        if n_rows <= old_rows and n_cols <= old_cols:
+            return
+        n_rows, n_cols = max(n_rows, old_rows), max(n_cols, old_cols)
+        latest = np.full((n_rows, n_cols), _NONE, dtype=np.int8)
+        latest[:old_rows, :old_cols] = self.latest
+        self.latest = latest
+        pad_cols, pad_rows = (0, n_cols - old_cols), (0, n_rows - old_rows)
+        self.is_excluded = np.pad(self.is_excluded, pad_cols)
+        self.col_sum = np.pad(self.col_sum, pad_cols)
+        self.col_count = np.pad(self.col_count, pad_cols)
+        self.raw_counts = np.pad(self.raw_counts, pad_rows)
+        self.kept_counts = np.pad(self.kept_counts, pad_rows)
+        self.in_conv = np.pad(self.in_conv, pad_rows)
+
+    def exclude(self, excluded: BoolArray) -> None:
+        """Set the excluded comments (by column) and recount the sums they change, as
+        Pol.is zeroes out the moderated-out comments on each update."""
+        changed = excluded != self.is_excluded
+        if not changed.any():
+            return
+        self.is_excluded = excluded.copy()
+        if not (self.latest[:, changed] != _NONE).any():
+            return  # only comments nobody has voted on yet: no sum changes
+        voted = self.latest != _NONE
+        kept = voted & ~excluded[None, :]
+        self.col_sum = np.where(kept, self.latest, 0).sum(axis=0).astype(np.float64)
+        self.col_count = kept.sum(axis=0).astype(np.float64)
+        self.kept_counts = kept.sum(axis=1).astype(np.int64)
 
     def add_votes(self, rows: IntArray, cols: IntArray, values: IntArray) -> None:
         """Latest vote wins (``values`` in time order within each cell)."""
@@ -587,33 +627,197 @@ def replay_groups(
         empty = np.full(n_rows, -1, dtype=np.int64)
         return GroupResult(groups=(), labels=empty, silhouettes={})
     batch = update_batches(ts, interval_ms=interval_ms, n_updates=n_updates)
-    # Pol.is's poll order within a batch: comment, participant, time (then log position)
-    row_ids, pid_code = np.unique(pid, return_inverse=True)
+    state = _Replay(0, 0, np.zeros(0, dtype=np.int64), seed)
+    _advance(state, pid, tid, val, ts, batch, excluded_ids)
+    return _result(matrix, state)
+
+
+def _arrival_codes(known: IntArray, values: IntArray) -> tuple[IntArray, IntArray]:
+    """Each value's position among ``known`` ids (by arrival), unseen ids appended in order
+    of first appearance in ``values``: (codes, the ids by arrival afterwards)."""
+    uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    sorter = np.argsort(known, kind="stable")
+    where = np.searchsorted(known, uniq, sorter=sorter)
+    where = np.minimum(where, max(len(known) - 1, 0))
+    found = known[sorter[where]] == uniq if len(known) else np.zeros(len(uniq), dtype=bool)
+    code = np.empty(len(uniq), dtype=np.int64)
+    code[found] = sorter[where[found]]
+    fresh = np.flatnonzero(~found)
+    fresh = fresh[np.argsort(first[fresh], kind="stable")]
+    code[fresh] = len(known) + np.arange(len(fresh))
+    ids = np.concatenate([known, uniq[fresh]]).astype(np.int64)
+    return code[inverse.reshape(-1)], ids
+
+
+def _advance(
+    state: _Replay,
+    pid: IntArray,
+    tid: IntArray,
+    val: IntArray,
+    ts: IntArray,
+    batch: IntArray,
+    excluded_ids: IntArray,
+) -> int:
+    """Run one update per batch (batch numbers ascending in time) on these votes; return
+    the number of updates."""
+    # Pol.is's poll order within a batch: comment, participant, time (then log position);
+    # one stable sort by time, then one by (batch, comment, participant)
+    _, pid_code = np.unique(pid, return_inverse=True)
     col_ids, tid_code = np.unique(tid, return_inverse=True)
-    # one stable sort by time, then one by (batch, comment, participant): log position, then
-    # time, break the remaining ties
     by_time = np.argsort(ts, kind="stable")
-    key = (batch * len(col_ids) + tid_code.reshape(-1)) * len(row_ids) + pid_code.reshape(-1)
+    n_pid = int(pid_code.max()) + 1
+    key = (batch * len(col_ids) + tid_code.reshape(-1)) * n_pid + pid_code.reshape(-1)
     order = by_time[np.argsort(key[by_time], kind="stable")]
     pid, tid, val, batch = pid[order], tid[order], val[order], batch[order]
-    pid_code, tid_code = pid_code.reshape(-1)[order], tid_code.reshape(-1)[order]
-    row_first = np.full(len(row_ids), len(pid), dtype=np.int64)
-    np.minimum.at(row_first, pid_code, np.arange(len(pid)))
-    col_first = np.full(len(col_ids), len(tid), dtype=np.int64)
-    np.minimum.at(col_first, tid_code, np.arange(len(tid)))
-    row_rank = np.empty(len(row_ids), dtype=np.int64)
-    row_rank[np.argsort(row_first, kind="stable")] = np.arange(len(row_ids))
-    col_rank = np.empty(len(col_ids), dtype=np.int64)
-    col_rank[np.argsort(col_first, kind="stable")] = np.arange(len(col_ids))
-    rows = row_rank[pid_code]
-    cols = col_rank[tid_code]
-    excluded_cols = col_rank[np.flatnonzero(np.isin(col_ids, excluded_ids))]
-    state = _Replay(len(row_ids), len(col_ids), np.sort(excluded_cols), seed)
+    rows, state.row_pid = _arrival_codes(state.row_pid, pid)
+    cols, state.col_tid = _arrival_codes(state.col_tid, tid)
+    state.grow(len(state.row_pid), len(state.col_tid))
+    state.exclude(np.isin(state.col_tid, excluded_ids))
     cuts = np.flatnonzero(np.diff(batch)) + 1
-    for chunk in np.split(np.arange(len(batch)), cuts):
+    chunks = np.split(np.arange(len(batch)), cuts)
+    for chunk in chunks:
         state.add_votes(rows[chunk], cols[chunk], val[chunk])
         state.update()
-    return _result(matrix, state, row_ids, row_rank, col_ids, col_rank)
+    return len(chunks)
+
+
+#: Version of :meth:`ReplayState.to_bytes`'s layout; a stored state of another version is
+#: not read (rebuild it by replaying the whole log).
+STATE_FORMAT = 1
+
+_STATE_ARRAYS = (
+    "latest", "row_pid", "col_tid", "is_excluded", "col_sum", "col_count", "raw_counts",
+    "kept_counts", "in_conv", "center", "eigenvalues", "projection",
+)  # fmt: skip
+
+
+class ReplayState:
+    """Pol.is's conversation state between updates, for a platform that receives the votes
+    a few at a time: :meth:`step` runs the updates for the votes that arrived since the last
+    step, :meth:`groups` gives the groups as :func:`replay_groups` would, and
+    :meth:`to_bytes` / :meth:`from_bytes` store the state between steps.
+
+    Steps run one update per ``interval_ms`` window counted from the first vote, as
+    :func:`replay_groups` does; a vote whose window has already been updated (it arrived
+    after that update) goes into the step's first update, as Pol.is's poller takes every
+    vote created since its last poll.  So votes stepped in time order, cut at window
+    boundaries, give exactly the result of :func:`replay_groups` over the whole log.
+    """
+
+    def __init__(self, *, seed: int = 0, interval_ms: int = DEFAULT_INTERVAL_MS) -> None:
+        if interval_ms < 1:
+            raise ValueError("interval_ms must be at least 1")
+        self.seed = seed
+        self.interval_ms = interval_ms
+        self.origin_ms: int | None = None
+        self.last_window = -1
+        self.n_updates = 0
+        self.n_votes = 0
+        self._state = _Replay(0, 0, np.zeros(0, dtype=np.int64), seed)
+
+    def step(
+        self,
+        *,
+        participant: npt.ArrayLike,
+        statement: npt.ArrayLike,
+        vote: npt.ArrayLike,
+        timestamp: npt.ArrayLike,
+        excluded: Iterable[int] = (),
+    ) -> int:
+        """Take the votes that arrived since the last step (``timestamp`` in milliseconds)
+        with the current ``excluded`` statements; return the number of updates run."""
+        pid = np.asarray(participant, dtype=np.int64).reshape(-1)
+        tid = np.asarray(statement, dtype=np.int64).reshape(-1)
+        val = np.asarray(vote, dtype=np.int64).reshape(-1)
+        ts = np.asarray(timestamp, dtype=np.int64).reshape(-1)
+        if not (len(pid) == len(tid) == len(val) == len(ts)):
+            raise DeliberationInputError(["participant, statement, vote and timestamp must align"])
+        if len(pid) == 0:
+            return 0
+        if self.origin_ms is None:
+            self.origin_ms = int(ts.min())
+        window = np.maximum((ts - self.origin_ms) // self.interval_ms, self.last_window + 1)
+        _, batch = np.unique(window, return_inverse=True)
+        excluded_ids = np.unique(np.fromiter(excluded, dtype=np.int64))
+        updates = _advance(
+            self._state, pid, tid, val, ts, batch.reshape(-1).astype(np.int64), excluded_ids
+        )
+        self.last_window = int(window.max())
+        self.n_updates += updates
+        self.n_votes += len(pid)
+        return updates
+
+    def groups(self, matrix: VoteMatrix) -> GroupResult:
+        """The groups of the last update for ``matrix``'s participants and statements (every
+        participant of ``matrix`` must have been stepped); none before the first step."""
+        if self.n_updates == 0:
+            empty = np.full(matrix.shape[0], -1, dtype=np.int64)
+            return GroupResult(groups=(), labels=empty, silhouettes={})
+        return _result(matrix, self._state)
+
+    def to_bytes(self) -> bytes:
+        """The state as bytes (a zlib-compressed ``.npz``), for :meth:`from_bytes`."""
+        state = self._state
+        arrays: dict[str, Any] = {name: getattr(state, name) for name in _STATE_ARRAYS}
+        if state.comps is not None:
+            arrays["comps"] = state.comps
+        clusterings = {"base": state.base} if state.base is not None else {}
+        clusterings.update({str(k): c for k, c in state.clusterings.items()})
+        for name, clusters in clusterings.items():
+            for part in ("ids", "centres", "keys", "label"):
+                arrays[f"clusters_{name}_{part}"] = getattr(clusters, part)
+        meta = {
+            "format": STATE_FORMAT,
+            "seed": self.seed,
+            "interval_ms": self.interval_ms,
+            "origin_ms": self.origin_ms,
+            "last_window": self.last_window,
+            "n_updates": self.n_updates,
+            "n_votes": self.n_votes,
+            "n": state.n,
+            "m": state.m,
+            "clusterings": sorted(clusterings),
+            "silhouettes": {str(k): v for k, v in state.silhouettes.items()},
+            "last_k": state.last_k,
+            "last_k_count": state.last_k_count,
+            "smoothed_k": state.smoothed_k,
+            "rng": state.rng.bit_generator.state,
+        }
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        # zlib's fastest level: the latest-vote matrix is mostly "no vote" and shrinks as
+        # much as at the default level, several times faster
+        return zlib.compress(buffer.getvalue(), 1)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ReplayState:
+        """The state :meth:`to_bytes` wrote (``ValueError`` for another format)."""
+        with np.load(io.BytesIO(zlib.decompress(data)), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode())
+        if meta.get("format") != STATE_FORMAT:
+            raise ValueError(f"replay state format {meta.get('format')}, not {STATE_FORMAT}")
+        out = cls(seed=meta["seed"], interval_ms=meta["interval_ms"])
+        out.origin_ms, out.last_window = meta["origin_ms"], meta["last_window"]
+        out.n_updates, out.n_votes = meta["n_updates"], meta["n_votes"]
+        state = out._state
+        for name in _STATE_ARRAYS:
+            setattr(state, name, arrays[name])
+        state.comps = arrays.get("comps")
+        state.n, state.m = meta["n"], meta["m"]
+        clusterings = {
+            name: _Clusters(*(arrays[f"clusters_{name}_{part}"] for part in ("ids", "centres")),
+                            *(arrays[f"clusters_{name}_{part}"] for part in ("keys", "label")))
+            for name in meta["clusterings"]
+        }  # fmt: skip
+        state.base = clusterings.pop("base", None)
+        state.clusterings = {int(k): c for k, c in clusterings.items()}
+        state.silhouettes = {int(k): float(v) for k, v in meta["silhouettes"].items()}
+        state.last_k, state.last_k_count = meta["last_k"], meta["last_k_count"]
+        state.smoothed_k = meta["smoothed_k"]
+        state.rng.bit_generator.state = meta["rng"]
+        return out
 
 
 def replay_export(
@@ -640,17 +844,12 @@ def replay_export(
     )
 
 
-def _result(
-    matrix: VoteMatrix,
-    state: _Replay,
-    row_ids: IntArray,
-    row_rank: IntArray,
-    col_ids: IntArray,
-    col_rank: IntArray,
-) -> GroupResult:
+def _result(matrix: VoteMatrix, state: _Replay) -> GroupResult:
     assert state.base is not None and state.smoothed_k is not None
     # replay row of each matrix participant (every matrix participant is in the log)
-    replay_row = row_rank[np.searchsorted(row_ids, matrix.participant_ids)]
+    row_sorter = np.argsort(state.row_pid, kind="stable")
+    found = np.searchsorted(state.row_pid, matrix.participant_ids, sorter=row_sorter)
+    replay_row = row_sorter[found]
     base, groups = state.base, state.clusterings[state.smoothed_k]
     group_of_base = np.full(int(base.ids.max(initial=-1)) + 1, -1, dtype=np.int64)
     group_of_base[groups.keys] = groups.label
@@ -661,10 +860,16 @@ def _result(
     labels = _canonical_labels(raw_labels[placed], placed, matrix.shape[0])
     projection = state.projection[replay_row]
     projection[matrix.votes_per_participant() == 0] = np.nan
-    where = np.searchsorted(col_ids, matrix.statement_ids)
-    where = np.minimum(where, max(len(col_ids) - 1, 0))
-    known = col_ids[where] == matrix.statement_ids if len(col_ids) else np.zeros(0, bool)
-    replay_col = col_rank[where]
+    col_tid = state.col_tid[: state.m]
+    col_sorter = np.argsort(col_tid, kind="stable")
+    where = np.searchsorted(col_tid, matrix.statement_ids, sorter=col_sorter)
+    where = np.minimum(where, max(len(col_tid) - 1, 0))
+    if len(col_tid):
+        replay_col = col_sorter[where]
+        known = col_tid[replay_col] == matrix.statement_ids
+    else:
+        replay_col = np.zeros(len(matrix.statement_ids), dtype=np.int64)
+        known = np.zeros(len(matrix.statement_ids), dtype=bool)
     components = np.where(known[None, :], state.comps[:, replay_col], 0.0)  # type: ignore[index]
     center = np.where(known, state.center[replay_col], 0.0)
     pca = PCAResult(center, components, state.eigenvalues / max(state.n, 1))

@@ -11,10 +11,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from whatworks.forum import analytics, polis, services
+from whatworks.forum import analytics
+from whatworks.forum.errors import ForumError
 from whatworks.forum.importing import conversation_for_export
 from whatworks.forum.models import Conversation
-from whatworks_analytics.deliberation import PolisFormatError
+from whatworks.forum.services.analysis import analysis_run
+from whatworks.forum.services.polis import conversation_import
 
 
 class Command(BaseCommand):
@@ -30,20 +32,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, directory: str, conversation: str, **options: Any) -> None:
         try:
             data = analytics.export_read(directory)
-        except (PolisFormatError, OSError) as exc:
+        except (analytics.PolisFormatError, OSError) as exc:
             raise CommandError(f"Cannot read {directory}: {exc}") from None
         target = Conversation.objects.filter(slug=conversation).first()
         try:
             if target is None:
                 target = conversation_for_export(actor=None, slug=conversation, data=data)
-            counts = polis.conversation_import(actor=None, conversation=target, data=data)
-        except services.ForumError as exc:
+            counts = conversation_import(actor=None, conversation=target, data=data)
+        except ForumError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
             f"Imported {counts['statements']} statements, {counts['participants']} "
             f"participants and {counts['votes']} votes into {target.slug}."
         )
         if not options["no_analysis"]:
-            run = services.analysis_run(conversation_id=target.pk)
+            run = analysis_run(conversation_id=target.pk)
             groups = (run.result.get("analysis") or {}).get("groups", [])
             self.stdout.write(f"Analysis stored: {len(groups)} groups.")

@@ -16,9 +16,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext
 
+from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services import audit_record
 from whatworks.forum import analytics
+from whatworks.forum.errors import ForumError
 from whatworks.forum.models import (
     STATEMENT_MAX_LENGTH,
     AnalysisState,
@@ -27,7 +29,6 @@ from whatworks.forum.models import (
     Statement,
     Vote,
 )
-from whatworks.forum.services import ForumError
 
 MODERATED = {
     Statement.Status.ACCEPTED: 1,
@@ -79,7 +80,7 @@ def conversation_export(
     )
     audit_record(
         actor=actor,
-        action="forum.conversation_exported",
+        action=AuditAction.FORUM_CONVERSATION_EXPORTED,
         target=conversation,
         changes={"statements": len(comments), "votes": len(votes)},
     )
@@ -131,6 +132,9 @@ def conversation_import(
     AnalysisState.objects.get_or_create(conversation=conversation)
     counts = {"participants": len(pids), "statements": len(data.comments), "votes": len(data.votes)}
     audit_record(
-        actor=actor, action="forum.conversation_imported", target=conversation, changes=counts
+        actor=actor,
+        action=AuditAction.FORUM_CONVERSATION_IMPORTED,
+        target=conversation,
+        changes=counts,
     )
     return counts

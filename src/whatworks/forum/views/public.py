@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest, HtmxHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.throttle import (
@@ -29,10 +30,21 @@ from whatworks.core.throttle import (
     throttle_request,
     throttled_response,
 )
-from whatworks.forum import embed, polis, selectors, services
+from whatworks.forum import embed, selectors
+from whatworks.forum.errors import ForumError
 from whatworks.forum.forms import ModerationForm, StatementForm, VerifyForm, VoteForm
 from whatworks.forum.models import Conversation, Participant, Statement
 from whatworks.forum.report import BAR_WIDTH, VOTE_COLOURS, build_report, legend_marker_svg
+from whatworks.forum.services import statements as statement_services
+from whatworks.forum.services.conversations import conversation_close
+from whatworks.forum.services.participants import participant_verify, participant_verify_request
+from whatworks.forum.services.polis import conversation_export
+from whatworks.forum.services.statements import (
+    STATEMENT_LIMIT,
+    STATEMENT_WINDOW,
+    statement_moderate,
+)
+from whatworks.forum.services.votes import VOTE_LIMIT, VOTE_WINDOW, vote_cast
 
 ANON_COOKIE = "forum_participant"
 ANON_SALT = "whatworks.forum.participant"
@@ -45,11 +57,9 @@ ANON_MAX_AGE = 365 * 24 * 3600
 #: per person; a conversation for a room full of people can require confirmed addresses).
 JOIN_RATE = Rate(limit=20, per=3600)
 #: Anonymous votes from one address, as many as one participant may cast.
-VOTE_RATE = Rate(limit=services.VOTE_LIMIT, per=int(services.VOTE_WINDOW.total_seconds()))
+VOTE_RATE = Rate(limit=VOTE_LIMIT, per=int(VOTE_WINDOW.total_seconds()))
 #: Anonymous statements from one address, as many as one participant may write.
-STATEMENT_RATE = Rate(
-    limit=services.STATEMENT_LIMIT, per=int(services.STATEMENT_WINDOW.total_seconds())
-)
+STATEMENT_RATE = Rate(limit=STATEMENT_LIMIT, per=int(STATEMENT_WINDOW.total_seconds()))
 #: Confirmation e-mails asked for, per client address and per e-mail address.
 VERIFY_RATE = Rate(limit=10, per=3600)
 VERIFY_EMAIL_RATE = Rate(limit=3, per=3600)
@@ -171,7 +181,7 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
         try:
             _throttle_anonymous(request, scope="forum.vote.address", rate=VOTE_RATE)
-            services.vote_cast(
+            vote_cast(
                 actor=request.user if request.user.is_authenticated else None,
                 conversation=conv,
                 statement=statement,
@@ -180,7 +190,7 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             )
         except Throttled as exc:
             throttled, error, status = exc, exc.message, 429
-        except services.ForumError as exc:
+        except ForumError as exc:
             error = exc.message
     if request.htmx:
         context = _card_context(request, conv, key) | {"error": error, "voted": not error}
@@ -206,7 +216,7 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _throttle_anonymous(request, scope="forum.statement.address", rate=STATEMENT_RATE)
-            statement = services.statement_add(
+            statement = statement_services.statement_add(
                 actor=request.user if request.user.is_authenticated else None,
                 conversation=conv,
                 text=form.cleaned_data["text"],
@@ -214,7 +224,7 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except Throttled as exc:
             return throttled_response(request, exc)
-        except services.ForumError as exc:
+        except ForumError as exc:
             form.add_error("text", exc.message)
         else:
             if statement.status in conv.visible_statuses():
@@ -263,9 +273,9 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
             sent = True
         else:
             try:
-                services.participant_verify_request(conversation=conv, anon_key=key, email=email)
-            except services.ForumError as exc:
-                form.add_error(None, exc.message)
+                participant_verify_request(conversation=conv, anon_key=key, email=email)
+            except ForumError as exc:
+                add_to_form(form, exc)
                 sent = False
             else:
                 sent = True
@@ -296,8 +306,8 @@ def verify_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and not request.user.is_authenticated:
         try:
-            participant = services.participant_verify(conversation=conv, token=token)
-        except services.ForumError as exc:
+            participant = participant_verify(conversation=conv, token=token)
+        except ForumError as exc:
             error = exc.message
         else:
             messages.success(request, _("Your e-mail address is confirmed: you can take part."))
@@ -391,10 +401,8 @@ def moderate(request: AuthedHttpRequest, slug: str, number: int) -> HttpResponse
     status = {"accept": Statement.Status.ACCEPTED, "reject": Statement.Status.REJECTED}.get(action)
     is_meta = {"meta": True, "not-meta": False}.get(action)
     try:
-        services.statement_moderate(
-            actor=request.user, statement=statement, status=status, is_meta=is_meta
-        )
-    except services.ForumError as exc:
+        statement_moderate(actor=request.user, statement=statement, status=status, is_meta=is_meta)
+    except ForumError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Statement %(n)d updated.") % {"n": statement.number})
@@ -428,8 +436,8 @@ def close(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.conversation_close(actor=request.user, conversation=conv)
-    except services.ForumError as exc:
+        conversation_close(actor=request.user, conversation=conv)
+    except ForumError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The conversation is closed: it is now read-only."))
@@ -442,7 +450,7 @@ def export(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     conv = selectors.conversation_get_for_user(user=request.user, slug=slug)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
-        polis.conversation_export(actor=request.user, conversation=conv, directory=folder)
+        conversation_export(actor=request.user, conversation=conv, directory=folder)
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(Path(folder).iterdir()):
                 archive.write(path, arcname=f"{conv.slug}/{path.name}")

@@ -21,10 +21,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.forum import embed, importing, selectors, services
+from whatworks.forum import embed, importing, selectors
+from whatworks.forum.errors import ConversationInvalidError, EmbedError, ForumError, ImportProblems
 from whatworks.forum.forms import ConversationForm, EmbedForm, PolisImportForm
 from whatworks.forum.models import Participant, Statement, Vote
+from whatworks.forum.services.conversations import (
+    conversation_open_now,
+    conversation_setup,
+    conversation_update,
+)
 
 ADD = "forum.add_conversation"
 CHANGE = "forum.change_conversation"
@@ -70,12 +77,12 @@ def conversation_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ConversationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.conversation_setup(
+            created = conversation_setup(
                 actor=request.user,
                 seed_statements=form.cleaned_data["seed_statements"],
                 **form.values(),
             )
-        except services.ConversationInvalidError as exc:
+        except ConversationInvalidError as exc:
             form.add_problems(exc.problems)
         else:
             n = created.statements.count()
@@ -99,10 +106,8 @@ def conversation_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = ConversationForm(request.POST or None, conversation=conversation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.conversation_update(
-                actor=request.user, conversation=conversation, **form.values()
-            )
-        except services.ConversationInvalidError as exc:
+            conversation_update(actor=request.user, conversation=conversation, **form.values())
+        except ConversationInvalidError as exc:
             form.add_problems(exc.problems)
         else:
             messages.success(request, _("Your changes were saved."))
@@ -123,8 +128,8 @@ def conversation_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def conversation_open(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     conversation = selectors.conversation_get_for_user(user=request.user, slug=slug)
     try:
-        services.conversation_open_now(actor=request.user, conversation=conversation)
-    except services.ForumError as exc:
+        conversation_open_now(actor=request.user, conversation=conversation)
+    except ForumError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The conversation is open: people can vote and write."))
@@ -148,9 +153,8 @@ def conversation_import(request: AuthedHttpRequest) -> HttpResponse:
                 votes=data["votes"] or None,
                 size=sum(f.size for f in files),
             )
-        except importing.ImportProblems as exc:
-            for problem in exc.problems:
-                form.add_error(None, problem)
+        except ImportProblems as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -180,9 +184,8 @@ def conversation_embed(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 conversation=conversation,
                 origins_text=form.cleaned_data["origins"],
             )
-        except embed.EmbedError as exc:
-            for problem in exc.problems:
-                form.add_error("origins", problem)
+        except EmbedError as exc:
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
