@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -283,22 +283,15 @@ def task_start(
     actor: User | None,
     kind: str,
     label: str,
-    job: Job | None = None,
+    job: Job,
     args: Sequence[JSONArg] = (),
-    enqueue: Callable[[str], str] | None = None,
     target: models.Model | None = None,
 ) -> TaskRecord:
     """Record a background task and enqueue it once the transaction commits.
 
     The task runs ``job`` (see :mod:`whatworks.core.queue`) with ``args`` followed by the
     record's id (tasks take ids, never objects).
-
-    ``enqueue`` is deprecated: the older spelling, a callable that receives the record's
-    id and returns the queue's id.  Do not use it in new code; pass ``job=`` and ``args=``.
-    It is removed once every part names its jobs.
     """
-    if (job is None) == (enqueue is None):
-        raise TypeError("task_start takes a job or an enqueue callable, not both or neither")
     record = TaskRecord.objects.create(kind=kind, label=label, owner=actor)
     audit_record(
         actor=actor,
@@ -308,11 +301,7 @@ def task_start(
     )
 
     def _enqueue() -> None:
-        if job is not None:
-            queue_id = queue.enqueue(job, [*args, str(record.pk)])
-        else:
-            assert enqueue is not None
-            queue_id = enqueue(str(record.pk))
+        queue_id = queue.enqueue(job, [*args, str(record.pk)])
         TaskRecord.objects.filter(pk=record.pk).update(task_id=queue_id)
 
     transaction.on_commit(_enqueue)
