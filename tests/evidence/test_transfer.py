@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from whatworks.core.models import AuditEntry
-from whatworks.evidence import transfer
 from whatworks.evidence.errors import ImportInvalid
 from whatworks.evidence.models import Finding, Intervention, Study
+from whatworks.evidence.services import transfer
 from whatworks.evidence.services.transfer import evidence_import, export_file
 
 from .factories import finding, intervention, study
