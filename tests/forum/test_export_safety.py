@@ -30,9 +30,11 @@ def test_participants_text_reaches_no_spreadsheet_as_a_formula(tmp_path: Path) -
         background="@SUM(A1:A9) in the description",
         moderation="after",
     )
-    statement = services.statement_add(actor=UserFactory(), conversation=conversation, text=FORMULA)
+    statement = services.statement_add(
+        actor=UserFactory.create(), conversation=conversation, text=FORMULA
+    )
     services.vote_cast(
-        actor=UserFactory(), conversation=conversation, statement=statement, value=-1
+        actor=UserFactory.create(), conversation=conversation, statement=statement, value=-1
     )
     conversation_export(actor=None, conversation=conversation, directory=tmp_path / "out")
     for path in (tmp_path / "out").glob("*.csv"):
