@@ -6,8 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from tests.factories import user_with_role, verify_second_factor
+from tests.fixturetypes import ClientFor, MakeUser, ThrottleClock
+from whatworks.core.models import User
 from whatworks.core.roles import Role
 
 #: Every role a request can come with: None is a visitor, "registered" a signed-in person
@@ -24,11 +27,9 @@ def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> Non
     they would after typing the code (``tests.factories.verify_second_factor``).  Tests of
     the second factor itself sign in through the sign-in page instead.
     """
-    from django.test import Client
-
     original = Client.force_login
 
-    def force_login(self: Client, user, backend=None) -> None:  # type: ignore[no-untyped-def]
+    def force_login(self: Client, user: User, backend: str | None = None) -> None:
         original(self, user, backend)
         verify_second_factor(self, user)
 
@@ -36,15 +37,15 @@ def _force_login_gives_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.fixture
-def make_user():  # type: ignore[no-untyped-def]
+def make_user() -> MakeUser:
     return user_with_role
 
 
 @pytest.fixture
-def client_for(client, make_user):  # type: ignore[no-untyped-def]
+def client_for(client: Client, make_user: MakeUser) -> ClientFor:
     """A test client signed in with the given role name (see ROLES)."""
 
-    def _client(role_name: str):  # type: ignore[no-untyped-def]
+    def _client(role_name: str) -> Client:
         if role_name == "visitor":
             return client
         role = None if role_name == "registered" else Role(role_name)
@@ -90,7 +91,7 @@ def _registry_guards_allow_flush(request: pytest.FixtureRequest) -> Iterator[Non
 
 
 @pytest.fixture
-def throttle_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def throttle_clock(monkeypatch: pytest.MonkeyPatch) -> ThrottleClock:
     """Freeze the rate limits' clock (``core.throttle.clock``) at a fixed instant, the
     middle of an hour, so that no test depends on when it runs; ``.advance(seconds)`` moves
     it on."""

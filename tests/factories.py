@@ -13,7 +13,7 @@ from whatworks.core.services import user_create
 PASSWORD = "correct horse battery staple"
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("slug",)
@@ -24,7 +24,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     region = "london"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
 
@@ -49,8 +49,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 def user_with_role(role: Role | None, **kwargs: Any) -> User:
     """A user holding one role (None: a registered user with no role)."""
     if role == Role.LA_ANALYST and "organisation" not in kwargs:
-        kwargs["organisation"] = OrganisationFactory()
-    return UserFactory(roles=frozenset({role}) if role else frozenset(), **kwargs)
+        kwargs["organisation"] = OrganisationFactory.create()
+    return UserFactory.create(roles=frozenset({role}) if role else frozenset(), **kwargs)
 
 
 def verify_second_factor(client: Any, user: User) -> None:

@@ -197,7 +197,7 @@ def read_only(path: Path) -> Iterator[None]:
     """Make ``path`` truly read-only, even for root: a read-only bind mount over itself."""
     mounted = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot bind-mount here ({mounted.stderr.strip()}); needs root")
+        pytest.skip(f"cannot bind-mount here ({mounted.stderr.strip()!r}); needs root")
     try:
         subprocess.run(
             ["mount", "-o", "remount,bind,ro", str(path)],

@@ -13,12 +13,14 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.calls import factories as calls_factories
 from tests.conftest import ROLES
 from tests.events import factories as events_factories
 from tests.evidence import factories as evidence_factories
+from tests.fixturetypes import ClientFor, ClientResponse
 from tests.forum import factories as forum_factories
 from tests.news import factories as news_factories
 from tests.panel import factories as panel_factories
@@ -353,7 +355,7 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
 }
 
 
-def _walk(patterns: list, namespace: str = "") -> Iterator[str]:
+def _walk(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
@@ -414,7 +416,9 @@ def test_permission_matrix(client_for, name: str, role: str) -> None:  # type: i
 CACHEABLE_FOR_VISITORS = {"core:home", "evidence:index", "registry:index", "news:index"}
 
 
-def assert_response_headers(name: str, role: str, kwargs: dict[str, object], response) -> None:  # type: ignore[no-untyped-def]
+def assert_response_headers(
+    name: str, role: str, kwargs: dict[str, object], response: ClientResponse
+) -> None:
     """Private answers are never stored by a cache; downloads carry a CSP without script.
 
     Every answer for a signed-in person, and every page reached through a secret link
@@ -557,7 +561,7 @@ def test_state_changing_requests(client_for, name: str, role: str) -> None:  # t
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_is_for_staff_only(client_for, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_admin_is_for_staff_only(client_for: ClientFor, role: str) -> None:
     response = client_for(role).get("/admin/")
     if role in STAFF_ROLES:
         assert response.status_code == 200
@@ -570,7 +574,7 @@ def test_admin_is_for_staff_only(client_for, role: str) -> None:  # type: ignore
 
 
 @pytest.mark.django_db
-def test_an_analyst_of_the_other_authority_cannot_reach_or_run_a_pilot(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_analyst_of_the_other_authority_cannot_reach_or_run_a_pilot(client: Client) -> None:
     from django.urls import reverse
 
     from tests.factories import OrganisationFactory, user_with_role
@@ -578,7 +582,7 @@ def test_an_analyst_of_the_other_authority_cannot_reach_or_run_a_pilot(client) -
     from whatworks.core.roles import Role
 
     pilot = pilots_factories.make_pilot()
-    other = user_with_role(Role.LA_ANALYST, organisation=OrganisationFactory())
+    other = user_with_role(Role.LA_ANALYST, organisation=OrganisationFactory.create())
     own = pilots_factories.analyst_of(pilot)
     client.force_login(other)
     before = AuditEntry.objects.count()
@@ -594,7 +598,7 @@ def test_an_analyst_of_the_other_authority_cannot_reach_or_run_a_pilot(client) -
 
 
 @pytest.mark.django_db
-def test_a_researcher_on_another_team_cannot_change_a_project(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_on_another_team_cannot_change_a_project(client: Client) -> None:
     from django.urls import reverse
 
     from tests.factories import user_with_role
@@ -622,7 +626,7 @@ def test_a_researcher_on_another_team_cannot_change_a_project(client) -> None:  
 
 
 @pytest.mark.django_db
-def test_a_reviewer_who_has_not_scored_sees_no_scores(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_who_has_not_scored_sees_no_scores(client: Client) -> None:
     from tests.factories import user_with_role
     from whatworks.calls import services as calls_services
     from whatworks.core.roles import Role
@@ -647,7 +651,9 @@ def _admin_models() -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("label", _admin_models())
-def test_an_editor_in_the_admin_gets_exactly_the_role_s_permissions(client_for, label: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_in_the_admin_gets_exactly_the_role_s_permissions(
+    client_for: ClientFor, label: str
+) -> None:
     """Per admin model: the change list and the add page answer as the roles table says."""
     from django.apps import apps
     from django.urls import reverse

@@ -121,7 +121,7 @@ def sign_in(page: Any) -> Callable[[str, str], None]:
 
         user = User.objects.filter(email__iexact=email).first()
         needs_code = user is not None and mfa.mfa_required(user)
-        if needs_code and not mfa.has_app(user):  # type: ignore[arg-type]
+        if user is not None and needs_code and not mfa.has_app(user):
             TOTPDevice.objects.create(user=user, name="browser test app", confirmed=True)
         page.goto("/account/sign-in/")
         page.get_by_label("E-mail address").fill(email)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from tests.browser.axe import assert_accessible
 from tests.calls.factories import (
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _private_files(settings: Settings, tmp_path: Path) -> None:
     settings.PRIVATE_DATA_ROOT = tmp_path / "private"
 
 
@@ -38,7 +40,7 @@ def test_call_pages_and_applying(visit: Any, page: Any, sign_in: Any, tmp_path: 
     visit("/calls/")
     visit(f"/calls/{call.slug}/")
     visit(f"/calls/{closed.slug}/")
-    UserFactory(email="la@example.test", organisation=OrganisationFactory())
+    UserFactory.create(email="la@example.test", organisation=OrganisationFactory.create())
     sign_in("la@example.test", PASSWORD)
     visit(f"/calls/{call.slug}/apply/")
     page.get_by_label("Lead contact").fill("Jo Bloggs")
@@ -62,7 +64,7 @@ def test_call_pages_and_applying(visit: Any, page: Any, sign_in: Any, tmp_path: 
 
 def test_review_pages(visit: Any, page: Any, sign_in: Any) -> None:
     application = submitted_application()
-    rae = UserFactory(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
+    rae = UserFactory.create(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
     assign(application, rae)
     sign_in("rae@example.test", PASSWORD)
     visit(f"/calls/{application.call.slug}/review/")
@@ -77,7 +79,7 @@ def test_review_pages(visit: Any, page: Any, sign_in: Any) -> None:
 
 def test_decision_buttons(visit: Any, page: Any, sign_in: Any) -> None:
     application = scored(submitted_application())
-    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
     visit(f"/calls/applications/{application.pk}/")
     page.get_by_role("button", name="Shortlist").click()

@@ -3,9 +3,11 @@ pages in a real browser: axe and the phone-width checks on each (``visit``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from tests.browser.axe import assert_accessible
 from tests.calls.factories import make_call, scored, submitted_application
@@ -16,13 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _private_files(settings: Settings, tmp_path: Path) -> None:
     settings.PRIVATE_DATA_ROOT = tmp_path / "private"
 
 
 def _as_editor(sign_in: Any, page: Any) -> None:
     page.set_default_timeout(60_000)  # the shared machine is loaded
-    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
 
 
@@ -58,10 +60,10 @@ def test_an_editor_assigns_a_reviewer_who_scores_corrects_and_another_declares_a
     sign_in: Any, visit: Any, page: Any
 ) -> None:
     application = scored(submitted_application(), 4)
-    UserFactory(
+    UserFactory.create(
         email="rae@example.test", full_name="Rae Reviewer", roles=frozenset({Role.RESEARCHER})
     )
-    UserFactory(
+    UserFactory.create(
         email="cal@example.test", full_name="Cal Conflict", roles=frozenset({Role.RESEARCHER})
     )
     _as_editor(sign_in, page)
@@ -128,8 +130,8 @@ def test_someone_new_makes_an_account_asks_to_join_and_a_member_approves(
     from tests.factories import OrganisationFactory
 
     page.set_default_timeout(60_000)
-    organisation = OrganisationFactory(name="Leeds City Council")
-    UserFactory(email="member@example.test", organisation=organisation)
+    organisation = OrganisationFactory.create(name="Leeds City Council")
+    UserFactory.create(email="member@example.test", organisation=organisation)
     call = eligibility_call()
     visit("/calls/account/new/")
     page.get_by_label("Full name").fill("Jo Bloggs")

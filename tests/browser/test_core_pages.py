@@ -61,7 +61,7 @@ def test_skip_link_is_first_and_moves_focus_to_main(visit: Any, page: Any) -> No
 
 
 def test_sign_in_with_the_keyboard_and_sign_out(visit: Any, page: Any) -> None:
-    UserFactory(email="kay@example.test", full_name="Kay Keyboard")
+    UserFactory.create(email="kay@example.test", full_name="Kay Keyboard")
     visit("/account/sign-in/")
     page.get_by_label("E-mail address").focus()
     page.keyboard.type("kay@example.test")
@@ -88,7 +88,7 @@ def test_a_failed_sign_in_shows_a_focused_error_summary(visit: Any, page: Any) -
 
 
 def test_audit_log_and_task_page_for_an_admin(visit: Any, page: Any, sign_in: Any) -> None:
-    admin = UserFactory(email="root@example.test", roles=frozenset({Role.ADMIN}))
+    admin = UserFactory.create(email="root@example.test", roles=frozenset({Role.ADMIN}))
     sign_in("root@example.test", PASSWORD)
     visit("/staff/audit/")
     page.get_by_label("From date").fill("not a date")
@@ -118,7 +118,7 @@ def test_setting_up_the_second_factor(visit: Any, page: Any, sign_in: Any) -> No
 
     from django_otp.oath import totp
 
-    UserFactory(email="kim@example.test")
+    UserFactory.create(email="kim@example.test")
     sign_in("kim@example.test", PASSWORD)
     visit("/account/security/")
     page.get_by_role("link", name="Set up an authenticator app").click()

@@ -88,7 +88,7 @@ def test_offer_page(visit: Any, page: Any) -> None:
 def test_staff_attendees_and_check_in_on_a_phone(
     visit: Any, page: Any, sign_in: Any, phone_page: Any
 ) -> None:
-    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     event = make_event(capacity=3)
     add_questions(event)
     register(event, 1)

@@ -23,7 +23,7 @@ def _as_editor(sign_in: Any, page: Any) -> None:
     # A generous safety net: the shared machine is loaded and the live server's first
     # request loads every part's URLs.
     page.set_default_timeout(60_000)
-    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
 
 
@@ -219,6 +219,7 @@ def test_the_feedback_survey_is_made_sent_answered_and_its_results_read(
     page.get_by_role("button", name="Send to 11 people").click()
     page.wait_for_url(f"**/events/staff/{event.slug}/feedback/")
     event.refresh_from_db()
+    assert event.feedback_survey_id is not None
     invitations = list(Invitation.objects.filter(poll_id=event.feedback_survey_id))
     assert len(invitations) == 11
     poll = invitations[0].poll

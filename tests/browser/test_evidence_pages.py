@@ -28,8 +28,10 @@ def catalogue() -> Any:
             study(made, citation=f"Trial {n}. A trial", is_demo=True, **registered),
             mean_treatment=10 + n,
         )
+    first = made.studies.first()
+    assert first is not None
     finding(
-        made.studies.first(),
+        first,
         domain="entering-care",
         measure_type="RR",
         events_treatment=10,
@@ -83,7 +85,7 @@ def test_demo_content_pages(visit: Any) -> None:
 
 
 def test_staff_pages_and_their_errors(visit: Any, page: Any, sign_in: Any, catalogue: Any) -> None:
-    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
     visit("/evidence/staff/")
     visit("/evidence/staff/interventions/new/")
@@ -141,7 +143,7 @@ def test_on_a_phone_results_come_first_and_filters_open_from_a_control(
 def test_rating_form_shows_the_rules_and_asks_why_a_rating_departs(
     visit: Any, page: Any, sign_in: Any, catalogue: Any
 ) -> None:
-    UserFactory(email="ed2@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed2@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed2@example.test", PASSWORD)
     visit("/evidence/staff/interventions/iy/outcomes/entering-care/rating/")
     assert page.get_by_text("How big, by the rules").is_visible()
@@ -166,7 +168,7 @@ RIS_FILE = (
 
 
 def test_study_finding_and_ris_pages(visit: Any, page: Any, sign_in: Any, catalogue: Any) -> None:
-    UserFactory(email="ed@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ed@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("ed@example.test", PASSWORD)
     study_slug = catalogue.studies.first().slug
     visit("/evidence/staff/interventions/iy/studies/new/")

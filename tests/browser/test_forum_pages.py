@@ -39,7 +39,7 @@ def test_every_forum_page_type_passes_axe(visit: Any, page: Any, sign_in: Any) -
     from tests.browser.axe import assert_accessible
 
     assert_accessible(page)
-    UserFactory(email="moderator@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="moderator@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("moderator@example.test", PASSWORD)
     visit(f"/forum/{slug}/dashboard/")
 
@@ -108,7 +108,7 @@ def test_staff_set_up_edit_and_open_conversations(visit: Any, page: Any, sign_in
 
     voted = make_conversation()
     fill(voted)
-    UserFactory(email="facilitator@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="facilitator@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("facilitator@example.test", PASSWORD)
     visit("/forum/staff/")
     visit("/forum/staff/new/")
@@ -139,7 +139,7 @@ def test_staff_set_up_edit_and_open_conversations(visit: Any, page: Any, sign_in
 
 def test_staff_import_and_embedding_pages_pass_axe(visit: Any, page: Any, sign_in: Any) -> None:
     conversation = make_conversation()
-    UserFactory(email="importer@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="importer@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("importer@example.test", PASSWORD)
     visit("/forum/staff/import/")
     page.get_by_role("button", name="Import the conversation").click()

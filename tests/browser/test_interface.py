@@ -33,7 +33,7 @@ def test_the_nav_lines_up_with_the_header_and_fits_a_phone(visit: Any, page: Any
 
 
 def test_filters_wait_behind_a_disclosure_on_a_phone(visit: Any, page: Any, sign_in: Any) -> None:
-    UserFactory(email="root@example.test", roles=frozenset({Role.ADMIN}))
+    UserFactory.create(email="root@example.test", roles=frozenset({Role.ADMIN}))
     sign_in("root@example.test", PASSWORD)
     for path, results in (("/research/", "h2"), ("/staff/audit/", "table")):
         visit(path)

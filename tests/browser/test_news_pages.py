@@ -115,7 +115,7 @@ def test_your_data_pages(visit: Any, page: Any) -> None:
 
 
 def test_editor_pages(visit: Any, page: Any, sign_in: Any, blog: dict[str, Any]) -> None:
-    UserFactory(email="eden@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="eden@example.test", roles=frozenset({Role.EDITOR}))
     f.post(title="Next month", publish_at=timezone.now() + timedelta(days=20))
     sign_in("eden@example.test", PASSWORD)
     visit("/news/manage/")
@@ -171,7 +171,7 @@ def test_news_fits_a_phone_screen(phone_page: Any, blog: dict[str, Any]) -> None
 
 def test_an_editor_manages_the_topics(visit: Any, page: Any, sign_in: Any) -> None:
     page.set_default_timeout(60_000)
-    UserFactory(email="topics@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="topics@example.test", roles=frozenset({Role.EDITOR}))
     sign_in("topics@example.test", PASSWORD)
     kept = f.topic(name="Research findings")
     visit("/news/manage/topics/")
@@ -190,8 +190,8 @@ def test_an_editor_manages_the_topics(visit: Any, page: Any, sign_in: Any) -> No
     page.get_by_role("button", name="Retire Research findings").click()
     page.wait_for_url("**/news/manage/topics/")
     assert_accessible(page)
-    kept.refresh_from_db()  # type: ignore[attr-defined]
-    assert kept.retired_at is not None  # type: ignore[attr-defined]
+    kept.refresh_from_db()
+    assert kept.retired_at is not None
     assert page.get_by_role("button", name="Bring back Research findings").count() == 1
     visit("/news/newsletter/")  # the subscribe page offers only what is not retired
     assert page.get_by_label("Practice guides").count() == 1

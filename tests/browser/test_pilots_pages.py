@@ -28,9 +28,9 @@ def _setup(transactional_db: Any, settings: Any, tmp_path: Path) -> Iterator[Non
 
 
 def test_upload_run_and_report(visit: Any, page: Any, sign_in: Any, tmp_path: Path) -> None:
-    researcher = UserFactory(email="r@example.test", roles=frozenset({Role.RESEARCHER}))
+    researcher = UserFactory.create(email="r@example.test", roles=frozenset({Role.RESEARCHER}))
     pilot = make_pilot(researcher=researcher, fixed=False)
-    analyst = UserFactory(
+    analyst = UserFactory.create(
         email="a@example.test",
         roles=frozenset({Role.LA_ANALYST}),
         organisation=pilot.organisation,
@@ -105,7 +105,7 @@ def test_the_data_contract_and_what_a_visitor_can_do(visit: Any, page: Any) -> N
 
 def test_centre_view(visit: Any, sign_in: Any) -> None:
     make_pilot()
-    researcher = UserFactory(email="c@example.test", roles=frozenset({Role.RESEARCHER}))
+    researcher = UserFactory.create(email="c@example.test", roles=frozenset({Role.RESEARCHER}))
     sign_in(researcher.email, PASSWORD)
     visit("/pilots/centre/")
     visit("/pilots/")
@@ -113,10 +113,10 @@ def test_centre_view(visit: Any, sign_in: Any) -> None:
 
 def test_outsiders_get_404(visit: Any, sign_in: Any) -> None:
     pilot = make_pilot()
-    other = UserFactory(
+    other = UserFactory.create(
         email="o@example.test",
         roles=frozenset({Role.LA_ANALYST}),
-        organisation=OrganisationFactory(),
+        organisation=OrganisationFactory.create(),
     )
     sign_in(other.email, PASSWORD)
     visit(f"/pilots/{pilot.pk}/", expect_status=404)
@@ -128,10 +128,10 @@ def test_start_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.registry.factories import draft_project
     from whatworks.pilots.models import Pilot
 
-    researcher = UserFactory(email="s@example.test", roles=frozenset({Role.RESEARCHER}))
+    researcher = UserFactory.create(email="s@example.test", roles=frozenset({Role.RESEARCHER}))
     project = pilot_project(researcher, config_yaml())
     draft = draft_project(author=researcher)
-    authority = OrganisationFactory()
+    authority = OrganisationFactory.create()
     sign_in(researcher.email, PASSWORD)
     visit("/pilots/")
     page.get_by_role("link", name="Start a pilot").click()
@@ -169,7 +169,7 @@ def test_write_the_config_from_the_common_choices(visit: Any, page: Any, sign_in
     from tests.browser.axe import assert_accessible
     from tests.pilots.factories import config_yaml, pilot_project
 
-    researcher = UserFactory(email="c@example.test", roles=frozenset({Role.RESEARCHER}))
+    researcher = UserFactory.create(email="c@example.test", roles=frozenset({Role.RESEARCHER}))
     pilot_project(researcher, config_yaml())
     sign_in(researcher.email, PASSWORD)
     visit("/pilots/new/")
@@ -282,10 +282,10 @@ def test_shadow_phase_page(visit: Any, page: Any, sign_in: Any) -> None:
 def test_ask_for_a_pilot(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.browser.axe import assert_accessible
 
-    analyst = UserFactory(
+    analyst = UserFactory.create(
         email="ask@example.test",
         roles=frozenset({Role.LA_ANALYST}),
-        organisation=OrganisationFactory(),
+        organisation=OrganisationFactory.create(),
     )
     sign_in(analyst.email, PASSWORD)
     visit("/pilots/")

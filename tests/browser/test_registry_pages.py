@@ -60,7 +60,7 @@ def test_tombstone_and_overdue_list(visit: Any, page: Any) -> None:
 def test_a_researcher_drafts_and_registers_in_the_browser(
     visit: Any, page: Any, sign_in: Any
 ) -> None:
-    author = UserFactory(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="rae@example.test", roles=frozenset({Role.RESEARCHER}))
     sign_in("rae@example.test", PASSWORD)
     visit("/research/workspace/")
     visit("/research/new/")
@@ -92,7 +92,7 @@ def test_a_researcher_drafts_and_registers_in_the_browser(
 
 
 def test_a_researcher_deletes_a_draft(visit: Any, page: Any, sign_in: Any) -> None:
-    author = UserFactory(email="dee@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="dee@example.test", roles=frozenset({Role.RESEARCHER}))
     project = draft_project(author=author)
     sign_in("dee@example.test", PASSWORD)
     visit(f"/research/{project.reference}/")
@@ -110,8 +110,8 @@ def test_a_researcher_deletes_a_draft(visit: Any, page: Any, sign_in: Any) -> No
 def test_a_request_is_asked_queued_and_decided(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.browser.axe import assert_accessible
 
-    author = UserFactory(email="ria@example.test", roles=frozenset({Role.RESEARCHER}))
-    UserFactory(email="eli@example.test", roles=frozenset({Role.EDITOR}))
+    author = UserFactory.create(email="ria@example.test", roles=frozenset({Role.RESEARCHER}))
+    UserFactory.create(email="eli@example.test", roles=frozenset({Role.EDITOR}))
     project = registered_project(author=author, published=False)
     ref = project.reference
     sign_in("ria@example.test", PASSWORD)
@@ -141,7 +141,7 @@ def test_a_request_is_asked_queued_and_decided(visit: Any, page: Any, sign_in: A
 
 
 def test_the_review_page_and_the_draft_form_explain(visit: Any, page: Any, sign_in: Any) -> None:
-    author = UserFactory(email="rev@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="rev@example.test", roles=frozenset({Role.RESEARCHER}))
     project = draft_project(author=author)
     sign_in("rev@example.test", PASSWORD)
     visit(f"/research/{project.reference}/protocol/draft/")
@@ -155,7 +155,7 @@ def test_the_review_page_and_the_draft_form_explain(visit: Any, page: Any, sign_
 
 
 def test_an_editor_sees_drafts_and_the_withdraw_form(visit: Any, page: Any, sign_in: Any) -> None:
-    UserFactory(email="eden@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="eden@example.test", roles=frozenset({Role.EDITOR}))
     project = project_with_results(publish_results=False, published=False)
     sign_in("eden@example.test", PASSWORD)
     visit("/research/workspace/")
@@ -170,7 +170,7 @@ def test_an_editor_sees_drafts_and_the_withdraw_form(visit: Any, page: Any, sign
 def test_withdrawing_a_project_with_results_warns(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.browser.axe import assert_accessible
 
-    UserFactory(email="ewan@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="ewan@example.test", roles=frozenset({Role.EDITOR}))
     project = project_with_results()
     sign_in("ewan@example.test", PASSWORD)
     visit(f"/research/{project.reference}/withdraw/")
@@ -195,8 +195,8 @@ def test_a_researcher_enters_corrects_and_manages_the_team(
     from whatworks.registry.models import ResultsReport
     from whatworks.registry.services import results_publish
 
-    author = UserFactory(email="ren@example.test", roles=frozenset({Role.RESEARCHER}))
-    UserFactory(email="newcomer@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="ren@example.test", roles=frozenset({Role.RESEARCHER}))
+    UserFactory.create(email="newcomer@example.test", roles=frozenset({Role.RESEARCHER}))
     project = registered_project(author=author)
     ref = project.reference
     make_call(project_ref=ref, title="Partners for the conference trial")
@@ -258,7 +258,7 @@ def test_a_researcher_enters_corrects_and_manages_the_team(
 
 
 def test_an_editor_corrects_published_results(visit: Any, page: Any, sign_in: Any) -> None:
-    UserFactory(email="edie@example.test", roles=frozenset({Role.EDITOR}))
+    UserFactory.create(email="edie@example.test", roles=frozenset({Role.EDITOR}))
     project = project_with_results()
     sign_in("edie@example.test", PASSWORD)
     visit(f"/research/{project.reference}/results/")

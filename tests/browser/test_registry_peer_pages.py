@@ -19,7 +19,7 @@ def test_a_researcher_fills_in_the_design_and_attaches_documents(
 ) -> None:
     from tests.browser.axe import assert_accessible
 
-    author = UserFactory(email="dee@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="dee@example.test", roles=frozenset({Role.RESEARCHER}))
     project = draft_project(author=author)
     ref = project.reference
     sign_in("dee@example.test", PASSWORD)
@@ -66,7 +66,7 @@ def test_a_researcher_fills_in_the_design_and_attaches_documents(
 def test_identifiers_and_orcid_pages(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.browser.axe import assert_accessible
 
-    author = UserFactory(email="ida@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="ida@example.test", roles=frozenset({Role.RESEARCHER}))
     project = registered_project(author=author)
     attach(project, author=author)
     sign_in("ida@example.test", PASSWORD)
@@ -97,7 +97,7 @@ def test_the_participant_flow_page(visit: Any, page: Any, sign_in: Any) -> None:
     from tests.browser.axe import assert_accessible
     from tests.registry.factories import project_with_results
 
-    author = UserFactory(email="flo@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="flo@example.test", roles=frozenset({Role.RESEARCHER}))
     project = project_with_results(author=author, publish_results=False)
     sign_in("flo@example.test", PASSWORD)
     visit(f"/research/{project.reference}/results/flow/")

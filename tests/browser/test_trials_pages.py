@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_researcher_sets_the_plan_and_works_out_power(
     visit: Any, page: Any, sign_in: Any
 ) -> None:
-    author = UserFactory(email="tia@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="tia@example.test", roles=frozenset({Role.RESEARCHER}))
     project = draft_project(author=author)
     sign_in("tia@example.test", PASSWORD)
     ref = project.reference
@@ -67,7 +67,7 @@ def test_the_team_uploads_trial_data_analyses_it_and_links_the_evidence_store(
     from whatworks.registry.models import TrialAnalysis, TrialDataset
 
     evidence.intervention(slug="family-group-conferences", name="Family group conferences")
-    author = UserFactory(email="tia@example.test", roles=frozenset({Role.RESEARCHER}))
+    author = UserFactory.create(email="tia@example.test", roles=frozenset({Role.RESEARCHER}))
     project = trial_project(author=author)
     sign_in("tia@example.test", PASSWORD)
     ref = project.reference

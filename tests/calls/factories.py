@@ -72,7 +72,7 @@ def make_call(**overrides: Any) -> Call:
 
 
 def applicant(**kwargs: Any) -> User:
-    return user_with_role(None, organisation=OrganisationFactory(), **kwargs)
+    return user_with_role(None, organisation=OrganisationFactory.create(), **kwargs)
 
 
 def answers_for(call: Call) -> dict[str, str]:
@@ -114,12 +114,16 @@ def attachment_kwargs() -> dict[str, object]:
 
 def question_kwargs() -> dict[str, object]:
     call = make_call()
-    return {"slug": call.slug, "question_id": call.questions.first().pk}  # type: ignore[union-attr]
+    question = call.questions.first()
+    assert question is not None
+    return {"slug": call.slug, "question_id": question.pk}
 
 
 def criterion_kwargs() -> dict[str, object]:
     call = make_call()
-    return {"slug": call.slug, "criterion_id": call.criteria.first().pk}  # type: ignore[union-attr]
+    criterion = call.criteria.first()
+    assert criterion is not None
+    return {"slug": call.slug, "criterion_id": criterion.pk}
 
 
 def assign(application: Application, reviewer: User) -> None:
@@ -159,7 +163,7 @@ def join_request(organisation: Any = None) -> Any:
     from whatworks.calls.services import join_request_create
 
     return join_request_create(
-        actor=user_with_role(None), organisation=organisation or OrganisationFactory()
+        actor=user_with_role(None), organisation=organisation or OrganisationFactory.create()
     )
 
 

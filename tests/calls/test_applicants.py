@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.calls.factories import (
     account_token_kwargs,
@@ -160,9 +161,9 @@ def test_a_member_of_the_organisation_approves_and_the_person_may_apply(  # type
     services.application_save(actor=person, call=make_call(), answers={})  # may apply now
 
 
-def test_outsiders_cannot_see_or_decide_a_request(client) -> None:  # type: ignore[no-untyped-def]
+def test_outsiders_cannot_see_or_decide_a_request(client: Client) -> None:
     request = join_request()
-    outsider = user_with_role(None, organisation=OrganisationFactory())
+    outsider = user_with_role(None, organisation=OrganisationFactory.create())
     with pytest.raises(Http404):
         selectors.join_request_get_for_user(user=outsider, request_id=request.pk)
     client.force_login(outsider)
@@ -180,7 +181,7 @@ def test_outsiders_cannot_see_or_decide_a_request(client) -> None:  # type: igno
 # --- eligibility ---------------------------------------------------------------------
 
 
-def test_eligibility_questions_screen_before_the_full_form(client) -> None:  # type: ignore[no-untyped-def]
+def test_eligibility_questions_screen_before_the_full_form(client: Client) -> None:
     call = eligibility_call()
     question = screening_question(call)
     user = applicant()
@@ -224,7 +225,7 @@ def test_only_a_yes_or_no_question_screens() -> None:
 # --- editing and withdrawing -----------------------------------------------------------
 
 
-def test_a_submitted_application_is_edited_until_the_deadline(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_submitted_application_is_edited_until_the_deadline(client: Client) -> None:
     application = submitted_application()
     call = application.call
     text = call.questions.get(kind="text")
@@ -247,7 +248,7 @@ def test_a_submitted_application_is_edited_until_the_deadline(client) -> None:  
         )
 
 
-def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_applicant_withdraws_until_the_deadline_for_good(client: Client) -> None:
     application = submitted_application()
     with pytest.raises(PermissionDeniedError):
         services.application_withdraw(actor=applicant(), application=application)
@@ -273,7 +274,9 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client) -> None:  #
 # --- reminders -------------------------------------------------------------------------
 
 
-def test_drafts_are_reminded_once_before_the_deadline(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_are_reminded_once_before_the_deadline(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     soon = make_call(closes_at=timezone.now() + timedelta(hours=24))
     later = make_call(closes_at=timezone.now() + timedelta(days=20))
     draft = services.application_save(actor=applicant(), call=soon, answers={})
@@ -293,7 +296,7 @@ def test_drafts_are_reminded_once_before_the_deadline(django_capture_on_commit_c
 # --- the draft and the application's page ----------------------------------------------
 
 
-def test_the_draft_marks_required_questions_and_shows_saved_files(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_draft_marks_required_questions_and_shows_saved_files(client: Client) -> None:
     call = make_call()
     user = applicant()
     services.application_save(
@@ -306,7 +309,7 @@ def test_the_draft_marks_required_questions_and_shows_saved_files(client) -> Non
     assert "Already attached:" in page and "dpia.pdf" in page
 
 
-def test_yes_or_no_answers_are_shown_as_words(client) -> None:  # type: ignore[no-untyped-def]
+def test_yes_or_no_answers_are_shown_as_words(client: Client) -> None:
     call = make_call()
     question = services.question_create(
         actor=None, call=call, kind="yes-no", label="Has the director agreed?", required=False

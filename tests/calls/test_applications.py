@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.calls.factories import (
     PDF_BYTES,
@@ -20,6 +22,7 @@ from tests.calls.factories import (
     submitted_application,
     upload,
 )
+from tests.fixturetypes import MakeUser
 from whatworks.calls import errors, filetypes, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
@@ -35,7 +38,7 @@ def test_a_call_is_open_only_between_its_dates() -> None:
     assert not call.is_open(call.closes_at)
 
 
-def test_a_call_closes_by_itself(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_closes_by_itself(client: Client) -> None:
     now = timezone.now()
     call = make_call(opens_at=now - timedelta(days=2), closes_at=now + timedelta(minutes=5))
     user = applicant()
@@ -55,7 +58,9 @@ def test_a_call_closes_by_itself(client) -> None:  # type: ignore[no-untyped-def
     assert [c.slug for c in selectors.calls_closed(user=anybody)] == ["gone"]
 
 
-def test_draft_then_submit_once_then_edit(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_draft_then_submit_once_then_edit(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     call = make_call()
     user = applicant()
     draft = services.application_save(actor=user, call=call, answers={})
@@ -83,7 +88,7 @@ def test_draft_then_submit_once_then_edit(django_capture_on_commit_callbacks) ->
         services.application_save(actor=user, call=call, answers={})
 
 
-def test_applicants_need_an_organisation(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_applicants_need_an_organisation(make_user: MakeUser) -> None:
     with pytest.raises(PermissionDeniedError):
         services.application_save(actor=make_user(None), call=make_call(), answers={})
 
@@ -127,13 +132,13 @@ def test_a_zip_without_a_document_is_not_docx() -> None:
         services.check_upload(upload("plan.docx", buffer.getvalue()))
 
 
-def test_large_files_are_refused(settings) -> None:  # type: ignore[no-untyped-def]
+def test_large_files_are_refused(settings: Settings) -> None:
     settings.WHATWORKS_CALLS_MAX_UPLOAD_MB = 0.001
     with pytest.raises(errors.CallError, match="smaller than"):
         services.check_upload(upload("big.txt", b"a" * 2000))
 
 
-def test_apply_page_saves_a_draft_and_reports_missing_answers(client) -> None:  # type: ignore[no-untyped-def]
+def test_apply_page_saves_a_draft_and_reports_missing_answers(client: Client) -> None:
     call = make_call()
     user = applicant()
     client.force_login(user)
@@ -166,7 +171,7 @@ def test_apply_page_saves_a_draft_and_reports_missing_answers(client) -> None:  
     assert download["Content-Disposition"] == 'attachment; filename="plan.pdf"'
 
 
-def test_others_cannot_see_an_application(client) -> None:  # type: ignore[no-untyped-def]
+def test_others_cannot_see_an_application(client: Client) -> None:
     application = submitted_application()
     client.force_login(applicant())
     assert client.get(application.get_absolute_url()).status_code == 404

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
+from django.test import Client
 from django.urls import reverse
 
 from tests.calls.factories import assign, make_call, scored, submitted_application
+from tests.fixturetypes import MakeUser
 from whatworks.calls import errors, selectors, services
+from whatworks.calls.models import Application
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.roles import Role
@@ -15,11 +18,11 @@ from whatworks.core.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-def _scores(application, value: int = 3) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def _scores(application: Application, value: int = 3) -> dict[int, int]:
     return {c.pk: value for c in application.call.criteria.all()}
 
 
-def test_only_assigned_reviewers_score(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_assigned_reviewers_score(make_user: MakeUser) -> None:
     application = submitted_application()
     reviewer = make_user(Role.RESEARCHER)
     with pytest.raises(PermissionDeniedError, match="not assigned"):
@@ -29,7 +32,7 @@ def test_only_assigned_reviewers_score(make_user) -> None:  # type: ignore[no-un
     assert application.reviews.count() == 1
 
 
-def test_only_deciders_assign_and_only_reviewers_are_assigned(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_deciders_assign_and_only_reviewers_are_assigned(make_user: MakeUser) -> None:
     application = submitted_application()
     researcher, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     with pytest.raises(PermissionDeniedError):
@@ -42,7 +45,9 @@ def test_only_deciders_assign_and_only_reviewers_are_assigned(make_user) -> None
         )
 
 
-def test_a_conflicted_reviewer_can_neither_score_nor_see_it(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_conflicted_reviewer_can_neither_score_nor_see_it(
+    client: Client, make_user: MakeUser
+) -> None:
     application = scored(submitted_application(), 4)
     reviewer = make_user(Role.RESEARCHER)
     assign(application, reviewer)
@@ -70,7 +75,7 @@ def test_a_conflicted_reviewer_can_neither_score_nor_see_it(client, make_user) -
         services.review_submit(actor=reviewer, application=application, scores=_scores(application))
 
 
-def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user: MakeUser) -> None:
     application = submitted_application()
     reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     services.conflict_declare(actor=reviewer, application=application, note="My sister.")
@@ -86,7 +91,7 @@ def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user) -> None: 
         )
 
 
-def test_a_reviewer_who_has_scored_cannot_be_taken_off(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_who_has_scored_cannot_be_taken_off(make_user: MakeUser) -> None:
     application = scored(submitted_application())
     with pytest.raises(errors.CallError, match="scored the application already"):
         services.reviewer_unassign(
@@ -99,7 +104,7 @@ def test_the_summary_flags_disagreement_above_the_threshold() -> None:
     application = scored(submitted_application(), 4, 2)
     criteria = list(application.call.criteria.all())
     summary = summarise(application.reviews.all(), criteria)
-    assert (summary.count, summary.mean) == (2, pytest.approx(60))
+    assert summary.count == 2 and summary.mean == pytest.approx(60)
     assert summary.spread == pytest.approx(40)
     assert summary.disagreement and DISAGREEMENT_POINTS == 25
     other = scored(submitted_application(), 4, 3)
@@ -107,8 +112,8 @@ def test_the_summary_flags_disagreement_above_the_threshold() -> None:
     assert close.spread == pytest.approx(20) and not close.disagreement  # 80 and 60
 
 
-def test_the_list_shows_deciders_the_summary_and_hides_it_from_unscored_reviewers(  # type: ignore[no-untyped-def]
-    client, make_user
+def test_the_list_shows_deciders_the_summary_and_hides_it_from_unscored_reviewers(
+    client: Client, make_user: MakeUser
 ) -> None:
     call = make_call()
     application = scored(submitted_application(call), 5, 1)

@@ -6,11 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.calls.factories import make_call, scored, submitted_application
 from tests.confirm import post_confirmed
+from tests.fixturetypes import MakeUser
 from whatworks.calls import errors, services
 from whatworks.calls.models import Application
 from whatworks.core.models import AuditEntry
@@ -21,7 +24,9 @@ pytestmark = pytest.mark.django_db
 Status = Application.Status
 
 
-def test_a_decision_on_an_application_nobody_scored_is_refused(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_on_an_application_nobody_scored_is_refused(
+    client: Client, make_user: MakeUser
+) -> None:
     application = submitted_application()
     editor = make_user(Role.EDITOR)
     with pytest.raises(errors.CallError, match="no scores yet"):
@@ -38,7 +43,9 @@ def test_a_decision_on_an_application_nobody_scored_is_refused(client, make_user
     assert not AuditEntry.objects.filter(action="call.application_shortlisted").exists()
 
 
-def test_deciding_before_the_call_closes_is_warned_not_refused(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_deciding_before_the_call_closes_is_warned_not_refused(
+    client: Client, make_user: MakeUser
+) -> None:
     application = scored(submitted_application())
     assert application.call.is_open()
     client.force_login(make_user(Role.EDITOR))
@@ -50,8 +57,10 @@ def test_deciding_before_the_call_closes_is_warned_not_refused(client, make_user
     assert application.status == Status.SHORTLISTED
 
 
-def test_feedback_goes_to_the_applicant_by_e_mail_and_on_their_page(  # type: ignore[no-untyped-def]
-    client, make_user, django_capture_on_commit_callbacks
+def test_feedback_goes_to_the_applicant_by_e_mail_and_on_their_page(
+    client: Client,
+    make_user: MakeUser,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     closed = make_call(
         opens_at=timezone.now() - timedelta(days=30), closes_at=timezone.now() + timedelta(hours=1)
@@ -74,8 +83,10 @@ def test_feedback_goes_to_the_applicant_by_e_mail_and_on_their_page(  # type: ig
     assert "named data protection officer" in page
 
 
-def test_a_bulk_decision_is_all_or_nothing(  # type: ignore[no-untyped-def]
-    client, make_user, django_capture_on_commit_callbacks
+def test_a_bulk_decision_is_all_or_nothing(
+    client: Client,
+    make_user: MakeUser,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     call = make_call()
     first, second = (scored(submitted_application(call)) for _ in range(2))
@@ -102,7 +113,7 @@ def test_a_bulk_decision_is_all_or_nothing(  # type: ignore[no-untyped-def]
     assert len(mail.outbox) == 2 and all("Full." in m.body for m in mail.outbox)
 
 
-def test_bulk_decisions_need_the_decide_permission(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_decisions_need_the_decide_permission(client: Client, make_user: MakeUser) -> None:
     application = scored(submitted_application())
     client.force_login(make_user(Role.RESEARCHER))
     url = reverse("calls:decide_bulk", args=[application.call.slug])

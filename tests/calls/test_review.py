@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.calls.factories import assign, scored, submitted_application
+from tests.fixturetypes import MakeUser
 from whatworks.calls import errors, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
@@ -23,7 +28,9 @@ def _scores(application: Application, value: int = 3) -> dict[int, int]:
     return {c.pk: value for c in application.call.criteria.all()}
 
 
-def test_reviewers_see_others_scores_only_after_scoring(make_user, client) -> None:  # type: ignore[no-untyped-def]
+def test_reviewers_see_others_scores_only_after_scoring(
+    make_user: MakeUser, client: Client
+) -> None:
     application = submitted_application()
     first, second = make_user(Role.RESEARCHER), make_user(Role.RESEARCHER)
     assign(application, first)
@@ -43,7 +50,9 @@ def test_reviewers_see_others_scores_only_after_scoring(make_user, client) -> No
     assert "Reviewers' scores" in page and "Save my scores" not in page
 
 
-def test_blind_review_holds_for_a_reviewer_who_also_decides(make_user, client) -> None:  # type: ignore[no-untyped-def]
+def test_blind_review_holds_for_a_reviewer_who_also_decides(
+    make_user: MakeUser, client: Client
+) -> None:
     application = submitted_application()
     first = make_user(Role.RESEARCHER)
     assign(application, first)
@@ -62,7 +71,7 @@ def test_blind_review_holds_for_a_reviewer_who_also_decides(make_user, client) -
     assert {r.reviewer_id for r in visible} == {first.pk, admin.pk}
 
 
-def test_deciders_who_do_not_score_see_every_score(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_deciders_who_do_not_score_see_every_score(make_user: MakeUser) -> None:
     application = submitted_application()
     reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     assert not editor.has_perm("calls.review_application")
@@ -80,7 +89,9 @@ def test_deciders_who_do_not_score_see_every_score(make_user) -> None:  # type: 
     assert selectors.reviews_visible_to(user=other, application=application) == []
 
 
-def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(
+    make_user: MakeUser,
+) -> None:
     application = submitted_application()
     reviewer = make_user(Role.RESEARCHER)
     assign(application, reviewer)
@@ -103,7 +114,7 @@ def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(make_use
     assert application.reviews.get().total == 10
 
 
-def test_only_reviewers_score_and_only_deciders_decide(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_reviewers_score_and_only_deciders_decide(make_user: MakeUser) -> None:
     application = submitted_application()
     with pytest.raises(PermissionDeniedError):
         services.review_submit(
@@ -115,7 +126,7 @@ def test_only_reviewers_score_and_only_deciders_decide(make_user) -> None:  # ty
         )
 
 
-def test_drafts_are_invisible_to_reviewers(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_are_invisible_to_reviewers(make_user: MakeUser) -> None:
     from django.http import Http404
 
     from tests.calls.factories import applicant, make_call
@@ -125,16 +136,16 @@ def test_drafts_are_invisible_to_reviewers(make_user) -> None:  # type: ignore[n
         selectors.application_get_for_user(user=make_user(Role.EDITOR), application_id=draft.pk)
 
 
-def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: ignore[no-untyped-def]
-    make_user, django_capture_on_commit_callbacks
+def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(
+    make_user: MakeUser, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
     with pytest.raises(errors.CallError, match="cannot become accepted"):
         services.application_decide(actor=editor, application=application, status=Status.ACCEPTED)
-    received: list[dict] = []
+    received: list[dict[str, Any]] = []
 
-    def receiver(sender, **kwargs):
+    def receiver(sender: object, **kwargs: Any) -> None:
         received.append(kwargs)
 
     application_accepted.connect(receiver, dispatch_uid="test-receiver")
@@ -160,7 +171,7 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(  # type: 
         services.application_decide(actor=editor, application=application, status=Status.DECLINED)
 
 
-def test_a_failing_receiver_refuses_the_acceptance(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_receiver_refuses_the_acceptance(make_user: MakeUser) -> None:
     application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
     services.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
@@ -180,7 +191,7 @@ def test_a_failing_receiver_refuses_the_acceptance(make_user) -> None:  # type: 
     assert application.status == Status.SHORTLISTED
 
 
-def test_applicants_see_their_status(client) -> None:  # type: ignore[no-untyped-def]
+def test_applicants_see_their_status(client: Client) -> None:
     application = submitted_application()
     client.force_login(application.applicant)
     page = client.get(reverse("calls:my_applications")).content.decode()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.calls.factories import make_call, scored, submitted_application
+from tests.fixturetypes import MakeUser
 from whatworks.calls import errors, services
 from whatworks.calls.models import Call, Question
 from whatworks.calls.scoring import weighted_total
@@ -15,7 +17,9 @@ from whatworks.core.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-def test_an_editor_creates_a_call_and_adds_a_question_and_a_criterion(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_creates_a_call_and_adds_a_question_and_a_criterion(
+    client: Client, make_user: MakeUser
+) -> None:
     client.force_login(make_user(Role.EDITOR))
     response = client.post(
         reverse("calls:create"),
@@ -48,7 +52,9 @@ def test_an_editor_creates_a_call_and_adds_a_question_and_a_criterion(client, ma
     assert AuditEntry.objects.filter(action="call.criterion_created").exists()
 
 
-def test_closing_before_opening_is_an_error_on_the_form(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_closing_before_opening_is_an_error_on_the_form(
+    client: Client, make_user: MakeUser
+) -> None:
     client.force_login(make_user(Role.EDITOR))
     response = client.post(
         reverse("calls:create"),
@@ -71,7 +77,9 @@ def test_a_call_cannot_take_the_name_of_a_page() -> None:
         make_call(slug="staff")
 
 
-def test_editing_a_call_keeps_its_address_once_people_have_applied(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_call_keeps_its_address_once_people_have_applied(
+    client: Client, make_user: MakeUser
+) -> None:
     application = submitted_application()
     call = application.call
     editor = make_user(Role.EDITOR)
@@ -87,6 +95,7 @@ def test_editing_a_call_keeps_its_address_once_people_have_applied(client, make_
 
 
 def test_questions_stay_once_applications_are_submitted() -> None:
+    # calls' services type ``actor`` as User, though they run as the system (None) too
     application = submitted_application()
     question = application.call.questions.get(kind=Question.Kind.TEXT)
     editor_call = application.call
@@ -98,15 +107,20 @@ def test_questions_stay_once_applications_are_submitted() -> None:
     assert editor_call.questions.filter(label="Lead's name").exists()
 
 
-def test_a_question_can_be_removed_before_anyone_submits(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_can_be_removed_before_anyone_submits(
+    client: Client, make_user: MakeUser
+) -> None:
     call = make_call()
     question = call.questions.first()
+    assert question is not None
     client.force_login(make_user(Role.EDITOR))
-    client.post(reverse("calls:question_delete", args=[call.slug, question.pk]))  # type: ignore[union-attr]
-    assert not call.questions.filter(pk=question.pk).exists()  # type: ignore[union-attr]
+    client.post(reverse("calls:question_delete", args=[call.slug, question.pk]))
+    assert not call.questions.filter(pk=question.pk).exists()
 
 
-def test_a_criterion_s_highest_score_is_fixed_once_scored_but_its_weight_is_not(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_criterion_s_highest_score_is_fixed_once_scored_but_its_weight_is_not(
+    make_user: MakeUser,
+) -> None:
     application = scored(submitted_application(), 1)
     reviewer = make_user(Role.EDITOR)
     criterion = application.call.criteria.first()
@@ -125,6 +139,7 @@ def test_the_weighted_total_by_hand() -> None:
     """
     call = make_call()
     first, second = call.criteria.all()
+    # calls' services type ``actor`` as User, though they run as the system (None) too
     services.criterion_update(actor=None, criterion=second, max_score=4, weight=3)  # type: ignore[arg-type]
     criteria = list(call.criteria.all())
     assert weighted_total({str(first.pk): 3, str(second.pk): 4}, criteria) == pytest.approx(90.0)

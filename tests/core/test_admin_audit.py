@@ -15,9 +15,10 @@ from tests.events.factories import add_questions, make_event
 from tests.factories import UserFactory, user_with_role
 from tests.formdata import form_data
 from tests.news import factories as news_factories
-from whatworks.core.admin import NOT_RECORDED, AuditedAdmin
+from whatworks.core.admin import AuditedAdmin
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
+from whatworks.core.services import NOT_RECORDED
 from whatworks.news.models import Tag
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def test_every_registered_admin_audits_or_refuses_writes() -> None:
 
 
 def test_group_membership_changed_in_the_admin_is_audited(admin_client: Any) -> None:
-    person = UserFactory(email="kim@example.test", roles=frozenset({Role.RESEARCHER}))
+    person = UserFactory.create(email="kim@example.test", roles=frozenset({Role.RESEARCHER}))
     url = reverse("admin:core_user_change", args=[person.pk])
     data = form_data(admin_client.get(url).content.decode(), form_id="user_form")
     editor = Group.objects.get(name=Role.EDITOR.value)
@@ -63,7 +64,7 @@ def test_group_membership_changed_in_the_admin_is_audited(admin_client: Any) -> 
 
 
 def test_a_changed_address_is_audited_without_the_address(admin_client: Any) -> None:
-    person = UserFactory(email="kim@example.test", full_name="Kim Lee")
+    person = UserFactory.create(email="kim@example.test", full_name="Kim Lee")
     url = reverse("admin:core_user_change", args=[person.pk])
     data = form_data(admin_client.get(url).content.decode(), form_id="user_form")
     data.update(email="kim.lee@example.test", full_name="Kim A. Lee")
@@ -86,7 +87,7 @@ def test_group_permissions_changed_in_the_admin_are_audited(admin_client: Any) -
 
 
 def test_a_password_set_in_the_admin_is_audited(admin_client: Any) -> None:
-    person = UserFactory()
+    person = UserFactory.create()
     url = reverse("admin:auth_user_password_change", args=[person.pk])
     new = "another long passphrase 7"
     response = admin_client.post(
@@ -105,7 +106,7 @@ def test_a_password_set_through_the_reset_link_is_audited(client: Any) -> None:
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
-    person = UserFactory()
+    person = UserFactory.create()
     uid = urlsafe_base64_encode(force_bytes(person.pk))
     token = default_token_generator.make_token(person)
     url = reverse("core:password_reset_confirm", args=[uid, token])

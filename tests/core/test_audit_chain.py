@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -36,7 +38,7 @@ def lifted() -> Iterator[None]:
     auditlog.guards_install(connection)
 
 
-def _refused(sql: str, params: list[object]) -> None:
+def _refused(sql: str, params: list[Any]) -> None:
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -74,7 +76,7 @@ def test_the_orm_refuses_too(chain: list[AuditEntry]) -> None:
 
 
 def test_erasing_a_person_still_works_and_keeps_their_number() -> None:
-    person = UserFactory()
+    person = UserFactory.create()
     number = person.pk
     entry = audit_record(actor=person, action="test.by_person")
     person.delete()
@@ -85,7 +87,7 @@ def test_erasing_a_person_still_works_and_keeps_their_number() -> None:
 
 
 def test_erasure_cannot_smuggle_in_another_change(chain: list[AuditEntry]) -> None:
-    person = UserFactory()
+    person = UserFactory.create()
     entry = audit_record(actor=person, action="test.by_person")
     _refused(
         "UPDATE core_auditentry SET actor_id = NULL, action = 'forged' WHERE id = %s", [entry.pk]
@@ -141,7 +143,7 @@ def test_concurrent_writers_never_fork_the_chain() -> None:
             with transaction.atomic():
                 audit_record(actor=None, action=f"test.thread{n}.{i}")
 
-    errors = run_at_once([lambda n=n: write(n) for n in range(8)])  # type: ignore[misc]
+    errors = run_at_once([partial(write, n) for n in range(8)])
     assert errors == []
     assert AuditEntry.objects.filter(action__startswith="test.thread").count() == 80
     hashes = list(AuditEntry.objects.values_list("prev_hash", flat=True))

@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import resolve, reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.calls import factories as calls_factories
 from tests.confirm import post_confirmed
@@ -24,6 +25,7 @@ from tests.forum import factories as forum_factories
 from tests.news import factories as news_factories
 from tests.panel import factories as panel_factories
 from whatworks.core.confirm import CONFIRM_FIELD, CONFIRMED_ACTIONS
+from whatworks.core.models import User
 from whatworks.core.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ class Case:
     data: dict[str, object]
     done: Callable[[], bool]
     numbers: tuple[str, ...]  # what the confirmation page must say
-    user: object = None
+    user: User | None = None
 
 
 def poll_close() -> Case:
@@ -386,13 +388,13 @@ def test_every_listed_action_has_a_case() -> None:
 
 @pytest.mark.parametrize("name", sorted(CONFIRMED_ACTIONS))
 def test_the_action_happens_only_through_its_confirmation_page(
-    name: str, django_capture_on_commit_callbacks: Callable[..., object]
+    name: str, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     case = CASES[name]()
     assert resolve(case.url).view_name == name
     client = Client()
     if case.user is not None:
-        client.force_login(case.user)  # type: ignore[arg-type]
+        client.force_login(case.user)
     mail.outbox.clear()
 
     first = client.post(case.url, case.data)
@@ -407,7 +409,7 @@ def test_the_action_happens_only_through_its_confirmation_page(
     forged = client.post(case.url, {**case.data, CONFIRM_FIELD: "yes"})
     assert forged.status_code == 200 and not case.done(), "a made-up confirmation is refused"
 
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         confirmed = post_confirmed(client, case.url, case.data)
     assert confirmed.status_code == 302
     assert case.done()

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.fixturetypes import ThrottleClock
 from tests.panel.factories import PROFILE
 from whatworks.core.views.account import RESET_CLIENT_RATE, RESET_EMAIL_RATE
 from whatworks.news.views.newsletter import SUBSCRIBE_CLIENT_RATE, SUBSCRIBE_EMAIL_RATE
@@ -50,7 +51,7 @@ FORMS: dict[str, tuple[str, Callable[[str], dict[str, Any]], Any, Any]] = {
 
 
 @pytest.mark.parametrize("name", FORMS)
-def test_one_client_is_refused_once_over(name: str, throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_one_client_is_refused_once_over(name: str, throttle_clock: ThrottleClock) -> None:
     url_name, data, client_rate, _ = FORMS[name]
     client = Client()
     codes = [
@@ -61,9 +62,11 @@ def test_one_client_is_refused_once_over(name: str, throttle_clock) -> None:  # 
 
 
 @pytest.mark.parametrize("name", FORMS)
-def test_one_address_gets_no_more_mail_but_the_same_answer(name: str, throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_one_address_gets_no_more_mail_but_the_same_answer(
+    name: str, throttle_clock: ThrottleClock
+) -> None:
     url_name, data, _, email_rate = FORMS[name]
-    UserFactory(email="target@example.test")  # so that a password reset has someone to mail
+    UserFactory.create(email="target@example.test")  # so that a password reset has someone to mail
     if name == "newsletter manage link":  # and a manage link a subscriber
         Client(REMOTE_ADDR="192.0.2.200").post(
             reverse("news:subscribe"), {"email": "target@example.test", "consent": "on"}

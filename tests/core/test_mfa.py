@@ -135,7 +135,7 @@ def test_new_recovery_codes_replace_the_old(client_for: Any) -> None:
 
 
 def test_anyone_may_opt_in_and_then_sign_in_needs_the_code(client: Any) -> None:
-    person = UserFactory()
+    person = UserFactory.create()
     sign_in(client, person)
     assert client.get("/").status_code == 200  # not required by role
     overview = client.get(reverse("core:mfa")).content.decode()

@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from tests.calls.factories import submitted_application
 from tests.events.factories import make_event, register
@@ -27,10 +29,12 @@ def _entry(action: str) -> AuditEntry:
     return entry
 
 
-def test_reading_an_attachment_is_audited(client, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reading_an_attachment_is_audited(
+    client: Client, settings: Settings, tmp_path: Path
+) -> None:
     settings.PRIVATE_DATA_ROOT = tmp_path
     application = submitted_application()
-    reviewer = UserFactory(roles=frozenset({Role.RESEARCHER}))
+    reviewer = UserFactory.create(roles=frozenset({Role.RESEARCHER}))
     client.force_login(reviewer)
     attachment = application.attachments.get()
     response = client.get(reverse("calls:attachment", args=[application.pk, attachment.pk]))
@@ -40,18 +44,18 @@ def test_reading_an_attachment_is_audited(client, settings, tmp_path: Path) -> N
     assert entry.changes == {"attachment": attachment.pk, "bytes": len(response.content)}
 
 
-def test_attendee_lists_are_audited(client) -> None:  # type: ignore[no-untyped-def]
+def test_attendee_lists_are_audited(client: Client) -> None:
     event = make_event(capacity=5)
     register(event, 1)
     register(event, 2)
-    client.force_login(UserFactory(roles=frozenset({Role.EDITOR})))
+    client.force_login(UserFactory.create(roles=frozenset({Role.EDITOR})))
     assert client.get(reverse("events:attendees", args=[event.slug])).status_code == 200
     assert _entry("event.attendees_viewed").changes == {"registrations": 2}
     assert client.get(reverse("events:attendees_csv", args=[event.slug])).status_code == 200
     assert _entry("event.attendees_exported").changes == {"rows": 2}
 
 
-def test_a_member_data_export_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_data_export_is_audited(client: Client) -> None:
     member = make_member()
     assert member.user is not None
     client.force_login(member.user)
@@ -60,10 +64,10 @@ def test_a_member_data_export_is_audited(client) -> None:  # type: ignore[no-unt
     assert entry.object_id == str(member.pk) and entry.changes == {"sections": len(data)}
 
 
-def test_the_subscriber_list_in_the_admin_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_subscriber_list_in_the_admin_is_audited(client: Client) -> None:
     for n in range(3):
         Subscriber.objects.create(email=f"s{n}@example.test")
-    admin = UserFactory(roles=frozenset({Role.ADMIN}), is_staff=True)
+    admin = UserFactory.create(roles=frozenset({Role.ADMIN}), is_staff=True)
     client.force_login(admin)
     assert client.get("/admin/news/subscriber/").status_code == 200
     assert _entry("news.subscribers_listed").changes == {"shown": 3, "matching": 3}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.fixturetypes import ClientFor
 from whatworks.core import services
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import AuditEntry, SearchSynonym
@@ -93,7 +94,7 @@ def test_rank_documents_by_concepts_then_head() -> None:
 
 
 @pytest.mark.django_db
-def test_the_seeded_synonyms_and_the_staff_page(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_seeded_synonyms_and_the_staff_page(client_for: ClientFor) -> None:
     assert SearchSynonym.objects.filter(terms__startswith="DV,").exists()
     client = client_for("editor")
     response = client.post(reverse("core:synonym_list"), {"terms": "SGO", "note": ""})

@@ -55,14 +55,14 @@ def test_user_create_writes_an_audit_entry_without_personal_data() -> None:
 
 
 def test_user_create_refuses_a_duplicate_email_in_any_case() -> None:
-    UserFactory(email="sam@example.test")
+    UserFactory.create(email="sam@example.test")
     with pytest.raises(CoreError, match="already an account"):
         user_create(actor=None, email="SAM@example.test", password="x" * 12)
     assert User.objects.count() == 1
 
 
 def test_an_la_analyst_must_belong_to_a_local_authority() -> None:
-    charity = OrganisationFactory(kind=Organisation.Kind.CHARITY, region="")
+    charity = OrganisationFactory.create(kind=Organisation.Kind.CHARITY, region="")
     with pytest.raises(CoreError, match="local authority"):
         user_create(
             actor=None,
@@ -75,8 +75,8 @@ def test_an_la_analyst_must_belong_to_a_local_authority() -> None:
 
 
 def test_staff_flags_follow_roles_and_changes_are_audited() -> None:
-    admin = UserFactory(roles=frozenset({Role.ADMIN}))
-    user = UserFactory()
+    admin = UserFactory.create(roles=frozenset({Role.ADMIN}))
+    user = UserFactory.create()
     assert not user.is_staff
     user_set_roles(actor=admin, user=user, roles=frozenset({Role.EDITOR}))
     user.refresh_from_db()
@@ -97,8 +97,8 @@ def test_a_local_authority_needs_a_region() -> None:
 
 
 def test_audit_record_names_people_by_number() -> None:
-    actor = UserFactory(full_name="Pat Person")
-    target = UserFactory(email="target@example.test")
+    actor = UserFactory.create(full_name="Pat Person")
+    target = UserFactory.create(email="target@example.test")
     entry = audit_record(actor=actor, action="user.viewed", target=target)
     assert entry.actor_label == f"user #{actor.pk}"
     assert entry.object_repr == f"user #{target.pk}"

@@ -11,6 +11,8 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.http import StreamingHttpResponse
+from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -28,8 +30,8 @@ def run_queued_tasks() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_audit_export_runs_in_the_background_and_is_formula_safe(client) -> None:  # type: ignore[no-untyped-def]
-    admin = UserFactory(roles=frozenset({Role.ADMIN}))
+def test_audit_export_runs_in_the_background_and_is_formula_safe(client: Client) -> None:
+    admin = UserFactory.create(roles=frozenset({Role.ADMIN}))
     audit_record(actor=None, action="=cmd|' /C calc'!A0")
     client.force_login(admin)
     response = client.post(reverse("core:audit_export"), {"action": ""})
@@ -50,6 +52,7 @@ def test_audit_export_runs_in_the_background_and_is_formula_safe(client) -> None
 
     download = client.get(state.result_url)
     assert download.status_code == 200
+    assert isinstance(download, StreamingHttpResponse)
     body = b"".join(download.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][:3] == ["time", "actor", "action"]
@@ -59,8 +62,8 @@ def test_audit_export_runs_in_the_background_and_is_formula_safe(client) -> None
 
 
 @pytest.mark.django_db
-def test_task_page_refreshes_itself_with_htmx_while_running(client) -> None:  # type: ignore[no-untyped-def]
-    owner = UserFactory()
+def test_task_page_refreshes_itself_with_htmx_while_running(client: Client) -> None:
+    owner = UserFactory.create()
     record = TaskRecord.objects.create(
         kind="x", label="Long job", owner=owner, progress=0.4, message="Halfway"
     )
@@ -75,11 +78,11 @@ def test_task_page_refreshes_itself_with_htmx_while_running(client) -> None:  # 
 
 
 @pytest.mark.django_db
-def test_only_the_owner_or_an_admin_sees_a_task(client) -> None:  # type: ignore[no-untyped-def]
-    record = TaskRecord.objects.create(kind="x", label="Mine", owner=UserFactory())
-    client.force_login(UserFactory(roles=frozenset({Role.RESEARCHER})))
+def test_only_the_owner_or_an_admin_sees_a_task(client: Client) -> None:
+    record = TaskRecord.objects.create(kind="x", label="Mine", owner=UserFactory.create())
+    client.force_login(UserFactory.create(roles=frozenset({Role.RESEARCHER})))
     assert client.get(reverse("core:task_detail", args=[record.pk])).status_code == 404
-    client.force_login(UserFactory(roles=frozenset({Role.ADMIN})))
+    client.force_login(UserFactory.create(roles=frozenset({Role.ADMIN})))
     assert client.get(reverse("core:task_detail", args=[record.pk])).status_code == 200
 
 
@@ -139,6 +142,7 @@ def test_reaping_leaves_tasks_of_live_workers_alone() -> None:
     result = DBTaskResult.objects.get(pk=record.task_id)
     result.claim("live-worker")
     worker_heartbeat(worker_id="live-worker")
+    assert result.started_at is not None
     DBTaskResult.objects.filter(pk=result.pk).update(
         started_at=result.started_at - timedelta(hours=1)
     )

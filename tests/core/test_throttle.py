@@ -7,7 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 from django.test import RequestFactory
+from pytest_django.fixtures import Settings
 
+from tests.fixturetypes import ThrottleClock
 from whatworks.core.models import AuditEntry, ThrottleCounter
 from whatworks.core.throttle import Rate, Throttled, client_address, throttle_hit
 
@@ -21,7 +23,9 @@ def _hits(n: int, key: str = "192.0.2.1") -> None:
         throttle_hit(scope="test.scope", key=key, rate=RATE)
 
 
-def test_the_attempt_over_the_limit_is_refused_with_when_to_retry(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_attempt_over_the_limit_is_refused_with_when_to_retry(
+    throttle_clock: ThrottleClock,
+) -> None:
     _hits(3)
     with pytest.raises(Throttled) as refused:
         _hits(1)
@@ -32,13 +36,15 @@ def test_the_attempt_over_the_limit_is_refused_with_when_to_retry(throttle_clock
     throttle_hit(scope="other.scope", key="192.0.2.1", rate=RATE)  # so is another scope
 
 
-def test_counters_are_in_the_database_and_hold_no_address(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_counters_are_in_the_database_and_hold_no_address(throttle_clock: ThrottleClock) -> None:
     _hits(2)
     (row,) = ThrottleCounter.objects.all()
     assert row.count == 2 and "192.0.2.1" not in row.key and len(row.key) == 64
 
 
-def test_the_window_slides_so_a_boundary_does_not_double_the_rate(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_slides_so_a_boundary_does_not_double_the_rate(
+    throttle_clock: ThrottleClock,
+) -> None:
     throttle_clock.advance(540)  # 10:39, 9 minutes into the 10:30 window
     _hits(3)
     throttle_clock.advance(120)  # 10:41: 1 + 3 x (1 - 60/600) = 3.7 over the last 10 minutes
@@ -51,7 +57,9 @@ def test_the_window_slides_so_a_boundary_does_not_double_the_rate(throttle_clock
         _hits(1)
 
 
-def test_the_first_refusal_in_a_window_is_audited_without_the_address(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_first_refusal_in_a_window_is_audited_without_the_address(
+    throttle_clock: ThrottleClock,
+) -> None:
     _hits(3)
     for _ in range(5):
         with pytest.raises(Throttled):
@@ -61,7 +69,7 @@ def test_the_first_refusal_in_a_window_is_audited_without_the_address(throttle_c
     assert "192.0.2.1" not in str(entry.changes)
 
 
-def test_operators_can_change_a_rate(settings, throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_operators_can_change_a_rate(settings: Settings, throttle_clock: ThrottleClock) -> None:
     settings.WHATWORKS_THROTTLE_RATES = {"test.scope": "1/60"}
     _hits(1)
     with pytest.raises(Throttled):
@@ -74,7 +82,7 @@ def test_rates_are_checked() -> None:
     assert Rate.parse("5/3600") == Rate(limit=5, per=3600)
 
 
-def test_old_counters_are_purged(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_old_counters_are_purged(throttle_clock: ThrottleClock) -> None:
     _hits(1)
     throttle_clock.advance(2 * 86400 + 600)
     _hits(1)
@@ -101,15 +109,15 @@ def test_old_counters_are_purged(throttle_clock) -> None:  # type: ignore[no-unt
         (0, "::ffff:192.0.2.5", "", "192.0.2.5"),
     ],
 )
-def test_the_client_address_comes_from_a_trusted_source(  # type: ignore[no-untyped-def]
-    settings, proxies, remote, forwarded, expected
+def test_the_client_address_comes_from_a_trusted_source(
+    settings: Settings, proxies: int, remote: str, forwarded: str, expected: str
 ) -> None:
     settings.WHATWORKS_TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected
 
 
-def test_an_attempt_within_the_limit_is_one_statement(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_attempt_within_the_limit_is_one_statement(throttle_clock: ThrottleClock) -> None:
     """Every throttled request pays for this: one upsert that counts the attempt and reads
     the window before (docs/benchmarks.md, the vote endpoint)."""
     from django.db import connection

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tests.events.factories import make_event, register
 from tests.factories import UserFactory
+from tests.fixturetypes import ThrottleClock
 from whatworks.events import services
 from whatworks.events.models import Registration
 from whatworks.events.tokens import registration_token
@@ -34,12 +35,12 @@ def _post(client: Client, slug: str, email: str, name: str = "Sam") -> int:
 
 
 def _link(message: mail.EmailMessage) -> str:
-    match = re.search(r"http\S+(/events/registration/[^/\s]+/)", message.body)
+    match = re.search(r"http\S+(/events/registration/[^/\s]+/)", str(message.body))
     assert match is not None, message.body
     return match.group(1)
 
 
-def test_one_client_cannot_take_every_place(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_one_client_cannot_take_every_place(throttle_clock: ThrottleClock) -> None:
     event = make_event(capacity=100)
     client = Client()
     codes = [_post(client, event.slug, f"p{i}@example.test") for i in range(70)]
@@ -50,7 +51,7 @@ def test_one_client_cannot_take_every_place(throttle_clock) -> None:  # type: ig
     assert _post(Client(REMOTE_ADDR="198.51.100.4"), event.slug, "other@example.test") == 200
 
 
-def test_an_unconfirmed_hold_lapses_and_its_place_goes_on(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_unconfirmed_hold_lapses_and_its_place_goes_on(throttle_clock: ThrottleClock) -> None:
     event = make_event(capacity=1)
     _post(Client(), event.slug, "first@example.test")
     held = Registration.objects.get()
@@ -68,7 +69,9 @@ def test_an_unconfirmed_hold_lapses_and_its_place_goes_on(throttle_clock) -> Non
     assert held.status == Status.EXPIRED and waiting.status == Status.OFFERED
 
 
-def test_confirming_the_address_makes_the_place_yours_without_your_words(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_confirming_the_address_makes_the_place_yours_without_your_words(
+    throttle_clock: ThrottleClock,
+) -> None:
     event = make_event(capacity=1, mode="hybrid", online_url=JOIN)
     browser = Client()
     assert _post(browser, event.slug, "victim@example.test", name=NAME) == 200
@@ -95,7 +98,7 @@ def test_confirming_the_address_makes_the_place_yours_without_your_words(throttl
     assert JOIN in own.replace("\r\n ", "")
 
 
-def test_public_calendar_files_carry_no_joining_link(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_public_calendar_files_carry_no_joining_link(throttle_clock: ThrottleClock) -> None:
     event = make_event(mode="online", venue="", online_url=JOIN, capacity=1)
     client = Client()
     for url in (reverse("events:calendar", args=[event.slug]), reverse("events:feed")):
@@ -109,7 +112,9 @@ def test_public_calendar_files_carry_no_joining_link(throttle_clock) -> None:  #
     assert "meet.example.org" not in own.replace("\r\n ", ""), "no place, no link"
 
 
-def test_the_answer_does_not_say_whether_an_address_is_registered(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_answer_does_not_say_whether_an_address_is_registered(
+    throttle_clock: ThrottleClock,
+) -> None:
     event = make_event(capacity=5)
     register(event, "known")
     url = reverse("events:register", args=[event.slug])
@@ -117,27 +122,29 @@ def test_the_answer_does_not_say_whether_an_address_is_registered(throttle_clock
     new = Client(REMOTE_ADDR="198.51.100.7").post(url, {"name": "X", "email": "new@example.test"})
     assert known.status_code == new.status_code == 200
 
-    def text(response):  # type: ignore[no-untyped-def]
-        body = response.content.decode()
+    def text(content: bytes) -> str:
+        body = content.decode()
         return re.sub(r"csrf[^\"]*\"[^\"]*\"", "", body).replace("pknown", "new")
 
-    assert text(known) == text(new)
+    assert text(known.content) == text(new.content)
     assert Registration.objects.filter(email="pknown@example.test").count() == 1
     to_known = [m for m in mail.outbox if m.to == ["pknown@example.test"]]
     assert [m.subject.split(" ")[1] for m in to_known] == ["place", "registration"]
     assert "It is already registered: nothing has changed." in to_known[-1].body
 
 
-def test_registration_mails_are_limited_per_address(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_registration_mails_are_limited_per_address(throttle_clock: ThrottleClock) -> None:
     event = make_event(capacity=50)
     for i in range(REGISTER_EMAIL_RATE.limit + 3):
         assert _post(Client(REMOTE_ADDR=f"198.51.100.{i + 1}"), event.slug, "v@example.test") == 200
     assert len([m for m in mail.outbox if m.to == ["v@example.test"]]) == REGISTER_EMAIL_RATE.limit
 
 
-def test_a_signed_in_person_registering_their_own_address_needs_no_link(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_in_person_registering_their_own_address_needs_no_link(
+    throttle_clock: ThrottleClock,
+) -> None:
     event = make_event(capacity=1)
-    user = UserFactory(email="me@example.test")
+    user = UserFactory.create(email="me@example.test")
     client = Client()
     client.force_login(user)
     response = client.post(

@@ -8,8 +8,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.events.factories import checked_in, make_event, past_event, register
 from whatworks.events.certificates import CPD_NOTE, certificate_pdf
@@ -57,7 +59,7 @@ def test_without_set_hours_the_events_length_counts_to_the_half_hour() -> None:
     assert "Hours of learning: 2.5 hours" in _text(certificate_pdf(checked_in(event, 1)))
 
 
-def test_only_people_checked_in_get_one_and_only_after_the_event(client) -> None:  # type: ignore[no-untyped-def]
+def test_only_people_checked_in_get_one_and_only_after_the_event(client: Client) -> None:
     done = checked_in(past_event(), 1)
     response = client.get(reverse("events:certificate", args=[registration_token(done.key)]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -71,8 +73,8 @@ def test_only_people_checked_in_get_one_and_only_after_the_event(client) -> None
         assert client.get(url).status_code == 404
 
 
-def test_people_checked_in_are_emailed_their_certificate_once(  # type: ignore[no-untyped-def]
-    django_capture_on_commit_callbacks,
+def test_people_checked_in_are_emailed_their_certificate_once(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     from django.core import mail
 

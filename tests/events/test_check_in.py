@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.events.factories import make_event, register
+from tests.fixturetypes import MakeUser
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.events import errors
@@ -23,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def door(client, make_user):
+def door(client: Client, make_user: MakeUser) -> Client:
     client.force_login(make_user(Role.EDITOR))
     return client
 
@@ -39,8 +42,8 @@ def test_the_ticket_code_names_the_registration_and_cannot_be_forged() -> None:
     assert ticket_key(registration_token(registration.key)) is None
 
 
-def test_the_confirmation_email_and_page_carry_the_ticket(  # type: ignore[no-untyped-def]
-    client, django_capture_on_commit_callbacks
+def test_the_confirmation_email_and_page_carry_the_ticket(
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     event = make_event()
     with django_capture_on_commit_callbacks(execute=True):
@@ -54,7 +57,7 @@ def test_the_confirmation_email_and_page_carry_the_ticket(  # type: ignore[no-un
     assert 'aria-label="QR code of your ticket"' in html and ticket_code(registration) in html
 
 
-def test_a_waiting_person_has_no_ticket(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_waiting_person_has_no_ticket(client: Client) -> None:
     event = make_event(capacity=1)
     register(event, 1)
     waiting = register(event, 2)
@@ -62,7 +65,7 @@ def test_a_waiting_person_has_no_ticket(client) -> None:  # type: ignore[no-unty
     assert "QR code" not in html.content.decode()
 
 
-def test_scanning_checks_in_once_and_undo_takes_it_back(door) -> None:  # type: ignore[no-untyped-def]
+def test_scanning_checks_in_once_and_undo_takes_it_back(door: Client) -> None:
     event = make_event(capacity=3)
     person = register(event, 1)
     register(event, 2)
@@ -81,7 +84,7 @@ def test_scanning_checks_in_once_and_undo_takes_it_back(door) -> None:  # type: 
     assert "0 of 2</strong> in" in count
 
 
-def test_a_ticket_for_another_event_is_refused_with_its_name(door) -> None:  # type: ignore[no-untyped-def]
+def test_a_ticket_for_another_event_is_refused_with_its_name(door: Client) -> None:
     event, other = make_event(), make_event(title="Another day")
     stranger = register(other, 1)
     response = door.post(
@@ -95,7 +98,7 @@ def test_a_ticket_for_another_event_is_refused_with_its_name(door) -> None:  # t
     assert stranger.checked_in_at is None
 
 
-def test_the_ticket_page_a_phone_camera_opens(door) -> None:  # type: ignore[no-untyped-def]
+def test_the_ticket_page_a_phone_camera_opens(door: Client) -> None:
     person = register(make_event(), 1)
     url = reverse("events:ticket", args=[ticket_code(person)])
     assert "Check in Person 1" in door.get(url).content.decode()
@@ -104,7 +107,7 @@ def test_the_ticket_page_a_phone_camera_opens(door) -> None:  # type: ignore[no-
     assert person.checked_in_at is not None
 
 
-def test_the_check_in_page_may_use_the_camera_and_no_other_page_may(door) -> None:  # type: ignore[no-untyped-def]
+def test_the_check_in_page_may_use_the_camera_and_no_other_page_may(door: Client) -> None:
     event = make_event()
     page = door.get(reverse("events:check_in", args=[event.slug]))
     assert "camera=(self)" in page["Permissions-Policy"]
@@ -122,8 +125,8 @@ def test_only_confirmed_people_are_checked_in() -> None:
         registration_check_in_undo(actor=None, registration=waiting)
 
 
-def test_walk_ins_are_registered_and_checked_in_even_when_full(  # type: ignore[no-untyped-def]
-    door, django_capture_on_commit_callbacks
+def test_walk_ins_are_registered_and_checked_in_even_when_full(
+    door: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     event = make_event(capacity=1)
     register(event, 1)
@@ -145,7 +148,7 @@ def test_walk_ins_are_registered_and_checked_in_even_when_full(  # type: ignore[
     assert nameless.email == "" and nameless.checked_in_at is not None
 
 
-def test_search_finds_by_name_and_offers_undo(door) -> None:  # type: ignore[no-untyped-def]
+def test_search_finds_by_name_and_offers_undo(door: Client) -> None:
     event = make_event()
     person = register(event, 1)
     registration_check_in(actor=None, registration=person)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.db import connection
 
@@ -16,9 +18,7 @@ Status = Registration.Status
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_never_overbook() -> None:
     event = make_event(capacity=5)
-    errors = run_at_once(
-        [lambda n=n: register(event, n) for n in range(20)]  # type: ignore[misc]
-    )
+    errors = run_at_once([partial(register, event, n) for n in range(20)])
     assert errors == []
     counts = {s: Registration.objects.filter(event=event, status=s).count() for s in Status}
     assert counts[Status.CONFIRMED] == 5
@@ -33,10 +33,7 @@ def test_concurrent_cancellations_offer_each_place_once() -> None:
     people = [register(event, n) for n in range(10)]
     confirmed = [p for p in people if p.status == Status.CONFIRMED]
     errors = run_at_once(
-        [
-            lambda r=r: services.registration_cancel(actor=None, registration=r)  # type: ignore[misc]
-            for r in confirmed
-        ]
+        [partial(services.registration_cancel, actor=None, registration=r) for r in confirmed]
     )
     assert errors == []
     offered = list(Registration.objects.filter(event=event, status=Status.OFFERED).order_by("id"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from whatworks.calls import demo as calls_demo
 from whatworks.calls.models import Application, Call
@@ -14,7 +16,7 @@ from whatworks.events.models import Event, Registration
 
 
 @pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def _private_files(settings: Settings, tmp_path: Path) -> None:
     settings.PRIVATE_DATA_ROOT = tmp_path / "private"
 
 

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.events.factories import checked_in, make_event, past_event, register
+from tests.fixturetypes import ClientFor
 from whatworks.core import surveys
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -29,21 +34,24 @@ from whatworks.panel.models import Invitation, Poll, Response
 
 pytestmark = pytest.mark.django_db
 
+#: ``event_feedback_send(**kwargs)`` with its after-commit e-mails sent
+FeedbackSend = Callable[..., int]
+
 LINK = re.compile(r"https?://\S+/panel/answer/(\S+)/")
 
 
 @pytest.fixture
-def send(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def send(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> FeedbackSend:
     """``event_feedback_send`` with its after-commit e-mails sent."""
 
-    def _send(**kwargs):  # type: ignore[no-untyped-def]
+    def _send(**kwargs: Any) -> int:
         with django_capture_on_commit_callbacks(execute=True):
             return event_feedback_send(**kwargs)
 
     return _send
 
 
-def _answer_everything(client, token: str) -> None:  # type: ignore[no-untyped-def]
+def _answer_everything(client: Client, token: str) -> None:
     """Answer the five questions of the event-feedback template through the panel's page."""
     url = reverse("panel:answer", kwargs={"token": token})
     page = client.get(url)
@@ -60,6 +68,7 @@ def test_the_template_makes_an_open_survey_for_people_outside_the_panel() -> Non
     event = make_event(title="#iuseevidence day Leeds")
     event_feedback_create(actor=None, event=event, template="event-feedback")
     event.refresh_from_db()
+    assert event.feedback_survey_id is not None
     poll = Poll.objects.get(pk=event.feedback_survey_id)
     assert poll.audience == Poll.Audience.OUTSIDE and poll.is_open
     assert poll.title == "Feedback: #iuseevidence day Leeds"
@@ -71,7 +80,9 @@ def test_the_template_makes_an_open_survey_for_people_outside_the_panel() -> Non
         event_feedback_create(actor=None, event=make_event(), template="no-such-template")
 
 
-def test_it_goes_once_only_to_people_checked_in_and_only_after_the_event(send) -> None:  # type: ignore[no-untyped-def]
+def test_it_goes_once_only_to_people_checked_in_and_only_after_the_event(
+    send: FeedbackSend,
+) -> None:
     soon = make_event()
     event_feedback_create(actor=None, event=soon, template="event-quick")
     with pytest.raises(EventError, match="once the event has ended"):
@@ -97,21 +108,20 @@ def test_it_goes_once_only_to_people_checked_in_and_only_after_the_event(send) -
     assert send(actor=None, event=event) == 2
     assert sorted(m.to[0] for m in mail.outbox) == [r.email for r in came]
     assert "#iuseevidence day" in mail.outbox[0].body
-    assert all(LINK.search(m.body) for m in mail.outbox)
+    assert all(LINK.search(str(m.body)) for m in mail.outbox)
     assert send(actor=None, event=event) == 0  # nobody twice
     assert feedback_send_due() == 0
     # the panel keeps no address: an invitation has a token hash and no member
+    assert event.feedback_survey_id is not None
     invitations = Invitation.objects.filter(poll_id=event.feedback_survey_id)
     assert invitations.count() == 2
     assert not invitations.filter(member__isnull=False).exists()
-    assert (
-        AuditEntry.objects.get(action="event.feedback_sent").changes["count"] == 2  # type: ignore[index]
-    )
+    assert AuditEntry.objects.get(action="event.feedback_sent").changes["count"] == 2
 
 
 def test_the_scheduled_command_sends_ended_events_surveys(
-    django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from django.core.management import call_command
 
     event = past_event()
@@ -125,8 +135,8 @@ def test_the_scheduled_command_sends_ended_events_surveys(
     assert [m.to for m in mail.outbox if "feedback survey" in m.subject] == [["p1@example.test"]]
 
 
-def test_attendees_answer_without_being_members_and_results_are_unweighted(  # type: ignore[no-untyped-def]
-    client, client_for, send
+def test_attendees_answer_without_being_members_and_results_are_unweighted(
+    client: Client, client_for: ClientFor, send: FeedbackSend
 ) -> None:
     event = past_event(capacity=12)
     event_feedback_create(actor=None, event=event, template="event-feedback")
@@ -135,10 +145,11 @@ def test_attendees_answer_without_being_members_and_results_are_unweighted(  # t
         checked_in(event, n)
     mail.outbox.clear()
     send(actor=None, event=event)
-    tokens = [LINK.search(m.body).group(1) for m in mail.outbox]  # type: ignore[union-attr]
+    tokens = [match[1] for m in mail.outbox if (match := LINK.search(str(m.body)))]
     assert len(tokens) == 11
     for token in tokens[:10]:
         _answer_everything(client, token)
+    assert event.feedback_survey_id is not None
     responses = Response.objects.filter(poll_id=event.feedback_survey_id).current()
     assert responses.count() == 10
     assert not responses.filter(member__isnull=False).exists()
@@ -163,8 +174,8 @@ def test_attendees_answer_without_being_members_and_results_are_unweighted(  # t
         invitations_send(actor=None, poll=poll, selection=InviteSelection(mode="all"))
 
 
-def test_staff_make_and_send_it_from_the_pages_with_a_confirmation(  # type: ignore[no-untyped-def]
-    client_for, django_capture_on_commit_callbacks
+def test_staff_make_and_send_it_from_the_pages_with_a_confirmation(
+    client_for: ClientFor, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     event = past_event()
     checked_in(event, 1)
@@ -181,14 +192,18 @@ def test_staff_make_and_send_it_from_the_pages_with_a_confirmation(  # type: ign
         confirm.status_code == 200 and b"E-mail the feedback survey to 1 person?" in confirm.content
     )
     assert Invitation.objects.filter(poll_id=event.feedback_survey_id).count() == 0
-    token = re.search(rb'name="confirmed" value="([^"]+)"', confirm.content).group(1)  # type: ignore[union-attr]
+    found = re.search(rb'name="confirmed" value="([^"]+)"', confirm.content)
+    assert found is not None
+    token = found[1]
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(send, {"confirmed": token.decode()}).status_code == 302
     assert len(mail.outbox) == 1
 
 
-def test_without_the_panel_the_page_says_so(client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_panel_the_page_says_so(
+    client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(surveys, "_PROVIDER", [])
     event = make_event()
     page = client_for(Role.EDITOR.value).get(reverse("events:feedback", args=[event.slug]))

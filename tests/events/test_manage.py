@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
+from tests.fixturetypes import MakeUser
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.events import errors, selectors, services
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.django_db
 Status = Registration.Status
 
 
-def _local(value) -> str:  # type: ignore[no-untyped-def]
+def _local(value: datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -52,12 +55,12 @@ def _event_data(**overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def editor(client, make_user):
+def editor(client: Client, make_user: MakeUser) -> Client:
     client.force_login(make_user(Role.EDITOR))
     return client
 
 
-def test_an_editor_creates_a_draft_then_publishes_it(editor) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_creates_a_draft_then_publishes_it(editor: Client) -> None:
     response = editor.post(reverse("events:create"), _event_data())
     assert response.status_code == 302
     event = Event.objects.get(slug="iuseevidence-day-leeds")
@@ -69,7 +72,7 @@ def test_an_editor_creates_a_draft_then_publishes_it(editor) -> None:  # type: i
     assert AuditEntry.objects.filter(action="event.published").count() == 1
 
 
-def test_the_form_says_every_problem_at_once_and_stores_nothing(editor) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_says_every_problem_at_once_and_stores_nothing(editor: Client) -> None:
     now = timezone.now()
     data = _event_data(
         slug="staff",
@@ -85,7 +88,7 @@ def test_the_form_says_every_problem_at_once_and_stores_nothing(editor) -> None:
     assert not Event.objects.filter(title=data["title"]).exists()
 
 
-def test_editing_a_published_event_keeps_its_address(editor) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_published_event_keeps_its_address(editor: Client) -> None:
     event = make_event(capacity=1)
     register(event, 1)
     waiting = register(event, 2)
@@ -100,7 +103,7 @@ def test_editing_a_published_event_keeps_its_address(editor) -> None:  # type: i
     assert waiting.status == Status.OFFERED  # the new place went to the first waiting
 
 
-def test_duplicating_copies_the_questions_into_a_draft(editor) -> None:  # type: ignore[no-untyped-def]
+def test_duplicating_copies_the_questions_into_a_draft(editor: Client) -> None:
     source = make_event()
     add_questions(source)
     page = editor.get(reverse("events:duplicate", args=[source.slug]))
@@ -116,8 +119,8 @@ def test_duplicating_copies_the_questions_into_a_draft(editor) -> None:  # type:
     ]
 
 
-def test_cancelling_an_event_cancels_and_emails_everyone(  # type: ignore[no-untyped-def]
-    editor, django_capture_on_commit_callbacks
+def test_cancelling_an_event_cancels_and_emails_everyone(
+    editor: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     event = make_event(capacity=1)
     people = [register(event, n) for n in range(3)]
@@ -137,7 +140,7 @@ def test_cancelling_an_event_cancels_and_emails_everyone(  # type: ignore[no-unt
         services.event_cancel(actor=None, event=event)
 
 
-def test_questions_are_added_edited_and_removed_until_answered(editor) -> None:  # type: ignore[no-untyped-def]
+def test_questions_are_added_edited_and_removed_until_answered(editor: Client) -> None:
     event = make_event()
     url = reverse("events:questions", args=[event.slug])
     bad = editor.post(url, {"label": "Workshop", "kind": "choice", "choices": "", "position": 1})
@@ -158,8 +161,8 @@ def test_questions_are_added_edited_and_removed_until_answered(editor) -> None: 
     assert not event.questions.filter(pk=unanswered.pk).exists()
 
 
-def test_staff_add_someone_confirmed_or_waiting(  # type: ignore[no-untyped-def]
-    editor, django_capture_on_commit_callbacks
+def test_staff_add_someone_confirmed_or_waiting(
+    editor: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     event = make_event(capacity=1)
     url = reverse("events:attendee_add", args=[event.slug])
@@ -178,7 +181,7 @@ def test_staff_add_someone_confirmed_or_waiting(  # type: ignore[no-untyped-def]
     assert Registration.objects.get(email="bo@example.test").status == Status.WAITING
 
 
-def test_moving_between_a_place_and_the_waiting_list(editor) -> None:  # type: ignore[no-untyped-def]
+def test_moving_between_a_place_and_the_waiting_list(editor: Client) -> None:
     event = make_event(capacity=1)
     first, second, third = (register(event, n) for n in range(3))
     move = reverse("events:attendee_move", args=[event.slug, first.pk])
@@ -199,7 +202,7 @@ def test_moving_between_a_place_and_the_waiting_list(editor) -> None:  # type: i
     assert second.status == Status.CONFIRMED and second.offer_expires_at is None
 
 
-def test_cancelling_for_someone_gives_their_place_on(editor) -> None:  # type: ignore[no-untyped-def]
+def test_cancelling_for_someone_gives_their_place_on(editor: Client) -> None:
     event = make_event(capacity=1)
     first, second = register(event, 1), register(event, 2)
     post_confirmed(editor, reverse("events:attendee_cancel", args=[event.slug, first.pk]), {})
@@ -210,8 +213,8 @@ def test_cancelling_for_someone_gives_their_place_on(editor) -> None:  # type: i
     assert entry.actor is not None and entry.actor.has_perm("events.change_registration")
 
 
-def test_emailing_chosen_attendees_only(  # type: ignore[no-untyped-def]
-    editor, django_capture_on_commit_callbacks
+def test_emailing_chosen_attendees_only(
+    editor: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     event = make_event(capacity=5)
     people = [register(event, n) for n in range(4)]
@@ -230,7 +233,7 @@ def test_emailing_chosen_attendees_only(  # type: ignore[no-untyped-def]
     assert all("/events/registration/" in m.body for m in mail.outbox)
 
 
-def test_a_message_to_nobody_is_refused_on_the_form(editor) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_to_nobody_is_refused_on_the_form(editor: Client) -> None:
     event = make_event()
     response = editor.post(
         reverse("events:attendees_email", args=[event.slug]),
@@ -240,7 +243,7 @@ def test_a_message_to_nobody_is_refused_on_the_form(editor) -> None:  # type: ig
     assert "Nobody with an e-mail address" in str(response.context["form"].errors["recipients"])
 
 
-def test_the_staff_list_shows_drafts_and_counts(editor) -> None:  # type: ignore[no-untyped-def]
+def test_the_staff_list_shows_drafts_and_counts(editor: Client) -> None:
     draft = make_event(published=False, title="Draft day")
     register(make_event(title="Busy day", capacity=1), 1)
     page = editor.get(reverse("events:manage")).content.decode()

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
@@ -22,7 +24,9 @@ pytestmark = pytest.mark.django_db
 Status = Registration.Status
 
 
-def test_places_then_waiting_list_in_order(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_places_then_waiting_list_in_order(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     event = make_event(capacity=2)
     with django_capture_on_commit_callbacks(execute=True):
         people = [register(event, n) for n in range(4)]
@@ -35,8 +39,8 @@ def test_places_then_waiting_list_in_order(django_capture_on_commit_callbacks) -
     assert not mail.outbox[2].attachments  # waiting-list e-mail has no calendar file
 
 
-def test_cancelling_offers_the_place_to_the_first_in_line(  # type: ignore[no-untyped-def]
-    django_capture_on_commit_callbacks, settings
+def test_cancelling_offers_the_place_to_the_first_in_line(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, settings: Settings
 ) -> None:
     settings.WHATWORKS_EVENTS_OFFER_HOURS = 24
     event = make_event(capacity=1)
@@ -131,7 +135,7 @@ def test_raising_capacity_offers_the_new_places() -> None:
     assert waiting.status == Status.OFFERED
 
 
-def test_register_page_records_answers_and_asks_to_confirm_the_address(client) -> None:  # type: ignore[no-untyped-def]
+def test_register_page_records_answers_and_asks_to_confirm_the_address(client: Client) -> None:
     event = make_event()
     add_questions(event)
     diet, workshop = event.questions.all()
@@ -156,7 +160,7 @@ def test_register_page_records_answers_and_asks_to_confirm_the_address(client) -
     assert registration.answers == {str(diet.pk): "Vegan", str(workshop.pk): "B"}
 
 
-def test_signed_link_shows_position_and_cancels(client) -> None:  # type: ignore[no-untyped-def]
+def test_signed_link_shows_position_and_cancels(client: Client) -> None:
     event = make_event(capacity=1)
     register(event, 1)
     waiting = register(event, 2)
@@ -169,7 +173,7 @@ def test_signed_link_shows_position_and_cancels(client) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize("name", ["registration", "cancel", "accept"])
-def test_tampered_links_are_refused(client, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_links_are_refused(client: Client, name: str) -> None:
     registration = register(make_event(capacity=1), 1)
     token = registration_token(registration.key)
     key, signature = token.split(":")
@@ -182,7 +186,7 @@ def test_tampered_links_are_refused(client, name: str) -> None:  # type: ignore[
     assert registration.status == Status.CONFIRMED
 
 
-def test_anonymises_attendees_after_the_retention_period(settings) -> None:  # type: ignore[no-untyped-def]
+def test_anonymises_attendees_after_the_retention_period(settings: Settings) -> None:
     settings.WHATWORKS_EVENTS_RETENTION_DAYS = 30
     now = timezone.now()
     event = make_event(capacity=5)
@@ -201,7 +205,7 @@ def test_anonymises_attendees_after_the_retention_period(settings) -> None:  # t
     assert "example.test" not in str(entry.changes)
 
 
-def test_ics_and_feed(client) -> None:  # type: ignore[no-untyped-def]
+def test_ics_and_feed(client: Client) -> None:
     event = make_event(title="Deliberative forum, London")
     make_event(published=False, title="Hidden")
     one = client.get(reverse("events:calendar", args=[event.slug]))

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.events.factories import make_event, register
 from whatworks.events.services import event_cancel, reminders_send
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.django_db
 JOIN = "https://meet.example/room-42"
 
 
-def test_confirmed_attendees_are_reminded_once_with_the_joining_link(  # type: ignore[no-untyped-def]
-    settings, django_capture_on_commit_callbacks
+def test_confirmed_attendees_are_reminded_once_with_the_joining_link(
+    settings: Settings, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     settings.WHATWORKS_EVENTS_REMINDER_HOURS = 48
     now = timezone.now()
@@ -48,7 +49,7 @@ def test_confirmed_attendees_are_reminded_once_with_the_joining_link(  # type: i
     assert len(mail.outbox) == 1
 
 
-def test_a_cancelled_event_sends_no_reminder(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_event_sends_no_reminder(settings: Settings) -> None:
     now = timezone.now()
     event = make_event(
         starts_at=now + timedelta(hours=5),
@@ -60,7 +61,7 @@ def test_a_cancelled_event_sends_no_reminder(settings) -> None:  # type: ignore[
     assert reminders_send(now=now) == 0
 
 
-def test_the_command_sends_them(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_sends_them(settings: Settings) -> None:
     now = timezone.now()
     event = make_event(
         starts_at=now + timedelta(hours=5),

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.events.factories import add_questions, make_event, register
 from whatworks.core.models import AuditEntry
@@ -26,7 +28,7 @@ def _token(registration: Registration) -> str:
     return registration_token(registration.key)
 
 
-def test_attendees_change_their_own_answers(client) -> None:  # type: ignore[no-untyped-def]
+def test_attendees_change_their_own_answers(client: Client) -> None:
     event = make_event()
     add_questions(event)
     dietary, workshop = event.questions.all()
@@ -57,7 +59,9 @@ def test_answers_cannot_change_once_cancelled_or_over() -> None:
         services.registration_answers_update(actor=None, registration=person, answers={})
 
 
-def test_a_full_event_says_you_will_join_the_waiting_list_before_you_register(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_event_says_you_will_join_the_waiting_list_before_you_register(
+    client: Client,
+) -> None:
     event = make_event(capacity=1)
     before = client.get(reverse("events:register", args=[event.slug])).content.decode()
     assert "join the waiting list" not in before
@@ -70,7 +74,7 @@ def test_a_full_event_says_you_will_join_the_waiting_list_before_you_register(cl
     assert "behind 1 person already on it" in queue
 
 
-def test_the_calendar_file_says_how_sure_the_place_is(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_calendar_file_says_how_sure_the_place_is(client: Client) -> None:
     event = make_event(capacity=1, mode="hybrid", online_url="https://meet.example/join")
     confirmed = register(event, 1)
     waiting = register(event, 2)
@@ -90,8 +94,8 @@ def test_the_calendar_file_says_how_sure_the_place_is(client) -> None:  # type: 
     assert ".ics" not in page and "Cancel my registration" not in page
 
 
-def test_the_offer_email_attaches_the_calendar_only_once_accepted(  # type: ignore[no-untyped-def]
-    django_capture_on_commit_callbacks,
+def test_the_offer_email_attaches_the_calendar_only_once_accepted(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     event = make_event(capacity=1)
     first, second = register(event, 1), register(event, 2)
@@ -108,7 +112,7 @@ def test_the_offer_email_attaches_the_calendar_only_once_accepted(  # type: igno
     assert any(a[2] == "text/calendar" for a in accepted.attachments)
 
 
-def test_a_waiting_person_sees_their_place(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_waiting_person_sees_their_place(client: Client) -> None:
     event = make_event(capacity=1)
     register(event, 1)
     register(event, 2)

@@ -6,16 +6,18 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.events.factories import make_event, register
+from tests.fixturetypes import MakeUser
 from whatworks.core.roles import Role
 from whatworks.events.models import Registration
 
 pytestmark = pytest.mark.django_db
 
 
-def test_csv_export_is_safe_against_formula_injection(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_csv_export_is_safe_against_formula_injection(client: Client, make_user: MakeUser) -> None:
     event = make_event()
     registration_create_name = '=HYPERLINK("http://evil","x")'
     Registration.objects.create(
@@ -28,7 +30,7 @@ def test_csv_export_is_safe_against_formula_injection(client, make_user) -> None
     assert rows[1][0] == "'" + registration_create_name
 
 
-def test_check_in_marks_the_attendee(client, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_check_in_marks_the_attendee(client: Client, make_user: MakeUser) -> None:
     event = make_event()
     registration = register(event, 1)
     client.force_login(make_user(Role.EDITOR))

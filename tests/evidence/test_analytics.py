@@ -17,6 +17,7 @@ import pytest
 from whatworks.evidence import analytics
 from whatworks.evidence.models import Finding, Synthesis
 from whatworks.evidence.services.transfer import evidence_import
+from whatworks_analytics.meta import MetaResult
 
 from .factories import intervention, study
 
@@ -59,7 +60,7 @@ def test_log_odds_ratio_first_study_matches_metafor() -> None:
     assert near(first.se, 0.5976)
 
 
-def _pooled(measure: str) -> dict[str, analytics.MetaResult]:
+def _pooled(measure: str) -> dict[str, MetaResult]:
     effects = analytics.compute_effects(bcg_stats(measure))
     rows = [analytics.PoolRow(f"s{i}", e.effect_size, e.se) for i, e in enumerate(effects)]
     return analytics.pool_all(measure, rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from whatworks.evidence.headline import headline
 from whatworks.evidence.models import Finding
@@ -11,7 +12,9 @@ from whatworks.evidence.selectors import intervention_detail
 from .factories import finding, intervention, study
 
 
-def events_finding(events_control: int, n_control: int, measure: str = "Child entered care"):  # type: ignore[no-untyped-def]
+def events_finding(
+    events_control: int, n_control: int, measure: str = "Child entered care"
+) -> Finding:
     return Finding(
         outcome_measure=measure, events_control=events_control, n_control=n_control, n_treatment=1
     )
@@ -99,7 +102,7 @@ def test_standardised_effect_as_cohens_u3() -> None:
 
 
 @pytest.mark.django_db
-def test_the_intervention_page_gives_the_headline_from_the_pooled_studies(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_intervention_page_gives_the_headline_from_the_pooled_studies(client: Client) -> None:
     made = intervention(name="Headline test")
     for _ in range(2):  # two identical studies: pooled risk ratio 22/25 = 0.88
         finding(

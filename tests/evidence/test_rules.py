@@ -12,11 +12,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
+from tests.fixturetypes import ClientFor
 from whatworks.evidence import rules, services
 from whatworks.evidence.errors import EvidenceError
-from whatworks.evidence.models import OutcomeRating
+from whatworks.evidence.models import Intervention, OutcomeRating
 from whatworks.evidence.rules import PooledEstimate, StudyFacts
 from whatworks.evidence.scales import EFFECTIVENESS_SCALE, STRENGTH_SCALE
 
@@ -55,7 +57,9 @@ def smd(g: float, *, higher_is_better: bool = True) -> PooledEstimate:
         (smd(-0.3), "harm"),
     ],
 )
-def test_effectiveness_follows_the_published_thresholds(pooled, expected) -> None:  # type: ignore[no-untyped-def]
+def test_effectiveness_follows_the_published_thresholds(
+    pooled: PooledEstimate, expected: str
+) -> None:
     assert rules.effectiveness_for(pooled)[0] == expected
 
 
@@ -90,7 +94,9 @@ def uk_trial(n: int = 300, **overrides: str) -> StudyFacts:
         ([], 0, "1-very-limited"),
     ],
 )
-def test_strength_follows_the_published_rules(studies, i2, expected) -> None:  # type: ignore[no-untyped-def]
+def test_strength_follows_the_published_rules(
+    studies: list[StudyFacts], i2: float, expected: str
+) -> None:
     pooled = rr(0.8, k=max(1, len(studies)), i2=i2)
     assert rules.strength_for(studies, pooled)[0] == expected
 
@@ -103,7 +109,7 @@ def test_departures_say_which_way() -> None:
     assert not rules.departure(effectiveness="moderate-benefit", strength="3-moderate", rules=given)
 
 
-def test_ratings_explained_is_rendered_from_the_rules(client) -> None:  # type: ignore[no-untyped-def]
+def test_ratings_explained_is_rendered_from_the_rules(client: Client) -> None:
     page = client.get(reverse("evidence:ratings_explained")).content.decode()
     assert f"version {rules.RULES_VERSION}" in page
     for step in (*EFFECTIVENESS_SCALE, *STRENGTH_SCALE):
@@ -113,7 +119,7 @@ def test_ratings_explained_is_rendered_from_the_rules(client) -> None:  # type: 
 
 
 @pytest.fixture
-def pooled_rr():  # type: ignore[no-untyped-def]
+def pooled_rr() -> Intervention:
     """An intervention whose two UK trials pool to a risk ratio near 0.68 for entering care."""
     made = intervention(slug="pooled", name="Pooled")
     for n in range(2):
@@ -134,7 +140,7 @@ def pooled_rr():  # type: ignore[no-untyped-def]
     return made
 
 
-def _rate(made, **overrides):  # type: ignore[no-untyped-def]
+def _rate(made: Intervention, **overrides: str) -> OutcomeRating:
     data = {
         "effectiveness": "small-benefit",
         "effectiveness_reason": "Slightly fewer entered care.",
@@ -158,15 +164,17 @@ def test_a_rating_that_departs_needs_a_reason_and_is_marked_on_the_page(client, 
 
 
 def test_a_rating_that_follows_the_rules_needs_no_reason_and_is_not_marked(
-    client, pooled_rr
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, pooled_rr: Intervention
+) -> None:
     saved = _rate(pooled_rr, effectiveness="moderate-benefit", departure_reason="ignored")
     assert saved.departure_reason == ""
     page = client.get(pooled_rr.get_absolute_url()).content.decode()
     assert "departs from our rating rules" not in page
 
 
-def test_the_rating_form_shows_the_pooled_result_and_the_rules(client_for, pooled_rr) -> None:  # type: ignore[no-untyped-def]
+def test_the_rating_form_shows_the_pooled_result_and_the_rules(
+    client_for: ClientFor, pooled_rr: Intervention
+) -> None:
     client = client_for("editor")
     url = reverse(
         "evidence:rating_edit", kwargs={"slug": pooled_rr.slug, "domain": "entering-care"}
@@ -189,7 +197,7 @@ def test_the_rating_form_shows_the_pooled_result_and_the_rules(client_for, poole
     assert OutcomeRating.objects.get().departure_reason == "the trials differ."
 
 
-def test_the_command_lists_every_current_departure(pooled_rr) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_lists_every_current_departure(pooled_rr: Intervention) -> None:
     out = StringIO()
     call_command("evidence_rating_departures", stdout=out)
     assert out.getvalue().strip() == "No rating departs from the rules."

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.http import QueryDict
@@ -13,7 +14,7 @@ from .factories import intervention, rating, study
 pytestmark = pytest.mark.django_db
 
 
-def names(**kwargs) -> list[str]:  # type: ignore[no-untyped-def]
+def names(**kwargs: Any) -> list[str]:
     return [i.name for i in evidence_search(query=SearchQuery(**kwargs)).interventions]
 
 

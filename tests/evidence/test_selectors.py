@@ -7,6 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from tests.conftest import ROLES
+from tests.fixturetypes import MakeUser
+from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.evidence.selectors import intervention_get_for_user, study_get_for_user
 
@@ -16,14 +18,14 @@ pytestmark = pytest.mark.django_db
 EDITORS = {"editor", "admin"}
 
 
-def user_for(role: str, make_user):  # type: ignore[no-untyped-def]
+def user_for(role: str, make_user: MakeUser) -> User | AnonymousUser:
     if role == "visitor":
         return AnonymousUser()
     return make_user(None if role == "registered" else Role(role))
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_published_is_public_and_drafts_are_for_editors(role: str, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_published_is_public_and_drafts_are_for_editors(role: str, make_user: MakeUser) -> None:
     user = user_for(role, make_user)
     published = intervention(status="published")
     draft = intervention(status="draft")

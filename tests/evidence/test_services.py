@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixturetypes import MakeUser
 from whatworks.core.models import AuditEntry
 from whatworks.evidence import services
 from whatworks.evidence.errors import EvidenceError
@@ -31,7 +32,7 @@ def test_a_published_stable_id_cannot_change() -> None:
         services.intervention_update(actor=None, intervention=made, data={"slug": "new-id"})
 
 
-def test_first_rating_records_version_rater_and_changelog(make_user) -> None:  # type: ignore[no-untyped-def]
+def test_first_rating_records_version_rater_and_changelog(make_user: MakeUser) -> None:
     editor = make_user(None, full_name="Eve Editor")
     made = intervention()
     saved = services.rating_set(

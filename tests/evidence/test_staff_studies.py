@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.fixturetypes import ClientFor
 from whatworks.core.models import AuditEntry
 from whatworks.evidence.models import Finding, Study, Synthesis
 from whatworks.evidence.ris import parse_ris, ris_preview
@@ -15,7 +16,7 @@ from .factories import finding, intervention, study
 pytestmark = pytest.mark.django_db
 
 
-def test_editor_adds_a_study_and_a_finding_and_the_pool_follows(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_editor_adds_a_study_and_a_finding_and_the_pool_follows(client_for: ClientFor) -> None:
     client = client_for("editor")
     made = intervention(name="Family group conferences")
     url = reverse("evidence:study_create", kwargs={"slug": made.slug})
@@ -63,7 +64,7 @@ def test_editor_adds_a_study_and_a_finding_and_the_pool_follows(client_for) -> N
     assert {"evidence.study_created", "evidence.finding_created"} <= actions
 
 
-def test_finding_form_lists_every_problem_and_saves_nothing(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_finding_form_lists_every_problem_and_saves_nothing(client_for: ClientFor) -> None:
     client = client_for("editor")
     of = study(intervention())
     response = client.post(
@@ -99,7 +100,7 @@ def test_finding_form_lists_every_problem_and_saves_nothing(client_for) -> None:
     assert not Finding.objects.filter(study=of).exists()
 
 
-def test_editor_edits_a_finding_and_a_study(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_editor_edits_a_finding_and_a_study(client_for: ClientFor) -> None:
     client = client_for("editor")
     found = finding(study(intervention(status="draft")))
     form = client.get(reverse("evidence:finding_edit", kwargs={"slug": found.slug}))
@@ -187,7 +188,7 @@ def test_ris_records_are_read_with_their_problems() -> None:
     assert parse_ris("just text")[1][0].startswith("This is not a RIS file")
 
 
-def test_ris_matches_by_doi_then_by_title(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_ris_matches_by_doi_then_by_title(client_for: ClientFor) -> None:
     made = intervention(name="Family group conferences")
     by_doi = study(made, citation="Ashdown R. Another wording of the title", doi="10.1002/car.2567")
     by_title = study(
@@ -231,7 +232,7 @@ def test_ris_matches_by_doi_then_by_title(client_for) -> None:  # type: ignore[n
     assert AuditEntry.objects.filter(action="evidence.study_changed").count() == 1
 
 
-def test_ris_page_explains_a_file_that_is_not_ris(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_ris_page_explains_a_file_that_is_not_ris(client_for: ClientFor) -> None:
     client = client_for("editor")
     made = intervention()
     upload = SimpleUploadedFile("refs.csv", b"id,name\n1,x\n")

@@ -4,8 +4,10 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
+from tests.fixturetypes import ClientFor
 from whatworks.core.models import AuditEntry
 from whatworks.evidence.models import Intervention, OutcomeRating, RatingChange
 
@@ -23,14 +25,16 @@ def iy() -> Intervention:
     return made
 
 
-def test_search_page_keeps_state_in_the_url(client, iy) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_keeps_state_in_the_url(client: Client, iy: Intervention) -> None:
     page = client.get("/evidence/?q=incred&age=all&cost=2-medium-low").content.decode()
     assert 'value="incred"' in page and "1 intervention matching" in page
     assert 'name="age" value="all" checked' in page
     assert "How big the effect is" in page and "How sure we are" in page
 
 
-def test_intervention_page_order_and_the_two_ratings_apart(client, iy) -> None:  # type: ignore[no-untyped-def]
+def test_intervention_page_order_and_the_two_ratings_apart(
+    client: Client, iy: Intervention
+) -> None:
     page = client.get(iy.get_absolute_url()).content.decode()
     summary, outcomes, studies = (
         page.index("A plain-English summary"),
@@ -49,19 +53,20 @@ def test_intervention_page_order_and_the_two_ratings_apart(client, iy) -> None: 
     assert "rules version" in page and "Changes to the ratings" in page
 
 
-def test_study_page(client, iy) -> None:  # type: ignore[no-untyped-def]
+def test_study_page(client: Client, iy: Intervention) -> None:
     target = iy.studies.first()
+    assert target is not None
     page = client.get(target.get_absolute_url()).content.decode()
     assert "Hedges" in page and "Pre-specified" in page and "Risk of bias" in page
 
 
-def test_ratings_explained_publishes_both_scales_and_cost_bands(client) -> None:  # type: ignore[no-untyped-def]
+def test_ratings_explained_publishes_both_scales_and_cost_bands(client: Client) -> None:
     page = client.get(reverse("evidence:ratings_explained")).content.decode()
     for text in ("Large benefit", "Possible harm", "Strong", "Very limited", "£10,000 or more"):
         assert text in page
 
 
-def test_open_data_json(client, iy) -> None:  # type: ignore[no-untyped-def]
+def test_open_data_json(client: Client, iy: Intervention) -> None:
     response = client.get(f"/evidence/data/interventions/{iy.slug}.json")
     data = json.loads(response.content)
     assert response["Content-Type"] == "application/json"
@@ -79,7 +84,7 @@ def test_open_data_json(client, iy) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_editor_creates_and_edits_an_intervention(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_editor_creates_and_edits_an_intervention(client_for: ClientFor) -> None:
     client = client_for("editor")
     form = {
         "slug": "new-one",
@@ -114,7 +119,9 @@ def test_editor_creates_and_edits_an_intervention(client_for) -> None:  # type: 
     assert AuditEntry.objects.filter(action="evidence.intervention_changed").exists()
 
 
-def test_rating_form_needs_a_note_to_change_a_rating(client_for, iy) -> None:  # type: ignore[no-untyped-def]
+def test_rating_form_needs_a_note_to_change_a_rating(
+    client_for: ClientFor, iy: Intervention
+) -> None:
     client = client_for("editor")
     url = reverse("evidence:rating_edit", kwargs={"slug": iy.slug, "domain": "parenting"})
     data = {
@@ -139,7 +146,7 @@ def test_rating_form_needs_a_note_to_change_a_rating(client_for, iy) -> None:  #
     )
 
 
-def test_import_page_lists_every_problem(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_import_page_lists_every_problem(client_for: ClientFor) -> None:
     client = client_for("editor")
     upload = SimpleUploadedFile("bad.csv", b"id,name\nBad Id,\n", content_type="text/csv")
     response = client.post(
@@ -150,7 +157,7 @@ def test_import_page_lists_every_problem(client_for) -> None:  # type: ignore[no
     assert "This column is missing." in page and "nothing was imported" in page
 
 
-def test_import_page_imports(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_import_page_imports(client_for: ClientFor) -> None:
     client = client_for("editor")
     rows = [
         {
@@ -175,7 +182,7 @@ def test_import_page_imports(client_for) -> None:  # type: ignore[no-untyped-def
     assert response.status_code == 302 and Intervention.objects.filter(slug="x").exists()
 
 
-def test_export_downloads(client_for, iy) -> None:  # type: ignore[no-untyped-def]
+def test_export_downloads(client_for: ClientFor, iy: Intervention) -> None:
     client = client_for("editor")
     response = client.get(reverse("evidence:export", kwargs={"kind": "studies", "fmt": "csv"}))
     assert response["Content-Disposition"] == 'attachment; filename="whatworks-studies.csv"'
@@ -183,10 +190,14 @@ def test_export_downloads(client_for, iy) -> None:  # type: ignore[no-untyped-de
     assert client.get("/evidence/staff/export/people.csv").status_code == 404
 
 
-def test_admin_saves_are_audited_and_refresh_derived_data(client_for, iy) -> None:  # type: ignore[no-untyped-def]
+def test_admin_saves_are_audited_and_refresh_derived_data(
+    client_for: ClientFor, iy: Intervention
+) -> None:
     client = client_for("editor")
     target = iy.studies.first()
+    assert target is not None
     fnd = target.findings.first()
+    assert fnd is not None
     url = reverse("admin:evidence_finding_change", args=[fnd.pk])
     form = {
         "study": target.pk,
@@ -209,7 +220,7 @@ def test_admin_saves_are_audited_and_refresh_derived_data(client_for, iy) -> Non
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     fnd.refresh_from_db()
-    assert fnd.effect_size > 2.5
+    assert fnd.effect_size is not None and fnd.effect_size > 2.5
     assert AuditEntry.objects.filter(action="finding.changed_in_admin").exists()
     rating_url = reverse("admin:evidence_outcomerating_change", args=[iy.ratings.get().pk])
     change = {
@@ -225,7 +236,9 @@ def test_admin_saves_are_audited_and_refresh_derived_data(client_for, iy) -> Non
     assert RatingChange.objects.filter(note="Re-analysed.").exists()
 
 
-def test_search_page_offers_a_correction_sorts_and_hides_filters_on_a_phone(client, iy) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_offers_a_correction_sorts_and_hides_filters_on_a_phone(
+    client: Client, iy: Intervention
+) -> None:
     page = client.get("/evidence/?q=incredble").content.decode()
     assert "Did you mean <strong>incredible</strong>?" in page
     assert "1 intervention matching “incredible”" in page and "spell=off" in page
@@ -239,7 +252,7 @@ def test_search_page_offers_a_correction_sorts_and_hides_filters_on_a_phone(clie
     assert "Filter (1 chosen)" in page
 
 
-def test_study_page_shows_ratios_on_their_natural_scale(client) -> None:  # type: ignore[no-untyped-def]
+def test_study_page_shows_ratios_on_their_natural_scale(client: Client) -> None:
     made = intervention()
     trial = study(made)
     finding(
@@ -258,7 +271,9 @@ def test_study_page_shows_ratios_on_their_natural_scale(client) -> None:  # type
     assert "log scale -0.223" in page
 
 
-def test_admin_shows_age_groups_needs_and_settings_as_checkboxes(client_for, iy) -> None:  # type: ignore[no-untyped-def]
+def test_admin_shows_age_groups_needs_and_settings_as_checkboxes(
+    client_for: ClientFor, iy: Intervention
+) -> None:
     client = client_for("admin")
     page = client.get(reverse("admin:evidence_intervention_change", args=[iy.pk]))
     html = page.content.decode()

@@ -20,7 +20,7 @@ def fill(conversation: Conversation, *, people: int = 40, seed: int = 1) -> list
         for i in range(people)
     )
     start = timezone.now() - timedelta(hours=1)
-    votes = []
+    votes: list[Vote] = []
     for i, person in enumerate(participants):
         side = 1 if i % 2 else -1
         for statement in statements:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import UserFactory
+from tests.fixturetypes import ClientFor
 from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
 from whatworks.core.roles import Role
@@ -29,11 +32,11 @@ def _forum_tasks() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_several_votes_queue_one_recompute(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_several_votes_queue_one_recompute(monkeypatch: pytest.MonkeyPatch) -> None:
     conversation = make_conversation()
     statements = list(conversation.statements.all())
     for i in range(4):
-        user = UserFactory()
+        user = UserFactory.create()
         for statement in statements:
             vote_cast(actor=user, conversation=conversation, statement=statement, value=1 - i % 3)
     assert Vote.objects.count() == 20
@@ -109,7 +112,7 @@ def test_stored_analysis_is_reproducible_from_votes_moderation_and_seed() -> Non
 def test_polis_export_import_round_trip(tmp_path: Path) -> None:
     conversation = make_conversation()
     fill(conversation, people=24)
-    user = UserFactory()
+    user = UserFactory.create()
     statement = conversation.statements.get(number=1)
     vote_cast(actor=user, conversation=conversation, statement=statement, value=1)
     vote_cast(actor=user, conversation=conversation, statement=statement, value=-1)
@@ -136,7 +139,7 @@ def test_polis_export_import_round_trip(tmp_path: Path) -> None:
     assert imported.votes.count() == conversation.votes.count()
     copy = AnalysisRun.objects.get(conversation=imported)
 
-    def shape(result):  # type: ignore[no-untyped-def]
+    def shape(result: dict[str, Any]) -> tuple[object, ...]:
         analysis = result["analysis"]
         return (
             result["counts"],
@@ -159,7 +162,7 @@ def test_polis_export_import_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_export_download_is_a_zip_for_moderators(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_export_download_is_a_zip_for_moderators(client_for: ClientFor) -> None:
     import zipfile
 
     conversation = make_conversation()
@@ -171,7 +174,7 @@ def test_export_download_is_a_zip_for_moderators(client_for) -> None:  # type: i
 
 
 @pytest.mark.django_db
-def test_report_and_own_view_show_groups_and_counts(client) -> None:  # type: ignore[no-untyped-def]
+def test_report_and_own_view_show_groups_and_counts(client: Client) -> None:
     conversation = make_conversation()
     fill(conversation)
     analysis_run(conversation_id=conversation.pk)
@@ -188,10 +191,10 @@ def test_report_and_own_view_show_groups_and_counts(client) -> None:  # type: ig
 
 
 @pytest.mark.django_db
-def test_own_view_places_the_participant_on_the_map(client) -> None:  # type: ignore[no-untyped-def]
+def test_own_view_places_the_participant_on_the_map(client: Client) -> None:
     conversation = make_conversation()
     fill(conversation)
-    user = UserFactory()
+    user = UserFactory.create()
     for statement in conversation.statements.all():
         value = 1 if statement.number % 2 == 0 or statement.number == 4 else -1
         vote_cast(actor=user, conversation=conversation, statement=statement, value=value)

@@ -4,6 +4,7 @@ require a confirmed e-mail address, and the count of unverified votes."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.fixturetypes import ThrottleClock
 from tests.forum.factories import make_conversation
 from whatworks.core.models import AuditEntry
 from whatworks.forum.errors import ConversationInvalidError
@@ -25,12 +27,14 @@ pytestmark = pytest.mark.django_db
 commits = pytest.mark.django_db(transaction=True)
 
 
-def _vote(client: Client, slug: str, number: int = 0, **extra: str) -> int:
+def _vote(client: Client, slug: str, number: int = 0, **extra: Any) -> int:
     url = reverse("forum:vote", args=[slug])
-    return client.post(url, {"statement": number, "vote": "agree"}, **extra).status_code  # type: ignore[arg-type]
+    return client.post(url, {"statement": number, "vote": "agree"}, **extra).status_code
 
 
-def test_dropping_the_cookie_gives_no_more_than_the_address_limit(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_the_cookie_gives_no_more_than_the_address_limit(
+    throttle_clock: ThrottleClock,
+) -> None:
     conversation = make_conversation()
     client = Client()
     codes = []
@@ -50,7 +54,9 @@ def test_dropping_the_cookie_gives_no_more_than_the_address_limit(throttle_clock
     assert _vote(client, conversation.slug) == 303
 
 
-def test_anonymous_votes_are_limited_per_address_across_browsers(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_votes_are_limited_per_address_across_browsers(
+    throttle_clock: ThrottleClock,
+) -> None:
     conversation = make_conversation()
     first, second = Client(), Client()
     codes = [_vote(first, conversation.slug) for _ in range(VOTE_RATE.limit // 2)]
@@ -66,15 +72,17 @@ def test_anonymous_votes_are_limited_per_address_across_browsers(throttle_clock)
     assert htmx.content.decode().startswith('<div id="vote-card"'), "the card says so"
 
 
-def test_signed_in_people_are_not_limited_by_their_shared_address(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_people_are_not_limited_by_their_shared_address(
+    throttle_clock: ThrottleClock,
+) -> None:
     conversation = make_conversation()
     client = Client()
     for _ in range(JOIN_RATE.limit + 5):  # an office behind one address
-        client.force_login(UserFactory())
+        client.force_login(UserFactory.create())
         assert _vote(client, conversation.slug) == 303
 
 
-def test_anonymous_statements_are_limited_per_address(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_statements_are_limited_per_address(throttle_clock: ThrottleClock) -> None:
     conversation = make_conversation(moderation="after")
     client = Client()
     url = reverse("forum:statement_add", args=[conversation.slug])
@@ -91,13 +99,13 @@ def test_anonymous_statements_are_limited_per_address(throttle_clock) -> None:  
 
 def _confirm_link(slug: str) -> str:
     (message,) = mail.outbox
-    match = re.search(rf"http\S+/forum/{slug}/confirm-email/(\S+)/", message.body)
+    match = re.search(rf"http\S+/forum/{slug}/confirm-email/(\S+)/", str(message.body))
     assert match is not None, message.body
     return reverse("forum:verify_confirm", args=[slug, match.group(1)])
 
 
 @commits
-def test_a_conversation_can_require_a_confirmed_address(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_conversation_can_require_a_confirmed_address(throttle_clock: ThrottleClock) -> None:
     conversation = make_conversation(anonymous_must_verify=True)
     browser = Client()
     assert _vote(browser, conversation.slug) == 303
@@ -133,7 +141,7 @@ def test_a_conversation_can_require_a_confirmed_address(throttle_clock) -> None:
 
 
 @commits
-def test_a_confirmation_link_works_only_for_its_conversation(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_confirmation_link_works_only_for_its_conversation(throttle_clock: ThrottleClock) -> None:
     conversation = make_conversation(anonymous_must_verify=True)
     other = make_conversation(anonymous_must_verify=True)
     browser = Client()
@@ -148,7 +156,9 @@ def test_a_confirmation_link_works_only_for_its_conversation(throttle_clock) -> 
 
 
 @commits
-def test_confirmation_mails_are_limited_per_address_with_the_same_answer(throttle_clock) -> None:  # type: ignore[no-untyped-def]
+def test_confirmation_mails_are_limited_per_address_with_the_same_answer(
+    throttle_clock: ThrottleClock,
+) -> None:
     conversation = make_conversation(anonymous_must_verify=True)
     url = reverse("forum:verify", args=[conversation.slug])
     for i in range(VERIFY_EMAIL_RATE.limit + 2):
@@ -172,7 +182,7 @@ def test_relaxing_the_requirement_after_votes_is_refused() -> None:
     assert "anonymous_must_verify" in refused.value.problems
 
 
-def test_the_report_says_how_many_votes_came_from_unverified_participants(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_says_how_many_votes_came_from_unverified_participants(client: Client) -> None:
     conversation = make_conversation()
     statement = conversation.statements.get(number=0)
     for key in ("browser-a", "browser-b"):

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.factories import user_with_role
 from tests.forum.factories import make_conversation
+from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.forum.embed import parse_origins
 from whatworks.forum.models import Conversation, Vote
@@ -30,7 +33,7 @@ VOTES = (
 )
 
 
-def _editor(client):  # type: ignore[no-untyped-def]
+def _editor(client: Client) -> User:
     user = user_with_role(Role.EDITOR)
     from tests.factories import verify_second_factor
 
@@ -47,7 +50,9 @@ def _zip(files: dict[str, str]) -> SimpleUploadedFile:
     return SimpleUploadedFile("export.zip", buffer.getvalue(), content_type="application/zip")
 
 
-def test_staff_import_a_zip_of_an_export(client, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_staff_import_a_zip_of_an_export(
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     _editor(client)
     url = reverse("forum:conversation_import")
     assert client.get(url).status_code == 200
@@ -61,7 +66,7 @@ def test_staff_import_a_zip_of_an_export(client, django_capture_on_commit_callba
     assert not conversation.is_open()  # a record of a past conversation
 
 
-def test_staff_import_two_csv_files_and_every_problem_at_once(client) -> None:  # type: ignore[no-untyped-def]
+def test_staff_import_two_csv_files_and_every_problem_at_once(client: Client) -> None:
     _editor(client)
     url = reverse("forum:conversation_import")
     make_conversation(slug="taken")
@@ -101,7 +106,7 @@ def test_staff_import_two_csv_files_and_every_problem_at_once(client) -> None:  
     assert Conversation.objects.get(slug="fresh").statements.count() == 2
 
 
-def test_a_zip_cannot_write_outside_its_folder(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_cannot_write_outside_its_folder(client: Client, tmp_path: Path) -> None:
     _editor(client)
     archive = _zip({"../../comments.csv": COMMENTS, "/abs/votes.csv": VOTES})
     response = client.post(
@@ -121,7 +126,7 @@ def test_origins_are_checked() -> None:
     assert len(problems) == 3
 
 
-def test_embedding_is_off_by_default_and_follows_the_allow_list(client) -> None:  # type: ignore[no-untyped-def]
+def test_embedding_is_off_by_default_and_follows_the_allow_list(client: Client) -> None:
     conversation = make_conversation()
     page = reverse("forum:conversation", kwargs={"slug": conversation.slug})
     response = client.get(page)

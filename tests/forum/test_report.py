@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
@@ -73,7 +74,7 @@ def test_majority_disagreement_shows_the_disagree_share() -> None:
 
 
 @pytest.mark.django_db
-def test_report_page_shows_common_ground_and_labels_majority_views(client) -> None:  # type: ignore[no-untyped-def]
+def test_report_page_shows_common_ground_and_labels_majority_views(client: Client) -> None:
     conversation = make_conversation()
     fill(conversation)  # two groups of 20; everyone agrees with statement 4
     analysis_run(conversation_id=conversation.pk)

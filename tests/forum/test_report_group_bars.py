@@ -4,6 +4,7 @@ counts, computed with the analysis (as Pol.is's report shows them)."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.forum.factories import make_conversation
@@ -14,7 +15,7 @@ from whatworks.forum.services.analysis import analysis_run
 
 
 @pytest.mark.django_db
-def test_report_shows_each_group_s_votes(client) -> None:  # type: ignore[no-untyped-def]
+def test_report_shows_each_group_s_votes(client: Client) -> None:
     conversation = make_conversation()
     fill(conversation)
     analysis_run(conversation_id=conversation.pk)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -53,14 +54,14 @@ def _post(**overrides: Any) -> dict[str, Any]:
 
 
 def _editor(client: Any) -> Any:
-    user = UserFactory(roles=frozenset({Role.EDITOR}))
+    user = UserFactory.create(roles=frozenset({Role.EDITOR}))
     client.force_login(user)
     return user
 
 
 def _voted(conversation: Conversation) -> None:
     vote_cast(
-        actor=UserFactory(),
+        actor=UserFactory.create(),
         conversation=conversation,
         statement=conversation.statements.get(number=0),
         value=1,
@@ -70,7 +71,7 @@ def _voted(conversation: Conversation) -> None:
 # --- setting up ------------------------------------------------------------------------
 
 
-def test_an_editor_sets_up_a_conversation_with_opening_statements(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_sets_up_a_conversation_with_opening_statements(client: Client) -> None:
     editor = _editor(client)
     event = make_event()
     response = client.post(
@@ -97,7 +98,7 @@ def test_an_editor_sets_up_a_conversation_with_opening_statements(client) -> Non
     assert entry.changes["seed_statements"] == 3
 
 
-def test_the_set_up_form_shows_every_problem_at_once(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_set_up_form_shows_every_problem_at_once(client: Client) -> None:
     _editor(client)
     make_conversation(slug="taken")
     response = client.post(
@@ -129,7 +130,7 @@ def test_the_set_up_form_shows_every_problem_at_once(client) -> None:  # type: i
     assert Conversation.objects.count() == 1
 
 
-def test_field_errors_and_rule_problems_are_shown_together(client) -> None:  # type: ignore[no-untyped-def]
+def test_field_errors_and_rule_problems_are_shown_together(client: Client) -> None:
     _editor(client)
     response = client.post(
         reverse("forum:conversation_create"),
@@ -168,7 +169,7 @@ def test_the_set_up_service_checks_seeds_itself() -> None:
     }
 
 
-def test_the_event_list_offers_published_events_only(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_event_list_offers_published_events_only(client: Client) -> None:
     _editor(client)
     shown = make_event(title="Forum day in Leeds")
     hidden = make_event(title="Secret planning day", published=False)
@@ -251,7 +252,7 @@ def test_moderation_may_tighten_after_votes_only_with_an_empty_queue() -> None:
     conversation = make_conversation(moderation=Conversation.Moderation.AFTER)
     _voted(conversation)
     pending = statement_add(
-        actor=UserFactory(), conversation=conversation, text="Parents should see the score."
+        actor=UserFactory.create(), conversation=conversation, text="Parents should see the score."
     )
     with pytest.raises(ConversationInvalidError) as caught:
         conversation_update(
@@ -265,7 +266,7 @@ def test_moderation_may_tighten_after_votes_only_with_an_empty_queue() -> None:
     assert Conversation.objects.get(pk=conversation.pk).moderation == "before"
 
 
-def test_the_edit_page_fixes_what_votes_fix_and_saves_the_rest(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_edit_page_fixes_what_votes_fix_and_saves_the_rest(client: Client) -> None:
     _editor(client)
     conversation = make_conversation()
     _voted(conversation)
@@ -311,7 +312,7 @@ def test_the_edit_page_fixes_what_votes_fix_and_saves_the_rest(client) -> None: 
     assert set(entry.changes) == {"background", "closes_at", "allow_statements"}
 
 
-def test_saving_a_draft_unchanged_keeps_its_dates_to_the_second(client) -> None:  # type: ignore[no-untyped-def]
+def test_saving_a_draft_unchanged_keeps_its_dates_to_the_second(client: Client) -> None:
     _editor(client)
     conversation = future_conversation()
     url = reverse("forum:conversation_edit", args=[conversation.slug])
@@ -326,7 +327,7 @@ def test_saving_a_draft_unchanged_keeps_its_dates_to_the_second(client) -> None:
     assert not AuditEntry.objects.filter(action="forum.conversation_updated").exists()
 
 
-def test_the_edit_page_saves_a_draft(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_edit_page_saves_a_draft(client: Client) -> None:
     _editor(client)
     conversation = future_conversation()
     url = reverse("forum:conversation_edit", args=[conversation.slug])
@@ -341,7 +342,7 @@ def test_the_edit_page_saves_a_draft(client) -> None:  # type: ignore[no-untyped
 # --- opening and closing ---------------------------------------------------------------
 
 
-def test_open_now_opens_a_draft_and_reopens_a_closed_conversation(client) -> None:  # type: ignore[no-untyped-def]
+def test_open_now_opens_a_draft_and_reopens_a_closed_conversation(client: Client) -> None:
     _editor(client)
     draft = future_conversation()
     closes_at = draft.closes_at
@@ -361,8 +362,8 @@ def test_open_now_opens_a_draft_and_reopens_a_closed_conversation(client) -> Non
         conversation_open_now(actor=None, conversation=closed)
 
 
-def test_researchers_moderate_but_do_not_set_up(client) -> None:  # type: ignore[no-untyped-def]
-    client.force_login(UserFactory(roles=frozenset({Role.RESEARCHER})))
+def test_researchers_moderate_but_do_not_set_up(client: Client) -> None:
+    client.force_login(UserFactory.create(roles=frozenset({Role.RESEARCHER})))
     draft = future_conversation()
     assert client.post(reverse("forum:open", args=[draft.slug])).status_code == 403
     assert client.post(reverse("forum:conversation_create"), _post()).status_code == 403
@@ -372,7 +373,7 @@ def test_researchers_moderate_but_do_not_set_up(client) -> None:  # type: ignore
     assert reverse("forum:conversation_create") not in page
 
 
-def test_nobody_else_may_open_a_conversation(client) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_else_may_open_a_conversation(client: Client) -> None:
     draft = future_conversation()
     response = client.post(reverse("forum:open", args=[draft.slug]))
     assert response.status_code == 302
@@ -384,7 +385,7 @@ def test_nobody_else_may_open_a_conversation(client) -> None:  # type: ignore[no
 # --- the list and the dashboard --------------------------------------------------------
 
 
-def test_the_staff_list_shows_drafts_open_and_closed_with_counts(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_staff_list_shows_drafts_open_and_closed_with_counts(client: Client) -> None:
     _editor(client)
     open_one = make_conversation(question="The open one?")
     _voted(open_one)
@@ -403,7 +404,7 @@ def test_the_staff_list_shows_drafts_open_and_closed_with_counts(client) -> None
     assert reverse("forum:close", args=[open_one.slug]) in page
 
 
-def test_the_dashboard_links_to_the_staff_pages(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_links_to_the_staff_pages(client: Client) -> None:
     _editor(client)
     conversation = future_conversation()
     page = client.get(reverse("forum:dashboard", args=[conversation.slug])).content.decode()

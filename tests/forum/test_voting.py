@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
+from tests.fixturetypes import ClientFor
 from tests.forum.factories import future_conversation, make_conversation
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -18,7 +21,7 @@ from whatworks.forum.errors import (
     ForumError,
     RateLimitedError,
 )
-from whatworks.forum.models import Participant, Statement, Vote
+from whatworks.forum.models import Conversation, Participant, Statement, Vote
 from whatworks.forum.services.analysis import analysis_run
 from whatworks.forum.services.conversations import conversation_close
 from whatworks.forum.services.statements import (
@@ -32,13 +35,13 @@ from whatworks.forum.services.votes import vote_cast
 pytestmark = pytest.mark.django_db
 
 
-def _statement(conversation, number=0):  # type: ignore[no-untyped-def]
+def _statement(conversation: Conversation, number: int = 0) -> Statement:
     return conversation.statements.get(number=number)
 
 
 def test_votes_are_appended_and_the_latest_wins() -> None:
     conversation = make_conversation()
-    user = UserFactory()
+    user = UserFactory.create()
     first = _statement(conversation)
     vote_cast(actor=user, conversation=conversation, statement=first, value=1)
     vote_cast(actor=user, conversation=conversation, statement=first, value=-1)
@@ -52,7 +55,7 @@ def test_votes_are_appended_and_the_latest_wins() -> None:
     assert not AuditEntry.objects.filter(action__startswith="forum.vote").exists()
 
 
-def test_anonymous_browser_votes_through_the_page_and_keeps_its_id(client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_browser_votes_through_the_page_and_keeps_its_id(client: Client) -> None:
     conversation = make_conversation()
     url = reverse("forum:vote", args=[conversation.slug])
     page = client.get(reverse("forum:conversation", args=[conversation.slug]))
@@ -67,9 +70,9 @@ def test_anonymous_browser_votes_through_the_page_and_keeps_its_id(client) -> No
     assert list(participant.votes.order_by("pk").values_list("value", flat=True)) == [1, -1, 0]
 
 
-def test_htmx_vote_swaps_in_the_next_unseen_statement(client) -> None:  # type: ignore[no-untyped-def]
+def test_htmx_vote_swaps_in_the_next_unseen_statement(client: Client) -> None:
     conversation = make_conversation()
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     url = reverse("forum:vote", args=[conversation.slug])
     shown = client.get(reverse("forum:conversation", args=[conversation.slug])).context["statement"]
     response = client.post(
@@ -82,7 +85,7 @@ def test_htmx_vote_swaps_in_the_next_unseen_statement(client) -> None:  # type: 
     assert "You have voted on 1 of 5 statements." in body
 
 
-def test_signed_in_only_conversation_refuses_anonymous_votes(client) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_only_conversation_refuses_anonymous_votes(client: Client) -> None:
     conversation = make_conversation(allow_anonymous=False)
     client.post(reverse("forum:vote", args=[conversation.slug]), {"statement": 0, "vote": "agree"})
     assert not Vote.objects.exists()
@@ -95,7 +98,7 @@ def test_new_and_little_voted_statements_come_first() -> None:
 
     conversation = make_conversation()
     for i in range(10):
-        voter = UserFactory()
+        voter = UserFactory.create()
         for number in (0, 1, 2):
             vote_cast(
                 actor=voter,
@@ -103,28 +106,29 @@ def test_new_and_little_voted_statements_come_first() -> None:
                 statement=_statement(conversation, number),
                 value=1 if i % 2 else -1,
             )
-    newcomer = UserFactory()
+    newcomer = UserFactory.create()
     shown = next_statement(conversation=conversation, participant=None)
     assert shown is not None and shown.number in (3, 4), "unvoted statements first"
     fresh = statement_add(
         actor=newcomer, conversation=conversation, text="A brand new point to vote on"
     )
     statement_moderate(
-        actor=UserFactory(roles=frozenset({Role.EDITOR})), statement=fresh, status="accepted"
+        actor=UserFactory.create(roles=frozenset({Role.EDITOR})), statement=fresh, status="accepted"
     )
     for number in (3, 4):
         vote_cast(
-            actor=UserFactory(),
+            actor=UserFactory.create(),
             conversation=conversation,
             statement=_statement(conversation, number),
             value=-1,
         )
-    assert next_statement(conversation=conversation, participant=None).number == fresh.number  # type: ignore[union-attr]
+    shown = next_statement(conversation=conversation, participant=None)
+    assert shown is not None and shown.number == fresh.number
 
 
-def test_closed_conversation_is_read_only(client) -> None:  # type: ignore[no-untyped-def]
+def test_closed_conversation_is_read_only(client: Client) -> None:
     conversation = make_conversation()
-    user = UserFactory()
+    user = UserFactory.create()
     conversation_close(actor=None, conversation=conversation)
     with pytest.raises(ConversationClosedError):
         vote_cast(
@@ -144,17 +148,17 @@ def test_closed_conversation_is_read_only(client) -> None:  # type: ignore[no-un
     assert AuditEntry.objects.filter(action="forum.conversation_closed").exists()
 
 
-def test_conversation_not_yet_open_is_hidden_from_voters(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_conversation_not_yet_open_is_hidden_from_voters(client_for: ClientFor) -> None:
     conversation = future_conversation()
     url = reverse("forum:conversation", args=[conversation.slug])
     assert client_for("visitor").get(url).status_code == 404
     assert client_for("editor").get(url).status_code == 200
 
 
-def test_vote_rate_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_vote_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("whatworks.forum.services.votes.VOTE_LIMIT", 3)
     conversation = make_conversation()
-    user = UserFactory()
+    user = UserFactory.create()
     for number in range(3):
         vote_cast(
             actor=user,
@@ -170,17 +174,17 @@ def test_vote_rate_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     vote_cast(actor=user, conversation=conversation, statement=_statement(conversation, 3), value=1)
     # another participant is not limited by this one's votes
     vote_cast(
-        actor=UserFactory(),
+        actor=UserFactory.create(),
         conversation=conversation,
         statement=_statement(conversation, 3),
         value=1,
     )
 
 
-def test_statement_rate_limit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_statement_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("whatworks.forum.services.statements.STATEMENT_LIMIT", 2)
     conversation = make_conversation()
-    user = UserFactory()
+    user = UserFactory.create()
     statement_add(actor=user, conversation=conversation, text="Data should be deleted after use")
     statement_add(actor=user, conversation=conversation, text="Families should co-design the tools")
     with pytest.raises(RateLimitedError):
@@ -205,16 +209,16 @@ def test_near_duplicates_are_refused(text: str, duplicate: bool) -> None:
     assert (statement_find_near_duplicate(text=text, existing=existing) is not None) is duplicate
 
 
-def test_near_duplicate_refused_by_the_service_and_shown_in_the_form(client) -> None:  # type: ignore[no-untyped-def]
+def test_near_duplicate_refused_by_the_service_and_shown_in_the_form(client: Client) -> None:
     conversation = make_conversation()
     with pytest.raises(DuplicateStatementError):
         statement_add(
-            actor=UserFactory(),
+            actor=UserFactory.create(),
             conversation=conversation,
             text="Social workers need more time with families - not more software!",
         )
     assert statement_similarity("Hello, World", "hello world") == 1.0
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     response = client.post(
         reverse("forum:statement_add", args=[conversation.slug]),
         {"text": "social workers need more time with families, not more software"},
@@ -223,7 +227,7 @@ def test_near_duplicate_refused_by_the_service_and_shown_in_the_form(client) -> 
     assert b"nearly the same" in response.content
 
 
-def test_statement_text_is_escaped(client) -> None:  # type: ignore[no-untyped-def]
+def test_statement_text_is_escaped(client: Client) -> None:
     conversation = make_conversation(moderation="after")
     client.post(
         reverse("forum:statement_add", args=[conversation.slug]),
@@ -240,7 +244,7 @@ def test_moderation_modes_decide_what_voters_see() -> None:
     after = make_conversation(moderation="after")
     for conversation in (before, after):
         statement_add(
-            actor=UserFactory(), conversation=conversation, text="Written by a participant"
+            actor=UserFactory.create(), conversation=conversation, text="Written by a participant"
         )
     from whatworks.forum.selectors import participant_progress
 
@@ -248,11 +252,14 @@ def test_moderation_modes_decide_what_voters_see() -> None:
     assert participant_progress(conversation=after, participant=None).total == 6
     with pytest.raises(ForumError):
         vote_cast(
-            actor=UserFactory(), conversation=before, statement=_statement(before, 5), value=1
+            actor=UserFactory.create(),
+            conversation=before,
+            statement=_statement(before, 5),
+            value=1,
         )
 
 
-def test_moderation_needs_the_permission_and_is_audited(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_moderation_needs_the_permission_and_is_audited(client_for: ClientFor) -> None:
     conversation = make_conversation()
     url = reverse("forum:moderate", args=[conversation.slug, 1])
     assert client_for("forum-participant").post(url, {"action": "reject"}).status_code == 403
@@ -267,7 +274,7 @@ def test_moderation_needs_the_permission_and_is_audited(client_for) -> None:  # 
     assert b"Moderation queue" in dashboard.content
 
 
-def _heads(done, words: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _heads(done: CaptureQueriesContext, words: int) -> list[str]:
     """The first words of each captured statement, savepoints left out."""
     return [
         " ".join(q["sql"].replace('"', "").split()[:words])
@@ -285,7 +292,7 @@ def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
     from django.test.utils import CaptureQueriesContext
 
     conversation = make_conversation()
-    user = UserFactory()
+    user = UserFactory.create()
     first, second = _statement(conversation), _statement(conversation, 1)
     vote_cast(actor=user, conversation=conversation, statement=first, value=1)
     with CaptureQueriesContext(connection) as done:
@@ -303,7 +310,7 @@ def test_a_vote_costs_the_statements_docs_architecture_names() -> None:
     )
 
 
-def test_an_anonymous_vote_request_costs_one_statement_for_its_throttle(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_anonymous_vote_request_costs_one_statement_for_its_throttle(client: Client) -> None:
     """The whole request of a returning anonymous browser: the conversation, the statement,
     one upsert for the per-address throttle (``core.throttle``), then the vote's two."""
     from django.db import connection

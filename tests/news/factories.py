@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from tests.factories import user_with_role
 from whatworks.core.roles import Role
 from whatworks.news import services
-from whatworks.news.models import AuthorProfile, Issue, Post, Subscriber
+from whatworks.news.models import AuthorProfile, Issue, Post, Subscriber, Topic
 from whatworks.news.selectors import subscriber_for_token  # noqa: F401 - re-exported for tests
 from whatworks.news.tokens import CONFIRM_SALT, MANAGE_SALT, UNSUBSCRIBE_SALT, make_token
 
@@ -21,7 +22,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
 
 
-def author(**kwargs: object) -> AuthorProfile:
+def author(**kwargs: Any) -> AuthorProfile:
     n = next(_counter)
     user = user_with_role(Role.EDITOR)
     return services.author_profile_create(
@@ -30,7 +31,7 @@ def author(**kwargs: object) -> AuthorProfile:
         slug=str(kwargs.pop("slug", f"author-{n}")),
         display_name=str(kwargs.pop("display_name", f"Author {n}")),
         job_title=str(kwargs.pop("job_title", "Practice lead")),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -44,6 +45,7 @@ def post(
 ) -> Post:
     n = next(_counter)
     when = timezone.now() - timedelta(days=1) if publish_at == "past" else publish_at
+    assert not isinstance(when, str), "publish_at is a datetime, None or 'past'"
     return services.post_create(
         actor=None,
         author=by or author(),
@@ -51,7 +53,7 @@ def post(
         slug=f"post-{n}",
         summary=f"Summary of post {n}.",
         body=body,
-        publish_at=when,  # type: ignore[arg-type]
+        publish_at=when,
         tag_names=tags or [],
     )
 
@@ -141,15 +143,15 @@ def manage_kwargs() -> dict[str, object]:
     return {"token": manage_token(subscriber())}
 
 
-def topic(**kwargs: object) -> object:
+def topic(**kwargs: Any) -> Topic:
     n = next(_counter)
     return services.topic_create(
         actor=None,
         name=str(kwargs.pop("name", f"Topic {n}")),
         slug=str(kwargs.pop("slug", f"topic-{n}")),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
 def topic_id_kwargs() -> dict[str, object]:
-    return {"topic_id": topic().pk}  # type: ignore[attr-defined]
+    return {"topic_id": topic().pk}

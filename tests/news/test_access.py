@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import ROLES
+from tests.fixturetypes import ClientFor
 from tests.news import factories as f
 from whatworks.news import services
 
@@ -55,7 +56,9 @@ UNPUBLISHED: dict[str, Any] = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("what", sorted(UNPUBLISHED))
-def test_unpublished_things_are_404_except_for_editors(client_for, role: str, what: str) -> None:  # type: ignore[no-untyped-def]
+def test_unpublished_things_are_404_except_for_editors(
+    client_for: ClientFor, role: str, what: str
+) -> None:
     client = client_for(role)
     url = UNPUBLISHED[what]()
     assert client.get(url).status_code == (200 if role in EDITORS else 404)

@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from whatworks.news.uploads import MAX_IMAGE_BYTES
 pytestmark = pytest.mark.django_db
 
 
-def test_a_scheduled_post_is_invisible_until_its_time(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_scheduled_post_is_invisible_until_its_time(client: Client) -> None:
     soon = timezone.now() + timedelta(hours=2)
     scheduled = f.post(publish_at=soon, title="Coming soon")
     draft = f.post(publish_at=None, title="Just a draft")
@@ -44,14 +45,14 @@ def test_a_scheduled_post_is_invisible_until_its_time(client) -> None:  # type: 
     assert "Coming soon" in feed
 
 
-def test_editors_see_drafts_and_scheduled_posts(client) -> None:  # type: ignore[no-untyped-def]
+def test_editors_see_drafts_and_scheduled_posts(client: Client) -> None:
     scheduled = f.post(publish_at=timezone.now() + timedelta(days=3))
     client.force_login(user_with_role(Role.EDITOR))
     page = client.get(reverse("news:post", args=[scheduled.slug])).content.decode()
     assert "Scheduled: visible to everyone from" in page
 
 
-def test_author_and_tag_pages_list_published_posts(client) -> None:  # type: ignore[no-untyped-def]
+def test_author_and_tag_pages_list_published_posts(client: Client) -> None:
     director = f.author(slug="executive-director", display_name="Dana Director")
     f.post(by=director, title="Monthly blog: November", tags=["Leadership", "Practice"])
     f.post(by=director, title="Future blog", publish_at=timezone.now() + timedelta(days=1))
@@ -63,12 +64,12 @@ def test_author_and_tag_pages_list_published_posts(client) -> None:  # type: ign
     assert client.get(reverse("news:tag", args=["nothing"])).status_code == 404
 
 
-def test_a_private_author_has_no_public_page(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_private_author_has_no_public_page(client: Client) -> None:
     hidden = f.author(is_public=False)
     assert client.get(reverse("news:author", args=[hidden.slug])).status_code == 404
 
 
-def test_feeds_are_valid_and_announced_in_the_head(client) -> None:  # type: ignore[no-untyped-def]
+def test_feeds_are_valid_and_announced_in_the_head(client: Client) -> None:
     f.post(title="Evidence & practice", body="<script>x()</script> **bold**", tags=["Research"])
     f.post(title="Hidden", publish_at=timezone.now() + timedelta(days=1))
     rss = client.get(reverse("news:feed_rss"))
@@ -97,7 +98,7 @@ def test_feeds_are_valid_and_announced_in_the_head(client) -> None:  # type: ign
 @pytest.mark.parametrize(
     ("content", "kind"), [(f.PNG, "image/png"), (f.JPEG, "image/jpeg"), (f.WEBP, "image/webp")]
 )
-def test_images_are_typed_by_their_content(client, content: bytes, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_images_are_typed_by_their_content(client: Client, content: bytes, kind: str) -> None:
     post = f.post()
     upload = SimpleUploadedFile("photo.gif", content, content_type="application/octet-stream")
     image = services.post_image_add(actor=None, post=post, upload=upload, alt_text="A team")
@@ -127,7 +128,7 @@ def test_bad_uploads_are_refused_before_storing(content: bytes, alt: str, field:
     assert post.images.count() == 0
 
 
-def test_images_of_unpublished_posts_are_hidden(client) -> None:  # type: ignore[no-untyped-def]
+def test_images_of_unpublished_posts_are_hidden(client: Client) -> None:
     post = f.post(publish_at=None)
     image = services.post_image_add(
         actor=None, post=post, upload=SimpleUploadedFile("x.png", f.PNG), alt_text="Plan"
@@ -141,7 +142,7 @@ def test_markdown_images_need_alt_text() -> None:
     assert caught.value.field == "body"
 
 
-def test_an_editor_writes_schedules_and_edits_a_post(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_writes_schedules_and_edits_a_post(client: Client) -> None:
     editor = user_with_role(Role.EDITOR)
     writer = f.author(display_name="Pat Practice")
     client.force_login(editor)
@@ -183,7 +184,7 @@ def test_an_editor_writes_schedules_and_edits_a_post(client) -> None:  # type: i
     assert "There is a problem" in page and "Give every image alternative text" in page
 
 
-def test_editor_pages_show_form_errors_in_a_summary(client) -> None:  # type: ignore[no-untyped-def]
+def test_editor_pages_show_form_errors_in_a_summary(client: Client) -> None:
     client.force_login(user_with_role(Role.EDITOR))
     f.author()
     page = client.post(reverse("news:post_new"), {"title": ""}).content.decode()

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from whatworks.news import demo
@@ -15,7 +16,7 @@ from whatworks.news.selectors import posts_published
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_is_idempotent_and_quiet(client) -> None:  # type: ignore[no-untyped-def]
+def test_demo_is_idempotent_and_quiet(client: Client) -> None:
     out = io.StringIO()
     demo.load(stdout=out)
     demo.load(stdout=out)

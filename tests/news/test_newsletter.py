@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,7 +65,7 @@ def test_the_draft_gathers_what_is_new_from_every_registered_part() -> None:
 
 
 @pytest.mark.django_db
-def test_an_editor_drafts_edits_and_previews_an_issue(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_drafts_edits_and_previews_an_issue(client: Client) -> None:
     f.post(title="A post")
     client.force_login(user_with_role(Role.EDITOR))
     response = client.post(reverse("news:issue_new"))
@@ -101,7 +103,9 @@ def test_sending_goes_in_batches_and_a_restart_neither_skips_nor_double_sends(
         sent = 0
 
         def __init__(self) -> None:
-            self.inner = get_connection("django.core.mail.backends.locmem.EmailBackend")
+            self.inner: BaseEmailBackend = get_connection(
+                "django.core.mail.backends.locmem.EmailBackend"
+            )
 
         def open(self) -> None:
             self.inner.open()
@@ -154,7 +158,8 @@ def test_each_message_has_one_click_unsubscribe_headers() -> None:
     assert header.startswith("<https://whatworks.example/news/newsletter/unsubscribe/")
     url = header.strip("<>").removeprefix("https://whatworks.example")
     assert url in message.body
-    html = message.alternatives[0][0]  # type: ignore[attr-defined]
+    assert isinstance(message, EmailMultiAlternatives)
+    html = message.alternatives[0][0]
     assert url in str(html) and "{unsubscribe_url}" not in str(html)
     from django.test import Client
 
@@ -203,7 +208,7 @@ def test_bounces_and_unsubscribes_stop_sends_already_queued(
 
 
 @pytest.mark.django_db
-def test_the_bounce_command_marks_addresses(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_bounce_command_marks_addresses(capsys: pytest.CaptureFixture[str]) -> None:
     from django.core.management import call_command
 
     reader = f.subscriber(email="gone@example.test")
@@ -223,7 +228,7 @@ def test_a_sent_issue_cannot_be_changed_or_sent_again() -> None:
 
 
 @pytest.mark.django_db
-def test_the_archive_shows_sent_issues_only(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_archive_shows_sent_issues_only(client: Client) -> None:
     sent = f.sent_issue()
     Issue.objects.filter(pk=sent.pk).update(title="Last month's issue")
     draft = services.issue_draft(actor=None)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from email import message_from_string
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -17,11 +18,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.factories import user_with_role
 from tests.news import factories as f
 from tests.news.test_newsletter import run_queued_tasks
-from whatworks.core.extensions import Registration
+from whatworks.core.extensions import Registration, SectionProvider
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.news import bounces, compose, services
@@ -47,7 +49,7 @@ def _editor_client(client: Client) -> tuple[Client, object]:
 
 def test_a_test_send_goes_to_the_editor_only(
     client: Client,
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     f.subscriber()
     issue = f.draft_issue()
@@ -201,7 +203,9 @@ def test_feeds_give_images_and_links_their_full_address(client: Client) -> None:
 
 def test_the_composer_shortens_long_summaries_at_a_word() -> None:
     long = "word " * 60 + "end"
-    registration = Registration(key="x", provider=lambda **_: None, order=50)
+    registration: Registration[SectionProvider] = Registration(
+        key="x", provider=lambda **_: None, order=50
+    )
     section = compose._section(
         registration, {"items": [{"title": "T", "url": "/x/", "summary": long}]}
     )
@@ -215,7 +219,7 @@ def test_the_composer_shortens_long_summaries_at_a_word() -> None:
 
 
 def _post_webhook(client: Client, body: bytes, secret: str | None) -> int:
-    headers = {}
+    headers: dict[str, Any] = {}
     if secret is not None:
         headers["HTTP_X_WHATWORKS_SIGNATURE"] = bounces.signature(body, secret)
     return client.post(
@@ -223,7 +227,9 @@ def _post_webhook(client: Client, body: bytes, secret: str | None) -> int:
     ).status_code
 
 
-def test_the_bounce_webhook_needs_its_secret_and_a_signature(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_bounce_webhook_needs_its_secret_and_a_signature(
+    client: Client, settings: Settings
+) -> None:
     reader = f.subscriber(email="gone@example.test")
     body = b'{"RecordType": "Bounce", "Type": "HardBounce", "Email": "GONE@example.test"}'
     settings.WHATWORKS_NEWSLETTER_BOUNCE_SECRET = ""
@@ -270,7 +276,9 @@ def _dsn(recipient: str, action: str, status: str) -> Message:
     )
 
 
-def test_the_command_reads_bounce_messages_from_a_mailbox(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_reads_bounce_messages_from_a_mailbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hard = f.subscriber(email="hard@example.test")
     soft = f.subscriber(email="soft@example.test")
     path = tmp_path / "bounces.mbox"

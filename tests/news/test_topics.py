@@ -4,8 +4,10 @@ the admin; what retiring does to the subscribe, "your data" and issue pages."""
 from __future__ import annotations
 
 import pytest
+from django import forms
 from django.urls import reverse
 
+from tests.fixturetypes import ClientFor
 from tests.news import factories
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -17,7 +19,7 @@ from whatworks.news.models import Subscriber, Topic
 pytestmark = pytest.mark.django_db
 
 
-def test_an_editor_adds_edits_retires_and_brings_back_a_topic(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_adds_edits_retires_and_brings_back_a_topic(client_for: ClientFor) -> None:
     client = client_for(Role.EDITOR.value)
     url = reverse("news:topics")
     refused = client.post(url, {"name": "", "position": "0"})
@@ -66,21 +68,28 @@ def test_an_editor_adds_edits_retires_and_brings_back_a_topic(client_for) -> Non
     assert "Practice guides and tools" in listing and "Bring back" not in listing
 
 
+def _offered(form: forms.Form, name: str) -> list[Topic]:
+    """The topics a form's field offers."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+    return list(field.queryset)
+
+
 def test_a_retired_topic_is_offered_to_nobody_but_keeps_who_chose_it() -> None:
     kept, retired = factories.topic(name="Kept"), factories.topic(name="Old")
     subscriber = services.subscriber_subscribe(
         actor=None, email="reader@example.test", source="test", topics=[kept, retired]
     )
-    services.topic_retire(actor=None, topic=retired)  # type: ignore[arg-type]
+    services.topic_retire(actor=None, topic=retired)
     for form in (SubscribeForm(), TopicsForm()):
-        assert list(form.fields["topics"].queryset) == [kept]  # type: ignore[attr-defined]
-    assert list(IssueForm().fields["topic"].queryset) == [kept]  # type: ignore[attr-defined]
+        assert _offered(form, "topics") == [kept]
+    assert _offered(IssueForm(), "topic") == [kept]
     # an issue that already goes to it keeps it as a choice
-    keeping = IssueForm(keep_topic_id=retired.pk)  # type: ignore[attr-defined]
-    assert set(keeping.fields["topic"].queryset) == {kept, retired}  # type: ignore[attr-defined]
+    keeping = IssueForm(keep_topic_id=retired.pk)
+    assert set(_offered(keeping, "topic")) == {kept, retired}
     assert set(Subscriber.objects.get(pk=subscriber.pk).topics.all()) == {kept, retired}
-    services.topic_retire(actor=None, topic=retired, retire=False)  # type: ignore[arg-type]
-    assert set(TopicsForm().fields["topics"].queryset) == {kept, retired}  # type: ignore[attr-defined]
+    services.topic_retire(actor=None, topic=retired, retire=False)
+    assert set(_offered(TopicsForm(), "topics")) == {kept, retired}
 
 
 def test_names_and_addresses_stay_unique() -> None:
@@ -89,10 +98,10 @@ def test_names_and_addresses_stay_unique() -> None:
         factories.topic(name="Research news", slug="research")
     other = factories.topic(name="Events")
     with pytest.raises(NewsError, match="already has this name"):
-        services.topic_update(actor=None, topic=other, name="research")  # type: ignore[arg-type]
+        services.topic_update(actor=None, topic=other, name="research")
 
 
-def test_the_pages_404_for_a_topic_that_is_not_there(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_pages_404_for_a_topic_that_is_not_there(client_for: ClientFor) -> None:
     client = client_for(Role.EDITOR.value)
     assert client.get(reverse("news:topic_edit", args=[999_999])).status_code == 404
     assert client.post(reverse("news:topic_retire", args=[999_999])).status_code == 404

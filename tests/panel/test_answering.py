@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_member, make_poll
@@ -85,7 +88,7 @@ def test_answer_validation_and_skip_logic() -> None:
 
 
 @pytest.mark.django_db
-def test_closed_poll_says_so(client) -> None:  # type: ignore[no-untyped-def]
+def test_closed_poll_says_so(client: Client) -> None:
     invitation, token = make_invitation()
     poll_close(actor=None, poll=invitation.poll)
     q = invitation.poll.questions.first()
@@ -98,7 +101,7 @@ def test_closed_poll_says_so(client) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_answer_page_flow_and_double_post(client) -> None:  # type: ignore[no-untyped-def]
+def test_answer_page_flow_and_double_post(client: Client) -> None:
     invitation, token = make_invitation()
     url = reverse("panel:answer", kwargs={"token": token})
     assert client.get(url).status_code == 200
@@ -118,7 +121,7 @@ def test_answer_page_flow_and_double_post(client) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.django_db
-def test_opt_out(client) -> None:  # type: ignore[no-untyped-def]
+def test_opt_out(client: Client) -> None:
     invitation, token = make_invitation()
     response = client.post(reverse("panel:answer", kwargs={"token": token}), {"action": "opt-out"})
     assert b"You opted out" in response.content
@@ -127,7 +130,7 @@ def test_opt_out(client) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_signed_in_member_answers_from_their_page(client) -> None:  # type: ignore[no-untyped-def]
+def test_signed_in_member_answers_from_their_page(client: Client) -> None:
     member = make_member()
     invitation, _ = make_invitation(member=member)
     assert member.user is not None
@@ -186,9 +189,7 @@ def test_many_members_submitting_at_once_lose_nothing() -> None:
     def submit(invitation: Invitation) -> None:
         response_save(actor=None, invitation=invitation, answers={q.pk: "No"}, submit=True)
 
-    errors = run_at_once(
-        [lambda inv=inv: submit(inv) for inv in invitations for _ in range(2)]  # type: ignore[misc]
-    )
+    errors = run_at_once([partial(submit, inv) for inv in invitations for _ in range(2)])
     assert errors == []
     assert Response.objects.filter(poll=poll, status="complete").count() == 40
     assert Invitation.objects.filter(poll=poll, disposition="complete").count() == 40

@@ -4,12 +4,13 @@ checked as it is written and applied as the member answers; the question types; 
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_poll, researcher
 from whatworks.core.models import AuditEntry
 from whatworks.panel.errors import PanelError
-from whatworks.panel.models import Answer, Question, Response
+from whatworks.panel.models import Answer, Poll, Question, Response
 from whatworks.panel.services import (
     QuestionError,
     QuestionSpec,
@@ -25,7 +26,7 @@ from whatworks.panel.services.answering import clean_answers
 pytestmark = pytest.mark.django_db
 
 
-def _draft():  # type: ignore[no-untyped-def]
+def _draft() -> tuple[Poll, Question, Question]:
     poll = make_poll(status="draft")
     first, second = poll.questions.order_by("order")
     return poll, first, second
@@ -166,7 +167,7 @@ def test_several_conditions_all_or_any() -> None:
     assert both.pk not in cleaned and either.pk not in cleaned
 
 
-def _typed_poll():  # type: ignore[no-untyped-def]
+def _typed_poll() -> tuple[Poll, dict[str, Question]]:
     poll = make_poll(status="draft")
     poll.questions.all().delete()
     specs = {
@@ -245,7 +246,7 @@ def test_authoring_mistakes_are_reported_together() -> None:
         )
 
 
-def _two_page_poll():  # type: ignore[no-untyped-def]
+def _two_page_poll() -> tuple[Poll, Question, Question, Question]:
     poll = make_poll(status="draft")
     first = poll.questions.get(kind="single")  # page 1; "How many cases?" also on page 1
     why = question_create(
@@ -262,7 +263,9 @@ def _two_page_poll():  # type: ignore[no-untyped-def]
     return poll, first, why, last
 
 
-def test_a_survey_is_answered_page_by_page_and_skips_pages_without_questions(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_survey_is_answered_page_by_page_and_skips_pages_without_questions(
+    client: Client,
+) -> None:
     poll, first, why, last = _two_page_poll()
     invitation, token = make_invitation(poll=poll)
     url = reverse("panel:answer", kwargs={"token": token})
@@ -291,7 +294,7 @@ def test_a_survey_is_answered_page_by_page_and_skips_pages_without_questions(cli
     assert answers == {first.pk: "No", why.pk: "Too many", last.pk: 8}
 
 
-def test_same_page_conditions_are_marked_for_pages_without_javascript(client) -> None:  # type: ignore[no-untyped-def]
+def test_same_page_conditions_are_marked_for_pages_without_javascript(client: Client) -> None:
     poll = make_poll(status="draft")
     first = poll.questions.get(kind="single")
     question_create(
@@ -317,7 +320,7 @@ def test_same_page_conditions_are_marked_for_pages_without_javascript(client) ->
     assert not response.answers.filter(question=why).exists()
 
 
-def test_the_preview_checks_answers_and_stores_nothing(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_preview_checks_answers_and_stores_nothing(client: Client) -> None:
     poll, first, why, last = _two_page_poll()
     client.force_login(researcher())
     url = reverse("panel:preview", kwargs={"slug": poll.slug})
@@ -331,7 +334,7 @@ def test_the_preview_checks_answers_and_stores_nothing(client) -> None:  # type:
     assert not Response.objects.filter(poll=poll).exists()
 
 
-def test_the_edit_page_reports_every_problem(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_edit_page_reports_every_problem(client: Client) -> None:
     poll, first, number = _draft()
     client.force_login(researcher())
     url = reverse("panel:question_edit", kwargs={"slug": poll.slug, "pk": number.pk})

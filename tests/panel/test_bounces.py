@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_member, make_poll, researcher
@@ -48,7 +49,7 @@ def test_the_service_marks_only_unopened_invitations_and_reports_the_rest() -> N
     assert "@" not in str(entry.changes)
 
 
-def test_the_page_takes_a_paste_or_a_csv(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_takes_a_paste_or_a_csv(client: Client) -> None:
     owner = researcher()
     poll = make_poll(actor=owner)
     first, _ = make_invitation(poll=poll, member=make_member(email="one@example.test"))
@@ -80,15 +81,16 @@ def test_the_page_takes_a_paste_or_a_csv(client) -> None:  # type: ignore[no-unt
     assert response.status_code == 400 and "not UTF-8" in response.content.decode()
 
 
-def test_the_page_is_for_researchers_only(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_is_for_researchers_only(client: Client) -> None:
     poll = make_poll()
     member = make_member()
+    assert member.user is not None
     client.force_login(member.user)
     url = reverse("panel:bounces", kwargs={"slug": poll.slug})
     assert client.post(url, {"addresses": "a@example.test"}).status_code == 403
 
 
-def test_only_the_owner_or_a_panel_manager_may_mark_bounces(client) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_owner_or_a_panel_manager_may_mark_bounces(client: Client) -> None:
     from django.contrib.auth.models import Permission
 
     poll = make_poll(actor=researcher())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.confirm import post_confirmed
@@ -65,11 +66,12 @@ def test_changing_answers_makes_a_new_response_that_supersedes_the_old() -> None
     poll_close(actor=None, poll=poll)
     with pytest.raises(PollClosedError):
         response_revise(actor=None, invitation=invitation)
-    export = member_export(member=invitation.member)  # type: ignore[arg-type]
+    assert invitation.member is not None
+    export = member_export(member=invitation.member)
     assert [r["replaced_by_changed_answers"] for r in export["responses"]] == [True, False]
 
 
-def test_the_done_page_offers_to_change_answers_while_the_poll_is_open(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_done_page_offers_to_change_answers_while_the_poll_is_open(client: Client) -> None:
     poll = make_poll()
     question = poll.questions.get(kind="single")
     invitation, token = make_invitation(poll=poll)
@@ -84,7 +86,7 @@ def test_the_done_page_offers_to_change_answers_while_the_poll_is_open(client) -
     assert Response.objects.filter(invitation=invitation).count() == 2
 
 
-def test_remove_everything_anonymises_the_account_and_signs_out(client) -> None:  # type: ignore[no-untyped-def]
+def test_remove_everything_anonymises_the_account_and_signs_out(client: Client) -> None:
     member = make_member(email="leaving@example.test")
     user = member.user
     assert user is not None
@@ -100,8 +102,9 @@ def test_remove_everything_anonymises_the_account_and_signs_out(client) -> None:
     assert client.get(reverse("panel:me")).status_code == 302
 
 
-def test_the_leave_confirmation_says_what_happens_to_the_account(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_leave_confirmation_says_what_happens_to_the_account(client: Client) -> None:
     member = make_member()
+    assert member.user is not None
     client.force_login(member.user)
     page = client.post(reverse("panel:leave"), {"level": "anonymise", "confirm": "on"})
     assert "Your site account goes too" in page.content.decode()
@@ -121,7 +124,7 @@ def test_a_work_account_is_kept_with_only_the_panel_role_removed() -> None:
     assert member_erase(actor=None, member=other)["account"] == "anonymised"
 
 
-def test_the_join_form_pre_selects_nothing_that_feeds_the_weighting(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_join_form_pre_selects_nothing_that_feeds_the_weighting(client: Client) -> None:
     page = client.get(reverse("panel:join")).content.decode()
     for name in ("role", "region", "employer_type", "age_band", "sex", "ethnicity", "years"):
         select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)

@@ -37,7 +37,9 @@ def test_demo_loads_once_and_weighting_matters() -> None:
     assert results.weighting.result.design_effect > 1.2
     _, points = pulse_series("caseload-manageable")
     assert len(points) == 3
-    change = wave_change(Poll.objects.get(slug="demo-wellbeing-wave-1").study)  # type: ignore[arg-type]
+    study = Poll.objects.get(slug="demo-wellbeing-wave-1").study
+    assert study is not None
+    change = wave_change(study)
     assert change is not None and change.pairs > 150
     by_site = {c.site: c.mean_change for c in change.sites}
     assert by_site["Northmoor"] > by_site["Westholm"]
@@ -49,7 +51,9 @@ def test_demo_study_change_makes_a_valid_result_bundle() -> None:
 
     demo_load_core(password="demo password 123")
     demo.load(stdout=io.StringIO())
-    change = wave_change(Poll.objects.get(slug="demo-wellbeing-wave-1").study)  # type: ignore[arg-type]
+    study = Poll.objects.get(slug="demo-wellbeing-wave-1").study
+    assert study is not None
+    change = wave_change(study)
     assert change is not None
     bundle = change_bundle(
         change, project_reference="WWC-2026-0001", protocol_version=1, outcome="wellbeing"
@@ -57,5 +61,6 @@ def test_demo_study_change_makes_a_valid_result_bundle() -> None:
     parsed = parse_bundle(bundle)
     [result] = parsed.results
     assert result.lower is not None and result.upper is not None
-    assert result.lower <= result.estimate <= result.upper  # type: ignore[operator]
+    assert result.estimate is not None
+    assert result.lower <= result.estimate <= result.upper
     assert "Northmoor" in result.note and parsed.data_collection_ended is not None

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_member, researcher
@@ -103,7 +104,7 @@ def two_wave_study(slug: str = "rounds") -> Study:
     return study
 
 
-def test_a_researcher_on_the_team_sends_the_change_and_the_verdict_follows(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_on_the_team_sends_the_change_and_the_verdict_follows(client: Client) -> None:
     author = researcher()
     project = rounds_project(author)
     study = two_wave_study()
@@ -180,14 +181,14 @@ def test_a_threshold_inside_the_interval_is_inconclusive() -> None:
     assert report_assessment(report).overall == Verdict.INCONCLUSIVE
 
 
-def test_the_bundle_is_in_the_documented_format(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_bundle_is_in_the_documented_format(client: Client) -> None:
     author = researcher()
     project = rounds_project(author)
     study = two_wave_study()
     study_link_project(actor=author, study=study, reference=project.reference)
     client.force_login(author)
     url = reverse("panel:study_bundle", kwargs={"slug": study.slug})
-    response = client.get(url, {"protocol_version": 1, "outcome": "wellbeing"})
+    response = client.get(url, {"protocol_version": "1", "outcome": "wellbeing"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     data = json.loads(response.content)
@@ -195,8 +196,8 @@ def test_the_bundle_is_in_the_documented_format(client) -> None:  # type: ignore
     assert parsed.project == project.reference and parsed.protocol_version == 1
     assert data["schema"] == "whatworks.results/1"
     assert client.get(url).status_code == 200  # latest version, first outcome
-    assert client.get(url, {"protocol_version": 7, "outcome": "wellbeing"}).status_code == 404
-    assert client.get(url, {"protocol_version": 1, "outcome": "nope"}).status_code == 404
+    assert client.get(url, {"protocol_version": "7", "outcome": "wellbeing"}).status_code == 404
+    assert client.get(url, {"protocol_version": "1", "outcome": "nope"}).status_code == 404
 
 
 def test_other_outcomes_of_a_draft_are_kept() -> None:
@@ -224,7 +225,7 @@ def test_other_outcomes_of_a_draft_are_kept() -> None:
     assert [r["outcome"] for r in report.results] == ["proceedings", "wellbeing"]
 
 
-def test_only_the_projects_team_links_and_sends(client) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_projects_team_links_and_sends(client: Client) -> None:
     author = researcher()
     outsider = researcher()
     project = rounds_project(author)
@@ -252,7 +253,7 @@ def test_only_the_projects_team_links_and_sends(client) -> None:  # type: ignore
     assert not ResultsReport.objects.filter(project=project).exists()
 
 
-def test_a_project_that_is_not_public_is_not_named_to_outsiders(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_project_that_is_not_public_is_not_named_to_outsiders(client: Client) -> None:
     author = researcher()
     data = registry_factories.content(outcomes=[WELLBEING])
     data["success_criteria"]["criteria"][0]["outcome"] = "wellbeing"

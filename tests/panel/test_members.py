@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.confirm import post_confirmed
 from tests.panel.factories import PROFILE, make_invitation, make_member, make_poll
@@ -40,8 +42,8 @@ def _answered(member: PanelMember) -> Response:
 
 
 def test_join_records_consent_and_mails_a_link_that_confirms_once(
-    client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     data = {**PROFILE, "email": "New.Person@Example.test", "membership": "on", "recontact": "on"}
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("panel:join"), data)
@@ -54,7 +56,7 @@ def test_join_records_consent_and_mails_a_link_that_confirms_once(
     assert records["membership"].text_hash == consent.current().sha256
     assert len(records["membership"].text_hash) == 64
     assert len(mail.outbox) == 1
-    link = re.search(r"http\S+/panel/confirm/(\S+)/", mail.outbox[0].body)
+    link = re.search(r"http\S+/panel/confirm/(\S+)/", str(mail.outbox[0].body))
     assert link is not None
     token = link.group(1)
     # GET does not confirm (mail scanners follow links)
@@ -70,7 +72,7 @@ def test_join_records_consent_and_mails_a_link_that_confirms_once(
     assert again.status_code == 400
 
 
-def test_join_needs_the_membership_consent(client) -> None:  # type: ignore[no-untyped-def]
+def test_join_needs_the_membership_consent(client: Client) -> None:
     response = client.post(reverse("panel:join"), {**PROFILE, "email": "x@example.test"})
     assert response.status_code == 200
     assert b"There is a problem" in response.content
@@ -85,7 +87,9 @@ def test_join_needs_the_membership_consent(client) -> None:  # type: ignore[no-u
         )
 
 
-def test_joining_again_as_a_member_reveals_nothing(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_joining_again_as_a_member_reveals_nothing(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     make_member(email="taken@example.test")
     with django_capture_on_commit_callbacks(execute=True):
         result = member_join(
@@ -104,7 +108,7 @@ def test_bad_token_does_not_confirm() -> None:
         member_confirm(token="nonsense")
 
 
-def test_profile_edit_and_export(client) -> None:  # type: ignore[no-untyped-def]
+def test_profile_edit_and_export(client: Client) -> None:
     member = make_member()
     _answered(member)
     assert member.user is not None
@@ -142,7 +146,8 @@ def test_level_1_leave_keeps_answers_and_stops_invitations() -> None:
     assert Response.objects.filter(pk=response.pk, member=member).exists()
     pending.refresh_from_db()
     assert pending.disposition == Invitation.Disposition.OPTED_OUT
-    assert member.consents.filter(purpose="membership").last().granted is False  # type: ignore[union-attr]
+    membership = member.consents.filter(purpose="membership").last()
+    assert membership is not None and membership.granted is False
     assert member.user is not None and Role.PANEL_MEMBER not in user_roles(member.user)
     entry = AuditEntry.objects.get(action="panel.member_left")
     assert entry.changes == {"level": 1}
@@ -191,7 +196,7 @@ def test_level_3_erase_removes_everything() -> None:
 
 
 @pytest.mark.parametrize("level", ["leave", "anonymise", "erase"])
-def test_leave_page_runs_each_level(client, level: str) -> None:  # type: ignore[no-untyped-def]
+def test_leave_page_runs_each_level(client: Client, level: str) -> None:
     member = make_member()
     assert member.user is not None
     client.force_login(member.user)
@@ -202,7 +207,7 @@ def test_leave_page_runs_each_level(client, level: str) -> None:  # type: ignore
     assert exists is (level == "leave")
 
 
-def test_recontact_consent_is_appended(client) -> None:  # type: ignore[no-untyped-def]
+def test_recontact_consent_is_appended(client: Client) -> None:
     member = make_member()
     assert member.user is not None
     client.force_login(member.user)
@@ -216,7 +221,7 @@ def test_make_poll_helper_works() -> None:
     assert make_poll(status="closed").status == "closed"
 
 
-def test_study_waves_go_only_to_members_who_consented(client) -> None:  # type: ignore[no-untyped-def]
+def test_study_waves_go_only_to_members_who_consented(client: Client) -> None:
     from whatworks.panel.services import InviteSelection, invitations_send, study_create
 
     study = study_create(actor=None, name="Rounds", slug="rounds")

@@ -8,12 +8,15 @@ import io
 import numpy as np
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.confirm import post_confirmed
+from tests.fixturetypes import ClientFor
 from tests.panel.factories import invite_all, make_invitation, make_member, make_poll, researcher
 from whatworks.panel import analytics
-from whatworks.panel.models import Invitation, PanelMember, Question
+from whatworks.panel.models import Invitation, PanelMember, Poll, Question
 from whatworks.panel.results import MIN_CELL, poll_results, pulse_series, response_rates
 from whatworks.panel.services import (
     InviteSelection,
@@ -33,9 +36,10 @@ from whatworks.panel.study_results import wave_change
 pytestmark = pytest.mark.django_db
 
 
-def answer(poll, member, value: str) -> None:  # type: ignore[no-untyped-def]
+def answer(poll: Poll, member: PanelMember, value: str) -> None:
     invitation, _ = make_invitation(poll=poll, member=member)
     q = poll.questions.first()
+    assert q is not None
     response_save(actor=None, invitation=invitation, answers={q.pk: value}, submit=True)
 
 
@@ -56,7 +60,7 @@ def test_adapter_weights_match_the_library_and_report_out_of_scope() -> None:
     assert weighting.available
 
 
-def test_small_cells_are_suppressed(client) -> None:  # type: ignore[no-untyped-def]
+def test_small_cells_are_suppressed(client: Client) -> None:
     poll = make_poll()
     for i in range(MIN_CELL + 3):
         answer(poll, make_member(region="london" if i % 2 else "north-west"), "Yes")
@@ -83,8 +87,8 @@ def test_small_cells_are_suppressed(client) -> None:  # type: ignore[no-untyped-
 
 
 def test_invitations_all_filtered_and_stratified_sample_with_cap(
-    django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     for region in ("london", "north-east"):
         for role in ("case-holder", "senior-manager"):
             for _ in range(5):
@@ -124,7 +128,9 @@ def test_invitations_all_filtered_and_stratified_sample_with_cap(
     )
 
 
-def test_reminders_at_most_n_and_rates(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_at_most_n_and_rates(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -160,7 +166,7 @@ def test_scale_scoring_with_reverse_items() -> None:
     assert scale_score(scale, {"Calm": "Never"}) is None
 
 
-def test_pulse_series_and_wave_change(client) -> None:  # type: ignore[no-untyped-def]
+def test_pulse_series_and_wave_change(client: Client) -> None:
     for share in (3, 8):
         poll = make_poll()
         for i in range(12):
@@ -204,7 +210,7 @@ def test_pulse_series_and_wave_change(client) -> None:  # type: ignore[no-untype
     assert client.get(reverse("panel:study_detail", kwargs={"slug": "rounds"})).status_code == 200
 
 
-def test_researcher_builds_and_opens_a_poll(client) -> None:  # type: ignore[no-untyped-def]
+def test_researcher_builds_and_opens_a_poll(client: Client) -> None:
     client.force_login(researcher())
     response = client.post(
         reverse("panel:poll_create"),
@@ -249,7 +255,7 @@ def test_researcher_builds_and_opens_a_poll(client) -> None:  # type: ignore[no-
 
 
 @pytest.mark.parametrize("role", ["visitor", "registered", "panel-member", "researcher"])
-def test_unpublished_results_are_for_researchers_only(client_for, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_unpublished_results_are_for_researchers_only(client_for: ClientFor, role: str) -> None:
     poll = make_poll()  # open, not yet published
     response = client_for(role).get(reverse("panel:results", kwargs={"slug": poll.slug}))
     assert response.status_code == (200 if role == "researcher" else 404)

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.panel.factories import make_invitation, make_member, make_poll
 from whatworks.panel import analytics, crosstabs, pulse_chart
-from whatworks.panel.models import Poll
+from whatworks.panel.models import Poll, Question
 from whatworks.panel.results import MIN_CELL, poll_results, pulse_series
 from whatworks.panel.services import (
     QuestionSpec,
@@ -28,7 +29,7 @@ from whatworks_analytics.weighting import weighted_mean_ci
 pytestmark = pytest.mark.django_db
 
 
-def _poll_with_answers(n: int = 30):  # type: ignore[no-untyped-def]
+def _poll_with_answers(n: int = 30) -> tuple[Poll, Question, Question, Question, list[float]]:
     poll = make_poll(status="draft")
     first = poll.questions.get(kind="single")
     why = question_create(
@@ -42,7 +43,7 @@ def _poll_with_answers(n: int = 30):  # type: ignore[no-untyped-def]
         actor=None, poll=poll, spec=QuestionSpec(kind="scale", text="How tired are you?")
     )
     poll_open(actor=None, poll=poll)
-    scores = []
+    scores: list[float] = []
     for i in range(n):
         member = make_member(
             region="london" if i % 2 else "north-west",
@@ -58,13 +59,15 @@ def _poll_with_answers(n: int = 30):  # type: ignore[no-untyped-def]
     return poll, first, why, tired, scores
 
 
-def test_each_question_states_its_base_and_a_scale_its_interval(client) -> None:  # type: ignore[no-untyped-def]
+def test_each_question_states_its_base_and_a_scale_its_interval(client: Client) -> None:
     poll, first, why, tired, scores = _poll_with_answers()
     results = poll_results(poll)
     by_pk = {r.question.pk: r for r in results.questions}
     no = sum(1 for i in range(30) if i % 3)
-    assert by_pk[first.pk].base.asked == 30 and by_pk[first.pk].base.everyone  # type: ignore[union-attr]
-    assert by_pk[why.pk].base.asked == no == by_pk[why.pk].base.answered  # type: ignore[union-attr]
+    first_base, why_base = by_pk[first.pk].base, by_pk[why.pk].base
+    assert first_base is not None and why_base is not None
+    assert first_base.asked == 30 and first_base.everyone
+    assert why_base.asked == no == why_base.answered
     interval = by_pk[tired.pk].interval
     expected = weighted_mean_ci(scores)
     assert interval is not None
@@ -88,7 +91,7 @@ def test_each_question_states_its_base_and_a_scale_its_interval(client) -> None:
     assert tired_row[4] == f"{(expected.upper - expected.lower) / 2:.3f}"
 
 
-def test_cross_tabs_are_weighted_and_suppress_small_groups_and_cells(client) -> None:  # type: ignore[no-untyped-def]
+def test_cross_tabs_are_weighted_and_suppress_small_groups_and_cells(client: Client) -> None:
     poll, first, _why, _tired, _ = _poll_with_answers()
     results = poll_results(poll)
     tables = {t.result.question.pk: t for t in crosstabs.crosstabs(results, "role")}
@@ -120,7 +123,7 @@ def test_cross_tabs_are_weighted_and_suppress_small_groups_and_cells(client) -> 
     assert "Choose what to compare answers by from the list." in bad
 
 
-def test_the_pulse_series_has_dates_and_error_bands(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_pulse_series_has_dates_and_error_bands(client: Client) -> None:
     now = timezone.now()
     polls = []
     for months in (4, 1):
@@ -137,8 +140,8 @@ def test_the_pulse_series_has_dates_and_error_bands(client) -> None:  # type: ig
         poll_close(actor=None, poll=poll)
         Poll.objects.filter(pk=poll.pk).update(closed_at=now - timedelta(days=30 * months))
         polls.append(poll)
-    question, points = pulse_series("caseload")
-    assert question is not None and [p.poll.pk for p in points] == [p.pk for p in polls]
+    series_question, points = pulse_series("caseload")
+    assert series_question is not None and [p.poll.pk for p in points] == [p.pk for p in polls]
     assert all(p.moes[0] > 0 for p in points)
     chart = pulse_chart.pulse_chart(points)
     first, last = chart.marks

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.confirm import post_confirmed
 from tests.panel.factories import held_poll, invite_all, make_member, make_poll, researcher
@@ -92,7 +94,7 @@ def test_scheduling_queues_a_check_for_each_time_which_a_worker_runs() -> None:
     assert poll.status == "open"
 
 
-def test_closing_holds_back_results_whose_weighting_did_not_converge(client) -> None:  # type: ignore[no-untyped-def]
+def test_closing_holds_back_results_whose_weighting_did_not_converge(client: Client) -> None:
     poll = held_poll()
     assert client.get(reverse("panel:results", kwargs={"slug": poll.slug})).status_code == 404
     assert client.get(reverse("panel:pulse_detail", kwargs={"key": "caseload"})).status_code == 404
@@ -113,7 +115,7 @@ def test_closing_holds_back_results_whose_weighting_did_not_converge(client) -> 
         poll_results_publish(actor=None, poll=poll)
 
 
-def test_the_close_confirmation_says_the_results_will_be_held(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_close_confirmation_says_the_results_will_be_held(client: Client) -> None:
     poll = held_poll()
     Poll.objects.filter(pk=poll.pk).update(status="open", closed_at=None)
     poll.refresh_from_db()
@@ -126,8 +128,8 @@ def test_the_close_confirmation_says_the_results_will_be_held(client) -> None:  
 
 
 def test_invitations_carry_the_text_the_closing_time_the_minutes_and_a_leave_link(
-    client,  # type: ignore[no-untyped-def]
-    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    client: Client,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     now = timezone.now()
     poll = make_poll()
@@ -164,7 +166,9 @@ def test_invitations_carry_the_text_the_closing_time_the_minutes_and_a_leave_lin
     assert client.get(leave + "x").status_code == 404
 
 
-def test_a_sample_invites_exactly_the_sample(django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_sample_invites_exactly_the_sample(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     poll = make_poll()
     for _ in range(5):
         make_member()
@@ -180,12 +184,16 @@ def test_a_sample_invites_exactly_the_sample(django_capture_on_commit_callbacks)
     assert count == 3 == len(mail.outbox) == poll.invitations.count()
 
 
-def test_remind_now_and_the_automatic_reminders(client, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_remind_now_and_the_automatic_reminders(
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     poll = make_poll()
     for _ in range(3):
         make_member()
     invite_all(poll)
-    Invitation.objects.filter(pk=poll.invitations.first().pk).update(disposition="complete")  # type: ignore[union-attr]
+    done = poll.invitations.first()
+    assert done is not None
+    Invitation.objects.filter(pk=done.pk).update(disposition="complete")
     assert reminders_count(poll=poll, now_only=True) == 2
     # automatic reminders wait reminder_days since the last contact
     assert reminders_send(poll_id=poll.pk) == 0

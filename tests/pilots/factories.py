@@ -17,7 +17,7 @@ from tests.factories import OrganisationFactory, user_with_role
 from tests.registry.factories import content, draft_project
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
-from whatworks.pilots.models import Pilot
+from whatworks.pilots.models import DatasetUpload, Pilot
 from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
 from whatworks.registry import guards
 from whatworks.registry.models import Project, StudyType
@@ -35,7 +35,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "packages/analytics/examples/esc
 
 def config_dict(**changes: Any) -> dict[str, Any]:
     """The engine's example config, made small and fast for tests."""
-    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     raw["models"] = [
         {"name": "baseline", "kind": "baseline"},
         {"name": "logistic", "kind": "logistic"},
@@ -61,7 +61,7 @@ def make_pilot(
     researcher = researcher or user_with_role(Role.RESEARCHER)
     yaml_text = yaml_text or config_yaml()
     project = pilot_project(researcher, yaml_text)
-    organisation = organisation or OrganisationFactory()
+    organisation = organisation or OrganisationFactory.create()
     pilot = pilot_create(
         actor=None, project=project, organisation=organisation, name="Escalation pilot"
     )
@@ -119,7 +119,7 @@ def zip_of(folder: Path, *, extra: dict[str, bytes] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def check_upload(upload: Any) -> Any:
+def check_upload(upload: DatasetUpload) -> DatasetUpload:
     """Run an upload's check here, as a worker would (the queue's copy then finds it done)."""
     from whatworks.pilots import tasks
 
@@ -230,7 +230,7 @@ def shadow_scores_kwargs() -> dict[str, object]:
     from whatworks.pilots.models import Run, ShadowModel, ShadowScores
 
     run_ids = run_kwargs()
-    run = Run.objects.get(pk=run_ids["run_id"])
+    run = Run.objects.get(pk=str(run_ids["run_id"]))
     model = ShadowModel.objects.create(
         pilot=run.pilot, run=run, status=ShadowModel.Status.FROZEN, meta={"model": "logistic"}
     )

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, user_with_role
 from tests.pilots.factories import analyst_of, make_pilot
-from whatworks.core.models import AuditEntry
+from whatworks.core.models import AuditEntry, User
 from whatworks.core.roles import Role
+from whatworks.pilots.models import Pilot
 from whatworks.pilots.selectors import pilot_get_for_user, pilots_for_user
 
 pytestmark = pytest.mark.django_db
 
 
-def _people(pilot, researcher):  # type: ignore[no-untyped-def]
-    from django.contrib.auth.models import AnonymousUser
+def _people(pilot: Pilot, researcher: User) -> dict[str, tuple[User | AnonymousUser, bool]]:
 
     return {
         "own LA analyst": (analyst_of(pilot), True),
         "other LA analyst": (
-            user_with_role(Role.LA_ANALYST, organisation=OrganisationFactory()),
+            user_with_role(Role.LA_ANALYST, organisation=OrganisationFactory.create()),
             False,
         ),
         "named researcher": (researcher, True),
@@ -59,7 +61,7 @@ def test_unknown_and_malformed_ids_are_404() -> None:
     "name",
     ["pilots:detail", "pilots:dataset_upload", "pilots:bundle_upload"],
 )
-def test_pages_are_404_not_403_for_everyone_but_insiders(client, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_pages_are_404_not_403_for_everyone_but_insiders(client: Client, name: str) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     pilot = make_pilot(researcher=researcher)
     url = reverse(name, kwargs={"pilot_id": pilot.pk})
@@ -68,11 +70,12 @@ def test_pages_are_404_not_403_for_everyone_but_insiders(client, name: str) -> N
             client.logout()
             assert client.get(url).status_code == 302
             continue
+        assert isinstance(user, User)
         client.force_login(user)
         assert client.get(url).status_code == (200 if sees else 404), who
 
 
-def test_viewing_a_pilot_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+def test_viewing_a_pilot_is_audited(client: Client) -> None:
     pilot = make_pilot()
     analyst = analyst_of(pilot)
     client.force_login(analyst)

@@ -8,26 +8,31 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from tests.factories import user_with_role
+from tests.fixturetypes import ClientResponse
 from tests.pilots.factories import analyst_of, make_pilot, offline_bundle
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.pilots.models import Run
+from whatworks.pilots.models import Pilot, Run
 from whatworks.registry.models import ResultsReport
 
 pytestmark = pytest.mark.django_db
 
 
-def _upload(client, pilot, data: bytes):  # type: ignore[no-untyped-def]
+def _upload(client: Client, pilot: Pilot, data: bytes) -> ClientResponse:
     return client.post(
         reverse("pilots:bundle_upload", kwargs={"pilot_id": pilot.pk}),
         {"bundle": SimpleUploadedFile("bundle.json", data, "application/json")},
     )
 
 
-def test_a_matching_bundle_shows_the_report_with_the_verdict_first(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_matching_bundle_shows_the_report_with_the_verdict_first(
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     analyst = analyst_of(pilot)
     bundle = offline_bundle(pilot, tmp_path)
@@ -62,7 +67,7 @@ def test_a_matching_bundle_shows_the_report_with_the_verdict_first(client, tmp_p
     assert AuditEntry.objects.filter(action="pilot.report_viewed", actor=analyst).exists()
 
 
-def test_a_bundle_of_another_config_is_refused(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bundle_of_another_config_is_refused(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     bundle = offline_bundle(pilot, tmp_path)
     bundle["config_hash"] = "0" * 64
@@ -72,7 +77,7 @@ def test_a_bundle_of_another_config_is_refused(client, tmp_path: Path) -> None: 
     assert not Run.objects.exists()
 
 
-def test_a_tampered_bundle_is_refused(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_bundle_is_refused(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     bundle = offline_bundle(pilot, tmp_path)
     bundle["config"]["operating_point"] = {"top_percent": 50}  # hash kept, config changed
@@ -82,7 +87,7 @@ def test_a_tampered_bundle_is_refused(client, tmp_path: Path) -> None:  # type: 
     assert not Run.objects.exists()
 
 
-def test_a_bundle_that_breaks_the_schema_lists_the_problems(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_bundle_that_breaks_the_schema_lists_the_problems(client: Client) -> None:
     pilot = make_pilot()
     client.force_login(analyst_of(pilot))
     page = _upload(client, pilot, b'{"bundle_version": 1, "extra": true}').content.decode()
@@ -90,7 +95,7 @@ def test_a_bundle_that_breaks_the_schema_lists_the_problems(client) -> None:  # 
     assert not Run.objects.exists()
 
 
-def test_downloads_are_audited_and_hidden_from_outsiders(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_downloads_are_audited_and_hidden_from_outsiders(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     analyst = analyst_of(pilot)
     client.force_login(analyst)
@@ -109,7 +114,7 @@ def test_downloads_are_audited_and_hidden_from_outsiders(client, tmp_path: Path)
         assert client.get(reverse(name, kwargs=kwargs)).status_code == 404, name
 
 
-def test_results_report_filled_from_a_run(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_results_report_filled_from_a_run(client: Client, tmp_path: Path) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     pilot = make_pilot(researcher=researcher)
     client.force_login(researcher)
@@ -175,6 +180,7 @@ def test_a_forged_fairness_or_success_outcome_gives_the_pilots_verdict_too(tmp_p
     verdict["fairness_checks"][0].update(judgement="inconclusive", uncertain=["x"])
     verdict.update(success="met", fairness="inconclusive", status="inconclusive")
     version = pilot.protocol_version
+    assert version is not None
     content = parse_content(version.content)
     made = analytics.registry_bundle(
         bundle, project_reference=pilot.project.reference, protocol_version=version
@@ -206,7 +212,7 @@ def test_rounding_as_the_report_rounds_never_changes_a_judgement() -> None:
     }
 
 
-def test_centre_view_shows_verdicts_side_by_side(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_centre_view_shows_verdicts_side_by_side(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     client.force_login(analyst_of(pilot))
     _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
@@ -236,8 +242,8 @@ def _forged(bundle: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_bundle_with_a_forged_verdict_is_refused_with_every_problem(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     genuine = offline_bundle(pilot, tmp_path)
     assert genuine["verdict"]["status"] != "supports_use" and not genuine["ethics"]["passed"]
@@ -254,8 +260,8 @@ def test_a_bundle_with_a_forged_verdict_is_refused_with_every_problem(
 
 
 def test_a_bundle_whose_metrics_disagree_with_their_counts_is_refused(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     bundle = offline_bundle(pilot, tmp_path)
     pooled = next(
@@ -272,8 +278,8 @@ def test_a_bundle_whose_metrics_disagree_with_their_counts_is_refused(
 
 
 def test_an_offline_run_keeps_the_derived_verdict_and_says_who_computed_it(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     bundle = offline_bundle(pilot, tmp_path)
     bundle["verdict"]["sentence"] = "Edited wording that no code wrote."
@@ -307,8 +313,10 @@ def _free_text(data: dict[str, object], payload: str) -> None:
     verdict["sentence"] += payload
     for criterion in verdict["criteria"]:
         criterion["text"] += payload
-    data["warnings"] = [*data["warnings"], payload]  # type: ignore[list-item]
-    for split in data["splits"]:  # type: ignore[attr-defined]
+    warnings: Any = data["warnings"]
+    data["warnings"] = [*warnings, payload]
+    splits: Any = data["splits"]
+    for split in splits:
         split["reason"] = payload
     fairness: Any = data["fairness"]
     fairness["warnings"] = [payload]
@@ -316,8 +324,8 @@ def _free_text(data: dict[str, object], payload: str) -> None:
         group["too_small_reasons"] = [payload]
 
 
-def test_a_bundle_with_markup_in_its_names_is_refused_with_every_problem(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path
+def test_a_bundle_with_markup_in_its_names_is_refused_with_every_problem(
+    client: Client, tmp_path: Path
 ) -> None:
     pilot = make_pilot()
     bundle: Any = offline_bundle(pilot, tmp_path, years=5)
@@ -342,7 +350,9 @@ def test_a_bundle_with_markup_in_its_names_is_refused_with_every_problem(  # typ
     assert not Run.objects.exists()
 
 
-def test_free_text_is_escaped_in_the_report_and_its_download(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_free_text_is_escaped_in_the_report_and_its_download(
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     bundle = offline_bundle(pilot, tmp_path, years=5)
     _free_text(bundle, SCRIPT)
@@ -369,7 +379,9 @@ def test_free_text_is_escaped_in_the_report_and_its_download(client, tmp_path: P
     assert "script-src 'none'" in body, "the file forbids script when opened from disk too"
 
 
-def test_a_bundle_over_the_size_limit_is_refused_clearly(client, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bundle_over_the_size_limit_is_refused_clearly(
+    client: Client, settings: Settings, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     data = json.dumps(offline_bundle(pilot, tmp_path)).encode()
     settings.WHATWORKS_PILOT_MAX_BUNDLE_BYTES = len(data) // 4
@@ -382,8 +394,8 @@ def test_a_bundle_over_the_size_limit_is_refused_clearly(client, settings, tmp_p
     assert _upload(client, pilot, data).status_code == 302, "at the limit it is accepted"
 
 
-def test_the_bundle_streams_through_the_limiter_to_a_file(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path, monkeypatch
+def test_the_bundle_streams_through_the_limiter_to_a_file(
+    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The body is never read whole by the view: the limiter sees it chunk by chunk and
     a temporary file holds it."""
@@ -392,7 +404,7 @@ def test_the_bundle_streams_through_the_limiter_to_a_file(  # type: ignore[no-un
     seen: list[int] = []
     real = SizeLimitHandler.receive_data_chunk
 
-    def spy(self, raw_data, start):  # type: ignore[no-untyped-def]
+    def spy(self: SizeLimitHandler, raw_data: bytes, start: int) -> bytes | None:
         seen.append(len(raw_data))
         return real(self, raw_data, start)
 

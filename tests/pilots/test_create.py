@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, user_with_role
@@ -36,11 +37,11 @@ def _form(project: Any, organisation: Any, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def test_a_researcher_starts_a_pilot_of_their_project(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_starts_a_pilot_of_their_project(client: Client) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     project = pilot_project(researcher, config_yaml())
     others = registered_project()
-    authority = OrganisationFactory()
+    authority = OrganisationFactory.create()
     client.force_login(researcher)
 
     page = client.get(URL).content.decode()
@@ -68,7 +69,7 @@ def test_a_researcher_starts_a_pilot_of_their_project(client) -> None:  # type: 
     assert client.get(pilot.get_absolute_url()).status_code == 404
 
 
-def test_every_problem_is_shown_at_once_and_nothing_is_kept(client) -> None:  # type: ignore[no-untyped-def]
+def test_every_problem_is_shown_at_once_and_nothing_is_kept(client: Client) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     registered_project(author=researcher)
     client.force_login(researcher)
@@ -85,7 +86,9 @@ def test_every_problem_is_shown_at_once_and_nothing_is_kept(client) -> None:  # 
     assert not Pilot.objects.exists()
 
 
-def test_a_bad_config_a_wrong_version_and_a_partner_not_an_authority_together(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_config_a_wrong_version_and_a_partner_not_an_authority_together(
+    client: Client,
+) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     project = registered_project(author=researcher)
     second = registered_project(author=researcher)
@@ -106,23 +109,25 @@ def test_a_bad_config_a_wrong_version_and_a_partner_not_an_authority_together(cl
     assert f"Choose a registered protocol version of {project.reference}, not of" in page
     assert page.count('class="error-message"') >= 3, "the engine's problems are listed too"
     assert not Pilot.objects.exists()
-    broken = client.post(URL, _form(project, OrganisationFactory(), config_yaml="a: [")).content
+    broken = client.post(
+        URL, _form(project, OrganisationFactory.create(), config_yaml="a: [")
+    ).content
     assert b"not valid YAML" in broken
     assert not Pilot.objects.exists()
 
 
-def test_another_teams_project_cannot_be_chosen(client) -> None:  # type: ignore[no-untyped-def]
+def test_another_teams_project_cannot_be_chosen(client: Client) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     registered_project(author=researcher)
     others = registered_project()
     client.force_login(researcher)
-    page = client.post(URL, _form(others, OrganisationFactory())).content.decode()
+    page = client.post(URL, _form(others, OrganisationFactory.create())).content.decode()
     assert "Choose one of your research projects." in page
     assert "Choose a registered protocol version from the list." in page
     assert not Pilot.objects.exists()
 
 
-def test_without_a_registered_protocol_the_page_says_to_register_it_first(client) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_registered_protocol_the_page_says_to_register_it_first(client: Client) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     draft = draft_project(author=researcher)
     client.force_login(researcher)
@@ -137,18 +142,18 @@ def test_without_a_registered_protocol_the_page_says_to_register_it_first(client
     assert f'<option value="{draft.pk}">{draft.reference}' not in page
 
 
-def test_a_researcher_on_no_team_is_told_how_to_begin(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_on_no_team_is_told_how_to_begin(client: Client) -> None:
     client.force_login(user_with_role(Role.RESEARCHER))
     page = client.get(URL).content.decode()
     assert "not on the team of any research project" in page
     assert reverse("registry:project_create") in page
 
 
-def test_an_administrator_starts_a_pilot_they_then_cannot_open(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_administrator_starts_a_pilot_they_then_cannot_open(client: Client) -> None:
     admin = user_with_role(Role.ADMIN)
     project = pilot_project(user_with_role(Role.RESEARCHER), config_yaml())
     draft = draft_project()
-    authority = OrganisationFactory()
+    authority = OrganisationFactory.create()
     client.force_login(admin)
     page = client.get(URL).content.decode()
     assert project.reference in page
@@ -178,15 +183,15 @@ def test_only_those_who_may_edit_a_draft_are_sent_to_it() -> None:
 @pytest.mark.parametrize(
     "role", [None, Role.LA_ANALYST, Role.EDITOR, Role.PANEL_MEMBER, Role.FORUM_PARTICIPANT]
 )
-def test_others_may_not_start_a_pilot(client, role: Role | None) -> None:  # type: ignore[no-untyped-def]
+def test_others_may_not_start_a_pilot(client: Client, role: Role | None) -> None:
     project = registered_project()
     client.force_login(user_with_role(role))
     assert client.get(URL).status_code == 403
-    assert client.post(URL, _form(project, OrganisationFactory())).status_code == 403
+    assert client.post(URL, _form(project, OrganisationFactory.create())).status_code == 403
     assert not Pilot.objects.exists()
 
 
-def test_visitors_are_sent_to_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_visitors_are_sent_to_sign_in(client: Client) -> None:
     response = client.get(URL)
     assert response.status_code == 302 and reverse("core:login") in response["Location"]
 
@@ -197,7 +202,7 @@ def test_the_service_refuses_an_actor_off_the_team() -> None:
         pilot_create(
             actor=user_with_role(Role.RESEARCHER),
             project=project,
-            organisation=OrganisationFactory(),
+            organisation=OrganisationFactory.create(),
             name="x",
             protocol_version=project.versions.get(number=1),
             config_yaml=config_yaml(),
@@ -228,7 +233,7 @@ def test_the_service_lists_every_problem() -> None:
     assert not Pilot.objects.exists()
 
 
-def test_a_config_is_fixed_only_in_a_version_that_contains_it(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_config_is_fixed_only_in_a_version_that_contains_it(client: Client) -> None:
     """Issue #13, item 2: v1 never mentions the experiment, so it cannot fix it; the page
     says which versions exist and what to do; adding the config to the draft and
     registering v2 puts its criteria in the protocol, and v2 then fixes it."""
@@ -237,7 +242,7 @@ def test_a_config_is_fixed_only_in_a_version_that_contains_it(client) -> None:  
 
     researcher = user_with_role(Role.RESEARCHER)
     project = registered_project(author=researcher)
-    authority = OrganisationFactory()
+    authority = OrganisationFactory.create()
     client.force_login(researcher)
     page = client.post(URL, _form(project, authority)).content.decode()
     assert f"v1 of {project.reference} does not contain this experiment config" in page
@@ -297,7 +302,7 @@ def _choices(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def test_the_common_choices_write_a_valid_config_into_the_form(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_common_choices_write_a_valid_config_into_the_form(client: Client) -> None:
     """Issue #19: the start form writes the outcome, its window, the operating point and
     the criteria into the worked example; the engine reads back exactly those choices,
     and the result starts a pilot (nothing is stored by writing it)."""
@@ -343,7 +348,7 @@ def test_the_common_choices_by_share_keep_the_example_everywhere_else() -> None:
         assert written[section] == example[section], section
 
 
-def test_every_problem_of_the_choices_is_shown_at_once(client) -> None:  # type: ignore[no-untyped-def]
+def test_every_problem_of_the_choices_is_shown_at_once(client: Client) -> None:
     researcher = user_with_role(Role.RESEARCHER)
     client.force_login(researcher)
     pilot_project(researcher, config_yaml())

@@ -4,6 +4,7 @@ start pilots, see the request and who to reply to."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, user_with_role
@@ -14,8 +15,8 @@ from whatworks.pilots.models import PilotRequest
 pytestmark = pytest.mark.django_db
 
 
-def test_an_analyst_asks_and_the_centre_sees_the_request(client) -> None:  # type: ignore[no-untyped-def]
-    authority = OrganisationFactory(name="Northmoor Council")
+def test_an_analyst_asks_and_the_centre_sees_the_request(client: Client) -> None:
+    authority = OrganisationFactory.create(name="Northmoor Council")
     analyst = user_with_role(Role.LA_ANALYST, organisation=authority)
     client.force_login(analyst)
     index = client.get(reverse("pilots:index")).content.decode()
@@ -38,7 +39,7 @@ def test_an_analyst_asks_and_the_centre_sees_the_request(client) -> None:  # typ
     assert "Northmoor Council" in centre
 
 
-def test_visitors_are_asked_to_sign_in_first(client) -> None:  # type: ignore[no-untyped-def]
+def test_visitors_are_asked_to_sign_in_first(client: Client) -> None:
     index = client.get(reverse("pilots:index")).content.decode()
     assert "Sign in to ask for a pilot" in index
     assert client.get(reverse("pilots:ask")).status_code == 302

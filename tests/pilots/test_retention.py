@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from tests.pilots.factories import make_pilot, stored_dataset, synthetic_folder
@@ -59,8 +60,8 @@ def test_the_command_and_the_task(tmp_path: Path) -> None:
     assert delete_expired_datasets.call() == 0
 
 
-def test_the_authority_deletes_a_dataset_early_through_a_confirmation(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path
+def test_the_authority_deletes_a_dataset_early_through_a_confirmation(
+    client: Client, tmp_path: Path
 ) -> None:
     """Issue #19: the authority's analyst deletes the data now; the files go, an audit entry
     names who and why; reports stay; the project's researchers may see but not delete."""
@@ -75,6 +76,7 @@ def test_the_authority_deletes_a_dataset_early_through_a_confirmation(  # type: 
     assert folder.exists()
     url = reverse("pilots:dataset_delete", kwargs={"pilot_id": pilot.pk, "dataset_id": dataset.pk})
     researcher = pilot.project.team.first()
+    assert researcher is not None
     client.force_login(researcher)
     assert client.post(url).status_code == 403
     analyst = analyst_of(pilot)

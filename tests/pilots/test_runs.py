@@ -14,9 +14,11 @@ from typing import Any
 import polars as pl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from tests.fixturetypes import ClientResponse
 from tests.pilots.factories import (
     analyst_of,
     config_yaml,
@@ -29,7 +31,7 @@ from tests.workers import WORKER, as_if_silent_for_an_hour, wait_for, worker_env
 from whatworks.core.models import AuditEntry
 from whatworks.core.tasks_support import make_worker
 from whatworks.pilots import analytics
-from whatworks.pilots.models import Dataset, DatasetUpload, Run
+from whatworks.pilots.models import Dataset, DatasetUpload, Pilot, Run
 from whatworks.pilots.services.storage import data_root
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +47,9 @@ def run_queued_tasks() -> None:
     make_worker(worker_id="test-worker", batch=True, interval=0).run()
 
 
-def _pilot_with_dataset(client, tmp_path: Path, referrals: int = 1500):  # type: ignore[no-untyped-def]
+def _pilot_with_dataset(
+    client: Client, tmp_path: Path, referrals: int = 1500
+) -> tuple[Pilot, Dataset]:
     pilot = make_pilot()
     analyst = analyst_of(pilot)
     client.force_login(analyst)
@@ -58,13 +62,13 @@ def _pilot_with_dataset(client, tmp_path: Path, referrals: int = 1500):  # type:
     return pilot, Dataset.objects.get(pilot=pilot)
 
 
-def _start(client, pilot, dataset):  # type: ignore[no-untyped-def]
+def _start(client: Client, pilot: Pilot, dataset: Dataset) -> ClientResponse:
     return client.post(
         reverse("pilots:run_start", kwargs={"pilot_id": pilot.pk}), {"dataset": dataset.pk}
     )
 
 
-def test_a_run_end_to_end(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_end_to_end(client: Client, tmp_path: Path) -> None:
     pilot, dataset = _pilot_with_dataset(client, tmp_path)
     response = _start(client, pilot, dataset)
     run = Run.objects.get()
@@ -90,7 +94,7 @@ def test_a_run_end_to_end(client, tmp_path: Path) -> None:  # type: ignore[no-un
     assert AuditEntry.objects.filter(action="pilot.run_finished").exists()
 
 
-def test_a_run_can_be_cancelled(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_can_be_cancelled(client: Client, tmp_path: Path) -> None:
     pilot, dataset = _pilot_with_dataset(client, tmp_path)
     _start(client, pilot, dataset)
     run = Run.objects.get()
@@ -104,7 +108,7 @@ def test_a_run_can_be_cancelled(client, tmp_path: Path) -> None:  # type: ignore
     assert Run.objects.count() == 2
 
 
-def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_run_shows_why(client: Client, tmp_path: Path) -> None:
     pilot, dataset = _pilot_with_dataset(client, tmp_path)
     _start(client, pilot, dataset)
     from django.conf import settings
@@ -121,8 +125,8 @@ def test_a_failed_run_shows_why(client, tmp_path: Path) -> None:  # type: ignore
 
 @pytest.mark.slow
 def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     # Big enough that the run takes a while; the held writes make "mid-run" certain.
     pilot, dataset = _pilot_with_dataset(client, tmp_path, referrals=30000)
     _start(client, pilot, dataset)
@@ -178,8 +182,8 @@ def test_a_run_whose_worker_is_killed_mid_run_is_failed_and_can_start_again(
 
 
 def test_analyst_of_another_authority_gets_404_on_run_and_task_status(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     from tests.factories import user_with_role
     from whatworks.core.roles import Role
 
@@ -195,8 +199,8 @@ def test_analyst_of_another_authority_gets_404_on_run_and_task_status(
 
 
 def test_offline_and_platform_runs_of_the_same_files_give_the_same_numbers(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     """Issue #13, item 5: ``whatworks-analytics run`` on the raw files and the platform's
     upload -> pseudonymise -> run give identical bundles, fingerprint included.  LightGBM
     is in the config because its binning follows row order, which used to follow the

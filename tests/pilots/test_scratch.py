@@ -20,6 +20,7 @@ import polars as pl
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from tests.pilots.factories import (
@@ -64,8 +65,8 @@ def _files_holding(roots: list[Path], sample: list[bytes]) -> list[Path]:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_check_leaves_no_raw_id_after_the_next_start(
-    client, tmp_path: Path, settings: Any
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path, settings: Any
+) -> None:
     pilot = make_pilot()
     client.force_login(analyst_of(pilot))
     folder = synthetic_folder(tmp_path / "data", referrals=20000)
@@ -134,8 +135,8 @@ def _put(path: Path, data: bytes = b"child_id\nC777777\n") -> Path:
 
 
 def test_the_sweep_keeps_live_work_and_removes_what_crashed_processes_left(
-    client, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     client.force_login(analyst_of(pilot))
     client.post(
@@ -174,7 +175,7 @@ def test_the_sweep_keeps_live_work_and_removes_what_crashed_processes_left(
     assert not (incoming / str(queued.pk)).exists()
 
 
-def test_a_check_whose_task_failed_loses_its_files_at_the_sweep(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_check_whose_task_failed_loses_its_files_at_the_sweep(client: Client) -> None:
     from django_tasks_db.models import DBTaskResult
 
     pilot = make_pilot()

@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.pilots.factories import analyst_of, lift_registry_guard, make_pilot, stored_dataset
@@ -67,7 +68,7 @@ def extracts(root: Path) -> dict[str, Path]:
     return folders
 
 
-def test_freeze_score_and_evaluate_through_the_pages(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_freeze_score_and_evaluate_through_the_pages(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     analyst = analyst_of(pilot)
     client.force_login(analyst)
@@ -86,9 +87,10 @@ def test_freeze_score_and_evaluate_through_the_pages(client, tmp_path: Path) -> 
     assert model.status == ShadowModel.Status.FROZEN, model.error
     assert model.meta["config_hash"] == pilot.config_hash
     assert model.meta["data_fingerprint"] == held.fingerprint
+    assert run.bundle is not None
     pooled = next(
         r["metrics"]
-        for r in run.bundle["results"]  # type: ignore[index]
+        for r in run.bundle["results"]
         if r["model"] == "logistic" and r["evaluation"] == "temporal" and r["split"] is None
     )
     assert model.meta["validation"]["precision"] == pooled["precision"]
@@ -196,7 +198,7 @@ def test_deleting_an_extract_early_deletes_its_scores(tmp_path: Path) -> None:
     assert not path.exists() and scores.is_deleted
 
 
-def test_others_cannot_see_or_start_a_pilots_shadow_phase(client) -> None:  # type: ignore[no-untyped-def]
+def test_others_cannot_see_or_start_a_pilots_shadow_phase(client: Client) -> None:
     pilot = make_pilot()
     outsider = analyst_of(make_pilot())
     client.force_login(outsider)
@@ -217,7 +219,9 @@ def test_the_registrys_results_show_the_shadow_phase_to_those_who_may_see_it() -
     from whatworks.registry.phases import results_phases
 
     ids = shadow_scores_kwargs()
-    scores = ShadowScores.objects.select_related("model__pilot__project").get(pk=ids["scores_id"])
+    scores = ShadowScores.objects.select_related("model__pilot__project").get(
+        pk=str(ids["scores_id"])
+    )
     model = scores.model
     model.meta = {
         "model_sha256": "cd" * 32,

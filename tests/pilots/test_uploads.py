@@ -14,9 +14,12 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from tests.factories import OrganisationFactory
+from tests.fixturetypes import ClientResponse
 from tests.pilots.factories import (
     analyst_of,
     check_upload,
@@ -26,13 +29,13 @@ from tests.pilots.factories import (
     zip_of,
 )
 from whatworks.core.models import AuditEntry
-from whatworks.pilots.models import Dataset, DatasetUpload
+from whatworks.pilots.models import Dataset, DatasetUpload, Pilot
 from whatworks.pilots.uploads import pseudonym, pseudonym_key
 
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, pilot, files):  # type: ignore[no-untyped-def]
+def _post(client: Client, pilot: Pilot, files: object) -> ClientResponse:
     return client.post(
         reverse("pilots:dataset_upload", kwargs={"pilot_id": pilot.pk}), {"dataset": files}
     )
@@ -46,7 +49,7 @@ def _stored_files() -> list[Path]:
     return [p for p in _private().rglob("*") if p.is_file()]
 
 
-def _upload_and_check(client, pilot, files) -> DatasetUpload:  # type: ignore[no-untyped-def]
+def _upload_and_check(client: Client, pilot: Pilot, files: object) -> DatasetUpload:
     response = _post(client, pilot, files)
     assert response.status_code == 302, response.content.decode()[:2000]
     upload = DatasetUpload.objects.get(pilot=pilot, status=DatasetUpload.Status.QUEUED)
@@ -63,8 +66,8 @@ def _database_text() -> bytes:
     return "".join(chunks).encode()
 
 
-def test_a_valid_zip_is_checked_by_the_worker_and_stored_pseudonymised(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path
+def test_a_valid_zip_is_checked_by_the_worker_and_stored_pseudonymised(
+    client: Client, tmp_path: Path
 ) -> None:
     pilot = make_pilot()
     analyst = analyst_of(pilot)
@@ -106,8 +109,8 @@ def test_a_valid_zip_is_checked_by_the_worker_and_stored_pseudonymised(  # type:
     assert "Passed every check and stored" in page and "hx-trigger" not in page
 
 
-def test_everything_under_the_private_root_is_the_platform_users_only(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path
+def test_everything_under_the_private_root_is_the_platform_users_only(
+    client: Client, tmp_path: Path
 ) -> None:
     pilot = make_pilot()
     client.force_login(analyst_of(pilot))
@@ -121,7 +124,7 @@ def test_everything_under_the_private_root_is_the_platform_users_only(  # type: 
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
 
 
-def test_the_received_files_wait_in_private_files(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_received_files_wait_in_private_files(client: Client, tmp_path: Path) -> None:
     """Before the check the raw bytes exist only under the private root, mode 0600 in
     folders of mode 0700: never in memory, never in the system's temporary folder."""
     pilot = make_pilot()
@@ -142,12 +145,12 @@ def test_the_received_files_wait_in_private_files(client, tmp_path: Path) -> Non
 def test_the_same_child_has_one_pseudonym_per_authority(tmp_path: Path) -> None:
     folder = synthetic_folder(tmp_path / "data", referrals=300)
     first_child = str(pl.read_csv(folder / "children.csv")["child_id"][0])
-    authority = OrganisationFactory()
+    authority = OrganisationFactory.create()
     one = make_pilot(organisation=authority)
     same = make_pilot(organisation=authority)
     other = make_pilot()
 
-    def pseudonyms(pilot):  # type: ignore[no-untyped-def]
+    def pseudonyms(pilot: Pilot) -> list[str]:
         dataset = stored_dataset(pilot, folder)
         path = _private() / "pilots" / dataset.folder / "children.parquet"
         return pl.read_parquet(path)["child_id"].to_list()
@@ -181,8 +184,8 @@ def test_pseudonyms_are_keyed() -> None:
     assert "C123" not in pseudonym("C123", key="k1")
 
 
-def test_every_problem_of_the_check_is_shown_at_once_and_nothing_is_stored(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path
+def test_every_problem_of_the_check_is_shown_at_once_and_nothing_is_stored(
+    client: Client, tmp_path: Path
 ) -> None:
     pilot = make_pilot()
     folder = synthetic_folder(tmp_path / "data")
@@ -208,7 +211,9 @@ def test_every_problem_of_the_check_is_shown_at_once_and_nothing_is_stored(  # t
     assert poll["HX-Refresh"] == "true"
 
 
-def test_identifier_values_are_withheld_from_the_stored_problems(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_identifier_values_are_withheld_from_the_stored_problems(
+    client: Client, tmp_path: Path
+) -> None:
     pilot = make_pilot()
     folder = synthetic_folder(tmp_path / "data", referrals=300)
     children = (folder / "children.csv").read_text().splitlines()
@@ -231,7 +236,7 @@ def test_identifier_values_are_withheld_from_the_stored_problems(client, tmp_pat
     assert _stored_files() == []
 
 
-def test_separate_files_and_a_missing_table(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_separate_files_and_a_missing_table(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     folder = synthetic_folder(tmp_path / "data")
     files = [
@@ -246,7 +251,7 @@ def test_separate_files_and_a_missing_table(client, tmp_path: Path) -> None:  # 
     assert not Dataset.objects.exists() and _stored_files() == []
 
 
-def test_file_names_are_checked_at_once_in_the_web_process(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_file_names_are_checked_at_once_in_the_web_process(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     client.force_login(analyst_of(pilot))
     files = [
@@ -260,7 +265,7 @@ def test_file_names_are_checked_at_once_in_the_web_process(client, tmp_path: Pat
     assert not DatasetUpload.objects.exists() and _stored_files() == []
 
 
-def test_path_traversal_in_a_zip_is_refused(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_path_traversal_in_a_zip_is_refused(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot()
     folder = synthetic_folder(tmp_path / "data")
     data = zip_of(folder, extra={"../../escape.csv": b"x"})
@@ -271,7 +276,7 @@ def test_path_traversal_in_a_zip_is_refused(client, tmp_path: Path) -> None:  # 
     assert not (_private().parent / "escape.csv").exists()
 
 
-def test_a_zip_bomb_is_refused_by_its_declared_sizes(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_zip_bomb_is_refused_by_its_declared_sizes(client: Client) -> None:
     pilot = make_pilot()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -282,7 +287,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_sizes(client) -> None:  # type: i
     assert not Dataset.objects.exists() and _stored_files() == []
 
 
-def test_the_size_limit(client, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_size_limit(client: Client, settings: Settings, tmp_path: Path) -> None:
     settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES = 10_000
     pilot = make_pilot()
     folder = synthetic_folder(tmp_path / "data")
@@ -292,7 +297,7 @@ def test_the_size_limit(client, settings, tmp_path: Path) -> None:  # type: igno
     assert not DatasetUpload.objects.exists() and _stored_files() == []
 
 
-def test_no_upload_before_the_config_is_fixed(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_upload_before_the_config_is_fixed(client: Client, tmp_path: Path) -> None:
     pilot = make_pilot(fixed=False)
     folder = synthetic_folder(tmp_path / "data")
     client.force_login(analyst_of(pilot))
@@ -301,7 +306,7 @@ def test_no_upload_before_the_config_is_fixed(client, tmp_path: Path) -> None:  
     assert not DatasetUpload.objects.exists() and _stored_files() == []
 
 
-def test_fixing_the_config_needs_a_valid_config(client) -> None:  # type: ignore[no-untyped-def]
+def test_fixing_the_config_needs_a_valid_config(client: Client) -> None:
     pilot = make_pilot(fixed=False)
     client.force_login(analyst_of(pilot))
     version = pilot.project.versions.get()
@@ -331,7 +336,7 @@ def test_the_size_limit_handler_stops_a_stream_without_a_declared_length() -> No
     assert handler.exceeded
 
 
-def test_an_upload_of_another_pilot_is_404(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_of_another_pilot_is_404(client: Client, tmp_path: Path) -> None:
     from tests.factories import user_with_role
     from whatworks.core.roles import Role
 
@@ -347,8 +352,8 @@ def test_an_upload_of_another_pilot_is_404(client, tmp_path: Path) -> None:  # t
     assert client.get(wrong).status_code == 404
 
 
-def test_columns_not_in_the_contract_are_dropped_and_the_upload_says_so(  # type: ignore[no-untyped-def]
-    client, tmp_path: Path
+def test_columns_not_in_the_contract_are_dropped_and_the_upload_says_so(
+    client: Client, tmp_path: Path
 ) -> None:
     """Issue #19: an extract with names, NHS numbers and postcodes beside the contract's
     columns is stored without them, and the check says they were not kept and should not
@@ -377,7 +382,7 @@ def test_columns_not_in_the_contract_are_dropped_and_the_upload_says_so(  # type
         assert value not in _database_text()
 
 
-def test_two_uploads_are_told_apart(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_two_uploads_are_told_apart(client: Client, tmp_path: Path) -> None:
     """The pilot page names each upload by its time to the second, its files and size, and
     each dataset by its rows."""
     pilot = make_pilot()
@@ -402,4 +407,5 @@ def test_two_uploads_are_told_apart(client, tmp_path: Path) -> None:  # type: ig
         assert date_filter(timezone.localtime(upload.created_at), "j M Y H:i:s") in page
         assert ", ".join(upload.file_names) in page
         assert str(filesizeformat(upload.size)) in page
+        assert upload.dataset is not None
         assert f"Referrals: {upload.dataset.row_counts['referrals']}" in page

@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.registry.factories import CONTENT, content, draft_project, researcher
@@ -174,7 +175,7 @@ def _form_data(**changes: str) -> dict[str, str]:
 
 
 @pytest.mark.django_db
-def test_the_plan_page_saves_the_plan(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_plan_page_saves_the_plan(client: Client) -> None:
     author = researcher()
     project = draft_project(author=author)
     client.force_login(author)
@@ -189,7 +190,7 @@ def test_the_plan_page_saves_the_plan(client) -> None:  # type: ignore[no-untype
 
 
 @pytest.mark.django_db
-def test_the_plan_page_lists_every_problem(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_plan_page_lists_every_problem(client: Client) -> None:
     author = researcher()
     project = draft_project(author=author)
     client.force_login(author)
@@ -213,7 +214,7 @@ def test_the_plan_page_lists_every_problem(client) -> None:  # type: ignore[no-u
 
 
 @pytest.mark.django_db
-def test_the_power_page_answers_each_question(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_power_page_answers_each_question(client: Client) -> None:
     author = researcher()
     project = draft_project(author=author)
     client.force_login(author)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.registry.factories import content, draft_project, researcher
 from whatworks.registry.criteria import criteria_problems, explain, statistic_range
 from whatworks.registry.models import Project, StudyType, Topic
-from whatworks.registry.protocol import Criterion, parse_content
+from whatworks.registry.protocol import Comparison, Criterion, parse_content
 from whatworks.registry.services import (
     RegistryError,
     project_create,
@@ -37,7 +37,9 @@ def _with_criterion(statistic: str, comparison: str, threshold: float) -> dict[s
 
 
 def test_the_explanation_says_what_judge_does() -> None:
-    criterion = Criterion(outcome="auc", statistic="AUC", comparison=">=", threshold=0.7)
+    criterion = Criterion(
+        outcome="auc", statistic="AUC", comparison=Comparison.AT_LEAST, threshold=0.7
+    )
     words = explain(criterion, "Escalation")
     assert words.startswith(
         "Met when the whole interval of the AUC for Escalation is at or above 0.7"
@@ -50,9 +52,11 @@ def test_the_explanation_says_what_judge_does() -> None:
     assert judge(criterion, at_edge)[0] == Verdict.MET
     assert judge(criterion, straddles)[0] == Verdict.INCONCLUSIVE
     assert judge(criterion, below)[0] == Verdict.NOT_MET
-    at_most = Criterion(outcome="x", statistic="risk difference", comparison="<=", threshold=0)
+    at_most = Criterion(
+        outcome="x", statistic="risk difference", comparison=Comparison.AT_MOST, threshold=0
+    )
     assert "at or below 0; not met when the whole interval is above 0" in explain(at_most)
-    two_sided = Criterion(outcome="x", statistic="g", comparison="two-sided", threshold=0)
+    two_sided = Criterion(outcome="x", statistic="g", comparison=Comparison.TWO_SIDED, threshold=0)
     assert "excludes 0" in explain(two_sided) and "never “not met”" in explain(two_sided)
 
 
@@ -139,14 +143,17 @@ def test_the_draft_form_explains_each_saved_criterion(client: Any) -> None:
 # --- dates ------------------------------------------------------------------------------
 
 
-def _create(**dates: date | None) -> Project:
+def _create(
+    *, data_collection_ends: date | None = None, results_due: date | None = None
+) -> Project:
     return project_create(
         actor=researcher(),
         title="A trial",
         summary="Short.",
         study_type=StudyType.RANDOMISED_TRIAL,
         topic=Topic.CHILD_PROTECTION,
-        **dates,
+        data_collection_ends=data_collection_ends,
+        results_due=results_due,
     )
 
 
@@ -174,7 +181,8 @@ def test_dates_decades_away_are_refused_all_at_once() -> None:
 def test_sensible_dates_are_kept(client: Any) -> None:
     today = timezone.localdate()
     project = _create(data_collection_ends=today - timedelta(days=400))
-    assert project.results_due is not None and project.results_due > project.data_collection_ends
+    assert project.data_collection_ends is not None and project.results_due is not None
+    assert project.results_due > project.data_collection_ends
 
 
 @pytest.mark.django_db

@@ -55,7 +55,7 @@ def test_only_the_team_deletes() -> None:
 
 def test_a_draft_other_parts_refer_to_is_kept() -> None:
     project = draft_project()
-    pilot_create(actor=None, project=project, organisation=OrganisationFactory(), name="P")
+    pilot_create(actor=None, project=project, organisation=OrganisationFactory.create(), name="P")
     with pytest.raises(RegistryError, match="refer to this draft"):
         project_delete(actor=project.team.get(), project=project)
     assert Project.objects.filter(pk=project.pk).exists()

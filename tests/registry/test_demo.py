@@ -28,7 +28,8 @@ def test_demo_loads_eight_protocols_once() -> None:
     # both computed from their data by their registered plans; the Northmoor pilot.
     assert verdicts == ["met", "met", "met", "not-met"]
     correction = ResultsReport.objects.get(corrects__isnull=False)
-    assert correction.published_at is not None and correction.corrects.number == 1
+    assert correction.published_at is not None and correction.corrects is not None
+    assert correction.corrects.number == 1
     assert correction.project.results == correction
     assert register_projects(filters={}).count() == 7  # the embargoed one is hidden
     assert overdue_projects().count() == 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.registry.factories import content
 from whatworks.registry.diffs import diff_content, word_diff
 from whatworks.registry.protocol import parse_content
 
 
-def _json(data: dict) -> dict:
+def _json(data: dict[str, Any]) -> dict[str, Any]:
     return parse_content(data).as_json()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import user_with_role
@@ -68,7 +69,9 @@ def test_raw_sql_is_refused_by_the_database(version: ProtocolVersion, sql: str) 
     _unchanged(version)
 
 
-def test_the_admin_cannot_change_or_delete_a_version(client, version: ProtocolVersion) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_cannot_change_or_delete_a_version(
+    client: Client, version: ProtocolVersion
+) -> None:
     client.force_login(user_with_role(Role.ADMIN))
     change = reverse("admin:registry_protocolversion_change", args=[version.pk])
     assert client.get(change).status_code == 200  # may look
@@ -96,6 +99,7 @@ def test_the_services_offer_no_way_to_edit_and_amendments_add_rows() -> None:
 def test_published_results_cannot_change() -> None:
     project = project_with_results()
     report = project.results
+    assert report is not None
     author = project.team.get()
     with pytest.raises(RegistryError, match="cannot be changed"):
         results_import_bundle(actor=author, project=project, bundle=bundle(summary="Rewritten"))
@@ -113,5 +117,7 @@ def test_draft_results_may_change() -> None:
     project = project_with_results(publish_results=False)
     author = project.team.get()
     results_import_bundle(actor=author, project=project, bundle=bundle(summary="Second draft"))
-    project.results.refresh_from_db()
-    assert project.results.summary == "Second draft"
+    report = project.results
+    assert report is not None
+    report.refresh_from_db()
+    assert report.summary == "Second draft"

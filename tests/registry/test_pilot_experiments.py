@@ -4,8 +4,11 @@ stay as registered; other protocols' content and hashes do not change."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
+from django.test import Client
 
 from tests.pilots.factories import config_dict
 from tests.registry.factories import CONTENT, content, draft_project, researcher
@@ -25,7 +28,7 @@ from whatworks.registry.services import (
 from whatworks_analytics.pilots.config import config_hash, parse_config
 
 
-def _with_experiment() -> dict:
+def _with_experiment() -> dict[str, Any]:
     experiment = pilot_experiment(config_dict())
     data = content()
     data["outcomes"] += [o.model_dump(mode="json") for o in experiment.outcomes()]
@@ -112,7 +115,7 @@ def test_a_new_config_shows_in_the_diff_even_with_the_same_criteria() -> None:
 
 
 @pytest.mark.django_db
-def test_the_version_page_shows_the_experiment_and_its_hash(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_version_page_shows_the_experiment_and_its_hash(client: Client) -> None:
     from tests.pilots.factories import config_yaml, pilot_project
 
     project = pilot_project(researcher(), config_yaml())

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from tests.registry.factories import content
+from whatworks.core.canonical import canonical_json
 from whatworks.registry.protocol import (
     ProtocolContentError,
-    canonical_json,
     content_sha256,
     parse_content,
 )

@@ -38,11 +38,14 @@ class _FormReader(HTMLParser):
             kind = a.get("type", "text")
             if kind in ("checkbox", "radio"):
                 if "checked" in a:
-                    value = a.get("value", "on")
+                    value: str | list[str] = a.get("value", "on")
                     if kind == "checkbox" and name in self.fields:
                         # Several ticked boxes of one name: a browser sends them all.
                         previous = self.fields[name]
-                        value = [*(previous if isinstance(previous, list) else [previous]), value]
+                        value = [
+                            *(previous if isinstance(previous, list) else [previous]),
+                            str(value),
+                        ]
                     self.fields[name] = value
             elif kind != "submit":
                 self.fields[name] = a.get("value", "")

@@ -19,7 +19,7 @@ Status = Application.Status
 
 
 def accept(application: Application) -> None:
-    editor = UserFactory(roles=frozenset({Role.EDITOR}))
+    editor = UserFactory.create(roles=frozenset({Role.EDITOR}))
     scored(application)  # a decision rests on at least one review
     calls_services.application_decide(
         actor=editor, application=application, status=Status.SHORTLISTED

@@ -19,7 +19,7 @@ from tests.registry.factories import (
     registered_project,
     researcher,
 )
-from whatworks.core.models import AuditEntry
+from whatworks.core.models import AuditEntry, User
 from whatworks.core.roles import Role
 from whatworks.registry import tasks
 from whatworks.registry.models import Project
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 ANON = AnonymousUser()
 
 
-def _sees(user, project: Project, today: date | None = None) -> bool:  # type: ignore[no-untyped-def]
+def _sees(user: User | AnonymousUser, project: Project, today: date | None = None) -> bool:
     try:
         project_get_for_user(user=user, reference=project.reference, today=today)
         version_get_for_user(user=user, reference=project.reference, number=1, today=today)
@@ -59,7 +59,9 @@ def _sees(user, project: Project, today: date | None = None) -> bool:  # type: i
         (Role.ADMIN, True),
     ],
 )
-def test_an_unpublished_project_is_hidden_from_all_but_insiders(role, expected) -> None:  # type: ignore[no-untyped-def]
+def test_an_unpublished_project_is_hidden_from_all_but_insiders(
+    role: Role | None, expected: bool
+) -> None:
     project = registered_project(published=False)
     user = user_with_role(role) if role else ANON
     assert _sees(user, project) is expected

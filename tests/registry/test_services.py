@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
 from django.db.models import Model
@@ -16,6 +17,7 @@ from tests.registry.factories import (
     registered_project,
     researcher,
 )
+from whatworks.core.dates import add_months
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.registry.models import ProjectStatus
@@ -29,7 +31,7 @@ from whatworks.registry.services import (
     results_import_bundle,
     results_publish,
 )
-from whatworks.registry.services.projects import add_months, default_results_due
+from whatworks.registry.services.projects import default_results_due
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +117,8 @@ def test_only_the_team_may_draft_and_register() -> None:
 def test_an_embargo_ends_between_two_days_and_four_years_ahead(days: int, ok: bool) -> None:
     today = date(2026, 3, 1)
     project = draft_project()
-    call = lambda: protocol_register(  # noqa: E731
+    call = partial(
+        protocol_register,
         actor=project.team.get(),
         project=project,
         embargo_until=today + timedelta(days=days),
@@ -148,7 +151,7 @@ def test_withdrawal_needs_a_reason_and_freezes_the_project() -> None:
 
 def test_results_publish_fixes_the_verdict() -> None:
     project = project_with_results()
-    assert project.results.overall_verdict == "met"
+    assert project.results is not None and project.results.overall_verdict == "met"
     assert project.status == ProjectStatus.REPORTED
     entry = AuditEntry.objects.get(action="registry.results_published")
     assert entry.changes["verdict"] == "met"
@@ -174,7 +177,9 @@ def test_results_need_a_published_project() -> None:
     ("ends", "due"),
     [(date(2026, 3, 31), date(2027, 3, 31)), (date(2024, 2, 29), date(2025, 2, 28)), (None, None)],
 )
-def test_results_are_due_twelve_months_after_data_collection(ends, due) -> None:  # type: ignore[no-untyped-def]
+def test_results_are_due_twelve_months_after_data_collection(
+    ends: date | None, due: date | None
+) -> None:
     assert default_results_due(ends) == due
 
 

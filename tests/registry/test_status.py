@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django import forms
 from django.urls import reverse
 
 from tests.registry.factories import editor, project_with_results, registered_project
@@ -51,11 +52,18 @@ def test_a_project_with_published_results_stays_reported() -> None:
     _update(project, ProjectStatus.REPORTED)  # and editing its details still works
 
 
+def _statuses(form: ProjectForm) -> list[object]:
+    """The statuses the form's status field offers."""
+    field = form.fields["status"]
+    assert isinstance(field, forms.ChoiceField) and isinstance(field.choices, list)
+    return [value for value, _label in field.choices]
+
+
 def test_the_form_offers_only_the_statuses_the_facts_allow() -> None:
-    without = ProjectForm(has_results=False).fields["status"].choices  # type: ignore[attr-defined]
-    with_results = ProjectForm(has_results=True).fields["status"].choices  # type: ignore[attr-defined]
-    assert ProjectStatus.REPORTED not in [value for value, _label in without]
-    assert [value for value, _label in with_results] == [ProjectStatus.REPORTED]
+    without = _statuses(ProjectForm(has_results=False))
+    with_results = _statuses(ProjectForm(has_results=True))
+    assert ProjectStatus.REPORTED not in without
+    assert with_results == [ProjectStatus.REPORTED]
 
 
 def test_withdrawing_a_project_with_published_results_needs_the_acknowledgement() -> None:

@@ -22,7 +22,7 @@ from whatworks.registry.services import (
 pytestmark = pytest.mark.django_db
 
 
-def _team_actions(project: Any) -> list[tuple[str, dict]]:
+def _team_actions(project: Any) -> list[tuple[str, dict[str, Any]]]:
     entries = AuditEntry.objects.filter(
         object_type="registry.project",
         object_id=str(project.pk),

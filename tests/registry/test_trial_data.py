@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from tests.registry.factories import editor, researcher
 from tests.registry.test_trial_results import trial_data
@@ -90,6 +91,7 @@ def test_an_upload_waits_unread_then_a_worker_keeps_only_the_plan_pseudonymised(
     assert dataset.dropped_columns == ["social_worker"]
     # The fingerprint is the one ``whatworks-analytics trial-plan`` states for the file.
     assert dataset.fingerprint == data_fingerprint(read_data_csv(path))
+    assert dataset.delete_after is not None
     assert (dataset.delete_after - timezone.localdate()).days in range(730, 733)
     kept = _files()
     assert [p.name for p in kept] == [DATA_FILE], "the raw upload is gone"
@@ -124,7 +126,7 @@ def test_every_problem_of_the_check_at_once_naming_columns_never_values(tmp_path
     assert _files() == [], "nothing is kept of a refused upload"
 
 
-def test_the_web_process_checks_only_names_and_size(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_web_process_checks_only_names_and_size(tmp_path: Path, settings: Settings) -> None:
     project = trial_project()
     settings.WHATWORKS_TRIAL_MAX_UPLOAD_BYTES = 100
     path = trial_csv(tmp_path, name="trial.xlsx")
@@ -215,6 +217,7 @@ def test_data_are_deleted_on_their_date_or_earlier_and_analyses_stay(tmp_path: P
         trial_dataset_delete(actor=author_of(project), dataset=first)
     run_queued_tasks()
     assert trial_datasets_delete_expired(today=timezone.localdate()) == 0
+    assert first.delete_after is not None
     late = first.delete_after + timedelta(days=1)
     with pytest.raises(PermissionDeniedError):
         trial_dataset_delete(actor=researcher(), dataset=second)

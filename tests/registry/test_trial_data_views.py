@@ -8,22 +8,26 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from tests.evidence import factories as evidence
 from tests.registry.factories import researcher
 from tests.registry.trial_factories import author_of, check, trial_csv, trial_project
 from whatworks.core.models import AuditEntry
-from whatworks.registry.models import TrialDataset, TrialEvidenceLink
+from whatworks.registry.models import Project, TrialDataset, TrialEvidenceLink
 
 pytestmark = pytest.mark.django_db
 
 
-def _url(project, name: str = "registry:trial_data") -> str:  # type: ignore[no-untyped-def]
+def _url(project: Project, name: str = "registry:trial_data") -> str:
     return reverse(name, kwargs={"reference": project.reference})
 
 
-def test_an_upload_is_received_queued_and_its_page_shows_the_check(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_is_received_queued_and_its_page_shows_the_check(
+    client: Client, tmp_path: Path
+) -> None:
     project = trial_project()
     client.force_login(author_of(project))
     assert _url(project) in client.get(project.get_absolute_url()).content.decode()
@@ -45,7 +49,7 @@ def test_an_upload_is_received_queued_and_its_page_shows_the_check(client, tmp_p
     assert AuditEntry.objects.filter(action="registry.trial_data_viewed").count() == 2
 
 
-def test_the_upload_form_lists_every_problem(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_upload_form_lists_every_problem(client: Client, settings: Settings) -> None:
     project = trial_project()
     client.force_login(author_of(project))
     settings.WHATWORKS_TRIAL_MAX_UPLOAD_BYTES = 10
@@ -61,7 +65,7 @@ def test_the_upload_form_lists_every_problem(client, settings) -> None:  # type:
     assert not list((Path(settings.PRIVATE_DATA_ROOT)).rglob("*.txt"))
 
 
-def test_another_researcher_cannot_see_the_data(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_another_researcher_cannot_see_the_data(client: Client, tmp_path: Path) -> None:
     from tests.registry.trial_factories import stored
 
     project = trial_project()
@@ -72,7 +76,7 @@ def test_another_researcher_cannot_see_the_data(client, tmp_path: Path) -> None:
     assert not AuditEntry.objects.filter(action__startswith="registry.trial_data_v").exists()
 
 
-def test_the_evidence_store_link_offers_the_stores_choices(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_evidence_store_link_offers_the_stores_choices(client: Client) -> None:
     target = evidence.intervention(name="Family group conferences")
     project = trial_project()
     client.force_login(author_of(project))

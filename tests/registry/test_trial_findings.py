@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.evidence import factories as evidence
 from tests.registry.factories import editor
 from tests.registry.trial_factories import author_of, stored, trial_project
 from whatworks.core.models import AuditEntry
-from whatworks.evidence.models import Finding, Study, Synthesis
+from whatworks.evidence.models import Finding, Intervention, Study, Synthesis
 from whatworks.registry import trial_tasks
+from whatworks.registry.models import Project, ResultsReport, TrialAnalysis
 from whatworks.registry.services import (
     RegistryError,
     results_correct,
@@ -32,7 +35,7 @@ pytestmark = pytest.mark.django_db
 LINK = {"care-entry": {"domain": "entering-care", "higher_is_better": False}}
 
 
-def analysed(project, folder: Path):  # type: ignore[no-untyped-def]
+def analysed(project: Project, folder: Path) -> TrialAnalysis:
     dataset = stored(project, folder)
     analysis = trial_analysis_start(actor=author_of(project), dataset=dataset)
     trial_tasks.trial_analysis_run.call(str(analysis.pk), str(analysis.task_record_id))
@@ -41,7 +44,13 @@ def analysed(project, folder: Path):  # type: ignore[no-untyped-def]
     return analysis
 
 
-def fgc_intervention():  # type: ignore[no-untyped-def]
+def _report(analysis: TrialAnalysis) -> ResultsReport:
+    """The report an analysis made (``analysed`` checked it made one)."""
+    assert analysis.report is not None
+    return analysis.report
+
+
+def fgc_intervention() -> Intervention:
     """An intervention with one earlier trial of entry to care (events per arm)."""
     target = evidence.intervention(slug="family-group-conferences", name="FGC")
     earlier = evidence.study(target, slug="earlier-trial", year=2019)
@@ -62,7 +71,9 @@ def fgc_intervention():  # type: ignore[no-untyped-def]
     return target
 
 
-def test_published_results_become_a_pooled_finding_that_links_back(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_published_results_become_a_pooled_finding_that_links_back(
+    client: Client, tmp_path: Path
+) -> None:
     target = fgc_intervention()
     project = trial_project()
     analysis = analysed(project, tmp_path)
@@ -71,12 +82,13 @@ def test_published_results_become_a_pooled_finding_that_links_back(client, tmp_p
     )
     assert not Study.objects.filter(registry_ref=project.reference).exists(), "not before"
 
-    results_publish(actor=editor(), report=analysis.report)
+    results_publish(actor=editor(), report=_report(analysis))
 
     study = Study.objects.get(registry_ref=project.reference)
     assert study.intervention == target and study.design == "rct"
     assert study.slug == f"registry-{project.reference.lower()}"
     (finding,) = study.findings.all()
+    assert analysis.bundle is not None
     result = analysis.bundle["outcomes"][0]["result"]
     # The events per arm are the analysed ones; the risk ratio is the Evidence Store's own.
     assert finding.measure_type == "RR" and not finding.as_reported
@@ -84,6 +96,7 @@ def test_published_results_become_a_pooled_finding_that_links_back(client, tmp_p
     assert finding.events_treatment == round(result["mean_treatment"] * result["n_treatment"])
     et, nt = finding.events_treatment, finding.n_treatment
     ec, nc = finding.events_control, finding.n_control
+    assert et is not None and ec is not None
     assert finding.effect_size == pytest.approx(math.log((et / nt) / (ec / nc)))
     # Pooled with the earlier trial, under the linked domain and direction.
     synthesis = Synthesis.objects.get(intervention=target, domain="entering-care")
@@ -102,10 +115,10 @@ def test_a_correction_computed_again_updates_the_same_study(tmp_path: Path) -> N
     trial_evidence_link_set(
         actor=author_of(project), project=project, intervention=target.slug, outcomes=LINK
     )
-    results_publish(actor=editor(), report=first.report)
-    results_correct(actor=author_of(project), report=first.report, justification="Recoded.")
+    results_publish(actor=editor(), report=_report(first))
+    results_correct(actor=author_of(project), report=_report(first), justification="Recoded.")
     second = analysed(project, tmp_path / "b")
-    assert second.report is not None and second.report.corrects_id == first.report.pk
+    assert second.report is not None and second.report.corrects_id == _report(first).pk
     results_publish(actor=editor(), report=second.report)
     assert Study.objects.filter(registry_ref=project.reference).count() == 1
     assert Finding.objects.filter(study__registry_ref=project.reference).count() == 1
@@ -119,20 +132,20 @@ def test_computed_results_are_not_typed_over_and_nothing_typed_is_sent(tmp_path:
     trial_evidence_link_set(
         actor=author_of(project), project=project, intervention=target.slug, outcomes=LINK
     )
-    rows = [dict(r) for r in analysis.report.results]
+    rows = [dict(r) for r in _report(analysis).results]
     rows[0] |= {"estimate": -0.2, "lower": -0.3, "upper": -0.1}
-    typed = {
+    typed: dict[str, Any] = {
         "actor": author_of(project),
         "project": project,
-        "protocol_version": analysis.report.protocol_version,
+        "protocol_version": _report(analysis).protocol_version,
         "summary": "Typed over.",
         "results": rows,
     }
     with pytest.raises(RegistryError, match="upload corrected data and run the analysis again"):
         results_save(**typed)
-    results_publish(actor=editor(), report=analysis.report)
+    results_publish(actor=editor(), report=_report(analysis))
     # Nor in a correction of them.
-    results_correct(actor=author_of(project), report=analysis.report, justification="Why.")
+    results_correct(actor=author_of(project), report=_report(analysis), justification="Why.")
     with pytest.raises(RegistryError, match="not typed in"):
         results_save(**typed)
     # Results never computed here are typed in as before, and never sent.
@@ -150,7 +163,7 @@ def test_no_link_sends_nothing(tmp_path: Path) -> None:
     fgc_intervention()
     project = trial_project()
     analysis = analysed(project, tmp_path)
-    results_publish(actor=editor(), report=analysis.report)
+    results_publish(actor=editor(), report=_report(analysis))
     assert not Study.objects.filter(registry_ref=project.reference).exists()
 
 

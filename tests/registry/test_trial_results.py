@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from django.test import Client
 
 from tests.registry.factories import content, draft_project, editor, researcher
 from tests.registry.test_analysis_plan import plan, planned
@@ -107,7 +108,7 @@ def test_only_the_team_imports() -> None:
         results_import_trial_bundle(actor=researcher(), project=project, bundle=bundle_for(project))
 
 
-def test_the_import_page_takes_a_trial_bundle(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_page_takes_a_trial_bundle(client: Client) -> None:
     import json
 
     from django.urls import reverse

@@ -55,7 +55,14 @@ TABLE = [
 @pytest.mark.parametrize(
     ("comparison", "threshold", "estimate", "lower", "upper", "expected"), TABLE
 )
-def test_verdict_table(comparison, threshold, estimate, lower, upper, expected) -> None:  # type: ignore[no-untyped-def]
+def test_verdict_table(
+    comparison: str,
+    threshold: float,
+    estimate: float | None,
+    lower: float | None,
+    upper: float | None,
+    expected: Verdict,
+) -> None:
     verdict, reason = judge(_criterion(comparison, threshold), _result(estimate, lower, upper))
     assert verdict == expected, reason
 

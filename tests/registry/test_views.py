@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import user_with_role
@@ -51,7 +52,7 @@ def _protocol_post(data: dict[str, Any]) -> dict[str, Any]:
     return post
 
 
-def test_a_researcher_creates_drafts_registers_and_amends(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_creates_drafts_registers_and_amends(client: Client) -> None:
     author = researcher()
     client.force_login(author)
     response = client.post(
@@ -100,7 +101,7 @@ def test_a_researcher_creates_drafts_registers_and_amends(client) -> None:  # ty
     assert ProtocolVersion.objects.count() == 2
 
 
-def test_the_protocol_form_shows_every_error_in_the_summary(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_protocol_form_shows_every_error_in_the_summary(client: Client) -> None:
     project = draft_project()
     client.force_login(project.team.get())
     bad = content()
@@ -115,7 +116,7 @@ def test_the_protocol_form_shows_every_error_in_the_summary(client) -> None:  # 
     assert 'href="#id_outcomes-0-key"' in page and 'href="#id_criteria-0-threshold"' in page
 
 
-def test_a_criterion_naming_no_outcome_is_refused_by_the_service(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_criterion_naming_no_outcome_is_refused_by_the_service(client: Client) -> None:
     project = draft_project()
     client.force_login(project.team.get())
     bad = content()
@@ -126,7 +127,7 @@ def test_a_criterion_naming_no_outcome_is_refused_by_the_service(client) -> None
     assert "names no outcome" in response.content.decode()
 
 
-def test_an_editor_publishes_and_withdraws(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_publishes_and_withdraws(client: Client) -> None:
     project = registered_project(published=False)
     client.force_login(user_with_role(Role.EDITOR))
     client.post(reverse("registry:project_publish", args=[project.reference]))
@@ -141,7 +142,7 @@ def test_an_editor_publishes_and_withdraws(client) -> None:  # type: ignore[no-u
     assert "Withdrawn on" in page and "The partner left." in page
 
 
-def test_version_json_lets_anyone_check_the_hash(client) -> None:  # type: ignore[no-untyped-def]
+def test_version_json_lets_anyone_check_the_hash(client: Client) -> None:
     project = registered_project(data=content(title="Ünïcode — “quoted”"))
     data = client.get(reverse("registry:version_json", args=[project.reference, 1])).json()
     assert set(data) >= {"id", "version", "registered_at", "content", "sha256"}
@@ -152,7 +153,7 @@ def test_version_json_lets_anyone_check_the_hash(client) -> None:  # type: ignor
     assert hashlib.sha256(canonical.encode("utf-8")).hexdigest() == data["sha256"]
 
 
-def test_register_json_links_versions_and_results(client) -> None:  # type: ignore[no-untyped-def]
+def test_register_json_links_versions_and_results(client: Client) -> None:
     project = project_with_results(amended=True)
     registered_project(published=False)  # never listed
     data = client.get(reverse("registry:register_json")).json()
@@ -166,7 +167,7 @@ def test_register_json_links_versions_and_results(client) -> None:  # type: igno
     assert results["protocol_version"] == 2
 
 
-def test_the_register_csv_is_safe_against_formulas(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_csv_is_safe_against_formulas(client: Client) -> None:
     registered_project(data=content(title='=HYPERLINK("http://evil")'))
     response = client.get(reverse("registry:register_csv"))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
@@ -174,7 +175,7 @@ def test_the_register_csv_is_safe_against_formulas(client) -> None:  # type: ign
     assert rows[1][1].startswith("'=")
 
 
-def test_the_results_page_flags_outcome_switching(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_results_page_flags_outcome_switching(client: Client) -> None:
     project = registered_project()
     switched = bundle()
     switched["results"] = [
@@ -192,7 +193,7 @@ def test_the_results_page_flags_outcome_switching(client) -> None:  # type: igno
     assert "reported but not pre-registered" in page and "satisfaction" in page
 
 
-def test_a_bad_bundle_lists_every_problem(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_bundle_lists_every_problem(client: Client) -> None:
     project = registered_project()
     client.force_login(project.team.get())
     url = reverse("registry:results_import", args=[project.reference])
@@ -203,7 +204,7 @@ def test_a_bad_bundle_lists_every_problem(client) -> None:  # type: ignore[no-un
     assert page.count("<li>") >= 2 and "protocol_version" in page
 
 
-def test_the_diff_page_between_any_two_versions(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_diff_page_between_any_two_versions(client: Client) -> None:
     project = registered_project(amended=True)
     url = reverse("registry:diff", args=[project.reference])
     page = client.get(url).content.decode()
@@ -214,12 +215,12 @@ def test_the_diff_page_between_any_two_versions(client) -> None:  # type: ignore
     assert client.get(url + "?from=x").status_code == 404
 
 
-def test_register_page_reports_unknown_filters(client) -> None:  # type: ignore[no-untyped-def]
+def test_register_page_reports_unknown_filters(client: Client) -> None:
     page = client.get(reverse("registry:index") + "?status=nonsense").content.decode()
     assert "There is a problem" in page
 
 
-def test_a_researcher_outside_the_team_may_not_edit(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_researcher_outside_the_team_may_not_edit(client: Client) -> None:
     project = registered_project()
     client.force_login(researcher())
     assert client.get(reverse("registry:project_edit", args=[project.reference])).status_code == 403

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from tests.factories import OrganisationFactory, user_with_role
 from tests.pilots.factories import config_yaml, offline_bundle, pilot_project
 from tests.registry.factories import draft_project, registered_project, researcher
 from whatworks.core import projects as core_projects
+from whatworks.core.models import User
 from whatworks.core.projects import Visibility, project_for_user
 from whatworks.core.roles import Role
 from whatworks.news.compose import collect_sections
@@ -38,19 +40,19 @@ pytestmark = pytest.mark.django_db
 INSIDER_ROLES = {"editor", "admin"}
 
 
-def _embargoed(author=None) -> Project:  # type: ignore[no-untyped-def]
+def _embargoed(author: User | None = None) -> Project:
     return registered_project(
         author=author, embargo_until=timezone.localdate() + timedelta(days=30)
     )
 
 
-def _user(role: str):  # type: ignore[no-untyped-def]
+def _user(role: str) -> User | None:
     if role == "visitor":
         return None
     return user_with_role(None if role == "registered" else Role(role))
 
 
-def _page(client, role: str, url: str) -> str:  # type: ignore[no-untyped-def]
+def _page(client: Client, role: str, url: str) -> str:
     user = _user(role)
     if user is not None:
         client.force_login(user)
@@ -88,7 +90,7 @@ OUTSIDER = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_selector_decides_for_every_state_and_role(role: str, client) -> None:  # type: ignore[no-untyped-def]
+def test_the_selector_decides_for_every_state_and_role(role: str, client: Client) -> None:
     user = _user(role)
     for state, project in _states().items():
         expected = Visibility.FULL if role in INSIDER_ROLES else OUTSIDER[state]
@@ -124,7 +126,7 @@ def test_without_a_provider_nothing_is_visible() -> None:
         core_projects.register_visibility_provider(project_views)
 
 
-def test_a_failing_provider_hides_everything(caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_provider_hides_everything(caplog: pytest.LogCaptureFixture) -> None:
     project = registered_project()
 
     def broken(**_: object) -> dict[str, core_projects.ProjectView]:
@@ -146,7 +148,9 @@ def test_a_failing_provider_hides_everything(caplog) -> None:  # type: ignore[no
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_an_event_links_a_project_as_far_as_the_registry_shows_it(role: str, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_links_a_project_as_far_as_the_registry_shows_it(
+    role: str, client: Client
+) -> None:
     stub, hidden = _embargoed(), registered_project(published=False)
     first = make_event(project_ref=stub.reference)
     second = make_event(project_ref=hidden.reference)
@@ -156,7 +160,7 @@ def test_an_event_links_a_project_as_far_as_the_registry_shows_it(role: str, cli
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_a_call_links_a_project_as_far_as_the_registry_shows_it(role: str, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_links_a_project_as_far_as_the_registry_shows_it(role: str, client: Client) -> None:
     stub, hidden = _embargoed(), registered_project(published=False)
     first = make_call(project_ref=stub.reference)
     second = make_call(project_ref=hidden.reference)
@@ -166,7 +170,7 @@ def test_a_call_links_a_project_as_far_as_the_registry_shows_it(role: str, clien
     assert (hidden.reference in page) == (role in INSIDER_ROLES)
 
 
-def test_a_call_links_a_public_project_for_everyone(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_links_a_public_project_for_everyone(client: Client) -> None:
     project = registered_project()
     call = make_call(project_ref=project.reference)
     page = _page(client, "visitor", reverse("calls:detail", kwargs={"slug": call.slug}))
@@ -174,7 +178,7 @@ def test_a_call_links_a_public_project_for_everyone(client) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_a_study_links_an_unpublished_project_only_for_insiders(role: str, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_study_links_an_unpublished_project_only_for_insiders(role: str, client: Client) -> None:
     project = registered_project(published=False)
     intervention = evidence_factories.intervention()
     study = evidence_factories.study(intervention, registry_ref=project.reference)
@@ -183,7 +187,7 @@ def test_a_study_links_an_unpublished_project_only_for_insiders(role: str, clien
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_open_data_names_only_what_a_visitor_may_see(role: str, client) -> None:  # type: ignore[no-untyped-def]
+def test_open_data_names_only_what_a_visitor_may_see(role: str, client: Client) -> None:
     hidden, stub, public = registered_project(published=False), _embargoed(), registered_project()
     intervention = evidence_factories.intervention()
     for project in (hidden, stub, public):
@@ -205,15 +209,15 @@ def test_the_newsletter_leaves_out_an_embargoed_project() -> None:
 
 
 @pytest.mark.parametrize("role", ["researcher", "admin"])
-def test_the_pilots_centre_shows_an_embargoed_verdict_only_to_insiders(  # type: ignore[no-untyped-def]
-    role: str, client, tmp_path: Path
+def test_the_pilots_centre_shows_an_embargoed_verdict_only_to_insiders(
+    role: str, client: Client, tmp_path: Path
 ) -> None:
     author = researcher()
     project = pilot_project(
         author, config_yaml(), embargo_until=timezone.localdate() + timedelta(days=30)
     )
     pilot = pilot_create(
-        actor=None, project=project, organisation=OrganisationFactory(), name="Hidden pilot"
+        actor=None, project=project, organisation=OrganisationFactory.create(), name="Hidden pilot"
     )
     pilot = pilot_fix_config(
         actor=author,
@@ -235,7 +239,7 @@ def test_the_pilots_centre_shows_an_embargoed_verdict_only_to_insiders(  # type:
 # --- the public stub of an embargoed project ------------------------------------------------
 
 
-def test_an_embargoed_project_shows_a_public_stub_and_nothing_more(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_embargoed_project_shows_a_public_stub_and_nothing_more(client: Client) -> None:
     project = _embargoed()
     page = client.get(project.get_absolute_url()).content.decode()
     assert project.title in page and project.reference in page and "Under embargo" in page
