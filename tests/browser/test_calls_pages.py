@@ -13,14 +13,13 @@ from pytest_django.fixtures import Settings
 
 from tests.browser.axe import assert_accessible
 from tests.calls.factories import (
-    OrganisationFactory,
     account_token_kwargs,
     assign,
     make_call,
     scored,
     submitted_application,
 )
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, OrganisationFactory, UserFactory
 from whatworks.calls.models import Application
 from whatworks.core.roles import Role
 

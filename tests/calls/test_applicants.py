@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from tests.calls.factories import (
 )
 from tests.confirm import post_confirmed
 from tests.factories import OrganisationFactory, user_with_role
+from tests.fixturetypes import ClientResponse
 from whatworks.calls import errors, selectors, services
 from whatworks.calls.models import Application
 from whatworks.core.errors import PermissionDeniedError
@@ -48,14 +49,14 @@ Status = Application.Status
 PASSWORD = "a long enough passphrase 42"
 
 
-def _ask_for_account(client: Client, email: str, **extra: object) -> HttpResponse:
+def _ask_for_account(client: Client, email: str, **extra: object) -> ClientResponse:
     data: dict[str, object] = {"full_name": "Jo Bloggs", "email": email, **extra}
     return client.post(reverse("calls:account_new"), data)
 
 
 def _link_in(body: str) -> str:
     (link,) = re.findall(r"https?://\S+/calls/account/new/\S+/", body)
-    return urlsplit(link).path
+    return str(urlsplit(link).path)
 
 
 def test_someone_new_creates_an_account_from_the_emailed_link_and_asks_to_join(
@@ -69,7 +70,7 @@ def test_someone_new_creates_an_account_from_the_emailed_link_and_asks_to_join(
     assert not User.objects.filter(email__iexact="jo@example.test").exists()  # not yet
     (link_mail,) = mail.outbox
     assert link_mail.to == ["Jo@Example.test"]
-    link = _link_in(link_mail.body)
+    link = _link_in(str(link_mail.body))
     page = client.get(link).content.decode()
     assert "Jo Bloggs" in page and organisation.name in page
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,8 +86,8 @@ def test_someone_new_creates_an_account_from_the_emailed_link_and_asks_to_join(
     page = client.get(reverse("calls:join")).content.decode()
     assert "You asked to join" in page
     client.logout()
-    page = client.post(link, {"password": PASSWORD, "password_again": PASSWORD})
-    assert "exists already" in page.content.decode()  # a link makes one account, once
+    again = client.post(link, {"password": PASSWORD, "password_again": PASSWORD})
+    assert "exists already" in again.content.decode()  # a link makes one account, once
     assert User.objects.filter(email__iexact="jo@example.test").count() == 1
 
 

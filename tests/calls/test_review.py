@@ -176,7 +176,7 @@ def test_a_failing_receiver_refuses_the_acceptance(make_user: MakeUser) -> None:
     editor = make_user(Role.EDITOR)
     services.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
 
-    def refuse(sender, **kwargs):
+    def refuse(sender: object, **kwargs: object) -> None:
         raise errors.CallError("The project is closed to new sites.")
 
     application_accepted.connect(refuse, dispatch_uid="test-refuse")

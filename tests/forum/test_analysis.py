@@ -50,7 +50,9 @@ def test_several_votes_queue_one_recompute(monkeypatch: pytest.MonkeyPatch) -> N
     assert run.n_votes == 20 and run.seed == conversation.analysis_seed
     assert run.code_version == analytics.ANALYTICS_VERSION
     assert not AnalysisState.objects.get(conversation=conversation).queued
-    vote_cast(actor=UserFactory(), conversation=conversation, statement=statements[0], value=1)
+    vote_cast(
+        actor=UserFactory.create(), conversation=conversation, statement=statements[0], value=1
+    )
     assert _forum_tasks() == 2, "a vote after the run queues the next one"
 
 
@@ -58,7 +60,7 @@ def test_several_votes_queue_one_recompute(monkeypatch: pytest.MonkeyPatch) -> N
 def test_rejected_and_meta_statements_leave_the_analysis() -> None:
     conversation = make_conversation()
     fill(conversation)
-    editor = UserFactory(roles=frozenset({Role.EDITOR}))
+    editor = UserFactory.create(roles=frozenset({Role.EDITOR}))
     full = analysis_run(conversation_id=conversation.pk).result
     assert full["n_statements_analysed"] == 5
     assert len(full["analysis"]["groups"]) == 2
@@ -116,7 +118,7 @@ def test_polis_export_import_round_trip(tmp_path: Path) -> None:
     statement = conversation.statements.get(number=1)
     vote_cast(actor=user, conversation=conversation, statement=statement, value=1)
     vote_cast(actor=user, conversation=conversation, statement=statement, value=-1)
-    editor = UserFactory(roles=frozenset({Role.EDITOR}))
+    editor = UserFactory.create(roles=frozenset({Role.EDITOR}))
     statement_moderate(
         actor=editor, statement=conversation.statements.get(number=3), status="rejected"
     )

@@ -172,7 +172,7 @@ def test_confirmation_mails_are_limited_per_address_with_the_same_answer(
 def test_relaxing_the_requirement_after_votes_is_refused() -> None:
     conversation = make_conversation(anonymous_must_verify=True)
     vote_cast(
-        actor=UserFactory(),
+        actor=UserFactory.create(),
         conversation=conversation,
         statement=conversation.statements.get(number=0),
         value=1,
@@ -187,7 +187,7 @@ def test_the_report_says_how_many_votes_came_from_unverified_participants(client
     statement = conversation.statements.get(number=0)
     for key in ("browser-a", "browser-b"):
         vote_cast(actor=None, conversation=conversation, statement=statement, value=1, anon_key=key)
-    vote_cast(actor=UserFactory(), conversation=conversation, statement=statement, value=1)
+    vote_cast(actor=UserFactory.create(), conversation=conversation, statement=statement, value=1)
     page = client.get(reverse("forum:report", args=[conversation.slug])).content.decode()
     assert (
         "2 of 3 votes came from participants who neither signed in nor confirmed an e-mail "

@@ -31,8 +31,8 @@ def test_participants_text_reaches_no_spreadsheet_as_a_formula(tmp_path: Path) -
         background="@SUM(A1:A9) in the description",
         moderation="after",
     )
-    statement = statement_add(actor=UserFactory(), conversation=conversation, text=FORMULA)
-    vote_cast(actor=UserFactory(), conversation=conversation, statement=statement, value=-1)
+    statement = statement_add(actor=UserFactory.create(), conversation=conversation, text=FORMULA)
+    vote_cast(actor=UserFactory.create(), conversation=conversation, statement=statement, value=-1)
     conversation_export(actor=None, conversation=conversation, directory=tmp_path / "out")
     for path in (tmp_path / "out").glob("*.csv"):
         for row in _cells(path):

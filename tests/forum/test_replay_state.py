@@ -99,7 +99,10 @@ def test_runs_in_batches_give_the_offline_replay_of_the_same_votes() -> None:
     }
     matrix = build_matrix(**log, rejected=excluded)
     expected = replay_groups(
-        **log,
+        participant=log["participant"],
+        statement=log["statement"],
+        vote=log["vote"],
+        timestamp=log["timestamp"],
         excluded=excluded,
         matrix=matrix,
         interval_ms=window,

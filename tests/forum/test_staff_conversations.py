@@ -259,7 +259,9 @@ def test_moderation_may_tighten_after_votes_only_with_an_empty_queue() -> None:
             actor=None, conversation=conversation, moderation=Conversation.Moderation.BEFORE
         )
     assert "(1)" in caught.value.problems["moderation"][0]
-    statement_moderate(actor=UserFactory(), statement=pending, status=Statement.Status.ACCEPTED)
+    statement_moderate(
+        actor=UserFactory.create(), statement=pending, status=Statement.Status.ACCEPTED
+    )
     conversation_update(
         actor=None, conversation=conversation, moderation=Conversation.Moderation.BEFORE
     )

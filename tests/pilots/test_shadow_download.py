@@ -38,7 +38,7 @@ ROWS = {
 
 def _scores_with_file() -> ShadowScores:
     ids = shadow_scores_kwargs()
-    scores = ShadowScores.objects.select_related("model__pilot").get(pk=ids["scores_id"])
+    scores = ShadowScores.objects.select_related("model__pilot").get(pk=str(ids["scores_id"]))
     relative = f"{scores.model.pilot_id}/scores/{scores.pk}.parquet"
     path = data_root() / relative
     path.parent.mkdir(parents=True, exist_ok=True)
