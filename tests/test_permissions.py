@@ -189,6 +189,7 @@ MATRIX: dict[str, tuple[Kwargs, dict[str, int | str]]] = {
     "pilots:shadow_freeze": (pilots_factories.pilot_kwargs, everyone(405)),
     "pilots:shadow_score": (pilots_factories.pilot_kwargs, everyone(405)),
     "pilots:shadow_evaluate": (pilots_factories.shadow_scores_kwargs, everyone(405)),
+    "pilots:shadow_scores_download": (pilots_factories.shadow_scores_kwargs, signed_in(404)),
     "panel:index": ({}, everyone(200)),
     "panel:join": ({}, everyone(200)),
     "panel:join_sent": ({}, everyone(200)),
