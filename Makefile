@@ -56,9 +56,11 @@ test: lint typecheck importlint test-analytics test-platform ## Everything CI ch
 # The browser tests drive the same views as the view tests, which do run here; on
 # PostgreSQL they would only repeat them, and CI must stay under 20 minutes on 2 cores.
 # For the same reason the permission matrix (tests/test_permissions.py) renders each page
-# on PostgreSQL only for the roles that may see it, and checks refusals for visitors.
+# on PostgreSQL only for the roles that may see it, and checks refusals for visitors; and
+# the command-line tests (each runs the CLI on its own SQLite file) and the catalogue's
+# tests (no database) are not run twice.
 test-postgres: install ## The platform's tests against PostgreSQL (POSTGRES_URL), except the browser tests
-	$(call timed,DATABASE_URL=$(POSTGRES_URL) $(RUN) pytest tests -q -n 2 -m "not browser")
+	$(call timed,DATABASE_URL=$(POSTGRES_URL) $(RUN) pytest tests -q -n 2 -m "not browser" --ignore=tests/test_cli.py --ignore=tests/test_translations.py)
 
 # The catalogue lists every marked message (locations left out, so that moving text does not
 # change it); tests/test_translations.py fails when it is out of date.
