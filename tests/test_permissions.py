@@ -397,7 +397,7 @@ def _renders(name: str, role: str) -> bool:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "role"), _matrix_cases(reaches=_renders))
-def test_permission_matrix(client_for, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_permission_matrix(client_for: ClientFor, name: str, role: str) -> None:
     from django.urls import reverse
 
     kwargs, expected = MATRIX[name]
@@ -534,7 +534,7 @@ def _acts(name: str, role: str) -> bool:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "role"), _matrix_cases(reaches=_acts))
-def test_state_changing_requests(client_for, name: str, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_state_changing_requests(client_for: ClientFor, name: str, role: str) -> None:
     """POST, with no data, to every URL as every role.
 
     Whoever may not act is sent to sign in or refused (403/404; 405 from a page that only

@@ -143,8 +143,8 @@ def test_a_weak_password_or_an_altered_link_is_refused(client: Client) -> None:
     assert "Create an account to apply" in response.content.decode()
 
 
-def test_a_member_of_the_organisation_approves_and_the_person_may_apply(  # type: ignore[no-untyped-def]
-    client, django_capture_on_commit_callbacks
+def test_a_member_of_the_organisation_approves_and_the_person_may_apply(
+    client: Client, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     request = join_request()
     member = user_with_role(None, organisation=request.organisation)

@@ -95,15 +95,14 @@ def test_editing_a_call_keeps_its_address_once_people_have_applied(
 
 
 def test_questions_stay_once_applications_are_submitted() -> None:
-    # calls' services type ``actor`` as User, though they run as the system (None) too
     application = submitted_application()
     question = application.call.questions.get(kind=Question.Kind.TEXT)
     editor_call = application.call
     with pytest.raises(errors.CallError, match="stays"):
-        services.question_delete(actor=None, question=question)  # type: ignore[arg-type]
+        services.question_delete(actor=None, question=question)
     with pytest.raises(errors.CallError, match="kind of question"):
-        services.question_update(actor=None, question=question, kind="long-text")  # type: ignore[arg-type]
-    services.question_update(actor=None, question=question, label="Lead's name")  # type: ignore[arg-type]
+        services.question_update(actor=None, question=question, kind="long-text")
+    services.question_update(actor=None, question=question, label="Lead's name")
     assert editor_call.questions.filter(label="Lead's name").exists()
 
 
@@ -124,12 +123,13 @@ def test_a_criterion_s_highest_score_is_fixed_once_scored_but_its_weight_is_not(
     application = scored(submitted_application(), 1)
     reviewer = make_user(Role.EDITOR)
     criterion = application.call.criteria.first()
+    assert criterion is not None
     with pytest.raises(errors.CallError, match="highest score cannot change"):
-        services.criterion_update(actor=reviewer, criterion=criterion, max_score=10)  # type: ignore[arg-type]
+        services.criterion_update(actor=reviewer, criterion=criterion, max_score=10)
     with pytest.raises(errors.CallError, match="cannot be removed"):
-        services.criterion_delete(actor=reviewer, criterion=criterion)  # type: ignore[arg-type]
-    services.criterion_update(actor=reviewer, criterion=criterion, weight=4)  # type: ignore[arg-type]
-    assert application.call.criteria.get(pk=criterion.pk).weight == 4  # type: ignore[union-attr]
+        services.criterion_delete(actor=reviewer, criterion=criterion)
+    services.criterion_update(actor=reviewer, criterion=criterion, weight=4)
+    assert application.call.criteria.get(pk=criterion.pk).weight == 4
 
 
 def test_the_weighted_total_by_hand() -> None:
@@ -139,7 +139,6 @@ def test_the_weighted_total_by_hand() -> None:
     """
     call = make_call()
     first, second = call.criteria.all()
-    # calls' services type ``actor`` as User, though they run as the system (None) too
-    services.criterion_update(actor=None, criterion=second, max_score=4, weight=3)  # type: ignore[arg-type]
+    services.criterion_update(actor=None, criterion=second, max_score=4, weight=3)
     criteria = list(call.criteria.all())
     assert weighted_total({str(first.pk): 3, str(second.pk): 4}, criteria) == pytest.approx(90.0)

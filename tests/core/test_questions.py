@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.calls.factories import make_call
 from tests.events.factories import make_event
 from whatworks.calls.errors import CallError
 from whatworks.calls.models import Question as CallQuestion
+from whatworks.core.errors import WhatworksError
 from whatworks.core.questions import (
     ChoiceQuestion,
     answer_field_name,
@@ -38,7 +41,9 @@ def test_both_parts_questions_share_the_base_and_keep_their_tables() -> None:
         ),
     ],
 )
-def test_a_choice_question_needs_a_choice(make, error) -> None:  # type: ignore[no-untyped-def]
+def test_a_choice_question_needs_a_choice(
+    make: Callable[[], CallQuestion | EventQuestion], error: type[WhatworksError]
+) -> None:
     question = make()
     question.choices = "\n  \n"
     with pytest.raises(error, match="at least one choice"):

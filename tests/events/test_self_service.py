@@ -122,7 +122,7 @@ def test_a_waiting_person_sees_their_place(client: Client) -> None:
     assert "marked as not yet confirmed" in page
 
 
-def test_a_cancelled_event_shows_on_its_page_and_in_the_feed(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_event_shows_on_its_page_and_in_the_feed(client: Client) -> None:
     from whatworks.events.services import event_cancel
 
     event = make_event()

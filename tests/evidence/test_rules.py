@@ -151,7 +151,9 @@ def _rate(made: Intervention, **overrides: str) -> OutcomeRating:
     return services.rating_set(actor=None, intervention=made, domain="entering-care", **data)
 
 
-def test_a_rating_that_departs_needs_a_reason_and_is_marked_on_the_page(client, pooled_rr) -> None:  # type: ignore[no-untyped-def]
+def test_a_rating_that_departs_needs_a_reason_and_is_marked_on_the_page(
+    client: Client, pooled_rr: Intervention
+) -> None:
     with pytest.raises(EvidenceError, match="departs from the rating rules"):
         _rate(pooled_rr)
     assert not OutcomeRating.objects.exists()

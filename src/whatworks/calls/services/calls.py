@@ -114,7 +114,7 @@ def _scored(call: Call) -> bool:
 
 
 @transaction.atomic
-def criterion_update(*, actor: User, criterion: Criterion, **fields: Any) -> Criterion:
+def criterion_update(*, actor: User | None, criterion: Criterion, **fields: Any) -> Criterion:
     """Change a criterion; its highest score only before anyone has scored against it
     (a weight may change: totals are computed from the raw scores when shown)."""
     before = Criterion.objects.select_for_update().get(pk=criterion.pk)
@@ -136,7 +136,7 @@ def criterion_update(*, actor: User, criterion: Criterion, **fields: Any) -> Cri
 
 
 @transaction.atomic
-def criterion_delete(*, actor: User, criterion: Criterion) -> None:
+def criterion_delete(*, actor: User | None, criterion: Criterion) -> None:
     if _scored(criterion.call):
         raise CallError(_("Reviewers have scored against this criterion; it cannot be removed."))
     call = criterion.call
@@ -188,7 +188,7 @@ def _check_question(question: Question) -> None:
 
 
 @transaction.atomic
-def question_update(*, actor: User, question: Question, **fields: Any) -> Question:
+def question_update(*, actor: User | None, question: Question, **fields: Any) -> Question:
     """Change a question; its kind only before anyone has submitted an application."""
     before = Question.objects.select_for_update().get(pk=question.pk)
     if fields.get("kind", before.kind) != before.kind and _submitted(before.call):
@@ -207,7 +207,7 @@ def question_update(*, actor: User, question: Question, **fields: Any) -> Questi
 
 
 @transaction.atomic
-def question_delete(*, actor: User, question: Question) -> None:
+def question_delete(*, actor: User | None, question: Question) -> None:
     """Remove a question, only while no application has been submitted (their answers stay)."""
     if _submitted(question.call):
         raise CallError(
