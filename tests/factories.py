@@ -8,7 +8,7 @@ import factory
 
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
-from whatworks.core.services import user_create
+from whatworks.core.services.users import user_create
 
 PASSWORD = "correct horse battery staple"
 

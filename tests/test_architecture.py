@@ -67,10 +67,10 @@ def test_only_config_and_the_entry_point_read_the_environment() -> None:
 
 
 def test_only_the_cores_task_modules_touch_the_queues_tables() -> None:
-    """Platform → queue: only ``core/tasks_support.py`` and ``core/services.py`` import
+    """Platform → queue: only ``core/tasks_support.py`` and ``core/services/background.py`` import
     django-tasks-db (its models are the queue's tables)."""
     importers = {name for name, tree in _modules() if _imports(tree, "django_tasks_db")}
-    assert importers == {"core/tasks_support.py", "core/services.py"}
+    assert importers == {"core/tasks_support.py", "core/services/background.py"}
 
 
 def test_every_part_has_an_admin_except_the_pilots() -> None:

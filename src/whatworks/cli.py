@@ -376,7 +376,7 @@ def _check_audit() -> int:
 def _check_queue(*, timeout: float) -> int:
     """Enqueue a self-check task and wait for a worker to finish it."""
     from whatworks.core import jobs
-    from whatworks.core.services import task_start
+    from whatworks.core.services.background import task_start
     from whatworks.core.tasks_support import task_state
 
     record = task_start(

@@ -9,7 +9,7 @@ import pytest
 from tests.browser.axe import assert_accessible
 from tests.factories import PASSWORD
 from tests.panel.factories import make_invitation, make_member, make_poll, researcher
-from whatworks.core.services import user_set_password
+from whatworks.core.services.users import user_set_password
 from whatworks.panel.models import Response
 from whatworks.panel.services import poll_close, response_save, study_create
 

@@ -18,7 +18,7 @@ from tests.news import factories as news_factories
 from whatworks.core.admin import AuditedAdmin
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.core.services import NOT_RECORDED
+from whatworks.core.services.audit import NOT_RECORDED
 from whatworks.news.models import Tag
 
 pytestmark = pytest.mark.django_db

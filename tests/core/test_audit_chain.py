@@ -17,7 +17,7 @@ from tests.threads import run_at_once
 from whatworks.core import auditlog
 from whatworks.core.models import AuditEntry
 from whatworks.core.selectors import audit_chain_verify
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_check_audit_names_the_first_broken_entry(tmp_path: Path) -> None:
 
     assert run(["migrate"], tmp_path).returncode == 0
     script = (
-        "from whatworks.core.services import audit_record\n"
+        "from whatworks.core.services.audit import audit_record\n"
         "for i in range(4): audit_record(actor=None, action=f'cli.step{i}')\n"
     )
     made = run(["manage", "shell", "-c", script], tmp_path)

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from tests.fixturetypes import ClientFor
-from whatworks.core import services
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import AuditEntry, SearchSynonym
 from whatworks.core.search import (
@@ -20,6 +19,7 @@ from whatworks.core.search import (
     rank_documents,
     stem,
 )
+from whatworks.core.services.search import search_synonym_save
 
 SYNONYMS = Synonyms.from_terms(
     parse_synonym_terms(t)
@@ -109,4 +109,4 @@ def test_the_seeded_synonyms_and_the_staff_page(client_for: ClientFor) -> None:
     assert client.post(url, {"action": "delete"}).status_code == 302
     assert not SearchSynonym.objects.filter(pk=made.pk).exists()
     with pytest.raises(WhatworksError):
-        services.search_synonym_save(actor=None, terms="one")
+        search_synonym_save(actor=None, terms="one")

@@ -7,14 +7,9 @@ from tests.factories import OrganisationFactory, UserFactory
 from whatworks.core.errors import CoreError
 from whatworks.core.models import AuditEntry, Organisation, User
 from whatworks.core.roles import ROLE_PERMISSIONS, Role
-from whatworks.core.services import (
-    audit_record,
-    organisation_create,
-    roles_sync,
-    user_create,
-    user_roles,
-    user_set_roles,
-)
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.organisations import organisation_create
+from whatworks.core.services.users import roles_sync, user_create, user_roles, user_set_roles
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,8 @@ from tests.workers import as_if_silent_for_an_hour, worker_env
 from whatworks.core import jobs
 from whatworks.core.models import AuditEntry, TaskRecord
 from whatworks.core.roles import Role
-from whatworks.core.services import audit_record, task_start, tasks_reap_lost
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_start, tasks_reap_lost
 from whatworks.core.tasks_support import make_worker, task_state
 
 
@@ -129,7 +130,7 @@ def test_a_worker_killed_mid_task_leaves_it_failed_not_running() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_reaping_leaves_tasks_of_live_workers_alone() -> None:
-    from whatworks.core.services import worker_heartbeat
+    from whatworks.core.services.background import worker_heartbeat
 
     record = task_start(
         actor=None,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.factories import PASSWORD, UserFactory
 from tests.fixturetypes import ClientFor
 from whatworks.core.roles import Role
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from tests.confirm import post_confirmed
 from tests.panel.factories import make_invitation, make_member, make_poll
 from whatworks.core.models import User
 from whatworks.core.roles import Role
-from whatworks.core.services import user_roles, user_set_roles
+from whatworks.core.services.users import user_roles, user_set_roles
 from whatworks.panel import consent
 from whatworks.panel.errors import PollClosedError
 from whatworks.panel.models import PanelMember, Response

@@ -15,7 +15,7 @@ from tests.confirm import post_confirmed
 from tests.panel.factories import PROFILE, make_invitation, make_member, make_poll
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.core.services import user_roles
+from whatworks.core.services.users import user_roles
 from whatworks.panel import consent
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Answer, ConsentRecord, Invitation, PanelMember, Response

@@ -37,7 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.http import request_user
 from whatworks.core.models import AuditEntry, Organisation, TaskRecord, User
-from whatworks.core.services import NOT_RECORDED, audit_label, audit_record
+from whatworks.core.services.audit import NOT_RECORDED, audit_label, audit_record
 
 #: What the audit log says instead of a personal value.
 

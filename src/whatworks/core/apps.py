@@ -12,7 +12,7 @@ def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: Any) -> Non
     """
     from django.contrib.auth.management import create_permissions
 
-    from whatworks.core.services import roles_sync
+    from whatworks.core.services.users import roles_sync
 
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)

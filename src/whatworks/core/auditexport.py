@@ -13,7 +13,8 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.csvutils import SafeCsvWriter
 from whatworks.core.models import TaskRecord
 from whatworks.core.selectors import audit_entries
-from whatworks.core.services import audit_record, task_progress
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_progress
 
 EXPORT_BATCH = 2000
 AUDIT_EXPORT_HEADER = ("time", "actor", "action", "object_type", "object_id", "object", "changes")

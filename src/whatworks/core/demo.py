@@ -21,9 +21,9 @@ from whatworks.core import extensions, mfa
 from whatworks.core.errors import DemoError
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
-from whatworks.core.services import (
+from whatworks.core.services.organisations import organisation_create
+from whatworks.core.services.users import (
     generate_password,
-    organisation_create,
     roles_sync,
     user_create,
     user_set_password,

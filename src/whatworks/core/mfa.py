@@ -32,7 +32,7 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import MfaError
 from whatworks.core.models import User
 from whatworks.core.roles import Role
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 #: Roles whose members must sign in with a second factor.
 MFA_ROLES = frozenset({Role.ADMIN, Role.EDITOR, Role.LA_ANALYST})

@@ -18,7 +18,7 @@ services enqueue by the name::
 
     jobs.PILOT_RUN.bind(pilot_run)
 
-    # pilots/services.py
+    # pilots/services/runs.py
     task_start(actor=actor, kind="pilot_run", label=..., job=jobs.PILOT_RUN, args=[run.pk])
 
 Every part's ``AppConfig.ready`` imports its tasks module, so the web process and the

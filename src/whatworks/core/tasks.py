@@ -1,11 +1,12 @@
 """Background tasks of the core: thin wrappers that call a service.  Tasks take ids, never
-objects; the record id of :func:`~whatworks.core.services.task_start` comes last."""
+objects; the record id of :func:`~whatworks.core.services.background.task_start` comes last."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
-from whatworks.core import auditexport, jobs, services
+from whatworks.core import auditexport, jobs
+from whatworks.core.services.background import queue_selfcheck_run
 
 
 @task()
@@ -17,7 +18,7 @@ def audit_export(filters: dict[str, str], record_id: str) -> int:
 @task()
 def queue_selfcheck(steps: int, step_seconds: float, record_id: str) -> str:
     """Wait in ``steps`` steps, reporting each (``whatworks check --queue``)."""
-    return services.queue_selfcheck_run(steps=steps, step_seconds=step_seconds, record_id=record_id)
+    return queue_selfcheck_run(steps=steps, step_seconds=step_seconds, record_id=record_id)
 
 
 jobs.AUDIT_EXPORT.bind(audit_export)

@@ -104,7 +104,11 @@ class HeartbeatWorker(Worker):
         self._stop = threading.Event()
 
     def run(self) -> None:
-        from whatworks.core.services import tasks_reap_lost, worker_heartbeat, worker_stopped
+        from whatworks.core.services.background import (
+            tasks_reap_lost,
+            worker_heartbeat,
+            worker_stopped,
+        )
 
         worker_heartbeat(worker_id=self.worker_id)
         tasks_reap_lost(lost_after=self.lost_after)
@@ -122,7 +126,7 @@ class HeartbeatWorker(Worker):
                 logger.exception("Could not remove the heartbeat of %s", self.worker_id)
 
     def _beat(self) -> None:
-        from whatworks.core.services import tasks_reap_lost, worker_heartbeat
+        from whatworks.core.services.background import tasks_reap_lost, worker_heartbeat
 
         try:
             while not self._stop.wait(self.heartbeat_seconds):

@@ -45,7 +45,7 @@ from django.utils import timezone
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import ThrottleCounter
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 __all__ = [
     "Rate",

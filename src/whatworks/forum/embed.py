@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.forum.errors import EmbedError
 from whatworks.forum.models import Conversation
 

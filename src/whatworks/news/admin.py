@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from whatworks.core.admin import AuditedAdmin
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.http import request_user
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.news.models import (
     PROFILE_PERSONAL,
     AuthorProfile,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from whatworks.core.demo import Writer
 from whatworks.core.models import User
-from whatworks.core.services import user_create
+from whatworks.core.services.users import user_create
 from whatworks.news import services
 from whatworks.news.models import AuthorProfile, Issue, Post, Topic
 from whatworks.news.services.sending import send_batch

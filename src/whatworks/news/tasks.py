@@ -1,5 +1,6 @@
 """Background tasks of the newsletter: thin wrappers that call a service.  Tasks take ids,
-never objects; the record id of :func:`~whatworks.core.services.task_start` comes last."""
+never objects; the record id of
+:func:`~whatworks.core.services.background.task_start` comes last."""
 
 from __future__ import annotations
 

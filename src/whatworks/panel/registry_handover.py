@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.panel import study_results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Study

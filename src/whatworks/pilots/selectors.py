@@ -18,7 +18,7 @@ from django.http import Http404
 from whatworks.core.models import Organisation
 from whatworks.core.projects import projects_for_user
 from whatworks.core.roles import Role
-from whatworks.core.services import user_roles
+from whatworks.core.services.users import user_roles
 from whatworks.core.tasks_support import TaskState, task_state
 from whatworks.pilots import analytics
 from whatworks.pilots.models import Dataset, DatasetUpload, Pilot, Run

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from whatworks.core.demo import Writer
 from whatworks.core.models import Organisation, User
-from whatworks.core.services import organisation_create
+from whatworks.core.services.organisations import organisation_create
 from whatworks.registry import demo_trials
 from whatworks.registry.demo_content import (
     CARE_LEAVERS,

@@ -1,6 +1,6 @@
 """The registry's background jobs, by name (``whatworks.core.queue``).
 
-Services start them with ``core.services.task_start(job=...)``; ``trial_tasks.py`` binds
+Services start them with ``core.services.background.task_start(job=...)``; ``trial_tasks.py`` binds
 each to its task.  This module imports nothing of the registry.
 """
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.models import Project, ResultsReport
 
 RESULTS_DUE_SOON_DAYS = 30

@@ -35,7 +35,7 @@ from whatworks.core.errors import LinkInvalidError, PermissionDeniedError
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import Organisation, User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 #: The signed link that finishes creating an account, and how long it works.
 ACCOUNT_SALT = "whatworks.calls.account"

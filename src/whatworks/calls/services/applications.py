@@ -28,7 +28,7 @@ from whatworks.calls.models import (
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 Status = Application.Status
 

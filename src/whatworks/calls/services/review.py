@@ -24,7 +24,7 @@ from whatworks.calls.services.applications import _email_later
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.core.signals import application_accepted
 
 Status = Application.Status

@@ -33,7 +33,7 @@ from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
 from whatworks.core.questions import answer_field_name
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 
 
 @require_GET

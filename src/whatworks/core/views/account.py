@@ -10,7 +10,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
 
-from whatworks.core.services import user_set_password
+from whatworks.core.services.users import user_set_password
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 
 

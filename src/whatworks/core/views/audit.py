@@ -20,7 +20,8 @@ from whatworks.core.selectors import (
     audit_filter_errors,
     task_record_get_for_user,
 )
-from whatworks.core.services import audit_record, task_start
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_start
 
 PAGE_SIZE = 50
 

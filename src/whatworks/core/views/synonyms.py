@@ -12,7 +12,7 @@ from whatworks.core.access import require_permission
 from whatworks.core.errors import WhatworksError
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import SearchSynonym
-from whatworks.core.services import search_synonym_delete, search_synonym_save
+from whatworks.core.services.search import search_synonym_delete, search_synonym_save
 
 PERMISSION = "core.change_searchsynonym"
 

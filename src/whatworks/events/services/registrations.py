@@ -22,7 +22,7 @@ from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.core.questions import question_check
-from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.services.audit import audit_record, diff_fields
 from whatworks.events.emails import send_registration_email
 from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Question, Registration

@@ -20,7 +20,7 @@ from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.core.throttle import (
     Rate,
     Throttled,

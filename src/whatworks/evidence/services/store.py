@@ -19,7 +19,7 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.search import MAX_WORD, index_text, stem, words
-from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.services.audit import audit_record, diff_fields
 from whatworks.evidence import analytics
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import (

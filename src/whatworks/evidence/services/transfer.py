@@ -31,7 +31,7 @@ from django.db.models import TextChoices
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.csvutils import csv_unsafe, write_csv
 from whatworks.core.models import User
-from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.services.audit import audit_record, diff_fields
 from whatworks.evidence import analytics
 from whatworks.evidence.errors import ImportInvalid
 from whatworks.evidence.models import (

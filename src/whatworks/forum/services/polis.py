@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.forum import analytics
 from whatworks.forum.errors import ForumError
 from whatworks.forum.models import (

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record, diff_fields, task_start
+from whatworks.core.services.audit import audit_record, diff_fields
+from whatworks.core.services.background import task_start
 from whatworks.news import compose, jobs
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Topic

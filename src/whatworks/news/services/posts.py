@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import NOT_RECORDED, audit_record, diff_fields
+from whatworks.core.services.audit import NOT_RECORDED, audit_record, diff_fields
 from whatworks.core.text import markup_in
 from whatworks.news.errors import NewsError, UploadError
 from whatworks.news.markdown import images_without_alt

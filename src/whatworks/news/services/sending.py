@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.services import audit_record, task_progress
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_progress
 from whatworks.news import jobs
 from whatworks.news.markdown import render_markdown
 from whatworks.news.models import Delivery, Issue, Subscriber

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.news import mail
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION, consent_text_sha256
 from whatworks.news.errors import NewsError

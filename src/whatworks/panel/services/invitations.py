@@ -24,7 +24,7 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.panel import jobs
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import ConsentRecord, Invitation, PanelMember, Poll

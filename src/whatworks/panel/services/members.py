@@ -21,13 +21,8 @@ from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
 from whatworks.core.roles import Role
-from whatworks.core.services import (
-    audit_record,
-    user_anonymise,
-    user_create,
-    user_roles,
-    user_set_roles,
-)
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.users import user_anonymise, user_create, user_roles, user_set_roles
 from whatworks.panel import consent
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord, PanelMember, Study

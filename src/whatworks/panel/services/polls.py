@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import audit_record, diff_fields
+from whatworks.core.services.audit import audit_record, diff_fields
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Poll, Question, Scale, ScaleItem, Study
 

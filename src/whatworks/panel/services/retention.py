@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.panel.models import ConsentRecord, Invitation, PanelMember, Poll
 from whatworks.panel.services.members import member_anonymise
 

@@ -19,7 +19,7 @@ from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import LinkInvalidError
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
 from whatworks.panel import consent, selectors, services
 from whatworks.panel.errors import PanelError

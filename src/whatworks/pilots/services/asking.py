@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.pilots.errors import PilotError
 
 

@@ -22,7 +22,8 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
-from whatworks.core.services import audit_record, task_progress, task_start
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_progress, task_start
 from whatworks.pilots import analytics, jobs
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.models import Dataset, DatasetUpload, Pilot

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.pilots import analytics
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.models import Pilot

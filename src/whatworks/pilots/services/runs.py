@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import TaskRecord, User
-from whatworks.core.services import audit_record, task_progress, task_start
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_progress, task_start
 from whatworks.pilots import analytics, jobs
 from whatworks.pilots.errors import PilotError, RunCancelled
 from whatworks.pilots.models import Dataset, Pilot, Run

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.models import Project
 from whatworks.registry.protocol import content_sha256
 from whatworks.registry.services.common import require_not_withdrawn, require_team

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.flow import (
     BaselineRow,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.identifiers import (
     SCHEMES,

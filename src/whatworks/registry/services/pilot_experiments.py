@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.protocol import (

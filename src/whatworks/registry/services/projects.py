@@ -18,7 +18,8 @@ from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
-from whatworks.core.services import audit_record, diff_fields, user_roles
+from whatworks.core.services.audit import audit_record, diff_fields
+from whatworks.core.services.users import user_roles
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content

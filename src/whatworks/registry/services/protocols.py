@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.analysis_plan import plan_registration_problems
 from whatworks.registry.criteria import criteria_problems
 from whatworks.registry.design import design_registration_problems

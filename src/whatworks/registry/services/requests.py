@@ -20,7 +20,7 @@ from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectRequest
 from whatworks.registry.services.common import require_team

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError, full_clean_or_raise
 from whatworks.core.models import User
-from whatworks.core.services import audit_record
+from whatworks.core.services.audit import audit_record
 from whatworks.registry.entry import ResultRow, rows_problems, rows_results
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport

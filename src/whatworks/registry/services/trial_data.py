@@ -41,7 +41,8 @@ from whatworks.core.privatedata import (
     restrict_tree,
     sweep_incoming,
 )
-from whatworks.core.services import audit_record, task_start
+from whatworks.core.services.audit import audit_record
+from whatworks.core.services.background import task_start
 from whatworks.registry import jobs
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import (

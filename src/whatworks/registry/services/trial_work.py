@@ -22,7 +22,7 @@ from whatworks.core.privatedata import (
     remove_path,
     restrict_tree,
 )
-from whatworks.core.services import task_progress
+from whatworks.core.services.background import task_progress
 from whatworks.registry import analytics
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import TrialAnalysis, TrialDataset

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from whatworks.core.errors import CoreError
 from whatworks.core.roles import Role
-from whatworks.core.services import roles_sync, user_create
+from whatworks.core.services.users import roles_sync, user_create
 
 
 class Command(BaseCommand):
