@@ -33,7 +33,7 @@ def run(people: int, places: int, threads: int) -> int:
     from django.utils import timezone
 
     from whatworks.events.models import Event, Registration
-    from whatworks.events.services import event_create, registration_create
+    from whatworks.events.services.registrations import event_create, registration_create
 
     now = timezone.now()
     event = event_create(

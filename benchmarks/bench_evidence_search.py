@@ -352,11 +352,11 @@ def big_intervention() -> str:
     """One intervention with 50 studies and 100 findings, made through the services."""
     import json
 
-    from whatworks.evidence import services
+    from whatworks.evidence.services import store
     from whatworks.evidence.services.transfer import evidence_import
 
     rng = random.Random(7)
-    person = services.intervention_create(
+    person = store.intervention_create(
         actor=None,
         data={
             "slug": "fifty-studies",
@@ -374,7 +374,7 @@ def big_intervention() -> str:
         },
     )
     for domain in ("parenting", "entering-care"):
-        services.rating_set(
+        store.rating_set(
             actor=None,
             intervention=person,
             domain=domain,

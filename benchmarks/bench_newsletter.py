@@ -50,14 +50,13 @@ def add_subscribers(count: int) -> None:
 
 def send_one_issue(batch: int) -> tuple[float, int]:
     from whatworks.core.tasks_support import make_worker
-    from whatworks.news import services
     from whatworks.news.models import Delivery
-    from whatworks.news.services import sending
+    from whatworks.news.services import issues, sending
 
     sending.BATCH_SIZE = batch
-    issue = services.issue_draft(actor=None)
+    issue = issues.issue_draft(actor=None)
     started = time.perf_counter()
-    services.issue_send(actor=None, issue=issue)
+    issues.issue_send(actor=None, issue=issue)
     make_worker(worker_id="bench", batch=True, interval=0).run()
     elapsed = time.perf_counter() - started
     issue.refresh_from_db()

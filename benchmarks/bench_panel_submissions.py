@@ -28,8 +28,9 @@ def run(members: int, threads: int) -> int:
     from django.db import connections
 
     from whatworks.panel.models import Answer, Invitation, PanelMember, Question, Response
-    from whatworks.panel.services import poll_create, poll_open, question_add, response_save
+    from whatworks.panel.services.answering import response_save
     from whatworks.panel.services.members import new_token
+    from whatworks.panel.services.polls import poll_create, poll_open, question_add
 
     stamp = int(time.time())
     poll = poll_create(actor=None, title="Benchmark", slug=f"bench-{stamp}")

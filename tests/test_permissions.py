@@ -629,7 +629,7 @@ def test_a_researcher_on_another_team_cannot_change_a_project(client: Client) ->
 @pytest.mark.django_db
 def test_a_reviewer_who_has_not_scored_sees_no_scores(client: Client) -> None:
     from tests.factories import user_with_role
-    from whatworks.calls import services as calls_services
+    from whatworks.calls.services import review as review_services
     from whatworks.core.roles import Role
 
     application = calls_factories.submitted_application()
@@ -637,7 +637,7 @@ def test_a_reviewer_who_has_not_scored_sees_no_scores(client: Client) -> None:
     scores = {c.pk: 5 for c in application.call.criteria.all()}
     calls_factories.assign(application, scorer)
     calls_factories.assign(application, waiting)
-    calls_services.review_submit(actor=scorer, application=application, scores=scores)
+    review_services.review_submit(actor=scorer, application=application, scores=scores)
     client.force_login(waiting)
     page = client.get(application.get_absolute_url()).content.decode()
     assert "Reviewers' scores" not in page

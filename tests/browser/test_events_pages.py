@@ -73,12 +73,12 @@ def test_public_event_pages_and_registration(visit: Any, page: Any) -> None:
 
 
 def test_offer_page(visit: Any, page: Any) -> None:
-    from whatworks.events import services
+    from whatworks.events.services import registrations
     from whatworks.events.tokens import registration_token
 
     event = make_event(capacity=1)
     first, second = register(event, 1), register(event, 2)
-    services.registration_cancel(actor=None, registration=first)
+    registrations.registration_cancel(actor=None, registration=first)
     visit(f"/events/registration/{registration_token(second.key)}/")
     page.get_by_role("button", name="Accept the place").click()
     page.wait_for_load_state()

@@ -197,7 +197,7 @@ def test_the_feedback_survey_is_made_sent_answered_and_its_results_read(
 
     from tests.browser.axe import assert_accessible
     from whatworks.panel.models import Invitation
-    from whatworks.panel.services import response_save
+    from whatworks.panel.services.answering import response_save
 
     _as_editor(sign_in, page)
     event = past_event(title="Practice day in Leeds", capacity=12)

@@ -16,8 +16,8 @@ from tests.browser.axe import assert_accessible
 from tests.factories import PASSWORD, UserFactory
 from tests.news import factories as f
 from whatworks.core.roles import Role
-from whatworks.news import services
 from whatworks.news.models import Issue, Subscriber, Topic
+from whatworks.news.services import posts as posts_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +37,7 @@ def blog() -> dict[str, Any]:
         "| Site | Families |\n|---|---|\n| North | 12 |",
         tags=["Leadership"],
     )
-    services.post_image_add(
+    posts_services.post_image_add(
         actor=None,
         post=post,
         upload=SimpleUploadedFile("team.png", f.PNG),

@@ -11,7 +11,9 @@ from tests.factories import PASSWORD
 from tests.panel.factories import make_invitation, make_member, make_poll, researcher
 from whatworks.core.services.users import user_set_password
 from whatworks.panel.models import Response
-from whatworks.panel.services import poll_close, response_save, study_create
+from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.polls import study_create
+from whatworks.panel.services.schedule import poll_close
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,7 +174,8 @@ def test_study_page_links_a_project_and_offers_the_handover(
 def test_authoring_pages_and_skip_logic_as_the_member_answers(
     visit: Any, page: Any, sign_in: Any
 ) -> None:
-    from whatworks.panel.services import QuestionSpec, poll_open, question_create
+    from whatworks.panel.services.polls import poll_open
+    from whatworks.panel.services.questions import QuestionSpec, question_create
 
     user = researcher()
     sign_in(user.email, PASSWORD)
@@ -224,7 +227,8 @@ def test_authoring_pages_and_skip_logic_as_the_member_answers(
 
 
 def test_every_question_type_on_a_phone(visit: Any, phone_page: Any) -> None:
-    from whatworks.panel.services import QuestionSpec, poll_open, question_create
+    from whatworks.panel.services.polls import poll_open
+    from whatworks.panel.services.questions import QuestionSpec, question_create
 
     poll = make_poll(status="draft")
     for spec in (

@@ -41,7 +41,7 @@ def test_public_pages_of_a_reported_and_amended_project(visit: Any, page: Any) -
 
 def test_tombstone_and_overdue_list(visit: Any, page: Any) -> None:
     from tests.registry.factories import editor
-    from whatworks.registry.services import project_withdraw
+    from whatworks.registry.services.projects import project_withdraw
 
     project = registered_project()
     project_withdraw(actor=editor(), project=project, reason="The partner left.")
@@ -193,7 +193,7 @@ def test_a_researcher_enters_corrects_and_manages_the_team(
     from tests.calls.factories import make_call
     from tests.registry.factories import editor
     from whatworks.registry.models import ResultsReport
-    from whatworks.registry.services import results_publish
+    from whatworks.registry.services.results import results_publish
 
     author = UserFactory.create(email="ren@example.test", roles=frozenset({Role.RESEARCHER}))
     UserFactory.create(email="newcomer@example.test", roles=frozenset({Role.RESEARCHER}))

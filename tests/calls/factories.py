@@ -12,14 +12,9 @@ from django.utils import timezone
 
 from tests.factories import OrganisationFactory, user_with_role
 from whatworks.calls.models import Application, Call, Question
-from whatworks.calls.services import (
-    PendingAccount,
-    application_save,
-    call_create,
-    criterion_create,
-    pending_account_token,
-    question_create,
-)
+from whatworks.calls.services.accounts import PendingAccount, pending_account_token
+from whatworks.calls.services.applications import application_save
+from whatworks.calls.services.calls import call_create, criterion_create, question_create
 from whatworks.core.models import User
 
 _counter = iter(range(1, 1_000_000))
@@ -128,7 +123,7 @@ def criterion_kwargs() -> dict[str, object]:
 
 def assign(application: Application, reviewer: User) -> None:
     """Assign ``reviewer`` to ``application`` as an editor would."""
-    from whatworks.calls.services import reviewer_assign
+    from whatworks.calls.services.review import reviewer_assign
     from whatworks.core.roles import Role
 
     reviewer_assign(actor=user_with_role(Role.EDITOR), application=application, reviewer=reviewer)
@@ -136,7 +131,7 @@ def assign(application: Application, reviewer: User) -> None:
 
 def scored(application: Application, *values: int) -> Application:
     """``application`` scored by one new researcher per value (every criterion that value)."""
-    from whatworks.calls.services import review_submit
+    from whatworks.calls.services.review import review_submit
     from whatworks.core.roles import Role
 
     for value in values or (3,):
@@ -160,7 +155,7 @@ def assignment_kwargs() -> dict[str, object]:
 
 def join_request(organisation: Any = None) -> Any:
     """A registered person without an organisation asking to join ``organisation``."""
-    from whatworks.calls.services import join_request_create
+    from whatworks.calls.services.accounts import join_request_create
 
     return join_request_create(
         actor=user_with_role(None), organisation=organisation or OrganisationFactory.create()

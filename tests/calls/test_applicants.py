@@ -32,8 +32,11 @@ from tests.calls.factories import (
 from tests.confirm import post_confirmed
 from tests.factories import OrganisationFactory, user_with_role
 from tests.fixturetypes import ClientResponse
-from whatworks.calls import errors, selectors, services
+from whatworks.calls import errors, selectors
 from whatworks.calls.models import Application
+from whatworks.calls.services import accounts as accounts_services
+from whatworks.calls.services import applications
+from whatworks.calls.services import calls as calls_services
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry, User
 from whatworks.core.roles import Role
@@ -159,7 +162,7 @@ def test_a_member_of_the_organisation_approves_and_the_person_may_apply(
     assert person.organisation_id == request.organisation_id
     assert mail.outbox[-1].bcc == [person.email]
     assert AuditEntry.objects.filter(action="organisation.join_approved").exists()
-    services.application_save(actor=person, call=make_call(), answers={})  # may apply now
+    applications.application_save(actor=person, call=make_call(), answers={})  # may apply now
 
 
 def test_outsiders_cannot_see_or_decide_a_request(client: Client) -> None:
@@ -171,12 +174,12 @@ def test_outsiders_cannot_see_or_decide_a_request(client: Client) -> None:
     response = client.post(reverse("calls:join_decide", args=[request.pk]), {"decision": "approve"})
     assert response.status_code == 404
     with pytest.raises(PermissionDeniedError):
-        services.join_request_decide(actor=request.user, request=request, approve=True)
+        accounts_services.join_request_decide(actor=request.user, request=request, approve=True)
     admin = user_with_role(Role.ADMIN)
-    services.join_request_decide(actor=admin, request=request, approve=False)
+    accounts_services.join_request_decide(actor=admin, request=request, approve=False)
     assert User.objects.get(pk=request.user_id).organisation_id is None
     with pytest.raises(errors.JoinError, match="decided already"):
-        services.join_request_decide(actor=admin, request=request, approve=True)
+        accounts_services.join_request_decide(actor=admin, request=request, approve=True)
 
 
 # --- eligibility ---------------------------------------------------------------------
@@ -206,7 +209,7 @@ def test_submission_checks_the_eligibility_answers_too() -> None:
     user = applicant()
     answers = {**answers_for(call), str(question.pk): "no"}
     with pytest.raises(errors.ApplicationIncompleteError) as caught:
-        services.application_save(
+        applications.application_save(
             actor=user,
             call=call,
             answers=answers,
@@ -218,7 +221,7 @@ def test_submission_checks_the_eligibility_answers_too() -> None:
 
 def test_only_a_yes_or_no_question_screens() -> None:
     with pytest.raises(errors.CallError, match="yes-or-no"):
-        services.question_create(
+        calls_services.question_create(
             actor=None, call=make_call(), kind="text", label="Name", eligible_answer="yes"
         )
 
@@ -240,7 +243,7 @@ def test_a_submitted_application_is_edited_until_the_deadline(client: Client) ->
     assert application.status == Status.RECEIVED
     assert AuditEntry.objects.filter(action="call.application_edited").exists()
     with pytest.raises(errors.CallError, match="closed"):
-        services.application_save(
+        applications.application_save(
             actor=application.applicant,
             call=call,
             answers={str(text.pk): "Late"},
@@ -252,9 +255,9 @@ def test_a_submitted_application_is_edited_until_the_deadline(client: Client) ->
 def test_the_applicant_withdraws_until_the_deadline_for_good(client: Client) -> None:
     application = submitted_application()
     with pytest.raises(PermissionDeniedError):
-        services.application_withdraw(actor=applicant(), application=application)
+        applications.application_withdraw(actor=applicant(), application=application)
     with pytest.raises(errors.CallError, match="closed"):
-        services.application_withdraw(
+        applications.application_withdraw(
             actor=application.applicant,
             application=application,
             now=application.call.closes_at + timedelta(seconds=1),
@@ -267,7 +270,7 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client: Client) -> 
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN and application.withdrawn_at
     with pytest.raises(errors.CallError, match="withdrawn"):
-        services.application_save(
+        applications.application_save(
             actor=application.applicant, call=application.call, answers={}, submit=True
         )
 
@@ -280,8 +283,8 @@ def test_drafts_are_reminded_once_before_the_deadline(
 ) -> None:
     soon = make_call(closes_at=timezone.now() + timedelta(hours=24))
     later = make_call(closes_at=timezone.now() + timedelta(days=20))
-    draft = services.application_save(actor=applicant(), call=soon, answers={})
-    services.application_save(actor=applicant(), call=later, answers={})
+    draft = applications.application_save(actor=applicant(), call=soon, answers={})
+    applications.application_save(actor=applicant(), call=later, answers={})
     submitted_application(soon)  # submitted: not reminded
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -290,7 +293,7 @@ def test_drafts_are_reminded_once_before_the_deadline(
     assert message.to == [draft.applicant.email] and "closes soon" in message.subject
     assert reverse("calls:apply", args=[soon.slug]) in message.body
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.reminders_send() == 0
+        assert applications.reminders_send() == 0
     assert len(mail.outbox) == 1
 
 
@@ -300,7 +303,7 @@ def test_drafts_are_reminded_once_before_the_deadline(
 def test_the_draft_marks_required_questions_and_shows_saved_files(client: Client) -> None:
     call = make_call()
     user = applicant()
-    services.application_save(
+    applications.application_save(
         actor=user, call=call, answers={}, files={file_question(call).pk: upload("dpia.pdf")}
     )
     client.force_login(user)
@@ -312,7 +315,7 @@ def test_the_draft_marks_required_questions_and_shows_saved_files(client: Client
 
 def test_yes_or_no_answers_are_shown_as_words(client: Client) -> None:
     call = make_call()
-    question = services.question_create(
+    question = calls_services.question_create(
         actor=None, call=call, kind="yes-no", label="Has the director agreed?", required=False
     )
     application = submitted_application(call)

@@ -23,8 +23,9 @@ from tests.calls.factories import (
     upload,
 )
 from tests.fixturetypes import MakeUser
-from whatworks.calls import errors, filetypes, selectors, services
+from whatworks.calls import errors, filetypes, selectors
 from whatworks.calls.models import Application
+from whatworks.calls.services import applications
 from whatworks.core.errors import PermissionDeniedError
 
 pytestmark = pytest.mark.django_db
@@ -42,14 +43,14 @@ def test_a_call_closes_by_itself(client: Client) -> None:
     now = timezone.now()
     call = make_call(opens_at=now - timedelta(days=2), closes_at=now + timedelta(minutes=5))
     user = applicant()
-    services.application_save(actor=user, call=call, answers=answers_for(call))
+    applications.application_save(actor=user, call=call, answers=answers_for(call))
     with pytest.raises(errors.CallError, match="closed"):
-        services.application_save(
+        applications.application_save(
             actor=user, call=call, answers=answers_for(call), now=call.closes_at
         )
     anybody = applicant()
     with pytest.raises(errors.CallError, match="closed"):
-        services.application_save(
+        applications.application_save(
             actor=anybody, call=call, answers={}, now=call.closes_at + timedelta(days=1)
         )
     # the lists follow the clock, not a flag
@@ -63,16 +64,16 @@ def test_draft_then_submit_once_then_edit(
 ) -> None:
     call = make_call()
     user = applicant()
-    draft = services.application_save(actor=user, call=call, answers={})
+    draft = applications.application_save(actor=user, call=call, answers={})
     assert draft.status == Application.Status.DRAFT
     with pytest.raises(errors.ApplicationIncompleteError) as info:
-        services.application_save(actor=user, call=call, answers={}, submit=True)
+        applications.application_save(actor=user, call=call, answers={}, submit=True)
     assert set(info.value.missing) == {q.pk for q in call.questions.filter(required=True)}
-    services.application_save(
+    applications.application_save(
         actor=user, call=call, answers={}, files={file_question(call).pk: upload()}
     )
     with django_capture_on_commit_callbacks(execute=True):
-        submitted = services.application_save(
+        submitted = applications.application_save(
             actor=user, call=call, answers=answers_for(call), submit=True
         )
     assert submitted.pk == draft.pk
@@ -82,15 +83,15 @@ def test_draft_then_submit_once_then_edit(
     # submitted once: later saves are edits (no second receipt), never a draft again
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_save(actor=user, call=call, answers={}, submit=True)
+        applications.application_save(actor=user, call=call, answers={}, submit=True)
     assert len(mail.outbox) == sent
     with pytest.raises(errors.CallError, match="save your changes instead"):
-        services.application_save(actor=user, call=call, answers={})
+        applications.application_save(actor=user, call=call, answers={})
 
 
 def test_applicants_need_an_organisation(make_user: MakeUser) -> None:
     with pytest.raises(PermissionDeniedError):
-        services.application_save(actor=make_user(None), call=make_call(), answers={})
+        applications.application_save(actor=make_user(None), call=make_call(), answers={})
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,7 @@ def test_applicants_need_an_organisation(make_user: MakeUser) -> None:
     ],
 )
 def test_accepted_types_are_recognised_by_content(content: bytes, expected: str) -> None:
-    assert services.check_upload(upload("whatever.bin", content)) == expected
+    assert applications.check_upload(upload("whatever.bin", content)) == expected
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_accepted_types_are_recognised_by_content(content: bytes, expected: str)
 )
 def test_disguised_files_are_refused(name: str, content: bytes) -> None:
     with pytest.raises(errors.CallError, match="must be a PDF"):
-        services.check_upload(upload(name, content))
+        applications.check_upload(upload(name, content))
 
 
 def test_a_zip_without_a_document_is_not_docx() -> None:
@@ -129,13 +130,13 @@ def test_a_zip_without_a_document_is_not_docx() -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("evil.exe", b"MZ")
     with pytest.raises(errors.CallError):
-        services.check_upload(upload("plan.docx", buffer.getvalue()))
+        applications.check_upload(upload("plan.docx", buffer.getvalue()))
 
 
 def test_large_files_are_refused(settings: Settings) -> None:
     settings.WHATWORKS_CALLS_MAX_UPLOAD_MB = 0.001
     with pytest.raises(errors.CallError, match="smaller than"):
-        services.check_upload(upload("big.txt", b"a" * 2000))
+        applications.check_upload(upload("big.txt", b"a" * 2000))
 
 
 def test_apply_page_saves_a_draft_and_reports_missing_answers(client: Client) -> None:

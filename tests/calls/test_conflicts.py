@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from tests.calls.factories import assign, make_call, scored, submitted_application
 from tests.fixturetypes import MakeUser
-from whatworks.calls import errors, selectors, services
+from whatworks.calls import errors, selectors
 from whatworks.calls.models import Application
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise
+from whatworks.calls.services import review as review_services
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.roles import Role
 
@@ -26,9 +27,13 @@ def test_only_assigned_reviewers_score(make_user: MakeUser) -> None:
     application = submitted_application()
     reviewer = make_user(Role.RESEARCHER)
     with pytest.raises(PermissionDeniedError, match="not assigned"):
-        services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+        review_services.review_submit(
+            actor=reviewer, application=application, scores=_scores(application)
+        )
     assign(application, reviewer)
-    services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+    review_services.review_submit(
+        actor=reviewer, application=application, scores=_scores(application)
+    )
     assert application.reviews.count() == 1
 
 
@@ -36,11 +41,13 @@ def test_only_deciders_assign_and_only_reviewers_are_assigned(make_user: MakeUse
     application = submitted_application()
     researcher, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     with pytest.raises(PermissionDeniedError):
-        services.reviewer_assign(actor=researcher, application=application, reviewer=researcher)
+        review_services.reviewer_assign(
+            actor=researcher, application=application, reviewer=researcher
+        )
     with pytest.raises(errors.CallError, match="does not review"):
-        services.reviewer_assign(actor=editor, application=application, reviewer=editor)
+        review_services.reviewer_assign(actor=editor, application=application, reviewer=editor)
     with pytest.raises(errors.CallError, match="own application"):
-        services.reviewer_assign(
+        review_services.reviewer_assign(
             actor=editor, application=application, reviewer=application.applicant
         )
 
@@ -51,7 +58,9 @@ def test_a_conflicted_reviewer_can_neither_score_nor_see_it(
     application = scored(submitted_application(), 4)
     reviewer = make_user(Role.RESEARCHER)
     assign(application, reviewer)
-    services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+    review_services.review_submit(
+        actor=reviewer, application=application, scores=_scores(application)
+    )
     client.force_login(reviewer)
     response = client.post(
         reverse("calls:conflict", args=[application.pk]), {"note": "I worked there."}
@@ -72,21 +81,23 @@ def test_a_conflicted_reviewer_can_neither_score_nor_see_it(
     rows = selectors.review_rows(user=reviewer, call=application.call)
     assert application.pk not in {r.application.pk for r in rows}
     with pytest.raises(PermissionDeniedError):
-        services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+        review_services.review_submit(
+            actor=reviewer, application=application, scores=_scores(application)
+        )
 
 
 def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user: MakeUser) -> None:
     application = submitted_application()
     reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
-    services.conflict_declare(actor=reviewer, application=application, note="My sister.")
+    review_services.conflict_declare(actor=reviewer, application=application, note="My sister.")
     assignment = application.assignments.get()
     with pytest.raises(errors.CallError, match="stays on record"):
-        services.reviewer_unassign(actor=editor, assignment=assignment)
+        review_services.reviewer_unassign(actor=editor, assignment=assignment)
     with pytest.raises(errors.CallError, match="conflict of interest"):
-        services.reviewer_assign(actor=editor, application=application, reviewer=reviewer)
+        review_services.reviewer_assign(actor=editor, application=application, reviewer=reviewer)
     assert reviewer not in selectors.possible_reviewers(application=application)
     with pytest.raises(errors.CallError, match="Say what the conflict is"):
-        services.conflict_declare(
+        review_services.conflict_declare(
             actor=make_user(Role.RESEARCHER), application=application, note=" "
         )
 
@@ -94,7 +105,7 @@ def test_a_conflict_stays_on_record_and_blocks_reassignment(make_user: MakeUser)
 def test_a_reviewer_who_has_scored_cannot_be_taken_off(make_user: MakeUser) -> None:
     application = scored(submitted_application())
     with pytest.raises(errors.CallError, match="scored the application already"):
-        services.reviewer_unassign(
+        review_services.reviewer_unassign(
             actor=make_user(Role.EDITOR), assignment=application.assignments.get()
         )
 

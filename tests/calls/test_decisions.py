@@ -14,8 +14,9 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from tests.calls.factories import make_call, scored, submitted_application
 from tests.confirm import post_confirmed
 from tests.fixturetypes import MakeUser
-from whatworks.calls import errors, services
+from whatworks.calls import errors
 from whatworks.calls.models import Application
+from whatworks.calls.services import review
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 
@@ -30,9 +31,7 @@ def test_a_decision_on_an_application_nobody_scored_is_refused(
     application = submitted_application()
     editor = make_user(Role.EDITOR)
     with pytest.raises(errors.CallError, match="no scores yet"):
-        services.application_decide(
-            actor=editor, application=application, status=Status.SHORTLISTED
-        )
+        review.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
     client.force_login(editor)
     response = client.post(
         reverse("calls:decide", args=[application.pk]), {"status": "shortlisted"}
@@ -68,7 +67,7 @@ def test_feedback_goes_to_the_applicant_by_e_mail_and_on_their_page(
     application = scored(submitted_application(closed))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_decide(
+        review.application_decide(
             actor=make_user(Role.EDITOR),
             application=application,
             status=Status.DECLINED,
@@ -93,7 +92,7 @@ def test_a_bulk_decision_is_all_or_nothing(
     unscored = submitted_application(call)
     editor = make_user(Role.EDITOR)
     with pytest.raises(errors.CallError, match="no scores yet"):
-        services.applications_decide(
+        review.applications_decide(
             actor=editor, applications=[first, unscored], status=Status.SHORTLISTED
         )
     first.refresh_from_db()

@@ -12,8 +12,10 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.calls.factories import assign, scored, submitted_application
 from tests.fixturetypes import MakeUser
-from whatworks.calls import errors, selectors, services
+from whatworks.calls import errors, selectors
 from whatworks.calls.models import Application
+from whatworks.calls.services import applications
+from whatworks.calls.services import review as review_services
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -35,7 +37,9 @@ def test_reviewers_see_others_scores_only_after_scoring(
     first, second = make_user(Role.RESEARCHER), make_user(Role.RESEARCHER)
     assign(application, first)
     assign(application, second)
-    services.review_submit(actor=first, application=application, scores=_scores(application, 4))
+    review_services.review_submit(
+        actor=first, application=application, scores=_scores(application, 4)
+    )
     assert selectors.reviews_visible_to(user=second, application=application) == []
     client.force_login(second)
     page = client.get(application.get_absolute_url()).content.decode()
@@ -56,7 +60,9 @@ def test_blind_review_holds_for_a_reviewer_who_also_decides(
     application = submitted_application()
     first = make_user(Role.RESEARCHER)
     assign(application, first)
-    services.review_submit(actor=first, application=application, scores=_scores(application, 4))
+    review_services.review_submit(
+        actor=first, application=application, scores=_scores(application, 4)
+    )
     admin = make_user(Role.ADMIN)  # may both score and decide
     assign(application, admin)
     assert admin.has_perm("calls.review_application")
@@ -66,7 +72,9 @@ def test_blind_review_holds_for_a_reviewer_who_also_decides(
     page = client.get(application.get_absolute_url()).content.decode()
     assert "Reviewers' scores" not in page and first.get_full_name() not in page
     assert "Save my scores" in page and "Decision" in page
-    services.review_submit(actor=admin, application=application, scores=_scores(application, 1))
+    review_services.review_submit(
+        actor=admin, application=application, scores=_scores(application, 1)
+    )
     visible = selectors.reviews_visible_to(user=admin, application=application)
     assert {r.reviewer_id for r in visible} == {first.pk, admin.pk}
 
@@ -76,13 +84,17 @@ def test_deciders_who_do_not_score_see_every_score(make_user: MakeUser) -> None:
     reviewer, editor = make_user(Role.RESEARCHER), make_user(Role.EDITOR)
     assert not editor.has_perm("calls.review_application")
     assign(application, reviewer)
-    services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+    review_services.review_submit(
+        actor=reviewer, application=application, scores=_scores(application)
+    )
     assert [
         r.reviewer_id for r in selectors.reviews_visible_to(user=editor, application=application)
     ] == [reviewer.pk]
     # once decided, scoring is closed: a decider who reviews sees the scores they can no
     # longer be swayed by; a reviewer who never scored and does not decide still sees none
-    services.application_decide(actor=editor, application=application, status=Status.DECLINED)
+    review_services.application_decide(
+        actor=editor, application=application, status=Status.DECLINED
+    )
     application.refresh_from_db()
     admin, other = make_user(Role.ADMIN), make_user(Role.RESEARCHER)
     assert len(selectors.reviews_visible_to(user=admin, application=application)) == 1
@@ -96,32 +108,36 @@ def test_a_reviewer_scores_within_range_and_corrects_until_the_decision(
     reviewer = make_user(Role.RESEARCHER)
     assign(application, reviewer)
     with pytest.raises(errors.CallError, match="score from 0 to 5"):
-        services.review_submit(
+        review_services.review_submit(
             actor=reviewer, application=application, scores=_scores(application, 9)
         )
-    services.review_submit(actor=reviewer, application=application, scores=_scores(application))
-    services.review_submit(
+    review_services.review_submit(
+        actor=reviewer, application=application, scores=_scores(application)
+    )
+    review_services.review_submit(
         actor=reviewer, application=application, scores=_scores(application, 5), comment="Re-read"
     )
     review = application.reviews.get()
     assert (review.total, review.comment) == (10, "Re-read") and review.updated_at is not None
     assert AuditEntry.objects.filter(action="call.scores_corrected").count() == 1
-    services.application_decide(
+    review_services.application_decide(
         actor=make_user(Role.EDITOR), application=application, status=Status.DECLINED
     )
     with pytest.raises(errors.CallError, match="scores stand"):
-        services.review_submit(actor=reviewer, application=application, scores=_scores(application))
+        review_services.review_submit(
+            actor=reviewer, application=application, scores=_scores(application)
+        )
     assert application.reviews.get().total == 10
 
 
 def test_only_reviewers_score_and_only_deciders_decide(make_user: MakeUser) -> None:
     application = submitted_application()
     with pytest.raises(PermissionDeniedError):
-        services.review_submit(
+        review_services.review_submit(
             actor=make_user(Role.EDITOR), application=application, scores=_scores(application)
         )
     with pytest.raises(PermissionDeniedError):
-        services.application_decide(
+        review_services.application_decide(
             actor=make_user(Role.RESEARCHER), application=application, status=Status.SHORTLISTED
         )
 
@@ -131,7 +147,7 @@ def test_drafts_are_invisible_to_reviewers(make_user: MakeUser) -> None:
 
     from tests.calls.factories import applicant, make_call
 
-    draft = services.application_save(actor=applicant(), call=make_call(), answers={})
+    draft = applications.application_save(actor=applicant(), call=make_call(), answers={})
     with pytest.raises(Http404):
         selectors.application_get_for_user(user=make_user(Role.EDITOR), application_id=draft.pk)
 
@@ -142,7 +158,9 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(
     application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
     with pytest.raises(errors.CallError, match="cannot become accepted"):
-        services.application_decide(actor=editor, application=application, status=Status.ACCEPTED)
+        review_services.application_decide(
+            actor=editor, application=application, status=Status.ACCEPTED
+        )
     received: list[dict[str, Any]] = []
 
     def receiver(sender: object, **kwargs: Any) -> None:
@@ -152,10 +170,10 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(
     try:
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            services.application_decide(
+            review_services.application_decide(
                 actor=editor, application=application, status=Status.SHORTLISTED
             )
-            services.application_decide(
+            review_services.application_decide(
                 actor=editor, application=application, status=Status.ACCEPTED
             )
     finally:
@@ -168,13 +186,17 @@ def test_decisions_follow_the_workflow_and_accepting_sends_the_signal(
     application.refresh_from_db()
     assert application.status == Status.ACCEPTED
     with pytest.raises(errors.CallError):
-        services.application_decide(actor=editor, application=application, status=Status.DECLINED)
+        review_services.application_decide(
+            actor=editor, application=application, status=Status.DECLINED
+        )
 
 
 def test_a_failing_receiver_refuses_the_acceptance(make_user: MakeUser) -> None:
     application = scored(submitted_application())
     editor = make_user(Role.EDITOR)
-    services.application_decide(actor=editor, application=application, status=Status.SHORTLISTED)
+    review_services.application_decide(
+        actor=editor, application=application, status=Status.SHORTLISTED
+    )
 
     def refuse(sender: object, **kwargs: object) -> None:
         raise errors.CallError("The project is closed to new sites.")
@@ -182,7 +204,7 @@ def test_a_failing_receiver_refuses_the_acceptance(make_user: MakeUser) -> None:
     application_accepted.connect(refuse, dispatch_uid="test-refuse")
     try:
         with pytest.raises(errors.CallError, match="closed to new sites"):
-            services.application_decide(
+            review_services.application_decide(
                 actor=editor, application=application, status=Status.ACCEPTED
             )
     finally:

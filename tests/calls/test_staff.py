@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from tests.calls.factories import make_call, scored, submitted_application
 from tests.fixturetypes import MakeUser
-from whatworks.calls import errors, services
+from whatworks.calls import errors
 from whatworks.calls.models import Call, Question
 from whatworks.calls.scoring import weighted_total
+from whatworks.calls.services import calls as calls_services
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 
@@ -84,11 +85,11 @@ def test_editing_a_call_keeps_its_address_once_people_have_applied(
     call = application.call
     editor = make_user(Role.EDITOR)
     with pytest.raises(errors.CallError, match="cannot change"):
-        services.call_update(actor=editor, call=call, slug="elsewhere")
+        calls_services.call_update(actor=editor, call=call, slug="elsewhere")
     client.force_login(editor)
     page = client.get(reverse("calls:edit", args=[call.slug])).content.decode()
     assert 'name="slug"' in page and "disabled" in page
-    services.call_update(actor=editor, call=call, title="A clearer title")
+    calls_services.call_update(actor=editor, call=call, title="A clearer title")
     call.refresh_from_db()
     assert call.title == "A clearer title"
     assert AuditEntry.objects.filter(action="call.updated").exists()
@@ -99,10 +100,10 @@ def test_questions_stay_once_applications_are_submitted() -> None:
     question = application.call.questions.get(kind=Question.Kind.TEXT)
     editor_call = application.call
     with pytest.raises(errors.CallError, match="stays"):
-        services.question_delete(actor=None, question=question)
+        calls_services.question_delete(actor=None, question=question)
     with pytest.raises(errors.CallError, match="kind of question"):
-        services.question_update(actor=None, question=question, kind="long-text")
-    services.question_update(actor=None, question=question, label="Lead's name")
+        calls_services.question_update(actor=None, question=question, kind="long-text")
+    calls_services.question_update(actor=None, question=question, label="Lead's name")
     assert editor_call.questions.filter(label="Lead's name").exists()
 
 
@@ -125,10 +126,10 @@ def test_a_criterion_s_highest_score_is_fixed_once_scored_but_its_weight_is_not(
     criterion = application.call.criteria.first()
     assert criterion is not None
     with pytest.raises(errors.CallError, match="highest score cannot change"):
-        services.criterion_update(actor=reviewer, criterion=criterion, max_score=10)
+        calls_services.criterion_update(actor=reviewer, criterion=criterion, max_score=10)
     with pytest.raises(errors.CallError, match="cannot be removed"):
-        services.criterion_delete(actor=reviewer, criterion=criterion)
-    services.criterion_update(actor=reviewer, criterion=criterion, weight=4)
+        calls_services.criterion_delete(actor=reviewer, criterion=criterion)
+    calls_services.criterion_update(actor=reviewer, criterion=criterion, weight=4)
     assert application.call.criteria.get(pk=criterion.pk).weight == 4
 
 
@@ -139,6 +140,6 @@ def test_the_weighted_total_by_hand() -> None:
     """
     call = make_call()
     first, second = call.criteria.all()
-    services.criterion_update(actor=None, criterion=second, max_score=4, weight=3)
+    calls_services.criterion_update(actor=None, criterion=second, max_score=4, weight=3)
     criteria = list(call.criteria.all())
     assert weighted_total({str(first.pk): 3, str(second.pk): 4}, criteria) == pytest.approx(90.0)

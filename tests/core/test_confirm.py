@@ -80,7 +80,7 @@ def leave() -> Case:
 
 
 def leave_link() -> Case:
-    from whatworks.panel.services import leave_token
+    from whatworks.panel.services.invitations import leave_token
 
     member = panel_factories.make_member()
     model = type(member)
@@ -303,7 +303,7 @@ def attendees_email() -> Case:
 
 def feedback_send() -> Case:
     from whatworks.core.models import AuditEntry
-    from whatworks.events.services import event_feedback_create
+    from whatworks.events.services.feedback import event_feedback_create
 
     event = events_factories.past_event(capacity=3)
     for n in range(2):

@@ -8,7 +8,11 @@ from typing import Any
 from django.utils import timezone
 
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import event_create, question_create, registration_create
+from whatworks.events.services.registrations import (
+    event_create,
+    question_create,
+    registration_create,
+)
 from whatworks.events.tokens import registration_token
 
 _counter = iter(range(1, 1_000_000))
@@ -86,7 +90,8 @@ def past_event(**overrides: Any) -> Event:
 def checked_in(event: Event, n: int | str, **kwargs: Any) -> Registration:
     """A confirmed registration, checked in (for events past too: made directly, as the
     registration window of a past event is closed)."""
-    from whatworks.events.services import registration_add, registration_check_in
+    from whatworks.events.services.checkin import registration_check_in
+    from whatworks.events.services.staff import registration_add
 
     registration = registration_add(
         actor=None,

@@ -17,8 +17,8 @@ from django.utils import timezone
 from tests.events.factories import make_event, register
 from tests.factories import UserFactory
 from tests.fixturetypes import ThrottleClock
-from whatworks.events import services
 from whatworks.events.models import Registration
+from whatworks.events.services import registrations
 from whatworks.events.tokens import registration_token
 from whatworks.events.views.public import REGISTER_EMAIL_RATE, REGISTER_RATE
 
@@ -58,7 +58,7 @@ def test_an_unconfirmed_hold_lapses_and_its_place_goes_on(throttle_clock: Thrott
     assert held.status == Status.HELD and held.hold_expires_at is not None
     waiting = register(event, "second")  # confirmed address, on the waiting list
     assert waiting.status == Status.WAITING
-    services.holds_expire(now=held.hold_expires_at - timedelta(seconds=1))
+    registrations.holds_expire(now=held.hold_expires_at - timedelta(seconds=1))
     held.refresh_from_db()
     assert held.status == Status.HELD
     with pytest.MonkeyPatch.context() as patch:

@@ -78,7 +78,7 @@ def test_people_checked_in_are_emailed_their_certificate_once(
 ) -> None:
     from django.core import mail
 
-    from whatworks.events.services import certificates_send
+    from whatworks.events.services.staff import certificates_send
 
     event = past_event()
     person = checked_in(event, 1)

@@ -14,7 +14,7 @@ from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.events import errors
 from whatworks.events.models import Registration
-from whatworks.events.services import (
+from whatworks.events.services.checkin import (
     registration_check_in,
     registration_check_in_undo,
     registration_walk_in,

@@ -9,8 +9,8 @@ from django.db import connection
 
 from tests.events.factories import make_event, register
 from tests.threads import run_at_once
-from whatworks.events import services
 from whatworks.events.models import Registration
+from whatworks.events.services import registrations
 
 Status = Registration.Status
 
@@ -33,7 +33,7 @@ def test_concurrent_cancellations_offer_each_place_once() -> None:
     people = [register(event, n) for n in range(10)]
     confirmed = [p for p in people if p.status == Status.CONFIRMED]
     errors = run_at_once(
-        [partial(services.registration_cancel, actor=None, registration=r) for r in confirmed]
+        [partial(registrations.registration_cancel, actor=None, registration=r) for r in confirmed]
     )
     assert errors == []
     offered = list(Registration.objects.filter(event=event, status=Status.OFFERED).order_by("id"))
@@ -45,7 +45,7 @@ def test_concurrent_cancellations_offer_each_place_once() -> None:
 def test_two_phones_scanning_one_ticket_record_one_check_in() -> None:
     """Both scans succeed (the second is told "already in"); one check-in is recorded."""
     from whatworks.core.models import AuditEntry
-    from whatworks.events.services import registration_check_in
+    from whatworks.events.services.checkin import registration_check_in
 
     event = make_event(capacity=3)
     person = register(event, 1)

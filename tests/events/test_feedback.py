@@ -25,7 +25,7 @@ from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.events.errors import EventError
 from whatworks.events.models import Event
-from whatworks.events.services import (
+from whatworks.events.services.feedback import (
     event_feedback_create,
     event_feedback_send,
     feedback_send_due,
@@ -92,7 +92,7 @@ def test_it_goes_once_only_to_people_checked_in_and_only_after_the_event(
     event_feedback_create(actor=None, event=event, template="event-quick")
     event.refresh_from_db()
     came = [checked_in(event, n) for n in (1, 2)]
-    from whatworks.events.services import registration_add
+    from whatworks.events.services.staff import registration_add
 
     registration_add(
         actor=None,
@@ -168,7 +168,7 @@ def test_attendees_answer_without_being_members_and_results_are_unweighted(
     poll = Poll.objects.get(pk=event.feedback_survey_id)
     assert client.get(reverse("panel:results", args=[poll.slug])).status_code == 404
     from whatworks.panel.errors import PanelError
-    from whatworks.panel.services import InviteSelection, invitations_send
+    from whatworks.panel.services.invitations import InviteSelection, invitations_send
 
     with pytest.raises(PanelError, match="outside the panel"):
         invitations_send(actor=None, poll=poll, selection=InviteSelection(mode="all"))
@@ -214,7 +214,7 @@ def test_without_the_panel_the_page_says_so(
 
 
 def test_a_cancelled_event_has_none() -> None:
-    from whatworks.events.services import event_cancel
+    from whatworks.events.services.staff import event_cancel
 
     event = make_event(starts_at=timezone.now() + timedelta(days=3))
     register(event, 1)

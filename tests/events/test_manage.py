@@ -16,8 +16,10 @@ from tests.events.factories import add_questions, make_event, register
 from tests.fixturetypes import MakeUser
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.events import errors, selectors, services
+from whatworks.events import errors, selectors
 from whatworks.events.models import Event, Registration
+from whatworks.events.services import registrations
+from whatworks.events.services import staff as staff_services
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +139,7 @@ def test_cancelling_an_event_cancels_and_emails_everyone(
     with pytest.raises(errors.EventError):
         register(event, "late")
     with pytest.raises(errors.EventError):
-        services.event_cancel(actor=None, event=event)
+        staff_services.event_cancel(actor=None, event=event)
 
 
 def test_questions_are_added_edited_and_removed_until_answered(editor: Client) -> None:
@@ -156,7 +158,7 @@ def test_questions_are_added_edited_and_removed_until_answered(editor: Client) -
     register(event, 1, answers={str(question.pk): "B"})
     editor.post(reverse("events:question_delete", args=[event.slug, question.pk]))
     assert event.questions.filter(pk=question.pk).exists(), "answered: it stays"
-    unanswered = services.question_create(actor=None, event=event, kind="text", label="Role")
+    unanswered = registrations.question_create(actor=None, event=event, kind="text", label="Role")
     editor.post(reverse("events:question_delete", args=[event.slug, unanswered.pk]))
     assert not event.questions.filter(pk=unanswered.pk).exists()
 

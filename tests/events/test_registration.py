@@ -15,8 +15,9 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.confirm import post_confirmed
 from tests.events.factories import add_questions, make_event, register
-from whatworks.events import errors, selectors, services
+from whatworks.events import errors, selectors
 from whatworks.events.models import Registration
+from whatworks.events.services import checkin, registrations
 from whatworks.events.tokens import registration_token
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_cancelling_offers_the_place_to_the_first_in_line(
     first, second, third = (register(event, n) for n in range(3))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(actor=None, registration=first)
+        registrations.registration_cancel(actor=None, registration=first)
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.status == Status.OFFERED
@@ -61,7 +62,7 @@ def test_cancelling_offers_the_place_to_the_first_in_line(
     assert register(event, "late").status == Status.WAITING
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_accept_offer(actor=None, registration=second)
+        registrations.registration_accept_offer(actor=None, registration=second)
     second.refresh_from_db()
     assert second.status == Status.CONFIRMED
     (accepted,) = mail.outbox
@@ -72,28 +73,28 @@ def test_cancelling_offers_the_place_to_the_first_in_line(
 def test_offer_expires_and_moves_to_the_next_person() -> None:
     event = make_event(capacity=1)
     first, second, third = (register(event, n) for n in range(3))
-    services.registration_cancel(actor=None, registration=first)
+    registrations.registration_cancel(actor=None, registration=first)
     second.refresh_from_db()
     assert second.offer_expires_at is not None
-    assert services.offers_expire(now=second.offer_expires_at - timedelta(minutes=1)) == 0
+    assert registrations.offers_expire(now=second.offer_expires_at - timedelta(minutes=1)) == 0
     later = second.offer_expires_at + timedelta(minutes=1)
-    assert services.offers_expire(now=later) == 1
+    assert registrations.offers_expire(now=later) == 1
     second.refresh_from_db()
     third.refresh_from_db()
     assert second.status == Status.EXPIRED
     assert third.status == Status.OFFERED
     with pytest.raises(errors.EventError):
-        services.registration_accept_offer(actor=None, registration=second)
+        registrations.registration_accept_offer(actor=None, registration=second)
 
 
 def test_an_expired_offer_cannot_be_accepted_before_the_job_runs() -> None:
     event = make_event(capacity=1)
     first, second = register(event, 1), register(event, 2)
-    services.registration_cancel(actor=None, registration=first)
+    registrations.registration_cancel(actor=None, registration=first)
     second.refresh_from_db()
     assert second.offer_expires_at is not None
     with pytest.raises(errors.EventError, match="expired"):
-        services.registration_accept_offer(
+        registrations.registration_accept_offer(
             actor=None, registration=second, now=second.offer_expires_at + timedelta(seconds=1)
         )
 
@@ -101,7 +102,7 @@ def test_an_expired_offer_cannot_be_accepted_before_the_job_runs() -> None:
 def test_the_expiry_command_runs_the_service() -> None:
     event = make_event(capacity=1)
     first, second = register(event, 1), register(event, 2)
-    services.registration_cancel(actor=None, registration=first)
+    registrations.registration_cancel(actor=None, registration=first)
     Registration.objects.filter(pk=second.pk).update(
         offer_expires_at=timezone.now() - timedelta(hours=1)
     )
@@ -130,7 +131,7 @@ def test_raising_capacity_offers_the_new_places() -> None:
     event = make_event(capacity=1)
     register(event, 1)
     waiting = register(event, 2)
-    services.event_update(actor=None, event=event, capacity=2)
+    registrations.event_update(actor=None, event=event, capacity=2)
     waiting.refresh_from_db()
     assert waiting.status == Status.OFFERED
 
@@ -192,13 +193,13 @@ def test_anonymises_attendees_after_the_retention_period(settings: Settings) -> 
     event = make_event(capacity=5)
     add_questions(event)
     registration = register(event, 1, answers={"1": "Vegan"})
-    services.registration_check_in(actor=None, registration=registration)
-    assert services.registrations_anonymise(now=event.ends_at + timedelta(days=29)) == 0
-    assert services.registrations_anonymise(now=event.ends_at + timedelta(days=31)) == 1
+    checkin.registration_check_in(actor=None, registration=registration)
+    assert registrations.registrations_anonymise(now=event.ends_at + timedelta(days=29)) == 0
+    assert registrations.registrations_anonymise(now=event.ends_at + timedelta(days=31)) == 1
     registration.refresh_from_db()
     assert (registration.name, registration.email, registration.answers) == ("", "", {})
     assert registration.checked_in_at is not None  # counts survive, people do not
-    assert services.registrations_anonymise(now=now + timedelta(days=400)) == 0
+    assert registrations.registrations_anonymise(now=now + timedelta(days=400)) == 0
     from whatworks.core.models import AuditEntry
 
     entry = AuditEntry.objects.filter(action="event.attendees_anonymised").get()

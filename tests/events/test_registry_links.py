@@ -19,7 +19,7 @@ from whatworks.core.roles import Role
 from whatworks.events import demo as events_demo
 from whatworks.events.errors import EventError
 from whatworks.events.models import Event
-from whatworks.events.services import event_update
+from whatworks.events.services.registrations import event_update
 from whatworks.registry import demo as registry_demo
 from whatworks.registry.links import LinkGroup, project_links
 from whatworks.registry.models import Project

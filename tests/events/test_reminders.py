@@ -12,7 +12,7 @@ from django.utils import timezone
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from tests.events.factories import make_event, register
-from whatworks.events.services import event_cancel, reminders_send
+from whatworks.events.services.staff import event_cancel, reminders_send
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,10 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from tests.events.factories import add_questions, make_event, register
 from whatworks.core.models import AuditEntry
-from whatworks.events import errors, services
+from whatworks.events import errors
 from whatworks.events.emails import registration_ics
 from whatworks.events.models import Registration
+from whatworks.events.services import registrations
 from whatworks.events.tokens import registration_token
 
 pytestmark = pytest.mark.django_db
@@ -51,12 +52,12 @@ def test_answers_cannot_change_once_cancelled_or_over() -> None:
     event = make_event()
     person = register(event, 1)
     with pytest.raises(errors.EventError, match="over"):
-        services.registration_answers_update(
+        registrations.registration_answers_update(
             actor=None, registration=person, answers={}, now=event.ends_at + timedelta(minutes=1)
         )
-    services.registration_cancel(actor=None, registration=person)
+    registrations.registration_cancel(actor=None, registration=person)
     with pytest.raises(errors.EventError, match="ended"):
-        services.registration_answers_update(actor=None, registration=person, answers={})
+        registrations.registration_answers_update(actor=None, registration=person, answers={})
 
 
 def test_a_full_event_says_you_will_join_the_waiting_list_before_you_register(
@@ -82,7 +83,7 @@ def test_the_calendar_file_says_how_sure_the_place_is(client: Client) -> None:
     waiting_file = registration_ics(waiting) or ""
     assert "STATUS:TENTATIVE" in waiting_file and "STATUS:CONFIRMED" not in waiting_file
     assert "meet.example" not in waiting_file, "no joining link before the place is theirs"
-    services.registration_cancel(actor=None, registration=confirmed)
+    registrations.registration_cancel(actor=None, registration=confirmed)
     waiting.refresh_from_db()
     assert waiting.status == Status.OFFERED
     assert "STATUS:TENTATIVE" in (registration_ics(waiting) or "")
@@ -101,13 +102,13 @@ def test_the_offer_email_attaches_the_calendar_only_once_accepted(
     first, second = register(event, 1), register(event, 2)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_cancel(actor=None, registration=first)
+        registrations.registration_cancel(actor=None, registration=first)
     cancelled, offer = sorted(mail.outbox, key=lambda m: m.to[0])
     assert cancelled.to == [first.email] and cancelled.attachments == []
     assert offer.to == [second.email] and offer.attachments == []
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.registration_accept_offer(actor=None, registration=second)
+        registrations.registration_accept_offer(actor=None, registration=second)
     (accepted,) = mail.outbox
     assert any(a[2] == "text/calendar" for a in accepted.attachments)
 
@@ -123,7 +124,7 @@ def test_a_waiting_person_sees_their_place(client: Client) -> None:
 
 
 def test_a_cancelled_event_shows_on_its_page_and_in_the_feed(client: Client) -> None:
-    from whatworks.events.services import event_cancel
+    from whatworks.events.services.staff import event_cancel
 
     event = make_event()
     event_cancel(actor=None, event=event, note="Snow.", now=timezone.now())

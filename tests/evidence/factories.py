@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from whatworks.evidence import services
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
+from whatworks.evidence.services import store
 
 _counter = itertools.count(1)
 
@@ -28,7 +28,7 @@ def intervention(**overrides: Any) -> Intervention:
         "status": "published",
     }
     data.update(overrides)
-    return services.intervention_create(actor=None, data=data)
+    return store.intervention_create(actor=None, data=data)
 
 
 def study(of: Intervention, **overrides: Any) -> Study:
@@ -44,7 +44,7 @@ def study(of: Intervention, **overrides: Any) -> Study:
         "risk_of_bias": "low",
     }
     data.update(overrides)
-    return services.study_create(actor=None, data=data)
+    return store.study_create(actor=None, data=data)
 
 
 def finding(of: Study, **overrides: Any) -> Finding:
@@ -64,7 +64,7 @@ def finding(of: Study, **overrides: Any) -> Finding:
         "sd_control": 2.0,
     }
     data.update(overrides)
-    return services.finding_create(actor=None, data=data)
+    return store.finding_create(actor=None, data=data)
 
 
 def rating(of: Intervention, domain: str = "parenting", **overrides: Any) -> OutcomeRating:
@@ -78,7 +78,7 @@ def rating(of: Intervention, domain: str = "parenting", **overrides: Any) -> Out
         "departure_reason": "the test rates it by hand.",
     }
     data.update(overrides)
-    return services.rating_set(actor=None, intervention=of, domain=domain, **data)
+    return store.rating_set(actor=None, intervention=of, domain=domain, **data)
 
 
 # --- for the permission matrix -------------------------------------------------------------

@@ -19,7 +19,7 @@ from whatworks.core.roles import Role
 from whatworks.evidence import demo as evidence_demo
 from whatworks.evidence.errors import EvidenceError, ImportInvalid
 from whatworks.evidence.models import Study
-from whatworks.evidence.services import study_update
+from whatworks.evidence.services.store import study_update
 from whatworks.evidence.services.transfer import evidence_import, export_file
 from whatworks.registry import demo as registry_demo
 from whatworks.registry.links import LinkGroup, LinkItem, project_links

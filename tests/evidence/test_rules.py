@@ -16,11 +16,12 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.fixturetypes import ClientFor
-from whatworks.evidence import rules, services
+from whatworks.evidence import rules
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import Intervention, OutcomeRating
 from whatworks.evidence.rules import PooledEstimate, StudyFacts
 from whatworks.evidence.scales import EFFECTIVENESS_SCALE, STRENGTH_SCALE
+from whatworks.evidence.services import store
 
 from .factories import finding, intervention, study
 
@@ -148,7 +149,7 @@ def _rate(made: Intervention, **overrides: str) -> OutcomeRating:
         "strength_reason": "Two UK trials.",
         **overrides,
     }
-    return services.rating_set(actor=None, intervention=made, domain="entering-care", **data)
+    return store.rating_set(actor=None, intervention=made, domain="entering-care", **data)
 
 
 def test_a_rating_that_departs_needs_a_reason_and_is_marked_on_the_page(
@@ -205,7 +206,7 @@ def test_the_command_lists_every_current_departure(pooled_rr: Intervention) -> N
     assert out.getvalue().strip() == "No rating departs from the rules."
     _rate(pooled_rr, departure_reason="the larger trial found a smaller effect.")
     other = intervention(slug="by-hand")
-    services.rating_set(
+    store.rating_set(
         actor=None,
         intervention=other,
         domain="parenting",
@@ -254,7 +255,7 @@ def test_outcome_facets_match_within_one_outcome() -> None:
         ("entering-care", "no-difference"),
         ("offending", "small-benefit"),
     ):
-        services.rating_set(
+        store.rating_set(
             actor=None,
             intervention=mst,
             domain=domain,
@@ -265,7 +266,7 @@ def test_outcome_facets_match_within_one_outcome() -> None:
             departure_reason="test.",
         )
     fgc = intervention(name="Family group conferences")
-    services.rating_set(
+    store.rating_set(
         actor=None,
         intervention=fgc,
         domain="entering-care",

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from django.http import QueryDict
 
-from whatworks.evidence import services
 from whatworks.evidence.search import EvidenceVocabulary, SearchQuery, evidence_search
+from whatworks.evidence.services import store
 
 from .factories import intervention, rating, study
 
@@ -125,9 +125,9 @@ def test_query_state_round_trips_through_the_url() -> None:
 def test_the_index_follows_changes_and_drafts_are_not_found() -> None:
     made = intervention(name="Mentoring", status="draft")
     assert names(text="mentor") == []
-    services.intervention_update(actor=None, intervention=made, data={"status": "published"})
+    store.intervention_update(actor=None, intervention=made, data={"status": "published"})
     assert names(text="mentor") == ["Mentoring"]
-    services.intervention_update(actor=None, intervention=made, data={"name": "Befriending"})
+    store.intervention_update(actor=None, intervention=made, data={"name": "Befriending"})
     assert names(text="mentor") == [] and names(text="befriend") == ["Befriending"]
 
 

@@ -4,10 +4,10 @@ import pytest
 
 from tests.fixturetypes import MakeUser
 from whatworks.core.models import AuditEntry
-from whatworks.evidence import services
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import RatingChange, SearchEntry, Synthesis
 from whatworks.evidence.scales import RULES_VERSION
+from whatworks.evidence.services import store
 
 from .factories import finding, intervention, rating, study
 
@@ -29,13 +29,13 @@ def test_invalid_data_raises_a_domain_error() -> None:
 def test_a_published_stable_id_cannot_change() -> None:
     made = intervention()
     with pytest.raises(EvidenceError, match="stable id"):
-        services.intervention_update(actor=None, intervention=made, data={"slug": "new-id"})
+        store.intervention_update(actor=None, intervention=made, data={"slug": "new-id"})
 
 
 def test_first_rating_records_version_rater_and_changelog(make_user: MakeUser) -> None:
     editor = make_user(None, full_name="Eve Editor")
     made = intervention()
-    saved = services.rating_set(
+    saved = store.rating_set(
         actor=editor,
         intervention=made,
         domain="parenting",
@@ -101,7 +101,7 @@ def test_updating_a_finding_recomputes_and_audits() -> None:
     target = study(intervention())
     made = finding(target)
     before = made.effect_size
-    services.finding_update(actor=None, finding=made, data={"mean_treatment": 12.0})
+    store.finding_update(actor=None, finding=made, data={"mean_treatment": 12.0})
     assert made.effect_size > before
     assert AuditEntry.objects.filter(action="evidence.finding_changed").exists()
 
@@ -110,6 +110,6 @@ def test_moving_a_study_refreshes_both_interventions() -> None:
     old, new = intervention(), intervention()
     target = study(old)
     finding(target)
-    services.study_update(actor=None, study=target, data={"intervention": new})
+    store.study_update(actor=None, study=target, data={"intervention": new})
     assert not Synthesis.objects.filter(intervention=old).exists()
     assert Synthesis.objects.filter(intervention=new).exists()

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from tests.factories import user_with_role
 from whatworks.core.roles import Role
-from whatworks.news import services
 from whatworks.news.models import AuthorProfile, Issue, Post, Subscriber, Topic
 from whatworks.news.selectors import subscriber_for_token  # noqa: F401 - re-exported for tests
+from whatworks.news.services import issues, posts, subscribers, topics
 from whatworks.news.tokens import CONFIRM_SALT, MANAGE_SALT, UNSUBSCRIBE_SALT, make_token
 
 _counter = itertools.count(1)
@@ -25,7 +25,7 @@ WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
 def author(**kwargs: Any) -> AuthorProfile:
     n = next(_counter)
     user = user_with_role(Role.EDITOR)
-    return services.author_profile_create(
+    return posts.author_profile_create(
         actor=None,
         user=user,
         slug=str(kwargs.pop("slug", f"author-{n}")),
@@ -46,7 +46,7 @@ def post(
     n = next(_counter)
     when = timezone.now() - timedelta(days=1) if publish_at == "past" else publish_at
     assert not isinstance(when, str), "publish_at is a datetime, None or 'past'"
-    return services.post_create(
+    return posts.post_create(
         actor=None,
         author=by or author(),
         title=title or f"Post number {n}",
@@ -60,16 +60,16 @@ def post(
 
 def subscriber(*, confirmed: bool = True, email: str | None = None) -> Subscriber:
     n = next(_counter)
-    sub = services.subscriber_subscribe(
+    sub = subscribers.subscriber_subscribe(
         actor=None, email=email or f"reader{n}@example.test", source="test"
     )
     if confirmed:
-        sub = services.subscriber_confirm(actor=None, subscriber=sub, source="test")
+        sub = subscribers.subscriber_confirm(actor=None, subscriber=sub, source="test")
     return sub
 
 
 def draft_issue() -> Issue:
-    return services.issue_draft(actor=None)
+    return issues.issue_draft(actor=None)
 
 
 def confirm_token(sub: Subscriber) -> str:
@@ -103,7 +103,7 @@ def tag_kwargs() -> dict[str, object]:
 def image_kwargs() -> dict[str, object]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    image = services.post_image_add(
+    image = posts.post_image_add(
         actor=None,
         post=post(),
         upload=SimpleUploadedFile("x.png", PNG, content_type="image/png"),
@@ -145,7 +145,7 @@ def manage_kwargs() -> dict[str, object]:
 
 def topic(**kwargs: Any) -> Topic:
     n = next(_counter)
-    return services.topic_create(
+    return topics.topic_create(
         actor=None,
         name=str(kwargs.pop("name", f"Topic {n}")),
         slug=str(kwargs.pop("slug", f"topic-{n}")),

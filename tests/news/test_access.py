@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.conftest import ROLES
 from tests.fixturetypes import ClientFor
 from tests.news import factories as f
-from whatworks.news import services
+from whatworks.news.services import posts
 
 EDITORS = {"editor", "admin"}
 
@@ -35,7 +35,7 @@ def _private_author() -> str:
 
 
 def _image_of_a_draft() -> str:
-    image = services.post_image_add(
+    image = posts.post_image_add(
         actor=None,
         post=f.post(publish_at=None),
         upload=SimpleUploadedFile("x.png", f.PNG),

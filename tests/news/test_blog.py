@@ -15,10 +15,10 @@ from tests.factories import user_with_role
 from tests.news import factories as f
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.news import services
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Post
 from whatworks.news.selectors import posts_published
+from whatworks.news.services import posts
 from whatworks.news.uploads import MAX_IMAGE_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_feeds_are_valid_and_announced_in_the_head(client: Client) -> None:
 def test_images_are_typed_by_their_content(client: Client, content: bytes, kind: str) -> None:
     post = f.post()
     upload = SimpleUploadedFile("photo.gif", content, content_type="application/octet-stream")
-    image = services.post_image_add(actor=None, post=post, upload=upload, alt_text="A team")
+    image = posts.post_image_add(actor=None, post=post, upload=upload, alt_text="A team")
     assert image.content_type == kind
     assert not image.file.name.endswith(".gif")
     response = client.get(image.get_absolute_url())
@@ -123,14 +123,14 @@ def test_bad_uploads_are_refused_before_storing(content: bytes, alt: str, field:
     post = f.post()
     upload = SimpleUploadedFile("x.png", content, content_type="image/png")
     with pytest.raises(NewsError) as caught:
-        services.post_image_add(actor=None, post=post, upload=upload, alt_text=alt)
+        posts.post_image_add(actor=None, post=post, upload=upload, alt_text=alt)
     assert caught.value.field == field
     assert post.images.count() == 0
 
 
 def test_images_of_unpublished_posts_are_hidden(client: Client) -> None:
     post = f.post(publish_at=None)
-    image = services.post_image_add(
+    image = posts.post_image_add(
         actor=None, post=post, upload=SimpleUploadedFile("x.png", f.PNG), alt_text="Plan"
     )
     assert client.get(image.get_absolute_url()).status_code == 404

@@ -20,10 +20,9 @@ from tests.news import factories as f
 from whatworks.core.extensions import newsletter_sections
 from whatworks.core.roles import Role
 from whatworks.core.tasks_support import make_worker
-from whatworks.news import services
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Subscriber
-from whatworks.news.services import sending
+from whatworks.news.services import issues, sending, subscribers
 
 
 def run_queued_tasks() -> None:
@@ -51,7 +50,7 @@ def test_the_draft_gathers_what_is_new_from_every_registered_part() -> None:
     newsletter_sections.register("test-events", events, order=20)
     newsletter_sections.register("test-broken", broken, order=30)
     try:
-        issue = services.issue_draft(actor=None)
+        issue = issues.issue_draft(actor=None)
     finally:
         newsletter_sections.unregister("test-events")
         newsletter_sections.unregister("test-broken")
@@ -90,9 +89,9 @@ def test_sending_goes_in_batches_and_a_restart_neither_skips_nor_double_sends(
     monkeypatch.setattr(sending, "BATCH_SIZE", 10)
     readers = [f.subscriber() for _ in range(25)]
     gone = f.subscriber()
-    services.subscriber_unsubscribe(actor=None, subscriber=gone, source="test")
+    subscribers.subscriber_unsubscribe(actor=None, subscriber=gone, source="test")
     bounced = f.subscriber(email="bounce@example.test")
-    services.subscriber_mark_bounced(actor=None, email="BOUNCE@example.test")
+    subscribers.subscriber_mark_bounced(actor=None, email="BOUNCE@example.test")
     f.subscriber(confirmed=False)
     issue = f.draft_issue()
     mail.outbox.clear()
@@ -120,7 +119,7 @@ def test_sending_goes_in_batches_and_a_restart_neither_skips_nor_double_sends(
             return self.inner.send_messages(messages)
 
     monkeypatch.setattr(sending, "get_connection", CrashingConnection)
-    services.issue_send(actor=None, issue=issue)
+    issues.issue_send(actor=None, issue=issue)
     run_queued_tasks()
 
     issue.refresh_from_db()
@@ -132,7 +131,7 @@ def test_sending_goes_in_batches_and_a_restart_neither_skips_nor_double_sends(
     # The worker comes back: stale claims are released and sending carries on.
     monkeypatch.undo()
     monkeypatch.setattr(sending, "BATCH_SIZE", 10)
-    services.issue_resume(actor=None, issue=issue, stale_after=timedelta(0))
+    issues.issue_resume(actor=None, issue=issue, stale_after=timedelta(0))
     run_queued_tasks()
 
     issue.refresh_from_db()
@@ -150,7 +149,7 @@ def test_each_message_has_one_click_unsubscribe_headers() -> None:
     reader = f.subscriber()
     issue = f.draft_issue()
     mail.outbox.clear()
-    services.issue_send(actor=None, issue=issue)
+    issues.issue_send(actor=None, issue=issue)
     run_queued_tasks()
     (message,) = mail.outbox
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -180,8 +179,8 @@ def test_bounces_and_unsubscribes_stop_sends_already_queued(
     issue.refresh_from_db()
     sending.prepare_deliveries(issue=issue)
     assert issue.deliveries.count() == 4
-    services.subscriber_mark_bounced(actor=None, email=readers[0].email)
-    services.subscriber_unsubscribe(actor=None, subscriber=readers[1], source="test")
+    subscribers.subscriber_mark_bounced(actor=None, email=readers[0].email)
+    subscribers.subscriber_unsubscribe(actor=None, subscriber=readers[1], source="test")
     # A delivery already claimed when its subscriber bounces is skipped at send time: the
     # bounce lands (behind the service's back) between the claim and the sending.
     claim = sending._claim
@@ -222,16 +221,16 @@ def test_the_bounce_command_marks_addresses(capsys: pytest.CaptureFixture[str]) 
 def test_a_sent_issue_cannot_be_changed_or_sent_again() -> None:
     issue = f.sent_issue()
     with pytest.raises(NewsError):
-        services.issue_update(actor=None, issue=issue, title="x", body="y")
+        issues.issue_update(actor=None, issue=issue, title="x", body="y")
     with pytest.raises(NewsError):
-        services.issue_send(actor=None, issue=issue)
+        issues.issue_send(actor=None, issue=issue)
 
 
 @pytest.mark.django_db
 def test_the_archive_shows_sent_issues_only(client: Client) -> None:
     sent = f.sent_issue()
     Issue.objects.filter(pk=sent.pk).update(title="Last month's issue")
-    draft = services.issue_draft(actor=None)
+    draft = issues.issue_draft(actor=None)
     Issue.objects.filter(pk=draft.pk).update(title="Unfinished draft")
     page = client.get(reverse("news:archive")).content.decode()
     assert "Last month&#x27;s issue" in page and "Unfinished draft" not in page

@@ -26,9 +26,11 @@ from tests.news.test_newsletter import run_queued_tasks
 from whatworks.core.extensions import Registration, SectionProvider
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.news import bounces, compose, services
+from whatworks.news import bounces, compose
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Delivery, Issue, Subscriber, Topic
+from whatworks.news.services import issues
+from whatworks.news.services import subscribers as subscribers_services
 from whatworks.news.services.sending import render_issue
 
 pytestmark = pytest.mark.django_db
@@ -76,20 +78,20 @@ def test_a_scheduled_issue_sends_itself_only_at_the_time_still_chosen() -> None:
     issue = f.draft_issue()
     soon = timezone.now() + timedelta(hours=1)
     with pytest.raises(NewsError, match="future"):
-        services.issue_schedule(actor=None, issue=issue, when=timezone.now() - timedelta(1))
-    services.issue_schedule(actor=None, issue=issue, when=soon)
+        issues.issue_schedule(actor=None, issue=issue, when=timezone.now() - timedelta(1))
+    issues.issue_schedule(actor=None, issue=issue, when=soon)
     first = soon.isoformat()
     # too early: nothing happens
-    assert services.issue_send_due(issue_id=issue.pk, scheduled_for=first) is False
+    assert issues.issue_send_due(issue_id=issue.pk, scheduled_for=first) is False
     later = soon + timedelta(hours=1)
-    services.issue_schedule(actor=None, issue=issue, when=later)  # moved
+    issues.issue_schedule(actor=None, issue=issue, when=later)  # moved
     Issue.objects.filter(pk=issue.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
     moved_to = Issue.objects.get(pk=issue.pk).scheduled_for
     assert moved_to is not None
     # the first schedule's task wakes up: the issue is no longer scheduled for then
-    assert services.issue_send_due(issue_id=issue.pk, scheduled_for=first) is False
+    assert issues.issue_send_due(issue_id=issue.pk, scheduled_for=first) is False
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.DRAFT
-    assert services.issue_send_due(issue_id=issue.pk, scheduled_for=moved_to.isoformat())
+    assert issues.issue_send_due(issue_id=issue.pk, scheduled_for=moved_to.isoformat())
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENDING and issue.scheduled_for is None
 
@@ -97,9 +99,9 @@ def test_a_scheduled_issue_sends_itself_only_at_the_time_still_chosen() -> None:
 def test_an_unscheduled_issue_stays_a_draft() -> None:
     issue = f.draft_issue()
     when = timezone.now() + timedelta(hours=1)
-    services.issue_schedule(actor=None, issue=issue, when=when)
-    services.issue_unschedule(actor=None, issue=issue)
-    assert services.issue_send_due(issue_id=issue.pk, scheduled_for=when.isoformat()) is False
+    issues.issue_schedule(actor=None, issue=issue, when=when)
+    issues.issue_unschedule(actor=None, issue=issue)
+    assert issues.issue_send_due(issue_id=issue.pk, scheduled_for=when.isoformat()) is False
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.DRAFT
 
 
@@ -109,7 +111,7 @@ def test_scheduling_defers_the_task_to_the_chosen_time() -> None:
 
     issue = f.draft_issue()
     when = timezone.now() + timedelta(days=1)
-    services.issue_schedule(actor=None, issue=issue, when=when)
+    issues.issue_schedule(actor=None, issue=issue, when=when)
     (queued,) = DBTaskResult.objects.filter(task_path__endswith="newsletter_send_scheduled")
     assert queued.run_after == when
     run_queued_tasks()  # not due: the worker leaves it
@@ -133,14 +135,12 @@ def test_the_schedule_form_refuses_a_past_time_with_a_message(client: Client) ->
 def test_an_issue_for_a_topic_goes_only_to_those_who_chose_it() -> None:
     research = _topic()
     chose = f.subscriber()
-    services.subscriber_set_topics(actor=None, subscriber=chose, topics=[research])
+    subscribers_services.subscriber_set_topics(actor=None, subscriber=chose, topics=[research])
     f.subscriber()  # chose nothing
     issue = f.draft_issue()
-    services.issue_update(
-        actor=None, issue=issue, title=issue.title, body=issue.body, topic=research
-    )
+    issues.issue_update(actor=None, issue=issue, title=issue.title, body=issue.body, topic=research)
     mail.outbox.clear()
-    services.issue_send(actor=None, issue=issue)
+    issues.issue_send(actor=None, issue=issue)
     run_queued_tasks()
     assert [m.to for m in mail.outbox] == [[chose.email]]
 
@@ -167,7 +167,7 @@ def test_the_management_page_counts_subscribers_by_state_and_topic(client: Clien
     for _ in range(3):
         f.subscriber()
     picked = f.subscriber()
-    services.subscriber_set_topics(actor=None, subscriber=picked, topics=[research])
+    subscribers_services.subscriber_set_topics(actor=None, subscriber=picked, topics=[research])
     f.subscriber(confirmed=False)
     client, _ = _editor_client(client)
     page = client.get(reverse("news:manage_home")).content.decode()
@@ -183,7 +183,7 @@ def test_the_text_part_is_read_from_the_html_not_the_markdown() -> None:
     image_post = f.post(title="Fresh *post*")
     issue = f.draft_issue()
     body = issue.body + "\n![A chart of referrals](/news/images/abc/)\n\n1. First\n2. Second\n"
-    services.issue_update(actor=None, issue=issue, title="November", body=body)
+    issues.issue_update(actor=None, issue=issue, title="November", body=body)
     text, html = render_issue(Issue.objects.get(pk=issue.pk))
     assert "\\*" not in text and "](<" not in text and "##" not in text
     assert f"Fresh *post* (https://whatworks.example{image_post.get_absolute_url()})" in text
@@ -304,11 +304,11 @@ def test_the_command_reads_bounce_messages_from_a_mailbox(
 def test_sent_counts_do_not_change_when_a_subscriber_erases_their_data(client: Client) -> None:
     readers = [f.subscriber() for _ in range(3)]
     issue = f.draft_issue()
-    services.issue_send(actor=None, issue=issue)
+    issues.issue_send(actor=None, issue=issue)
     run_queued_tasks()
     before = Counter(Delivery.objects.filter(issue=issue).values_list("status", flat=True))
     assert before == {"sent": 3}
-    services.subscriber_erase(actor=None, subscriber=readers[0])
+    subscribers_services.subscriber_erase(actor=None, subscriber=readers[0])
     assert not Subscriber.objects.filter(pk=readers[0].pk).exists()
     after = Counter(Delivery.objects.filter(issue=issue).values_list("status", flat=True))
     assert after == before

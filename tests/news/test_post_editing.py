@@ -11,9 +11,9 @@ from django.urls import reverse
 from tests.factories import user_with_role
 from tests.news import factories as f
 from whatworks.core.roles import Role
-from whatworks.news import services
 from whatworks.news.errors import NewsError
 from whatworks.news.models import Post, PostRevision, Tag
+from whatworks.news.services import posts as posts_services
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_each_save_keeps_a_revision_saying_who_changed_what(client: Client) -> N
 
 def test_an_image_used_in_the_body_is_not_shown_again_above_it(client: Client) -> None:
     post = f.post()
-    image = services.post_image_add(
+    image = posts_services.post_image_add(
         actor=None,
         post=post,
         upload=SimpleUploadedFile("x.png", f.PNG, content_type="image/png"),
@@ -78,7 +78,7 @@ def test_an_image_used_in_the_body_is_not_shown_again_above_it(client: Client) -
     )
     page = client.get(post.get_absolute_url()).content.decode()
     assert page.count(image.get_absolute_url()) == 1  # the lead picture
-    services.post_update(
+    posts_services.post_update(
         actor=None, post=post, title=post.title, slug=post.slug, summary=post.summary,
         body=f"Look: ![A chart of referrals]({image.get_absolute_url()})",
         publish_at=post.publish_at, tag_names=[],
@@ -121,7 +121,7 @@ def test_the_services_refuse_markup_too_so_no_slug_is_made_from_it() -> None:
 
 def test_a_long_title_makes_a_slug_cut_at_a_word() -> None:
     title = "A very long title " * 10
-    post = services.post_create(
+    post = posts_services.post_create(
         actor=None, author=f.author(), title=title, slug="", summary="S", body="B"
     )
     full = "-".join(["a-very-long-title"] * 10)

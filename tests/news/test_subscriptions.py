@@ -172,17 +172,17 @@ def test_the_form_cannot_flood_a_mailbox(
 ) -> None:
     from datetime import timedelta
 
-    from whatworks.news import services
+    from whatworks.news.services import subscribers
 
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(5):
-            services.subscriber_subscribe(actor=None, email="victim@example.test", source="t")
+            subscribers.subscriber_subscribe(actor=None, email="victim@example.test", source="t")
     assert len(mail.outbox) == 1
     ConsentRecord.objects.update(
         recorded_at=ConsentRecord.objects.get().recorded_at - timedelta(hours=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.subscriber_subscribe(actor=None, email="victim@example.test", source="t")
+        subscribers.subscriber_subscribe(actor=None, email="victim@example.test", source="t")
     assert len(mail.outbox) == 2, "after a while a lost e-mail can be sent again"
 
 

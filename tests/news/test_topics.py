@@ -11,10 +11,11 @@ from tests.fixturetypes import ClientFor
 from tests.news import factories
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.news import services
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import IssueForm, SubscribeForm, TopicsForm
 from whatworks.news.models import Subscriber, Topic
+from whatworks.news.services import subscribers
+from whatworks.news.services import topics as topics_services
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +78,10 @@ def _offered(form: forms.Form, name: str) -> list[Topic]:
 
 def test_a_retired_topic_is_offered_to_nobody_but_keeps_who_chose_it() -> None:
     kept, retired = factories.topic(name="Kept"), factories.topic(name="Old")
-    subscriber = services.subscriber_subscribe(
+    subscriber = subscribers.subscriber_subscribe(
         actor=None, email="reader@example.test", source="test", topics=[kept, retired]
     )
-    services.topic_retire(actor=None, topic=retired)
+    topics_services.topic_retire(actor=None, topic=retired)
     for form in (SubscribeForm(), TopicsForm()):
         assert _offered(form, "topics") == [kept]
     assert _offered(IssueForm(), "topic") == [kept]
@@ -88,7 +89,7 @@ def test_a_retired_topic_is_offered_to_nobody_but_keeps_who_chose_it() -> None:
     keeping = IssueForm(keep_topic_id=retired.pk)
     assert set(_offered(keeping, "topic")) == {kept, retired}
     assert set(Subscriber.objects.get(pk=subscriber.pk).topics.all()) == {kept, retired}
-    services.topic_retire(actor=None, topic=retired, retire=False)
+    topics_services.topic_retire(actor=None, topic=retired, retire=False)
     assert set(_offered(TopicsForm(), "topics")) == {kept, retired}
 
 
@@ -98,7 +99,7 @@ def test_names_and_addresses_stay_unique() -> None:
         factories.topic(name="Research news", slug="research")
     other = factories.topic(name="Events")
     with pytest.raises(NewsError, match="already has this name"):
-        services.topic_update(actor=None, topic=other, name="research")
+        topics_services.topic_update(actor=None, topic=other, name="research")
 
 
 def test_the_pages_404_for_a_topic_that_is_not_there(client_for: ClientFor) -> None:

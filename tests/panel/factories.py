@@ -11,17 +11,10 @@ from tests.factories import user_with_role
 from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.panel.models import Invitation, PanelMember, Poll, Question
-from whatworks.panel.services import (
-    InviteSelection,
-    invitations_send,
-    member_confirm,
-    member_join,
-    poll_close,
-    poll_create,
-    poll_open,
-    question_add,
-)
-from whatworks.panel.services.members import new_token
+from whatworks.panel.services.invitations import InviteSelection, invitations_send
+from whatworks.panel.services.members import member_confirm, member_join, new_token
+from whatworks.panel.services.polls import poll_create, poll_open, question_add
+from whatworks.panel.services.schedule import poll_close
 
 _counter = itertools.count(1)
 
@@ -130,7 +123,7 @@ def matrix_pulse() -> dict[str, object]:
 
 
 def matrix_study() -> dict[str, object]:
-    from whatworks.panel.services import study_create
+    from whatworks.panel.services.polls import study_create
 
     n = next(_counter)
     return {"slug": study_create(actor=None, name=f"Study {n}", slug=f"study-{n}").slug}
@@ -147,7 +140,7 @@ def held_poll() -> Poll:
     """A closed poll whose weighting did not converge, so its results are held back: 24
     answers from two regions and, bar one, one role (the weight cap cannot reach the role
     margins)."""
-    from whatworks.panel.services import response_save
+    from whatworks.panel.services.answering import response_save
 
     poll = make_poll()
     question = poll.questions.get(kind="single")
@@ -169,6 +162,6 @@ def held_poll() -> Poll:
 
 
 def matrix_leave_token() -> dict[str, object]:
-    from whatworks.panel.services import leave_token
+    from whatworks.panel.services.invitations import leave_token
 
     return {"token": leave_token(make_member())}

@@ -12,8 +12,9 @@ from tests.panel.factories import make_invitation, make_member, make_poll
 from tests.threads import run_at_once
 from whatworks.panel.errors import PollClosedError
 from whatworks.panel.models import Answer, Invitation, Question, Response
-from whatworks.panel.services import AnswerError, poll_close, question_add, response_save
-from whatworks.panel.services.answering import pseudonym_for
+from whatworks.panel.services.answering import AnswerError, pseudonym_for, response_save
+from whatworks.panel.services.polls import question_add
+from whatworks.panel.services.schedule import poll_close
 
 
 @pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_answer_validation_and_skip_logic() -> None:
         options=["Never", "Often"],
         required=True,
     )
-    from whatworks.panel.services import poll_open
+    from whatworks.panel.services.polls import poll_open
 
     poll_open(actor=None, poll=poll)
     invitation, _ = make_invitation(poll=poll)
@@ -146,7 +147,7 @@ def test_signed_in_member_answers_from_their_page(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_pseudonym_links_waves_of_one_study_only() -> None:
-    from whatworks.panel.services import study_create
+    from whatworks.panel.services.polls import study_create
 
     study = study_create(actor=None, name="Wellbeing", slug="wellbeing")
     pre = make_poll(study=study, wave=1)

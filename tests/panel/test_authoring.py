@@ -11,17 +11,16 @@ from tests.panel.factories import make_invitation, make_poll, researcher
 from whatworks.core.models import AuditEntry
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Answer, Poll, Question, Response
-from whatworks.panel.services import (
+from whatworks.panel.services.answering import clean_answers, response_save
+from whatworks.panel.services.polls import poll_open
+from whatworks.panel.services.questions import (
     QuestionError,
     QuestionSpec,
-    poll_open,
     question_create,
     question_delete,
     question_move,
     question_update,
-    response_save,
 )
-from whatworks.panel.services.answering import clean_answers
 
 pytestmark = pytest.mark.django_db
 

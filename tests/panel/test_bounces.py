@@ -10,7 +10,8 @@ from django.urls import reverse
 from tests.panel.factories import make_invitation, make_member, make_poll, researcher
 from whatworks.core.models import AuditEntry
 from whatworks.panel.forms import parse_addresses
-from whatworks.panel.services import invitation_open, invitations_mark_bounced
+from whatworks.panel.services.answering import invitation_open
+from whatworks.panel.services.invitations import invitations_mark_bounced
 
 pytestmark = pytest.mark.django_db
 

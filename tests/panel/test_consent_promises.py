@@ -20,14 +20,9 @@ from whatworks.panel import consent
 from whatworks.panel.errors import PollClosedError
 from whatworks.panel.models import PanelMember, Response
 from whatworks.panel.results import poll_results
-from whatworks.panel.services import (
-    member_anonymise,
-    member_erase,
-    member_export,
-    poll_close,
-    response_revise,
-    response_save,
-)
+from whatworks.panel.services.answering import response_revise, response_save
+from whatworks.panel.services.members import member_anonymise, member_erase, member_export
+from whatworks.panel.services.schedule import poll_close
 
 pytestmark = pytest.mark.django_db
 

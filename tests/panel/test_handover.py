@@ -20,15 +20,15 @@ from whatworks.panel.registry_handover import (
     study_link_project,
     study_results_send,
 )
-from whatworks.panel.services import (
-    poll_close,
+from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.polls import (
     poll_create,
     poll_open,
     question_add,
-    response_save,
     scale_create,
     study_create,
 )
+from whatworks.panel.services.schedule import poll_close
 from whatworks.registry.models import ResultsReport
 from whatworks.registry.selectors import report_assessment
 from whatworks.registry.verdicts import Verdict, parse_bundle
@@ -203,7 +203,7 @@ def test_the_bundle_is_in_the_documented_format(client: Client) -> None:
 def test_other_outcomes_of_a_draft_are_kept() -> None:
     author = researcher()
     project = rounds_project(author)
-    from whatworks.registry.services import results_import_bundle
+    from whatworks.registry.services.results import results_import_bundle
 
     results_import_bundle(
         actor=author,

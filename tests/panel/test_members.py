@@ -19,13 +19,13 @@ from whatworks.core.services.users import user_roles
 from whatworks.panel import consent
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Answer, ConsentRecord, Invitation, PanelMember, Response
-from whatworks.panel.services import (
+from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.members import (
     member_anonymise,
     member_confirm,
     member_erase,
     member_join,
     member_leave,
-    response_save,
 )
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +222,8 @@ def test_make_poll_helper_works() -> None:
 
 
 def test_study_waves_go_only_to_members_who_consented(client: Client) -> None:
-    from whatworks.panel.services import InviteSelection, invitations_send, study_create
+    from whatworks.panel.services.invitations import InviteSelection, invitations_send
+    from whatworks.panel.services.polls import study_create
 
     study = study_create(actor=None, name="Rounds", slug="rounds")
     yes, no, withdrew = make_member(), make_member(), make_member()

@@ -18,19 +18,17 @@ from tests.panel.factories import invite_all, make_invitation, make_member, make
 from whatworks.panel import analytics
 from whatworks.panel.models import Invitation, PanelMember, Poll, Question
 from whatworks.panel.results import MIN_CELL, poll_results, pulse_series, response_rates
-from whatworks.panel.services import (
-    InviteSelection,
-    invitations_send,
-    poll_close,
+from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.invitations import InviteSelection, invitations_send, reminders_send
+from whatworks.panel.services.polls import (
     poll_create,
     poll_open,
     question_add,
-    reminders_send,
-    response_save,
     scale_create,
     scale_score,
     study_create,
 )
+from whatworks.panel.services.schedule import poll_close
 from whatworks.panel.study_results import wave_change
 
 pytestmark = pytest.mark.django_db

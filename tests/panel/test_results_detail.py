@@ -17,13 +17,10 @@ from tests.panel.factories import make_invitation, make_member, make_poll
 from whatworks.panel import analytics, crosstabs, pulse_chart
 from whatworks.panel.models import Poll, Question
 from whatworks.panel.results import MIN_CELL, poll_results, pulse_series
-from whatworks.panel.services import (
-    QuestionSpec,
-    poll_close,
-    poll_open,
-    question_create,
-    response_save,
-)
+from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.polls import poll_open
+from whatworks.panel.services.questions import QuestionSpec, question_create
+from whatworks.panel.services.schedule import poll_close
 from whatworks_analytics.weighting import weighted_mean_ci
 
 pytestmark = pytest.mark.django_db

@@ -13,15 +13,10 @@ from django.utils import timezone
 from tests.panel.factories import PROFILE, make_invitation, make_member, make_poll
 from whatworks.core.models import AuditEntry
 from whatworks.panel.models import ConsentRecord, Invitation, PanelMember, Poll, Response
-from whatworks.panel.services import (
-    member_join,
-    member_leave,
-    panel_retention_apply,
-    poll_close,
-    response_save,
-)
-from whatworks.panel.services.members import token_hash
-from whatworks.panel.services.retention import DROPPED_TOKEN_PREFIX
+from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.members import member_join, member_leave, token_hash
+from whatworks.panel.services.retention import DROPPED_TOKEN_PREFIX, panel_retention_apply
+from whatworks.panel.services.schedule import poll_close
 from whatworks.panel.tasks import apply_retention
 
 pytestmark = pytest.mark.django_db

@@ -19,15 +19,17 @@ from tests.panel.factories import held_poll, invite_all, make_member, make_poll,
 from whatworks.core.tasks_support import make_worker
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Invitation, PanelMember, Poll
-from whatworks.panel.services import (
+from whatworks.panel.services.invitations import (
     InviteSelection,
     invitations_send,
     leave_token,
+    reminders_count,
+    reminders_send,
+)
+from whatworks.panel.services.schedule import (
     panel_schedule_apply,
     poll_results_publish,
     poll_schedule,
-    reminders_count,
-    reminders_send,
 )
 
 pytestmark = pytest.mark.django_db

@@ -21,11 +21,9 @@ from whatworks.pilots.models import DatasetUpload, Pilot
 from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
 from whatworks.registry import guards
 from whatworks.registry.models import Project, StudyType
-from whatworks.registry.services import (
-    project_publish,
-    protocol_draft_add_pilot_experiment,
-    protocol_register,
-)
+from whatworks.registry.services.pilot_experiments import protocol_draft_add_pilot_experiment
+from whatworks.registry.services.projects import project_publish
+from whatworks.registry.services.protocols import protocol_register
 from whatworks_analytics.pilots.config import parse_config
 from whatworks_analytics.pilots.run import run as engine_run
 from whatworks_analytics.pilots.synth import SynthConfig, generate, write_dataset

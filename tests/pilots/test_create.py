@@ -238,7 +238,7 @@ def test_a_config_is_fixed_only_in_a_version_that_contains_it(client: Client) ->
     says which versions exist and what to do; adding the config to the draft and
     registering v2 puts its criteria in the protocol, and v2 then fixes it."""
     from whatworks.registry.protocol import parse_content
-    from whatworks.registry.services import protocol_register
+    from whatworks.registry.services.protocols import protocol_register
 
     researcher = user_with_role(Role.RESEARCHER)
     project = registered_project(author=researcher)

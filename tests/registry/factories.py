@@ -10,14 +10,9 @@ from tests.factories import user_with_role
 from whatworks.core.models import User
 from whatworks.core.roles import Role
 from whatworks.registry.models import Project, StudyType, Topic
-from whatworks.registry.services import (
-    project_create,
-    project_publish,
-    protocol_draft_save,
-    protocol_register,
-    results_import_bundle,
-    results_publish,
-)
+from whatworks.registry.services.projects import project_create, project_publish
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
+from whatworks.registry.services.results import results_import_bundle, results_publish
 
 CONTENT: dict[str, Any] = {
     "title": "Family group conferences: a trial",
@@ -203,7 +198,7 @@ def request_create_kwargs() -> dict[str, object]:
 
 def request_kwargs() -> dict[str, object]:
     """For the permission matrix: a pending request to publish a registered project."""
-    from whatworks.registry.services import project_request_create
+    from whatworks.registry.services.requests import project_request_create
 
     project = registered_project(published=False)
     made = project_request_create(actor=project.team.get(), project=project, kind="publish")

@@ -14,9 +14,10 @@ from tests.registry.factories import CONTENT, content, draft_project, researcher
 from whatworks.core.models import AuditEntry
 from whatworks.registry.analysis_plan import TrialAnalysisPlan, trial_spec
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.protocol import ProtocolContentError, content_sha256, parse_content
-from whatworks.registry.services import RegistryError, protocol_draft_save, protocol_register
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
 
 
 def planned(**changes: Any) -> dict[str, Any]:

@@ -29,10 +29,11 @@ from tests.registry.factories import (
 )
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import ImmutableRecordError, ProtocolAttachment
 from whatworks.registry.protocol import content_sha256
-from whatworks.registry.services import RegistryError, protocol_draft_save, protocol_register
 from whatworks.registry.services.attachments import attachment_remove
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +225,7 @@ def test_an_embargoed_versions_documents_stay_hidden(client: Any) -> None:
     protocol_register(
         actor=author, project=project, embargo_until=timezone.localdate() + timedelta(days=30)
     )
-    from whatworks.registry.services import project_publish
+    from whatworks.registry.services.projects import project_publish
 
     project_publish(actor=editor(), project=project)
     url = reverse(

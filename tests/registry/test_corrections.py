@@ -19,10 +19,10 @@ from tests.registry.factories import (
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ResultsReport
-from whatworks.registry.services import (
-    RegistryError,
-    project_withdraw,
+from whatworks.registry.services.projects import project_withdraw
+from whatworks.registry.services.results import (
     results_correct,
     results_correction_discard,
     results_import_bundle,

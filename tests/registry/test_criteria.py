@@ -12,14 +12,11 @@ from django.utils import timezone
 
 from tests.registry.factories import content, draft_project, researcher
 from whatworks.registry.criteria import criteria_problems, explain, statistic_range
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, StudyType, Topic
 from whatworks.registry.protocol import Comparison, Criterion, parse_content
-from whatworks.registry.services import (
-    RegistryError,
-    project_create,
-    protocol_draft_save,
-    protocol_register,
-)
+from whatworks.registry.services.projects import project_create
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
 from whatworks.registry.verdicts import OutcomeResult, Verdict, judge
 
 

@@ -12,8 +12,9 @@ from tests.registry.factories import draft_project, editor, registered_project, 
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.pilots.services.pilots import pilot_create
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project
-from whatworks.registry.services import RegistryError, project_delete
+from whatworks.registry.services.projects import project_delete
 
 pytestmark = pytest.mark.django_db
 

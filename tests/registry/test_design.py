@@ -12,9 +12,10 @@ from django.urls import reverse
 from tests.registry.factories import CONTENT, content, draft_project, registered_project
 from tests.registry.test_protocol_form import _as_submitted
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import StudyType
 from whatworks.registry.protocol import ProtocolContentError, content_sha256, parse_content
-from whatworks.registry.services import RegistryError, protocol_draft_save, protocol_register
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
 
 #: The content versions were registered with before the design existed, and its SHA-256
 #: as registered then (the same canonical JSON, so the same hash forever).

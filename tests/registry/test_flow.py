@@ -10,11 +10,12 @@ from django.urls import reverse
 
 from tests.registry.factories import editor, project_with_results
 from whatworks.core.models import AuditEntry
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.flow import ALL_PARTICIPANTS, report_arms
 from whatworks.registry.models import ResultsReport, StudyType
 from whatworks.registry.selectors import draft_results
-from whatworks.registry.services import RegistryError, results_correct, results_publish
 from whatworks.registry.services.flow import results_set_flow
+from whatworks.registry.services.results import results_correct, results_publish
 
 pytestmark = pytest.mark.django_db
 

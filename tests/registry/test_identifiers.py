@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from tests.registry.factories import registered_project, researcher
 from whatworks.core.models import AuditEntry
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.identifiers import (
     normalise_orcid,
     normalise_secondary,
     orcid_check_digit,
 )
-from whatworks.registry.services import RegistryError
 from whatworks.registry.services.identifiers import project_set_secondary_ids, researcher_set_orcid
 
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 from tests.factories import user_with_role
 from tests.registry.factories import bundle, editor, project_with_results, registered_project
 from whatworks.core.roles import Role
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import ImmutableRecordError, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import content_sha256
-from whatworks.registry.services import RegistryError, results_import_bundle, results_publish
+from whatworks.registry.services.results import results_import_bundle, results_publish
 
 pytestmark = pytest.mark.django_db
 

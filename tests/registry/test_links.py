@@ -15,7 +15,7 @@ from tests.registry.factories import editor, registered_project, researcher
 from whatworks.core import extensions
 from whatworks.core.roles import Role
 from whatworks.registry.links import LinkGroup, LinkItem, project_links
-from whatworks.registry.services import project_team_add
+from whatworks.registry.services.projects import project_team_add
 
 pytestmark = pytest.mark.django_db
 

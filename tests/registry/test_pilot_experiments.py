@@ -13,6 +13,7 @@ from django.test import Client
 from tests.pilots.factories import config_dict
 from tests.registry.factories import CONTENT, content, draft_project, researcher
 from whatworks.registry.diffs import diff_content
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.protocol import (
     PILOT_FAIRNESS_STATISTIC,
     ProtocolContentError,
@@ -20,11 +21,8 @@ from whatworks.registry.protocol import (
     parse_content,
     pilot_experiment,
 )
-from whatworks.registry.services import (
-    RegistryError,
-    protocol_draft_add_pilot_experiment,
-    protocol_draft_save,
-)
+from whatworks.registry.services.pilot_experiments import protocol_draft_add_pilot_experiment
+from whatworks.registry.services.protocols import protocol_draft_save
 from whatworks_analytics.pilots.config import config_hash, parse_config
 
 

@@ -7,8 +7,8 @@ import pytest
 from tests.calls.factories import make_call, scored, submitted_application
 from tests.factories import UserFactory
 from tests.registry.factories import registered_project
-from whatworks.calls import services as calls_services
 from whatworks.calls.models import Application
+from whatworks.calls.services import review as review_services
 from whatworks.core.errors import WhatworksError
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
@@ -21,10 +21,12 @@ Status = Application.Status
 def accept(application: Application) -> None:
     editor = UserFactory.create(roles=frozenset({Role.EDITOR}))
     scored(application)  # a decision rests on at least one review
-    calls_services.application_decide(
+    review_services.application_decide(
         actor=editor, application=application, status=Status.SHORTLISTED
     )
-    calls_services.application_decide(actor=editor, application=application, status=Status.ACCEPTED)
+    review_services.application_decide(
+        actor=editor, application=application, status=Status.ACCEPTED
+    )
 
 
 def test_accepting_adds_the_organisation_to_the_linked_project() -> None:

@@ -21,7 +21,7 @@ from whatworks.registry.reminders import (
     results_reminders_send,
     results_state,
 )
-from whatworks.registry.services import results_import_bundle, results_publish
+from whatworks.registry.services.results import results_import_bundle, results_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_published_results_and_withdrawn_projects_are_not_reminded() -> None:
     project = _due_in(-5)
     report = results_import_bundle(actor=project.team.get(), project=project, bundle=bundle())
     results_publish(actor=editor(), report=report)
-    from whatworks.registry.services import project_withdraw
+    from whatworks.registry.services.projects import project_withdraw
 
     other = _due_in(-5)
     project_withdraw(actor=editor(), project=other, reason="Stopped.")

@@ -18,12 +18,9 @@ from tests.registry.factories import (
 )
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectRequest
-from whatworks.registry.services import (
-    RegistryError,
-    project_request_create,
-    project_request_decide,
-)
+from whatworks.registry.services.requests import project_request_create, project_request_decide
 
 pytestmark = pytest.mark.django_db
 

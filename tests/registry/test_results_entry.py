@@ -19,10 +19,10 @@ from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.registry.entry import ResultRow, row_problems, rows_problems, rows_results
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import ResultsReport
 from whatworks.registry.selectors import report_assessment
-from whatworks.registry.services import (
-    RegistryError,
+from whatworks.registry.services.results import (
     results_enter,
     results_import_bundle,
     results_publish,

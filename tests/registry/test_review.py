@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.registry.factories import CONTENT, content, draft_project, registered_project
-from whatworks.registry.services import protocol_draft_save
+from whatworks.registry.services.protocols import protocol_draft_save
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from whatworks.registry.selectors import (
     results_publish_check,
     version_get_for_user,
 )
-from whatworks.registry.services import embargoes_release, project_withdraw
+from whatworks.registry.services.projects import embargoes_release, project_withdraw
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from tests.registry.factories import bundle, project_with_results, registered_project
 from whatworks.registry.selectors_results import MAX_EXTRA_ROWS, results_entry_for
-from whatworks.registry.services import results_correct, results_import_bundle
+from whatworks.registry.services.results import results_correct, results_import_bundle
 
 pytestmark = pytest.mark.django_db
 

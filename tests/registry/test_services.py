@@ -20,18 +20,16 @@ from tests.registry.factories import (
 from whatworks.core.dates import add_months
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import ProjectStatus
-from whatworks.registry.services import (
-    RegistryError,
+from whatworks.registry.services.projects import (
+    default_results_due,
     project_create,
     project_publish,
     project_withdraw,
-    protocol_draft_save,
-    protocol_register,
-    results_import_bundle,
-    results_publish,
 )
-from whatworks.registry.services.projects import default_results_due
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
+from whatworks.registry.services.results import results_import_bundle, results_publish
 
 pytestmark = pytest.mark.django_db
 

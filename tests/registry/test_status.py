@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from tests.registry.factories import editor, project_with_results, registered_project
 from whatworks.core.models import AuditEntry
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import ProjectForm
 from whatworks.registry.models import Project, ProjectStatus
-from whatworks.registry.services import RegistryError, project_update, project_withdraw
+from whatworks.registry.services.projects import project_update, project_withdraw
 
 pytestmark = pytest.mark.django_db
 

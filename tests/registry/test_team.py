@@ -12,8 +12,8 @@ from tests.registry.factories import editor, registered_project, researcher
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
-from whatworks.registry.services import (
-    RegistryError,
+from whatworks.registry.errors import RegistryError
+from whatworks.registry.services.projects import (
     project_team_add,
     project_team_remove,
     project_withdraw,
@@ -118,7 +118,7 @@ def test_the_team_page(client: Any) -> None:
 
 
 def _edit_with_team(project: Any, *, actor: Any, team: list[Any]) -> None:
-    from whatworks.registry.services import project_update
+    from whatworks.registry.services.projects import project_update
 
     project_update(
         actor=actor,

@@ -32,8 +32,9 @@ from tests.registry.trial_factories import (
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.core.privatedata import pseudonym, receiving_folder, stage_files
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import TrialAnalysis, TrialDataset
-from whatworks.registry.services import RegistryError, results_publish
+from whatworks.registry.services.results import results_publish
 from whatworks.registry.services.trial_data import (
     trial_analysis_start,
     trial_data_root,

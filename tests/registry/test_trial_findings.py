@@ -20,13 +20,9 @@ from tests.registry.trial_factories import author_of, stored, trial_project
 from whatworks.core.models import AuditEntry
 from whatworks.evidence.models import Finding, Intervention, Study, Synthesis
 from whatworks.registry import trial_tasks
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ResultsReport, TrialAnalysis
-from whatworks.registry.services import (
-    RegistryError,
-    results_correct,
-    results_publish,
-    results_save,
-)
+from whatworks.registry.services.results import results_correct, results_publish, results_save
 from whatworks.registry.services.trial_data import trial_analysis_start, trial_evidence_link_set
 from whatworks.registry.trial_findings import evidence_findings
 

@@ -14,13 +14,11 @@ from django.test import Client
 from tests.registry.factories import content, draft_project, editor, researcher
 from tests.registry.test_analysis_plan import plan, planned
 from whatworks.core.models import AuditEntry
-from whatworks.registry.services import (
-    RegistryError,
-    project_publish,
-    protocol_register,
-    results_publish,
-)
+from whatworks.registry.errors import RegistryError
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
+from whatworks.registry.services.projects import project_publish
+from whatworks.registry.services.protocols import protocol_register
+from whatworks.registry.services.results import results_publish
 from whatworks.registry.services.trial_results import results_import_trial_bundle
 from whatworks_analytics.trials.bundle import run_plan
 

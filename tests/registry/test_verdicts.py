@@ -143,9 +143,9 @@ def test_an_uploaded_verdict_or_judgement_is_refused_never_taken() -> None:
 @pytest.mark.django_db
 def test_the_published_verdict_is_computed_from_the_estimates_and_criteria() -> None:
     from tests.registry.factories import editor, registered_project, researcher
+    from whatworks.registry.errors import RegistryError
     from whatworks.registry.models import ResultsReport
-    from whatworks.registry.services import (
-        RegistryError,
+    from whatworks.registry.services.results import (
         results_import_bundle,
         results_publish,
         results_save,

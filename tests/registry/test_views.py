@@ -24,7 +24,7 @@ from tests.registry.factories import (
 )
 from whatworks.core.roles import Role
 from whatworks.registry.models import Project, ProtocolVersion
-from whatworks.registry.services import project_create
+from whatworks.registry.services.projects import project_create
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ from whatworks.pilots.services.pilots import pilot_create, pilot_fix_config
 from whatworks.pilots.services.runs import bundle_upload
 from whatworks.registry.models import Project
 from whatworks.registry.selectors import project_views, project_visibility
-from whatworks.registry.services import project_withdraw
+from whatworks.registry.services.projects import project_withdraw
 
 pytestmark = pytest.mark.django_db
 

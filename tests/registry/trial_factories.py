@@ -15,8 +15,9 @@ from whatworks.core.models import User
 from whatworks.core.privatedata import receiving_folder, stage_files
 from whatworks.core.tasks_support import make_worker
 from whatworks.registry.models import Project, TrialDataset
-from whatworks.registry.services import project_publish, protocol_register
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
+from whatworks.registry.services.projects import project_publish
+from whatworks.registry.services.protocols import protocol_register
 from whatworks.registry.services.trial_data import (
     trial_dataset_upload_start,
     trial_incoming_root,

@@ -13,13 +13,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from whatworks.calls.models import Application, Call, Question
-from whatworks.calls.services import (
+from whatworks.calls.services.applications import application_save
+from whatworks.calls.services.calls import call_create, criterion_create, question_create
+from whatworks.calls.services.review import (
     application_decide,
-    application_save,
-    call_create,
     conflict_declare,
-    criterion_create,
-    question_create,
     review_submit,
     reviewer_assign,
 )

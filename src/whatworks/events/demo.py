@@ -19,14 +19,13 @@ from django.utils import timezone
 from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.events.errors import EventError
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import (
+from whatworks.events.services.checkin import registration_check_in
+from whatworks.events.services.feedback import event_feedback_create, event_feedback_send
+from whatworks.events.services.registrations import (
     event_create,
-    event_feedback_create,
-    event_feedback_send,
     event_update,
     question_create,
     registration_cancel,
-    registration_check_in,
     registration_create,
 )
 

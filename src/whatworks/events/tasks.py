@@ -12,7 +12,8 @@ from __future__ import annotations
 from django_tasks import task
 
 from whatworks.events import jobs
-from whatworks.events.services import offers_expire, registrations_anonymise, reminders_send
+from whatworks.events.services.registrations import offers_expire, registrations_anonymise
+from whatworks.events.services.staff import reminders_send
 
 
 @task()

@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.admin import AuditedAdmin
 from whatworks.core.http import request_user
-from whatworks.evidence import services
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
 from whatworks.evidence.rules import departure
 from whatworks.evidence.selectors import outcome_rules
+from whatworks.evidence.services import store
 from whatworks.evidence.services.store import FINDING_FIELDS
 
 
@@ -43,16 +43,16 @@ class RefreshingAdmin(AuditedAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             intervention = _intervention_of(obj)
-            services.synthesis_refresh(intervention=intervention)
-            services.search_index_refresh(intervention=intervention)
+            store.synthesis_refresh(intervention=intervention)
+            store.search_index_refresh(intervention=intervention)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         intervention = None if isinstance(obj, Intervention) else _intervention_of(obj)
         with transaction.atomic():
             super().delete_model(request, obj)
             if intervention is not None:
-                services.synthesis_refresh(intervention=intervention)
-                services.search_index_refresh(intervention=intervention)
+                store.synthesis_refresh(intervention=intervention)
+                store.search_index_refresh(intervention=intervention)
 
 
 @admin.register(Intervention)
@@ -98,7 +98,7 @@ class FindingAdminForm(forms.ModelForm):
             **{k: v for k, v in data.items() if k in {f.name for f in Finding._meta.fields}}
         )
         try:
-            services.finding_compute(probe)
+            store.finding_compute(probe)
         except EvidenceError as error:
             raise forms.ValidationError(error.message) from None
         data["effect_size"], data["se"] = probe.effect_size, probe.se
@@ -183,7 +183,7 @@ class OutcomeRatingAdmin(AuditedAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         data = form.cleaned_data
         try:
-            saved = services.rating_set(
+            saved = store.rating_set(
                 actor=request_user(request),
                 intervention=data.get("intervention", obj.intervention),
                 domain=data.get("domain", obj.domain),

@@ -20,7 +20,7 @@ from whatworks.core.demo import Writer, demo_project_reference
 from whatworks.evidence.demo_content import INTERVENTIONS, RATINGS, SETTINGS
 from whatworks.evidence.demo_studies import FINDINGS, STUDIES
 from whatworks.evidence.models import Finding, Intervention, OutcomeRating, Study
-from whatworks.evidence.services import intervention_update, rating_set, study_update
+from whatworks.evidence.services.store import intervention_update, rating_set, study_update
 from whatworks.evidence.services.transfer import evidence_import
 
 FIELDS = (

@@ -19,7 +19,12 @@ from typing import Any
 from django.db import transaction
 
 from whatworks.evidence.models import Finding, Intervention, OutcomeDomain, RiskOfBias, Study
-from whatworks.evidence.services import finding_create, finding_update, study_create, study_update
+from whatworks.evidence.services.store import (
+    finding_create,
+    finding_update,
+    study_create,
+    study_update,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.core.search import words
-from whatworks.evidence import services
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import DOI_PATTERN, Study
+from whatworks.evidence.services import store as store_services
 
 MAX_RECORDS = 5_000
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -201,6 +201,6 @@ def ris_apply(*, actor: User, text: str) -> list[Study]:
     changed = []
     for match in preview.updates:
         assert match.study is not None
-        services.study_update(actor=actor, study=match.study, data=match.changes)
+        store_services.study_update(actor=actor, study=match.study, data=match.changes)
         changed.append(match.study)
     return changed

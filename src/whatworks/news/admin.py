@@ -28,7 +28,7 @@ from whatworks.news.models import (
     Tag,
     Topic,
 )
-from whatworks.news.services import subscriber_mark_bounced
+from whatworks.news.services.subscribers import subscriber_mark_bounced
 
 
 @admin.register(AuthorProfile)

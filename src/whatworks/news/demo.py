@@ -17,8 +17,10 @@ from django.utils import timezone
 from whatworks.core.demo import Writer
 from whatworks.core.models import User
 from whatworks.core.services.users import user_create
-from whatworks.news import services
 from whatworks.news.models import AuthorProfile, Issue, Post, Topic
+from whatworks.news.services import issues
+from whatworks.news.services import posts as posts_services
+from whatworks.news.services import subscribers as subscribers_services
 from whatworks.news.services.sending import send_batch
 
 
@@ -133,7 +135,7 @@ def _author(author: DemoAuthor) -> AuthorProfile:
     user = User.objects.filter(email=author.email).first() or user_create(
         actor=None, email=author.email, password=None, full_name=author.full_name
     )
-    return services.author_profile_create(
+    return posts_services.author_profile_create(
         actor=None,
         user=user,
         slug=author.slug,
@@ -151,7 +153,7 @@ def _content() -> int:
     for slug, author_slug, title, summary, body, tags, days in POSTS:
         if Post.objects.filter(slug=slug).exists():
             continue
-        services.post_create(
+        posts_services.post_create(
             actor=None,
             author=authors[author_slug],
             title=title,
@@ -169,9 +171,11 @@ def _content() -> int:
         for n, (slug, name, about) in enumerate(TOPICS)
     ]
     for n, email in enumerate(SUBSCRIBERS):
-        subscriber = services.subscriber_import(actor=None, email=email, source="demo data")
+        subscriber = subscribers_services.subscriber_import(
+            actor=None, email=email, source="demo data"
+        )
         if not subscriber.topics.exists():  # readers 1, 3, 5 chose research; 2, 4 events
-            services.subscriber_set_topics(
+            subscribers_services.subscriber_set_topics(
                 actor=None, subscriber=subscriber, topics=[topics[n % 2]]
             )
     return made
@@ -180,8 +184,8 @@ def _content() -> int:
 def _sent_issue() -> bool:
     if Issue.objects.filter(status=Issue.Status.SENT).exists():
         return False
-    issue = services.issue_draft(actor=None, now=timezone.now() - timedelta(days=20))
-    issue = services.issue_update(
+    issue = issues.issue_draft(actor=None, now=timezone.now() - timedelta(days=20))
+    issue = issues.issue_update(
         actor=None,
         issue=issue,
         title=issue.title,
@@ -189,7 +193,7 @@ def _sent_issue() -> bool:
         + "\n## From the editor\n\nThank you for reading. Tell us what you would like to see "
         "in the next issue.\n",
     )
-    services.issue_send(actor=None, issue=issue)
+    issues.issue_send(actor=None, issue=issue)
     send_batch(
         issue_id=issue.pk,
         mail_connection=get_connection("django.core.mail.backends.dummy.EmailBackend"),

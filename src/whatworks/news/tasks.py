@@ -7,7 +7,8 @@ from __future__ import annotations
 from django_tasks import task
 
 from whatworks.news import jobs
-from whatworks.news.services import issue_send_due, sending
+from whatworks.news.services import sending
+from whatworks.news.services.issues import issue_send_due
 
 
 @task()

@@ -36,18 +36,16 @@ from whatworks.panel.models import (
     WorkforceRole,
     YearsInPractice,
 )
-from whatworks.panel.services import (
-    QuestionSpec,
-    poll_close,
+from whatworks.panel.services.answering import pseudonym_for
+from whatworks.panel.services.polls import (
     poll_create,
     poll_open,
-    poll_schedule,
     question_add,
-    question_create,
     scale_create,
     study_create,
 )
-from whatworks.panel.services.answering import pseudonym_for
+from whatworks.panel.services.questions import QuestionSpec, question_create
+from whatworks.panel.services.schedule import poll_close, poll_schedule
 
 MEMBERS = 2000
 SEED = 2019

@@ -29,7 +29,8 @@ from whatworks.panel import study_results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Study
 from whatworks.registry import selectors as registry_selectors
-from whatworks.registry.services import RegistryError, results_import_bundle
+from whatworks.registry.errors import RegistryError
+from whatworks.registry.services.results import results_import_bundle
 
 
 def on_project_team(user: User | Any, project: Any) -> bool:

@@ -216,7 +216,7 @@ def _score(question: Question, value: Any) -> float:
     if question.kind in (Question.Kind.NUMBER, Question.Kind.SCALE):
         return float(value)
     if question.scale_id is not None:
-        from whatworks.panel.services import scale_score
+        from whatworks.panel.services.polls import scale_score
 
         score = scale_score(question.scale, value)  # type: ignore[arg-type]
         return math.nan if score is None else score

@@ -442,7 +442,7 @@ def _rounded(estimate: dict[str, Any], op: str, threshold: float, judgement: str
 
 def version_experiment(version: Any, config_hash: str) -> Any:
     """The pilot experiment of a registered protocol version with this config hash, or None."""
-    from whatworks.registry.services import version_pilot_experiment
+    from whatworks.registry.services.pilot_experiments import version_pilot_experiment
 
     return version_pilot_experiment(version, config_hash)
 
@@ -459,7 +459,7 @@ def registry_bundle(
     registry calls it inconclusive as the pilot does); and the ethics questions not
     answered yes.  The registry then judges its criteria, which are the pilot's.
     """
-    from whatworks.registry.services import PILOT_ETHICS_STATISTIC, PILOT_FAIRNESS_STATISTIC
+    from whatworks.registry.protocol import PILOT_ETHICS_STATISTIC, PILOT_FAIRNESS_STATISTIC
 
     experiment = version_experiment(protocol_version, str(data.get("config_hash", "")))
     if experiment is None:
@@ -538,7 +538,8 @@ def registry_bundle(
 def registry_add_experiment(*, actor: Any, project: Any, config: dict[str, Any]) -> Any:
     """Put the experiment in the project's protocol draft through the registry's service."""
     from whatworks.core.errors import PermissionDeniedError
-    from whatworks.registry.services import RegistryError, protocol_draft_add_pilot_experiment
+    from whatworks.registry.errors import RegistryError
+    from whatworks.registry.services.pilot_experiments import protocol_draft_add_pilot_experiment
 
     try:
         return protocol_draft_add_pilot_experiment(actor=actor, project=project, config=config)
@@ -552,7 +553,8 @@ def registry_add_experiment(*, actor: Any, project: Any, config: dict[str, Any])
 
 def registry_fill_results(*, actor: Any, project: Any, bundle: dict[str, Any]) -> Any:
     """Fill the project's draft results report through the registry's own service."""
-    from whatworks.registry.services import RegistryError, results_import_bundle
+    from whatworks.registry.errors import RegistryError
+    from whatworks.registry.services.results import results_import_bundle
 
     try:
         return results_import_bundle(actor=actor, project=project, bundle=bundle)

@@ -37,17 +37,15 @@ from whatworks.registry.demo_content import (
     WORKLOAD,
 )
 from whatworks.registry.models import Project, ProjectStatus, StudyType, Topic
-from whatworks.registry.services import (
+from whatworks.registry.services.pilot_experiments import protocol_draft_add_pilot_experiment
+from whatworks.registry.services.projects import (
     project_create,
     project_publish,
     project_update,
     project_withdraw,
-    protocol_draft_add_pilot_experiment,
-    protocol_draft_save,
-    protocol_register,
-    results_import_bundle,
-    results_publish,
 )
+from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
+from whatworks.registry.services.results import results_import_bundle, results_publish
 
 SIX_LAS = (
     ("Ashbourne Metropolitan Borough Council (demo)", "ashbourne", "north-west"),

@@ -28,8 +28,9 @@ from whatworks.core.privatedata import receiving_folder, stage_files
 from whatworks.registry import trial_tasks
 from whatworks.registry.demo_content import FGC_V1
 from whatworks.registry.models import Project, ResultsReport, TrialAnalysis
-from whatworks.registry.services import protocol_register, results_correct, results_publish
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
+from whatworks.registry.services.protocols import protocol_register
+from whatworks.registry.services.results import results_correct, results_publish
 from whatworks.registry.services.trial_data import (
     trial_analysis_start,
     trial_dataset_upload_start,

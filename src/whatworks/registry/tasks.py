@@ -13,7 +13,7 @@ def release_embargoes() -> int:
     command enqueues nothing: it does the work itself), or enqueued on a worker.  Pages do
     not wait for it: a passed embargo date is public at once.
     """
-    from whatworks.registry.services import embargoes_release
+    from whatworks.registry.services.projects import embargoes_release
 
     return len(embargoes_release(actor=None))
 

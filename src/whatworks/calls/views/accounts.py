@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import errors, selectors, services
+from whatworks.calls import errors, selectors
 from whatworks.calls.forms import AccountPasswordForm, JoinDecisionForm, JoinForm, RegisterForm
 from whatworks.calls.models import JoinRequest
+from whatworks.calls.services import accounts as accounts_services
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError, add_to_form
 from whatworks.core.http import AuthedHttpRequest
@@ -53,7 +54,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
         except Throttled as exc:
             return throttled_response(request, exc)
         if send:
-            services.applicant_register_start(
+            accounts_services.applicant_register_start(
                 full_name=data["full_name"],
                 email=data["email"],
                 organisation=data["organisation"],
@@ -70,13 +71,13 @@ def account_sent(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mailed link: choose a password, and the account is made and signed in."""
-    pending = services.pending_account(token)
+    pending = accounts_services.pending_account(token)
     form = AccountPasswordForm(
         request.POST or None, full_name=pending.full_name, email=pending.email
     )
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.applicant_register(
+            user = accounts_services.applicant_register(
                 full_name=pending.full_name,
                 email=pending.email,
                 password=form.cleaned_data["password"],
@@ -105,7 +106,9 @@ def join(request: AuthedHttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.join_request_create(actor=user, organisation=form.cleaned_data["organisation"])
+            accounts_services.join_request_create(
+                actor=user, organisation=form.cleaned_data["organisation"]
+            )
         except errors.JoinError as exc:
             add_to_form(form, exc)
         else:
@@ -165,7 +168,7 @@ def join_decide(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.join_request_decide(actor=user, request=found, approve=approve)
+        accounts_services.join_request_decide(actor=user, request=found, approve=approve)
     except PermissionDeniedError:
         raise PermissionDenied from None
     except errors.JoinError as exc:

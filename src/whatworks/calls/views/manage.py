@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import errors, selectors, services
+from whatworks.calls import errors, selectors
 from whatworks.calls.forms import CallForm, CriterionForm, QuestionForm
 from whatworks.calls.models import Application, Call
+from whatworks.calls.services import calls as calls_services
 from whatworks.core.access import require_permission
 from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
@@ -57,7 +58,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
     form = CallForm(request.POST or None, initial={"published": False})
     if request.method == "POST" and form.is_valid():
         try:
-            call = services.call_create(actor=request.user, **_fields(form))
+            call = calls_services.call_create(actor=request.user, **_fields(form))
         except errors.CallError as exc:
             add_to_form(form, exc)
         else:
@@ -80,7 +81,7 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in _fields(form).items() if not form.fields[k].disabled}
         try:
-            call = services.call_update(actor=request.user, call=call, **fields)
+            call = calls_services.call_update(actor=request.user, call=call, **fields)
         except errors.CallError as exc:
             add_to_form(form, exc)
         else:
@@ -102,7 +103,7 @@ def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         request,
         questions=list(call.questions.all()),
         form_class=QuestionForm,
-        create=partial(services.question_create, actor=request.user, call=call),
+        create=partial(calls_services.question_create, actor=request.user, call=call),
         error=errors.CallError,
         template="calls/staff/questions.html",
         context={"call": call},
@@ -119,7 +120,7 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
         request,
         question=question,
         form_class=QuestionForm,
-        update=partial(services.question_update, actor=request.user, question=question),
+        update=partial(calls_services.question_update, actor=request.user, question=question),
         error=errors.CallError,
         template="calls/staff/item_form.html",
         context={"call": call, "what": "question", "item": question},
@@ -135,7 +136,7 @@ def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> 
     return question_delete_page(
         request,
         question=question,
-        delete=partial(services.question_delete, actor=request.user, question=question),
+        delete=partial(calls_services.question_delete, actor=request.user, question=question),
         error=errors.CallError,
         back=reverse("calls:questions", args=[call.slug]),
     )
@@ -155,7 +156,7 @@ def criteria(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.criterion_create(actor=request.user, call=call, **form.cleaned_data)
+            calls_services.criterion_create(actor=request.user, call=call, **form.cleaned_data)
         except errors.CallError as exc:
             add_to_form(form, exc)
         else:
@@ -174,7 +175,9 @@ def criterion_edit(request: AuthedHttpRequest, slug: str, criterion_id: int) -> 
     form = CriterionForm(request.POST or None, instance=criterion)
     if request.method == "POST" and form.is_valid():
         try:
-            services.criterion_update(actor=request.user, criterion=criterion, **form.cleaned_data)
+            calls_services.criterion_update(
+                actor=request.user, criterion=criterion, **form.cleaned_data
+            )
         except errors.CallError as exc:
             add_to_form(form, exc)
         else:
@@ -193,7 +196,7 @@ def criterion_delete(request: AuthedHttpRequest, slug: str, criterion_id: int) -
     call = _call(request, slug)
     criterion = get_object_or_404(call.criteria, pk=criterion_id)
     try:
-        services.criterion_delete(actor=request.user, criterion=criterion)
+        calls_services.criterion_delete(actor=request.user, criterion=criterion)
     except errors.CallError as exc:
         messages.error(request, exc.message)
     else:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.calls import errors, selectors, services
+from whatworks.calls import errors, selectors
 from whatworks.calls.forms import (
     ApplicationForm,
     AssignForm,
@@ -26,6 +26,8 @@ from whatworks.calls.forms import (
 )
 from whatworks.calls.models import Application, Call
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise, weighted_total
+from whatworks.calls.services import applications as applications_services
+from whatworks.calls.services import review as review_services
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError
@@ -80,7 +82,9 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     submitted = existing is not None and existing.status != Application.Status.DRAFT
     if submitted and not (editing and call.is_open()):
         return redirect(existing.get_absolute_url())  # type: ignore[union-attr]
-    if call.is_open() and not services.passes_screening(call, existing.answers if existing else {}):
+    if call.is_open() and not applications_services.passes_screening(
+        call, existing.answers if existing else {}
+    ):
         return redirect("calls:eligibility", slug=call.slug)
     initial = existing.answers if existing else {}
     form = ApplicationForm(
@@ -92,7 +96,7 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         submit = editing or request.POST.get("action") == "submit"
         try:
-            application = services.application_save(
+            application = applications_services.application_save(
                 actor=user,
                 call=call,
                 answers=form.answers(),
@@ -138,7 +142,7 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     call = selectors.call_get_for_user(user=user, slug=slug)
-    questions = services.screening_questions(call)
+    questions = applications_services.screening_questions(call)
     existing = selectors.application_for_applicant(user=user, call=call)
     if not questions or (existing is not None and existing.status != Application.Status.DRAFT):
         return redirect("calls:apply", slug=call.slug)
@@ -146,7 +150,7 @@ def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     screened_out = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.application_screen(actor=user, call=call, answers=form.answers())
+            applications_services.application_screen(actor=user, call=call, answers=form.answers())
         except errors.NotEligibleError as exc:
             screened_out = True
             for question in questions:
@@ -194,7 +198,7 @@ def withdraw(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.application_withdraw(actor=user, application=found)
+        applications_services.application_withdraw(actor=user, application=found)
     except (errors.CallError, PermissionDeniedError) as exc:
         messages.error(request, exc.message)
     else:
@@ -254,7 +258,7 @@ def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse
             "assign_form": AssignForm(reviewers=selectors.possible_reviewers(application=found))
             if can_decide and found.status in selectors.SCORABLE
             else None,
-            "next_statuses": sorted(services.TRANSITIONS.get(found.status, ())),
+            "next_statuses": sorted(review_services.TRANSITIONS.get(found.status, ())),
             "decision_form": DecisionForm() if can_decide else None,
         },
     )
@@ -297,7 +301,7 @@ def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return redirect(found.get_absolute_url())
     corrected = selectors.own_review(user=user, application=found) is not None
     try:
-        services.review_submit(
+        review_services.review_submit(
             actor=user,
             application=found,
             scores=form.scores(),
@@ -330,7 +334,7 @@ def assign(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return redirect(found.get_absolute_url())
     reviewer = form.cleaned_data["reviewer"]
     try:
-        services.reviewer_assign(actor=user, application=found, reviewer=reviewer)
+        review_services.reviewer_assign(actor=user, application=found, reviewer=reviewer)
     except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
@@ -349,7 +353,7 @@ def unassign(request: AuthedHttpRequest, application_id: int, assignment_id: int
     if assignment is None:
         raise Http404("No such assignment.")
     try:
-        services.reviewer_unassign(actor=user, assignment=assignment)
+        review_services.reviewer_unassign(actor=user, assignment=assignment)
     except errors.CallError as exc:
         messages.error(request, exc.message)
     else:
@@ -371,7 +375,9 @@ def conflict(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         messages.error(request, _("Say what the conflict is, e.g. “I worked there until 2024”."))
         return redirect(found.get_absolute_url())
     try:
-        services.conflict_declare(actor=user, application=found, note=form.cleaned_data["note"])
+        review_services.conflict_declare(
+            actor=user, application=found, note=form.cleaned_data["note"]
+        )
     except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(found.get_absolute_url())
@@ -466,7 +472,7 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         return redirect(found.get_absolute_url())
     status, feedback = form.cleaned_data["status"], form.cleaned_data["feedback"]
     try:  # refused before a confirmation is offered (no scores, or the wrong step)
-        services.check_decision(found, status)
+        review_services.check_decision(found, status)
     except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(found.get_absolute_url())
@@ -474,7 +480,9 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.application_decide(actor=user, application=found, status=status, feedback=feedback)
+        review_services.application_decide(
+            actor=user, application=found, status=status, feedback=feedback
+        )
     except PermissionDeniedError:
         raise PermissionDenied from None
     except errors.CallError as exc:
@@ -500,7 +508,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     status, feedback = form.cleaned_data["status"], form.cleaned_data["feedback"]
     try:
         for application in chosen:
-            services.check_decision(application, status)
+            review_services.check_decision(application, status)
     except errors.CallError as exc:
         messages.error(request, exc.message)
         return redirect(back)
@@ -540,7 +548,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.applications_decide(
+        review_services.applications_decide(
             actor=user, applications=chosen, status=status, feedback=feedback
         )
     except errors.CallError as exc:

@@ -20,7 +20,7 @@ from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import errors, selectors
 from whatworks.events.forms import CheckInSearchForm, TicketForm, WalkInForm
 from whatworks.events.models import Event, Registration
-from whatworks.events.services import (
+from whatworks.events.services.checkin import (
     registration_check_in,
     registration_check_in_undo,
     registration_walk_in,

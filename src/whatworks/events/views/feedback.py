@@ -1,6 +1,6 @@
 """The staff page of an event's feedback survey: make it from a ready-made template, send
 it to those checked in once the event is over, and read the results (the panel's results
-display, through ``core.surveys``; see ``services.py``).
+display, through ``core.surveys``; see ``services/feedback.py``).
 
 Views parse, check permission, call one service and map its error to a message.
 """
@@ -22,8 +22,9 @@ from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.events import errors, services
+from whatworks.events import errors
 from whatworks.events.forms import FeedbackSurveyForm
+from whatworks.events.services import feedback as feedback_services
 from whatworks.events.views.manage import MANAGE, _event
 
 
@@ -46,7 +47,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_feedback_create(
+            feedback_services.event_feedback_create(
                 actor=request.user, event=event, template=form.cleaned_data["template"]
             )
         except errors.EventError as exc:
@@ -74,7 +75,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             "unavailable": unavailable,
             "summary": summary,
             "results": results,
-            "due": services.feedback_due(event).count(),
+            "due": feedback_services.feedback_due(event).count(),
             "over": event.ends_at <= timezone.now(),
         },
         status=400 if form.errors else 200,
@@ -85,7 +86,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 @require_permission(MANAGE)
 def feedback_send(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = _event(request, slug)
-    due = services.feedback_due(event).count()
+    due = feedback_services.feedback_due(event).count()
     page = confirmation_page(
         request,
         None
@@ -107,7 +108,7 @@ def feedback_send(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        sent = services.event_feedback_send(actor=request.user, event=event, at_most=due)
+        sent = feedback_services.event_feedback_send(actor=request.user, event=event, at_most=due)
     except errors.EventError as exc:
         messages.error(request, exc.message)
     else:

@@ -23,7 +23,7 @@ from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.questions import question_delete_page, question_edit_page, questions_page
-from whatworks.events import errors, selectors, services
+from whatworks.events import errors, selectors
 from whatworks.events.forms import (
     AttendeeAddForm,
     CancelEventForm,
@@ -32,6 +32,8 @@ from whatworks.events.forms import (
     QuestionForm,
 )
 from whatworks.events.models import Event, Registration
+from whatworks.events.services import registrations as registrations_services
+from whatworks.events.services import staff as staff_services
 
 MANAGE = "events.change_event"
 ADD = "events.add_event"
@@ -67,7 +69,7 @@ def create(request: AuthedHttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.event_create(
+            event = registrations_services.event_create(
                 actor=request.user, published=False, **_event_fields(form)
             )
         except errors.EventError as exc:
@@ -92,7 +94,7 @@ def edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in _event_fields(form).items() if not form.fields[k].disabled}
         try:
-            services.event_update(actor=request.user, event=event, **fields)
+            registrations_services.event_update(actor=request.user, event=event, **fields)
         except errors.EventError as exc:
             add_to_form(form, exc)
         else:
@@ -112,7 +114,7 @@ def duplicate(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = EventForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            event = services.event_duplicate(
+            event = staff_services.event_duplicate(
                 actor=request.user, source=source, **_event_fields(form)
             )
         except errors.EventError as exc:
@@ -198,7 +200,7 @@ def publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.event_publish(actor=request.user, event=event)
+        staff_services.event_publish(actor=request.user, event=event)
     except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -246,7 +248,7 @@ def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Shorten the reason for cancelling to 2,000 characters."))
         return redirect("events:manage_event", slug=event.slug)
     try:
-        sent = services.event_cancel(
+        sent = staff_services.event_cancel(
             actor=request.user, event=event, note=form.cleaned_data["note"]
         )
     except errors.EventError as exc:
@@ -271,7 +273,7 @@ def questions(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         request,
         questions=list(event.questions.all()),
         form_class=QuestionForm,
-        create=partial(services.question_create, actor=request.user, event=event),
+        create=partial(registrations_services.question_create, actor=request.user, event=event),
         error=errors.EventError,
         template="events/staff/questions.html",
         context={"event": event},
@@ -288,7 +290,7 @@ def question_edit(request: AuthedHttpRequest, slug: str, question_id: int) -> Ht
         request,
         question=question,
         form_class=QuestionForm,
-        update=partial(services.question_update, actor=request.user, question=question),
+        update=partial(staff_services.question_update, actor=request.user, question=question),
         error=errors.EventError,
         template="events/staff/question_form.html",
         context={"event": event, "question": question},
@@ -304,7 +306,7 @@ def question_delete(request: AuthedHttpRequest, slug: str, question_id: int) -> 
     return question_delete_page(
         request,
         question=question,
-        delete=partial(services.question_delete, actor=request.user, question=question),
+        delete=partial(staff_services.question_delete, actor=request.user, question=question),
         error=errors.EventError,
         back=reverse("events:questions", args=[event.slug]),
     )
@@ -321,7 +323,7 @@ def attendee_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            added = services.registration_add(
+            added = staff_services.registration_add(
                 actor=request.user,
                 event=event,
                 name=data["name"],
@@ -358,7 +360,7 @@ def attendee_move(request: AuthedHttpRequest, slug: str, registration_id: int) -
     event = _event(request, slug)
     found = selectors.registration_get_for_staff(event=event, registration_id=registration_id)
     try:
-        moved = services.registration_move(
+        moved = staff_services.registration_move(
             actor=request.user, registration=found, to=request.POST.get("to", "")
         )
     except errors.EventError as exc:
@@ -405,7 +407,7 @@ def attendee_cancel(request: AuthedHttpRequest, slug: str, registration_id: int)
     if page is not None:
         return page
     try:
-        services.registration_cancel(actor=request.user, registration=found)
+        registrations_services.registration_cancel(actor=request.user, registration=found)
     except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -463,7 +465,7 @@ def attendees_email(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             if page is not None:
                 return page
             try:
-                sent = services.attendees_message(
+                sent = staff_services.attendees_message(
                     actor=request.user,
                     event=event,
                     registrations=people,

@@ -29,11 +29,12 @@ from whatworks.core.throttle import (
     throttle_request,
     throttled_response,
 )
-from whatworks.events import errors, ical, selectors, services
+from whatworks.events import errors, ical, selectors
 from whatworks.events.certificates import certificate_pdf
 from whatworks.events.emails import calendar_event, event_ics, registration_ics
 from whatworks.events.forms import AnswersForm, RegistrationForm
 from whatworks.events.models import Event, Registration
+from whatworks.events.services import registrations as registrations_services
 from whatworks.events.tickets import qr_svg, ticket_code
 from whatworks.events.tokens import registration_token
 
@@ -118,7 +119,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 throttle_hit(
                     scope="events.register.email", key=email_key(email), rate=REGISTER_EMAIL_RATE
                 )
-            registration = services.registration_create(
+            registration = registrations_services.registration_create(
                 actor=user,
                 event=event,
                 name=form.cleaned_data["name"],
@@ -131,7 +132,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             if own:  # their own account's address: show them their registration
                 found = Registration.objects.get(pk=exc.registration_id)
                 return redirect("events:registration", token=registration_token(found.key))
-            services.registration_remind(registration_id=exc.registration_id)
+            registrations_services.registration_remind(registration_id=exc.registration_id)
         except errors.EventError as exc:
             add_to_form(form, exc)
         else:
@@ -146,7 +147,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 {
                     "event": event,
                     "email": email,
-                    "minutes": services.confirm_minutes(),
+                    "minutes": registrations_services.confirm_minutes(),
                 },
             )
     places = selectors.places_left(event)
@@ -209,7 +210,7 @@ def registration_answers(request: HttpRequest, token: str) -> HttpResponse:
     form = AnswersForm(request.POST or None, registration=found)
     if request.method == "POST" and form.is_valid():
         try:
-            services.registration_answers_update(
+            registrations_services.registration_answers_update(
                 actor=request.user, registration=found, answers=form.answers()
             )
         except errors.EventError as exc:
@@ -238,7 +239,9 @@ def registration_certificate(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def registration_confirm(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
-    found = services.registration_confirm_address(actor=request.user, registration=found)
+    found = registrations_services.registration_confirm_address(
+        actor=request.user, registration=found
+    )
     if found.status == Registration.Status.EXPIRED:
         messages.error(
             request,
@@ -295,7 +298,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.registration_cancel(actor=request.user, registration=found)
+        registrations_services.registration_cancel(actor=request.user, registration=found)
     except errors.EventError as exc:
         messages.error(request, exc.message)
     else:
@@ -307,7 +310,7 @@ def registration_cancel(request: HttpRequest, token: str) -> HttpResponse:
 def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
     found = selectors.registration_get_by_token(token=token)
     try:
-        services.registration_accept_offer(actor=request.user, registration=found)
+        registrations_services.registration_accept_offer(actor=request.user, registration=found)
     except errors.EventError as exc:
         messages.error(request, exc.message)
     else:

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.evidence import services
 from whatworks.evidence.errors import EvidenceError, ImportInvalid
 from whatworks.evidence.forms import (
     FindingForm,
@@ -35,6 +34,7 @@ from whatworks.evidence.selectors import (
     outcome_rules,
     study_get_for_user,
 )
+from whatworks.evidence.services import store
 from whatworks.evidence.services.transfer import FORMATS, KINDS, evidence_import, export_file
 
 
@@ -58,7 +58,7 @@ def intervention_create(request: AuthedHttpRequest) -> HttpResponse:
     form = InterventionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.intervention_create(actor=request.user, data=form.cleaned_data)
+            created = store.intervention_create(actor=request.user, data=form.cleaned_data)
         except EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -75,7 +75,7 @@ def intervention_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not form.fields[k].disabled}
         try:
-            services.intervention_update(actor=request.user, intervention=found, data=data)
+            store.intervention_update(actor=request.user, intervention=found, data=data)
         except EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -97,7 +97,7 @@ def rating_edit(request: AuthedHttpRequest, slug: str, domain: str) -> HttpRespo
     form = RatingForm(request.POST or None, rating=rating, rules=given)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rating_set(
+            store.rating_set(
                 actor=request.user, intervention=found, domain=domain, **form.cleaned_data
             )
         except EvidenceError as error:
@@ -173,7 +173,7 @@ def study_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = StudyForm(request.POST or None, initial={"intervention": found, **prefill})
     if request.method == "POST" and form.is_valid():
         try:
-            made = services.study_create(actor=request.user, data=form.cleaned_data)
+            made = store.study_create(actor=request.user, data=form.cleaned_data)
         except EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -193,7 +193,7 @@ def study_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = StudyForm(request.POST or None, instance=found)
     if request.method == "POST" and form.is_valid():
         try:
-            services.study_update(actor=request.user, study=found, data=_changed(form))
+            store.study_update(actor=request.user, study=found, data=_changed(form))
         except EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -213,7 +213,7 @@ def finding_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = FindingForm(request.POST or None, study=found)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finding_create(actor=request.user, data={**form.cleaned_data, "study": found})
+            store.finding_create(actor=request.user, data={**form.cleaned_data, "study": found})
         except EvidenceError as error:
             form.add_error(None, error.message)
         else:
@@ -231,7 +231,7 @@ def finding_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = FindingForm(request.POST or None, instance=found, study=found.study)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finding_update(actor=request.user, finding=found, data=_changed(form))
+            store.finding_update(actor=request.user, finding=found, data=_changed(form))
         except EvidenceError as error:
             form.add_error(None, error.message)
         else:

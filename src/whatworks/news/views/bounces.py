@@ -7,13 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from whatworks.news import services
 from whatworks.news.bounces import (
     SIGNATURE_HEADER,
     BounceReportError,
     addresses_from_webhook,
     signature_valid,
 )
+from whatworks.news.services import subscribers
 
 #: A webhook body larger than this is refused unread.
 MAX_BODY_BYTES = 256 * 1024
@@ -36,7 +36,7 @@ def bounce_webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": str(exc)}, status=400)
     marked = 0
     for address in dict.fromkeys(a.lower() for a in addresses):
-        if services.subscriber_mark_bounced(actor=None, email=address, source="webhook"):
+        if subscribers.subscriber_mark_bounced(actor=None, email=address, source="webhook"):
             marked += 1
     # The same answer whether or not an address is ours: the caller learns nothing.
     return JsonResponse({"received": len(addresses)})

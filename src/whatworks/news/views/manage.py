@@ -16,11 +16,13 @@ from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.news import selectors, services
+from whatworks.news import selectors
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import ImageForm, IssueForm, PostForm, ScheduleForm
 from whatworks.news.markdown import render_markdown
 from whatworks.news.models import Issue, Post
+from whatworks.news.services import issues as issues_services
+from whatworks.news.services import posts as posts_services
 from whatworks.news.services.sending import render_issue
 
 
@@ -71,7 +73,7 @@ def post_new(request: AuthedHttpRequest) -> HttpResponse:
         return _post_form(request, form, None, preview=True)
     if request.method == "POST" and form.is_valid():
         try:
-            post = services.post_create(actor=request.user, **_post_fields(form))
+            post = posts_services.post_create(actor=request.user, **_post_fields(form))
         except NewsError as exc:
             add_to_form(form, exc)
         else:
@@ -89,7 +91,7 @@ def post_edit(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
         return _post_form(request, form, post, preview=True)
     if request.method == "POST" and form.is_valid():
         try:
-            services.post_update(actor=request.user, post=post, **_post_fields(form))
+            posts_services.post_update(actor=request.user, post=post, **_post_fields(form))
         except NewsError as exc:
             add_to_form(form, exc)
         else:
@@ -140,7 +142,7 @@ def post_images(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
     form = ImageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.post_image_add(
+            posts_services.post_image_add(
                 actor=request.user,
                 post=post,
                 upload=form.cleaned_data["file"],
@@ -161,7 +163,7 @@ def post_images(request: AuthedHttpRequest, post_id: int) -> HttpResponse:
 @require_permission("news.add_issue")
 @require_POST
 def issue_new(request: AuthedHttpRequest) -> HttpResponse:
-    issue = services.issue_draft(actor=request.user)
+    issue = issues_services.issue_draft(actor=request.user)
     messages.success(request, _("The platform drafted this issue. Finish it, preview, then send."))
     return redirect("news:issue_edit", issue_id=issue.pk)
 
@@ -177,7 +179,7 @@ def issue_edit(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.issue_update(
+            issues_services.issue_update(
                 actor=request.user,
                 issue=issue,
                 title=form.cleaned_data["title"],
@@ -256,7 +258,7 @@ def issue_send(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.issue_send(actor=request.user, issue=issue)
+        issues_services.issue_send(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -269,7 +271,7 @@ def issue_send(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
 def issue_resume(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     try:
-        services.issue_resume(actor=request.user, issue=issue)
+        issues_services.issue_resume(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -283,7 +285,7 @@ def issue_test(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     """E-mail the saved issue to the editor alone (no confirmation: it e-mails only them)."""
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     try:
-        address = services.issue_send_test(actor=request.user, issue=issue)
+        address = issues_services.issue_send_test(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -321,7 +323,7 @@ def issue_schedule(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.issue_schedule(actor=request.user, issue=issue, when=when)
+        issues_services.issue_schedule(actor=request.user, issue=issue, when=when)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:
@@ -334,7 +336,7 @@ def issue_schedule(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
 def issue_unschedule(request: AuthedHttpRequest, issue_id: int) -> HttpResponse:
     issue = selectors.issue_get_for_editing(user=request.user, issue_id=issue_id)
     try:
-        services.issue_unschedule(actor=request.user, issue=issue)
+        issues_services.issue_unschedule(actor=request.user, issue=issue)
     except NewsError as exc:
         messages.error(request, exc.message)
     else:

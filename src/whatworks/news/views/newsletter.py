@@ -21,10 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import add_to_form
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
-from whatworks.news import selectors, services
+from whatworks.news import selectors
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import ManageRequestForm, SubscribeForm, TopicsForm
+from whatworks.news.services import subscribers
 
 #: Subscriptions (and requests for a manage link) per client address and per typed address
 #: (scopes "news.subscribe.*", "news.manage.*"); over the address limit: the same answer
@@ -56,7 +57,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         if not send:  # the same answer, no e-mail
             return redirect("news:subscribe_done")
         try:
-            services.subscriber_subscribe(
+            subscribers.subscriber_subscribe(
                 actor=None,
                 email=form.cleaned_data["email"],
                 source="web form /news/newsletter/",
@@ -89,7 +90,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = selectors.subscriber_for_token(token=token, purpose="confirm")
     if request.method == "POST":
         try:
-            services.subscriber_confirm(
+            subscribers.subscriber_confirm(
                 actor=None, subscriber=subscriber, source="confirmation link"
             )
         except NewsError as exc:
@@ -111,7 +112,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = selectors.subscriber_for_token(token=token, purpose="unsubscribe")
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
-        services.subscriber_unsubscribe(
+        subscribers.subscriber_unsubscribe(
             actor=None,
             subscriber=subscriber,
             source="one-click (RFC 8058)" if one_click else "unsubscribe page",
@@ -137,7 +138,9 @@ def manage_request(request: HttpRequest) -> HttpResponse:
                 email_rate=SUBSCRIBE_EMAIL_RATE,
             )
             if send:
-                services.subscriber_send_manage_link(actor=None, email=form.cleaned_data["email"])
+                subscribers.subscriber_send_manage_link(
+                    actor=None, email=form.cleaned_data["email"]
+                )
         except Throttled as exc:
             return throttled_response(request, exc)
         except NewsError as exc:
@@ -180,7 +183,7 @@ def manage_topics(request: HttpRequest, token: str) -> HttpResponse:
     form = TopicsForm(request.POST)
     if not form.is_valid():
         return _manage_page(request, subscriber, token, form)
-    services.subscriber_set_topics(
+    subscribers.subscriber_set_topics(
         actor=None, subscriber=subscriber, topics=list(form.cleaned_data["topics"])
     )
     messages.success(request, _("Your topics are saved."))
@@ -189,7 +192,7 @@ def manage_topics(request: HttpRequest, token: str) -> HttpResponse:
 
 def manage_export(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = selectors.subscriber_for_token(token=token, purpose="manage")
-    data = services.subscriber_export(actor=None, subscriber=subscriber)
+    data = subscribers.subscriber_export(actor=None, subscriber=subscriber)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -222,7 +225,7 @@ def manage_erase(request: HttpRequest, token: str) -> HttpResponse:
     )
     if page is not None:
         return page
-    services.subscriber_erase(actor=None, subscriber=subscriber)
+    subscribers.subscriber_erase(actor=None, subscriber=subscriber)
     messages.success(request, _("We have erased your e-mail address and everything about it."))
     return redirect("news:subscribe")
 

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.news import selectors, services
+from whatworks.news import selectors
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import TopicForm
 from whatworks.news.models import Topic
+from whatworks.news.services import topics as topics_services
 
 
 def _fields(form: TopicForm) -> dict[str, object]:
@@ -25,8 +26,8 @@ def _save(request: HttpRequest, form: TopicForm, topic: Topic | None) -> Topic |
     """The service's answer to a valid form, or None with its error put on the form."""
     try:
         if topic is None:
-            return services.topic_create(actor=request.user, **_fields(form))  # type: ignore[arg-type]
-        return services.topic_update(actor=request.user, topic=topic, **_fields(form))  # type: ignore[arg-type]
+            return topics_services.topic_create(actor=request.user, **_fields(form))  # type: ignore[arg-type]
+        return topics_services.topic_update(actor=request.user, topic=topic, **_fields(form))  # type: ignore[arg-type]
     except NewsError as exc:
         form.add_error(exc.field, exc.message)
         return None
@@ -72,7 +73,7 @@ def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
 def topic_retire(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = selectors.topic_get_for_editing(user=request.user, topic_id=topic_id)
     retire = request.POST.get("action", "retire") != "restore"
-    services.topic_retire(actor=request.user, topic=topic, retire=retire)  # type: ignore[arg-type]
+    topics_services.topic_retire(actor=request.user, topic=topic, retire=retire)  # type: ignore[arg-type]
     if retire:
         messages.success(
             request,

@@ -25,10 +25,11 @@ from django.views.decorators.http import require_http_methods
 from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
-from whatworks.panel import selectors, services
+from whatworks.panel import selectors
 from whatworks.panel.errors import PanelError, PollClosedError
 from whatworks.panel.forms import parse_answers
 from whatworks.panel.models import Invitation, Poll, Question, Response
+from whatworks.panel.services import answering as answering_services
 from whatworks.panel.services.answering import (
     clean_answers,
     field_name,
@@ -244,7 +245,7 @@ def _answer(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     if response is not None and response.status == Response.Status.COMPLETE:
         if request.method == "POST" and request.POST.get("action") == "change":
             with contextlib.suppress(PanelError):  # closed meanwhile: the done page says so
-                services.response_revise(actor=actor, invitation=invitation)
+                answering_services.response_revise(actor=actor, invitation=invitation)
             return redirect(request.path)
         if request.method == "POST":  # a double click or a retry: the same outcome
             return redirect(request.path)
@@ -255,21 +256,21 @@ def _answer(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         return render(request, "panel/answer_closed.html", {"poll": poll, "opted_out": True})
     if request.method == "POST" and request.POST.get("action") == "opt-out":
         try:
-            services.invitation_opt_out(actor=actor, invitation=invitation)
+            answering_services.invitation_opt_out(actor=actor, invitation=invitation)
         except PanelError:
             return redirect(request.path)
         return render(request, "panel/answer_closed.html", {"poll": poll, "opted_out": True})
     if request.method == "GET":
-        services.invitation_open(invitation=invitation)
+        answering_services.invitation_open(invitation=invitation)
 
     def save(
         answers: dict[int, Any], submit: bool, page: int | None
     ) -> tuple[dict[int, Any], dict[str, str]]:
         try:
-            saved, _changed = services.response_save(
+            saved, _changed = answering_services.response_save(
                 actor=actor, invitation=invitation, answers=answers, submit=submit, page=page
             )
-        except services.AnswerError as error:
+        except answering_services.AnswerError as error:
             return answers, error.errors
         except PollClosedError:
             raise

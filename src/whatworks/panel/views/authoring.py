@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.panel import selectors, services
+from whatworks.panel import selectors
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import QuestionForm
+from whatworks.panel.services import questions as questions_services
 
 PERM = selectors.MANAGE_PERMISSION
 
@@ -27,12 +28,12 @@ def question_edit(request: AuthedHttpRequest, slug: str, pk: int) -> HttpRespons
         form = QuestionForm(request.POST, poll=poll, question=question)
         if form.is_valid():
             try:
-                services.question_update(
+                questions_services.question_update(
                     actor=request.user,
                     question=question,
                     spec=form.spec(),
                 )
-            except services.QuestionError as error:
+            except questions_services.QuestionError as error:
                 form.add_problems(error.problems)
             except PanelError as error:
                 form.add_error(None, error.message)
@@ -54,7 +55,7 @@ def question_edit(request: AuthedHttpRequest, slug: str, pk: int) -> HttpRespons
 def question_delete(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)
     try:
-        services.question_delete(actor=request.user, question=question)
+        questions_services.question_delete(actor=request.user, question=question)
     except PanelError as error:
         messages.error(request, error.message)
     else:
@@ -67,7 +68,7 @@ def question_delete(request: AuthedHttpRequest, slug: str, pk: int) -> HttpRespo
 def question_move(request: AuthedHttpRequest, slug: str, pk: int) -> HttpResponse:
     question = selectors.question_get_for_user(user=request.user, slug=slug, pk=pk)
     try:
-        services.question_move(
+        questions_services.question_move(
             actor=request.user,
             question=question,
             up=request.POST.get("direction") != "down",

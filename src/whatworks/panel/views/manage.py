@@ -16,7 +16,7 @@ from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
-from whatworks.panel import registry_handover, results, selectors, services, study_results
+from whatworks.panel import registry_handover, results, selectors, study_results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import (
     BounceForm,
@@ -29,6 +29,10 @@ from whatworks.panel.forms import (
     StudyLinkForm,
 )
 from whatworks.panel.models import Poll, Study
+from whatworks.panel.services import invitations as invitations_services
+from whatworks.panel.services import polls as polls_services
+from whatworks.panel.services import questions as questions_services
+from whatworks.panel.services import schedule as schedule_services
 
 PERM = "panel.change_poll"
 
@@ -54,7 +58,7 @@ def poll_create(request: AuthedHttpRequest) -> HttpResponse:
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            poll = services.poll_create(actor=request.user, **form.cleaned_data)
+            poll = polls_services.poll_create(actor=request.user, **form.cleaned_data)
         except PanelError as error:
             form.add_error(None, error.message)
         else:
@@ -89,7 +93,7 @@ def _poll_page(
             "question_form": question_form or QuestionForm(poll=poll),
             "invite_form": invite_form or InviteForm(),
             "schedule_form": schedule_form or ScheduleForm(initial=schedule_initial),
-            "reminders_due": services.reminders_count(poll=poll, now_only=True),
+            "reminders_due": invitations_services.reminders_count(poll=poll, now_only=True),
             "rates": results.response_rates(poll),
             "multi_page": poll.page_count() > 1,
         },
@@ -110,8 +114,8 @@ def question_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = QuestionForm(request.POST, poll=poll)
     if form.is_valid():
         try:
-            services.question_create(actor=request.user, poll=poll, spec=form.spec())
-        except services.QuestionError as error:
+            questions_services.question_create(actor=request.user, poll=poll, spec=form.spec())
+        except questions_services.QuestionError as error:
             form.add_problems(error.problems)
         except PanelError as error:
             form.add_error(None, error.message)
@@ -126,7 +130,7 @@ def question_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def poll_status(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
     opening = request.POST.get("action") == "open"
-    change = services.poll_open if opening else services.poll_close
+    change = polls_services.poll_open if opening else schedule_services.poll_close
     page = confirmation_page(request, None if opening else _close_confirmation(poll))
     if page is not None:
         return page
@@ -145,7 +149,7 @@ def poll_schedule(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.poll_schedule(
+            schedule_services.poll_schedule(
                 actor=request.user,
                 poll=poll,
                 opens_at=data["opens_at"],
@@ -188,7 +192,7 @@ def results_publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        services.poll_results_publish(actor=request.user, poll=poll)
+        schedule_services.poll_results_publish(actor=request.user, poll=poll)
     except PanelError as error:
         messages.error(request, error.message)
     else:
@@ -201,7 +205,7 @@ def results_publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def remind(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     """Remind now the members who have not finished (after a confirmation with the count)."""
     poll = selectors.poll_get_for_user(user=request.user, slug=slug, manage=True)
-    due = services.reminders_count(poll=poll, now_only=True)
+    due = invitations_services.reminders_count(poll=poll, now_only=True)
     if not due:
         messages.error(request, _("Nobody is due a reminder: everyone invited has answered, "
                                   "opted out or had every reminder."))  # fmt: skip
@@ -221,7 +225,7 @@ def remind(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if page is not None:
         return page
     try:
-        sent = services.reminders_send(
+        sent = invitations_services.reminders_send(
             poll_id=poll.pk,
             actor=request.user,
             at_once=True,
@@ -241,20 +245,20 @@ def invite(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        selection = services.InviteSelection(
+        selection = invitations_services.InviteSelection(
             mode=data["mode"],
             regions=data["regions"],
             roles=data["roles"],
             sample_size=data["sample_size"] or 0,
         )
         try:
-            planned = services.invitations_count(
+            planned = invitations_services.invitations_count(
                 poll=poll, selection=selection, cap_days=data["cap_days"]
             )
             page = confirmation_page(request, _invite_confirmation(poll, planned))
             if page is not None:
                 return page
-            count = services.invitations_send(
+            count = invitations_services.invitations_send(
                 actor=request.user,
                 poll=poll,
                 selection=selection,
@@ -272,7 +276,7 @@ def invite(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def _close_confirmation(poll: Poll) -> Confirmation:
     answered = poll.responses.current().count()
     invited = poll.invitations.count()
-    converged = services.weighting_converged(poll)
+    converged = schedule_services.weighting_converged(poll)
     stops = _("This stops answers at once")
     counts = _(" from %(m)s members invited.") % {"m": f"{invited:,}"} if invited else "."
     if converged is False:
@@ -330,7 +334,7 @@ def scale_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ScaleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.scale_create(actor=request.user, **form.cleaned_data)
+            polls_services.scale_create(actor=request.user, **form.cleaned_data)
         except PanelError as error:
             form.add_error(None, error.message)
         else:
@@ -485,7 +489,7 @@ def _bounce_page(
     poll: Poll,
     form: BounceForm,
     *,
-    report: services.BounceReport | None = None,
+    report: invitations_services.BounceReport | None = None,
     not_addresses: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -509,7 +513,7 @@ def bounces(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = BounceForm(request.POST, request.FILES)
     if not form.is_valid():
         return _bounce_page(request, poll, form, status=400)
-    report = services.invitations_mark_bounced(
+    report = invitations_services.invitations_mark_bounced(
         actor=request.user,
         poll=poll,
         emails=form.cleaned_data["emails"],

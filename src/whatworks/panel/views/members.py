@@ -21,10 +21,12 @@ from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
 from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
-from whatworks.panel import consent, selectors, services
+from whatworks.panel import consent, selectors
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import JoinForm, LeaveForm, ProfileForm, RecontactForm
 from whatworks.panel.models import PROFILE_FIELDS, ConsentRecord, PanelMember
+from whatworks.panel.services import invitations as invitations_services
+from whatworks.panel.services import members
 
 
 def _leave_confirmation(member: PanelMember, level: str) -> Confirmation:
@@ -39,7 +41,7 @@ def _leave_confirmation(member: PanelMember, level: str) -> Confirmation:
     }[level]
     consequences = [consequence % {"n": f"{answers:,}"}]
     if level != "leave":
-        fate = services.account_fate(member)
+        fate = members.account_fate(member)
         if fate == "anonymised":
             consequences.append(
                 _("Your site account goes too: its e-mail address and name are removed, you "
@@ -83,7 +85,7 @@ def join(request: HttpRequest) -> HttpResponse:
         if not send:
             return redirect("panel:join_sent")
         try:
-            services.member_join(
+            members.member_join(
                 actor=request.user if request.user.is_authenticated else None,
                 email=data["email"],
                 profile={name: data[name] for name in (*PROFILE_FIELDS, "site")},
@@ -108,7 +110,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners follow links); POST confirms and signs in."""
     if request.method == "POST":
         try:
-            member = services.member_confirm(token=token)
+            member = members.member_confirm(token=token)
         except PanelError as error:
             return render(request, "panel/confirm.html", {"error": error.message}, status=400)
         assert member.user is not None
@@ -145,7 +147,7 @@ def profile(request: AuthedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial={**member.profile(), "site": member.site})
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_update_profile(actor=user, member=member, profile=form.cleaned_data)
+            members.member_update_profile(actor=user, member=member, profile=form.cleaned_data)
         except PanelError as error:
             form.add_error(None, error.message)
         else:
@@ -161,7 +163,7 @@ def recontact(request: AuthedHttpRequest) -> HttpResponse:
     member = selectors.member_get_for_user(user=user)
     form = RecontactForm(request.POST)
     form.is_valid()
-    services.member_set_consent(
+    members.member_set_consent(
         actor=user,
         member=member,
         purpose=ConsentRecord.Purpose.RECONTACT,
@@ -177,7 +179,7 @@ def study_consent(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     user: User = request.user
     member = selectors.member_get_for_user(user=user)
     study = selectors.study_get_public(slug=slug)
-    services.member_set_consent(
+    members.member_set_consent(
         actor=user,
         member=member,
         purpose=ConsentRecord.Purpose.STUDY,
@@ -193,7 +195,7 @@ def study_consent(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def export(request: AuthedHttpRequest) -> HttpResponse:
     user: User = request.user
     member = selectors.member_get_for_user(user=user)
-    data = services.member_export(member=member)
+    data = members.member_export(member=member)
     audit_record(
         actor=user,
         action=AuditAction.PANEL_MEMBER_DATA_EXPORTED,
@@ -220,9 +222,9 @@ def leave(request: AuthedHttpRequest) -> HttpResponse:
         if page is not None:
             return page
         erase = {
-            "leave": services.member_leave,
-            "anonymise": services.member_anonymise,
-            "erase": services.member_erase,
+            "leave": members.member_leave,
+            "anonymise": members.member_anonymise,
+            "erase": members.member_erase,
         }[level]
         erase(actor=user, member=member)
         if level != "leave":
@@ -236,7 +238,7 @@ def leave(request: AuthedHttpRequest) -> HttpResponse:
 def leave_link(request: HttpRequest, token: str) -> HttpResponse:
     """The "leave the panel" link of every invitation: no sign-in needed, one step (and
     its confirmation); it only leaves (answers stay; erasure is on the member's page)."""
-    member = services.member_for_leave_token(token)
+    member = invitations_services.member_for_leave_token(token)
     if member is None:
         raise LinkInvalidError(
             advice=_("The link may have been cut short. Members can leave from their panel page."),
@@ -260,6 +262,6 @@ def leave_link(request: HttpRequest, token: str) -> HttpResponse:
         )  # fmt: skip
         if page is not None:
             return page
-        services.member_leave(actor=None, member=member)
+        members.member_leave(actor=None, member=member)
         return redirect(request.path)
     return render(request, "panel/leave_link.html", {"left": False})

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.registry import services
 from whatworks.registry.criteria import explain, explained
 from whatworks.registry.design import ArmFormSet, StudyDesignForm, design_content, design_initial
 from whatworks.registry.diffs import diff_content
@@ -47,6 +46,9 @@ from whatworks.registry.selectors import (
     request_queue,
     workspace_projects,
 )
+from whatworks.registry.services import projects as projects_services
+from whatworks.registry.services import protocols
+from whatworks.registry.services import results as results_services
 from whatworks.registry.services.projects import deletion_problems, has_published_results
 from whatworks.registry.services.protocols import registration_problems
 from whatworks.registry.services.trial_results import (
@@ -81,7 +83,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = services.project_create(
+            created = projects_services.project_create(
                 actor=actor_of(request),
                 title=data["title"],
                 summary=data["summary"],
@@ -120,7 +122,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.project_update(
+            projects_services.project_update(
                 actor=actor_of(request),
                 project=project,
                 title=data["title"],
@@ -178,7 +180,7 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
         if design:
             content["study_design"] = design
         try:
-            services.protocol_draft_save(actor=actor_of(request), project=project, content=content)
+            protocols.protocol_draft_save(actor=actor_of(request), project=project, content=content)
         except RegistryError as exc:
             add_errors(form, exc)
         else:
@@ -209,7 +211,7 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
     form = RegisterForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.protocol_register(
+            version = protocols.protocol_register(
                 actor=actor_of(request),
                 project=project,
                 justification=form.cleaned_data["justification"],
@@ -254,7 +256,7 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
 def project_publish(request: HttpRequest, reference: str) -> HttpResponse:
     project = project_get_for_user(user=user_of(request), reference=reference)
     try:
-        services.project_publish(actor=actor_of(request), project=project)
+        projects_services.project_publish(actor=actor_of(request), project=project)
     except RegistryError as exc:
         messages.error(request, exc.message)
     else:
@@ -269,7 +271,7 @@ def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     form = WithdrawForm(posted(request), has_results=results is not None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_withdraw(
+            projects_services.project_withdraw(
                 actor=actor_of(request),
                 project=project,
                 reason=form.cleaned_data["reason"],
@@ -293,7 +295,7 @@ def project_delete(request: HttpRequest, reference: str) -> HttpResponse:
     form = forms.Form(posted(request))
     if request.method == "POST" and not problems:
         try:
-            services.project_delete(actor=actor_of(request), project=project)
+            projects_services.project_delete(actor=actor_of(request), project=project)
         except RegistryError as exc:
             add_errors(form, exc)
         else:
@@ -320,7 +322,7 @@ def results_import(request: HttpRequest, reference: str) -> HttpResponse:
                     actor=actor_of(request), project=project, bundle=bundle
                 )
             else:
-                report = services.results_import_bundle(
+                report = results_services.results_import_bundle(
                     actor=actor_of(request), project=project, bundle=bundle
                 )
         except RegistryError as exc:
@@ -349,7 +351,7 @@ def results_publish(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("There are no draft results to publish."))
         return redirect(project)
     try:
-        services.results_publish(actor=actor_of(request), report=report)
+        results_services.results_publish(actor=actor_of(request), report=report)
     except RegistryError as exc:
         messages.error(request, exc.message)
     else:

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
-from whatworks.registry import services
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import DecisionForm, RequestForm
 from whatworks.registry.models import ProjectRequest
@@ -21,6 +20,7 @@ from whatworks.registry.selectors import (
     request_get_for_user,
     request_queue,
 )
+from whatworks.registry.services import requests as requests_services
 from whatworks.registry.services.requests import request_problems
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
 
@@ -34,7 +34,7 @@ def ask(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     form = RequestForm(posted(request), kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_request_create(
+            requests_services.project_request_create(
                 actor=actor_of(request),
                 project=project,
                 kind=kind,
@@ -87,7 +87,7 @@ def decide(request: HttpRequest, request_id: int) -> HttpResponse:
         and form.is_valid()
     ):
         try:
-            services.project_request_decide(
+            requests_services.project_request_decide(
                 actor=actor_of(request),
                 request=found,
                 accept=form.cleaned_data["decision"] == "accept",

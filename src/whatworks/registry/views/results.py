@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
 from whatworks.core.errors import PermissionDeniedError
-from whatworks.registry import services
 from whatworks.registry.entry import ResultRow, row_problems
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import CorrectionForm, ExtraRowForm, ResultRowForm, ResultsEntryForm
@@ -29,6 +28,7 @@ from whatworks.registry.selectors_results import (
     ResultsEntry,
     results_entry_for,
 )
+from whatworks.registry.services import results as results_services
 from whatworks.registry.views.common import (
     actor_of,
     add_errors,
@@ -123,7 +123,7 @@ def results_enter(request: HttpRequest, reference: str) -> HttpResponse:
         if not problems:
             assert entry.version is not None  # an open entry answers to a version
             try:
-                report = services.results_enter(
+                report = results_services.results_enter(
                     actor=actor_of(request),
                     project=project,
                     protocol_version=entry.version,
@@ -176,7 +176,7 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
         if draft is None or draft.corrects_id is None:
             raise Http404("No draft correction.")
         try:
-            services.results_correction_discard(actor=actor_of(request), report=draft)
+            results_services.results_correction_discard(actor=actor_of(request), report=draft)
         except PermissionDeniedError as exc:
             raise PermissionDenied(exc.message) from None
         messages.success(
@@ -188,7 +188,7 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
     form = CorrectionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            correction = services.results_correct(
+            correction = results_services.results_correct(
                 actor=actor_of(request),
                 report=current,
                 justification=form.cleaned_data["justification"],

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.registry import services
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import TeamAddForm
+from whatworks.registry.services import projects
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
 
@@ -21,7 +21,7 @@ def team(request: HttpRequest, reference: str) -> HttpResponse:
     form = TeamAddForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.project_team_add(
+            person = projects.project_team_add(
                 actor=actor_of(request), project=project, email=form.cleaned_data["email"]
             )
         except RegistryError as exc:
@@ -47,7 +47,7 @@ def team_remove(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("That person is not on the team."))
         return redirect("registry:team", reference=project.reference)
     try:
-        services.project_team_remove(actor=actor_of(request), project=project, member=member)
+        projects.project_team_remove(actor=actor_of(request), project=project, member=member)
     except RegistryError as exc:
         messages.error(request, exc.message)
     else:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from whatworks.calls.services import REMINDER_HOURS, reminders_send
+from whatworks.calls.services.applications import REMINDER_HOURS, reminders_send
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.events.services import registrations_anonymise
+from whatworks.events.services.registrations import registrations_anonymise
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.events.services import holds_expire, offers_expire
+from whatworks.events.services.registrations import holds_expire, offers_expire
 
 
 class Command(BaseCommand):

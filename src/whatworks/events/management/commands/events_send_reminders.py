@@ -2,7 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.events.services import certificates_send, feedback_send_due, reminders_send
+from whatworks.events.services.feedback import feedback_send_due
+from whatworks.events.services.staff import certificates_send, reminders_send
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from whatworks.evidence.models import Intervention
-from whatworks.evidence.services import search_index_refresh
+from whatworks.evidence.services.store import search_index_refresh
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from whatworks.news.bounces import addresses_from_mbox
-from whatworks.news.services import subscriber_mark_bounced
+from whatworks.news.services.subscribers import subscriber_mark_bounced
 
 
 class Command(BaseCommand):

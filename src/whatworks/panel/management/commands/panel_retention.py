@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.panel.services import panel_retention_apply
+from whatworks.panel.services.retention import panel_retention_apply
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from whatworks.panel.services import panel_schedule_apply
+from whatworks.panel.services.schedule import panel_schedule_apply
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.registry.services import embargoes_release
+from whatworks.registry.services.projects import embargoes_release
 
 
 class Command(BaseCommand):
