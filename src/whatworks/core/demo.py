@@ -21,6 +21,7 @@ from whatworks.core import extensions, mfa
 from whatworks.core.errors import DemoError
 from whatworks.core.models import Organisation, User
 from whatworks.core.roles import Role
+from whatworks.core.services import mfa as mfa_services
 from whatworks.core.services.organisations import organisation_create
 from whatworks.core.services.users import (
     generate_password,
@@ -148,7 +149,7 @@ def demo_load_core(*, password: str) -> list[tuple[DemoAccount, bool]]:
                 user_set_password(actor=None, user=user, password=password)
             results.append((account, False))
         if account.roles & mfa.MFA_ROLES:
-            mfa.app_seed(actor=None, user=user, secret_base32=DEMO_TOTP_SECRET)
+            mfa_services.app_seed(actor=None, user=user, secret_base32=DEMO_TOTP_SECRET)
     return results
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core import mfa
 from whatworks.core.errors import MfaError
 from whatworks.core.http import AuthedHttpRequest
+from whatworks.core.services import mfa as mfa_services
 
 
 class CodeForm(forms.Form):
@@ -60,11 +61,11 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def setup(request: AuthedHttpRequest) -> HttpResponse:
-    device = mfa.app_setup_start(actor=request.user)
+    device = mfa_services.app_setup_start(actor=request.user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = mfa.app_setup_confirm(
+            codes = mfa_services.app_setup_confirm(
                 actor=request.user,
                 device=device,
                 token=form.cleaned_data["token"],
@@ -99,7 +100,7 @@ def verify(request: AuthedHttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mfa.mfa_verify(
+            mfa_services.mfa_verify(
                 actor=request.user,
                 token=form.cleaned_data["token"],
                 request=request,
@@ -115,7 +116,7 @@ def verify(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def recovery_codes(request: AuthedHttpRequest) -> HttpResponse:
     try:
-        codes = mfa.recovery_codes_replace(actor=request.user)
+        codes = mfa_services.recovery_codes_replace(actor=request.user)
     except MfaError as error:
         messages.error(request, error.message)
         return redirect("core:mfa")
@@ -128,7 +129,7 @@ def recovery_codes(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def turn_off(request: AuthedHttpRequest) -> HttpResponse:
     try:
-        mfa.mfa_turn_off(actor=request.user)
+        mfa_services.mfa_turn_off(actor=request.user)
     except MfaError as error:
         messages.error(request, error.message)
     else:
