@@ -54,11 +54,15 @@ FORMS: dict[str, tuple[str, Callable[[str], dict[str, Any]], Any, Any]] = {
 def test_one_client_is_refused_once_over(name: str, throttle_clock: ThrottleClock) -> None:
     url_name, data, client_rate, _ = FORMS[name]
     client = Client()
-    codes = [
-        client.post(reverse(url_name), data(f"p{i}@example.test")).status_code
+    responses = [
+        client.post(reverse(url_name), data(f"p{i}@example.test"))
         for i in range(client_rate.limit + 1)
     ]
+    codes = [response.status_code for response in responses]
     assert 429 not in codes[:-1] and codes[-1] == 429
+    # the one 429 page (core.middleware.ThrottleMiddleware), with Retry-After
+    assert int(responses[-1]["Retry-After"]) > 0
+    assert "core/errors/429.html" in [t.name for t in responses[-1].templates]
 
 
 @pytest.mark.parametrize("name", FORMS)

@@ -10,8 +10,9 @@ from django.test import RequestFactory
 from pytest_django.fixtures import Settings
 
 from tests.fixturetypes import ThrottleClock
+from whatworks.core.errors import Throttled
 from whatworks.core.models import AuditEntry, ThrottleCounter
-from whatworks.core.throttle import Rate, Throttled, client_address, throttle_hit
+from whatworks.core.throttle import Rate, client_address, throttle_hit
 
 pytestmark = pytest.mark.django_db
 

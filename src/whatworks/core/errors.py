@@ -6,10 +6,14 @@ person who caused it), ``message`` (them joined, for one-line answers) and ``fie
 form field at fault, or ``None``).  A model's own validation becomes one through
 :func:`full_clean_or_raise`; a view shows one through :func:`add_to_form`, which also
 turns :class:`PermissionDeniedError` into a 403 and :class:`NotFoundError` into a 404.
+The core's own errors live here too: :class:`Throttled` (a rate limit, answered with the
+429 page by ``core.middleware.ThrottleMiddleware``), :class:`SurveyError` and
+:class:`PrivateDataError`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol, Self
 
@@ -55,6 +59,32 @@ class DemoError(WhatworksError):
 
 class MfaError(WhatworksError):
     """A second-factor step was refused; the message says what to do."""
+
+
+class Throttled(WhatworksError):
+    """Too many attempts: try again in ``retry_after`` seconds (HTTP 429).
+
+    Raised by ``core.throttle``; a view lets it through and ``ThrottleMiddleware`` answers
+    with the 429 page and ``Retry-After``.
+    """
+
+    def __init__(self, *, scope: str, retry_after: int) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            f"Too many attempts from here in a short time. Please try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}."
+        )
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+class SurveyError(WhatworksError):
+    """A survey could not be made, sent or read; the message says why (``core.surveys``)."""
+
+
+class PrivateDataError(WhatworksError):
+    """Private files could not be handled as the rules require; the message says why
+    (``core.privatedata``)."""
 
 
 class PermissionDeniedError(WhatworksError):

@@ -8,9 +8,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from whatworks.core.errors import Throttled
 
 #: URL arguments that carry a secret: a page reached through one is private to its holder.
 TOKEN_URL_KWARGS = frozenset({"token", "uidb64"})
@@ -133,3 +136,24 @@ class SessionIdleTimeoutMiddleware:
             if not isinstance(last, int | float) or now - last > 60:
                 request.session[LAST_SEEN_SESSION_KEY] = now
         return self.get_response(request)
+
+
+class ThrottleMiddleware:
+    """Answer a :class:`~whatworks.core.errors.Throttled` that a view lets through with the
+    429 page and ``Retry-After`` (``core.throttle``): the one place that shows a refusal
+    for coming too often, so views call the throttle and catch nothing.  Any other
+    exception goes on to Django's own handling."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Throttled):
+            return None
+        page = loader.get_template("core/errors/429.html")
+        response = HttpResponse(page.render({"message": exception.message}, request), status=429)
+        response["Retry-After"] = str(exception.retry_after)
+        return response

@@ -37,13 +37,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext
 
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import PrivateDataError
 
 CHUNK = 1024 * 1024
-
-
-class PrivateDataError(WhatworksError):
-    """Private files could not be handled as the rules require; the message says why."""
 
 
 #: Modes of everything under the private data root: only the platform's own user.

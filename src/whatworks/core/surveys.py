@@ -21,16 +21,16 @@ A provider has these methods (keyword arguments only):
     the ready-made sets of questions a survey may start from.
 ``create(*, actor, title, reference, template) -> SurveySummary``
     a new survey, open at once, from a template; ``reference`` (e.g. ``event:<slug>``)
-    names what it is about and makes its address.  Raises :class:`SurveyError`.
+    names what it is about and makes its address.  Raises ``core.errors.SurveyError``.
 ``invite(*, actor, survey_id, addresses, about) -> int``
     e-mail each address its own link (after commit); ``about`` is the line the e-mail
-    names the survey by; returns how many were invited.  Raises :class:`SurveyError`.
+    names the survey by; returns how many were invited.  Raises ``core.errors.SurveyError``.
 ``summary(*, survey_id) -> SurveySummary | None``
 ``results_html(*, survey_id, request) -> str``
     the panel's results display of the survey, as a fragment to place in a page.
 
 With no provider (the panel is not installed), :func:`provider` raises
-:class:`SurveyError`, which pages show as a message.
+``core.errors.SurveyError``, which pages show as a message.
 """
 
 from __future__ import annotations
@@ -41,11 +41,7 @@ from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
-from whatworks.core.errors import WhatworksError
-
-
-class SurveyError(WhatworksError):
-    """A survey could not be made, sent or read; the message says why."""
+from whatworks.core.errors import SurveyError
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ def unregister_provider() -> None:
 
 
 def provider() -> SurveyProvider:
-    """The registered provider; :class:`SurveyError` when there is none."""
+    """The registered provider; ``SurveyError`` when there is none."""
     if not _PROVIDER:
         raise SurveyError(_("Surveys are not available: the polling panel is not installed."))
     return _PROVIDER[0]

@@ -21,6 +21,13 @@ The client address comes from ``REMOTE_ADDR`` unless ``WHATWORKS_TRUSTED_PROXY_C
 that many proxies of our own sit in front (then from ``X-Forwarded-For``, counted from the
 right, so that a client cannot choose its address by sending the header itself).
 
+Over a limit, ``throttle_hit`` raises ``core.errors.Throttled``.  A view calls the
+throttle before it writes anything and lets ``Throttled`` through;
+``core.middleware.ThrottleMiddleware`` answers with the 429 page and ``Retry-After``, the
+same for every part.  The throttle is called outside ``transaction.atomic`` (requests are
+not atomic either): then the counter is committed, so a refused attempt stays counted, and
+a refusal leaves nothing of the request half-written.
+
 Rates are set where they are used, as ``Rate`` constants; an operator can change any of
 them with ``WHATWORKS_THROTTLE_RATES`` (``scope=limit/seconds``, comma-separated).  Tests
 freeze the clock by replacing ``clock`` (see ``tests/conftest.py: throttle_clock``).
@@ -38,18 +45,16 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
-from django.template import loader
+from django.http import HttpRequest
 from django.utils import timezone
 
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import Throttled
 from whatworks.core.models import ThrottleCounter
 from whatworks.core.services.audit import audit_record
 
 __all__ = [
     "Rate",
-    "Throttled",
     "client_address",
     "clock",
     "email_key",
@@ -57,7 +62,6 @@ __all__ = [
     "throttle_mail",
     "throttle_purge",
     "throttle_request",
-    "throttled_response",
 ]
 
 #: The longest period a rate may have, in seconds; ``throttle_purge`` keeps twice this.
@@ -86,19 +90,6 @@ class Rate:
         """``"5/3600"`` -> ``Rate(limit=5, per=3600)``."""
         limit, _, per = text.partition("/")
         return cls(limit=int(limit), per=int(per))
-
-
-class Throttled(WhatworksError):
-    """Too many attempts: try again in ``retry_after`` seconds (HTTP 429)."""
-
-    def __init__(self, *, scope: str, retry_after: int) -> None:
-        minutes = max(1, math.ceil(retry_after / 60))
-        super().__init__(
-            f"Too many attempts from here in a short time. Please try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}."
-        )
-        self.scope = scope
-        self.retry_after = retry_after
 
 
 def _rate_for(scope: str, default: Rate) -> Rate:
@@ -234,14 +225,6 @@ def throttle_mail(
     except Throttled:
         return False
     return True
-
-
-def throttled_response(request: HttpRequest, error: Throttled) -> HttpResponse:
-    """The 429 page, with ``Retry-After``."""
-    body = loader.get_template("core/errors/429.html").render({"message": error.message}, request)
-    response = HttpResponse(body, status=429)
-    response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 def throttle_purge(*, now: datetime | None = None, older_than: timedelta | None = None) -> int:

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from whatworks.core import surveys
-from whatworks.core.errors import LinkInvalidError
+from whatworks.core.errors import LinkInvalidError, SurveyError
 from whatworks.core.http import AnyUser
 from whatworks.core.models import User
 from whatworks.events.models import Event, Registration
@@ -128,7 +128,7 @@ def feedback_summary(event: Event) -> surveys.SurveySummary | None:
         return None
     try:
         return surveys.provider().summary(survey_id=event.feedback_survey_id)
-    except surveys.SurveyError:
+    except SurveyError:
         return None
 
 

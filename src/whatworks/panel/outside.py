@@ -13,7 +13,8 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from whatworks.core.surveys import SurveyError, SurveySummary, SurveyTemplate
+from whatworks.core.errors import SurveyError
+from whatworks.core.surveys import SurveySummary, SurveyTemplate
 from whatworks.panel import results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Poll, Response

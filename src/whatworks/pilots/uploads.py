@@ -31,6 +31,8 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from whatworks.core.errors import PrivateDataError
+
 # The private-data rules every part shares live in the core; the pilots' modules keep
 # importing them from here.
 from whatworks.core.privatedata import (
@@ -38,7 +40,6 @@ from whatworks.core.privatedata import (
     PRIVATE_DIR_MODE,
     PRIVATE_FILE_MODE,
     RECEIVING,
-    PrivateDataError,
     Received,
     ReceivedFile,
     ScratchUploadHandler,

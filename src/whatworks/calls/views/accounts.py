@@ -20,7 +20,7 @@ from whatworks.calls.services import accounts as accounts_services
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError, add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
+from whatworks.core.throttle import Rate, throttle_mail
 
 #: Account requests per client address and per typed address (scopes
 #: "calls.account.address" and "calls.account.email"); over the address limit: the same
@@ -43,16 +43,13 @@ def account_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            send = throttle_mail(
-                request,
-                scope="calls.account",
-                email=data["email"],
-                client_rate=ACCOUNT_CLIENT_RATE,
-                email_rate=ACCOUNT_EMAIL_RATE,
-            )
-        except Throttled as exc:
-            return throttled_response(request, exc)
+        send = throttle_mail(
+            request,
+            scope="calls.account",
+            email=data["email"],
+            client_rate=ACCOUNT_CLIENT_RATE,
+            email_rate=ACCOUNT_EMAIL_RATE,
+        )
         if send:
             accounts_services.applicant_register_start(
                 full_name=data["full_name"],

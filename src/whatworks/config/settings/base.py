@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "whatworks.core.middleware.PrivateCacheMiddleware",
     "whatworks.core.middleware.SessionIdleTimeoutMiddleware",
     "whatworks.core.middleware.MfaRequiredMiddleware",
+    "whatworks.core.middleware.ThrottleMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
 
 from whatworks.core.services.users import user_set_password
-from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
+from whatworks.core.throttle import Rate, throttle_mail
 
 
 class ResetSetPasswordForm(auth_forms.SetPasswordForm):
@@ -38,16 +38,13 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         request: HttpRequest = self.request
-        try:
-            send = throttle_mail(
-                request,
-                scope="password_reset",
-                email=form.cleaned_data["email"],
-                client_rate=RESET_CLIENT_RATE,
-                email_rate=RESET_EMAIL_RATE,
-            )
-        except Throttled as exc:
-            return throttled_response(request, exc)
+        send = throttle_mail(
+            request,
+            scope="password_reset",
+            email=form.cleaned_data["email"],
+            client_rate=RESET_CLIENT_RATE,
+            email_rate=RESET_EMAIL_RATE,
+        )
         if not send:
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core import surveys
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import SurveyError
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
 from whatworks.events.errors import EventError
@@ -57,7 +58,7 @@ def event_feedback_create(*, actor: User | None, event: Event, template: str) ->
             reference=f"event:{event.slug}",
             template=template,
         )
-    except surveys.SurveyError as error:
+    except SurveyError as error:
         raise EventError(error.message) from error
     event.feedback_survey_id = survey.id
     event.save(update_fields=["feedback_survey_id"])
@@ -106,7 +107,7 @@ def event_feedback_send(
             addresses=[email for _pk, email in due],
             about=_about(event),
         )
-    except surveys.SurveyError as error:
+    except SurveyError as error:
         raise EventError(error.message) from error
     audit_record(
         actor=_actor(actor),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core import surveys
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.errors import add_to_form
+from whatworks.core.errors import SurveyError, add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.events import errors
 from whatworks.events.forms import FeedbackSurveyForm
@@ -39,7 +39,7 @@ def feedback(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     unavailable = ""
     try:
         provider = surveys.provider()
-    except surveys.SurveyError as error:
+    except SurveyError as error:
         provider, unavailable = None, error.message
     templates = provider.templates() if provider is not None else []
     form = FeedbackSurveyForm(

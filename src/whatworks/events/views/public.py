@@ -16,19 +16,12 @@ from whatworks.core.access import require_permission
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.csvutils import write_csv
-from whatworks.core.errors import add_to_form
+from whatworks.core.errors import Throttled, add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
 from whatworks.core.services.audit import audit_record
-from whatworks.core.throttle import (
-    Rate,
-    Throttled,
-    email_key,
-    throttle_hit,
-    throttle_request,
-    throttled_response,
-)
+from whatworks.core.throttle import Rate, email_key, throttle_hit, throttle_request
 from whatworks.events import errors, ical, selectors
 from whatworks.events.certificates import certificate_pdf
 from whatworks.events.emails import calendar_event, event_ics, registration_ics
@@ -110,10 +103,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         own = user.is_authenticated and email_key(email) == email_key(user.email)
-        try:
-            throttle_request(request, scope="events.register.address", rate=REGISTER_RATE)
-        except Throttled as exc:
-            return throttled_response(request, exc)
+        throttle_request(request, scope="events.register.address", rate=REGISTER_RATE)
         try:
             if not own:
                 throttle_hit(

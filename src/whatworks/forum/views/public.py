@@ -19,17 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.errors import add_to_form
+from whatworks.core.errors import Throttled, add_to_form
 from whatworks.core.http import AuthedHttpRequest, HtmxHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
-from whatworks.core.throttle import (
-    Rate,
-    Throttled,
-    email_key,
-    throttle_hit,
-    throttle_request,
-    throttled_response,
-)
+from whatworks.core.throttle import Rate, email_key, throttle_hit, throttle_request
 from whatworks.forum import embed, selectors
 from whatworks.forum.errors import ForumError
 from whatworks.forum.forms import ModerationForm, StatementForm, VerifyForm, VoteForm
@@ -189,6 +182,9 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 anon_key=key,
             )
         except Throttled as exc:
+            if not request.htmx:
+                raise  # the 429 page (core.middleware.ThrottleMiddleware)
+            # htmx swaps the card in even for a 429 (forum.js): the card says so
             throttled, error, status = exc, exc.message, 429
         except ForumError as exc:
             error = exc.message
@@ -198,8 +194,6 @@ def vote(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         if throttled is not None:
             response["Retry-After"] = str(throttled.retry_after)
             return response
-    elif throttled is not None:
-        return throttled_response(request, throttled)
     else:
         if error:
             messages.error(request, error)
@@ -222,8 +216,6 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 anon_key=key,
             )
-        except Throttled as exc:
-            return throttled_response(request, exc)
         except ForumError as exc:
             form.add_error("text", exc.message)
         else:
@@ -261,10 +253,7 @@ def verify(request: HttpRequest, slug: str) -> HttpResponse:
     key = _anon_key(request) or secrets.token_urlsafe(18)
     if request.method == "POST" and not request.user.is_authenticated and form.is_valid():
         email = form.cleaned_data["email"]
-        try:
-            throttle_request(request, scope="forum.verify.address", rate=VERIFY_RATE)
-        except Throttled as exc:
-            return throttled_response(request, exc)
+        throttle_request(request, scope="forum.verify.address", rate=VERIFY_RATE)
         try:
             # per address: over the limit, the same answer and no e-mail, so that the
             # answer tells nobody whether someone else asked for this address

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import add_to_form
-from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
+from whatworks.core.throttle import Rate, throttle_mail
 from whatworks.news import selectors
 from whatworks.news.consent import CONSENT_TEXT, CONSENT_TEXT_VERSION
 from whatworks.news.errors import NewsError
@@ -44,16 +44,13 @@ def _message(request: HttpRequest, title: str, *paragraphs: str, status: int = 2
 def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            send = throttle_mail(
-                request,
-                scope="news.subscribe",
-                email=form.cleaned_data["email"],
-                client_rate=SUBSCRIBE_CLIENT_RATE,
-                email_rate=SUBSCRIBE_EMAIL_RATE,
-            )
-        except Throttled as exc:
-            return throttled_response(request, exc)
+        send = throttle_mail(
+            request,
+            scope="news.subscribe",
+            email=form.cleaned_data["email"],
+            client_rate=SUBSCRIBE_CLIENT_RATE,
+            email_rate=SUBSCRIBE_EMAIL_RATE,
+        )
         if not send:  # the same answer, no e-mail
             return redirect("news:subscribe_done")
         try:
@@ -129,20 +126,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def manage_request(request: HttpRequest) -> HttpResponse:
     form = ManageRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        send = throttle_mail(
+            request,
+            scope="news.manage",
+            email=form.cleaned_data["email"],
+            client_rate=SUBSCRIBE_CLIENT_RATE,
+            email_rate=SUBSCRIBE_EMAIL_RATE,
+        )
         try:
-            send = throttle_mail(
-                request,
-                scope="news.manage",
-                email=form.cleaned_data["email"],
-                client_rate=SUBSCRIBE_CLIENT_RATE,
-                email_rate=SUBSCRIBE_EMAIL_RATE,
-            )
             if send:
                 subscribers.subscriber_send_manage_link(
                     actor=None, email=form.cleaned_data["email"]
                 )
-        except Throttled as exc:
-            return throttled_response(request, exc)
         except NewsError as exc:
             add_to_form(form, exc)
         else:

@@ -20,7 +20,7 @@ from whatworks.core.errors import LinkInvalidError
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
-from whatworks.core.throttle import Rate, Throttled, throttle_mail, throttled_response
+from whatworks.core.throttle import Rate, throttle_mail
 from whatworks.panel import consent, selectors
 from whatworks.panel.errors import PanelError
 from whatworks.panel.forms import JoinForm, LeaveForm, ProfileForm, RecontactForm
@@ -72,16 +72,13 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            send = throttle_mail(
-                request,
-                scope="panel.join",
-                email=data["email"],
-                client_rate=JOIN_CLIENT_RATE,
-                email_rate=JOIN_EMAIL_RATE,
-            )
-        except Throttled as exc:
-            return throttled_response(request, exc)
+        send = throttle_mail(
+            request,
+            scope="panel.join",
+            email=data["email"],
+            client_rate=JOIN_CLIENT_RATE,
+            email_rate=JOIN_EMAIL_RATE,
+        )
         if not send:
             return redirect("panel:join_sent")
         try:
