@@ -19,6 +19,7 @@ from typing import Any, Protocol, Self
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import ngettext
 
 
 class WhatworksError(Exception):
@@ -71,8 +72,12 @@ class Throttled(WhatworksError):
     def __init__(self, *, scope: str, retry_after: int) -> None:
         minutes = max(1, math.ceil(retry_after / 60))
         super().__init__(
-            f"Too many attempts from here in a short time. Please try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}."
+            ngettext(
+                "Too many attempts from here in a short time. Please try again in %(n)d minute.",
+                "Too many attempts from here in a short time. Please try again in %(n)d minutes.",
+                minutes,
+            )
+            % {"n": minutes}
         )
         self.scope = scope
         self.retry_after = retry_after
