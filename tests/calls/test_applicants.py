@@ -203,6 +203,26 @@ def test_eligibility_questions_screen_before_the_full_form(client: Client) -> No
     assert draft.answers[str(question.pk)] == "yes"
 
 
+def test_without_an_organisation_the_refusal_is_read_on_the_form_not_a_403(
+    client: Client,
+) -> None:
+    call = eligibility_call()
+    question = screening_question(call)
+    client.force_login(user_with_role(None))  # signed in, in no organisation
+    refusal = "Only people who belong to an organisation can apply. Ask to join yours"
+    screen = client.post(
+        reverse("calls:eligibility", args=[call.slug]), {f"q_{question.pk}": "yes"}
+    )
+    assert screen.status_code == 200
+    assert [e for e in screen.context["form"].non_field_errors() if e.startswith(refusal)]
+    plain = make_call()
+    text = plain.questions.get(kind="text")
+    apply = client.post(reverse("calls:apply", args=[plain.slug]), {f"q_{text.pk}": "Jo"})
+    assert apply.status_code == 200
+    assert [e for e in apply.context["form"].non_field_errors() if e.startswith(refusal)]
+    assert not Application.objects.exists()
+
+
 def test_submission_checks_the_eligibility_answers_too() -> None:
     call = eligibility_call()
     question = screening_question(call)

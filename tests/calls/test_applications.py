@@ -26,7 +26,6 @@ from tests.fixturetypes import MakeUser
 from whatworks.calls import errors, filetypes, selectors
 from whatworks.calls.models import Application
 from whatworks.calls.services import applications
-from whatworks.core.errors import PermissionDeniedError
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +89,7 @@ def test_draft_then_submit_once_then_edit(
 
 
 def test_applicants_need_an_organisation(make_user: MakeUser) -> None:
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(errors.NoOrganisationError, match="belong to an organisation"):
         applications.application_save(actor=make_user(None), call=make_call(), answers={})
 
 

@@ -179,7 +179,7 @@ def test_relaxing_the_requirement_after_votes_is_refused() -> None:
     )
     with pytest.raises(ConversationInvalidError) as refused:
         conversation_update(actor=None, conversation=conversation, anonymous_must_verify=False)
-    assert "anonymous_must_verify" in refused.value.problems
+    assert "anonymous_must_verify" in refused.value.by_field
 
 
 def test_the_report_says_how_many_votes_came_from_unverified_participants(client: Client) -> None:

@@ -150,7 +150,7 @@ def test_a_closing_date_in_the_past_is_refused_at_set_up() -> None:
             opens_at=timezone.now() - timedelta(days=3),
             closes_at=timezone.now() - timedelta(days=1),
         )
-    assert list(caught.value.problems) == ["closes_at"]
+    assert list(caught.value.by_field) == ["closes_at"]
     assert not Conversation.objects.exists()
     assert not AuditEntry.objects.exists()
 
@@ -164,7 +164,7 @@ def test_the_set_up_service_checks_seeds_itself() -> None:
             opens_at=timezone.now(),
             seed_statements=[SEEDS[0], SEEDS[0]],
         )
-    assert caught.value.problems == {
+    assert caught.value.by_field == {
         "seed_statements": [f"Line 2 says nearly the same as “{SEEDS[0]}”: keep one of them."]
     }
 
@@ -215,7 +215,7 @@ def test_once_people_have_voted_the_meaning_of_the_results_is_fixed() -> None:
             opens_at=conversation.opens_at - timedelta(days=1),
             closes_at=timezone.now() - timedelta(minutes=1),
         )
-    assert set(caught.value.problems) == {
+    assert set(caught.value.by_field) == {
         "slug",
         "question",
         "moderation",
@@ -223,8 +223,8 @@ def test_once_people_have_voted_the_meaning_of_the_results_is_fixed() -> None:
         "opens_at",
         "closes_at",
     }
-    assert "relaxed" in caught.value.problems["moderation"][0]
-    assert "Close now" in caught.value.problems["closes_at"][0]
+    assert "relaxed" in caught.value.by_field["moderation"][0]
+    assert "Close now" in caught.value.by_field["closes_at"][0]
     before = Conversation.objects.get(pk=conversation.pk)
     assert before.question == conversation.question
     assert not AuditEntry.objects.filter(action="forum.conversation_updated").exists()
@@ -258,7 +258,7 @@ def test_moderation_may_tighten_after_votes_only_with_an_empty_queue() -> None:
         conversation_update(
             actor=None, conversation=conversation, moderation=Conversation.Moderation.BEFORE
         )
-    assert "(1)" in caught.value.problems["moderation"][0]
+    assert "(1)" in caught.value.by_field["moderation"][0]
     statement_moderate(
         actor=UserFactory.create(), statement=pending, status=Statement.Status.ACCEPTED
     )

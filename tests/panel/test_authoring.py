@@ -80,7 +80,7 @@ def test_skip_logic_is_checked_as_it_is_written() -> None:
                 max_length=0,
             ),
         )
-    problems = caught.value.problems
+    problems = caught.value.by_field
     # every problem at once: a value not among the options, a question without options,
     # and a bad length limit
     assert any("“Maybe” is not one of the options" in m for m in problems["conditions"])
@@ -107,7 +107,7 @@ def test_a_condition_must_come_before_and_keeps_its_question_in_place() -> None:
             question=first,
             spec=QuestionSpec(kind="single", text=first.text, options=("Yes", "Sometimes")),
         )
-    assert "keep that option" in caught.value.problems["options"][0]
+    assert "keep that option" in caught.value.by_field["options"][0]
     with pytest.raises(PanelError, match="change or delete its condition first"):
         question_delete(actor=None, question=first)
     # and a condition cannot point at a later question
@@ -234,7 +234,7 @@ def test_authoring_mistakes_are_reported_together() -> None:
                 kind="scale", text="", min_value=0, max_value=50, options=("a", "a"), page=30
             ),
         )
-    assert {"text", "max_value", "options", "page"} <= caught.value.problems.keys()
+    assert {"text", "max_value", "options", "page"} <= caught.value.by_field.keys()
     with pytest.raises(QuestionError, match="Either type the options or choose"):
         question_create(
             actor=None,

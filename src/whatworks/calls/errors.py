@@ -9,6 +9,11 @@ class CallError(WhatworksError):
     """A write about a call or application was refused; the message says why."""
 
 
+class NoOrganisationError(CallError):
+    """Only people who belong to an organisation may apply: a refusal the applicant reads
+    on the form (they may see the call and its form; it is no access refusal)."""
+
+
 class ApplicationIncompleteError(CallError):
     """Submission refused: ``missing`` maps question ids to what is wrong."""
 

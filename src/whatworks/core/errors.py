@@ -2,10 +2,18 @@
 
 Every refusal of a service is a :class:`WhatworksError` (each part subclasses it: the
 part's ``<Part>Error``).  It carries ``messages`` (every reason, each safe to show to the
-person who caused it), ``message`` (them joined, for one-line answers) and ``field`` (the
-form field at fault, or ``None``).  A model's own validation becomes one through
-:func:`full_clean_or_raise`; a view shows one through :func:`add_to_form`, which also
-turns :class:`PermissionDeniedError` into a 403 and :class:`NotFoundError` into a 404.
+person who caused it), ``message`` (them joined, for one-line answers), ``field`` (the
+form field at fault, or ``None``) and ``by_field`` (the messages by field, when one
+refusal names several fields).  A model's own validation becomes one through
+:func:`full_clean_or_raise`; a view shows one through :func:`add_to_form` (on a form) or
+:func:`add_to_messages` (on the page a view redirects to), which both turn
+:class:`PermissionDeniedError` into a 403 and :class:`NotFoundError` into a 404.
+
+Which it is follows from the class alone, so no view decides: a
+:class:`PermissionDeniedError` is an access refusal (this page or object is not the
+actor's to use at all), and every other refusal is one the person reads where they are
+and can act on (answer differently, join an organisation first): the part's own error.
+
 The core's own errors live here too: :class:`Throttled` (a rate limit, answered with the
 429 page by ``core.middleware.ThrottleMiddleware``), :class:`SurveyError` and
 :class:`PrivateDataError`.
@@ -14,11 +22,12 @@ The core's own errors live here too: :class:`Throttled` (a rate limit, answered 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, Self
 
+from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import ngettext
 
 
@@ -26,20 +35,36 @@ class WhatworksError(Exception):
     """Base of every domain error; ``message`` (and each of ``messages``) is safe to show.
 
     ``message`` is one reason or a list of them (every problem at once); ``field`` names
-    the form field at fault (``None``: the form as a whole).
+    the form field at fault (``None``: the form as a whole).  ``by_field`` maps field
+    names to their messages (``""``: the form as a whole), for one refusal about several
+    fields at once; it is read after ``message``, whose reasons stay at ``field``.  Every
+    error has ``by_field``; ``field`` is its one field, if it names just one.
     """
 
-    def __init__(self, message: Any = "", *, field: str | None = None) -> None:
-        if isinstance(message, list | tuple):
-            messages = [str(m) for m in message]
-            joined: Any = " ".join(messages)
-        else:
-            messages = [message]
-            joined = message
+    def __init__(
+        self,
+        message: Any = "",
+        *,
+        field: str | None = None,
+        by_field: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
+        listed = isinstance(message, list | tuple)
+        own: list[Any] = [str(m) for m in message] if listed else [message]
+        grouped: dict[str, list[Any]] = {}
+        if by_field is None or own != [""]:
+            grouped[field or ""] = own
+        for name, reasons in (by_field or {}).items():
+            grouped.setdefault(name or "", []).extend(reasons)
+        messages = [m for reasons in grouped.values() for m in reasons]
+        joined: Any = (
+            message if not listed and messages == own else " ".join(str(m) for m in messages)
+        )
         super().__init__(joined)
         self.message = joined
         self.messages: list[Any] = messages
-        self.field = field
+        self.by_field = grouped
+        named = [name for name in grouped if name]
+        self.field: str | None = named[0] if len(grouped) == 1 and named else None
 
     @classmethod
     def from_validation(cls, error: ValidationError) -> Self:
@@ -146,10 +171,20 @@ def raise_as_http(error: WhatworksError) -> None:
         raise Http404(error.message)
 
 
-def add_to_form(form: Any, error: WhatworksError) -> None:
-    """Show a service's refusal in the form's error summary, at its field if it names one
-    the form has; 403 and 404 stay HTTP answers."""
+def add_to_form(form: Any, error: WhatworksError, *, field: str | None = None) -> None:
+    """Show a service's refusal in the form's error summary: each message at its field if
+    the form has it, else at ``field`` (the field the view knows the refusal is about),
+    else at the form as a whole; 403 and 404 stay HTTP answers."""
     raise_as_http(error)
-    field = error.field if error.field in getattr(form, "fields", {}) else None
-    for message in error.messages:
-        form.add_error(field, message)
+    fields = getattr(form, "fields", {})
+    fallback = field if field in fields else None
+    for name, reasons in error.by_field.items():
+        for message in reasons:
+            form.add_error(name if name in fields else fallback, message)
+
+
+def add_to_messages(request: HttpRequest, error: WhatworksError) -> None:
+    """Show a service's refusal on the page the view redirects to (one message, every
+    reason); 403 and 404 stay HTTP answers."""
+    raise_as_http(error)
+    flash.error(request, error.message)

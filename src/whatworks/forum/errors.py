@@ -30,12 +30,11 @@ class DuplicateStatementError(ForumError):
 
 
 class ConversationInvalidError(ForumError):
-    """A conversation write refused for one or more reasons: ``problems`` maps a field name
+    """A conversation write refused for one or more reasons: ``by_field`` maps a field name
     (``seed_statements`` for the opening statements, ``""`` for the whole) to messages."""
 
     def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__(" ".join(m for messages in problems.values() for m in messages))
-        self.problems = problems
+        super().__init__(by_field=problems)
 
 
 class ImportProblems(ForumError):

@@ -12,6 +12,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from whatworks.core import extensions
+from whatworks.core.errors import add_to_form
+from whatworks.forum.errors import ConversationInvalidError
 from whatworks.forum.models import STATEMENT_MAX_LENGTH, Conversation, Statement
 from whatworks.forum.services.conversations import (
     CONVERSATION_EDITABLE,
@@ -276,14 +278,9 @@ class ConversationForm(forms.Form):
             seed_statements=data.get("seed_statements") or (),
             fields=readable,
         )
-        self.add_problems(problems)
+        if problems:  # each under its field, under the whole form if it has none here
+            add_to_form(self, ConversationInvalidError(problems))
         return data
-
-    def add_problems(self, problems: dict[str, list[str]]) -> None:
-        """Each problem under its field (under the whole form if it has none here)."""
-        for field, messages in problems.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
 
 
 class PolisImportForm(forms.Form):

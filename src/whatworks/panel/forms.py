@@ -282,11 +282,6 @@ class QuestionForm(forms.Form):
             pulse_key=data["pulse_key"],
         )
 
-    def add_problems(self, problems: dict[str, list[str]]) -> None:
-        for name, messages in problems.items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
-
 
 def question_initial(question: Question) -> dict[str, Any]:
     return {

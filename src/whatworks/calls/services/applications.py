@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 
 from whatworks.calls import filetypes
 from whatworks.calls.emails import send_application_email
-from whatworks.calls.errors import ApplicationIncompleteError, CallError, NotEligibleError
+from whatworks.calls.errors import (
+    ApplicationIncompleteError,
+    CallError,
+    NoOrganisationError,
+    NotEligibleError,
+)
 from whatworks.calls.models import (
     Application,
     Attachment,
@@ -118,7 +123,7 @@ def application_save(
     if not call.is_open(now):
         raise CallError(_("This call is closed; applications can no longer be changed."))
     if actor.organisation_id is None:
-        raise PermissionDeniedError(
+        raise NoOrganisationError(
             _(
                 "Only people who belong to an organisation can apply. Ask to join yours from "
                 "your account's organisation page."

@@ -30,7 +30,7 @@ from whatworks.calls.services import applications as applications_services
 from whatworks.calls.services import review as review_services
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.errors import PermissionDeniedError, add_to_form, add_to_messages
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
@@ -107,8 +107,8 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             for question in form.questions:
                 if question.pk in exc.missing:
                     form.add_error(answer_field_name(question), exc.missing[question.pk])
-        except (errors.CallError, PermissionDeniedError) as exc:
-            form.add_error(None, exc.message)
+        except errors.CallError as exc:
+            add_to_form(form, exc)
         else:
             if editing:
                 messages.success(request, _("Your changes are saved."))
@@ -156,8 +156,8 @@ def eligibility(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             for question in questions:
                 if question.pk in exc.failed:
                     form.add_error(answer_field_name(question), exc.failed[question.pk])
-        except (errors.CallError, PermissionDeniedError) as exc:
-            form.add_error(None, exc.message)
+        except errors.CallError as exc:
+            add_to_form(form, exc)
         else:
             return redirect("calls:apply", slug=call.slug)
     return render(
@@ -200,7 +200,7 @@ def withdraw(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     try:
         applications_services.application_withdraw(actor=user, application=found)
     except (errors.CallError, PermissionDeniedError) as exc:
-        messages.error(request, exc.message)
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("Your application is withdrawn."))
     return redirect(found.get_absolute_url())
@@ -307,10 +307,8 @@ def review(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
             scores=form.scores(),
             comment=form.cleaned_data["comment"],
         )
-    except PermissionDeniedError:
-        raise PermissionDenied from None
-    except errors.CallError as exc:
-        messages.error(request, exc.message)
+    except (errors.CallError, PermissionDeniedError) as exc:
+        add_to_messages(request, exc)
     else:
         messages.success(
             request,
@@ -335,8 +333,8 @@ def assign(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     reviewer = form.cleaned_data["reviewer"]
     try:
         review_services.reviewer_assign(actor=user, application=found, reviewer=reviewer)
-    except errors.CallError as exc:
-        messages.error(request, exc.message)
+    except (errors.CallError, PermissionDeniedError) as exc:
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("%(who)s is assigned.") % {"who": reviewer})
     return redirect(found.get_absolute_url())
@@ -354,8 +352,8 @@ def unassign(request: AuthedHttpRequest, application_id: int, assignment_id: int
         raise Http404("No such assignment.")
     try:
         review_services.reviewer_unassign(actor=user, assignment=assignment)
-    except errors.CallError as exc:
-        messages.error(request, exc.message)
+    except (errors.CallError, PermissionDeniedError) as exc:
+        add_to_messages(request, exc)
     else:
         messages.success(
             request, _("%(who)s is no longer assigned.") % {"who": assignment.reviewer}
@@ -378,8 +376,8 @@ def conflict(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         review_services.conflict_declare(
             actor=user, application=found, note=form.cleaned_data["note"]
         )
-    except errors.CallError as exc:
-        messages.error(request, exc.message)
+    except (errors.CallError, PermissionDeniedError) as exc:
+        add_to_messages(request, exc)
         return redirect(found.get_absolute_url())
     messages.success(
         request,
@@ -474,7 +472,7 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
     try:  # refused before a confirmation is offered (no scores, or the wrong step)
         review_services.check_decision(found, status)
     except errors.CallError as exc:
-        messages.error(request, exc.message)
+        add_to_messages(request, exc)
         return redirect(found.get_absolute_url())
     page = confirmation_page(request, _decision_confirmation(found, status, feedback))
     if page is not None:
@@ -483,10 +481,8 @@ def decide(request: AuthedHttpRequest, application_id: int) -> HttpResponse:
         review_services.application_decide(
             actor=user, application=found, status=status, feedback=feedback
         )
-    except PermissionDeniedError:
-        raise PermissionDenied from None
-    except errors.CallError as exc:
-        messages.error(request, exc.message)
+    except (errors.CallError, PermissionDeniedError) as exc:
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("The decision is saved and the applicant has been told."))
     return redirect(found.get_absolute_url())
@@ -510,7 +506,7 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         for application in chosen:
             review_services.check_decision(application, status)
     except errors.CallError as exc:
-        messages.error(request, exc.message)
+        add_to_messages(request, exc)
         return redirect(back)
     verb, done = _BULK_WORDS[Application.Status(status)]
     n = len(chosen)
@@ -551,8 +547,8 @@ def decide_bulk(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         review_services.applications_decide(
             actor=user, applications=chosen, status=status, feedback=feedback
         )
-    except errors.CallError as exc:
-        messages.error(request, exc.message)
+    except (errors.CallError, PermissionDeniedError) as exc:
+        add_to_messages(request, exc)
     else:
         messages.success(
             request,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core import mfa
-from whatworks.core.errors import MfaError
+from whatworks.core.errors import MfaError, add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.services import mfa as mfa_services
 
@@ -72,7 +72,7 @@ def setup(request: AuthedHttpRequest) -> HttpResponse:
                 request=request,
             )
         except MfaError as error:
-            form.add_error("token", error.message)
+            add_to_form(form, error, field="token")
         else:
             return render(
                 request,
@@ -106,7 +106,7 @@ def verify(request: AuthedHttpRequest) -> HttpResponse:
                 request=request,
             )
         except MfaError as error:
-            form.add_error("token", error.message)
+            add_to_form(form, error, field="token")
         else:
             return redirect(_next(request))
     return render(request, "core/mfa/verify.html", {"form": form, "next": _next(request)})

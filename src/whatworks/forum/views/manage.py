@@ -83,7 +83,7 @@ def conversation_create(request: AuthedHttpRequest) -> HttpResponse:
                 **form.values(),
             )
         except ConversationInvalidError as exc:
-            form.add_problems(exc.problems)
+            add_to_form(form, exc)
         else:
             n = created.statements.count()
             messages.success(
@@ -108,7 +108,7 @@ def conversation_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             conversation_update(actor=request.user, conversation=conversation, **form.values())
         except ConversationInvalidError as exc:
-            form.add_problems(exc.problems)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("forum:dashboard", slug=conversation.slug)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.news import selectors
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import TopicForm
@@ -29,7 +30,7 @@ def _save(request: HttpRequest, form: TopicForm, topic: Topic | None) -> Topic |
             return topics_services.topic_create(actor=request.user, **_fields(form))  # type: ignore[arg-type]
         return topics_services.topic_update(actor=request.user, topic=topic, **_fields(form))  # type: ignore[arg-type]
     except NewsError as exc:
-        form.add_error(exc.field, exc.message)
+        add_to_form(form, exc)
         return None
 
 

@@ -34,12 +34,11 @@ TEXT_LIMIT = 4000
 
 
 class QuestionError(PanelError):
-    """The question was refused; ``problems`` maps form field names ("" for the whole form)
+    """The question was refused; ``by_field`` maps form field names ("" for the whole form)
     to every message about it."""
 
     def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__(" ".join(m for ms in problems.values() for m in ms))
-        self.problems = problems
+        super().__init__(by_field=problems)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.panel import selectors
 from whatworks.panel.errors import PanelError
@@ -33,10 +34,8 @@ def question_edit(request: AuthedHttpRequest, slug: str, pk: int) -> HttpRespons
                     question=question,
                     spec=form.spec(),
                 )
-            except questions_services.QuestionError as error:
-                form.add_problems(error.problems)
             except PanelError as error:
-                form.add_error(None, error.message)
+                add_to_form(form, error)
             else:
                 messages.success(request, _("Question saved."))
                 return redirect("panel:poll_detail", slug=poll.slug)

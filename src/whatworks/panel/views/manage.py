@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.panel import registry_handover, results, selectors, study_results
@@ -60,7 +61,7 @@ def poll_create(request: AuthedHttpRequest) -> HttpResponse:
         try:
             poll = polls_services.poll_create(actor=request.user, **form.cleaned_data)
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             return redirect("panel:poll_detail", slug=poll.slug)
     return render(request, "panel/poll_form.html", {"form": form})
@@ -115,10 +116,8 @@ def question_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             questions_services.question_create(actor=request.user, poll=poll, spec=form.spec())
-        except questions_services.QuestionError as error:
-            form.add_problems(error.problems)
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Question added."))
             return redirect("panel:poll_detail", slug=poll.slug)
@@ -158,7 +157,7 @@ def poll_schedule(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 invitation_text=data["invitation_text"],
             )
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The schedule and invitation are saved."))
             return redirect("panel:poll_detail", slug=poll.slug)
@@ -266,7 +265,7 @@ def invite(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 at_most=planned,
             )
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("%(n)d members invited.") % {"n": count})
             return redirect("panel:poll_detail", slug=poll.slug)
@@ -336,7 +335,7 @@ def scale_create(request: AuthedHttpRequest) -> HttpResponse:
         try:
             polls_services.scale_create(actor=request.user, **form.cleaned_data)
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Scale published."))
             return redirect("panel:manage")
@@ -406,7 +405,7 @@ def study_link(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 reference=form.cleaned_data["reference"],
             )
         except PanelError as error:
-            form.add_error("reference", error.message)
+            add_to_form(form, error, field="reference")
         else:
             messages.success(request, _("The study's research project is saved."))
             return redirect("panel:study_detail", slug=study.slug)
@@ -473,7 +472,7 @@ def study_export(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 outcome=form.cleaned_data["outcome"],
             )
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(
                 request,

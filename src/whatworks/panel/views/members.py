@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.errors import LinkInvalidError
+from whatworks.core.errors import LinkInvalidError, add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
@@ -91,7 +91,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 studies=tuple(data["studies"]),
             )
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             return redirect("panel:join_sent")
     return render(request, "panel/join.html", {"form": form, "consent": consent.current()})
@@ -146,7 +146,7 @@ def profile(request: AuthedHttpRequest) -> HttpResponse:
         try:
             members.member_update_profile(actor=user, member=member, profile=form.cleaned_data)
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("panel:me")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest, request_user
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics
@@ -125,8 +126,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 config_yaml=data["config_yaml"],
             )
         except PilotError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -165,8 +165,7 @@ def _add_to_draft(request: HttpRequest, form: Any, project: Any) -> bool:
             config_yaml=form.cleaned_data["config_yaml"],
         )
     except PilotError as exc:
-        for message in exc.messages:
-            form.add_error("config_yaml", message)
+        add_to_form(form, exc, field="config_yaml")
         return False
     messages.success(
         request,
@@ -233,8 +232,7 @@ def config(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
                 protocol_version=form.cleaned_data["protocol_version"],
             )
         except PilotError as exc:
-            for message in exc.messages:
-                form.add_error("config_yaml", message)
+            add_to_form(form, exc, field="config_yaml")
         else:
             messages.success(request, _("The experiment config is fixed."))
             return redirect(pilot)
@@ -266,8 +264,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                 question=form.cleaned_data["question"],
             )
         except PilotError as exc:
-            for message in exc.messages:
-                form.add_error("question", message)
+            add_to_form(form, exc, field="question")
         else:
             messages.success(
                 request,
