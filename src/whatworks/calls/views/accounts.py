@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from whatworks.calls.forms import AccountPasswordForm, JoinDecisionForm, JoinFor
 from whatworks.calls.models import JoinRequest
 from whatworks.calls.services import accounts as accounts_services
 from whatworks.core.confirm import Confirmation, confirmation_page
-from whatworks.core.errors import PermissionDeniedError, add_to_form
+from whatworks.core.errors import PermissionDeniedError, add_to_form, add_to_messages
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.throttle import Rate, throttle_mail
 
@@ -166,10 +165,8 @@ def join_decide(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
         return page
     try:
         accounts_services.join_request_decide(actor=user, request=found, approve=approve)
-    except PermissionDeniedError:
-        raise PermissionDenied from None
-    except errors.JoinError as exc:
-        messages.error(request, exc.message)
+    except (PermissionDeniedError, errors.JoinError) as exc:
+        add_to_messages(request, exc)
     else:
         messages.success(
             request,

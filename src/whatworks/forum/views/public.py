@@ -217,7 +217,7 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
                 anon_key=key,
             )
         except ForumError as exc:
-            form.add_error("text", exc.message)
+            add_to_form(form, exc, field="text")
         else:
             if statement.status in conv.visible_statuses():
                 messages.success(request, _("Thank you: your statement is now open for votes."))
