@@ -29,6 +29,8 @@ from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
 )
+from whatworks.registry.services.trial_findings import trial_findings_announce
+from whatworks.registry.trial_findings import computed_results_problem
 from whatworks.registry.verdicts import (
     BundleError,
     OutcomeResult,
@@ -102,11 +104,8 @@ def results_save(
             )
             % {"number": report.protocol_version.number}
         )
-    if report is not None and not computed:
-        from whatworks.registry.trial_findings import computed_results_problem
-
-        if problem := computed_results_problem(report):
-            raise RegistryError(problem)
+    if report is not None and not computed and (problem := computed_results_problem(report)):
+        raise RegistryError(problem)
     created = report is None
     report = report or ResultsReport(project=project, number=_next_number(project))
     report.protocol_version = protocol_version
@@ -323,7 +322,5 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         },
     )
     # Results computed by a trial analysis in the platform go to the Evidence Store.
-    from whatworks.registry.trial_findings import announce_trial_findings
-
-    announce_trial_findings(report=report, actor=actor)
+    trial_findings_announce(actor=actor, report=report)
     return report
