@@ -25,6 +25,7 @@ from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
 from whatworks.registry.selectors import can_correct, results_publish_check
+from whatworks.registry.selectors_results import results_correction_check
 from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
@@ -188,7 +189,9 @@ def results_correct(
     )
     project = report.project
     Project.objects.select_for_update().filter(pk=project.pk).first()
-    if not can_correct(actor, report):
+    # Whether these results may be corrected now: the results page asks the same check.
+    check = results_correction_check(user=actor, report=report)
+    if not check.permitted:
         raise PermissionDeniedError(_("Only the project's team or an editor can correct results."))
     require_not_withdrawn(project)
     justification = justification.strip()
@@ -197,14 +200,7 @@ def results_correct(
         problems.append(
             _("Say why the results need correcting; it is shown beside the correction.")
         )
-    if report.published_at is None:
-        problems.append(
-            _("These results are still a draft: change them instead of correcting them.")
-        )
-    elif ResultsReport.objects.filter(project=project, published_at__isnull=True).exists():
-        problems.append(_("A correction is already in draft; finish and publish that one first."))
-    elif ResultsReport.objects.filter(corrects=report).exists():
-        problems.append(_("These results have already been corrected; correct the current ones."))
+    problems.extend(check.problems)
     if problems:
         raise RegistryError(problems)
     correction = ResultsReport(
