@@ -45,7 +45,7 @@ def test_csv_unsafe_reverses_csv_safe(value: str) -> None:
 #: Modules that serve CSV another module wrote, and that module.
 SERVES_CSV_WRITTEN_BY = {
     "core/views/audit.py": "core/auditexport.py",
-    "evidence/views/staff.py": "evidence/services/transfer.py",
+    "evidence/views/manage.py": "evidence/services/transfer.py",
     "pilots/views/shadow.py": "pilots/services/shadow.py",
 }
 

@@ -15,12 +15,8 @@ from django.utils import timezone
 from tests.registry.factories import bundle, draft_project, editor, registered_project
 from whatworks.core.models import AuditEntry
 from whatworks.registry.models import Project
-from whatworks.registry.reminders import (
-    DUE_SOON,
-    OVERDUE,
-    results_reminders_send,
-    results_state,
-)
+from whatworks.registry.reminders import DUE_SOON, OVERDUE, results_state
+from whatworks.registry.services.reminders import results_reminders_send
 from whatworks.registry.services.results import results_import_bundle, results_publish
 
 pytestmark = pytest.mark.django_db

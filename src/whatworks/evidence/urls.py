@@ -1,6 +1,6 @@
 from django.urls import path
 
-from whatworks.evidence.views import public, ris, staff
+from whatworks.evidence.views import manage, public, ris
 
 app_name = "evidence"
 
@@ -10,21 +10,21 @@ urlpatterns = [
     path("interventions/<slug:slug>/", public.intervention, name="intervention"),
     path("studies/<slug:slug>/", public.study, name="study"),
     path("data/interventions/<slug:slug>.json", public.intervention_data, name="intervention_data"),
-    path("staff/", staff.staff_home, name="staff_home"),
-    path("staff/interventions/new/", staff.intervention_create, name="intervention_create"),
+    path("staff/", manage.staff_home, name="staff_home"),
+    path("staff/interventions/new/", manage.intervention_create, name="intervention_create"),
     path(
-        "staff/interventions/<slug:slug>/edit/", staff.intervention_edit, name="intervention_edit"
+        "staff/interventions/<slug:slug>/edit/", manage.intervention_edit, name="intervention_edit"
     ),
     path(
         "staff/interventions/<slug:slug>/outcomes/<slug:domain>/rating/",
-        staff.rating_edit,
+        manage.rating_edit,
         name="rating_edit",
     ),
-    path("staff/interventions/<slug:slug>/studies/new/", staff.study_create, name="study_create"),
-    path("staff/studies/<slug:slug>/edit/", staff.study_edit, name="study_edit"),
-    path("staff/studies/<slug:slug>/findings/new/", staff.finding_create, name="finding_create"),
-    path("staff/findings/<slug:slug>/edit/", staff.finding_edit, name="finding_edit"),
+    path("staff/interventions/<slug:slug>/studies/new/", manage.study_create, name="study_create"),
+    path("staff/studies/<slug:slug>/edit/", manage.study_edit, name="study_edit"),
+    path("staff/studies/<slug:slug>/findings/new/", manage.finding_create, name="finding_create"),
+    path("staff/findings/<slug:slug>/edit/", manage.finding_edit, name="finding_edit"),
     path("staff/import/ris/", ris.ris_import, name="ris_import"),
-    path("staff/import/", staff.import_file, name="import"),
-    path("staff/export/<slug:kind>.<slug:fmt>", staff.export, name="export"),
+    path("staff/import/", manage.import_file, name="import"),
+    path("staff/export/<slug:kind>.<slug:fmt>", manage.export, name="export"),
 ]

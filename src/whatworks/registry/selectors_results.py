@@ -1,6 +1,11 @@
-"""What the team's results-entry page answers to: the draft, the protocol version, the rows.
+"""What the team's results pages answer to: whether results may be corrected now, and the
+entry page's draft, protocol version and rows.
 
-The page (``views/results.py``) only parses the request and renders; the rules live here:
+Whether published results may be corrected (:func:`results_correction_check`) is asked
+by the results page for its button and by the service that starts the correction
+(``services/results.py``), so the rule lives once.
+
+The entry page (``views/results.py``) only parses the request and renders; its rules live here:
 results already published with no draft correction are closed (a correction is the way
 to change them); a draft correction answers to its own version, otherwise the version
 asked for, else the draft's, else the latest; each pre-registered outcome starts from the
@@ -15,10 +20,54 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
+from whatworks.core.http import AnyUser
 from whatworks.registry.models import Project, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import Outcome, ProtocolContent, parse_content
-from whatworks.registry.selectors import draft_results, public_results
+from whatworks.registry.selectors import can_correct, draft_results, public_results
+
+
+@dataclass(frozen=True)
+class CorrectionCheck:
+    """Whether a results report may be corrected now, for the page's button and the service.
+
+    ``permitted``: the user may correct the project's results at all (its team, editors).
+    ``problems``: why this report cannot be corrected now, each a sentence to show; none
+    means it can.  They are worked out only for someone permitted.
+    """
+
+    permitted: bool
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return self.permitted and not self.problems
+
+
+def results_correction_check(*, user: AnyUser | None, report: ResultsReport) -> CorrectionCheck:
+    """May ``user`` start a correction of ``report`` now?  Only published results that
+    nothing corrects yet, with no draft of the project's waiting, of a project that is not
+    withdrawn."""
+    if not can_correct(user, report):
+        return CorrectionCheck(permitted=False)
+    project = report.project
+    if project.is_withdrawn:
+        return CorrectionCheck(
+            permitted=True,
+            problems=(_("This project has been withdrawn; it can no longer change."),),
+        )
+    problems = []
+    if report.published_at is None:
+        problems.append(
+            _("These results are still a draft: change them instead of correcting them.")
+        )
+    elif ResultsReport.objects.filter(project=project, published_at__isnull=True).exists():
+        problems.append(_("A correction is already in draft; finish and publish that one first."))
+    elif ResultsReport.objects.filter(corrects=report).exists():
+        problems.append(_("These results have already been corrected; correct the current ones."))
+    return CorrectionCheck(permitted=True, problems=tuple(problems))
+
 
 #: At most this many additional (not pre-registered) rows are read from a form.
 MAX_EXTRA_ROWS = 20

@@ -23,6 +23,6 @@ def send_results_reminders() -> int:
     """Tell each team whose results are due soon or overdue, once per state; return how
     many were told.  Run daily by ``whatworks manage registry_results_reminders`` (which
     does the work itself) or enqueued on a worker."""
-    from whatworks.registry.reminders import results_reminders_send
+    from whatworks.registry.services.reminders import results_reminders_send
 
     return len(results_reminders_send())

@@ -9,6 +9,9 @@ its address and design) and one finding per linked outcome.  The Evidence Store 
 them under the intervention, where they are pooled with the other studies
 (``evidence/registry_findings.py``).  The registry imports nothing of the Evidence Store.
 
+This module says what the findings are (it reads, and writes nothing); the sending, from
+the publication's transaction, is ``services/trial_findings.py``.
+
 How each outcome's effect crosses, so that it pools with the Evidence Store's other
 findings of the same measure:
 
@@ -23,21 +26,17 @@ findings of the same measure:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from whatworks.core.links import absolute_url
-from whatworks.core.signals import trial_findings_published
-from whatworks.registry.models import ResultsReport, TrialAnalysis, TrialEvidenceLink
+from whatworks.registry.models import ResultsReport, TrialAnalysis
 from whatworks.registry.verdicts import OutcomeResult
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "analysis_of_report",
-    "announce_trial_findings",
     "computed_results_problem",
     "evidence_findings",
+    "study_of_report",
 ]
 
 COMPUTED = (
@@ -135,7 +134,8 @@ def evidence_findings(
     return findings
 
 
-def _study(report: ResultsReport, analysis: TrialAnalysis) -> dict[str, Any]:
+def study_of_report(report: ResultsReport, analysis: TrialAnalysis) -> dict[str, Any]:
+    """The study as the Evidence Store files it: the registration, its address and design."""
     project = report.project
     bundle = analysis.bundle or {}
     outcomes = bundle.get("outcomes") or []
@@ -161,34 +161,3 @@ def _study(report: ResultsReport, analysis: TrialAnalysis) -> dict[str, Any]:
         "padlocks": int(first["security"]["padlocks"]),
         "report_number": report.number,
     }
-
-
-def announce_trial_findings(*, report: ResultsReport, actor: Any) -> int:
-    """Send the findings of a just-published report (see the module); how many were sent.
-
-    Called by :func:`~whatworks.registry.services.results.results_publish` inside its
-    transaction; receivers write in their own savepoints and cannot refuse it."""
-    link = TrialEvidenceLink.objects.filter(project=report.project).first()
-    analysis = analysis_of_report(report) if link is not None else None
-    if link is None or analysis is None:
-        return 0
-    content = report.protocol_version.content
-    findings = evidence_findings(analysis.bundle or {}, content, link.outcomes)
-    if not findings:
-        return 0
-    answers = trial_findings_published.send_robust(
-        sender=ResultsReport,
-        study=_study(report, analysis),
-        intervention=link.intervention,
-        findings=findings,
-        actor=actor,
-    )
-    for receiver, answer in answers:
-        if isinstance(answer, Exception):
-            logger.error(
-                "Trial findings of %s not filed by %r: %s",
-                report.project.reference,
-                receiver,
-                type(answer).__name__,
-            )
-    return len(findings)

@@ -1,4 +1,5 @@
-"""Projects: create, edit, publish, withdraw; release embargoes that have passed."""
+"""Projects: create, edit, publish, withdraw; release embargoes that have passed; partner
+sites and the team."""
 
 from __future__ import annotations
 
@@ -420,6 +421,29 @@ def project_add_partner_site(
         changes={"partner_sites": {"added": str(organisation.pk)}},
     )
     return project
+
+
+@transaction.atomic
+def project_add_partner_site_by_reference(
+    *, actor: User | None, project_ref: str, organisation: Organisation
+) -> Project | None:
+    """Make ``organisation`` a partner site of the project with identifier ``project_ref``
+    (an organisation accepted through a call; ``receivers.py``).  No identifier: nothing
+    to do (None).  An identifier the registry does not have is refused with a message the
+    editor can act on."""
+    if not project_ref:
+        return None
+    project = Project.objects.filter(reference=project_ref.strip()).first()
+    if project is None:
+        raise RegistryError(
+            _(
+                "The call names research project %(project_ref)s, which is "
+                "not in the registry: correct the call's project identifier, "
+                "then accept again."
+            )
+            % {"project_ref": project_ref}
+        )
+    return project_add_partner_site(actor=actor, project=project, organisation=organisation)
 
 
 def _lock_team(project: Project) -> None:

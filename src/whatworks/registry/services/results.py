@@ -25,10 +25,13 @@ from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import Project, ProjectStatus, ProtocolVersion, ResultsReport
 from whatworks.registry.protocol import parse_content, validation_messages
 from whatworks.registry.selectors import can_correct, results_publish_check
+from whatworks.registry.selectors_results import results_correction_check
 from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
 )
+from whatworks.registry.services.trial_findings import trial_findings_announce
+from whatworks.registry.trial_findings import computed_results_problem
 from whatworks.registry.verdicts import (
     BundleError,
     OutcomeResult,
@@ -102,11 +105,8 @@ def results_save(
             )
             % {"number": report.protocol_version.number}
         )
-    if report is not None and not computed:
-        from whatworks.registry.trial_findings import computed_results_problem
-
-        if problem := computed_results_problem(report):
-            raise RegistryError(problem)
+    if report is not None and not computed and (problem := computed_results_problem(report)):
+        raise RegistryError(problem)
     created = report is None
     report = report or ResultsReport(project=project, number=_next_number(project))
     report.protocol_version = protocol_version
@@ -189,7 +189,9 @@ def results_correct(
     )
     project = report.project
     Project.objects.select_for_update().filter(pk=project.pk).first()
-    if not can_correct(actor, report):
+    # Whether these results may be corrected now: the results page asks the same check.
+    check = results_correction_check(user=actor, report=report)
+    if not check.permitted:
         raise PermissionDeniedError(_("Only the project's team or an editor can correct results."))
     require_not_withdrawn(project)
     justification = justification.strip()
@@ -198,14 +200,7 @@ def results_correct(
         problems.append(
             _("Say why the results need correcting; it is shown beside the correction.")
         )
-    if report.published_at is None:
-        problems.append(
-            _("These results are still a draft: change them instead of correcting them.")
-        )
-    elif ResultsReport.objects.filter(project=project, published_at__isnull=True).exists():
-        problems.append(_("A correction is already in draft; finish and publish that one first."))
-    elif ResultsReport.objects.filter(corrects=report).exists():
-        problems.append(_("These results have already been corrected; correct the current ones."))
+    problems.extend(check.problems)
     if problems:
         raise RegistryError(problems)
     correction = ResultsReport(
@@ -323,7 +318,5 @@ def results_publish(*, actor: User | None, report: ResultsReport) -> ResultsRepo
         },
     )
     # Results computed by a trial analysis in the platform go to the Evidence Store.
-    from whatworks.registry.trial_findings import announce_trial_findings
-
-    announce_trial_findings(report=report, actor=actor)
+    trial_findings_announce(actor=actor, report=report)
     return report

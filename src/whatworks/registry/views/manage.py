@@ -1,4 +1,5 @@
-"""Pages for the project's team and for editors: create, edit, register, publish, withdraw."""
+"""Pages for the project's team and for editors: create, edit, register, publish, withdraw;
+the editors' queue of the teams' requests to publish or withdraw, and their decisions."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import (
     BundleForm,
     CriterionFormSet,
+    DecisionForm,
     OutcomeFormSet,
     ProjectForm,
     ProtocolForm,
@@ -32,6 +34,7 @@ from whatworks.registry.forms import (
     protocol_initial,
     row_errors,
 )
+from whatworks.registry.models import ProjectRequest
 from whatworks.registry.protocol import (
     ProtocolContent,
     ProtocolContentError,
@@ -39,15 +42,19 @@ from whatworks.registry.protocol import (
     parse_content,
 )
 from whatworks.registry.selectors import (
+    can_decide_requests,
     can_see_everything,
     draft_results,
     project_get_for_user,
     public_results,
+    recent_decisions,
+    request_get_for_user,
     request_queue,
     workspace_projects,
 )
 from whatworks.registry.services import projects as projects_services
 from whatworks.registry.services import protocols
+from whatworks.registry.services import requests as requests_services
 from whatworks.registry.services import results as results_services
 from whatworks.registry.services.projects import deletion_problems, has_published_results
 from whatworks.registry.services.protocols import registration_problems
@@ -357,3 +364,53 @@ def results_publish(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(request, _("Results published with their verdict."))
     return redirect(report)
+
+
+def requests_queue(request: HttpRequest) -> HttpResponse:
+    """The editors' queue of pending requests, and the latest decisions."""
+    user = user_of(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_decide_requests(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "registry/requests.html",
+        {"pending": request_queue(user=user), "decided": recent_decisions(user=user)},
+    )
+
+
+def request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    """An editor accepts or declines one request, with a reason."""
+    user = user_of(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_decide_requests(user):
+        raise PermissionDenied
+    found = request_get_for_user(user=user, request_id=request_id)
+    results = public_results(found.project)
+    needs_ack = found.kind == ProjectRequest.Kind.WITHDRAW and results is not None
+    form = DecisionForm(posted(request), has_results=needs_ack)
+    if (
+        request.method == "POST"
+        and found.status == ProjectRequest.Status.PENDING
+        and form.is_valid()
+    ):
+        try:
+            requests_services.project_request_decide(
+                actor=actor_of(request),
+                request=found,
+                accept=form.cleaned_data["decision"] == "accept",
+                reason=form.cleaned_data["reason"],
+                keep_results=bool(form.cleaned_data.get("keep_results")),
+            )
+        except RegistryError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Decided. The team has been told by e-mail."))
+            return redirect("registry:requests")
+    return render(
+        request,
+        "registry/request_decide.html",
+        {"request_obj": found, "project": found.project, "form": form, "results": results},
+    )

@@ -20,7 +20,6 @@ from whatworks.registry.protocol import SECTIONS, parse_content
 from whatworks.registry.reminders import results_state
 from whatworks.registry.selectors import (
     REGISTER_FILTERS,
-    can_correct,
     can_see_drafts,
     overdue_projects,
     project_get_for_user,
@@ -36,6 +35,7 @@ from whatworks.registry.selectors import (
     version_pair_for_user,
     versions_visible,
 )
+from whatworks.registry.selectors_results import results_correction_check
 from whatworks.registry.verdicts import Verdict
 from whatworks.registry.views.common import (
     citation,
@@ -191,7 +191,6 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
     ]
     history = list(results_reports_visible(user, report.project))
     superseded_by = report.superseding()
-    draft = next((r for r in history if r.published_at is None), None)
     return render(
         request,
         "registry/results.html",
@@ -208,11 +207,7 @@ def results(request: HttpRequest, reference: str, number: int | None = None) -> 
             "superseded_by": superseded_by,
             "results_publish": results_publish_check(report),
             "phases": results_phases(project=report.project, user=user),
-            "can_correct": report.published_at is not None
-            and superseded_by is None
-            and draft is None
-            and not report.project.is_withdrawn
-            and can_correct(user, report),
+            "can_correct": results_correction_check(user=user, report=report).ready,
         },
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from whatworks.registry.reminders import results_reminders_send
+from whatworks.registry.services.reminders import results_reminders_send
 
 
 class Command(BaseCommand):
