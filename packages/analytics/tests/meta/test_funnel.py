@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.meta.reference import csv_effects
 from whatworks_analytics.meta import pool
 from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
 from whatworks_analytics.meta.funnel import FUNNEL_MIN_STUDIES, describe_funnel, funnel_svg
+
+from .reference import csv_effects
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.meta.reference import (
+from whatworks_analytics.meta import EffectSizes, StudiesOmittedWarning, effect_sizes_from_frame
+from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
+from whatworks_analytics.meta.binary import mantel_haenszel, peto
+from whatworks_analytics.meta.regression import meta_regression, subgroup_analysis
+from whatworks_analytics.meta.sensitivity import cumulative, dominant_study, leave_one_out
+
+from .reference import (
     EXACT_TOL,
     ITERATIVE_TOL,
     csv_effects,
@@ -24,11 +30,6 @@ from tests.meta.reference import (
     generic_effects,
     metafor,
 )
-from whatworks_analytics.meta import EffectSizes, StudiesOmittedWarning, effect_sizes_from_frame
-from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
-from whatworks_analytics.meta.binary import mantel_haenszel, peto
-from whatworks_analytics.meta.regression import meta_regression, subgroup_analysis
-from whatworks_analytics.meta.sensitivity import cumulative, dominant_study, leave_one_out
 
 
 def close(actual: float | None, expected: float, rel: float = EXACT_TOL) -> None:
