@@ -339,7 +339,10 @@ def test_ties_warning() -> None:
 def test_band_is_used() -> None:
     narrow = audit_frame(population(), config(band=Band(low=0.99, high=1.01))).to_dict()
     wide = audit_frame(population(), config(band=Band(low=0.1, high=10))).to_dict()
-    count = lambda d: sum(v is False for g in d["groups"] for v in g["within_band"].values())  # noqa: E731
+
+    def count(d: dict[str, Any]) -> int:
+        return sum(v is False for g in d["groups"] for v in g["within_band"].values())
+
     assert count(narrow) > count(wide) == 0
 
 
