@@ -322,7 +322,8 @@ def test_studies_with_missing_values_are_left_out_with_a_warning_naming_them() -
     assert [str(p) for p in caught.value.problems] == ["row 4, column yi: not a number: 'abc'"]
     with pytest.warns(StudiesOmittedWarning, match=r"b \(row 2; missing yi\); c \(row 3") as record:
         effects = effect_sizes_from_frame(frame.head(3), measure="GENERIC")
-    assert record[0].message.studies == ("b", "c")  # type: ignore[union-attr]
+    warning = record[0].message
+    assert isinstance(warning, StudiesOmittedWarning) and warning.studies == ("b", "c")
     assert effects.study == ("a",)
     assert [(o.row, o.label, o.columns) for o in effects.omitted] == [
         (2, "b", ("yi",)),
