@@ -36,7 +36,7 @@ lint: install ## ruff lint and format check
 	$(call timed,$(RUN) ruff check . && $(RUN) ruff format --check .)
 
 typecheck: install ## mypy with django-stubs
-	$(call timed,$(RUN) mypy src packages/analytics/src tests)
+	$(call timed,$(RUN) mypy src packages/analytics/src tests packages/analytics/tests)
 
 importlint: install ## import-linter contracts (the architecture's invariants)
 	$(call timed,$(RUN) lint-imports)

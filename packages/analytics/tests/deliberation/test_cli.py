@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,7 +50,7 @@ def synthetic_folder(folder: Path, *, seed: int = 1) -> Path:
     return folder
 
 
-def check_statement_lists(data: dict) -> None:
+def check_statement_lists(data: dict[str, Any]) -> None:
     assert set(data) == {"groups", "representative", "consensus", "group_informed_consensus"}
     for group in data["groups"]:
         assert set(group) == {"id", "members"}

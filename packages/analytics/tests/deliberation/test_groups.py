@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from whatworks_analytics.deliberation import (
@@ -19,7 +20,9 @@ from whatworks_analytics.deliberation import (
 from whatworks_analytics.deliberation import groups as groups_module
 
 
-def latent_votes(*, n: int, m: int, seed: int, coverage: float = 0.6, sizes=(0.5, 0.3, 0.2)):
+def latent_votes(
+    *, n: int, m: int, seed: int, coverage: float = 0.6, sizes: tuple[float, ...] = (0.5, 0.3, 0.2)
+) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.int64]]]:
     """Three latent groups, each agreeing with its own statements, random coverage."""
     rng = np.random.default_rng(seed)
     latent = rng.choice(len(sizes), size=n, p=sizes)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random as random_module
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,13 +11,14 @@ from hypothesis import strategies as st
 
 from whatworks_analytics.deliberation import (
     DeliberationInputError,
+    VoteMatrix,
     analyse,
     build_matrix,
     event_counts,
 )
 
 
-def cell(matrix, participant: int, statement: int) -> int | None:
+def cell(matrix: VoteMatrix, participant: int, statement: int) -> int | None:
     rows = np.flatnonzero(
         (matrix.participant_ids[matrix.row] == participant)
         & (matrix.statement_ids[matrix.col] == statement)
@@ -137,10 +140,12 @@ def test_empty_log_gives_an_empty_matrix() -> None:
     ),
     st.randoms(use_true_random=False),
 )
-def test_latest_vote_wins_whatever_the_log_order(events, random) -> None:
+def test_latest_vote_wins_whatever_the_log_order(
+    events: list[tuple[int, int, int]], random: random_module.Random
+) -> None:
     """With distinct timestamps, shuffling the log changes nothing; each cell is the latest."""
     timestamps = list(range(len(events)))
-    expected = {}
+    expected: dict[tuple[int, int], tuple[int, int]] = {}
     for (p, s, v), t in zip(events, timestamps, strict=True):
         expected[(p, s)] = (t, v)
     order = list(range(len(events)))

@@ -13,7 +13,9 @@ import polars as pl
 import pytest
 
 from whatworks_analytics.deliberation import (
+    PolisExport,
     PolisFormatError,
+    VoteMatrix,
     build_matrix,
     event_counts,
     placed_mask,
@@ -29,7 +31,7 @@ needs_seattle = pytest.mark.skipif(
 )
 
 
-def all_comments_matrix(export):
+def all_comments_matrix(export: PolisExport) -> VoteMatrix:
     """Latest votes on every comment, moderated or not (as participants-votes.csv has them)."""
     return build_matrix(
         participant=export.votes["pid"].to_numpy(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -49,13 +50,13 @@ def export_groups() -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def with_export_groups():
+def with_export_groups() -> dict[str, Any]:
     export = read_export(SEATTLE)
     return analyse(export.matrix(), groups=export.groups).to_dict()
 
 
 @pytest.fixture(scope="module")
-def clustered():
+def clustered() -> dict[str, Any]:
     return analyse(read_export(SEATTLE).matrix(), seed=0).to_dict()
 
 
@@ -71,7 +72,9 @@ def tallies(frame: pl.DataFrame, by: list[str]) -> dict[tuple[int, ...], tuple[i
     }
 
 
-def test_consensus_counts_and_scores(latest: pl.DataFrame, with_export_groups) -> None:
+def test_consensus_counts_and_scores(
+    latest: pl.DataFrame, with_export_groups: dict[str, Any]
+) -> None:
     counts = tallies(latest, ["comment-id"])
     consensus = with_export_groups["consensus"]
     for side, success in (("agree", 0), ("disagree", 1)):
@@ -101,7 +104,7 @@ def test_consensus_counts_and_scores(latest: pl.DataFrame, with_export_groups) -
 
 
 def test_representative_counts_with_pol_is_groups(
-    latest: pl.DataFrame, export_groups: pl.DataFrame, with_export_groups
+    latest: pl.DataFrame, export_groups: pl.DataFrame, with_export_groups: dict[str, Any]
 ) -> None:
     joined = latest.join(export_groups, on="voter-id")
     by_group = tallies(joined, ["group", "comment-id"])
@@ -144,7 +147,7 @@ def test_representative_counts_with_pol_is_groups(
 
 
 def test_group_informed_consensus_counts(
-    latest: pl.DataFrame, export_groups: pl.DataFrame, with_export_groups
+    latest: pl.DataFrame, export_groups: pl.DataFrame, with_export_groups: dict[str, Any]
 ) -> None:
     by_group = tallies(latest.join(export_groups, on="voter-id"), ["group", "comment-id"])
     items = with_export_groups["group_informed_consensus"]
@@ -161,7 +164,7 @@ def test_group_informed_consensus_counts(
     assert items[0]["tid"] == 2
 
 
-def test_groups_from_export_are_pol_is_groups(with_export_groups) -> None:
+def test_groups_from_export_are_pol_is_groups(with_export_groups: dict[str, Any]) -> None:
     people = pl.read_csv(SEATTLE / "participants-votes.csv", infer_schema=False)
     for group in with_export_groups["groups"]:
         expected = (
@@ -174,7 +177,9 @@ def test_groups_from_export_are_pol_is_groups(with_export_groups) -> None:
     assert [len(g["members"]) for g in with_export_groups["groups"]] == [99, 39]
 
 
-def test_own_clustering_resembles_pol_is(clustered, with_export_groups) -> None:
+def test_own_clustering_resembles_pol_is(
+    clustered: dict[str, Any], with_export_groups: dict[str, Any]
+) -> None:
     """Same number of groups as Pol.is (summary.csv: 2), the same 138 participants placed,
     most of them in the corresponding group, and the same leading representative comments."""
     ours = clustered["groups"]
@@ -195,7 +200,9 @@ def test_own_clustering_resembles_pol_is(clustered, with_export_groups) -> None:
     assert clustered["consensus"] == with_export_groups["consensus"]  # does not use groups
 
 
-def test_rejected_comments_leave_every_list(clustered, with_export_groups) -> None:
+def test_rejected_comments_leave_every_list(
+    clustered: dict[str, Any], with_export_groups: dict[str, Any]
+) -> None:
     comments = pl.read_csv(SEATTLE / "comments.csv")
     rejected = set(comments.filter(pl.col("moderated") == -1)["comment-id"].to_list())
     assert len(rejected) == 23

@@ -3,14 +3,46 @@ rule's source in Pol.is's math code)."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from whatworks_analytics.deliberation import analyse, build_matrix
 from whatworks_analytics.deliberation.replay import replay_groups, update_batches
 
 
-def two_camps(*, n: int = 40, m: int = 12, seed: int = 1, start: int = 0) -> dict[str, np.ndarray]:
+class VoteLog(TypedDict):
+    """A vote log, as ``replay_groups``, ``ReplayState.step`` and ``build_matrix`` take it."""
+
+    participant: npt.NDArray[np.int64]
+    statement: npt.NDArray[np.int64]
+    vote: npt.NDArray[np.int64]
+    timestamp: npt.NDArray[np.int64]
+
+
+def concatenate(*logs: VoteLog) -> VoteLog:
+    """The logs one after the other."""
+    return {
+        "participant": np.concatenate([log["participant"] for log in logs]),
+        "statement": np.concatenate([log["statement"] for log in logs]),
+        "vote": np.concatenate([log["vote"] for log in logs]),
+        "timestamp": np.concatenate([log["timestamp"] for log in logs]),
+    }
+
+
+def take(log: VoteLog, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp] | slice) -> VoteLog:
+    """The votes at ``index`` (a mask, positions or a slice)."""
+    return {
+        "participant": log["participant"][index],
+        "statement": log["statement"][index],
+        "vote": log["vote"][index],
+        "timestamp": log["timestamp"][index],
+    }
+
+
+def two_camps(*, n: int = 40, m: int = 12, seed: int = 1, start: int = 0) -> VoteLog:
     """Participants 0..n/2-1 agree with even statements, the others with odd ones; one vote
     per participant per second, participants one after the other."""
     rng = np.random.default_rng(seed)
@@ -64,7 +96,7 @@ def test_two_camps_are_found_and_the_result_is_deterministic() -> None:
 def test_in_conversation_set_never_shrinks() -> None:
     """conversation.clj :in-conv: while there are 3 statements, 3 votes place a participant;
     once there are 12 they would need 7, yet those placed early stay placed."""
-    early = {
+    early: VoteLog = {
         "participant": np.repeat(np.arange(20), 3),
         "statement": np.tile(np.arange(3), 20),
         "vote": np.tile([1, -1, 1], 20) * np.repeat(np.where(np.arange(20) < 10, 1, -1), 3),
@@ -72,7 +104,7 @@ def test_in_conversation_set_never_shrinks() -> None:
     }
     late = two_camps(n=40, m=12, start=10_000_000)
     late["participant"] = late["participant"] + 100
-    log = {key: np.concatenate([early[key], late[key]]) for key in early}
+    log = concatenate(early, late)
     replayed = replay_groups(**log, interval_ms=60_000)
     placed = {p for g in replayed.groups for p in g.members}
     assert set(range(20)) <= placed  # three votes each, placed in the first update
@@ -91,7 +123,7 @@ def test_greedy_fill_places_the_fifteen_most_active() -> None:
             pid.append(p)
             tid.append(s)
             vote.append(int(rng.choice([-1, 1])))
-    log = {
+    log: VoteLog = {
         "participant": np.array(pid),
         "statement": np.array(tid),
         "vote": np.array(vote),
@@ -112,14 +144,14 @@ def test_moderated_out_statements_count_as_passes_for_everyone() -> None:
     7 place them."""
     log = two_camps()
     partial = ~((log["participant"] == 0) & (log["statement"] >= 6))
-    log = {key: value[partial] for key, value in log.items()}
-    extra = {
+    log = take(log, partial)
+    extra: VoteLog = {
         "participant": np.arange(40),
         "statement": np.full(40, 99),
         "vote": np.ones(40, dtype=np.int64),
         "timestamp": np.full(40, 10_000_000),
     }
-    both = {key: np.concatenate([log[key], extra[key]]) for key in log}
+    both = concatenate(log, extra)
     kept = replay_groups(**log, n_updates=2, interval_ms=None)
     excluded = replay_groups(**both, excluded=[99], n_updates=2, interval_ms=None)
     assert sorted(g.members for g in kept.groups) == [tuple(range(1, 20)), tuple(range(20, 40))]

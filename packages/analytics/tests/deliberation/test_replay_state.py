@@ -6,35 +6,35 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from whatworks_analytics.deliberation import build_matrix
 from whatworks_analytics.deliberation.replay import STATE_FORMAT, ReplayState, replay_groups
 
-from .test_replay import two_camps
+from .test_replay import VoteLog, concatenate, take, two_camps
 
 WINDOW = 30_000
 
 
-def _messy_log() -> dict[str, np.ndarray]:
+def _messy_log() -> VoteLog:
     """Two camps, then some changed votes, a second wave of participants and a statement
     nobody voted on until late; votes not in time order within the log."""
     log = two_camps(n=60, m=14, seed=3)
     end = int(log["timestamp"].max())
     rng = np.random.default_rng(9)
     extra = 200
-    more = {
+    more: VoteLog = {
         "participant": rng.integers(0, 80, extra),
         "statement": rng.integers(0, 16, extra),
         "vote": rng.integers(-1, 2, extra),
         "timestamp": end + np.sort(rng.integers(1, 400_000, extra)),
     }
-    joined = {key: np.concatenate([log[key], more[key]]) for key in log}
-    shuffle = rng.permutation(len(joined["timestamp"]))
-    return {key: value[shuffle] for key, value in joined.items()}
+    joined = concatenate(log, more)
+    return take(joined, rng.permutation(len(joined["timestamp"])))
 
 
-def _steps(log: dict[str, np.ndarray], cuts_ms: list[int]) -> list[np.ndarray]:
+def _steps(log: VoteLog, cuts_ms: list[int]) -> list[npt.NDArray[np.intp]]:
     """Indices of the log's votes for each step: by time, cut at these offsets from the
     first vote (window boundaries when multiples of WINDOW)."""
     offset = log["timestamp"] - log["timestamp"].min()
@@ -42,14 +42,12 @@ def _steps(log: dict[str, np.ndarray], cuts_ms: list[int]) -> list[np.ndarray]:
     return [np.flatnonzero((offset >= lo) & (offset < hi)) for lo, hi in itertools.pairwise(bounds)]
 
 
-def _step_all(
-    log: dict[str, np.ndarray], cuts_ms: list[int], excluded: list[int], *, store: bool
-) -> ReplayState:
+def _step_all(log: VoteLog, cuts_ms: list[int], excluded: list[int], *, store: bool) -> ReplayState:
     state = ReplayState(seed=4, interval_ms=WINDOW)
     for chunk in _steps(log, cuts_ms):
         if store:
             state = ReplayState.from_bytes(state.to_bytes())
-        state.step(**{key: value[chunk] for key, value in log.items()}, excluded=excluded)
+        state.step(**take(log, chunk), excluded=excluded)
     return state
 
 
@@ -100,8 +98,8 @@ def test_votes_in_a_window_already_updated_join_the_next_update() -> None:
 def test_moderation_between_steps_recounts_the_excluded_statements() -> None:
     log = two_camps(n=30, m=10, seed=2)
     half = len(log["timestamp"]) // 2
-    first = {key: value[:half] for key, value in log.items()}
-    second = {key: value[half:] for key, value in log.items()}
+    first = take(log, slice(None, half))
+    second = take(log, slice(half, None))
     state = ReplayState(interval_ms=WINDOW)
     state.step(**first)
     state.step(**second, excluded=[0, 1])

@@ -27,6 +27,9 @@ from hypothesis import strategies as st
 from whatworks_analytics.deliberation import (
     Z_90,
     Z_95,
+    GroupResult,
+    GroupVoteCounts,
+    VoteMatrix,
     build_matrix,
     consensus_statements,
     group_informed_consensus,
@@ -56,9 +59,11 @@ VOTES = [
 ]
 GROUPS = {1: 0, 2: 0, 3: 0, 4: 1, 5: 1}
 
+Tiny = tuple[VoteMatrix, GroupResult, GroupVoteCounts]
+
 
 @pytest.fixture
-def tiny():
+def tiny() -> Tiny:
     pid, tid, vote = zip(*VOTES, strict=True)
     matrix = build_matrix(participant=pid, statement=tid, vote=vote)
     groups = groups_from_labels(matrix, labels=GROUPS)
@@ -88,7 +93,7 @@ def test_two_prop_test_is_zero_when_undefined() -> None:
     assert two_prop_test(3, 2, 3, 2) == 0.0
 
 
-def test_group_counts(tiny) -> None:
+def test_group_counts(tiny: Tiny) -> None:
     _, _, counts = tiny
     assert counts.group_ids.tolist() == [0, 1]
     assert counts.n_agree.tolist() == [[3, 3, 0], [0, 2, 2]]
@@ -96,7 +101,7 @@ def test_group_counts(tiny) -> None:
     assert counts.n_seen.tolist() == [[3, 3, 2], [2, 2, 2]]
 
 
-def test_group_0_representative_statement_by_hand(tiny) -> None:
+def test_group_0_representative_statement_by_hand(tiny: Tiny) -> None:
     _, _, counts = tiny
     [item] = representative_statements(counts)[0]
     assert item.tid == 10
@@ -116,7 +121,7 @@ def test_group_0_representative_statement_by_hand(tiny) -> None:
     assert item.metric == pytest.approx(ra * rat * pa * pat)
 
 
-def test_group_1_follows_pol_is_best_agree_and_ordering(tiny) -> None:
+def test_group_1_follows_pol_is_best_agree_and_ordering(tiny: Tiny) -> None:
     """Statements 10 (disagree) and 12 (agree) pass both tests; 11 becomes the "best agree"
     because it is met first and 12 only ties it on pa * pat (Pol.is needs strictly better);
     11's agree and disagree repness-tests are 0 and +0.24, so it is finalised on the
@@ -170,7 +175,7 @@ def test_at_most_five_representative_statements() -> None:
     assert result[0][0].best_agree
 
 
-def test_consensus_by_hand(tiny) -> None:
+def test_consensus_by_hand(tiny: Tiny) -> None:
     matrix, _, _ = tiny
     consensus = consensus_statements(matrix)
     # 10: pa = 4/7, pat = 2 sqrt(6) (4/6 - 1/2) = 0.82 < 1.2816; 12: pa = 3/6, not > 1/2
@@ -199,7 +204,7 @@ def test_consensus_keeps_the_top_five_best_first() -> None:
     assert metrics == sorted(metrics, reverse=True)
 
 
-def test_group_informed_consensus_by_hand(tiny) -> None:
+def test_group_informed_consensus_by_hand(tiny: Tiny) -> None:
     _, _, counts = tiny
     result = group_informed_consensus(counts)
     # 11: (3+1)/(3+2) * (2+1)/(2+2) = 0.6; 10: 0.8 * 1/4 = 0.2; 12: 1/4 * 3/4 = 0.1875
@@ -217,7 +222,7 @@ def test_group_informed_consensus_by_hand(tiny) -> None:
     assert len(group_informed_consensus(counts, limit=2)) == 2
 
 
-def test_analyse_with_given_groups_serialises(tiny) -> None:
+def test_analyse_with_given_groups_serialises(tiny: Tiny) -> None:
     matrix, _, _ = tiny
     result = analyse(matrix, groups=GROUPS).to_dict()
     assert set(result) == {"groups", "representative", "consensus", "group_informed_consensus"}
@@ -234,7 +239,9 @@ def test_analyse_with_given_groups_serialises(tiny) -> None:
     st.floats(0.2, 1.0),
     st.integers(0, 2**16),
 )
-def test_representative_lists_obey_pol_is_rules(n, m, k, coverage, seed) -> None:
+def test_representative_lists_obey_pol_is_rules(
+    n: int, m: int, k: int, coverage: float, seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     pid, tid = np.nonzero(rng.random((n, m)) < coverage)
     if pid.size == 0:
@@ -257,10 +264,10 @@ def test_representative_lists_obey_pol_is_rules(n, m, k, coverage, seed) -> None
             assert all(math.isfinite(x) for x in (item.metric, item.repness_test, item.p_test))
         assert gid in labels.values()
     consensus = consensus_statements(matrix)
-    for item in (*consensus.agree, *consensus.disagree):
-        assert item.p_success > 0.5
-        assert item.p_test > Z_90
+    for statement in (*consensus.agree, *consensus.disagree):
+        assert statement.p_success > 0.5
+        assert statement.p_test > Z_90
     informed = group_informed_consensus(counts)
-    scores = [item.consensus for item in informed]
+    scores = [informed_statement.consensus for informed_statement in informed]
     assert scores == sorted(scores, reverse=True)
     assert all(0 < s < 1 for s in scores)

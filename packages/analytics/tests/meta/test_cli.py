@@ -31,7 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def close(actual: float, expected: float, decimals: int = 4) -> bool:
-    return abs(actual - expected) <= 0.5 * 10**-decimals + 1e-12
+    return abs(actual - expected) <= 0.5 * 10.0**-decimals + 1e-12
 
 
 def test_rr_reml_prints_metafor_results(capsys: pytest.CaptureFixture[str]) -> None:

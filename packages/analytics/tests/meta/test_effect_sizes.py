@@ -158,10 +158,12 @@ def test_array_and_frame_paths_agree() -> None:
     frame = normand()
     from_frame = effect_sizes_from_frame(frame, measure="smd")
     from_arrays = hedges_g(
-        **{
-            name: frame.get_column(name).to_numpy()
-            for name in ("m1", "sd1", "n1", "m2", "sd2", "n2")
-        },
+        m1=frame.get_column("m1").to_numpy(),
+        sd1=frame.get_column("sd1").to_numpy(),
+        n1=frame.get_column("n1").to_numpy(),
+        m2=frame.get_column("m2").to_numpy(),
+        sd2=frame.get_column("sd2").to_numpy(),
+        n2=frame.get_column("n2").to_numpy(),
         study=frame.get_column("study").to_list(),
     )
     np.testing.assert_array_equal(from_frame.yi, from_arrays.yi)
@@ -320,7 +322,8 @@ def test_studies_with_missing_values_are_left_out_with_a_warning_naming_them() -
     assert [str(p) for p in caught.value.problems] == ["row 4, column yi: not a number: 'abc'"]
     with pytest.warns(StudiesOmittedWarning, match=r"b \(row 2; missing yi\); c \(row 3") as record:
         effects = effect_sizes_from_frame(frame.head(3), measure="GENERIC")
-    assert record[0].message.studies == ("b", "c")  # type: ignore[union-attr]
+    warning = record[0].message
+    assert isinstance(warning, StudiesOmittedWarning) and warning.studies == ("b", "c")
     assert effects.study == ("a",)
     assert [(o.row, o.label, o.columns) for o in effects.omitted] == [
         (2, "b", ("yi",)),

@@ -94,7 +94,8 @@ def test_labels_are_escaped_and_not_read_as_mathtext() -> None:
     texts = {"".join(node.itertext()) for node in root.iter(f"{SVG}text")}
     assert "$x$ & <y>" in texts
     assert 'Quote "q"' in texts
-    assert root.find(f"{SVG}title").text == "Tom & Jerry <trial>"  # type: ignore[union-attr]
+    title = root.find(f"{SVG}title")
+    assert title is not None and title.text == "Tom & Jerry <trial>"
 
 
 def test_fixed_effect_has_no_prediction_interval(bcg_reml: tuple[EffectSizes, MetaResult]) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.meta.reference import csv_effects
 from whatworks_analytics.meta import pool
 from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
 from whatworks_analytics.meta.funnel import FUNNEL_MIN_STUDIES, describe_funnel, funnel_svg
+
+from .reference import csv_effects
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -56,7 +57,11 @@ def test_the_narrow_funnel_fits_a_phone_with_text_of_12_css_px() -> None:
     root = ET.fromstring(svg)  # noqa: S314 - our own generated SVG
     assert float(root.get("width", "").removesuffix("pt")) * 4 / 3 <= NARROW_PX + 0.5
     texts = list(root.iter(f"{SVG}text"))
-    sizes = [float(re.search(r"([\d.]+)px", t.get("style", "")).group(1)) for t in texts]  # type: ignore[union-attr]
+    sizes = []
+    for t in texts:
+        size = re.search(r"([\d.]+)px", t.get("style", ""))
+        assert size is not None
+        sizes.append(float(size.group(1)))
     assert min(sizes) * 4 / 3 >= 12  # sizes in pt (the root is sized in pt)
     numbers = [
         t.text for t in texts if t.text and t.text.replace(".", "", 1).strip("\u2212-").isdigit()

@@ -355,6 +355,7 @@ def test_reml_solves_its_estimating_equation(data: tuple[np.ndarray, np.ndarray]
     interior_root = abs(at_fit) <= 1e-3 * scale
     boundary = fit.tau2 < 1e-4 and at_zero <= 1e-9 * scale_zero
     assert interior_root or boundary
+    assert fit.iterations is not None
     assert 1 <= fit.iterations <= (200 if fit.used_fallback else 100)
 
 
@@ -382,7 +383,7 @@ def test_reml_fallback_when_fisher_scoring_oscillates() -> None:
     def minus_restricted_loglik(tau2: float) -> float:
         w = 1.0 / (vi + tau2)
         mu = (w * yi).sum() / w.sum()
-        return 0.5 * (np.log(vi + tau2).sum() + np.log(w.sum()) + (w * (yi - mu) ** 2).sum())
+        return float(0.5 * (np.log(vi + tau2).sum() + np.log(w.sum()) + (w * (yi - mu) ** 2).sum()))
 
     best = minimize_scalar(
         minus_restricted_loglik, bounds=(0.0, 10.0), method="bounded", options={"xatol": 1e-10}

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.meta.reference import EXACT_TOL, ITERATIVE_TOL, csv_effects, generic_effects, metafor
 from whatworks_analytics.meta import EffectSizes, Method, pool
+
+from .reference import EXACT_TOL, ITERATIVE_TOL, csv_effects, generic_effects, metafor
 
 DATASETS = {
     "bcg_rr": lambda: generic_effects("bcg_rr"),

@@ -11,12 +11,18 @@ on dat.bcg, dat.yusuf1985 (table 6), dat.hackshaw1998 and dat.raudenbush1985.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
 
-from tests.meta.reference import (
+from whatworks_analytics.meta import EffectSizes, StudiesOmittedWarning, effect_sizes_from_frame
+from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
+from whatworks_analytics.meta.binary import mantel_haenszel, peto
+from whatworks_analytics.meta.regression import meta_regression, subgroup_analysis
+from whatworks_analytics.meta.sensitivity import cumulative, dominant_study, leave_one_out
+
+from .reference import (
     EXACT_TOL,
     ITERATIVE_TOL,
     csv_effects,
@@ -24,11 +30,6 @@ from tests.meta.reference import (
     generic_effects,
     metafor,
 )
-from whatworks_analytics.meta import EffectSizes, StudiesOmittedWarning, effect_sizes_from_frame
-from whatworks_analytics.meta.bias import egger_test, rank_correlation_test, trim_and_fill
-from whatworks_analytics.meta.binary import mantel_haenszel, peto
-from whatworks_analytics.meta.regression import meta_regression, subgroup_analysis
-from whatworks_analytics.meta.sensitivity import cumulative, dominant_study, leave_one_out
 
 
 def close(actual: float | None, expected: float, rel: float = EXACT_TOL) -> None:
@@ -264,8 +265,12 @@ def test_egger_rank_and_trim_and_fill(name: str, method: str) -> None:
     close(rank.tau, expected["ranktest"]["tau"])
     close(rank.p, expected["ranktest"]["pval"], 1e-7)
 
-    for estimator, entry in (("L0", "trimfill"), ("R0", "trimfill_r0")):
-        filled = trim_and_fill(effects, method=method, estimator=estimator)  # type: ignore[arg-type]
+    estimators: tuple[tuple[Literal["L0", "R0"], str], ...] = (
+        ("L0", "trimfill"),
+        ("R0", "trimfill_r0"),
+    )
+    for estimator, entry in estimators:
+        filled = trim_and_fill(effects, method=method, estimator=estimator)
         reference = expected[entry]
         assert filled.k0 == reference["k0"], estimator
         assert filled.side == reference["side"]

@@ -184,6 +184,7 @@ def _perturb_after(dataset: PilotDataset, cutoff: date, rng: np.random.Generator
                 pl.when(later & pl.lit(flip)).then(pl.col("nfa").not_()).otherwise(pl.col("nfa"))
             )
         if name == "assessments":
+            assert end is not None
             other = pl.lit(["sexual_abuse", "gangs"]).cast(frame.schema["factors"])
             exprs.append(
                 pl.when(pl.col(end).is_null() | (pl.col(end) >= cutoff))

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.pilots.test_run import default_run
 from whatworks_analytics.pilots.bundle import (
     ComparisonRowModel,
     EstimateModel,
@@ -17,6 +16,8 @@ from whatworks_analytics.pilots.bundle import (
 )
 from whatworks_analytics.pilots.headline import answers, compare_with_baseline
 from whatworks_analytics.pilots.report import render_report
+
+from .test_run import default_run
 
 
 def _estimate(value: float, low: float, high: float) -> EstimateModel:

@@ -79,7 +79,7 @@ def test_undefined_metrics_are_none() -> None:
 def test_matches_scikit_learn_with_ties_and_weights() -> None:
     rng = np.random.default_rng(4)
     y = rng.integers(0, 2, 500)
-    s = np.round(rng.random(500) * 0.6 + 0.3 * y, 1)  # many ties
+    s = (rng.random(500) * 0.6 + 0.3 * y).round(1)  # many ties
     w = rng.integers(0, 4, 500).astype(float)
     flags = s >= 0.5
     got = weighted_metrics(y, s, flags, np.vstack([np.ones(500), w]))
@@ -163,10 +163,13 @@ def test_paired_differences_are_the_difference_of_the_metrics_with_a_paired_inte
     ea = evaluate(y, a, fa, replicates=0)
     eb = evaluate(y, b, fb, replicates=0)
     for metric in ("precision", "recall", "roc_auc", "average_precision"):
-        assert d[metric].value == pytest.approx(ea.value(metric) - eb.value(metric))
-        assert d[metric].low is not None and d[metric].high is not None
-        assert d[metric].low <= d[metric].high
-    assert d["roc_auc"].low > 0  # clearly better than random
+        value_a, value_b, difference = ea.value(metric), eb.value(metric), d[metric]
+        assert value_a is not None and value_b is not None
+        assert difference.value == pytest.approx(value_a - value_b)
+        assert difference.low is not None and difference.high is not None
+        assert difference.low <= difference.high
+    roc_auc_low = d["roc_auc"].low
+    assert roc_auc_low is not None and roc_auc_low > 0  # clearly better than random
     # A scoring against itself differs by exactly 0 in every replicate.
     same = paired_differences(y, (a, fa), (a, fa), replicates=50, confidence=0.95, seed=3)
     assert same["roc_auc"].value == 0 and same["roc_auc"].low == same["roc_auc"].high == 0
@@ -179,6 +182,8 @@ def test_curve_points() -> None:
     curves = curve_points(Y, S)
     assert curves["roc"][0] == (0.0, 0.0)
     assert curves["roc"][-1] == (1.0, 1.0)
-    assert curves["pr"][0] == (pytest.approx(1 / 3), 1.0)
+    recall, precision = curves["pr"][0]
+    assert recall == pytest.approx(1 / 3)
+    assert precision == 1.0
     assert curves["pr"][-1] == (1.0, 0.5)
     assert curve_points(np.zeros(3), np.ones(3)) == {"roc": [], "pr": []}

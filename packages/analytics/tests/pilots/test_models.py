@@ -26,8 +26,15 @@ from whatworks_analytics.pilots.models import (
 
 MODELS = [PriorReferralsBaseline(), LogisticModel(), LightGBMClassifier()]
 
+# scikit-learn has no type hints; its decorator parametrises the test with each model and
+# each of the checks that apply to it.
+EstimatorCheckTest = Callable[[Any, Callable[[Any], None]], None]
+estimator_checks: Callable[[EstimatorCheckTest], EstimatorCheckTest] = parametrize_with_checks(
+    MODELS
+)
 
-@parametrize_with_checks(MODELS)  # type: ignore[misc]
+
+@estimator_checks
 def test_scikit_learn_estimator_checks(estimator: Any, check: Callable[[Any], None]) -> None:
     check(estimator)
 

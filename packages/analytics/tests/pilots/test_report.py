@@ -20,6 +20,13 @@ from whatworks_analytics.pilots.synth import SynthConfig, generate
 from whatworks_analytics.pilots.vocabulary import vocabulary_problems
 
 
+def first_group(pattern: str, text: str) -> str:
+    """The first group of ``pattern``'s first match in ``text``, which must match."""
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 @lru_cache(maxsize=1)
 def bundle() -> ResultBundle:
     config = parse_config(
@@ -194,7 +201,7 @@ def test_the_narrow_charts_fit_a_phone_with_text_of_12_px() -> None:
     wide = re.findall(r'<div class="chart-wide">(<svg.*?</svg>)</div>', html, flags=re.DOTALL)
     assert len(narrow) == len(wide) >= 4
     for svg in narrow:
-        assert int(re.search(r'width="(\d+)"', svg).group(1)) <= NARROW_WIDTH  # type: ignore[union-attr]
+        assert int(first_group(r'width="(\d+)"', svg)) <= NARROW_WIDTH
         assert "font-size" not in svg  # the text takes the report's 12 px (or the page's)
         ids = re.findall(r' id="([^"]+)"', svg)
         assert ids and all(i.endswith(("-n-title", "-n-desc")) for i in ids)
@@ -378,8 +385,8 @@ def test_no_chart_label_is_cut_off() -> None:
         x_label="x",
         y_label="y",
     )
-    width = int(re.search(r'width="(\d+)"', svg).group(1))  # type: ignore[union-attr]
-    x = float(re.search(r'<text x="([\d.]+)" y="[\d.]+">' + long_name, svg).group(1))  # type: ignore[union-attr]
+    width = int(first_group(r'width="(\d+)"', svg))
+    x = float(first_group(r'<text x="([\d.]+)" y="[\d.]+">' + long_name, svg))
     assert x + 7 * len(long_name) <= width
     f = bundle().fairness
     assert f is not None

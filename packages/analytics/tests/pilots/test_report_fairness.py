@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.pilots.test_report import bundle
 from whatworks_analytics.pilots.report import report_sections
+
+from .test_report import bundle
 
 
 def test_the_audit_in_the_bundle_has_differences_summaries_and_scores() -> None:

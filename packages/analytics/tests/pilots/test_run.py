@@ -106,7 +106,8 @@ def test_the_canonical_text_is_the_standard_librarys_indented_json() -> None:
 
     data = json.loads(default_run().to_json())
     odd = {'é ü \u2014 "quoted"\n': [[], {}, [1, 2.5e-07, -0.0, 1e16]], "b": True, "a": None}
-    for value in (data, odd, [], {}, 3, "x"):
+    values: tuple[object, ...] = (data, odd, [], {}, 3, "x")
+    for value in values:
         expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
         assert _canonical_text(value) == expected
     with pytest.raises(ValueError, match="not JSON compliant"):

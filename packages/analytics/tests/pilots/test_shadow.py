@@ -119,7 +119,8 @@ def test_scores_are_the_frozen_models_own_predictions(shadow: dict[str, Path]) -
     written = read_scores(shadow["scores"])
     start = date.fromisoformat(frozen.meta["label_end"])
     assert written.height > 100
-    assert written["decision_date"].str.to_date().min() >= start  # only referrals after freezing
+    earliest = written["decision_date"].str.to_date().min()
+    assert isinstance(earliest, date) and earliest >= start  # only referrals after freezing
     # The model's predictions on the features of those referrals, computed here directly.
     points = decision_points(later, frozen.config.cohort).filter(pl.col("decision_date") >= start)
     X = build_features(points, later, frozen.config.features).values

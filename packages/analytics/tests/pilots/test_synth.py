@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from whatworks_analytics.pilots import synth
 from whatworks_analytics.pilots.calibration import ENGLAND_2019
 from whatworks_analytics.pilots.schema import CONTRACT, FACTOR_CODES
 from whatworks_analytics.pilots.synth import (
@@ -68,9 +67,7 @@ def figures() -> dict[str, Any]:
             **{k: v for k, v in cal.sex_share.items() if k != "unknown"},
             "unborn_or_unknown": cal.sex_share["unknown"],
         },
-        "cin_ethnicity_counts": {
-            k.capitalize(): v for k, v in synth.ENGLAND_2019.ethnicity_known_share.items()
-        },
+        "cin_ethnicity_counts": {k.capitalize(): v for k, v in cal.ethnicity_known_share.items()},
         "cin_with_disability_share": cal.disability_share,
         "factors_at_end_of_assessment_share": dict(cal.factor_share),
         "highest_intervention_per_referral_share": dict(cal.highest_intervention_share),

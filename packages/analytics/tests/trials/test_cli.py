@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from whatworks_analytics.cli import EXIT_INVALID_INPUT, EXIT_IO, EXIT_OK, EXIT_U
 DATA = Path(__file__).parents[1] / "reference" / "trials-data"
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object], str]:
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, (json.loads(out) if out.strip() else {}), err
@@ -49,7 +50,7 @@ def test_power_for_a_sample(capsys: pytest.CaptureFixture[str]) -> None:
         "0.05",
     )
     assert code == EXIT_OK
-    assert round(float(data["power"]), 4) == 0.8015  # type: ignore[arg-type]
+    assert round(float(data["power"]), 4) == 0.8015
 
 
 def test_power_cluster_mdes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,7 +71,7 @@ def test_power_cluster_mdes(capsys: pytest.CaptureFixture[str]) -> None:
         "0.05",
     )
     assert code == EXIT_OK
-    assert round(float(data["mdes"]), 4) == 0.4380  # type: ignore[arg-type]
+    assert round(float(data["mdes"]), 4) == 0.4380
     assert data["df"] == 38
 
 

@@ -57,7 +57,7 @@ def test_prints_weights_in_input_order_and_diagnostics(
     assert len(data["weights"]) == 35
     assert sum(data["weights"]) == pytest.approx(20)
     lines = Path(sample).read_text(encoding="utf-8").splitlines()[1:]
-    cell = {}
+    cell: dict[tuple[str, str], float] = {}
     for line, weight in zip(lines, data["weights"], strict=True):
         _, r, c = line.split(",")
         cell[(r, c)] = cell.get((r, c), 0.0) + weight

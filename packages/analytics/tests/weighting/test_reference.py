@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from whatworks_analytics.weighting import WeightingError, calibrate, rake
+from whatworks_analytics.weighting import CalibrationMethod, WeightingError, calibrate, rake
 
 REFERENCE = Path(__file__).parents[1] / "reference"
 
@@ -60,7 +60,9 @@ def test_raking_matches_survey_rake() -> None:
         ("raking", "raking_bounded", "raking_bounds"),
     ],
 )
-def test_calibration_matches_survey_calibrate(method: str, key: str, bounds: str | None) -> None:
+def test_calibration_matches_survey_calibrate(
+    method: CalibrationMethod, key: str, bounds: str | None
+) -> None:
     limits = tuple(survey()[bounds]) if bounds else (-np.inf, np.inf)
     result = calibrate(
         sample(),
@@ -68,7 +70,7 @@ def test_calibration_matches_survey_calibrate(method: str, key: str, bounds: str
         method=method,
         bounds=limits,
         epsilon=1e-12,
-        max_iterations=100,  # type: ignore[arg-type]
+        max_iterations=100,
     )
     assert result.converged and result.problems == ()
     assert result.weights == pytest.approx(expected(key), rel=1e-8)
