@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.pilots.errors import PilotError
 from whatworks.pilots.forms import (
@@ -87,15 +88,14 @@ def _dataset_upload(
                     received=received_from(folder, form.cleaned_data["dataset"]),
                 )
             except PilotError as exc:
-                for message in exc.messages:
-                    form.add_error("dataset", message)
+                add_to_form(form, exc)
             else:
                 return redirect(upload)
     return _upload_page(request, pilot=pilot, form=form, limit=limit)
 
 
 def _upload_page(
-    request: HttpRequest, *, pilot: Pilot, form: Any, limit: int, upload: Any = None
+    request: AuthedHttpRequest, *, pilot: Pilot, form: Any, limit: int, upload: Any = None
 ) -> HttpResponse:
     return render(
         request,
@@ -194,8 +194,7 @@ def _bundle_upload(
                     text=text,
                 )
             except PilotError as exc:
-                for message in exc.messages:
-                    form.add_error("bundle", message)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("The bundle matches the registered config."))
                 return redirect(runs.report_url(run))
