@@ -142,8 +142,13 @@ def offline_bundle(pilot: Pilot, tmp: Path, *, years: int = 5) -> dict[str, Any]
     """What ``whatworks-analytics run`` writes on an analyst's machine, for this pilot
     (by default five years of referrals, so that every temporal split is used and the
     fairness audit has groups; a fresh copy)."""
-    data: dict[str, Any] = json.loads(_offline_bundle_text(pilot.config_yaml, years))
+    data: dict[str, Any] = json.loads(offline_bundle_text(pilot, years=years))
     return data
+
+
+def offline_bundle_text(pilot: Pilot, *, years: int = 5) -> str:
+    """That bundle's text as the analytics package writes it (its canonical JSON)."""
+    return _offline_bundle_text(pilot.config_yaml, years)
 
 
 @functools.lru_cache(maxsize=4)

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import OrganisationFactory, user_with_role
+from tests.factories import OrganisationFactory, UserFactory, user_with_role
 from tests.pilots.factories import analyst_of, make_pilot
 from whatworks.core.models import AuditEntry, User
 from whatworks.core.roles import Role
@@ -83,3 +83,23 @@ def test_viewing_a_pilot_is_audited(client: Client) -> None:
     assert AuditEntry.objects.filter(
         action="pilot.viewed", actor=analyst, object_id=str(pilot.pk)
     ).exists()
+
+
+def test_administrators_are_on_every_team_for_the_registry_but_not_for_a_pilot() -> None:
+    """The pilots' one rule on top of the registry's team rule: a pilot holds child-level
+    data, so only people named on its project's team (as researchers) see it, although the
+    registry counts administrators as on every team; starting one follows the registry."""
+    from whatworks.pilots.selectors import can_create_pilot_of
+    from whatworks.registry.selectors import is_team_member
+    from whatworks.registry.services.projects import project_team_add
+
+    researcher = user_with_role(Role.RESEARCHER)
+    pilot = make_pilot(researcher=researcher)
+    admin = user_with_role(Role.ADMIN)
+    assert is_team_member(admin, pilot.project)
+    assert can_create_pilot_of(admin, pilot.project)
+    assert not pilots_for_user(user=admin).exists()
+    named = UserFactory.create(roles=frozenset({Role.ADMIN, Role.RESEARCHER}))
+    project_team_add(actor=researcher, project=pilot.project, email=named.email)
+    assert list(pilots_for_user(user=named)) == [pilot]
+    assert not is_team_member(user_with_role(Role.RESEARCHER), pilot.project)

@@ -14,8 +14,8 @@ from pytest_django.fixtures import Settings
 
 from tests.factories import user_with_role
 from tests.fixturetypes import ClientResponse
-from tests.pilots.factories import analyst_of, make_pilot, offline_bundle
-from whatworks.core.models import AuditEntry
+from tests.pilots.factories import analyst_of, make_pilot, offline_bundle, offline_bundle_text
+from whatworks.core.models import AuditEntry, User
 from whatworks.core.roles import Role
 from whatworks.pilots.models import Pilot, Run
 from whatworks.registry.models import ResultsReport
@@ -126,6 +126,61 @@ def test_results_report_filled_from_a_run(client: Client, tmp_path: Path) -> Non
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="pilot.results_filled").exists()
     _assert_same_verdict(pilot, run)
+
+
+def test_the_downloaded_bundle_is_the_analytics_packages_own_text(
+    client: Client, tmp_path: Path
+) -> None:
+    """Byte for byte what ``whatworks-analytics run`` writes (``bundle_json``), whatever
+    spacing the uploaded copy had."""
+    pilot = make_pilot()
+    client.force_login(analyst_of(pilot))
+    _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
+    run = Run.objects.get()
+    kwargs = {"pilot_id": pilot.pk, "run_id": run.pk}
+    data = client.get(reverse("pilots:bundle_download", kwargs=kwargs))
+    assert data.content == offline_bundle_text(pilot).encode("utf-8")
+
+
+def _filled_by(client: Client, user: User, pilot: Pilot, run: Run) -> ClientResponse:
+    client.force_login(user)
+    return client.post(
+        reverse("pilots:results_fill", kwargs={"pilot_id": pilot.pk, "run_id": run.pk})
+    )
+
+
+def test_filling_results_off_the_projects_team_is_refused_with_a_403(
+    client: Client, tmp_path: Path
+) -> None:
+    """The authority's analyst sees the run, but only the project's team fills its results:
+    the registry's refusal is a 403, as everywhere, not a message on the report."""
+    pilot = make_pilot()
+    analyst = analyst_of(pilot)
+    client.force_login(analyst)
+    _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
+    run = Run.objects.get()
+    assert _filled_by(client, analyst, pilot, run).status_code == 403
+    assert not ResultsReport.objects.filter(project=pilot.project).exists()
+    assert not AuditEntry.objects.filter(action="pilot.results_filled").exists()
+
+
+def test_an_ordinary_refusal_to_fill_results_is_a_message_on_the_report(
+    client: Client, tmp_path: Path
+) -> None:
+    from whatworks.registry.services.projects import project_withdraw
+
+    researcher = user_with_role(Role.RESEARCHER)
+    pilot = make_pilot(researcher=researcher)
+    client.force_login(researcher)
+    _upload(client, pilot, json.dumps(offline_bundle(pilot, tmp_path)).encode())
+    run = Run.objects.get()
+    project_withdraw(actor=user_with_role(Role.EDITOR), project=pilot.project, reason="Stopped.")
+    response = _filled_by(client, researcher, pilot, run)
+    report_url = reverse("pilots:report", kwargs={"pilot_id": pilot.pk, "run_id": run.pk})
+    assert response.status_code == 302 and response["Location"] == report_url
+    page = client.get(report_url).content.decode()
+    assert "withdrawn; it can no longer change" in page
+    assert not ResultsReport.objects.filter(project=pilot.project).exists()
 
 
 #: The registry's verdict on the pilot's criteria for each of the pilot's statuses.

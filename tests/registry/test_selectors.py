@@ -25,12 +25,15 @@ from whatworks.registry import tasks
 from whatworks.registry.models import Project
 from whatworks.registry.selectors import (
     draft_results,
+    is_team_member,
     overdue_projects,
     project_get_for_user,
     project_publish_check,
+    projects_naming,
     register_projects,
     results_get_for_user,
     results_publish_check,
+    team_projects,
     version_get_for_user,
 )
 from whatworks.registry.services.projects import embargoes_release, project_withdraw
@@ -221,3 +224,20 @@ def test_the_project_page_shows_an_editor_why_results_cannot_be_published(client
     assert "Publish the project before its results." in page
     assert "Publish the results</button>" not in page
     assert "Publish on the register</button>" in page
+
+
+def test_the_team_rule_in_its_queryset_forms() -> None:
+    """``team_projects`` is ``is_team_member`` for many projects (administrators on every
+    team); ``projects_naming`` is the membership alone, which the pilots ask."""
+    author = researcher()
+    own, other = draft_project(author=author), draft_project()
+    admin = user_with_role(Role.ADMIN)
+    people: list[User | AnonymousUser] = [author, admin, user_with_role(Role.EDITOR), ANON]
+    for user in people:
+        assert {p for p in (own, other) if is_team_member(user, p)} == set(
+            team_projects(user).filter(pk__in=[own.pk, other.pk])
+        )
+    assert set(team_projects(author)) == set(projects_naming(author)) == {own}
+    assert set(team_projects(admin)) == set(Project.objects.all())
+    assert not projects_naming(admin).exists()
+    assert not team_projects(ANON).exists() and not projects_naming(ANON).exists()

@@ -351,6 +351,12 @@ def _bundle(data: dict[str, Any]) -> ResultBundle:
     return ResultBundle.model_validate(data)
 
 
+def bundle_text(data: dict[str, Any]) -> str:
+    """A stored bundle as the engine's canonical JSON text (``bundle_json``: sorted keys,
+    indent 2, UTF-8, final newline), byte for byte what ``whatworks-analytics run`` writes."""
+    return bundle_json(_bundle(data))
+
+
 def report_html(data: dict[str, Any], *, preface_html: str = "") -> str:
     """The engine's self-contained HTML report (for download), with ``preface_html`` (made
     and escaped by a template) under its title."""
@@ -562,19 +568,65 @@ def registry_fill_results(*, actor: Any, project: Any, bundle: dict[str, Any]) -
         raise EngineProblems(exc.messages) from None
 
 
-def registry_projects() -> QuerySet[Any]:
-    """The registry's projects, for the pilots' own selectors to narrow (who may start a
-    pilot of which project is decided in ``selectors.projects_for_new_pilot``)."""
+@dataclass(frozen=True)
+class PilotProjects:
+    """The registry's projects a pilot may be started of, as the new-pilot page needs them:
+    querysets for the form's choices, a list for the rest."""
+
+    #: Projects with a registered protocol version (the form's choices), newest first.
+    registered: QuerySet[Any]
+    #: Their registered versions, newest project first, newest version first within each.
+    versions: QuerySet[Any]
+    #: Projects without a registered version yet (the page says how to register one).
+    unregistered: list[Any]
+
+    def offers(self, project: Any) -> bool:
+        """Whether a pilot of ``project`` may be started (registered or not)."""
+        return any(p.pk == project.pk for p in self.unregistered) or (
+            self.registered.filter(pk=project.pk).exists()
+        )
+
+
+def registry_projects_for_new_pilot(*, user: Any) -> PilotProjects:
+    """The projects ``user`` is on the team of, as the registry decides it
+    (``registry.selectors.team_projects``: administrators on every team; none for
+    ``None``), withdrawn ones left out."""
+    from whatworks.registry.models import ProtocolVersion
+    from whatworks.registry.selectors import team_projects
+
+    projects = (
+        team_projects(user)
+        .filter(withdrawn_at__isnull=True)
+        .distinct()
+        .order_by("-year", "-serial")
+    )
+    registered = projects.filter(versions__isnull=False).distinct()
+    versions = (
+        ProtocolVersion.objects.select_related("project")
+        .filter(project__in=registered)
+        .order_by("-project__year", "-project__serial", "-number")
+    )
+    return PilotProjects(
+        registered=registered,
+        versions=versions,
+        unregistered=list(projects.filter(versions__isnull=True)),
+    )
+
+
+def registry_named_project_ids(user: Any) -> list[int]:
+    """The ids of the projects whose team names ``user``: membership itself, without the
+    administrators' standing on every team (``registry.selectors.projects_naming``)."""
+    from whatworks.registry.selectors import projects_naming
+
+    return list(projects_naming(user).values_list("pk", flat=True))
+
+
+def registry_demo_project(title_contains: str) -> Any | None:
+    """The demo's registry project whose title contains this, with a registered protocol
+    version (``None`` if the registry's demo is not loaded)."""
     from whatworks.registry.models import Project
 
-    return Project.objects.all()
-
-
-def registry_versions() -> QuerySet[Any]:
-    """The registry's registered protocol versions, with their projects."""
-    from whatworks.registry.models import ProtocolVersion
-
-    return ProtocolVersion.objects.select_related("project")
+    return Project.objects.filter(title__icontains=title_contains, versions__isnull=False).first()
 
 
 def registry_can_edit(user: Any, project: Any) -> bool:

@@ -36,11 +36,7 @@ PILOTS = (
 
 
 def _project(title_part: str) -> Any:
-    return (
-        analytics.registry_projects()
-        .filter(title__icontains=title_part, versions__isnull=False)
-        .first()
-    )
+    return analytics.registry_demo_project(title_part)
 
 
 def load(*, stdout: Writer) -> None:

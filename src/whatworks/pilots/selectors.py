@@ -5,6 +5,14 @@ its project's team.  Nobody else — not other authorities' analysts, not editor
 administrators — may know it exists: they get 404, never 403.  Researchers (for their own
 projects) and administrators may start a pilot; an administrator who is not also a
 researcher on the project's team cannot open it afterwards.
+
+Who is on a project's team is the registry's rule, asked through the adapter
+(``analytics``), never restated here.  The pilots add one rule on top of it, on purpose:
+the registry counts administrators as on every team (``registry.selectors.is_team_member``),
+but a pilot holds or points at child-level data, so seeing one takes being *named* on the
+project's team (``registry.selectors.projects_naming``), as a researcher.  Starting a pilot
+writes no child-level data, so there the registry's rule holds as it is (administrators
+may start a pilot of any project).
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ def pilots_for_user(*, user: Any) -> QuerySet[Pilot]:
     if Role.LA_ANALYST in roles and user.organisation_id:
         condition |= Q(organisation_id=user.organisation_id)
     if Role.RESEARCHER in roles:
-        condition |= Q(project__team=user)
+        # named on the team: the registry's membership, without its administrators' standing
+        condition |= Q(project_id__in=analytics.registry_named_project_ids(user))
     return (
         Pilot.objects.filter(condition)
         .distinct()
@@ -57,10 +66,6 @@ def pilot_get_for_user(*, user: Any, pilot_id: Any) -> Pilot:
 # the one declared crossing into the registry (the layers contract's ``ignore_imports``).
 
 
-def _is_admin(user: Any) -> bool:
-    return bool(user.is_superuser) or Role.ADMIN in user_roles(user)
-
-
 def can_delete_dataset(user: Any, pilot: Pilot) -> bool:
     """The authority's own analysts may delete its data before the retention date."""
     if not getattr(user, "is_authenticated", False):
@@ -72,18 +77,15 @@ def can_create_pilots(user: Any) -> bool:
     """Researchers (for their own projects) and administrators may start a pilot."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return _is_admin(user) or Role.RESEARCHER in user_roles(user)
+    roles = user_roles(user)
+    return bool(user.is_superuser) or bool(roles & {Role.ADMIN, Role.RESEARCHER})
 
 
-def projects_for_new_pilot(*, user: Any) -> QuerySet[Any]:
-    """The projects the user may start a pilot of: their team's (all, for administrators),
-    withdrawn ones left out.  Whether a protocol is registered is checked separately."""
-    if not can_create_pilots(user):
-        return analytics.registry_projects().none()
-    projects = analytics.registry_projects().filter(withdrawn_at__isnull=True)
-    if not _is_admin(user):
-        projects = projects.filter(team=user)
-    return projects.distinct().order_by("-year", "-serial")
+def projects_for_new_pilot(*, user: Any) -> analytics.PilotProjects:
+    """The projects the user may start a pilot of: those the registry counts them on the
+    team of (administrators on every team), withdrawn ones left out; none for those who may
+    not start pilots.  Which have a registered protocol is told apart."""
+    return analytics.registry_projects_for_new_pilot(user=user if can_create_pilots(user) else None)
 
 
 def can_edit_protocol_draft(user: Any, project: Any) -> bool:
@@ -93,16 +95,7 @@ def can_edit_protocol_draft(user: Any, project: Any) -> bool:
 
 
 def can_create_pilot_of(user: Any, project: Any) -> bool:
-    return projects_for_new_pilot(user=user).filter(pk=project.pk).exists()
-
-
-def versions_for_new_pilot(*, projects: QuerySet[Any]) -> QuerySet[Any]:
-    """The registered protocol versions of those projects, newest first within each."""
-    return (
-        analytics.registry_versions()
-        .filter(project__in=projects)
-        .order_by("-project__year", "-project__serial", "-number")
-    )
+    return projects_for_new_pilot(user=user).offers(project)
 
 
 def local_authorities() -> QuerySet[Organisation]:

@@ -59,11 +59,28 @@ def can_see_everything(user: AnyUser) -> bool:
     return user.is_authenticated and user.has_perm("registry.view_project")
 
 
+def projects_naming(user: AnyUser | None) -> QuerySet[Project]:
+    """The projects whose team names the user: membership itself, without the
+    administrators' standing on every team that :func:`is_team_member` adds (the pilots,
+    which hold child-level data, open a pilot to its project's named team only)."""
+    if user is None or not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(team=user)
+
+
 def is_team_member(user: AnyUser | None, project: Project) -> bool:
     """On the project's team (administrators count as on every team)."""
     if user is None or not user.is_authenticated:
         return False
-    return user.is_superuser or project.team.filter(pk=user.pk).exists()
+    return user.is_superuser or projects_naming(user).filter(pk=project.pk).exists()
+
+
+def team_projects(user: AnyUser | None) -> QuerySet[Project]:
+    """The projects the user is on the team of, as :func:`is_team_member` decides it:
+    every project for administrators, those whose team names them for others."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return Project.objects.all()
+    return projects_naming(user)
 
 
 def can_edit(user: AnyUser, project: Project) -> bool:

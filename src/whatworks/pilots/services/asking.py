@@ -20,7 +20,7 @@ def pilot_request_create(*, actor: User, question: str) -> Any:
     from whatworks.pilots.models import PilotRequest
 
     if not question.strip():
-        raise PilotError(gettext("Say what your authority would like to test."))
+        raise PilotError(gettext("Say what your authority would like to test."), field="question")
     request = PilotRequest(
         requested_by=actor, organisation=actor.organisation, question=question.strip()
     )

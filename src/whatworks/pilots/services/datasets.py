@@ -56,7 +56,10 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
     """
     try:
         if not pilot.config_fixed:
-            raise PilotError(gettext("Fix the experiment config in a registered protocol first."))
+            raise PilotError(
+                gettext("Fix the experiment config in a registered protocol first."),
+                field="dataset",
+            )
         problems = names_problems(received.names)
         limit = int(settings.WHATWORKS_PILOT_MAX_UPLOAD_BYTES)
         size = received.size()
@@ -66,7 +69,7 @@ def dataset_upload_start(*, actor: User | None, pilot: Pilot, received: Received
                 % {"limit": format(limit, ",")}
             )
         if problems:
-            raise PilotError(problems)
+            raise PilotError(problems, field="dataset")
         upload = DatasetUpload.objects.create(
             pilot=pilot,
             files=[list(pair) for pair in received.files],

@@ -126,7 +126,7 @@ def pilot_experiment_register(*, actor: User | None, project: Any, config_yaml: 
         config, _ = analytics.config_parse(config_yaml)
         return analytics.registry_add_experiment(actor=actor, project=project, config=config)
     except analytics.EngineProblems as exc:
-        raise PilotError(exc.problems) from None
+        raise PilotError(exc.problems, field="config_yaml") from None
 
 
 @transaction.atomic
@@ -142,16 +142,21 @@ def pilot_fix_config(
     """
     pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
     if pilot.config_fixed:
-        raise PilotError(gettext("This pilot's config is already fixed; it cannot change."))
+        raise PilotError(
+            gettext("This pilot's config is already fixed; it cannot change."), field="config_yaml"
+        )
     if protocol_version is None or protocol_version.project_id != pilot.project_id:
-        raise PilotError(gettext("Choose a registered protocol version of this pilot's project."))
+        raise PilotError(
+            gettext("Choose a registered protocol version of this pilot's project."),
+            field="config_yaml",
+        )
     try:
         _, config_hash = analytics.config_parse(config_yaml)
     except analytics.EngineProblems as exc:
-        raise PilotError(exc.problems) from None
+        raise PilotError(exc.problems, field="config_yaml") from None
     problems = _version_problems(pilot.project, protocol_version, config_hash)
     if problems:
-        raise PilotError(problems)
+        raise PilotError(problems, field="config_yaml")
     pilot.config_yaml = config_yaml
     pilot.config_hash = config_hash
     pilot.protocol_version = protocol_version

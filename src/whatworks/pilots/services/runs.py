@@ -189,11 +189,13 @@ def bundle_upload(*, actor: User | None, pilot: Pilot, text: str | bytes) -> Run
     Its schema is the engine's; its config hash must match the registered one.
     """
     if not pilot.config_fixed:
-        raise PilotError(gettext("Fix the experiment config in a registered protocol first."))
+        raise PilotError(
+            gettext("Fix the experiment config in a registered protocol first."), field="bundle"
+        )
     try:
         checked = analytics.bundle_check(text, expected_hash=pilot.config_hash)
     except analytics.EngineProblems as exc:
-        raise PilotError(exc.problems) from None
+        raise PilotError(exc.problems, field="bundle") from None
     run = Run(
         pilot=pilot,
         source=Run.Source.OFFLINE,

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -95,7 +95,7 @@ def _dataset_upload(
 
 
 def _upload_page(
-    request: HttpRequest, *, pilot: Pilot, form: Any, limit: int, upload: Any = None
+    request: AuthedHttpRequest, *, pilot: Pilot, form: Any, limit: int, upload: Any = None
 ) -> HttpResponse:
     return render(
         request,

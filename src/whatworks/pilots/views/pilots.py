@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from whatworks.core.access import require_permission
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import add_to_form
-from whatworks.core.http import AuthedHttpRequest, request_user
+from whatworks.core.http import AuthedHttpRequest
+from whatworks.core.models import User
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.pilots import analytics
 from whatworks.pilots.errors import PilotError
@@ -40,7 +40,6 @@ from whatworks.pilots.selectors import (
     pilots_for_user,
     projects_for_new_pilot,
     run_state,
-    versions_for_new_pilot,
 )
 from whatworks.pilots.services import asking, pilots
 
@@ -73,24 +72,20 @@ def contract(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+@login_required
+def create(request: AuthedHttpRequest) -> HttpResponse:
     """Start a pilot of one of the user's registry projects, its config fixed at once.
 
     Researchers choose among their teams' projects, administrators among all; others get
     403 (the page reveals no pilot).  Projects without a registered protocol version are
     listed apart, with the way to register one: a pilot's config must be fixed in one.
     """
-    user: Any = request.user
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    user = request.user
     if not can_create_pilots(user):
         raise PermissionDenied
     projects = projects_for_new_pilot(user=user)
-    registered = projects.filter(versions__isnull=False).distinct()
-    unregistered = [
-        (project, _register_url(user, project))
-        for project in projects.filter(versions__isnull=True)
-    ]
+    registered = projects.registered
+    unregistered = [(project, _register_url(user, project)) for project in projects.unregistered]
     template = request.method == "GET" and request.GET.get("template") == "example"
     initial = {"config_yaml": analytics.example_config()} if template else None
     building = request.method == "GET" and "choices-window_days" in request.GET
@@ -105,7 +100,7 @@ def create(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial=initial,
         projects=registered,
-        versions=versions_for_new_pilot(projects=registered),
+        versions=projects.versions,
         organisations=local_authorities(),
     )
     drafting = request.method == "POST" and "add_to_draft" in request.POST
@@ -156,11 +151,11 @@ def create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_to_draft(request: HttpRequest, form: Any, project: Any) -> bool:
+def _add_to_draft(request: AuthedHttpRequest, form: Any, project: Any) -> bool:
     """Put the form's config in the project's protocol draft (issue #13), or say why not."""
     try:
         pilots.pilot_experiment_register(
-            actor=request_user(request),
+            actor=request.user,
             project=project,
             config_yaml=form.cleaned_data["config_yaml"],
         )
@@ -180,7 +175,7 @@ def _add_to_draft(request: HttpRequest, form: Any, project: Any) -> bool:
     return True
 
 
-def _register_url(user: Any, project: Any) -> str:
+def _register_url(user: User, project: Any) -> str:
     """Where to register a project's protocol: its draft for those who may edit it (the
     registry's rule: its team, administrators counting), else its page."""
     if can_edit_protocol_draft(user, project):
@@ -188,7 +183,7 @@ def _register_url(user: Any, project: Any) -> str:
     return str(project.get_absolute_url())
 
 
-def _detail(request: HttpRequest, pilot: Pilot, *, config_form: Any = None) -> HttpResponse:
+def _detail(request: AuthedHttpRequest, pilot: Pilot, *, config_form: Any = None) -> HttpResponse:
     runs = [(run, *run_state(run)[:2]) for run in pilot.runs.select_related("task_record")]
     return render(
         request,
@@ -241,7 +236,7 @@ def config(request: AuthedHttpRequest, pilot_id: str) -> HttpResponse:
 
 @require_GET
 @require_permission("pilots.view_centre")
-def centre(request: HttpRequest) -> HttpResponse:
+def centre(request: AuthedHttpRequest) -> HttpResponse:
     from whatworks.pilots.models import PilotRequest
 
     requests = PilotRequest.objects.select_related("requested_by", "organisation")[:50]
@@ -254,13 +249,13 @@ def centre(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ask(request: HttpRequest) -> HttpResponse:
+def ask(request: AuthedHttpRequest) -> HttpResponse:
     """Ask the Centre's researchers for a pilot (anyone signed in; they reply by e-mail)."""
     form = PilotRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             asking.pilot_request_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 question=form.cleaned_data["question"],
             )
         except PilotError as exc:
@@ -271,7 +266,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                 _(
                     "Your request is with the Centre's researchers, who start pilots. One of "
                     "them will reply to {email}."
-                ).format(email=request.user.email),  # type: ignore[union-attr]
+                ).format(email=request.user.email),
             )
             return redirect("pilots:index")
     return render(request, "pilots/ask.html", {"form": form})

@@ -4,19 +4,17 @@ see are 404."""
 
 from __future__ import annotations
 
-import json
-
 from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import WhatworksError, raise_as_http
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.pilots import analytics
 from whatworks.pilots.errors import PilotError
@@ -81,7 +79,7 @@ def run_cancel(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> HttpRe
     return redirect(run)
 
 
-def _report_run(request: HttpRequest, pilot_id: str, run_id: str) -> Run:
+def _report_run(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> Run:
     run = run_get_for_user(user=request.user, pilot_id=pilot_id, run_id=run_id)
     if not run.has_report:
         raise Http404("This run has no report.")
@@ -156,8 +154,9 @@ def bundle_download(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> H
         target=run,
         action=AuditAction.PILOT_BUNDLE_DOWNLOADED,
     )
-    body = json.dumps(run.bundle, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        analytics.bundle_text(run.bundle or {}), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="pilot-bundle-{run.pk}.json"'
     return response
 
@@ -168,7 +167,8 @@ def results_fill(request: AuthedHttpRequest, pilot_id: str, run_id: str) -> Http
     run = _report_run(request, pilot_id, run_id)
     try:
         results = runs.results_fill_from_run(actor=request.user, run=run)
-    except WhatworksError as exc:  # ours, or the registry's (e.g. not on the team)
+    except WhatworksError as exc:  # ours, or the registry's
+        raise_as_http(exc)  # not on the project's team: 403, as everywhere
         messages.error(request, exc.message)
         return redirect(runs.report_url(run))
     messages.success(request, _("The project's draft results report was filled from this run."))
