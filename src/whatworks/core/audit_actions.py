@@ -278,7 +278,6 @@ AUDIT_ACTION_FAMILIES: frozenset[str] = frozenset(
         "evidence.{}_imported",
         "pilot.dataset_upload_{}",
         "pilot.run_{}",
-        "registry.trial_data_{}",
         "{}.deleted_in_admin",
         "{}.{}_in_admin",
     }

@@ -15,7 +15,9 @@ one set of rules, kept here so that both apply them the same way:
 - identifiers are replaced by keyed pseudonyms (:func:`pseudonym`, :func:`pseudonymise`)
   under a key derived from the deployment's master key for one context (a local
   authority, a research project): :func:`derive_pseudonym_key` is the only place a key is
-  derived.
+  derived;
+- a row that points at such data on disk holds the same fields for it
+  (:class:`PrivateDataFile`).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from typing import Any, BinaryIO
 import polars as pl
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db import models
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from whatworks.core.errors import PrivateDataError
 
@@ -47,6 +51,26 @@ PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 #: The folder (under the incoming area) where web processes write request bodies.
 RECEIVING = "receiving"
+
+
+class PrivateDataFile(models.Model):
+    """The fields of a row whose data live under the private data root, never in the
+    database: where they are, their fingerprint, and when they were deleted.  (Each model
+    declares its own deletion date: a pilot dataset's is required, trial data's is set
+    only once the data are stored.)"""
+
+    folder = models.CharField(_("folder under the private data root"), max_length=300, blank=True)
+    #: SHA-256 of the upload as received, before anything was dropped or pseudonymised:
+    #: the fingerprint an offline run of the same files records.
+    fingerprint = models.CharField(_("data fingerprint (SHA-256)"), max_length=64, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class SizeLimitHandler(FileUploadHandler):

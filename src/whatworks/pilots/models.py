@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.privatedata import PrivateDataFile
+
 
 class Pilot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -70,24 +72,22 @@ class Pilot(models.Model):
         return self.config_fixed_at is not None
 
 
-class Dataset(models.Model):
-    """Pseudonymised tables of one upload, as Parquet files outside the web root."""
+class Dataset(PrivateDataFile):
+    """Pseudonymised tables of one upload, as Parquet files outside the web root.
+
+    Its ``fingerprint`` is the engine's data fingerprint of the upload *before*
+    pseudonymisation (``docs/results-bundle.md``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     pilot = models.ForeignKey(
         Pilot, on_delete=models.PROTECT, related_name="datasets", verbose_name=_("pilot")
     )
-    folder = models.CharField(_("folder under the private data root"), max_length=300, blank=True)
     row_counts = models.JSONField(_("rows per table"), default=dict, blank=True)
-    #: The engine's data fingerprint of the upload *before* pseudonymisation: the one an
-    #: offline run of the same files records (``docs/results-bundle.md``).
-    fingerprint = models.CharField(_("data fingerprint (SHA-256)"), max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     delete_after = models.DateField(_("deletion date"))
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -96,10 +96,6 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return f"Dataset {str(self.pk)[:8]} of {self.pilot}"
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
 
 class DatasetUpload(models.Model):

@@ -25,9 +25,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from whatworks.core.privatedata import PrivateDataFile
 
-class TrialDataset(models.Model):
-    """One upload of a trial's data: its check, then the pseudonymised data it kept."""
+
+class TrialDataset(PrivateDataFile):
+    """One upload of a trial's data: its check, then the pseudonymised data it kept.
+
+    Its ``fingerprint`` is that of the validated upload, the one ``whatworks-analytics
+    trial-plan`` states for the same file."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be checked")
@@ -63,12 +68,7 @@ class TrialDataset(models.Model):
     columns = models.JSONField(_("columns kept"), default=list, blank=True)
     dropped_columns = models.JSONField(_("columns not kept"), default=list, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
-    #: SHA-256 of the validated upload before anything was dropped or pseudonymised: the
-    #: fingerprint ``whatworks-analytics trial-plan`` states for the same file.
-    fingerprint = models.CharField(_("data fingerprint (SHA-256)"), max_length=64, blank=True)
-    folder = models.CharField(_("folder under the private data root"), max_length=300, blank=True)
     delete_after = models.DateField(_("deletion date"), null=True, blank=True)
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     task_record = models.ForeignKey(
         "core.TaskRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -10,7 +10,7 @@ log in its original order, so the latest vote still wins.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -38,12 +38,18 @@ MODERATED = {
 STATUS = {value: status for status, value in MODERATED.items()}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
 def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+    """Pol.is's timestamp: whole milliseconds since the epoch, in integer arithmetic (a
+    float ``timestamp() * 1000`` can come out a millisecond short), as the replay counts."""
+    return (moment - _EPOCH) // _MILLISECOND
 
 
 def _from_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
+    return _EPOCH + value * _MILLISECOND
 
 
 def conversation_export(
