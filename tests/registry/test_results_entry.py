@@ -270,6 +270,21 @@ def test_the_page_lists_every_problem_at_once(client: Any) -> None:
 
 
 @pytest.mark.django_db
+def test_the_page_shows_the_services_refusal_in_its_summary(client: Any) -> None:
+    author = researcher()
+    project = registered_project(author=author)
+    client.force_login(author)
+    url = reverse("registry:results_enter", kwargs={"reference": project.reference})
+    # Each row is right on its own; only the service sees the rows together.
+    response = client.post(url, _post(**GOOD, extra0={"outcome": "care-entry", "estimate": "3"}))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Nothing has been saved" in text
+    assert "is a pre-registered outcome. Enter its result in its own row above" in text
+    assert not ResultsReport.objects.filter(project=project).exists()
+
+
+@pytest.mark.django_db
 def test_published_results_are_closed_on_the_page(client: Any) -> None:
     author = researcher()
     project = project_with_results(author=author)

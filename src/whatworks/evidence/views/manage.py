@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.evidence.errors import EvidenceError, ImportInvalid
 from whatworks.evidence.forms import (
@@ -40,7 +41,7 @@ from whatworks.evidence.services.transfer import FORMATS, KINDS, evidence_import
 
 @require_GET
 @require_permission(EDIT_PERMISSION)
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "evidence/staff/home.html",
@@ -60,7 +61,7 @@ def intervention_create(request: AuthedHttpRequest) -> HttpResponse:
         try:
             created = store.intervention_create(actor=request.user, data=form.cleaned_data)
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("%(name)s was created.") % {"name": created.name})
             return redirect(created.get_absolute_url())
@@ -77,7 +78,7 @@ def intervention_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             store.intervention_update(actor=request.user, intervention=found, data=data)
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(found.get_absolute_url())
@@ -101,7 +102,7 @@ def rating_edit(request: AuthedHttpRequest, slug: str, domain: str) -> HttpRespo
                 actor=request.user, intervention=found, domain=domain, **form.cleaned_data
             )
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The rating was saved."))
             return redirect(found.get_absolute_url() + f"#outcome-{domain}")
@@ -133,7 +134,7 @@ def import_file(request: AuthedHttpRequest) -> HttpResponse:
             )
         except ImportInvalid as error:
             problems = error.problems
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(
                 request,
@@ -146,7 +147,7 @@ def import_file(request: AuthedHttpRequest) -> HttpResponse:
 
 @require_GET
 @require_permission(EDIT_PERMISSION)
-def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def export(request: AuthedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     if kind not in KINDS or fmt not in FORMATS:
         raise Http404("No such export.")
     content_type = "text/csv" if fmt == "csv" else "application/json"
@@ -175,7 +176,7 @@ def study_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             made = store.study_create(actor=request.user, data=form.cleaned_data)
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The study was added. Now add its findings."))
             return redirect(made.get_absolute_url())
@@ -195,7 +196,7 @@ def study_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             store.study_update(actor=request.user, study=found, data=_changed(form))
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(found.get_absolute_url())
@@ -215,7 +216,7 @@ def finding_create(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             store.finding_create(actor=request.user, data={**form.cleaned_data, "study": found})
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The finding was added and the pooled results updated."))
             return redirect(found.get_absolute_url())
@@ -233,7 +234,7 @@ def finding_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         try:
             store.finding_update(actor=request.user, finding=found, data=_changed(form))
         except EvidenceError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("Your changes were saved and the pooled results updated."))
             return redirect(found.study.get_absolute_url())

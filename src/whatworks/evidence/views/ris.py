@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
-from whatworks.core.models import User
+from whatworks.core.errors import add_to_form
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.forms import RisImportForm
 from whatworks.evidence.ris import RisMatch, ris_apply, ris_preview
@@ -30,17 +31,16 @@ def _add_link(match: RisMatch, intervention_slug: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 @require_permission(EDIT_PERMISSION)
-def ris_import(request: HttpRequest) -> HttpResponse:
+def ris_import(request: AuthedHttpRequest) -> HttpResponse:
     form = RisImportForm(request.POST or None, request.FILES or None)
     preview = None
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["text"]
         if request.POST.get("action") == "save":
-            assert isinstance(request.user, User)
             try:
                 changed = ris_apply(actor=request.user, text=text)
             except EvidenceError as error:
-                form.add_error(None, error.message)
+                add_to_form(form, error)
             else:
                 messages.success(
                     request,

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form, add_to_messages
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.attachments import (
     ACCEPTED,
     AttachmentMismatchError,
@@ -31,7 +33,7 @@ from whatworks.registry.services.attachments import (
     attachment_read,
     attachment_remove,
 )
-from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
+from whatworks.registry.views.common import editable_project, posted
 
 
 class AttachmentForm(forms.Form):
@@ -56,7 +58,7 @@ class AttachmentForm(forms.Form):
 
 
 @require_permission("registry.change_project")
-def attachments(request: HttpRequest, reference: str) -> HttpResponse:
+def attachments(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """The draft's documents, and the form that adds or replaces one."""
     from django.conf import settings
 
@@ -67,13 +69,13 @@ def attachments(request: HttpRequest, reference: str) -> HttpResponse:
         kind = form.cleaned_data["kind"]
         try:
             attachment_add(
-                actor=actor_of(request),
+                actor=request.user,
                 project=project,
                 kind=kind,
                 upload=form.cleaned_data["file"],
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -98,13 +100,13 @@ def attachments(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @require_permission("registry.change_project")
-def attachment_remove_view(request: HttpRequest, reference: str) -> HttpResponse:
+def attachment_remove_view(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     kind = request.POST.get("kind", "")
     try:
-        attachment_remove(actor=actor_of(request), project=project, kind=kind)
+        attachment_remove(actor=request.user, project=project, kind=kind)
     except RegistryError as exc:
-        messages.error(request, exc.message)
+        add_to_messages(request, exc)
     else:
         messages.success(
             request,
@@ -114,7 +116,7 @@ def attachment_remove_view(request: HttpRequest, reference: str) -> HttpResponse
 
 
 def _download(request: HttpRequest, attachment: ProtocolAttachment, where: str) -> HttpResponse:
-    actor = actor_of(request) if request.user.is_authenticated else None
+    actor = request.user if request.user.is_authenticated else None
     try:
         data = attachment_read(actor=actor, attachment=attachment, where=where)
     except FileNotFoundError:
@@ -142,14 +144,12 @@ def version_attachment(
     request: HttpRequest, reference: str, number: int, kind: str
 ) -> HttpResponse:
     version, attachment = version_attachment_get_for_user(
-        user=user_of(request), reference=reference, number=number, kind=kind
+        user=request.user, reference=reference, number=number, kind=kind
     )
     return _download(request, attachment, f"v{version.number}")
 
 
 @require_GET
 def draft_attachment(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
-    attachment = draft_attachment_get_for_user(
-        user=user_of(request), reference=reference, kind=kind
-    )
+    attachment = draft_attachment_get_for_user(user=request.user, reference=reference, kind=kind)
     return _download(request, attachment, "draft")

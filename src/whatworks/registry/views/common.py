@@ -1,19 +1,15 @@
-"""What the registry's views share: error mapping, citation and the page context."""
+"""What the registry's views share: the team's project, citation and the page context."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
 
-from whatworks.core.errors import WhatworksError, add_to_form
-from whatworks.core.http import request_user
-from whatworks.core.models import User
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.models import Project, ProtocolVersion
 from whatworks.registry.selectors import (
-    AnyUser,
     can_edit,
     can_publish,
     can_withdraw,
@@ -26,27 +22,12 @@ def posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def user_of(request: HttpRequest) -> AnyUser:
-    return request.user
-
-
-def actor_of(request: HttpRequest) -> User:
-    """The signed-in user (``core.http.request_user``); views behind a sign-in check only."""
-    return request_user(request)
-
-
-def editable_project(request: HttpRequest, reference: str) -> Project:
+def editable_project(request: AuthedHttpRequest, reference: str) -> Project:
     """The project for a team page: 404 if unknown to the user, 403 if not their team's."""
-    project = project_get_for_user(user=user_of(request), reference=reference)
-    if not can_edit(user_of(request), project):
+    project = project_get_for_user(user=request.user, reference=reference)
+    if not can_edit(request.user, project):
         raise PermissionDenied
     return project
-
-
-def add_errors(form: forms.Form, error: WhatworksError) -> None:
-    """Show a service's refusal in the form's error summary; 403/404 stay HTTP answers
-    (``core.errors.add_to_form``, the one place that maps them)."""
-    add_to_form(form, error)
 
 
 def team_names(project: Project) -> list[str]:
@@ -75,7 +56,7 @@ def citation(request: HttpRequest, version: ProtocolVersion) -> str:
 
 
 def context_for_project(request: HttpRequest, project: Project) -> dict[str, Any]:
-    user = user_of(request)
+    user = request.user
     return {
         "project": project,
         "can_edit": can_edit(user, project),

@@ -22,7 +22,7 @@ from whatworks.registry.selectors import (
     results_get_for_user,
     version_get_for_user,
 )
-from whatworks.registry.views.common import team_names, user_of
+from whatworks.registry.views.common import team_names
 
 JSON_OPTIONS = {"ensure_ascii": False, "indent": 2}
 
@@ -209,11 +209,11 @@ def register_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def version_json(request: HttpRequest, reference: str, number: int) -> JsonResponse:
-    version = version_get_for_user(user=user_of(request), reference=reference, number=number)
+    version = version_get_for_user(user=request.user, reference=reference, number=number)
     return _json(version_data(version))
 
 
 @require_GET
 def results_json(request: HttpRequest, reference: str, number: int | None = None) -> JsonResponse:
-    report = results_get_for_user(user=user_of(request), reference=reference, number=number)
+    report = results_get_for_user(user=request.user, reference=reference, number=number)
     return _json(results_data(request, report))

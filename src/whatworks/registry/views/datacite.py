@@ -8,12 +8,11 @@ from django.views.decorators.http import require_GET
 
 from whatworks.registry.datacite import metadata_xml, version_metadata
 from whatworks.registry.selectors import version_get_for_user
-from whatworks.registry.views.common import user_of
 
 
 @require_GET
 def datacite_json(request: HttpRequest, reference: str, number: int) -> HttpResponse:
-    version = version_get_for_user(user=user_of(request), reference=reference, number=number)
+    version = version_get_for_user(user=request.user, reference=reference, number=number)
     response = JsonResponse(
         {"data": {"type": "dois", "attributes": version_metadata(version)}},
         json_dumps_params={"ensure_ascii": False, "indent": 2},
@@ -24,7 +23,7 @@ def datacite_json(request: HttpRequest, reference: str, number: int) -> HttpResp
 
 @require_GET
 def datacite_xml(request: HttpRequest, reference: str, number: int) -> HttpResponse:
-    version = version_get_for_user(user=user_of(request), reference=reference, number=number)
+    version = version_get_for_user(user=request.user, reference=reference, number=number)
     response = HttpResponse(
         metadata_xml(version_metadata(version)), content_type="application/xml; charset=utf-8"
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.flow import (
     MAX_BASELINE_ROWS,
@@ -22,7 +23,7 @@ from whatworks.registry.flow import (
 )
 from whatworks.registry.selectors import draft_results
 from whatworks.registry.services.flow import results_set_flow
-from whatworks.registry.views.common import actor_of, editable_project, posted
+from whatworks.registry.views.common import editable_project, posted
 
 
 def _anchor(message: str, flow_forms: list[ArmFlowForm], baseline: list[BaselineRowForm]) -> str:
@@ -36,7 +37,7 @@ def _anchor(message: str, flow_forms: list[ArmFlowForm], baseline: list[Baseline
 
 
 @require_permission("registry.change_project")
-def results_flow(request: HttpRequest, reference: str) -> HttpResponse:
+def results_flow(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     draft = draft_results(project)
     if draft is None:
@@ -86,7 +87,7 @@ def results_flow(request: HttpRequest, reference: str) -> HttpResponse:
         if valid:
             try:
                 results_set_flow(
-                    actor=actor_of(request),
+                    actor=request.user,
                     project=project,
                     flow=[r for f in flow_forms if (r := f.row())],
                     baseline=[r for f in baseline_forms if (r := f.row())],

@@ -7,14 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form, add_to_messages
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.criteria import explain, explained
 from whatworks.registry.design import ArmFormSet, StudyDesignForm, design_content, design_initial
 from whatworks.registry.diffs import diff_content
@@ -62,14 +64,13 @@ from whatworks.registry.services.trial_results import (
     is_trial_bundle,
     results_import_trial_bundle,
 )
-from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted, user_of
+from whatworks.registry.views.common import editable_project, posted
 
 
-def workspace(request: HttpRequest) -> HttpResponse:
+@login_required
+def workspace(request: AuthedHttpRequest) -> HttpResponse:
     """The projects a researcher works on, or every project for an editor."""
-    user = user_of(request)
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    user = request.user
     if not (user.has_perm("registry.add_project") or can_see_everything(user)):
         raise PermissionDenied
     projects = workspace_projects(user=user).prefetch_related("versions")
@@ -85,13 +86,13 @@ def workspace(request: HttpRequest) -> HttpResponse:
 
 
 @require_permission("registry.add_project")
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ProjectForm(posted(request), creating=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             created = projects_services.project_create(
-                actor=actor_of(request),
+                actor=request.user,
                 title=data["title"],
                 summary=data["summary"],
                 study_type=data["study_type"],
@@ -103,7 +104,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 results_due=data["results_due"],
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Project %(ref)s created.") % {"ref": created.reference})
             return redirect("registry:protocol_edit", reference=created.reference)
@@ -111,7 +112,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_permission("registry.change_project")
-def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def project_edit(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     initial = {
         "title": project.title,
@@ -130,7 +131,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             projects_services.project_update(
-                actor=actor_of(request),
+                actor=request.user,
                 project=project,
                 title=data["title"],
                 summary=data["summary"],
@@ -144,7 +145,7 @@ def project_edit(request: HttpRequest, reference: str) -> HttpResponse:
                 results_due=data["results_due"],
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Project details saved."))
             return redirect(project)
@@ -159,7 +160,7 @@ def _parsed_or_none(content: dict[str, Any]) -> ProtocolContent | None:
 
 
 @require_permission("registry.change_project")
-def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def protocol_edit(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     main, outcomes, criteria = protocol_initial(project.draft_content)
     data = posted(request)
@@ -187,9 +188,9 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
         if design:
             content["study_design"] = design
         try:
-            protocols.protocol_draft_save(actor=actor_of(request), project=project, content=content)
+            protocols.protocol_draft_save(actor=request.user, project=project, content=content)
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Draft protocol saved."))
             if "add_row" in request.POST:
@@ -212,20 +213,20 @@ def protocol_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_permission("registry.change_project")
-def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
+def protocol_register(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     latest = project.versions.order_by("-number").first()
     form = RegisterForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = protocols.protocol_register(
-                actor=actor_of(request),
+                actor=request.user,
                 project=project,
                 justification=form.cleaned_data["justification"],
                 embargo_until=form.cleaned_data["embargo_until"],
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -260,32 +261,32 @@ def protocol_register(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @require_permission("registry.publish_project")
-def project_publish(request: HttpRequest, reference: str) -> HttpResponse:
-    project = project_get_for_user(user=user_of(request), reference=reference)
+def project_publish(request: AuthedHttpRequest, reference: str) -> HttpResponse:
+    project = project_get_for_user(user=request.user, reference=reference)
     try:
-        projects_services.project_publish(actor=actor_of(request), project=project)
+        projects_services.project_publish(actor=request.user, project=project)
     except RegistryError as exc:
-        messages.error(request, exc.message)
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("Published on the register."))
     return redirect(project)
 
 
 @require_permission("registry.withdraw_project")
-def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    project = project_get_for_user(user=user_of(request), reference=reference)
+def project_withdraw(request: AuthedHttpRequest, reference: str) -> HttpResponse:
+    project = project_get_for_user(user=request.user, reference=reference)
     results = public_results(project)
     form = WithdrawForm(posted(request), has_results=results is not None)
     if request.method == "POST" and form.is_valid():
         try:
             projects_services.project_withdraw(
-                actor=actor_of(request),
+                actor=request.user,
                 project=project,
                 reason=form.cleaned_data["reason"],
                 keep_results=bool(form.cleaned_data.get("keep_results")),
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The project is withdrawn; its tombstone stays public."))
             return redirect(project)
@@ -295,16 +296,16 @@ def project_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_permission("registry.change_project")
-def project_delete(request: HttpRequest, reference: str) -> HttpResponse:
+def project_delete(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """The team deletes a draft that was never registered (after confirming)."""
     project = editable_project(request, reference)
     problems = deletion_problems(project)
     form = forms.Form(posted(request))
     if request.method == "POST" and not problems:
         try:
-            projects_services.project_delete(actor=actor_of(request), project=project)
+            projects_services.project_delete(actor=request.user, project=project)
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request, _("The draft “%(title)s” is deleted.") % {"title": project.title}
@@ -318,7 +319,7 @@ def project_delete(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_permission("registry.change_project")
-def results_import(request: HttpRequest, reference: str) -> HttpResponse:
+def results_import(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     project = editable_project(request, reference)
     form = BundleForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -326,14 +327,14 @@ def results_import(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             if is_trial_bundle(bundle):  # a registered trial plan run where the data live
                 report = results_import_trial_bundle(
-                    actor=actor_of(request), project=project, bundle=bundle
+                    actor=request.user, project=project, bundle=bundle
                 )
             else:
                 report = results_services.results_import_bundle(
-                    actor=actor_of(request), project=project, bundle=bundle
+                    actor=request.user, project=project, bundle=bundle
                 )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Results imported as a draft."))
             return redirect(report)
@@ -351,26 +352,25 @@ def results_import(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @require_permission("registry.publish_project")
-def results_publish(request: HttpRequest, reference: str) -> HttpResponse:
-    project = project_get_for_user(user=user_of(request), reference=reference)
+def results_publish(request: AuthedHttpRequest, reference: str) -> HttpResponse:
+    project = project_get_for_user(user=request.user, reference=reference)
     report = draft_results(project)
     if report is None:
         messages.error(request, _("There are no draft results to publish."))
         return redirect(project)
     try:
-        results_services.results_publish(actor=actor_of(request), report=report)
+        results_services.results_publish(actor=request.user, report=report)
     except RegistryError as exc:
-        messages.error(request, exc.message)
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("Results published with their verdict."))
     return redirect(report)
 
 
-def requests_queue(request: HttpRequest) -> HttpResponse:
+@login_required
+def requests_queue(request: AuthedHttpRequest) -> HttpResponse:
     """The editors' queue of pending requests, and the latest decisions."""
-    user = user_of(request)
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    user = request.user
     if not can_decide_requests(user):
         raise PermissionDenied
     return render(
@@ -380,11 +380,10 @@ def requests_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+@login_required
+def request_decide(request: AuthedHttpRequest, request_id: int) -> HttpResponse:
     """An editor accepts or declines one request, with a reason."""
-    user = user_of(request)
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    user = request.user
     if not can_decide_requests(user):
         raise PermissionDenied
     found = request_get_for_user(user=user, request_id=request_id)
@@ -398,14 +397,14 @@ def request_decide(request: HttpRequest, request_id: int) -> HttpResponse:
     ):
         try:
             requests_services.project_request_decide(
-                actor=actor_of(request),
+                actor=request.user,
                 request=found,
                 accept=form.cleaned_data["decision"] == "accept",
                 reason=form.cleaned_data["reason"],
                 keep_results=bool(form.cleaned_data.get("keep_results")),
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Decided. The team has been told by e-mail."))
             return redirect("registry:requests")

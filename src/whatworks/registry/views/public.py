@@ -37,13 +37,7 @@ from whatworks.registry.selectors import (
 )
 from whatworks.registry.selectors_results import results_correction_check
 from whatworks.registry.verdicts import Verdict
-from whatworks.registry.views.common import (
-    citation,
-    context_for_project,
-    team_names,
-    team_orcids,
-    user_of,
-)
+from whatworks.registry.views.common import citation, context_for_project, team_names, team_orcids
 
 PAGE_SIZE = 25
 
@@ -78,7 +72,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def project(request: HttpRequest, reference: str) -> HttpResponse:
-    user = user_of(request)
+    user = request.user
     found = project_get_for_user(user=user, reference=reference)
     show_versions = versions_visible(user, found)
     versions = list(found.versions.order_by("-number")) if show_versions else []
@@ -124,7 +118,7 @@ def project(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 def version(request: HttpRequest, reference: str, number: int) -> HttpResponse:
-    found = version_get_for_user(user=user_of(request), reference=reference, number=number)
+    found = version_get_for_user(user=request.user, reference=reference, number=number)
     content = parse_content(found.content)
     latest = found.project.versions.order_by("-number").values_list("number", flat=True).first()
     return render(
@@ -152,7 +146,7 @@ def _number(value: str | None) -> int | None:
 
 @require_GET
 def diff(request: HttpRequest, reference: str) -> HttpResponse:
-    user = user_of(request)
+    user = request.user
     found = project_get_for_user(user=user, reference=reference)
     if not versions_visible(user, found):
         raise Http404("No such project.")
@@ -181,7 +175,7 @@ def diff(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def results(request: HttpRequest, reference: str, number: int | None = None) -> HttpResponse:
     """The current results (``/results/``), or one report of the history by its number."""
-    user = user_of(request)
+    user = request.user
     report = results_get_for_user(user=user, reference=reference, number=number)
     assessment = report_assessment(report)
     content = parse_content(report.protocol_version.content)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from whatworks.core.access import require_permission
-from whatworks.core.errors import PermissionDeniedError
+from whatworks.core.errors import PermissionDeniedError, add_to_form, add_to_messages
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.entry import ResultRow, row_problems
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import CorrectionForm, ExtraRowForm, ResultRowForm, ResultsEntryForm
@@ -29,13 +30,7 @@ from whatworks.registry.selectors_results import (
     results_entry_for,
 )
 from whatworks.registry.services import results as results_services
-from whatworks.registry.views.common import (
-    actor_of,
-    add_errors,
-    editable_project,
-    posted,
-    user_of,
-)
+from whatworks.registry.views.common import editable_project, posted
 
 
 def _row(
@@ -57,6 +52,16 @@ def _row(
     )
 
 
+def _problems(forms_all: list[Any]) -> list[tuple[str, str]]:
+    """The forms' errors, each with the id of the field to go to ("": the form's top)."""
+    problems: list[tuple[str, str]] = []
+    for form in forms_all:
+        for name, errors in form.errors.items():
+            anchor = form[name].id_for_label if name != "__all__" else ""
+            problems.extend((anchor, str(e)) for e in errors)
+    return problems
+
+
 def _parsed(
     entry: ResultsEntry,
     main: ResultsEntryForm,
@@ -64,13 +69,10 @@ def _parsed(
     extras: list[ExtraRowForm],
 ) -> tuple[list[ResultRow], list[tuple[str, str]]]:
     """The rows the forms hold, and every problem with the id of the field to go to."""
-    problems: list[tuple[str, str]] = []
     forms_all: list[Any] = [main, *(f for f, _r in rows), *extras]
     for form in forms_all:
         form.is_valid()  # every form, so every error shows
-        for name, errors in form.errors.items():
-            anchor = form[name].id_for_label if name != "__all__" else ""
-            problems.extend((anchor, str(e)) for e in errors)
+    problems = _problems(forms_all)
     entries: list[ResultRow] = []
     for form, pre in rows:
         if not form.errors:
@@ -90,7 +92,7 @@ def _parsed(
 
 
 @require_permission("registry.change_project")
-def results_enter(request: HttpRequest, reference: str) -> HttpResponse:
+def results_enter(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """Fill the draft results report with one row per pre-registered outcome."""
     project = editable_project(request, reference)
     data = posted(request)
@@ -117,24 +119,22 @@ def results_enter(request: HttpRequest, reference: str) -> HttpResponse:
         for i in range(extra_count)
     ]
     problems: list[tuple[str, str]] = []  # (id of the field to go to, message)
-    service_errors: list[str] = []
     if data is not None:
         entries, problems = _parsed(entry, main, rows, extras)
         if not problems:
             assert entry.version is not None  # an open entry answers to a version
             try:
                 report = results_services.results_enter(
-                    actor=actor_of(request),
+                    actor=request.user,
                     project=project,
                     protocol_version=entry.version,
                     summary=main.cleaned_data["summary"],
                     rows=entries,
                     data_collection_ended=main.cleaned_data["data_collection_ended"],
                 )
-            except PermissionDeniedError as exc:
-                raise PermissionDenied(exc.message) from None
-            except RegistryError as exc:
-                service_errors = exc.messages
+            except (PermissionDeniedError, RegistryError) as exc:
+                add_to_form(main, exc)
+                problems = _problems([main])
             else:
                 messages.success(request, _("Results saved as a draft."))
                 return redirect(report)
@@ -152,16 +152,14 @@ def results_enter(request: HttpRequest, reference: str) -> HttpResponse:
             "extras": extras,
             "extra_count": extra_count,
             "problems": problems,
-            "service_errors": service_errors,
         },
     )
 
 
-def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
+@login_required
+def results_correct(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """Issue a correction of the current published results, with a justification."""
-    user = user_of(request)
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+    user = request.user
     project = project_get_for_user(user=user, reference=reference)
     if not versions_visible(user, project):
         raise Http404("No results.")
@@ -176,25 +174,26 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
         if draft is None or draft.corrects_id is None:
             raise Http404("No draft correction.")
         try:
-            results_services.results_correction_discard(actor=actor_of(request), report=draft)
-        except PermissionDeniedError as exc:
-            raise PermissionDenied(exc.message) from None
-        messages.success(
-            request,
-            _("The draft correction r%(number)s is discarded; results r%(current)s stand.")
-            % {"number": draft.number, "current": current.number},
-        )
+            results_services.results_correction_discard(actor=request.user, report=draft)
+        except (PermissionDeniedError, RegistryError) as exc:
+            add_to_messages(request, exc)
+        else:
+            messages.success(
+                request,
+                _("The draft correction r%(number)s is discarded; results r%(current)s stand.")
+                % {"number": draft.number, "current": current.number},
+            )
         return redirect(current)
     form = CorrectionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             correction = results_services.results_correct(
-                actor=actor_of(request),
+                actor=request.user,
                 report=current,
                 justification=form.cleaned_data["justification"],
             )
         except (PermissionDeniedError, RegistryError) as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

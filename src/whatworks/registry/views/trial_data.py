@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,6 +23,8 @@ from whatworks.core import extensions
 from whatworks.core.access import require_permission
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form, add_to_messages
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.privatedata import (
     ScratchUploadHandler,
     SizeLimitHandler,
@@ -48,12 +50,12 @@ from whatworks.registry.services.trial_data import (
     trial_evidence_link_set,
     trial_incoming_root,
 )
-from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
+from whatworks.registry.views.common import editable_project, posted
 
 
 @csrf_exempt
 @require_permission("registry.change_project")
-def trial_data(request: HttpRequest, reference: str) -> HttpResponse:
+def trial_data(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """The project's trial data and the upload form.  The upload handlers must be set
     before the body is read, so CSRF is checked by the inner view once they are."""
     project = editable_project(request, reference)
@@ -71,7 +73,12 @@ def trial_data(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _trial_data(
-    request: HttpRequest, *, project: Project, limiter: SizeLimitHandler, limit: int, folder: Any
+    request: AuthedHttpRequest,
+    *,
+    project: Project,
+    limiter: SizeLimitHandler,
+    limit: int,
+    folder: Any,
 ) -> HttpResponse:
     form = TrialDataForm()
     if request.method == "POST":
@@ -88,19 +95,18 @@ def _trial_data(
         elif form.is_valid():
             try:
                 dataset = trial_dataset_upload_start(
-                    actor=actor_of(request),
+                    actor=request.user,
                     project=project,
                     received=received_from(folder, [form.cleaned_data["trial_file"]]),
                     id_column=form.cleaned_data["id_column"],
                 )
             except RegistryError as exc:
-                for message in exc.messages:
-                    form.add_error("trial_file", message)
+                add_to_form(form, exc, field="trial_file")
             else:
                 return redirect(dataset)
     else:
         trial_data_access_record(
-            actor=actor_of(request), target=project, action=AuditAction.REGISTRY_TRIAL_DATA_LISTED
+            actor=request.user, target=project, action=AuditAction.REGISTRY_TRIAL_DATA_LISTED
         )
     version = plan_version(project)
     return render(
@@ -148,33 +154,32 @@ def _dataset_context(dataset: TrialDataset) -> dict[str, Any]:
 
 
 @require_permission("registry.change_project")
-def trial_dataset(request: HttpRequest, reference: str, dataset_id: str) -> HttpResponse:
+def trial_dataset(request: AuthedHttpRequest, reference: str, dataset_id: str) -> HttpResponse:
     """One upload: its check, then its analyses (htmx polls while either is running)."""
     dataset = trial_dataset_get_for_user(
         user=request.user, reference=reference, dataset_id=dataset_id
     )
     context = _dataset_context(dataset)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         if not context["active"]:
             return HttpResponseClientRefresh()  # the whole page, with its new buttons
         return render(request, "registry/includes/trial_dataset_status.html", context)
     trial_data_access_record(
-        actor=actor_of(request), target=dataset, action=AuditAction.REGISTRY_TRIAL_DATA_VIEWED
+        actor=request.user, target=dataset, action=AuditAction.REGISTRY_TRIAL_DATA_VIEWED
     )
     return render(request, "registry/trial_dataset.html", context)
 
 
 @require_POST
 @require_permission("registry.change_project")
-def trial_analyse(request: HttpRequest, reference: str, dataset_id: str) -> HttpResponse:
+def trial_analyse(request: AuthedHttpRequest, reference: str, dataset_id: str) -> HttpResponse:
     dataset = trial_dataset_get_for_user(
         user=request.user, reference=reference, dataset_id=dataset_id
     )
     try:
-        trial_analysis_start(actor=actor_of(request), dataset=dataset)
+        trial_analysis_start(actor=request.user, dataset=dataset)
     except RegistryError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("The registered analysis plan is running on these data."))
     return redirect(dataset)
@@ -183,7 +188,7 @@ def trial_analyse(request: HttpRequest, reference: str, dataset_id: str) -> Http
 @require_POST
 @require_permission("registry.change_project")
 def trial_dataset_delete_view(
-    request: HttpRequest, reference: str, dataset_id: str
+    request: AuthedHttpRequest, reference: str, dataset_id: str
 ) -> HttpResponse:
     dataset = trial_dataset_get_for_user(
         user=request.user, reference=reference, dataset_id=dataset_id
@@ -207,10 +212,9 @@ def trial_dataset_delete_view(
     if page is not None:
         return page
     try:
-        trial_dataset_delete(actor=actor_of(request), dataset=dataset)
+        trial_dataset_delete(actor=request.user, dataset=dataset)
     except RegistryError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        add_to_messages(request, exc)
     else:
         messages.success(request, _("The trial data were deleted."))
     return redirect(dataset)
@@ -222,7 +226,7 @@ def _targets() -> dict[str, Any]:
 
 
 @require_permission("registry.change_project")
-def trial_evidence_link(request: HttpRequest, reference: str) -> HttpResponse:
+def trial_evidence_link(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """Which Evidence Store intervention the trial evaluates, and each outcome's domain."""
     project = editable_project(request, reference)
     version = plan_version(project)
@@ -248,13 +252,13 @@ def trial_evidence_link(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             trial_evidence_link_set(
-                actor=actor_of(request),
+                actor=request.user,
                 project=project,
                 intervention=form.cleaned_data["intervention"],
                 outcomes=form.outcomes(),
             )
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The Evidence Store link is saved."))
             return redirect(reverse("registry:trial_data", kwargs={"reference": reference}))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.analysis_plan import (
     LABELS,
     PlannedOutcome,
@@ -29,11 +31,11 @@ from whatworks.registry.forms_trials import (
 )
 from whatworks.registry.protocol import validation_messages
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
-from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
+from whatworks.registry.views.common import editable_project, posted
 
 
 @require_permission("registry.change_project")
-def analysis_plan_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def analysis_plan_edit(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """Set, change or remove the draft's trial analysis plan."""
     project = editable_project(request, reference)
     draft = project.draft_content or {}
@@ -48,9 +50,9 @@ def analysis_plan_edit(request: HttpRequest, reference: str) -> HttpResponse:
     label_rows(row_set, _("Outcome analysis"))
     if data is not None and "remove" in request.POST:
         try:
-            protocol_draft_set_trial_analysis(actor=actor_of(request), project=project, plan=None)
+            protocol_draft_set_trial_analysis(actor=request.user, project=project, plan=None)
         except RegistryError as exc:
-            add_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("The trial analysis plan was removed from the draft."))
             return redirect("registry:protocol_edit", reference=project.reference)
@@ -70,11 +72,9 @@ def analysis_plan_edit(request: HttpRequest, reference: str) -> HttpResponse:
             form.add_error(None, problem)
         if not problems:
             try:
-                protocol_draft_set_trial_analysis(
-                    actor=actor_of(request), project=project, plan=plan
-                )
+                protocol_draft_set_trial_analysis(actor=request.user, project=project, plan=plan)
             except RegistryError as exc:
-                add_errors(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Trial analysis plan saved in the draft."))
                 if "add_row" in request.POST:
@@ -97,7 +97,7 @@ def analysis_plan_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_permission("registry.change_project")
-def power(request: HttpRequest, reference: str) -> HttpResponse:
+def power(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """Work out the sample, the power or the minimum detectable effect (nothing is saved)."""
     project = editable_project(request, reference)
     asked = "question" in request.GET
