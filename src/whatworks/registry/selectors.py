@@ -75,6 +75,12 @@ def can_edit(user: AnyUser, project: Project) -> bool:
     )
 
 
+def can_remove_from_team(project: Project) -> bool:
+    """Whether anyone may be taken off the project's team now: not its last member (a
+    project always has someone on its team)."""
+    return project.team.count() > 1
+
+
 def can_see_drafts(user: AnyUser, project: Project) -> bool:
     """The project's insiders (its team, editors, administrators) see its drafts."""
     return can_see_everything(user) or is_team_member(user, project)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from whatworks.core.access import require_permission
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import TeamAddForm
+from whatworks.registry.selectors import can_remove_from_team
 from whatworks.registry.services import projects
 from whatworks.registry.views.common import actor_of, add_errors, editable_project, posted
 
@@ -33,7 +34,12 @@ def team(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "registry/team.html",
-        {"project": project, "form": form, "members": members},
+        {
+            "project": project,
+            "form": form,
+            "members": members,
+            "can_remove": can_remove_from_team(project),
+        },
     )
 
 
