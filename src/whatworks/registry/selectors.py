@@ -198,7 +198,7 @@ def project_get_for_user(*, user: AnyUser, reference: str, today: date | None = 
     return project
 
 
-def versions_visible(user: AnyUser, project: Project, today: date | None = None) -> bool:
+def can_see_versions(user: AnyUser, project: Project, today: date | None = None) -> bool:
     """Whether the user may read the project's registered protocol versions."""
     return project_visibility(user=user, project=project, today=today) == Visibility.FULL
 
@@ -207,7 +207,7 @@ def version_get_for_user(
     *, user: AnyUser, reference: str, number: int, today: date | None = None
 ) -> ProtocolVersion:
     project = project_get_for_user(user=user, reference=reference, today=today)
-    if not versions_visible(user, project, today):
+    if not can_see_versions(user, project, today):
         raise Http404("No such protocol version.")
     version = project.versions.filter(number=number).first()
     if version is None:
@@ -232,7 +232,7 @@ def results_get_for_user(
     """A results report: by number, or else the current one (the latest published report;
     for insiders, the draft when nothing is published yet).  Drafts only for insiders."""
     project = project_get_for_user(user=user, reference=reference, today=today)
-    if not versions_visible(user, project, today):
+    if not can_see_versions(user, project, today):
         raise Http404("No results.")
     reports = results_reports_visible(user, project)
     if number is not None:

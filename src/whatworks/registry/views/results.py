@@ -18,10 +18,10 @@ from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import CorrectionForm, ExtraRowForm, ResultRowForm, ResultsEntryForm
 from whatworks.registry.selectors import (
     can_correct,
+    can_see_versions,
     draft_results,
     project_get_for_user,
     public_results,
-    versions_visible,
 )
 from whatworks.registry.selectors_results import (
     PreRegisteredRow,
@@ -163,7 +163,7 @@ def results_correct(request: HttpRequest, reference: str) -> HttpResponse:
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     project = project_get_for_user(user=user, reference=reference)
-    if not versions_visible(user, project):
+    if not can_see_versions(user, project):
         raise Http404("No results.")
     current = public_results(project)
     if current is None:
