@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,7 +34,7 @@ from tests.confirm import post_confirmed
 from tests.factories import OrganisationFactory, user_with_role
 from tests.fixturetypes import ClientResponse
 from whatworks.calls import errors, selectors
-from whatworks.calls.models import Application
+from whatworks.calls.models import Application, Call
 from whatworks.calls.services import accounts as accounts_services
 from whatworks.calls.services import applications
 from whatworks.calls.services import calls as calls_services
@@ -293,6 +294,82 @@ def test_the_applicant_withdraws_until_the_deadline_for_good(client: Client) -> 
         applications.application_save(
             actor=application.applicant, call=application.call, answers={}, submit=True
         )
+
+
+def _application_in(state: str) -> Application:
+    application = submitted_application()
+    if state == "shortlisted":
+        Application.objects.filter(pk=application.pk).update(status=Status.SHORTLISTED)
+    elif state == "closed":
+        ended = timezone.now() - timedelta(minutes=1)
+        Call.objects.filter(pk=application.call_id).update(closes_at=ended)
+    elif state == "withdrawn":
+        applications.application_withdraw(actor=application.applicant, application=application)
+    return Application.objects.select_related("call", "applicant").get(pk=application.pk)
+
+
+APPLICATION_STATES = ["received", "shortlisted", "closed", "withdrawn"]
+
+
+@pytest.mark.parametrize(
+    ("state", "changeable", "withdrawable"),
+    [
+        ("received", True, True),
+        ("shortlisted", False, True),
+        ("closed", False, False),
+        ("withdrawn", False, False),
+    ],
+)
+def test_the_predicates_say_what_the_applicant_may_change_or_withdraw(
+    state: str, changeable: bool, withdrawable: bool
+) -> None:
+    application = _application_in(state)
+    user = application.applicant
+    assert selectors.can_change_application(user=user, application=application) is changeable
+    assert selectors.can_withdraw_application(user=user, application=application) is withdrawable
+    someone_else = applicant()
+    assert not selectors.can_change_application(user=someone_else, application=application)
+    assert not selectors.can_withdraw_application(user=someone_else, application=application)
+
+
+@pytest.mark.parametrize("state", APPLICATION_STATES)
+def test_the_application_page_offers_change_and_withdraw_as_the_predicates_say(
+    client: Client, state: str
+) -> None:
+    application = _application_in(state)
+    user = application.applicant
+    client.force_login(user)
+    page = client.get(application.get_absolute_url()).content.decode()
+    change = f'href="{reverse("calls:apply", args=[application.call.slug])}"'
+    withdraw = f'action="{reverse("calls:withdraw", args=[application.pk])}"'
+    assert (change in page) is selectors.can_change_application(user=user, application=application)
+    assert (withdraw in page) is selectors.can_withdraw_application(
+        user=user, application=application
+    )
+
+
+@pytest.mark.parametrize("state", APPLICATION_STATES)
+def test_the_services_refuse_exactly_when_the_predicates_say_no(state: str) -> None:
+    application = _application_in(state)
+    user = application.applicant
+    change = partial(
+        applications.application_save,
+        actor=user,
+        call=application.call,
+        answers=answers_for(application.call),
+        submit=True,
+    )
+    if selectors.can_change_application(user=user, application=application):
+        change()
+    else:
+        with pytest.raises(errors.CallError):
+            change()
+    withdraw = partial(applications.application_withdraw, actor=user, application=application)
+    if selectors.can_withdraw_application(user=user, application=application):
+        withdraw()
+    else:
+        with pytest.raises(errors.CallError):
+            withdraw()
 
 
 # --- reminders -------------------------------------------------------------------------

@@ -250,3 +250,62 @@ def test_the_staff_list_shows_drafts_and_counts(editor: Client) -> None:
     register(make_event(title="Busy day", capacity=1), 1)
     page = editor.get(reverse("events:manage")).content.decode()
     assert draft.title in page and "Draft" in page and "1 of 1" in page
+
+
+# --- what may be published or cancelled: one rule for the page and the service ------------
+
+
+def _event_in(state: str) -> Event:
+    event = make_event(published=state != "draft")
+    if state.startswith("cancelled"):
+        staff_services.event_cancel(actor=None, event=event)
+        event.refresh_from_db()
+    return event
+
+
+STATES = ["draft", "published", "cancelled", "cancelled draft"]
+
+
+@pytest.mark.parametrize(
+    ("state", "publishable", "cancellable"),
+    [
+        ("draft", True, True),
+        ("published", False, True),
+        ("cancelled", False, False),
+        ("cancelled draft", False, False),
+    ],
+)
+def test_the_predicates_say_what_may_be_published_or_cancelled(
+    state: str, publishable: bool, cancellable: bool
+) -> None:
+    event = _event_in(state)
+    assert selectors.can_publish(event) is publishable
+    assert selectors.can_cancel(event) is cancellable
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_event_page_offers_publish_and_cancel_exactly_as_the_predicates_say(
+    editor: Client, state: str
+) -> None:
+    event = _event_in(state)
+    page = editor.get(reverse("events:manage_event", args=[event.slug])).content.decode()
+    publish_form = f'action="{reverse("events:publish", args=[event.slug])}"'
+    cancel_form = f'action="{reverse("events:cancel_event", args=[event.slug])}"'
+    assert (publish_form in page) is selectors.can_publish(event)
+    assert (cancel_form in page) is selectors.can_cancel(event)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_services_refuse_exactly_when_the_predicates_say_no(state: str) -> None:
+    event = _event_in(state)
+    if selectors.can_publish(event):
+        staff_services.event_publish(actor=None, event=event)
+    else:
+        with pytest.raises(errors.EventError):
+            staff_services.event_publish(actor=None, event=event)
+    event = _event_in(state)
+    if selectors.can_cancel(event):
+        staff_services.event_cancel(actor=None, event=event)
+    else:
+        with pytest.raises(errors.EventError):
+            staff_services.event_cancel(actor=None, event=event)

@@ -143,6 +143,24 @@ def test_the_service_refuses_another_team_and_a_bad_plan() -> None:
 
 
 @pytest.mark.django_db
+def test_the_service_says_every_problem_of_the_rows_and_the_design_and_keeps_nothing() -> None:
+    author = researcher()
+    project = draft_project(author=author)
+    bad = plan(planned(variable="1x"), design="cluster")
+    with pytest.raises(RegistryError) as refused:
+        protocol_draft_set_trial_analysis(actor=author, project=project, plan=bad)
+    # the row's problem as the plan page says it (without the field's path), then the design's
+    row_problem, design_problem = refused.value.messages
+    assert "pattern" in row_problem and not row_problem.startswith("variable")
+    assert design_problem == (
+        "The trial analysis plan: “care-entry” needs its cluster column (cluster design)."
+    )
+    project.refresh_from_db()
+    assert "trial_analysis" not in (project.draft_content or {})
+    assert not AuditEntry.objects.filter(action="registry.protocol_trial_analysis_set").exists()
+
+
+@pytest.mark.django_db
 def test_a_plan_needs_a_primary_outcome_to_register() -> None:
     author = researcher()
     project = draft_project(author=author)

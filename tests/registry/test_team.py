@@ -13,6 +13,7 @@ from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import AuditEntry
 from whatworks.core.roles import Role
 from whatworks.registry.errors import RegistryError
+from whatworks.registry.selectors import can_remove_from_team
 from whatworks.registry.services.projects import (
     project_team_add,
     project_team_remove,
@@ -66,6 +67,29 @@ def test_the_last_member_cannot_leave() -> None:
         project_team_remove(actor=author, project=project, member=author)
     with pytest.raises(RegistryError, match="already on the team"):
         project_team_add(actor=author, project=project, email=author.email)
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_the_team_page_offers_removal_exactly_when_the_predicate_allows_it(
+    client: Any, size: int
+) -> None:
+    author = researcher()
+    project = registered_project(author=author)
+    for _ in range(size - 1):
+        project_team_add(actor=author, project=project, email=researcher().email)
+    allowed = can_remove_from_team(project)
+    assert allowed is (size > 1)
+    client.force_login(author)
+    page = client.get(reverse("registry:team", kwargs={"reference": project.reference}))
+    text = page.content.decode()
+    remove = reverse("registry:team_remove", kwargs={"reference": project.reference})
+    assert text.count(f'action="{remove}"') == (size if allowed else 0)
+    assert ("The last member cannot leave" in text) is not allowed
+    if allowed:
+        project_team_remove(actor=author, project=project, member=author)
+    else:
+        with pytest.raises(RegistryError, match="at least one person"):
+            project_team_remove(actor=author, project=project, member=author)
 
 
 def test_only_the_team_or_an_administrator_manages_it() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import QuerySet
@@ -47,6 +48,37 @@ def call_get_for_user(*, user: AnyUser, slug: str) -> Call:
 
 def can_review(user: AnyUser) -> bool:
     return user.is_authenticated and any(user.has_perm(p) for p in REVIEW_PERMS)
+
+
+#: Submitted applications their applicant may still change (while the call is open).
+CHANGEABLE = (Application.Status.RECEIVED,)
+#: Applications their applicant may still withdraw (while the call is open).
+WITHDRAWABLE = (Application.Status.RECEIVED, Application.Status.SHORTLISTED)
+
+
+def can_change_application(
+    *, user: User, application: Application, now: datetime | None = None
+) -> bool:
+    """Whether ``user`` may change ``application`` after submitting it: only its applicant,
+    before it is shortlisted or decided, while its call is open.  (A draft is its
+    applicant's to change while the call is open.)"""
+    return (
+        application.applicant_id == user.pk
+        and application.status in CHANGEABLE
+        and application.call.is_open(now)
+    )
+
+
+def can_withdraw_application(
+    *, user: User, application: Application, now: datetime | None = None
+) -> bool:
+    """Whether ``user`` may withdraw ``application``: only its applicant, once submitted and
+    until it is decided, while its call is open."""
+    return (
+        application.applicant_id == user.pk
+        and application.status in WITHDRAWABLE
+        and application.call.is_open(now)
+    )
 
 
 def application_get_for_user(*, user: User, application_id: int) -> Application:

@@ -27,6 +27,17 @@ def _visible(user: User | AnonymousUser) -> QuerySet[Event]:
     return events
 
 
+def can_publish(event: Event) -> bool:
+    """Whether the event may be published now: a draft that is not cancelled (who may do
+    it is the staff pages' permission, ``MANAGE``)."""
+    return not event.published and not event.cancelled
+
+
+def can_cancel(event: Event) -> bool:
+    """Whether the event may be cancelled now: once cancelled, it stays so."""
+    return not event.cancelled
+
+
 def published_event_choices() -> list[tuple[str, str, datetime]]:
     """Published events as ``(slug, title, starts_at)``, latest first: the ``event_choices``
     provider (``core/extensions.py``) through which the forum links a conversation."""

@@ -75,7 +75,7 @@ class IssueAdmin(AuditedAdmin):
         return False
 
 
-def sees_subscriber_rows(request: HttpRequest) -> bool:
+def can_see_subscriber_rows(request: HttpRequest) -> bool:
     """Only administrators see subscribers one by one (still by number, never by address)."""
     return bool(request.user.is_active and request.user.is_superuser)
 
@@ -96,17 +96,17 @@ class SubscriberAdmin(AuditedAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        if obj is not None and not sees_subscriber_rows(request):
+        if obj is not None and not can_see_subscriber_rows(request):
             return False
         return super().has_view_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return sees_subscriber_rows(request) and super().has_delete_permission(request, obj)
+        return can_see_subscriber_rows(request) and super().has_delete_permission(request, obj)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        if sees_subscriber_rows(request):
+        if can_see_subscriber_rows(request):
             # The subscriber list is a read of personal data: audited, with the count shown.
             response = super().changelist_view(request, extra_context)
             changelist = getattr(response, "context_data", {}).get("cl")

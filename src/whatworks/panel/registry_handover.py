@@ -33,18 +33,20 @@ from whatworks.registry.errors import RegistryError
 from whatworks.registry.services.results import results_import_bundle
 
 
-def on_project_team(user: User | Any, project: Any) -> bool:
-    """Whether ``user`` is on the registry project's team (administrators count)."""
+def can_hand_over(user: User | Any, project: Any) -> bool:
+    """Whether ``user`` may link a study to the registry project or send it the study's
+    results: the project's team only (administrators count as on every team)."""
     if project is None:
         return False
     return registry_selectors.is_team_member(user, project)
 
 
-def may_see_project(user: User | Any, project: Any) -> bool:
-    """The registry's rule: a project is known to its team, editors, or anyone once public."""
+def can_see_project(user: User | Any, project: Any) -> bool:
+    """Whether ``user`` may see the registry project in full (the registry's rule: its
+    team, editors, or anyone once it is public)."""
     if project is None:
         return False
-    return registry_selectors.versions_visible(user, project)
+    return registry_selectors.can_see_versions(user, project)
 
 
 def project_by_reference(reference: str) -> Any:
@@ -103,12 +105,12 @@ def study_link_project(*, actor: User, study: Study, reference: str) -> Study:
     """
     reference = reference.strip().upper()
     current = study.registry_project
-    if current is not None and not on_project_team(actor, current):
+    if current is not None and not can_hand_over(actor, current):
         raise PanelError(_("Only the linked project's team can change the link."))
     project = None
     if reference:
         project = registry_selectors.project_by_reference(reference)
-        if project is None or not on_project_team(actor, project):
+        if project is None or not can_hand_over(actor, project):
             # the same answer whether it does not exist or is someone else's
             raise PanelError(
                 _("No research project %(ref)s on whose team you are.") % {"ref": reference}
@@ -175,7 +177,7 @@ def study_results_send(*, actor: User, study: Study, protocol_version: int, outc
     project = study.registry_project
     if project is None:
         raise PanelError(_("Link the study to a research project first."))
-    if not on_project_team(actor, project):
+    if not can_hand_over(actor, project):
         raise PanelError(_("Only the research project's team can send it results."))
     bundle = study_bundle(study=study, protocol_version=protocol_version, outcome=outcome)
     try:

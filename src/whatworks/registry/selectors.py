@@ -92,6 +92,12 @@ def can_edit(user: AnyUser, project: Project) -> bool:
     )
 
 
+def can_remove_from_team(project: Project) -> bool:
+    """Whether anyone may be taken off the project's team now: not its last member (a
+    project always has someone on its team)."""
+    return project.team.count() > 1
+
+
 def can_see_drafts(user: AnyUser, project: Project) -> bool:
     """The project's insiders (its team, editors, administrators) see its drafts."""
     return can_see_everything(user) or is_team_member(user, project)
@@ -209,7 +215,7 @@ def project_get_for_user(*, user: AnyUser, reference: str, today: date | None = 
     return project
 
 
-def versions_visible(user: AnyUser, project: Project, today: date | None = None) -> bool:
+def can_see_versions(user: AnyUser, project: Project, today: date | None = None) -> bool:
     """Whether the user may read the project's registered protocol versions."""
     return project_visibility(user=user, project=project, today=today) == Visibility.FULL
 
@@ -218,7 +224,7 @@ def version_get_for_user(
     *, user: AnyUser, reference: str, number: int, today: date | None = None
 ) -> ProtocolVersion:
     project = project_get_for_user(user=user, reference=reference, today=today)
-    if not versions_visible(user, project, today):
+    if not can_see_versions(user, project, today):
         raise Http404("No such protocol version.")
     version = project.versions.filter(number=number).first()
     if version is None:
@@ -243,7 +249,7 @@ def results_get_for_user(
     """A results report: by number, or else the current one (the latest published report;
     for insiders, the draft when nothing is published yet).  Drafts only for insiders."""
     project = project_get_for_user(user=user, reference=reference, today=today)
-    if not versions_visible(user, project, today):
+    if not can_see_versions(user, project, today):
         raise Http404("No results.")
     reports = results_reports_visible(user, project)
     if number is not None:

@@ -1,8 +1,11 @@
-"""Background tasks of the registry.  Tasks take ids, never objects."""
+"""Background tasks of the registry: thin wrappers that call a service, each bound to its
+job (``jobs.py``).  Tasks take ids, never objects."""
 
 from __future__ import annotations
 
 from django_tasks import task
+
+from whatworks.registry import jobs
 
 
 @task()
@@ -26,3 +29,7 @@ def send_results_reminders() -> int:
     from whatworks.registry.services.reminders import results_reminders_send
 
     return len(results_reminders_send())
+
+
+jobs.RELEASE_EMBARGOES.bind(release_embargoes)
+jobs.SEND_RESULTS_REMINDERS.bind(send_results_reminders)

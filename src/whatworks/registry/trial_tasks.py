@@ -3,8 +3,9 @@
 The work is in ``services/trial_work.py`` (the check of an upload, the only code that
 reads an uploaded trial file, and the analysis) and ``services/trial_data.py`` (the
 retention rule).  Services enqueue the first two by their jobs (``registry/jobs.py``),
-never by importing this module; the registry's ``AppConfig.ready`` imports it so the jobs
-are bound.  Tasks take ids, never objects.
+never by importing this module; the third runs daily (``registry_trial_data_delete_expired``
+from cron, or its job enqueued).  The registry's ``AppConfig.ready`` imports this module so
+the jobs are bound.  Tasks take ids, never objects.
 """
 
 from __future__ import annotations
@@ -37,3 +38,4 @@ def trial_data_delete_expired() -> int:
 
 jobs.TRIAL_DATASET_CHECK.bind(trial_dataset_check)
 jobs.TRIAL_ANALYSIS_RUN.bind(trial_analysis_run)
+jobs.TRIAL_DATA_DELETE_EXPIRED.bind(trial_data_delete_expired)

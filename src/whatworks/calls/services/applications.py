@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from whatworks.calls import filetypes
+from whatworks.calls import filetypes, selectors
 from whatworks.calls.emails import send_application_email
 from whatworks.calls.errors import (
     ApplicationIncompleteError,
@@ -134,8 +134,10 @@ def application_save(
         applicant=actor,
         defaults={"organisation_id": actor.organisation_id, "created_at": now},
     )
-    editing = application.status == Status.RECEIVED
-    if application.status != Status.DRAFT and not editing:
+    editing = application.status != Status.DRAFT  # a submitted one, changed
+    if editing and not selectors.can_change_application(
+        user=actor, application=application, now=now
+    ):
         raise CallError(
             _("This application is %(status)s; it can no longer change.")
             % {"status": application.get_status_display().lower()}
@@ -208,9 +210,9 @@ def application_withdraw(
     )
     if application.applicant_id != actor.pk:
         raise PermissionDeniedError(_("Only the applicant can withdraw an application."))
-    if not application.call.is_open(now):
-        raise CallError(_("The call has closed; the application can no longer be withdrawn."))
-    if application.status not in (Status.RECEIVED, Status.SHORTLISTED):
+    if not selectors.can_withdraw_application(user=actor, application=application, now=now):
+        if not application.call.is_open(now):  # say why
+            raise CallError(_("The call has closed; the application can no longer be withdrawn."))
         raise CallError(
             _("This application is %(status)s; it cannot be withdrawn.")
             % {"status": application.get_status_display().lower()}

@@ -243,6 +243,8 @@ def application(request: AuthedHttpRequest, application_id: int) -> HttpResponse
             "answers": [(q, found.answers.get(str(q.pk), "")) for q in found.call.questions.all()],
             "attachments": {a.question_id: a for a in found.attachments.all()},
             "reviewing": reviewing,
+            "can_change": selectors.can_change_application(user=user, application=found),
+            "can_withdraw": selectors.can_withdraw_application(user=user, application=found),
             "criteria": criteria,
             "review_form": review_form,
             "reviews": [(r, weighted_total(r.scores, criteria)) for r in reviews],

@@ -23,6 +23,7 @@ from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.questions import question_check
 from whatworks.core.services.audit import audit_record, diff_fields
+from whatworks.events import selectors
 from whatworks.events.emails import send_registration_email
 from whatworks.events.errors import AlreadyRegisteredError, EventError
 from whatworks.events.models import Event, Question, Registration
@@ -70,10 +71,12 @@ def event_duplicate(*, actor: User | None, source: Event, **fields: Any) -> Even
 @transaction.atomic
 def event_publish(*, actor: User | None, event: Event) -> Event:
     event = _lock(event)
-    if event.cancelled:
-        raise EventError(_("A cancelled event cannot be published."))
-    if event.published:
-        raise EventError(_("This event is already published."))
+    if not selectors.can_publish(event):
+        raise EventError(
+            _("A cancelled event cannot be published.")
+            if event.cancelled
+            else _("This event is already published.")
+        )
     event.published = True
     event.save(update_fields=["published"])
     audit_record(
@@ -93,7 +96,7 @@ def event_cancel(
     (with ``note``, the reason); return how many people were e-mailed."""
     now = now or timezone.now()
     event = _lock(event)
-    if event.cancelled:
+    if not selectors.can_cancel(event):
         raise EventError(_("This event is already cancelled."))
     event.cancelled_at = now
     event.cancellation_note = note.strip()

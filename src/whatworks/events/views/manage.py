@@ -158,6 +158,8 @@ def manage_event(request: HttpRequest, slug: str) -> HttpResponse:
             "confirmed": confirmed,
             "questions": list(event.questions.all()),
             "cancel_form": CancelEventForm(),
+            "can_publish": selectors.can_publish(event),
+            "can_cancel": selectors.can_cancel(event),
         },
     )
 
@@ -170,7 +172,7 @@ def publish(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     page = confirmation_page(
         request,
         None
-        if event.published or event.cancelled  # the service refuses; nothing to confirm
+        if not selectors.can_publish(event)  # the service refuses; nothing to confirm
         else Confirmation(
             title=_("Publish %(title)s?") % {"title": event.title},
             consequences=[
@@ -219,7 +221,7 @@ def cancel_event(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     page = confirmation_page(
         request,
         None
-        if event.cancelled or not form.is_valid()
+        if not selectors.can_cancel(event) or not form.is_valid()
         else Confirmation(
             title=_("Cancel %(title)s?") % {"title": event.title},
             consequences=[

@@ -366,7 +366,7 @@ def _study_page(
     # a project that is not public is named only to those the registry shows it to
     target = (
         registry_handover.target_for(study)
-        if registry_handover.may_see_project(user, project)
+        if registry_handover.can_see_project(user, project)
         else None
     )
     return render(
@@ -377,7 +377,7 @@ def _study_page(
             "change": study_results.wave_change(study),
             "target": target,
             "hidden_project": project is not None and target is None,
-            "on_team": registry_handover.on_project_team(user, project),
+            "on_team": registry_handover.can_hand_over(user, project),
             "link_form": link_form
             or StudyLinkForm(initial={"reference": target.reference if target else ""}),
             "export_form": export_form or _export_form(target),
@@ -420,7 +420,7 @@ def _export_target(
     if (
         target is None
         or not target.versions
-        or not registry_handover.on_project_team(request.user, study.registry_project)
+        or not registry_handover.can_hand_over(request.user, study.registry_project)
     ):
         raise Http404("This study has no registered research project of yours to report to.")
     return study, target

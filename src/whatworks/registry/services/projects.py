@@ -24,7 +24,7 @@ from whatworks.core.services.users import user_roles
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.models import DRAFT_PREFIX, Project, ProjectStatus
 from whatworks.registry.protocol import content_sha256, empty_content
-from whatworks.registry.selectors import project_publish_check
+from whatworks.registry.selectors import can_remove_from_team, project_publish_check
 from whatworks.registry.services.common import (
     require_not_withdrawn,
     require_team,
@@ -497,7 +497,7 @@ def project_team_remove(*, actor: User | None, project: Project, member: User) -
     _lock_team(project)
     if not project.team.filter(pk=member.pk).exists():
         raise RegistryError(_("That person is not on the team."))
-    if project.team.count() <= 1:
+    if not can_remove_from_team(project):
         raise RegistryError(
             _(
                 "A project needs at least one person in its team: add "

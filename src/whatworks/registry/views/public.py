@@ -21,6 +21,7 @@ from whatworks.registry.reminders import results_state
 from whatworks.registry.selectors import (
     REGISTER_FILTERS,
     can_see_drafts,
+    can_see_versions,
     overdue_projects,
     project_get_for_user,
     project_publish_check,
@@ -33,7 +34,6 @@ from whatworks.registry.selectors import (
     results_reports_visible,
     version_get_for_user,
     version_pair_for_user,
-    versions_visible,
 )
 from whatworks.registry.selectors_results import results_correction_check
 from whatworks.registry.verdicts import Verdict
@@ -74,7 +74,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def project(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
     found = project_get_for_user(user=user, reference=reference)
-    show_versions = versions_visible(user, found)
+    show_versions = can_see_versions(user, found)
     versions = list(found.versions.order_by("-number")) if show_versions else []
     reports = list(results_reports_visible(user, found)) if show_versions else []
     published = [r for r in reports if r.published_at is not None]
@@ -148,7 +148,7 @@ def _number(value: str | None) -> int | None:
 def diff(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
     found = project_get_for_user(user=user, reference=reference)
-    if not versions_visible(user, found):
+    if not can_see_versions(user, found):
         raise Http404("No such project.")
     numbers = list(found.versions.order_by("number").values_list("number", flat=True))
     if not numbers:

@@ -19,10 +19,10 @@ from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import CorrectionForm, ExtraRowForm, ResultRowForm, ResultsEntryForm
 from whatworks.registry.selectors import (
     can_correct,
+    can_see_versions,
     draft_results,
     project_get_for_user,
     public_results,
-    versions_visible,
 )
 from whatworks.registry.selectors_results import (
     PreRegisteredRow,
@@ -161,7 +161,7 @@ def results_correct(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     """Issue a correction of the current published results, with a justification."""
     user = request.user
     project = project_get_for_user(user=user, reference=reference)
-    if not versions_visible(user, project):
+    if not can_see_versions(user, project):
         raise Http404("No results.")
     current = public_results(project)
     if current is None:

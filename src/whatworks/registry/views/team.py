@@ -13,6 +13,7 @@ from whatworks.core.errors import add_to_form, add_to_messages
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import TeamAddForm
+from whatworks.registry.selectors import can_remove_from_team
 from whatworks.registry.services import projects
 from whatworks.registry.views.common import editable_project, posted
 
@@ -35,7 +36,12 @@ def team(request: AuthedHttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "registry/team.html",
-        {"project": project, "form": form, "members": members},
+        {
+            "project": project,
+            "form": form,
+            "members": members,
+            "can_remove": can_remove_from_team(project),
+        },
     )
 
 

@@ -8,17 +8,11 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from pydantic import ValidationError
 
 from whatworks.core.access import require_permission
 from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
-from whatworks.registry.analysis_plan import (
-    LABELS,
-    PlannedOutcome,
-    design_problems,
-    planned_outcome_text,
-)
+from whatworks.registry.analysis_plan import LABELS, planned_outcome_text
 from whatworks.registry.analytics import PowerInputError, power_answer
 from whatworks.registry.errors import RegistryError
 from whatworks.registry.forms import label_rows, row_errors
@@ -29,7 +23,6 @@ from whatworks.registry.forms_trials import (
     plan_from_forms,
     plan_initial,
 )
-from whatworks.registry.protocol import validation_messages
 from whatworks.registry.services.analysis_plan import protocol_draft_set_trial_analysis
 from whatworks.registry.views.common import editable_project, posted
 
@@ -58,28 +51,15 @@ def analysis_plan_edit(request: AuthedHttpRequest, reference: str) -> HttpRespon
             return redirect("registry:protocol_edit", reference=project.reference)
     elif data is not None and form.is_valid() and row_set.is_valid():
         plan = plan_from_forms(form, row_set)
-        problems: list[str] = []
-        for row in plan["outcomes"]:
-            try:
-                PlannedOutcome.model_validate(row)
-            except ValidationError as exc:
-                problems.extend(m.split(": ", 1)[-1] for m in validation_messages(exc))
-        problems.extend(
-            f"The trial analysis plan: {problem}."
-            for problem in design_problems(plan["design"], plan["outcomes"])
-        )
-        for problem in problems:
-            form.add_error(None, problem)
-        if not problems:
-            try:
-                protocol_draft_set_trial_analysis(actor=request.user, project=project, plan=plan)
-            except RegistryError as exc:
-                add_to_form(form, exc)
-            else:
-                messages.success(request, _("Trial analysis plan saved in the draft."))
-                if "add_row" in request.POST:
-                    return redirect("registry:analysis_plan", reference=project.reference)
-                return redirect("registry:protocol_register", reference=project.reference)
+        try:
+            protocol_draft_set_trial_analysis(actor=request.user, project=project, plan=plan)
+        except RegistryError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, _("Trial analysis plan saved in the draft."))
+            if "add_row" in request.POST:
+                return redirect("registry:analysis_plan", reference=project.reference)
+            return redirect("registry:protocol_register", reference=project.reference)
     return render(
         request,
         "registry/analysis_plan.html",
