@@ -14,9 +14,9 @@ from tests.factories import UserFactory
 from tests.forum.factories import make_conversation
 from tests.forum.synthetic import fill
 from whatworks.forum import analytics
-from whatworks.forum.importing import conversation_for_export
 from whatworks.forum.models import AnalysisReplay, AnalysisRun, Conversation, Statement, Vote
 from whatworks.forum.services.analysis import analysis_run
+from whatworks.forum.services.importing import conversation_for_export
 from whatworks.forum.services.polis import conversation_import
 from whatworks.forum.services.statements import statement_moderate
 from whatworks_analytics.deliberation import build_matrix, read_export, replay_groups

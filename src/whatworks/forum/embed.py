@@ -19,14 +19,9 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from whatworks.core.audit_actions import AuditAction
-from whatworks.core.models import User
-from whatworks.core.services.audit import audit_record
-from whatworks.forum.errors import EmbedError
 from whatworks.forum.models import Conversation
 
 #: Most origins one conversation may list.
@@ -66,27 +61,6 @@ def parse_origins(text: str) -> tuple[list[str], list[str]]:
     if len(origins) > MAX_ORIGINS:
         problems.append(_("List at most %(n)s sites.") % {"n": MAX_ORIGINS})
     return origins, problems
-
-
-@transaction.atomic
-def conversation_embed_set(
-    *, actor: User | None, conversation: Conversation, origins_text: str
-) -> Conversation:
-    """Set the sites that may embed the conversation (empty text: none may)."""
-    origins, problems = parse_origins(origins_text)
-    if problems:
-        raise EmbedError(problems)
-    before = conversation.embed_origins
-    conversation.embed_origins = "\n".join(origins)
-    if before != conversation.embed_origins:
-        conversation.save(update_fields=["embed_origins"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.FORUM_CONVERSATION_EMBEDDING_SET,
-            target=conversation,
-            changes={"origins": {"before": before.splitlines(), "after": origins}},
-        )
-    return conversation
 
 
 def allowed_origins(conversation: Conversation) -> list[str]:

@@ -5,44 +5,32 @@ The upload is checked before anything is stored: its size, the ZIP's members (on
 export's own file names, no folders, no links, a cap on the unpacked size, so a ZIP bomb
 or a path like ``../x`` cannot get through), then the files through the analytics package's
 reader, which reports every problem at once.  The files live in a private temporary folder
-only while they are read.  The conversation is created closed (a record of a past
-conversation) and its analysis is queued, so the request stays short.
+only while they are read.  Then ``services/importing.py`` stores it: the conversation is
+created closed (a record of a past conversation) and its analysis is queued, so the request
+stays short.
 """
 
 from __future__ import annotations
 
 import tempfile
 import zipfile
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from whatworks.core.models import User
 from whatworks.forum import analytics
 from whatworks.forum.errors import ImportProblems
 from whatworks.forum.models import Conversation
-from whatworks.forum.services.analysis import analysis_request
-from whatworks.forum.services.conversations import RESERVED_SLUGS, conversation_create
-from whatworks.forum.services.polis import _from_ms, conversation_import
+from whatworks.forum.services.conversations import RESERVED_SLUGS
+from whatworks.forum.services.importing import Imported, conversation_import_new
 
 #: The files of a Pol.is open-data export that are read (the others are ignored).
 EXPORT_FILES = ("comments.csv", "votes.csv", "participants-votes.csv", "summary.csv")
 #: Largest upload, and largest total once unpacked, in bytes.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Imported:
-    conversation: Conversation
-    statements: int
-    participants: int
-    votes: int
 
 
 def _unzip(archive: IO[bytes], folder: Path) -> list[str]:
@@ -124,35 +112,4 @@ def conversation_import_upload(
             ) from None
         except OSError as exc:
             raise ImportProblems([_("The export cannot be read: %(e)s") % {"e": exc}]) from None
-    return _store(actor=actor, slug=slug, data=data)
-
-
-def conversation_for_export(
-    *, actor: User | None, slug: str, data: analytics.ImportedConversation
-) -> Conversation:
-    """A new conversation for an imported export: its topic and description, open from the
-    export's first timestamp to just after its last (the staff page and ``forum_import``)."""
-    stamps = [c[5] for c in data.comments] + [v[3] for v in data.votes]
-    first = _from_ms(min(stamps)) if stamps else timezone.now()
-    last = _from_ms(max(stamps)) if stamps else timezone.now()
-    return conversation_create(
-        actor=actor,
-        slug=slug,
-        question=(data.summary.get("topic") or slug)[:300],
-        background=data.summary.get("conversation-description", ""),
-        opens_at=first,
-        closes_at=max(last, first) + timedelta(seconds=1),
-    )
-
-
-@transaction.atomic
-def _store(*, actor: User | None, slug: str, data: analytics.ImportedConversation) -> Imported:
-    conversation = conversation_for_export(actor=actor, slug=slug, data=data)
-    counts = conversation_import(actor=actor, conversation=conversation, data=data)
-    analysis_request(conversation=conversation)
-    return Imported(
-        conversation=conversation,
-        statements=counts["statements"],
-        participants=counts["participants"],
-        votes=counts["votes"],
-    )
+    return conversation_import_new(actor=actor, slug=slug, data=data)

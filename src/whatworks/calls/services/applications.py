@@ -266,3 +266,15 @@ def reminders_send(*, now: datetime | None = None, hours: int = REMINDER_HOURS) 
             _email_later(application, "reminder")
             sent += 1
     return sent
+
+
+@transaction.atomic
+def attachment_access_record(*, actor: User, attachment: Attachment, size: int) -> None:
+    """Record that ``actor`` read an application's attachment (an applicant's personal
+    data): the application, the attachment's number and its size, never its name."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.CALL_ATTACHMENT_READ,
+        target=attachment.application,
+        changes={"attachment": attachment.pk, "bytes": size},
+    )

@@ -28,14 +28,12 @@ from whatworks.calls.models import Application, Call
 from whatworks.calls.scoring import DISAGREEMENT_POINTS, summarise, weighted_total
 from whatworks.calls.services import applications as applications_services
 from whatworks.calls.services import review as review_services
-from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import PermissionDeniedError, add_to_form, add_to_messages
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
 from whatworks.core.questions import answer_field_name
-from whatworks.core.services.audit import audit_record
 
 
 @require_GET
@@ -278,11 +276,8 @@ def attachment(request: AuthedHttpRequest, application_id: int, attachment_id: i
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
     # a read of an applicant's personal data: audited (by number, never by name)
-    audit_record(
-        actor=request.user,
-        action=AuditAction.CALL_ATTACHMENT_READ,
-        target=found.application,
-        changes={"attachment": found.pk, "bytes": len(content)},
+    applications_services.attachment_access_record(
+        actor=request.user, attachment=found, size=len(content)
     )
     response = HttpResponse(content, content_type=found.content_type)
     response["Content-Disposition"] = (

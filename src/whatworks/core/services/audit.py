@@ -13,6 +13,7 @@ from whatworks.core import auditlog
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import (
     AuditEntry,
+    TaskRecord,
     User,
 )
 
@@ -88,3 +89,9 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+@transaction.atomic
+def audit_export_access_record(*, actor: User, record: TaskRecord) -> None:
+    """Record that ``actor`` downloaded the audit log's CSV export of the task ``record``."""
+    audit_record(actor=actor, action=AuditAction.AUDIT_EXPORT_DOWNLOADED, target=record)

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from whatworks.core import jobs
 from whatworks.core.access import require_permission
-from whatworks.core.audit_actions import AuditAction
 from whatworks.core.auditexport import audit_export_path
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.selectors import (
@@ -20,7 +19,7 @@ from whatworks.core.selectors import (
     audit_filter_errors,
     task_record_get_for_user,
 )
-from whatworks.core.services.audit import audit_record
+from whatworks.core.services.audit import audit_export_access_record
 from whatworks.core.services.background import task_start
 
 PAGE_SIZE = 50
@@ -75,7 +74,7 @@ def audit_export_download(request: AuthedHttpRequest, record_id: str) -> FileRes
     path = audit_export_path(str(record.pk))
     if record.kind != "audit_export" or not path.exists():
         raise Http404("No such export.")
-    audit_record(actor=request.user, action=AuditAction.AUDIT_EXPORT_DOWNLOADED, target=record)
+    audit_export_access_record(actor=request.user, record=record)
     return FileResponse(
         path.open("rb"),
         as_attachment=True,

@@ -439,3 +439,25 @@ def registrations_anonymise(
         )
         total += count
     return total
+
+
+@transaction.atomic
+def attendees_access_record(*, actor: User, event: Event, registrations: int) -> None:
+    """Record that ``actor`` saw the event's list of attendees (personal data), by count."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.EVENT_ATTENDEES_VIEWED,
+        target=event,
+        changes={"registrations": registrations},
+    )
+
+
+@transaction.atomic
+def attendees_export_access_record(*, actor: User, event: Event, rows: int) -> None:
+    """Record that ``actor`` downloaded the event's attendees as CSV, by count of rows."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.EVENT_ATTENDEES_EXPORTED,
+        target=event,
+        changes={"rows": rows},
+    )

@@ -13,14 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
-from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.csvutils import write_csv
 from whatworks.core.errors import Throttled, add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.parts import PARTS_BY_KEY
 from whatworks.core.projects import project_for_user
-from whatworks.core.services.audit import audit_record
 from whatworks.core.throttle import Rate, email_key, throttle_hit, throttle_request
 from whatworks.events import errors, ical, selectors
 from whatworks.events.certificates import certificate_pdf
@@ -313,11 +311,8 @@ def registration_accept(request: HttpRequest, token: str) -> HttpResponse:
 def attendees(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     event = selectors.event_get_for_user(user=request.user, slug=slug)
     registrations = list(selectors.attendees(event=event))
-    audit_record(
-        actor=request.user,
-        action=AuditAction.EVENT_ATTENDEES_VIEWED,
-        target=event,
-        changes={"registrations": len(registrations)},
+    registrations_services.attendees_access_record(
+        actor=request.user, event=event, registrations=len(registrations)
     )
     return render(
         request,
@@ -359,11 +354,8 @@ def attendees_csv(request: AuthedHttpRequest, slug: str) -> HttpResponse:
             for r in selectors.attendees(event=event)
         ),
     )
-    audit_record(
-        actor=request.user,
-        action=AuditAction.EVENT_ATTENDEES_EXPORTED,
-        target=event,
-        changes={"rows": rows},
+    registrations_services.attendees_export_access_record(
+        actor=request.user, event=event, rows=rows
     )
     response = HttpResponse(handle.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'

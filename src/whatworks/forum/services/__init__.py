@@ -1,5 +1,6 @@
 """Writes of the forum, one module per kind: ``conversations``, ``participants``, ``votes``,
-``statements`` (with moderation), ``analysis`` and ``polis`` (the open-data export).
+``statements`` (with moderation), ``analysis``, ``polis`` (the open-data export) and
+``importing`` (an export stored as a new conversation).
 
 Conventions (see CONTRIBUTING.md) with two deliberate exceptions:
 

@@ -1,4 +1,5 @@
-"""Conversations: created, closed, set up and edited on the staff pages."""
+"""Conversations: created, closed, set up and edited on the staff pages, and the sites
+that may embed one (the allow-list is read and applied in ``forum/embed.py``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record, diff_fields
+from whatworks.forum.embed import parse_origins
 from whatworks.forum.errors import (
     ConversationInvalidError,
+    EmbedError,
     ForumError,
 )
 from whatworks.forum.models import (
@@ -354,4 +357,25 @@ def conversation_open_now(*, actor: User | None, conversation: Conversation) -> 
         target=conversation,
         changes=diff_fields(before, conversation, ["opens_at", "closes_at"]),
     )
+    return conversation
+
+
+@transaction.atomic
+def conversation_embed_set(
+    *, actor: User | None, conversation: Conversation, origins_text: str
+) -> Conversation:
+    """Set the sites that may embed the conversation (empty text: none may)."""
+    origins, problems = parse_origins(origins_text)
+    if problems:
+        raise EmbedError(problems)
+    before = conversation.embed_origins
+    conversation.embed_origins = "\n".join(origins)
+    if before != conversation.embed_origins:
+        conversation.save(update_fields=["embed_origins"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.FORUM_CONVERSATION_EMBEDDING_SET,
+            target=conversation,
+            changes={"origins": {"before": before.splitlines(), "after": origins}},
+        )
     return conversation

@@ -28,6 +28,7 @@ from whatworks.forum.errors import ConversationInvalidError, EmbedError, ForumEr
 from whatworks.forum.forms import ConversationForm, EmbedForm, PolisImportForm
 from whatworks.forum.models import Participant, Statement, Vote
 from whatworks.forum.services.conversations import (
+    conversation_embed_set,
     conversation_open_now,
     conversation_setup,
     conversation_update,
@@ -179,7 +180,7 @@ def conversation_embed(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = EmbedForm(request.POST or None, initial={"origins": conversation.embed_origins})
     if request.method == "POST" and form.is_valid():
         try:
-            embed.conversation_embed_set(
+            conversation_embed_set(
                 actor=request.user,
                 conversation=conversation,
                 origins_text=form.cleaned_data["origins"],

@@ -321,3 +321,15 @@ def member_export(*, member: PanelMember) -> dict[str, Any]:
             for r in member.responses.select_related("poll")
         ],
     }
+
+
+@transaction.atomic
+def member_data_export_access_record(*, actor: User, member: PanelMember, sections: int) -> None:
+    """Record that ``actor`` (the member) downloaded their own panel data, by count of
+    sections."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.PANEL_MEMBER_DATA_EXPORTED,
+        target=member,
+        changes={"sections": sections},
+    )

@@ -14,12 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from whatworks.core.audit_actions import AuditAction
 from whatworks.core.confirm import Confirmation, confirmation_page
 from whatworks.core.errors import LinkInvalidError, add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
-from whatworks.core.services.audit import audit_record
 from whatworks.core.throttle import Rate, throttle_mail
 from whatworks.panel import consent, selectors
 from whatworks.panel.errors import PanelError
@@ -193,12 +191,7 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
     user: User = request.user
     member = selectors.member_get_for_user(user=user)
     data = members.member_export(member=member)
-    audit_record(
-        actor=user,
-        action=AuditAction.PANEL_MEMBER_DATA_EXPORTED,
-        target=member,
-        changes={"sections": len(data)},
-    )
+    members.member_data_export_access_record(actor=user, member=member, sections=len(data))
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",

@@ -13,9 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from whatworks.forum import analytics
 from whatworks.forum.errors import ForumError
-from whatworks.forum.importing import conversation_for_export
 from whatworks.forum.models import Conversation
 from whatworks.forum.services.analysis import analysis_run
+from whatworks.forum.services.importing import conversation_for_export
 from whatworks.forum.services.polis import conversation_import
 
 
