@@ -7,6 +7,7 @@ import pkgutil
 
 import pytest
 from django_tasks import task
+from django_tasks.base import Task
 
 import whatworks
 from whatworks.core import queue
@@ -58,6 +59,25 @@ def test_every_declared_job_has_a_task_once_django_is_ready() -> None:
             continue
         declared += [value.name for value in vars(module).values() if isinstance(value, Job)]
     assert set(declared) <= set(queue.bound_jobs())
+
+
+def test_every_task_of_the_platform_is_bound_to_a_job() -> None:
+    """A task no job names could be queued only by importing it, round the one helper."""
+    bound = {queue.Job(name).task().module_path for name in queue.bound_jobs()}
+    unbound = []
+    for info in pkgutil.iter_modules(whatworks.__path__):
+        for module_name in ("tasks", "trial_tasks"):
+            try:
+                module = importlib.import_module(f"whatworks.{info.name}.{module_name}")
+            except ModuleNotFoundError:
+                continue
+            unbound += [
+                f"{module.__name__}.{name}"
+                for name, value in vars(module).items()
+                if isinstance(value, Task) and value.module_path not in bound
+            ]
+    assert bound, "the check found no bound task at all: it is broken"
+    assert unbound == []
 
 
 @pytest.mark.django_db

@@ -12,3 +12,5 @@ from whatworks.core.queue import Job
 SEND_REMINDERS = Job("panel.send_reminders")
 #: Open and close the polls whose scheduled time has come.
 APPLY_SCHEDULE = Job("panel.apply_schedule")
+#: The panel's retention rules (daily; ``panel_retention``).
+APPLY_RETENTION = Job("panel.apply_retention")

@@ -33,3 +33,4 @@ def apply_retention() -> dict[str, int]:
 
 jobs.SEND_REMINDERS.bind(send_reminders)
 jobs.APPLY_SCHEDULE.bind(apply_schedule)
+jobs.APPLY_RETENTION.bind(apply_retention)

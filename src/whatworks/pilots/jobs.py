@@ -18,3 +18,6 @@ SHADOW_FREEZE = Job("pilots.shadow_freeze")
 SHADOW_SCORE = Job("pilots.shadow_score")
 #: Evaluate recorded scores forward from a still later extract.
 SHADOW_EVALUATE = Job("pilots.shadow_evaluate")
+#: The retention rule: delete every dataset past its deletion date (daily;
+#: ``pilots_delete_expired``).
+DELETE_EXPIRED_DATASETS = Job("pilots.delete_expired_datasets")
