@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
+from whatworks.core.errors import add_to_form
 from whatworks.core.models import User
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.forms import RisImportForm
@@ -40,7 +41,7 @@ def ris_import(request: HttpRequest) -> HttpResponse:
             try:
                 changed = ris_apply(actor=request.user, text=text)
             except EvidenceError as error:
-                form.add_error(None, error.message)
+                add_to_form(form, error)
             else:
                 messages.success(
                     request,

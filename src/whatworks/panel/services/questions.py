@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
 from whatworks.panel import likert
@@ -35,11 +35,21 @@ TEXT_LIMIT = 4000
 
 class QuestionError(PanelError):
     """The question was refused; ``problems`` maps form field names ("" for the whole form)
-    to every message about it."""
+    to every message about it.
 
-    def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__(" ".join(m for ms in problems.values() for m in ms))
-        self.problems = problems
+    Built from a list of messages instead (as :func:`full_clean_or_raise` builds it), they
+    all sit under ``field`` ("" when it is ``None``).
+    """
+
+    def __init__(
+        self, problems: dict[str, list[str]] | list[Any], *, field: str | None = None
+    ) -> None:
+        if isinstance(problems, dict):
+            super().__init__([m for ms in problems.values() for m in ms])
+            self.problems = problems
+        else:
+            super().__init__(problems, field=field)
+            self.problems = {field or "": list(self.messages)}
 
 
 @dataclass(frozen=True)
@@ -222,10 +232,7 @@ def _apply(question: Question, spec: QuestionSpec) -> None:
     question.text = spec.text.strip()
     question.options = list(spec.options)
     question.rows = [r.strip() for r in spec.rows if r.strip()]
-    try:
-        question.full_clean(exclude=["poll"])
-    except ValidationError as exc:
-        raise QuestionError({"": list(exc.messages)}) from None
+    full_clean_or_raise(question, QuestionError, exclude=["poll"])
     question.save()
     question.conditions.all().delete()
     Condition.objects.bulk_create(

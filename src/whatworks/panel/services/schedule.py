@@ -66,7 +66,7 @@ def poll_schedule(
     if invitation_text is not None and len(invitation_text) > 2000:
         problems.append(_("Shorten the invitation text to 2,000 characters or fewer."))
     if problems:
-        raise PanelError(" ".join(problems))
+        raise PanelError(problems)
     before = {"opens_at": poll.opens_at, "closes_at": poll.closes_at}
     poll.opens_at, poll.closes_at, poll.minutes = opens_at, closes_at, minutes
     fields = ["opens_at", "closes_at", "minutes"]

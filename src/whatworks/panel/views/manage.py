@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from whatworks.core.access import require_permission
 from whatworks.core.confirm import Confirmation, confirmation_page
+from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.panel import registry_handover, results, selectors, study_results
@@ -158,7 +159,7 @@ def poll_schedule(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 invitation_text=data["invitation_text"],
             )
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, _("The schedule and invitation are saved."))
             return redirect("panel:poll_detail", slug=poll.slug)
@@ -473,7 +474,7 @@ def study_export(request: AuthedHttpRequest, slug: str) -> HttpResponse:
                 outcome=form.cleaned_data["outcome"],
             )
         except PanelError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(
                 request,
