@@ -20,7 +20,7 @@ from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
 from whatworks.panel import likert
-from whatworks.panel.errors import PanelError
+from whatworks.panel.errors import PanelError, QuestionError
 from whatworks.panel.models import Condition, Poll, Question, Scale
 
 #: Kinds whose answer is one (or more) of the question's options: conditions may use them.
@@ -31,25 +31,6 @@ CHOICE_KINDS = frozenset(
 MAX_PAGES = 20
 #: Longest free-text answer anyone may allow (the default when none is set).
 TEXT_LIMIT = 4000
-
-
-class QuestionError(PanelError):
-    """The question was refused; ``problems`` maps form field names ("" for the whole form)
-    to every message about it.
-
-    Built from a list of messages instead (as :func:`full_clean_or_raise` builds it), they
-    all sit under ``field`` ("" when it is ``None``).
-    """
-
-    def __init__(
-        self, problems: dict[str, list[str]] | list[Any], *, field: str | None = None
-    ) -> None:
-        if isinstance(problems, dict):
-            super().__init__([m for ms in problems.values() for m in ms])
-            self.problems = problems
-        else:
-            super().__init__(problems, field=field)
-            self.problems = {field or "": list(self.messages)}
 
 
 @dataclass(frozen=True)

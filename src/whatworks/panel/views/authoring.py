@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.panel import selectors
-from whatworks.panel.errors import PanelError
+from whatworks.panel.errors import PanelError, QuestionError
 from whatworks.panel.forms import QuestionForm
 from whatworks.panel.services import questions as questions_services
 
@@ -33,7 +33,7 @@ def question_edit(request: AuthedHttpRequest, slug: str, pk: int) -> HttpRespons
                     question=question,
                     spec=form.spec(),
                 )
-            except questions_services.QuestionError as error:
+            except QuestionError as error:
                 form.add_problems(error.problems)
             except PanelError as error:
                 form.add_error(None, error.message)

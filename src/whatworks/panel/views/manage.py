@@ -18,7 +18,7 @@ from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.panel import registry_handover, results, selectors, study_results
-from whatworks.panel.errors import PanelError
+from whatworks.panel.errors import PanelError, QuestionError
 from whatworks.panel.forms import (
     BounceForm,
     InviteForm,
@@ -116,7 +116,7 @@ def question_add(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             questions_services.question_create(actor=request.user, poll=poll, spec=form.spec())
-        except questions_services.QuestionError as error:
+        except QuestionError as error:
             form.add_problems(error.problems)
         except PanelError as error:
             form.add_error(None, error.message)
