@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
@@ -29,7 +30,7 @@ from whatworks.panel.models import Poll
 
 
 def _enqueue_check(when: datetime) -> None:
-    jobs.APPLY_SCHEDULE.task().using(run_after=when).enqueue()
+    queue.enqueue(jobs.APPLY_SCHEDULE, run_after=when)
 
 
 @transaction.atomic
