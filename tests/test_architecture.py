@@ -120,7 +120,9 @@ def test_only_the_core_queue_enqueues() -> None:
 
 def test_mail_is_sent_one_way() -> None:
     """Claim (code map, ``core/mail.py``): messages are built and sent through the core's
-    ``mail_message`` and ``mail_send``; only the newsletter's batch keeps its own connection
-    (and its demo a dummy one)."""
+    ``mail_message`` and ``mail_send`` (a batch over one ``mail_batch_connection``, as the
+    newsletter sends); nothing else imports Django's mail."""
     importers = [name for name, tree in _modules() if _imports(tree, "django.core.mail")]
-    assert importers == ["core/mail.py", "news/demo.py", "news/services/sending.py"]
+    assert importers == ["core/mail.py"]
+    senders = [name for name, tree in _modules() if _method_calls(tree, "send_messages")]
+    assert senders == ["core/mail.py"]
