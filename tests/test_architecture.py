@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from django.contrib import admin
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "whatworks"
@@ -93,10 +94,14 @@ def _method_calls(tree: ast.Module, method: str) -> list[ast.Attribute]:
     ]
 
 
-def test_no_part_reaches_another_parts_models_by_name() -> None:
-    """Claim (Boundaries, part → part): no part reaches another's models by name
-    (``apps.get_model``); crossings go through a declared import or ``core/extensions.py``."""
-    assert [name for name, tree in _modules() if _method_calls(tree, "get_model")] == []
+@pytest.mark.parametrize("method", ["get_model", "get_app_config"])
+def test_no_part_reaches_another_parts_models_by_name(method: str) -> None:
+    """Claim (Boundaries, part → part): no part reaches another's models or app config by
+    name (``apps.get_model``, ``apps.get_app_config``); crossings go through a declared
+    import or ``core/extensions.py``.  Only ``config/`` (and the migrations, which are not
+    read here) may."""
+    callers = [name for name, tree in _modules() if _method_calls(tree, method)]
+    assert [name for name in callers if not name.startswith("config/")] == []
 
 
 def test_only_the_core_queue_enqueues() -> None:
