@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from django.contrib import admin
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "whatworks"
@@ -82,24 +83,51 @@ def test_every_part_has_an_admin_except_the_pilots() -> None:
     assert with_admin == parts - {"pilots"}
 
 
-def _calls_get_model(tree: ast.Module) -> bool:
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get_model"
+def _method_calls(tree: ast.Module, method: str) -> list[ast.Attribute]:
+    """Every ``<something>.<method>(...)`` in the module (its callee, the attribute)."""
+    return [
+        node.func
         for node in ast.walk(tree)
-    )
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+    ]
 
 
-def test_no_part_reaches_another_parts_models_by_name() -> None:
-    """Claim (Boundaries, part → part): no part reaches another's models by name
-    (``apps.get_model``); crossings go through a declared import or ``core/extensions.py``."""
-    assert [name for name, tree in _modules() if _calls_get_model(tree)] == []
+@pytest.mark.parametrize("method", ["get_model", "get_app_config"])
+def test_no_part_reaches_another_parts_models_by_name(method: str) -> None:
+    """Claim (Boundaries, part → part): no part reaches another's models or app config by
+    name (``apps.get_model``, ``apps.get_app_config``); crossings go through a declared
+    import or ``core/extensions.py``.  Only ``config/`` (and the migrations, which are not
+    read here) may."""
+    callers = [name for name, tree in _modules() if _method_calls(tree, method)]
+    assert [name for name in callers if not name.startswith("config/")] == []
+
+
+def test_only_the_core_queue_enqueues() -> None:
+    """Claim (Background work): work goes on the queue one way, ``core.queue.enqueue``
+    (``task_start`` calls it too); nothing else calls django-tasks' ``Task.enqueue``."""
+    through_the_core = [
+        name
+        for name, tree in _modules()
+        for callee in _method_calls(tree, "enqueue")
+        if isinstance(callee.value, ast.Name) and callee.value.id == "queue"
+    ]
+    assert through_the_core, "the check found no use of queue.enqueue at all: it is broken"
+    direct = {
+        name
+        for name, tree in _modules()
+        for callee in _method_calls(tree, "enqueue")
+        if not (isinstance(callee.value, ast.Name) and callee.value.id == "queue")
+    }
+    assert direct == {"core/queue.py"}
 
 
 def test_mail_is_sent_one_way() -> None:
     """Claim (code map, ``core/mail.py``): messages are built and sent through the core's
-    ``mail_message`` and ``mail_send``; only the newsletter's batch keeps its own connection
-    (and its demo a dummy one)."""
+    ``mail_message`` and ``mail_send`` (a batch over one ``mail_batch_connection``, as the
+    newsletter sends); nothing else imports Django's mail."""
     importers = [name for name, tree in _modules() if _imports(tree, "django.core.mail")]
-    assert importers == ["core/mail.py", "news/demo.py", "news/services/sending.py"]
+    assert importers == ["core/mail.py"]
+    senders = [name for name, tree in _modules() if _method_calls(tree, "send_messages")]
+    assert senders == ["core/mail.py"]

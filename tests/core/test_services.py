@@ -83,9 +83,7 @@ def test_staff_flags_follow_roles_and_changes_are_audited() -> None:
 
 
 def test_a_local_authority_needs_a_region() -> None:
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError, match="region"):
+    with pytest.raises(CoreError, match="region"):
         organisation_create(actor=None, name="X Council", slug="x", kind="local-authority")
     assert not Organisation.objects.filter(slug="x").exists()
     assert not AuditEntry.objects.filter(action="organisation.created").exists()

@@ -118,7 +118,7 @@ def test_sending_goes_in_batches_and_a_restart_neither_skips_nor_double_sends(
             CrashingConnection.sent += 1
             return self.inner.send_messages(messages)
 
-    monkeypatch.setattr(sending, "get_connection", CrashingConnection)
+    monkeypatch.setattr(sending, "mail_batch_connection", CrashingConnection)
     issues.issue_send(actor=None, issue=issue)
     run_queued_tasks()
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_member, make_poll
 from tests.threads import run_at_once
-from whatworks.panel.errors import PollClosedError
+from whatworks.panel.errors import AnswerError, PollClosedError
 from whatworks.panel.models import Answer, Invitation, Question, Response
-from whatworks.panel.services.answering import AnswerError, pseudonym_for, response_save
+from whatworks.panel.services.answering import pseudonym_for, response_save
 from whatworks.panel.services.polls import question_add
 from whatworks.panel.services.schedule import poll_close
 

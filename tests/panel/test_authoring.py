@@ -9,12 +9,11 @@ from django.urls import reverse
 
 from tests.panel.factories import make_invitation, make_poll, researcher
 from whatworks.core.models import AuditEntry
-from whatworks.panel.errors import PanelError
+from whatworks.panel.errors import PanelError, QuestionError
 from whatworks.panel.models import Answer, Poll, Question, Response
 from whatworks.panel.services.answering import clean_answers, response_save
 from whatworks.panel.services.polls import poll_open
 from whatworks.panel.services.questions import (
-    QuestionError,
     QuestionSpec,
     question_create,
     question_delete,

@@ -28,7 +28,11 @@ from whatworks.registry.services.projects import (
     project_publish,
     project_withdraw,
 )
-from whatworks.registry.services.protocols import protocol_draft_save, protocol_register
+from whatworks.registry.services.protocols import (
+    embargo_bounds,
+    protocol_draft_save,
+    protocol_register,
+)
 from whatworks.registry.services.results import results_import_bundle, results_publish
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +187,19 @@ def test_results_are_due_twelve_months_after_data_collection(
 
 def test_add_months_clamps_to_the_month_end() -> None:
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("today", "latest"),
+    [
+        (date(2026, 12, 4), date(2030, 12, 4)),
+        (date(2028, 2, 29), date(2032, 2, 29)),  # a leap year four years on
+        (date(2096, 2, 29), date(2100, 2, 28)),  # 2100 is no leap year: the month's end
+        (date(2027, 2, 28), date(2031, 2, 28)),
+    ],
+)
+def test_an_embargo_ends_at_most_four_years_on_the_same_day(today: date, latest: date) -> None:
+    assert embargo_bounds(today) == (today + timedelta(days=2), latest)
 
 
 @pytest.mark.parametrize(

@@ -47,3 +47,14 @@ def show_as_required(field: forms.Field, required: bool) -> None:
     before the draft is submitted.
     """
     field.show_required = required  # type: ignore[attr-defined]
+
+
+class SynonymForm(forms.Form):
+    """A group of search synonyms; the service checks it (its template draws the fields)."""
+
+    terms = forms.CharField(required=False, strip=False)
+    note = forms.CharField(required=False, strip=False)
+
+    def error_text(self) -> str:
+        """Every error, joined, as the page shows them beside the terms."""
+        return " ".join(str(m) for messages in self.errors.values() for m in messages)

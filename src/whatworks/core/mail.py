@@ -5,8 +5,9 @@ Every message comes from ``DEFAULT_FROM_EMAIL`` through the configured backend
 (``EMAIL_URL``); a text body, optionally an HTML alternative, headers and attachments.
 :func:`mail_send` sends any number over one connection and raises on failure (no message
 is lost silently).  Services call it from ``transaction.on_commit`` or a task, never
-inside the transaction.  The newsletter keeps its own open connection for a batch
-(``news/services/sending.py``) but builds its messages here too.
+inside the transaction.  Sending a batch one message at a time (the newsletter, which
+marks each delivery), a service holds one :func:`mail_batch_connection` open and passes it
+to every :func:`mail_send`.
 """
 
 from __future__ import annotations
@@ -47,3 +48,11 @@ def mail_send(*messages: EmailMessage, connection: BaseEmailBackend | None = Non
     if not messages:
         return 0
     return (connection or get_connection()).send_messages(list(messages)) or 0
+
+
+def mail_batch_connection(backend: str | None = None) -> BaseEmailBackend:
+    """A connection to send a batch over: ``open()`` it, pass it to each :func:`mail_send`,
+    ``close()`` it.  ``backend`` (a dotted path) replaces the configured one, as the demo's
+    dummy backend does."""
+    connection: BaseEmailBackend = get_connection(backend)
+    return connection

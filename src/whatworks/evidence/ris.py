@@ -197,7 +197,7 @@ def ris_apply(*, actor: User, text: str) -> list[Study]:
     Every change goes through ``study_update`` (audited); all or nothing."""
     preview = ris_preview(text)
     if preview.problems:
-        raise EvidenceError(" ".join(preview.problems))
+        raise EvidenceError(list(preview.problems))
     changed = []
     for match in preview.updates:
         assert match.study is not None

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from whatworks.core.demo import Writer
+from whatworks.core.mail import mail_batch_connection
 from whatworks.core.models import User
 from whatworks.core.services.users import user_create
 from whatworks.news.models import AuthorProfile, Issue, Post, Topic
@@ -196,7 +196,7 @@ def _sent_issue() -> bool:
     issues.issue_send(actor=None, issue=issue)
     send_batch(
         issue_id=issue.pk,
-        mail_connection=get_connection("django.core.mail.backends.dummy.EmailBackend"),
+        mail_connection=mail_batch_connection("django.core.mail.backends.dummy.EmailBackend"),
     )
     return True
 

@@ -183,7 +183,7 @@ def study_results_send(*, actor: User, study: Study, protocol_version: int, outc
     try:
         report = results_import_bundle(actor=actor, project=project, bundle=bundle)
     except RegistryError as exc:
-        raise PanelError(" ".join(exc.messages)) from None
+        raise PanelError(list(exc.messages)) from None
     except PermissionDeniedError as exc:
         raise PanelError(exc.message) from None
     audit_record(

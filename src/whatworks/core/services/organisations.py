@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import CoreError, full_clean_or_raise
 from whatworks.core.models import (
     Organisation,
     User,
@@ -29,7 +30,7 @@ def organisation_create(
     region: str = "",
 ) -> Organisation:
     organisation = Organisation(name=name, slug=slug, kind=kind, region=region)
-    organisation.full_clean()
+    full_clean_or_raise(organisation, CoreError)
     organisation.save()
     audit_record(
         actor=actor,

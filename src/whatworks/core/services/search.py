@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import CoreError
+from whatworks.core.errors import CoreError, full_clean_or_raise
 from whatworks.core.models import (
     SearchSynonym,
     User,
@@ -42,7 +42,7 @@ def search_synonym_save(
     target.terms = ", ".join(phrases)
     target.note = note.strip()
     target.updated_at = timezone.now()
-    target.full_clean()
+    full_clean_or_raise(target, CoreError)
     target.save()
     synonyms_cache.clear()
     after = {"terms": target.terms, "note": target.note}

@@ -6,12 +6,11 @@ import logging
 import secrets
 
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
 from whatworks.core.audit_actions import AuditAction
-from whatworks.core.errors import CoreError
+from whatworks.core.errors import CoreError, full_clean_or_raise
 from whatworks.core.models import (
     Organisation,
     User,
@@ -74,10 +73,7 @@ def user_create(
         raise CoreError(gettext("A local authority analyst must belong to a local authority."))
     user = User(email=email, full_name=full_name, organisation=organisation)
     user.set_password(password)
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        raise CoreError("; ".join(exc.messages)) from None
+    full_clean_or_raise(user, CoreError, exclude=["password"])
     user.save()
     _apply_roles(user, roles)
     audit_record(

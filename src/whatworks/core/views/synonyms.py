@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from whatworks.core.access import require_permission
-from whatworks.core.errors import WhatworksError
+from whatworks.core.errors import CoreError, add_to_form
+from whatworks.core.forms import SynonymForm
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import SearchSynonym
 from whatworks.core.services.search import search_synonym_delete, search_synonym_save
@@ -20,13 +21,12 @@ PERMISSION = "core.change_searchsynonym"
 @require_http_methods(["GET", "POST"])
 @require_permission(PERMISSION)
 def synonym_list(request: AuthedHttpRequest) -> HttpResponse:
-    error, terms, note = "", "", ""
-    if request.method == "POST":
-        terms, note = request.POST.get("terms", ""), request.POST.get("note", "")
+    form = SynonymForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
-            search_synonym_save(actor=request.user, terms=terms, note=note)
-        except WhatworksError as problem:
-            error = problem.message
+            search_synonym_save(actor=request.user, **form.cleaned_data)
+        except CoreError as problem:
+            add_to_form(form, problem)
         else:
             messages.success(request, _("The synonyms were added; search uses them at once."))
             return redirect("core:synonym_list")
@@ -35,9 +35,9 @@ def synonym_list(request: AuthedHttpRequest) -> HttpResponse:
         "core/synonyms.html",
         {
             "synonyms": SearchSynonym.objects.all(),
-            "error": error,
-            "terms": terms,
-            "note": note,
+            "error": form.error_text(),
+            "terms": form.data.get("terms", ""),
+            "note": form.data.get("note", ""),
         },
     )
 
@@ -48,22 +48,28 @@ def synonym_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     synonym = SearchSynonym.objects.filter(pk=pk).first()
     if synonym is None:
         raise Http404("No such synonym group.")
-    error, terms, note = "", synonym.terms, synonym.note
-    if request.method == "POST":
-        if request.POST.get("action") == "delete":
-            search_synonym_delete(actor=request.user, synonym=synonym)
-            messages.success(request, _("The synonym group was deleted."))
-            return redirect("core:synonym_list")
-        terms, note = request.POST.get("terms", ""), request.POST.get("note", "")
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        search_synonym_delete(actor=request.user, synonym=synonym)
+        messages.success(request, _("The synonym group was deleted."))
+        return redirect("core:synonym_list")
+    form = SynonymForm(
+        request.POST if request.method == "POST" else {"terms": synonym.terms, "note": synonym.note}
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            search_synonym_save(actor=request.user, terms=terms, note=note, synonym=synonym)
-        except WhatworksError as problem:
-            error = problem.message
+            search_synonym_save(actor=request.user, synonym=synonym, **form.cleaned_data)
+        except CoreError as problem:
+            add_to_form(form, problem)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("core:synonym_list")
     return render(
         request,
         "core/synonym_edit.html",
-        {"synonym": synonym, "error": error, "terms": terms, "note": note},
+        {
+            "synonym": synonym,
+            "error": form.error_text(),
+            "terms": form.data.get("terms", ""),
+            "note": form.data.get("note", ""),
+        },
     )

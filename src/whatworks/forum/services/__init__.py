@@ -8,7 +8,7 @@ Conventions (see CONTRIBUTING.md) with two deliberate exceptions:
   updated or deleted; the latest per participant and statement counts), so it *is* the
   record; an audit row per vote would double the writes on the hottest path for no new
   information.  Conversation changes, statements and moderation decisions are audited.
-* **The analysis job is enqueued by its name** (``forum/jobs.py``, ``core.queue``), not
+* **The analysis job is enqueued by its name** (``forum/jobs.py``, ``core.queue.enqueue``), not
   through ``task_start``: it is system
   bookkeeping nobody watches on a progress page, debounced by :class:`AnalysisState` (one
   conditional UPDATE sets ``queued``; only the request that flipped it enqueues, on commit,

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from whatworks.core import queue
 from whatworks.forum import analytics, jobs
 from whatworks.forum.models import (
     AnalysisReplay,
@@ -43,10 +44,8 @@ def analysis_request(*, conversation: Conversation) -> bool:
     delay = ANALYSIS_DEBOUNCE_SECONDS
 
     def _enqueue() -> None:
-        task = jobs.ANALYSIS_RECOMPUTE.task()
-        if delay > 0:
-            task = task.using(run_after=now + timedelta(seconds=delay))
-        task.enqueue(conversation_id)
+        run_after = now + timedelta(seconds=delay) if delay > 0 else None
+        queue.enqueue(jobs.ANALYSIS_RECOMPUTE, [conversation_id], run_after=run_after)
 
     transaction.on_commit(_enqueue)
     return True

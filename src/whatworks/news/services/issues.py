@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record, diff_fields
 from whatworks.core.services.background import task_start
@@ -58,7 +59,7 @@ def issue_draft(*, actor: User | None, now: datetime | None = None) -> Issue:
         covers_until=now,
         created_by=actor,
     )
-    issue.full_clean()
+    full_clean_or_raise(issue, NewsError)
     issue.save()
     audit_record(
         actor=actor,
@@ -87,7 +88,7 @@ def issue_update(
     issue.title, issue.body, issue.updated_at = title, body, timezone.now()
     if topic is not KEEP:
         issue.topic = topic  # type: ignore[assignment]
-    issue.full_clean()
+    full_clean_or_raise(issue, NewsError)
     issue.save()
     changes = diff_fields(before, issue, ["title", "topic"])
     if before.body != issue.body:

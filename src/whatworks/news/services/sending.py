@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.mail import mail_batch_connection, mail_send
 from whatworks.core.services.audit import audit_record
 from whatworks.core.services.background import task_progress
 from whatworks.news import jobs
@@ -147,7 +147,7 @@ def send_batch(
         .only("pk", "subscriber__email", "subscriber__key", "subscriber__status")
         .order_by("pk")
     )
-    mail_connection = mail_connection or get_connection()
+    mail_connection = mail_connection or mail_batch_connection()
     mail_connection.open()
     try:
         for delivery in claimed:
@@ -157,7 +157,7 @@ def send_batch(
                 continue
             message = mailer.message(email=subscriber.email, key=subscriber.key)
             try:
-                mail_connection.send_messages([message])
+                mail_send(message, connection=mail_connection)
             except smtplib.SMTPRecipientsRefused:
                 _mark(delivery.pk, Delivery.Status.FAILED)
                 continue

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
 from whatworks.news import mail
@@ -72,7 +73,7 @@ def subscriber_subscribe(
     if subscriber is None:
         subscriber = Subscriber(email=email)
     subscriber.status = Subscriber.Status.PENDING
-    subscriber.full_clean()
+    full_clean_or_raise(subscriber, NewsError)
     subscriber.save()
     if topics is not None:
         subscriber.topics.set(topics)
@@ -127,7 +128,7 @@ def subscriber_import(*, actor: User | None, email: str, source: str) -> Subscri
     subscriber = Subscriber(
         email=email, status=Subscriber.Status.CONFIRMED, confirmed_at=timezone.now()
     )
-    subscriber.full_clean()
+    full_clean_or_raise(subscriber, NewsError)
     subscriber.save()
     _consent(subscriber, ConsentRecord.Kind.GIVEN, source)
     _consent(subscriber, ConsentRecord.Kind.CONFIRMED, source)

@@ -4,14 +4,17 @@ and map its error to the form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from whatworks.core.access import require_permission
 from whatworks.core.errors import add_to_form
+from whatworks.core.http import AuthedHttpRequest
 from whatworks.news import selectors
 from whatworks.news.errors import NewsError
 from whatworks.news.forms import TopicForm
@@ -19,16 +22,16 @@ from whatworks.news.models import Topic
 from whatworks.news.services import topics as topics_services
 
 
-def _fields(form: TopicForm) -> dict[str, object]:
+def _fields(form: TopicForm) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in ("name", "slug", "description", "position")}
 
 
-def _save(request: HttpRequest, form: TopicForm, topic: Topic | None) -> Topic | None:
+def _save(request: AuthedHttpRequest, form: TopicForm, topic: Topic | None) -> Topic | None:
     """The service's answer to a valid form, or None with its error put on the form."""
     try:
         if topic is None:
-            return topics_services.topic_create(actor=request.user, **_fields(form))  # type: ignore[arg-type]
-        return topics_services.topic_update(actor=request.user, topic=topic, **_fields(form))  # type: ignore[arg-type]
+            return topics_services.topic_create(actor=request.user, **_fields(form))
+        return topics_services.topic_update(actor=request.user, topic=topic, **_fields(form))
     except NewsError as exc:
         add_to_form(form, exc)
         return None
@@ -36,7 +39,7 @@ def _save(request: HttpRequest, form: TopicForm, topic: Topic | None) -> Topic |
 
 @require_permission("news.change_topic")
 @require_http_methods(["GET", "POST"])
-def topics(request: HttpRequest) -> HttpResponse:
+def topics(request: AuthedHttpRequest) -> HttpResponse:
     adding = request.method == "POST"
     form = TopicForm(request.POST if adding else None, initial={"position": 0})
     if adding and not request.user.has_perm("news.add_topic"):
@@ -54,7 +57,7 @@ def topics(request: HttpRequest) -> HttpResponse:
 
 @require_permission("news.change_topic")
 @require_http_methods(["GET", "POST"])
-def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
+def topic_edit(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     topic = selectors.topic_get_for_editing(user=request.user, topic_id=topic_id)
     initial = {f: getattr(topic, f) for f in ("name", "slug", "description", "position")}
     form = TopicForm(request.POST or None, initial=initial)
@@ -71,10 +74,10 @@ def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @require_permission("news.change_topic")
 @require_POST
-def topic_retire(request: HttpRequest, topic_id: int) -> HttpResponse:
+def topic_retire(request: AuthedHttpRequest, topic_id: int) -> HttpResponse:
     topic = selectors.topic_get_for_editing(user=request.user, topic_id=topic_id)
     retire = request.POST.get("action", "retire") != "restore"
-    topics_services.topic_retire(actor=request.user, topic=topic, retire=retire)  # type: ignore[arg-type]
+    topics_services.topic_retire(actor=request.user, topic=topic, retire=retire)
     if retire:
         messages.success(
             request,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
-from whatworks.panel.errors import PanelError, PollClosedError
+from whatworks.panel.errors import AnswerError, PanelError, PollClosedError
 from whatworks.panel.models import (
     PROFILE_FIELDS,
     Answer,
@@ -35,14 +35,6 @@ from whatworks.panel.models import (
     Response,
 )
 from whatworks.panel.services.questions import TEXT_LIMIT
-
-
-class AnswerError(PanelError):
-    """Some answers are missing or invalid; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(_("Check your answers."))
-        self.errors = errors
 
 
 def pseudonym_for(*, member_key: str, poll: Poll) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.links import absolute_url
 from whatworks.core.mail import mail_message, mail_send
@@ -253,7 +254,7 @@ def reminders_schedule(*, poll_id: int, every_days: int, count: int) -> None:
     now = timezone.now()
     for k in range(1, count + 1):
         run_after = now + timedelta(days=every_days * k)
-        jobs.SEND_REMINDERS.task().using(run_after=run_after).enqueue(poll_id)
+        queue.enqueue(jobs.SEND_REMINDERS, [poll_id], run_after=run_after)
 
 
 def _due_reminders(poll: Poll, *, now: datetime, at_once: bool) -> QuerySet[Invitation]:

@@ -53,7 +53,7 @@ def _consent(
         text_version=text.version,
         text_hash=text.sha256,
     )
-    record.full_clean()
+    full_clean_or_raise(record, PanelError)
     record.save()
     return record
 

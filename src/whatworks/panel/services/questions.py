@@ -12,15 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
 from whatworks.panel import likert
-from whatworks.panel.errors import PanelError
+from whatworks.panel.errors import PanelError, QuestionError
 from whatworks.panel.models import Condition, Poll, Question, Scale
 
 #: Kinds whose answer is one (or more) of the question's options: conditions may use them.
@@ -31,14 +31,6 @@ CHOICE_KINDS = frozenset(
 MAX_PAGES = 20
 #: Longest free-text answer anyone may allow (the default when none is set).
 TEXT_LIMIT = 4000
-
-
-class QuestionError(PanelError):
-    """The question was refused; ``by_field`` maps form field names ("" for the whole form)
-    to every message about it."""
-
-    def __init__(self, problems: dict[str, list[str]]) -> None:
-        super().__init__(by_field=problems)
 
 
 @dataclass(frozen=True)
@@ -221,10 +213,7 @@ def _apply(question: Question, spec: QuestionSpec) -> None:
     question.text = spec.text.strip()
     question.options = list(spec.options)
     question.rows = [r.strip() for r in spec.rows if r.strip()]
-    try:
-        question.full_clean(exclude=["poll"])
-    except ValidationError as exc:
-        raise QuestionError({"": list(exc.messages)}) from None
+    full_clean_or_raise(question, QuestionError, exclude=["poll"])
     question.save()
     question.conditions.all().delete()
     Condition.objects.bulk_create(

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from whatworks.core import queue
 from whatworks.core.audit_actions import AuditAction
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
@@ -29,7 +30,7 @@ from whatworks.panel.models import Poll
 
 
 def _enqueue_check(when: datetime) -> None:
-    jobs.APPLY_SCHEDULE.task().using(run_after=when).enqueue()
+    queue.enqueue(jobs.APPLY_SCHEDULE, run_after=when)
 
 
 @transaction.atomic
@@ -66,7 +67,7 @@ def poll_schedule(
     if invitation_text is not None and len(invitation_text) > 2000:
         problems.append(_("Shorten the invitation text to 2,000 characters or fewer."))
     if problems:
-        raise PanelError(" ".join(problems))
+        raise PanelError(problems)
     before = {"opens_at": poll.opens_at, "closes_at": poll.closes_at}
     poll.opens_at, poll.closes_at, poll.minutes = opens_at, closes_at, minutes
     fields = ["opens_at", "closes_at", "minutes"]

@@ -26,7 +26,7 @@ from whatworks.core.access import require_permission
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.core.models import User
 from whatworks.panel import selectors
-from whatworks.panel.errors import PanelError, PollClosedError
+from whatworks.panel.errors import AnswerError, PanelError, PollClosedError
 from whatworks.panel.forms import parse_answers
 from whatworks.panel.models import Invitation, Poll, Question, Response
 from whatworks.panel.services import answering as answering_services
@@ -270,7 +270,7 @@ def _answer(request: HttpRequest, invitation: Invitation) -> HttpResponse:
             saved, _changed = answering_services.response_save(
                 actor=actor, invitation=invitation, answers=answers, submit=submit, page=page
             )
-        except answering_services.AnswerError as error:
+        except AnswerError as error:
             return answers, error.errors
         except PollClosedError:
             raise

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from whatworks.core.audit_actions import AuditAction
+from whatworks.core.dates import add_months
 from whatworks.core.errors import full_clean_or_raise
 from whatworks.core.models import User
 from whatworks.core.services.audit import audit_record
@@ -37,11 +38,7 @@ EMBARGO_MAX_YEARS = 4
 
 def embargo_bounds(today: date) -> tuple[date, date]:
     """An embargo ends between 2 days and 4 years from today."""
-    try:
-        latest = today.replace(year=today.year + EMBARGO_MAX_YEARS)
-    except ValueError:  # 29 February
-        latest = today.replace(year=today.year + EMBARGO_MAX_YEARS, day=28)
-    return today + EMBARGO_MIN, latest
+    return today + EMBARGO_MIN, add_months(today, 12 * EMBARGO_MAX_YEARS)
 
 
 def registration_problems(content: ProtocolContent, *, study_type: str = "") -> list[str]:
