@@ -11,7 +11,7 @@ import pytest
 from tests.factories import UserFactory
 from tests.forum.factories import make_conversation
 from whatworks.forum.models import Vote
-from whatworks.forum.services.polis import _from_ms, _ms, conversation_export
+from whatworks.forum.services.polis import conversation_export, from_polis_ms, to_polis_ms
 from whatworks.forum.services.votes import vote_cast
 
 # A moment where float arithmetic (timestamp() * 1000) gives one millisecond less.
@@ -20,10 +20,12 @@ MOMENT_MS = 2_155_181_503_049
 
 
 def test_milliseconds_are_exact_both_ways() -> None:
-    assert _ms(MOMENT) == MOMENT_MS
-    assert _from_ms(MOMENT_MS) == MOMENT
-    assert _ms(MOMENT.replace(microsecond=49999)) == MOMENT_MS, "below a millisecond: dropped"
-    assert _ms(datetime(1969, 12, 31, 23, 59, 59, 999500, tzinfo=UTC)) == -1, "floored"
+    assert to_polis_ms(MOMENT) == MOMENT_MS
+    assert from_polis_ms(MOMENT_MS) == MOMENT
+    assert to_polis_ms(MOMENT.replace(microsecond=49999)) == MOMENT_MS, (
+        "below a millisecond: dropped"
+    )
+    assert to_polis_ms(datetime(1969, 12, 31, 23, 59, 59, 999500, tzinfo=UTC)) == -1, "floored"
 
 
 @pytest.mark.django_db

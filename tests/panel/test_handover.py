@@ -15,12 +15,9 @@ from whatworks.core.models import AuditEntry
 from whatworks.panel import study_results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Question, Study
-from whatworks.panel.registry_handover import (
-    study_bundle,
-    study_link_project,
-    study_results_send,
-)
+from whatworks.panel.registry_handover import study_bundle
 from whatworks.panel.services.answering import response_save
+from whatworks.panel.services.handover import study_link_project, study_results_send
 from whatworks.panel.services.polls import (
     poll_create,
     poll_open,

@@ -16,14 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import rispy
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from whatworks.core.models import User
 from whatworks.core.search import words
-from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.models import DOI_PATTERN, Study
-from whatworks.evidence.services import store as store_services
 
 MAX_RECORDS = 5_000
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
@@ -189,18 +185,3 @@ def ris_preview(text: str) -> RisPreview:
         else:
             matches.append(RisMatch(record, study, how, _changes(study, record)))
     return RisPreview(tuple(matches))
-
-
-@transaction.atomic
-def ris_apply(*, actor: User, text: str) -> list[Study]:
-    """Fill in the DOIs and web addresses the preview showed; returns the studies changed.
-    Every change goes through ``study_update`` (audited); all or nothing."""
-    preview = ris_preview(text)
-    if preview.problems:
-        raise EvidenceError(list(preview.problems))
-    changed = []
-    for match in preview.updates:
-        assert match.study is not None
-        store_services.study_update(actor=actor, study=match.study, data=match.changes)
-        changed.append(match.study)
-    return changed

@@ -7,7 +7,8 @@ imported into the project's draft results report through the registry's own serv
 ``results_import_bundle``.  This is the only module of the panel that imports the
 registry, its ``services`` and ``selectors`` (named in the import-linter contract's
 ``ignore_imports``): who is on a project's team, who may see it, its results reports and
-a project by identifier are the registry's own rules, asked here.
+a project by identifier are the registry's own rules, asked here.  The panel's writes that
+use them (linking a study, sending its results) are in ``services/handover.py``.
 
 Only the project's team (or an administrator) may link a study or send its results: the
 registry checks this again when the bundle is imported.
@@ -18,13 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from whatworks.core.audit_actions import AuditAction
 from whatworks.core.errors import PermissionDeniedError
 from whatworks.core.models import User
-from whatworks.core.services.audit import audit_record
 from whatworks.panel import study_results
 from whatworks.panel.errors import PanelError
 from whatworks.panel.models import Study
@@ -51,7 +49,7 @@ def can_see_project(user: User | Any, project: Any) -> bool:
 
 def project_by_reference(reference: str) -> Any:
     """The registry's project with this identifier, or ``None`` (the panel's demo links its
-    study to it; ``study_link_project`` checks the team first)."""
+    study to it; ``services.handover.study_link_project`` checks the team first)."""
     if not reference:
         return None
     return registry_selectors.project_by_reference(reference)
@@ -96,36 +94,6 @@ def target_for(study: Study) -> RegistryTarget | None:
     )
 
 
-@transaction.atomic
-def study_link_project(*, actor: User, study: Study, reference: str) -> Study:
-    """Link a study to a registry project by its identifier (``""`` unlinks it).
-
-    Only someone on the project's team may link to it; a study already linked can be
-    relinked only by someone on the current project's team too.
-    """
-    reference = reference.strip().upper()
-    current = study.registry_project
-    if current is not None and not can_hand_over(actor, current):
-        raise PanelError(_("Only the linked project's team can change the link."))
-    project = None
-    if reference:
-        project = registry_selectors.project_by_reference(reference)
-        if project is None or not can_hand_over(actor, project):
-            # the same answer whether it does not exist or is someone else's
-            raise PanelError(
-                _("No research project %(ref)s on whose team you are.") % {"ref": reference}
-            )
-    study.registry_project = project
-    study.save(update_fields=["registry_project"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.PANEL_STUDY_LINKED if project else AuditAction.PANEL_STUDY_UNLINKED,
-        target=study,
-        changes={"project": project.reference if project else None},
-    )
-    return study
-
-
 def study_bundle(*, study: Study, protocol_version: int, outcome: str) -> dict[str, Any]:
     """The result bundle for the study's change between waves, as JSON-ready data."""
     project = study.registry_project
@@ -166,34 +134,13 @@ def _keep_other_outcomes(project: Any, bundle: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-@transaction.atomic
-def study_results_send(*, actor: User, study: Study, protocol_version: int, outcome: str) -> Any:
-    """Import the study's change into the linked project's draft results report.
-
-    Returns the registry's ``ResultsReport``.  Refused (``PanelError``) unless the actor is
-    on the project's team; the registry's own checks (a registered version, a draft that is
-    not yet published, a project not withdrawn) come back as ``PanelError`` too.
-    """
-    project = study.registry_project
-    if project is None:
-        raise PanelError(_("Link the study to a research project first."))
-    if not can_hand_over(actor, project):
-        raise PanelError(_("Only the research project's team can send it results."))
-    bundle = study_bundle(study=study, protocol_version=protocol_version, outcome=outcome)
+def bundle_import(*, actor: User, project: Any, bundle: dict[str, Any]) -> Any:
+    """Import ``bundle`` into the project's draft results report through the registry's own
+    service; its refusals (a registered version, a draft not yet published, a project not
+    withdrawn, the team) come back as ``PanelError``.  Returns the registry's report."""
     try:
-        report = results_import_bundle(actor=actor, project=project, bundle=bundle)
+        return results_import_bundle(actor=actor, project=project, bundle=bundle)
     except RegistryError as exc:
         raise PanelError(list(exc.messages)) from None
     except PermissionDeniedError as exc:
         raise PanelError(exc.message) from None
-    audit_record(
-        actor=actor,
-        action=AuditAction.PANEL_STUDY_RESULTS_SENT,
-        target=study,
-        changes={
-            "project": project.reference,
-            "protocol_version": protocol_version,
-            "outcome": outcome,
-        },
-    )
-    return report

@@ -16,8 +16,9 @@ from whatworks.core.errors import add_to_form
 from whatworks.core.http import AuthedHttpRequest
 from whatworks.evidence.errors import EvidenceError
 from whatworks.evidence.forms import RisImportForm
-from whatworks.evidence.ris import RisMatch, ris_apply, ris_preview
+from whatworks.evidence.ris import RisMatch, ris_preview
 from whatworks.evidence.selectors import EDIT_PERMISSION
+from whatworks.evidence.services.ris import ris_apply
 
 
 def _add_link(match: RisMatch, intervention_slug: str) -> str:

@@ -19,7 +19,7 @@ from whatworks.forum import analytics
 from whatworks.forum.models import Conversation
 from whatworks.forum.services.analysis import analysis_request
 from whatworks.forum.services.conversations import conversation_create
-from whatworks.forum.services.polis import _from_ms, conversation_import
+from whatworks.forum.services.polis import conversation_import, from_polis_ms
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ def conversation_for_export(
     """A new conversation for an imported export: its topic and description, open from the
     export's first timestamp to just after its last (the staff page and ``forum_import``)."""
     stamps = [c[5] for c in data.comments] + [v[3] for v in data.votes]
-    first = _from_ms(min(stamps)) if stamps else timezone.now()
-    last = _from_ms(max(stamps)) if stamps else timezone.now()
+    first = from_polis_ms(min(stamps)) if stamps else timezone.now()
+    last = from_polis_ms(max(stamps)) if stamps else timezone.now()
     return conversation_create(
         actor=actor,
         slug=slug,

@@ -42,13 +42,13 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 
 
-def _ms(moment: datetime) -> int:
+def to_polis_ms(moment: datetime) -> int:
     """Pol.is's timestamp: whole milliseconds since the epoch, in integer arithmetic (a
     float ``timestamp() * 1000`` can come out a millisecond short), as the replay counts."""
     return (moment - _EPOCH) // _MILLISECOND
 
 
-def _from_ms(value: int) -> datetime:
+def from_polis_ms(value: int) -> datetime:
     return _EPOCH + value * _MILLISECOND
 
 
@@ -59,11 +59,11 @@ def conversation_export(
     from whatworks.forum.selectors import latest_run
 
     comments = [
-        (s.number, s.author_id, s.text, MODERATED[s.status], s.is_meta, _ms(s.created_at))  # type: ignore[index]
+        (s.number, s.author_id, s.text, MODERATED[s.status], s.is_meta, to_polis_ms(s.created_at))  # type: ignore[index]
         for s in conversation.statements.order_by("number")
     ]
     votes = [
-        (pid, number, value, _ms(created))
+        (pid, number, value, to_polis_ms(created))
         for pid, number, value, created in Vote.objects.filter(conversation=conversation)
         .order_by("pk")
         .values_list("participant_id", "statement__number", "value", "created_at")
@@ -115,7 +115,7 @@ def conversation_import(
             text=text[:STATEMENT_MAX_LENGTH],
             status=STATUS.get(moderated, Statement.Status.PENDING),
             is_meta=is_meta,
-            created_at=_from_ms(ts),
+            created_at=from_polis_ms(ts),
         )
         for tid, author, text, moderated, is_meta, ts in data.comments
     )
@@ -129,7 +129,7 @@ def conversation_import(
                 participant_id=by_pid[pid],
                 statement_id=statements[tid],
                 value=value,
-                created_at=_from_ms(ts),
+                created_at=from_polis_ms(ts),
             )
             for _, (pid, tid, value, ts) in ordered
         ),

@@ -30,6 +30,7 @@ from whatworks.panel.forms import (
     StudyLinkForm,
 )
 from whatworks.panel.models import Poll, Study
+from whatworks.panel.services import handover
 from whatworks.panel.services import invitations as invitations_services
 from whatworks.panel.services import polls as polls_services
 from whatworks.panel.services import questions as questions_services
@@ -399,7 +400,7 @@ def study_link(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = StudyLinkForm(request.POST)
     if form.is_valid():
         try:
-            registry_handover.study_link_project(
+            handover.study_link_project(
                 actor=request.user,
                 study=study,
                 reference=form.cleaned_data["reference"],
@@ -465,7 +466,7 @@ def study_export(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = _export_form(target, request.POST)
     if form.is_valid():
         try:
-            report = registry_handover.study_results_send(
+            report = handover.study_results_send(
                 actor=request.user,
                 study=study,
                 protocol_version=form.cleaned_data["protocol_version"],
