@@ -77,9 +77,12 @@ def apply(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     call = selectors.call_get_for_user(user=user, slug=slug)
     existing = selectors.application_for_applicant(user=user, call=call)
     editing = existing is not None and existing.status == Application.Status.RECEIVED
-    submitted = existing is not None and existing.status != Application.Status.DRAFT
-    if submitted and not (editing and call.is_open()):
-        return redirect(existing.get_absolute_url())  # type: ignore[union-attr]
+    if (
+        existing is not None
+        and existing.status != Application.Status.DRAFT
+        and not selectors.can_change_application(user=user, application=existing)
+    ):
+        return redirect(existing.get_absolute_url())
     if call.is_open() and not applications_services.passes_screening(
         call, existing.answers if existing else {}
     ):
