@@ -15,7 +15,7 @@ from whatworks.core.audit_actions import AUDIT_ACTION_FAMILIES, AuditAction
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "whatworks"
 #: The functions whose ``action`` is written to the audit log as given.
-AUDITING = {"audit_record", "pilot_access_record"}
+AUDITING = {"audit_record", "pilot_access_record", "trial_data_access_record"}
 
 
 def _template(node: ast.JoinedStr) -> str:

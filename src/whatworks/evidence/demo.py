@@ -57,7 +57,7 @@ def _link_registered_studies() -> int:
     linked = 0
     for study in Study.objects.filter(slug__in=REGISTERED_AS, registry_ref=""):
         reference = demo_project_reference(title=REGISTERED_AS[study.slug])
-        # A trial analysed in the registry files its own study (``registry_findings.py``):
+        # A trial analysed in the registry files its own study (``services/registry_findings.py``):
         # then the invented one is not the registration, and linking it would count twice.
         if reference and not Study.objects.filter(registry_ref=reference).exists():
             study_update(actor=None, study=study, data={"registry_ref": reference})

@@ -424,7 +424,7 @@ class Finding(models.Model):
     #: The effect size and standard error are those of the study's own registered analysis
     #: (adjusted for covariates, with cluster-robust errors where it was clustered), not
     #: computed here from the raw statistics, which are shown beside them.  Set for the
-    #: findings the research registry's trial analyses send (``registry_findings.py``).
+    #: findings the research registry's trial analyses send (``services/registry_findings.py``).
     as_reported = models.BooleanField(
         _("effect size as the registered analysis reports it"), default=False
     )
